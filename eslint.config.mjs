@@ -1,0 +1,52 @@
+// Root ESLint flat config. The module-boundary matrix is the one of ../shared/docs/architecture.md:
+// apps depend on libs only, libs on libs only, and a scope may use itself and `scope:shared`; the emulator may
+// also use the shared codecs. Tools (bench, dev-stack) carry `scope:tooling`, which may use every scope: they
+// exist to wire the whole platform together. Only spec files may import the emulator from another scope.
+import nx from '@nx/eslint-plugin';
+
+const typeConstraints = [
+  { sourceTag: 'type:app', onlyDependOnLibsWithTags: ['type:lib'] },
+  { sourceTag: 'type:lib', onlyDependOnLibsWithTags: ['type:lib'] },
+  { sourceTag: 'type:tool', onlyDependOnLibsWithTags: ['type:lib', 'type:tool'] },
+];
+
+const scopeConstraints = (extra = []) => [
+  { sourceTag: 'scope:shared', onlyDependOnLibsWithTags: ['scope:shared', ...extra] },
+  { sourceTag: 'scope:video', onlyDependOnLibsWithTags: ['scope:video', 'scope:shared', ...extra] },
+  { sourceTag: 'scope:telemetry', onlyDependOnLibsWithTags: ['scope:telemetry', 'scope:shared', ...extra] },
+  { sourceTag: 'scope:emulator', onlyDependOnLibsWithTags: ['scope:emulator', 'scope:shared'] },
+  {
+    sourceTag: 'scope:tooling',
+    onlyDependOnLibsWithTags: ['scope:tooling', 'scope:emulator', 'scope:shared', 'scope:video', 'scope:telemetry'],
+  },
+];
+
+const boundaries = (extra) => [
+  'error',
+  {
+    enforceBuildableLibDependency: false,
+    allow: [],
+    depConstraints: [...typeConstraints, ...scopeConstraints(extra)],
+  },
+];
+
+export default [
+  ...nx.configs['flat/base'],
+  ...nx.configs['flat/typescript'],
+  ...nx.configs['flat/javascript'],
+  { ignores: ['**/dist', '**/node_modules', '**/.data', '**/tmp', '**/coverage', '**/*.js', '**/*.cjs'] },
+  {
+    files: ['**/*.ts'],
+    rules: {
+      '@nx/enforce-module-boundaries': boundaries([]),
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
+      '@typescript-eslint/no-explicit-any': 'error',
+      'no-console': 'off',
+    },
+  },
+  {
+    // Tests of any project may start the real emulator in process.
+    files: ['**/*.spec.ts', '**/testing/**/*.ts'],
+    rules: { '@nx/enforce-module-boundaries': boundaries(['scope:emulator']) },
+  },
+];

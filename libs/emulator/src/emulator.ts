@@ -1,0 +1,102 @@
+/**
+ * startEmulator: the embedded AWS backend on one port. Tests start it in process on port 0;
+ * apps/kinesis-emulator is a thin command-line launcher of it.
+ */
+import { StorageEngine, type FsyncPolicy } from './storage/storage-engine';
+import { StreamRegistry } from './kds/stream-registry';
+import { KdsService } from './kds/kds-service';
+import { DEFAULT_SHARD_LIMITS, type ShardLimits } from './kds/stream-model';
+import { FaultInjector } from './server/fault-injector';
+import { ProtocolListener, type TlsOptions } from './server/protocol-listener';
+import { createRequestRouter } from './server/request-router';
+import { systemClock, type Clock } from './clock';
+import { noopLogger, type Logger } from './logger';
+import { DEFAULT_ACCOUNT_ID, DEFAULT_REGION, KDS_SIZES, KDS_TIMES } from './defaults';
+
+export interface EmulatorOptions {
+  /** Default 127.0.0.1. */
+  host?: string;
+  /** Default 4566; 0 picks a free port. */
+  port?: number;
+  /** Folder for durable state; omit for in-memory mode. */
+  dataDir?: string;
+  /** AWS throughput quotas: true (default) for AWS's, false for none (benchmarks), or custom figures. */
+  limits?: boolean | Partial<ShardLimits>;
+  fsync?: FsyncPolicy;
+  fsyncIntervalMs?: number;
+  /** Serve TLS (with ALPN h2 / http/1.1) on the same port, next to cleartext. */
+  tls?: TlsOptions;
+  accountId?: string;
+  region?: string;
+  /** Status-machine delays in ms (CREATING, DELETING, UPDATING, consumer CREATING/DELETING). Default 0. */
+  delays?: Partial<{ create: number; delete: number; update: number; consumer: number }>;
+  shardLimit?: number;
+  iteratorLifetimeMs?: number;
+  subscriptionLifetimeMs?: number;
+  subscriptionHeartbeatMs?: number;
+  subscriptionTakeoverMs?: number;
+  segmentBytes?: number;
+  clock?: Clock;
+  random?: () => number;
+  logger?: Logger;
+}
+
+export interface RunningEmulator {
+  /** `http://host:port` — what AWS_ENDPOINT_URL should be. */
+  url: string;
+  port: number;
+  faults: FaultInjector;
+  close(): Promise<void>;
+}
+
+export async function startEmulator(options: EmulatorOptions = {}): Promise<RunningEmulator> {
+  const logger = options.logger ?? noopLogger;
+  const clock = options.clock ?? systemClock;
+  const host = options.host ?? '127.0.0.1';
+  const storage = new StorageEngine({
+    dataDir: options.dataDir,
+    fsync: options.fsync,
+    fsyncIntervalMs: options.fsyncIntervalMs,
+    segmentBytes: options.segmentBytes,
+    onWarning: (message) => logger.warn({ component: 'storage' }, message),
+  });
+  const limits =
+    options.limits === false ? undefined : { ...DEFAULT_SHARD_LIMITS, ...(typeof options.limits === 'object' ? options.limits : {}) };
+  const registry = new StreamRegistry(storage, {
+    clock,
+    logger,
+    accountId: options.accountId ?? DEFAULT_ACCOUNT_ID,
+    defaultRegion: options.region ?? DEFAULT_REGION,
+    limits,
+    createDelayMs: options.delays?.create ?? 0,
+    deleteDelayMs: options.delays?.delete ?? 0,
+    updateDelayMs: options.delays?.update ?? 0,
+    consumerDelayMs: options.delays?.consumer ?? 0,
+    shardLimit: options.shardLimit ?? KDS_SIZES.defaultShardLimit,
+    iteratorLifetimeMs: options.iteratorLifetimeMs ?? KDS_TIMES.iteratorLifetimeMs,
+    subscriptionLifetimeMs: options.subscriptionLifetimeMs ?? KDS_TIMES.subscriptionLifetimeMs,
+    subscriptionHeartbeatMs: options.subscriptionHeartbeatMs ?? KDS_TIMES.subscriptionHeartbeatMs,
+    subscriptionTakeoverMs: options.subscriptionTakeoverMs ?? KDS_TIMES.subscriptionTakeoverMs,
+  });
+  const faults = new FaultInjector(options.random);
+  const kds = new KdsService({ registry, faults });
+  const listener = new ProtocolListener(
+    { host, port: options.port ?? 4566, tls: options.tls, logger },
+    createRequestRouter({ kds, faults, logger, accountId: options.accountId ?? DEFAULT_ACCOUNT_ID, defaultRegion: options.region ?? DEFAULT_REGION }),
+  );
+  const address = await listener.listen();
+  const urlHost = host.includes(':') ? `[${host}]` : host === '0.0.0.0' ? '127.0.0.1' : host;
+  logger.info({ port: address.port, dataDir: options.dataDir ?? '(memory)', limits: limits !== undefined }, 'emulator listening');
+  let closing: Promise<void> | undefined;
+  return {
+    url: `http://${urlHost}:${address.port}`,
+    port: address.port,
+    faults,
+    close: () =>
+      (closing ??= (async () => {
+        await listener.close();
+        registry.close();
+        storage.close();
+      })()),
+  };
+}

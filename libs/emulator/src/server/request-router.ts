@@ -1,0 +1,127 @@
+/**
+ * Routes every request on the port: admin endpoints by path, AWS JSON-protocol services by `X-Amz-Target`
+ * (KDS today; DynamoDB and the KVS REST paths join here), with AWS's request ids, error envelope and
+ * fault injection. Never lets an exception escape to the process.
+ */
+import { randomUUID } from 'node:crypto';
+import type * as http from 'node:http';
+import type * as http2 from 'node:http2';
+import { AwsServiceError, awsErrors } from '../errors';
+import type { Logger } from '../logger';
+import { KDS_SIZES } from '../defaults';
+import { KDS_TARGET_PREFIX, type KdsService } from '../kds/kds-service';
+import type { RequestContext } from '../kds/kds-context';
+import type { FaultInjector } from './fault-injector';
+import { ADMIN_PREFIX, handleAdmin } from './admin-routes';
+import { eventStreamSink } from './event-stream-writer';
+import { readBody, sendAwsError, sendJson, type Req, type Res } from './http-exchange';
+import type { RequestHandler } from './protocol-listener';
+
+export interface RouterDeps {
+  kds: KdsService;
+  faults: FaultInjector;
+  logger: Logger;
+  accountId: string;
+  defaultRegion: string;
+}
+
+const CREDENTIAL_SCOPE = /Credential=[^/]+\/\d{8}\/([^/]+)\/[^/]+\/aws4_request/;
+
+function regionOf(req: Req, fallback: string): string | undefined {
+  const auth = req.headers['authorization'];
+  if (typeof auth === 'string') return CREDENTIAL_SCOPE.exec(auth)?.[1] ?? fallback;
+  if ((req.url ?? '').includes('X-Amz-Algorithm=')) return fallback;
+  return undefined;
+}
+
+function streamNameOf(body: Record<string, unknown>): string | undefined {
+  if (typeof body['StreamName'] === 'string') return body['StreamName'];
+  const arn = body['StreamARN'] ?? body['ConsumerARN'];
+  if (typeof arn === 'string') return /:stream\/([^/]+)/.exec(arn)?.[1];
+  return undefined;
+}
+
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+function drop(req: Req): void {
+  const stream = (req as http2.Http2ServerRequest).stream;
+  if (stream) stream.session?.destroy();
+  else (req as http.IncomingMessage).socket.destroy();
+}
+
+export function createRequestRouter(deps: RouterDeps): RequestHandler {
+  const { kds, faults, logger } = deps;
+
+  async function handleKds(req: Req, res: Res, requestId: string, operation: string): Promise<void> {
+    const contentType = String(req.headers['content-type'] ?? '');
+    if (contentType.includes('cbor')) {
+      throw awsErrors.serialization('CBOR is not supported by this endpoint; use JSON (AWS_CBOR_DISABLE=true for the Java SDKs).');
+    }
+    if (!kds.has(operation)) throw awsErrors.unknownOperation(`Operation ${operation} is not supported.`);
+    const region = regionOf(req, deps.defaultRegion);
+    if (region === undefined) throw new AwsServiceError('MissingAuthenticationTokenException', 'Missing Authentication Token', 400);
+    const raw = await readBody(req, KDS_SIZES.maxRequestBodyBytes);
+    let body: unknown;
+    try {
+      body = JSON.parse(raw.toString('utf8'));
+    } catch {
+      throw awsErrors.serialization('Start of structure or map found where not expected.');
+    }
+    if (typeof body !== 'object' || body === null || Array.isArray(body)) {
+      throw awsErrors.serialization('Start of structure or map found where not expected.');
+    }
+    const ctx: RequestContext = { requestId, region, accountId: deps.accountId };
+    if (faults.active) {
+      const fault = faults.callFault(operation, streamNameOf(body as Record<string, unknown>));
+      if (fault.latencyMs > 0) await sleep(fault.latencyMs);
+      if (fault.action === 'drop') return drop(req);
+      if (fault.action === 'internal') throw awsErrors.internalFailure('Internal service failure.');
+      if (fault.action === 'throttle') throw awsErrors.throughputExceeded(`Rate exceeded for ${operation} (injected fault).`);
+    }
+    if (operation === 'SubscribeToShard') {
+      const run = kds.subscribe(body);
+      (res as http.ServerResponse).writeHead(200, {
+        'content-type': 'application/vnd.amazon.eventstream',
+        'x-amzn-requestid': requestId,
+      });
+      await run(eventStreamSink(res));
+      return;
+    }
+    const result = kds.call(operation, body, ctx);
+    sendJson(res, 200, result, { 'x-amzn-requestid': requestId });
+  }
+
+  return (req, res) => {
+    const requestId = randomUUID();
+    const path = (req.url ?? '/').split('?')[0];
+    const target = req.headers['x-amz-target'];
+    const fail = (err: unknown): void => {
+      if (!(err instanceof AwsServiceError)) logger.error({ err, path, target }, 'unhandled error while serving a request');
+      else logger.debug({ code: err.code, message: err.message, target }, 'request failed');
+      if (res.headersSent) {
+        res.destroy();
+        return;
+      }
+      sendAwsError(res, requestId, err);
+    };
+    res.on('error', (err) => logger.debug({ err: err.message }, 'response error'));
+    try {
+      if (path.startsWith(ADMIN_PREFIX)) {
+        handleAdmin({ faults, services: ['kinesis'] }, req, res, path).catch(fail);
+        return;
+      }
+      if (typeof target === 'string' && target.startsWith(KDS_TARGET_PREFIX)) {
+        handleKds(req, res, requestId, target.slice(KDS_TARGET_PREFIX.length)).catch(fail);
+        return;
+      }
+      if (req.method === 'POST') {
+        req.resume();
+        throw awsErrors.unknownOperation(target ? `Unknown target ${String(target)}.` : 'Missing X-Amz-Target header.');
+      }
+      req.resume();
+      sendJson(res, 404, { message: `No route for ${req.method} ${path}.` }, { 'x-amzn-requestid': requestId }, 'application/json');
+    } catch (err) {
+      fail(err);
+    }
+  };
+}
