@@ -1,0 +1,54 @@
+/**
+ * apps/kinesis-emulator: the command-line launcher of libs/emulator. Reads its settings, starts the emulator,
+ * logs with pino, and closes cleanly on SIGINT/SIGTERM (open segment files are synced first).
+ */
+import * as fs from 'node:fs';
+import pino from 'pino';
+import { startEmulator } from '@tributary/emulator';
+import { ConfigError, HELP, loadConfig } from './emulator-config';
+
+async function main(): Promise<void> {
+  const config = loadConfig(process.argv.slice(2), process.env, process.cwd());
+  if (config.help) {
+    process.stdout.write(HELP);
+    return;
+  }
+  const logger = pino({
+    name: 'kinesis-emulator',
+    level: config.logLevel,
+    ...(process.stdout.isTTY ? { transport: { target: 'pino-pretty', options: { colorize: true } } } : {}),
+  });
+  const emulator = await startEmulator({
+    host: config.host,
+    port: config.port,
+    dataDir: config.inMemory ? undefined : config.dataDir,
+    limits: config.limits,
+    fsync: config.fsync,
+    tls: config.tlsCert && config.tlsKey ? { cert: fs.readFileSync(config.tlsCert), key: fs.readFileSync(config.tlsKey) } : undefined,
+    logger,
+  });
+  logger.info({ url: emulator.url, dataDir: config.inMemory ? '(in memory)' : config.dataDir, limits: config.limits }, 'ready');
+  // One machine-readable line for scripts that start the emulator and need its URL (port 0).
+  if (!process.stdout.isTTY) process.stdout.write(`${JSON.stringify({ ready: true, url: emulator.url })}\n`);
+  const stop = (signal: string): void => {
+    logger.info({ signal }, 'stopping');
+    emulator.close().then(
+      () => process.exit(0),
+      (err: unknown) => {
+        logger.error({ err }, 'error while stopping');
+        process.exit(1);
+      },
+    );
+  };
+  process.once('SIGINT', stop);
+  process.once('SIGTERM', stop);
+}
+
+main().catch((err: unknown) => {
+  if (err instanceof ConfigError) {
+    process.stderr.write(`${err.message}\n`);
+    process.exit(2);
+  }
+  process.stderr.write(`kinesis-emulator failed to start: ${(err as Error).stack ?? String(err)}\n`);
+  process.exit(1);
+});
