@@ -1,0 +1,74 @@
+#!/usr/bin/env bash
+# Installs the Debian packages the project's tests need, and nothing else.
+# `npm test` runs this first. When everything is already present it only
+# checks and exits (no network, no apt). Otherwise it runs `apt-get update`
+# once and installs exactly the missing packages, non-interactively.
+#
+# Needed packages (Debian 12 "bookworm" names):
+#   awscli   - Debian's AWS CLI v2, provides /usr/bin/aws. The tests call
+#              /usr/bin/aws by absolute path (a pip/pyenv `aws` elsewhere on
+#              PATH is ignored), so we check that exact file.
+#   ffmpeg   - provides /usr/bin/ffmpeg and /usr/bin/ffprobe.
+#   chromium - provides /usr/bin/chromium.
+set -euo pipefail
+
+# package name -> file it must provide
+declare -A REQUIRED=(
+  [awscli]=/usr/bin/aws
+  [ffmpeg]=/usr/bin/ffmpeg
+  [chromium]=/usr/bin/chromium
+)
+
+missing=()
+for pkg in awscli ffmpeg chromium; do
+  file="${REQUIRED[$pkg]}"
+  # Fast path: the file exists and is executable. dpkg-query is only asked
+  # when it is not, to keep the everything-present case to a few stat calls.
+  if [[ -x "$file" ]]; then
+    continue
+  fi
+  if dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q '^install ok installed$' && [[ -x "$file" ]]; then
+    continue
+  fi
+  missing+=("$pkg")
+done
+
+if [[ ${#missing[@]} -eq 0 ]]; then
+  exit 0
+fi
+
+echo "ensure-system-deps: missing Debian packages: ${missing[*]}" >&2
+
+if ! command -v apt-get >/dev/null 2>&1; then
+  echo "ensure-system-deps: apt-get not found; this script supports Debian/Ubuntu only." >&2
+  echo "ensure-system-deps: install these packages by hand: ${missing[*]}" >&2
+  exit 1
+fi
+
+SUDO=()
+if [[ "$(id -u)" -ne 0 ]]; then
+  if command -v sudo >/dev/null 2>&1 && sudo -n true 2>/dev/null; then
+    SUDO=(sudo -n)
+  else
+    echo "ensure-system-deps: not root and passwordless sudo is not available." >&2
+    echo "ensure-system-deps: run as root:  apt-get update && apt-get install -y --no-install-recommends ${missing[*]}" >&2
+    exit 1
+  fi
+fi
+
+export DEBIAN_FRONTEND=noninteractive
+echo "ensure-system-deps: apt-get update" >&2
+"${SUDO[@]}" env DEBIAN_FRONTEND=noninteractive apt-get update
+echo "ensure-system-deps: apt-get install ${missing[*]}" >&2
+"${SUDO[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
+  -o Dpkg::Options::=--force-confdef -o Dpkg::Options::=--force-confold "${missing[@]}"
+
+still_missing=()
+for pkg in "${missing[@]}"; do
+  [[ -x "${REQUIRED[$pkg]}" ]] || still_missing+=("$pkg (${REQUIRED[$pkg]})")
+done
+if [[ ${#still_missing[@]} -ne 0 ]]; then
+  echo "ensure-system-deps: installed, but still missing: ${still_missing[*]}" >&2
+  exit 1
+fi
+echo "ensure-system-deps: installed ${missing[*]}" >&2
