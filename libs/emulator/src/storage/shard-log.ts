@@ -138,6 +138,8 @@ export class ShardLog {
         if (size > maxBytes - bytes && (out.length > 0 || last > ordinal)) break;
         last++;
       }
+      // The next frame does not fit what is left of the budget: stop (looping again would make no progress).
+      if (last === ordinal) break;
       const endOffset = last < segEndOrdinal ? this.offsets.at(last - this.base) : seg.size;
       const chunk = seg.read(startOffset, endOffset - startOffset);
       let at = 0;
