@@ -70,11 +70,12 @@ function commit(pending: Map<Shard, Pending>, results: Array<Record<string, unkn
   }
 }
 
-function checkRecordSize(stream: Stream, bytes: number): void {
+/** `path` is the member path AWS prints: `data` (PutRecord) or `records.N.member.data` (PutRecords, 1-based). */
+function checkRecordSize(stream: Stream, bytes: number, path = 'data'): void {
   const max = stream.meta.maxRecordSizeKiB * 1024;
   if (bytes > max) {
     throw awsErrors.validation(
-      `1 validation error detected: Value at 'data' failed to satisfy constraint: Member must have length less than or equal to ${max}`,
+      `1 validation error detected: Value 'java.nio.HeapByteBuffer[pos=0 lim=${bytes} cap=${bytes}]' at '${path}' failed to satisfy constraint: Member must have length less than or equal to ${max}`,
     );
   }
 }
@@ -105,7 +106,7 @@ export function putRecords(env: KdsEnv, input: In): object {
   for (let i = 0; i < entries.length; i++) {
     datas[i] = Buffer.from(entries[i].Data, 'base64');
     keyBytes[i] = Buffer.byteLength(entries[i].PartitionKey, 'utf8');
-    checkRecordSize(stream, datas[i].length);
+    checkRecordSize(stream, datas[i].length, `records.${i + 1}.member.data`);
     hashes[i] = hashKeyFor(entries[i]);
     total += datas[i].length + keyBytes[i];
   }

@@ -1,5 +1,5 @@
 import { AwsServiceError } from '../errors';
-import { validateInput, type Shape } from './shape-validator';
+import { isBase64, validateInput, type Shape } from './shape-validator';
 import { KDS_SHAPES } from './kds-shapes';
 
 const errorOf = (shape: Shape & { type: 'structure' }, body: unknown): AwsServiceError => {
@@ -64,7 +64,54 @@ describe('validateInput', () => {
     expect(() => validateInput(KDS_SHAPES['PutRecord'], { StreamName: 's', PartitionKey: 'é'.repeat(256), Data: 'AA==' })).not.toThrow();
   });
 
+  it('counts characters outside the BMP (surrogate pairs) once each', () => {
+    expect(() => validateInput(KDS_SHAPES['PutRecord'], { StreamName: 's', PartitionKey: '😀'.repeat(256), Data: 'AA==' })).not.toThrow();
+    expect(errorOf(KDS_SHAPES['PutRecord'], { StreamName: 's', PartitionKey: '😀'.repeat(257), Data: 'AA==' }).message).toBe(
+      `1 validation error detected: Value '${'😀'.repeat(257)}' at 'partitionKey' failed to satisfy constraint: Member must have length less than or equal to 256`,
+    );
+  });
+
   it('accepts valid input', () => {
     expect(() => validateInput(KDS_SHAPES['CreateStream'], { StreamName: 'ok.name_1-2', ShardCount: 3 })).not.toThrow();
+  });
+});
+
+describe('isBase64', () => {
+  // The scan replaced this expression (too slow for 500 records per call); both must agree on every input.
+  const REFERENCE = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
+  it.each([
+    ['', true],
+    ['AA==', true],
+    ['AAA=', true],
+    ['AAAA', true],
+    ['AAAAAA==', true],
+    ['+/+/', true],
+    ['A', false],
+    ['AA', false],
+    ['AA=', false],
+    ['A===', false],
+    ['====', false],
+    ['=AAA', false],
+    ['AA=A', false],
+    ['AAAA=', false],
+    ['AAAAA===', false],
+    ['AA-_', false],
+    ['AA A', false],
+    ['AAé=', false],
+    ['AA\n=', false],
+  ])('%j → %s', (text, expected) => {
+    expect(isBase64(text)).toBe(expected);
+    expect(REFERENCE.test(text)).toBe(expected);
+  });
+
+  it('agrees with the reference expression on random strings over the alphabet and padding', () => {
+    const chars = 'ABCxyz019+/=-';
+    let seed = 42;
+    const next = (): number => (seed = (seed * 1103515245 + 12345) % 2 ** 31);
+    for (let i = 0; i < 5000; i++) {
+      let s = '';
+      for (let n = next() % 13; n > 0; n--) s += chars[next() % chars.length];
+      expect([s, isBase64(s)]).toEqual([s, REFERENCE.test(s)]);
+    }
   });
 });

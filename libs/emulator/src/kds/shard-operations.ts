@@ -39,7 +39,8 @@ function filterShards(stream: Stream, shards: Shard[], filter: ListShardsToken['
     case 'AT_LATEST':
       return shards.filter((s) => s.open);
     case 'AT_TIMESTAMP':
-      return shards.filter((s) => s.meta.createdAt <= (ts as number) && (s.open || (s.meta.closedAt as number) > (ts as number)));
+      // Start ≤ t ≤ end, both inclusive (API_ShardFilter): at a reshard instant parents and children both qualify.
+      return shards.filter((s) => s.meta.createdAt <= (ts as number) && (s.open || (s.meta.closedAt as number) >= (ts as number)));
     case 'FROM_TIMESTAMP':
       return shards.filter((s) => s.open || (s.meta.closedAt as number) >= (ts as number));
     default:

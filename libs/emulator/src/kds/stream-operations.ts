@@ -214,6 +214,9 @@ export function increaseRetention(env: KdsEnv, input: In): object {
   if (hours > KDS_TIMES.maxRetentionHours) {
     throw awsErrors.invalidArgument(`Maximum allowed retention period is ${KDS_TIMES.maxRetentionHours} hours. Requested retention period (${hours} hours) is too long.`);
   }
+  if (hours < KDS_TIMES.minRetentionHours) {
+    throw awsErrors.invalidArgument(`Minimum allowed retention period is ${KDS_TIMES.minRetentionHours} hours. Requested retention period (${hours} hours) is too short.`);
+  }
   if (hours < retentionHours) {
     throw awsErrors.invalidArgument(
       `Requested retention period (${hours} hours) for stream ${name} under account ${accountId} can not be shorter than existing retention period (${retentionHours} hours). Use DecreaseRetentionPeriod API.`,
