@@ -1,0 +1,95 @@
+/**
+ * TLS on the same port as cleartext: the first byte of a connection (0x16, a TLS handshake) selects TLS, and
+ * ALPN then picks HTTP/2 (`h2`) or HTTP/1.1. The certificate is made by openssl at test time.
+ */
+import { execFileSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as http2 from 'node:http2';
+import * as https from 'node:https';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { CreateStreamCommand, KinesisClient, ListStreamsCommand, PutRecordCommand } from '@aws-sdk/client-kinesis';
+import { NodeHttpHandler } from '@smithy/node-http-handler';
+import { startEmulator, type RunningEmulator } from '../emulator';
+import { TEST_CREDENTIALS, TEST_REGION, createKinesisClient, HTTP2_DEFAULT, uniqueStreamName } from '../testing/kds-test-clients';
+
+const AUTH = 'AWS4-HMAC-SHA256 Credential=test/20260101/us-east-1/kinesis/aws4_request, SignedHeaders=host, Signature=00';
+
+describe('TLS with ALPN on the emulator port', () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'kds-tls-'));
+  let emu: RunningEmulator;
+  let cert: Buffer;
+  let httpsUrl: string;
+
+  beforeAll(async () => {
+    execFileSync('openssl', [
+      'req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '1', '-subj', '/CN=127.0.0.1',
+      '-addext', 'subjectAltName=IP:127.0.0.1', '-keyout', path.join(dir, 'key.pem'), '-out', path.join(dir, 'cert.pem'),
+    ], { stdio: 'ignore' });
+    cert = fs.readFileSync(path.join(dir, 'cert.pem'));
+    emu = await startEmulator({ port: 0, tls: { cert, key: fs.readFileSync(path.join(dir, 'key.pem')) } });
+    httpsUrl = `https://127.0.0.1:${emu.port}`;
+  });
+  afterAll(async () => {
+    await emu.close();
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('negotiates h2 by ALPN and serves the Kinesis JSON protocol', async () => {
+    const session = http2.connect(httpsUrl, { ca: cert });
+    try {
+      const result = await new Promise<{ status: number; body: string; alpn: string | false | undefined }>((resolve, reject) => {
+        const req = session.request({
+          ':method': 'POST',
+          ':path': '/',
+          'content-type': 'application/x-amz-json-1.1',
+          'x-amz-target': 'Kinesis_20131202.ListStreams',
+          authorization: AUTH,
+        });
+        let body = '';
+        let status = 0;
+        req.on('response', (h) => (status = Number(h[':status'])));
+        req.on('data', (d: Buffer) => (body += d.toString()));
+        req.on('end', () => resolve({ status, body, alpn: session.alpnProtocol }));
+        req.on('error', reject);
+        req.end('{}');
+      });
+      expect(result.alpn).toBe('h2');
+      expect(result.status).toBe(200);
+      expect(JSON.parse(result.body)).toMatchObject({ StreamNames: expect.any(Array), HasMoreStreams: false });
+    } finally {
+      session.close();
+    }
+  });
+
+  it('serves the SDK over HTTP/1.1 + TLS (ALPN http/1.1)', async () => {
+    const agent = new https.Agent({ ca: cert, keepAlive: true, ALPNProtocols: ['http/1.1'] });
+    const client = new KinesisClient({
+      endpoint: httpsUrl,
+      region: TEST_REGION,
+      credentials: TEST_CREDENTIALS,
+      requestHandler: new NodeHttpHandler({ httpsAgent: agent }),
+    });
+    try {
+      const name = uniqueStreamName('tls');
+      await client.send(new CreateStreamCommand({ StreamName: name, ShardCount: 1 }));
+      const put = await client.send(new PutRecordCommand({ StreamName: name, PartitionKey: 'k', Data: Buffer.from('over tls') }));
+      expect(put.ShardId).toBe('shardId-000000000000');
+      const sockets = Object.values(agent.freeSockets).flat();
+      expect(sockets[0]?.alpnProtocol).toBe('http/1.1');
+      expect((await client.send(new ListStreamsCommand({}))).StreamNames).toContain(name);
+    } finally {
+      client.destroy();
+      agent.destroy();
+    }
+  });
+
+  it('still serves cleartext HTTP/2 on the same port', async () => {
+    const client = createKinesisClient(emu.url, HTTP2_DEFAULT);
+    try {
+      expect((await client.send(new ListStreamsCommand({}))).HasMoreStreams).toBe(false);
+    } finally {
+      client.destroy();
+    }
+  });
+});
