@@ -104,8 +104,14 @@ export class ProtocolListener {
     socket.once('data', (first: Buffer) => {
       socket.pause();
       if (first[0] === 0x16 && this.tls) this.tls.emit('connection', new ReplaySocket(socket, first));
-      else if (first.length >= 3 && first.toString('latin1', 0, 3) === 'PRI') this.h2c.emit('connection', new ReplaySocket(socket, first));
-      else {
+      else if (first.length >= 3 && first.toString('latin1', 0, 3) === 'PRI') {
+        // The HTTP/2 session consumes the native handle and, on its first tick, feeds it what the socket already
+        // buffered (nodejs/node#35475, Node ≥ 15), so the preface given back with unshift() is not lost and the
+        // session reads natively. (Through a ReplaySocket every byte crossed JavaScript: a PutRecords record cost
+        // the server about a quarter more CPU in tools/bench.)
+        socket.unshift(first);
+        this.h2c.emit('connection', socket);
+      } else {
         // The HTTP/1.1 server reads buffered data through 'data' events before it consumes the handle natively.
         socket.unshift(first);
         this.h1.emit('connection', socket);
@@ -116,9 +122,10 @@ export class ProtocolListener {
 }
 
 /**
- * A socket whose first bytes were already read by the sniffer. The HTTP/2 and TLS servers read a net.Socket
- * through its native handle, where bytes given back with unshift() are lost; handed this plain Duplex instead
- * they read through JavaScript (Node wraps it in its JSStreamSocket), and the first chunk is replayed.
+ * A socket whose first bytes were already read by the sniffer, for the TLS server: it reads a net.Socket through
+ * its native handle, where bytes given back with unshift() are lost (unlike the cleartext HTTP/2 session, which
+ * replays a socket's buffered bytes itself); handed this plain Duplex instead it reads through JavaScript (Node
+ * wraps it in its JSStreamSocket), and the first chunk is replayed.
  */
 class ReplaySocket extends Duplex {
   constructor(

@@ -8,6 +8,7 @@ import * as http2 from 'node:http2';
 import * as https from 'node:https';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import type * as tls from 'node:tls';
 import { CreateStreamCommand, KinesisClient, ListStreamsCommand, PutRecordCommand } from '@aws-sdk/client-kinesis';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 import { startEmulator, type RunningEmulator } from '../emulator';
@@ -76,7 +77,7 @@ describe('TLS with ALPN on the emulator port', () => {
       const put = await client.send(new PutRecordCommand({ StreamName: name, PartitionKey: 'k', Data: Buffer.from('over tls') }));
       expect(put.ShardId).toBe('shardId-000000000000');
       const sockets = Object.values(agent.freeSockets).flat();
-      expect(sockets[0]?.alpnProtocol).toBe('http/1.1');
+      expect((sockets[0] as tls.TLSSocket | undefined)?.alpnProtocol).toBe('http/1.1');
       expect((await client.send(new ListStreamsCommand({}))).StreamNames).toContain(name);
     } finally {
       client.destroy();

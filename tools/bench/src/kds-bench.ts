@@ -1,0 +1,506 @@
+/**
+ * KDS throughput, side by side: the tributary emulator (in memory; with a data dir and the default fsync policy)
+ * against kinesalite 3.3.3, all driven by the official @aws-sdk/client-kinesis v3 client.
+ *
+ *   npm run bench:kds -- [--runs 5] [--records 50000] [--seconds 4] [--only emulator|kinesalite] [--profile]
+ *
+ * Each server runs in its own child process (bench-server.ts), so the load generator and the server under test
+ * get a core each; every server is treated the same way. The main comparison uses one keep-alive HTTP/1.1
+ * NodeHttpHandler per server (kinesalite speaks nothing else); the emulator is also measured with the SDK's
+ * default HTTP/2 handler. Scenarios, all with 200-byte records and PutRecords calls of 500 records:
+ *
+ *   put-sequential   one client, one call at a time, on a 1-shard stream
+ *   put-concurrent   8 concurrent call loops on a 4-shard stream
+ *   get-records      everything put-concurrent wrote, read back with GetRecords (Limit 10000), all shards at once
+ *
+ * A put scenario stops at `--records` records or `--seconds`, whichever comes first. Each scenario is repeated
+ * `--runs` times, the servers interleaved run by run (so drift of the machine hits them alike), after one
+ * untimed warm-up round; the table shows the median records/s and the emulator/kinesalite ratio. The results
+ * are also written to tools/bench/results/kds-latest.json.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import * as fs from 'node:fs';
+import * as http from 'node:http';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { createInterface } from 'node:readline';
+import { parseArgs } from 'node:util';
+import {
+  CreateStreamCommand,
+  DeleteStreamCommand,
+  DescribeStreamSummaryCommand,
+  GetRecordsCommand,
+  GetShardIteratorCommand,
+  KinesisClient,
+  ListShardsCommand,
+  PutRecordsCommand,
+  type PutRecordsRequestEntry,
+} from '@aws-sdk/client-kinesis';
+import { NodeHttpHandler } from '@smithy/node-http-handler';
+
+// Node 20 is what the bench machines run; the SDK's notice that its 2027 releases need Node 22 is known (as in
+// jest.preset.js) and would only clutter the table.
+process.env['AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED'] ??= 'true';
+
+const ROOT = path.resolve(__dirname, '../../..');
+const SERVER_SCRIPT = path.join(__dirname, 'bench-server.ts');
+const RESULTS_FILE = path.join(ROOT, 'tools/bench/results/kds-latest.json');
+const PROFILE_DIR = path.join(ROOT, 'tools/bench/results/profiles');
+
+const RECORD_BYTES = 200;
+const RECORDS_PER_CALL = 500;
+const CONCURRENCY = 8;
+const CONCURRENT_SHARDS = 4;
+const GET_LIMIT = 10_000;
+/** The issue's targets for the emulator with limits off. */
+const TARGET_PUT_RECORDS_PER_SECOND = 100_000;
+const TARGET_RATIO = 10;
+
+const USAGE = `Usage: npm run bench:kds -- [options]
+
+Measures KDS PutRecords and GetRecords throughput of the tributary emulator and of kinesalite,
+each server in its own child process, driven by @aws-sdk/client-kinesis v3.
+
+Options:
+  --runs N                     measured repetitions of each scenario (default 5); the median is reported
+  --records N                  records per put scenario and run (default 50000)
+  --seconds S                  time cap of one put scenario run, seconds (default 4)
+  --only emulator|kinesalite   measure one server only (no ratios then)
+  --profile                    run the servers with --cpu-prof; profiles go to tools/bench/results/profiles/
+  --help                       this text
+`;
+
+interface BenchOptions {
+  runs: number;
+  records: number;
+  seconds: number;
+  only?: 'emulator' | 'kinesalite';
+  profile: boolean;
+}
+
+function parseOptions(argv: string[]): BenchOptions | undefined {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      runs: { type: 'string' },
+      records: { type: 'string' },
+      seconds: { type: 'string' },
+      only: { type: 'string' },
+      profile: { type: 'boolean' },
+      help: { type: 'boolean' },
+    },
+    strict: true,
+  });
+  if (values.help) return undefined;
+  const positive = (name: string, text: string | undefined, fallback: number): number => {
+    if (text === undefined) return fallback;
+    const n = Number(text);
+    if (!Number.isFinite(n) || n <= 0) throw new Error(`--${name} must be a positive number, got ${text}`);
+    return n;
+  };
+  if (values.only !== undefined && values.only !== 'emulator' && values.only !== 'kinesalite') {
+    throw new Error(`--only must be emulator or kinesalite, got ${values.only}`);
+  }
+  return {
+    runs: Math.round(positive('runs', values.runs, 5)),
+    records: Math.round(positive('records', values.records, 50_000)),
+    seconds: positive('seconds', values.seconds, 4),
+    only: values.only as BenchOptions['only'],
+    profile: values.profile ?? false,
+  };
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Servers and clients
+
+type ServerKind = 'emulator' | 'kinesalite';
+
+interface ServerProcess {
+  url: string;
+  /** CPU time the server process used so far, in seconds (user + system, all threads). */
+  cpuSeconds(): number;
+  stop(): Promise<void>;
+}
+
+/** Kernel clock ticks per second for /proc/<pid>/stat (USER_HZ, 100 on every Linux the bench runs on). */
+const CLOCK_TICKS = 100;
+
+/** utime + stime of a process from /proc (Linux); NaN elsewhere, and the CPU columns show as n/a. */
+function processCpuSeconds(pid: number | undefined): number {
+  try {
+    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // Fields after the parenthesised command name: state is field 3, utime 14 and stime 15.
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS;
+  } catch {
+    return Number.NaN;
+  }
+}
+
+async function startServerProcess(kind: ServerKind, dataDir: string | undefined, profile: boolean): Promise<ServerProcess> {
+  const nodeArgs = profile ? ['--cpu-prof', '--cpu-prof-dir', PROFILE_DIR] : [];
+  const child: ChildProcess = spawn(process.execPath, [...nodeArgs, '--import', 'tsx', SERVER_SCRIPT, kind, ...(dataDir ? [dataDir] : [])], {
+    cwd: ROOT,
+    stdio: ['pipe', 'pipe', 'inherit'],
+  });
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  const port = await new Promise<number>((resolve, reject) => {
+    const lines = createInterface({ input: child.stdout as NodeJS.ReadableStream });
+    lines.once('line', (line) => {
+      lines.close();
+      resolve((JSON.parse(line) as { port: number }).port);
+    });
+    child.once('exit', (code) => reject(new Error(`${kind} server exited with ${code} before listening`)));
+  });
+  return {
+    url: `http://127.0.0.1:${port}`,
+    cpuSeconds: () => processCpuSeconds(child.pid),
+    stop: async () => {
+      child.kill('SIGTERM');
+      await exited;
+    },
+  };
+}
+
+interface Target {
+  id: string;
+  label: string;
+  server: ServerKind;
+  storage: 'memory' | 'data dir, fsync interval' | 'memdown';
+  transport: 'HTTP/1.1 keep-alive' | 'HTTP/2 (SDK default)';
+  client: KinesisClient;
+  process: ServerProcess;
+}
+
+/** What is measured, in this order; kinesalite is the baseline of the ratios. */
+const TARGET_SPECS: ReadonlyArray<Omit<Target, 'client' | 'process'>> = [
+  { id: 'kinesalite-h1', label: 'kinesalite', server: 'kinesalite', storage: 'memdown', transport: 'HTTP/1.1 keep-alive' },
+  { id: 'emulator-memory-h1', label: 'emulator (memory)', server: 'emulator', storage: 'memory', transport: 'HTTP/1.1 keep-alive' },
+  { id: 'emulator-disk-h1', label: 'emulator (data dir)', server: 'emulator', storage: 'data dir, fsync interval', transport: 'HTTP/1.1 keep-alive' },
+  { id: 'emulator-memory-h2', label: 'emulator (memory, h2)', server: 'emulator', storage: 'memory', transport: 'HTTP/2 (SDK default)' },
+];
+
+function kinesisClient(url: string, transport: Target['transport']): KinesisClient {
+  const client = new KinesisClient({
+    endpoint: url,
+    region: 'us-east-1',
+    credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
+    // A failure should show, not be hidden by a retry (nothing throttles with limits off).
+    maxAttempts: 1,
+    ...(transport === 'HTTP/1.1 keep-alive'
+      ? { requestHandler: new NodeHttpHandler({ httpAgent: new http.Agent({ keepAlive: true, maxSockets: CONCURRENCY * 2 }) }) }
+      : {}),
+  });
+  // The SDK's logger middleware runs every input and output through its sensitive-data filter even when the
+  // logger is the default no-op: a tenth of the load generator's CPU. Removed for every server alike.
+  client.middlewareStack.remove('loggerMiddleware');
+  return client;
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Scenarios
+
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+async function createStream(client: KinesisClient, name: string, shards: number): Promise<void> {
+  await client.send(new CreateStreamCommand({ StreamName: name, ShardCount: shards }));
+  for (let i = 0; i < 500; i++) {
+    const d = await client.send(new DescribeStreamSummaryCommand({ StreamName: name }));
+    if (d.StreamDescriptionSummary?.StreamStatus === 'ACTIVE') return;
+    await sleep(10);
+  }
+  throw new Error(`stream ${name} did not become ACTIVE`);
+}
+
+async function deleteStream(client: KinesisClient, name: string): Promise<void> {
+  await client.send(new DeleteStreamCommand({ StreamName: name }));
+}
+
+/** 500 entries of 200 random bytes under distinct random partition keys, spread over every shard. */
+function makeEntries(): PutRecordsRequestEntry[] {
+  return Array.from({ length: RECORDS_PER_CALL }, () => ({
+    Data: randomBytes(RECORD_BYTES),
+    PartitionKey: randomBytes(16).toString('hex'),
+  }));
+}
+
+interface Measurement {
+  records: number;
+  seconds: number;
+  recordsPerSecond: number;
+  failedRecords: number;
+  /** CPU used during the measurement, in % of one core: above ~90 % that side is the bottleneck. */
+  clientCpuPercent: number;
+  serverCpuPercent: number;
+  /** CPU microseconds per record moved: the cost, less sensitive than records/s to other load on the machine. */
+  clientCpuMicrosPerRecord: number;
+  serverCpuMicrosPerRecord: number;
+}
+
+/** Times `work` (which returns the records it moved and the records that failed) with both sides' CPU use. */
+async function measure(target: Target, work: () => Promise<{ records: number; failed: number }>): Promise<Measurement> {
+  const client0 = process.cpuUsage();
+  const server0 = target.process.cpuSeconds();
+  const start = performance.now();
+  const { records, failed } = await work();
+  const ms = performance.now() - start;
+  const client = process.cpuUsage(client0);
+  const server = target.process.cpuSeconds() - server0;
+  return {
+    records,
+    seconds: ms / 1000,
+    recordsPerSecond: records / (ms / 1000),
+    failedRecords: failed,
+    clientCpuPercent: ((client.user + client.system) / 1000 / ms) * 100,
+    serverCpuPercent: ((server * 1000) / ms) * 100,
+    clientCpuMicrosPerRecord: (client.user + client.system) / records,
+    serverCpuMicrosPerRecord: (server * 1e6) / records,
+  };
+}
+
+/** `loops` concurrent loops of PutRecords until `records` records were sent or `seconds` have passed. */
+function putLoad(target: Target, stream: string, entries: PutRecordsRequestEntry[], loops: number, records: number, seconds: number): Promise<Measurement> {
+  return measure(target, async () => {
+    let sent = 0;
+    let ok = 0;
+    let failed = 0;
+    const deadline = performance.now() + seconds * 1000;
+    const loop = async (): Promise<void> => {
+      while (sent < records && performance.now() < deadline) {
+        sent += entries.length;
+        const out = await target.client.send(new PutRecordsCommand({ StreamName: stream, Records: entries }));
+        const f = out.FailedRecordCount ?? 0;
+        failed += f;
+        ok += entries.length - f;
+      }
+    };
+    await Promise.all(Array.from({ length: loops }, loop));
+    return { records: ok, failed };
+  });
+}
+
+/** Reads every shard from TRIM_HORIZON to the tip, all shards at once; a shard is done at an empty batch. */
+async function readAll(target: Target, stream: string): Promise<Measurement> {
+  const { client } = target;
+  const shards = (await client.send(new ListShardsCommand({ StreamName: stream }))).Shards ?? [];
+  return measure(target, async () => {
+    let read = 0;
+    await Promise.all(
+      shards.map(async (shard) => {
+        let iterator = (
+          await client.send(new GetShardIteratorCommand({ StreamName: stream, ShardId: shard.ShardId, ShardIteratorType: 'TRIM_HORIZON' }))
+        ).ShardIterator;
+        while (iterator) {
+          const out = await client.send(new GetRecordsCommand({ ShardIterator: iterator, Limit: GET_LIMIT }));
+          const n = out.Records?.length ?? 0;
+          read += n;
+          if (n === 0) break;
+          iterator = out.NextShardIterator;
+        }
+      }),
+    );
+    return { records: read, failed: 0 };
+  });
+}
+
+const SCENARIOS = ['put-sequential', 'put-concurrent', 'get-records'] as const;
+type Scenario = (typeof SCENARIOS)[number];
+
+const SCENARIO_LABELS: Record<Scenario, string> = {
+  'put-sequential': 'PutRecords, 1 client, sequential (1 shard)',
+  'put-concurrent': `PutRecords, ${CONCURRENCY} calls in flight (${CONCURRENT_SHARDS} shards)`,
+  'get-records': `GetRecords Limit ${GET_LIMIT}, all ${CONCURRENT_SHARDS} shards`,
+};
+
+/** One round of every scenario against one target, on fresh streams that are deleted afterwards. */
+async function runRound(target: Target, tag: string, entries: PutRecordsRequestEntry[], records: number, seconds: number): Promise<Record<Scenario, Measurement>> {
+  const { client } = target;
+  const seqStream = `bench-seq-${tag}`;
+  const concStream = `bench-conc-${tag}`;
+  await createStream(client, seqStream, 1);
+  await createStream(client, concStream, CONCURRENT_SHARDS);
+  const sequential = await putLoad(target, seqStream, entries, 1, records, seconds);
+  const concurrent = await putLoad(target, concStream, entries, CONCURRENCY, records, seconds);
+  const get = await readAll(target, concStream);
+  if (get.records !== concurrent.records) {
+    throw new Error(`${target.label}: GetRecords read ${get.records} records, PutRecords wrote ${concurrent.records}`);
+  }
+  await deleteStream(client, seqStream);
+  await deleteStream(client, concStream);
+  return { 'put-sequential': sequential, 'put-concurrent': concurrent, 'get-records': get };
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Reporting
+
+function median(values: number[]): number {
+  const s = [...values].sort((a, b) => a - b);
+  const mid = s.length >> 1;
+  return s.length % 2 ? s[mid] : (s[mid - 1] + s[mid]) / 2;
+}
+
+interface ScenarioResult {
+  runs: Measurement[];
+  medianRecordsPerSecond: number;
+  medianServerCpuMicrosPerRecord: number;
+  medianClientCpuMicrosPerRecord: number;
+  /** Median of this target over kinesalite's median; absent for kinesalite itself or without it. */
+  ratioToKinesalite?: number;
+}
+
+const cpu = (percent: number): string => (Number.isFinite(percent) ? `${Math.round(percent)}%` : 'n/a');
+const micros = (n: number): string => (Number.isFinite(n) ? n.toFixed(1) : 'n/a');
+const fmtRate = (n: number): string => Math.round(n).toLocaleString('en-US');
+
+function printGrid(header: string[], rows: string[][]): void {
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
+  const line = (cells: string[]): string => cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join(' | ');
+  console.log(line(header));
+  console.log(widths.map((w) => '-'.repeat(w)).join('-|-'));
+  for (const r of rows) console.log(line(r));
+}
+
+function printTable(targets: Target[], results: Record<string, Record<Scenario, ScenarioResult>>): void {
+  console.log('');
+  printGrid(
+    ['Median records/s (ratio to kinesalite)', ...targets.map((t) => t.label)],
+    SCENARIOS.map((s) => [
+      SCENARIO_LABELS[s],
+      ...targets.map((t) => {
+        const r = results[t.id][s];
+        return fmtRate(r.medianRecordsPerSecond) + (r.ratioToKinesalite !== undefined ? ` (${r.ratioToKinesalite.toFixed(1)}x)` : '');
+      }),
+    ]),
+  );
+  console.log('');
+  printGrid(
+    ['Median CPU µs per record, server / client', ...targets.map((t) => t.label)],
+    SCENARIOS.map((s) => [
+      SCENARIO_LABELS[s],
+      ...targets.map((t) => `${micros(results[t.id][s].medianServerCpuMicrosPerRecord)} / ${micros(results[t.id][s].medianClientCpuMicrosPerRecord)}`),
+    ]),
+  );
+  console.log('');
+  for (const t of targets) console.log(`  ${t.label}: ${t.server}, ${t.storage}, client over ${t.transport}`);
+}
+
+function printTargets(targets: Target[], results: Record<string, Record<Scenario, ScenarioResult>>): void {
+  const main = targets.find((t) => t.id === 'emulator-memory-h1');
+  if (!main) return;
+  const put = Math.max(results[main.id]['put-sequential'].medianRecordsPerSecond, results[main.id]['put-concurrent'].medianRecordsPerSecond);
+  const ratio = results[main.id]['put-concurrent'].ratioToKinesalite;
+  console.log('');
+  console.log(
+    `Targets (emulator in memory, limits off): PutRecords >= ${fmtRate(TARGET_PUT_RECORDS_PER_SECOND)} records/s: ${fmtRate(put)} -> ${put >= TARGET_PUT_RECORDS_PER_SECOND ? 'met' : 'NOT met'}` +
+      (ratio !== undefined ? `; >= ${TARGET_RATIO}x kinesalite (put-concurrent): ${ratio.toFixed(1)}x -> ${ratio >= TARGET_RATIO ? 'met' : 'NOT met'}` : ''),
+  );
+}
+
+// ---------------------------------------------------------------------------------------------------------
+
+async function main(): Promise<void> {
+  let options: BenchOptions | undefined;
+  try {
+    options = parseOptions(process.argv.slice(2));
+  } catch (err) {
+    process.stderr.write(`${(err as Error).message}\n\n${USAGE}`);
+    process.exitCode = 2;
+    return;
+  }
+  if (!options) {
+    process.stdout.write(USAGE);
+    return;
+  }
+  if (options.profile) fs.mkdirSync(PROFILE_DIR, { recursive: true });
+  const started = Date.now();
+  const loadBefore = os.loadavg()[0];
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'tributary-bench-'));
+  const servers: ServerProcess[] = [];
+  const targets: Target[] = [];
+  try {
+    for (const spec of TARGET_SPECS) {
+      if (options.only !== undefined && spec.server !== options.only) continue;
+      const server = await startServerProcess(spec.server, spec.storage === 'data dir, fsync interval' ? dataDir : undefined, options.profile);
+      servers.push(server);
+      targets.push({ ...spec, client: kinesisClient(server.url, spec.transport), process: server });
+    }
+    const entries = makeEntries();
+    console.log(
+      `KDS bench: ${targets.map((t) => t.label).join(', ')}; ${options.runs} runs of up to ${fmtRate(options.records)} records or ${options.seconds} s per put scenario; ` +
+        `${RECORD_BYTES}-byte records, ${RECORDS_PER_CALL} per PutRecords; ${os.cpus().length} CPUs, Node ${process.version}, load average ${loadBefore.toFixed(2)}`,
+    );
+    const raw: Record<string, Record<Scenario, Measurement[]>> = {};
+    for (const t of targets) {
+      raw[t.id] = { 'put-sequential': [], 'put-concurrent': [], 'get-records': [] };
+      // Warm-up: JIT, sockets, first stream.
+      await runRound(t, 'warmup', entries, Math.min(options.records, 20 * RECORDS_PER_CALL), Math.min(options.seconds, 2));
+    }
+    for (let run = 1; run <= options.runs; run++) {
+      for (const t of targets) {
+        const round = await runRound(t, String(run), entries, options.records, options.seconds);
+        for (const s of SCENARIOS) raw[t.id][s].push(round[s]);
+        console.log(
+          `run ${run}/${options.runs} ${t.label.padEnd(22)} ` + SCENARIOS.map((s) => `${s} ${fmtRate(round[s].recordsPerSecond)}/s (cpu c/s ${cpu(round[s].clientCpuPercent)}/${cpu(round[s].serverCpuPercent)})`).join('  '),
+        );
+      }
+    }
+    const results: Record<string, Record<Scenario, ScenarioResult>> = {};
+    for (const t of targets) {
+      results[t.id] = {} as Record<Scenario, ScenarioResult>;
+      for (const s of SCENARIOS) {
+        const runs = raw[t.id][s];
+        results[t.id][s] = {
+          runs,
+          medianRecordsPerSecond: median(runs.map((m) => m.recordsPerSecond)),
+          medianServerCpuMicrosPerRecord: median(runs.map((m) => m.serverCpuMicrosPerRecord)),
+          medianClientCpuMicrosPerRecord: median(runs.map((m) => m.clientCpuMicrosPerRecord)),
+        };
+      }
+    }
+    const baseline = results['kinesalite-h1'];
+    if (baseline) {
+      for (const t of targets) {
+        if (t.server === 'kinesalite') continue;
+        for (const s of SCENARIOS) results[t.id][s].ratioToKinesalite = results[t.id][s].medianRecordsPerSecond / baseline[s].medianRecordsPerSecond;
+      }
+    }
+    printTable(targets, results);
+    printTargets(targets, results);
+    if (loadBefore > os.cpus().length * 0.5) {
+      console.log(
+        `Note: the 1-minute load average was ${loadBefore.toFixed(2)} on ${os.cpus().length} CPUs before the bench started: other work shared ` +
+          'the machine, so records/s are lower and noisier than on an idle one (CPU µs per record much less so).',
+      );
+    }
+    const failed = targets.reduce((n, t) => n + SCENARIOS.reduce((m, s) => m + raw[t.id][s].reduce((k, r) => k + r.failedRecords, 0), 0), 0);
+    if (failed > 0) console.log(`WARNING: ${failed} records failed in PutRecords results (FailedRecordCount).`);
+    const report = {
+      benchmark: 'kds',
+      date: new Date().toISOString(),
+      durationSeconds: (Date.now() - started) / 1000,
+      machine: {
+        cpus: os.cpus().length,
+        cpuModel: os.cpus()[0]?.model,
+        node: process.version,
+        platform: `${os.platform()} ${os.release()}`,
+        loadAverageBefore: loadBefore,
+      },
+      options: { ...options, recordBytes: RECORD_BYTES, recordsPerCall: RECORDS_PER_CALL, concurrency: CONCURRENCY, concurrentShards: CONCURRENT_SHARDS, getLimit: GET_LIMIT },
+      scenarios: SCENARIO_LABELS,
+      targets: targets.map(({ client: _client, process: _process, ...t }) => ({ ...t, results: results[t.id] })),
+    };
+    fs.mkdirSync(path.dirname(RESULTS_FILE), { recursive: true });
+    fs.writeFileSync(RESULTS_FILE, JSON.stringify(report, null, 2) + '\n');
+    console.log(`\nResults written to ${path.relative(ROOT, RESULTS_FILE)} (${report.durationSeconds.toFixed(0)} s in all).`);
+  } finally {
+    for (const t of targets) t.client.destroy();
+    await Promise.all(servers.map((s) => s.stop()));
+    fs.rmSync(dataDir, { recursive: true, force: true });
+  }
+}
+
+main().catch((err: unknown) => {
+  console.error(err);
+  process.exitCode = 1;
+});
