@@ -37,7 +37,7 @@ export function isBase64(s: string): boolean {
 }
 
 /** Length in Unicode code points, as `[...s].length` counts it (a lone surrogate is one), without the array. */
-function codePointLength(s: string): number {
+export function codePointLength(s: string): number {
   let n = s.length;
   for (let i = 0; i < s.length - 1; i++) {
     const c = s.charCodeAt(i);

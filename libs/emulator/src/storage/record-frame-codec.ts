@@ -35,8 +35,11 @@ export function frameSize(partitionKeyBytes: number, dataBytes: number): number 
   return FRAME_HEADER_BYTES + partitionKeyBytes + dataBytes;
 }
 
-/** Encodes `records` back to back into one buffer (one write(2) per shard per call). */
-export function encodeFrames(records: readonly RecordInput[], keyBytes: readonly number[]): Buffer {
+/**
+ * Encodes `records` back to back into one buffer (one write(2) per shard per call). `checksums: false` leaves
+ * the CRC field 0: memory-only logs are never recovered from bytes, so they skip its cost.
+ */
+export function encodeFrames(records: readonly RecordInput[], keyBytes: readonly number[], checksums = true): Buffer {
   let total = 0;
   for (let i = 0; i < records.length; i++) total += frameSize(keyBytes[i], records[i].data.length);
   const out = Buffer.allocUnsafe(total);
@@ -49,7 +52,7 @@ export function encodeFrames(records: readonly RecordInput[], keyBytes: readonly
     out.writeUInt16BE(keyBytes[i], at + 16);
     out.write(r.partitionKey, at + FRAME_HEADER_BYTES, 'utf8');
     out.set(r.data, at + FRAME_HEADER_BYTES + keyBytes[i]);
-    out.writeUInt32BE(crc32(out.subarray(at + 8, at + size)), at + 4);
+    out.writeUInt32BE(checksums ? crc32(out.subarray(at + 8, at + size)) : 0, at + 4);
     at += size;
   }
   return out;

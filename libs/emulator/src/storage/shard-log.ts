@@ -20,6 +20,8 @@ export interface ShardLogOptions {
   segmentBytes?: number;
   /** fdatasync after every append (the `always` fsync policy). */
   syncEveryAppend?: boolean;
+  /** CRC-32 per frame (default true); only logs that are recovered from files need them. */
+  checksums?: boolean;
   onWarning?: (message: string) => void;
 }
 
@@ -101,7 +103,7 @@ export class ShardLog {
       seg = this.backend.create(first);
       this.segments.push(seg);
     }
-    const bytes = encodeFrames(records, keyBytes);
+    const bytes = encodeFrames(records, keyBytes, this.options.checksums ?? true);
     const start = seg.size;
     seg.append(bytes);
     let at = start;

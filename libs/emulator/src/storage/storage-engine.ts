@@ -55,6 +55,7 @@ export class StorageEngine {
     const log = new ShardLog(backend, {
       segmentBytes: this.options.segmentBytes,
       syncEveryAppend: this.policy === 'always' && this.persistent,
+      checksums: this.persistent,
       onWarning: this.options.onWarning,
     });
     this.logs.add(log);

@@ -1,0 +1,40 @@
+import { AwsServiceError } from '../errors';
+import { isValidPutRecords } from './put-records-fast-check';
+import { validateInput } from './shape-validator';
+import { KDS_SHAPES } from './kds-shapes';
+
+/** The generic validator's verdict, the reference the fast check must never contradict when it says "valid". */
+const genericAccepts = (body: Record<string, unknown>): boolean => {
+  try {
+    validateInput(KDS_SHAPES['PutRecords'], body);
+    return true;
+  } catch (err) {
+    if (!(err instanceof AwsServiceError)) throw err;
+    return false;
+  }
+};
+
+const rec = (over: Record<string, unknown> = {}) => ({ Data: 'aGVsbG8=', PartitionKey: 'device-1', ...over });
+
+describe('isValidPutRecords', () => {
+  it.each([
+    ['a valid request', { StreamName: 's', Records: [rec(), rec({ ExplicitHashKey: '0' })] }, true],
+    ['StreamARN instead of StreamName', { StreamARN: 'arn:aws:kinesis:us-east-1:000000000000:stream/s', Records: [rec()] }, true],
+    ['no records', { StreamName: 's', Records: [] }, false],
+    ['501 records', { StreamName: 's', Records: Array.from({ length: 501 }, () => rec()) }, false],
+    ['Records not a list', { StreamName: 's', Records: {} }, false],
+    ['a null record', { StreamName: 's', Records: [null] }, false],
+    ['bad base64', { StreamName: 's', Records: [rec({ Data: 'a-b_' })] }, false],
+    ['Data not a string', { StreamName: 's', Records: [rec({ Data: 5 })] }, false],
+    ['empty partition key', { StreamName: 's', Records: [rec({ PartitionKey: '' })] }, false],
+    ['257-character partition key', { StreamName: 's', Records: [rec({ PartitionKey: 'k'.repeat(257) })] }, false],
+    ['256 astral characters (512 UTF-16 units)', { StreamName: 's', Records: [rec({ PartitionKey: '😀'.repeat(256) })] }, true],
+    ['hash key with a leading zero', { StreamName: 's', Records: [rec({ ExplicitHashKey: '01' })] }, false],
+    ['hash key of 40 digits', { StreamName: 's', Records: [rec({ ExplicitHashKey: '1'.repeat(40) })] }, false],
+    ['bad stream name', { StreamName: 'bad name', Records: [rec()] }, false],
+    ['no stream at all', { Records: [rec()] }, true],
+  ])('%s → %s, never contradicting the generic validator', (_name, body, expected) => {
+    expect(isValidPutRecords(body)).toBe(expected);
+    if (expected) expect(genericAccepts(body)).toBe(true);
+  });
+});
