@@ -49,4 +49,23 @@ export default [
     files: ['**/*.spec.ts', '**/testing/**/*.ts'],
     rules: { '@nx/enforce-module-boundaries': boundaries(['scope:emulator']) },
   },
+  {
+    // Pure libs (conventions.md §2): bytes and values in, values out; no I/O, no servers, no AWS clients.
+    files: ['libs/schemas/src/**/*.ts', 'libs/partitioning/src/**/*.ts', 'libs/media/src/**/*.ts'],
+    ignores: ['**/*.spec.ts', '**/testing/**'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              regex: '^(node:)?(net|http|http2|https|fs|fs/promises|child_process|dgram|tls)$',
+              message: 'Pure libs do no I/O: take bytes and values, return values.',
+            },
+            { regex: '^(express|@aws-sdk/.*)$', message: 'Pure libs do not depend on servers or AWS clients.' },
+          ],
+        },
+      ],
+    },
+  },
 ];

@@ -1,0 +1,29 @@
+export {
+  generateApiKey,
+  parseApiKey,
+  hashApiKey,
+  type ApiKeyRecord,
+  type GeneratedApiKey,
+  type GenerateApiKeyOptions,
+} from './api-key';
+export { InMemoryApiKeyStore, parseApiKeyRecords, verifyApiKey, type ApiKeyStore } from './api-key-store';
+export { JwtVerifier, createJwtVerifier, type JwtKeySource, type JwtVerifierOptions } from './jwt-verifier';
+export { Authenticator, type AuthenticatorOptions, type Credential } from './authenticator';
+export { authenticate, requireScope, getPrincipal, type AuthenticateOptions } from './auth-middleware';
+export {
+  signPlaybackToken,
+  verifyPlaybackToken,
+  type PlaybackTokenKey,
+  type PlaybackTokenRequest,
+  type PlaybackGrant,
+  type PlaybackTokenOptions,
+  type VerifyPlaybackTokenOptions,
+} from './playback-token';
+export { problemFromAuthError, sendProblem, type ProblemDetails, type ProblemOptions } from './problem-details';
+export { hasScope, scopeMatches, scopesFromClaims, SCOPE_PATTERN } from './scopes';
+export { AuthError, AUTH_ERROR_CLASSES, type AuthErrorCode, type AuthErrorClass } from './errors';
+export { AUTH_CHANNELS, type AuthenticatedEvent, type RejectedEvent } from './diagnostics';
+export type { Principal } from './principal';
+export { systemClock, type Clock } from './clock';
+export { noopLogger, type Logger } from './logger';
+export { AUTH_DEFAULTS, API_KEY } from './defaults';

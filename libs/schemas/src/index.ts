@@ -1,0 +1,16 @@
+export {
+  telemetryEnvelopeSchema,
+  telemetryEnvelopeV1Schema,
+  parseTelemetry,
+  TELEMETRY_SCHEMA_VERSIONS,
+  type TelemetryEnvelope,
+  type TelemetryEnvelopeInput,
+  type TelemetryEnvelopeV1,
+  type TelemetryEnvelopeV1Input,
+  type TelemetryLocation,
+} from './telemetry-envelope';
+export { encodeTelemetry, decodeTelemetry } from './telemetry-codec';
+export { parseConfig, booleanSetting, type ParseConfigOptions } from './config-parser';
+export { formatIssuePath, type ValidationIssue, type ParseResult } from './validation-issues';
+export { SchemaError, ConfigError, type SchemaErrorCode, type ConfigIssue } from './errors';
+export { TELEMETRY_LIMITS, DEVICE_ID_PATTERN, METRIC_NAME_PATTERN } from './defaults';
