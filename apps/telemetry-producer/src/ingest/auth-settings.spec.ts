@@ -1,0 +1,64 @@
+import { generateApiKey, verifyApiKey } from '@tributary/auth';
+import { ConfigError } from '@tributary/schemas';
+import { loadAuthOptions, type AuthSettingsIo } from './auth-settings';
+
+const files = (contents: Record<string, string>): AuthSettingsIo => ({
+  readFile: async (path) => {
+    if (path in contents) return contents[path];
+    throw Object.assign(new Error(`ENOENT: no such file or directory, open '${path}'`), { code: 'ENOENT' });
+  },
+});
+
+async function configErrorOf(promise: Promise<unknown>): Promise<ConfigError> {
+  try {
+    await promise;
+  } catch (err) {
+    if (err instanceof ConfigError) return err;
+    throw err;
+  }
+  throw new Error('expected a ConfigError');
+}
+
+describe('loadAuthOptions', () => {
+  const a = generateApiKey({ scopes: ['telemetry:write'], name: 'a' });
+  const b = generateApiKey({ scopes: ['telemetry:write', 'telemetry:read'] });
+  const line = (k: typeof a) => `${k.record.id}:${k.record.hash}:${k.record.scopes.join(',')}`;
+
+  it('merges the key file (JSON) and the variable (compact) into one store that verifies both keys', async () => {
+    const options = await loadAuthOptions(
+      { apiKeysFile: '/etc/keys.json', apiKeys: line(b) },
+      files({ '/etc/keys.json': JSON.stringify({ keys: [a.record] }) }),
+    );
+    expect(options.jwt).toBeUndefined();
+    const store = options.apiKeys;
+    if (!store) throw new Error('no store');
+    expect(await verifyApiKey(a.key, store)).toMatchObject({ kind: 'api-key', subject: a.record.id, name: 'a', scopes: ['telemetry:write'] });
+    expect(await verifyApiKey(b.key, store)).toMatchObject({ subject: b.record.id, scopes: ['telemetry:write', 'telemetry:read'] });
+  });
+
+  it.each([
+    [{ apiKeysFile: '/missing' }, '--api-keys-file / TELEMETRY_API_KEYS_FILE: cannot read "/missing": ENOENT'],
+    [{ apiKeys: 'zz:nothex:telemetry:write' }, 'TELEMETRY_API_KEYS: invalid API key list'],
+    [{ jwtPublicKeyFile: '/keys/pub.pem', jwtAudience: 'x' }, '--jwt-public-key-file / TELEMETRY_JWT_PUBLIC_KEY_FILE: cannot import the RS256 public key'],
+  ])('names the setting when %j is unusable', async (settings, message) => {
+    const err = await configErrorOf(loadAuthOptions(settings, files({ '/keys/pub.pem': '-----BEGIN PUBLIC KEY-----\nnot a key\n-----END PUBLIC KEY-----\n' })));
+    expect(err.message).toContain(message);
+  });
+
+  it('refuses a plaintext key pasted where its hash belongs, without echoing it', async () => {
+    const err = await configErrorOf(loadAuthOptions({ apiKeys: a.key }));
+    expect(err.message).toContain('TELEMETRY_API_KEYS: the API key list contains a plaintext key');
+    expect(err.message).not.toContain(a.key);
+  });
+
+  it('refuses the same key id in the file and the variable', async () => {
+    const err = await configErrorOf(loadAuthOptions({ apiKeysFile: 'k', apiKeys: line(a) }, files({ k: line(a) })));
+    expect(err.message).toContain(`API key id ${a.record.id} is listed twice`);
+  });
+
+  it('builds an HS256 verifier from the secret and audience', async () => {
+    const options = await loadAuthOptions({ jwtSecret: 's'.repeat(32), jwtAudience: 'tributary' });
+    expect(options.apiKeys).toBeUndefined();
+    expect(options.jwt).toBeDefined();
+  });
+});

@@ -1,0 +1,107 @@
+/**
+ * The HTTP side of the app, as an Express 5 application (not yet listening):
+ *
+ *   POST /v1/telemetry   authenticated (API key or JWT bearer, scope telemetry:write), see the controller
+ *   GET  /healthz        liveness and producer state; 503 once shutdown began (load balancers stop routing)
+ *   GET  /metrics        Prometheus text format
+ *
+ * Everything that goes wrong is answered as RFC 9457 problem JSON, including 404, 405 and unexpected errors
+ * (whose details stay in the log, not in the answer).
+ */
+import express, { type NextFunction, type Request, type Response } from 'express';
+import type { Logger } from 'pino';
+import { authenticate, requireScope, type AuthenticatorOptions } from '@tributary/auth';
+import type { KeyStrategy } from '@tributary/partitioning';
+import type { InFlightWindow } from '../in-flight-window';
+import type { TelemetryMetrics } from '../telemetry-metrics';
+import { closeUnreadBodies, securityHeaders } from './http-hardening';
+import { IngestError } from './ingest-error';
+import type { KeyRateLimiter } from './key-rate-limiter';
+import { ClientAbortedError } from './request-body-reader';
+import { sendIngestError, telemetryIngestController, type IngestProducer } from './telemetry-ingest-controller';
+
+export const TELEMETRY_WRITE_SCOPE = 'telemetry:write';
+
+export interface HealthReport {
+  status: 'ok' | 'closing';
+  [detail: string]: unknown;
+}
+
+export interface IngestServerOptions {
+  /** Absent in `simulate` mode: only /healthz and /metrics are served. */
+  ingest?: {
+    producer: IngestProducer;
+    auth: AuthenticatorOptions;
+    keyStrategy: KeyStrategy;
+    bodyLimit: number;
+    rateLimiter?: KeyRateLimiter;
+    window: InFlightWindow;
+  };
+  metrics: TelemetryMetrics;
+  logger: Logger;
+  health(): HealthReport;
+  isClosing(): boolean;
+}
+
+export function createIngestServer(options: IngestServerOptions): express.Express {
+  const { metrics, logger } = options;
+  const app = express();
+  app.disable('x-powered-by');
+  app.disable('etag');
+  app.set('query parser', false);
+  app.use(securityHeaders, closeUnreadBodies, metrics.httpMiddleware());
+  // While shutting down, keep-alive connections are not reused: each answer closes its connection.
+  app.use((_req, res, next) => {
+    if (options.isClosing()) res.setHeader('Connection', 'close');
+    next();
+  });
+
+  app.get('/healthz', (_req, res) => {
+    const report = options.health();
+    res.status(report.status === 'ok' ? 200 : 503).json(report);
+  });
+
+  app.get('/metrics', async (_req, res) => {
+    const { contentType, body } = await metrics.render();
+    res.status(200).type(contentType).send(body);
+  });
+
+  if (options.ingest) {
+    const ingest = options.ingest;
+    app.post(
+      '/v1/telemetry',
+      authenticate({ ...ingest.auth, logger }),
+      requireScope(TELEMETRY_WRITE_SCOPE),
+      telemetryIngestController({ ...ingest, metrics, logger, isClosing: options.isClosing }),
+    );
+    app.all('/v1/telemetry', (_req, _res, next) => {
+      next(new IngestError('METHOD_NOT_ALLOWED', 'Use POST to send telemetry.', { headers: { Allow: 'POST' } }));
+    });
+  }
+
+  app.use((req, _res, next) => {
+    next(new IngestError('NOT_FOUND', `No route for ${req.method} ${req.path}.`));
+  });
+
+  // Express recognises an error handler by its four parameters.
+  app.use((err: unknown, req: Request, res: Response, _next: NextFunction) => {
+    if (res.headersSent) {
+      req.socket.destroy();
+      return;
+    }
+    if (err instanceof IngestError) {
+      if (err.status >= 500) logger.warn({ code: err.code, path: req.path }, err.message);
+      sendIngestError(res, err, req.path);
+      return;
+    }
+    // The client went away while we read its body: nobody to answer.
+    if (err instanceof ClientAbortedError) {
+      logger.debug({ path: req.path }, 'client aborted the request');
+      return;
+    }
+    logger.error({ err, path: req.path }, 'unexpected error');
+    sendIngestError(res, new IngestError('INTERNAL', 'An unexpected error occurred; it has been logged.'), req.path);
+  });
+
+  return app;
+}

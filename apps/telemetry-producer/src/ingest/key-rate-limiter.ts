@@ -1,0 +1,86 @@
+/**
+ * Per-client rate limit in records per second: one token bucket per authenticated principal (API key id or JWT
+ * subject), refilled continuously at `ratePerSecond` up to `burst`.
+ *
+ * Records, not requests, because records are what costs Kinesis capacity: one request of 5,000 lines is not the
+ * same as one of a single record. The record count is only known after the body is read, so the bucket is used
+ * in two steps:
+ *
+ * 1. `admit(key)` before the body is read: a request goes ahead only if the bucket holds at least one token,
+ *    which it takes. A client over its rate is refused without its body costing us anything.
+ * 2. `charge(key, n - 1)` once the body is parsed: the rest of the records are taken, possibly leaving the bucket
+ *    in debt. The debt delays the client's next requests for exactly as long as its batch was over the rate
+ *    (the way AWS puts a shard in debt after a large GetRecords), so a batch larger than `burst` still goes
+ *    through, once, instead of never fitting.
+ *
+ * `Retry-After` is the time until the bucket holds one token again.
+ */
+import type { Clock } from '../clock';
+
+export interface KeyRateLimiterOptions {
+  ratePerSecond: number;
+  burst: number;
+  clock: Clock;
+  /** Buckets kept before full (idle) ones are swept; bounds memory with many JWT subjects. */
+  sweepAbove?: number;
+}
+
+export type RateDecision = { allowed: true } | { allowed: false; retryAfterSeconds: number };
+
+interface Bucket {
+  tokens: number;
+  at: number;
+}
+
+export class KeyRateLimiter {
+  private readonly buckets = new Map<string, Bucket>();
+  private readonly sweepAbove: number;
+
+  constructor(private readonly options: KeyRateLimiterOptions) {
+    if (!(options.ratePerSecond > 0)) throw new RangeError(`ratePerSecond must be positive, got ${options.ratePerSecond}`);
+    if (!(options.burst >= 1)) throw new RangeError(`burst must be at least 1, got ${options.burst}`);
+    this.sweepAbove = options.sweepAbove ?? 10_000;
+  }
+
+  admit(key: string): RateDecision {
+    const bucket = this.refill(key);
+    if (bucket.tokens >= 1) {
+      bucket.tokens -= 1;
+      return { allowed: true };
+    }
+    return { allowed: false, retryAfterSeconds: Math.max(1, Math.ceil((1 - bucket.tokens) / this.options.ratePerSecond)) };
+  }
+
+  /** Takes `records` more tokens from an admitted request (the bucket may go into debt). */
+  charge(key: string, records: number): void {
+    if (records <= 0) return;
+    this.refill(key).tokens -= records;
+  }
+
+  /** Tokens left for `key` now (negative while in debt). */
+  tokens(key: string): number {
+    return this.refill(key).tokens;
+  }
+
+  private refill(key: string): Bucket {
+    const now = this.options.clock.now();
+    let bucket = this.buckets.get(key);
+    if (!bucket) {
+      if (this.buckets.size >= this.sweepAbove) this.sweep(now);
+      bucket = { tokens: this.options.burst, at: now };
+      this.buckets.set(key, bucket);
+      return bucket;
+    }
+    const elapsed = Math.max(0, now - bucket.at) / 1000;
+    bucket.tokens = Math.min(this.options.burst, bucket.tokens + elapsed * this.options.ratePerSecond);
+    bucket.at = now;
+    return bucket;
+  }
+
+  /** Drops buckets that would be full by now: forgetting them changes nothing. */
+  private sweep(now: number): void {
+    for (const [key, b] of this.buckets) {
+      if (b.tokens + (Math.max(0, now - b.at) / 1000) * this.options.ratePerSecond >= this.options.burst) this.buckets.delete(key);
+    }
+  }
+}

@@ -1,0 +1,235 @@
+/**
+ * The app, assembled: producer, device simulator, ingest API, metrics and health, and their shutdown order.
+ * main.ts only reads settings, creates the logger and calls `startTelemetryProducer`; tests call the same
+ * factory in process with the emulator's endpoint.
+ *
+ * Shutdown (`close()`, SIGTERM/SIGINT in main.ts), in this order:
+ * 1. /healthz turns 503 and new ingest requests get 503 (load balancers and clients go elsewhere);
+ * 2. the listener stops accepting connections and idle keep-alive connections are closed;
+ * 3. the simulator stops generating and waits for its records' answers;
+ * 4. ingest requests in progress finish (their records are in the producer; they get their answers);
+ * 5. `producer.close()` sends everything still buffered and waits for Kinesis;
+ * 6. connections still open are closed.
+ * Nothing accepted is dropped: a record is either acknowledged or reported failed (logged, counted).
+ */
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { KinesisClient } from '@aws-sdk/client-kinesis';
+import type express from 'express';
+import pino, { type Logger } from 'pino';
+import type { AuthenticatorOptions } from '@tributary/auth';
+import { KinesisProducer, type DefaultClientOptions, type KinesisProducerOptions } from '@tributary/kinesis-producer';
+import { PerDeviceKeyStrategy } from '@tributary/partitioning';
+import { systemClock, type Clock } from './clock';
+import { InFlightWindow } from './in-flight-window';
+import { loadAuthOptions } from './ingest/auth-settings';
+import { createIngestServer, type HealthReport } from './ingest/ingest-server';
+import { KeyRateLimiter } from './ingest/key-rate-limiter';
+import { DeviceSimulator } from './simulator/device-simulator';
+import { createSeededRandom, type RandomSource } from './simulator/random-source';
+import { ensureStream } from './stream-bootstrap';
+import type { TelemetryProducerConfig } from './telemetry-producer-config';
+import { TelemetryMetrics } from './telemetry-metrics';
+
+export interface TelemetryProducerDeps {
+  config: TelemetryProducerConfig;
+  /** pino; silent when absent. */
+  logger?: Logger;
+  /**
+   * Time of the simulator's pacing, the rate limiter and the start-up check. Not handed to the producer, whose
+   * linger and backoff run on real timers: give `producerOptions.clock` and `.timers` together for that.
+   */
+  clock?: Clock;
+  /** The simulator's randomness; seeded from `config.seed` when set, Math.random otherwise. */
+  random?: RandomSource;
+  /**
+   * Overrides of what the AWS SDK otherwise reads from the environment (region, endpoint, credentials). main.ts
+   * passes none: AWS_REGION, the credential chain and AWS_ENDPOINT_URL decide. Tests point it at an emulator.
+   */
+  kinesis?: DefaultClientOptions;
+  /** Credentials accepted by the ingest API; built from the settings when absent. */
+  auth?: AuthenticatorOptions;
+  /** Producer tuning beyond the settings (tests shorten linger and time-to-live). */
+  producerOptions?: Partial<KinesisProducerOptions>;
+  /** Process metrics (CPU, memory, event loop) on /metrics; default true. */
+  defaultMetrics?: boolean;
+}
+
+export interface TelemetryProducerApp {
+  app: express.Express;
+  producer: KinesisProducer;
+  simulator: DeviceSimulator | undefined;
+  metrics: TelemetryMetrics;
+  health(): HealthReport;
+  /** True once shutdown began. */
+  readonly closing: boolean;
+  /** Step 1 of the shutdown: refuse new work. */
+  beginClose(): void;
+  /** Waits until every ingest request in progress has its records answered. */
+  ingestDrained(): Promise<void>;
+}
+
+export interface RunningTelemetryProducer extends TelemetryProducerApp {
+  server: Server;
+  /** http://host:port of the listener (127.0.0.1 when listening on every address). */
+  url: string;
+  port: number;
+  /** The whole shutdown sequence; resolves once every accepted record is settled. Safe to call twice. */
+  close(): Promise<void>;
+}
+
+/** Everything but the listener and the stream check: an Express app and the parts behind it. */
+export async function createTelemetryProducerApp(deps: TelemetryProducerDeps): Promise<TelemetryProducerApp> {
+  const { config } = deps;
+  const logger = deps.logger ?? pino({ level: 'silent' });
+  const clock = deps.clock ?? systemClock;
+  const metrics = new TelemetryMetrics({ defaultMetrics: deps.defaultMetrics });
+  const simulate = config.mode !== 'ingest';
+  const ingest = config.mode !== 'simulate';
+  const auth = ingest ? (deps.auth ?? (await loadAuthOptions(config))) : undefined;
+  const startedAt = clock.now();
+
+  const producer = new KinesisProducer({
+    streamName: config.stream,
+    aggregation: config.aggregation,
+    ordered: config.ordered,
+    ...(deps.kinesis ? { clientOptions: deps.kinesis } : {}),
+    logger,
+    // The dead-letter hook: a record that could not be delivered within its time-to-live (or that Kinesis
+    // refused for good) is logged and counted here, never dropped silently. Callers also see it through their
+    // put() promise (the ingest answer says `failed`, the simulator counts it).
+    onFailure: (failures) => {
+      const codes: Record<string, number> = {};
+      for (const f of failures) codes[f.error.code] = (codes[f.error.code] ?? 0) + 1;
+      logger.warn({ records: failures.length, codes, lastError: failures[failures.length - 1]?.error.message }, 'records not delivered');
+    },
+    ...deps.producerOptions,
+  });
+  metrics.bindProducer(producer);
+
+  const keyStrategy = new PerDeviceKeyStrategy();
+  const simulator = simulate
+    ? new DeviceSimulator({
+        producer,
+        devices: config.devices,
+        ratePerDevice: config.ratePerDevice,
+        devicePrefix: config.devicePrefix,
+        home: config.home,
+        maxInFlight: config.simMaxInFlight,
+        keyStrategy,
+        clock,
+        random: deps.random ?? (config.seed !== undefined ? createSeededRandom(config.seed) : Math.random),
+        logger: logger.child({ component: 'simulator' }),
+      })
+    : undefined;
+  if (simulator) metrics.bindSimulator(simulator);
+
+  const window = new InFlightWindow(config.maxInFlight);
+  if (ingest) metrics.bindIngestWindow(window);
+  let closing = false;
+  const health = (): HealthReport => {
+    const p = producer.stats();
+    return {
+      status: closing ? 'closing' : 'ok',
+      mode: config.mode,
+      stream: config.stream,
+      uptimeSeconds: Math.round((clock.now() - startedAt) / 1000),
+      producer: {
+        writable: producer.writable,
+        bufferedRecords: p.bufferedRecords,
+        bufferedBytes: p.bufferedBytes,
+        waitingPuts: p.waitingPuts,
+        inFlightRequests: p.inFlightRequests,
+        retryingRecords: p.retryingRecords,
+        shards: p.shards,
+        totals: p.totals,
+      },
+      ...(simulator ? { simulator: simulator.stats() } : {}),
+      ...(ingest ? { ingest: { inFlightRecords: window.size, maxInFlightRecords: window.capacity } } : {}),
+    };
+  };
+
+  const app = createIngestServer({
+    ingest: auth
+      ? {
+          producer,
+          auth,
+          keyStrategy,
+          bodyLimit: config.bodyLimit,
+          ...(config.rateLimit > 0 ? { rateLimiter: new KeyRateLimiter({ ratePerSecond: config.rateLimit, burst: config.rateBurst, clock }) } : {}),
+          window,
+        }
+      : undefined,
+    metrics,
+    logger,
+    health,
+    isClosing: () => closing,
+  });
+
+  return {
+    app,
+    producer,
+    simulator,
+    metrics,
+    health,
+    get closing() {
+      return closing;
+    },
+    beginClose: () => {
+      closing = true;
+    },
+    ingestDrained: () => window.drained(),
+  };
+}
+
+/** Checks the stream, builds the app, listens on host:port and starts the simulator. */
+export async function startTelemetryProducer(deps: TelemetryProducerDeps): Promise<RunningTelemetryProducer> {
+  const { config } = deps;
+  const logger = deps.logger ?? pino({ level: 'silent' });
+  const clock = deps.clock ?? systemClock;
+
+  const control = new KinesisClient({ ...(deps.kinesis ?? {}) });
+  try {
+    await ensureStream({ client: control, streamName: config.stream, createShards: config.createStreamShards, clock, logger });
+  } finally {
+    control.destroy();
+  }
+
+  const parts = await createTelemetryProducerApp({ ...deps, logger, clock });
+  const server = parts.app.listen(config.port, config.host);
+  try {
+    await new Promise<void>((resolve, reject) => {
+      server.once('listening', resolve);
+      server.once('error', reject);
+    });
+  } catch (err) {
+    await parts.producer.close();
+    throw err;
+  }
+  // Requests that wait for Kinesis answers may take up to the producer's record TTL; Node's default request
+  // timeout (5 min) is fine, but headers must arrive promptly (slowloris).
+  server.headersTimeout = 10_000;
+  server.requestTimeout = 120_000;
+  const address = server.address() as AddressInfo;
+  const host = config.host === '0.0.0.0' || config.host === '::' ? '127.0.0.1' : config.host;
+  const url = `http://${host.includes(':') ? `[${host}]` : host}:${address.port}`;
+  parts.simulator?.start();
+
+  let closed: Promise<void> | undefined;
+  const close = (): Promise<void> =>
+    (closed ??= (async () => {
+      parts.beginClose();
+      const serverClosed = new Promise<void>((resolve) => server.close(() => resolve()));
+      server.closeIdleConnections();
+      await parts.simulator?.stop();
+      await parts.ingestDrained();
+      await parts.producer.close();
+      // Answers already written; give keep-alive connections a moment to end on their own, then close them.
+      const grace = new Promise<void>((resolve) => setTimeout(resolve, 200).unref());
+      await Promise.race([serverClosed, grace]);
+      server.closeAllConnections();
+      await serverClosed;
+    })());
+
+  return Object.assign(parts, { server, url, port: address.port, close });
+}

@@ -1,0 +1,321 @@
+/**
+ * The app's settings: command-line flags over environment variables over defaults, validated once at start by a
+ * zod schema (`parseConfig` from @tributary/schemas) whose error names each bad setting by its flag and variable.
+ *
+ * AWS settings are not here on purpose: the region, the credentials and the endpoint are AWS's own
+ * (`AWS_REGION`, the credential chain, `AWS_ENDPOINT_URL` / `AWS_ENDPOINT_URL_KINESIS`), read by the SDK itself,
+ * so the same build runs against the emulator and against AWS by environment alone (architecture.md).
+ */
+import { parseArgs } from 'node:util';
+import { z } from 'zod';
+import { booleanSetting, ConfigError, parseConfig } from '@tributary/schemas';
+
+export { ConfigError };
+
+export const HELP = `telemetry-producer — simulated devices and an HTTP ingest API, into Kinesis Data Streams
+
+Usage: nx serve telemetry-producer -- [options]     (or: tsx apps/telemetry-producer/src/main.ts [options])
+
+Options (environment variable in brackets; flags win over variables):
+  --mode <mode>               simulate | ingest | both                 [TELEMETRY_MODE]             default both
+  --stream <name>             Kinesis data stream to write to          [TELEMETRY_STREAM]           default telemetry
+  --create-stream <shards>    create the stream with this many shards  [TELEMETRY_CREATE_STREAM]    default 0 (never)
+                              if it does not exist (local use)
+
+ Device simulator (modes simulate, both):
+  --devices <n>               number of simulated devices              [TELEMETRY_SIM_DEVICES]      default 10
+  --rate <r>                  records per second per device (0.01–1000) [TELEMETRY_SIM_RATE]        default 1
+  --device-prefix <prefix>    device ids are <prefix>0001, <prefix>0002… [TELEMETRY_SIM_DEVICE_PREFIX] default sim-
+  --home <lat,lon>            where the simulated fleet stands         [TELEMETRY_SIM_HOME]         default 47.6205,-122.3493
+                              (a negative latitude needs the = form: --home=-33.86,151.21)
+  --seed <n>                  seed of the simulator's randomness       [TELEMETRY_SIM_SEED]         default random
+  --sim-max-in-flight <n>     records awaiting Kinesis' answer, at most [TELEMETRY_SIM_MAX_IN_FLIGHT] default 10000
+
+ HTTP ingest API (modes ingest, both):
+  --host <addr>               address to listen on                     [TELEMETRY_HOST]             default 0.0.0.0
+  --port <n>                  TCP port (0: any free port)              [TELEMETRY_PORT]             default 8080
+  --api-keys-file <file>      hashed API keys: JSON, or id:hash:scopes lines (README) [TELEMETRY_API_KEYS_FILE]
+                              the same, inline (lines or ';')          [TELEMETRY_API_KEYS]
+                              HS256 shared secret (env only: flags show in ps) [TELEMETRY_JWT_SECRET]
+  --jwt-public-key-file <f>   RS256 public key (PEM, SPKI)             [TELEMETRY_JWT_PUBLIC_KEY_FILE]
+  --jwks-url <url>            RS256 keys from a JWKS endpoint          [TELEMETRY_JWKS_URL]
+  --jwt-issuer <iss>          required "iss" of bearer tokens          [TELEMETRY_JWT_ISSUER]
+  --jwt-audience <aud>        required "aud" of bearer tokens          [TELEMETRY_JWT_AUDIENCE]
+  --body-limit <size>         largest request body (bytes, kb, mb)     [TELEMETRY_BODY_LIMIT]       default 1mb
+  --rate-limit <r>            records per second per key (0: off)      [TELEMETRY_RATE_LIMIT]       default 1000
+  --rate-burst <n>            records a key may send at once           [TELEMETRY_RATE_BURST]       default 2000
+  --max-in-flight <n>         ingested records awaiting Kinesis, at most; [TELEMETRY_MAX_IN_FLIGHT] default 20000
+                              beyond it requests get 503
+
+ Producer and process:
+  --aggregation <on|off>      KPL aggregation of small records         [TELEMETRY_AGGREGATION]      default on
+  --ordered <on|off>          never reorder one device's records, even [TELEMETRY_ORDERED]          default on
+                              across retries (one call in flight per shard)
+  --shutdown-timeout <ms>     longest flush on SIGTERM before exit 1   [TELEMETRY_SHUTDOWN_TIMEOUT_MS] default 30000
+  --log-level <level>         trace | debug | info | warn | error | silent [LOG_LEVEL]              default info
+  -h, --help                  this text
+
+AWS: region, credentials and endpoint come from AWS's own environment (AWS_REGION, AWS_PROFILE or
+AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, AWS_ENDPOINT_URL). Against the local emulator:
+  AWS_ENDPOINT_URL=http://127.0.0.1:4566 AWS_REGION=us-east-1 AWS_ACCESS_KEY_ID=test AWS_SECRET_ACCESS_KEY=test
+SIGTERM or SIGINT stops intake, flushes every accepted record to Kinesis and exits 0; a second signal exits at once.
+`;
+
+const STREAM_NAME = /^[a-zA-Z0-9_.-]{1,128}$/;
+
+const integer = (min: number, max: number) =>
+  z
+    .string()
+    .trim()
+    .regex(/^-?\d+$/, { error: 'expected an integer' })
+    .transform(Number)
+    .pipe(z.number().min(min, { error: `must be >= ${min}` }).max(max, { error: `must be <= ${max}` }));
+
+const decimal = (min: number, max: number) =>
+  z
+    .string()
+    .trim()
+    .regex(/^\d+(\.\d+)?$/, { error: 'expected a number' })
+    .transform(Number)
+    .pipe(z.number().min(min, { error: `must be >= ${min}` }).max(max, { error: `must be <= ${max}` }));
+
+const SIZE_UNITS: Record<string, number> = { '': 1, b: 1, kb: 1024, k: 1024, mb: 1024 * 1024, m: 1024 * 1024 };
+/** Bytes, with an optional kb/mb suffix (powers of 1024, as body-size limits are usually read). */
+const byteSize = (min: number, max: number) =>
+  z
+    .string()
+    .trim()
+    .toLowerCase()
+    .regex(/^\d+(\.\d+)?\s*(b|k|kb|m|mb)?$/, { error: 'expected a size such as 1048576, 512kb or 1mb' })
+    .transform((s) => {
+      const m = /^(\d+(?:\.\d+)?)\s*([a-z]*)$/.exec(s) as RegExpExecArray;
+      return Math.floor(Number(m[1]) * (SIZE_UNITS[m[2]] ?? 1));
+    })
+    .pipe(z.number().min(min, { error: `must be at least ${min} bytes` }).max(max, { error: `must be at most ${max} bytes` }));
+
+const geoPoint = z
+  .string()
+  .trim()
+  .regex(/^-?\d+(\.\d+)?\s*,\s*-?\d+(\.\d+)?$/, { error: 'expected "lat,lon" in decimal degrees, e.g. 47.6205,-122.3493' })
+  .transform((s) => {
+    const [lat, lon] = s.split(',').map((p) => Number(p.trim()));
+    return { lat, lon };
+  })
+  .pipe(
+    z.object({
+      lat: z.number().min(-90, { error: 'latitude must be within -90..90' }).max(90, { error: 'latitude must be within -90..90' }),
+      lon: z.number().min(-180, { error: 'longitude must be within -180..180' }).max(180, { error: 'longitude must be within -180..180' }),
+    }),
+  );
+
+const optionalText = z.string().trim().min(1, { error: 'must not be empty' }).optional();
+
+const schema = z.object({
+  mode: z.enum(['simulate', 'ingest', 'both'], { error: 'expected simulate, ingest or both' }),
+  stream: z.string().regex(STREAM_NAME, { error: 'expected 1–128 characters of a-z A-Z 0-9 _ . - (a Kinesis stream name)' }),
+  createStreamShards: integer(0, 500),
+  devices: integer(1, 100_000),
+  ratePerDevice: decimal(0.01, 1000),
+  devicePrefix: z
+    .string()
+    .regex(/^[A-Za-z0-9_.:-]{0,100}$/, { error: 'expected at most 100 characters of letters, digits and _ . : -' }),
+  home: geoPoint,
+  seed: integer(0, 2 ** 32 - 1).optional(),
+  simMaxInFlight: integer(1, 1_000_000),
+  host: z.string().trim().min(1, { error: 'must not be empty' }),
+  port: integer(0, 65535),
+  apiKeysFile: optionalText,
+  apiKeys: optionalText,
+  jwtSecret: z.string().min(32, { error: 'must be at least 32 characters (HS256 wants 256 bits of key)' }).optional(),
+  jwtPublicKeyFile: optionalText,
+  jwksUrl: z.url({ protocol: /^https?$/, error: 'expected an http(s) URL' }).optional(),
+  jwtIssuer: optionalText,
+  jwtAudience: optionalText,
+  bodyLimit: byteSize(1024, 64 * 1024 * 1024),
+  rateLimit: decimal(0, 10_000_000),
+  rateBurst: integer(1, 100_000_000),
+  maxInFlight: integer(1, 10_000_000),
+  aggregation: booleanSetting,
+  ordered: booleanSetting,
+  shutdownTimeoutMs: integer(0, 3_600_000),
+  logLevel: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'], {
+    error: 'expected trace, debug, info, warn, error, fatal or silent',
+  }),
+});
+
+export type TelemetryProducerConfig = z.output<typeof schema>;
+export type TelemetryProducerMode = TelemetryProducerConfig['mode'];
+
+/** Flag and variable of each setting, as the error and `--help` name them. */
+export const SETTING_NAMES: Readonly<Record<keyof TelemetryProducerConfig, string>> = {
+  mode: '--mode / TELEMETRY_MODE',
+  stream: '--stream / TELEMETRY_STREAM',
+  createStreamShards: '--create-stream / TELEMETRY_CREATE_STREAM',
+  devices: '--devices / TELEMETRY_SIM_DEVICES',
+  ratePerDevice: '--rate / TELEMETRY_SIM_RATE',
+  devicePrefix: '--device-prefix / TELEMETRY_SIM_DEVICE_PREFIX',
+  home: '--home / TELEMETRY_SIM_HOME',
+  seed: '--seed / TELEMETRY_SIM_SEED',
+  simMaxInFlight: '--sim-max-in-flight / TELEMETRY_SIM_MAX_IN_FLIGHT',
+  host: '--host / TELEMETRY_HOST',
+  port: '--port / TELEMETRY_PORT',
+  apiKeysFile: '--api-keys-file / TELEMETRY_API_KEYS_FILE',
+  apiKeys: 'TELEMETRY_API_KEYS',
+  jwtSecret: 'TELEMETRY_JWT_SECRET',
+  jwtPublicKeyFile: '--jwt-public-key-file / TELEMETRY_JWT_PUBLIC_KEY_FILE',
+  jwksUrl: '--jwks-url / TELEMETRY_JWKS_URL',
+  jwtIssuer: '--jwt-issuer / TELEMETRY_JWT_ISSUER',
+  jwtAudience: '--jwt-audience / TELEMETRY_JWT_AUDIENCE',
+  bodyLimit: '--body-limit / TELEMETRY_BODY_LIMIT',
+  rateLimit: '--rate-limit / TELEMETRY_RATE_LIMIT',
+  rateBurst: '--rate-burst / TELEMETRY_RATE_BURST',
+  maxInFlight: '--max-in-flight / TELEMETRY_MAX_IN_FLIGHT',
+  aggregation: '--aggregation / TELEMETRY_AGGREGATION',
+  ordered: '--ordered / TELEMETRY_ORDERED',
+  shutdownTimeoutMs: '--shutdown-timeout / TELEMETRY_SHUTDOWN_TIMEOUT_MS',
+  logLevel: '--log-level / LOG_LEVEL',
+};
+
+/** The defaults, as strings (what a flag or variable would hold); README and --help quote the same values. */
+export const DEFAULTS = {
+  mode: 'both',
+  stream: 'telemetry',
+  createStreamShards: '0',
+  devices: '10',
+  ratePerDevice: '1',
+  devicePrefix: 'sim-',
+  home: '47.6205,-122.3493',
+  simMaxInFlight: '10000',
+  host: '0.0.0.0',
+  port: '8080',
+  bodyLimit: '1mb',
+  rateLimit: '1000',
+  rateBurst: '2000',
+  maxInFlight: '20000',
+  aggregation: 'on',
+  ordered: 'on',
+  shutdownTimeoutMs: '30000',
+  logLevel: 'info',
+} as const;
+
+/** `--help` wins over everything else, so that it works even when the environment holds a bad setting. */
+export type LoadedConfig = { help: true } | { help: false; config: TelemetryProducerConfig };
+
+/** Reads flags (`argv` without node and the script) and `env`, and validates them; throws a ConfigError. */
+export function loadConfig(argv: readonly string[], env: NodeJS.ProcessEnv): LoadedConfig {
+  let flags;
+  try {
+    flags = parseArgs({
+      args: [...argv],
+      options: {
+        mode: { type: 'string' },
+        stream: { type: 'string' },
+        'create-stream': { type: 'string' },
+        devices: { type: 'string' },
+        rate: { type: 'string' },
+        'device-prefix': { type: 'string' },
+        home: { type: 'string' },
+        seed: { type: 'string' },
+        'sim-max-in-flight': { type: 'string' },
+        host: { type: 'string' },
+        port: { type: 'string' },
+        'api-keys-file': { type: 'string' },
+        'jwt-public-key-file': { type: 'string' },
+        'jwks-url': { type: 'string' },
+        'jwt-issuer': { type: 'string' },
+        'jwt-audience': { type: 'string' },
+        'body-limit': { type: 'string' },
+        'rate-limit': { type: 'string' },
+        'rate-burst': { type: 'string' },
+        'max-in-flight': { type: 'string' },
+        aggregation: { type: 'string' },
+        ordered: { type: 'string' },
+        'shutdown-timeout': { type: 'string' },
+        'log-level': { type: 'string' },
+        help: { type: 'boolean', short: 'h' },
+      },
+      strict: true,
+      allowPositionals: false,
+    }).values;
+  } catch (err) {
+    throw new ConfigError(`${(err as Error).message}. Run with --help for the options.`);
+  }
+  if (flags.help) return { help: true };
+  const pick = (flag: string | undefined, variable: string, fallback?: string): string | undefined => {
+    if (flag !== undefined) return flag;
+    const fromEnv = env[variable];
+    // An empty variable (`FOO=` in a compose file) means "not set", as in most tools.
+    return fromEnv !== undefined && fromEnv !== '' ? fromEnv : fallback;
+  };
+  const raw = {
+    mode: pick(flags.mode, 'TELEMETRY_MODE', DEFAULTS.mode),
+    stream: pick(flags.stream, 'TELEMETRY_STREAM', DEFAULTS.stream),
+    createStreamShards: pick(flags['create-stream'], 'TELEMETRY_CREATE_STREAM', DEFAULTS.createStreamShards),
+    devices: pick(flags.devices, 'TELEMETRY_SIM_DEVICES', DEFAULTS.devices),
+    ratePerDevice: pick(flags.rate, 'TELEMETRY_SIM_RATE', DEFAULTS.ratePerDevice),
+    devicePrefix: pick(flags['device-prefix'], 'TELEMETRY_SIM_DEVICE_PREFIX', DEFAULTS.devicePrefix),
+    home: pick(flags.home, 'TELEMETRY_SIM_HOME', DEFAULTS.home),
+    seed: pick(flags.seed, 'TELEMETRY_SIM_SEED'),
+    simMaxInFlight: pick(flags['sim-max-in-flight'], 'TELEMETRY_SIM_MAX_IN_FLIGHT', DEFAULTS.simMaxInFlight),
+    host: pick(flags.host, 'TELEMETRY_HOST', DEFAULTS.host),
+    port: pick(flags.port, 'TELEMETRY_PORT', DEFAULTS.port),
+    apiKeysFile: pick(flags['api-keys-file'], 'TELEMETRY_API_KEYS_FILE'),
+    apiKeys: pick(undefined, 'TELEMETRY_API_KEYS'),
+    jwtSecret: pick(undefined, 'TELEMETRY_JWT_SECRET'),
+    jwtPublicKeyFile: pick(flags['jwt-public-key-file'], 'TELEMETRY_JWT_PUBLIC_KEY_FILE'),
+    jwksUrl: pick(flags['jwks-url'], 'TELEMETRY_JWKS_URL'),
+    jwtIssuer: pick(flags['jwt-issuer'], 'TELEMETRY_JWT_ISSUER'),
+    jwtAudience: pick(flags['jwt-audience'], 'TELEMETRY_JWT_AUDIENCE'),
+    bodyLimit: pick(flags['body-limit'], 'TELEMETRY_BODY_LIMIT', DEFAULTS.bodyLimit),
+    rateLimit: pick(flags['rate-limit'], 'TELEMETRY_RATE_LIMIT', DEFAULTS.rateLimit),
+    rateBurst: pick(flags['rate-burst'], 'TELEMETRY_RATE_BURST', DEFAULTS.rateBurst),
+    maxInFlight: pick(flags['max-in-flight'], 'TELEMETRY_MAX_IN_FLIGHT', DEFAULTS.maxInFlight),
+    aggregation: pick(flags.aggregation, 'TELEMETRY_AGGREGATION', DEFAULTS.aggregation),
+    ordered: pick(flags.ordered, 'TELEMETRY_ORDERED', DEFAULTS.ordered),
+    shutdownTimeoutMs: pick(flags['shutdown-timeout'], 'TELEMETRY_SHUTDOWN_TIMEOUT_MS', DEFAULTS.shutdownTimeoutMs),
+    logLevel: pick(flags['log-level'], 'LOG_LEVEL', DEFAULTS.logLevel),
+  };
+  const config = parseConfig(schema, raw, SETTING_NAMES, { secrets: ['jwtSecret', 'apiKeys'] });
+  checkCombinations(config);
+  return { config, help: false };
+}
+
+/** Rules across settings, named like the single-setting ones. */
+function checkCombinations(c: TelemetryProducerConfig): void {
+  const problems: { key: keyof TelemetryProducerConfig; setting: string; message: string }[] = [];
+  const ingest = c.mode !== 'simulate';
+  const jwtSources = (['jwtSecret', 'jwtPublicKeyFile', 'jwksUrl'] as const).filter((k) => c[k] !== undefined);
+  if (ingest && c.apiKeysFile === undefined && c.apiKeys === undefined && jwtSources.length === 0) {
+    problems.push({
+      key: 'apiKeysFile',
+      setting: `${SETTING_NAMES.apiKeysFile}, ${SETTING_NAMES.apiKeys}, ${SETTING_NAMES.jwtSecret}, ${SETTING_NAMES.jwtPublicKeyFile} or ${SETTING_NAMES.jwksUrl}`,
+      message: `mode "${c.mode}" serves the ingest API, which needs API keys or JWT settings to authenticate clients`,
+    });
+  }
+  if (jwtSources.length > 1) {
+    problems.push({
+      key: jwtSources[1],
+      setting: jwtSources.map((k) => SETTING_NAMES[k]).join(', '),
+      message: 'give one JWT key source, not several',
+    });
+  }
+  for (const key of ['jwtIssuer', 'jwtAudience'] as const) {
+    if (c[key] !== undefined && jwtSources.length === 0) {
+      problems.push({ key, setting: SETTING_NAMES[key], message: 'applies to JWT bearer tokens, but no JWT key source is set' });
+    }
+  }
+  // A token minted for another service must not pass here (RFC 8725 §3.9), and one identity provider's JWKS signs
+  // tokens for many tenants: @tributary/auth requires the audience always and the issuer with a JWKS.
+  if (jwtSources.length > 0 && c.jwtAudience === undefined) {
+    problems.push({ key: 'jwtAudience', setting: SETTING_NAMES.jwtAudience, message: 'is required when JWT bearer tokens are accepted' });
+  }
+  if (c.jwksUrl !== undefined && c.jwtIssuer === undefined) {
+    problems.push({ key: 'jwtIssuer', setting: SETTING_NAMES.jwtIssuer, message: `is required with ${SETTING_NAMES.jwksUrl}` });
+  }
+  if (problems.length > 0) {
+    throw new ConfigError(
+      `Invalid settings:\n${problems.map((p) => `  ${p.setting}: ${p.message}`).join('\n')}`,
+      problems.map((p) => ({ key: p.key, setting: p.setting, message: p.message })),
+    );
+  }
+}

@@ -1,0 +1,14 @@
+import { BackoffPolicy } from './backoff-policy';
+
+describe('BackoffPolicy (exponential, full jitter)', () => {
+  it('doubles the ceiling per attempt up to the cap', () => {
+    const p = new BackoffPolicy({ baseDelayMs: 100, maxDelayMs: 1000 });
+    expect([1, 2, 3, 4, 5, 50].map((a) => p.ceilingMs(a))).toEqual([100, 200, 400, 800, 1000, 1000]);
+  });
+
+  it('draws uniformly in [0, ceiling]', () => {
+    expect(new BackoffPolicy({ baseDelayMs: 100, maxDelayMs: 1000 }, () => 0).delayMs(3)).toBe(0);
+    expect(new BackoffPolicy({ baseDelayMs: 100, maxDelayMs: 1000 }, () => 0.999999).delayMs(3)).toBe(400);
+    expect(new BackoffPolicy({ baseDelayMs: 100, maxDelayMs: 1000 }, () => 0.5).delayMs(2)).toBe(100);
+  });
+});

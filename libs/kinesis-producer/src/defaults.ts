@@ -1,0 +1,62 @@
+/**
+ * Every default of the producer in one place. KPL figures are from its config.proto /
+ * default_config.properties (kds-reference.md §3.7); Kinesis limits from the API reference (§1.2, §1.4).
+ */
+export const KINESIS_LIMITS = {
+  /** PutRecords: at most 500 entries and 5 MiB (data + partition keys) per call. */
+  putRecordsMaxCount: 500,
+  putRecordsMaxBytes: 5 * 1024 * 1024,
+  /** Per record: data + partition key ≤ 1 MiB by default (streams can be raised to 10 MiB since 2025). */
+  recordMaxBytes: 1024 * 1024,
+  /** Per shard, writes: 1,000 records/s and 1 MiB/s. */
+  shardRecordsPerSecond: 1000,
+  shardBytesPerSecond: 1024 * 1024,
+} as const;
+
+export const PRODUCER_DEFAULTS = {
+  /** KPL AggregationEnabled. */
+  aggregation: true,
+  /** KPL AggregationMaxSize: 51,200 bytes per aggregated Kinesis record (data + the 1-byte partition key "a"). */
+  aggregationMaxBytes: 51_200,
+  /** KPL RecordMaxBufferedTime: how long a record may wait for company before it is sent. */
+  maxBufferedTimeMs: 100,
+  /** KPL CollectionMaxCount / CollectionMaxSize: the PutRecords limits. */
+  collectionMaxCount: KINESIS_LIMITS.putRecordsMaxCount,
+  collectionMaxBytes: KINESIS_LIMITS.putRecordsMaxBytes,
+  /** KPL RecordTtl: a record not acknowledged within 30 s is reported as failed. */
+  recordTtlMs: 30_000,
+  /**
+   * Buffer bounds (records accepted by put() and not yet settled, in-flight ones included); put() waits beyond
+   * them. The KPL has none (its README asks users to poll the outstanding count). 100,000 records is 0.4 s at
+   * 250,000 records/s, i.e. four linger periods; 64 MiB leaves room for large records.
+   */
+  maxBufferedRecords: 100_000,
+  maxBufferedBytes: 64 * 1024 * 1024,
+  /** PutRecords calls in flight at once (KPL MaxConnections: 24). */
+  maxConcurrentRequests: 24,
+  /** Abort a PutRecords call after this long (KPL RequestTimeout: 6,000 ms); it is then retried. */
+  requestTimeoutMs: 10_000,
+  /** Per-key order is not guaranteed unless asked for (it costs throughput: see README). */
+  ordered: false,
+  /** Share of each shard's write limits the producer paces itself to (KPL RateLimit is 150). */
+  rateLimitPercent: 100,
+  /** Backoff before retry n: uniform in [0, min(max, base · 2^(n−1))]. */
+  retryBaseDelayMs: 100,
+  retryMaxDelayMs: 5_000,
+  /** AIMD of the per-shard rate: ×0.7 on a throttle, +5 % of the configured rate per second, never below 5 %. */
+  throttleDecreaseFactor: 0.7,
+  throttleRecoveryPerSecond: 0.05,
+  throttleMinRateFactor: 0.05,
+  /** Shard map: at most one ListShards per second; refreshed at least every minute while records flow. */
+  shardMapMinIntervalMs: 1_000,
+  shardMapMaxAgeMs: 60_000,
+  /**
+   * Memo of partition key → hash key (telemetry keys repeat: one per device). Sized well above a fleet's device
+   * count: a memo smaller than the keys in rotation misses on every record (~7 MB at 100,000 keys).
+   */
+  hashKeyCacheSize: 100_000,
+  /** What to do with an aggregate that a reshard made land on a shard not owning all its records (README). */
+  misplacedAggregates: 'report' as 'report' | 'resend',
+  /** Default client: keep-alive sockets per host. */
+  maxSockets: 32,
+} as const;

@@ -1,0 +1,38 @@
+import { classifyCallError, classifyEntryError } from './error-classifier';
+import { networkError, serviceError } from './testing/fake-kinesis-client';
+
+describe('classifyEntryError (PutRecords ErrorCode)', () => {
+  it.each([
+    ['ProvisionedThroughputExceededException', 'throttled'],
+    ['KMSThrottlingException', 'throttled'],
+    ['InternalFailure', 'transient'],
+    ['KMSAccessDeniedException', 'permanent'],
+    ['KMSNotFoundException', 'permanent'],
+    ['SomethingNew', 'transient'],
+  ])('%s is %s', (code, kind) => {
+    expect(classifyEntryError(code, 'msg')).toEqual({ kind, code, message: 'msg' });
+  });
+});
+
+describe('classifyCallError (whole-call failures)', () => {
+  it.each([
+    ['a throttling exception', serviceError('ProvisionedThroughputExceededException', 400), 'throttled', 'ProvisionedThroughputExceededException'],
+    ['LimitExceededException', serviceError('LimitExceededException', 400), 'throttled', 'LimitExceededException'],
+    ['an InternalFailure', serviceError('InternalFailure', 500), 'transient', 'InternalFailure'],
+    ['an unknown 503', serviceError('Weird', 503), 'transient', 'Weird'],
+    ['an unnamed 429', Object.assign(new Error('slow down'), { $metadata: { httpStatusCode: 429 } }), 'throttled', 'Error'],
+    ['a missing stream', serviceError('ResourceNotFoundException', 400), 'permanent', 'ResourceNotFoundException'],
+    ['access denied', serviceError('AccessDeniedException', 400), 'permanent', 'AccessDeniedException'],
+    ['an unknown 400 client fault', serviceError('NewClientThing', 400), 'permanent', 'NewClientThing'],
+    ['a refused connection', networkError('ECONNREFUSED'), 'transient', 'ECONNREFUSED'],
+    ['a reset connection', networkError('ECONNRESET'), 'transient', 'ECONNRESET'],
+    ['an HTTP/2 stream error', networkError('ERR_HTTP2_STREAM_ERROR'), 'transient', 'ERR_HTTP2_STREAM_ERROR'],
+    ['an abort (our timeout)', Object.assign(new Error('aborted'), { name: 'AbortError' }), 'transient', 'AbortError'],
+    ['a TypeError (a bug)', new TypeError('x is not a function'), 'permanent', 'TypeError'],
+    ['a socket error wrapped by the SDK', Object.assign(new Error('wrapped'), { cause: networkError('EPIPE') }), 'transient', 'EPIPE'],
+    ['a socket error known only by its text', new Error('AWS SDK error wrapper for Error: connect ECONNREFUSED 127.0.0.1:1'), 'transient', 'ECONNREFUSED'],
+    ['a string', 'boom', 'transient', 'Error'],
+  ])('%s', (_label, error, kind, code) => {
+    expect(classifyCallError(error)).toEqual(expect.objectContaining({ kind, code }));
+  });
+});

@@ -1,0 +1,83 @@
+/**
+ * Errors of @tributary/kinesis-producer: one base class with a stable `code`, a `retriable` flag (would putting
+ * the same record again later have a chance?), the `cause` and context fields (kafkajs errors.js style).
+ */
+export type ProducerErrorCode =
+  /** The record itself is unacceptable (partition key, size, explicit hash key): fix the input. */
+  | 'INVALID_RECORD'
+  /** An option is missing or out of range (raised by the constructor). */
+  | 'INVALID_OPTION'
+  /** The record could not be delivered within its time-to-live (recordTtlMs). */
+  | 'RECORD_EXPIRED'
+  /** Kinesis refused the record with a non-retriable error (stream missing, access denied, KMS, validation). */
+  | 'RECORD_REJECTED'
+  /** put() after close(). */
+  | 'PRODUCER_CLOSED'
+  /** aggregation-codec: bytes that start with the KPL magic but are not a valid aggregate. */
+  | 'MALFORMED_AGGREGATE'
+  /** A bug: an invariant of the producer did not hold. */
+  | 'INTERNAL';
+
+export class ProducerError extends Error {
+  override name = 'ProducerError';
+  constructor(
+    readonly code: ProducerErrorCode,
+    message: string,
+    readonly retriable: boolean,
+    options: { cause?: unknown } = {},
+  ) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+  }
+}
+
+/** Where a record failed, for logs, dead-letter sinks and metrics. */
+export interface DeliveryContext {
+  streamName: string;
+  /** The shard the record was predicted to go to, when a shard map was known. */
+  shardId?: string;
+  /** PutRecords attempts made for the record. */
+  attempts: number;
+  /** Milliseconds from put() to the failure. */
+  elapsedMs: number;
+  /** The error code of the first and of the last failed attempt (AWS error names, errno codes). */
+  firstErrorCode?: string;
+  lastErrorCode?: string;
+  lastErrorMessage?: string;
+}
+
+/** A record whose time-to-live passed before Kinesis acknowledged it. */
+export class RecordExpiredError extends ProducerError {
+  override name = 'RecordExpiredError';
+  constructor(readonly context: DeliveryContext) {
+    super(
+      'RECORD_EXPIRED',
+      `Record not delivered to ${context.streamName} within its time-to-live (${context.elapsedMs} ms, ${context.attempts} attempt(s)` +
+        (context.lastErrorCode ? `, last error ${context.lastErrorCode}` : '') +
+        ').',
+      true,
+    );
+  }
+}
+
+/** A record Kinesis refused with an error that retrying cannot fix. */
+export class RecordRejectedError extends ProducerError {
+  override name = 'RecordRejectedError';
+  constructor(
+    readonly context: DeliveryContext,
+    cause?: unknown,
+  ) {
+    super(
+      'RECORD_REJECTED',
+      `Kinesis rejected the record for ${context.streamName}: ${context.lastErrorCode ?? 'error'}${context.lastErrorMessage ? ` (${context.lastErrorMessage})` : ''}.`,
+      false,
+      { cause },
+    );
+  }
+}
+
+export class ProducerClosedError extends ProducerError {
+  override name = 'ProducerClosedError';
+  constructor() {
+    super('PRODUCER_CLOSED', 'The producer is closed: put() is refused after close().', false);
+  }
+}
