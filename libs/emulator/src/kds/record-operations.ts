@@ -9,7 +9,7 @@ import { awsErrors } from '../errors';
 import { KDS_SIZES } from '../defaults';
 import type { RecordInput } from '../storage/record-frame-codec';
 import type { StoredRecord } from '../storage/shard-log';
-import { hashKeyOf, MAX_HASH_KEY } from './hash-key';
+import { hashKeyOf, MAX_HASH_KEY } from '@tributary/partitioning';
 import { decodeSequenceNumber } from './sequence-number';
 import type { Shard } from './stream-model';
 import type { Stream } from './stream-registry';

@@ -5,7 +5,7 @@
  */
 import { awsErrors } from '../errors';
 import { KDS_SIZES, KDS_TIMES } from '../defaults';
-import { evenHashRanges } from './hash-key';
+import { evenHashRanges } from '@tributary/partitioning';
 import { Stream } from './stream-registry';
 import type { StreamMeta, StreamMode } from './stream-model';
 import { shardView } from './shard-view';
