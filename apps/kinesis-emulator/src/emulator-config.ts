@@ -5,6 +5,9 @@
 import { parseArgs } from 'node:util';
 import * as path from 'node:path';
 import { z } from 'zod';
+import { booleanSetting, ConfigError, parseConfig } from '@tributary/schemas';
+
+export { ConfigError };
 
 export const HELP = `kinesis-emulator — AWS Kinesis Data Streams on one local port (HTTP/1.1 and HTTP/2)
 
@@ -27,14 +30,12 @@ Fsync: "interval" writes every acknowledged record to the OS before answering (i
 fdatasyncs each second; "always" fdatasyncs before answering (survives power loss); "never" leaves it to the OS.
 `;
 
-const bool = z.enum(['true', 'false', '1', '0', 'on', 'off', 'yes', 'no']).transform((v) => ['true', '1', 'on', 'yes'].includes(v));
-
 const schema = z.object({
   port: z.coerce.number().int().min(0).max(65535),
   host: z.string().min(1),
   dataDir: z.string().min(1),
-  inMemory: bool,
-  limits: bool,
+  inMemory: booleanSetting,
+  limits: booleanSetting,
   fsync: z.enum(['always', 'interval', 'never']),
   tlsCert: z.string().min(1).optional(),
   tlsKey: z.string().min(1).optional(),
@@ -54,12 +55,6 @@ const NAMES: Record<string, string> = {
   tlsKey: '--tls-key / EMULATOR_TLS_KEY',
   logLevel: '--log-level / LOG_LEVEL',
 };
-
-export class ConfigError extends Error {
-  override readonly name = 'ConfigError';
-  readonly code = 'INVALID_CONFIG';
-  readonly retriable = false;
-}
 
 export function loadConfig(argv: string[], env: NodeJS.ProcessEnv, cwd: string): EmulatorConfig {
   let flags;
@@ -95,16 +90,9 @@ export function loadConfig(argv: string[], env: NodeJS.ProcessEnv, cwd: string):
     tlsKey: flags['tls-key'] ?? env['EMULATOR_TLS_KEY'],
     logLevel: flags['log-level'] ?? env['LOG_LEVEL'] ?? 'info',
   };
-  const parsed = schema.safeParse(raw);
-  if (!parsed.success) {
-    const lines = parsed.error.issues.map((i) => {
-      const key = String(i.path[0]);
-      return `  ${NAMES[key] ?? key}: ${i.message} (got ${JSON.stringify(raw[key as keyof typeof raw])})`;
-    });
-    throw new ConfigError(`Invalid settings:\n${lines.join('\n')}`);
-  }
-  if ((parsed.data.tlsCert === undefined) !== (parsed.data.tlsKey === undefined)) {
+  const config = parseConfig(schema, raw, NAMES);
+  if ((config.tlsCert === undefined) !== (config.tlsKey === undefined)) {
     throw new ConfigError('Invalid settings:\n  --tls-cert and --tls-key must be given together');
   }
-  return { ...parsed.data, help: flags.help ?? false };
+  return { ...config, help: flags.help ?? false };
 }
