@@ -1,6 +1,6 @@
 /**
  * One server under test, in its own process so that it gets its own core and the load generator another
- * (the bench machine has two). Started by kds-bench.ts as
+ * (the bench machine has two). Started by the benches (startServerProcess in bench-support.ts) as
  *
  *   node --import tsx tools/bench/src/bench-server.ts emulator [dataDir]
  *   node --import tsx tools/bench/src/bench-server.ts kinesalite

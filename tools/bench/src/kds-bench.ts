@@ -18,18 +18,13 @@
  * untimed warm-up round; the table shows the median records/s and the emulator/kinesalite ratio. The results
  * are also written to tools/bench/results/kds-latest.json.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as http from 'node:http';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
 import {
-  CreateStreamCommand,
-  DeleteStreamCommand,
-  DescribeStreamSummaryCommand,
   GetRecordsCommand,
   GetShardIteratorCommand,
   KinesisClient,
@@ -38,15 +33,28 @@ import {
   type PutRecordsRequestEntry,
 } from '@aws-sdk/client-kinesis';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
+import {
+  BENCH_CREDENTIALS,
+  BENCH_REGION,
+  createStream,
+  deleteStream,
+  fmtCpuPercent as cpu,
+  fmtMicros as micros,
+  fmtRate,
+  loadAverage,
+  machineInfo,
+  median,
+  positiveOption as positive,
+  printGrid,
+  printLoadNote,
+  runBench,
+  startCpuMeasurement,
+  startServerProcess,
+  writeResults,
+  type ServerProcess,
+} from './bench-support';
 
-// Node 20 is what the bench machines run; the SDK's notice that its 2027 releases need Node 22 is known (as in
-// jest.preset.js) and would only clutter the table.
-process.env['AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED'] ??= 'true';
-
-const ROOT = path.resolve(__dirname, '../../..');
-const SERVER_SCRIPT = path.join(__dirname, 'bench-server.ts');
-const RESULTS_FILE = path.join(ROOT, 'tools/bench/results/kds-latest.json');
-const PROFILE_DIR = path.join(ROOT, 'tools/bench/results/profiles');
+const RESULTS_FILE = 'kds-latest.json';
 
 const RECORD_BYTES = 200;
 const RECORDS_PER_CALL = 500;
@@ -93,12 +101,6 @@ function parseOptions(argv: string[]): BenchOptions | undefined {
     strict: true,
   });
   if (values.help) return undefined;
-  const positive = (name: string, text: string | undefined, fallback: number): number => {
-    if (text === undefined) return fallback;
-    const n = Number(text);
-    if (!Number.isFinite(n) || n <= 0) throw new Error(`--${name} must be a positive number, got ${text}`);
-    return n;
-  };
   if (values.only !== undefined && values.only !== 'emulator' && values.only !== 'kinesalite') {
     throw new Error(`--only must be emulator or kinesalite, got ${values.only}`);
   }
@@ -115,53 +117,6 @@ function parseOptions(argv: string[]): BenchOptions | undefined {
 // Servers and clients
 
 type ServerKind = 'emulator' | 'kinesalite';
-
-interface ServerProcess {
-  url: string;
-  /** CPU time the server process used so far, in seconds (user + system, all threads). */
-  cpuSeconds(): number;
-  stop(): Promise<void>;
-}
-
-/** Kernel clock ticks per second for /proc/<pid>/stat (USER_HZ, 100 on every Linux the bench runs on). */
-const CLOCK_TICKS = 100;
-
-/** utime + stime of a process from /proc (Linux); NaN elsewhere, and the CPU columns show as n/a. */
-function processCpuSeconds(pid: number | undefined): number {
-  try {
-    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
-    // Fields after the parenthesised command name: state is field 3, utime 14 and stime 15.
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS;
-  } catch {
-    return Number.NaN;
-  }
-}
-
-async function startServerProcess(kind: ServerKind, dataDir: string | undefined, profile: boolean): Promise<ServerProcess> {
-  const nodeArgs = profile ? ['--cpu-prof', '--cpu-prof-dir', PROFILE_DIR] : [];
-  const child: ChildProcess = spawn(process.execPath, [...nodeArgs, '--import', 'tsx', SERVER_SCRIPT, kind, ...(dataDir ? [dataDir] : [])], {
-    cwd: ROOT,
-    stdio: ['pipe', 'pipe', 'inherit'],
-  });
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  const port = await new Promise<number>((resolve, reject) => {
-    const lines = createInterface({ input: child.stdout as NodeJS.ReadableStream });
-    lines.once('line', (line) => {
-      lines.close();
-      resolve((JSON.parse(line) as { port: number }).port);
-    });
-    child.once('exit', (code) => reject(new Error(`${kind} server exited with ${code} before listening`)));
-  });
-  return {
-    url: `http://127.0.0.1:${port}`,
-    cpuSeconds: () => processCpuSeconds(child.pid),
-    stop: async () => {
-      child.kill('SIGTERM');
-      await exited;
-    },
-  };
-}
 
 interface Target {
   id: string;
@@ -184,8 +139,8 @@ const TARGET_SPECS: ReadonlyArray<Omit<Target, 'client' | 'process'>> = [
 function kinesisClient(url: string, transport: Target['transport']): KinesisClient {
   const client = new KinesisClient({
     endpoint: url,
-    region: 'us-east-1',
-    credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
+    region: BENCH_REGION,
+    credentials: BENCH_CREDENTIALS,
     // A failure should show, not be hidden by a retry (nothing throttles with limits off).
     maxAttempts: 1,
     ...(transport === 'HTTP/1.1 keep-alive'
@@ -200,22 +155,6 @@ function kinesisClient(url: string, transport: Target['transport']): KinesisClie
 
 // ---------------------------------------------------------------------------------------------------------
 // Scenarios
-
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
-
-async function createStream(client: KinesisClient, name: string, shards: number): Promise<void> {
-  await client.send(new CreateStreamCommand({ StreamName: name, ShardCount: shards }));
-  for (let i = 0; i < 500; i++) {
-    const d = await client.send(new DescribeStreamSummaryCommand({ StreamName: name }));
-    if (d.StreamDescriptionSummary?.StreamStatus === 'ACTIVE') return;
-    await sleep(10);
-  }
-  throw new Error(`stream ${name} did not become ACTIVE`);
-}
-
-async function deleteStream(client: KinesisClient, name: string): Promise<void> {
-  await client.send(new DeleteStreamCommand({ StreamName: name }));
-}
 
 /** 500 entries of 200 random bytes under distinct random partition keys, spread over every shard. */
 function makeEntries(): PutRecordsRequestEntry[] {
@@ -240,21 +179,17 @@ interface Measurement {
 
 /** Times `work` (which returns the records it moved and the records that failed) with both sides' CPU use. */
 async function measure(target: Target, work: () => Promise<{ records: number; failed: number }>): Promise<Measurement> {
-  const client0 = process.cpuUsage();
-  const server0 = target.process.cpuSeconds();
-  const start = performance.now();
+  const stop = startCpuMeasurement([target.process]);
   const { records, failed } = await work();
-  const ms = performance.now() - start;
-  const client = process.cpuUsage(client0);
-  const server = target.process.cpuSeconds() - server0;
+  const { ms, ownCpuSeconds: client, serverCpuSeconds: [server] } = stop();
   return {
     records,
     seconds: ms / 1000,
     recordsPerSecond: records / (ms / 1000),
     failedRecords: failed,
-    clientCpuPercent: ((client.user + client.system) / 1000 / ms) * 100,
+    clientCpuPercent: ((client * 1000) / ms) * 100,
     serverCpuPercent: ((server * 1000) / ms) * 100,
-    clientCpuMicrosPerRecord: (client.user + client.system) / records,
+    clientCpuMicrosPerRecord: (client * 1e6) / records,
     serverCpuMicrosPerRecord: (server * 1e6) / records,
   };
 }
@@ -334,12 +269,6 @@ async function runRound(target: Target, tag: string, entries: PutRecordsRequestE
 // ---------------------------------------------------------------------------------------------------------
 // Reporting
 
-function median(values: number[]): number {
-  const s = [...values].sort((a, b) => a - b);
-  const mid = s.length >> 1;
-  return s.length % 2 ? s[mid] : (s[mid - 1] + s[mid]) / 2;
-}
-
 interface ScenarioResult {
   runs: Measurement[];
   medianRecordsPerSecond: number;
@@ -347,18 +276,6 @@ interface ScenarioResult {
   medianClientCpuMicrosPerRecord: number;
   /** Median of this target over kinesalite's median; absent for kinesalite itself or without it. */
   ratioToKinesalite?: number;
-}
-
-const cpu = (percent: number): string => (Number.isFinite(percent) ? `${Math.round(percent)}%` : 'n/a');
-const micros = (n: number): string => (Number.isFinite(n) ? n.toFixed(1) : 'n/a');
-const fmtRate = (n: number): string => Math.round(n).toLocaleString('en-US');
-
-function printGrid(header: string[], rows: string[][]): void {
-  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
-  const line = (cells: string[]): string => cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join(' | ');
-  console.log(line(header));
-  console.log(widths.map((w) => '-'.repeat(w)).join('-|-'));
-  for (const r of rows) console.log(line(r));
 }
 
 function printTable(targets: Target[], results: Record<string, Record<Scenario, ScenarioResult>>): void {
@@ -399,29 +316,16 @@ function printTargets(targets: Target[], results: Record<string, Record<Scenario
 
 // ---------------------------------------------------------------------------------------------------------
 
-async function main(): Promise<void> {
-  let options: BenchOptions | undefined;
-  try {
-    options = parseOptions(process.argv.slice(2));
-  } catch (err) {
-    process.stderr.write(`${(err as Error).message}\n\n${USAGE}`);
-    process.exitCode = 2;
-    return;
-  }
-  if (!options) {
-    process.stdout.write(USAGE);
-    return;
-  }
-  if (options.profile) fs.mkdirSync(PROFILE_DIR, { recursive: true });
+async function main(options: BenchOptions): Promise<void> {
   const started = Date.now();
-  const loadBefore = os.loadavg()[0];
+  const loadBefore = loadAverage();
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'tributary-bench-'));
   const servers: ServerProcess[] = [];
   const targets: Target[] = [];
   try {
     for (const spec of TARGET_SPECS) {
       if (options.only !== undefined && spec.server !== options.only) continue;
-      const server = await startServerProcess(spec.server, spec.storage === 'data dir, fsync interval' ? dataDir : undefined, options.profile);
+      const server = await startServerProcess(spec.server, spec.storage === 'data dir, fsync interval' ? [dataDir] : [], { profile: options.profile });
       servers.push(server);
       targets.push({ ...spec, client: kinesisClient(server.url, spec.transport), process: server });
     }
@@ -467,32 +371,19 @@ async function main(): Promise<void> {
     }
     printTable(targets, results);
     printTargets(targets, results);
-    if (loadBefore > os.cpus().length * 0.5) {
-      console.log(
-        `Note: the 1-minute load average was ${loadBefore.toFixed(2)} on ${os.cpus().length} CPUs before the bench started: other work shared ` +
-          'the machine, so records/s are lower and noisier than on an idle one (CPU µs per record much less so).',
-      );
-    }
+    printLoadNote(loadBefore);
     const failed = targets.reduce((n, t) => n + SCENARIOS.reduce((m, s) => m + raw[t.id][s].reduce((k, r) => k + r.failedRecords, 0), 0), 0);
     if (failed > 0) console.log(`WARNING: ${failed} records failed in PutRecords results (FailedRecordCount).`);
     const report = {
       benchmark: 'kds',
       date: new Date().toISOString(),
       durationSeconds: (Date.now() - started) / 1000,
-      machine: {
-        cpus: os.cpus().length,
-        cpuModel: os.cpus()[0]?.model,
-        node: process.version,
-        platform: `${os.platform()} ${os.release()}`,
-        loadAverageBefore: loadBefore,
-      },
+      machine: machineInfo(loadBefore),
       options: { ...options, recordBytes: RECORD_BYTES, recordsPerCall: RECORDS_PER_CALL, concurrency: CONCURRENCY, concurrentShards: CONCURRENT_SHARDS, getLimit: GET_LIMIT },
       scenarios: SCENARIO_LABELS,
       targets: targets.map(({ client: _client, process: _process, ...t }) => ({ ...t, results: results[t.id] })),
     };
-    fs.mkdirSync(path.dirname(RESULTS_FILE), { recursive: true });
-    fs.writeFileSync(RESULTS_FILE, JSON.stringify(report, null, 2) + '\n');
-    console.log(`\nResults written to ${path.relative(ROOT, RESULTS_FILE)} (${report.durationSeconds.toFixed(0)} s in all).`);
+    writeResults(RESULTS_FILE, report);
   } finally {
     for (const t of targets) t.client.destroy();
     await Promise.all(servers.map((s) => s.stop()));
@@ -500,7 +391,4 @@ async function main(): Promise<void> {
   }
 }
 
-main().catch((err: unknown) => {
-  console.error(err);
-  process.exitCode = 1;
-});
+runBench(USAGE, parseOptions, main);

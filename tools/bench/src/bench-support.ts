@@ -1,0 +1,405 @@
+/**
+ * What every bench in tools/bench shares: servers in child processes (bench-server.ts) so that the load generator
+ * and the process under test each get a core of the 2-core bench machine; CPU time of a child from /proc and of
+ * this process from process.cpuUsage(); peak memory sampling; medians; the option parser's number checks; the
+ * tables; the load-average note; the machine description and the results file (tools/bench/results/, git-ignored).
+ */
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { createInterface } from 'node:readline';
+import {
+  CreateStreamCommand,
+  DeleteStreamCommand,
+  DescribeStreamSummaryCommand,
+  GetRecordsCommand,
+  GetShardIteratorCommand,
+  ListShardsCommand,
+  type KinesisClient,
+} from '@aws-sdk/client-kinesis';
+import { deaggregate } from '@tributary/kinesis-producer';
+
+// Node 20 is what the bench machines run; the SDK's notice that its 2027 releases need Node 22 is known (as in
+// jest.preset.js) and would only clutter the tables. Read by the SDK when a client first sends, so setting it on
+// import is early enough; child processes inherit it.
+process.env['AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED'] ??= 'true';
+
+export const ROOT = path.resolve(__dirname, '../../..');
+export const RESULTS_DIR = path.join(ROOT, 'tools/bench/results');
+export const PROFILE_DIR = path.join(RESULTS_DIR, 'profiles');
+const SERVER_SCRIPT = path.join(__dirname, 'bench-server.ts');
+
+/** The emulator accepts any credentials; the SDK still wants some to sign with. */
+export const BENCH_REGION = 'us-east-1';
+export const BENCH_CREDENTIALS = { accessKeyId: 'test', secretAccessKey: 'test' };
+
+// ---------------------------------------------------------------------------------------------------------
+// Child processes and their CPU time
+
+/** Kernel clock ticks per second for /proc/<pid>/stat (USER_HZ, 100 on every Linux the bench runs on). */
+const CLOCK_TICKS = 100;
+
+/** utime + stime of a process from /proc (Linux), in seconds; NaN elsewhere, and the CPU columns show as n/a. */
+export function processCpuSeconds(pid: number | undefined): number {
+  try {
+    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // Fields after the parenthesised command name: state is field 3, utime 14 and stime 15.
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS;
+  } catch {
+    return Number.NaN;
+  }
+}
+
+/** Node flags that make a child write a CPU profile into PROFILE_DIR when it exits. */
+function profileFlags(profile: boolean): string[] {
+  if (!profile) return [];
+  fs.mkdirSync(PROFILE_DIR, { recursive: true });
+  return ['--cpu-prof', '--cpu-prof-dir', PROFILE_DIR];
+}
+
+/** A TypeScript script of tools/bench run by Node in a child process, through tsx. */
+export function spawnScript(
+  script: string,
+  args: string[],
+  options: { profile?: boolean; stdin?: 'pipe' | 'ignore'; env?: Record<string, string>; nodeFlags?: string[] } = {},
+): ChildProcess {
+  return spawn(process.execPath, [...profileFlags(options.profile ?? false), ...(options.nodeFlags ?? []), '--import', 'tsx', script, ...args], {
+    cwd: ROOT,
+    stdio: [options.stdin ?? 'pipe', 'pipe', 'inherit'],
+    ...(options.env ? { env: { ...process.env, ...options.env } } : {}),
+  });
+}
+
+/**
+ * The first line a child writes to stdout, parsed as JSON; rejects if the child ends first. 'close', not 'exit':
+ * a child that writes its line and exits at once can fire 'exit' before its stdout has been read.
+ */
+export function firstJsonLine<T>(child: ChildProcess, label: string): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    const lines = createInterface({ input: child.stdout as NodeJS.ReadableStream });
+    const onExit = (code: number | null, signal: NodeJS.Signals | null): void =>
+      reject(new Error(`${label} exited with ${signal ?? code} before writing its result`));
+    lines.once('line', (line) => {
+      lines.close();
+      child.off('close', onExit);
+      try {
+        resolve(JSON.parse(line) as T);
+      } catch {
+        reject(new Error(`${label} wrote ${JSON.stringify(line.slice(0, 200))} instead of JSON`));
+      }
+    });
+    child.once('close', onExit);
+  });
+}
+
+/** The resident set size of a process from /proc (Linux), in bytes; NaN elsewhere. */
+export function processRssBytes(pid: number | undefined): number {
+  try {
+    const status = fs.readFileSync(`/proc/${pid}/status`, 'utf8');
+    const m = /^VmRSS:\s+(\d+) kB$/m.exec(status);
+    return m ? Number(m[1]) * 1024 : Number.NaN;
+  } catch {
+    return Number.NaN;
+  }
+}
+
+export interface ServerProcess {
+  url: string;
+  pid: number;
+  /** CPU time the server process used so far, in seconds (user + system, all threads). */
+  cpuSeconds(): number;
+  rssBytes(): number;
+  /** The last lines it wrote to stdout (after the one that gave its URL), for diagnostics. */
+  recentOutput(): string[];
+  /** SIGTERM, then its exit code (null when a signal ended it). */
+  stop(): Promise<number | null>;
+}
+
+export interface ListeningProcessOptions {
+  label: string;
+  script: string;
+  args?: string[];
+  /** Added to this process's environment. */
+  env?: Record<string, string>;
+  profile?: boolean;
+  /** The URL it listens on, from one line of its stdout; undefined for the lines before that one. */
+  urlFrom(line: string): string | undefined;
+}
+
+/**
+ * Starts a TypeScript script that runs a server and waits until a line of its stdout gives its URL. Its stdout
+ * is drained (the last 50 lines kept) so that it never blocks on a full pipe; it stops on stop() (SIGTERM; a
+ * clean exit, so `--cpu-prof` writes its profile).
+ */
+export async function startListeningProcess(options: ListeningProcessOptions): Promise<ServerProcess> {
+  const child = spawnScript(options.script, options.args ?? [], { profile: options.profile, env: options.env });
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  const recent: string[] = [];
+  const url = await new Promise<string>((resolve, reject) => {
+    let found: string | undefined;
+    const lines = createInterface({ input: child.stdout as NodeJS.ReadableStream });
+    lines.on('line', (line) => {
+      if (found !== undefined) {
+        recent.push(line);
+        if (recent.length > 50) recent.shift();
+        return;
+      }
+      try {
+        found = options.urlFrom(line);
+      } catch {
+        found = undefined;
+      }
+      if (found !== undefined) resolve(found);
+      else recent.push(line);
+    });
+    child.once('close', (code) => {
+      if (found === undefined) reject(new Error(`${options.label} exited with ${code} before listening:\n${recent.join('\n')}`));
+    });
+  });
+  recent.length = 0;
+  return {
+    url,
+    pid: child.pid as number,
+    cpuSeconds: () => processCpuSeconds(child.pid),
+    rssBytes: () => processRssBytes(child.pid),
+    recentOutput: () => [...recent],
+    stop: async () => {
+      child.kill('SIGTERM');
+      return exited;
+    },
+  };
+}
+
+/**
+ * Starts `bench-server.ts <kind> [args…]` (see there for the kinds): it prints `{"port":N}` once it listens on
+ * 127.0.0.1, and also stops when this process dies (its stdin closes).
+ */
+export function startServerProcess(kind: string, args: string[] = [], options: { profile?: boolean } = {}): Promise<ServerProcess> {
+  return startListeningProcess({
+    label: `${kind} server`,
+    script: SERVER_SCRIPT,
+    args: [kind, ...args],
+    profile: options.profile,
+    urlFrom: (line) => `http://127.0.0.1:${(JSON.parse(line) as { port: number }).port}`,
+  });
+}
+
+/**
+ * Starts a CPU and wall-clock measurement of this process and of `servers`; the returned function ends it.
+ * CPU per record is the figure to compare when other work shares the machine: throughput depends on what else
+ * runs, the CPU cost of a record much less.
+ */
+export function startCpuMeasurement(servers: ReadonlyArray<{ cpuSeconds(): number }>): () => { ms: number; ownCpuSeconds: number; serverCpuSeconds: number[] } {
+  const own0 = process.cpuUsage();
+  const servers0 = servers.map((s) => s.cpuSeconds());
+  const start = performance.now();
+  return () => {
+    const ms = performance.now() - start;
+    const own = process.cpuUsage(own0);
+    return { ms, ownCpuSeconds: (own.user + own.system) / 1e6, serverCpuSeconds: servers.map((s, i) => s.cpuSeconds() - servers0[i]) };
+  };
+}
+
+/**
+ * Samples `read()` every `intervalMs` (and once more at the end) and keeps the largest value of each field, e.g.
+ * the peak RSS and heap of this process or the RSS of a child. A busy event loop delays the samples, so a short
+ * spike can be missed.
+ */
+export function startPeakSampling<K extends string>(read: () => Record<K, number>, intervalMs = 50): () => Record<K, number> {
+  const peak = read();
+  const sample = (): void => {
+    const now = read();
+    for (const k of Object.keys(now) as K[]) if (!(now[k] <= peak[k])) peak[k] = now[k];
+  };
+  const timer = setInterval(sample, intervalMs);
+  return () => {
+    clearInterval(timer);
+    sample();
+    return peak;
+  };
+}
+
+/** RSS and V8 heap in use of this process, for startPeakSampling. */
+export function ownMemory(): { rssBytes: number; heapUsedBytes: number } {
+  const m = process.memoryUsage();
+  return { rssBytes: m.rss, heapUsedBytes: m.heapUsed };
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Streams
+
+export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+export async function createStream(client: KinesisClient, name: string, shards: number): Promise<void> {
+  await client.send(new CreateStreamCommand({ StreamName: name, ShardCount: shards }));
+  for (let i = 0; i < 500; i++) {
+    const d = await client.send(new DescribeStreamSummaryCommand({ StreamName: name }));
+    if (d.StreamDescriptionSummary?.StreamStatus === 'ACTIVE') return;
+    await sleep(10);
+  }
+  throw new Error(`stream ${name} did not become ACTIVE`);
+}
+
+export async function deleteStream(client: KinesisClient, name: string): Promise<void> {
+  await client.send(new DeleteStreamCommand({ StreamName: name }));
+}
+
+/**
+ * Every user record in the stream, counted from TRIM_HORIZON with GetRecords (Limit 10,000), all shards at once,
+ * each until an empty batch; KPL aggregates are deaggregated (their MD5 checked). `check` sees each user record
+ * (throw to refuse one that the bench did not put).
+ */
+export async function countStoredUserRecords(client: KinesisClient, stream: string, check: (partitionKey: string, data: Uint8Array) => void): Promise<number> {
+  const shards = (await client.send(new ListShardsCommand({ StreamName: stream }))).Shards ?? [];
+  let count = 0;
+  await Promise.all(
+    shards.map(async (shard) => {
+      let iterator = (await client.send(new GetShardIteratorCommand({ StreamName: stream, ShardId: shard.ShardId, ShardIteratorType: 'TRIM_HORIZON' })))
+        .ShardIterator;
+      while (iterator) {
+        const out = await client.send(new GetRecordsCommand({ ShardIterator: iterator, Limit: 10_000 }));
+        const records = out.Records ?? [];
+        if (records.length === 0) break;
+        for (const r of records) {
+          const data = r.Data as Uint8Array;
+          const users = deaggregate(data);
+          if (users === undefined) {
+            check(r.PartitionKey as string, data);
+            count++;
+          } else {
+            for (const u of users) check(u.partitionKey, u.data);
+            count += users.length;
+          }
+        }
+        iterator = out.NextShardIterator;
+      }
+    }),
+  );
+  return count;
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Options
+
+/** A positive number option (`--name N`), or `fallback` when absent. */
+export function positiveOption(name: string, text: string | undefined, fallback: number): number {
+  if (text === undefined) return fallback;
+  const n = Number(text);
+  if (!Number.isFinite(n) || n <= 0) throw new Error(`--${name} must be a positive number, got ${text}`);
+  return n;
+}
+
+/**
+ * The common main(): parses the options (undefined means `--help`), prints the usage on `--help` or on a bad
+ * option (exit code 2), runs the bench, and sets exit code 1 if it throws.
+ */
+export function runBench<O>(usage: string, parse: (argv: string[]) => O | undefined, bench: (options: O) => Promise<void>): void {
+  let options: O | undefined;
+  try {
+    options = parse(process.argv.slice(2));
+  } catch (err) {
+    process.stderr.write(`${(err as Error).message}\n\n${usage}`);
+    process.exitCode = 2;
+    return;
+  }
+  if (options === undefined) {
+    process.stdout.write(usage);
+    return;
+  }
+  bench(options).catch((err: unknown) => {
+    console.error(err);
+    process.exitCode = 1;
+  });
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Reporting
+
+export function median(values: number[]): number {
+  const s = [...values].sort((a, b) => a - b);
+  const mid = s.length >> 1;
+  return s.length % 2 ? s[mid] : (s[mid - 1] + s[mid]) / 2;
+}
+
+/** A share of one core, e.g. "97%". */
+export const fmtCpuPercent = (percent: number): string => (Number.isFinite(percent) ? `${Math.round(percent)}%` : 'n/a');
+export const fmtMicros = (n: number): string => (Number.isFinite(n) ? n.toFixed(1) : 'n/a');
+export const fmtRate = (n: number): string => Math.round(n).toLocaleString('en-US');
+export const fmtMiB = (bytes: number): string => `${(bytes / (1024 * 1024)).toFixed(0)} MiB`;
+
+/** A plain-text table: first column left-aligned, the others right-aligned. */
+export function printGrid(header: string[], rows: string[][]): void {
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
+  const line = (cells: string[]): string => cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join(' | ');
+  console.log(line(header));
+  console.log(widths.map((w) => '-'.repeat(w)).join('-|-'));
+  for (const r of rows) console.log(line(r));
+}
+
+/** The 1-minute load average now: printed before a bench and compared after it. */
+export const loadAverage = (): number => os.loadavg()[0];
+
+export function printLoadNote(loadBefore: number): void {
+  const cpus = os.cpus().length;
+  const after = loadAverage();
+  console.log(`Load average (1 min): ${loadBefore.toFixed(2)} before, ${after.toFixed(2)} after, on ${cpus} CPUs.`);
+  if (loadBefore > cpus * 0.5) {
+    console.log(
+      `Note: the load average was ${loadBefore.toFixed(2)} on ${cpus} CPUs before the bench started: other work shared ` +
+        'the machine, so records/s are lower and noisier than on an idle one (CPU µs per record much less so).',
+    );
+  }
+}
+
+export function machineInfo(loadBefore: number): Record<string, unknown> {
+  return {
+    cpus: os.cpus().length,
+    cpuModel: os.cpus()[0]?.model,
+    node: process.version,
+    platform: `${os.platform()} ${os.release()}`,
+    loadAverageBefore: loadBefore,
+    loadAverageAfter: loadAverage(),
+  };
+}
+
+/**
+ * The git commit and a digest of the non-test TypeScript sources under `dirs` (relative to the root): recorded
+ * with the results, and compared before and after a bench, since other engineers may edit the code under test
+ * while it runs (runs would then measure different versions).
+ */
+export function sourceFingerprint(dirs: string[]): { commit: string; sourcesSha256: string } {
+  const hash = createHash('sha256');
+  const walk = (dir: string): void => {
+    for (const entry of fs.readdirSync(dir, { withFileTypes: true }).sort((a, b) => a.name.localeCompare(b.name))) {
+      const full = path.join(dir, entry.name);
+      if (entry.isDirectory()) walk(full);
+      else if (entry.name.endsWith('.ts') && !entry.name.endsWith('.spec.ts')) hash.update(path.relative(ROOT, full)).update(fs.readFileSync(full));
+    }
+  };
+  for (const d of dirs) walk(path.join(ROOT, d));
+  let commit = 'unknown';
+  try {
+    commit = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: ROOT, encoding: 'utf8' }).trim();
+  } catch {
+    // not a git checkout: the digest still identifies the sources
+  }
+  return { commit, sourcesSha256: hash.digest('hex').slice(0, 16) };
+}
+
+/** Says so when the sources under test changed while the bench ran. */
+export function warnIfSourcesChanged(before: { sourcesSha256: string }, after: { sourcesSha256: string }, what: string): void {
+  if (before.sourcesSha256 !== after.sourcesSha256) {
+    console.log(`WARNING: the sources of ${what} changed while the bench ran (${before.sourcesSha256} -> ${after.sourcesSha256}): the runs may have measured different versions.`);
+  }
+}
+
+/** Writes `report` to tools/bench/results/<name> and says so. */
+export function writeResults(name: string, report: { durationSeconds: number } & Record<string, unknown>): void {
+  const file = path.join(RESULTS_DIR, name);
+  fs.mkdirSync(RESULTS_DIR, { recursive: true });
+  fs.writeFileSync(file, JSON.stringify(report, null, 2) + '\n');
+  console.log(`\nResults written to ${path.relative(ROOT, file)} (${report.durationSeconds.toFixed(0)} s in all).`);
+}
