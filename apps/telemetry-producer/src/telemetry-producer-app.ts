@@ -93,6 +93,8 @@ export async function createTelemetryProducerApp(deps: TelemetryProducerDeps): P
     streamName: config.stream,
     aggregation: config.aggregation,
     ordered: config.ordered,
+    // The linger bounds how long an ingest answer waits for its acknowledgement (it is most of the latency).
+    maxBufferedTimeMs: config.lingerMs,
     ...(deps.kinesis ? { clientOptions: deps.kinesis } : {}),
     logger,
     // The dead-letter hook: a record that could not be delivered within its time-to-live (or that Kinesis

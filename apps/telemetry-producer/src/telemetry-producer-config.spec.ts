@@ -39,6 +39,7 @@ describe('loadConfig', () => {
       maxInFlight: 20000,
       aggregation: true,
       ordered: true,
+      lingerMs: 100,
       shutdownTimeoutMs: 30000,
       logLevel: 'info',
     });

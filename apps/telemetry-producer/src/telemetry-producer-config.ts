@@ -51,6 +51,7 @@ Options (environment variable in brackets; flags win over variables):
   --aggregation <on|off>      KPL aggregation of small records         [TELEMETRY_AGGREGATION]      default on
   --ordered <on|off>          never reorder one device's records, even [TELEMETRY_ORDERED]          default on
                               across retries (one call in flight per shard)
+  --linger-ms <ms>            longest a record waits to share a call    [TELEMETRY_LINGER_MS]        default 100
   --shutdown-timeout <ms>     longest flush on SIGTERM before exit 1   [TELEMETRY_SHUTDOWN_TIMEOUT_MS] default 30000
   --log-level <level>         trace | debug | info | warn | error | silent [LOG_LEVEL]              default info
   -h, --help                  this text
@@ -137,6 +138,7 @@ const schema = z.object({
   maxInFlight: integer(1, 10_000_000),
   aggregation: booleanSetting,
   ordered: booleanSetting,
+  lingerMs: integer(0, 60_000),
   shutdownTimeoutMs: integer(0, 3_600_000),
   logLevel: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'], {
     error: 'expected trace, debug, info, warn, error, fatal or silent',
@@ -172,6 +174,7 @@ export const SETTING_NAMES: Readonly<Record<keyof TelemetryProducerConfig, strin
   maxInFlight: '--max-in-flight / TELEMETRY_MAX_IN_FLIGHT',
   aggregation: '--aggregation / TELEMETRY_AGGREGATION',
   ordered: '--ordered / TELEMETRY_ORDERED',
+  lingerMs: '--linger-ms / TELEMETRY_LINGER_MS',
   shutdownTimeoutMs: '--shutdown-timeout / TELEMETRY_SHUTDOWN_TIMEOUT_MS',
   logLevel: '--log-level / LOG_LEVEL',
 };
@@ -194,6 +197,7 @@ export const DEFAULTS = {
   maxInFlight: '20000',
   aggregation: 'on',
   ordered: 'on',
+  lingerMs: '100',
   shutdownTimeoutMs: '30000',
   logLevel: 'info',
 } as const;
@@ -230,6 +234,7 @@ export function loadConfig(argv: readonly string[], env: NodeJS.ProcessEnv): Loa
         'max-in-flight': { type: 'string' },
         aggregation: { type: 'string' },
         ordered: { type: 'string' },
+        'linger-ms': { type: 'string' },
         'shutdown-timeout': { type: 'string' },
         'log-level': { type: 'string' },
         help: { type: 'boolean', short: 'h' },
@@ -272,6 +277,7 @@ export function loadConfig(argv: readonly string[], env: NodeJS.ProcessEnv): Loa
     maxInFlight: pick(flags['max-in-flight'], 'TELEMETRY_MAX_IN_FLIGHT', DEFAULTS.maxInFlight),
     aggregation: pick(flags.aggregation, 'TELEMETRY_AGGREGATION', DEFAULTS.aggregation),
     ordered: pick(flags.ordered, 'TELEMETRY_ORDERED', DEFAULTS.ordered),
+    lingerMs: pick(flags['linger-ms'], 'TELEMETRY_LINGER_MS', DEFAULTS.lingerMs),
     shutdownTimeoutMs: pick(flags['shutdown-timeout'], 'TELEMETRY_SHUTDOWN_TIMEOUT_MS', DEFAULTS.shutdownTimeoutMs),
     logLevel: pick(flags['log-level'], 'LOG_LEVEL', DEFAULTS.logLevel),
   };
