@@ -905,20 +905,26 @@ export class KinesisProducer {
 
   /** Puts records (in put order) back at the head of the channels that own them now; they wait until `notBefore`. */
   private requeueAtHead(records: PendingRecord[], notBefore: number): void {
-    const byChannel = new Map<ShardChannel, PendingRecord[]>();
-    for (const r of records) {
-      const ch = this.route(r.hashKey);
-      let list = byChannel.get(ch);
-      if (!list) byChannel.set(ch, (list = []));
-      list.push(r);
-    }
-    for (const [ch, list] of byChannel) {
+    for (const [ch, list] of this.groupByRoute(records)) {
       ch.unshiftAll(list);
       if (notBefore > ch.blockedUntil) ch.blockedUntil = notBefore;
       this.queuedRecords += list.length;
       for (const r of list) this.queuedBytes += r.size;
     }
   }
+
+  /** Records by the channel that owns their hash key now, each group in the order given. */
+  private groupByRoute(records: Iterable<PendingRecord>): Map<ShardChannel, PendingRecord[]> {
+    const byChannel = new Map<ShardChannel, PendingRecord[]>();
+    for (const r of records) {
+      const ch = this.route(r.hashKey);
+      const list = byChannel.get(ch);
+      if (list) list.push(r);
+      else byChannel.set(ch, [r]);
+    }
+    return byChannel;
+  }
+
 
   private releaseRetries(now: number): void {
     if (this.retryHeap.size === 0 || this.retryHeap.peekKey() > now) return;
@@ -1127,14 +1133,7 @@ export class KinesisProducer {
         if (ch.queue.length === 0) continue;
         const moved = ch.queue.drain();
         ch.queuedBytes = 0;
-        const byChannel = new Map<ShardChannel, PendingRecord[]>();
-        for (const r of moved) {
-          const target = this.route(r.hashKey);
-          let list = byChannel.get(target);
-          if (!list) byChannel.set(target, (list = []));
-          list.push(r);
-        }
-        for (const [target, list] of byChannel) {
+        for (const [target, list] of this.groupByRoute(moved)) {
           target.unshiftAll(list);
           if (ch.blockedUntil > target.blockedUntil) target.blockedUntil = ch.blockedUntil;
         }

@@ -43,6 +43,13 @@ describe('validateInput', () => {
       'ValidationException',
       "1 validation error detected: Value '' at 'records.2.member.partitionKey' failed to satisfy constraint: Member must have length greater than or equal to 1",
     ],
+    // Regression: a null list entry passed validation and crashed PutRecords into an InternalFailure.
+    [
+      'PutRecords',
+      { StreamName: 's', Records: [null] },
+      'ValidationException',
+      "1 validation error detected: Value null at 'records.1.member' failed to satisfy constraint: Member must not be null",
+    ],
     ['CreateStream', { StreamName: 's', ShardCount: 'two' }, 'SerializationException', undefined],
     ['PutRecord', { StreamName: 's', PartitionKey: 'k', Data: 'not base64!' }, 'SerializationException', undefined],
     ['PutRecords', { StreamName: 's', Records: {} }, 'SerializationException', undefined],

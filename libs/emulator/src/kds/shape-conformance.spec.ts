@@ -1,22 +1,16 @@
-import { AwsServiceError } from '../errors';
-import { isValidPutRecords } from './put-records-fast-check';
-import { validateInput } from './shape-validator';
+/**
+ * conforms(), the one-pass verdict every request goes through first, must agree with the worded validator
+ * (findViolation) that answers with AWS's error: it used to be a PutRecords-only fast path next to the generic
+ * validator; these cases come from there.
+ */
+import { conforms, findViolation } from './shape-validator';
 import { KDS_SHAPES } from './kds-shapes';
 
-/** The generic validator's verdict, the reference the fast check must never contradict when it says "valid". */
-const genericAccepts = (body: Record<string, unknown>): boolean => {
-  try {
-    validateInput(KDS_SHAPES['PutRecords'], body);
-    return true;
-  } catch (err) {
-    if (!(err instanceof AwsServiceError)) throw err;
-    return false;
-  }
-};
+const SHAPE = KDS_SHAPES['PutRecords'];
 
 const rec = (over: Record<string, unknown> = {}) => ({ Data: 'aGVsbG8=', PartitionKey: 'device-1', ...over });
 
-describe('isValidPutRecords', () => {
+describe('conforms (PutRecords)', () => {
   it.each([
     ['a valid request', { StreamName: 's', Records: [rec(), rec({ ExplicitHashKey: '0' })] }, true],
     ['StreamARN instead of StreamName', { StreamARN: 'arn:aws:kinesis:us-east-1:000000000000:stream/s', Records: [rec()] }, true],
@@ -33,8 +27,8 @@ describe('isValidPutRecords', () => {
     ['hash key of 40 digits', { StreamName: 's', Records: [rec({ ExplicitHashKey: '1'.repeat(40) })] }, false],
     ['bad stream name', { StreamName: 'bad name', Records: [rec()] }, false],
     ['no stream at all', { Records: [rec()] }, true],
-  ])('%s → %s, never contradicting the generic validator', (_name, body, expected) => {
-    expect(isValidPutRecords(body)).toBe(expected);
-    if (expected) expect(genericAccepts(body)).toBe(true);
+  ])('%s → %s, as the worded validator decides', (_name, body, expected) => {
+    expect(conforms(SHAPE, body)).toBe(expected);
+    expect(findViolation(SHAPE, body) === undefined).toBe(expected);
   });
 });
