@@ -1,0 +1,61 @@
+/**
+ * Errors of @tributary/kinesis-consumer: one base class with a stable `code`, a `retriable` flag (would trying
+ * again later have a chance?) and the `cause` (kafkajs errors.js style).
+ */
+export type ConsumerErrorCode =
+  /** An option is missing or out of range (raised by constructors). */
+  | 'INVALID_OPTION'
+  /** A conditional write on a lease failed: another worker holds it now. Stop processing the shard. */
+  | 'LEASE_LOST'
+  /** An AWS call (Kinesis, DynamoDB) failed; `retriable` says whether a later attempt may succeed. */
+  | 'DEPENDENCY'
+  /** The stream or shard does not exist (any more). */
+  | 'SHARD_NOT_FOUND'
+  /** The user's handler threw or reported failures. */
+  | 'HANDLER_FAILED'
+  /** A record could not be written to its dead-letter destination. */
+  | 'DEAD_LETTER_FAILED'
+  /** Bytes that cannot be decoded (a broken KPL aggregate, an invalid record). */
+  | 'MALFORMED_RECORD'
+  /** The consumer is shutting down. */
+  | 'SHUTDOWN'
+  /** A bug: an invariant did not hold. */
+  | 'INTERNAL';
+
+export class ConsumerError extends Error {
+  override name = 'ConsumerError';
+  constructor(
+    readonly code: ConsumerErrorCode,
+    message: string,
+    readonly retriable: boolean,
+    options: { cause?: unknown } = {},
+  ) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+  }
+}
+
+/** A conditional write on the lease failed: the worker no longer holds it. */
+export class LeaseLostError extends ConsumerError {
+  override name = 'LeaseLostError';
+  constructor(
+    readonly leaseKey: string,
+    message = `Lease ${leaseKey} is held by another worker now.`,
+    options: { cause?: unknown } = {},
+  ) {
+    super('LEASE_LOST', message, false, options);
+  }
+}
+
+/** An AWS dependency failed. `awsCode` is the AWS error name or errno code. */
+export class DependencyError extends ConsumerError {
+  override name = 'DependencyError';
+  constructor(
+    readonly operation: string,
+    readonly awsCode: string,
+    message: string,
+    retriable: boolean,
+    options: { cause?: unknown } = {},
+  ) {
+    super('DEPENDENCY', message, retriable, options);
+  }
+}

@@ -1,0 +1,96 @@
+/**
+ * Types shared by every part of the consumer: injected clock/timers/logger, checkpoints, the record the handler
+ * sees, and the seams between retrieval, leases and the shard consumer.
+ */
+import type { ChildShard, _Record as KinesisRecord } from '@aws-sdk/client-kinesis';
+
+/** pino's method subset (conventions.md §12); the default logs nothing. */
+export interface Logger {
+  debug(obj: object | string, msg?: string): void;
+  info(obj: object | string, msg?: string): void;
+  warn(obj: object | string, msg?: string): void;
+  error(obj: object | string, msg?: string): void;
+  child(bindings: Record<string, unknown>): Logger;
+}
+
+const noop = (): void => undefined;
+export const noopLogger: Logger = { debug: noop, info: noop, warn: noop, error: noop, child: () => noopLogger };
+
+export interface Clock {
+  now(): number;
+}
+export const systemClock: Clock = { now: () => Date.now() };
+
+/** Timers, injected so that lease expiry, renewals and backoff run on a fake clock in tests. */
+export interface Timers {
+  setTimeout(callback: () => void, ms: number): unknown;
+  clearTimeout(handle: unknown): void;
+}
+export const systemTimers: Timers = {
+  setTimeout: (callback, ms) => setTimeout(callback, ms),
+  clearTimeout: (handle) => clearTimeout(handle as ReturnType<typeof setTimeout>),
+};
+
+export type CheckpointSentinel = 'TRIM_HORIZON' | 'LATEST' | 'SHARD_END' | 'AT_TIMESTAMP';
+
+/** A position in a shard: KCL's checkpoint value (a sentinel, or a sequence number with a sub-sequence). */
+export type Checkpoint =
+  | { kind: 'sentinel'; value: CheckpointSentinel; /** epoch ms, for AT_TIMESTAMP */ timestamp?: number }
+  | { kind: 'sequence'; sequenceNumber: string; subSequenceNumber: number };
+
+/** One user record as the handler sees it (after deaggregation). */
+export interface ConsumerRecord {
+  shardId: string;
+  data: Uint8Array;
+  partitionKey: string;
+  explicitHashKey?: string;
+  sequenceNumber: string;
+  /** Index within its KPL aggregate; 0 (and aggregated=false) for plain records. */
+  subSequenceNumber: number;
+  aggregated: boolean;
+  /** User records in the aggregate this one came from (1 when not aggregated). */
+  aggregateSize: number;
+  approximateArrivalTimestamp: Date;
+}
+
+/** What a retrieval mode hands the shard consumer. */
+export interface RetrievedBatch {
+  /** Kinesis records as the SDK returns them (GetRecords / SubscribeToShardEvent). */
+  records: KinesisRecord[];
+  millisBehindLatest: number | undefined;
+  /** Set at shard end (GetRecords without NextShardIterator, or an EFO event with a null continuation). */
+  childShards?: ChildShard[];
+  shardEnd: boolean;
+}
+
+/** A source of batches for one shard, starting after a checkpoint. Opened per lease, closed on lease loss. */
+export interface ShardRecordSource {
+  /** The next batch; resolves when records arrive or an idle period passed (the batch may be empty). */
+  next(signal?: AbortSignal): Promise<RetrievedBatch>;
+  close(): Promise<void>;
+}
+
+export interface RecordSourceFactory {
+  open(args: { streamArn: string; streamName: string; shardId: string; start: Checkpoint }): Promise<ShardRecordSource>;
+  close(): Promise<void>;
+}
+
+/**
+ * A lease as stored, with KCL's attribute names in DynamoDB: leaseKey, leaseOwner, leaseCounter, checkpoint,
+ * checkpointSubSequenceNumber, ownerSwitchesSinceCheckpoint, parentShardId (SS), childShardIds (SS),
+ * startingHashKey, endingHashKey, checkpointOwner.
+ */
+export interface Lease {
+  /** The shard id (single-stream mode, as KCL keys it). */
+  leaseKey: string;
+  leaseOwner?: string;
+  leaseCounter: number;
+  checkpoint: Checkpoint;
+  ownerSwitchesSinceCheckpoint: number;
+  parentShardIds: string[];
+  childShardIds: string[];
+  startingHashKey: string;
+  endingHashKey: string;
+  /** Set by a worker that is handing the lease off (graceful shutdown). */
+  checkpointOwner?: string;
+}

@@ -1,0 +1,2 @@
+// Public entry point of @tributary/kinesis-consumer. Exports are added as the modules land.
+export {};
