@@ -9,7 +9,7 @@ import { booleanSetting, ConfigError, parseConfig } from '@tributary/schemas';
 
 export { ConfigError };
 
-export const HELP = `kinesis-emulator — AWS Kinesis Data Streams on one local port (HTTP/1.1 and HTTP/2)
+export const HELP = `kinesis-emulator — AWS Kinesis Data Streams and DynamoDB on one local port (HTTP/1.1 and HTTP/2)
 
 Usage: nx serve kinesis-emulator -- [options]      (or: tsx apps/kinesis-emulator/src/main.ts [options])
 

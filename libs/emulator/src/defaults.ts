@@ -1,6 +1,6 @@
 /**
  * Every default of the emulator in one place. Figures are AWS's published KDS quotas
- * (kds-reference.md §1.2–§1.4) unless the comment says otherwise.
+ * (kds-reference.md §1.2–§1.4) unless the comment says otherwise; DynamoDB's are dynalite's.
  */
 export const KDS_LIMITS = {
   /** Per shard, writes: 1,000 records/s and 1 MiB/s (partition key bytes count). */
@@ -49,6 +49,13 @@ export const STORAGE_DEFAULTS = {
   segmentBytes: 64 * 1024 * 1024,
   /** fdatasync cadence under the default `interval` fsync policy. */
   fsyncIntervalMs: 1000,
+} as const;
+
+export const DYNAMODB_SIZES = {
+  /** DynamoDB's item size limit (400 KB), dynalite's default. */
+  maxItemSizeKb: 400,
+  /** A BatchWriteItem may carry up to 16 MB; dynalite's MAX_REQUEST_BYTES. */
+  maxRequestBodyBytes: 16 * 1024 * 1024,
 } as const;
 
 export const DEFAULT_ACCOUNT_ID = '000000000000';

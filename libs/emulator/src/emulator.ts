@@ -1,7 +1,8 @@
 /**
- * startEmulator: the embedded AWS backend on one port. Tests start it in process on port 0;
- * apps/kinesis-emulator is a thin command-line launcher of it.
+ * startEmulator: the embedded AWS backend on one port (Kinesis Data Streams, and DynamoDB for consumers' lease
+ * tables). Tests start it in process on port 0; apps/kinesis-emulator is a thin command-line launcher of it.
  */
+import * as path from 'node:path';
 import { StorageEngine, type FsyncPolicy } from './storage/storage-engine';
 import { StreamRegistry } from './kds/stream-registry';
 import { KdsService } from './kds/kds-service';
@@ -9,16 +10,25 @@ import { DEFAULT_SHARD_LIMITS, type ShardLimits } from './kds/stream-model';
 import { FaultInjector } from './server/fault-injector';
 import { ProtocolListener, type TlsOptions } from './server/protocol-listener';
 import { createRequestRouter } from './server/request-router';
+import { DynamoDbService } from './dynamodb/dynamodb-service';
 import { systemClock, type Clock } from './clock';
 import { noopLogger, type Logger } from './logger';
 import { DEFAULT_ACCOUNT_ID, DEFAULT_REGION, KDS_SIZES, KDS_TIMES } from './defaults';
+
+/** DynamoDB on the emulator's port (dynalite embedded). */
+export interface DynamoDbOptions {
+  /** Table (and GSI) status delays in ms: CREATING, DELETING, UPDATING. Default: `delays.create/delete/update`, i.e. 0. */
+  delays?: Partial<{ create: number; delete: number; update: number }>;
+  /** Item size limit in KB, default 400 (DynamoDB's). */
+  maxItemSizeKb?: number;
+}
 
 export interface EmulatorOptions {
   /** Default 127.0.0.1. */
   host?: string;
   /** Default 4566; 0 picks a free port. */
   port?: number;
-  /** Folder for durable state; omit for in-memory mode. */
+  /** Folder for durable state (DynamoDB's LevelDB in `<dataDir>/dynamodb`); omit for in-memory mode. */
   dataDir?: string;
   /** AWS throughput quotas: true (default) for AWS's, false for none (benchmarks), or custom figures. */
   limits?: boolean | Partial<ShardLimits>;
@@ -28,8 +38,13 @@ export interface EmulatorOptions {
   tls?: TlsOptions;
   accountId?: string;
   region?: string;
-  /** Status-machine delays in ms (CREATING, DELETING, UPDATING, consumer CREATING/DELETING). Default 0. */
+  /**
+   * Status-machine delays in ms (CREATING, DELETING, UPDATING of streams and, unless `dynamodb.delays` says
+   * otherwise, of tables; consumer CREATING/DELETING). Default 0.
+   */
   delays?: Partial<{ create: number; delete: number; update: number; consumer: number }>;
+  /** DynamoDB settings; `false` serves Kinesis only. Default: DynamoDB on, delays as `delays`. */
+  dynamodb?: false | DynamoDbOptions;
   shardLimit?: number;
   iteratorLifetimeMs?: number;
   subscriptionLifetimeMs?: number;
@@ -53,6 +68,24 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
   const logger = options.logger ?? noopLogger;
   const clock = options.clock ?? systemClock;
   const host = options.host ?? '127.0.0.1';
+  const accountId = options.accountId ?? DEFAULT_ACCOUNT_ID;
+  const region = options.region ?? DEFAULT_REGION;
+  // Opened first: it is the one part that can refuse to start (its folder locked by another emulator).
+  const dynamo =
+    options.dynamodb === false
+      ? undefined
+      : await DynamoDbService.open({
+          dir: options.dataDir ? path.join(options.dataDir, 'dynamodb') : undefined,
+          delays: {
+            create: options.dynamodb?.delays?.create ?? options.delays?.create ?? 0,
+            delete: options.dynamodb?.delays?.delete ?? options.delays?.delete ?? 0,
+            update: options.dynamodb?.delays?.update ?? options.delays?.update ?? 0,
+          },
+          maxItemSizeKb: options.dynamodb?.maxItemSizeKb,
+          accountId,
+          region,
+          logger,
+        });
   const storage = new StorageEngine({
     dataDir: options.dataDir,
     fsync: options.fsync,
@@ -62,31 +95,49 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
   });
   const limits =
     options.limits === false ? undefined : { ...DEFAULT_SHARD_LIMITS, ...(typeof options.limits === 'object' ? options.limits : {}) };
-  const registry = new StreamRegistry(storage, {
-    clock,
-    logger,
-    accountId: options.accountId ?? DEFAULT_ACCOUNT_ID,
-    defaultRegion: options.region ?? DEFAULT_REGION,
-    limits,
-    createDelayMs: options.delays?.create ?? 0,
-    deleteDelayMs: options.delays?.delete ?? 0,
-    updateDelayMs: options.delays?.update ?? 0,
-    consumerDelayMs: options.delays?.consumer ?? 0,
-    shardLimit: options.shardLimit ?? KDS_SIZES.defaultShardLimit,
-    iteratorLifetimeMs: options.iteratorLifetimeMs ?? KDS_TIMES.iteratorLifetimeMs,
-    subscriptionLifetimeMs: options.subscriptionLifetimeMs ?? KDS_TIMES.subscriptionLifetimeMs,
-    subscriptionHeartbeatMs: options.subscriptionHeartbeatMs ?? KDS_TIMES.subscriptionHeartbeatMs,
-    subscriptionTakeoverMs: options.subscriptionTakeoverMs ?? KDS_TIMES.subscriptionTakeoverMs,
-  });
+  let registry: StreamRegistry;
+  try {
+    registry = new StreamRegistry(storage, {
+      clock,
+      logger,
+      accountId,
+      defaultRegion: region,
+      limits,
+      createDelayMs: options.delays?.create ?? 0,
+      deleteDelayMs: options.delays?.delete ?? 0,
+      updateDelayMs: options.delays?.update ?? 0,
+      consumerDelayMs: options.delays?.consumer ?? 0,
+      shardLimit: options.shardLimit ?? KDS_SIZES.defaultShardLimit,
+      iteratorLifetimeMs: options.iteratorLifetimeMs ?? KDS_TIMES.iteratorLifetimeMs,
+      subscriptionLifetimeMs: options.subscriptionLifetimeMs ?? KDS_TIMES.subscriptionLifetimeMs,
+      subscriptionHeartbeatMs: options.subscriptionHeartbeatMs ?? KDS_TIMES.subscriptionHeartbeatMs,
+      subscriptionTakeoverMs: options.subscriptionTakeoverMs ?? KDS_TIMES.subscriptionTakeoverMs,
+    });
+  } catch (err) {
+    storage.close();
+    await dynamo?.close();
+    throw err;
+  }
   const faults = new FaultInjector(options.random);
   const kds = new KdsService({ registry, faults });
   const listener = new ProtocolListener(
     { host, port: options.port ?? 4566, tls: options.tls, logger },
-    createRequestRouter({ kds, faults, logger, accountId: options.accountId ?? DEFAULT_ACCOUNT_ID, defaultRegion: options.region ?? DEFAULT_REGION }),
+    createRequestRouter({ kds, dynamo, faults, logger, accountId, defaultRegion: region }),
   );
-  const address = await listener.listen();
+  let address;
+  try {
+    address = await listener.listen();
+  } catch (err) {
+    registry.close();
+    storage.close();
+    await dynamo?.close();
+    throw err;
+  }
   const urlHost = host.includes(':') ? `[${host}]` : host === '0.0.0.0' ? '127.0.0.1' : host;
-  logger.info({ port: address.port, dataDir: options.dataDir ?? '(memory)', limits: limits !== undefined }, 'emulator listening');
+  logger.info(
+    { port: address.port, dataDir: options.dataDir ?? '(memory)', limits: limits !== undefined, dynamodb: dynamo !== undefined },
+    'emulator listening',
+  );
   let closing: Promise<void> | undefined;
   return {
     url: `http://${urlHost}:${address.port}`,
@@ -97,6 +148,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
         await listener.close();
         registry.close();
         storage.close();
+        await dynamo?.close();
       })()),
   };
 }

@@ -1,19 +1,28 @@
 /**
  * Fault injection for testing the other apps against a misbehaving backend: latency, throttling, internal
- * failures and dropped connections, by operation, stream and shard, with a probability and an optional count.
- * Rules are managed over the admin endpoint (`/_tributary/faults`) or in process; none exist unless asked for.
+ * failures and dropped connections, by service, operation, stream, shard and table, with a probability and an
+ * optional count. Rules are managed over the admin endpoint (`/_tributary/faults`) or in process; none exist
+ * unless asked for.
  *
  * In PutRecords, throttle and error rules fail individual entries (a partial failure, HTTP 200), since that is
- * what a producer must handle; everywhere else they fail the whole call.
+ * what a producer must handle; everywhere else (every DynamoDB operation included) they fail the whole call.
  */
 import { z } from 'zod';
 
+export const FAULT_SERVICES = ['kinesis', 'dynamodb'] as const;
+export type FaultService = (typeof FAULT_SERVICES)[number];
+
 export const faultRuleSchema = z
   .object({
-    /** Operation names (`PutRecords`, `GetRecords`, …); all operations when absent. */
+    /** The service whose calls the rule matches; every service when absent. */
+    service: z.enum(FAULT_SERVICES).optional(),
+    /** Operation names (`PutRecords`, `GetRecords`, `PutItem`, …); all operations when absent. */
     operations: z.array(z.string().min(1)).optional(),
+    /** Kinesis stream (the rule then matches Kinesis calls only). */
     streamName: z.string().min(1).optional(),
     shardId: z.string().min(1).optional(),
+    /** DynamoDB table (the rule then matches DynamoDB calls only; batch calls match any table they touch). */
+    tableName: z.string().min(1).optional(),
     /** Added before the call is handled. */
     latencyMs: z.number().int().min(0).max(600_000).optional(),
     /** Share of matching calls (or PutRecords entries) answered with ProvisionedThroughputExceededException. */
@@ -25,7 +34,16 @@ export const faultRuleSchema = z
     /** The rule removes itself after firing this many times. */
     count: z.number().int().min(1).optional(),
   })
-  .strict();
+  .strict()
+  .superRefine((rule, ctx) => {
+    const kinesisOnly = rule.streamName !== undefined || rule.shardId !== undefined;
+    if (kinesisOnly && (rule.service === 'dynamodb' || rule.tableName !== undefined)) {
+      ctx.addIssue({ code: 'custom', path: ['tableName'], message: 'streamName and shardId match Kinesis calls; tableName and service "dynamodb" match DynamoDB calls.' });
+    }
+    if (rule.tableName !== undefined && rule.service === 'kinesis') {
+      ctx.addIssue({ code: 'custom', path: ['service'], message: 'tableName matches DynamoDB calls only.' });
+    }
+  });
 
 export type FaultRuleInput = z.infer<typeof faultRuleSchema>;
 export interface FaultRule extends FaultRuleInput {
@@ -34,6 +52,13 @@ export interface FaultRule extends FaultRuleInput {
 }
 
 export type CallFault = { latencyMs: number; action?: 'throttle' | 'internal' | 'drop' };
+
+/** What a call is about, for matching: its service and the stream or tables it names. */
+export interface FaultTarget {
+  service: FaultService;
+  streamName?: string;
+  tableNames?: readonly string[];
+}
 
 export class FaultInjector {
   private rules: FaultRule[] = [];
@@ -66,11 +91,11 @@ export class FaultInjector {
   }
 
   /** Whole-call faults, checked by the router before the operation runs. */
-  callFault(operation: string, streamName: string | undefined): CallFault {
+  callFault(operation: string, target: FaultTarget): CallFault {
     const result: CallFault = { latencyMs: 0 };
     if (this.rules.length === 0) return result;
-    const perRecord = operation === 'PutRecords';
-    for (const rule of this.matching(operation, streamName, undefined, true)) {
+    const perRecord = target.service === 'kinesis' && operation === 'PutRecords';
+    for (const rule of this.matching(operation, target, undefined, true)) {
       result.latencyMs += rule.latencyMs ?? 0;
       if (result.action) continue;
       if (rule.dropRate && this.random() < rule.dropRate) result.action = 'drop';
@@ -81,11 +106,11 @@ export class FaultInjector {
     return result;
   }
 
-  /** Per-record (PutRecords) or per-shard faults, checked by operations once the shard is known. */
+  /** Per-record (PutRecords) or per-shard faults of Kinesis, checked by operations once the shard is known. */
   recordFault(operation: string, streamName: string, shardId: string): 'throttle' | 'internal' | undefined {
     if (this.rules.length === 0) return undefined;
     const perRecord = operation === 'PutRecords';
-    for (const rule of this.matching(operation, streamName, shardId, false)) {
+    for (const rule of this.matching(operation, { service: 'kinesis', streamName }, shardId, false)) {
       if (!perRecord && !rule.shardId) continue; // already applied to the whole call
       if (rule.errorRate && this.random() < rule.errorRate) {
         this.fire(rule);
@@ -99,10 +124,13 @@ export class FaultInjector {
     return undefined;
   }
 
-  private *matching(operation: string, streamName: string | undefined, shardId: string | undefined, anyShard: boolean): Generator<FaultRule> {
+  private *matching(operation: string, target: FaultTarget, shardId: string | undefined, anyShard: boolean): Generator<FaultRule> {
     for (const rule of [...this.rules]) {
+      if (rule.service && rule.service !== target.service) continue;
       if (rule.operations && !rule.operations.includes(operation)) continue;
-      if (rule.streamName && rule.streamName !== streamName) continue;
+      if (rule.streamName && rule.streamName !== target.streamName) continue;
+      if (rule.tableName && !target.tableNames?.includes(rule.tableName)) continue;
+      if (rule.shardId && target.service !== 'kinesis') continue;
       if (rule.shardId && !anyShard && rule.shardId !== shardId) continue;
       if (rule.shardId && anyShard && (rule.errorRate || rule.throttleRate) && !rule.latencyMs && !rule.dropRate) continue;
       yield rule;

@@ -44,3 +44,10 @@ export function sendAwsError(res: Res, requestId: string, err: unknown, contentT
   const e = err instanceof AwsServiceError ? err : awsErrors.internalFailure('Internal service failure.');
   sendJson(res, e.status, { __type: e.code, message: e.message }, { 'x-amzn-requestid': requestId, 'x-amzn-errortype': e.code }, contentType);
 }
+
+/** Ends the exchange without an answer: the HTTP/2 session or the HTTP/1.1 socket is destroyed (fault injection). */
+export function dropConnection(req: Req): void {
+  const stream = (req as http2.Http2ServerRequest).stream;
+  if (stream) stream.session?.destroy();
+  else (req as http.IncomingMessage).socket.destroy();
+}

@@ -1,24 +1,27 @@
 /**
  * Routes every request on the port: admin endpoints by path, AWS JSON-protocol services by `X-Amz-Target`
- * (KDS today; DynamoDB and the KVS REST paths join here), with AWS's request ids, error envelope and
- * fault injection. Never lets an exception escape to the process.
+ * (Kinesis `Kinesis_20131202.*`, DynamoDB `DynamoDB_20120810.*`; the KVS REST paths join here), with AWS's
+ * request ids, error envelope and fault injection. Never lets an exception escape to the process.
  */
 import { randomUUID } from 'node:crypto';
 import type * as http from 'node:http';
-import type * as http2 from 'node:http2';
 import { AwsServiceError, awsErrors } from '../errors';
 import type { Logger } from '../logger';
 import { KDS_SIZES } from '../defaults';
 import { KDS_TARGET_PREFIX, type KdsService } from '../kds/kds-service';
 import type { RequestContext } from '../kds/kds-context';
+import { DYNAMODB_TARGET_PREFIX, type DynamoDbService } from '../dynamodb/dynamodb-service';
+import { handleDynamoDb } from '../dynamodb/dynamodb-http';
 import type { FaultInjector } from './fault-injector';
 import { ADMIN_PREFIX, handleAdmin } from './admin-routes';
 import { eventStreamSink } from './event-stream-writer';
-import { readBody, sendAwsError, sendJson, type Req, type Res } from './http-exchange';
+import { dropConnection, readBody, sendAwsError, sendJson, type Req, type Res } from './http-exchange';
 import type { RequestHandler } from './protocol-listener';
 
 export interface RouterDeps {
   kds: KdsService;
+  /** Absent when the emulator runs without DynamoDB. */
+  dynamo?: DynamoDbService;
   faults: FaultInjector;
   logger: Logger;
   accountId: string;
@@ -43,14 +46,9 @@ function streamNameOf(body: Record<string, unknown>): string | undefined {
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
-function drop(req: Req): void {
-  const stream = (req as http2.Http2ServerRequest).stream;
-  if (stream) stream.session?.destroy();
-  else (req as http.IncomingMessage).socket.destroy();
-}
-
 export function createRequestRouter(deps: RouterDeps): RequestHandler {
-  const { kds, faults, logger } = deps;
+  const { kds, dynamo, faults, logger } = deps;
+  const services = dynamo ? ['kinesis', 'dynamodb'] : ['kinesis'];
 
   async function handleKds(req: Req, res: Res, requestId: string, operation: string): Promise<void> {
     const contentType = String(req.headers['content-type'] ?? '');
@@ -72,9 +70,9 @@ export function createRequestRouter(deps: RouterDeps): RequestHandler {
     }
     const ctx: RequestContext = { requestId, region, accountId: deps.accountId };
     if (faults.active) {
-      const fault = faults.callFault(operation, streamNameOf(body as Record<string, unknown>));
+      const fault = faults.callFault(operation, { service: 'kinesis', streamName: streamNameOf(body as Record<string, unknown>) });
       if (fault.latencyMs > 0) await sleep(fault.latencyMs);
-      if (fault.action === 'drop') return drop(req);
+      if (fault.action === 'drop') return dropConnection(req);
       if (fault.action === 'internal') throw awsErrors.internalFailure('Internal service failure.');
       if (fault.action === 'throttle') throw awsErrors.throughputExceeded(`Rate exceeded for ${operation} (injected fault).`);
     }
@@ -107,11 +105,15 @@ export function createRequestRouter(deps: RouterDeps): RequestHandler {
     res.on('error', (err) => logger.debug({ err: err.message }, 'response error'));
     try {
       if (path.startsWith(ADMIN_PREFIX)) {
-        handleAdmin({ faults, services: ['kinesis'] }, req, res, path).catch(fail);
+        handleAdmin({ faults, services }, req, res, path).catch(fail);
         return;
       }
       if (typeof target === 'string' && target.startsWith(KDS_TARGET_PREFIX)) {
         handleKds(req, res, requestId, target.slice(KDS_TARGET_PREFIX.length)).catch(fail);
+        return;
+      }
+      if (dynamo && typeof target === 'string' && target.startsWith(DYNAMODB_TARGET_PREFIX)) {
+        handleDynamoDb({ dynamo, faults, logger }, req, res, requestId, target.slice(DYNAMODB_TARGET_PREFIX.length)).catch(fail);
         return;
       }
       if (req.method === 'POST') {

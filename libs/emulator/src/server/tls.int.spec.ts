@@ -10,7 +10,8 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import type * as tls from 'node:tls';
 import { CreateStreamCommand, KinesisClient, ListStreamsCommand, PutRecordCommand } from '@aws-sdk/client-kinesis';
-import { NodeHttpHandler } from '@smithy/node-http-handler';
+import { CreateTableCommand, DescribeTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { NodeHttp2Handler, NodeHttpHandler } from '@smithy/node-http-handler';
 import { startEmulator, type RunningEmulator } from '../emulator';
 import { TEST_CREDENTIALS, TEST_REGION, createKinesisClient, HTTP2_DEFAULT, uniqueStreamName } from '../testing/kds-test-clients';
 
@@ -81,6 +82,38 @@ describe('TLS with ALPN on the emulator port', () => {
       expect((await client.send(new ListStreamsCommand({}))).StreamNames).toContain(name);
     } finally {
       client.destroy();
+      agent.destroy();
+    }
+  });
+
+  it('serves DynamoDB over TLS, HTTP/2 (ALPN h2) and HTTP/1.1', async () => {
+    const agent = new https.Agent({ ca: cert, keepAlive: true });
+    const h1 = new DynamoDBClient({
+      endpoint: httpsUrl,
+      region: TEST_REGION,
+      credentials: TEST_CREDENTIALS,
+      requestHandler: new NodeHttpHandler({ httpsAgent: agent }),
+    });
+    const h2 = new DynamoDBClient({
+      endpoint: httpsUrl,
+      region: TEST_REGION,
+      credentials: TEST_CREDENTIALS,
+      requestHandler: new NodeHttp2Handler({ nodeHttp2ConnectOptions: { ca: cert } }),
+    });
+    try {
+      const TableName = `tls-${process.pid}-${Date.now().toString(36)}`;
+      await h2.send(
+        new CreateTableCommand({
+          TableName,
+          BillingMode: 'PAY_PER_REQUEST',
+          AttributeDefinitions: [{ AttributeName: 'k', AttributeType: 'S' }],
+          KeySchema: [{ AttributeName: 'k', KeyType: 'HASH' }],
+        }),
+      );
+      expect((await h1.send(new DescribeTableCommand({ TableName }))).Table?.TableStatus).toBe('ACTIVE');
+    } finally {
+      h1.destroy();
+      h2.destroy();
       agent.destroy();
     }
   });
