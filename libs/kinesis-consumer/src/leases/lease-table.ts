@@ -1,0 +1,379 @@
+/**
+ * The lease table: one DynamoDB table per application (its name), one item per shard, every write conditional
+ * on the lease counter so that two workers can never both believe they hold a lease (KCL's protocol,
+ * kds-reference.md §4.2; KCL DynamoDBLeaseRefresher):
+ *
+ *   create     PutItem   if leaseKey does not exist
+ *   renew      UpdateItem if leaseCounter = held (and leaseOwner = me): counter + 1
+ *   take       UpdateItem if leaseCounter = as listed: owner = me, counter + 1, ownerSwitches + 1 on a change
+ *   release    UpdateItem if leaseCounter = held and leaseOwner = me: owner removed, counter + 1
+ *   checkpoint UpdateItem if leaseCounter = held and leaseOwner = me: checkpoint, counter + 1, ownerSwitches = 0
+ *   delete     DeleteItem (optionally only if the checkpoint is SHARD_END)
+ *
+ * A failed condition is a LeaseLostError; every other failure a DependencyError whose `retriable` says whether
+ * to try again. Like KCL, a failed condition on our own write is checked with a consistent read first: the SDK
+ * retries a write whose answer was lost, and the retry then fails against the counter the first attempt already
+ * advanced ("spurious renewal failure", which would otherwise drop a healthy lease).
+ */
+import {
+  CreateTableCommand,
+  DeleteItemCommand,
+  DescribeTableCommand,
+  GetItemCommand,
+  PutItemCommand,
+  ScanCommand,
+  UpdateItemCommand,
+  type AttributeValue,
+  type DynamoDBClient,
+} from '@aws-sdk/client-dynamodb';
+import { ConsumerError, LeaseLostError } from '../consumer-error';
+import {
+  noopLogger,
+  systemClock,
+  systemTimers,
+  type Checkpoint,
+  type Clock,
+  type Lease,
+  type Logger,
+  type Timers,
+} from '../consumer-types';
+import { isAwsError, isConditionalCheckFailed, toDependencyError, toLeaseWriteError } from './aws-error-mapper';
+import { LEASE_DEFAULTS } from './lease-defaults';
+import {
+  LEASE_ATTRIBUTES as A,
+  LeaseFormatError,
+  checkpointAttributes,
+  itemToLease,
+  leaseToItem,
+  sameCheckpoint,
+  type LeaseItem,
+} from './lease-serializer';
+
+/** What the coordinator and the shard syncer need of a lease table (LeaseTable, or an in-memory fake in tests). */
+export interface LeaseStore {
+  /** Every lease, read consistently. */
+  listLeases(): Promise<Lease[]>;
+  getLease(leaseKey: string): Promise<Lease | undefined>;
+  /** Creates the lease unless one with its key exists; true when this call created it. */
+  createLeaseIfAbsent(lease: Lease): Promise<boolean>;
+  /** Renews a lease held with `lease.leaseCounter`; returns it with the new counter. */
+  renewLease(lease: Lease): Promise<Lease>;
+  /** Takes (or steals) `lease` as listed (its counter is the expectation) for `owner`. */
+  takeLease(lease: Lease, owner: string): Promise<Lease>;
+  /** Clears the owner of a lease held by `lease.leaseOwner` with `lease.leaseCounter` (KCL evictLease). */
+  evictLease(lease: Lease): Promise<Lease>;
+  /** Graceful handoff: optionally writes a final checkpoint, and clears the owner, in one conditional write. */
+  releaseLease(lease: Lease, options?: { checkpoint?: Checkpoint }): Promise<Lease>;
+  /** Writes a checkpoint on a lease held by `lease.leaseOwner` with `lease.leaseCounter`. */
+  updateCheckpoint(lease: Lease, checkpoint: Checkpoint, options?: { childShardIds?: readonly string[] }): Promise<Lease>;
+  /** Deletes a lease; with `onlyIfShardEnd`, only if its checkpoint is SHARD_END. True when it was deleted. */
+  deleteLease(leaseKey: string, options?: { onlyIfShardEnd?: boolean }): Promise<boolean>;
+}
+
+export interface LeaseTableOptions {
+  client: DynamoDBClient;
+  /** The table name: KCL uses the application name. */
+  tableName: string;
+  logger?: Logger;
+  /** Used to wait between DescribeTable polls in ensureTable. */
+  clock?: Clock;
+  timers?: Timers;
+  tablePollIntervalMs?: number;
+  tableActiveTimeoutMs?: number;
+  /** Scan page size (Limit); DynamoDB's 1 MB pages when absent. */
+  scanPageLimit?: number;
+}
+
+type UpdateSpec = {
+  set: Record<string, AttributeValue>;
+  add?: Record<string, AttributeValue>;
+  remove?: string[];
+  /** Conditions, as `#name = :value` pairs (owner absent when the value is undefined). */
+  expect: { counter: number; owner?: string | null };
+};
+
+export class LeaseTable implements LeaseStore {
+  readonly tableName: string;
+  private readonly client: DynamoDBClient;
+  private readonly logger: Logger;
+  private readonly clock: Clock;
+  private readonly timers: Timers;
+  private readonly pollIntervalMs: number;
+  private readonly activeTimeoutMs: number;
+  private readonly scanPageLimit: number | undefined;
+
+  constructor(options: LeaseTableOptions) {
+    if (!options.tableName) throw new ConsumerError('INVALID_OPTION', 'LeaseTable needs a tableName.', false);
+    this.client = options.client;
+    this.tableName = options.tableName;
+    this.logger = (options.logger ?? noopLogger).child({ leaseTable: options.tableName });
+    this.clock = options.clock ?? systemClock;
+    this.timers = options.timers ?? systemTimers;
+    this.pollIntervalMs = options.tablePollIntervalMs ?? LEASE_DEFAULTS.tablePollIntervalMs;
+    this.activeTimeoutMs = options.tableActiveTimeoutMs ?? LEASE_DEFAULTS.tableActiveTimeoutMs;
+    this.scanPageLimit = options.scanPageLimit;
+  }
+
+  /**
+   * Creates the table if it is missing (PAY_PER_REQUEST, hash key leaseKey S) and waits until it is ACTIVE. Several
+   * workers may race: the loser's ResourceInUseException just means "someone is creating it".
+   */
+  async ensureTable(): Promise<{ created: boolean }> {
+    let created = false;
+    let status = await this.tableStatus();
+    if (status === undefined) {
+      try {
+        await this.client.send(
+          new CreateTableCommand({
+            TableName: this.tableName,
+            AttributeDefinitions: [{ AttributeName: A.leaseKey, AttributeType: 'S' }],
+            KeySchema: [{ AttributeName: A.leaseKey, KeyType: 'HASH' }],
+            BillingMode: 'PAY_PER_REQUEST',
+          }),
+        );
+        created = true;
+        this.logger.info({ table: this.tableName }, 'lease table created');
+      } catch (err) {
+        if (!isAwsError(err, 'ResourceInUseException')) throw toDependencyError('CreateTable', err);
+      }
+      status = await this.tableStatus();
+    }
+    const deadline = this.clock.now() + this.activeTimeoutMs;
+    while (status !== 'ACTIVE') {
+      if (status === 'DELETING' || status === 'ARCHIVED' || status === 'INACCESSIBLE_ENCRYPTION_CREDENTIALS') {
+        throw new ConsumerError('DEPENDENCY', `Lease table ${this.tableName} is ${status}.`, false);
+      }
+      if (this.clock.now() > deadline) {
+        throw new ConsumerError('DEPENDENCY', `Lease table ${this.tableName} not ACTIVE after ${this.activeTimeoutMs} ms (${status ?? 'missing'}).`, true);
+      }
+      await new Promise<void>((resolve) => this.timers.setTimeout(resolve, this.pollIntervalMs));
+      status = await this.tableStatus();
+    }
+    return { created };
+  }
+
+  private async tableStatus(): Promise<string | undefined> {
+    try {
+      const out = await this.client.send(new DescribeTableCommand({ TableName: this.tableName }));
+      return out.Table?.TableStatus ?? 'ACTIVE';
+    } catch (err) {
+      if (isAwsError(err, 'ResourceNotFoundException')) return undefined;
+      throw toDependencyError('DescribeTable', err);
+    }
+  }
+
+  async listLeases(): Promise<Lease[]> {
+    const leases: Lease[] = [];
+    let startKey: Record<string, AttributeValue> | undefined;
+    do {
+      let out;
+      try {
+        out = await this.client.send(new ScanCommand({ TableName: this.tableName, ConsistentRead: true, ExclusiveStartKey: startKey, Limit: this.scanPageLimit }));
+      } catch (err) {
+        throw toDependencyError('Scan', err);
+      }
+      for (const item of out.Items ?? []) {
+        try {
+          leases.push(itemToLease(item));
+        } catch (err) {
+          // KCL 3.5 keeps other entities (worker metrics, coordinator state) in the lease table: skip, don't fail.
+          if (!(err instanceof LeaseFormatError)) throw err;
+          this.logger.debug({ leaseKey: err.leaseKey, err: err.message }, 'lease table item skipped');
+        }
+      }
+      startKey = out.LastEvaluatedKey;
+    } while (startKey !== undefined);
+    return leases;
+  }
+
+  async getLease(leaseKey: string): Promise<Lease | undefined> {
+    let item: LeaseItem | undefined;
+    try {
+      const out = await this.client.send(
+        new GetItemCommand({ TableName: this.tableName, Key: { [A.leaseKey]: { S: leaseKey } }, ConsistentRead: true }),
+      );
+      item = out.Item;
+    } catch (err) {
+      throw toDependencyError('GetItem', err);
+    }
+    return item === undefined ? undefined : itemToLease(item);
+  }
+
+  async createLeaseIfAbsent(lease: Lease): Promise<boolean> {
+    try {
+      await this.client.send(
+        new PutItemCommand({
+          TableName: this.tableName,
+          Item: leaseToItem(lease),
+          ConditionExpression: 'attribute_not_exists(#k)',
+          ExpressionAttributeNames: { '#k': A.leaseKey },
+        }),
+      );
+      return true;
+    } catch (err) {
+      if (isConditionalCheckFailed(err)) return false;
+      throw toDependencyError('PutItem', err);
+    }
+  }
+
+  async renewLease(lease: Lease): Promise<Lease> {
+    const owner = requireOwner(lease, 'renew');
+    return this.update('renew', lease, { set: {}, expect: { counter: lease.leaseCounter, owner } }, (now) => now.leaseOwner === owner);
+  }
+
+  async takeLease(lease: Lease, owner: string): Promise<Lease> {
+    const switching = lease.leaseOwner !== undefined && lease.leaseOwner !== owner;
+    return this.update(
+      'take',
+      lease,
+      {
+        set: { [A.leaseOwner]: { S: owner } },
+        // KCL bumps the switch count only when an owner changes (taking an unowned lease is not a switch).
+        add: switching ? { [A.ownerSwitchesSinceCheckpoint]: { N: '1' } } : undefined,
+        // A fresh owner voids any pending KCL-3 handoff.
+        remove: [A.checkpointOwner],
+        expect: { counter: lease.leaseCounter },
+      },
+      (now) => now.leaseOwner === owner,
+    );
+  }
+
+  async evictLease(lease: Lease): Promise<Lease> {
+    return this.clearOwner('evict', lease, undefined);
+  }
+
+  async releaseLease(lease: Lease, options: { checkpoint?: Checkpoint } = {}): Promise<Lease> {
+    requireOwner(lease, 'release');
+    return this.clearOwner('release', lease, options.checkpoint);
+  }
+
+  private clearOwner(operation: string, lease: Lease, checkpoint: Checkpoint | undefined): Promise<Lease> {
+    const set: Record<string, AttributeValue> = {};
+    const remove: string[] = [A.leaseOwner, A.checkpointOwner];
+    if (checkpoint !== undefined) {
+      Object.assign(set, checkpointAttributes(checkpoint), { [A.ownerSwitchesSinceCheckpoint]: { N: '0' } });
+      if (!(A.checkpointTimestampMillis in set)) remove.push(A.checkpointTimestampMillis);
+      remove.push(A.pendingCheckpoint, A.pendingCheckpointSubSequenceNumber, A.pendingCheckpointState);
+    }
+    return this.update(
+      operation,
+      lease,
+      { set, remove, expect: { counter: lease.leaseCounter, owner: lease.leaseOwner ?? null } },
+      (now) => now.leaseOwner === undefined && (checkpoint === undefined || sameCheckpoint(now.checkpoint, checkpoint)),
+    );
+  }
+
+  async updateCheckpoint(lease: Lease, checkpoint: Checkpoint, options: { childShardIds?: readonly string[] } = {}): Promise<Lease> {
+    const owner = requireOwner(lease, 'checkpoint');
+    const set: Record<string, AttributeValue> = { ...checkpointAttributes(checkpoint), [A.ownerSwitchesSinceCheckpoint]: { N: '0' } };
+    const children = [...new Set(options.childShardIds ?? [])].filter((c) => c !== '').sort();
+    if (children.length > 0) set[A.childShardIds] = { SS: children };
+    const remove: string[] = [A.pendingCheckpoint, A.pendingCheckpointSubSequenceNumber, A.pendingCheckpointState];
+    if (!(A.checkpointTimestampMillis in set)) remove.push(A.checkpointTimestampMillis);
+    return this.update(
+      'checkpoint',
+      lease,
+      { set, remove, expect: { counter: lease.leaseCounter, owner } },
+      (now) => now.leaseOwner === owner && sameCheckpoint(now.checkpoint, checkpoint),
+    );
+  }
+
+  async deleteLease(leaseKey: string, options: { onlyIfShardEnd?: boolean } = {}): Promise<boolean> {
+    try {
+      await this.client.send(
+        new DeleteItemCommand({
+          TableName: this.tableName,
+          Key: { [A.leaseKey]: { S: leaseKey } },
+          ...(options.onlyIfShardEnd
+            ? { ConditionExpression: '#c = :end', ExpressionAttributeNames: { '#c': A.checkpoint }, ExpressionAttributeValues: { ':end': { S: 'SHARD_END' } } }
+            : {}),
+        }),
+      );
+      return true;
+    } catch (err) {
+      if (isConditionalCheckFailed(err)) return false;
+      throw toDependencyError('DeleteItem', err);
+    }
+  }
+
+  /**
+   * One conditional UpdateItem that also sets leaseCounter = expected + 1; returns the lease as written. On a failed
+   * condition, a consistent read tells a lost lease from our own earlier attempt having succeeded (`succeeded`
+   * checks the other fields of that read; the counter is checked here).
+   */
+  private async update(operation: string, lease: Lease, spec: UpdateSpec, succeeded: (now: Lease) => boolean): Promise<Lease> {
+    const names: Record<string, string> = { '#counter': A.leaseCounter };
+    const values: Record<string, AttributeValue> = { ':expected': { N: String(spec.expect.counter) }, ':next': { N: String(spec.expect.counter + 1) } };
+    const sets = ['#counter = :next'];
+    let i = 0;
+    for (const [name, value] of Object.entries(spec.set)) {
+      names[`#s${i}`] = name;
+      values[`:s${i}`] = value;
+      sets.push(`#s${i} = :s${i}`);
+      i++;
+    }
+    const adds: string[] = [];
+    for (const [name, value] of Object.entries(spec.add ?? {})) {
+      names[`#a${i}`] = name;
+      values[`:a${i}`] = value;
+      adds.push(`#a${i} :a${i}`);
+      i++;
+    }
+    const removes: string[] = [];
+    for (const name of spec.remove ?? []) {
+      if (name in spec.set) continue;
+      names[`#r${i}`] = name;
+      removes.push(`#r${i}`);
+      i++;
+    }
+    const conditions = ['#counter = :expected'];
+    if (spec.expect.owner === null) {
+      names['#owner'] = A.leaseOwner;
+      conditions.push('attribute_not_exists(#owner)');
+    } else if (spec.expect.owner !== undefined) {
+      names['#owner'] = A.leaseOwner;
+      values[':owner'] = { S: spec.expect.owner };
+      conditions.push('#owner = :owner');
+    }
+    let expression = `SET ${sets.join(', ')}`;
+    if (adds.length > 0) expression += ` ADD ${adds.join(', ')}`;
+    if (removes.length > 0) expression += ` REMOVE ${removes.join(', ')}`;
+
+    try {
+      const out = await this.client.send(
+        new UpdateItemCommand({
+          TableName: this.tableName,
+          Key: { [A.leaseKey]: { S: lease.leaseKey } },
+          UpdateExpression: expression,
+          ConditionExpression: conditions.join(' AND '),
+          ExpressionAttributeNames: names,
+          ExpressionAttributeValues: values,
+          ReturnValues: 'ALL_NEW',
+        }),
+      );
+      if (!out.Attributes) throw new ConsumerError('INTERNAL', `UpdateItem (${operation}) of ${lease.leaseKey} returned no attributes.`, false);
+      return itemToLease(out.Attributes);
+    } catch (err) {
+      if (!isConditionalCheckFailed(err)) throw toLeaseWriteError(operation, lease.leaseKey, err);
+      const now = await this.getLease(lease.leaseKey);
+      if (now !== undefined && now.leaseCounter === spec.expect.counter + 1 && succeeded(now)) {
+        this.logger.info({ leaseKey: lease.leaseKey, operation }, 'spurious conditional failure: an earlier attempt of this write succeeded');
+        return now;
+      }
+      throw new LeaseLostError(
+        lease.leaseKey,
+        now === undefined
+          ? `${operation} of lease ${lease.leaseKey} rejected: the lease no longer exists.`
+          : `${operation} of lease ${lease.leaseKey} rejected: expected counter ${spec.expect.counter}, found ${now.leaseCounter} (owner ${now.leaseOwner ?? 'none'}).`,
+        { cause: err },
+      );
+    }
+  }
+}
+
+function requireOwner(lease: Lease, operation: string): string {
+  if (lease.leaseOwner === undefined) {
+    throw new ConsumerError('INTERNAL', `Cannot ${operation} lease ${lease.leaseKey}: it has no owner.`, false);
+  }
+  return lease.leaseOwner;
+}

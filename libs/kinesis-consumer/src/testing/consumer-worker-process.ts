@@ -1,0 +1,55 @@
+/**
+ * A KinesisConsumer worker in a process of its own, for tests that kill one with SIGKILL.
+ *
+ * Run: `node --require tsx/cjs consumer-worker-process.ts '<WorkerArgs as JSON>'` (cwd = the repository root, so
+ * that tsx resolves the @tributary/* paths). Prints JSON lines on stdout: `{"ready":…}` once started, then
+ * `{"acquired":shardId,"t":ms}` per lease taken and `{"batch":shardId,"t":ms,"recs":[[key,n],…]}` per handler
+ * call (written before the handler resolves, so before its checkpoint). SIGTERM stops gracefully.
+ */
+import { KinesisConsumer } from '../consumer/kinesis-consumer';
+
+interface WorkerArgs {
+  endpoint: string;
+  streamName: string;
+  applicationName: string;
+  workerId: string;
+  retrieval?: 'polling' | 'fan-out';
+  failoverTimeMs?: number;
+}
+
+const write = (line: object): void => {
+  process.stdout.write(`${JSON.stringify(line)}\n`);
+};
+
+async function main(): Promise<void> {
+  const args = JSON.parse(process.argv[2] ?? '{}') as WorkerArgs;
+  const consumer = new KinesisConsumer({
+    streamName: args.streamName,
+    applicationName: args.applicationName,
+    workerId: args.workerId,
+    retrieval: args.retrieval,
+    failoverTimeMs: args.failoverTimeMs,
+    clientOptions: { endpoint: args.endpoint, region: 'us-east-1', credentials: { accessKeyId: 'test', secretAccessKey: 'test' } },
+    handler: async (records, context) => {
+      const recs = records.map((r) => {
+        const { k, n } = JSON.parse(Buffer.from(r.data).toString('utf8')) as { k: string; n: number };
+        return [k, n];
+      });
+      write({ batch: context.shardId, t: Date.now(), recs });
+    },
+  });
+  consumer.on('leaseAcquired', (e) => write({ acquired: e.shardId, t: Date.now() }));
+  process.once('SIGTERM', () => {
+    consumer.stop().then(
+      () => process.exit(0),
+      () => process.exit(1),
+    );
+  });
+  await consumer.start();
+  write({ ready: args.workerId, t: Date.now() });
+}
+
+main().catch((err: unknown) => {
+  process.stderr.write(`consumer-worker-process failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+  process.exit(1);
+});
