@@ -1,0 +1,384 @@
+/**
+ * The worker, assembled: sinks, rollups, the batch handler, the dead-letter destination, the KinesisConsumer, and
+ * an HTTP listener for /healthz and /metrics. main.ts only reads settings, creates the logger and calls
+ * `startTelemetryConsumer`; tests call the same function in process, with the emulator's endpoint and, where the
+ * library is not the subject, a fake consumer.
+ *
+ * Start, in this order: the listener (so /healthz answers 503 "starting" while the rest comes up), the file sinks
+ * (folders, salvage of orphaned files), the device-state table (created if missing), the dead-letter sink, then
+ * `consumer.start()` (lease table, leases). /healthz turns 200 once the consumer runs.
+ *
+ * Stop (`close()`, SIGTERM/SIGINT in main.ts), in this order:
+ * 1. /healthz turns 503 "stopping";
+ * 2. `consumer.stop()`: no more fetching, the batch in flight finishes, final checkpoints, leases released so
+ *    other workers take the shards at once;
+ * 3. the rollups still open are closed (`closedBy: "shutdown"`) and written;
+ * 4. the file sinks publish their open files; the dead-letter sink is closed;
+ * 5. the listener closes, and the AWS clients the app created are destroyed.
+ */
+import { promises as fsp } from 'node:fs';
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import * as path from 'node:path';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { KinesisClient } from '@aws-sdk/client-kinesis';
+import express, { type NextFunction, type Request, type Response } from 'express';
+import pino, { type Logger } from 'pino';
+import {
+  consumerLibrary,
+  type ConsumerFactory,
+  type ConsumerPort,
+  type ConsumerStatsView,
+  type DeadLetterEntry,
+  type DeadLetterSink,
+  type KinesisConsumerOptions,
+} from './consumer-port';
+import { MinuteRollup } from './rollups/minute-rollup';
+import { DeviceStateSink } from './sinks/device-state-sink';
+import { FileSink } from './sinks/file-sink';
+import type { TelemetryConsumerConfig } from './telemetry-consumer-config';
+import { TelemetryConsumerError } from './telemetry-consumer-error';
+import { TelemetryConsumerMetrics } from './telemetry-consumer-metrics';
+import { TelemetryHandler } from './telemetry-handler';
+import { systemClock, systemTimers, type Clock, type Timers } from './time';
+
+export const APP_DEFAULTS = {
+  /** How often open rollups of silent devices are checked (their close itself waits --rollup-idle-close). */
+  idleSweepMs: 5_000,
+} as const;
+
+export type WorkerState = 'starting' | 'running' | 'stopping' | 'stopped' | 'failed';
+
+export interface TelemetryConsumerDeps {
+  config: TelemetryConsumerConfig;
+  /** pino; silent when absent. */
+  logger?: Logger;
+  /** Makes the KinesisConsumer and the dead-letter sinks; @tributary/kinesis-consumer when absent. */
+  consumerFactory?: ConsumerFactory;
+  /**
+   * KinesisConsumer options beyond the settings (tests: `clientOptions` for the emulator's endpoint, shorter
+   * lease and taker intervals). Applied last.
+   */
+  consumerOptions?: Partial<KinesisConsumerOptions>;
+  /**
+   * Clients to use instead of the SDK's defaults (AWS_REGION, the credential chain, AWS_ENDPOINT_URL). main.ts
+   * passes none; tests point them at an emulator. Clients passed in are not destroyed by `close()`.
+   */
+  kinesisClient?: KinesisClient;
+  dynamoClient?: DynamoDBClient;
+  clock?: Clock;
+  timers?: Timers;
+  idleSweepMs?: number;
+  /** Process metrics (CPU, memory, event loop) on /metrics; default true. */
+  defaultMetrics?: boolean;
+}
+
+export interface HealthReport {
+  status: WorkerState;
+  workerId: string;
+  stream: string;
+  applicationName: string;
+  retrieval: TelemetryConsumerConfig['retrieval'];
+  uptimeSeconds: number;
+  consumer?: { leasesHeld: string[]; shards: ConsumerStatsView['shards']; recordsProcessed: number; deadLettered: number; retries: number };
+  rollups: { openWindows: number; pending: number };
+  files: { telemetry: ReturnType<FileSink['stats']>; rollups: ReturnType<FileSink['stats']> };
+  deviceState: { table: string; written: number; stale: number };
+}
+
+export interface RunningTelemetryConsumer {
+  readonly state: WorkerState;
+  workerId: string;
+  server: Server;
+  /** http://host:port of the listener (127.0.0.1 when listening on every address). */
+  url: string;
+  port: number;
+  consumer: ConsumerPort;
+  handler: TelemetryHandler;
+  metrics: TelemetryConsumerMetrics;
+  files: { telemetry: FileSink; rollups: FileSink };
+  deviceState: DeviceStateSink;
+  health(): HealthReport;
+  /** The whole graceful stop; safe to call twice. */
+  close(): Promise<void>;
+}
+
+export async function startTelemetryConsumer(deps: TelemetryConsumerDeps): Promise<RunningTelemetryConsumer> {
+  const { config } = deps;
+  const logger = deps.logger ?? pino({ level: 'silent' });
+  const clock = deps.clock ?? systemClock;
+  const timers = deps.timers ?? systemTimers;
+  const startedAt = clock.now();
+  let state: WorkerState = 'starting';
+  const metrics = new TelemetryConsumerMetrics({ defaultMetrics: deps.defaultMetrics });
+
+  const ownDynamo = deps.dynamoClient === undefined;
+  const dynamoClient = deps.dynamoClient ?? new DynamoDBClient({});
+  const ownKinesis = deps.kinesisClient === undefined && config.dlq.kind === 'stream';
+  const kinesisClient = deps.kinesisClient ?? (config.dlq.kind === 'stream' ? new KinesisClient({}) : undefined);
+
+  const fileSink = (name: 'telemetry' | 'rollups'): FileSink =>
+    new FileSink({
+      root: config.outputDir,
+      prefix: name,
+      name,
+      workerId: config.workerId,
+      maxFileBytes: config.fileMaxBytes,
+      maxFileAgeMs: config.fileMaxAgeMs,
+      clock,
+      timers,
+      logger: logger.child({ component: `${name}-files` }),
+      onCommitted: (file) => metrics.recordFile(name, file),
+    });
+  const files = { telemetry: fileSink('telemetry'), rollups: fileSink('rollups') };
+  const deviceState = new DeviceStateSink({ client: dynamoClient, tableName: config.stateTable, clock, timers, logger: logger.child({ component: 'device-state' }) });
+  const rollup = new MinuteRollup({ allowedLatenessMs: config.rollupLatenessMs, idleCloseMs: config.rollupIdleCloseMs });
+  const handler = new TelemetryHandler({
+    rollup,
+    telemetryFiles: files.telemetry,
+    rollupFiles: files.rollups,
+    deviceState,
+    clock,
+    logger: logger.child({ component: 'handler' }),
+    onBatch: (o) => metrics.recordBatch(o),
+    onRollupsWritten: (r) => metrics.recordRollups(r),
+  });
+
+  let consumer: ConsumerPort | undefined;
+  const health = (): HealthReport => {
+    const s = consumer?.stats();
+    const ds = deviceState.stats();
+    return {
+      status: state,
+      workerId: config.workerId,
+      stream: config.stream,
+      applicationName: config.applicationName,
+      retrieval: config.retrieval,
+      uptimeSeconds: Math.round((clock.now() - startedAt) / 1000),
+      ...(s
+        ? { consumer: { leasesHeld: s.leasesHeld, shards: s.shards, recordsProcessed: s.recordsProcessed, deadLettered: s.deadLettered, retries: s.retries } }
+        : {}),
+      rollups: { openWindows: rollup.openWindows, pending: handler.pendingRollups },
+      files: { telemetry: files.telemetry.stats(), rollups: files.rollups.stats() },
+      deviceState: { table: config.stateTable, written: ds.written, stale: ds.stale },
+    };
+  };
+  metrics.bindSources({
+    consumerStats: () => consumer?.stats(),
+    openRollupWindows: () => rollup.openWindows,
+    pendingRollups: () => handler.pendingRollups,
+    openFiles: () => files.telemetry.stats().openFiles + files.rollups.stats().openFiles,
+  });
+
+  const server = createHttpApp({ health, metrics, logger }).listen(config.port, config.host);
+  await new Promise<void>((resolve, reject) => {
+    server.once('listening', resolve);
+    server.once('error', (err) => reject(new TelemetryConsumerError('STARTUP_FAILED', `cannot listen on ${config.host}:${config.port}: ${err.message}`, false, { cause: err })));
+  });
+  server.headersTimeout = 10_000;
+  server.requestTimeout = 30_000;
+  const address = server.address() as AddressInfo;
+  const host = config.host === '0.0.0.0' || config.host === '::' ? '127.0.0.1' : config.host;
+  const url = `http://${host.includes(':') ? `[${host}]` : host}:${address.port}`;
+
+  let dlq: DeadLetterSink | undefined;
+  let sweep: unknown;
+  const releaseAll = async (): Promise<void> => {
+    timers.clearTimeout(sweep);
+    await Promise.allSettled([files.telemetry.close(), files.rollups.close()]);
+    await dlq?.close?.().catch(() => undefined);
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+    server.closeAllConnections();
+    if (ownDynamo) dynamoClient.destroy();
+    if (ownKinesis) kinesisClient?.destroy();
+  };
+
+  try {
+    const factory = deps.consumerFactory ?? consumerLibrary;
+    const recovered = await Promise.all([files.telemetry.start(), files.rollups.start()]);
+    const salvaged = recovered[0].recovered + recovered[1].recovered;
+    if (salvaged > 0) logger.warn({ files: salvaged }, 'published the complete lines of files a previous worker left open');
+    const table = await deviceState.ensureTable();
+    logger.info({ table: config.stateTable, outcome: table }, 'device-state table ready');
+
+    dlq = countingDeadLetterSink(await openDeadLetterSink(config, factory, kinesisClient), metrics, logger);
+    const created = factory.createConsumer({
+      streamName: config.stream,
+      applicationName: config.applicationName,
+      workerId: config.workerId,
+      dynamoClient,
+      ...(deps.kinesisClient ? { kinesisClient: deps.kinesisClient } : {}),
+      retrieval: config.retrieval,
+      ...(config.retrieval === 'fan-out' ? { consumerName: config.consumerName ?? config.applicationName } : {}),
+      initialPosition: config.initialPosition,
+      handler: handler.handle,
+      batchSize: config.batchSize,
+      maximumRetryAttempts: config.maxRetries,
+      bisectBatchOnFunctionError: config.bisect,
+      maximumRecordAgeInSeconds: config.maxRecordAgeSeconds,
+      onFailure: dlq,
+      failoverTimeMs: config.failoverTimeMs,
+      // The library gives up on in-flight batches a little before main.ts gives up on the whole stop, so that
+      // rollups and files still get published.
+      shutdownTimeoutMs: Math.max(1_000, Math.floor(config.shutdownTimeoutMs * 0.8)),
+      logger: logger.child({ component: 'kinesis-consumer' }),
+      ...deps.consumerOptions,
+    });
+    consumer = created;
+    bindConsumerEvents(created, handler, metrics, logger);
+    await created.start();
+  } catch (err) {
+    state = 'failed';
+    await releaseAll();
+    throw err;
+  }
+  state = 'running';
+  const running: ConsumerPort = consumer;
+
+  const scheduleSweep = (): void => {
+    sweep = timers.setTimeout(() => {
+      handler
+        .closeIdle()
+        .catch((err: unknown) => logger.warn({ err }, 'could not write the rollups of idle devices; kept for the next write'))
+        .finally(() => {
+          if (state === 'running') scheduleSweep();
+        });
+    }, deps.idleSweepMs ?? APP_DEFAULTS.idleSweepMs);
+  };
+  scheduleSweep();
+
+  let closed: Promise<void> | undefined;
+  const close = (): Promise<void> =>
+    (closed ??= (async () => {
+      state = 'stopping';
+      timers.clearTimeout(sweep);
+      let failure: unknown;
+      try {
+        await running.stop();
+      } catch (err) {
+        failure = err;
+        logger.error({ err }, 'consumer did not stop cleanly');
+      }
+      try {
+        const written = await handler.closeAll();
+        logger.info({ rollups: written }, 'open rollups written');
+      } catch (err) {
+        failure ??= err;
+        logger.error({ err, pending: handler.pendingRollups }, 'could not write the open rollups');
+      }
+      const [t, r] = await Promise.allSettled([files.telemetry.close(), files.rollups.close()]);
+      for (const result of [t, r]) {
+        if (result.status === 'rejected') {
+          failure ??= result.reason;
+          logger.error({ err: result.reason }, 'could not publish an open file; it stays as a temporary file for salvage at the next start');
+        }
+      }
+      await releaseAll();
+      state = failure === undefined ? 'stopped' : 'failed';
+      if (failure !== undefined) throw failure;
+    })());
+
+  return {
+    get state() {
+      return state;
+    },
+    workerId: config.workerId,
+    server,
+    url,
+    port: address.port,
+    consumer: running,
+    handler,
+    metrics,
+    files,
+    deviceState,
+    health,
+    close,
+  };
+}
+
+async function openDeadLetterSink(config: TelemetryConsumerConfig, factory: ConsumerFactory, kinesisClient: KinesisClient | undefined): Promise<DeadLetterSink> {
+  if (config.dlq.kind === 'stream') {
+    if (!kinesisClient) throw new TelemetryConsumerError('STARTUP_FAILED', 'a Kinesis client is needed for the dead-letter stream', false);
+    return factory.kinesisDeadLetterSink(kinesisClient, config.dlq.streamName);
+  }
+  await fsp.mkdir(path.dirname(config.dlq.path), { recursive: true });
+  return factory.fileDeadLetterSink(config.dlq.path);
+}
+
+/** Counts and logs what reaches the dead-letter destination; closes the inner sink once. */
+function countingDeadLetterSink(inner: DeadLetterSink, metrics: TelemetryConsumerMetrics, logger: Logger): DeadLetterSink {
+  let closing: Promise<void> | undefined;
+  return {
+    send: async (entries: DeadLetterEntry[]) => {
+      await inner.send(entries);
+      metrics.recordDeadLetters(entries);
+      for (const e of entries) {
+        logger.warn(
+          { shardId: e.record.shardId, sequenceNumber: e.record.sequenceNumber, subSequenceNumber: e.record.subSequenceNumber, condition: e.condition, attempts: e.attempts, error: e.error.message },
+          'record dead-lettered',
+        );
+      }
+    },
+    close: () => (closing ??= inner.close?.() ?? Promise.resolve()),
+  };
+}
+
+function bindConsumerEvents(consumer: ConsumerPort, handler: TelemetryHandler, metrics: TelemetryConsumerMetrics, logger: Logger): void {
+  consumer.subscribe({
+    leaseAcquired: (e) => {
+      metrics.recordEvent('leaseAcquired');
+      logger.info({ shardId: e.shardId, stolen: e.stolen, previousOwner: e.previousOwner }, 'lease acquired');
+    },
+    leaseLost: (e) => {
+      metrics.recordEvent('leaseLost');
+      logger.info({ shardId: e.shardId, reason: e.reason }, 'lease lost');
+      // The devices of that shard continue on another worker: write what this one rolled up for them.
+      handler.closeShard(e.shardId).catch((err: unknown) => logger.warn({ err, shardId: e.shardId }, 'could not write the rollups of a lost shard; kept for the next write'));
+    },
+    shardEnded: (e) => {
+      metrics.recordEvent('shardEnded');
+      logger.info({ shardId: e.shardId, childShardIds: e.childShardIds }, 'shard ended');
+    },
+    error: (err) => {
+      metrics.recordEvent('error');
+      logger.error({ err, code: err.code, retriable: err.retriable }, 'consumer error');
+    },
+  });
+}
+
+const SECURITY_HEADERS: Readonly<Record<string, string>> = {
+  'X-Content-Type-Options': 'nosniff',
+  'Content-Security-Policy': "default-src 'none'; frame-ancestors 'none'",
+  'Cache-Control': 'no-store',
+};
+
+/** GET /healthz (200 while running, 503 otherwise) and GET /metrics; everything else 404/405 as problem JSON. */
+function createHttpApp(options: { health: () => HealthReport; metrics: TelemetryConsumerMetrics; logger: Logger }): express.Express {
+  const app = express();
+  app.disable('x-powered-by');
+  app.disable('etag');
+  app.set('query parser', false);
+  app.use((_req, res, next) => {
+    for (const [name, value] of Object.entries(SECURITY_HEADERS)) res.setHeader(name, value);
+    next();
+  });
+  app.get('/healthz', (_req, res) => {
+    const report = options.health();
+    res.status(report.status === 'running' ? 200 : 503).json(report);
+  });
+  app.get('/metrics', async (_req, res) => {
+    const { contentType, body } = await options.metrics.render();
+    res.status(200).type(contentType).send(body);
+  });
+  app.all(['/healthz', '/metrics'], (_req, res) => {
+    res.status(405).setHeader('Allow', 'GET, HEAD').type('application/problem+json').json({ type: 'about:blank', title: 'Method Not Allowed', status: 405 });
+  });
+  app.use((req, res) => {
+    res.status(404).type('application/problem+json').json({ type: 'about:blank', title: 'Not Found', status: 404, detail: `no route ${req.method} ${req.path}` });
+  });
+  app.use((err: unknown, _req: Request, res: Response, _next: NextFunction) => {
+    options.logger.error({ err }, 'HTTP handler failed');
+    res.status(500).type('application/problem+json').json({ type: 'about:blank', title: 'Internal Server Error', status: 500 });
+  });
+  return app;
+}

@@ -1,0 +1,342 @@
+/**
+ * The worker's settings: command-line flags over `TELEMETRY_CONSUMER_*` environment variables over defaults,
+ * validated once at start by a zod schema (`parseConfig` from @tributary/schemas) whose error names each bad
+ * setting by its flag and variable.
+ *
+ * AWS settings are not here on purpose: region, credentials and endpoints are AWS's own (`AWS_REGION`, the
+ * credential chain, `AWS_ENDPOINT_URL` or `AWS_ENDPOINT_URL_KINESIS` / `AWS_ENDPOINT_URL_DYNAMODB`), read by the
+ * SDK itself, so the same build runs against the emulator and against AWS by environment alone.
+ */
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { parseArgs } from 'node:util';
+import { z } from 'zod';
+import { CONSUMER_DEFAULTS, PROCESSING_DEFAULTS } from '@tributary/kinesis-consumer';
+import { booleanSetting, ConfigError, parseConfig } from '@tributary/schemas';
+import { FILE_SINK_DEFAULTS, fileNameSafe } from './sinks/file-sink';
+
+export { ConfigError };
+
+export const HELP = `telemetry-consumer — consumer workers: Kinesis telemetry → validation → rollups → files, device state, DLQ
+
+Usage: nx serve telemetry-consumer -- [options]     (or: tsx apps/telemetry-consumer/src/main.ts [options])
+Start several: they share the stream's shards through the lease table (named by --application-name).
+
+Options (environment variable in brackets; flags win over variables):
+ Source and worker:
+  --stream <name>             Kinesis data stream to read          [TELEMETRY_CONSUMER_STREAM]            default telemetry
+  --application-name <name>   lease table, shared by the workers   [TELEMETRY_CONSUMER_APPLICATION_NAME]  default telemetry-consumer
+  --worker-id <id>            this worker's lease owner id         [TELEMETRY_CONSUMER_WORKER_ID]         default <host>-<pid>-<random>
+  --retrieval <mode>          polling | fan-out                    [TELEMETRY_CONSUMER_RETRIEVAL]         default polling
+  --consumer-name <name>      enhanced fan-out consumer name       [TELEMETRY_CONSUMER_EFO_CONSUMER_NAME] default the application name
+  --initial-position <pos>    where a new shard lease starts:      [TELEMETRY_CONSUMER_INITIAL_POSITION]  default TRIM_HORIZON
+                              TRIM_HORIZON, LATEST or an ISO-8601 date-time (AT_TIMESTAMP)
+  --failover-time <ms>        lease duration (a dead worker's shards move after it) [TELEMETRY_CONSUMER_FAILOVER_TIME_MS] default 3000
+
+ Processing:
+  --batch-size <n>            records per handler call, at most    [TELEMETRY_CONSUMER_BATCH_SIZE]        default 1000
+  --max-retries <n>           retries of a failing batch before the DLQ (-1: until it succeeds or ages out;
+                              a negative number needs the = form: --max-retries=-1)
+                                                                   [TELEMETRY_CONSUMER_MAX_RETRIES]       default 3
+  --bisect <on|off>           split a failing batch to isolate the bad record [TELEMETRY_CONSUMER_BISECT] default on
+  --max-record-age <s>        older records go to the DLQ (-1: no limit; else 60–604800)
+                                                                   [TELEMETRY_CONSUMER_MAX_RECORD_AGE_SECONDS] default -1
+  --dlq-file <path>           dead letters as NDJSON in this file  [TELEMETRY_CONSUMER_DLQ_FILE]
+                                                                   default <output-dir>/dlq/<application>-<worker>.ndjson
+  --dlq-stream <name>         dead letters into this Kinesis stream instead [TELEMETRY_CONSUMER_DLQ_STREAM]
+
+ Outputs:
+  --output-dir <dir>          telemetry/ and rollups/ file trees   [TELEMETRY_CONSUMER_OUTPUT_DIR]        default .data/telemetry-consumer
+  --file-max-size <size>      rotate a file at this much NDJSON (bytes, kb, mb) [TELEMETRY_CONSUMER_FILE_MAX_SIZE] default 64mb
+  --file-max-age <ms>         rotate a file this long after opening [TELEMETRY_CONSUMER_FILE_MAX_AGE_MS]  default 300000
+  --state-table <name>        DynamoDB table of each device's latest state (created if missing)
+                                                                   [TELEMETRY_CONSUMER_STATE_TABLE]       default telemetry-device-state
+  --rollup-lateness <ms>      how late a reading may be and still count in its minute
+                                                                   [TELEMETRY_CONSUMER_ROLLUP_LATENESS_MS] default 5000
+  --rollup-idle-close <ms>    close a silent device's open minutes after this long
+                                                                   [TELEMETRY_CONSUMER_ROLLUP_IDLE_CLOSE_MS] default 70000
+
+ Process:
+  --host <addr>               /healthz and /metrics listen address [TELEMETRY_CONSUMER_HOST]              default 0.0.0.0
+  --port <n>                  their TCP port (0: any free port)    [TELEMETRY_CONSUMER_PORT]              default 8081
+  --shutdown-timeout <ms>     longest graceful stop before exit 1  [TELEMETRY_CONSUMER_SHUTDOWN_TIMEOUT_MS] default 30000
+  --log-level <level>         trace | debug | info | warn | error | fatal | silent
+                                                                   [TELEMETRY_CONSUMER_LOG_LEVEL or LOG_LEVEL] default info
+  -h, --help                  this text
+
+AWS: region, credentials and endpoints come from AWS's own environment (AWS_REGION, AWS_PROFILE or
+AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, AWS_ENDPOINT_URL). Against the local emulator (Kinesis and DynamoDB on
+one port):
+  AWS_ENDPOINT_URL=http://127.0.0.1:4566 AWS_REGION=us-east-1 AWS_ACCESS_KEY_ID=test AWS_SECRET_ACCESS_KEY=test
+SIGTERM or SIGINT: stop taking records, finish the batch in flight, checkpoint, hand the leases to the other
+workers, publish open files and rollups, exit 0. A second signal exits at once.
+`;
+
+const STREAM_NAME = /^[a-zA-Z0-9_.-]{1,128}$/;
+/** DynamoDB table names: 3–255 of a-z A-Z 0-9 _ . - */
+const TABLE_NAME = /^[a-zA-Z0-9_.-]{3,255}$/;
+/** Enhanced fan-out consumer names: 1–128 of a-z A-Z 0-9 _ . - */
+const CONSUMER_NAME = /^[a-zA-Z0-9_.-]{1,128}$/;
+
+const integer = (min: number, max: number) =>
+  z
+    .string()
+    .trim()
+    .regex(/^-?\d+$/, { error: 'expected an integer' })
+    .transform(Number)
+    .pipe(z.number().min(min, { error: `must be >= ${min}` }).max(max, { error: `must be <= ${max}` }));
+
+/** -1 (no limit, as Lambda spells it) or an integer within min..max. */
+const unlimitedOr = (min: number, max: number) =>
+  integer(-1, max).refine((v) => v === -1 || v >= min, { error: `must be -1 (no limit) or between ${min} and ${max}` });
+
+const SIZE_UNITS: Record<string, number> = { '': 1, b: 1, kb: 1024, k: 1024, mb: 1024 * 1024, m: 1024 * 1024, gb: 1024 ** 3, g: 1024 ** 3 };
+const byteSize = (min: number, max: number) =>
+  z
+    .string()
+    .trim()
+    .toLowerCase()
+    .regex(/^\d+(\.\d+)?\s*(b|k|kb|m|mb|g|gb)?$/, { error: 'expected a size such as 67108864, 512kb or 64mb' })
+    .transform((s) => {
+      const m = /^(\d+(?:\.\d+)?)\s*([a-z]*)$/.exec(s) as RegExpExecArray;
+      return Math.floor(Number(m[1]) * (SIZE_UNITS[m[2]] ?? 1));
+    })
+    .pipe(z.number().min(min, { error: `must be at least ${min} bytes` }).max(max, { error: `must be at most ${max} bytes` }));
+
+export type InitialPositionSetting = 'TRIM_HORIZON' | 'LATEST' | { timestamp: Date };
+
+const initialPosition = z
+  .string()
+  .trim()
+  .transform((s, ctx): InitialPositionSetting => {
+    const upper = s.toUpperCase();
+    if (upper === 'TRIM_HORIZON' || upper === 'LATEST') return upper;
+    const parsed = z.iso.datetime({ offset: true }).safeParse(s);
+    if (parsed.success) return { timestamp: new Date(parsed.data) };
+    ctx.issues.push({ code: 'custom', message: 'expected TRIM_HORIZON, LATEST or an ISO-8601 date-time with a zone (AT_TIMESTAMP)', input: s });
+    return z.NEVER;
+  });
+
+const optionalText = z.string().trim().min(1, { error: 'must not be empty' }).optional();
+
+const schema = z.object({
+  stream: z.string().regex(STREAM_NAME, { error: 'expected 1–128 characters of a-z A-Z 0-9 _ . - (a Kinesis stream name)' }),
+  applicationName: z.string().regex(TABLE_NAME, { error: 'expected 3–255 characters of a-z A-Z 0-9 _ . - (it names the DynamoDB lease table)' }),
+  workerId: z
+    .string()
+    .trim()
+    .min(1, { error: 'must not be empty' })
+    .max(256, { error: 'must be at most 256 characters' })
+    .regex(/^[\x21-\x7e]+$/, { error: 'expected printable ASCII without spaces' }),
+  retrieval: z.enum(['polling', 'fan-out'], { error: 'expected polling or fan-out' }),
+  consumerName: z.string().regex(CONSUMER_NAME, { error: 'expected 1–128 characters of a-z A-Z 0-9 _ . - (an EFO consumer name)' }).optional(),
+  initialPosition,
+  failoverTimeMs: integer(500, 600_000),
+  batchSize: integer(1, 10_000),
+  maxRetries: integer(-1, 10_000),
+  bisect: booleanSetting,
+  maxRecordAgeSeconds: unlimitedOr(60, 604_800),
+  dlqFile: optionalText,
+  dlqStream: z.string().regex(STREAM_NAME, { error: 'expected 1–128 characters of a-z A-Z 0-9 _ . - (a Kinesis stream name)' }).optional(),
+  outputDir: z.string().trim().min(1, { error: 'must not be empty' }),
+  fileMaxBytes: byteSize(1024, 4 * 1024 ** 3),
+  fileMaxAgeMs: integer(1_000, 24 * 3_600_000),
+  stateTable: z.string().regex(TABLE_NAME, { error: 'expected 3–255 characters of a-z A-Z 0-9 _ . - (a DynamoDB table name)' }),
+  rollupLatenessMs: integer(0, 3_600_000),
+  rollupIdleCloseMs: integer(1_000, 24 * 3_600_000),
+  host: z.string().trim().min(1, { error: 'must not be empty' }),
+  port: integer(0, 65_535),
+  shutdownTimeoutMs: integer(1_000, 3_600_000),
+  logLevel: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'], {
+    error: 'expected trace, debug, info, warn, error, fatal or silent',
+  }),
+});
+
+type ParsedSettings = z.output<typeof schema>;
+
+export type DeadLetterTarget = { kind: 'file'; path: string } | { kind: 'stream'; streamName: string };
+
+export interface TelemetryConsumerConfig extends ParsedSettings {
+  /** Where dead letters go: `--dlq-stream`, else `--dlq-file`, else a file per worker under the output folder. */
+  dlq: DeadLetterTarget;
+}
+
+/** Flag and variable of each setting, as the error and `--help` name them. */
+export const SETTING_NAMES: Readonly<Record<keyof ParsedSettings, string>> = {
+  stream: '--stream / TELEMETRY_CONSUMER_STREAM',
+  applicationName: '--application-name / TELEMETRY_CONSUMER_APPLICATION_NAME',
+  workerId: '--worker-id / TELEMETRY_CONSUMER_WORKER_ID',
+  retrieval: '--retrieval / TELEMETRY_CONSUMER_RETRIEVAL',
+  consumerName: '--consumer-name / TELEMETRY_CONSUMER_EFO_CONSUMER_NAME',
+  initialPosition: '--initial-position / TELEMETRY_CONSUMER_INITIAL_POSITION',
+  failoverTimeMs: '--failover-time / TELEMETRY_CONSUMER_FAILOVER_TIME_MS',
+  batchSize: '--batch-size / TELEMETRY_CONSUMER_BATCH_SIZE',
+  maxRetries: '--max-retries / TELEMETRY_CONSUMER_MAX_RETRIES',
+  bisect: '--bisect / TELEMETRY_CONSUMER_BISECT',
+  maxRecordAgeSeconds: '--max-record-age / TELEMETRY_CONSUMER_MAX_RECORD_AGE_SECONDS',
+  dlqFile: '--dlq-file / TELEMETRY_CONSUMER_DLQ_FILE',
+  dlqStream: '--dlq-stream / TELEMETRY_CONSUMER_DLQ_STREAM',
+  outputDir: '--output-dir / TELEMETRY_CONSUMER_OUTPUT_DIR',
+  fileMaxBytes: '--file-max-size / TELEMETRY_CONSUMER_FILE_MAX_SIZE',
+  fileMaxAgeMs: '--file-max-age / TELEMETRY_CONSUMER_FILE_MAX_AGE_MS',
+  stateTable: '--state-table / TELEMETRY_CONSUMER_STATE_TABLE',
+  rollupLatenessMs: '--rollup-lateness / TELEMETRY_CONSUMER_ROLLUP_LATENESS_MS',
+  rollupIdleCloseMs: '--rollup-idle-close / TELEMETRY_CONSUMER_ROLLUP_IDLE_CLOSE_MS',
+  host: '--host / TELEMETRY_CONSUMER_HOST',
+  port: '--port / TELEMETRY_CONSUMER_PORT',
+  shutdownTimeoutMs: '--shutdown-timeout / TELEMETRY_CONSUMER_SHUTDOWN_TIMEOUT_MS',
+  logLevel: '--log-level / TELEMETRY_CONSUMER_LOG_LEVEL',
+};
+
+/** The defaults, as strings (what a flag or variable would hold); README and --help quote the same values. */
+export const DEFAULTS = {
+  stream: 'telemetry',
+  applicationName: 'telemetry-consumer',
+  // The consumer library's own defaults (its defaults.ts files say why they differ from KCL's and Lambda's).
+  retrieval: CONSUMER_DEFAULTS.retrieval,
+  initialPosition: CONSUMER_DEFAULTS.initialPosition,
+  failoverTimeMs: String(CONSUMER_DEFAULTS.failoverTimeMs),
+  batchSize: String(CONSUMER_DEFAULTS.batchSize),
+  maxRetries: String(PROCESSING_DEFAULTS.maximumRetryAttempts),
+  bisect: PROCESSING_DEFAULTS.bisectBatchOnFunctionError ? 'on' : 'off',
+  maxRecordAgeSeconds: String(PROCESSING_DEFAULTS.maximumRecordAgeInSeconds),
+  outputDir: '.data/telemetry-consumer',
+  fileMaxBytes: `${FILE_SINK_DEFAULTS.maxFileBytes / (1024 * 1024)}mb`,
+  fileMaxAgeMs: String(FILE_SINK_DEFAULTS.maxFileAgeMs),
+  stateTable: 'telemetry-device-state',
+  rollupLatenessMs: '5000',
+  rollupIdleCloseMs: '70000',
+  host: '0.0.0.0',
+  port: '8081',
+  shutdownTimeoutMs: '30000',
+  logLevel: 'info',
+} as const;
+
+/** What the default worker id is made of; tests fix it. */
+export interface WorkerIdentity {
+  hostname: string;
+  pid: number;
+  /** A few random characters, so two workers started on one host in the same pid namespace still differ. */
+  nonce: string;
+}
+
+export function defaultWorkerIdentity(): WorkerIdentity {
+  return { hostname: os.hostname(), pid: process.pid, nonce: Math.random().toString(36).slice(2, 8) };
+}
+
+/** `--help` wins over everything else, so that it works even when the environment holds a bad setting. */
+export type LoadedConfig = { help: true } | { help: false; config: TelemetryConsumerConfig };
+
+/** Reads flags (`argv` without node and the script) and `env`, and validates them; throws a ConfigError. */
+export function loadConfig(argv: readonly string[], env: NodeJS.ProcessEnv, identity: WorkerIdentity = defaultWorkerIdentity()): LoadedConfig {
+  let flags;
+  try {
+    flags = parseArgs({
+      args: [...argv],
+      options: {
+        stream: { type: 'string' },
+        'application-name': { type: 'string' },
+        'worker-id': { type: 'string' },
+        retrieval: { type: 'string' },
+        'consumer-name': { type: 'string' },
+        'initial-position': { type: 'string' },
+        'failover-time': { type: 'string' },
+        'batch-size': { type: 'string' },
+        'max-retries': { type: 'string' },
+        bisect: { type: 'string' },
+        'max-record-age': { type: 'string' },
+        'dlq-file': { type: 'string' },
+        'dlq-stream': { type: 'string' },
+        'output-dir': { type: 'string' },
+        'file-max-size': { type: 'string' },
+        'file-max-age': { type: 'string' },
+        'state-table': { type: 'string' },
+        'rollup-lateness': { type: 'string' },
+        'rollup-idle-close': { type: 'string' },
+        host: { type: 'string' },
+        port: { type: 'string' },
+        'shutdown-timeout': { type: 'string' },
+        'log-level': { type: 'string' },
+        help: { type: 'boolean', short: 'h' },
+      },
+      strict: true,
+      allowPositionals: false,
+    }).values;
+  } catch (err) {
+    throw new ConfigError(`${(err as Error).message}. Run with --help for the options.`);
+  }
+  if (flags.help) return { help: true };
+  const pick = (flag: string | undefined, variable: string, fallback?: string): string | undefined => {
+    if (flag !== undefined) return flag;
+    const fromEnv = env[variable];
+    // An empty variable (`FOO=` in a compose file) means "not set", as in most tools.
+    return fromEnv !== undefined && fromEnv !== '' ? fromEnv : fallback;
+  };
+  const P = 'TELEMETRY_CONSUMER_';
+  const raw = {
+    stream: pick(flags.stream, `${P}STREAM`, DEFAULTS.stream),
+    applicationName: pick(flags['application-name'], `${P}APPLICATION_NAME`, DEFAULTS.applicationName),
+    workerId: pick(flags['worker-id'], `${P}WORKER_ID`, `${identity.hostname}-${identity.pid}-${identity.nonce}`),
+    retrieval: pick(flags.retrieval, `${P}RETRIEVAL`, DEFAULTS.retrieval),
+    consumerName: pick(flags['consumer-name'], `${P}EFO_CONSUMER_NAME`),
+    initialPosition: pick(flags['initial-position'], `${P}INITIAL_POSITION`, DEFAULTS.initialPosition),
+    failoverTimeMs: pick(flags['failover-time'], `${P}FAILOVER_TIME_MS`, DEFAULTS.failoverTimeMs),
+    batchSize: pick(flags['batch-size'], `${P}BATCH_SIZE`, DEFAULTS.batchSize),
+    maxRetries: pick(flags['max-retries'], `${P}MAX_RETRIES`, DEFAULTS.maxRetries),
+    bisect: pick(flags.bisect, `${P}BISECT`, DEFAULTS.bisect),
+    maxRecordAgeSeconds: pick(flags['max-record-age'], `${P}MAX_RECORD_AGE_SECONDS`, DEFAULTS.maxRecordAgeSeconds),
+    dlqFile: pick(flags['dlq-file'], `${P}DLQ_FILE`),
+    dlqStream: pick(flags['dlq-stream'], `${P}DLQ_STREAM`),
+    outputDir: pick(flags['output-dir'], `${P}OUTPUT_DIR`, DEFAULTS.outputDir),
+    fileMaxBytes: pick(flags['file-max-size'], `${P}FILE_MAX_SIZE`, DEFAULTS.fileMaxBytes),
+    fileMaxAgeMs: pick(flags['file-max-age'], `${P}FILE_MAX_AGE_MS`, DEFAULTS.fileMaxAgeMs),
+    stateTable: pick(flags['state-table'], `${P}STATE_TABLE`, DEFAULTS.stateTable),
+    rollupLatenessMs: pick(flags['rollup-lateness'], `${P}ROLLUP_LATENESS_MS`, DEFAULTS.rollupLatenessMs),
+    rollupIdleCloseMs: pick(flags['rollup-idle-close'], `${P}ROLLUP_IDLE_CLOSE_MS`, DEFAULTS.rollupIdleCloseMs),
+    host: pick(flags.host, `${P}HOST`, DEFAULTS.host),
+    port: pick(flags.port, `${P}PORT`, DEFAULTS.port),
+    shutdownTimeoutMs: pick(flags['shutdown-timeout'], `${P}SHUTDOWN_TIMEOUT_MS`, DEFAULTS.shutdownTimeoutMs),
+    logLevel: pick(flags['log-level'], `${P}LOG_LEVEL`, pick(undefined, 'LOG_LEVEL', DEFAULTS.logLevel)),
+  };
+  const settings = parseConfig(schema, raw, SETTING_NAMES);
+  checkCombinations(settings);
+  const dlq: DeadLetterTarget =
+    settings.dlqStream !== undefined
+      ? { kind: 'stream', streamName: settings.dlqStream }
+      : {
+          kind: 'file',
+          path: settings.dlqFile ?? path.join(settings.outputDir, 'dlq', `${fileNameSafe(settings.applicationName)}-${fileNameSafe(settings.workerId)}.ndjson`),
+        };
+  return { help: false, config: { ...settings, dlq } };
+}
+
+/** Rules across settings, named like the single-setting ones. */
+function checkCombinations(c: ParsedSettings): void {
+  const problems: { key: keyof ParsedSettings; setting: string; message: string }[] = [];
+  if (c.dlqFile !== undefined && c.dlqStream !== undefined) {
+    problems.push({ key: 'dlqStream', setting: `${SETTING_NAMES.dlqFile}, ${SETTING_NAMES.dlqStream}`, message: 'give one dead-letter destination, not both' });
+  }
+  if (c.dlqStream !== undefined && c.dlqStream === c.stream) {
+    problems.push({
+      key: 'dlqStream',
+      setting: SETTING_NAMES.dlqStream,
+      message: `must differ from the source stream "${c.stream}" (dead letters would be read again and fail again)`,
+    });
+  }
+  if (c.consumerName !== undefined && c.retrieval !== 'fan-out') {
+    problems.push({ key: 'consumerName', setting: SETTING_NAMES.consumerName, message: `applies to --retrieval fan-out only (retrieval is "${c.retrieval}")` });
+  }
+  if (c.rollupIdleCloseMs <= c.rollupLatenessMs) {
+    problems.push({
+      key: 'rollupIdleCloseMs',
+      setting: SETTING_NAMES.rollupIdleCloseMs,
+      message: `must be longer than ${SETTING_NAMES.rollupLatenessMs} (${c.rollupLatenessMs} ms), or minutes would close before late readings may arrive`,
+    });
+  }
+  if (problems.length > 0) {
+    throw new ConfigError(
+      `Invalid settings:\n${problems.map((p) => `  ${p.setting}: ${p.message}`).join('\n')}`,
+      problems.map((p) => ({ key: p.key, setting: p.setting, message: p.message })),
+    );
+  }
+}

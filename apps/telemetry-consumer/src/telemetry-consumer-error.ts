@@ -1,0 +1,38 @@
+/**
+ * The app's errors: one class with a stable `code` and a `retriable` flag (conventions.md §8), so the handler and
+ * the consumer library can tell "try this batch again" (a sink is down) from "this input will never pass" (a
+ * record that fails validation goes to the dead-letter destination at once, with its validation issues).
+ */
+import type { ValidationIssue } from '@tributary/schemas';
+
+export type TelemetryConsumerErrorCode =
+  /** A record is not valid telemetry (bad UTF-8, JSON or envelope); never retriable. */
+  | 'INVALID_TELEMETRY'
+  /** A file sink could not write, compress, sync or publish a file. */
+  | 'FILE_SINK_FAILED'
+  /** The device-state table could not be created, read or written. */
+  | 'DEVICE_STATE_FAILED'
+  /** The app could not start (state table, listener, consumer library). */
+  | 'STARTUP_FAILED'
+  /** A write was attempted after the sink was closed. */
+  | 'CLOSED';
+
+export class TelemetryConsumerError extends Error {
+  override name = 'TelemetryConsumerError';
+  constructor(
+    readonly code: TelemetryConsumerErrorCode,
+    message: string,
+    readonly retriable: boolean,
+    options: { cause?: unknown } = {},
+  ) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+  }
+}
+
+/** A record that is not valid telemetry; `issues` lists every problem with its field path (for the DLQ entry). */
+export class InvalidTelemetryError extends TelemetryConsumerError {
+  override name = 'InvalidTelemetryError';
+  constructor(readonly issues: readonly ValidationIssue[]) {
+    super('INVALID_TELEMETRY', `invalid telemetry: ${issues.map((i) => (i.path === '' ? i.message : `${i.path}: ${i.message}`)).join('; ')}`, false);
+  }
+}

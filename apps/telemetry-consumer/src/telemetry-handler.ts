@@ -1,0 +1,207 @@
+/**
+ * The batch handler the consumer calls for each shard's records, in shard order:
+ *
+ * 1. decode and validate every record with @tributary/schemas (UTF-8, JSON, the versioned envelope). An invalid
+ *    record is reported as `{ itemIdentifier, retriable: false, error }`: the consumer sends it to the dead-letter
+ *    destination at once, with the validation issues in the error message, and the shard goes on.
+ *    Partial batch responses follow Lambda's ReportBatchItemFailures: the consumer counts the records before the
+ *    lowest reported one as done and hands every later one to the handler again (minus the dead-lettered ones).
+ *    So the handler writes only the valid records BEFORE the first invalid one, and reports every invalid record
+ *    of the batch: they are all dead-lettered at once, and the valid records after the first come back in the
+ *    next call and are written then, once. (Writing them now would put them in the files twice.);
+ * 2. add the valid readings to the minute rollups (pure; repeats of a device's `seq` are ignored, so a retried
+ *    batch does not count twice);
+ * 3. write, concurrently: the raw records to the telemetry file sink (hour partition of their arrival time, like
+ *    Firehose), each device's newest state to the device-state table, and the rollups this batch closed to the
+ *    rollup file sink;
+ * 4. resolve only once every sink accepted its part. If one failed, throw its (typed, usually retriable) error:
+ *    the consumer retries the batch, bisects, and dead-letters by its own rules; nothing is checkpointed past a
+ *    record whose data did not reach every sink. Rollups that could not be written are kept and written first
+ *    next time (they left the aggregator when they closed).
+ *
+ * At-least-once, so a retry can put a record's line twice in the files; each line carries `deviceId` and `seq`,
+ * which identify it. The device-state table and the rollups are idempotent.
+ */
+import { decodeTelemetry, type TelemetryEnvelope } from '@tributary/schemas';
+import { recordIdentifier, type BatchContext, type BatchItemFailure, type BatchResponse, type ConsumerRecord } from './consumer-port';
+import { noopLogger, type Logger } from './logger';
+import type { ClosedRollup, MinuteRollup, RollupOutcome } from './rollups/minute-rollup';
+import type { DeviceState, DeviceStateSink, DeviceStateWriteResult } from './sinks/device-state-sink';
+import type { FileSink, FileSinkRecord } from './sinks/file-sink';
+import { InvalidTelemetryError } from './telemetry-consumer-error';
+import { systemClock, type Clock } from './time';
+
+export interface TelemetryHandlerDeps {
+  rollup: MinuteRollup;
+  telemetryFiles: Pick<FileSink, 'write'>;
+  rollupFiles: Pick<FileSink, 'write'>;
+  deviceState: Pick<DeviceStateSink, 'write'>;
+  clock?: Clock;
+  logger?: Logger;
+  /** Called after every batch (metrics). */
+  onBatch?: (outcome: BatchOutcome) => void;
+  /** Called after rollups were written (closed by a batch's watermark, the idle sweep, a lease loss or shutdown). */
+  onRollupsWritten?: (rollups: readonly ClosedRollup[]) => void;
+}
+
+export interface BatchOutcome {
+  shardId: string;
+  records: number;
+  /** Written to the sinks in this call. */
+  valid: number;
+  invalid: number;
+  /** Valid records after the first invalid one: left for the consumer's next call (see the file header). */
+  deferred: number;
+  rollup: Record<RollupOutcome, number>;
+  state: DeviceStateWriteResult;
+  /** Wall time of the batch, ms. */
+  durationMs: number;
+  /** The error the batch failed with (the consumer retries it), if any. */
+  error?: unknown;
+}
+
+export class TelemetryHandler {
+  private readonly rollup: MinuteRollup;
+  private readonly telemetryFiles: Pick<FileSink, 'write'>;
+  private readonly rollupFiles: Pick<FileSink, 'write'>;
+  private readonly deviceState: Pick<DeviceStateSink, 'write'>;
+  private readonly clock: Clock;
+  private readonly logger: Logger;
+  private readonly onBatch: ((outcome: BatchOutcome) => void) | undefined;
+  private readonly onRollupsWritten: ((rollups: readonly ClosedRollup[]) => void) | undefined;
+  /** Closed rollups whose write failed: written first next time. */
+  private pending: ClosedRollup[] = [];
+
+  constructor(deps: TelemetryHandlerDeps) {
+    this.rollup = deps.rollup;
+    this.telemetryFiles = deps.telemetryFiles;
+    this.rollupFiles = deps.rollupFiles;
+    this.deviceState = deps.deviceState;
+    this.clock = deps.clock ?? systemClock;
+    this.logger = deps.logger ?? noopLogger;
+    this.onBatch = deps.onBatch;
+    this.onRollupsWritten = deps.onRollupsWritten;
+  }
+
+  /** Rollups closed but not written yet (their write failed). */
+  get pendingRollups(): number {
+    return this.pending.length;
+  }
+
+  /** The consumer's handler (bound: pass it as is). */
+  readonly handle = async (records: ConsumerRecord[], context: Pick<BatchContext, 'shardId'>): Promise<void | BatchResponse> => {
+    const started = this.clock.now();
+    const failures: BatchItemFailure[] = [];
+    const lines: FileSinkRecord[] = [];
+    const states: DeviceState[] = [];
+    const closed: ClosedRollup[] = [];
+    const rollupOutcomes: Record<RollupOutcome, number> = { counted: 0, late: 0, duplicate: 0, future: 0 };
+    let deferred = 0;
+
+    for (const record of records) {
+      const decoded = decodeTelemetry(record.data);
+      if (!decoded.ok) {
+        const itemIdentifier = recordIdentifier(record);
+        failures.push({ itemIdentifier, retriable: false, error: new InvalidTelemetryError(decoded.issues) });
+        this.logger.debug({ shardId: record.shardId, itemIdentifier, partitionKey: record.partitionKey, issues: decoded.issues }, 'invalid telemetry record');
+        continue;
+      }
+      // Past the first invalid record, the consumer hands the valid ones again (see the header): only look.
+      if (failures.length > 0) {
+        deferred++;
+        continue;
+      }
+      const t: TelemetryEnvelope = decoded.value;
+      lines.push({ at: record.approximateArrivalTimestamp.getTime(), line: JSON.stringify(t) });
+      states.push({
+        deviceId: t.deviceId,
+        seq: t.seq,
+        ts: t.ts,
+        metrics: t.metrics,
+        ...(t.location ? { location: t.location } : {}),
+        ...(t.tags ? { tags: t.tags } : {}),
+        shardId: record.shardId,
+        sequenceNumber: record.sequenceNumber,
+        subSequenceNumber: record.subSequenceNumber,
+      });
+      const added = this.rollup.add({ deviceId: t.deviceId, seq: t.seq, ts: t.ts, metrics: t.metrics, shardId: record.shardId }, this.clock.now());
+      rollupOutcomes[added.outcome]++;
+      closed.push(...added.closed);
+    }
+
+    const outcome: BatchOutcome = {
+      shardId: context.shardId,
+      records: records.length,
+      valid: lines.length,
+      invalid: failures.length,
+      deferred,
+      rollup: rollupOutcomes,
+      state: { written: 0, stale: 0 },
+      durationMs: 0,
+    };
+    const [filesResult, stateResult, rollupResult] = await Promise.allSettled([
+      lines.length > 0 ? this.telemetryFiles.write(lines) : Promise.resolve(),
+      states.length > 0 ? this.deviceState.write(states) : Promise.resolve({ written: 0, stale: 0 }),
+      this.writeRollups(closed),
+    ]);
+    if (stateResult.status === 'fulfilled') outcome.state = stateResult.value;
+    const failed = [filesResult, stateResult, rollupResult].find((r): r is PromiseRejectedResult => r.status === 'rejected');
+    outcome.durationMs = this.clock.now() - started;
+    if (failed) {
+      outcome.error = failed.reason;
+      this.onBatch?.(outcome);
+      this.logger.warn({ err: failed.reason, shardId: context.shardId, records: records.length }, 'batch not accepted by every sink; the consumer will retry it');
+      throw failed.reason;
+    }
+    this.onBatch?.(outcome);
+    return failures.length > 0 ? { batchItemFailures: failures } : undefined;
+  };
+
+  /** Closes and writes the windows of devices silent for the rollup's idle time. */
+  closeIdle(): Promise<number> {
+    return this.writeRollups(this.rollup.closeIdle(this.clock.now()));
+  }
+
+  /** Closes and writes the windows of devices last seen on `shardId` (its lease was lost). */
+  closeShard(shardId: string): Promise<number> {
+    return this.writeRollups(this.rollup.closeShard(shardId, 'lease-lost'));
+  }
+
+  /** Closes and writes every open window (shutdown). */
+  closeAll(): Promise<number> {
+    return this.writeRollups(this.rollup.closeAll('shutdown'));
+  }
+
+  private async writeRollups(closed: ClosedRollup[]): Promise<number> {
+    const batch = this.pending.length > 0 ? [...this.pending, ...closed] : closed;
+    this.pending = [];
+    if (batch.length === 0) return 0;
+    try {
+      await this.rollupFiles.write(batch.map(rollupLine));
+    } catch (err) {
+      this.pending = [...batch, ...this.pending];
+      throw err;
+    }
+    this.onRollupsWritten?.(batch);
+    return batch.length;
+  }
+}
+
+/** A rollup as an NDJSON line, in the hour partition of its window's start. */
+export function rollupLine(r: ClosedRollup): FileSinkRecord {
+  return {
+    at: r.windowStart,
+    line: JSON.stringify({
+      deviceId: r.deviceId,
+      metric: r.metric,
+      windowStart: new Date(r.windowStart).toISOString(),
+      windowEnd: new Date(r.windowEnd).toISOString(),
+      count: r.count,
+      sum: r.sum,
+      min: r.min,
+      max: r.max,
+      mean: r.mean,
+      closedBy: r.closedBy,
+    }),
+  };
+}
