@@ -7,8 +7,9 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import * as path from 'node:path';
 import * as readline from 'node:readline';
+import { createActiveStream, uniqueStreamName, uniqueTableName } from '@tributary/emulator/testing';
 import { CONSUMER_DEFAULTS } from '../defaults';
-import { NumberedProducer, createActiveStream, sleep, startConsumerTestEnv, uniqueName, waitFor, type ConsumerTestEnv } from '../testing/consumer-int-kit';
+import { NumberedProducer, sleep, startConsumerTestEnv, waitFor, type ConsumerTestEnv } from '../testing/consumer-int-kit';
 
 const WORKER_SCRIPT = path.resolve(__dirname, '../testing/consumer-worker-process.ts');
 const TSX_CJS = require.resolve('tsx/cjs');
@@ -66,10 +67,10 @@ function startWorker(id: string, args: object): Worker {
 }
 
 it('a worker killed with SIGKILL: its shards resume on the others within the failover time, nothing lost', async () => {
-  const stream = uniqueName('failover');
+  const stream = uniqueStreamName('failover');
   await createActiveStream(env.kinesis, stream, 6);
-  const app = uniqueName('app');
-  const args = { endpoint: env.emu.url, streamName: stream, applicationName: app };
+  const app = uniqueTableName('app');
+  const args = { clientOptions: env.clientOptions, streamName: stream, applicationName: app };
   const producer = new NumberedProducer(env, stream);
   let producing = true;
   const load = (async () => {

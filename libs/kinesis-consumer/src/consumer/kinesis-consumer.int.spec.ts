@@ -8,17 +8,16 @@ import { promises as fs } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { ListShardsCommand, MergeShardsCommand, SplitShardCommand, type Shard } from '@aws-sdk/client-kinesis';
+import { createActiveStream, uniqueStreamName, uniqueTableName } from '@tributary/emulator/testing';
 import { KinesisConsumer, type KinesisConsumerOptions } from './kinesis-consumer';
 import { FileDeadLetterSink } from '../processing/dead-letter-sinks';
 import { parseDeadLetterEnvelope } from '../processing/dead-letter-envelope';
 import {
   DeliveryLedger,
   NumberedProducer,
-  createActiveStream,
   decodeNumbered,
   sleep,
   startConsumerTestEnv,
-  uniqueName,
   waitFor,
   type ConsumerTestEnv,
 } from '../testing/consumer-int-kit';
@@ -57,12 +56,12 @@ function rangeOf(shard: Shard): { id: string; start: bigint; end: bigint } {
 
 describe.each(['polling', 'fan-out'] as const)('KinesisConsumer with %s retrieval', (retrieval) => {
   it('delivers every record of every shard once, in order per key', async () => {
-    const stream = uniqueName('all');
+    const stream = uniqueStreamName('all');
     await createActiveStream(env.kinesis, stream, 4);
     const producer = new NumberedProducer(env, stream);
     await producer.put(40, 50);
     const ledger = new DeliveryLedger();
-    const consumer = worker(ledger, { streamName: stream, applicationName: uniqueName('app'), retrieval });
+    const consumer = worker(ledger, { streamName: stream, applicationName: uniqueTableName('app'), retrieval });
     await consumer.start();
     expect(consumer.stats().leasesHeld.sort()).toHaveLength(4);
     await producer.put(40, 25); // while consuming
@@ -76,11 +75,11 @@ describe.each(['polling', 'fan-out'] as const)('KinesisConsumer with %s retrieva
 });
 
 it('fan-out: renews subscriptions across the (shortened, 1.5 s) lifetime without loss or duplicates', async () => {
-  const stream = uniqueName('efo-renew');
+  const stream = uniqueStreamName('efo-renew');
   await createActiveStream(env.kinesis, stream, 2);
   const producer = new NumberedProducer(env, stream);
   const ledger = new DeliveryLedger();
-  const consumer = worker(ledger, { streamName: stream, applicationName: uniqueName('app'), retrieval: 'fan-out' });
+  const consumer = worker(ledger, { streamName: stream, applicationName: uniqueTableName('app'), retrieval: 'fan-out' });
   await consumer.start();
   const started = Date.now();
   while (Date.now() - started < 4_500) {
@@ -95,7 +94,7 @@ it('fan-out: renews subscriptions across the (shortened, 1.5 s) lifetime without
 });
 
 it('sends a poison record to the dead-letter file after 1 + maximumRetryAttempts attempts, and the shard goes on', async () => {
-  const stream = uniqueName('poison');
+  const stream = uniqueStreamName('poison');
   await createActiveStream(env.kinesis, stream, 1);
   const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'consumer-dlq-'));
   const dlqPath = path.join(dir, 'dlq.ndjson');
@@ -105,7 +104,7 @@ it('sends a poison record to the dead-letter file after 1 + maximumRetryAttempts
   let poisonAttempts = 0;
   const consumer = new KinesisConsumer({
     streamName: stream,
-    applicationName: uniqueName('app'),
+    applicationName: uniqueTableName('app'),
     clientOptions: env.clientOptions,
     maximumRetryAttempts: 2,
     retryBackoff: { baseMs: 10, maxMs: 20 },
@@ -145,11 +144,11 @@ it('sends a poison record to the dead-letter file after 1 + maximumRetryAttempts
 // so KPL aggregation itself can put a key's records on two sibling shards. That is the producer's side
 // (misplacedAggregates); what this test checks is the consumer's: parents strictly before children.
 it('keeps per-key order across a split and a merge made while producing (two workers)', async () => {
-  const stream = uniqueName('reshard');
+  const stream = uniqueStreamName('reshard');
   await createActiveStream(env.kinesis, stream, 2);
   const producer = new NumberedProducer(env, stream, { aggregation: false });
   const ledger = new DeliveryLedger();
-  const app = uniqueName('app');
+  const app = uniqueTableName('app');
   const a = worker(ledger, { streamName: stream, applicationName: app }, 'a');
   const b = worker(ledger, { streamName: stream, applicationName: app }, 'b');
   await a.start();
@@ -190,12 +189,12 @@ it('keeps per-key order across a split and a merge made while producing (two wor
 });
 
 it('graceful stop hands the leases to another worker at once (no failover wait)', async () => {
-  const stream = uniqueName('handoff');
+  const stream = uniqueStreamName('handoff');
   await createActiveStream(env.kinesis, stream, 4);
   const producer = new NumberedProducer(env, stream);
   await producer.put(20, 10);
   const ledger = new DeliveryLedger();
-  const app = uniqueName('app');
+  const app = uniqueTableName('app');
   // A long failover: only the release can explain a quick takeover.
   const a = worker(ledger, { streamName: stream, applicationName: app, failoverTimeMs: 30_000 }, 'a');
   await a.start();

@@ -5,21 +5,22 @@
  * classification of failures. Then two coordinators sharing a real table.
  */
 import { DynamoDBClient, GetItemCommand } from '@aws-sdk/client-dynamodb';
+import { uniqueTableName } from '@tributary/emulator/testing';
 import { DependencyError, LeaseLostError } from '../consumer-error';
 import type { Checkpoint, Lease } from '../consumer-types';
-import { startLeaseTestEmulator, uniqueName, type LeaseTestEmulator } from '../testing/lease-int-kit';
+import { startConsumerTestEnv, waitFor, type ConsumerTestEnv } from '../testing/consumer-int-kit';
 import { SHARD_END, makeLease, shardIdOf } from '../testing/lease-test-kit';
 import { LeaseCoordinator } from './lease-coordinator';
 import { LeaseTable } from './lease-table';
 
 const seq = (n: number, sub = 0): Checkpoint => ({ kind: 'sequence', sequenceNumber: String(49_000_000_000 + n), subSequenceNumber: sub });
 
-let kit: LeaseTestEmulator;
+let kit: ConsumerTestEnv;
 let client: DynamoDBClient;
 
 beforeAll(async () => {
-  kit = await startLeaseTestEmulator();
-  client = kit.dynamo();
+  kit = await startConsumerTestEnv();
+  client = kit.dynamo;
 });
 
 afterAll(async () => {
@@ -27,7 +28,7 @@ afterAll(async () => {
 });
 
 async function freshTable(prefix = 'leases', options: { client?: DynamoDBClient; scanPageLimit?: number } = {}): Promise<LeaseTable> {
-  const table = new LeaseTable({ client: options.client ?? client, tableName: uniqueName(prefix), scanPageLimit: options.scanPageLimit });
+  const table = new LeaseTable({ client: options.client ?? client, tableName: uniqueTableName(prefix), scanPageLimit: options.scanPageLimit });
   await table.ensureTable();
   return table;
 }
@@ -39,8 +40,8 @@ async function rawItem(table: LeaseTable, key: string) {
 
 describe('LeaseTable on the emulator', () => {
   it('ensureTable creates the table once, and tolerates workers racing to create it', async () => {
-    const name = uniqueName('race');
-    const tables = [0, 1, 2].map(() => new LeaseTable({ client: kit.dynamo(), tableName: name }));
+    const name = uniqueTableName('race');
+    const tables = [0, 1, 2].map(() => new LeaseTable({ client: kit.makeDynamoDbClient(), tableName: name }));
     const results = await Promise.all(tables.map((t) => t.ensureTable()));
     expect(results.filter((r) => r.created).length).toBeGreaterThanOrEqual(1);
     expect(await tables[0].ensureTable()).toEqual({ created: false });
@@ -75,9 +76,9 @@ describe('LeaseTable on the emulator', () => {
   });
 
   it('two workers racing to take the same lease: exactly one wins', async () => {
-    const name = uniqueName('take-race');
-    const a = new LeaseTable({ client: kit.dynamo(), tableName: name });
-    const b = new LeaseTable({ client: kit.dynamo(), tableName: name });
+    const name = uniqueTableName('take-race');
+    const a = new LeaseTable({ client: kit.makeDynamoDbClient(), tableName: name });
+    const b = new LeaseTable({ client: kit.makeDynamoDbClient(), tableName: name });
     await a.ensureTable();
     for (let i = 0; i < 10; i++) {
       const listed = makeLease(shardIdOf(i));
@@ -183,7 +184,7 @@ describe('LeaseTable on the emulator', () => {
   it('a write whose answer was lost and retried by the SDK is not mistaken for a lost lease', async () => {
     // The answer of the first UpdateItem attempt is replaced by a connection reset: the SDK retries, the retry fails
     // its condition (the first attempt already advanced the counter), and the table recognises its own write.
-    const flaky = kit.dynamo();
+    const flaky = kit.makeDynamoDbClient();
     let dropNext = 0;
     flaky.middlewareStack.add(
       (next, context) => async (args) => {
@@ -211,7 +212,7 @@ describe('LeaseTable on the emulator', () => {
   });
 
   it('classifies failures: missing table → not retriable; unreachable endpoint → retriable', async () => {
-    const missing = new LeaseTable({ client, tableName: uniqueName('missing') });
+    const missing = new LeaseTable({ client, tableName: uniqueTableName('missing') });
     const err = await missing.listLeases().catch((e: unknown) => e);
     expect(err).toBeInstanceOf(DependencyError);
     expect(err).toMatchObject({ code: 'DEPENDENCY', awsCode: 'ResourceNotFoundException', retriable: false });
@@ -248,14 +249,14 @@ describe('LeaseCoordinator on the emulator', () => {
       a.on('leaseLost', (key) => lost.push(key));
       await b.start(); // steals 3 at once
       expect(b.heldLeaseKeys()).toHaveLength(3);
-      await waitFor(() => lost.length === 3, 3_000);
+      await waitFor('A to lose 3 leases', () => lost.length === 3, 3_000);
       expect(a.heldLeaseKeys()).toHaveLength(3);
 
       const handedOff = a.heldLeaseKeys();
       for (const key of handedOff) await a.checkpoint(key, seq(1));
       const stoppedAt = Date.now();
       await a.stop({ release: true });
-      await waitFor(() => b.heldLeaseKeys().length === 6, 3_000);
+      await waitFor('B to hold all 6 leases', () => b.heldLeaseKeys().length === 6, 3_000);
       const handoffMs = Date.now() - stoppedAt;
       expect(handoffMs).toBeLessThan(options.failoverTimeMs); // no expiry wait
       for (const key of handedOff) expect(await table.getLease(key)).toMatchObject({ leaseOwner: 'B', checkpoint: seq(1) });
@@ -264,11 +265,3 @@ describe('LeaseCoordinator on the emulator', () => {
     }
   });
 });
-
-async function waitFor(condition: () => boolean, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`condition not met within ${timeoutMs} ms`);
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-}

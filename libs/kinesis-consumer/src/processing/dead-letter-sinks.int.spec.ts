@@ -4,16 +4,8 @@
  * beyond 500 entries are split, injected per-entry InternalFailure is retried without loss or duplicates, a
  * missing stream fails at once, and a poison record found by the BatchProcessor ends up there with its payload.
  */
-import {
-  CreateStreamCommand,
-  DescribeStreamSummaryCommand,
-  GetRecordsCommand,
-  GetShardIteratorCommand,
-  KinesisClient,
-  ListShardsCommand,
-} from '@aws-sdk/client-kinesis';
-import { NodeHttpHandler } from '@smithy/node-http-handler';
-import { startEmulator, type RunningEmulator } from '@tributary/emulator';
+import { GetRecordsCommand, GetShardIteratorCommand, ListShardsCommand, type KinesisClient } from '@aws-sdk/client-kinesis';
+import { KDS_HANDLERS, createActiveStream, uniqueStreamName, useKdsTestEmulator } from '@tributary/emulator/testing';
 import { makeRecords, indexOf } from '../testing/processing-test-kit';
 import { BatchProcessor } from './batch-processor';
 import { parseDeadLetterEnvelope, type DeadLetterEnvelope } from './dead-letter-envelope';
@@ -51,49 +43,10 @@ function entriesOf(count: number): DeadLetterEntry[] {
 
 const payload = (e: DeadLetterEnvelope): string => Buffer.from(e.data, 'base64').toString();
 
-// The emulator's own fixture (libs/emulator/src/testing/kds-test-clients.ts) is not behind a public entry, and a
-// relative import across projects is refused by the module-boundary rule: the few lines needed are here.
-const HANDLERS = ['default handler (HTTP/2)', 'NodeHttpHandler (HTTP/1.1)'] as const;
-let streamCounter = 0;
-const uniqueStreamName = (prefix: string): string => `${prefix}-${process.pid}-${Date.now().toString(36)}-${++streamCounter}`;
-
-async function createActiveStream(client: KinesisClient, name: string, shardCount: number): Promise<void> {
-  await client.send(new CreateStreamCommand({ StreamName: name, ShardCount: shardCount }));
-  for (let i = 0; i < 500; i++) {
-    const out = await client.send(new DescribeStreamSummaryCommand({ StreamName: name }));
-    if (out.StreamDescriptionSummary?.StreamStatus === 'ACTIVE') return;
-    await new Promise((r) => setTimeout(r, 20));
-  }
-  throw new Error(`stream ${name} did not become ACTIVE`);
-}
-
-describe.each(HANDLERS)('KinesisDeadLetterSink over %s', (handler) => {
-  let emu: RunningEmulator;
-  let client: KinesisClient;
-  beforeAll(async () => {
-    emu = await startEmulator({ port: 0 });
-    client = new KinesisClient({
-      endpoint: emu.url,
-      region: 'us-east-1',
-      credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
-      // One attempt per SDK call: the sink's own retries are what is tested.
-      maxAttempts: 1,
-      ...(handler === 'NodeHttpHandler (HTTP/1.1)' ? { requestHandler: new NodeHttpHandler() } : {}),
-    });
-  });
-  afterAll(async () => {
-    client.destroy();
-    await emu.close();
-  });
-  afterEach(() => emu.faults.clear());
-  const kds = {
-    get client(): KinesisClient {
-      return client;
-    },
-    get emu(): RunningEmulator {
-      return emu;
-    },
-  };
+describe.each(KDS_HANDLERS)('KinesisDeadLetterSink over %s', (handler) => {
+  // One attempt per SDK call: the sink's own retries are what is tested.
+  const kds = useKdsTestEmulator(handler, {}, { maxAttempts: 1 });
+  afterEach(() => kds.emu.faults.clear());
 
   it('writes every envelope with its partition key, 600 entries (two PutRecords calls), each key in order', async () => {
     const stream = uniqueStreamName('dlq');

@@ -5,22 +5,11 @@
  * starting positions, and a takeover refused during the takeover window then succeeding.
  */
 import { SplitShardCommand, type KinesisClient } from '@aws-sdk/client-kinesis';
+import { createActiveStream, streamArnOf, TEST_CREDENTIALS, TEST_REGION, uniqueStreamName, waitForStreamStatus } from '@tributary/emulator/testing';
 import type { Checkpoint } from '../consumer-types';
 import { deaggregateRecords, skipUpTo } from '../records/record-deaggregator';
-import {
-  createActiveStream,
-  putTexts,
-  readUntil,
-  recordsOf,
-  startRetrievalEmulator,
-  streamArnOf,
-  TEST_CREDENTIALS,
-  TEST_REGION,
-  textOf,
-  uniqueStreamName,
-  waitForStreamStatus,
-  type RetrievalTestEmulator,
-} from '../testing/retrieval-int-kit';
+import { startConsumerTestEnv, type ConsumerTestEnv } from '../testing/consumer-int-kit';
+import { putTexts, readUntil, recordsOf, textOf } from '../testing/retrieval-int-kit';
 import { FanOutRecordSourceFactory, type FanOutShardRecordSource } from './fan-out-record-source';
 import { createFanOutKinesisClient } from './kinesis-clients';
 import type { MultiplexedHttp2Handler } from './multiplexed-http2-handler';
@@ -30,12 +19,12 @@ const TRIM: Checkpoint = { kind: 'sentinel', value: 'TRIM_HORIZON' };
 const HALF = 1n << 127n;
 
 describe('FanOutRecordSource (emulator: 1.5-s subscriptions, 300-ms heartbeats, 200-ms consumer CREATING)', () => {
-  let kds: RetrievalTestEmulator;
+  let kds: ConsumerTestEnv;
   let client: KinesisClient;
   let handler: MultiplexedHttp2Handler;
 
   beforeAll(async () => {
-    kds = await startRetrievalEmulator({
+    kds = await startConsumerTestEnv({
       subscriptionLifetimeMs: 1_500,
       subscriptionHeartbeatMs: 300,
       subscriptionTakeoverMs: 1_000,
@@ -55,7 +44,8 @@ describe('FanOutRecordSource (emulator: 1.5-s subscriptions, 300-ms heartbeats, 
 
   it('registers the consumer once, waits for ACTIVE, and a second worker reuses it', async () => {
     const name = uniqueStreamName('efo-register');
-    const arn = await createActiveStream(kds.admin, name, 1);
+    await createActiveStream(kds.kinesis, name, 1);
+    const arn = streamArnOf(name);
     const a = factoryFor('app');
     const b = factoryFor('app');
     const [arnA, arnB] = await Promise.all([a.ensureConsumer(arn), b.ensureConsumer(arn)]);
@@ -67,7 +57,7 @@ describe('FanOutRecordSource (emulator: 1.5-s subscriptions, 300-ms heartbeats, 
 
   it('delivers everything in order across subscription renewals, without loss or duplicates', async () => {
     const name = uniqueStreamName('efo-renew');
-    await createActiveStream(kds.admin, name, 1);
+    await createActiveStream(kds.kinesis, name, 1);
     const factory = factoryFor('renew');
     const source = await open(factory, name);
     const expected: string[] = [];
@@ -75,7 +65,7 @@ describe('FanOutRecordSource (emulator: 1.5-s subscriptions, 300-ms heartbeats, 
     const producer = (async () => {
       for (let round = 0; producing; round++) {
         const texts = Array.from({ length: 20 }, (_, i) => `r${round}-${i}`);
-        await putTexts(kds.admin, name, texts);
+        await putTexts(kds.kinesis, name, texts);
         expected.push(...texts);
         await new Promise((r) => setTimeout(r, 50));
       }
@@ -94,13 +84,13 @@ describe('FanOutRecordSource (emulator: 1.5-s subscriptions, 300-ms heartbeats, 
 
   it('reports shard end with the children after the last record', async () => {
     const name = uniqueStreamName('efo-split');
-    await createActiveStream(kds.admin, name, 1);
+    await createActiveStream(kds.kinesis, name, 1);
     const factory = factoryFor('split');
     const source = await open(factory, name);
-    const before = await putTexts(kds.admin, name, Array.from({ length: 50 }, (_, i) => `before-${i}`));
-    await kds.admin.send(new SplitShardCommand({ StreamName: name, ShardToSplit: SHARD0, NewStartingHashKey: HALF.toString() }));
-    await waitForStreamStatus(kds.admin, name, 'ACTIVE');
-    await putTexts(kds.admin, name, ['after-split']); // goes to a child
+    const before = await putTexts(kds.kinesis, name, Array.from({ length: 50 }, (_, i) => `before-${i}`));
+    await kds.kinesis.send(new SplitShardCommand({ StreamName: name, ShardToSplit: SHARD0, NewStartingHashKey: HALF.toString() }));
+    await waitForStreamStatus(kds.kinesis, name, 'ACTIVE');
+    await putTexts(kds.kinesis, name, ['after-split']); // goes to a child
     const batches = await readUntil(source, (b) => b.some((x) => x.shardEnd));
     expect(recordsOf(batches).map(textOf)).toEqual(before.map((a) => a.data));
     const end = batches[batches.length - 1];
@@ -111,11 +101,11 @@ describe('FanOutRecordSource (emulator: 1.5-s subscriptions, 300-ms heartbeats, 
 
   it('starts at LATEST, and at a sub-sequence checkpoint (AT the record, the caller skips the rest)', async () => {
     const name = uniqueStreamName('efo-start');
-    await createActiveStream(kds.admin, name, 1);
+    await createActiveStream(kds.kinesis, name, 1);
     const factory = factoryFor('start');
-    const acks = await putTexts(kds.admin, name, ['a', 'b', 'c']);
+    const acks = await putTexts(kds.kinesis, name, ['a', 'b', 'c']);
     const latest = await open(factory, name, SHARD0, { kind: 'sentinel', value: 'LATEST' });
-    await putTexts(kds.admin, name, ['d']);
+    await putTexts(kds.kinesis, name, ['d']);
     expect(recordsOf(await readUntil(latest, (b) => recordsOf(b).length >= 1)).map(textOf)).toEqual(['d']);
     await latest.close();
 
@@ -130,7 +120,7 @@ describe('FanOutRecordSource (emulator: 1.5-s subscriptions, 300-ms heartbeats, 
 
   it('a second worker is refused within the takeover window, then takes the shard over', async () => {
     const name = uniqueStreamName('efo-takeover');
-    await createActiveStream(kds.admin, name, 1);
+    await createActiveStream(kds.kinesis, name, 1);
     const first = factoryFor('takeover');
     const second = factoryFor('takeover');
     const a = await open(first, name);
@@ -139,11 +129,11 @@ describe('FanOutRecordSource (emulator: 1.5-s subscriptions, 300-ms heartbeats, 
     // window, which the source backs off from) until the first subscription is 1 s old.
     const b = await open(second, name);
     expect(Date.now() - started).toBeGreaterThanOrEqual(900);
-    await putTexts(kds.admin, name, ['x']);
+    await putTexts(kds.kinesis, name, ['x']);
     expect(recordsOf(await readUntil(b, (x) => recordsOf(x).length >= 1)).map(textOf)).toEqual(['x']);
     // The first one's stream ended (ResourceInUse on takeover, or its lifetime if that came first): it renews
     // after its backoff, from where it was, and reads on.
-    await putTexts(kds.admin, name, ['y']);
+    await putTexts(kds.kinesis, name, ['y']);
     expect(recordsOf(await readUntil(a, (x) => recordsOf(x).some((r) => textOf(r) === 'y'))).map(textOf)).toEqual(['x', 'y']);
     await Promise.all([first.close(), second.close()]);
   });

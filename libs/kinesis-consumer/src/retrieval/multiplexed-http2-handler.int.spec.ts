@@ -12,23 +12,10 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { KinesisClient } from '@aws-sdk/client-kinesis';
 import { NodeHttp2Handler } from '@smithy/node-http-handler';
+import { createActiveStream, streamArnOf, TEST_CREDENTIALS, TEST_REGION, uniqueStreamName } from '@tributary/emulator/testing';
 import type { Checkpoint } from '../consumer-types';
-import {
-  createActiveStream,
-  putTexts,
-  readUntil,
-  recordsOf,
-  shardIdsOf,
-  startCountingProxy,
-  startRetrievalEmulator,
-  streamArnOf,
-  TEST_CREDENTIALS,
-  TEST_REGION,
-  textOf,
-  uniqueStreamName,
-  type CountingProxy,
-  type RetrievalTestEmulator,
-} from '../testing/retrieval-int-kit';
+import { startConsumerTestEnv, type ConsumerTestEnv } from '../testing/consumer-int-kit';
+import { putTexts, readUntil, recordsOf, shardIdsOf, startCountingProxy, textOf, type CountingProxy } from '../testing/retrieval-int-kit';
 import { FanOutRecordSourceFactory, type FanOutKinesisClient, type FanOutShardRecordSource } from './fan-out-record-source';
 import { createFanOutKinesisClient } from './kinesis-clients';
 
@@ -36,19 +23,19 @@ const TRIM: Checkpoint = { kind: 'sentinel', value: 'TRIM_HORIZON' };
 const SHARDS = 6;
 
 describe('Subscriptions over shared HTTP/2 sessions (emulator behind a connection-counting proxy)', () => {
-  let kds: RetrievalTestEmulator;
+  let kds: ConsumerTestEnv;
   let proxy: CountingProxy;
   let name: string;
   let shardIds: string[];
 
   beforeAll(async () => {
-    kds = await startRetrievalEmulator();
+    kds = await startConsumerTestEnv();
     name = uniqueStreamName('efo-sessions');
-    await createActiveStream(kds.admin, name, SHARDS);
-    shardIds = await shardIdsOf(kds.admin, name);
+    await createActiveStream(kds.kinesis, name, SHARDS);
+    shardIds = await shardIdsOf(kds.kinesis, name);
     // One record per shard, by explicit hash key (shard i owns [i·2^128/6, …)).
     const width = (1n << 128n) / BigInt(SHARDS);
-    await putTexts(kds.admin, name, shardIds.map((id) => `hello-${id}`), (_t, i) => ({ PartitionKey: 'k', ExplicitHashKey: (BigInt(i) * width + 1n).toString() }));
+    await putTexts(kds.kinesis, name, shardIds.map((id) => `hello-${id}`), (_t, i) => ({ PartitionKey: 'k', ExplicitHashKey: (BigInt(i) * width + 1n).toString() }));
   });
   beforeEach(async () => {
     proxy = await startCountingProxy(kds.emu.port);
@@ -106,8 +93,8 @@ describe('Subscriptions over shared HTTP/2 sessions (emulator behind a connectio
 
   it('a paused subscription does not stall the others on the same connection', async () => {
     const streamName = uniqueStreamName('efo-hol');
-    await createActiveStream(kds.admin, streamName, 2);
-    const [first, second] = await shardIdsOf(kds.admin, streamName);
+    await createActiveStream(kds.kinesis, streamName, 2);
+    const [first, second] = await shardIdsOf(kds.kinesis, streamName);
     const { client, handler } = createFanOutKinesisClient({ endpoint: proxy.url, region: TEST_REGION, credentials: TEST_CREDENTIALS });
     const factory = new FanOutRecordSourceFactory({ client, consumerName: 'hol', registrationPollMs: 20 });
     const open = (shardId: string): Promise<FanOutShardRecordSource> => factory.open({ streamArn: streamArnOf(streamName), streamName, shardId, start: TRIM });
@@ -116,9 +103,9 @@ describe('Subscriptions over shared HTTP/2 sessions (emulator behind a connectio
     // ~900 KiB for the shard nobody reads: far beyond HTTP/2's default 64-KiB connection window, within the
     // paused stream's own 1-MiB window (where it waits).
     const big = 'x'.repeat(100 * 1024);
-    await putTexts(kds.admin, streamName, Array.from({ length: 9 }, () => big), () => ({ PartitionKey: 'p', ExplicitHashKey: '1' }));
+    await putTexts(kds.kinesis, streamName, Array.from({ length: 9 }, () => big), () => ({ PartitionKey: 'p', ExplicitHashKey: '1' }));
     await new Promise((r) => setTimeout(r, 300)); // let the service push it into the paused stream
-    await putTexts(kds.admin, streamName, ['still flowing'], () => ({ PartitionKey: 'p', ExplicitHashKey: ((1n << 127n) + 1n).toString() }));
+    await putTexts(kds.kinesis, streamName, ['still flowing'], () => ({ PartitionKey: 'p', ExplicitHashKey: ((1n << 127n) + 1n).toString() }));
     expect(recordsOf(await readUntil(live, (b) => recordsOf(b).length >= 1, 3_000)).map(textOf)).toEqual(['still flowing']);
     expect(handler.stats().sessionsOpened).toBe(1);
     // And the paused one still has all of its data.
@@ -129,14 +116,14 @@ describe('Subscriptions over shared HTTP/2 sessions (emulator behind a connectio
 
   it('subscriptions survive their connection being cut: they resubscribe on a new session, from where they were', async () => {
     const streamName = uniqueStreamName('efo-cut');
-    await createActiveStream(kds.admin, streamName, 1);
+    await createActiveStream(kds.kinesis, streamName, 1);
     const { client, handler } = createFanOutKinesisClient({ endpoint: proxy.url, region: TEST_REGION, credentials: TEST_CREDENTIALS });
     const factory = new FanOutRecordSourceFactory({ client, consumerName: 'cut', registrationPollMs: 20, retryBaseDelayMs: 100 });
     const source = await factory.open({ streamArn: streamArnOf(streamName), streamName, shardId: 'shardId-000000000000', start: TRIM });
-    await putTexts(kds.admin, streamName, ['one', 'two']);
+    await putTexts(kds.kinesis, streamName, ['one', 'two']);
     const got = recordsOf(await readUntil(source, (b) => recordsOf(b).length >= 2)).map(textOf);
     proxy.dropAll();
-    await putTexts(kds.admin, streamName, ['three']);
+    await putTexts(kds.kinesis, streamName, ['three']);
     got.push(...recordsOf(await readUntil(source, (b) => recordsOf(b).length >= 1, 8_000)).map(textOf));
     expect(got).toEqual(['one', 'two', 'three']);
     expect(handler.stats().sessionsOpened).toBe(2);
@@ -148,7 +135,7 @@ describe('Subscriptions over shared HTTP/2 sessions (emulator behind a connectio
 
 describe('MultiplexedHttp2Handler over TLS (ALPN h2), as against AWS', () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'efo-tls-'));
-  let kds: RetrievalTestEmulator;
+  let kds: ConsumerTestEnv;
   let cert: Buffer;
 
   beforeAll(async () => {
@@ -158,7 +145,7 @@ describe('MultiplexedHttp2Handler over TLS (ALPN h2), as against AWS', () => {
       { stdio: 'ignore' },
     );
     cert = fs.readFileSync(path.join(dir, 'cert.pem'));
-    kds = await startRetrievalEmulator({ tls: { cert, key: fs.readFileSync(path.join(dir, 'key.pem')) } });
+    kds = await startConsumerTestEnv({ tls: { cert, key: fs.readFileSync(path.join(dir, 'key.pem')) } });
   });
   afterAll(async () => {
     await kds.close();
@@ -167,8 +154,8 @@ describe('MultiplexedHttp2Handler over TLS (ALPN h2), as against AWS', () => {
 
   it('subscribes over https with the server CA given in connectOptions, on one session', async () => {
     const name = uniqueStreamName('efo-tls');
-    await createActiveStream(kds.admin, name, 2);
-    const shardIds = await shardIdsOf(kds.admin, name);
+    await createActiveStream(kds.kinesis, name, 2);
+    const shardIds = await shardIdsOf(kds.kinesis, name);
     const { client, handler } = createFanOutKinesisClient({
       endpoint: `https://127.0.0.1:${kds.emu.port}`,
       region: TEST_REGION,
@@ -177,7 +164,7 @@ describe('MultiplexedHttp2Handler over TLS (ALPN h2), as against AWS', () => {
     });
     const factory = new FanOutRecordSourceFactory({ client, consumerName: 'tls', registrationPollMs: 20 });
     const sources = await Promise.all(shardIds.map((shardId) => factory.open({ streamArn: streamArnOf(name), streamName: name, shardId, start: TRIM })));
-    await putTexts(kds.admin, name, ['a', 'b'], (_t, i) => ({ PartitionKey: 'k', ExplicitHashKey: i === 0 ? '1' : ((1n << 127n) + 1n).toString() }));
+    await putTexts(kds.kinesis, name, ['a', 'b'], (_t, i) => ({ PartitionKey: 'k', ExplicitHashKey: i === 0 ? '1' : ((1n << 127n) + 1n).toString() }));
     for (const [i, source] of sources.entries()) {
       expect(recordsOf(await readUntil(source, (b) => recordsOf(b).length >= 1)).map(textOf)).toEqual([i === 0 ? 'a' : 'b']);
     }

@@ -5,24 +5,13 @@
  * slows reading down, and iterator expiry.
  */
 import { PutRecordsCommand, SplitShardCommand, type KinesisClient } from '@aws-sdk/client-kinesis';
+import { createActiveStream, streamArnOf, TEST_CREDENTIALS, TEST_REGION, uniqueStreamName, waitForStreamStatus } from '@tributary/emulator/testing';
 import { AggregateBuilder } from '@tributary/kinesis-producer';
 import { formatHashKey, hashKeyOf } from '@tributary/partitioning';
 import type { Checkpoint, ConsumerRecord } from '../consumer-types';
 import { deaggregateRecords, skipUpTo } from '../records/record-deaggregator';
-import {
-  createActiveStream,
-  putTexts,
-  readUntil,
-  recordsOf,
-  startRetrievalEmulator,
-  streamArnOf,
-  TEST_CREDENTIALS,
-  TEST_REGION,
-  textOf,
-  uniqueStreamName,
-  waitForStreamStatus,
-  type RetrievalTestEmulator,
-} from '../testing/retrieval-int-kit';
+import { startConsumerTestEnv, type ConsumerTestEnv } from '../testing/consumer-int-kit';
+import { putTexts, readUntil, recordsOf, textOf } from '../testing/retrieval-int-kit';
 import { createConsumerKinesisClient } from './kinesis-clients';
 import { PollingRecordSourceFactory, type PollingShardRecordSource } from './polling-record-source';
 
@@ -36,12 +25,12 @@ const caughtUp = (batches: { records: unknown[]; millisBehindLatest?: number }[]
 };
 
 describe('PollingRecordSource (emulator, limits on)', () => {
-  let kds: RetrievalTestEmulator;
+  let kds: ConsumerTestEnv;
   let client: KinesisClient;
   let factory: PollingRecordSourceFactory;
 
   beforeAll(async () => {
-    kds = await startRetrievalEmulator();
+    kds = await startConsumerTestEnv();
     client = createConsumerKinesisClient({ endpoint: kds.emu.url, region: TEST_REGION, credentials: TEST_CREDENTIALS });
     factory = new PollingRecordSourceFactory({ client });
   });
@@ -56,7 +45,7 @@ describe('PollingRecordSource (emulator, limits on)', () => {
 
   it('reads a shard to its end across a split, reports the children, and the children hold the rest', async () => {
     const name = uniqueStreamName('poll-split');
-    await createActiveStream(kds.admin, name, 1);
+    await createActiveStream(kds.kinesis, name, 1);
     const before = await putTexts(client, name, Array.from({ length: 300 }, (_, i) => `before-${i}`));
     await client.send(new SplitShardCommand({ StreamName: name, ShardToSplit: SHARD0, NewStartingHashKey: HALF.toString() }));
     await waitForStreamStatus(client, name, 'ACTIVE');
@@ -151,7 +140,7 @@ describe('PollingRecordSource (emulator, limits on)', () => {
     const texts = Array.from({ length: 1_000 }, (_, i) => `r-${i}`); // the shard's write limit per second
     await putTexts(client, name, texts);
     // SDK retries off, so that every ProvisionedThroughputExceeded reaches the source's own backoff.
-    const bare = kds.makeClient({ maxAttempts: 1 });
+    const bare = kds.makeKinesisClient({ maxAttempts: 1 });
     const greedy = new PollingRecordSourceFactory({ client: bare, maxRecords: 100 });
     const [a, b] = await Promise.all([
       greedy.open({ streamArn: streamArnOf(name), streamName: name, shardId: SHARD0, start: TRIM }),
@@ -173,11 +162,11 @@ describe('PollingRecordSource (emulator, limits on)', () => {
 });
 
 describe('PollingRecordSource (emulator, short iterator lifetime)', () => {
-  let kds: RetrievalTestEmulator;
+  let kds: ConsumerTestEnv;
   let client: KinesisClient;
 
   beforeAll(async () => {
-    kds = await startRetrievalEmulator({ iteratorLifetimeMs: 300 });
+    kds = await startConsumerTestEnv({ iteratorLifetimeMs: 300 });
     client = createConsumerKinesisClient({ endpoint: kds.emu.url, region: TEST_REGION, credentials: TEST_CREDENTIALS });
   });
   afterAll(async () => {

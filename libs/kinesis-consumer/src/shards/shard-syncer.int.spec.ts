@@ -4,10 +4,11 @@
  * LATEST on a resharded stream, cleanup of a finished parent (never recreated), and a missing stream.
  */
 import { ListShardsCommand, MergeShardsCommand, SplitShardCommand, type KinesisClient } from '@aws-sdk/client-kinesis';
+import { createActiveStream, uniqueStreamName, uniqueTableName, waitForStreamStatus } from '@tributary/emulator/testing';
 import { ConsumerError } from '../consumer-error';
 import type { Checkpoint, Lease } from '../consumer-types';
 import { LeaseTable } from '../leases/lease-table';
-import { createActiveStream, startLeaseTestEmulator, uniqueName, waitForActiveStream, type LeaseTestEmulator } from '../testing/lease-int-kit';
+import { startConsumerTestEnv, type ConsumerTestEnv } from '../testing/consumer-int-kit';
 import { SHARD_END, TRIM_HORIZON } from '../testing/lease-test-kit';
 import { ShardSyncer, type ShardSyncerOptions } from './shard-syncer';
 
@@ -16,12 +17,12 @@ const STARTED: Checkpoint = { kind: 'sequence', sequenceNumber: '490000000000000
 const HALF = (2n ** 127n).toString();
 const QUARTER = (2n ** 126n).toString();
 
-let kit: LeaseTestEmulator;
+let kit: ConsumerTestEnv;
 let kinesis: KinesisClient;
 
 beforeAll(async () => {
-  kit = await startLeaseTestEmulator();
-  kinesis = kit.kinesis();
+  kit = await startConsumerTestEnv();
+  kinesis = kit.kinesis;
 });
 
 afterAll(async () => {
@@ -29,9 +30,9 @@ afterAll(async () => {
 });
 
 async function setup(shards: number, options: Partial<ShardSyncerOptions> = {}) {
-  const streamName = uniqueName('sync');
+  const streamName = uniqueStreamName('sync');
   await createActiveStream(kinesis, streamName, shards);
-  const table = new LeaseTable({ client: kit.dynamo(), tableName: uniqueName('sync-leases') });
+  const table = new LeaseTable({ client: kit.makeDynamoDbClient(), tableName: uniqueTableName('sync-leases') });
   await table.ensureTable();
   const syncer = new ShardSyncer({ kinesisClient: kinesis, store: table, streamName, initialPosition: 'TRIM_HORIZON', ...options });
   return { streamName, table, syncer };
@@ -55,7 +56,7 @@ async function checkpointAs(table: LeaseTable, key: string, checkpoint: Checkpoi
 describe('ShardSyncer on the emulator', () => {
   it('creates one lease per shard of a new stream, once, even with workers syncing at once', async () => {
     const { streamName, table, syncer } = await setup(3);
-    const other = new ShardSyncer({ kinesisClient: kit.kinesis(), store: table, streamName, initialPosition: 'TRIM_HORIZON' });
+    const other = new ShardSyncer({ kinesisClient: kit.makeKinesisClient(), store: table, streamName, initialPosition: 'TRIM_HORIZON' });
     const [first, second] = await Promise.all([syncer.sync(), other.sync()]);
     expect(first.created.length + second.created.length).toBe(3);
     const leases = await table.listLeases();
@@ -81,7 +82,7 @@ describe('ShardSyncer on the emulator', () => {
     expect((await table.getLease(root))?.checkpoint).toEqual(LATEST);
 
     await kinesis.send(new SplitShardCommand({ StreamName: streamName, ShardToSplit: root, NewStartingHashKey: HALF }));
-    await waitForActiveStream(kinesis, streamName);
+    await waitForStreamStatus(kinesis, streamName, 'ACTIVE');
     const afterSplit = await syncer.sync();
     expect(afterSplit.created).toHaveLength(2);
     const children = afterSplit.created.sort();
@@ -89,7 +90,7 @@ describe('ShardSyncer on the emulator', () => {
     for (const child of children) expect(leases.get(child)).toMatchObject({ checkpoint: TRIM_HORIZON, parentShardIds: [root] });
 
     await kinesis.send(new MergeShardsCommand({ StreamName: streamName, ShardToMerge: children[0], AdjacentShardToMerge: children[1] }));
-    await waitForActiveStream(kinesis, streamName);
+    await waitForStreamStatus(kinesis, streamName, 'ACTIVE');
     const afterMerge = await syncer.sync();
     expect(afterMerge.created).toHaveLength(1);
     expect(await table.getLease(afterMerge.created[0])).toMatchObject({ checkpoint: TRIM_HORIZON, parentShardIds: children });
@@ -97,12 +98,12 @@ describe('ShardSyncer on the emulator', () => {
   });
 
   it('on a stream that resharded before the first sync, LATEST leases only the open shards', async () => {
-    const streamName = uniqueName('sync-latest');
+    const streamName = uniqueStreamName('sync-latest');
     await createActiveStream(kinesis, streamName, 1);
     const [root] = await shardIds(streamName);
     await kinesis.send(new SplitShardCommand({ StreamName: streamName, ShardToSplit: root, NewStartingHashKey: HALF }));
-    await waitForActiveStream(kinesis, streamName);
-    const table = new LeaseTable({ client: kit.dynamo(), tableName: uniqueName('sync-latest') });
+    await waitForStreamStatus(kinesis, streamName, 'ACTIVE');
+    const table = new LeaseTable({ client: kit.makeDynamoDbClient(), tableName: uniqueTableName('sync-latest') });
     await table.ensureTable();
 
     const latest = new ShardSyncer({ kinesisClient: kinesis, store: table, streamName, initialPosition: 'LATEST' });
@@ -113,7 +114,7 @@ describe('ShardSyncer on the emulator', () => {
     for (const lease of await table.listLeases()) expect(lease).toMatchObject({ checkpoint: LATEST, parentShardIds: [root] });
 
     // TRIM_HORIZON on the same stream (another application) starts from the closed root.
-    const table2 = new LeaseTable({ client: kit.dynamo(), tableName: uniqueName('sync-trim') });
+    const table2 = new LeaseTable({ client: kit.makeDynamoDbClient(), tableName: uniqueTableName('sync-trim') });
     await table2.ensureTable();
     const trim = new ShardSyncer({ kinesisClient: kinesis, store: table2, streamName, initialPosition: 'TRIM_HORIZON' });
     expect((await trim.sync()).created).toHaveLength(3);
@@ -125,7 +126,7 @@ describe('ShardSyncer on the emulator', () => {
     await syncer.sync();
     const [first] = await shardIds(streamName);
     await kinesis.send(new SplitShardCommand({ StreamName: streamName, ShardToSplit: first, NewStartingHashKey: QUARTER }));
-    await waitForActiveStream(kinesis, streamName);
+    await waitForStreamStatus(kinesis, streamName, 'ACTIVE');
     const { created: children } = await syncer.sync();
     expect(children).toHaveLength(2);
 
@@ -144,7 +145,7 @@ describe('ShardSyncer on the emulator', () => {
     await syncer.sync();
     const [root] = await shardIds(streamName);
     await kinesis.send(new SplitShardCommand({ StreamName: streamName, ShardToSplit: root, NewStartingHashKey: HALF }));
-    await waitForActiveStream(kinesis, streamName);
+    await waitForStreamStatus(kinesis, streamName, 'ACTIVE');
     const { created } = await syncer.sync();
     await checkpointAs(table, root, SHARD_END);
     for (const child of created) await checkpointAs(table, child, STARTED);
@@ -153,9 +154,9 @@ describe('ShardSyncer on the emulator', () => {
   });
 
   it('a missing stream is SHARD_NOT_FOUND, not retriable', async () => {
-    const table = new LeaseTable({ client: kit.dynamo(), tableName: uniqueName('sync-missing') });
+    const table = new LeaseTable({ client: kit.makeDynamoDbClient(), tableName: uniqueTableName('sync-missing') });
     await table.ensureTable();
-    const syncer = new ShardSyncer({ kinesisClient: kinesis, store: table, streamName: uniqueName('nope'), initialPosition: 'LATEST' });
+    const syncer = new ShardSyncer({ kinesisClient: kinesis, store: table, streamName: uniqueStreamName('nope'), initialPosition: 'LATEST' });
     const err = await syncer.sync().catch((e: unknown) => e);
     expect(err).toBeInstanceOf(ConsumerError);
     expect(err).toMatchObject({ code: 'SHARD_NOT_FOUND', retriable: false });

@@ -1,51 +1,63 @@
 /**
- * Fixture of the worker-level integration suites: the emulator in process (KDS + DynamoDB on one port), a
- * KinesisProducer that writes numbered telemetry-like records per key (aggregation on, so the consumer
+ * Fixture of the consumer's integration suites (leases, shard sync, retrieval, whole workers): the emulator in
+ * process on port 0 (KDS and its embedded DynamoDB on one port) with official SDK v3 clients, built on the
+ * emulator's own fixtures (`@tributary/emulator/testing`: constants, clients, stream helpers, unique names).
+ * Also a KinesisProducer that writes numbered telemetry-like records per key (aggregation on, so the consumer
  * deaggregates), and a ledger of what handlers saw, with the checks the issue asks for: nothing lost, per-key
  * order of first deliveries, duplicates counted.
  */
-import { CreateStreamCommand, DescribeStreamSummaryCommand, KinesisClient } from '@aws-sdk/client-kinesis';
-import { NodeHttpHandler } from '@smithy/node-http-handler';
-import { startEmulator, type EmulatorOptions, type RunningEmulator } from '@tributary/emulator';
+import type { DynamoDBClient, DynamoDBClientConfig } from '@aws-sdk/client-dynamodb';
+import type { KinesisClient, KinesisClientConfig } from '@aws-sdk/client-kinesis';
+import type { EmulatorOptions, RunningEmulator } from '@tributary/emulator';
+import {
+  DDB_HTTP1_DEFAULT,
+  HTTP1_NODE,
+  TEST_CREDENTIALS,
+  TEST_REGION,
+  createDynamoDbClient,
+  startKdsTestEmulator,
+} from '@tributary/emulator/testing';
 import { KinesisProducer } from '@tributary/kinesis-producer';
 import type { ConsumerRecord } from '../consumer-types';
 import type { ConsumerClientOptions } from '../retrieval/kinesis-clients';
 
-export const TEST_REGION = 'us-east-1';
-export const TEST_CREDENTIALS = { accessKeyId: 'test', secretAccessKey: 'test' };
-
 export interface ConsumerTestEnv {
   emu: RunningEmulator;
+  /** Kinesis client over HTTP/1.1 keep-alive (NodeHttpHandler) for the test's own calls (create, put, split). */
   kinesis: KinesisClient;
+  /** DynamoDB client over the SDK's default handler (HTTP/1.1). */
+  dynamo: DynamoDBClient;
+  /** What the consumer's (and the producer's) own clients are given to reach the emulator. */
   clientOptions: ConsumerClientOptions;
+  /** Another Kinesis client (HTTP/1.1 unless `config.requestHandler` says otherwise), destroyed by close(). */
+  makeKinesisClient(config?: Partial<KinesisClientConfig>): KinesisClient;
+  /** Another DynamoDB client (HTTP/1.1, the SDK's default), destroyed by close(). */
+  makeDynamoDbClient(config?: Partial<DynamoDBClientConfig>): DynamoDBClient;
+  /** Destroys every client made here, then closes the emulator. */
   close(): Promise<void>;
 }
 
+/** Starts an emulator (in memory, port 0 unless `options` say otherwise) and the clients of a consumer test. */
 export async function startConsumerTestEnv(options: EmulatorOptions = {}): Promise<ConsumerTestEnv> {
-  const emu = await startEmulator({ port: 0, ...options });
-  const kinesis = new KinesisClient({ endpoint: emu.url, region: TEST_REGION, credentials: TEST_CREDENTIALS, requestHandler: new NodeHttpHandler() });
+  const kds = await startKdsTestEmulator(options);
+  const dynamoClients: DynamoDBClient[] = [];
+  const makeDynamoDbClient = (config: Partial<DynamoDBClientConfig> = {}): DynamoDBClient => {
+    const client = createDynamoDbClient(kds.emu.url, DDB_HTTP1_DEFAULT, config);
+    dynamoClients.push(client);
+    return client;
+  };
   return {
-    emu,
-    kinesis,
-    clientOptions: { endpoint: emu.url, region: TEST_REGION, credentials: TEST_CREDENTIALS },
+    emu: kds.emu,
+    kinesis: kds.clients[HTTP1_NODE],
+    dynamo: makeDynamoDbClient(),
+    clientOptions: { endpoint: kds.emu.url, region: TEST_REGION, credentials: TEST_CREDENTIALS },
+    makeKinesisClient: (config = {}) => kds.makeClient(HTTP1_NODE, config),
+    makeDynamoDbClient,
     close: async () => {
-      kinesis.destroy();
-      await emu.close();
+      for (const c of dynamoClients.splice(0)) c.destroy();
+      await kds.close();
     },
   };
-}
-
-let counter = 0;
-export const uniqueName = (prefix: string): string => `${prefix}-${process.pid}-${Date.now().toString(36)}-${counter++}`;
-
-export async function createActiveStream(kinesis: KinesisClient, name: string, shards: number): Promise<void> {
-  await kinesis.send(new CreateStreamCommand({ StreamName: name, ShardCount: shards }));
-  for (let i = 0; i < 500; i++) {
-    const s = await kinesis.send(new DescribeStreamSummaryCommand({ StreamName: name }));
-    if (s.StreamDescriptionSummary?.StreamStatus === 'ACTIVE') return;
-    await sleep(10);
-  }
-  throw new Error(`stream ${name} did not become ACTIVE`);
 }
 
 export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));

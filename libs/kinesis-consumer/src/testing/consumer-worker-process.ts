@@ -7,9 +7,11 @@
  * call (written before the handler resolves, so before its checkpoint). SIGTERM stops gracefully.
  */
 import { KinesisConsumer } from '../consumer/kinesis-consumer';
+import type { ConsumerClientOptions } from '../retrieval/kinesis-clients';
 
 interface WorkerArgs {
-  endpoint: string;
+  /** The parent's `ConsumerTestEnv.clientOptions` (endpoint, region, credentials of the emulator). */
+  clientOptions: ConsumerClientOptions;
   streamName: string;
   applicationName: string;
   workerId: string;
@@ -29,7 +31,7 @@ async function main(): Promise<void> {
     workerId: args.workerId,
     retrieval: args.retrieval,
     failoverTimeMs: args.failoverTimeMs,
-    clientOptions: { endpoint: args.endpoint, region: 'us-east-1', credentials: { accessKeyId: 'test', secretAccessKey: 'test' } },
+    clientOptions: args.clientOptions,
     handler: async (records, context) => {
       const recs = records.map((r) => {
         const { k, n } = JSON.parse(Buffer.from(r.data).toString('utf8')) as { k: string; n: number };

@@ -1,86 +1,13 @@
 /**
- * Helpers of the retrieval integration suites (real emulator in process on port 0, official SDK clients):
- * streams, writing records, reading a source until a condition holds (with a deadline, so a stuck source fails
- * the test instead of hanging it), and a TCP proxy that counts the connections clients open — how the
- * session-sharing test sees HTTP/2 sessions from the outside.
- *
- * libs/emulator/src/testing/kds-test-clients.ts has similar helpers, but no public entry exports them (a relative
- * import across projects breaks the module-boundary lint), so the few needed here are repeated.
+ * Helpers of the retrieval integration suites (real emulator in process on port 0 from consumer-int-kit's
+ * `startConsumerTestEnv`, official SDK clients): writing records, reading a source until a condition holds (with a
+ * deadline, so a stuck source fails the test instead of hanging it), and a TCP proxy that counts the connections
+ * clients open — how the session-sharing test sees HTTP/2 sessions from the outside. Streams, names and constants
+ * come from the emulator's fixtures (`@tributary/emulator/testing`).
  */
 import * as net from 'node:net';
-import {
-  CreateStreamCommand,
-  DescribeStreamSummaryCommand,
-  KinesisClient,
-  ListShardsCommand,
-  PutRecordsCommand,
-  type KinesisClientConfig,
-  type StreamStatus,
-  type _Record as KinesisRecord,
-} from '@aws-sdk/client-kinesis';
-import { NodeHttpHandler } from '@smithy/node-http-handler';
-import { startEmulator, type EmulatorOptions, type RunningEmulator } from '@tributary/emulator';
+import { ListShardsCommand, PutRecordsCommand, type KinesisClient, type _Record as KinesisRecord } from '@aws-sdk/client-kinesis';
 import type { RetrievedBatch, ShardRecordSource } from '../consumer-types';
-
-export const TEST_REGION = 'us-east-1';
-export const TEST_ACCOUNT = '000000000000';
-export const TEST_CREDENTIALS = { accessKeyId: 'test', secretAccessKey: 'test' };
-export const streamArnOf = (name: string): string => `arn:aws:kinesis:${TEST_REGION}:${TEST_ACCOUNT}:stream/${name}`;
-
-export interface RetrievalTestEmulator {
-  emu: RunningEmulator;
-  /** HTTP/1.1 keep-alive client for the test's own calls (create, put, split). */
-  admin: KinesisClient;
-  /** Another client of the emulator (HTTP/1.1 unless `config.requestHandler` says otherwise), destroyed by close(). */
-  makeClient(config?: Partial<KinesisClientConfig>): KinesisClient;
-  close(): Promise<void>;
-}
-
-export async function startRetrievalEmulator(options: EmulatorOptions = {}): Promise<RetrievalTestEmulator> {
-  const emu = await startEmulator({ port: 0, ...options });
-  const made: KinesisClient[] = [];
-  const makeClient = (config: Partial<KinesisClientConfig> = {}): KinesisClient => {
-    const client = new KinesisClient({
-      endpoint: emu.url,
-      region: TEST_REGION,
-      credentials: TEST_CREDENTIALS,
-      requestHandler: new NodeHttpHandler(),
-      ...config,
-    });
-    made.push(client);
-    return client;
-  };
-  const admin = makeClient();
-  return {
-    emu,
-    admin,
-    makeClient,
-    close: async () => {
-      for (const c of made) c.destroy();
-      await emu.close();
-    },
-  };
-}
-
-let streamCounter = 0;
-export function uniqueStreamName(prefix: string): string {
-  return `${prefix}-${process.pid}-${Date.now().toString(36)}-${++streamCounter}`;
-}
-
-export async function waitForStreamStatus(client: KinesisClient, name: string, status: StreamStatus, maxPolls = 500): Promise<void> {
-  for (let i = 0; i < maxPolls; i++) {
-    const out = await client.send(new DescribeStreamSummaryCommand({ StreamName: name }));
-    if (out.StreamDescriptionSummary?.StreamStatus === status) return;
-    await new Promise((r) => setTimeout(r, 20));
-  }
-  throw new Error(`Stream ${name} did not reach ${status}.`);
-}
-
-export async function createActiveStream(client: KinesisClient, name: string, shardCount: number): Promise<string> {
-  await client.send(new CreateStreamCommand({ StreamName: name, ShardCount: shardCount }));
-  await waitForStreamStatus(client, name, 'ACTIVE');
-  return streamArnOf(name);
-}
 
 export interface PutAck {
   data: string;

@@ -23,60 +23,9 @@ import {
   type GetShardIteratorInput,
   type _Record as KinesisRecord,
 } from '@aws-sdk/client-kinesis';
-import type { Clock, Timers } from '../consumer-types';
+import type { Clock } from '../consumer-types';
 
-interface Timer {
-  id: number;
-  at: number;
-  callback: () => void;
-}
-
-export class ManualTimers implements Clock, Timers {
-  private timers: Timer[] = [];
-  private nextId = 1;
-
-  constructor(private current = 1_700_000_000_000) {}
-
-  now(): number {
-    return this.current;
-  }
-
-  setTimeout(callback: () => void, ms: number): unknown {
-    const timer = { id: this.nextId++, at: this.current + Math.max(0, ms), callback };
-    this.timers.push(timer);
-    return timer.id;
-  }
-
-  clearTimeout(handle: unknown): void {
-    this.timers = this.timers.filter((t) => t.id !== handle);
-  }
-
-  get pending(): number {
-    return this.timers.length;
-  }
-
-  /** Lets promise callbacks run (the fake client answers asynchronously). */
-  async settle(): Promise<void> {
-    for (let i = 0; i < 10; i++) await new Promise<void>((resolve) => setImmediate(resolve));
-  }
-
-  /** Moves time forward by `ms`, firing due timers in order and settling after each. */
-  async advance(ms: number): Promise<void> {
-    const target = this.current + ms;
-    await this.settle();
-    for (;;) {
-      let next: Timer | undefined;
-      for (const t of this.timers) if (t.at <= target && (!next || t.at < next.at || (t.at === next.at && t.id < next.id))) next = t;
-      if (!next) break;
-      this.timers = this.timers.filter((t) => t !== next);
-      if (next.at > this.current) this.current = next.at;
-      next.callback();
-      await this.settle();
-    }
-    this.current = target;
-    await this.settle();
-  }
-}
+export { FakeTimers as ManualTimers } from './fake-timers';
 
 export const FAKE_SHARD_ID = 'shardId-000000000000';
 
