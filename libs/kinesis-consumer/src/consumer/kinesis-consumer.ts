@@ -17,6 +17,7 @@ import { EventEmitter } from 'node:events';
 import * as os from 'node:os';
 import { DescribeStreamSummaryCommand, type KinesisClient } from '@aws-sdk/client-kinesis';
 import { DynamoDBClient, type DynamoDBClientConfig } from '@aws-sdk/client-dynamodb';
+import { HashKeyCache } from '@tributary/partitioning';
 import { ConsumerError } from '../consumer-error';
 import {
   noopLogger,
@@ -150,6 +151,8 @@ export class KinesisConsumer extends EventEmitter<KinesisConsumerEvents> {
   private resync = false;
   private stopping: Promise<void> | undefined;
   private totals = { recordsProcessed: 0, deadLettered: 0, retries: 0 };
+  /** Partition key → hash key for the out-of-range check of aggregated records, shared by this worker's shards. */
+  private readonly hashKeys = new HashKeyCache(100_000);
 
   constructor(options: KinesisConsumerOptions) {
     super();
@@ -365,6 +368,7 @@ export class KinesisConsumer extends EventEmitter<KinesisConsumerEvents> {
       clock: this.clock,
       timers: this.timers,
       logger: this.logger.child({ shardId: lease.leaseKey }),
+      hashKeys: this.hashKeys,
       hooks: {
         onBatch: (event) => this.emit('batchProcessed', { ...event, workerId: this.workerId }),
         onOutcome: (_shardId, outcome: BatchOutcome) => {
