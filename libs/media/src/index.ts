@@ -1,2 +1,126 @@
-// Public entry point of @tributary/media.
-export {};
+/**
+ * @tributary/media — pure codecs for KVS video: bytes and values in, values out; no I/O (conventions.md §2, §4).
+ *
+ * EBML (RFC 8794), src/ebml:
+ *   - EbmlStreamDecoder: incremental; push(chunk), next() → EbmlEvent | NEED_MORE (| END_OF_STREAM after end()),
+ *     throws MediaError on malformed input (MALFORMED_EBML), TRUNCATED when the stream ends inside an element.
+ *     Unknown sizes of every length; a per-element policy emits, collects (whole element, one copy at most) or skips.
+ *   - EbmlSchema (element types and parents; needed to end unknown-size masters), readElementHeader, forEachChild,
+ *     value readers (readUint, readInt, readFloat, readString, readUtf8, …).
+ *   - Encoders: encodeId, encodeSize (known or UNKNOWN_SIZE, any length), uintBytes, intBytes, floatBytes,
+ *     stringBytes, utf8Bytes, encodeElement, encodeMaster (known/unknown size), EbmlWriter (growable, masters
+ *     patched on end).
+ *
+ * Matroska (RFC 9559, the KVS subset), src/matroska:
+ *   - MatroskaStreamReader: push(chunk) → MatroskaEvent[] ('header' | 'cluster' | 'tags' | 'segment-end'), end().
+ *     Reads ffmpeg live output (unknown-size Segment/Clusters), several EBML+Segment pairs in one stream, lacing.
+ *     Frames are views into the cluster bytes.
+ *   - writeStreamHeader(header), writeCluster(cluster, timecodeScaleNs), writeTags(tags), readTags(bytes).
+ *   - Fragmenter: frames → MkvFragment (one cluster each, opening on a video keyframe, min/max duration, originMs
+ *     for absolute producer timestamps); writeFragment(fragment, scale, { relativeToMs }) → Cluster bytes for
+ *     PutMedia; withUnknownSegmentSize / withKnownSize / withSizeField rewrite stored size fields in place.
+ *   - MkvId (element ids), MATROSKA_SCHEMA, block codec (readBlockHeader, blockFrames, encodeLacedBlock).
+ *
+ * KVS (src/kvs): writeKvsFragmentTags / readKvsFragmentTags — the per-fragment tags GetMedia adds
+ * (AWS_KINESISVIDEO_FRAGMENT_NUMBER, _SERVER_TIMESTAMP, _PRODUCER_TIMESTAMP, _MILLIS_BEHIND_NOW,
+ * _CONTINUATION_TOKEN, _ERROR_ID, _ERROR_CODE), KVS_TAG names, timestamp formatting, PIC's end-of-fragment tag.
+ *
+ * Errors: MediaError { code: MALFORMED_EBML | MALFORMED_MKV | UNSUPPORTED_MKV | TRUNCATED | INVALID_ARGUMENT;
+ * retriable: false; offset? }. "Need more bytes" is the NEED_MORE sentinel, never an error.
+ */
+export { MediaError, type MediaErrorCode } from './media-error';
+
+export { EbmlSchema, type EbmlElementSpec, type EbmlType } from './ebml/ebml-schema';
+export {
+  EbmlStreamDecoder,
+  NEED_MORE,
+  END_OF_STREAM,
+  type NeedMore,
+  type EndOfStream,
+  type EbmlEvent,
+  type EbmlPolicy,
+  type EbmlStreamDecoderOptions,
+} from './ebml/ebml-stream-decoder';
+export {
+  UNKNOWN_SIZE,
+  readElementHeader,
+  readVintValue,
+  encodeId,
+  encodeSize,
+  writeId,
+  writeSize,
+  idLength,
+  sizeLengthFor,
+  vintLength,
+  type EbmlHeader,
+} from './ebml/ebml-vint';
+export { forEachChild, readElement, type EbmlChild } from './ebml/ebml-reader';
+export { readUint, readUintBig, readInt, readFloat, readString, readUtf8, readDateMs, EBML_EPOCH_MS } from './ebml/ebml-values';
+export {
+  EbmlWriter,
+  encodeElement,
+  encodeMaster,
+  uintBytes,
+  intBytes,
+  floatBytes,
+  stringBytes,
+  utf8Bytes,
+  type ElementOptions,
+  type MasterOptions,
+  type MasterMark,
+} from './ebml/ebml-writer';
+
+export { MkvId, MkvTrackType, MATROSKA_SCHEMA } from './matroska/matroska-ids';
+export type {
+  MkvTrack,
+  MkvTrackKind,
+  MkvStreamHeader,
+  MkvFrame,
+  MkvCluster,
+  MkvSimpleTag,
+  MatroskaEvent,
+} from './matroska/matroska-types';
+export { MatroskaStreamReader, type MatroskaStreamReaderOptions } from './matroska/matroska-stream-reader';
+export {
+  writeStreamHeader,
+  writeCluster,
+  msToTicks,
+  DEFAULT_TIMECODE_SCALE_NS,
+  DEFAULT_MUXING_APP,
+  type WriteClusterOptions,
+} from './matroska/matroska-writer';
+export { readTags, writeTags, type WriteTagsOptions } from './matroska/matroska-tags';
+export {
+  readBlockHeader,
+  blockFrames,
+  lacingOf,
+  encodeLacedBlock,
+  writeBlockHeader,
+  blockHeaderLength,
+  BLOCK_FLAG_KEYFRAME,
+  BLOCK_FLAG_INVISIBLE,
+  BLOCK_FLAG_DISCARDABLE,
+  type BlockHeader,
+  type Lacing,
+} from './matroska/matroska-block-codec';
+export {
+  Fragmenter,
+  FRAGMENTER_DEFAULTS,
+  KVS_FRAGMENT_LIMITS,
+  type FragmenterOptions,
+  type FragmenterStats,
+  type MkvFragment,
+} from './matroska/fragmenter';
+export { writeFragment, withSizeField, withKnownSize, withUnknownSegmentSize, type WriteFragmentOptions } from './matroska/matroska-element-edit';
+
+export {
+  KVS_TAG,
+  KVS_TAG_SIZE_LENGTH,
+  writeKvsFragmentTags,
+  readKvsFragmentTags,
+  formatKvsTimestamp,
+  parseKvsTimestamp,
+  isKvsReservedTagName,
+  writeEndOfFragmentTags,
+  type KvsFragmentTags,
+} from './kvs/kvs-fragment-tags';

@@ -1,0 +1,33 @@
+/**
+ * The one error class of @tributary/media (conventions.md §8): a stable `code`, `retriable` (always false — the
+ * same bytes decode the same way next time), the stream `offset` where the problem was found when known, and the
+ * `cause`. "Need more bytes" is not an error: incremental decoders return the `NEED_MORE` sentinel instead
+ * (conventions.md §5), so a caller never has to tell a short read from garbage by catching.
+ */
+export type MediaErrorCode =
+  /** Bytes that are not valid EBML (RFC 8794): bad VINT, reserved id, unknown size on a non-master, overrun. */
+  | 'MALFORMED_EBML'
+  /** Valid EBML that is not acceptable Matroska (RFC 9559): Cluster before Tracks, block of an undeclared track, … */
+  | 'MALFORMED_MKV'
+  /** Valid Matroska this library does not handle (values beyond Number.MAX_SAFE_INTEGER, unknown-size leaves). */
+  | 'UNSUPPORTED_MKV'
+  /** The stream ended inside an element: the producer was cut off, the bytes so far were fine. */
+  | 'TRUNCATED'
+  /** A caller passed a value the encoder cannot represent (id without marker, size too large, timecode range). */
+  | 'INVALID_ARGUMENT';
+
+export class MediaError extends Error {
+  override name = 'MediaError';
+  /** Decoding the same bytes again gives the same result: never worth a retry. */
+  readonly retriable = false;
+  constructor(
+    readonly code: MediaErrorCode,
+    message: string,
+    options: { offset?: number; cause?: unknown } = {},
+  ) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.offset = options.offset;
+  }
+  /** Absolute byte offset in the decoded stream where the problem was detected, when known. */
+  readonly offset: number | undefined;
+}
