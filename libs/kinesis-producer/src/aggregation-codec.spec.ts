@@ -114,6 +114,60 @@ describe('AggregateBuilder sizes', () => {
     expect(deaggregate(builder.encode())).toEqual([{ partitionKey: 'other', data: Buffer.from('w') }]);
   });
 
+  it('tryAdd adds exactly what fits within the limit, and refuses the rest without changing the aggregate', () => {
+    const builder = new AggregateBuilder();
+    const records = Array.from({ length: 20 }, (_, i) => rec(`key-${i % 3}`, 'x'.repeat(10)));
+    const limit = 150;
+    let added = 0;
+    for (const r of records) {
+      const fits = builder.sizeWith(r) <= limit;
+      const before = builder.byteLength;
+      expect(builder.tryAdd(r, limit)).toBe(fits);
+      if (fits) added++;
+      else expect(builder.byteLength).toBe(before);
+    }
+    expect(builder.count).toBe(added);
+    expect(builder.byteLength).toBeLessThanOrEqual(limit);
+    expect(deaggregate(builder.encode())?.map((u) => u.partitionKey)).toEqual(records.slice(0, added).map((r) => r.partitionKey));
+  });
+
+  it('records with a shared key slot encode exactly as with the builder\'s own key table, aggregate after aggregate', () => {
+    // One slot object per key, shared by its records (the producer's KeyInfo), and by two builders.
+    const slots = new Map<string, { aggregateEpoch: number; aggregateIndex: number }>();
+    const slotted = (r: AggregatableRecord): AggregatableRecord => {
+      let slot = slots.get(r.partitionKey);
+      if (!slot) slots.set(r.partitionKey, (slot = { aggregateEpoch: 0, aggregateIndex: 0 }));
+      return { ...r, keySlot: slot };
+    };
+    const withSlots = new AggregateBuilder();
+    const plain = new AggregateBuilder();
+    const a = new AggregateBuilder();
+    const b = new AggregateBuilder();
+    for (let round = 0; round < 5; round++) {
+      // Fewer records per round than the last: the builders' arrays keep stale entries past the count.
+      const n = 60 - round * 10;
+      const records = Array.from({ length: n }, (_, i) => rec(`dev-${(i * 7 + round) % 13}`, crypto.randomBytes(i % 40), i % 9 === 0 ? String(i + round) : undefined));
+      withSlots.reset();
+      plain.reset();
+      for (const r of records) plain.add(r);
+      for (const r of records) withSlots.add(slotted(r));
+      const expected = plain.encode();
+      expect(withSlots.encode()).toEqual(expected);
+      expect(referenceDeaggregate({ data: expected, partitionKey: 'a' })).toHaveLength(n);
+      // Two builders filled in turn over the same slots: a key may then take two table entries, still exact.
+      a.reset();
+      b.reset();
+      for (const r of records) {
+        const s = slotted(r);
+        expect(a.tryAdd(s, 1_000_000)).toBe(true);
+        expect(b.tryAdd(s, 1_000_000)).toBe(true);
+      }
+      const view = (bytes: Buffer) => deaggregate(bytes)?.map((u) => [u.partitionKey, u.explicitHashKey, Buffer.from(u.data).toString('hex')]);
+      expect(view(a.encode())).toEqual(view(expected));
+      expect(view(b.encode())).toEqual(view(expected));
+    }
+  });
+
   it.each([
     [0, 1],
     [127, 1],

@@ -57,7 +57,25 @@ export interface AggregatableRecord {
   /** Decimal ExplicitHashKey, when the user gave one. */
   readonly explicitHashKey?: string;
   readonly data: Uint8Array;
+  /**
+   * Optional: one object per partition key, shared by the records of that key, in which builders note the key's
+   * place in the aggregate's partition-key table (cheaper than a lookup in the builder's own map). Two objects
+   * for one key only cost a duplicate table entry, which readers accept.
+   */
+  readonly keySlot?: AggregationKeySlot;
 }
+
+/** Where an AggregateBuilder notes a partition key's table index: valid while `aggregateEpoch` is its epoch. */
+export interface AggregationKeySlot {
+  aggregateEpoch: number;
+  aggregateIndex: number;
+}
+
+/**
+ * Epochs of every builder come from one counter, so that a slot noted by one builder never reads as valid in
+ * another. It only grows (a wrapped epoch could meet a stale slot): past 2^30 it is a heap number, no more.
+ */
+let nextBuilderEpoch = 1;
 
 /** Bytes of the varint encoding of a non-negative integer below 2^53. */
 export function varintSize(value: number): number {
@@ -72,6 +90,15 @@ export function varintSize(value: number): number {
     value = Math.floor(value / 0x80);
   }
   return n;
+}
+
+/** writeVarint with the one-byte case inline (table indexes, Record sizes and data lengths of small records). */
+function writeSmallVarint(buf: Uint8Array, at: number, value: number): number {
+  if (value < 0x80) {
+    buf[at] = value;
+    return at + 1;
+  }
+  return writeVarint(buf, at, value);
 }
 
 function writeVarint(buf: Uint8Array, at: number, value: number): number {
@@ -94,6 +121,12 @@ function writeString(buf: Buffer, at: number, text: string, utf8Bytes: number): 
     return at + utf8Bytes;
   }
   return at + buf.write(text, at, utf8Bytes, 'utf8');
+}
+
+/** list[i] = value for i <= list.length: a push at the end, an overwrite below it (keeps the array packed). */
+function setAt<T>(list: T[], i: number, value: T): void {
+  if (i === list.length) list.push(value);
+  else list[i] = value;
 }
 
 /** Encoded bytes of one length-delimited field (tag, length, payload) with a payload of `bytes`. */
@@ -133,22 +166,36 @@ class KeyIndex {
 /**
  * Accumulates user records for one aggregate and knows its exact encoded size at every step.
  *
- * `sizeWith(record)` answers "how large would the Kinesis record's data be with this record added" without
- * adding it; `add(record)` adds it. `encode()` writes magic + protobuf + MD5 into one buffer of `byteLength`.
+ * `tryAdd(record, limit)` adds a record if the aggregate's data stays within `limit` bytes (one size computation
+ * per record); `sizeWith(record)` answers "how large would the data be with this record added" without adding
+ * it, and `add(record)` adds it. `encode()` writes magic + protobuf + MD5 into one buffer of `byteLength`.
  */
 export class AggregateBuilder {
+  /**
+   * Per record: the record, its partition-key table index, its explicit-hash-key table index (-1: none) and the
+   * encoded size of its Record message (without its own tag and length). These arrays and the tables keep their
+   * capacity across aggregates, filled up to `n` / `pkCount` / `ehkCount`: emptying them with `length = 0` lets
+   * V8 drop their backing stores, and regrowing four arrays by doubling for every aggregate was a tenth of the
+   * producer's allocations. Entries past the counts are stale references, overwritten by the next aggregate.
+   */
   private readonly records: AggregatableRecord[] = [];
+  private readonly pkIndexes: number[] = [];
+  private readonly ehkIndexes: number[] = [];
+  private readonly innerSizes: number[] = [];
+  private n = 0;
   private readonly pkIndexOf = new KeyIndex();
   private readonly pkTable: AggregatableRecord[] = [];
+  private pkCount = 0;
   private readonly ehkIndexOf = new KeyIndex();
   private readonly ehkTable: string[] = [];
-  /** Per record: the encoded size of its Record message (without its own tag and length). */
-  private readonly innerSizes: number[] = [];
+  private ehkCount = 0;
   private protobufBytes = 0;
+  /** The epoch under which this aggregate's keys are noted in their AggregationKeySlot. */
+  private epoch = nextBuilderEpoch++;
   private readonly scratch = { inner: 0, pkIndex: 0, ehkIndex: -1 };
 
   get count(): number {
-    return this.records.length;
+    return this.n;
   }
 
   /** Exact size of the aggregate's data (magic + protobuf + MD5). */
@@ -157,7 +204,7 @@ export class AggregateBuilder {
   }
 
   get first(): AggregatableRecord | undefined {
-    return this.records[0];
+    return this.n > 0 ? this.records[0] : undefined;
   }
 
   /** The data size the aggregate would have with `record` added. */
@@ -166,28 +213,25 @@ export class AggregateBuilder {
   }
 
   add(record: AggregatableRecord): void {
-    this.protobufBytes += this.growth(record);
-    const g = this.scratch;
-    if (g.pkIndex === this.pkTable.length) {
-      this.pkIndexOf.set(record.partitionKey, g.pkIndex);
-      this.pkTable.push(record);
-    }
-    if (record.explicitHashKey !== undefined && g.ehkIndex === this.ehkTable.length) {
-      this.ehkIndexOf.set(record.explicitHashKey, g.ehkIndex);
-      this.ehkTable.push(record.explicitHashKey);
-    }
-    this.records.push(record);
-    this.innerSizes.push(g.inner);
+    this.commit(record, this.growth(record));
+  }
+
+  /** Adds `record` unless the aggregate's data would then exceed `limit` bytes; false when it was not added. */
+  tryAdd(record: AggregatableRecord, limit: number): boolean {
+    const growth = this.growth(record);
+    if (AGGREGATION_OVERHEAD_BYTES + this.protobufBytes + growth > limit) return false;
+    this.commit(record, growth);
+    return true;
   }
 
   reset(): void {
-    this.records.length = 0;
+    this.n = 0;
     this.pkIndexOf.reset();
-    this.pkTable.length = 0;
+    this.pkCount = 0;
     this.ehkIndexOf.reset();
-    this.ehkTable.length = 0;
-    this.innerSizes.length = 0;
+    this.ehkCount = 0;
     this.protobufBytes = 0;
+    this.epoch = nextBuilderEpoch++;
   }
 
   /** magic ‖ AggregatedRecord ‖ MD5(AggregatedRecord), in one buffer of exactly `byteLength` bytes. */
@@ -199,31 +243,39 @@ export class AggregateBuilder {
     out[2] = MAGIC_2;
     out[3] = MAGIC_3;
     let at = 4;
-    for (const r of this.pkTable) {
+    const pkTable = this.pkTable;
+    for (let i = 0; i < this.pkCount; i++) {
+      const r = pkTable[i];
       out[at++] = TAG_PARTITION_KEY_TABLE;
       at = writeVarint(out, at, r.partitionKeyBytes);
       at = writeString(out, at, r.partitionKey, r.partitionKeyBytes);
     }
-    for (const ehk of this.ehkTable) {
+    for (let i = 0; i < this.ehkCount; i++) {
+      const ehk = this.ehkTable[i];
       out[at++] = TAG_EXPLICIT_HASH_KEY_TABLE;
       at = writeVarint(out, at, ehk.length); // decimal digits: one byte each
       at = writeString(out, at, ehk, ehk.length);
     }
     const records = this.records;
-    for (let i = 0; i < records.length; i++) {
-      const r = records[i];
+    const innerSizes = this.innerSizes;
+    const pkIndexes = this.pkIndexes;
+    const ehkIndexes = this.ehkIndexes;
+    const n = this.n;
+    for (let i = 0; i < n; i++) {
+      const data = records[i].data;
       out[at++] = TAG_RECORDS;
-      at = writeVarint(out, at, this.innerSizes[i]);
+      at = writeSmallVarint(out, at, innerSizes[i]);
       out[at++] = TAG_PARTITION_KEY_INDEX;
-      at = writeVarint(out, at, this.pkIndexOf.get(r.partitionKey) as number);
-      if (r.explicitHashKey !== undefined) {
+      at = writeSmallVarint(out, at, pkIndexes[i]);
+      const ehkIndex = ehkIndexes[i];
+      if (ehkIndex >= 0) {
         out[at++] = TAG_EXPLICIT_HASH_KEY_INDEX;
-        at = writeVarint(out, at, this.ehkIndexOf.get(r.explicitHashKey) as number);
+        at = writeSmallVarint(out, at, ehkIndex);
       }
       out[at++] = TAG_DATA;
-      at = writeVarint(out, at, r.data.length);
-      out.set(r.data, at);
-      at += r.data.length;
+      at = writeSmallVarint(out, at, data.length);
+      out.set(data, at);
+      at += data.length;
     }
     if (at !== 4 + protobufBytes) {
       // A bug in the size bookkeeping would corrupt the checksum silently: fail loudly instead.
@@ -233,15 +285,41 @@ export class AggregateBuilder {
     return out;
   }
 
+  /** Adds `record`, whose growth() was just computed (its indexes are still in `scratch`). */
+  private commit(record: AggregatableRecord, growth: number): void {
+    this.protobufBytes += growth;
+    const g = this.scratch;
+    if (g.pkIndex === this.pkCount) {
+      const slot = record.keySlot;
+      if (slot !== undefined) {
+        slot.aggregateEpoch = this.epoch;
+        slot.aggregateIndex = g.pkIndex;
+      } else {
+        this.pkIndexOf.set(record.partitionKey, g.pkIndex);
+      }
+      setAt(this.pkTable, this.pkCount++, record);
+    }
+    if (record.explicitHashKey !== undefined && g.ehkIndex === this.ehkCount) {
+      this.ehkIndexOf.set(record.explicitHashKey, g.ehkIndex);
+      setAt(this.ehkTable, this.ehkCount++, record.explicitHashKey);
+    }
+    const i = this.n++;
+    setAt(this.records, i, record);
+    setAt(this.pkIndexes, i, g.pkIndex);
+    setAt(this.ehkIndexes, i, g.ehkIndex);
+    setAt(this.innerSizes, i, g.inner);
+  }
+
   /**
    * The protobuf bytes `record` adds; its Record message size and table indexes are left in `scratch` (one
-   * object reused, not one per call: this runs twice per user record on the hot path).
+   * object reused, not one per call: this runs for every user record on the hot path).
    */
   private growth(record: AggregatableRecord): number {
     let total = 0;
-    let pkIndex = this.pkIndexOf.get(record.partitionKey);
+    const slot = record.keySlot;
+    let pkIndex = slot !== undefined ? (slot.aggregateEpoch === this.epoch ? slot.aggregateIndex : undefined) : this.pkIndexOf.get(record.partitionKey);
     if (pkIndex === undefined) {
-      pkIndex = this.pkTable.length;
+      pkIndex = this.pkCount;
       // The index of KeyIndex holds 16 bits: an aggregate is full at 65,535 distinct keys.
       if (pkIndex >= MAX_TABLE_ENTRIES) return Infinity;
       total += fieldSize(record.partitionKeyBytes);
@@ -250,7 +328,7 @@ export class AggregateBuilder {
     let ehkIndex = -1;
     if (record.explicitHashKey !== undefined) {
       const known = this.ehkIndexOf.get(record.explicitHashKey);
-      ehkIndex = known ?? this.ehkTable.length;
+      ehkIndex = known ?? this.ehkCount;
       if (ehkIndex >= MAX_TABLE_ENTRIES) return Infinity;
       if (known === undefined) total += fieldSize(record.explicitHashKey.length);
       inner += 1 + varintSize(ehkIndex);

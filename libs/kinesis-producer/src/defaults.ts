@@ -51,8 +51,9 @@ export const PRODUCER_DEFAULTS = {
   shardMapMinIntervalMs: 1_000,
   shardMapMaxAgeMs: 60_000,
   /**
-   * Memo of partition key → hash key (telemetry keys repeat: one per device). Sized well above a fleet's device
-   * count: a memo smaller than the keys in rotation misses on every record (~7 MB at 100,000 keys).
+   * Memo of partition key → hash key, UTF-8 length and route (telemetry keys repeat: one per device; key-info.ts).
+   * Sized well above a fleet's device count: a memo smaller than the keys in rotation misses on every record
+   * (~16 MB at 100,000 keys, key strings aside).
    */
   hashKeyCacheSize: 100_000,
   /** What to do with an aggregate that a reshard made land on a shard not owning all its records (README). */

@@ -334,6 +334,25 @@ describe('KinesisProducer: backpressure, flush and close', () => {
     expect(maxBuffered).toBeLessThanOrEqual(10);
   });
 
+  it('a put that fills the buffer sends at once: a caller then waiting for room does not wait for the linger too', async () => {
+    const h = harness({ maxBufferedRecords: 10, maxBufferedTimeMs: 10_000 }, 2);
+    // The shard map is loaded, and a first record lingered and went.
+    const warm = h.producer.put({ partitionKey: 'first', data: 'x' });
+    await h.timers.advance(10_000);
+    await warm;
+    const calls = h.client.calls.length;
+    const start = h.timers.now();
+    const puts = Array.from({ length: 10 }, (_, i) => h.producer.put({ partitionKey: `k${i}`, data: 'x' }));
+    expect(h.producer.writable).toBe(false);
+    const writable = settledOf(h.producer.whenWritable());
+    await h.timers.settle();
+    expect(h.client.calls.length).toBeGreaterThan(calls);
+    expect(writable.done).toBe(true);
+    expect(h.timers.now()).toBe(start);
+    await Promise.all(puts);
+    await h.producer.close();
+  });
+
   it('flush() sends at once and resolves when everything put before it has settled', async () => {
     const h = harness({ maxBufferedTimeMs: 10_000 });
     const puts = Array.from({ length: 5 }, (_, i) => h.producer.put({ partitionKey: `k${i}`, data: 'x' }));
