@@ -61,3 +61,44 @@ export const DYNAMODB_SIZES = {
 export const DEFAULT_ACCOUNT_ID = '000000000000';
 export const DEFAULT_REGION = 'us-east-1';
 export const DEFAULT_PORT = 4566;
+
+/**
+ * Kinesis Video Streams figures (kvs-reference.md §2.2, §3.7, §3.8, §6). Where the reference marks a value
+ * [unconfirmed] the emulator makes it an option (see `KvsOptions` in emulator.ts) and these are the defaults.
+ */
+export const KVS_LIMITS = {
+  /** Streams per account and region (current quota page). */
+  maxStreams: 10_000,
+  maxTagsPerStream: 50,
+  maxRetentionHours: 87_600,
+  /** PutMedia: one connection per stream; a second is refused with ConnectionLimitExceededException. */
+  putMediaConnectionsPerStream: 1,
+  /** GetMedia: three concurrent connections per stream. */
+  getMediaConnectionsPerStream: 3,
+  /** Fragment: at most 20 s (ack 4002; older docs said 10 s), 50 MB (ack 4001), 3 tracks, 10 metadata tags. */
+  maxFragmentDurationMs: 20_000,
+  maxFragmentBytes: 50 * 1024 * 1024,
+  maxTracks: 3,
+  maxFragmentMetadataTags: 10,
+  maxMetadataNameBytes: 128,
+  maxMetadataValueBytes: 256,
+  /** ListFragments MaxResults and GetMediaForFragmentList Fragments: 1 000. */
+  maxListFragmentsResults: 1000,
+  maxFragmentsPerMediaRequest: 1000,
+  /** Control-plane JSON bodies (GetMediaForFragmentList with 1 000 numbers is ~130 KB). */
+  maxRequestBodyBytes: 1024 * 1024,
+} as const;
+
+export const KVS_TIMES = {
+  /** PutMedia connections end with ERROR 4003 MAX_CONNECTION_DURATION_REACHED after 45 minutes. */
+  maxConnectionDurationMs: 45 * 60_000,
+  /** IDLE acknowledgements while a PutMedia connection carries no data ([unconfirmed] interval) … */
+  idleAckIntervalMs: 3_000,
+  /** … for up to 30 s, then the service closes the request. */
+  idleTimeoutMs: 30_000,
+  /** A stream with DataRetentionInHours 0 still serves GetMedia from a 5-minute host buffer. */
+  hostBufferMs: 5 * 60_000,
+  /** GetMedia ends a tail that saw no new fragment for this long ([unconfirmed]; the client resumes with the continuation token). */
+  getMediaIdleTimeoutMs: 30_000,
+  retentionCheckIntervalMs: 60_000,
+} as const;

@@ -1,6 +1,7 @@
 /**
- * startEmulator: the embedded AWS backend on one port (Kinesis Data Streams, and DynamoDB for consumers' lease
- * tables). Tests start it in process on port 0; apps/kinesis-emulator is a thin command-line launcher of it.
+ * startEmulator: the embedded AWS backend on one port (Kinesis Data Streams, Kinesis Video Streams, and DynamoDB
+ * for consumers' lease tables). Tests start it in process on port 0; apps/kinesis-emulator is a thin command-line
+ * launcher of it.
  */
 import * as path from 'node:path';
 import { StorageEngine, type FsyncPolicy } from './storage/storage-engine';
@@ -11,9 +12,12 @@ import { FaultInjector } from './server/fault-injector';
 import { ProtocolListener, type TlsOptions } from './server/protocol-listener';
 import { createRequestRouter } from './server/request-router';
 import { DynamoDbService } from './dynamodb/dynamodb-service';
+import { KvsRegistry } from './kvs/kvs-registry';
+import { KvsService } from './kvs/kvs-service';
+import type { KvsSettings } from './kvs/kvs-context';
 import { systemClock, type Clock } from './clock';
 import { noopLogger, type Logger } from './logger';
-import { DEFAULT_ACCOUNT_ID, DEFAULT_REGION, KDS_SIZES, KDS_TIMES } from './defaults';
+import { DEFAULT_ACCOUNT_ID, DEFAULT_REGION, KDS_SIZES, KDS_TIMES, KVS_LIMITS, KVS_TIMES } from './defaults';
 
 /** DynamoDB on the emulator's port (dynalite embedded). */
 export interface DynamoDbOptions {
@@ -23,12 +27,24 @@ export interface DynamoDbOptions {
   maxItemSizeKb?: number;
 }
 
+/**
+ * Kinesis Video Streams on the emulator's port. Limits default to AWS's (KVS_LIMITS, KVS_TIMES in defaults.ts);
+ * the knobs exist for tests and for behaviours kvs-reference.md marks [unconfirmed].
+ */
+export interface KvsOptions extends Partial<KvsSettings> {
+  /** Stream status delays in ms: CREATING, DELETING, UPDATING. Default: `delays.create/delete/update`, i.e. 0. */
+  delays?: Partial<{ create: number; delete: number; update: number }>;
+}
+
 export interface EmulatorOptions {
   /** Default 127.0.0.1. */
   host?: string;
   /** Default 4566; 0 picks a free port. */
   port?: number;
-  /** Folder for durable state (DynamoDB's LevelDB in `<dataDir>/dynamodb`); omit for in-memory mode. */
+  /**
+   * Folder for durable state (KDS shard logs under `<dataDir>/kds`, KVS streams and fragments under
+   * `<dataDir>/kvs`, DynamoDB's LevelDB in `<dataDir>/dynamodb`); omit for in-memory mode.
+   */
   dataDir?: string;
   /** AWS throughput quotas: true (default) for AWS's, false for none (benchmarks), or custom figures. */
   limits?: boolean | Partial<ShardLimits>;
@@ -45,6 +61,8 @@ export interface EmulatorOptions {
   delays?: Partial<{ create: number; delete: number; update: number; consumer: number }>;
   /** DynamoDB settings; `false` serves Kinesis only. Default: DynamoDB on, delays as `delays`. */
   dynamodb?: false | DynamoDbOptions;
+  /** Kinesis Video Streams settings; `false` turns KVS off. Default: on, AWS's limits, delays as `delays`. */
+  kvs?: false | KvsOptions;
   shardLimit?: number;
   iteratorLifetimeMs?: number;
   subscriptionLifetimeMs?: number;
@@ -120,14 +138,24 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
   }
   const faults = new FaultInjector(options.random);
   const kds = new KdsService({ registry, faults });
+  let kvs: KvsService | undefined;
+  try {
+    kvs = options.kvs === false ? undefined : openKvs(options.kvs ?? {}, options, storage, faults, clock, logger);
+  } catch (err) {
+    registry.close();
+    storage.close();
+    await dynamo?.close();
+    throw err;
+  }
   const listener = new ProtocolListener(
     { host, port: options.port ?? 4566, tls: options.tls, logger },
-    createRequestRouter({ kds, dynamo, faults, logger, accountId, defaultRegion: region }),
+    createRequestRouter({ kds, dynamo, kvs, faults, logger, accountId, defaultRegion: region }),
   );
   let address;
   try {
     address = await listener.listen();
   } catch (err) {
+    kvs?.env.registry.close();
     registry.close();
     storage.close();
     await dynamo?.close();
@@ -135,7 +163,13 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
   }
   const urlHost = host.includes(':') ? `[${host}]` : host === '0.0.0.0' ? '127.0.0.1' : host;
   logger.info(
-    { port: address.port, dataDir: options.dataDir ?? '(memory)', limits: limits !== undefined, dynamodb: dynamo !== undefined },
+    {
+      port: address.port,
+      dataDir: options.dataDir ?? '(memory)',
+      limits: limits !== undefined,
+      dynamodb: dynamo !== undefined,
+      kinesisvideo: kvs !== undefined,
+    },
     'emulator listening',
   );
   let closing: Promise<void> | undefined;
@@ -146,9 +180,48 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
     close: () =>
       (closing ??= (async () => {
         await listener.close();
+        kvs?.env.registry.close();
         registry.close();
         storage.close();
         await dynamo?.close();
       })()),
   };
+}
+
+function openKvs(
+  kvsOptions: KvsOptions,
+  options: EmulatorOptions,
+  storage: StorageEngine,
+  faults: FaultInjector,
+  clock: Clock,
+  logger: Logger,
+): KvsService {
+  const { delays, ...overrides } = kvsOptions;
+  const settings: KvsSettings = {
+    maxStreams: KVS_LIMITS.maxStreams,
+    putMediaConnectionsPerStream: KVS_LIMITS.putMediaConnectionsPerStream,
+    getMediaConnectionsPerStream: KVS_LIMITS.getMediaConnectionsPerStream,
+    maxFragmentDurationMs: KVS_LIMITS.maxFragmentDurationMs,
+    maxFragmentBytes: KVS_LIMITS.maxFragmentBytes,
+    maxConnectionDurationMs: KVS_TIMES.maxConnectionDurationMs,
+    idleAckIntervalMs: KVS_TIMES.idleAckIntervalMs,
+    idleTimeoutMs: KVS_TIMES.idleTimeoutMs,
+    hostBufferMs: KVS_TIMES.hostBufferMs,
+    getMediaIdleTimeoutMs: KVS_TIMES.getMediaIdleTimeoutMs,
+    multipleSegments: 'accept',
+    afterFragmentNumberInclusive: false,
+    fragmentListTagNames: 'getmedia',
+    ...overrides,
+  };
+  const kvsLogger = logger.child({ service: 'kinesisvideo' });
+  const registry = new KvsRegistry(storage, {
+    clock,
+    logger: kvsLogger,
+    createDelayMs: delays?.create ?? options.delays?.create ?? 0,
+    deleteDelayMs: delays?.delete ?? options.delays?.delete ?? 0,
+    updateDelayMs: delays?.update ?? options.delays?.update ?? 0,
+    hostBufferMs: settings.hostBufferMs,
+    retentionCheckIntervalMs: KVS_TIMES.retentionCheckIntervalMs,
+  });
+  return new KvsService({ registry, settings, faults, clock, logger: kvsLogger });
 }

@@ -221,7 +221,7 @@ describe.each(DYNAMODB_HANDLERS)('DynamoDB over %s', (handler: DynamoDbHandlerNa
       await kinesis.send(new PutRecordCommand({ StreamName: stream, PartitionKey: 'p', Data: Buffer.from('x') }));
       expect((await kinesis.send(new ListStreamsCommand({}))).StreamNames).toContain(stream);
       const health = await rawRequest(emu.url, handler === DDB_HTTP2 ? 'h2c' : 'http/1.1', { method: 'GET', path: '/_tributary/health' });
-      expect(jsonOf(health)).toEqual({ status: 'ok', services: ['kinesis', 'dynamodb'] });
+      expect(jsonOf(health)).toEqual({ status: 'ok', services: ['kinesis', 'dynamodb', 'kinesisvideo'] });
     } finally {
       kinesis.destroy();
     }
@@ -337,7 +337,7 @@ describe('DynamoDB durability', () => {
 
 describe('DynamoDB switched off', () => {
   it('leaves DynamoDB targets unrouted and out of health', async () => {
-    const emu = await startEmulator({ port: 0, dynamodb: false });
+    const emu = await startEmulator({ port: 0, dynamodb: false, kvs: false });
     const ddb = createDynamoDbClient(emu.url, undefined, { maxAttempts: 1 });
     try {
       const err = await errorOf(ddb.send(new ListTablesCommand({})));

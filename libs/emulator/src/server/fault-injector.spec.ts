@@ -2,6 +2,7 @@ import { FaultInjector, type FaultTarget } from './fault-injector';
 
 const kds = (streamName: string): FaultTarget => ({ service: 'kinesis', streamName });
 const ddb = (...tableNames: string[]): FaultTarget => ({ service: 'dynamodb', tableNames });
+const kvs = (streamName: string): FaultTarget => ({ service: 'kinesisvideo', streamName });
 
 describe('FaultInjector', () => {
   it('fails PutRecords entries per record, not the whole call', () => {
@@ -78,6 +79,19 @@ describe('FaultInjector', () => {
     f.add({ throttleRate: 1 });
     expect(f.callFault('Scan', ddb('t')).action).toBe('throttle');
     expect(f.callFault('ListShards', kds('s')).action).toBe('throttle');
+  });
+
+  it('matches Kinesis Video calls by service, operation and stream name', () => {
+    const f = new FaultInjector(() => 0);
+    f.add({ service: 'kinesisvideo', operations: ['PutMedia'], streamName: 'cam', throttleRate: 1 });
+    expect(f.callFault('PutMedia', kvs('cam')).action).toBe('throttle');
+    expect(f.callFault('PutMedia', kvs('other')).action).toBeUndefined();
+    expect(f.callFault('PutMedia', kds('cam')).action).toBeUndefined();
+    f.clear();
+    f.add({ streamName: 'cam', errorRate: 1 });
+    expect(f.callFault('GetMedia', kvs('cam')).action).toBe('internal');
+    expect(() => f.add({ service: 'kinesisvideo', shardId: 'shardId-000000000000', errorRate: 1 })).toThrow();
+    expect(() => f.add({ service: 'kinesisvideo', tableName: 't', errorRate: 1 })).toThrow();
   });
 
   it('rejects rules that mix Kinesis and DynamoDB matchers', () => {

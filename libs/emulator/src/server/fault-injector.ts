@@ -5,11 +5,12 @@
  * unless asked for.
  *
  * In PutRecords, throttle and error rules fail individual entries (a partial failure, HTTP 200), since that is
- * what a producer must handle; everywhere else (every DynamoDB operation included) they fail the whole call.
+ * what a producer must handle; everywhere else (every DynamoDB and Kinesis Video operation included) they fail
+ * the whole call (PutMedia and GetMedia before their 200).
  */
 import { z } from 'zod';
 
-export const FAULT_SERVICES = ['kinesis', 'dynamodb'] as const;
+export const FAULT_SERVICES = ['kinesis', 'dynamodb', 'kinesisvideo'] as const;
 export type FaultService = (typeof FAULT_SERVICES)[number];
 
 export const faultRuleSchema = z
@@ -18,7 +19,7 @@ export const faultRuleSchema = z
     service: z.enum(FAULT_SERVICES).optional(),
     /** Operation names (`PutRecords`, `GetRecords`, `PutItem`, …); all operations when absent. */
     operations: z.array(z.string().min(1)).optional(),
-    /** Kinesis stream (the rule then matches Kinesis calls only). */
+    /** Kinesis (Data Streams or Video Streams) stream; the rule then matches calls of those two services only. */
     streamName: z.string().min(1).optional(),
     shardId: z.string().min(1).optional(),
     /** DynamoDB table (the rule then matches DynamoDB calls only; batch calls match any table they touch). */
@@ -40,8 +41,11 @@ export const faultRuleSchema = z
     if (kinesisOnly && (rule.service === 'dynamodb' || rule.tableName !== undefined)) {
       ctx.addIssue({ code: 'custom', path: ['tableName'], message: 'streamName and shardId match Kinesis calls; tableName and service "dynamodb" match DynamoDB calls.' });
     }
-    if (rule.tableName !== undefined && rule.service === 'kinesis') {
+    if (rule.tableName !== undefined && (rule.service === 'kinesis' || rule.service === 'kinesisvideo')) {
       ctx.addIssue({ code: 'custom', path: ['service'], message: 'tableName matches DynamoDB calls only.' });
+    }
+    if (rule.shardId !== undefined && rule.service === 'kinesisvideo') {
+      ctx.addIssue({ code: 'custom', path: ['shardId'], message: 'shardId matches Kinesis Data Streams calls only.' });
     }
   });
 

@@ -1,7 +1,8 @@
 /**
- * Routes every request on the port: admin endpoints by path, AWS JSON-protocol services by `X-Amz-Target`
- * (Kinesis `Kinesis_20131202.*`, DynamoDB `DynamoDB_20120810.*`; the KVS REST paths join here), with AWS's
- * request ids, error envelope and fault injection. Never lets an exception escape to the process.
+ * Routes every request on the port: admin endpoints by path, Kinesis Video Streams by its REST paths
+ * (`/createStream`, `/putMedia`, `/getMedia`, `/listFragments`, …: unique across its three services), AWS
+ * JSON-protocol services by `X-Amz-Target` (Kinesis `Kinesis_20131202.*`, DynamoDB `DynamoDB_20120810.*`), with
+ * AWS's request ids, error envelopes and fault injection. Never lets an exception escape to the process.
  */
 import { randomUUID } from 'node:crypto';
 import type * as http from 'node:http';
@@ -12,6 +13,8 @@ import { KDS_TARGET_PREFIX, type KdsService } from '../kds/kds-service';
 import type { RequestContext } from '../kds/kds-context';
 import { DYNAMODB_TARGET_PREFIX, type DynamoDbService } from '../dynamodb/dynamodb-service';
 import { handleDynamoDb } from '../dynamodb/dynamodb-http';
+import type { KvsService } from '../kvs/kvs-service';
+import { handleKvs } from '../kvs/kvs-http';
 import type { FaultInjector } from './fault-injector';
 import { ADMIN_PREFIX, handleAdmin } from './admin-routes';
 import { eventStreamSink } from './event-stream-writer';
@@ -22,6 +25,8 @@ export interface RouterDeps {
   kds: KdsService;
   /** Absent when the emulator runs without DynamoDB. */
   dynamo?: DynamoDbService;
+  /** Absent when the emulator runs without Kinesis Video Streams. */
+  kvs?: KvsService;
   faults: FaultInjector;
   logger: Logger;
   accountId: string;
@@ -47,8 +52,8 @@ function streamNameOf(body: Record<string, unknown>): string | undefined {
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 export function createRequestRouter(deps: RouterDeps): RequestHandler {
-  const { kds, dynamo, faults, logger } = deps;
-  const services = dynamo ? ['kinesis', 'dynamodb'] : ['kinesis'];
+  const { kds, dynamo, kvs, faults, logger } = deps;
+  const services = ['kinesis', ...(dynamo ? ['dynamodb'] : []), ...(kvs ? ['kinesisvideo'] : [])];
 
   async function handleKds(req: Req, res: Res, requestId: string, operation: string): Promise<void> {
     const contentType = String(req.headers['content-type'] ?? '');
@@ -106,6 +111,10 @@ export function createRequestRouter(deps: RouterDeps): RequestHandler {
     try {
       if (path.startsWith(ADMIN_PREFIX)) {
         handleAdmin({ faults, services }, req, res, path).catch(fail);
+        return;
+      }
+      if (kvs && target === undefined && kvs.serves(path)) {
+        handleKvs({ kvs, faults, logger, accountId: deps.accountId, defaultRegion: deps.defaultRegion }, req, res, requestId, path).catch(fail);
         return;
       }
       if (typeof target === 'string' && target.startsWith(KDS_TARGET_PREFIX)) {

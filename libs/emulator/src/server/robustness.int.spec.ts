@@ -168,7 +168,7 @@ describe.each(KDS_HANDLERS)('emulator robustness over the %s', (handler) => {
     it('answers the health endpoint', async () => {
       const res = await raw({ method: 'GET', path: '/_tributary/health' });
       expect(res.status).toBe(200);
-      expect(jsonOf(res)).toEqual({ status: 'ok', services: ['kinesis', 'dynamodb'] });
+      expect(jsonOf(res)).toEqual({ status: 'ok', services: ['kinesis', 'dynamodb', 'kinesisvideo'] });
     });
 
     it('throttles PutRecords entries one by one, `count` times', async () => {

@@ -1,5 +1,6 @@
 /**
- * Opens shard logs and the metadata document under one data dir (or in memory) and applies the fsync policy:
+ * Opens shard logs (KDS), fragment logs (KVS) and metadata documents under one data dir (or in memory) and applies
+ * the fsync policy:
  *
  * - `always`: fdatasync after every append, before the put is acknowledged. Survives power loss; slowest.
  * - `interval` (default): write(2) before acknowledging, fdatasync of every written shard every
@@ -10,6 +11,7 @@
 import * as path from 'node:path';
 import { FileSegmentBackend, MemorySegmentBackend } from './segment-backend';
 import { ShardLog } from './shard-log';
+import { FragmentLog } from './fragment-log';
 import { FileMetadataStore, MemoryMetadataStore, type MetadataStore } from './metadata-store';
 import { STORAGE_DEFAULTS } from '../defaults';
 
@@ -24,8 +26,15 @@ export interface StorageOptions {
   onWarning?: (message: string) => void;
 }
 
+/** What the engine syncs on its timer and closes with itself. */
+interface DurableLog {
+  sync(): void;
+  close(): void;
+  destroy(): void;
+}
+
 export class StorageEngine {
-  private readonly logs = new Set<ShardLog>();
+  private readonly logs = new Set<DurableLog>();
   private timer: NodeJS.Timeout | undefined;
   readonly policy: FsyncPolicy;
 
@@ -62,7 +71,22 @@ export class StorageEngine {
     return log;
   }
 
-  destroyLog(log: ShardLog): void {
+  /** Opens (recovering if it exists) the fragment log stored under `relativeDir`. */
+  openFragmentLog(relativeDir: string): FragmentLog {
+    const backend = this.options.dataDir
+      ? new FileSegmentBackend(path.join(this.options.dataDir, relativeDir))
+      : new MemorySegmentBackend();
+    const log = new FragmentLog(backend, {
+      segmentBytes: this.options.segmentBytes,
+      syncEveryAppend: this.policy === 'always' && this.persistent,
+      checksums: this.persistent,
+      onWarning: this.options.onWarning,
+    });
+    this.logs.add(log);
+    return log;
+  }
+
+  destroyLog(log: DurableLog): void {
     this.logs.delete(log);
     log.destroy();
   }

@@ -1,0 +1,109 @@
+/**
+ * Kinesis Video Streams on the emulator's port: the REST paths of the three KVS services (control plane, media,
+ * archived media; kvs-reference.md Appendix A) and the operation each runs. Paths are unique across the three
+ * services, so the path alone routes a request; JSON operations validate their input against kvs-shapes.ts.
+ */
+import type { Req, Res } from '../server/http-exchange';
+import { kvsErrors } from './kvs-errors';
+import { validateKvsInput } from './kvs-shapes';
+import type { KvsEnv, KvsRequestContext } from './kvs-context';
+import * as streams from './stream-operations';
+import { getMedia } from './get-media';
+import { getMediaForFragmentList, listFragments } from './archived-media-operations';
+import { putMedia } from './put-media-handler';
+
+type JsonOperation = (env: KvsEnv, input: Record<string, unknown>, ctx: KvsRequestContext) => object;
+
+/** An operation whose answer is a stream of bytes (GetMedia, GetMediaForFragmentList): it writes the response. */
+export type StreamingOperation = (env: KvsEnv, input: Record<string, unknown>, ctx: KvsRequestContext, res: Res) => Promise<void>;
+
+/** PutMedia: parameters in headers, a Matroska body, acknowledgements streamed back. */
+export type PutMediaOperation = (env: KvsEnv, req: Req, res: Res, ctx: KvsRequestContext) => Promise<void>;
+
+const JSON_OPERATIONS: Record<string, readonly [name: string, run: JsonOperation]> = {
+  '/createStream': ['CreateStream', streams.createStream],
+  '/describeStream': ['DescribeStream', streams.describeStream],
+  '/listStreams': ['ListStreams', streams.listStreams],
+  '/deleteStream': ['DeleteStream', streams.deleteStream],
+  '/updateStream': ['UpdateStream', streams.updateStream],
+  '/updateDataRetention': ['UpdateDataRetention', streams.updateDataRetention],
+  '/getDataEndpoint': ['GetDataEndpoint', streams.getDataEndpoint],
+  '/tagStream': ['TagStream', streams.tagStream],
+  '/untagStream': ['UntagStream', streams.untagStream],
+  '/listTagsForStream': ['ListTagsForStream', streams.listTagsForStream],
+  '/TagResource': ['TagResource', streams.tagResource],
+  '/UntagResource': ['UntagResource', streams.untagResource],
+  '/ListTagsForResource': ['ListTagsForResource', streams.listTagsForResource],
+  '/describeStreamStorageConfiguration': ['DescribeStreamStorageConfiguration', streams.describeStreamStorageConfiguration],
+  '/updateStreamStorageConfiguration': ['UpdateStreamStorageConfiguration', streams.updateStreamStorageConfiguration],
+  '/listFragments': ['ListFragments', listFragments],
+};
+
+const STREAMING_OPERATIONS: Record<string, readonly [name: string, run: StreamingOperation]> = {
+  '/getMedia': ['GetMedia', getMedia],
+  '/getMediaForFragmentList': ['GetMediaForFragmentList', getMediaForFragmentList],
+};
+
+/** Model paths the emulator does not implement: answered with a well-formed InvalidArgumentException. */
+const UNSUPPORTED_PATHS: Record<string, string> = {
+  '/createSignalingChannel': 'CreateSignalingChannel',
+  '/describeSignalingChannel': 'DescribeSignalingChannel',
+  '/listSignalingChannels': 'ListSignalingChannels',
+  '/deleteSignalingChannel': 'DeleteSignalingChannel',
+  '/updateSignalingChannel': 'UpdateSignalingChannel',
+  '/getSignalingChannelEndpoint': 'GetSignalingChannelEndpoint',
+  '/describeImageGenerationConfiguration': 'DescribeImageGenerationConfiguration',
+  '/updateImageGenerationConfiguration': 'UpdateImageGenerationConfiguration',
+  '/describeNotificationConfiguration': 'DescribeNotificationConfiguration',
+  '/updateNotificationConfiguration': 'UpdateNotificationConfiguration',
+  '/describeMediaStorageConfiguration': 'DescribeMediaStorageConfiguration',
+  '/updateMediaStorageConfiguration': 'UpdateMediaStorageConfiguration',
+  '/describeMappedResourceConfiguration': 'DescribeMappedResourceConfiguration',
+  '/startEdgeConfigurationUpdate': 'StartEdgeConfigurationUpdate',
+  '/describeEdgeConfiguration': 'DescribeEdgeConfiguration',
+  '/deleteEdgeConfiguration': 'DeleteEdgeConfiguration',
+  '/listEdgeAgentConfigurations': 'ListEdgeAgentConfigurations',
+  '/getClip': 'GetClip',
+  '/getImages': 'GetImages',
+  '/getHLSStreamingSessionURL': 'GetHLSStreamingSessionURL',
+  '/getDASHStreamingSessionURL': 'GetDASHStreamingSessionURL',
+};
+
+export class KvsService {
+  readonly putMedia: PutMediaOperation = putMedia;
+
+  constructor(readonly env: KvsEnv) {}
+
+  /** Whether `path` belongs to KVS (the router sends it here). */
+  serves(path: string): boolean {
+    return path in JSON_OPERATIONS || path in STREAMING_OPERATIONS || path in UNSUPPORTED_PATHS || path === '/putMedia';
+  }
+
+  /** The operation name of `path`, for logs and fault rules. */
+  operationOf(path: string): string {
+    if (path === '/putMedia') return 'PutMedia';
+    return JSON_OPERATIONS[path]?.[0] ?? STREAMING_OPERATIONS[path]?.[0] ?? UNSUPPORTED_PATHS[path] ?? path.slice(1);
+  }
+
+  isStreaming(path: string): boolean {
+    return path in STREAMING_OPERATIONS;
+  }
+
+  /** Validates and runs a JSON operation. */
+  call(path: string, input: Record<string, unknown>, ctx: KvsRequestContext): object {
+    const op = JSON_OPERATIONS[path];
+    if (!op) throw kvsErrors.invalidArgument(`${this.operationOf(path)} is not supported by the emulator.`);
+    validateKvsInput(op[0], input);
+    return op[1](this.env, input, ctx);
+  }
+
+  /** Validates a streaming operation's input and runs it (it answers on `res`). */
+  stream(path: string, input: Record<string, unknown>, ctx: KvsRequestContext, res: Res): Promise<void> {
+    const op = STREAMING_OPERATIONS[path];
+    if (!op) throw kvsErrors.invalidArgument(`${this.operationOf(path)} is not supported by the emulator.`);
+    validateKvsInput(op[0], input);
+    return op[1](this.env, input, ctx, res);
+  }
+}
+
+export const KVS_OPERATIONS = [...Object.values(JSON_OPERATIONS), ...Object.values(STREAMING_OPERATIONS)].map(([name]) => name).concat('PutMedia');
