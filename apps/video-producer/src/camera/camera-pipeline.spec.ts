@@ -1,0 +1,132 @@
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Readable } from 'node:stream';
+import { MatroskaStreamReader } from '@tributary/media';
+import type { FfmpegProcess } from '../ffmpeg/ffmpeg-adapter';
+import { VideoProducerError } from '../video-producer-error';
+import { CameraPipeline, type PipelineSession } from './camera-pipeline';
+
+let dir: string;
+let recorded: Uint8Array;
+let recordedFrames: number;
+
+beforeAll(() => {
+  dir = mkdtempSync(join(tmpdir(), 'pipeline-spec-'));
+  const file = join(dir, 'live.mkv');
+  // prettier-ignore
+  execFileSync('ffmpeg', ['-hide_banner', '-loglevel', 'error', '-y', '-f', 'lavfi', '-i', 'testsrc2=size=160x120:rate=25', '-t', '4',
+    '-c:v', 'libx264', '-preset', 'ultrafast', '-tune', 'zerolatency', '-g', '25', '-bf', '0', '-pix_fmt', 'yuv420p',
+    '-f', 'matroska', '-live', '1', file]);
+  recorded = new Uint8Array(readFileSync(file));
+  recordedFrames = new MatroskaStreamReader().push(recorded).reduce((n, ev) => n + (ev.type === 'cluster' ? ev.cluster.frames.length : 0), 0);
+});
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+/** A source that hands out `bytes` in 4-KiB chunks, counting what was pulled. */
+function recordedSource(bytes: Uint8Array): FfmpegProcess & { pulled: () => number } {
+  let offset = 0;
+  const stdout = new Readable({
+    highWaterMark: 4096,
+    read() {
+      if (offset >= bytes.length) {
+        this.push(null);
+        return;
+      }
+      this.push(bytes.subarray(offset, offset + 4096));
+      offset += 4096;
+    },
+  });
+  const exited = new Promise<{ requested: boolean }>((resolve) => stdout.on('end', () => resolve({ requested: false })));
+  return { stdout, commandLine: 'recorded', exited, stop: () => exited, pulled: () => Math.min(offset, bytes.length) };
+}
+
+class FakeSession implements PipelineSession {
+  state: PipelineSession['state'] = 'open';
+  headers = 0;
+  written: { timecode: number; bytes: number }[] = [];
+  gate?: Promise<void>;
+  refuse?: Error;
+  writeHeader(): void {
+    this.headers++;
+  }
+  async writeFragment(bytes: Uint8Array, timecode: number): Promise<void> {
+    if (this.gate) await this.gate;
+    if (this.refuse) throw this.refuse;
+    this.written.push({ timecode, bytes: bytes.length });
+  }
+}
+
+describe('CameraPipeline', () => {
+  it('cuts ffmpeg output into 1-s fragments with absolute, increasing timecodes from the wall clock', async () => {
+    const session = new FakeSession();
+    const now = 1_700_000_000_000;
+    const pipeline = new CameraPipeline({ stream: 's', session, startSource: () => recordedSource(recorded), fragmentMs: 1000, restartOnExit: false, now: () => now });
+    pipeline.start();
+    await pipeline.done;
+    const stats = pipeline.stats();
+    expect(stats.framesIn).toBe(recordedFrames);
+    expect(session.headers).toBe(1);
+    expect(session.written).toHaveLength(4);
+    expect(stats.fragmentsWritten).toBe(4);
+    const t = session.written.map((w) => w.timecode);
+    // The origin is "now" minus the last frame of the first cluster: the first fragment starts just before now.
+    expect(t[0]).toBeLessThanOrEqual(now);
+    expect(t[0]).toBeGreaterThan(now - 2000);
+    expect(t.slice(1).map((x, i) => x - t[i])).toEqual([1000, 1000, 1000]);
+    expect(stats.running).toBe(false);
+  });
+
+  it('backpressure: reads no further from ffmpeg while the session has not taken the fragment', async () => {
+    const session = new FakeSession();
+    let open: () => void = () => undefined;
+    session.gate = new Promise((resolve) => (open = resolve));
+    const source = recordedSource(recorded);
+    const pipeline = new CameraPipeline({ stream: 's', session, startSource: () => source, fragmentMs: 1000, restartOnExit: false });
+    pipeline.start();
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    const pulledWhileBlocked = source.pulled();
+    expect(pulledWhileBlocked).toBeLessThan(recorded.length / 2);
+    open();
+    await pipeline.done;
+    expect(source.pulled()).toBe(recorded.length);
+    expect(session.written).toHaveLength(4);
+  });
+
+  it('counts fragments the spool refuses (stop-capture) as dropped and keeps going', async () => {
+    const session = new FakeSession();
+    session.refuse = new VideoProducerError('SPOOL_FULL', 'full', true);
+    const drops: string[] = [];
+    const pipeline = new CameraPipeline({ stream: 's', session, startSource: () => recordedSource(recorded), fragmentMs: 1000, restartOnExit: false, onDrop: (r) => drops.push(r) });
+    pipeline.start();
+    await pipeline.done;
+    expect(drops).toEqual(['spool_full', 'spool_full', 'spool_full', 'spool_full']);
+    expect(pipeline.error).toBeUndefined();
+  });
+
+  it('restarts a source that ends by itself, with timecodes still increasing', async () => {
+    const session = new FakeSession();
+    let starts = 0;
+    let clock = 1_700_000_000_000;
+    const pipeline = new CameraPipeline({
+      stream: 's',
+      session,
+      startSource: () => {
+        starts++;
+        clock += 10_000;
+        return recordedSource(recorded);
+      },
+      fragmentMs: 1000,
+      restartOnExit: true,
+      restartDelayMs: 1,
+      now: () => clock,
+    });
+    pipeline.start();
+    while (starts < 2 || session.written.length < 8) await new Promise((resolve) => setTimeout(resolve, 10));
+    await pipeline.stop();
+    const t = session.written.map((w) => w.timecode);
+    for (let i = 1; i < t.length; i++) expect(t[i]).toBeGreaterThan(t[i - 1]);
+    expect(pipeline.stats().sourceRestarts).toBeGreaterThanOrEqual(1);
+  });
+});

@@ -1,0 +1,247 @@
+/**
+ * One camera, end to end: ffmpeg's live Matroska → MatroskaStreamReader → Fragmenter → PutMedia session, whose
+ * store is the camera's on-disk spool (the session appends each fragment there before sending it and releases it
+ * on PERSISTED).
+ *
+ * - Producer timestamps are ABSOLUTE epoch milliseconds: the wall clock when the first cluster arrives, minus the
+ *   source time of its last frame, is the origin added to every source timestamp (kvs-reference.md §3.9 step 5:
+ *   absolute timecodes do not depend on the start-timestamp header). A restarted ffmpeg gets a new origin; a
+ *   fragment that would not be after the previous one is dropped (timecodes must grow across the session).
+ * - Backpressure: bytes are pulled from ffmpeg's stdout one chunk at a time and each fragment is awaited into the
+ *   session (stored in the spool, taken by the socket), so a slow disk or a slow PutMedia connection pauses the
+ *   pipe and ffmpeg with it. During an outage the session returns once the fragment is spooled, so capture goes
+ *   on into the spool until it is full; then the spool policy applies.
+ * - ffmpeg failing (camera unplugged, RTSP server down) is restarted after a backoff; a non-looping file source
+ *   ending is the end of the camera.
+ */
+import { Fragmenter, MatroskaStreamReader, MediaError, msToTicks, writeFragment, writeStreamHeader, type MatroskaEvent, type MkvFragment } from '@tributary/media';
+import type { PutMediaSession } from '@tributary/kvs';
+import type { FfmpegExit, FfmpegProcess } from '../ffmpeg/ffmpeg-adapter';
+import { VideoProducerError } from '../video-producer-error';
+
+export interface PipelineLogger {
+  debug(obj: object, msg?: string): void;
+  info(obj: object, msg?: string): void;
+  warn(obj: object, msg?: string): void;
+  error(obj: object, msg?: string): void;
+}
+
+/** What the pipeline needs of a PutMedia session (tests give a fake). */
+export type PipelineSession = Pick<PutMediaSession, 'writeHeader' | 'writeFragment' | 'state'>;
+
+export interface CameraPipelineOptions {
+  stream: string;
+  session: PipelineSession;
+  /** Starts (or restarts) the source: the ffmpeg adapter in the app, recorded bytes in tests. */
+  startSource: () => FfmpegProcess;
+  fragmentMs: number;
+  /** Restart the source when it ends by itself (false for a file that is not looped). */
+  restartOnExit: boolean;
+  restartDelayMs?: number;
+  now?: () => number;
+  logger?: PipelineLogger;
+  /** Fragments cut (before the session). */
+  onFragment?: (fragment: MkvFragment) => void;
+  /** Fragments not sent: spool full under stop-capture, timecode not increasing, session refused. */
+  onDrop?: (reason: 'spool_full' | 'timecode' | 'session') => void;
+  onSourceRestart?: () => void;
+  onError?: (code: string) => void;
+}
+
+export interface CameraPipelineStats {
+  framesIn: number;
+  fragmentsCut: number;
+  fragmentsWritten: number;
+  fragmentsDropped: number;
+  sourceRestarts: number;
+  /** Epoch ms of the last fragment written to the session. */
+  lastFragmentMs?: number;
+  running: boolean;
+  /** The last source failure, until the source produces a fragment again. */
+  sourceError?: string;
+}
+
+const noop = (): void => undefined;
+const silent: PipelineLogger = { debug: noop, info: noop, warn: noop, error: noop };
+
+export class CameraPipeline {
+  private readonly log: PipelineLogger;
+  private readonly now: () => number;
+  private stopping = false;
+  private current?: FfmpegProcess;
+  private loop?: Promise<void>;
+  private lastTimecode = -Infinity;
+  private wakeRestart?: () => void;
+  private failed?: Error;
+  private readonly counters: CameraPipelineStats = { framesIn: 0, fragmentsCut: 0, fragmentsWritten: 0, fragmentsDropped: 0, sourceRestarts: 0, running: false };
+
+  constructor(private readonly options: CameraPipelineOptions) {
+    this.log = options.logger ?? silent;
+    this.now = options.now ?? Date.now;
+  }
+
+  /** Starts capturing; `done` resolves when the camera has stopped (stop(), source end, or a fatal error). */
+  start(): void {
+    if (this.loop) return;
+    this.counters.running = true;
+    this.loop = this.run().finally(() => {
+      this.counters.running = false;
+    });
+  }
+
+  get done(): Promise<void> {
+    return this.loop ?? Promise.resolve();
+  }
+
+  get error(): Error | undefined {
+    return this.failed;
+  }
+
+  stats(): CameraPipelineStats {
+    return { ...this.counters };
+  }
+
+  /** Stops the source and waits until what it produced is cut and handed to the session (not until PERSISTED). */
+  async stop(graceMs = 5000): Promise<void> {
+    this.stopping = true;
+    this.wakeRestart?.();
+    await this.current?.stop(graceMs);
+    await this.done;
+  }
+
+  private async run(): Promise<void> {
+    let attempt = 0;
+    while (!this.stopping) {
+      const proc = this.options.startSource();
+      this.current = proc;
+      let exit: FfmpegExit;
+      try {
+        const produced = await this.consume(proc);
+        exit = await proc.exited;
+        if (produced) attempt = 0;
+      } catch (err) {
+        // A fatal session error (or a bug): stop the camera.
+        this.failed = err instanceof Error ? err : new Error(String(err));
+        this.log.error({ stream: this.options.stream, err: this.failed }, 'camera stopped');
+        this.options.onError?.(errorCode(err));
+        await proc.stop();
+        return;
+      }
+      if (this.stopping) return;
+      if (exit.error) {
+        this.counters.sourceError = exit.error.message;
+        this.log.warn({ stream: this.options.stream, err: exit.error.message }, 'video source failed');
+        this.options.onError?.(exit.error.code);
+      } else if (!this.options.restartOnExit) {
+        this.log.info({ stream: this.options.stream }, 'video source ended');
+        return;
+      }
+      attempt++;
+      const base = this.options.restartDelayMs ?? 1000;
+      const delay = Math.min(30_000, base * 2 ** Math.min(attempt - 1, 5));
+      this.log.info({ stream: this.options.stream, delayMs: delay, attempt }, 'restarting the video source');
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, delay);
+        this.wakeRestart = () => {
+          clearTimeout(timer);
+          resolve();
+        };
+      });
+      this.wakeRestart = undefined;
+      if (this.stopping) return;
+      this.counters.sourceRestarts++;
+      this.options.onSourceRestart?.();
+    }
+  }
+
+  /** Reads one ffmpeg run to its end. Returns whether any fragment came out of it. */
+  private async consume(proc: FfmpegProcess): Promise<boolean> {
+    const reader = new MatroskaStreamReader();
+    let fragmenter: Fragmenter | undefined;
+    let scale = 1_000_000;
+    let header: Uint8Array | undefined;
+    let produced = false;
+
+    const handle = async (events: MatroskaEvent[]): Promise<void> => {
+      for (const ev of events) {
+        if (ev.type === 'header') {
+          scale = ev.header.timecodeScaleNs;
+          header = writeStreamHeader(ev.header);
+          this.options.session.writeHeader(header);
+          // A new Segment in the same output restarts source time: re-anchor.
+          fragmenter = undefined;
+        } else if (ev.type === 'cluster') {
+          const frames = ev.cluster.frames;
+          if (frames.length === 0) continue;
+          if (!fragmenter) {
+            const last = frames[frames.length - 1];
+            fragmenter = new Fragmenter({ minDurationMs: Math.max(100, this.options.fragmentMs), maxDurationMs: Math.min(20_000, Math.max(10_000, this.options.fragmentMs * 2)), originMs: this.now() - last.timestampMs });
+          }
+          for (const frame of frames) {
+            this.counters.framesIn++;
+            for (const f of fragmenter.push(frame)) {
+              produced = true;
+              await this.send(f, scale);
+            }
+          }
+        }
+      }
+    };
+
+    try {
+      for await (const chunk of proc.stdout) {
+        await handle(reader.push(chunk as Uint8Array));
+      }
+      await handle(reader.end());
+    } catch (err) {
+      if (!(err instanceof MediaError)) throw err;
+      // ffmpeg killed inside a cluster (TRUNCATED) or garbage on its stdout: this run is over; what was cut is kept.
+      if (!this.stopping) this.log.warn({ stream: this.options.stream, code: err.code, err: err.message }, 'unreadable Matroska from ffmpeg');
+      void proc.stop();
+    }
+    if (fragmenter) {
+      for (const f of fragmenter.flush()) {
+        produced = true;
+        await this.send(f, scale);
+      }
+    }
+    return produced;
+  }
+
+  private async send(fragment: MkvFragment, scale: number): Promise<void> {
+    this.counters.fragmentsCut++;
+    this.options.onFragment?.(fragment);
+    const timecode = msToTicks(fragment.timestampMs, scale);
+    if (timecode <= this.lastTimecode) {
+      this.drop('timecode');
+      this.log.warn({ stream: this.options.stream, timecode, previous: this.lastTimecode }, 'fragment not after the previous one: dropped');
+      return;
+    }
+    this.lastTimecode = timecode;
+    try {
+      await this.options.session.writeFragment(writeFragment(fragment, scale), timecode);
+      this.counters.fragmentsWritten++;
+      this.counters.lastFragmentMs = fragment.timestampMs;
+      delete this.counters.sourceError;
+    } catch (err) {
+      if (err instanceof VideoProducerError && err.code === 'SPOOL_FULL') {
+        this.drop('spool_full');
+        return;
+      }
+      const state = this.options.session.state;
+      if (state === 'failed' || state === 'closed') throw err;
+      this.drop('session');
+      this.log.warn({ stream: this.options.stream, err: err instanceof Error ? err.message : String(err) }, 'fragment refused by the session');
+    }
+  }
+
+  private drop(reason: 'spool_full' | 'timecode' | 'session'): void {
+    this.counters.fragmentsDropped++;
+    this.options.onDrop?.(reason);
+  }
+}
+
+function errorCode(err: unknown): string {
+  if (err && typeof err === 'object' && 'code' in err && typeof (err as { code: unknown }).code === 'string') return (err as { code: string }).code;
+  return 'INTERNAL';
+}

@@ -1,0 +1,269 @@
+/**
+ * The one module that drives ffmpeg (through fluent-ffmpeg): everything else sees a Readable of live Matroska
+ * bytes and a stop(). Keeping ffmpeg behind this seam lets the rest of the app be tested on recorded bytes, and
+ * lets the bundle treat fluent-ffmpeg as an external.
+ *
+ * The command per source (kvs-reference.md §3.9 step 6): H.264 without B-frames, a keyframe every fragment
+ * length (-g and -force_key_frames, scene cuts off, so fragments are the length asked for), low-latency x264
+ * settings, or a stream copy when the source already is H.264 and the camera says so; video only (KVS track 1);
+ * Matroska on stdout in live mode (`-f matroska -live 1`, as libs/media's README reads it).
+ *
+ * The binary: the system's ffmpeg when one is on PATH (an edge device's own build, with its v4l2 and hardware
+ * support), else the static build `@ffmpeg-installer/ffmpeg` installed, so `npm ci` alone is enough.
+ */
+import { accessSync, constants as fsConstants, existsSync } from 'node:fs';
+import { delimiter, join } from 'node:path';
+import type { Readable } from 'node:stream';
+import { PassThrough } from 'node:stream';
+import ffmpeg from 'fluent-ffmpeg';
+import { VideoProducerError } from '../video-producer-error';
+
+/** Where the video comes from. */
+export type CameraSource =
+  | { kind: 'testsrc' }
+  | { kind: 'file'; path: string; loop: boolean }
+  | { kind: 'rtsp'; url: string }
+  | { kind: 'v4l2'; device: string };
+
+export interface EncodingSettings {
+  /** Fragment length: the keyframe interval. */
+  fragmentMs: number;
+  /** Output size; for file, RTSP and v4l2 sources only applied when given (scaled). */
+  width?: number;
+  height?: number;
+  fps?: number;
+  bitrateKbps: number;
+  /** Stream copy (the source is H.264 already): no decode, no re-encode; size, fps and keyframes are the source's. */
+  copy: boolean;
+  /** x264 preset (default veryfast). */
+  preset?: string;
+}
+
+/** What ffmpeg is told, in fluent-ffmpeg's terms (input, its options, output options). Pure: tests read it. */
+export interface FfmpegPlan {
+  input: string;
+  inputOptions: string[];
+  outputOptions: string[];
+}
+
+/** Fonts tried for the test pattern's burnt-in clock (Debian/Ubuntu, Alpine, Fedora, macOS). */
+export const FONT_CANDIDATES: readonly string[] = [
+  '/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf',
+  '/usr/share/fonts/ttf-dejavu/DejaVuSans.ttf',
+  '/usr/share/fonts/dejavu/DejaVuSans.ttf',
+  '/usr/share/fonts/dejavu-sans-fonts/DejaVuSans.ttf',
+  '/Library/Fonts/Arial.ttf',
+];
+
+export const TEST_PATTERN_DEFAULTS = { width: 640, height: 360, fps: 25 } as const;
+
+/** The first font that exists, or undefined (the test pattern then goes without its clock). */
+export function findFont(candidates: readonly string[] = FONT_CANDIDATES, exists: (path: string) => boolean = existsSync): string | undefined {
+  return candidates.find((p) => exists(p));
+}
+
+/** Filter-graph escaping of a value inside '…' (drawtext's fontfile). */
+function quoteFilterValue(value: string): string {
+  return `'${value.replace(/\\/g, '\\\\').replace(/'/g, "'\\''").replace(/:/g, '\\:')}'`;
+}
+
+/** The ffmpeg input and options for one camera. `fontFile` enables the test pattern's clock (wall time and frame number). */
+export function buildFfmpegPlan(source: CameraSource, enc: EncodingSettings, options: { fontFile?: string } = {}): FfmpegPlan {
+  // Never empty (fluent-ffmpeg's inputOptions() takes one or more); harmless before any input.
+  const inputOptions: string[] = ['-thread_queue_size', '512'];
+  let input: string;
+  const filters: string[] = [];
+  switch (source.kind) {
+    case 'testsrc': {
+      const w = enc.width ?? TEST_PATTERN_DEFAULTS.width;
+      const h = enc.height ?? TEST_PATTERN_DEFAULTS.height;
+      const fps = enc.fps ?? TEST_PATTERN_DEFAULTS.fps;
+      // -re: lavfi generates as fast as it can otherwise; a camera produces in real time.
+      inputOptions.push('-re', '-f', 'lavfi');
+      input = `testsrc2=size=${w}x${h}:rate=${fps}`;
+      if (options.fontFile) {
+        const size = Math.max(12, Math.round(h / 16));
+        filters.push(
+          `drawtext=fontfile=${quoteFilterValue(options.fontFile)}:fontsize=${size}:fontcolor=white:box=1:boxcolor=black@0.6:x=8:y=8:text='%{localtime} #%{n}'`,
+        );
+      }
+      break;
+    }
+    case 'file':
+      if (source.loop) inputOptions.push('-stream_loop', '-1');
+      inputOptions.push('-re');
+      input = source.path;
+      break;
+    case 'rtsp':
+      inputOptions.push('-rtsp_transport', 'tcp');
+      input = source.url;
+      break;
+    case 'v4l2':
+      inputOptions.push('-f', 'v4l2');
+      if (enc.fps !== undefined) inputOptions.push('-framerate', String(enc.fps));
+      if (enc.width !== undefined && enc.height !== undefined) inputOptions.push('-video_size', `${enc.width}x${enc.height}`);
+      input = source.device;
+      break;
+  }
+
+  const outputOptions: string[] = ['-map', '0:v:0', '-an', '-sn', '-dn'];
+  if (enc.copy) {
+    outputOptions.push('-c:v', 'copy');
+  } else {
+    if (source.kind === 'file' || source.kind === 'rtsp') {
+      if (enc.width !== undefined && enc.height !== undefined) filters.push(`scale=${enc.width}:${enc.height}`);
+      if (enc.fps !== undefined) filters.push(`fps=${enc.fps}`);
+    }
+    if (filters.length > 0) outputOptions.push('-vf', filters.join(','));
+    const fps = enc.fps ?? (source.kind === 'testsrc' ? TEST_PATTERN_DEFAULTS.fps : undefined);
+    const seconds = enc.fragmentMs / 1000;
+    outputOptions.push(
+      '-c:v',
+      'libx264',
+      '-preset',
+      enc.preset ?? 'veryfast',
+      '-tune',
+      'zerolatency',
+      '-pix_fmt',
+      'yuv420p',
+      '-b:v',
+      `${enc.bitrateKbps}k`,
+      '-maxrate',
+      `${enc.bitrateKbps}k`,
+      '-bufsize',
+      `${enc.bitrateKbps * 2}k`,
+      // No B-frames: no negative CTS, decode order = presentation order (§3.9 step 6).
+      '-bf',
+      '0',
+      '-sc_threshold',
+      '0',
+      '-force_key_frames',
+      `expr:gte(t,n_forced*${seconds})`,
+    );
+    if (fps !== undefined) {
+      const gop = Math.max(1, Math.round(fps * seconds));
+      outputOptions.push('-g', String(gop), '-keyint_min', String(gop));
+    }
+  }
+  outputOptions.push('-f', 'matroska', '-live', '1', '-flush_packets', '1');
+  return { input, inputOptions, outputOptions };
+}
+
+/** The whole command line, for logs, `--print-command` and tests (fluent-ffmpeg builds the same). */
+export function ffmpegArgs(plan: FfmpegPlan): string[] {
+  return ['-hide_banner', '-nostdin', '-loglevel', 'warning', '-nostats', ...plan.inputOptions, '-i', plan.input, ...plan.outputOptions, 'pipe:1'];
+}
+
+export interface ResolvedFfmpeg {
+  path: string;
+  origin: 'configured' | 'system' | 'bundled';
+}
+
+/** `configured` wins; else `ffmpeg` on PATH; else @ffmpeg-installer/ffmpeg's binary. Throws FFMPEG_NOT_FOUND. */
+export function resolveFfmpegPath(
+  options: { configured?: string; pathEnv?: string; isExecutable?: (path: string) => boolean; bundled?: () => string | undefined } = {},
+): ResolvedFfmpeg {
+  const isExecutable = options.isExecutable ?? executable;
+  if (options.configured) {
+    if (!isExecutable(options.configured)) throw new VideoProducerError('FFMPEG_NOT_FOUND', `ffmpeg at ${options.configured} is not an executable file.`, false);
+    return { path: options.configured, origin: 'configured' };
+  }
+  for (const dir of (options.pathEnv ?? process.env['PATH'] ?? '').split(delimiter)) {
+    if (!dir) continue;
+    const candidate = join(dir, process.platform === 'win32' ? 'ffmpeg.exe' : 'ffmpeg');
+    if (isExecutable(candidate)) return { path: candidate, origin: 'system' };
+  }
+  const bundled = (options.bundled ?? bundledFfmpeg)();
+  if (bundled && isExecutable(bundled)) return { path: bundled, origin: 'bundled' };
+  throw new VideoProducerError(
+    'FFMPEG_NOT_FOUND',
+    'No ffmpeg: none on PATH and @ffmpeg-installer/ffmpeg has no binary for this platform. Install ffmpeg (apt install ffmpeg) or set --ffmpeg.',
+    false,
+  );
+}
+
+function executable(path: string): boolean {
+  try {
+    accessSync(path, fsConstants.X_OK);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function bundledFfmpeg(): string | undefined {
+  try {
+    // Loaded lazily: the package throws on platforms it has no binary for.
+    const installer = require('@ffmpeg-installer/ffmpeg') as { path?: unknown };
+    return typeof installer.path === 'string' ? installer.path : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+export interface FfmpegExit {
+  /** True when stop() asked for it. */
+  requested: boolean;
+  error?: VideoProducerError;
+}
+
+export interface FfmpegProcess {
+  /** Live Matroska bytes. Reading slowly slows ffmpeg down (pipe backpressure). */
+  readonly stdout: Readable;
+  readonly commandLine: string;
+  /** Resolves when ffmpeg has exited (never rejects). */
+  readonly exited: Promise<FfmpegExit>;
+  /** Asks ffmpeg to finish (SIGINT: it writes what it has), SIGKILL after `graceMs`. Resolves on exit. */
+  stop(graceMs?: number): Promise<FfmpegExit>;
+}
+
+export interface FfmpegLogger {
+  debug(obj: object, msg?: string): void;
+  warn(obj: object, msg?: string): void;
+}
+
+/** Starts ffmpeg for `plan`. Its stderr goes to the logger (warnings and errors only: -loglevel warning). */
+export function startFfmpeg(plan: FfmpegPlan, options: { ffmpegPath: string; logger?: FfmpegLogger }): FfmpegProcess {
+  const out = new PassThrough({ highWaterMark: 256 * 1024 });
+  const command = ffmpeg({ stdoutLines: 0 })
+    .setFfmpegPath(options.ffmpegPath)
+    .input(plan.input)
+    // Spread, never one array: fluent-ffmpeg splits a lone array item at its space ("text='a b'" would break).
+    .inputOptions(...plan.inputOptions)
+    .outputOptions('-hide_banner', '-nostdin', '-loglevel', 'warning', '-nostats', ...plan.outputOptions);
+  const commandLine = [options.ffmpegPath, ...ffmpegArgs(plan)].join(' ');
+  let requested = false;
+  let exitedResolve: (exit: FfmpegExit) => void = () => undefined;
+  const exited = new Promise<FfmpegExit>((resolve) => {
+    exitedResolve = resolve;
+  });
+  command.on('start', (line: string) => options.logger?.debug({ command: line }, 'ffmpeg started'));
+  command.on('stderr', (line: string) => options.logger?.warn({ ffmpeg: line }, 'ffmpeg'));
+  command.on('end', () => {
+    exitedResolve({ requested });
+  });
+  command.on('error', (err: Error, _stdout: unknown, stderr: unknown) => {
+    if (requested) {
+      exitedResolve({ requested });
+    } else {
+      const tail = typeof stderr === 'string' ? stderr.trim().split('\n').slice(-3).join(' | ') : '';
+      const error = new VideoProducerError('FFMPEG_FAILED', `ffmpeg failed: ${err.message}${tail ? ` (${tail})` : ''}`, true, { cause: err });
+      exitedResolve({ requested, error });
+    }
+    // fluent-ffmpeg does not end the piped stream on error.
+    if (!out.writableEnded) out.end();
+  });
+  command.pipe(out, { end: true });
+
+  const stop = (graceMs = 5000): Promise<FfmpegExit> => {
+    if (!requested) {
+      requested = true;
+      command.kill('SIGINT');
+      const timer = setTimeout(() => command.kill('SIGKILL'), graceMs);
+      timer.unref();
+      void exited.then(() => clearTimeout(timer));
+    }
+    return exited;
+  };
+  return { stdout: out, commandLine, exited, stop };
+}

@@ -1,0 +1,239 @@
+/**
+ * The app, assembled: per camera a spool, a PutMedia session and a capture pipeline; one HTTP listener for
+ * /healthz and /metrics; and the shutdown order. main.ts only reads settings, creates the logger and calls
+ * `startVideoProducer`; tests call the same factory in process with the emulator's endpoint.
+ *
+ * Shutdown (`close()`, SIGTERM/SIGINT in main.ts):
+ * 1. /healthz turns 503;
+ * 2. every camera's ffmpeg is asked to stop (SIGINT) and what it produced is cut and spooled;
+ * 3. every session sends what is spooled and waits until each fragment is PERSISTED, up to `shutdownTimeoutMs`
+ *    (what is not persisted by then stays in the spool and goes first at the next start);
+ * 4. the listener closes.
+ */
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
+import { KinesisVideoClient, type KinesisVideoClientConfig } from '@aws-sdk/client-kinesis-video';
+import pino, { type Logger } from 'pino';
+import { PutMediaClient, type PutMediaSession } from '@tributary/kvs';
+import { CameraPipeline } from './camera/camera-pipeline';
+import { buildFfmpegPlan, findFont, resolveFfmpegPath, startFfmpeg, type FfmpegProcess } from './ffmpeg/ffmpeg-adapter';
+import { FragmentSpool } from './spool/fragment-spool';
+import { ensureKvsStream } from './stream-bootstrap';
+import type { CameraConfig, VideoProducerConfig } from './video-producer-config';
+import { VideoMetrics } from './video-metrics';
+
+export interface VideoProducerDeps {
+  config: VideoProducerConfig;
+  logger?: Logger;
+  /**
+   * Overrides of what the AWS SDK otherwise reads from the environment (region, endpoint, credentials). main.ts
+   * passes none; tests point it at the emulator.
+   */
+  kinesisVideo?: KinesisVideoClientConfig;
+  /** Replaces ffmpeg (tests feed recorded Matroska). */
+  startSource?: (camera: CameraConfig) => FfmpegProcess;
+  /** PutMedia reconnect backoff (tests shorten it). */
+  reconnectBaseDelayMs?: number;
+  reconnectMaxDelayMs?: number;
+  defaultMetrics?: boolean;
+}
+
+export interface CameraHandle {
+  config: CameraConfig;
+  spool: FragmentSpool;
+  session: PutMediaSession;
+  pipeline: CameraPipeline;
+}
+
+export interface CameraHealth {
+  stream: string;
+  source: string;
+  capturing: boolean;
+  error?: string;
+  session: ReturnType<PutMediaSession['stats']>;
+  spool: { fragments: number; bytes: number; full: boolean };
+  pipeline: ReturnType<CameraPipeline['stats']>;
+}
+
+export interface HealthReport {
+  status: 'ok' | 'degraded' | 'closing';
+  uptimeSeconds: number;
+  ffmpeg: string;
+  cameras: CameraHealth[];
+}
+
+export interface DrainReport {
+  /** Per stream: fragments left in the spool (not PERSISTED) after the drain. */
+  left: Record<string, number>;
+  timedOut: boolean;
+}
+
+export interface RunningVideoProducer {
+  cameras: CameraHandle[];
+  metrics: VideoMetrics;
+  server: Server;
+  url: string;
+  port: number;
+  health(): HealthReport;
+  /** The whole shutdown sequence; safe to call twice. */
+  close(): Promise<DrainReport>;
+}
+
+export async function startVideoProducer(deps: VideoProducerDeps): Promise<RunningVideoProducer> {
+  const { config } = deps;
+  const logger = deps.logger ?? pino({ level: 'silent' });
+  const startedAt = Date.now();
+  const metrics = new VideoMetrics({ defaultMetrics: deps.defaultMetrics });
+  const ffmpeg = deps.startSource ? { path: '(injected)', origin: 'configured' as const } : resolveFfmpegPath({ configured: config.ffmpegPath });
+  const fontFile = findFont();
+  if (!deps.startSource) logger.info({ ffmpeg: ffmpeg.path, origin: ffmpeg.origin, clockFont: fontFile ?? null }, 'ffmpeg');
+
+  const control = new KinesisVideoClient({ ...(deps.kinesisVideo ?? {}) });
+  const client = new PutMediaClient({
+    kinesisVideoClient: control,
+    logger,
+    sessionDefaults: {
+      timecodeType: 'ABSOLUTE',
+      endTimeoutMs: Math.max(1, config.shutdownTimeoutMs),
+      ...(deps.reconnectBaseDelayMs !== undefined ? { reconnectBaseDelayMs: deps.reconnectBaseDelayMs } : {}),
+      ...(deps.reconnectMaxDelayMs !== undefined ? { reconnectMaxDelayMs: deps.reconnectMaxDelayMs } : {}),
+    },
+  });
+
+  const cameras: CameraHandle[] = [];
+  try {
+    for (const camera of config.cameras) {
+      await ensureKvsStream({ client: control, streamName: camera.stream, create: config.createStream, retentionHours: config.retentionHours, logger });
+    }
+    for (const camera of config.cameras) {
+      const log = logger.child({ stream: camera.stream });
+      const spool = new FragmentSpool({
+        dir: join(config.spoolDir, camera.stream),
+        maxBytes: config.spoolMaxBytes,
+        policy: config.spoolPolicy,
+        fsync: config.spoolFsync,
+        logger: log,
+        onDrop: () => metrics.fragmentsDropped.inc({ stream: camera.stream, reason: 'spool_evicted' }),
+      });
+      const session = client.createSession({ streamName: camera.stream, store: spool });
+      metrics.bindCamera(camera.stream, session, spool);
+      await session.open();
+      const startSource =
+        deps.startSource !== undefined
+          ? () => (deps.startSource as (c: CameraConfig) => FfmpegProcess)(camera)
+          : () => {
+              const plan = buildFfmpegPlan(
+                camera.source,
+                { fragmentMs: camera.fragmentMs, width: camera.width, height: camera.height, fps: camera.fps, bitrateKbps: camera.bitrateKbps, copy: camera.copy, preset: camera.preset },
+                { fontFile },
+              );
+              return startFfmpeg(plan, { ffmpegPath: ffmpeg.path, logger: log });
+            };
+      const pipeline = new CameraPipeline({
+        stream: camera.stream,
+        session,
+        startSource,
+        fragmentMs: camera.fragmentMs,
+        restartOnExit: !(camera.source.kind === 'file' && !camera.source.loop),
+        logger: log,
+        onFragment: () => metrics.fragmentsCut.inc({ stream: camera.stream }),
+        onDrop: (reason) => metrics.fragmentsDropped.inc({ stream: camera.stream, reason }),
+        onSourceRestart: () => metrics.sourceRestarts.inc({ stream: camera.stream }),
+        onError: (code) => metrics.errors.inc({ stream: camera.stream, code }),
+      });
+      cameras.push({ config: camera, spool, session, pipeline });
+    }
+  } catch (err) {
+    client.destroy();
+    control.destroy();
+    throw err;
+  }
+
+  let closing = false;
+  const health = (): HealthReport => {
+    const list = cameras.map((c): CameraHealth => {
+      const s = c.spool;
+      const pipeline = c.pipeline.stats();
+      const error = c.pipeline.error?.message ?? (c.session.state === 'failed' ? 'PutMedia session failed' : pipeline.sourceError);
+      return {
+        stream: c.config.stream,
+        source: c.config.sourceText,
+        capturing: c.pipeline.stats().running,
+        ...(error ? { error } : {}),
+        session: c.session.stats(),
+        spool: { fragments: s.size, bytes: s.bytes, full: s.isFull },
+        pipeline,
+      };
+    });
+    // A failing source, a failed session or a stopped camera: the device needs attention.
+    const degraded = list.some((c) => c.error !== undefined || !c.capturing);
+    return { status: closing ? 'closing' : degraded ? 'degraded' : 'ok', uptimeSeconds: Math.round((Date.now() - startedAt) / 1000), ffmpeg: ffmpeg.path, cameras: list };
+  };
+
+  const server = createServer((req, res) => {
+    const path = (req.url ?? '/').split('?')[0];
+    if (req.method !== 'GET' && req.method !== 'HEAD') {
+      res.writeHead(405, { allow: 'GET, HEAD' }).end();
+      return;
+    }
+    if (path === '/healthz') {
+      const report = health();
+      res.writeHead(report.status === 'ok' ? 200 : 503, { 'content-type': 'application/json' }).end(JSON.stringify(report));
+    } else if (path === '/metrics') {
+      metrics.render().then(
+        ({ contentType, body }) => res.writeHead(200, { 'content-type': contentType }).end(body),
+        (err: unknown) => {
+          logger.error({ err }, 'metrics failed');
+          res.writeHead(500).end();
+        },
+      );
+    } else {
+      res.writeHead(404, { 'content-type': 'application/json' }).end('{"error":"not found"}');
+    }
+  });
+  server.listen(config.port, config.host);
+  try {
+    await new Promise<void>((resolve, reject) => {
+      server.once('listening', resolve);
+      server.once('error', reject);
+    });
+  } catch (err) {
+    client.destroy();
+    control.destroy();
+    throw err;
+  }
+  const address = server.address() as AddressInfo;
+  const host = config.host === '0.0.0.0' || config.host === '::' ? '127.0.0.1' : config.host;
+  const url = `http://${host.includes(':') ? `[${host}]` : host}:${address.port}`;
+  for (const c of cameras) c.pipeline.start();
+
+  let closed: Promise<DrainReport> | undefined;
+  const close = (): Promise<DrainReport> =>
+    (closed ??= (async () => {
+      closing = true;
+      await Promise.all(cameras.map((c) => c.pipeline.stop()));
+      let timedOut = false;
+      await Promise.all(
+        cameras.map(async (c) => {
+          try {
+            await c.session.end();
+          } catch (err) {
+            timedOut = true;
+            logger.warn({ stream: c.config.stream, err: (err as Error).message, spooled: c.spool.size }, 'drain incomplete: fragments stay in the spool for the next start');
+            c.session.destroy();
+          }
+        }),
+      );
+      const left = Object.fromEntries(cameras.map((c) => [c.config.stream, c.spool.size]));
+      client.destroy();
+      control.destroy();
+      await new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      });
+      return { left, timedOut };
+    })());
+
+  return { cameras, metrics, server, url, port: address.port, health, close };
+}

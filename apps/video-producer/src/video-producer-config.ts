@@ -1,0 +1,369 @@
+/**
+ * The app's settings: command-line flags over environment variables over defaults, validated once at start by zod
+ * schemas (`parseConfig` from @tributary/schemas) whose errors name each bad setting by its flag and variable.
+ *
+ * Cameras come from a JSON file (`--config`, several cameras, each with its own stream, spool and metrics) and/or
+ * one camera from flags (`--stream` + `--source`). Camera fields missing in the file take the flag values
+ * (`--fragment-ms`, `--fps`, …) as defaults.
+ *
+ * AWS settings are not here on purpose: region, credentials and endpoint are AWS's own (`AWS_REGION`, the
+ * credential chain, `AWS_ENDPOINT_URL` / `AWS_ENDPOINT_URL_KINESIS_VIDEO`), read by the SDK itself, so the same
+ * build runs against the emulator and against AWS by environment alone (architecture.md).
+ */
+import { readFileSync } from 'node:fs';
+import { parseArgs } from 'node:util';
+import { z } from 'zod';
+import { booleanSetting, ConfigError, parseConfig } from '@tributary/schemas';
+import type { CameraSource } from './ffmpeg/ffmpeg-adapter';
+
+export { ConfigError };
+
+export const HELP = `video-producer — cameras (v4l2, RTSP, file, test pattern) into Kinesis Video Streams, with an on-disk spool
+
+Usage: nx serve video-producer -- [options]     (or: node dist/video-producer/main.js [options])
+
+Cameras (a config file, and/or one camera from the flags):
+  --config <file>            JSON: {"cameras":[{"stream":"cam-1","source":"rtsp://…"}, …]}  [VIDEO_CONFIG]
+  --stream <name>            KVS stream of the flag camera              [VIDEO_STREAM]
+  --source <src>             testsrc | file:PATH | rtsp://… | v4l2:/dev/video0 [VIDEO_SOURCE]  default testsrc
+  --loop <on|off>            loop a file source                         [VIDEO_LOOP]          default on
+  --copy <on|off>            stream copy (source already H.264)         [VIDEO_COPY]          default off
+  --fragment-ms <ms>         fragment length = keyframe interval        [VIDEO_FRAGMENT_MS]   default 2000
+  --width <px> --height <px> output size (test pattern default 640x360) [VIDEO_WIDTH, VIDEO_HEIGHT]
+  --fps <n>                  frame rate (test pattern default 25)       [VIDEO_FPS]
+  --bitrate <kbit/s>         H.264 bit rate                             [VIDEO_BITRATE_KBPS]  default 1000
+  --preset <name>            x264 preset                                [VIDEO_PRESET]        default veryfast
+
+ Spool and streams:
+  --spool-dir <dir>          one sub-directory per camera              [VIDEO_SPOOL_DIR]     default ./.data/video-spool
+  --spool-max-bytes <size>   per camera (bytes, kb, mb, gb)            [VIDEO_SPOOL_MAX_BYTES] default 512mb
+  --spool-policy <p>         drop-oldest | stop-capture when full      [VIDEO_SPOOL_POLICY]  default drop-oldest
+  --spool-fsync <on|off>     fsync each fragment file                  [VIDEO_SPOOL_FSYNC]   default on
+  --create-stream <on|off>   CreateStream when missing (local use)     [VIDEO_CREATE_STREAM] default off
+  --retention-hours <h>      retention of created streams (>= 1: PERSISTED acks need it) [VIDEO_RETENTION_HOURS] default 24
+
+ Process:
+  --host <addr>              /healthz and /metrics listen address      [VIDEO_HOST]          default 0.0.0.0
+  --port <n>                 TCP port (0: any free port)               [VIDEO_PORT]          default 8090
+  --ffmpeg <path>            ffmpeg binary (default: PATH, else @ffmpeg-installer/ffmpeg) [FFMPEG_PATH]
+  --shutdown-timeout <ms>    longest drain on SIGTERM                  [VIDEO_SHUTDOWN_TIMEOUT_MS] default 30000
+  --log-level <level>        trace | debug | info | warn | error | silent [LOG_LEVEL]         default info
+  --print-command            print each camera's ffmpeg command and exit
+  -h, --help                 this text
+
+AWS: region, credentials and endpoint come from AWS's own environment (AWS_REGION, AWS_PROFILE or
+AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, AWS_ENDPOINT_URL). Against the local emulator:
+  AWS_ENDPOINT_URL=http://127.0.0.1:4566 AWS_REGION=us-east-1 AWS_ACCESS_KEY_ID=test AWS_SECRET_ACCESS_KEY=test
+SIGTERM or SIGINT stops ffmpeg, sends what is spooled until PERSISTED (or the timeout) and exits 0.
+`;
+
+const STREAM_NAME = /^[a-zA-Z0-9_.-]{1,256}$/;
+
+const integer = (min: number, max: number) =>
+  z
+    .string()
+    .trim()
+    .regex(/^-?\d+$/, { error: 'expected an integer' })
+    .transform(Number)
+    .pipe(z.number().min(min, { error: `must be >= ${min}` }).max(max, { error: `must be <= ${max}` }));
+
+const SIZE_UNITS: Record<string, number> = { '': 1, b: 1, k: 1024, kb: 1024, m: 1024 ** 2, mb: 1024 ** 2, g: 1024 ** 3, gb: 1024 ** 3 };
+const byteSize = (min: number, max: number) =>
+  z
+    .string()
+    .trim()
+    .toLowerCase()
+    .regex(/^\d+(\.\d+)?\s*(b|k|kb|m|mb|g|gb)?$/, { error: 'expected a size such as 536870912, 512mb or 2gb' })
+    .transform((s) => {
+      const m = /^(\d+(?:\.\d+)?)\s*([a-z]*)$/.exec(s);
+      return m ? Math.floor(Number(m[1]) * (SIZE_UNITS[m[2]] ?? 1)) : Number.NaN;
+    })
+    .pipe(z.number().min(min, { error: `must be at least ${min} bytes` }).max(max, { error: `must be at most ${max} bytes` }));
+
+/** `testsrc`, `file:PATH`, `rtsp://…` (or rtsps), `v4l2:/dev/videoN` → CameraSource (loop filled in later). */
+export function parseSource(text: string, loop: boolean): CameraSource | undefined {
+  const s = text.trim();
+  if (s === 'testsrc') return { kind: 'testsrc' };
+  if (s.startsWith('file:') && s.length > 5) return { kind: 'file', path: s.slice(5), loop };
+  if (/^rtsps?:\/\/\S+$/.test(s)) return { kind: 'rtsp', url: s };
+  const v4l2 = /^v4l2:(\/dev\/video\d+)$/.exec(s);
+  if (v4l2) return { kind: 'v4l2', device: v4l2[1] };
+  return undefined;
+}
+
+const SOURCE_HINT = 'expected testsrc, file:PATH, rtsp://… or v4l2:/dev/videoN';
+
+/** One camera as resolved: what the app runs. */
+export interface CameraConfig {
+  stream: string;
+  source: CameraSource;
+  /** The source as written (logs, /healthz). */
+  sourceText: string;
+  copy: boolean;
+  fragmentMs: number;
+  width?: number;
+  height?: number;
+  fps?: number;
+  bitrateKbps: number;
+  preset: string;
+}
+
+/** A camera in the config file: numbers as JSON numbers; missing fields take the flag values. */
+const fileCameraSchema = z
+  .object({
+    stream: z.string().regex(STREAM_NAME, { error: 'expected 1–256 characters of a-z A-Z 0-9 _ . - (a KVS stream name)' }),
+    source: z.string().refine((s) => parseSource(s, false) !== undefined, { error: SOURCE_HINT }),
+    loop: z.boolean().optional(),
+    copy: z.boolean().optional(),
+    fragmentMs: z.number().int().min(500).max(10_000).optional(),
+    width: z.number().int().min(16).max(7680).optional(),
+    height: z.number().int().min(16).max(4320).optional(),
+    fps: z.number().min(1).max(120).optional(),
+    bitrateKbps: z.number().int().min(50).max(100_000).optional(),
+    preset: z.string().regex(/^[a-z]+$/).optional(),
+  })
+  .strict();
+
+const fileSchema = z.object({ cameras: z.array(fileCameraSchema).min(1, { error: 'needs at least one camera' }) }).strict();
+
+const schema = z.object({
+  configFile: z.string().min(1).optional(),
+  stream: z.string().regex(STREAM_NAME, { error: 'expected 1–256 characters of a-z A-Z 0-9 _ . - (a KVS stream name)' }).optional(),
+  source: z.string().refine((s) => parseSource(s, false) !== undefined, { error: SOURCE_HINT }),
+  loop: booleanSetting,
+  copy: booleanSetting,
+  fragmentMs: integer(500, 10_000),
+  width: integer(16, 7680).optional(),
+  height: integer(16, 4320).optional(),
+  fps: integer(1, 120).optional(),
+  bitrateKbps: integer(50, 100_000),
+  preset: z.enum(['ultrafast', 'superfast', 'veryfast', 'faster', 'fast', 'medium'], { error: 'expected ultrafast, superfast, veryfast, faster, fast or medium' }),
+  spoolDir: z.string().min(1),
+  spoolMaxBytes: byteSize(1024 * 1024, 1024 ** 4),
+  spoolPolicy: z.enum(['drop-oldest', 'stop-capture'], { error: 'expected drop-oldest or stop-capture' }),
+  spoolFsync: booleanSetting,
+  createStream: booleanSetting,
+  retentionHours: integer(1, 87_600),
+  host: z.string().trim().min(1),
+  port: integer(0, 65535),
+  ffmpegPath: z.string().min(1).optional(),
+  shutdownTimeoutMs: integer(0, 3_600_000),
+  logLevel: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'], { error: 'expected trace, debug, info, warn, error, fatal or silent' }),
+});
+
+type Settings = z.output<typeof schema>;
+
+export interface VideoProducerConfig extends Omit<Settings, 'stream' | 'source' | 'loop' | 'copy' | 'fragmentMs' | 'width' | 'height' | 'fps' | 'bitrateKbps' | 'preset'> {
+  cameras: CameraConfig[];
+  printCommand: boolean;
+}
+
+export const SETTING_NAMES: Readonly<Record<keyof Settings, string>> = {
+  configFile: '--config / VIDEO_CONFIG',
+  stream: '--stream / VIDEO_STREAM',
+  source: '--source / VIDEO_SOURCE',
+  loop: '--loop / VIDEO_LOOP',
+  copy: '--copy / VIDEO_COPY',
+  fragmentMs: '--fragment-ms / VIDEO_FRAGMENT_MS',
+  width: '--width / VIDEO_WIDTH',
+  height: '--height / VIDEO_HEIGHT',
+  fps: '--fps / VIDEO_FPS',
+  bitrateKbps: '--bitrate / VIDEO_BITRATE_KBPS',
+  preset: '--preset / VIDEO_PRESET',
+  spoolDir: '--spool-dir / VIDEO_SPOOL_DIR',
+  spoolMaxBytes: '--spool-max-bytes / VIDEO_SPOOL_MAX_BYTES',
+  spoolPolicy: '--spool-policy / VIDEO_SPOOL_POLICY',
+  spoolFsync: '--spool-fsync / VIDEO_SPOOL_FSYNC',
+  createStream: '--create-stream / VIDEO_CREATE_STREAM',
+  retentionHours: '--retention-hours / VIDEO_RETENTION_HOURS',
+  host: '--host / VIDEO_HOST',
+  port: '--port / VIDEO_PORT',
+  ffmpegPath: '--ffmpeg / FFMPEG_PATH',
+  shutdownTimeoutMs: '--shutdown-timeout / VIDEO_SHUTDOWN_TIMEOUT_MS',
+  logLevel: '--log-level / LOG_LEVEL',
+};
+
+export const DEFAULTS = {
+  source: 'testsrc',
+  loop: 'on',
+  copy: 'off',
+  fragmentMs: '2000',
+  bitrateKbps: '1000',
+  preset: 'veryfast',
+  spoolDir: './.data/video-spool',
+  spoolMaxBytes: '512mb',
+  spoolPolicy: 'drop-oldest',
+  spoolFsync: 'on',
+  createStream: 'off',
+  retentionHours: '24',
+  host: '0.0.0.0',
+  port: '8090',
+  shutdownTimeoutMs: '30000',
+  logLevel: 'info',
+} as const;
+
+export type LoadedConfig = { help: true } | { help: false; config: VideoProducerConfig };
+
+export interface LoadConfigOptions {
+  /** Reads the --config file (tests inject one). */
+  readFile?: (path: string) => string;
+}
+
+/** Reads flags (`argv` without node and the script), `env` and the config file, and validates them; throws ConfigError. */
+export function loadConfig(argv: readonly string[], env: NodeJS.ProcessEnv, options: LoadConfigOptions = {}): LoadedConfig {
+  let flags;
+  try {
+    flags = parseArgs({
+      args: [...argv],
+      options: {
+        config: { type: 'string' },
+        stream: { type: 'string' },
+        source: { type: 'string' },
+        loop: { type: 'string' },
+        copy: { type: 'string' },
+        'fragment-ms': { type: 'string' },
+        width: { type: 'string' },
+        height: { type: 'string' },
+        fps: { type: 'string' },
+        bitrate: { type: 'string' },
+        preset: { type: 'string' },
+        'spool-dir': { type: 'string' },
+        'spool-max-bytes': { type: 'string' },
+        'spool-policy': { type: 'string' },
+        'spool-fsync': { type: 'string' },
+        'create-stream': { type: 'string' },
+        'retention-hours': { type: 'string' },
+        host: { type: 'string' },
+        port: { type: 'string' },
+        ffmpeg: { type: 'string' },
+        'shutdown-timeout': { type: 'string' },
+        'log-level': { type: 'string' },
+        'print-command': { type: 'boolean' },
+        help: { type: 'boolean', short: 'h' },
+      },
+      strict: true,
+      allowPositionals: false,
+    }).values;
+  } catch (err) {
+    throw new ConfigError(`${(err as Error).message}. Run with --help for the options.`);
+  }
+  if (flags.help) return { help: true };
+  const pick = (flag: string | undefined, variable: string, fallback?: string): string | undefined => {
+    if (flag !== undefined) return flag;
+    const fromEnv = env[variable];
+    return fromEnv !== undefined && fromEnv !== '' ? fromEnv : fallback;
+  };
+  const raw = {
+    configFile: pick(flags.config, 'VIDEO_CONFIG'),
+    stream: pick(flags.stream, 'VIDEO_STREAM'),
+    source: pick(flags.source, 'VIDEO_SOURCE', DEFAULTS.source),
+    loop: pick(flags.loop, 'VIDEO_LOOP', DEFAULTS.loop),
+    copy: pick(flags.copy, 'VIDEO_COPY', DEFAULTS.copy),
+    fragmentMs: pick(flags['fragment-ms'], 'VIDEO_FRAGMENT_MS', DEFAULTS.fragmentMs),
+    width: pick(flags.width, 'VIDEO_WIDTH'),
+    height: pick(flags.height, 'VIDEO_HEIGHT'),
+    fps: pick(flags.fps, 'VIDEO_FPS'),
+    bitrateKbps: pick(flags.bitrate, 'VIDEO_BITRATE_KBPS', DEFAULTS.bitrateKbps),
+    preset: pick(flags.preset, 'VIDEO_PRESET', DEFAULTS.preset),
+    spoolDir: pick(flags['spool-dir'], 'VIDEO_SPOOL_DIR', DEFAULTS.spoolDir),
+    spoolMaxBytes: pick(flags['spool-max-bytes'], 'VIDEO_SPOOL_MAX_BYTES', DEFAULTS.spoolMaxBytes),
+    spoolPolicy: pick(flags['spool-policy'], 'VIDEO_SPOOL_POLICY', DEFAULTS.spoolPolicy),
+    spoolFsync: pick(flags['spool-fsync'], 'VIDEO_SPOOL_FSYNC', DEFAULTS.spoolFsync),
+    createStream: pick(flags['create-stream'], 'VIDEO_CREATE_STREAM', DEFAULTS.createStream),
+    retentionHours: pick(flags['retention-hours'], 'VIDEO_RETENTION_HOURS', DEFAULTS.retentionHours),
+    host: pick(flags.host, 'VIDEO_HOST', DEFAULTS.host),
+    port: pick(flags.port, 'VIDEO_PORT', DEFAULTS.port),
+    ffmpegPath: pick(flags.ffmpeg, 'FFMPEG_PATH'),
+    shutdownTimeoutMs: pick(flags['shutdown-timeout'], 'VIDEO_SHUTDOWN_TIMEOUT_MS', DEFAULTS.shutdownTimeoutMs),
+    logLevel: pick(flags['log-level'], 'LOG_LEVEL', DEFAULTS.logLevel),
+  };
+  const s = parseConfig(schema, raw, SETTING_NAMES);
+  const cameras: CameraConfig[] = [];
+  if (s.configFile !== undefined) cameras.push(...camerasFromFile(s.configFile, s, options.readFile ?? ((p) => readFileSync(p, 'utf8'))));
+  if (s.stream !== undefined) cameras.push(flagCamera(s, s.stream));
+  if (cameras.length === 0) {
+    throw new ConfigError(`Invalid settings:\n  ${SETTING_NAMES.stream} or ${SETTING_NAMES.configFile}: no camera configured`, [
+      { key: 'stream', setting: `${SETTING_NAMES.stream} or ${SETTING_NAMES.configFile}`, message: 'no camera configured' },
+    ]);
+  }
+  const seen = new Set<string>();
+  for (const c of cameras) {
+    if (seen.has(c.stream)) {
+      throw new ConfigError(`Invalid settings:\n  ${SETTING_NAMES.configFile}: stream ${c.stream} is used by two cameras (KVS takes one producer per stream)`, [
+        { key: 'configFile', setting: SETTING_NAMES.configFile, message: `stream ${c.stream} is used by two cameras` },
+      ]);
+    }
+    seen.add(c.stream);
+    if ((c.width === undefined) !== (c.height === undefined)) {
+      throw new ConfigError(`Invalid settings:\n  camera ${c.stream}: give width and height together`, [
+        { key: 'width', setting: `${SETTING_NAMES.width}, ${SETTING_NAMES.height}`, message: 'give width and height together' },
+      ]);
+    }
+    if (c.copy && c.source.kind === 'testsrc') {
+      throw new ConfigError(`Invalid settings:\n  camera ${c.stream}: copy needs an H.264 source, the test pattern is raw video`, [
+        { key: 'copy', setting: SETTING_NAMES.copy, message: 'copy needs an H.264 source' },
+      ]);
+    }
+  }
+  const config: VideoProducerConfig = {
+    configFile: s.configFile,
+    spoolDir: s.spoolDir,
+    spoolMaxBytes: s.spoolMaxBytes,
+    spoolPolicy: s.spoolPolicy,
+    spoolFsync: s.spoolFsync,
+    createStream: s.createStream,
+    retentionHours: s.retentionHours,
+    host: s.host,
+    port: s.port,
+    ffmpegPath: s.ffmpegPath,
+    shutdownTimeoutMs: s.shutdownTimeoutMs,
+    logLevel: s.logLevel,
+    cameras,
+    printCommand: flags['print-command'] === true,
+  };
+  return { help: false, config };
+}
+
+function flagCamera(s: Settings, stream: string): CameraConfig {
+  const source = parseSource(s.source, s.loop);
+  if (!source) throw new ConfigError(`Invalid settings:\n  ${SETTING_NAMES.source}: ${SOURCE_HINT}`);
+  return {
+    stream,
+    source,
+    sourceText: s.source,
+    copy: s.copy,
+    fragmentMs: s.fragmentMs,
+    width: s.width,
+    height: s.height,
+    fps: s.fps,
+    bitrateKbps: s.bitrateKbps,
+    preset: s.preset,
+  };
+}
+
+function camerasFromFile(path: string, s: Settings, readFile: (path: string) => string): CameraConfig[] {
+  let json: unknown;
+  try {
+    json = JSON.parse(readFile(path));
+  } catch (err) {
+    throw new ConfigError(`Invalid settings:\n  ${SETTING_NAMES.configFile}: cannot read ${path} as JSON: ${(err as Error).message}`);
+  }
+  const names: Record<string, string> = { cameras: `${SETTING_NAMES.configFile} (${path}) cameras` };
+  const file = parseConfig(fileSchema, json, names);
+  return file.cameras.map((c) => {
+    const sourceText = c.source;
+    const source = parseSource(sourceText, c.loop ?? s.loop) ?? { kind: 'testsrc' };
+    return {
+      stream: c.stream,
+      source,
+      sourceText,
+      copy: c.copy ?? false,
+      fragmentMs: c.fragmentMs ?? s.fragmentMs,
+      width: c.width ?? s.width,
+      height: c.height ?? s.height,
+      fps: c.fps ?? s.fps,
+      bitrateKbps: c.bitrateKbps ?? s.bitrateKbps,
+      preset: c.preset ?? s.preset,
+    };
+  });
+}
