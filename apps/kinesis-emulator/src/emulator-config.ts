@@ -2,10 +2,9 @@
  * The launcher's settings: command-line flags over environment variables over defaults, validated once by a
  * zod schema whose errors name the setting (flag and variable) that is wrong.
  */
-import { parseArgs } from 'node:util';
 import * as path from 'node:path';
 import { z } from 'zod';
-import { booleanSetting, ConfigError, parseConfig } from '@tributary/schemas';
+import { booleanSetting, ConfigError, parseConfig, readSettings } from '@tributary/schemas';
 
 export { ConfigError };
 
@@ -57,28 +56,10 @@ const NAMES: Record<string, string> = {
 };
 
 export function loadConfig(argv: string[], env: NodeJS.ProcessEnv, cwd: string): EmulatorConfig {
-  let flags;
-  try {
-    flags = parseArgs({
-      args: argv,
-      options: {
-        port: { type: 'string' },
-        host: { type: 'string' },
-        'data-dir': { type: 'string' },
-        'in-memory': { type: 'boolean' },
-        limits: { type: 'string' },
-        fsync: { type: 'string' },
-        'tls-cert': { type: 'string' },
-        'tls-key': { type: 'string' },
-        'log-level': { type: 'string' },
-        help: { type: 'boolean', short: 'h' },
-      },
-      strict: true,
-      allowPositionals: false,
-    }).values;
-  } catch (err) {
-    throw new ConfigError(`${(err as Error).message}. Run with --help for the options.`);
-  }
+  const { flags } = readSettings(argv, env, {
+    strings: ['port', 'host', 'data-dir', 'limits', 'fsync', 'tls-cert', 'tls-key', 'log-level'],
+    booleans: ['in-memory'],
+  });
   const raw = {
     port: flags.port ?? env['EMULATOR_PORT'] ?? '4566',
     host: flags.host ?? env['EMULATOR_HOST'] ?? '127.0.0.1',

@@ -9,10 +9,9 @@
  */
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { parseArgs } from 'node:util';
 import { z } from 'zod';
 import { CONSUMER_DEFAULTS, PROCESSING_DEFAULTS } from '@tributary/kinesis-consumer';
-import { booleanSetting, ConfigError, parseConfig } from '@tributary/schemas';
+import { booleanSetting, ConfigError, parseConfig, readSettings } from '@tributary/schemas';
 import { FILE_SINK_DEFAULTS, fileNameSafe } from './sinks/file-sink';
 
 export { ConfigError };
@@ -229,49 +228,15 @@ export type LoadedConfig = { help: true } | { help: false; config: TelemetryCons
 
 /** Reads flags (`argv` without node and the script) and `env`, and validates them; throws a ConfigError. */
 export function loadConfig(argv: readonly string[], env: NodeJS.ProcessEnv, identity: WorkerIdentity = defaultWorkerIdentity()): LoadedConfig {
-  let flags;
-  try {
-    flags = parseArgs({
-      args: [...argv],
-      options: {
-        stream: { type: 'string' },
-        'application-name': { type: 'string' },
-        'worker-id': { type: 'string' },
-        retrieval: { type: 'string' },
-        'consumer-name': { type: 'string' },
-        'initial-position': { type: 'string' },
-        'failover-time': { type: 'string' },
-        'batch-size': { type: 'string' },
-        'max-retries': { type: 'string' },
-        bisect: { type: 'string' },
-        'max-record-age': { type: 'string' },
-        'dlq-file': { type: 'string' },
-        'dlq-stream': { type: 'string' },
-        'output-dir': { type: 'string' },
-        'file-max-size': { type: 'string' },
-        'file-max-age': { type: 'string' },
-        'state-table': { type: 'string' },
-        'rollup-lateness': { type: 'string' },
-        'rollup-idle-close': { type: 'string' },
-        host: { type: 'string' },
-        port: { type: 'string' },
-        'shutdown-timeout': { type: 'string' },
-        'log-level': { type: 'string' },
-        help: { type: 'boolean', short: 'h' },
-      },
-      strict: true,
-      allowPositionals: false,
-    }).values;
-  } catch (err) {
-    throw new ConfigError(`${(err as Error).message}. Run with --help for the options.`);
-  }
+  const { flags, pick } = readSettings(argv, env, {
+    strings: [
+      'stream', 'application-name', 'worker-id', 'retrieval', 'consumer-name', 'initial-position', 'failover-time',
+      'batch-size', 'max-retries', 'bisect', 'max-record-age', 'dlq-file', 'dlq-stream', 'output-dir', 'file-max-size',
+      'file-max-age', 'state-table', 'rollup-lateness', 'rollup-idle-close', 'host', 'port', 'shutdown-timeout',
+      'log-level',
+    ],
+  });
   if (flags.help) return { help: true };
-  const pick = (flag: string | undefined, variable: string, fallback?: string): string | undefined => {
-    if (flag !== undefined) return flag;
-    const fromEnv = env[variable];
-    // An empty variable (`FOO=` in a compose file) means "not set", as in most tools.
-    return fromEnv !== undefined && fromEnv !== '' ? fromEnv : fallback;
-  };
   const P = 'TELEMETRY_CONSUMER_';
   const raw = {
     stream: pick(flags.stream, `${P}STREAM`, DEFAULTS.stream),

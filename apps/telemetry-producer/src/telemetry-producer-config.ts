@@ -6,9 +6,8 @@
  * (`AWS_REGION`, the credential chain, `AWS_ENDPOINT_URL` / `AWS_ENDPOINT_URL_KINESIS`), read by the SDK itself,
  * so the same build runs against the emulator and against AWS by environment alone (architecture.md).
  */
-import { parseArgs } from 'node:util';
 import { z } from 'zod';
-import { booleanSetting, ConfigError, parseConfig } from '@tributary/schemas';
+import { booleanSetting, ConfigError, parseConfig, readSettings } from '@tributary/schemas';
 
 export { ConfigError };
 
@@ -207,51 +206,15 @@ export type LoadedConfig = { help: true } | { help: false; config: TelemetryProd
 
 /** Reads flags (`argv` without node and the script) and `env`, and validates them; throws a ConfigError. */
 export function loadConfig(argv: readonly string[], env: NodeJS.ProcessEnv): LoadedConfig {
-  let flags;
-  try {
-    flags = parseArgs({
-      args: [...argv],
-      options: {
-        mode: { type: 'string' },
-        stream: { type: 'string' },
-        'create-stream': { type: 'string' },
-        devices: { type: 'string' },
-        rate: { type: 'string' },
-        'device-prefix': { type: 'string' },
-        home: { type: 'string' },
-        seed: { type: 'string' },
-        'sim-max-in-flight': { type: 'string' },
-        host: { type: 'string' },
-        port: { type: 'string' },
-        'api-keys-file': { type: 'string' },
-        'jwt-public-key-file': { type: 'string' },
-        'jwks-url': { type: 'string' },
-        'jwt-issuer': { type: 'string' },
-        'jwt-audience': { type: 'string' },
-        'body-limit': { type: 'string' },
-        'rate-limit': { type: 'string' },
-        'rate-burst': { type: 'string' },
-        'max-in-flight': { type: 'string' },
-        aggregation: { type: 'string' },
-        ordered: { type: 'string' },
-        'linger-ms': { type: 'string' },
-        'shutdown-timeout': { type: 'string' },
-        'log-level': { type: 'string' },
-        help: { type: 'boolean', short: 'h' },
-      },
-      strict: true,
-      allowPositionals: false,
-    }).values;
-  } catch (err) {
-    throw new ConfigError(`${(err as Error).message}. Run with --help for the options.`);
-  }
+  const { flags, pick } = readSettings(argv, env, {
+    strings: [
+      'mode', 'stream', 'create-stream', 'devices', 'rate', 'device-prefix', 'home', 'seed', 'sim-max-in-flight',
+      'host', 'port', 'api-keys-file', 'jwt-public-key-file', 'jwks-url', 'jwt-issuer', 'jwt-audience', 'body-limit',
+      'rate-limit', 'rate-burst', 'max-in-flight', 'aggregation', 'ordered', 'linger-ms', 'shutdown-timeout',
+      'log-level',
+    ],
+  });
   if (flags.help) return { help: true };
-  const pick = (flag: string | undefined, variable: string, fallback?: string): string | undefined => {
-    if (flag !== undefined) return flag;
-    const fromEnv = env[variable];
-    // An empty variable (`FOO=` in a compose file) means "not set", as in most tools.
-    return fromEnv !== undefined && fromEnv !== '' ? fromEnv : fallback;
-  };
   const raw = {
     mode: pick(flags.mode, 'TELEMETRY_MODE', DEFAULTS.mode),
     stream: pick(flags.stream, 'TELEMETRY_STREAM', DEFAULTS.stream),

@@ -11,9 +11,8 @@
  * build runs against the emulator and against AWS by environment alone (architecture.md).
  */
 import { readFileSync } from 'node:fs';
-import { parseArgs } from 'node:util';
 import { z } from 'zod';
-import { booleanSetting, ConfigError, parseConfig } from '@tributary/schemas';
+import { booleanSetting, ConfigError, parseConfig, readSettings } from '@tributary/schemas';
 import type { CameraSource } from './ffmpeg/ffmpeg-adapter';
 
 export { ConfigError };
@@ -211,48 +210,15 @@ export interface LoadConfigOptions {
 
 /** Reads flags (`argv` without node and the script), `env` and the config file, and validates them; throws ConfigError. */
 export function loadConfig(argv: readonly string[], env: NodeJS.ProcessEnv, options: LoadConfigOptions = {}): LoadedConfig {
-  let flags;
-  try {
-    flags = parseArgs({
-      args: [...argv],
-      options: {
-        config: { type: 'string' },
-        stream: { type: 'string' },
-        source: { type: 'string' },
-        loop: { type: 'string' },
-        copy: { type: 'string' },
-        'fragment-ms': { type: 'string' },
-        width: { type: 'string' },
-        height: { type: 'string' },
-        fps: { type: 'string' },
-        bitrate: { type: 'string' },
-        preset: { type: 'string' },
-        'spool-dir': { type: 'string' },
-        'spool-max-bytes': { type: 'string' },
-        'spool-policy': { type: 'string' },
-        'spool-fsync': { type: 'string' },
-        'create-stream': { type: 'string' },
-        'retention-hours': { type: 'string' },
-        host: { type: 'string' },
-        port: { type: 'string' },
-        ffmpeg: { type: 'string' },
-        'shutdown-timeout': { type: 'string' },
-        'log-level': { type: 'string' },
-        'print-command': { type: 'boolean' },
-        help: { type: 'boolean', short: 'h' },
-      },
-      strict: true,
-      allowPositionals: false,
-    }).values;
-  } catch (err) {
-    throw new ConfigError(`${(err as Error).message}. Run with --help for the options.`);
-  }
+  const { flags, pick } = readSettings(argv, env, {
+    strings: [
+      'config', 'stream', 'source', 'loop', 'copy', 'fragment-ms', 'width', 'height', 'fps', 'bitrate', 'preset',
+      'spool-dir', 'spool-max-bytes', 'spool-policy', 'spool-fsync', 'create-stream', 'retention-hours', 'host', 'port',
+      'ffmpeg', 'shutdown-timeout', 'log-level',
+    ],
+    booleans: ['print-command'],
+  });
   if (flags.help) return { help: true };
-  const pick = (flag: string | undefined, variable: string, fallback?: string): string | undefined => {
-    if (flag !== undefined) return flag;
-    const fromEnv = env[variable];
-    return fromEnv !== undefined && fromEnv !== '' ? fromEnv : fallback;
-  };
   const raw = {
     configFile: pick(flags.config, 'VIDEO_CONFIG'),
     stream: pick(flags.stream, 'VIDEO_STREAM'),

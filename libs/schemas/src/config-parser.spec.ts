@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { booleanSetting, parseConfig } from './config-parser';
+import { booleanSetting, parseConfig, readSettings } from './config-parser';
 import { ConfigError, SchemaError } from './errors';
 
 const schema = z.object({
@@ -109,5 +109,57 @@ describe('booleanSetting', () => {
 
   it.each(['', 'y', 'enabled', '2'])('%j is refused', (raw) => {
     expect(booleanSetting.safeParse(raw).success).toBe(false);
+  });
+});
+
+describe('readSettings', () => {
+  const NAMES = { strings: ['port', 'log-level'], booleans: ['in-memory'] } as const;
+
+  it('returns the parsed flags, typed by their names, and always takes --help / -h', () => {
+    const { flags } = readSettings(['--port', '9000', '--in-memory', '-h'], {}, NAMES);
+    const port: string | undefined = flags.port;
+    const inMemory: boolean | undefined = flags['in-memory'];
+    const help: boolean | undefined = flags.help;
+    expect(port).toBe('9000');
+    expect(inMemory).toBe(true);
+    expect(help).toBe(true);
+    expect(flags['log-level']).toBeUndefined();
+    // @ts-expect-error a flag that was not declared has no value to read
+    expect(flags.nope).toBeUndefined();
+    expect(readSettings(['--help'], {}, { strings: [] }).flags.help).toBe(true);
+  });
+
+  it('picks the flag over the variable over the fallback', () => {
+    const env = { PORT: '7000', LOG_LEVEL: 'debug' };
+    const { flags, pick } = readSettings(['--port', '9000'], env, NAMES);
+    expect(pick(flags.port, 'PORT', '8080')).toBe('9000');
+    expect(pick(flags['log-level'], 'LOG_LEVEL', 'info')).toBe('debug');
+    expect(pick(undefined, 'MISSING', 'info')).toBe('info');
+    expect(pick(undefined, 'MISSING')).toBeUndefined();
+  });
+
+  it('treats an empty variable as not set, but an empty flag as given', () => {
+    const { flags, pick } = readSettings(['--port='], { PORT: '', LOG_LEVEL: '' }, NAMES);
+    expect(pick(undefined, 'LOG_LEVEL', 'info')).toBe('info');
+    expect(pick(flags.port, 'PORT', '8080')).toBe('');
+  });
+
+  it('reads the environment when pick is called, not before', () => {
+    const env: Record<string, string | undefined> = {};
+    const { pick } = readSettings([], env, NAMES);
+    env['PORT'] = '7000';
+    expect(pick(undefined, 'PORT')).toBe('7000');
+  });
+
+  it.each([
+    [['--nope'], /Unknown option '--nope'/],
+    [['--port'], /Option '--port <value>' argument missing/],
+    [['--in-memory=yes'], /Option '--in-memory' does not take an argument/],
+    [['stray'], /Unexpected argument 'stray'/],
+  ])('throws a ConfigError pointing at --help for %j', (argv, message) => {
+    const err = thrown(() => readSettings(argv, {}, NAMES));
+    expect(err.message).toMatch(message);
+    expect(err.message).toMatch(/\. Run with --help for the options\.$/);
+    expect(err.issues).toEqual([]);
   });
 });

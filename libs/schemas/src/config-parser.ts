@@ -1,9 +1,10 @@
 /**
- * Start-up configuration, validated once (conventions.md §14). An app gathers its raw settings (flags over
- * environment variables over defaults, as apps/kinesis-emulator/src/emulator-config.ts does), then calls
- * `parseConfig` with its schema and the name each setting goes by on the command line and in the environment.
- * Every bad setting is reported at once, by that name, so one failed start tells the operator everything.
+ * Start-up configuration, validated once (conventions.md §14). An app gathers its raw settings with `readSettings`
+ * (flags over environment variables over defaults), then calls `parseConfig` with its schema and the name each
+ * setting goes by on the command line and in the environment. Every bad setting is reported at once, by that name,
+ * so one failed start tells the operator everything.
  */
+import { parseArgs } from 'node:util';
 import { z } from 'zod';
 import { ConfigError, type ConfigIssue } from './errors';
 import { formatIssuePath } from './validation-issues';
@@ -65,3 +66,54 @@ export const booleanSetting = z
   .toLowerCase()
   .pipe(z.enum(['true', 'false', '1', '0', 'on', 'off', 'yes', 'no'], { error: 'expected true/false, 1/0, on/off or yes/no' }))
   .transform((v) => v === 'true' || v === '1' || v === 'on' || v === 'yes');
+
+/** The flags an app takes, by long name (without `--`); every app also takes `--help` / `-h`. */
+export interface SettingFlagNames<S extends string, B extends string> {
+  /** Flags that take a value: `--port 8080` or `--port=8080`. */
+  strings: readonly S[];
+  /** Flags that take none: `--in-memory`. */
+  booleans?: readonly B[];
+}
+
+/** The parsed flags: a string or `true` per flag given, `undefined` per flag not given. */
+export type SettingFlagValues<S extends string, B extends string> = { readonly [K in S]?: string } & {
+  readonly [K in B | 'help']?: boolean;
+};
+
+export interface Settings<S extends string, B extends string> {
+  flags: SettingFlagValues<S, B>;
+  /**
+   * The flag's value if it was given, else the environment variable if it is set and not empty, else `fallback`.
+   * An empty variable (`FOO=` in a compose file) means "not set", as in most tools.
+   */
+  pick(flag: string | undefined, variable: string, fallback?: string): string | undefined;
+}
+
+/**
+ * Parses `argv` (without node and the script) strictly against the flag names and returns the flags with a `pick`
+ * over `env`. An unknown flag, a missing value or a positional argument throws a `ConfigError` that says how to get
+ * help.
+ */
+export function readSettings<const S extends string, const B extends string = never>(
+  argv: readonly string[],
+  env: Readonly<Record<string, string | undefined>>,
+  names: SettingFlagNames<S, B>,
+): Settings<S, B> {
+  const options: Record<string, { type: 'string' | 'boolean'; short?: string }> = {};
+  for (const name of names.strings) options[name] = { type: 'string' };
+  for (const name of names.booleans ?? []) options[name] = { type: 'boolean' };
+  options['help'] = { type: 'boolean', short: 'h' };
+  let flags: SettingFlagValues<S, B>;
+  try {
+    // Strict parsing gives each flag the type it was declared with, so the values are what the type says.
+    flags = parseArgs({ args: [...argv], options, strict: true, allowPositionals: false }).values as SettingFlagValues<S, B>;
+  } catch (err) {
+    throw new ConfigError(`${(err as Error).message}. Run with --help for the options.`);
+  }
+  const pick = (flag: string | undefined, variable: string, fallback?: string): string | undefined => {
+    if (flag !== undefined) return flag;
+    const fromEnv = env[variable];
+    return fromEnv !== undefined && fromEnv !== '' ? fromEnv : fallback;
+  };
+  return { flags, pick };
+}

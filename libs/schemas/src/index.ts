@@ -10,7 +10,15 @@ export {
   type TelemetryLocation,
 } from './telemetry-envelope';
 export { encodeTelemetry, decodeTelemetry } from './telemetry-codec';
-export { parseConfig, booleanSetting, type ParseConfigOptions } from './config-parser';
+export {
+  parseConfig,
+  booleanSetting,
+  readSettings,
+  type ParseConfigOptions,
+  type Settings,
+  type SettingFlagNames,
+  type SettingFlagValues,
+} from './config-parser';
 export { formatIssuePath, type ValidationIssue, type ParseResult } from './validation-issues';
 export { SchemaError, ConfigError, type SchemaErrorCode, type ConfigIssue } from './errors';
 export { TELEMETRY_LIMITS, DEVICE_ID_PATTERN, METRIC_NAME_PATTERN } from './defaults';
