@@ -322,11 +322,20 @@ export class LeaseCoordinator extends EventEmitter<LeaseCoordinatorEvents> {
     const due: Held[] = [];
     for (const h of this.held.values()) {
       if (h.renewing) {
-        // The previous renewal has not answered; if the next tick would be past the expiry, give up now.
-        if (now + this.renewIntervalMs - h.lastRenewedAt > this.failoverTimeMs) this.lose(h, 'expired');
-      } else if (now - h.lastRenewedAt > this.failoverTimeMs) {
-        this.lose(h, 'expired');
+        // The previous renewal has not answered; if the next tick would be past the expiry, give up now. Decided
+        // after pending I/O is handled (setImmediate runs after the poll phase): after a busy stretch, timers fire
+        // before the renewal's answer that has been waiting in the socket all along.
+        if (now + this.renewIntervalMs - h.lastRenewedAt > this.failoverTimeMs) {
+          setImmediate(() => {
+            if (h.renewing && this.clock.now() + this.renewIntervalMs - h.lastRenewedAt > this.failoverTimeMs) this.lose(h, 'expired');
+          });
+        }
       } else {
+        // A lease past its expiry by our clock is still renewed rather than dropped: a late tick (this process
+        // busy decoding a 10 MiB batch) does not mean another worker took it, and the conditional renewal says
+        // whether one did. Dropping it here made a lone worker lose its own leases and replay from the last
+        // checkpoint (`npm run bench:consumer`, enhanced fan-out under load).
+        if (now - h.lastRenewedAt > this.failoverTimeMs) this.logger.warn({ leaseKey: h.lease.leaseKey, lateMs: now - h.lastRenewedAt - this.failoverTimeMs }, 'lease renewal late');
         h.renewing = true;
         due.push(h);
       }
