@@ -7,8 +7,8 @@
  *                             [--latency-shards 4] [--profile]
  *
  * Every side runs in a process of its own (2 cores: the emulator gets one, the process measured the other):
- * two emulators (consumer-bench-server.ts: one with AWS's limits off, one with them on; Kinesis and the DynamoDB
- * lease tables on one port), the producer (consumer-bench-producer.ts) and every consumer worker
+ * two emulators (bench-server.ts `emulator` with AWS's limits off, `emulator-aws-limits` with them on; Kinesis
+ * and the DynamoDB lease tables on one port), the producer (consumer-bench-producer.ts) and every consumer worker
  * (consumer-bench-worker.ts), fresh per run.
  *
  * 1. Throughput per worker (emulator limits off). A stream of `--shards` shards is filled once with `--records`
@@ -70,7 +70,7 @@ import {
   sleep,
   sourceFingerprint,
   spawnScript,
-  startListeningProcess,
+  startServerProcess,
   warnIfSourcesChanged,
   writeResults,
   type ServerProcess,
@@ -92,7 +92,6 @@ import {
 
 const WORKER_SCRIPT = path.join(__dirname, 'consumer-bench-worker.ts');
 const PRODUCER_SCRIPT = path.join(__dirname, 'consumer-bench-producer.ts');
-const SERVER_SCRIPT = path.join(__dirname, 'consumer-bench-server.ts');
 const RESULTS_FILE = 'consumer-latest.json';
 /** The code under test, fingerprinted before and after the bench. */
 const SOURCES = ['libs/kinesis-consumer/src', 'libs/kinesis-producer/src', 'libs/emulator/src'];
@@ -717,16 +716,6 @@ function printTargets(report: Record<string, Record<string, unknown>>): void {
   for (const l of lines) console.log(`  ${l}`);
 }
 
-function startEmulatorProcess(limits: 'limits-on' | 'limits-off', profile: boolean): Promise<ServerProcess> {
-  return startListeningProcess({
-    label: `emulator (${limits})`,
-    script: SERVER_SCRIPT,
-    args: [limits],
-    profile,
-    urlFrom: (line) => `http://127.0.0.1:${(JSON.parse(line) as { port: number }).port}`,
-  });
-}
-
 function adminClient(url: string): KinesisClient {
   return new KinesisClient({ endpoint: url, region: BENCH_REGION, credentials: BENCH_CREDENTIALS, requestHandler: new NodeHttpHandler() });
 }
@@ -738,7 +727,10 @@ async function main(options: BenchOptions): Promise<void> {
   console.log(
     `Consumer bench: ${options.parts.join(', ')}; ${options.runs} runs; ${os.cpus().length} CPUs, Node ${process.version}, load average ${loadBefore.toFixed(2)}`,
   );
-  const [fast, aws] = await Promise.all([startEmulatorProcess('limits-off', options.profile), startEmulatorProcess('limits-on', options.profile)]);
+  const [fast, aws] = await Promise.all([
+    startServerProcess('emulator', [], { profile: options.profile }),
+    startServerProcess('emulator-aws-limits', [], { profile: options.profile }),
+  ]);
   const setup: Setup = { options, fast, aws, fastAdmin: adminClient(fast.url), awsAdmin: adminClient(aws.url) };
   const report: Record<string, Record<string, unknown>> = {};
   try {
