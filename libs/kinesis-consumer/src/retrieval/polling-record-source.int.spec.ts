@@ -116,7 +116,7 @@ describe('PollingRecordSource (emulator, limits on)', () => {
         Records: aggregates.map((data) => ({ Data: data, PartitionKey: 'a', ExplicitHashKey: formatHashKey(hashKeyOf('dev-0')) })),
       }),
     );
-    const userTexts = (records: ConsumerRecord[]): string[] => records.map((r) => Buffer.from(r.data).toString());
+    const userTexts = (records: readonly ConsumerRecord[]): string[] => records.map((r) => Buffer.from(r.data).toString());
 
     const first = await open(name, SHARD0);
     const all = deaggregateRecords(recordsOf(await readUntil(first, caughtUp)), SHARD0).records;
