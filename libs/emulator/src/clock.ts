@@ -1,9 +1,7 @@
 /** Time source, injected so that iterator expiry, retention and token buckets are testable without waiting. */
-export interface Clock {
-  now(): number;
-}
+import type { Clock } from '@tributary/runtime';
 
-export const systemClock: Clock = { now: () => Date.now() };
+export { systemClock, type Clock } from '@tributary/runtime';
 
 /** A clock tests move by hand. */
 export class ManualClock implements Clock {

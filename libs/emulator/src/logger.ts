@@ -1,11 +1,2 @@
-/** The subset of pino's interface the emulator logs through; apps pass a pino instance, libs default to no-op. */
-export interface Logger {
-  debug(obj: object | string, msg?: string): void;
-  info(obj: object | string, msg?: string): void;
-  warn(obj: object | string, msg?: string): void;
-  error(obj: object | string, msg?: string): void;
-  child(bindings: Record<string, unknown>): Logger;
-}
-
-const noop = (): void => undefined;
-export const noopLogger: Logger = { debug: noop, info: noop, warn: noop, error: noop, child: () => noopLogger };
+// The emulator logs through @tributary/runtime's Logger (pino's subset); apps pass a pino instance.
+export { noopLogger, type Logger } from '@tributary/runtime';

@@ -4,32 +4,8 @@
  */
 import type { ChildShard, _Record as KinesisRecord } from '@aws-sdk/client-kinesis';
 
-/** pino's method subset (conventions.md §12); the default logs nothing. */
-export interface Logger {
-  debug(obj: object | string, msg?: string): void;
-  info(obj: object | string, msg?: string): void;
-  warn(obj: object | string, msg?: string): void;
-  error(obj: object | string, msg?: string): void;
-  child(bindings: Record<string, unknown>): Logger;
-}
-
-const noop = (): void => undefined;
-export const noopLogger: Logger = { debug: noop, info: noop, warn: noop, error: noop, child: () => noopLogger };
-
-export interface Clock {
-  now(): number;
-}
-export const systemClock: Clock = { now: () => Date.now() };
-
-/** Timers, injected so that lease expiry, renewals and backoff run on a fake clock in tests. */
-export interface Timers {
-  setTimeout(callback: () => void, ms: number): unknown;
-  clearTimeout(handle: unknown): void;
-}
-export const systemTimers: Timers = {
-  setTimeout: (callback, ms) => setTimeout(callback, ms),
-  clearTimeout: (handle) => clearTimeout(handle as ReturnType<typeof setTimeout>),
-};
+// The injected seams (conventions.md §11, §12) are @tributary/runtime's, shared with the other transports.
+export { noopLogger, systemClock, systemTimers, type Logger, type Clock, type Timers } from '@tributary/runtime';
 
 export type CheckpointSentinel = 'TRIM_HORIZON' | 'LATEST' | 'SHARD_END' | 'AT_TIMESTAMP';
 

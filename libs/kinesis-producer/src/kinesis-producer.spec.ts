@@ -11,7 +11,7 @@ import type { ProducerEventMap } from './producer-events';
 import type { KinesisProducerOptions } from './producer-options';
 import type { FailedRecord, PutResult } from './producer-types';
 import { FakeKinesisClient, networkError, serviceError, type StoredRecord } from './testing/fake-kinesis-client';
-import { FakeTimers } from './testing/fake-timers';
+import { FakeTimers } from '@tributary/runtime/testing';
 import { referenceDeaggregate } from './testing/kpl-reference';
 
 interface Harness {
@@ -23,7 +23,7 @@ interface Harness {
 }
 
 function harness(options: Partial<KinesisProducerOptions> = {}, shards = 1, client = new FakeKinesisClient(shards)): Harness {
-  const timers = new FakeTimers();
+  const timers = new FakeTimers(undefined, 5);
   const failures: FailedRecord[] = [];
   const producer = new KinesisProducer({
     streamName: 'unit',

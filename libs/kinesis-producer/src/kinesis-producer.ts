@@ -30,7 +30,7 @@ import {
   type ShardMap,
 } from '@tributary/partitioning';
 import { AggregateBuilder } from './aggregation-codec';
-import { BackoffPolicy } from './backoff-policy';
+import { BackoffPolicy } from '@tributary/runtime';
 import { classifyCallError, classifyEntryError, type ClassifiedFailure } from './error-classifier';
 import { KeyInfoCache, type KeyInfo } from './key-info';
 import { createKinesisClient } from './kinesis-client-factory';

@@ -4,6 +4,7 @@
  * configuration (region, credentials, AWS_ENDPOINT_URL) when the default client is used.
  */
 import type { ListShardsCommand, ListShardsCommandOutput, PutRecordsCommand, PutRecordsCommandOutput } from '@aws-sdk/client-kinesis';
+import type { Clock, Logger, Timers } from '@tributary/runtime';
 import { z } from 'zod';
 import { KINESIS_LIMITS, PRODUCER_DEFAULTS } from './defaults';
 import type { DefaultClientOptions } from './kinesis-client-factory';
@@ -19,32 +20,8 @@ export interface KinesisClientLike {
   send(command: ListShardsCommand, options?: { abortSignal?: AbortSignal }): Promise<ListShardsCommandOutput>;
 }
 
-/** pino's method subset (conventions.md §12); the default logs nothing. */
-export interface Logger {
-  debug(obj: object | string, msg?: string): void;
-  info(obj: object | string, msg?: string): void;
-  warn(obj: object | string, msg?: string): void;
-  error(obj: object | string, msg?: string): void;
-  child(bindings: Record<string, unknown>): Logger;
-}
-
-const noop = (): void => undefined;
-export const noopLogger: Logger = { debug: noop, info: noop, warn: noop, error: noop, child: () => noopLogger };
-
-export interface Clock {
-  now(): number;
-}
-
-/** Timers, injected so that linger, backoff and expiry run on a fake clock in tests. */
-export interface Timers {
-  setTimeout(callback: () => void, ms: number): unknown;
-  clearTimeout(handle: unknown): void;
-}
-
-export const systemTimers: Timers = {
-  setTimeout: (callback, ms) => setTimeout(callback, ms),
-  clearTimeout: (handle) => clearTimeout(handle as ReturnType<typeof setTimeout>),
-};
+// The injected seams (conventions.md §11, §12) are @tributary/runtime's, shared with the other transports.
+export { noopLogger, systemTimers, type Logger, type Clock, type Timers } from '@tributary/runtime';
 
 export interface KinesisProducerOptions {
   /** The stream, by name or ARN (one of the two). */

@@ -5,7 +5,7 @@
  */
 import { GetDataEndpointCommand, type APIName, type GetDataEndpointCommandOutput } from '@aws-sdk/client-kinesis-video';
 import { KvsError } from './kvs-error';
-import type { Clock } from './kvs-types';
+import type { Clock } from '@tributary/runtime';
 
 /** The one call made; `KinesisVideoClient` satisfies it, tests may pass a fake. */
 export interface DataEndpointClient {

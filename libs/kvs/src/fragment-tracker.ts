@@ -15,7 +15,7 @@
  */
 import type { FragmentAck } from './ack-parser';
 import { KvsError } from './kvs-error';
-import type { Clock } from './kvs-types';
+import type { Clock } from '@tributary/runtime';
 
 export type FragmentState = 'queued' | 'sent' | 'buffering' | 'received' | 'persisted' | 'failed';
 

@@ -20,7 +20,7 @@ import { DataEndpointCache, type StreamRef } from './data-endpoint-cache';
 import { PUT_MEDIA_DEFAULTS } from './defaults';
 import { GetMediaChunkDecoder, type GetMediaFragment } from './get-media-chunk-decoder';
 import { KvsError } from './kvs-error';
-import { systemClock, systemTimers, type Clock, type Timers } from './kvs-types';
+import { systemClock, unrefTimers, type Clock, type Timers } from '@tributary/runtime';
 import type { KinesisVideoClientLike } from './putmedia-client';
 
 /** The one call made on the media client; KinesisVideoMediaClient satisfies it. */
@@ -76,7 +76,7 @@ export class GetMediaReader {
       this.kvs = new KinesisVideoClient(config);
       this.ownsClient = true;
     }
-    this.timers = options.timers ?? systemTimers;
+    this.timers = options.timers ?? unrefTimers;
     this.endpoints = new DataEndpointCache(this.kvs, options.clock ?? systemClock, options.endpointCacheTtlMs ?? PUT_MEDIA_DEFAULTS.endpointCacheTtlMs);
     this.factory = options.mediaClientFactory ?? ((endpoint) => this.defaultMediaClient(endpoint));
   }

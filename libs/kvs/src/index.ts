@@ -52,8 +52,7 @@ export {
   type MalformedAckEvent,
 } from './putmedia-events';
 export { DataEndpointCache, type DataEndpointClient, type StreamRef } from './data-endpoint-cache';
-export { BackoffPolicy, type BackoffPolicyOptions } from './backoff-policy';
 export { PUT_MEDIA_DEFAULTS, KVS_LIMITS, KVS_SIGNING_SERVICE } from './defaults';
-export { systemClock, systemTimers, noopLogger, type Clock, type Timers, type Logger } from './kvs-types';
+export type { Clock, Timers, Logger } from '@tributary/runtime';
 export { GetMediaReader, type GetMediaReaderOptions, type GetMediaReadOptions, type GetMediaClientLike } from './get-media-reader';
 export { GetMediaChunkDecoder, GetMediaError, type GetMediaFragment, type GetMediaItem } from './get-media-chunk-decoder';

@@ -22,7 +22,7 @@ import { z } from 'zod';
 import { DataEndpointCache, describe, type DataEndpointClient, type StreamRef } from './data-endpoint-cache';
 import { KVS_SIGNING_SERVICE, PUT_MEDIA_DEFAULTS } from './defaults';
 import { KvsError } from './kvs-error';
-import { noopLogger, systemClock, systemTimers, type Clock, type Logger, type Timers } from './kvs-types';
+import { noopLogger, systemClock, unrefTimers, type Clock, type Logger, type Timers } from '@tributary/runtime';
 import { createNodeConnector, type PutMediaConnector } from './putmedia-connection';
 import type { FragmentTimecodeType, PayloadHashMode } from './putmedia-request-signer';
 import { PutMediaSession, type SessionSettings } from './putmedia-session';
@@ -183,7 +183,7 @@ export class PutMediaClient {
   constructor(options: PutMediaClientOptions = {}) {
     const o = validate(clientSchema, options);
     this.clock = o.clock ?? systemClock;
-    this.timers = o.timers ?? systemTimers;
+    this.timers = o.timers ?? unrefTimers;
     this.random = o.random ?? Math.random;
     this.logger = o.logger ?? noopLogger;
     this.payloadHash = o.payloadHash ?? 'UNSIGNED-PAYLOAD';

@@ -15,7 +15,7 @@ import * as http from 'node:http';
 import * as https from 'node:https';
 import { AckParser, type AckStreamItem } from './ack-parser';
 import { KvsError } from './kvs-error';
-import type { Timers } from './kvs-types';
+import type { Timers } from '@tributary/runtime';
 import { PutMediaConnectionError, PutMediaHttpError, parseAwsErrorResponse } from './putmedia-errors';
 
 export interface PutMediaConnectionTarget {

@@ -6,7 +6,7 @@ import type { PutMediaEventMap, PutMediaEventName } from './putmedia-events';
 import type { PutMediaSession } from './putmedia-session';
 import { InMemoryFragmentStore } from './replayable-fragments';
 import { FakePutMediaConnector } from './testing/fake-putmedia-connector';
-import { FakeTimers } from './testing/fake-timers';
+import { FakeTimers } from '@tributary/runtime/testing';
 
 const enc = new TextEncoder();
 const HEADER = enc.encode('HDR1');
@@ -24,7 +24,7 @@ interface Harness {
 }
 
 async function harness(options: Partial<PutMediaSessionOptions> = {}, store = new InMemoryFragmentStore()): Promise<Harness> {
-  const timers = new FakeTimers();
+  const timers = new FakeTimers(undefined, 20);
   const fake = new FakePutMediaConnector();
   let endpointCalls = 0;
   const client = new PutMediaClient({

@@ -23,11 +23,11 @@
  * `x-amzn-producer-start-timestamp` is fixed for the session, so resent fragments keep their meaning.
  */
 import type { AckStreamItem } from './ack-parser';
-import { BackoffPolicy } from './backoff-policy';
+import { BackoffPolicy } from '@tributary/runtime';
 import { DataEndpointCache, type StreamRef } from './data-endpoint-cache';
 import { FragmentTracker, isSettled, type TrackedFragment } from './fragment-tracker';
 import { KvsError } from './kvs-error';
-import type { Clock, Logger, Timers } from './kvs-types';
+import type { Clock, Logger, Timers } from '@tributary/runtime';
 import type { PutMediaConnection, PutMediaConnector } from './putmedia-connection';
 import { ENDPOINT_SUSPECT_ERRNOS, PutMediaAckError, PutMediaConnectionError, PutMediaHttpError, ackErrorFromAck } from './putmedia-errors';
 import { PutMediaEvents, type PutMediaEventMap, type PutMediaEventName } from './putmedia-events';

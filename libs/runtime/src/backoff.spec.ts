@@ -1,4 +1,4 @@
-import { BackoffPolicy } from './backoff-policy';
+import { BackoffPolicy, backoffCeilingMs, equalJitterDelayMs, fullJitterDelayMs } from './backoff';
 
 describe('BackoffPolicy (exponential, full jitter)', () => {
   it('doubles the ceiling per attempt up to the cap', () => {
@@ -10,5 +10,13 @@ describe('BackoffPolicy (exponential, full jitter)', () => {
     expect(new BackoffPolicy({ baseDelayMs: 100, maxDelayMs: 1000 }, () => 0).delayMs(3)).toBe(0);
     expect(new BackoffPolicy({ baseDelayMs: 100, maxDelayMs: 1000 }, () => 0.999999).delayMs(3)).toBe(400);
     expect(new BackoffPolicy({ baseDelayMs: 100, maxDelayMs: 1000 }, () => 0.5).delayMs(2)).toBe(100);
+  });
+});
+
+describe('fullJitterDelayMs and equalJitterDelayMs', () => {
+  it('full jitter draws in [0, ceiling], equal jitter in [ceiling/2, ceiling]', () => {
+    expect(backoffCeilingMs(3, 100, 1000)).toBe(400);
+    expect([0, 0.999999].map((r) => fullJitterDelayMs(3, 100, 1000, () => r))).toEqual([0, 400]);
+    expect([0, 0.5, 0.999999].map((r) => equalJitterDelayMs(3, 100, 1000, () => r))).toEqual([200, 300, 400]);
   });
 });

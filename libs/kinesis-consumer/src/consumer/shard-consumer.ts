@@ -25,6 +25,7 @@ import { BatchProcessingError, type BatchOutcome } from '../processing/processin
 import type { BatchContext } from '../processing/processing-types';
 import { deaggregateRecords, skipUpTo } from '../records/record-deaggregator';
 import type { HashKeyCache } from '@tributary/partitioning';
+import { equalJitterDelayMs } from '@tributary/runtime';
 
 /**
  * Lets timers run between handler batches. Without it a large backlog (a 10 MiB GetRecords answer or EFO event is
@@ -164,8 +165,8 @@ export class ShardConsumer {
           const error = toConsumerError(err);
           this.deps.hooks?.onError?.(this.shardId, error);
           // Nothing past `done` is lost: read again from there after a backoff.
-          const delay = Math.min(this.deps.failedShardBackoffMaxMs, this.deps.failedShardBackoffMs * 2 ** Math.min(failures, 16));
           failures++;
+          const delay = equalJitterDelayMs(failures, this.deps.failedShardBackoffMs, this.deps.failedShardBackoffMaxMs);
           log.warn({ shardId: this.shardId, code: error.code, err: error.message, retryInMs: delay }, 'shard processing failed; reading again from the last done record');
           await this.sleep(delay);
         }

@@ -48,7 +48,7 @@ import {
   type DeadLetterEntry,
   type ErrorSummary,
 } from './processing-types';
-import { backoffDelayMs } from './retry-backoff';
+import { fullJitterDelayMs } from '@tributary/runtime';
 
 export class BatchProcessor {
   private readonly options: ResolvedProcessingOptions;
@@ -248,7 +248,7 @@ class BatchRun {
   }
 
   private scheduleRetry(failedRecords: number, nextRecords: number, retry: number, error: ErrorSummary): void {
-    const delayMs = backoffDelayMs(this.o.retryBackoff, retry, this.o.random);
+    const delayMs = fullJitterDelayMs(retry, this.o.retryBackoff.baseMs, this.o.retryBackoff.maxMs, this.o.random);
     this.delayBeforeNextMs = delayMs;
     this.outcome.retries++;
     this.o.logger.debug({ shardId: this.context.shardId, records: failedRecords, retry, delayMs, error }, 'batch failed: retrying');

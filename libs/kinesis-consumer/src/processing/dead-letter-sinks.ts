@@ -26,7 +26,7 @@ import { toDeadLetterEnvelope, type DeadLetterEnvelope } from './dead-letter-env
 import { PROCESSING_DEFAULTS, PUT_RECORDS_LIMITS } from './processing-defaults';
 import { invalidOption } from './processing-options';
 import type { DeadLetterEntry, DeadLetterSink, RetryBackoff } from './processing-types';
-import { backoffDelayMs } from './retry-backoff';
+import { fullJitterDelayMs } from '@tributary/runtime';
 
 function deadLetterFailed(message: string, retriable: boolean, cause?: unknown): ConsumerError {
   return new ConsumerError('DEAD_LETTER_FAILED', message, retriable, cause === undefined ? {} : { cause });
@@ -254,7 +254,7 @@ export class KinesisDeadLetterSink implements DeadLetterSink {
     let pending = chunk.map((p) => p.entry);
     let lastError = '';
     for (let attempt = 1; attempt <= this.maxAttempts; attempt++) {
-      if (attempt > 1) await this.sleep(backoffDelayMs(this.backoff, attempt - 1, this.random));
+      if (attempt > 1) await this.sleep(fullJitterDelayMs(attempt - 1, this.backoff.baseMs, this.backoff.maxMs, this.random));
       let output: PutRecordsCommandOutput;
       try {
         output = await this.client.send(new PutRecordsCommand({ ...this.target, Records: pending }));

@@ -51,7 +51,7 @@ import {
 } from '../consumer-types';
 import { abortedPromise, sleep } from './abortable-sleep';
 import { createFanOutKinesisClient, type ConsumerClientOptions } from './kinesis-clients';
-import { backoffDelayMs } from './read-pacer';
+import { equalJitterDelayMs } from '@tributary/runtime';
 import { RETRIEVAL_DEFAULTS } from './retrieval-defaults';
 import { classifyRetrievalError, retrievalError, shutdownError, type RetrievalFailure } from './retrieval-errors';
 import { afterSequence, iteratorStartOf, toStartingPosition, type IteratorStart } from './starting-position';
@@ -471,7 +471,7 @@ export class FanOutShardRecordSource implements ShardRecordSource {
         return failure;
       }
       this.failuresInARow++;
-      const delay = backoffDelayMs(this.failuresInARow, this.s.retryBaseDelayMs, this.s.retryMaxDelayMs, this.s.random);
+      const delay = equalJitterDelayMs(this.failuresInARow, this.s.retryBaseDelayMs, this.s.retryMaxDelayMs, this.s.random);
       this.backoffUntil = this.s.clock.now() + delay;
       this.log.info({ code: failure.code, err: failure.message, delayMs: delay }, 'subscribe refused; retrying');
       return failure;
@@ -487,7 +487,7 @@ export class FanOutShardRecordSource implements ShardRecordSource {
     if (cause !== undefined) {
       // A stream error (a subscribe error was counted and backed off in subscribe()).
       this.failuresInARow++;
-      this.backoffUntil = this.s.clock.now() + backoffDelayMs(this.failuresInARow, this.s.retryBaseDelayMs, this.s.retryMaxDelayMs, this.s.random);
+      this.backoffUntil = this.s.clock.now() + equalJitterDelayMs(this.failuresInARow, this.s.retryBaseDelayMs, this.s.retryMaxDelayMs, this.s.random);
     }
     if (failure.kind !== 'throttled' && this.failuresInARow >= this.s.failuresBeforeReport) {
       this.failuresInARow = 0;

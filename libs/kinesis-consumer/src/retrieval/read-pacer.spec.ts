@@ -1,4 +1,5 @@
-import { backoffDelayMs, ReadPacer, type ReadPacerOptions } from './read-pacer';
+import { equalJitterDelayMs as backoffDelayMs } from '@tributary/runtime';
+import { ReadPacer, type ReadPacerOptions } from './read-pacer';
 
 const OPTIONS: ReadPacerOptions = {
   maxCallsPerSecond: 5,

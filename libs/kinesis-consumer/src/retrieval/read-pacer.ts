@@ -20,6 +20,7 @@
  * keeps the full 5 calls/s takes every token the service refills and the other's backoff grows until it starves
  * (seen in the "shares a shard" integration test: 4 s → 12 s).
  */
+import { equalJitterDelayMs } from '@tributary/runtime';
 export interface ReadPacerOptions {
   maxCallsPerSecond: number;
   maxBytesPerSecond: number;
@@ -101,7 +102,7 @@ export class ReadPacer {
       this.callTokens = Math.min(this.callTokens, 0);
       this.callRate = Math.max(this.options.minCallsPerSecond ?? 0.5, this.callRate / 2);
     }
-    const delay = backoffDelayMs(this.failures, this.options.retryBaseDelayMs, this.options.retryMaxDelayMs, this.random);
+    const delay = equalJitterDelayMs(this.failures, this.options.retryBaseDelayMs, this.options.retryMaxDelayMs, this.random);
     this.backoffUntil = now + delay;
     return delay;
   }
@@ -125,11 +126,3 @@ export class ReadPacer {
   }
 }
 
-/**
- * Exponential backoff with "equal jitter": retry n waits uniformly in [c/2, c], c = min(max, base · 2^(n−1)).
- * Full jitter (as in the producer) may pick ~0 and hit a throttled shard again at once.
- */
-export function backoffDelayMs(attempt: number, baseDelayMs: number, maxDelayMs: number, random: () => number = Math.random): number {
-  const ceiling = Math.min(maxDelayMs, baseDelayMs * 2 ** Math.min(Math.max(attempt - 1, 0), 30));
-  return Math.round(ceiling / 2 + random() * (ceiling / 2));
-}

@@ -180,4 +180,4 @@ export class InMemoryLeaseStore implements LeaseStore {
   }
 }
 
-export { FakeTimers } from './fake-timers';
+export { FakeTimers } from '@tributary/runtime/testing';

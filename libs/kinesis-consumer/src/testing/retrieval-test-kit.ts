@@ -25,7 +25,7 @@ import {
 } from '@aws-sdk/client-kinesis';
 import type { Clock } from '../consumer-types';
 
-export { FakeTimers as ManualTimers } from './fake-timers';
+export { FakeTimers as ManualTimers } from '@tributary/runtime/testing';
 
 export const FAKE_SHARD_ID = 'shardId-000000000000';
 

@@ -1,0 +1,2 @@
+// Second entry point of @tributary/runtime (conventions.md §3): test doubles shared by other projects' specs.
+export { FakeTimers } from './testing/fake-timers';
