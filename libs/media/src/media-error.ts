@@ -14,7 +14,13 @@ export type MediaErrorCode =
   /** The stream ended inside an element: the producer was cut off, the bytes so far were fine. */
   | 'TRUNCATED'
   /** A caller passed a value the encoder cannot represent (id without marker, size too large, timecode range). */
-  | 'INVALID_ARGUMENT';
+  | 'INVALID_ARGUMENT'
+  /** A track whose codec needs CodecPrivate (avcC, hvcC, AudioSpecificConfig) has none (KVS: MissingCodecPrivateDataException). */
+  | 'MISSING_CODEC_PRIVATE'
+  /** CodecPrivate that does not parse: bad avcC/hvcC/ASC, SPS that is not an SPS (KVS: InvalidCodecPrivateDataException). */
+  | 'INVALID_CODEC_PRIVATE'
+  /** A codec or track type the MP4 remuxer does not carry (KVS: UnsupportedStreamMediaTypeException). */
+  | 'UNSUPPORTED_CODEC';
 
 export class MediaError extends Error {
   override name = 'MediaError';

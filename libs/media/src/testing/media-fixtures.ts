@@ -34,6 +34,14 @@ export interface TestPatternOptions {
   live?: boolean;
   /** No B-frames (-bf 0), as the KVS producer recipe recommends. */
   noBFrames?: boolean;
+  /** B-frames between references (-bf N; libx264's ultrafast preset has none unless asked). */
+  bFrames?: number;
+  /** Video encoder, default libx264 (libx265 writes V_MPEGH/ISO/HEVC). */
+  videoCodec?: 'libx264' | 'libx265';
+  /** -pix_fmt, default yuv420p. */
+  pixFmt?: string;
+  /** More encoder options, e.g. ['-profile:v', 'main', '-level', '3.1']. */
+  videoArgs?: string[];
 }
 
 /** Encodes ffmpeg's testsrc (and optionally a sine) to H.264 Matroska at `file`; returns the bytes. */
@@ -41,8 +49,11 @@ export function makeTestPattern(file: string, o: TestPatternOptions = {}): Uint8
   const fps = o.fps ?? 25;
   const args = ['-hide_banner', '-loglevel', 'error', '-y', '-f', 'lavfi', '-i', `testsrc=size=${o.size ?? '320x240'}:rate=${fps}`];
   if (o.audio) args.push('-f', 'lavfi', '-i', 'sine=frequency=440:sample_rate=48000');
-  args.push('-t', String(o.seconds ?? 4), '-c:v', 'libx264', '-preset', 'ultrafast', '-g', String(o.gop ?? fps), '-pix_fmt', 'yuv420p');
+  args.push('-t', String(o.seconds ?? 4), '-c:v', o.videoCodec ?? 'libx264', '-preset', 'ultrafast', '-g', String(o.gop ?? fps), '-pix_fmt', o.pixFmt ?? 'yuv420p');
+  if (o.videoCodec === 'libx265') args.push('-x265-params', 'log-level=error');
   if (o.noBFrames) args.push('-bf', '0');
+  else if (o.bFrames !== undefined) args.push('-bf', String(o.bFrames));
+  if (o.videoArgs) args.push(...o.videoArgs);
   if (o.audio) args.push('-c:a', 'aac', '-b:a', '64k');
   args.push('-f', 'matroska');
   if (o.live) args.push('-live', '1');
@@ -120,4 +131,51 @@ export function concatBytes(parts: readonly Uint8Array[]): Uint8Array {
     o += p.length;
   }
   return out;
+}
+
+/** What ffprobe says about a file's streams and container (the reference for the MP4 writers' output). */
+export interface ProbeStream {
+  index: number;
+  codecType: string;
+  codecName: string;
+  codecTag: string;
+  profile?: string;
+  level?: number;
+  width?: number;
+  height?: number;
+  sampleRate?: number;
+  channels?: number;
+  avgFrameRate?: string;
+}
+
+export function probeStreams(file: string): { streams: ProbeStream[]; formatName: string; durationSec: number } {
+  const out = execFileSync(FFPROBE, ['-v', 'error', '-show_streams', '-show_format', '-of', 'json', file], { encoding: 'utf8' });
+  type Raw = { index: number; codec_type: string; codec_name: string; codec_tag_string: string; profile?: string; level?: number; width?: number; height?: number; sample_rate?: string; channels?: number; avg_frame_rate?: string };
+  const parsed = JSON.parse(out) as { streams: Raw[]; format: { format_name: string; duration?: string } };
+  const streams = parsed.streams.map((s) => {
+    const p: ProbeStream = { index: s.index, codecType: s.codec_type, codecName: s.codec_name, codecTag: s.codec_tag_string };
+    if (s.profile !== undefined) p.profile = s.profile;
+    if (s.level !== undefined) p.level = s.level;
+    if (s.width !== undefined) p.width = s.width;
+    if (s.height !== undefined) p.height = s.height;
+    if (s.sample_rate !== undefined) p.sampleRate = Number(s.sample_rate);
+    if (s.channels !== undefined) p.channels = s.channels;
+    if (s.avg_frame_rate !== undefined) p.avgFrameRate = s.avg_frame_rate;
+    return p;
+  });
+  return { streams, formatName: parsed.format.format_name, durationSec: Number(parsed.format.duration ?? NaN) };
+}
+
+export interface ProbeTimedPacket {
+  ptsMs: number;
+  dtsMs: number;
+  keyframe: boolean;
+  size: number;
+}
+
+/** One stream's packets (`v:0`, `a:0`, …) with PTS and DTS in ms, file order. */
+export function probePacketTimes(file: string, select: string): ProbeTimedPacket[] {
+  const out = execFileSync(FFPROBE, ['-v', 'error', '-select_streams', select, '-show_entries', 'packet=pts_time,dts_time,flags,size', '-of', 'json', file], { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
+  const parsed = JSON.parse(out) as { packets?: { pts_time: string; dts_time: string; flags: string; size: string }[] };
+  return (parsed.packets ?? []).map((p) => ({ ptsMs: Math.round(Number(p.pts_time) * 1000), dtsMs: Math.round(Number(p.dts_time) * 1000), keyframe: p.flags.includes('K'), size: Number(p.size) }));
 }
