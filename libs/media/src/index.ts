@@ -25,8 +25,16 @@
  * (AWS_KINESISVIDEO_FRAGMENT_NUMBER, _SERVER_TIMESTAMP, _PRODUCER_TIMESTAMP, _MILLIS_BEHIND_NOW,
  * _CONTINUATION_TOKEN, _ERROR_ID, _ERROR_CODE), KVS_TAG names, timestamp formatting, PIC's end-of-fragment tag.
  *
- * Errors: MediaError { code: MALFORMED_EBML | MALFORMED_MKV | UNSUPPORTED_MKV | TRUNCATED | INVALID_ARGUMENT;
- * retriable: false; offset? }. "Need more bytes" is the NEED_MORE sentinel, never an error.
+ * Codec configuration, src/h264: parseAvcDecoderConfig (avcC), parseH264Sps (size after cropping, profile/level,
+ * VUI frame rate), avcCodecString ("avc1.640028"), parseHevcDecoderConfig + hevcCodecString ("hvc1.1.6.L93.B0").
+ *
+ * MP4 (ISO BMFF), src/mp4: mp4TrackFromMatroska (H.264/H.265/AAC), parseMatroskaFragment(header, cluster),
+ * writeInitSegment, writeMediaSegment / remuxFragment (moof + mdat, one track; parts whose sample bytes are views
+ * of the stored cluster), writeMp4Clip (faststart, non-fragmented), bytesLength; BoxWriter writes every box header.
+ * DTS = the fragment's PTS values sorted; CTS offsets signed (trun/ctts version 1).
+ *
+ * Errors: MediaError { code: MALFORMED_EBML | MALFORMED_MKV | UNSUPPORTED_MKV | TRUNCATED | INVALID_ARGUMENT |
+ * MISSING_CODEC_PRIVATE | INVALID_CODEC_PRIVATE | UNSUPPORTED_CODEC; retriable: false; offset? }. "Need more bytes" is the NEED_MORE sentinel, never an error.
  */
 export { MediaError, type MediaErrorCode } from './media-error';
 
@@ -124,3 +132,30 @@ export {
   writeEndOfFragmentTags,
   type KvsFragmentTags,
 } from './kvs/kvs-fragment-tags';
+
+// HLS (src/hls): KVS-style master/media playlists, discontinuity placement, URI rewriting (proxies), parsing back.
+export type { HlsVariant, HlsRendition, HlsSegment, HlsMasterPlaylist, HlsMediaPlaylist, DiscontinuityMode, HlsUriKind } from './hls/hls-types';
+export { writeMasterPlaylist, writeMediaPlaylist, formatProgramDateTime, formatDurationSec, formatFrameRate } from './hls/hls-playlist-writer';
+export { discontinuityFlags, DISCONTINUITY_TOLERANCE_MS } from './hls/hls-discontinuity';
+export { rewritePlaylistUris } from './hls/hls-playlist-rewriter';
+export { parseMediaPlaylist, type ParsedMediaPlaylist } from './hls/hls-playlist-parser';
+
+// h264/ and mp4/ (helper "mp4"): codec configuration and the KVS fragment → MP4 remuxer.
+export { parseAvcDecoderConfig, avcCodecString, type AvcDecoderConfig } from './h264/avc-decoder-config';
+export { parseH264Sps, type H264Sps } from './h264/sps-parser';
+export { parseHevcDecoderConfig, hevcCodecString, type HevcDecoderConfig } from './h264/hevc-decoder-config';
+export { RbspBitReader, nalToRbsp } from './h264/rbsp-bit-reader';
+export { parseAudioSpecificConfig, type AudioSpecificConfig } from './mp4/audio-specific-config';
+export { BoxWriter, boxHeaderLength, bytesLength } from './mp4/box-writer';
+export { mp4TrackFromMatroska, VIDEO_TIMESCALE, type Mp4Track } from './mp4/mp4-track';
+export { parseMatroskaFragment, type ParsedFragment } from './mp4/matroska-fragment';
+export {
+  writeInitSegment,
+  writeMediaSegment,
+  remuxFragment,
+  mp4TrackOf,
+  type FragmentTiming,
+  type MediaSegmentOptions,
+} from './mp4/fmp4-writer';
+export { writeMp4Clip, type Mp4ClipOptions } from './mp4/mp4-clip-writer';
+export { decodeTimestamps, sampleTable, msToTimescale, type SampleTable } from './mp4/sample-timing';
