@@ -223,5 +223,5 @@ function openKvs(
     hostBufferMs: settings.hostBufferMs,
     retentionCheckIntervalMs: KVS_TIMES.retentionCheckIntervalMs,
   });
-  return new KvsService({ registry, settings, faults, clock, logger: kvsLogger });
+  return new KvsService({ registry, settings, faults, clock, logger: kvsLogger, hlsSessionKeys: storage.metadata('kvs/hls-session-key') });
 }

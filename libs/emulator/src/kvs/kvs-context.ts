@@ -4,6 +4,7 @@ import type { Logger } from '../logger';
 import type { FaultInjector } from '../server/fault-injector';
 import type { KvsRegistry } from './kvs-registry';
 import type { FragmentListTagNames } from './fragment-document';
+import type { MetadataStore } from '../storage/metadata-store';
 
 /** The behaviour knobs of the KVS emulation; defaults in defaults.ts (KVS_LIMITS, KVS_TIMES). */
 export interface KvsSettings {
@@ -32,6 +33,8 @@ export interface KvsSettings {
   fragmentListTagNames: FragmentListTagNames;
   /** What GetDataEndpoint answers; default: the scheme and Host the request came in with. */
   dataEndpoint?: string;
+  /** HLS media playlists add EXT-X-DISCONTINUITY-SEQUENCE (KVS does not; hls.js #7163). Default false. */
+  hlsDiscontinuitySequence?: boolean;
 }
 
 export interface KvsRequestContext {
@@ -48,6 +51,8 @@ export interface KvsEnv {
   faults: FaultInjector;
   clock: Clock;
   logger: Logger;
+  /** Where the HLS session-token key is kept (under the data dir); absent: a random key per process. */
+  hlsSessionKeys?: MetadataStore<{ key: string }>;
 }
 
 /** KVS JSON timestamps are epoch seconds with the milliseconds as fraction (kvs-reference.md §1.2). */

@@ -16,6 +16,7 @@ import { dropConnection, readBody, type Req, type Res } from '../server/http-exc
 import { KVS_ERROR_NAMESPACE, kvsErrors } from './kvs-errors';
 import type { KvsService } from './kvs-service';
 import type { KvsRequestContext } from './kvs-context';
+import { handleHls, HLS_RESOURCES } from './hls/hls-http';
 
 export interface KvsHttpDeps {
   kvs: KvsService;
@@ -146,6 +147,8 @@ export async function handleKvs(deps: KvsHttpDeps, req: Req, res: Res, requestId
   const { kvs, logger } = deps;
   const operation = kvs.operationOf(path);
   try {
+    // HLS resources are GETs of players, authenticated by their session token (hls/hls-http.ts).
+    if (path in HLS_RESOURCES) return await handleHls(deps, req, res, requestId, path);
     if (req.method === 'OPTIONS') return sendPreflight(req, res, requestId);
     if (req.method !== 'POST') {
       req.resume();

@@ -11,6 +11,10 @@ import * as streams from './stream-operations';
 import { getMedia } from './get-media';
 import { getMediaForFragmentList, listFragments } from './archived-media-operations';
 import { putMedia } from './put-media-handler';
+import { getHlsStreamingSessionUrl } from './hls/hls-session-operation';
+import { HLS_RESOURCES } from './hls/hls-http';
+import { getClip } from './get-clip';
+import { getImages } from './get-images';
 
 type JsonOperation = (env: KvsEnv, input: Record<string, unknown>, ctx: KvsRequestContext) => object;
 
@@ -37,11 +41,15 @@ const JSON_OPERATIONS: Record<string, readonly [name: string, run: JsonOperation
   '/describeStreamStorageConfiguration': ['DescribeStreamStorageConfiguration', streams.describeStreamStorageConfiguration],
   '/updateStreamStorageConfiguration': ['UpdateStreamStorageConfiguration', streams.updateStreamStorageConfiguration],
   '/listFragments': ['ListFragments', listFragments],
+  '/getHLSStreamingSessionURL': ['GetHLSStreamingSessionURL', getHlsStreamingSessionUrl],
 };
 
 const STREAMING_OPERATIONS: Record<string, readonly [name: string, run: StreamingOperation]> = {
   '/getMedia': ['GetMedia', getMedia],
   '/getMediaForFragmentList': ['GetMediaForFragmentList', getMediaForFragmentList],
+  // GetImages answers JSON, but only after ffmpeg has run: it writes its own answer like a streaming operation.
+  '/getClip': ['GetClip', getClip],
+  '/getImages': ['GetImages', getImages],
 };
 
 /** Model paths the emulator does not implement: answered with a well-formed InvalidArgumentException. */
@@ -63,9 +71,6 @@ const UNSUPPORTED_PATHS: Record<string, string> = {
   '/describeEdgeConfiguration': 'DescribeEdgeConfiguration',
   '/deleteEdgeConfiguration': 'DeleteEdgeConfiguration',
   '/listEdgeAgentConfigurations': 'ListEdgeAgentConfigurations',
-  '/getClip': 'GetClip',
-  '/getImages': 'GetImages',
-  '/getHLSStreamingSessionURL': 'GetHLSStreamingSessionURL',
   '/getDASHStreamingSessionURL': 'GetDASHStreamingSessionURL',
 };
 
@@ -76,12 +81,13 @@ export class KvsService {
 
   /** Whether `path` belongs to KVS (the router sends it here). */
   serves(path: string): boolean {
-    return path in JSON_OPERATIONS || path in STREAMING_OPERATIONS || path in UNSUPPORTED_PATHS || path === '/putMedia';
+    return path in JSON_OPERATIONS || path in STREAMING_OPERATIONS || path in UNSUPPORTED_PATHS || path === '/putMedia' || path in HLS_RESOURCES;
   }
 
   /** The operation name of `path`, for logs and fault rules. */
   operationOf(path: string): string {
     if (path === '/putMedia') return 'PutMedia';
+    if (path in HLS_RESOURCES) return HLS_RESOURCES[path];
     return JSON_OPERATIONS[path]?.[0] ?? STREAMING_OPERATIONS[path]?.[0] ?? UNSUPPORTED_PATHS[path] ?? path.slice(1);
   }
 
@@ -106,4 +112,4 @@ export class KvsService {
   }
 }
 
-export const KVS_OPERATIONS = [...Object.values(JSON_OPERATIONS), ...Object.values(STREAMING_OPERATIONS)].map(([name]) => name).concat('PutMedia');
+export const KVS_OPERATIONS = [...Object.values(JSON_OPERATIONS), ...Object.values(STREAMING_OPERATIONS)].map(([name]) => name).concat('PutMedia', ...Object.values(HLS_RESOURCES));

@@ -145,6 +145,58 @@ export const KVS_SHAPES: Record<string, Structure> = {
     ...byStream,
     Fragments: { type: 'list', required: true, min: 1, max: KVS_LIMITS.maxFragmentsPerMediaRequest, member: fragmentNumber },
   }),
+  // GetClip and GetImages (kvs-reference.md §5.3, §5.4); the rules across members are in get-clip.ts, get-images.ts.
+  GetClip: s({
+    ...byStream,
+    ClipFragmentSelector: {
+      type: 'structure',
+      required: true,
+      members: {
+        FragmentSelectorType: { type: 'string', required: true, enum: ['PRODUCER_TIMESTAMP', 'SERVER_TIMESTAMP'] },
+        TimestampRange: {
+          type: 'structure',
+          required: true,
+          members: { StartTimestamp: { type: 'timestamp', required: true }, EndTimestamp: { type: 'timestamp', required: true } },
+        },
+      },
+    },
+  }),
+  GetImages: s({
+    ...byStream,
+    ImageSelectorType: { type: 'string', required: true, enum: ['PRODUCER_TIMESTAMP', 'SERVER_TIMESTAMP'] },
+    StartTimestamp: { type: 'timestamp', required: true },
+    EndTimestamp: { type: 'timestamp', required: true },
+    SamplingInterval: { type: 'integer' },
+    Format: { type: 'string', required: true, enum: ['JPEG', 'PNG'] },
+    FormatConfig: {
+      type: 'map',
+      min: 1,
+      max: 1,
+      key: { type: 'string', enum: ['JPEGQuality'] },
+      value: { type: 'string', min: 0, max: 256, pattern: '^[a-zA-Z_0-9]+' },
+    },
+    WidthPixels: { type: 'integer', min: 1, max: 3840 },
+    HeightPixels: { type: 'integer', min: 1, max: 2160 },
+    MaxResults: { type: 'integer', min: 1, max: 100 },
+    NextToken: { type: 'string', min: 1, max: 4096, pattern: '[a-zA-Z0-9+/]+={0,2}' },
+  }),
+  // HLS (kvs-reference.md §5.5); the rules across members (range vs mode, 24 h) are in kvs/hls/hls-session-operation.ts.
+  GetHLSStreamingSessionURL: s({
+    ...byStream,
+    PlaybackMode: { type: 'string', enum: ['LIVE', 'LIVE_REPLAY', 'ON_DEMAND'] },
+    HLSFragmentSelector: {
+      type: 'structure',
+      members: {
+        FragmentSelectorType: { type: 'string', enum: ['PRODUCER_TIMESTAMP', 'SERVER_TIMESTAMP'] },
+        TimestampRange: { type: 'structure', members: { StartTimestamp: { type: 'timestamp' }, EndTimestamp: { type: 'timestamp' } } },
+      },
+    },
+    ContainerFormat: { type: 'string', enum: ['FRAGMENTED_MP4', 'MPEG_TS'] },
+    DiscontinuityMode: { type: 'string', enum: ['ALWAYS', 'NEVER', 'ON_DISCONTINUITY'] },
+    DisplayFragmentTimestamp: { type: 'string', enum: ['ALWAYS', 'NEVER'] },
+    Expires: { type: 'integer', min: 300, max: 43200 },
+    MaxMediaPlaylistFragmentResults: { type: 'integer', min: 1, max: 5000 },
+  }),
 };
 
 /** Validates `body` against the operation's shape; throws what the service would answer (see the header). */
