@@ -17,18 +17,17 @@ import type { AddressInfo } from 'node:net';
 import { KinesisClient } from '@aws-sdk/client-kinesis';
 import type express from 'express';
 import pino, { type Logger } from 'pino';
-import type { AuthenticatorOptions } from '@tributary/auth';
+import { loadAuthOptions, type AuthenticatorOptions } from '@tributary/auth';
 import { KinesisProducer, type DefaultClientOptions, type KinesisProducerOptions } from '@tributary/kinesis-producer';
 import { PerDeviceKeyStrategy } from '@tributary/partitioning';
 import { systemClock, type Clock } from './clock';
 import { InFlightWindow } from './in-flight-window';
-import { loadAuthOptions } from './ingest/auth-settings';
 import { createIngestServer, type HealthReport } from './ingest/ingest-server';
 import { KeyRateLimiter } from './ingest/key-rate-limiter';
 import { DeviceSimulator } from './simulator/device-simulator';
 import { createSeededRandom, type RandomSource } from './simulator/random-source';
 import { ensureStream } from './stream-bootstrap';
-import type { TelemetryProducerConfig } from './telemetry-producer-config';
+import { SETTING_NAMES, type TelemetryProducerConfig } from './telemetry-producer-config';
 import { TelemetryMetrics } from './telemetry-metrics';
 
 export interface TelemetryProducerDeps {
@@ -86,7 +85,7 @@ export async function createTelemetryProducerApp(deps: TelemetryProducerDeps): P
   const metrics = new TelemetryMetrics({ defaultMetrics: deps.defaultMetrics });
   const simulate = config.mode !== 'ingest';
   const ingest = config.mode !== 'simulate';
-  const auth = ingest ? (deps.auth ?? (await loadAuthOptions(config))) : undefined;
+  const auth = ingest ? (deps.auth ?? (await loadAuthOptions(config, SETTING_NAMES))) : undefined;
   const startedAt = clock.now();
 
   const producer = new KinesisProducer({

@@ -7,6 +7,7 @@
  * so the same build runs against the emulator and against AWS by environment alone (architecture.md).
  */
 import { z } from 'zod';
+import { authSettingsProblems } from '@tributary/auth';
 import { booleanSetting, ConfigError, parseConfig, readSettings } from '@tributary/schemas';
 
 export { ConfigError };
@@ -251,36 +252,10 @@ export function loadConfig(argv: readonly string[], env: NodeJS.ProcessEnv): Loa
 
 /** Rules across settings, named like the single-setting ones. */
 function checkCombinations(c: TelemetryProducerConfig): void {
-  const problems: { key: keyof TelemetryProducerConfig; setting: string; message: string }[] = [];
-  const ingest = c.mode !== 'simulate';
-  const jwtSources = (['jwtSecret', 'jwtPublicKeyFile', 'jwksUrl'] as const).filter((k) => c[k] !== undefined);
-  if (ingest && c.apiKeysFile === undefined && c.apiKeys === undefined && jwtSources.length === 0) {
-    problems.push({
-      key: 'apiKeysFile',
-      setting: `${SETTING_NAMES.apiKeysFile}, ${SETTING_NAMES.apiKeys}, ${SETTING_NAMES.jwtSecret}, ${SETTING_NAMES.jwtPublicKeyFile} or ${SETTING_NAMES.jwksUrl}`,
-      message: `mode "${c.mode}" serves the ingest API, which needs API keys or JWT settings to authenticate clients`,
-    });
-  }
-  if (jwtSources.length > 1) {
-    problems.push({
-      key: jwtSources[1],
-      setting: jwtSources.map((k) => SETTING_NAMES[k]).join(', '),
-      message: 'give one JWT key source, not several',
-    });
-  }
-  for (const key of ['jwtIssuer', 'jwtAudience'] as const) {
-    if (c[key] !== undefined && jwtSources.length === 0) {
-      problems.push({ key, setting: SETTING_NAMES[key], message: 'applies to JWT bearer tokens, but no JWT key source is set' });
-    }
-  }
-  // A token minted for another service must not pass here (RFC 8725 §3.9), and one identity provider's JWKS signs
-  // tokens for many tenants: @tributary/auth requires the audience always and the issuer with a JWKS.
-  if (jwtSources.length > 0 && c.jwtAudience === undefined) {
-    problems.push({ key: 'jwtAudience', setting: SETTING_NAMES.jwtAudience, message: 'is required when JWT bearer tokens are accepted' });
-  }
-  if (c.jwksUrl !== undefined && c.jwtIssuer === undefined) {
-    problems.push({ key: 'jwtIssuer', setting: SETTING_NAMES.jwtIssuer, message: `is required with ${SETTING_NAMES.jwksUrl}` });
-  }
+  const problems = authSettingsProblems(c, SETTING_NAMES, {
+    required: c.mode !== 'simulate',
+    requiredBecause: `mode "${c.mode}" serves the ingest API, which needs API keys or JWT settings to authenticate clients`,
+  });
   if (problems.length > 0) {
     throw new ConfigError(
       `Invalid settings:\n${problems.map((p) => `  ${p.setting}: ${p.message}`).join('\n')}`,

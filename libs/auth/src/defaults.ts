@@ -24,6 +24,8 @@ export const AUTH_DEFAULTS = {
   /** The `aud` and `typ` of playback tokens, so that no other JWT signed with the same key passes for one. */
   playbackAudience: 'tributary:playback',
   playbackType: 'trb-playback+jwt',
+  /** Longest `session` a playback token carries: it travels in URLs, which proxies cap at a few KB. */
+  playbackMaxSessionChars: 2048,
 } as const;
 
 /** Shape of an API key: `trb_<16 hex id>_<43 base64url secret>` (8 random bytes of id, 32 of secret). */

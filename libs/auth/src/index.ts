@@ -19,6 +19,13 @@ export {
   type PlaybackTokenOptions,
   type VerifyPlaybackTokenOptions,
 } from './playback-token';
+export {
+  authSettingsProblems,
+  loadAuthOptions,
+  type AuthSettings,
+  type AuthSettingNames,
+  type AuthSettingsIo,
+} from './auth-settings';
 export { problemFromAuthError, sendProblem, type ProblemDetails, type ProblemOptions } from './problem-details';
 export { hasScope, scopeMatches, scopesFromClaims, SCOPE_PATTERN } from './scopes';
 export { AuthError, AUTH_ERROR_CLASSES, type AuthErrorCode, type AuthErrorClass } from './errors';

@@ -121,7 +121,31 @@ describe('playback tokens', () => {
     ['an empty stream name', { streamName: '', ttlSeconds: 60 }, KEY],
     ['a bad scope', { streamName: 'cam-1', scopes: ['a b'], ttlSeconds: 60 }, KEY],
     ['a 31-byte key', { streamName: 'cam-1', ttlSeconds: 60 }, new Uint8Array(31)],
+    ['an empty session', { streamName: 'cam-1', ttlSeconds: 60, session: '' }, KEY],
+    ['a session over 2048 characters', { streamName: 'cam-1', ttlSeconds: 60, session: 'x'.repeat(2049) }, KEY],
   ])('signing refuses %s with INVALID_OPTIONS', async (_name, request, key) => {
     expect((await failure(signPlaybackToken(request, key))).code).toBe('INVALID_OPTIONS');
+  });
+
+  it('carry an optional opaque session, signed: tampering with it invalidates the token', async () => {
+    const session = 'https://b-1.kinesisvideo.example/hls/v1/getHLSMasterPlaylist.m3u8?SessionToken=Ci_x~';
+    const token = await signPlaybackToken({ streamName: 'cam-1', ttlSeconds: 300, session }, KEY, { clock: at(T0) });
+    expect(decodeJwt(token)['ses']).toBe(session);
+    await expect(verifyPlaybackToken(token, KEY, { clock: at(T0), streamName: 'cam-1' })).resolves.toMatchObject({ streamName: 'cam-1', session });
+    const plain = await signPlaybackToken({ streamName: 'cam-1', ttlSeconds: 300 }, KEY, { clock: at(T0) });
+    expect(await verifyPlaybackToken(plain, KEY, { clock: at(T0) })).not.toHaveProperty('session');
+    const [h, p, sig] = token.split('.') as [string, string, string];
+    const forged = Buffer.from(Buffer.from(p, 'base64url').toString().replace('b-1.', 'evil.')).toString('base64url');
+    expect((await failure(verifyPlaybackToken(`${h}.${forged}.${sig}`, KEY, { clock: at(T0) }))).code).toBe('INVALID_CREDENTIALS');
+  });
+
+  it('refuse a correctly signed token whose session is not a string', async () => {
+    const token = await new SignJWT({ str: 'cam-1', ses: 42 })
+      .setProtectedHeader({ alg: 'HS256', typ: 'trb-playback+jwt' })
+      .setAudience('tributary:playback')
+      .setIssuedAt(T0 / 1000)
+      .setExpirationTime(T0 / 1000 + 60)
+      .sign(new TextEncoder().encode(KEY));
+    expect((await failure(verifyPlaybackToken(token, KEY, { clock: at(T0) }))).code).toBe('INVALID_CREDENTIALS');
   });
 });

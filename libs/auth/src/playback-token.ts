@@ -4,7 +4,11 @@
  * stateless: any instance holding the key verifies any token, nothing is stored.
  *
  *   header  {"alg":"HS256","typ":"trb-playback+jwt"}
- *   payload {"aud":"tributary:playback","str":"<stream>","scope":"…","iat":…,"exp":…}
+ *   payload {"aud":"tributary:playback","str":"<stream>","scope":"…","ses":"…","iat":…,"exp":…}
+ *
+ * `ses` (optional) is an opaque session string the issuer wants back with every request — the gateway puts the
+ * KVS HLS session URL there, so that any instance can serve a proxied session without a session store. It is
+ * signed, not encrypted: whoever holds the token can read it, so it must be nothing the holder may not see.
  *
  * The explicit `typ` and fixed `aud` (RFC 8725 §3.11, §3.9) keep any other JWT signed with the same key from
  * passing for a playback token, and a playback token from passing as an API bearer token.
@@ -23,6 +27,8 @@ export interface PlaybackTokenRequest {
   streamName: string;
   scopes?: readonly string[];
   ttlSeconds: number;
+  /** Opaque, signed (not encrypted) session data carried by the token; at most `playbackMaxSessionChars`. */
+  session?: string;
 }
 
 export interface PlaybackGrant {
@@ -32,6 +38,8 @@ export interface PlaybackGrant {
   issuedAt: number;
   /** Epoch milliseconds. */
   expiresAt: number;
+  /** The `session` given to signPlaybackToken, if any. */
+  session?: string;
 }
 
 export interface PlaybackTokenOptions {
@@ -70,9 +78,14 @@ export async function signPlaybackToken(
   for (const scope of scopes) {
     if (!SCOPE_PATTERN.test(scope)) throw new AuthError('INVALID_OPTIONS', `invalid scope ${JSON.stringify(scope)}`);
   }
+  const session = request.session;
+  if (session !== undefined && (session === '' || session.length > AUTH_DEFAULTS.playbackMaxSessionChars)) {
+    throw new AuthError('INVALID_OPTIONS', `session must be 1 to ${AUTH_DEFAULTS.playbackMaxSessionChars} characters`);
+  }
   const now = Math.floor((options.clock ?? systemClock).now() / 1000);
   const claims: JWTPayload = { str: streamName };
   if (scopes.length > 0) claims['scope'] = scopes.join(' ');
+  if (session !== undefined) claims['ses'] = session;
   return new SignJWT(claims)
     .setProtectedHeader({ alg: 'HS256', typ: AUTH_DEFAULTS.playbackType })
     .setAudience(AUTH_DEFAULTS.playbackAudience)
@@ -111,10 +124,13 @@ export async function verifyPlaybackToken(
     throw new AuthError('WRONG_STREAM', `the token is for another stream than ${JSON.stringify(options.streamName)}`);
   }
   const scope = payload['scope'];
+  const session = payload['ses'];
+  if (session !== undefined && typeof session !== 'string') throw new AuthError('INVALID_CREDENTIALS', 'playback token with a malformed session');
   return {
     streamName,
     scopes: typeof scope === 'string' && scope !== '' ? scope.split(' ') : [],
     issuedAt: (payload.iat as number) * 1000,
     expiresAt: (payload.exp as number) * 1000,
+    ...(session !== undefined ? { session } : {}),
   };
 }

@@ -1,6 +1,18 @@
-import { generateApiKey, verifyApiKey } from '@tributary/auth';
 import { ConfigError } from '@tributary/schemas';
-import { loadAuthOptions, type AuthSettingsIo } from './auth-settings';
+import { generateApiKey } from './api-key';
+import { verifyApiKey } from './api-key-store';
+import { authSettingsProblems, loadAuthOptions as load, type AuthSettingNames, type AuthSettings, type AuthSettingsIo } from './auth-settings';
+
+const NAMES: AuthSettingNames = {
+  apiKeysFile: '--api-keys-file / TELEMETRY_API_KEYS_FILE',
+  apiKeys: 'TELEMETRY_API_KEYS',
+  jwtSecret: 'TELEMETRY_JWT_SECRET',
+  jwtPublicKeyFile: '--jwt-public-key-file / TELEMETRY_JWT_PUBLIC_KEY_FILE',
+  jwksUrl: '--jwks-url / TELEMETRY_JWKS_URL',
+  jwtIssuer: '--jwt-issuer / TELEMETRY_JWT_ISSUER',
+  jwtAudience: '--jwt-audience / TELEMETRY_JWT_AUDIENCE',
+};
+const loadAuthOptions = (settings: AuthSettings, io?: AuthSettingsIo) => load(settings, NAMES, io);
 
 const files = (contents: Record<string, string>): AuthSettingsIo => ({
   readFile: async (path) => {
@@ -60,5 +72,25 @@ describe('loadAuthOptions', () => {
     const options = await loadAuthOptions({ jwtSecret: 's'.repeat(32), jwtAudience: 'tributary' });
     expect(options.apiKeys).toBeUndefined();
     expect(options.jwt).toBeDefined();
+  });
+});
+
+describe('authSettingsProblems', () => {
+  it.each<[string, AuthSettings, boolean, string[]]>([
+    ['nothing set where credentials are required', {}, true, ['apiKeysFile']],
+    ['nothing set where they are optional', {}, false, []],
+    ['API keys only', { apiKeys: 'x' }, true, []],
+    ['two JWT key sources', { jwtSecret: 's', jwksUrl: 'https://idp/jwks', jwtAudience: 'a', jwtIssuer: 'i' }, true, ['jwksUrl']],
+    ['an issuer without a key source', { apiKeys: 'x', jwtIssuer: 'i' }, true, ['jwtIssuer']],
+    ['a JWT key without an audience', { jwtSecret: 's' }, true, ['jwtAudience']],
+    ['a JWKS without an issuer', { jwksUrl: 'https://idp/jwks', jwtAudience: 'a' }, true, ['jwtIssuer']],
+  ])('%s', (_name, settings, required, keys) => {
+    expect(authSettingsProblems(settings, NAMES, { required }).map((p) => p.key)).toEqual(keys);
+  });
+
+  it('names the settings by the names the app gives', () => {
+    expect(authSettingsProblems({ jwksUrl: 'https://idp/jwks', jwtAudience: 'a' }, NAMES)).toEqual([
+      { key: 'jwtIssuer', setting: '--jwt-issuer / TELEMETRY_JWT_ISSUER', message: 'is required with --jwks-url / TELEMETRY_JWKS_URL' },
+    ]);
   });
 });
