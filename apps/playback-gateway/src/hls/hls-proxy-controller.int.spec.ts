@@ -1,0 +1,139 @@
+/**
+ * The proxy against a scripted upstream (an injected fetch standing in for KVS's HLS endpoints), through the whole
+ * Express app on port 0: one upstream fetch however many viewers miss the same segment at once, a cache keyed by
+ * stream (two streams' fragment 1 are different segments), KVS refusals and timeouts mapped to problem answers,
+ * and a playlist pointing elsewhere refused.
+ */
+import type { AddressInfo } from 'node:net';
+import type { Server } from 'node:http';
+import pino from 'pino';
+import { InMemoryApiKeyStore, signPlaybackToken } from '@tributary/auth';
+import { GatewayMetrics } from '../gateway-metrics';
+import { createGatewayServer } from '../http/gateway-server';
+import { locateStaticAssets } from '../http/static-assets';
+import type { KvsPlaybackClient } from '../kvs/kvs-playback-client';
+import { SegmentCache } from './segment-cache';
+
+const KEY = 'proxy-controller-test-key-of-32-bytes-at-least';
+const sessionUrl = (stream: string) => `http://kvs.test/hls/v1/getHLSMasterPlaylist.m3u8?SessionToken=${stream}-session`;
+
+type Script = (url: URL, signal: AbortSignal | undefined) => Promise<Response>;
+
+describe('HLS proxy controller', () => {
+  let server: Server;
+  let base: string;
+  let metrics: GatewayMetrics;
+  let cache: SegmentCache;
+  let script: Script;
+  const fetched: string[] = [];
+
+  beforeAll(async () => {
+    metrics = new GatewayMetrics({ defaultMetrics: false });
+    cache = new SegmentCache({ maxBytes: 1024 * 1024 });
+    const app = createGatewayServer({
+      auth: { apiKeys: new InMemoryApiKeyStore([]) },
+      kvs: {} as unknown as KvsPlaybackClient,
+      playbackKey: KEY,
+      tokenTtlSeconds: 300,
+      delivery: 'proxied',
+      trustProxy: 0,
+      corsOrigins: [],
+      cspConnectSrc: [],
+      apiRateLimit: 0,
+      hlsRateLimit: 0,
+      upstreamTimeoutMs: 200,
+      segmentCache: cache,
+      metrics,
+      logger: pino({ level: 'silent' }),
+      assets: locateStaticAssets(`${__dirname}/../http`),
+      fetch: async (input, init) => {
+        const url = new URL(String(input));
+        fetched.push(`${url.pathname.split('/').pop()}?${url.searchParams}`);
+        return script(url, init?.signal ?? undefined);
+      },
+    });
+    server = await new Promise<Server>((resolve) => {
+      const s = app.listen(0, '127.0.0.1', () => resolve(s));
+    });
+    base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  });
+  afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));
+  beforeEach(() => {
+    fetched.length = 0;
+  });
+
+  const tokenFor = (stream: string) => signPlaybackToken({ streamName: stream, ttlSeconds: 300, session: sessionUrl(stream) }, KEY);
+  const counter = async (name: string): Promise<number> => {
+    const m = (await metrics.registry.getSingleMetric(name)?.get())?.values ?? [];
+    return m.reduce((sum, v) => sum + v.value, 0);
+  };
+
+  it('fetches a segment once for many concurrent viewers, then serves it from the cache', async () => {
+    let release: () => void = () => undefined;
+    const gate = new Promise<void>((r) => (release = r));
+    script = async (url) => {
+      await gate;
+      return new Response(Buffer.from(`moof:${url.searchParams.get('SessionToken')}:${url.searchParams.get('FragmentNumber')}`), {
+        headers: { 'content-type': 'video/mp4', 'cache-control': 'max-age=31536000, immutable' },
+      });
+    };
+    const token = await tokenFor('cam-a');
+    const pending = Array.from({ length: 20 }, () => fetch(`${base}/hls/${token}/segment.mp4?fragment=1&track=1`));
+    await new Promise((r) => setTimeout(r, 50));
+    release();
+    const answers = await Promise.all(pending);
+    expect(answers.map((a) => a.status)).toEqual(Array(20).fill(200));
+    expect(await answers[0]?.text()).toBe('moof:cam-a-session:1');
+    expect(answers[0]?.headers.get('cache-control')).toBe('max-age=31536000, immutable');
+    const again = await fetch(`${base}/hls/${token}/segment.mp4?fragment=1&track=1`);
+    expect(await again.text()).toBe('moof:cam-a-session:1');
+    expect(fetched).toEqual(['getMP4MediaFragment.mp4?FragmentNumber=1&SessionToken=cam-a-session&TrackNumber=1']);
+    expect(await counter('playback_gateway_segment_cache_misses_total')).toBe(1);
+  });
+
+  it('keys the cache by stream: another stream\'s fragment 1 is fetched from its own session', async () => {
+    script = async (url) => new Response(Buffer.from(`moof:${url.searchParams.get('SessionToken')}`));
+    const b = await fetch(`${base}/hls/${await tokenFor('cam-b')}/segment.mp4?fragment=1&track=1`);
+    expect(await b.text()).toBe('moof:cam-b-session');
+    expect(fetched).toHaveLength(1);
+  });
+
+  it.each<[string, number, number, string]>([
+    ['an expired KVS session', 403, 403, 'SESSION_EXPIRED'],
+    ['an unknown fragment', 404, 404, 'NOT_FOUND'],
+    ['throttling', 429, 503, 'UPSTREAM_THROTTLED'],
+    ['a KVS failure', 500, 502, 'UPSTREAM_ERROR'],
+  ])('answers %s (KVS %i) with %i %s, and counts it', async (_name, upstream, status, code) => {
+    script = async () => new Response('{"message":"Streaming session token is expired"}', { status: upstream });
+    const before = await counter('playback_gateway_upstream_errors_total');
+    const a = await fetch(`${base}/hls/${await tokenFor('cam-c')}/segment.mp4?fragment=${upstream}&track=1`);
+    expect(a.status).toBe(status);
+    expect(a.headers.get('content-type')).toMatch(/^application\/problem\+json/);
+    expect(await a.json()).toMatchObject({ status, code });
+    expect(await counter('playback_gateway_upstream_errors_total')).toBe(before + 1);
+  });
+
+  it('gives up on a silent upstream after the timeout with 504', async () => {
+    script = (_url, signal) =>
+      new Promise((_resolve, reject) => signal?.addEventListener('abort', () => reject(signal.reason ?? new Error('aborted'))));
+    const a = await fetch(`${base}/hls/${await tokenFor('cam-d')}/media.m3u8?track=1`);
+    expect(a.status).toBe(504);
+    expect(await a.json()).toMatchObject({ code: 'UPSTREAM_TIMEOUT' });
+  });
+
+  it('rewrites a media playlist and refuses one that points elsewhere', async () => {
+    const token = await tokenFor('cam-e');
+    script = async () =>
+      new Response(
+        '#EXTM3U\n#EXT-X-VERSION:7\n#EXT-X-TARGETDURATION:1\n#EXT-X-MAP:URI="getMP4InitFragment.mp4?SessionToken=x&TrackNumber=1"\n#EXTINF:1.0,\ngetMP4MediaFragment.mp4?FragmentNumber=9&SessionToken=x&TrackNumber=1\n',
+      );
+    const ok = await fetch(`${base}/hls/${token}/media.m3u8?track=1`);
+    expect(ok.headers.get('content-type')).toMatch(/^application\/vnd\.apple\.mpegurl/);
+    expect(ok.headers.get('cache-control')).toBe('no-cache');
+    expect(await ok.text()).toBe('#EXTM3U\n#EXT-X-VERSION:7\n#EXT-X-TARGETDURATION:1\n#EXT-X-MAP:URI="init.mp4?track=1"\n#EXTINF:1.0,\nsegment.mp4?fragment=9&track=1\n');
+    script = async () => new Response('#EXTM3U\n#EXT-X-TARGETDURATION:1\n#EXTINF:1.0,\nhttp://169.254.169.254/latest/meta-data\n');
+    const bad = await fetch(`${base}/hls/${token}/media.m3u8?track=2`);
+    expect(bad.status).toBe(502);
+    expect(await bad.text()).not.toContain('169.254');
+  });
+});

@@ -1,0 +1,204 @@
+/**
+ * The gateway as an Express 5 application (not yet listening):
+ *
+ *   /api/…              JSON API (api/streams-api.ts), authenticated, rate-limited, CORS as configured
+ *   /hls/<token>/…      proxied HLS (hls/hls-proxy-controller.ts), authenticated by the playback token, rate-limited
+ *   /healthz, /readyz   liveness; readiness (KVS reachable)
+ *   /metrics            Prometheus text format
+ *   /                   the web player (public/), hls.js at /vendor/hls.min.js
+ *
+ * Security headers come from helmet: a CSP for the player page (self, plus blob: media and workers for hls.js'
+ * MediaSource and transmuxing worker, plus the KVS origin for direct playback), Referrer-Policy no-referrer (so a
+ * playback URL's token never leaks in a Referer). Every error is an RFC 9457 problem document.
+ */
+import express, { type NextFunction, type Request, type Response } from 'express';
+import cors from 'cors';
+import helmet from 'helmet';
+import { rateLimit } from 'express-rate-limit';
+import { authenticate, AuthError, problemFromAuthError, sendProblem, type AuthenticatorOptions, type PlaybackTokenKey } from '@tributary/auth';
+import type { Logger } from 'pino';
+import { GatewayError } from '../gateway-error';
+import type { GatewayMetrics } from '../gateway-metrics';
+import type { KvsPlaybackClient } from '../kvs/kvs-playback-client';
+import { hlsProxyController } from '../hls/hls-proxy-controller';
+import type { SegmentCache } from '../hls/segment-cache';
+import { streamsApi } from '../api/streams-api';
+import type { StaticAssets } from './static-assets';
+
+export interface GatewayServerOptions {
+  auth: AuthenticatorOptions;
+  kvs: KvsPlaybackClient;
+  playbackKey: PlaybackTokenKey;
+  tokenTtlSeconds: number;
+  delivery: 'direct' | 'proxied';
+  publicUrl?: string;
+  trustProxy: number;
+  corsOrigins: readonly string[];
+  cspConnectSrc: readonly string[];
+  /** Requests per minute per client IP; 0 turns the limit off. */
+  apiRateLimit: number;
+  hlsRateLimit: number;
+  upstreamTimeoutMs: number;
+  segmentCache: SegmentCache;
+  metrics: GatewayMetrics;
+  logger: Logger;
+  assets: StaticAssets;
+  fetch?: typeof fetch;
+}
+
+/** Paths in logs: the playback token in /hls/<token>/ is a credential. */
+export const loggablePath = (path: string): string => path.replace(/^\/hls\/[^/]+\//, '/hls/<token>/');
+
+export function createGatewayServer(options: GatewayServerOptions): express.Express {
+  const { logger, metrics } = options;
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('query parser', false);
+  app.set('trust proxy', options.trustProxy);
+
+  app.use(metrics.httpMiddleware());
+  app.use((req, res, next) => {
+    const started = process.hrtime.bigint();
+    res.on('finish', () => {
+      // Segment and probe requests are the bulk of the traffic: logged at debug, and only built when enabled.
+      const quiet = req.path.startsWith('/hls/') || req.path === '/metrics' || req.path === '/healthz' || req.path === '/readyz';
+      const level = res.statusCode >= 500 ? 'warn' : quiet ? 'debug' : 'info';
+      if (!logger.isLevelEnabled(level)) return;
+      const ms = Number(process.hrtime.bigint() - started) / 1e6;
+      logger[level]({ method: req.method, path: loggablePath(req.path), status: res.statusCode, ms: Math.round(ms * 10) / 10, ip: req.ip }, 'request');
+    });
+    next();
+  });
+  app.use(
+    helmet({
+      contentSecurityPolicy: {
+        useDefaults: true,
+        directives: {
+          'default-src': ["'self'"],
+          'script-src': ["'self'"],
+          'style-src': ["'self'"],
+          'img-src': ["'self'", 'data:', 'blob:'],
+          'media-src': ["'self'", 'blob:'],
+          'worker-src': ["'self'", 'blob:'],
+          'connect-src': ["'self'", ...options.cspConnectSrc],
+          'object-src': ["'none'"],
+          'frame-ancestors': ["'none'"],
+          // The gateway often runs on plain http (local, or behind a TLS-terminating balancer): upgrading its own
+          // subresources to https would break the page there; the balancer sets HSTS where there is TLS.
+          'upgrade-insecure-requests': null,
+        },
+      },
+      strictTransportSecurity: false,
+      referrerPolicy: { policy: 'no-referrer' },
+    }),
+  );
+
+  const corsMiddleware = cors({
+    origin: options.corsOrigins.includes('*') ? '*' : options.corsOrigins.length > 0 ? [...options.corsOrigins] : false,
+    methods: ['GET', 'HEAD', 'POST'],
+    allowedHeaders: ['Authorization', 'X-Api-Key', 'Content-Type'],
+    exposedHeaders: ['Content-Disposition', 'WWW-Authenticate'],
+    maxAge: 600,
+  });
+  const limiter = (perMinute: number) =>
+    perMinute > 0
+      ? rateLimit({
+          windowMs: 60_000,
+          limit: perMinute,
+          standardHeaders: 'draft-8',
+          legacyHeaders: false,
+          handler: (req, res) => {
+            const err = new GatewayError('RATE_LIMITED', `Over ${perMinute} requests per minute; slow down.`);
+            sendProblem(res, err.toProblem(loggablePath(req.path)));
+          },
+        })
+      : (_req: Request, _res: Response, next: NextFunction) => next();
+
+  app.get('/healthz', (_req, res) => {
+    res.status(200).set('Cache-Control', 'no-store').json({ status: 'ok' });
+  });
+  app.get('/readyz', async (_req, res) => {
+    try {
+      await options.kvs.ping();
+      res.status(200).set('Cache-Control', 'no-store').json({ status: 'ready' });
+    } catch (err) {
+      logger.warn({ err }, 'not ready: KVS unreachable');
+      res.status(503).set('Cache-Control', 'no-store').json({ status: 'unavailable', detail: 'Kinesis Video Streams is not reachable.' });
+    }
+  });
+  app.get('/metrics', async (_req, res) => {
+    const { contentType, body } = await metrics.render();
+    res.status(200).type(contentType).send(body);
+  });
+
+  app.use(
+    '/api',
+    corsMiddleware,
+    limiter(options.apiRateLimit),
+    authenticate({ ...options.auth, logger }),
+    streamsApi({
+      kvs: options.kvs,
+      playbackKey: options.playbackKey,
+      tokenTtlSeconds: options.tokenTtlSeconds,
+      defaultDelivery: options.delivery,
+      publicUrl: options.publicUrl,
+      logger,
+    }),
+  );
+
+  const proxy = hlsProxyController({
+    playbackKey: options.playbackKey,
+    cache: options.segmentCache,
+    metrics,
+    logger,
+    timeoutMs: options.upstreamTimeoutMs,
+    fetch: options.fetch,
+  });
+  app.use('/hls', corsMiddleware, limiter(options.hlsRateLimit), (req, res, next) => {
+    if (req.method !== 'GET' && req.method !== 'HEAD') {
+      next(new GatewayError('METHOD_NOT_ALLOWED', 'Use GET here.', { headers: { Allow: 'GET, HEAD' } }));
+      return;
+    }
+    void proxy(req, res, next);
+  });
+
+  app.get('/vendor/hls.min.js', (_req, res) => {
+    res.set('Cache-Control', 'public, max-age=86400').type('application/javascript').sendFile(options.assets.hlsJsFile);
+  });
+  app.use(express.static(options.assets.publicDir, { index: 'index.html', dotfiles: 'deny', redirect: false, maxAge: 0 }));
+
+  app.use((req, _res, next) => {
+    next(new GatewayError('NOT_FOUND', `No route for ${req.method} ${loggablePath(req.path)}.`));
+  });
+
+  // Express recognises an error handler by its four parameters.
+  app.use((err: unknown, req: Request, res: Response, _next: NextFunction) => {
+    if (res.headersSent) {
+      req.socket.destroy();
+      return;
+    }
+    const instance = loggablePath(req.path);
+    if (err instanceof AuthError && err.status < 500) {
+      logger.debug({ code: err.code, path: instance }, `auth: ${err.message}`);
+      sendProblem(res, { ...problemFromAuthError(err), instance });
+      return;
+    }
+    if (err instanceof GatewayError) {
+      if (err.status >= 500) logger.warn({ code: err.code, path: instance, cause: err.cause }, err.message);
+      for (const [name, value] of Object.entries(err.headers)) res.setHeader(name, value);
+      sendProblem(res, err.toProblem(instance));
+      return;
+    }
+    // body-parser's errors (malformed JSON, too large, wrong type) carry their status.
+    const status = (err as { status?: unknown } | null)?.status;
+    if (typeof status === 'number' && status >= 400 && status < 500) {
+      const code = status === 413 ? 'PAYLOAD_TOO_LARGE' : status === 415 ? 'UNSUPPORTED_MEDIA_TYPE' : 'INVALID_REQUEST';
+      sendProblem(res, new GatewayError(code, (err as Error).message).toProblem(instance));
+      return;
+    }
+    logger.error({ err, path: instance }, 'unexpected error');
+    sendProblem(res, new GatewayError('INTERNAL', 'An unexpected error occurred; it has been logged.').toProblem(instance));
+  });
+
+  return app;
+}

@@ -1,0 +1,93 @@
+/**
+ * Wires the gateway from its settings: credentials (libs/auth), the KVS client (SDK v3, standard AWS config), the
+ * segment cache, metrics and the Express app; listens, and closes in order. Tests call it with their own client
+ * config (the in-process emulator) and a quiet logger.
+ */
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { KinesisVideoClientConfig } from '@aws-sdk/client-kinesis-video';
+import pino, { type Logger } from 'pino';
+import { loadAuthOptions, type AuthenticatorOptions } from '@tributary/auth';
+import { GatewayMetrics } from './gateway-metrics';
+import { SegmentCache } from './hls/segment-cache';
+import { createGatewayServer } from './http/gateway-server';
+import { locateStaticAssets, type StaticAssets } from './http/static-assets';
+import { KvsPlaybackClient } from './kvs/kvs-playback-client';
+import { SETTING_NAMES, type PlaybackGatewayConfig } from './playback-gateway-config';
+
+export interface PlaybackGatewayDeps {
+  logger?: Logger;
+  /** Overrides the credentials built from the settings. */
+  auth?: AuthenticatorOptions;
+  /** SDK client settings (tests: the emulator's endpoint and dummy credentials); default: AWS's own environment. */
+  kvsClientConfig?: KinesisVideoClientConfig;
+  metrics?: GatewayMetrics;
+  assets?: StaticAssets;
+  fetch?: typeof fetch;
+}
+
+export interface RunningPlaybackGateway {
+  url: string;
+  port: number;
+  server: Server;
+  kvs: KvsPlaybackClient;
+  segmentCache: SegmentCache;
+  metrics: GatewayMetrics;
+  close(): Promise<void>;
+}
+
+export async function startPlaybackGateway(config: PlaybackGatewayConfig, deps: PlaybackGatewayDeps = {}): Promise<RunningPlaybackGateway> {
+  const logger = deps.logger ?? pino({ level: config.logLevel });
+  if (config.playbackKeyGenerated) {
+    logger.warn(
+      'GATEWAY_PLAYBACK_KEY is not set: using a random key. Playback URLs stop working when this process restarts, and other instances ' +
+        'cannot serve them; set the same key on every instance behind a load balancer.',
+    );
+  }
+  const auth = deps.auth ?? (await loadAuthOptions(config, SETTING_NAMES));
+  const kvs = new KvsPlaybackClient({ clientConfig: deps.kvsClientConfig, timeoutMs: config.upstreamTimeoutMs });
+  const segmentCache = new SegmentCache({ maxBytes: config.segmentCacheBytes });
+  const metrics = deps.metrics ?? new GatewayMetrics();
+  metrics.bindSegmentCache(segmentCache);
+  const app = createGatewayServer({
+    auth,
+    kvs,
+    playbackKey: config.playbackKey,
+    tokenTtlSeconds: config.tokenTtlSeconds,
+    delivery: config.delivery,
+    publicUrl: config.publicUrl,
+    trustProxy: config.trustProxy,
+    corsOrigins: config.corsOrigins,
+    cspConnectSrc: config.cspConnectSrc,
+    apiRateLimit: config.apiRateLimit,
+    hlsRateLimit: config.hlsRateLimit,
+    upstreamTimeoutMs: config.upstreamTimeoutMs,
+    segmentCache,
+    metrics,
+    logger,
+    assets: deps.assets ?? locateStaticAssets(),
+    fetch: deps.fetch,
+  });
+  const server = await new Promise<Server>((resolve, reject) => {
+    const s = app.listen(config.port, config.host, (err?: Error) => (err ? reject(err) : resolve(s)));
+  });
+  // Behind a load balancer keep-alive should outlast the balancer's idle timeout (ALB: 60 s).
+  server.keepAliveTimeout = 65_000;
+  server.headersTimeout = 66_000;
+  const { port } = server.address() as AddressInfo;
+  const host = config.host === '0.0.0.0' || config.host === '::' ? '127.0.0.1' : config.host;
+  let closing: Promise<void> | undefined;
+  return {
+    url: `http://${host.includes(':') ? `[${host}]` : host}:${port}`,
+    port,
+    server,
+    kvs,
+    segmentCache,
+    metrics,
+    close: () =>
+      (closing ??= new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeIdleConnections();
+      }).then(() => kvs.close())),
+  };
+}

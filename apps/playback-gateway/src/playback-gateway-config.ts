@@ -1,0 +1,273 @@
+/**
+ * The gateway's settings: command-line flags over environment variables over defaults, validated once at start by a
+ * zod schema (`parseConfig` from @tributary/schemas) whose error names each bad setting by its flag and variable.
+ *
+ * AWS settings are not here on purpose: region, credentials and endpoint are AWS's own (`AWS_REGION`, the credential
+ * chain, `AWS_ENDPOINT_URL` / `AWS_ENDPOINT_URL_KINESIS_VIDEO`), read by the SDK itself, so the same build runs
+ * against the emulator and against AWS by environment alone (architecture.md). The endpoint variables are only
+ * read here to derive the page's default Content-Security-Policy `connect-src` for direct playback.
+ */
+import { randomBytes } from 'node:crypto';
+import { authSettingsProblems, type AuthSettingNames } from '@tributary/auth';
+import { ConfigError, parseConfig, readSettings } from '@tributary/schemas';
+import { z } from 'zod';
+
+export { ConfigError };
+
+export const HELP = `playback-gateway — KVS playback for browsers: auth, stream list, HLS (direct or proxied), clips, snapshots,
+and a web player
+
+Usage: nx serve playback-gateway -- [options]     (or: tsx apps/playback-gateway/src/main.ts [options])
+
+Options (environment variable in brackets; flags win over variables):
+  --host <addr>               address to listen on                      [GATEWAY_HOST]              default 0.0.0.0
+  --port <n>                  TCP port (0: any free port)               [GATEWAY_PORT]              default 8088
+  --public-url <url>          base URL players reach the gateway at     [GATEWAY_PUBLIC_URL]        default from the request
+                              (proxied playback URLs are built on it)
+  --trust-proxy <hops>        proxies in front whose X-Forwarded-* to   [GATEWAY_TRUST_PROXY]       default 0
+                              trust (client IP for rate limits)
+
+ Authentication (API keys and/or one JWT key source; at least one):
+  --api-keys-file <file>      hashed API keys: JSON, or id:hash:scopes lines [GATEWAY_API_KEYS_FILE]
+                              the same, inline (lines or ';')           [GATEWAY_API_KEYS]
+                              HS256 shared secret (env only)            [GATEWAY_JWT_SECRET]
+  --jwt-public-key-file <f>   RS256 public key (PEM, SPKI)              [GATEWAY_JWT_PUBLIC_KEY_FILE]
+  --jwks-url <url>            RS256 keys from a JWKS endpoint           [GATEWAY_JWKS_URL]
+  --jwt-issuer <iss>          required "iss" of bearer tokens           [GATEWAY_JWT_ISSUER]
+  --jwt-audience <aud>        required "aud" of bearer tokens           [GATEWAY_JWT_AUDIENCE]
+  Scopes: video:read (every stream) or stream:<name>:read (one stream; stream:*:read = every stream).
+
+ Playback:
+                              playback token key, >= 32 bytes (env only; [GATEWAY_PLAYBACK_KEY]      default random
+                              every instance behind one load balancer needs the same key)     (one instance only)
+  --token-ttl <s>             lifetime of playback sessions (300–43200) [GATEWAY_TOKEN_TTL_SECONDS] default 1800
+  --delivery <mode>           default delivery: direct | proxied        [GATEWAY_DELIVERY]          default proxied
+  --segment-cache <size>      proxied segments kept in memory (bytes,   [GATEWAY_SEGMENT_CACHE_BYTES] default 256mb
+                              kb, mb, gb; 0: no cache)
+  --upstream-timeout <ms>     longest wait for KVS per request          [GATEWAY_UPSTREAM_TIMEOUT_MS] default 10000
+
+ HTTP:
+  --cors-origins <list>       origins allowed to call the API (comma-   [GATEWAY_CORS_ORIGINS]      default none
+                              separated, or *)
+  --csp-connect-src <list>    origins the page may fetch HLS from in    [GATEWAY_CSP_CONNECT_SRC]   default the KVS
+                              direct mode (comma-separated)                                         endpoint (below)
+  --api-rate-limit <n>        /api requests per minute per client (0: off) [GATEWAY_API_RATE_LIMIT] default 600
+  --hls-rate-limit <n>        /hls requests per minute per client (0: off) [GATEWAY_HLS_RATE_LIMIT] default 6000
+  --log-level <level>         trace | debug | info | warn | error | silent [LOG_LEVEL]             default info
+  -h, --help                  this text
+
+AWS: region, credentials and endpoint come from AWS's own environment (AWS_REGION, AWS_PROFILE or
+AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, AWS_ENDPOINT_URL). Against the local emulator:
+  AWS_ENDPOINT_URL=http://127.0.0.1:4566 AWS_REGION=us-east-1 AWS_ACCESS_KEY_ID=test AWS_SECRET_ACCESS_KEY=test
+The default connect-src is AWS_ENDPOINT_URL_KINESIS_VIDEO or AWS_ENDPOINT_URL if set, else
+https://*.kinesisvideo.<AWS_REGION>.amazonaws.com.
+`;
+
+const integer = (min: number, max: number) =>
+  z
+    .string()
+    .trim()
+    .regex(/^\d+$/, { error: 'expected a whole number' })
+    .transform(Number)
+    .pipe(z.number().min(min, { error: `must be >= ${min}` }).max(max, { error: `must be <= ${max}` }));
+
+const SIZE_UNITS: Record<string, number> = { '': 1, b: 1, k: 1024, kb: 1024, m: 1024 ** 2, mb: 1024 ** 2, g: 1024 ** 3, gb: 1024 ** 3 };
+/** Bytes, with an optional k/kb/m/mb/g/gb suffix (powers of 1024). */
+const byteSize = (max: number) =>
+  z
+    .string()
+    .trim()
+    .toLowerCase()
+    .regex(/^\d+(\.\d+)?\s*(b|k|kb|m|mb|g|gb)?$/, { error: 'expected a size such as 268435456, 512mb or 1gb' })
+    .transform((s) => {
+      const m = /^(\d+(?:\.\d+)?)\s*([a-z]*)$/.exec(s);
+      return m ? Math.floor(Number(m[1]) * (SIZE_UNITS[m[2] ?? ''] ?? 1)) : NaN;
+    })
+    .pipe(z.number().max(max, { error: `must be at most ${max} bytes` }));
+
+/** An http(s) origin: scheme, host, optional port; `*.` allowed as the first label (CSP host-source wildcard). */
+const ORIGIN = /^https?:\/\/(\*\.)?[A-Za-z0-9.-]+(:\d{1,5})?$/;
+const originList = (allowStar: boolean) =>
+  z
+    .string()
+    .trim()
+    .transform((s) => s.split(',').map((o) => o.trim().replace(/\/$/, '')).filter((o) => o !== ''))
+    .pipe(
+      z.array(
+        z.string().refine((o) => (allowStar && o === '*') || ORIGIN.test(o), {
+          error: `expected origins such as https://app.example.com${allowStar ? ' (or *)' : ''}, comma-separated`,
+        }),
+      ),
+    );
+
+const optionalText = z.string().trim().min(1, { error: 'must not be empty' }).optional();
+
+const schema = z.object({
+  host: z.string().trim().min(1, { error: 'must not be empty' }),
+  port: integer(0, 65535),
+  publicUrl: z
+    .url({ protocol: /^https?$/, error: 'expected an http(s) URL' })
+    .transform((u) => u.replace(/\/+$/, ''))
+    .optional(),
+  trustProxy: integer(0, 10),
+  apiKeysFile: optionalText,
+  apiKeys: optionalText,
+  jwtSecret: z.string().min(32, { error: 'must be at least 32 characters (HS256 wants 256 bits of key)' }).optional(),
+  jwtPublicKeyFile: optionalText,
+  jwksUrl: z.url({ protocol: /^https?$/, error: 'expected an http(s) URL' }).optional(),
+  jwtIssuer: optionalText,
+  jwtAudience: optionalText,
+  playbackKey: z
+    .string()
+    .refine((k) => Buffer.byteLength(k, 'utf8') >= 32, { error: 'must be at least 32 bytes (HS256 wants 256 bits of key)' })
+    .optional(),
+  tokenTtlSeconds: integer(300, 43_200),
+  delivery: z.enum(['direct', 'proxied'], { error: 'expected direct or proxied' }),
+  segmentCacheBytes: byteSize(64 * 1024 ** 3),
+  upstreamTimeoutMs: integer(100, 600_000),
+  corsOrigins: originList(true),
+  cspConnectSrc: originList(false).optional(),
+  apiRateLimit: integer(0, 10_000_000),
+  hlsRateLimit: integer(0, 10_000_000),
+  logLevel: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'], {
+    error: 'expected trace, debug, info, warn, error, fatal or silent',
+  }),
+});
+
+type ParsedSettings = z.output<typeof schema>;
+
+export interface PlaybackGatewayConfig extends Omit<ParsedSettings, 'cspConnectSrc' | 'playbackKey'> {
+  /** HS256 key of playback tokens (≥ 32 bytes): the one set, or a random one (`playbackKeyGenerated`). */
+  playbackKey: string;
+  /** Origins besides 'self' the page may fetch from (direct playback goes straight to KVS). */
+  cspConnectSrc: string[];
+  /** True when GATEWAY_PLAYBACK_KEY was not set and a random key was generated (single-instance use only). */
+  playbackKeyGenerated: boolean;
+}
+
+export const SETTING_NAMES: Readonly<Record<keyof ParsedSettings, string>> & AuthSettingNames = {
+  host: '--host / GATEWAY_HOST',
+  port: '--port / GATEWAY_PORT',
+  publicUrl: '--public-url / GATEWAY_PUBLIC_URL',
+  trustProxy: '--trust-proxy / GATEWAY_TRUST_PROXY',
+  apiKeysFile: '--api-keys-file / GATEWAY_API_KEYS_FILE',
+  apiKeys: 'GATEWAY_API_KEYS',
+  jwtSecret: 'GATEWAY_JWT_SECRET',
+  jwtPublicKeyFile: '--jwt-public-key-file / GATEWAY_JWT_PUBLIC_KEY_FILE',
+  jwksUrl: '--jwks-url / GATEWAY_JWKS_URL',
+  jwtIssuer: '--jwt-issuer / GATEWAY_JWT_ISSUER',
+  jwtAudience: '--jwt-audience / GATEWAY_JWT_AUDIENCE',
+  playbackKey: 'GATEWAY_PLAYBACK_KEY',
+  tokenTtlSeconds: '--token-ttl / GATEWAY_TOKEN_TTL_SECONDS',
+  delivery: '--delivery / GATEWAY_DELIVERY',
+  segmentCacheBytes: '--segment-cache / GATEWAY_SEGMENT_CACHE_BYTES',
+  upstreamTimeoutMs: '--upstream-timeout / GATEWAY_UPSTREAM_TIMEOUT_MS',
+  corsOrigins: '--cors-origins / GATEWAY_CORS_ORIGINS',
+  cspConnectSrc: '--csp-connect-src / GATEWAY_CSP_CONNECT_SRC',
+  apiRateLimit: '--api-rate-limit / GATEWAY_API_RATE_LIMIT',
+  hlsRateLimit: '--hls-rate-limit / GATEWAY_HLS_RATE_LIMIT',
+  logLevel: '--log-level / LOG_LEVEL',
+};
+
+/** The defaults, as strings (what a flag or variable would hold); README and --help quote the same values. */
+export const DEFAULTS = {
+  host: '0.0.0.0',
+  port: '8088',
+  trustProxy: '0',
+  tokenTtlSeconds: '1800',
+  delivery: 'proxied',
+  segmentCacheBytes: '256mb',
+  upstreamTimeoutMs: '10000',
+  corsOrigins: '',
+  apiRateLimit: '600',
+  hlsRateLimit: '6000',
+  logLevel: 'info',
+} as const;
+
+/** `--help` wins over everything else, so that it works even when the environment holds a bad setting. */
+export type LoadedConfig = { help: true } | { help: false; config: PlaybackGatewayConfig };
+
+export interface LoadConfigOptions {
+  /** Source of the generated playback key when none is set (tests inject a fixed one). */
+  randomKey?: () => string;
+}
+
+/** Reads flags (`argv` without node and the script) and `env`, and validates them; throws a ConfigError. */
+export function loadConfig(argv: readonly string[], env: Readonly<Record<string, string | undefined>>, options: LoadConfigOptions = {}): LoadedConfig {
+  const { flags, pick } = readSettings(argv, env, {
+    strings: [
+      'host', 'port', 'public-url', 'trust-proxy', 'api-keys-file', 'jwt-public-key-file', 'jwks-url', 'jwt-issuer',
+      'jwt-audience', 'token-ttl', 'delivery', 'segment-cache', 'upstream-timeout', 'cors-origins', 'csp-connect-src',
+      'api-rate-limit', 'hls-rate-limit', 'log-level',
+    ],
+  });
+  if (flags.help) return { help: true };
+  const raw = {
+    host: pick(flags.host, 'GATEWAY_HOST', DEFAULTS.host),
+    port: pick(flags.port, 'GATEWAY_PORT', DEFAULTS.port),
+    publicUrl: pick(flags['public-url'], 'GATEWAY_PUBLIC_URL'),
+    trustProxy: pick(flags['trust-proxy'], 'GATEWAY_TRUST_PROXY', DEFAULTS.trustProxy),
+    apiKeysFile: pick(flags['api-keys-file'], 'GATEWAY_API_KEYS_FILE'),
+    apiKeys: pick(undefined, 'GATEWAY_API_KEYS'),
+    jwtSecret: pick(undefined, 'GATEWAY_JWT_SECRET'),
+    jwtPublicKeyFile: pick(flags['jwt-public-key-file'], 'GATEWAY_JWT_PUBLIC_KEY_FILE'),
+    jwksUrl: pick(flags['jwks-url'], 'GATEWAY_JWKS_URL'),
+    jwtIssuer: pick(flags['jwt-issuer'], 'GATEWAY_JWT_ISSUER'),
+    jwtAudience: pick(flags['jwt-audience'], 'GATEWAY_JWT_AUDIENCE'),
+    playbackKey: pick(undefined, 'GATEWAY_PLAYBACK_KEY'),
+    tokenTtlSeconds: pick(flags['token-ttl'], 'GATEWAY_TOKEN_TTL_SECONDS', DEFAULTS.tokenTtlSeconds),
+    delivery: pick(flags.delivery, 'GATEWAY_DELIVERY', DEFAULTS.delivery),
+    segmentCacheBytes: pick(flags['segment-cache'], 'GATEWAY_SEGMENT_CACHE_BYTES', DEFAULTS.segmentCacheBytes),
+    upstreamTimeoutMs: pick(flags['upstream-timeout'], 'GATEWAY_UPSTREAM_TIMEOUT_MS', DEFAULTS.upstreamTimeoutMs),
+    // An empty list is a valid value here ("no cross-origin callers"), so the default is applied after pick.
+    corsOrigins: pick(flags['cors-origins'], 'GATEWAY_CORS_ORIGINS') ?? DEFAULTS.corsOrigins,
+    cspConnectSrc: pick(flags['csp-connect-src'], 'GATEWAY_CSP_CONNECT_SRC'),
+    apiRateLimit: pick(flags['api-rate-limit'], 'GATEWAY_API_RATE_LIMIT', DEFAULTS.apiRateLimit),
+    hlsRateLimit: pick(flags['hls-rate-limit'], 'GATEWAY_HLS_RATE_LIMIT', DEFAULTS.hlsRateLimit),
+    logLevel: pick(flags['log-level'], 'LOG_LEVEL', DEFAULTS.logLevel),
+  };
+  const parsed = parseConfig(schema, raw, SETTING_NAMES, { secrets: ['jwtSecret', 'apiKeys', 'playbackKey'] });
+  const problems = authSettingsProblems(parsed, SETTING_NAMES, {
+    required: true,
+    requiredBecause: 'the gateway authenticates every API call: give API keys or JWT settings',
+  });
+  if (parsed.corsOrigins.includes('*') && parsed.corsOrigins.length > 1) {
+    problems.push({ key: 'corsOrigins', setting: SETTING_NAMES.corsOrigins, message: '* allows every origin: give it alone' });
+  }
+  if (problems.length > 0) {
+    throw new ConfigError(`Invalid settings:\n${problems.map((p) => `  ${p.setting}: ${p.message}`).join('\n')}`, problems);
+  }
+  const { cspConnectSrc, playbackKey, ...rest } = parsed;
+  const generated = playbackKey === undefined;
+  return {
+    help: false,
+    config: {
+      ...rest,
+      playbackKey: playbackKey ?? (options.randomKey ?? randomKey)(),
+      playbackKeyGenerated: generated,
+      cspConnectSrc: cspConnectSrc ?? defaultConnectSrc(env),
+    },
+  };
+}
+
+function randomKey(): string {
+  // 32 random bytes as base64url: 43 characters, 256 bits.
+  return randomBytes(32).toString('base64url');
+}
+
+/**
+ * Where direct-mode players fetch HLS from: the KVS data endpoints. Locally that is the emulator (the endpoint
+ * variable); on AWS, GetDataEndpoint answers `https://<id>.kinesisvideo.<region>.amazonaws.com`.
+ */
+export function defaultConnectSrc(env: Readonly<Record<string, string | undefined>>): string[] {
+  const endpoint = env['AWS_ENDPOINT_URL_KINESIS_VIDEO'] || env['AWS_ENDPOINT_URL'];
+  if (endpoint) {
+    try {
+      return [new URL(endpoint).origin];
+    } catch {
+      return [];
+    }
+  }
+  const region = env['AWS_REGION'] || env['AWS_DEFAULT_REGION'];
+  return region && /^[a-z0-9-]+$/.test(region) ? [`https://*.kinesisvideo.${region}.amazonaws.com`] : ['https://*.amazonaws.com'];
+}
