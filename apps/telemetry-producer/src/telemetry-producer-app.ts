@@ -118,6 +118,7 @@ export async function createTelemetryProducerApp(deps: TelemetryProducerDeps): P
         home: config.home,
         maxInFlight: config.simMaxInFlight,
         keyStrategy,
+        firstSeq: Math.floor(clock.now()),
         clock,
         random: deps.random ?? (config.seed !== undefined ? createSeededRandom(config.seed) : Math.random),
         logger: logger.child({ component: 'simulator' }),

@@ -69,6 +69,19 @@ describe('DeviceSimulator', () => {
     expect(producer.puts.filter((p) => p.record.deviceId === 'sim-0001')).toHaveLength(21);
   });
 
+  it('starts every device at firstSeq, so a restarted fleet goes on above its previous numbers', async () => {
+    const clock = new ManualClock();
+    const producer = new RecordingProducer();
+    const sim = simulator(producer, clock, { devices: 2, firstSeq: 1_700_000_000_000 });
+    sim.start();
+    await clock.advance(1_000);
+    await sim.stop();
+    for (const id of sim.deviceIds) {
+      const seqs = producer.puts.filter((p) => p.record.deviceId === id).map((p) => p.record.seq);
+      expect(seqs).toEqual(seqs.map((_, k) => 1_700_000_000_000 + k));
+    }
+  });
+
   it('puts plausible, schema-valid records', async () => {
     const clock = new ManualClock();
     const producer = new RecordingProducer();

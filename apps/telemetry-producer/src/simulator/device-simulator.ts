@@ -42,6 +42,12 @@ export interface DeviceSimulatorOptions {
   /** Shortest sleep between rounds: batches slots at high rates instead of one timer per record. */
   minTickMs?: number;
   keyStrategy?: KeyStrategy;
+  /**
+   * Every device's first `seq` (default 0). A real device keeps its counter across reboots, and consumers keep a
+   * device's state only when `seq` grows, so a restarted simulator must not start again from 0: the app passes the
+   * wall clock in ms, which stays ahead of a device's previous run for rates up to 1000 records/s.
+   */
+  firstSeq?: number;
   tags?: Record<string, string>;
   clock?: Clock;
   random?: RandomSource;
@@ -108,7 +114,7 @@ export class DeviceSimulator extends EventEmitter<DeviceSimulatorEvents> {
     this.devices = Array.from({ length: options.devices }, (_, i) => ({
       id: `${prefix}${String(i + 1).padStart(width, '0')}`,
       model: new DeviceModel(options.home, random),
-      seq: 0,
+      seq: options.firstSeq ?? 0,
       lastTs: undefined,
     }));
     this.window = new InFlightWindow(options.maxInFlight ?? SIMULATOR_DEFAULTS.maxInFlight);
