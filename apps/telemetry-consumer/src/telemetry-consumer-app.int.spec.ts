@@ -10,7 +10,7 @@ import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import * as zlib from 'node:zlib';
-import { CreateTableCommand, DynamoDBClient, GetItemCommand } from '@aws-sdk/client-dynamodb';
+import { CreateTableCommand, DynamoDBClient, GetItemCommand, ScanCommand } from '@aws-sdk/client-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import { startEmulator, type RunningEmulator } from '@tributary/emulator';
 import { loadConfig, type TelemetryConsumerConfig } from './telemetry-consumer-config';
@@ -147,6 +147,27 @@ describe('telemetry-consumer app (fake consumer)', () => {
       expect.objectContaining({ deviceId: 'dev-2', metric: 'temperature_c', count: 1, closedBy: 'shutdown' }),
     ]);
     expect(factory.dlqs[0].closed).toBe(1);
+  });
+
+  it('puts the closed rollups into the rollup table too (created at start), and none with --rollup-table off', async () => {
+    const factory = new FakeConsumerFactory();
+    const table = `rollups-${process.pid}-${Date.now().toString(36)}-${++counter}`;
+    const app = await start(factory, config(['--rollup-table', table]));
+    await factory.last.deliver([reading('dev-1', 0, 1), reading('dev-1', 1, 2)]);
+    // A reading a minute later closes minute 0 by the watermark: written while the worker runs.
+    await factory.last.deliver([reading('dev-1', 2, 70)]);
+    expect(await (await fetch(`${app.url}/metrics`)).text()).toContain('telemetry_consumer_rollup_table_writes_total{result="written"} 1');
+    await app.close();
+    const scanned = await dynamo.send(new ScanCommand({ TableName: table }));
+    expect((scanned.Items ?? []).map((i) => unmarshall(i)).sort((a, b) => a['windowStart'] - b['windowStart'])).toEqual([
+      expect.objectContaining({ deviceId: 'dev-1', window: `${T0}#temperature_c`, count: 2, mean: 20.5, closedBy: 'watermark' }),
+      expect.objectContaining({ deviceId: 'dev-1', window: `${T0 + 60_000}#temperature_c`, count: 1, closedBy: 'shutdown' }),
+    ]);
+    expect(app.health().rollupTable).toEqual({ table, written: 2, superseded: 0 });
+
+    const quiet = await start(new FakeConsumerFactory(), config(['--rollup-table', 'off']));
+    expect(quiet.rollupTable).toBeUndefined();
+    expect(quiet.health().rollupTable).toBeUndefined();
   });
 
   it('writes the rollups of a shard whose lease is lost, at once', async () => {

@@ -5,7 +5,7 @@
  * library is not the subject, a fake consumer.
  *
  * Start, in this order: the listener (so /healthz answers 503 "starting" while the rest comes up), the file sinks
- * (folders, salvage of orphaned files), the device-state table (created if missing), the dead-letter sink, then
+ * (folders, salvage of orphaned files), the device-state and rollup tables (created if missing), the dead-letter sink, then
  * `consumer.start()` (lease table, leases). /healthz turns 200 once the consumer runs.
  *
  * Stop (`close()`, SIGTERM/SIGINT in main.ts), in this order:
@@ -36,6 +36,7 @@ import {
 import { MinuteRollup } from './rollups/minute-rollup';
 import { DeviceStateSink } from './sinks/device-state-sink';
 import { FileSink } from './sinks/file-sink';
+import { RollupTableSink } from './sinks/rollup-table-sink';
 import type { TelemetryConsumerConfig } from './telemetry-consumer-config';
 import { TelemetryConsumerError } from './telemetry-consumer-error';
 import { TelemetryConsumerMetrics } from './telemetry-consumer-metrics';
@@ -84,6 +85,8 @@ export interface HealthReport {
   rollups: { openWindows: number; pending: number };
   files: { telemetry: ReturnType<FileSink['stats']>; rollups: ReturnType<FileSink['stats']> };
   deviceState: { table: string; written: number; stale: number };
+  /** Absent when `--rollup-table off`. */
+  rollupTable?: { table: string; written: number; superseded: number };
 }
 
 export interface RunningTelemetryConsumer {
@@ -98,6 +101,7 @@ export interface RunningTelemetryConsumer {
   metrics: TelemetryConsumerMetrics;
   files: { telemetry: FileSink; rollups: FileSink };
   deviceState: DeviceStateSink;
+  rollupTable: RollupTableSink | undefined;
   health(): HealthReport;
   /** The whole graceful stop; safe to call twice. */
   close(): Promise<void>;
@@ -132,12 +136,25 @@ export async function startTelemetryConsumer(deps: TelemetryConsumerDeps): Promi
     });
   const files = { telemetry: fileSink('telemetry'), rollups: fileSink('rollups') };
   const deviceState = new DeviceStateSink({ client: dynamoClient, tableName: config.stateTable, clock, timers, logger: logger.child({ component: 'device-state' }) });
+  const rollupTable =
+    config.rollupTable === undefined
+      ? undefined
+      : new RollupTableSink({
+          client: dynamoClient,
+          tableName: config.rollupTable,
+          ttlSeconds: config.rollupTtlDays * 86_400,
+          clock,
+          timers,
+          logger: logger.child({ component: 'rollup-table' }),
+          onWritten: (r) => metrics.recordRollupTableWrites(r),
+        });
   const rollup = new MinuteRollup({ allowedLatenessMs: config.rollupLatenessMs, idleCloseMs: config.rollupIdleCloseMs });
   const handler = new TelemetryHandler({
     rollup,
     telemetryFiles: files.telemetry,
     rollupFiles: files.rollups,
     deviceState,
+    ...(rollupTable ? { rollupTable } : {}),
     clock,
     logger: logger.child({ component: 'handler' }),
     onBatch: (o) => metrics.recordBatch(o),
@@ -161,6 +178,7 @@ export async function startTelemetryConsumer(deps: TelemetryConsumerDeps): Promi
       rollups: { openWindows: rollup.openWindows, pending: handler.pendingRollups },
       files: { telemetry: files.telemetry.stats(), rollups: files.rollups.stats() },
       deviceState: { table: config.stateTable, written: ds.written, stale: ds.stale },
+      ...(rollupTable ? { rollupTable: { table: rollupTable.tableName, ...rollupTable.stats() } } : {}),
     };
   };
   metrics.bindSources({
@@ -200,6 +218,10 @@ export async function startTelemetryConsumer(deps: TelemetryConsumerDeps): Promi
     if (salvaged > 0) logger.warn({ files: salvaged }, 'published the complete lines of files a previous worker left open');
     const table = await deviceState.ensureTable();
     logger.info({ table: config.stateTable, outcome: table }, 'device-state table ready');
+    if (rollupTable) {
+      const ready = await rollupTable.ensureTable();
+      logger.info({ table: rollupTable.tableName, outcome: ready.outcome, ...(ready.ttl ? { ttl: ready.ttl } : {}) }, 'rollup table ready');
+    }
 
     dlq = countingDeadLetterSink(await openDeadLetterSink(config, factory, kinesisClient), metrics, logger);
     const created = factory.createConsumer({
@@ -291,6 +313,7 @@ export async function startTelemetryConsumer(deps: TelemetryConsumerDeps): Promi
     metrics,
     files,
     deviceState,
+    rollupTable,
     health,
     close,
   };

@@ -37,6 +37,8 @@ describe('loadConfig', () => {
       fileMaxBytes: 64 * 1024 * 1024,
       fileMaxAgeMs: 300_000,
       stateTable: 'telemetry-device-state',
+      rollupTable: 'telemetry-rollups',
+      rollupTtlDays: 7,
       rollupLatenessMs: 5000,
       rollupIdleCloseMs: 70_000,
       host: '0.0.0.0',

@@ -11,7 +11,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { z } from 'zod';
 import { CONSUMER_DEFAULTS, PROCESSING_DEFAULTS } from '@tributary/kinesis-consumer';
-import { booleanSetting, ConfigError, parseConfig, readSettings } from '@tributary/schemas';
+import { booleanSetting, ConfigError, DASHBOARD_ITEM_DEFAULTS, DASHBOARD_TABLE_DEFAULTS, parseConfig, readSettings } from '@tributary/schemas';
 import { FILE_SINK_DEFAULTS, fileNameSafe } from './sinks/file-sink';
 
 export { ConfigError };
@@ -50,6 +50,10 @@ Options (environment variable in brackets; flags win over variables):
   --file-max-age <ms>         rotate a file this long after opening [TELEMETRY_CONSUMER_FILE_MAX_AGE_MS]  default 300000
   --state-table <name>        DynamoDB table of each device's latest state (created if missing)
                                                                    [TELEMETRY_CONSUMER_STATE_TABLE]       default telemetry-device-state
+  --rollup-table <name|off>   DynamoDB table of the closed minute rollups (created if missing; off: none)
+                                                                   [TELEMETRY_CONSUMER_ROLLUP_TABLE]      default telemetry-rollups
+  --rollup-ttl-days <n>       rollup items expire this long after their minute (DynamoDB TTL)
+                                                                   [TELEMETRY_CONSUMER_ROLLUP_TTL_DAYS]   default 7
   --rollup-lateness <ms>      how late a reading may be and still count in its minute
                                                                    [TELEMETRY_CONSUMER_ROLLUP_LATENESS_MS] default 5000
   --rollup-idle-close <ms>    close a silent device's open minutes after this long
@@ -141,6 +145,13 @@ const schema = z.object({
   fileMaxBytes: byteSize(1024, 4 * 1024 ** 3),
   fileMaxAgeMs: integer(1_000, 24 * 3_600_000),
   stateTable: z.string().regex(TABLE_NAME, { error: 'expected 3–255 characters of a-z A-Z 0-9 _ . - (a DynamoDB table name)' }),
+  /** undefined: no rollup table (`off`, or an empty `--rollup-table=`). */
+  rollupTable: z
+    .string()
+    .trim()
+    .transform((s) => (s === '' || s.toLowerCase() === 'off' ? undefined : s))
+    .pipe(z.string().regex(TABLE_NAME, { error: 'expected off or 3–255 characters of a-z A-Z 0-9 _ . - (a DynamoDB table name)' }).optional()),
+  rollupTtlDays: integer(1, 3_650),
   rollupLatenessMs: integer(0, 3_600_000),
   rollupIdleCloseMs: integer(1_000, 24 * 3_600_000),
   host: z.string().trim().min(1, { error: 'must not be empty' }),
@@ -179,6 +190,8 @@ export const SETTING_NAMES: Readonly<Record<keyof ParsedSettings, string>> = {
   fileMaxBytes: '--file-max-size / TELEMETRY_CONSUMER_FILE_MAX_SIZE',
   fileMaxAgeMs: '--file-max-age / TELEMETRY_CONSUMER_FILE_MAX_AGE_MS',
   stateTable: '--state-table / TELEMETRY_CONSUMER_STATE_TABLE',
+  rollupTable: '--rollup-table / TELEMETRY_CONSUMER_ROLLUP_TABLE',
+  rollupTtlDays: '--rollup-ttl-days / TELEMETRY_CONSUMER_ROLLUP_TTL_DAYS',
   rollupLatenessMs: '--rollup-lateness / TELEMETRY_CONSUMER_ROLLUP_LATENESS_MS',
   rollupIdleCloseMs: '--rollup-idle-close / TELEMETRY_CONSUMER_ROLLUP_IDLE_CLOSE_MS',
   host: '--host / TELEMETRY_CONSUMER_HOST',
@@ -202,7 +215,9 @@ export const DEFAULTS = {
   outputDir: '.data/telemetry-consumer',
   fileMaxBytes: `${FILE_SINK_DEFAULTS.maxFileBytes / (1024 * 1024)}mb`,
   fileMaxAgeMs: String(FILE_SINK_DEFAULTS.maxFileAgeMs),
-  stateTable: 'telemetry-device-state',
+  stateTable: DASHBOARD_TABLE_DEFAULTS.deviceState,
+  rollupTable: DASHBOARD_TABLE_DEFAULTS.rollups,
+  rollupTtlDays: String(DASHBOARD_ITEM_DEFAULTS.rollupTtlSeconds / 86_400),
   rollupLatenessMs: '5000',
   rollupIdleCloseMs: '70000',
   host: '0.0.0.0',
@@ -232,7 +247,7 @@ export function loadConfig(argv: readonly string[], env: NodeJS.ProcessEnv, iden
     strings: [
       'stream', 'application-name', 'worker-id', 'retrieval', 'consumer-name', 'initial-position', 'failover-time',
       'batch-size', 'max-retries', 'bisect', 'max-record-age', 'dlq-file', 'dlq-stream', 'output-dir', 'file-max-size',
-      'file-max-age', 'state-table', 'rollup-lateness', 'rollup-idle-close', 'host', 'port', 'shutdown-timeout',
+      'file-max-age', 'state-table', 'rollup-table', 'rollup-ttl-days', 'rollup-lateness', 'rollup-idle-close', 'host', 'port', 'shutdown-timeout',
       'log-level',
     ],
   });
@@ -256,6 +271,9 @@ export function loadConfig(argv: readonly string[], env: NodeJS.ProcessEnv, iden
     fileMaxBytes: pick(flags['file-max-size'], `${P}FILE_MAX_SIZE`, DEFAULTS.fileMaxBytes),
     fileMaxAgeMs: pick(flags['file-max-age'], `${P}FILE_MAX_AGE_MS`, DEFAULTS.fileMaxAgeMs),
     stateTable: pick(flags['state-table'], `${P}STATE_TABLE`, DEFAULTS.stateTable),
+    // An empty flag (`--rollup-table=`) turns the table off; an empty variable means "not set", as everywhere.
+    rollupTable: pick(flags['rollup-table'], `${P}ROLLUP_TABLE`, DEFAULTS.rollupTable),
+    rollupTtlDays: pick(flags['rollup-ttl-days'], `${P}ROLLUP_TTL_DAYS`, DEFAULTS.rollupTtlDays),
     rollupLatenessMs: pick(flags['rollup-lateness'], `${P}ROLLUP_LATENESS_MS`, DEFAULTS.rollupLatenessMs),
     rollupIdleCloseMs: pick(flags['rollup-idle-close'], `${P}ROLLUP_IDLE_CLOSE_MS`, DEFAULTS.rollupIdleCloseMs),
     host: pick(flags.host, `${P}HOST`, DEFAULTS.host),

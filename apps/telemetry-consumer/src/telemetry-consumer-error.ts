@@ -12,6 +12,8 @@ export type TelemetryConsumerErrorCode =
   | 'FILE_SINK_FAILED'
   /** The device-state table could not be created, read or written. */
   | 'DEVICE_STATE_FAILED'
+  /** The rollup table could not be created, read or written. */
+  | 'ROLLUP_TABLE_FAILED'
   /** The app could not start (state table, listener, consumer library). */
   | 'STARTUP_FAILED'
   /** A write was attempted after the sink was closed. */

@@ -54,6 +54,13 @@ export class TelemetryConsumerMetrics {
     registers: [this.registry],
   });
 
+  readonly rollupTableWrites = new Counter({
+    name: 'telemetry_consumer_rollup_table_writes_total',
+    help: 'Rollup table writes, by result: written, or superseded (the table held a fuller part of the same minute).',
+    labelNames: ['result'] as const,
+    registers: [this.registry],
+  });
+
   readonly batches = new Counter({
     name: 'telemetry_consumer_batches_total',
     help: 'Handler calls, by result: ok, or failed (a sink refused the batch; the consumer retries it).',
@@ -184,6 +191,11 @@ export class TelemetryConsumerMetrics {
     for (const [outcome, n] of Object.entries(o.rollup)) if (n > 0) this.rollupReadings.inc({ outcome }, n);
     if (o.state.written > 0) this.deviceStateWrites.inc({ result: 'written' }, o.state.written);
     if (o.state.stale > 0) this.deviceStateWrites.inc({ result: 'stale' }, o.state.stale);
+  }
+
+  recordRollupTableWrites(result: { written: number; superseded: number }): void {
+    if (result.written > 0) this.rollupTableWrites.inc({ result: 'written' }, result.written);
+    if (result.superseded > 0) this.rollupTableWrites.inc({ result: 'superseded' }, result.superseded);
   }
 
   recordRollups(rollups: readonly ClosedRollup[]): void {

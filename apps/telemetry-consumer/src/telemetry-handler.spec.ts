@@ -157,6 +157,34 @@ describe('TelemetryHandler', () => {
     expect(rollupsWritten).toHaveLength(1);
   });
 
+  it('writes closed rollups to the rollup table too, and retries only the sink that failed', async () => {
+    const time = new ManualTime(T0 + 10 * 60_000);
+    const rollupFiles = new RecordingSink<FileSinkRecord>(() => undefined);
+    const rollupTable = new RecordingSink<ClosedRollup, { written: number; superseded: number }>((items) => ({ written: items.length, superseded: 0 }));
+    const handler = new TelemetryHandler({
+      rollup: new MinuteRollup({ allowedLatenessMs: 0 }),
+      telemetryFiles: new RecordingSink<FileSinkRecord>(() => undefined),
+      rollupFiles,
+      deviceState: new RecordingSink<DeviceState, { written: number; stale: number }>((items) => ({ written: items.length, stale: 0 })),
+      rollupTable,
+      clock: time,
+    });
+    await handler.handle([reading('d1', 0, 1), reading('d1', 1, 30)], context);
+    rollupTable.fail = new TelemetryConsumerError('ROLLUP_TABLE_FAILED', 'throttled', true);
+    await expect(handler.handle([reading('d1', 2, 61)], context)).rejects.toMatchObject({ code: 'ROLLUP_TABLE_FAILED' });
+    expect(rollupFiles.all).toHaveLength(1);
+    expect(handler.pendingRollups).toBe(1);
+    rollupTable.fail = undefined;
+    // The next batch closes minute 1: the table gets minute 0 (pending) and 1; the files get minute 1 only.
+    await handler.handle([reading('d1', 3, 121)], context);
+    expect(handler.pendingRollups).toBe(0);
+    expect(rollupTable.all.map((r) => [r.windowStart, r.count, r.closedBy])).toEqual([
+      [T0, 2, 'watermark'],
+      [T0 + 60_000, 1, 'watermark'],
+    ]);
+    expect(rollupRows(rollupFiles.all).map((r) => r.windowStart)).toEqual(['2025-06-01T12:00:00.000Z', '2025-06-01T12:01:00.000Z']);
+  });
+
   it('closes rollups of idle devices, of a lost shard, and all of them at shutdown', async () => {
     const { handler, rollupFiles, time } = setup();
     await handler.handle([reading('a', 0, 1)], context);

@@ -13,11 +13,12 @@
  *    batch does not count twice);
  * 3. write, concurrently: the raw records to the telemetry file sink (hour partition of their arrival time, like
  *    Firehose), each device's newest state to the device-state table, and the rollups this batch closed to the
- *    rollup file sink;
+ *    rollup file sink and, when configured, the rollup table;
  * 4. resolve only once every sink accepted its part. If one failed, throw its (typed, usually retriable) error:
  *    the consumer retries the batch, bisects, and dead-letters by its own rules; nothing is checkpointed past a
  *    record whose data did not reach every sink. Rollups that could not be written are kept and written first
- *    next time (they left the aggregator when they closed).
+ *    next time (they left the aggregator when they closed), per sink: a rollup the files took is not written to
+ *    the files again because the table refused it.
  *
  * At-least-once, so a retry can put a record's line twice in the files; each line carries `deviceId` and `seq`,
  * which identify it. The device-state table and the rollups are idempotent.
@@ -28,6 +29,7 @@ import { noopLogger, type Logger } from './logger';
 import type { ClosedRollup, MinuteRollup, RollupOutcome } from './rollups/minute-rollup';
 import type { DeviceState, DeviceStateSink, DeviceStateWriteResult } from './sinks/device-state-sink';
 import type { FileSink, FileSinkRecord } from './sinks/file-sink';
+import type { RollupTableSink } from './sinks/rollup-table-sink';
 import { InvalidTelemetryError } from './telemetry-consumer-error';
 import { systemClock, type Clock } from './time';
 
@@ -36,6 +38,8 @@ export interface TelemetryHandlerDeps {
   telemetryFiles: Pick<FileSink, 'write'>;
   rollupFiles: Pick<FileSink, 'write'>;
   deviceState: Pick<DeviceStateSink, 'write'>;
+  /** The rollup table; none when `--rollup-table` is off. */
+  rollupTable?: Pick<RollupTableSink, 'write'>;
   clock?: Clock;
   logger?: Logger;
   /** Called after every batch (metrics). */
@@ -65,27 +69,30 @@ export class TelemetryHandler {
   private readonly telemetryFiles: Pick<FileSink, 'write'>;
   private readonly rollupFiles: Pick<FileSink, 'write'>;
   private readonly deviceState: Pick<DeviceStateSink, 'write'>;
+  private readonly rollupTable: Pick<RollupTableSink, 'write'> | undefined;
   private readonly clock: Clock;
   private readonly logger: Logger;
   private readonly onBatch: ((outcome: BatchOutcome) => void) | undefined;
   private readonly onRollupsWritten: ((rollups: readonly ClosedRollup[]) => void) | undefined;
-  /** Closed rollups whose write failed: written first next time. */
-  private pending: ClosedRollup[] = [];
+  /** Closed rollups whose write failed, per sink: written first next time. */
+  private pendingFiles: ClosedRollup[] = [];
+  private pendingTable: ClosedRollup[] = [];
 
   constructor(deps: TelemetryHandlerDeps) {
     this.rollup = deps.rollup;
     this.telemetryFiles = deps.telemetryFiles;
     this.rollupFiles = deps.rollupFiles;
     this.deviceState = deps.deviceState;
+    this.rollupTable = deps.rollupTable;
     this.clock = deps.clock ?? systemClock;
     this.logger = deps.logger ?? noopLogger;
     this.onBatch = deps.onBatch;
     this.onRollupsWritten = deps.onRollupsWritten;
   }
 
-  /** Rollups closed but not written yet (their write failed). */
+  /** Rollups closed but not written to every sink yet (a write failed). */
   get pendingRollups(): number {
-    return this.pending.length;
+    return new Set([...this.pendingFiles, ...this.pendingTable]).size;
   }
 
   /** The consumer's handler (bound: pass it as is). */
@@ -172,18 +179,23 @@ export class TelemetryHandler {
     return this.writeRollups(this.rollup.closeAll('shutdown'));
   }
 
+  /** Writes `closed` (after what is pending) to the files and the table; resolves with how many rollups it wrote. */
   private async writeRollups(closed: ClosedRollup[]): Promise<number> {
-    const batch = this.pending.length > 0 ? [...this.pending, ...closed] : closed;
-    this.pending = [];
-    if (batch.length === 0) return 0;
-    try {
-      await this.rollupFiles.write(batch.map(rollupLine));
-    } catch (err) {
-      this.pending = [...batch, ...this.pending];
-      throw err;
-    }
-    this.onRollupsWritten?.(batch);
-    return batch.length;
+    const files = this.pendingFiles.length > 0 ? [...this.pendingFiles, ...closed] : closed;
+    const table = this.rollupTable ? (this.pendingTable.length > 0 ? [...this.pendingTable, ...closed] : closed) : [];
+    this.pendingFiles = [];
+    this.pendingTable = [];
+    if (files.length === 0 && table.length === 0) return 0;
+    const [filesResult, tableResult] = await Promise.allSettled([
+      files.length > 0 ? this.rollupFiles.write(files.map(rollupLine)) : Promise.resolve(),
+      this.rollupTable && table.length > 0 ? this.rollupTable.write(table) : Promise.resolve(),
+    ]);
+    if (filesResult.status === 'rejected') this.pendingFiles = [...files, ...this.pendingFiles];
+    else if (files.length > 0) this.onRollupsWritten?.(files);
+    if (tableResult.status === 'rejected') this.pendingTable = [...table, ...this.pendingTable];
+    const failed = [filesResult, tableResult].find((r): r is PromiseRejectedResult => r.status === 'rejected');
+    if (failed) throw failed.reason;
+    return new Set([...files, ...table]).size;
   }
 }
 

@@ -8,15 +8,18 @@
  * 2. every camera's ffmpeg is asked to stop (SIGINT) and what it produced is cut and spooled;
  * 3. every session sends what is spooled and waits until each fragment is PERSISTED, up to `shutdownTimeoutMs`
  *    (what is not persisted by then stays in the spool and goes first at the next start);
- * 4. the listener closes.
+ * 4. the camera-health reporter (when `--health-table` is set) writes each camera's last item;
+ * 5. the listener closes.
  */
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
+import { DynamoDBClient, type DynamoDBClientConfig } from '@aws-sdk/client-dynamodb';
 import { KinesisVideoClient, type KinesisVideoClientConfig } from '@aws-sdk/client-kinesis-video';
 import pino, { type Logger } from 'pino';
 import { PutMediaClient, type PutMediaSession } from '@tributary/kvs';
 import { CameraPipeline } from './camera/camera-pipeline';
+import { CameraHealthReporter } from './health/camera-health-reporter';
 import { buildFfmpegPlan, findFont, resolveFfmpegPath, startFfmpeg, type FfmpegProcess } from './ffmpeg/ffmpeg-adapter';
 import { FragmentSpool } from './spool/fragment-spool';
 import { ensureKvsStream } from './stream-bootstrap';
@@ -31,6 +34,10 @@ export interface VideoProducerDeps {
    * passes none; tests point it at the emulator.
    */
   kinesisVideo?: KinesisVideoClientConfig;
+  /** The same for the camera-health table's DynamoDB client. */
+  dynamoDb?: DynamoDBClientConfig;
+  /** Camera-health write interval (tests shorten it); 5 s. */
+  healthIntervalMs?: number;
   /** Replaces ffmpeg (tests feed recorded Matroska). */
   startSource?: (camera: CameraConfig) => FfmpegProcess;
   /** PutMedia reconnect backoff (tests shorten it). */
@@ -72,6 +79,8 @@ export interface DrainReport {
 export interface RunningVideoProducer {
   cameras: CameraHandle[];
   metrics: VideoMetrics;
+  /** Writes each camera's health item; undefined without `--health-table`. */
+  healthReporter: CameraHealthReporter | undefined;
   server: Server;
   url: string;
   port: number;
@@ -208,6 +217,26 @@ export async function startVideoProducer(deps: VideoProducerDeps): Promise<Runni
   const url = `http://${host.includes(':') ? `[${host}]` : host}:${address.port}`;
   for (const c of cameras) c.pipeline.start();
 
+  const dynamo = config.healthTable !== undefined ? new DynamoDBClient({ ...(deps.dynamoDb ?? {}) }) : undefined;
+  const healthReporter =
+    dynamo && config.healthTable !== undefined
+      ? new CameraHealthReporter({
+          client: dynamo,
+          tableName: config.healthTable,
+          producerId: config.producerId,
+          ...(deps.healthIntervalMs !== undefined ? { intervalMs: deps.healthIntervalMs } : {}),
+          logger: logger.child({ component: 'camera-health' }),
+          cameras: cameras.map((c) => ({
+            streamName: c.config.stream,
+            session: c.session,
+            spooledFragments: () => c.spool.size,
+            capturing: () => c.pipeline.stats().running,
+            lastFragmentAt: () => c.pipeline.stats().lastFragmentMs,
+          })),
+        })
+      : undefined;
+  healthReporter?.start();
+
   let closed: Promise<DrainReport> | undefined;
   const close = (): Promise<DrainReport> =>
     (closed ??= (async () => {
@@ -226,6 +255,9 @@ export async function startVideoProducer(deps: VideoProducerDeps): Promise<Runni
         }),
       );
       const left = Object.fromEntries(cameras.map((c) => [c.config.stream, c.spool.size]));
+      // Never fails: a write that does not go through is logged by the reporter.
+      await healthReporter?.stop();
+      dynamo?.destroy();
       client.destroy();
       control.destroy();
       await new Promise<void>((resolve) => {
@@ -235,5 +267,5 @@ export async function startVideoProducer(deps: VideoProducerDeps): Promise<Runni
       return { left, timedOut };
     })());
 
-  return { cameras, metrics, server, url, port: address.port, health, close };
+  return { cameras, metrics, healthReporter, server, url, port: address.port, health, close };
 }

@@ -11,6 +11,7 @@
  * build runs against the emulator and against AWS by environment alone (architecture.md).
  */
 import { readFileSync } from 'node:fs';
+import { hostname } from 'node:os';
 import { z } from 'zod';
 import { booleanSetting, ConfigError, parseConfig, readSettings } from '@tributary/schemas';
 import type { CameraSource } from './ffmpeg/ffmpeg-adapter';
@@ -40,6 +41,10 @@ Cameras (a config file, and/or one camera from the flags):
   --spool-fsync <on|off>     fsync each fragment file                  [VIDEO_SPOOL_FSYNC]   default on
   --create-stream <on|off>   CreateStream when missing (local use)     [VIDEO_CREATE_STREAM] default off
   --retention-hours <h>      retention of created streams (>= 1: PERSISTED acks need it) [VIDEO_RETENTION_HOURS] default 24
+
+ Health (for the dashboard):
+  --health-table <name>      DynamoDB table: each camera's health every 5 s (created if missing) [VIDEO_HEALTH_TABLE] default none
+  --producer-id <id>         this producer's name in the health items   [VIDEO_PRODUCER_ID]   default the host name
 
  Process:
   --host <addr>              /healthz and /metrics listen address      [VIDEO_HOST]          default 0.0.0.0
@@ -143,6 +148,8 @@ const schema = z.object({
   spoolFsync: booleanSetting,
   createStream: booleanSetting,
   retentionHours: integer(1, 87_600),
+  healthTable: z.string().regex(/^[a-zA-Z0-9_.-]{3,255}$/, { error: 'expected 3–255 characters of a-z A-Z 0-9 _ . - (a DynamoDB table name)' }).optional(),
+  producerId: z.string().trim().min(1).max(256),
   host: z.string().trim().min(1),
   port: integer(0, 65535),
   ffmpegPath: z.string().min(1).optional(),
@@ -175,6 +182,8 @@ export const SETTING_NAMES: Readonly<Record<keyof Settings, string>> = {
   spoolFsync: '--spool-fsync / VIDEO_SPOOL_FSYNC',
   createStream: '--create-stream / VIDEO_CREATE_STREAM',
   retentionHours: '--retention-hours / VIDEO_RETENTION_HOURS',
+  healthTable: '--health-table / VIDEO_HEALTH_TABLE',
+  producerId: '--producer-id / VIDEO_PRODUCER_ID',
   host: '--host / VIDEO_HOST',
   port: '--port / VIDEO_PORT',
   ffmpegPath: '--ffmpeg / FFMPEG_PATH',
@@ -213,7 +222,7 @@ export function loadConfig(argv: readonly string[], env: NodeJS.ProcessEnv, opti
   const { flags, pick } = readSettings(argv, env, {
     strings: [
       'config', 'stream', 'source', 'loop', 'copy', 'fragment-ms', 'width', 'height', 'fps', 'bitrate', 'preset',
-      'spool-dir', 'spool-max-bytes', 'spool-policy', 'spool-fsync', 'create-stream', 'retention-hours', 'host', 'port',
+      'spool-dir', 'spool-max-bytes', 'spool-policy', 'spool-fsync', 'create-stream', 'retention-hours', 'health-table', 'producer-id', 'host', 'port',
       'ffmpeg', 'shutdown-timeout', 'log-level',
     ],
     booleans: ['print-command'],
@@ -242,6 +251,8 @@ export function loadConfig(argv: readonly string[], env: NodeJS.ProcessEnv, opti
     ffmpegPath: pick(flags.ffmpeg, 'FFMPEG_PATH'),
     shutdownTimeoutMs: pick(flags['shutdown-timeout'], 'VIDEO_SHUTDOWN_TIMEOUT_MS', DEFAULTS.shutdownTimeoutMs),
     logLevel: pick(flags['log-level'], 'LOG_LEVEL', DEFAULTS.logLevel),
+    healthTable: pick(flags['health-table'], 'VIDEO_HEALTH_TABLE'),
+    producerId: pick(flags['producer-id'], 'VIDEO_PRODUCER_ID', hostname()),
   };
   const s = parseConfig(schema, raw, SETTING_NAMES);
   const cameras: CameraConfig[] = [];
@@ -279,6 +290,8 @@ export function loadConfig(argv: readonly string[], env: NodeJS.ProcessEnv, opti
     spoolFsync: s.spoolFsync,
     createStream: s.createStream,
     retentionHours: s.retentionHours,
+    healthTable: s.healthTable,
+    producerId: s.producerId,
     host: s.host,
     port: s.port,
     ffmpegPath: s.ffmpegPath,

@@ -69,4 +69,19 @@ export interface Lease {
   endingHashKey: string;
   /** Set by a worker that is handing the lease off (graceful shutdown). */
   checkpointOwner?: string;
+  /** The owner's progress as of its last renewal (ours; absent on items KCL wrote). */
+  progress?: LeaseProgress;
+}
+
+/**
+ * What the owner of a lease writes on it with every renewal, for dashboards and operators (not read by the lease
+ * protocol): how far behind the shard's tip it reads, and how many records it handled since it took the lease.
+ */
+export interface LeaseProgress {
+  /** From the latest GetRecords / SubscribeToShard event; undefined before the first one. */
+  millisBehindLatest?: number;
+  /** Records handled while the current owner holds the lease. */
+  recordsProcessed: number;
+  /** The owner's clock when it wrote this, epoch ms. */
+  statsUpdatedAt: number;
 }

@@ -3,7 +3,7 @@ export { KinesisConsumer, type KinesisConsumerOptions, type KinesisConsumerEvent
 export type { ShardBatchEvent } from './consumer/shard-consumer';
 export { CONSUMER_DEFAULTS } from './defaults';
 export { ConsumerError, LeaseLostError, DependencyError, type ConsumerErrorCode } from './consumer-error';
-export type { Checkpoint, CheckpointSentinel, ConsumerRecord, Lease, Logger, Clock, Timers, RetrievedBatch, ShardRecordSource, RecordSourceFactory } from './consumer-types';
+export type { Checkpoint, CheckpointSentinel, ConsumerRecord, Lease, LeaseProgress, Logger, Clock, Timers, RetrievedBatch, ShardRecordSource, RecordSourceFactory } from './consumer-types';
 
 // Processing: the handler contract, poison-pill handling, dead-letter destinations.
 export { BatchProcessor, summarizeError } from './processing/batch-processor';
@@ -49,7 +49,7 @@ export {
 } from './leases/lease-coordinator';
 export { planLeaseTaking, type LeaseTakingInput, type LeaseTakingPlan, type LeaseObservation } from './leases/lease-taker';
 export { LEASE_DEFAULTS, defaultRenewIntervalMs, defaultTakerIntervalMs } from './leases/lease-defaults';
-export { LEASE_ATTRIBUTES, leaseToItem, itemToLease, LeaseFormatError, isShardEnd } from './leases/lease-serializer';
+export { LEASE_ATTRIBUTES, leaseToItem, itemToLease, progressAttributes, LeaseFormatError, isShardEnd } from './leases/lease-serializer';
 export {
   planShardSync,
   parentsDone,

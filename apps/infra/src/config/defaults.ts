@@ -31,7 +31,10 @@ export const INFRA_DEFAULTS = {
     telemetryConsumer: 'ecs',
     playbackGateway: 'ecs',
   },
-  /** The dashboard (issue 7) shows each device's latest values from the device-state table. */
+  /**
+   * The dashboard (issue 7) reads the device-state, rollup, camera-health and lease tables through the gateway
+   * (each device's latest values, rollup charts, camera health, consumer lag).
+   */
   gatewayReadsDeviceState: true,
   /** Keep streams and tables (and turn on table deletion protection) when the stack is deleted. */
   retainData: true,
@@ -44,4 +47,6 @@ export const NAME_SUFFIXES = {
   /** The consumer's application name: KCL names the lease table after it, and the EFO consumer too. */
   consumerApplication: 'telemetry-consumer',
   deviceStateTable: 'telemetry-device-state',
+  rollupTable: 'telemetry-rollups',
+  cameraHealthTable: 'video-camera-health',
 } as const;

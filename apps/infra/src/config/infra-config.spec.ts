@@ -16,7 +16,9 @@ describe('readInfraConfig', () => {
       applicationName: 'tributary-dev-telemetry-consumer',
       leaseTableName: 'tributary-dev-telemetry-consumer',
       deviceStateTableName: 'tributary-dev-telemetry-device-state',
+      rollupTableName: 'tributary-dev-telemetry-rollups',
     });
+    expect(c.video.cameraHealthTableName).toBe('tributary-dev-video-camera-health');
     expect(c.video.cameras).toEqual([
       { name: 'cam-1', device: 'edge', retentionHours: 24 },
       { name: 'cam-2', device: 'edge', retentionHours: 24 },

@@ -30,8 +30,9 @@ export interface InfraConfig {
     applicationName: string;
     leaseTableName: string;
     deviceStateTableName: string;
+    rollupTableName: string;
   };
-  video: { cameras: CameraConfig[] };
+  video: { cameras: CameraConfig[]; cameraHealthTableName: string };
   principals: { videoProducer: PrincipalSetting; telemetryProducer: PrincipalSetting; telemetryConsumer: PrincipalSetting; playbackGateway: PrincipalSetting };
   gatewayReadsDeviceState: boolean;
   retainData: boolean;
@@ -149,8 +150,9 @@ export function readInfraConfig(get: (key: ContextKey) => unknown): InfraConfig 
       applicationName,
       leaseTableName: applicationName,
       deviceStateTableName: name(NAME_SUFFIXES.deviceStateTable),
+      rollupTableName: name(NAME_SUFFIXES.rollupTable),
     },
-    video: { cameras },
+    video: { cameras, cameraHealthTableName: name(NAME_SUFFIXES.cameraHealthTable) },
     principals: {
       videoProducer: read('videoProducerPrincipal', principal, INFRA_DEFAULTS.principals.videoProducer),
       telemetryProducer: read('telemetryProducerPrincipal', principal, INFRA_DEFAULTS.principals.telemetryProducer),

@@ -16,6 +16,7 @@ interface Statement {
   Effect: string;
   Action: string[];
   Resource: unknown[];
+  Condition?: unknown;
 }
 
 const arrayOf = <T>(v: T | T[]): T[] => (Array.isArray(v) ? v : [v]);
@@ -46,12 +47,13 @@ function statementsOf(template: Template, stack: Stack, role: Role): Statement[]
   const props = roleResource(template, stack, role);
   expect(props.Policies).toHaveLength(1);
   expect(props.ManagedPolicyArns).toBeUndefined();
-  return props.Policies[0].PolicyDocument.Statement.map((s: { Sid?: string; Effect: string; Action: string | string[]; Resource: unknown }) => ({
+  return props.Policies[0].PolicyDocument.Statement.map((s: { Sid?: string; Effect: string; Action: string | string[]; Resource: unknown; Condition?: unknown }) => ({
     Sid: s.Sid,
     Effect: s.Effect,
     // Sorted: the pinned flag @aws-cdk/aws-iam:minimizePolicies orders actions; the set is what matters.
     Action: [...arrayOf(s.Action)].sort(),
     Resource: arrayOf(s.Resource),
+    ...(s.Condition !== undefined ? { Condition: s.Condition } : {}),
   }));
 }
 
@@ -60,7 +62,7 @@ const arnOf = (logical: string) => ({ 'Fn::GetAtt': [logical, 'Arn'] });
 describe('app roles with the defaults', () => {
   let stack: TributaryStack;
   let template: Template;
-  let ids: { telemetry: string; dlq: string; cam1: string; cam2: string; leases: string; state: string };
+  let ids: { telemetry: string; dlq: string; cam1: string; cam2: string; leases: string; state: string; rollups: string; health: string };
   beforeAll(() => {
     ({ stack, template } = build({}));
     const cfnId = (c: { node: { defaultChild?: unknown } } | undefined) => stack.getLogicalId(defined(c, 'construct').node.defaultChild as CfnElement);
@@ -71,10 +73,12 @@ describe('app roles with the defaults', () => {
       cam2: stack.getLogicalId(stack.videoStreams.cameras[1].stream),
       leases: cfnId(stack.tables.leaseTable),
       state: cfnId(stack.tables.deviceStateTable),
+      rollups: cfnId(stack.tables.rollupTable),
+      health: cfnId(stack.tables.cameraHealthTable),
     };
   });
 
-  it('video-producer: DescribeStream, GetDataEndpoint, PutMedia on its cameras only, assumed through IoT credentials', () => {
+  it('video-producer: DescribeStream, GetDataEndpoint, PutMedia on its cameras only, its cameras’ health items only, assumed through IoT credentials', () => {
     const role = defined(stack.roles.videoProducers.get('edge'), 'role edge');
     expect(statementsOf(template, stack, role)).toEqual([
       {
@@ -83,13 +87,21 @@ describe('app roles with the defaults', () => {
         Action: sorted(['kinesisvideo:DescribeStream', 'kinesisvideo:GetDataEndpoint', 'kinesisvideo:PutMedia']),
         Resource: [arnOf(ids.cam1), arnOf(ids.cam2)],
       },
+      { Sid: 'DescribeCameraHealthTable', Effect: 'Allow', Action: ['dynamodb:DescribeTable'], Resource: [arnOf(ids.health)] },
+      {
+        Sid: 'PutOwnCameraHealth',
+        Effect: 'Allow',
+        Action: ['dynamodb:PutItem'],
+        Resource: [arnOf(ids.health)],
+        Condition: { 'ForAllValues:StringEquals': { 'dynamodb:LeadingKeys': ['tributary-dev-cam-1', 'tributary-dev-cam-2'] } },
+      },
     ]);
     expect(roleResource(template, stack, role).AssumeRolePolicyDocument.Statement).toEqual([
       { Action: 'sts:AssumeRole', Effect: 'Allow', Principal: { Service: 'credentials.iot.amazonaws.com' } },
     ]);
   });
 
-  it('playback-gateway: ListStreams on * (no resource type exists), media reads on the cameras, device-state reads', () => {
+  it('playback-gateway: ListStreams on * (no resource type exists), media reads on the cameras, dashboard table reads', () => {
     expect(statementsOf(template, stack, stack.roles.playbackGateway)).toEqual([
       { Sid: 'ListCameraStreams', Effect: 'Allow', Action: sorted(['kinesisvideo:ListStreams']), Resource: ['*'] },
       {
@@ -110,6 +122,9 @@ describe('app roles with the defaults', () => {
         Resource: [arnOf(ids.cam1), arnOf(ids.cam2)],
       },
       { Sid: 'ReadDeviceState', Effect: 'Allow', Action: sorted(['dynamodb:DescribeTable', 'dynamodb:GetItem', 'dynamodb:Scan']), Resource: [arnOf(ids.state)] },
+      { Sid: 'ReadRollups', Effect: 'Allow', Action: sorted(['dynamodb:DescribeTable', 'dynamodb:Query']), Resource: [arnOf(ids.rollups)] },
+      { Sid: 'ReadCameraHealth', Effect: 'Allow', Action: sorted(['dynamodb:DescribeTable', 'dynamodb:GetItem', 'dynamodb:Scan']), Resource: [arnOf(ids.health)] },
+      { Sid: 'ReadConsumerLeases', Effect: 'Allow', Action: sorted(['dynamodb:DescribeTable', 'dynamodb:Scan']), Resource: [arnOf(ids.leases)] },
     ]);
   });
 
@@ -124,7 +139,7 @@ describe('app roles with the defaults', () => {
     ]);
   });
 
-  it('telemetry-consumer: its stream (polling and fan-out), PutRecords on the DLQ, item actions on its two tables', () => {
+  it('telemetry-consumer: its stream (polling and fan-out), PutRecords on the DLQ, item actions on its three tables', () => {
     expect(statementsOf(template, stack, stack.roles.telemetryConsumer)).toEqual([
       {
         Sid: 'ReadTelemetryStream',
@@ -147,6 +162,7 @@ describe('app roles with the defaults', () => {
         Resource: [arnOf(ids.leases)],
       },
       { Sid: 'DeviceState', Effect: 'Allow', Action: sorted(['dynamodb:DescribeTable', 'dynamodb:PutItem']), Resource: [arnOf(ids.state)] },
+      { Sid: 'Rollups', Effect: 'Allow', Action: sorted(['dynamodb:DescribeTable', 'dynamodb:PutItem']), Resource: [arnOf(ids.rollups)] },
     ]);
   });
 
@@ -203,12 +219,16 @@ describe('app roles with the defaults', () => {
       }
     });
 
-    it('the video-producer cannot read media nor touch Kinesis Data Streams', () => {
+    it('the video-producer cannot read media nor touch Kinesis Data Streams; its only table writes are key-conditioned', () => {
       const actions = actionsOf('video-producer');
       for (const a of ['kinesisvideo:GetMedia', 'kinesisvideo:GetClip', 'kinesisvideo:GetImages', 'kinesisvideo:GetHLSStreamingSessionURL', 'kinesisvideo:ListFragments', 'kinesisvideo:CreateStream']) {
         expect(actions).not.toContain(a);
       }
-      expect(actions.filter((a) => !a.startsWith('kinesisvideo:'))).toEqual([]);
+      expect(actions.filter((a) => !a.startsWith('kinesisvideo:')).sort()).toEqual(['dynamodb:DescribeTable', 'dynamodb:PutItem']);
+      const producer = defined(all.find((r) => r.name === 'video-producer'), 'producer').statements;
+      for (const s of producer.filter((st) => st.Action.includes('dynamodb:PutItem'))) {
+        expect(s.Condition).toEqual({ 'ForAllValues:StringEquals': { 'dynamodb:LeadingKeys': expect.any(Array) } });
+      }
     });
 
     it('the playback gateway writes nothing and does not GetMedia', () => {
@@ -231,9 +251,11 @@ describe('app roles with the defaults', () => {
 
     it('no role reaches a resource of another app (the producer role names no table or data stream)', () => {
       const refs = (name: string) => JSON.stringify(defined(all.find((r) => r.name === name), name).statements.map((s) => s.Resource));
-      expect(refs('video-producer')).not.toMatch(new RegExp(`${ids.telemetry}|${ids.dlq}|${ids.leases}|${ids.state}`));
-      expect(refs('telemetry-producer')).not.toMatch(new RegExp(`${ids.dlq}|${ids.leases}|${ids.state}|${ids.cam1}`));
-      expect(refs('playback-gateway')).not.toMatch(new RegExp(`${ids.telemetry}|${ids.dlq}|${ids.leases}`));
+      expect(refs('video-producer')).not.toMatch(new RegExp(`${ids.telemetry}|${ids.dlq}|${ids.leases}|${ids.state}|${ids.rollups}`));
+      expect(refs('telemetry-producer')).not.toMatch(new RegExp(`${ids.dlq}|${ids.leases}|${ids.state}|${ids.rollups}|${ids.health}|${ids.cam1}`));
+      expect(refs('telemetry-consumer')).not.toMatch(new RegExp(`${ids.health}|${ids.cam1}`));
+      // The gateway reads the dashboard's tables (statements above), never a data stream.
+      expect(refs('playback-gateway')).not.toMatch(new RegExp(`${ids.telemetry}|${ids.dlq}`));
     });
   });
 });
@@ -256,8 +278,14 @@ describe('app roles with configured principals, per-device cameras, no dashboard
   it("each device's producer role reaches only its own camera's stream", () => {
     const door = stack.getLogicalId(stack.videoStreams.cameras[0].stream);
     const yard = stack.getLogicalId(stack.videoStreams.cameras[1].stream);
-    expect(statementsOf(template, stack, defined(stack.roles.videoProducers.get('pi-1'), 'role pi-1')).flatMap((s) => s.Resource)).toEqual([arnOf(door)]);
-    expect(statementsOf(template, stack, defined(stack.roles.videoProducers.get('pi-2'), 'role pi-2')).flatMap((s) => s.Resource)).toEqual([arnOf(yard)]);
+    const health = stack.getLogicalId(stack.tables.cameraHealthTable.node.defaultChild as CfnElement);
+    const pi1 = statementsOf(template, stack, defined(stack.roles.videoProducers.get('pi-1'), 'role pi-1'));
+    const pi2 = statementsOf(template, stack, defined(stack.roles.videoProducers.get('pi-2'), 'role pi-2'));
+    expect(pi1.flatMap((s) => s.Resource)).toEqual([arnOf(door), arnOf(health), arnOf(health)]);
+    expect(pi2.flatMap((s) => s.Resource)).toEqual([arnOf(yard), arnOf(health), arnOf(health)]);
+    // Each device writes the health item of its own camera only.
+    expect(pi1.find((s) => s.Sid === 'PutOwnCameraHealth')?.Condition).toEqual({ 'ForAllValues:StringEquals': { 'dynamodb:LeadingKeys': ['tributary-dev-door'] } });
+    expect(pi2.find((s) => s.Sid === 'PutOwnCameraHealth')?.Condition).toEqual({ 'ForAllValues:StringEquals': { 'dynamodb:LeadingKeys': ['tributary-dev-yard'] } });
   });
 
   it.each([
@@ -273,7 +301,7 @@ describe('app roles with configured principals, per-device cameras, no dashboard
 
   it('drops the dashboard and dead-letter statements', () => {
     expect(statementsOf(template, stack, stack.roles.playbackGateway).map((s) => s.Sid)).toEqual(['ListCameraStreams', 'ReadCameraMedia']);
-    expect(statementsOf(template, stack, stack.roles.telemetryConsumer).map((s) => s.Sid)).toEqual(['ReadTelemetryStream', 'EnhancedFanOut', 'Leases', 'DeviceState']);
+    expect(statementsOf(template, stack, stack.roles.telemetryConsumer).map((s) => s.Sid)).toEqual(['ReadTelemetryStream', 'EnhancedFanOut', 'Leases', 'DeviceState', 'Rollups']);
     expect(JSON.stringify(statementsOf(template, stack, stack.roles.playbackGateway))).not.toContain('dynamodb:');
   });
 });

@@ -10,8 +10,11 @@
  *   the HLS player actions GetHLSMasterPlaylist, GetHLSMediaPlaylist, GetMP4InitFragment, GetMP4MediaFragment:
  *   an HLS session URL carries the permissions of whoever asked for it, so the gateway's role must allow the
  *   calls the player (or the gateway's proxy) then makes. FRAGMENTED_MP4 only, so no GetTSFragment; no DASH.
- * - Optionally (context `gatewayReadsDeviceState`, default on) the dashboard's read of the device-state table:
- *   dynamodb:DescribeTable, GetItem, Scan (Query is useless on a hash-key-only table).
+ * - Optionally (context `gatewayReadsDeviceState`, default on) the dashboard's reads, each only what its panel
+ *   calls: the device-state table DescribeTable, GetItem, Scan (Query is useless on a hash-key-only table); the
+ *   rollup table DescribeTable, Query (one device's minutes by range key); the camera-health table
+ *   DescribeTable, GetItem, Scan; the consumer's lease table DescribeTable, Scan (every shard's owner, checkpoint
+ *   and lag).
  *
  * Not granted: PutMedia, GetMedia (live media is read through HLS), any stream or table write, Kinesis Data
  * Streams.
@@ -21,8 +24,8 @@ import { Construct } from 'constructs';
 
 export interface PlaybackGatewayRoleProps {
   cameraStreamArns: readonly string[];
-  /** The device-state table's ARN, when the dashboard may read it. */
-  deviceStateTableArn: string | undefined;
+  /** The tables the dashboard reads, when it may. */
+  dashboardTables: { deviceStateTableArn: string; rollupTableArn: string; cameraHealthTableArn: string; leaseTableArn: string } | undefined;
   principal: IPrincipal;
 }
 
@@ -40,6 +43,9 @@ export const PLAYBACK_GATEWAY_MEDIA_ACTIONS = [
   'kinesisvideo:GetImages',
 ] as const;
 export const PLAYBACK_GATEWAY_DASHBOARD_ACTIONS = ['dynamodb:DescribeTable', 'dynamodb:GetItem', 'dynamodb:Scan'] as const;
+export const PLAYBACK_GATEWAY_ROLLUP_ACTIONS = ['dynamodb:DescribeTable', 'dynamodb:Query'] as const;
+export const PLAYBACK_GATEWAY_CAMERA_HEALTH_ACTIONS = ['dynamodb:DescribeTable', 'dynamodb:GetItem', 'dynamodb:Scan'] as const;
+export const PLAYBACK_GATEWAY_LEASE_ACTIONS = ['dynamodb:DescribeTable', 'dynamodb:Scan'] as const;
 
 export class PlaybackGatewayRole extends Construct {
   readonly role: Role;
@@ -50,9 +56,13 @@ export class PlaybackGatewayRole extends Construct {
       new PolicyStatement({ sid: 'ListCameraStreams', effect: Effect.ALLOW, actions: [...PLAYBACK_GATEWAY_CATALOG_ACTIONS], resources: ['*'] }),
       new PolicyStatement({ sid: 'ReadCameraMedia', effect: Effect.ALLOW, actions: [...PLAYBACK_GATEWAY_MEDIA_ACTIONS], resources: [...props.cameraStreamArns] }),
     ];
-    if (props.deviceStateTableArn !== undefined) {
+    const tables = props.dashboardTables;
+    if (tables !== undefined) {
       statements.push(
-        new PolicyStatement({ sid: 'ReadDeviceState', effect: Effect.ALLOW, actions: [...PLAYBACK_GATEWAY_DASHBOARD_ACTIONS], resources: [props.deviceStateTableArn] }),
+        new PolicyStatement({ sid: 'ReadDeviceState', effect: Effect.ALLOW, actions: [...PLAYBACK_GATEWAY_DASHBOARD_ACTIONS], resources: [tables.deviceStateTableArn] }),
+        new PolicyStatement({ sid: 'ReadRollups', effect: Effect.ALLOW, actions: [...PLAYBACK_GATEWAY_ROLLUP_ACTIONS], resources: [tables.rollupTableArn] }),
+        new PolicyStatement({ sid: 'ReadCameraHealth', effect: Effect.ALLOW, actions: [...PLAYBACK_GATEWAY_CAMERA_HEALTH_ACTIONS], resources: [tables.cameraHealthTableArn] }),
+        new PolicyStatement({ sid: 'ReadConsumerLeases', effect: Effect.ALLOW, actions: [...PLAYBACK_GATEWAY_LEASE_ACTIONS], resources: [tables.leaseTableArn] }),
       );
     }
     this.role = new Role(this, 'Role', {

@@ -12,8 +12,10 @@
  * - Dead-letter stream ARN (if any): kinesis:PutRecords (KinesisDeadLetterSink batches with PutRecords only).
  * - Lease table: dynamodb:DescribeTable, GetItem, PutItem, UpdateItem, DeleteItem, Scan (lease-table.ts).
  * - Device-state table: dynamodb:DescribeTable, PutItem (device-state-sink.ts; conditional PutItem only).
+ * - Rollup table: dynamodb:DescribeTable, PutItem (rollup-table-sink.ts; conditional PutItem only, no
+ *   BatchWriteItem: a batch cannot carry the "keep the fuller part" condition).
  *
- * Not granted: dynamodb:CreateTable (this stack creates both tables, and the code calls CreateTable only when
+ * Not granted: dynamodb:CreateTable, UpdateTimeToLive (this stack creates the tables, with TTL on the rollups, and the code calls CreateTable only when
  * DescribeTable says a table is missing), Split/MergeShards, DeregisterStreamConsumer, any write to the source
  * stream, any read of the DLQ stream, kinesis:* or dynamodb:*.
  */
@@ -27,6 +29,7 @@ export interface TelemetryConsumerRoleProps {
   deadLetterStreamArn: string | undefined;
   leaseTableArn: string;
   deviceStateTableArn: string;
+  rollupTableArn: string;
   principal: IPrincipal;
 }
 
@@ -48,6 +51,7 @@ export const TELEMETRY_CONSUMER_LEASE_ACTIONS = [
   'dynamodb:Scan',
 ] as const;
 export const TELEMETRY_CONSUMER_STATE_ACTIONS = ['dynamodb:DescribeTable', 'dynamodb:PutItem'] as const;
+export const TELEMETRY_CONSUMER_ROLLUP_ACTIONS = ['dynamodb:DescribeTable', 'dynamodb:PutItem'] as const;
 
 export class TelemetryConsumerRole extends Construct {
   readonly role: Role;
@@ -71,6 +75,7 @@ export class TelemetryConsumerRole extends Construct {
     statements.push(
       new PolicyStatement({ sid: 'Leases', effect: Effect.ALLOW, actions: [...TELEMETRY_CONSUMER_LEASE_ACTIONS], resources: [props.leaseTableArn] }),
       new PolicyStatement({ sid: 'DeviceState', effect: Effect.ALLOW, actions: [...TELEMETRY_CONSUMER_STATE_ACTIONS], resources: [props.deviceStateTableArn] }),
+      new PolicyStatement({ sid: 'Rollups', effect: Effect.ALLOW, actions: [...TELEMETRY_CONSUMER_ROLLUP_ACTIONS], resources: [props.rollupTableArn] }),
     );
     this.role = new Role(this, 'Role', {
       assumedBy: props.principal,

@@ -23,7 +23,7 @@ describe('TributaryStack with the defaults', () => {
   it('has exactly the expected resources', () => {
     template.resourceCountIs('AWS::Kinesis::Stream', 2);
     template.resourceCountIs('AWS::KinesisVideo::Stream', 2);
-    template.resourceCountIs('AWS::DynamoDB::Table', 2);
+    template.resourceCountIs('AWS::DynamoDB::Table', 4);
     template.resourceCountIs('AWS::IAM::Role', 4);
     // Inline policies only: no separate AWS::IAM::Policy that could be attached elsewhere, no managed policies, no keys.
     template.resourceCountIs('AWS::IAM::Policy', 0);
@@ -88,6 +88,43 @@ describe('TributaryStack with the defaults', () => {
     });
   });
 
+  it('the rollup table: hash deviceId, range window (S), TTL on expiresAt, PAY_PER_REQUEST, PITR, retained', () => {
+    template.hasResource('AWS::DynamoDB::Table', {
+      Properties: Match.objectEquals({
+        TableName: 'tributary-dev-telemetry-rollups',
+        KeySchema: [
+          { AttributeName: 'deviceId', KeyType: 'HASH' },
+          { AttributeName: 'window', KeyType: 'RANGE' },
+        ],
+        AttributeDefinitions: [
+          { AttributeName: 'deviceId', AttributeType: 'S' },
+          { AttributeName: 'window', AttributeType: 'S' },
+        ],
+        TimeToLiveSpecification: { AttributeName: 'expiresAt', Enabled: true },
+        BillingMode: 'PAY_PER_REQUEST',
+        PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
+        DeletionProtectionEnabled: true,
+        Tags: Match.anyValue(),
+      }),
+      DeletionPolicy: 'Retain',
+      UpdateReplacePolicy: 'Retain',
+    });
+  });
+
+  it('the camera-health table: hash streamName (S) only, PAY_PER_REQUEST, no PITR (rewritten every 5 s)', () => {
+    template.hasResource('AWS::DynamoDB::Table', {
+      Properties: Match.objectEquals({
+        TableName: 'tributary-dev-video-camera-health',
+        KeySchema: [{ AttributeName: 'streamName', KeyType: 'HASH' }],
+        AttributeDefinitions: [{ AttributeName: 'streamName', AttributeType: 'S' }],
+        BillingMode: 'PAY_PER_REQUEST',
+        PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: false },
+        DeletionProtectionEnabled: true,
+        Tags: Match.anyValue(),
+      }),
+    });
+  });
+
   it('outputs the names, ARNs and role ARNs the apps are configured with', () => {
     const outputs = template.findOutputs('*');
     expect(Object.keys(outputs).sort()).toEqual(
@@ -99,6 +136,8 @@ describe('TributaryStack with the defaults', () => {
         'ConsumerApplicationName',
         'LeaseTableName',
         'DeviceStateTableName',
+        'RollupTableName',
+        'CameraHealthTableName',
         'VideoStreamCam1Name',
         'VideoStreamCam1Arn',
         'VideoStreamCam2Name',
@@ -111,6 +150,8 @@ describe('TributaryStack with the defaults', () => {
     );
     template.hasOutput('ConsumerApplicationName', { Value: 'tributary-dev-telemetry-consumer' });
     template.hasOutput('VideoStreamCam1Name', { Value: 'tributary-dev-cam-1' });
+    template.hasOutput('RollupTableName', { Value: { Ref: Match.stringLikeRegexp('^TelemetryTablesRollups') } });
+    template.hasOutput('CameraHealthTableName', { Value: { Ref: Match.stringLikeRegexp('^TelemetryTablesCameraHealth') } });
     template.hasOutput('PlaybackGatewayRoleArn', { Value: { 'Fn::GetAtt': [Match.stringLikeRegexp('^PlaybackGatewayRole'), 'Arn'] } });
   });
 });

@@ -45,6 +45,8 @@ export class TributaryStack extends Stack {
     this.tables = new TelemetryTables(this, 'TelemetryTables', {
       leaseTableName: config.telemetry.leaseTableName,
       deviceStateTableName: config.telemetry.deviceStateTableName,
+      rollupTableName: config.telemetry.rollupTableName,
+      cameraHealthTableName: config.video.cameraHealthTableName,
       retainData: config.retainData,
     });
 
@@ -53,13 +55,22 @@ export class TributaryStack extends Stack {
       const role = new VideoProducerRole(this, `VideoProducer-${device}`, {
         device,
         streamArns: this.videoStreams.forDevice(device).map((c) => c.streamArn),
+        streamNames: this.videoStreams.forDevice(device).map((c) => c.streamName),
+        cameraHealthTableArn: this.tables.cameraHealthTable.tableArn,
         principal: resolveAppPrincipal(config.principals.videoProducer),
       }).role;
       videoProducers.set(device, role);
     }
     const playbackGateway = new PlaybackGatewayRole(this, 'PlaybackGateway', {
       cameraStreamArns: this.videoStreams.cameras.map((c) => c.streamArn),
-      deviceStateTableArn: config.gatewayReadsDeviceState ? this.tables.deviceStateTable.tableArn : undefined,
+      dashboardTables: config.gatewayReadsDeviceState
+        ? {
+            deviceStateTableArn: this.tables.deviceStateTable.tableArn,
+            rollupTableArn: this.tables.rollupTable.tableArn,
+            cameraHealthTableArn: this.tables.cameraHealthTable.tableArn,
+            leaseTableArn: this.tables.leaseTable.tableArn,
+          }
+        : undefined,
       principal: resolveAppPrincipal(config.principals.playbackGateway),
     }).role;
     const telemetryProducer = new TelemetryProducerRole(this, 'TelemetryProducer', {
@@ -72,6 +83,7 @@ export class TributaryStack extends Stack {
       deadLetterStreamArn: this.telemetryStreams.deadLetterStream?.streamArn,
       leaseTableArn: this.tables.leaseTable.tableArn,
       deviceStateTableArn: this.tables.deviceStateTable.tableArn,
+      rollupTableArn: this.tables.rollupTable.tableArn,
       principal: resolveAppPrincipal(config.principals.telemetryConsumer),
     }).role;
     this.roles = { videoProducers, playbackGateway, telemetryProducer, telemetryConsumer };
@@ -90,7 +102,9 @@ export class TributaryStack extends Stack {
     }
     out('ConsumerApplicationName', config.telemetry.applicationName, 'telemetry-consumer TELEMETRY_CONSUMER_APPLICATION_NAME (names its lease table)');
     out('LeaseTableName', this.tables.leaseTable.tableName, 'the telemetry-consumer lease table');
-    out('DeviceStateTableName', this.tables.deviceStateTable.tableName, 'telemetry-consumer TELEMETRY_CONSUMER_STATE_TABLE');
+    out('DeviceStateTableName', this.tables.deviceStateTable.tableName, 'telemetry-consumer TELEMETRY_CONSUMER_STATE_TABLE, playback-gateway GATEWAY_DEVICE_STATE_TABLE');
+    out('RollupTableName', this.tables.rollupTable.tableName, 'telemetry-consumer TELEMETRY_CONSUMER_ROLLUP_TABLE, playback-gateway GATEWAY_ROLLUP_TABLE');
+    out('CameraHealthTableName', this.tables.cameraHealthTable.tableName, 'video-producer VIDEO_HEALTH_TABLE, playback-gateway GATEWAY_CAMERA_HEALTH_TABLE');
     for (const c of this.videoStreams.cameras) {
       const id = outputId(c.camera.name);
       out(`VideoStream${id}Name`, c.streamName, `video-producer --stream of camera "${c.camera.name}" (device "${c.camera.device}")`);

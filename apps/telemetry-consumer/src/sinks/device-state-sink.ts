@@ -15,17 +15,12 @@
  * The table is created on start if missing (PAY_PER_REQUEST, as KCL creates its lease table), and the sink waits
  * until it is ACTIVE.
  */
-import {
-  CreateTableCommand,
-  DescribeTableCommand,
-  PutItemCommand,
-  type DynamoDBClient,
-  type TableDescription,
-} from '@aws-sdk/client-dynamodb';
+import { PutItemCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { marshall } from '@aws-sdk/util-dynamodb';
 import { noopLogger, type Logger } from '../logger';
 import { TelemetryConsumerError } from '../telemetry-consumer-error';
-import { sleep, systemClock, systemTimers, type Clock, type Timers } from '../time';
+import { systemClock, systemTimers, type Clock, type Timers } from '../time';
+import { awsErrorName, ensureTable, isRetriableAwsError } from './dynamo-table';
 
 export const DEVICE_STATE_DEFAULTS = {
   /** PutItem calls in flight at once per batch. */
@@ -77,27 +72,9 @@ export function latestPerDevice(states: readonly DeviceState[]): DeviceState[] {
   return [...newest.values()];
 }
 
-/** AWS error names after which a later attempt may succeed (besides server faults and network errors). */
-const RETRIABLE_ERRORS = new Set([
-  'ProvisionedThroughputExceededException',
-  'ThrottlingException',
-  'RequestLimitExceeded',
-  'InternalServerError',
-  'ServiceUnavailable',
-  'LimitExceededException',
-  'TransactionConflictException',
-  'ResourceNotFoundException', // the table was deleted and may be recreated; a retry of the batch will tell
-  'TimeoutError',
-]);
-const NETWORK_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH']);
+export { isRetriableAwsError };
 
-export function isRetriableAwsError(err: unknown): boolean {
-  if (err === null || typeof err !== 'object') return false;
-  const e = err as { name?: string; code?: string; $fault?: string; $retryable?: unknown };
-  return e.$fault === 'server' || e.$retryable !== undefined || RETRIABLE_ERRORS.has(e.name ?? '') || NETWORK_CODES.has(e.code ?? '');
-}
-
-const nameOf = (err: unknown): string => (err !== null && typeof err === 'object' && 'name' in err ? String((err as { name: unknown }).name) : '');
+const nameOf = awsErrorName;
 
 export class DeviceStateSink {
   readonly tableName: string;
@@ -126,49 +103,17 @@ export class DeviceStateSink {
 
   /** Creates the table if it is missing and waits until it is ACTIVE; checks the key schema of an existing one. */
   async ensureTable(): Promise<'exists' | 'created'> {
-    let table = await this.describe();
-    let outcome: 'exists' | 'created' = 'exists';
-    if (!table) {
-      this.logger.info({ table: this.tableName }, 'creating the device-state table');
-      try {
-        await this.client.send(
-          new CreateTableCommand({
-            TableName: this.tableName,
-            AttributeDefinitions: [{ AttributeName: 'deviceId', AttributeType: 'S' }],
-            KeySchema: [{ AttributeName: 'deviceId', KeyType: 'HASH' }],
-            BillingMode: 'PAY_PER_REQUEST',
-          }),
-        );
-        outcome = 'created';
-      } catch (err) {
-        // Another worker created it first: fine, wait for it like for ours.
-        if (nameOf(err) !== 'ResourceInUseException') throw this.failure('create', err);
-      }
-      table = await this.describe();
-    }
-    const deadline = this.clock.now() + this.activeTimeoutMs;
-    let delay = 50;
-    while (table?.TableStatus !== 'ACTIVE') {
-      if (this.clock.now() >= deadline) {
-        throw new TelemetryConsumerError(
-          'DEVICE_STATE_FAILED',
-          `device-state table ${this.tableName} is not ACTIVE after ${this.activeTimeoutMs} ms (status ${table?.TableStatus ?? 'missing'})`,
-          true,
-        );
-      }
-      await sleep(this.timers, delay);
-      delay = Math.min(delay * 2, 1_000);
-      table = await this.describe();
-    }
-    const key = table.KeySchema ?? [];
-    const attribute = table.AttributeDefinitions?.find((a) => a.AttributeName === 'deviceId');
-    if (key.length !== 1 || key[0].AttributeName !== 'deviceId' || key[0].KeyType !== 'HASH' || attribute?.AttributeType !== 'S') {
-      throw new TelemetryConsumerError(
-        'DEVICE_STATE_FAILED',
-        `table ${this.tableName} exists with another key schema (${JSON.stringify(key)}); the device-state table needs the hash key deviceId (S) alone`,
-        false,
-      );
-    }
+    const { outcome } = await ensureTable({
+      client: this.client,
+      tableName: this.tableName,
+      keys: [{ name: 'deviceId', type: 'S', role: 'HASH' }],
+      label: 'device-state',
+      code: 'DEVICE_STATE_FAILED',
+      activeTimeoutMs: this.activeTimeoutMs,
+      clock: this.clock,
+      timers: this.timers,
+      logger: this.logger,
+    });
     return outcome;
   }
 
@@ -206,22 +151,11 @@ export class DeviceStateSink {
     await Promise.all(Array.from({ length: Math.min(this.concurrency, items.length) }, worker));
     this.totals.written += result.written;
     this.totals.stale += result.stale;
-    if (errors.length > 0) throw this.failure('write', errors[0], errors.length);
+    if (errors.length > 0) throw this.failure(errors[0], errors.length);
     return result;
   }
 
-  private async describe(): Promise<TableDescription | undefined> {
-    try {
-      const out = await this.client.send(new DescribeTableCommand({ TableName: this.tableName }));
-      return out.Table;
-    } catch (err) {
-      if (nameOf(err) === 'ResourceNotFoundException') return undefined;
-      throw this.failure('describe', err);
-    }
-  }
-
-  private failure(operation: 'create' | 'describe' | 'write', err: unknown, count = 1): TelemetryConsumerError {
-    const what = operation === 'write' ? `${count} device-state write(s) to ${this.tableName} failed` : `could not ${operation} the device-state table ${this.tableName}`;
-    return new TelemetryConsumerError('DEVICE_STATE_FAILED', `${what}: ${nameOf(err) || 'Error'}: ${(err as Error).message}`, isRetriableAwsError(err), { cause: err });
+  private failure(err: unknown, count: number): TelemetryConsumerError {
+    return new TelemetryConsumerError('DEVICE_STATE_FAILED', `${count} device-state write(s) to ${this.tableName} failed: ${nameOf(err) || 'Error'}: ${(err as Error).message}`, isRetriableAwsError(err), { cause: err });
   }
 }

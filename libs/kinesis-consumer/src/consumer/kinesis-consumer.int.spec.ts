@@ -7,7 +7,9 @@
 import { promises as fs } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { ScanCommand } from '@aws-sdk/client-dynamodb';
 import { ListShardsCommand, MergeShardsCommand, SplitShardCommand, type Shard } from '@aws-sdk/client-kinesis';
+import { itemToLease } from '../leases/lease-serializer';
 import { createActiveStream, uniqueStreamName, uniqueTableName } from '@tributary/emulator/testing';
 import { KinesisConsumer, type KinesisConsumerOptions } from './kinesis-consumer';
 import { FileDeadLetterSink } from '../processing/dead-letter-sinks';
@@ -61,7 +63,8 @@ describe.each(['polling', 'fan-out'] as const)('KinesisConsumer with %s retrieva
     const producer = new NumberedProducer(env, stream);
     await producer.put(40, 50);
     const ledger = new DeliveryLedger();
-    const consumer = worker(ledger, { streamName: stream, applicationName: uniqueTableName('app'), retrieval });
+    const applicationName = uniqueTableName('app');
+    const consumer = worker(ledger, { streamName: stream, applicationName, retrieval });
     await consumer.start();
     expect(consumer.stats().leasesHeld.sort()).toHaveLength(4);
     await producer.put(40, 25); // while consuming
@@ -71,6 +74,18 @@ describe.each(['polling', 'fan-out'] as const)('KinesisConsumer with %s retrieva
     expect(ledger.duplicates).toBe(0);
     expect(ledger.orderViolations).toEqual([]);
     expect(consumer.stats().recordsProcessed).toBe(producer.total());
+    // Each renewal writes the owner's progress on its lease item: once a renewal follows the last batch, the
+    // items hold every record and a lag read from Kinesis.
+    const leases = async () => ((await env.dynamo.send(new ScanCommand({ TableName: applicationName, ConsistentRead: true }))).Items ?? []).map(itemToLease);
+    const recorded = async (): Promise<number> => (await leases()).reduce((n, l) => n + (l.progress?.recordsProcessed ?? 0), 0);
+    for (const deadline = Date.now() + 10_000; (await recorded()) !== producer.total(); ) {
+      if (Date.now() > deadline) throw new Error(`lease items record ${await recorded()} of ${producer.total()} records`);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    for (const lease of await leases()) {
+      expect(lease.progress).toEqual({ millisBehindLatest: expect.any(Number), recordsProcessed: expect.any(Number), statsUpdatedAt: expect.any(Number) });
+      expect(Date.now() - (lease.progress?.statsUpdatedAt ?? 0)).toBeLessThan(10_000);
+    }
   });
 });
 

@@ -325,6 +325,12 @@ export class KinesisConsumer extends EventEmitter<KinesisConsumerEvents> {
       takerIntervalMs: o.takerIntervalMs ?? CONSUMER_DEFAULTS.takerIntervalMs,
       maxLeasesForWorker: o.maxLeasesForWorker,
       maxLeasesToStealAtOneTime: o.maxLeasesToStealAtOneTime ?? CONSUMER_DEFAULTS.maxLeasesToStealAtOneTime,
+      // Written on the lease item with each renewal (dashboards read lag and throughput from the lease table).
+      progress: (leaseKey) => {
+        const stats = this.shards.get(leaseKey)?.consumer.stats;
+        if (stats === undefined) return undefined;
+        return stats.millisBehindLatest === undefined ? { recordsProcessed: stats.recordsProcessed } : { millisBehindLatest: stats.millisBehindLatest, recordsProcessed: stats.recordsProcessed };
+      },
       random: o.random,
       clock: this.clock,
       timers: this.timers,

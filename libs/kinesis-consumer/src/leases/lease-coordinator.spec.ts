@@ -85,6 +85,22 @@ describe('LeaseCoordinator', () => {
     expect(a.heldLeases().map((l) => l.leaseCounter)).toEqual([3, 3, 3]);
   });
 
+  it('writes the progress of each held lease with its renewal, stamped with the renewal time', async () => {
+    const keys = addLeases(2);
+    const processed = new Map([[keys[0], { millisBehindLatest: 1200, recordsProcessed: 40 }]]);
+    const a = h.make('A', { progress: (key) => processed.get(key) });
+    await a.start();
+    await h.timers.advance(RENEW);
+    expect(h.store.get(keys[0])?.progress).toEqual({ millisBehindLatest: 1200, recordsProcessed: 40, statsUpdatedAt: RENEW });
+    // No progress known for the other lease: renewed as before, nothing written.
+    expect(h.store.get(keys[1])).toMatchObject({ leaseCounter: 2 });
+    expect(h.store.get(keys[1])?.progress).toBeUndefined();
+    processed.set(keys[0], { millisBehindLatest: 0, recordsProcessed: 90 });
+    await h.timers.advance(RENEW);
+    expect(h.store.get(keys[0])?.progress).toEqual({ millisBehindLatest: 0, recordsProcessed: 90, statsUpdatedAt: 2 * RENEW });
+    expect(h.store.countCalls('renewLease')).toBe(4);
+  });
+
   it('emits leaseLost when a renewal is rejected (another worker took the lease)', async () => {
     const [key] = addLeases(1);
     const a = h.make('A');

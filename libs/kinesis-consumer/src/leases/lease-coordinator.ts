@@ -22,7 +22,7 @@
  */
 import { EventEmitter } from 'node:events';
 import { ConsumerError, LeaseLostError } from '../consumer-error';
-import { noopLogger, systemClock, systemTimers, type Checkpoint, type Clock, type Lease, type Logger, type Timers } from '../consumer-types';
+import { noopLogger, systemClock, systemTimers, type Checkpoint, type Clock, type Lease, type LeaseProgress, type Logger, type Timers } from '../consumer-types';
 import { toDependencyError } from './aws-error-mapper';
 import { LEASE_DEFAULTS, defaultRenewIntervalMs, defaultTakerIntervalMs } from './lease-defaults';
 import { isShardEnd } from './lease-serializer';
@@ -46,6 +46,11 @@ export interface LeaseCoordinatorOptions {
   veryExpiredMultiplier?: number;
   /** Takes / renewals / releases in flight at once (default 20). */
   writeConcurrency?: number;
+  /**
+   * The progress of the lease's processing, written with each renewal (same UpdateItem, no extra call);
+   * undefined: nothing to write. `statsUpdatedAt` is added from the coordinator's clock.
+   */
+  progress?: (leaseKey: string) => Omit<LeaseProgress, 'statsUpdatedAt'> | undefined;
   random?: () => number;
   clock?: Clock;
   timers?: Timers;
@@ -117,6 +122,7 @@ export class LeaseCoordinator extends EventEmitter<LeaseCoordinatorEvents> {
   private readonly maxLeasesToStealAtOneTime: number;
   private readonly veryExpiredMultiplier: number;
   private readonly writeConcurrency: number;
+  private readonly progressOf: LeaseCoordinatorOptions['progress'];
   private readonly random: () => number;
   private readonly clock: Clock;
   private readonly timers: Timers;
@@ -154,6 +160,7 @@ export class LeaseCoordinator extends EventEmitter<LeaseCoordinatorEvents> {
     if (!(this.maxLeasesToStealAtOneTime >= 0)) throw new ConsumerError('INVALID_OPTION', 'maxLeasesToStealAtOneTime must be >= 0.', false);
     this.veryExpiredMultiplier = positive('veryExpiredMultiplier', options.veryExpiredMultiplier ?? LEASE_DEFAULTS.veryExpiredMultiplier);
     this.writeConcurrency = positive('writeConcurrency', options.writeConcurrency ?? LEASE_DEFAULTS.writeConcurrency);
+    this.progressOf = options.progress;
     this.random = options.random ?? Math.random;
     this.clock = options.clock ?? systemClock;
     this.timers = options.timers ?? systemTimers;
@@ -349,7 +356,8 @@ export class LeaseCoordinator extends EventEmitter<LeaseCoordinatorEvents> {
         if (this.held.get(h.lease.leaseKey) !== h) return;
         const at = this.clock.now();
         try {
-          const renewed = await this.store.renewLease(h.lease);
+          const progress = this.progressOf?.(h.lease.leaseKey);
+          const renewed = await this.store.renewLease(h.lease, progress === undefined ? undefined : { ...progress, statsUpdatedAt: at });
           if (this.held.get(h.lease.leaseKey) !== h) return;
           h.lease = renewed;
           h.lastRenewedAt = at;

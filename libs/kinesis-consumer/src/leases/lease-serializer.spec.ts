@@ -1,5 +1,5 @@
 import type { Checkpoint, Lease } from '../consumer-types';
-import { LeaseFormatError, checkpointAttributes, itemToLease, leaseToItem, sameCheckpoint, type LeaseItem } from './lease-serializer';
+import { LeaseFormatError, checkpointAttributes, itemToLease, leaseToItem, progressAttributes, sameCheckpoint, type LeaseItem } from './lease-serializer';
 
 const SEQ = '49590338271490256608559692538361571095921575989136588898';
 
@@ -98,6 +98,26 @@ describe('lease serializer', () => {
     ['an unknown checkpoint', { leaseKey: { S: 'k' }, leaseCounter: { N: '1' }, checkpoint: { S: 'SOMEWHERE' } }],
   ])('rejects an item with %s', (_name, item) => {
     expect(() => itemToLease(item)).toThrow(LeaseFormatError);
+  });
+
+  it('reads the progress an owner writes on renewal, and a KCL item without it as a lease without progress', () => {
+    const withProgress: LeaseItem = { ...kclItem, millisBehindLatest: { N: '1500' }, recordsProcessed: { N: '420' }, statsUpdatedAt: { N: '1764979200000' } };
+    expect(itemToLease(withProgress).progress).toEqual({ millisBehindLatest: 1500, recordsProcessed: 420, statsUpdatedAt: 1764979200000 });
+    const beforeFirstRead: LeaseItem = { ...kclItem, recordsProcessed: { N: '0' }, statsUpdatedAt: { N: '1764979200000' } };
+    expect(itemToLease(beforeFirstRead).progress).toEqual({ recordsProcessed: 0, statsUpdatedAt: 1764979200000 });
+    expect(itemToLease(kclItem)).not.toHaveProperty('progress');
+    expect(itemToLease(kclItem)).toEqual(full);
+    const lease = { ...full, progress: { millisBehindLatest: 0, recordsProcessed: 7, statsUpdatedAt: 5 } };
+    expect(itemToLease(leaseToItem(lease))).toEqual(lease);
+  });
+
+  it('writes progress as numbers, and removes a lag that is not known yet', () => {
+    expect(progressAttributes({ millisBehindLatest: 250, recordsProcessed: 3, statsUpdatedAt: 99 })).toEqual({
+      set: { millisBehindLatest: { N: '250' }, recordsProcessed: { N: '3' }, statsUpdatedAt: { N: '99' } },
+      remove: [],
+    });
+    expect(progressAttributes({ recordsProcessed: 0, statsUpdatedAt: 99 })).toEqual({ set: { recordsProcessed: { N: '0' }, statsUpdatedAt: { N: '99' } }, remove: ['millisBehindLatest'] });
+    expect(() => progressAttributes({ recordsProcessed: -1, statsUpdatedAt: 99 })).toThrow(/recordsProcessed/);
   });
 
   it('refuses to write a malformed checkpoint', () => {

@@ -12,12 +12,15 @@
  *   startingHashKey, endingHashKey (S)        omitted when unknown (KCL 2 leases lack them)
  *   checkpointOwner (S)               KCL 3 graceful handoff marker
  *
- * One attribute is ours: `checkpointTimestampMillis` (N) beside an AT_TIMESTAMP checkpoint, since KCL keeps that
- * timestamp in its configuration only. KCL ignores attributes it does not know.
+ * Attributes of ours: `checkpointTimestampMillis` (N) beside an AT_TIMESTAMP checkpoint, since KCL keeps that
+ * timestamp in its configuration only; and the owner's progress, written with every renewal for dashboards
+ * (@tributary/schemas dashboard-items.ts): `millisBehindLatest` (N, omitted before the first read),
+ * `recordsProcessed` (N, while this owner holds the lease), `statsUpdatedAt` (N, epoch ms). KCL ignores
+ * attributes it does not know, and a KCL item without them reads as a lease without progress.
  */
 import type { AttributeValue } from '@aws-sdk/client-dynamodb';
 import { ConsumerError } from '../consumer-error';
-import type { Checkpoint, CheckpointSentinel, Lease } from '../consumer-types';
+import type { Checkpoint, CheckpointSentinel, Lease, LeaseProgress } from '../consumer-types';
 
 export const LEASE_ATTRIBUTES = {
   leaseKey: 'leaseKey',
@@ -35,6 +38,9 @@ export const LEASE_ATTRIBUTES = {
   startingHashKey: 'startingHashKey',
   endingHashKey: 'endingHashKey',
   checkpointOwner: 'checkpointOwner',
+  millisBehindLatest: 'millisBehindLatest',
+  recordsProcessed: 'recordsProcessed',
+  statsUpdatedAt: 'statsUpdatedAt',
 } as const;
 
 export type LeaseItem = Record<string, AttributeValue>;
@@ -85,6 +91,24 @@ export function checkpointAttributes(checkpoint: Checkpoint): LeaseItem {
   return item;
 }
 
+/**
+ * The progress attributes, for the renewal's SET; `remove` names `millisBehindLatest` when it is unknown, so a
+ * new owner that has not read yet does not show its predecessor's lag.
+ */
+export function progressAttributes(progress: LeaseProgress): { set: LeaseItem; remove: string[] } {
+  const count = (name: string, value: number): AttributeValue => {
+    if (!Number.isFinite(value) || value < 0) throw new ConsumerError('INTERNAL', `Not a valid ${name}: ${value}.`, false);
+    return { N: String(Math.round(value)) };
+  };
+  const set: LeaseItem = {
+    [LEASE_ATTRIBUTES.recordsProcessed]: count('recordsProcessed', progress.recordsProcessed),
+    [LEASE_ATTRIBUTES.statsUpdatedAt]: count('statsUpdatedAt', progress.statsUpdatedAt),
+  };
+  if (progress.millisBehindLatest === undefined) return { set, remove: [LEASE_ATTRIBUTES.millisBehindLatest] };
+  set[LEASE_ATTRIBUTES.millisBehindLatest] = count('millisBehindLatest', progress.millisBehindLatest);
+  return { set, remove: [] };
+}
+
 /** The whole item of a lease (PutItem on creation). */
 export function leaseToItem(lease: Lease): LeaseItem {
   const item: LeaseItem = {
@@ -101,6 +125,7 @@ export function leaseToItem(lease: Lease): LeaseItem {
   if (lease.startingHashKey !== '') item[LEASE_ATTRIBUTES.startingHashKey] = { S: lease.startingHashKey };
   if (lease.endingHashKey !== '') item[LEASE_ATTRIBUTES.endingHashKey] = { S: lease.endingHashKey };
   if (lease.checkpointOwner !== undefined) item[LEASE_ATTRIBUTES.checkpointOwner] = { S: lease.checkpointOwner };
+  if (lease.progress !== undefined) Object.assign(item, progressAttributes(lease.progress).set);
   return item;
 }
 
@@ -126,6 +151,12 @@ export function itemToLease(item: LeaseItem): Lease {
   if (owner !== undefined) lease.leaseOwner = owner;
   const checkpointOwner = item[LEASE_ATTRIBUTES.checkpointOwner]?.S;
   if (checkpointOwner !== undefined) lease.checkpointOwner = checkpointOwner;
+  const recordsProcessed = numberOf(item, LEASE_ATTRIBUTES.recordsProcessed);
+  const statsUpdatedAt = numberOf(item, LEASE_ATTRIBUTES.statsUpdatedAt);
+  if (recordsProcessed !== undefined && statsUpdatedAt !== undefined) {
+    const millisBehindLatest = numberOf(item, LEASE_ATTRIBUTES.millisBehindLatest);
+    lease.progress = millisBehindLatest === undefined ? { recordsProcessed, statsUpdatedAt } : { millisBehindLatest, recordsProcessed, statsUpdatedAt };
+  }
   return lease;
 }
 

@@ -158,6 +158,32 @@ describe('LeaseTable on the emulator', () => {
     expect(await table.takeLease(released, 'B')).toMatchObject({ leaseOwner: 'B', ownerSwitchesSinceCheckpoint: 0 });
   });
 
+  it('writes the owner’s progress in the renewal itself, and renews a KCL item that has none', async () => {
+    const table = await freshTable();
+    await table.createLeaseIfAbsent(makeLease(shardIdOf(0)));
+    let mine = await table.takeLease((await table.getLease(shardIdOf(0))) as Lease, 'A');
+    // Before any progress: the item is KCL's layout alone, and renewing it without progress keeps it so.
+    mine = await table.renewLease(mine);
+    expect(await rawItem(table, shardIdOf(0))).not.toHaveProperty('recordsProcessed');
+    mine = await table.renewLease(mine, { millisBehindLatest: 1500, recordsProcessed: 42, statsUpdatedAt: 1_764_979_200_000 });
+    expect(await rawItem(table, shardIdOf(0))).toMatchObject({
+      leaseOwner: { S: 'A' },
+      leaseCounter: { N: String(mine.leaseCounter) },
+      millisBehindLatest: { N: '1500' },
+      recordsProcessed: { N: '42' },
+      statsUpdatedAt: { N: '1764979200000' },
+    });
+    expect(mine.progress).toEqual({ millisBehindLatest: 1500, recordsProcessed: 42, statsUpdatedAt: 1_764_979_200_000 });
+    // A new owner that has not read yet: its lag is unknown, not its predecessor's.
+    const taken = await table.takeLease(mine, 'B');
+    await table.renewLease(taken, { recordsProcessed: 0, statsUpdatedAt: 1_764_979_201_000 });
+    const item = await rawItem(table, shardIdOf(0));
+    expect(item).not.toHaveProperty('millisBehindLatest');
+    expect(item).toMatchObject({ leaseOwner: { S: 'B' }, recordsProcessed: { N: '0' }, statsUpdatedAt: { N: '1764979201000' } });
+    // The lease protocol's attributes are untouched by the progress.
+    expect(await table.getLease(shardIdOf(0))).toMatchObject({ leaseOwner: 'B', checkpoint: { kind: 'sentinel', value: 'TRIM_HORIZON' } });
+  });
+
   it('evicts a lease held by someone else, conditional on its owner and counter', async () => {
     const table = await freshTable();
     await table.createLeaseIfAbsent(makeLease(shardIdOf(0)));

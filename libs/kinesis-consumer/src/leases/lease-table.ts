@@ -4,7 +4,8 @@
  * kds-reference.md §4.2; KCL DynamoDBLeaseRefresher):
  *
  *   create     PutItem   if leaseKey does not exist
- *   renew      UpdateItem if leaseCounter = held (and leaseOwner = me): counter + 1
+ *   renew      UpdateItem if leaseCounter = held (and leaseOwner = me): counter + 1, and the owner's progress
+ *              (millisBehindLatest, recordsProcessed, statsUpdatedAt) in the same write, so it costs no extra call
  *   take       UpdateItem if leaseCounter = as listed: owner = me, counter + 1, ownerSwitches + 1 on a change
  *   release    UpdateItem if leaseCounter = held and leaseOwner = me: owner removed, counter + 1
  *   checkpoint UpdateItem if leaseCounter = held and leaseOwner = me: checkpoint, counter + 1, ownerSwitches = 0
@@ -34,6 +35,7 @@ import {
   type Checkpoint,
   type Clock,
   type Lease,
+  type LeaseProgress,
   type Logger,
   type Timers,
 } from '../consumer-types';
@@ -45,6 +47,7 @@ import {
   checkpointAttributes,
   itemToLease,
   leaseToItem,
+  progressAttributes,
   sameCheckpoint,
   type LeaseItem,
 } from './lease-serializer';
@@ -56,8 +59,8 @@ export interface LeaseStore {
   getLease(leaseKey: string): Promise<Lease | undefined>;
   /** Creates the lease unless one with its key exists; true when this call created it. */
   createLeaseIfAbsent(lease: Lease): Promise<boolean>;
-  /** Renews a lease held with `lease.leaseCounter`; returns it with the new counter. */
-  renewLease(lease: Lease): Promise<Lease>;
+  /** Renews a lease held with `lease.leaseCounter`, writing `progress` with it; returns it with the new counter. */
+  renewLease(lease: Lease, progress?: LeaseProgress): Promise<Lease>;
   /** Takes (or steals) `lease` as listed (its counter is the expectation) for `owner`. */
   takeLease(lease: Lease, owner: string): Promise<Lease>;
   /** Clears the owner of a lease held by `lease.leaseOwner` with `lease.leaseCounter` (KCL evictLease). */
@@ -216,9 +219,10 @@ export class LeaseTable implements LeaseStore {
     }
   }
 
-  async renewLease(lease: Lease): Promise<Lease> {
+  async renewLease(lease: Lease, progress?: LeaseProgress): Promise<Lease> {
     const owner = requireOwner(lease, 'renew');
-    return this.update('renew', lease, { set: {}, expect: { counter: lease.leaseCounter, owner } }, (now) => now.leaseOwner === owner);
+    const { set, remove } = progress === undefined ? { set: {}, remove: [] } : progressAttributes(progress);
+    return this.update('renew', lease, { set, remove, expect: { counter: lease.leaseCounter, owner } }, (now) => now.leaseOwner === owner);
   }
 
   async takeLease(lease: Lease, owner: string): Promise<Lease> {

@@ -4,7 +4,7 @@
  * (lease expiry and renewal without waiting).
  */
 import { DependencyError, LeaseLostError } from '../consumer-error';
-import type { Checkpoint, Lease } from '../consumer-types';
+import type { Checkpoint, Lease, LeaseProgress } from '../consumer-types';
 import type { LeaseStore } from '../leases/lease-table';
 
 export const TRIM_HORIZON: Checkpoint = { kind: 'sentinel', value: 'TRIM_HORIZON' };
@@ -118,10 +118,10 @@ export class InMemoryLeaseStore implements LeaseStore {
     return true;
   }
 
-  async renewLease(lease: Lease): Promise<Lease> {
+  async renewLease(lease: Lease, progress?: LeaseProgress): Promise<Lease> {
     await this.enter('renewLease', lease.leaseKey);
     const current = this.expect(lease, lease.leaseOwner);
-    return this.write({ ...current, leaseCounter: current.leaseCounter + 1 });
+    return this.write({ ...current, leaseCounter: current.leaseCounter + 1, ...(progress ? { progress: { ...progress } } : {}) });
   }
 
   async takeLease(lease: Lease, owner: string): Promise<Lease> {
