@@ -1,0 +1,236 @@
+/**
+ * What `npm start` runs: the settings it reads (data folder, ports), the AWS resources it bootstraps and the child
+ * processes with their environment, readiness URL and stop order. Pure (environment in, plan out), so the whole
+ * wiring is visible in one place and checked by a unit spec.
+ */
+import * as path from 'node:path';
+import { DASHBOARD_TABLE_DEFAULTS } from '@tributary/schemas';
+import { DevStackError } from './dev-stack-error';
+import { apiKeyListEntry, type LocalCredential } from './local-credential';
+
+/** Resource names: the contract of issue 7 (the apps' defaults; the tables the dashboard reads, from libs/schemas). */
+export const STACK_RESOURCES = {
+  telemetryStream: 'telemetry',
+  telemetryShards: 4,
+  cameras: ['camera-1', 'camera-2'],
+  kvsRetentionHours: 24,
+  /** The consumer's lease table is named after its application name. */
+  leaseTable: DASHBOARD_TABLE_DEFAULTS.leases,
+  deviceStateTable: DASHBOARD_TABLE_DEFAULTS.deviceState,
+  rollupTable: DASHBOARD_TABLE_DEFAULTS.rollups,
+  cameraHealthTable: DASHBOARD_TABLE_DEFAULTS.cameraHealth,
+} as const;
+
+export const PORT_SETTINGS = {
+  emulator: { env: 'EMULATOR_PORT', default: 4566 },
+  gateway: { env: 'GATEWAY_PORT', default: 8088 },
+  telemetryProducer: { env: 'TELEMETRY_PORT', default: 8080 },
+  consumer1: { env: 'TELEMETRY_CONSUMER_PORT', default: 8081 },
+  consumer2: { env: 'TELEMETRY_CONSUMER_2_PORT', default: 8082 },
+  videoProducer: { env: 'VIDEO_PORT', default: 8090 },
+} as const;
+
+export type PortName = keyof typeof PORT_SETTINGS;
+export type StackPorts = Record<PortName, number>;
+
+export interface StackSettings {
+  /** Absolute data folder (`TRIBUTARY_DATA_DIR`, default `.data`). */
+  dataDir: string;
+  /** Ports as configured; 0 means "any free port" and is resolved before the parts start. */
+  ports: StackPorts;
+  /** Level the apps log at (`LOG_LEVEL`, default info). */
+  logLevel: string;
+  /** Simulated devices and their rate (`DEV_STACK_DEVICES`, `DEV_STACK_RATE`). */
+  devices: number;
+  rate: number;
+}
+
+const LOG_LEVELS = new Set(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']);
+
+export function readStackSettings(env: NodeJS.ProcessEnv, cwd: string): StackSettings {
+  const ports = {} as StackPorts;
+  for (const [name, setting] of Object.entries(PORT_SETTINGS) as [PortName, { env: string; default: number }][]) {
+    ports[name] = integerSetting(env, setting.env, setting.default, 0, 65535);
+  }
+  const logLevel = nonEmpty(env['LOG_LEVEL']) ?? 'info';
+  if (!LOG_LEVELS.has(logLevel)) throw new DevStackError('CONFIG', `LOG_LEVEL: expected one of ${[...LOG_LEVELS].join(', ')} (got "${logLevel}")`, false);
+  return {
+    dataDir: path.resolve(cwd, nonEmpty(env['TRIBUTARY_DATA_DIR']) ?? '.data'),
+    ports,
+    logLevel,
+    devices: integerSetting(env, 'DEV_STACK_DEVICES', 20, 1, 10_000),
+    rate: integerSetting(env, 'DEV_STACK_RATE', 1, 1, 100),
+  };
+}
+
+function nonEmpty(value: string | undefined): string | undefined {
+  return value === undefined || value.trim() === '' ? undefined : value.trim();
+}
+
+function integerSetting(env: NodeJS.ProcessEnv, name: string, fallback: number, min: number, max: number): number {
+  const raw = nonEmpty(env[name]);
+  if (raw === undefined) return fallback;
+  const n = Number(raw);
+  if (!/^\d+$/.test(raw) || n < min || n > max) throw new DevStackError('CONFIG', `${name}: expected an integer from ${min} to ${max} (got "${raw}")`, false);
+  return n;
+}
+
+/** One child process of the stack. */
+export interface PartSpec {
+  /** Short name, shown in progress lines and as the `[name]` log prefix. */
+  name: string;
+  /** `apps/<app>/src/main.ts`, relative to the repository root. */
+  entry: string;
+  args: string[];
+  /** Environment on top of the inherited one (AWS settings included). */
+  env: Record<string, string>;
+  /** Polled until it answers 200: the part is ready. */
+  readyUrl: string;
+  /** Parts stop in ascending stage; a stage's parts stop together. */
+  stopStage: number;
+  /** The port it listens on (for the banner and the test starter). */
+  port: number;
+}
+
+/** The video-producer's cameras file (its `--config` format): two test patterns, light enough for a 2-core machine. */
+export function camerasConfig(): { cameras: Record<string, unknown>[] } {
+  return {
+    cameras: STACK_RESOURCES.cameras.map((stream) => ({
+      stream,
+      source: 'testsrc',
+      // 1-s fragments: a live view with little delay.
+      fragmentMs: 1000,
+      width: 640,
+      height: 360,
+      fps: 15,
+      bitrateKbps: 500,
+      preset: 'ultrafast',
+    })),
+  };
+}
+
+export interface PlanInputs {
+  settings: StackSettings;
+  /** Every port resolved (none 0). */
+  ports: StackPorts;
+  emulatorUrl: string;
+  credential: LocalCredential;
+  /** Where the cameras file was written. */
+  camerasFile: string;
+}
+
+const HOST = '127.0.0.1';
+
+/**
+ * The parts, in start order. Stop order (stopStage): the producers first (they drain what they hold), then the
+ * consumers (they checkpoint and hand off leases), then the gateway; the emulator, in process, closes last.
+ */
+export function planParts(inputs: PlanInputs): PartSpec[] {
+  const { settings, ports, emulatorUrl, credential } = inputs;
+  const r = STACK_RESOURCES;
+  const apiKeys = apiKeyListEntry(credential.record);
+  const consumer = (n: 1 | 2): PartSpec => {
+    const port = n === 1 ? ports.consumer1 : ports.consumer2;
+    return {
+      name: `consumer-${n}`,
+      entry: 'apps/telemetry-consumer/src/main.ts',
+      args: [],
+      env: {
+        TELEMETRY_CONSUMER_STREAM: r.telemetryStream,
+        TELEMETRY_CONSUMER_APPLICATION_NAME: r.leaseTable,
+        // Fixed worker ids: a restarted worker takes its own leases back at once.
+        TELEMETRY_CONSUMER_WORKER_ID: `dev-consumer-${n}`,
+        TELEMETRY_CONSUMER_OUTPUT_DIR: path.join(settings.dataDir, 'telemetry-consumer'),
+        TELEMETRY_CONSUMER_STATE_TABLE: r.deviceStateTable,
+        TELEMETRY_CONSUMER_ROLLUP_TABLE: r.rollupTable,
+        TELEMETRY_CONSUMER_HOST: HOST,
+        TELEMETRY_CONSUMER_PORT: String(port),
+        TELEMETRY_CONSUMER_LOG_LEVEL: settings.logLevel,
+      },
+      readyUrl: `http://${HOST}:${port}/healthz`,
+      stopStage: 1,
+      port,
+    };
+  };
+  return [
+    consumer(1),
+    consumer(2),
+    {
+      name: 'telemetry-producer',
+      entry: 'apps/telemetry-producer/src/main.ts',
+      args: [],
+      env: {
+        TELEMETRY_MODE: 'both',
+        TELEMETRY_STREAM: r.telemetryStream,
+        TELEMETRY_SIM_DEVICES: String(settings.devices),
+        TELEMETRY_SIM_RATE: String(settings.rate),
+        TELEMETRY_API_KEYS: apiKeys,
+        TELEMETRY_HOST: HOST,
+        TELEMETRY_PORT: String(ports.telemetryProducer),
+      },
+      readyUrl: `http://${HOST}:${ports.telemetryProducer}/healthz`,
+      stopStage: 0,
+      port: ports.telemetryProducer,
+    },
+    {
+      name: 'video-producer',
+      entry: 'apps/video-producer/src/main.ts',
+      args: [],
+      env: {
+        VIDEO_CONFIG: inputs.camerasFile,
+        VIDEO_SPOOL_DIR: path.join(settings.dataDir, 'video-spool'),
+        VIDEO_HEALTH_TABLE: r.cameraHealthTable,
+        VIDEO_RETENTION_HOURS: String(r.kvsRetentionHours),
+        VIDEO_HOST: HOST,
+        VIDEO_PORT: String(ports.videoProducer),
+      },
+      readyUrl: `http://${HOST}:${ports.videoProducer}/healthz`,
+      stopStage: 0,
+      port: ports.videoProducer,
+    },
+    {
+      name: 'gateway',
+      entry: 'apps/playback-gateway/src/main.ts',
+      args: [],
+      env: {
+        GATEWAY_HOST: HOST,
+        GATEWAY_PORT: String(ports.gateway),
+        GATEWAY_API_KEYS: apiKeys,
+        GATEWAY_PLAYBACK_KEY: credential.playbackKey,
+        GATEWAY_DEVICE_STATE_TABLE: r.deviceStateTable,
+        GATEWAY_ROLLUP_TABLE: r.rollupTable,
+        GATEWAY_LEASE_TABLE: r.leaseTable,
+        GATEWAY_CAMERA_HEALTH_TABLE: r.cameraHealthTable,
+      },
+      // /readyz: KVS (the emulator) answers, not only the process is up.
+      readyUrl: `http://${HOST}:${ports.gateway}/readyz`,
+      stopStage: 2,
+      port: ports.gateway,
+    },
+  ].map((part) => ({ ...part, env: { ...awsEnvironment(emulatorUrl), LOG_LEVEL: settings.logLevel, ...part.env } }));
+}
+
+/** AWS's standard settings pointed at the emulator: the apps run exactly as against AWS, only the endpoint differs. */
+export function awsEnvironment(emulatorUrl: string): Record<string, string> {
+  return {
+    AWS_ENDPOINT_URL: emulatorUrl,
+    AWS_REGION: 'us-east-1',
+    AWS_ACCESS_KEY_ID: 'test',
+    AWS_SECRET_ACCESS_KEY: 'test',
+    AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+  };
+}
+
+/**
+ * The inherited environment without what would point a child elsewhere than the emulator (a profile, a
+ * session token, service-specific endpoints) or override the plan's settings.
+ */
+export function childBaseEnvironment(env: NodeJS.ProcessEnv): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(env)) {
+    if (v === undefined) continue;
+    if (/^AWS_/.test(k) || /^(TELEMETRY|TELEMETRY_CONSUMER|VIDEO|GATEWAY)_/.test(k) || k === 'FORCE_COLOR') continue;
+    out[k] = v;
+  }
+  return out;
+}
