@@ -1,0 +1,11 @@
+// Second entry point of @tributary/schemas (conventions.md §3): helpers for other projects' specs.
+export { markdownSection, readMarkdownTables, splitTableRow, type MarkdownTable } from './testing/markdown-table';
+export {
+  compareSettingNames,
+  documentedSettingNames,
+  mergeSettingNames,
+  settingNamesFromHelp,
+  settingNamesFromMap,
+  type SettingDocsDifference,
+  type SettingNameSet,
+} from './testing/settings-docs';
