@@ -1,18 +1,15 @@
 // The gateway's web player: a plain browser ES module (no build step). hls.js is loaded by index.html as a classic
 // script (window.Hls). Element ids and data attributes are stable: the browser end-to-end tests drive them.
 //
-// The credential (an API key or a JWT) lives in sessionStorage only: it goes with API calls as a header, never in
-// a URL. Playback URLs carry their own short-lived token (proxied) or KVS session (direct), so hls.js needs none.
+// The credential (an API key or a JWT) lives in sessionStorage only (auth.js, shared with the dashboard): it goes
+// with API calls as a header, never in a URL. Playback URLs carry their own short-lived token (proxied) or KVS
+// session (direct), so hls.js needs none.
 
-const CREDENTIAL_KEY = 'tributary.credential';
+import { api as authedApi, bindSignIn, credential, NotSignedInError } from './auth.js';
+
 const $ = (id) => document.getElementById(id);
 
 const el = {
-  form: $('sign-in-form'),
-  credential: $('api-key'),
-  signIn: $('sign-in'),
-  signOut: $('sign-out'),
-  authStatus: $('auth-status'),
   streams: $('streams'),
   refresh: $('refresh-streams'),
   selected: $('selected-stream'),
@@ -36,49 +33,18 @@ const state = { stream: '', hls: null, refreshTimer: 0, renewTimer: 0, listTimer
 
 // ---- credentials and API calls --------------------------------------------------------------------------------
 
-function credential() {
-  return sessionStorage.getItem(CREDENTIAL_KEY) || '';
-}
-
-/** API keys look like trb_<id>_<secret>; anything else is sent as a bearer token (a JWT). */
-function authHeaders() {
-  const c = credential();
-  if (!c) return {};
-  return c.startsWith('trb_') ? { 'X-Api-Key': c } : { Authorization: `Bearer ${c}` };
-}
-
-async function problemText(res) {
-  try {
-    const p = await res.json();
-    return p.detail || p.title || `HTTP ${res.status}`;
-  } catch {
-    return `HTTP ${res.status}`;
-  }
-}
-
 async function api(path, init = {}) {
-  const res = await fetch(path, { ...init, headers: { ...authHeaders(), ...(init.headers || {}) }, cache: 'no-store' });
-  if (res.status === 401) {
-    // An expired or revoked credential: forget it rather than retrying it every few seconds.
-    sessionStorage.removeItem(CREDENTIAL_KEY);
-    setAuth('rejected', `Sign-in refused: ${await problemText(res)}`);
-    throw new Error('not signed in');
+  try {
+    return await authedApi(path, init);
+  } catch (err) {
+    if (err instanceof NotSignedInError) setAuth('rejected', `Sign-in refused: ${err.detail}`);
+    throw err;
   }
-  if (!res.ok) throw new Error(await problemText(res));
-  return res;
 }
 
 function setStatus(text, kind = 'info') {
   el.status.textContent = text;
   el.status.dataset.state = kind;
-}
-
-function setAuth(stateName, text) {
-  el.authStatus.dataset.state = stateName;
-  el.authStatus.textContent = text;
-  const signedIn = stateName === 'signed-in';
-  el.signOut.hidden = !signedIn;
-  document.body.dataset.auth = stateName;
 }
 
 // ---- stream list ----------------------------------------------------------------------------------------------
@@ -317,21 +283,13 @@ async function takeSnapshot() {
 
 // ---- wiring ---------------------------------------------------------------------------------------------------
 
-el.form.addEventListener('submit', (e) => {
-  e.preventDefault();
-  const value = el.credential.value.trim();
-  if (!value) return;
-  sessionStorage.setItem(CREDENTIAL_KEY, value);
-  el.credential.value = '';
-  setAuth('checking', 'Checking…');
-  void loadStreams();
-});
-el.signOut.addEventListener('click', () => {
-  sessionStorage.removeItem(CREDENTIAL_KEY);
-  stopPlayback();
-  state.stream = '';
-  renderStreams([]);
-  setAuth('signed-out', 'Signed out.');
+const setAuth = bindSignIn({
+  onSignIn: () => void loadStreams(),
+  onSignOut: () => {
+    stopPlayback();
+    state.stream = '';
+    renderStreams([]);
+  },
 });
 el.refresh.addEventListener('click', () => void loadStreams());
 el.playLive.addEventListener('click', () => void play({ mode: 'LIVE' }));
@@ -347,10 +305,4 @@ el.playReplay.addEventListener('click', () => {
 el.clip.addEventListener('click', () => void downloadClip());
 el.snapshot.addEventListener('click', () => void takeSnapshot());
 
-if (credential()) {
-  setAuth('checking', 'Checking…');
-  void loadStreams();
-} else {
-  setAuth('signed-out', 'Signed out.');
-}
 state.listTimer = setInterval(() => void loadStreams(), 5000);

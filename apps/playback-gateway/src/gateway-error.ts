@@ -9,6 +9,7 @@ import type { ProblemDetails } from '@tributary/auth';
 export type GatewayErrorCode =
   | 'INVALID_REQUEST'
   | 'NOT_FOUND'
+  | 'NOT_CONFIGURED'
   | 'METHOD_NOT_ALLOWED'
   | 'PAYLOAD_TOO_LARGE'
   | 'UNSUPPORTED_MEDIA_TYPE'
@@ -26,6 +27,8 @@ export type GatewayErrorCode =
 const CLASSES: Readonly<Record<GatewayErrorCode, { status: number; retriable: boolean }>> = {
   INVALID_REQUEST: { status: 400, retriable: false },
   NOT_FOUND: { status: 404, retriable: false },
+  // A dashboard panel whose table the gateway was not given: as absent as an unknown route.
+  NOT_CONFIGURED: { status: 404, retriable: false },
   METHOD_NOT_ALLOWED: { status: 405, retriable: false },
   PAYLOAD_TOO_LARGE: { status: 413, retriable: false },
   UNSUPPORTED_MEDIA_TYPE: { status: 415, retriable: false },

@@ -11,6 +11,12 @@ describe('route labels and loggable paths', () => {
     ['/hls/a.b.c/evil.mp4', 'other'],
     ['/wp-admin/login.php', 'other'],
     ['/metrics', '/metrics'],
+    ['/api/dashboard', '/api/dashboard'],
+    ['/api/dashboard/cameras', '/api/dashboard/cameras'],
+    ['/api/dashboard/devices/dev-7/rollups', '/api/dashboard/devices/:id/rollups'],
+    ['/api/dashboard/devices/dev-7', 'other'],
+    ['/dashboard', '/dashboard'],
+    ['/vendor/uPlot.iife.min.js', '/vendor/uPlot.iife.min.js'],
   ])('%s is counted as %s', (path, route) => {
     expect(routeOf(path)).toBe(route);
   });

@@ -6,6 +6,11 @@ import type { NextFunction, Request, Response } from 'express';
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { SegmentCache } from './hls/segment-cache';
 
+const STATIC_ROUTES = new Set([
+  '/', '/index.html', '/player.js', '/player.css', '/auth.js', '/vendor/hls.min.js', '/healthz', '/readyz', '/metrics',
+  '/dashboard', '/dashboard.js', '/dashboard.css', '/vendor/uPlot.iife.min.js', '/vendor/uPlot.min.css',
+]);
+
 /** Route label of a path; unknown paths count as `other`, so a scan cannot blow up the label set. */
 export function routeOf(path: string): string {
   if (path === '/api/streams') return '/api/streams';
@@ -13,7 +18,9 @@ export function routeOf(path: string): string {
   if (api) return `/api/streams/:name${api[1] ?? ''}`;
   const hls = /^\/hls\/[^/]+\/(master\.m3u8|media\.m3u8|init\.mp4|segment\.mp4)$/.exec(path);
   if (hls) return `/hls/:token/${hls[1]}`;
-  if (['/', '/index.html', '/player.js', '/player.css', '/vendor/hls.min.js', '/healthz', '/readyz', '/metrics'].includes(path)) return path;
+  const dashboard = /^\/api\/dashboard(\/cameras|\/devices|\/consumers|\/devices\/[^/]+\/rollups)?$/.exec(path);
+  if (dashboard) return `/api/dashboard${(dashboard[1] ?? '').replace(/^\/devices\/[^/]+\/rollups$/, '/devices/:id/rollups')}`;
+  if (STATIC_ROUTES.has(path)) return path;
   return 'other';
 }
 

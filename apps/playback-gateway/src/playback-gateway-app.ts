@@ -6,8 +6,10 @@
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { KinesisVideoClientConfig } from '@aws-sdk/client-kinesis-video';
+import { DynamoDBClient, type DynamoDBClientConfig } from '@aws-sdk/client-dynamodb';
 import pino, { type Logger } from 'pino';
 import { loadAuthOptions, type AuthenticatorOptions } from '@tributary/auth';
+import { DashboardTables } from './dashboard/dashboard-tables';
 import { GatewayMetrics } from './gateway-metrics';
 import { SegmentCache } from './hls/segment-cache';
 import { createGatewayServer } from './http/gateway-server';
@@ -21,6 +23,10 @@ export interface PlaybackGatewayDeps {
   auth?: AuthenticatorOptions;
   /** SDK client settings (tests: the emulator's endpoint and dummy credentials); default: AWS's own environment. */
   kvsClientConfig?: KinesisVideoClientConfig;
+  /** The same for the dashboard's DynamoDB reads (only used when a dashboard table is set). */
+  dynamoDbClientConfig?: DynamoDBClientConfig;
+  /** How long the dashboard's DynamoDB answers are shared (default DASHBOARD_DEFAULTS.cacheMs). */
+  dashboardCacheMs?: number;
   metrics?: GatewayMetrics;
   assets?: StaticAssets;
   fetch?: typeof fetch;
@@ -49,6 +55,13 @@ export async function startPlaybackGateway(config: PlaybackGatewayConfig, deps: 
   const segmentCache = new SegmentCache({ maxBytes: config.segmentCacheBytes });
   const metrics = deps.metrics ?? new GatewayMetrics();
   metrics.bindSegmentCache(segmentCache);
+  const dashboardTables = {
+    deviceState: config.deviceStateTable,
+    rollups: config.rollupTable,
+    leases: config.leaseTable,
+    cameraHealth: config.cameraHealthTable,
+  };
+  const dynamo = Object.values(dashboardTables).some((t) => t !== undefined) ? new DynamoDBClient(deps.dynamoDbClientConfig ?? {}) : undefined;
   const app = createGatewayServer({
     auth,
     kvs,
@@ -67,6 +80,11 @@ export async function startPlaybackGateway(config: PlaybackGatewayConfig, deps: 
     logger,
     assets: deps.assets ?? locateStaticAssets(),
     fetch: deps.fetch,
+    dashboard: {
+      tables: dashboardTables,
+      reader: dynamo ? new DashboardTables({ client: dynamo, timeoutMs: config.upstreamTimeoutMs }) : undefined,
+      cacheMs: deps.dashboardCacheMs,
+    },
   });
   const server = await new Promise<Server>((resolve, reject) => {
     const s = app.listen(config.port, config.host, (err?: Error) => (err ? reject(err) : resolve(s)));
@@ -88,6 +106,8 @@ export async function startPlaybackGateway(config: PlaybackGatewayConfig, deps: 
       (closing ??= new Promise<void>((resolve) => {
         server.close(() => resolve());
         server.closeIdleConnections();
-      }).then(() => kvs.close())),
+      })
+        .then(() => kvs.close())
+        .then(() => dynamo?.destroy())),
   };
 }

@@ -82,6 +82,33 @@ describe('playback-gateway settings', () => {
     expect(loadConfig(['--help'], { GATEWAY_PORT: 'x' })).toEqual({ help: true });
   });
 
+  it('reads the dashboard tables (each optional; empty is unset) from flags over variables', () => {
+    expect(configOf(loadConfig([], KEYS))).toMatchObject({
+      deviceStateTable: undefined,
+      rollupTable: undefined,
+      leaseTable: undefined,
+      cameraHealthTable: undefined,
+    });
+    const c = configOf(
+      loadConfig(['--lease-table', 'telemetry-consumer', '--rollup-table', 'rollups-b'], {
+        ...KEYS,
+        GATEWAY_DEVICE_STATE_TABLE: 'telemetry-device-state',
+        GATEWAY_ROLLUP_TABLE: 'rollups-a',
+        GATEWAY_CAMERA_HEALTH_TABLE: '',
+      }),
+    );
+    expect(c).toMatchObject({
+      deviceStateTable: 'telemetry-device-state',
+      rollupTable: 'rollups-b',
+      leaseTable: 'telemetry-consumer',
+      cameraHealthTable: undefined,
+    });
+    expect(errorOf(['--camera-health-table', 'no spaces'], KEYS).message).toContain(
+      '--camera-health-table / GATEWAY_CAMERA_HEALTH_TABLE: expected a DynamoDB table name',
+    );
+    expect(errorOf([], { ...KEYS, GATEWAY_LEASE_TABLE: 'ab' }).message).toContain('GATEWAY_LEASE_TABLE');
+  });
+
   it('documents every setting in --help', () => {
     for (const name of Object.values(SETTING_NAMES)) {
       for (const part of name.split(' / ')) expect(HELP).toContain(part);

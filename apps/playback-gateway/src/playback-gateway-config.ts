@@ -56,6 +56,13 @@ Options (environment variable in brackets; flags win over variables):
   --log-level <level>         trace | debug | info | warn | error | silent [LOG_LEVEL]             default info
   -h, --help                  this text
 
+ Dashboard (/dashboard; DynamoDB tables, each optional: its panel is hidden when unset):
+  --device-state-table <t>    devices' latest values (telemetry-consumer) [GATEWAY_DEVICE_STATE_TABLE]
+  --rollup-table <t>          minute rollups per device and metric      [GATEWAY_ROLLUP_TABLE]
+  --lease-table <t>           consumer leases: lag and progress per shard [GATEWAY_LEASE_TABLE]
+  --camera-health-table <t>   producer health per camera (video-producer) [GATEWAY_CAMERA_HEALTH_TABLE]
+  Scopes: telemetry:read for the telemetry panels; camera tiles show the streams the principal may read.
+
 AWS: region, credentials and endpoint come from AWS's own environment (AWS_REGION, AWS_PROFILE or
 AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, AWS_ENDPOINT_URL). Against the local emulator:
   AWS_ENDPOINT_URL=http://127.0.0.1:4566 AWS_REGION=us-east-1 AWS_ACCESS_KEY_ID=test AWS_SECRET_ACCESS_KEY=test
@@ -102,6 +109,13 @@ const originList = (allowStar: boolean) =>
 
 const optionalText = z.string().trim().min(1, { error: 'must not be empty' }).optional();
 
+/** A DynamoDB table name (3–255 of `[a-zA-Z0-9_.-]`); empty or unset: the panel it feeds is off. */
+const optionalTable = z
+  .string()
+  .trim()
+  .regex(/^[a-zA-Z0-9_.-]{3,255}$/, { error: 'expected a DynamoDB table name (3–255 of a-z A-Z 0-9 _ . -)' })
+  .optional();
+
 const schema = z.object({
   host: z.string().trim().min(1, { error: 'must not be empty' }),
   port: integer(0, 65535),
@@ -132,6 +146,10 @@ const schema = z.object({
   logLevel: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'], {
     error: 'expected trace, debug, info, warn, error, fatal or silent',
   }),
+  deviceStateTable: optionalTable,
+  rollupTable: optionalTable,
+  leaseTable: optionalTable,
+  cameraHealthTable: optionalTable,
 });
 
 type ParsedSettings = z.output<typeof schema>;
@@ -167,6 +185,10 @@ export const SETTING_NAMES: Readonly<Record<keyof ParsedSettings, string>> & Aut
   apiRateLimit: '--api-rate-limit / GATEWAY_API_RATE_LIMIT',
   hlsRateLimit: '--hls-rate-limit / GATEWAY_HLS_RATE_LIMIT',
   logLevel: '--log-level / LOG_LEVEL',
+  deviceStateTable: '--device-state-table / GATEWAY_DEVICE_STATE_TABLE',
+  rollupTable: '--rollup-table / GATEWAY_ROLLUP_TABLE',
+  leaseTable: '--lease-table / GATEWAY_LEASE_TABLE',
+  cameraHealthTable: '--camera-health-table / GATEWAY_CAMERA_HEALTH_TABLE',
 };
 
 /** The defaults, as strings (what a flag or variable would hold); README and --help quote the same values. */
@@ -198,7 +220,7 @@ export function loadConfig(argv: readonly string[], env: Readonly<Record<string,
     strings: [
       'host', 'port', 'public-url', 'trust-proxy', 'api-keys-file', 'jwt-public-key-file', 'jwks-url', 'jwt-issuer',
       'jwt-audience', 'token-ttl', 'delivery', 'segment-cache', 'upstream-timeout', 'cors-origins', 'csp-connect-src',
-      'api-rate-limit', 'hls-rate-limit', 'log-level',
+      'api-rate-limit', 'hls-rate-limit', 'log-level', 'device-state-table', 'rollup-table', 'lease-table', 'camera-health-table',
     ],
   });
   if (flags.help) return { help: true };
@@ -225,6 +247,11 @@ export function loadConfig(argv: readonly string[], env: Readonly<Record<string,
     apiRateLimit: pick(flags['api-rate-limit'], 'GATEWAY_API_RATE_LIMIT', DEFAULTS.apiRateLimit),
     hlsRateLimit: pick(flags['hls-rate-limit'], 'GATEWAY_HLS_RATE_LIMIT', DEFAULTS.hlsRateLimit),
     logLevel: pick(flags['log-level'], 'LOG_LEVEL', DEFAULTS.logLevel),
+    // An empty value turns a panel off like an unset one (a deployment template can always pass the variable).
+    deviceStateTable: nonEmpty(pick(flags['device-state-table'], 'GATEWAY_DEVICE_STATE_TABLE')),
+    rollupTable: nonEmpty(pick(flags['rollup-table'], 'GATEWAY_ROLLUP_TABLE')),
+    leaseTable: nonEmpty(pick(flags['lease-table'], 'GATEWAY_LEASE_TABLE')),
+    cameraHealthTable: nonEmpty(pick(flags['camera-health-table'], 'GATEWAY_CAMERA_HEALTH_TABLE')),
   };
   const parsed = parseConfig(schema, raw, SETTING_NAMES, { secrets: ['jwtSecret', 'apiKeys', 'playbackKey'] });
   const problems = authSettingsProblems(parsed, SETTING_NAMES, {
@@ -248,6 +275,10 @@ export function loadConfig(argv: readonly string[], env: Readonly<Record<string,
       cspConnectSrc: cspConnectSrc ?? defaultConnectSrc(env),
     },
   };
+}
+
+function nonEmpty(value: string | undefined): string | undefined {
+  return value === undefined || value.trim() === '' ? undefined : value;
 }
 
 function randomKey(): string {

@@ -6,6 +6,8 @@
  *   /healthz, /readyz   liveness; readiness (KVS reachable)
  *   /metrics            Prometheus text format
  *   /                   the web player (public/), hls.js at /vendor/hls.min.js
+ *   /dashboard          the live dashboard (public/dashboard.html; its API is dashboard/dashboard-api.ts),
+ *                       uPlot at /vendor/uPlot.iife.min.js and /vendor/uPlot.min.css
  *
  * Security headers come from helmet: a CSP for the player page (self, plus blob: media and workers for hls.js'
  * MediaSource and transmuxing worker, plus the KVS origin for direct playback), Referrer-Policy no-referrer (so a
@@ -23,6 +25,8 @@ import type { KvsPlaybackClient } from '../kvs/kvs-playback-client';
 import { hlsProxyController } from '../hls/hls-proxy-controller';
 import type { SegmentCache } from '../hls/segment-cache';
 import { streamsApi } from '../api/streams-api';
+import { dashboardApi, type DashboardTableSettings } from '../dashboard/dashboard-api';
+import type { DashboardTables } from '../dashboard/dashboard-tables';
 import type { StaticAssets } from './static-assets';
 
 export interface GatewayServerOptions {
@@ -44,6 +48,8 @@ export interface GatewayServerOptions {
   logger: Logger;
   assets: StaticAssets;
   fetch?: typeof fetch;
+  /** The dashboard's DynamoDB tables (each optional) and their reader (absent when none is set). */
+  dashboard?: { tables: DashboardTableSettings; reader?: DashboardTables; cacheMs?: number };
 }
 
 /** Paths in logs: the playback token in /hls/<token>/ is a credential. */
@@ -144,6 +150,13 @@ export function createGatewayServer(options: GatewayServerOptions): express.Expr
       publicUrl: options.publicUrl,
       logger,
     }),
+    dashboardApi({
+      kvs: options.kvs,
+      reader: options.dashboard?.reader,
+      tables: options.dashboard?.tables ?? {},
+      cacheMs: options.dashboard?.cacheMs,
+      logger,
+    }),
   );
 
   const proxy = hlsProxyController({
@@ -164,6 +177,14 @@ export function createGatewayServer(options: GatewayServerOptions): express.Expr
 
   app.get('/vendor/hls.min.js', (_req, res) => {
     res.set('Cache-Control', 'public, max-age=86400').type('application/javascript').sendFile(options.assets.hlsJsFile);
+  });
+  const vendor = (file: string, type: string) => (_req: Request, res: Response) => {
+    res.set('Cache-Control', 'public, max-age=86400').type(type).sendFile(file);
+  };
+  app.get('/vendor/uPlot.iife.min.js', vendor(options.assets.uplotJsFile, 'application/javascript'));
+  app.get('/vendor/uPlot.min.css', vendor(options.assets.uplotCssFile, 'text/css'));
+  app.get('/dashboard', (_req, res) => {
+    res.set('Cache-Control', 'no-cache').type('html').sendFile('dashboard.html', { root: options.assets.publicDir });
   });
   app.use(express.static(options.assets.publicDir, { index: 'index.html', dotfiles: 'deny', redirect: false, maxAge: 0 }));
 

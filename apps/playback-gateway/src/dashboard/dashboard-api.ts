@@ -1,0 +1,260 @@
+/**
+ * The dashboard's read API, mounted under /api behind `authenticate` (API key or JWT):
+ *
+ *   GET /api/dashboard                          which panels this gateway and principal have, and the refresh period
+ *   GET /api/dashboard/cameras                  readable streams: KVS health + the producer's camera-health item
+ *   GET /api/dashboard/devices                  device-state table (bounded Scan)          telemetry:read
+ *   GET /api/dashboard/devices/:id/rollups      minute rollups, ?minutes=30 (Query)         telemetry:read
+ *   GET /api/dashboard/consumers                lease table: lag and records/s per shard    telemetry:read
+ *
+ * Each table is optional (settings GATEWAY_*_TABLE): an unset one answers 404 NOT_CONFIGURED and its panel is not
+ * announced. Every DynamoDB answer is cached for a moment (`cacheMs`) and shared by every caller, so N dashboards
+ * polling every 2 s cost one read per table per period; per-principal filtering (readable streams) happens after
+ * the cache.
+ */
+import express, { type NextFunction, type Request, type Response, type Router } from 'express';
+import { getPrincipal, hasScope, requireScope } from '@tributary/auth';
+import { systemClock, type Clock, type Logger } from '@tributary/runtime';
+import type { CameraHealthItem, LeaseItem, RollupItem } from '@tributary/schemas';
+import { GatewayError } from '../gateway-error';
+import { queryRecord, validate } from '../api/api-requests';
+import { canReadStream } from '../api/stream-access';
+import type { KvsPlaybackClient, StreamSummary } from '../kvs/kvs-playback-client';
+import type { StreamHealth } from '../kvs/stream-health';
+import { ConsumerRateTracker } from './consumer-rates';
+import type { DashboardTables, DeviceStateItem, TableRead } from './dashboard-tables';
+import { deviceIdParam, noQuerySchema, rollupQuerySchema } from './dashboard-requests';
+import { TtlCache } from './ttl-cache';
+
+export const TELEMETRY_READ_SCOPE = 'telemetry:read';
+
+export const DASHBOARD_DEFAULTS = {
+  /** How long one DynamoDB/KVS answer serves every dashboard. */
+  cacheMs: 1_500,
+  /** Cached answers kept at most (rollup keys carry a client-chosen device id). */
+  cacheEntries: 500,
+  /** The page's polling period. */
+  refreshMs: 2_000,
+  /** A camera-health item older than this many of its intervals is stale (its producer is gone). */
+  staleIntervals: 3,
+} as const;
+
+export interface DashboardTableSettings {
+  deviceState?: string;
+  rollups?: string;
+  leases?: string;
+  cameraHealth?: string;
+}
+
+export interface DashboardApiOptions {
+  kvs: KvsPlaybackClient;
+  /** Absent when no table is configured (then only the camera panel exists). */
+  reader?: DashboardTables;
+  tables: DashboardTableSettings;
+  logger: Logger;
+  clock?: Clock;
+  cacheMs?: number;
+  refreshMs?: number;
+}
+
+export interface CameraProducerHealth extends CameraHealthItem {
+  /** updatedAt older than a few intervals: the producer stopped reporting. */
+  stale: boolean;
+  /** Now − the newest fragment's producer timestamp. */
+  lastFragmentAgeMs: number | null;
+}
+
+export interface DashboardCamera {
+  name: string;
+  status: string | null;
+  health: StreamHealth | null;
+  producer: CameraProducerHealth | null;
+}
+
+export interface ShardProgress {
+  shardId: string;
+  owner: string | null;
+  checkpoint: string;
+  millisBehindLatest: number | null;
+  recordsProcessed: number | null;
+  statsUpdatedAt: number | null;
+  recordsPerSecond: number | null;
+}
+
+export interface ConsumersView {
+  shards: ShardProgress[];
+  /** Sum over shards with a known rate; null when none has one yet. */
+  recordsPerSecond: number | null;
+  maxMillisBehindLatest: number | null;
+  sampledAt: number;
+  truncated: boolean;
+}
+
+export interface RollupSeries {
+  t: number[];
+  mean: number[];
+  min: number[];
+  max: number[];
+  count: number[];
+}
+
+type Cached = TableRead<DeviceStateItem> | TableRead<RollupItem> | TableRead<CameraHealthItem> | ConsumersView | StreamSummary[];
+
+export function dashboardApi(options: DashboardApiOptions): Router {
+  const { kvs, reader, tables, logger } = options;
+  const clock = options.clock ?? systemClock;
+  const cache = new TtlCache<Cached>({ ttlMs: options.cacheMs ?? DASHBOARD_DEFAULTS.cacheMs, maxEntries: DASHBOARD_DEFAULTS.cacheEntries, clock });
+  const cached = <T extends Cached>(key: string, load: () => Promise<T>): Promise<T> => cache.get(key, load) as Promise<T>;
+  const rates = new ConsumerRateTracker();
+  const router = express.Router();
+  const telemetry = requireScope(TELEMETRY_READ_SCOPE);
+
+  /** The table behind a panel, or NOT_CONFIGURED naming the setting that would turn it on. */
+  const tableOf = (panel: keyof DashboardTableSettings, setting: string): { table: string; reader: DashboardTables } => {
+    const table = tables[panel];
+    if (table === undefined || reader === undefined) {
+      throw new GatewayError('NOT_CONFIGURED', `This gateway has no ${panel} panel (set ${setting}).`);
+    }
+    return { table, reader };
+  };
+  const noQuery = (req: Request): void => {
+    validate(noQuerySchema, queryRecord(req.url), 'query');
+  };
+
+  router.get('/dashboard', (req, res) => {
+    noQuery(req);
+    const principal = getPrincipal(req);
+    const telemetryAllowed = principal !== undefined && hasScope(principal.scopes, TELEMETRY_READ_SCOPE);
+    const panel = (configured: string | undefined): boolean => telemetryAllowed && configured !== undefined;
+    res
+      .status(200)
+      .set('Cache-Control', 'no-store')
+      .json({
+        refreshMs: options.refreshMs ?? DASHBOARD_DEFAULTS.refreshMs,
+        panels: {
+          cameras: true,
+          cameraHealth: tables.cameraHealth !== undefined,
+          devices: panel(tables.deviceState),
+          rollups: panel(tables.rollups),
+          consumers: panel(tables.leases),
+        },
+      });
+  });
+
+  router.get('/dashboard/cameras', async (req, res) => {
+    noQuery(req);
+    const principal = getPrincipal(req);
+    const streams = await cached('streams', () => kvs.listStreams());
+    const readable = streams.filter((s) => principal !== undefined && canReadStream(principal, s.name));
+    let producers = new Map<string, CameraHealthItem>();
+    if (tables.cameraHealth !== undefined && reader !== undefined && readable.length > 0) {
+      const table = tables.cameraHealth;
+      try {
+        const read = await cached('camera-health', () => reader.cameraHealth(table));
+        producers = new Map(read.items.map((i) => [i.streamName, i]));
+      } catch (err) {
+        // The video still plays without the producer's figures: show KVS' health alone.
+        logger.warn({ err, table }, 'camera health unavailable');
+      }
+    }
+    const now = clock.now();
+    const cameras: DashboardCamera[] = await Promise.all(
+      readable.map(async (s) => {
+        const health = await kvs.streamHealth(s.name).catch((err: unknown) => {
+          logger.debug({ err, stream: s.name }, 'health unavailable');
+          return null;
+        });
+        const item = producers.get(s.name);
+        const producer: CameraProducerHealth | null = item
+          ? {
+              ...item,
+              stale: now - item.updatedAt > DASHBOARD_DEFAULTS.staleIntervals * item.intervalMs,
+              lastFragmentAgeMs: item.lastFragmentAt !== undefined ? Math.max(0, now - item.lastFragmentAt) : null,
+            }
+          : null;
+        return { name: s.name, status: s.status, health, producer };
+      }),
+    );
+    res.status(200).set('Cache-Control', 'no-store').json({ cameras, producerHealth: tables.cameraHealth !== undefined });
+  });
+
+  router.get('/dashboard/devices', telemetry, async (req, res) => {
+    noQuery(req);
+    const { table, reader: r } = tableOf('deviceState', 'GATEWAY_DEVICE_STATE_TABLE');
+    const read = await cached('devices', () => r.devices(table));
+    res.status(200).set('Cache-Control', 'no-store').json({ devices: read.items, truncated: read.truncated, skipped: read.skipped });
+  });
+
+  router.get('/dashboard/devices/:id/rollups', telemetry, async (req, res) => {
+    const deviceId = deviceIdParam(String(req.params['id']));
+    const { minutes } = validate(rollupQuerySchema, queryRecord(req.url), 'rollup query');
+    const { table, reader: r } = tableOf('rollups', 'GATEWAY_ROLLUP_TABLE');
+    const to = clock.now();
+    const from = to - minutes * 60_000;
+    // Keyed by minute too: the range moves, but within one cache period the answer is the same.
+    const read = await cached(`rollups:${minutes}:${deviceId}`, () => r.rollups(table, deviceId, Math.max(0, from - 60_000), to));
+    const nowSeconds = Math.floor(to / 1000);
+    const series: Record<string, RollupSeries> = {};
+    for (const item of read.items) {
+      // DynamoDB's TTL deletes within days, not at once: expired items are filtered by the reader.
+      if (item.expiresAt < nowSeconds || item.windowEnd <= from) continue;
+      const s = (series[item.metric] ??= { t: [], mean: [], min: [], max: [], count: [] });
+      s.t.push(item.windowStart);
+      s.mean.push(item.mean);
+      s.min.push(item.min);
+      s.max.push(item.max);
+      s.count.push(item.count);
+    }
+    res
+      .status(200)
+      .set('Cache-Control', 'no-store')
+      .json({ deviceId, minutes, from, to, metrics: Object.keys(series).sort(), series, truncated: read.truncated });
+  });
+
+  router.get('/dashboard/consumers', telemetry, async (req, res) => {
+    noQuery(req);
+    const { table, reader: r } = tableOf('leases', 'GATEWAY_LEASE_TABLE');
+    // The rates are derived inside the cached load: once per read of the table, whatever the number of callers.
+    const view = await cached('consumers', async () => consumersView(await r.leases(table), rates, clock.now()));
+    res.status(200).set('Cache-Control', 'no-store').json(view);
+  });
+
+  const methodNotAllowed = (_req: Request, _res: Response, next: NextFunction) =>
+    next(new GatewayError('METHOD_NOT_ALLOWED', 'Use GET here.', { headers: { Allow: 'GET, HEAD' } }));
+  for (const path of ['/dashboard', '/dashboard/cameras', '/dashboard/devices', '/dashboard/devices/:id/rollups', '/dashboard/consumers']) {
+    router.all(path, methodNotAllowed);
+  }
+  return router;
+}
+
+/** The lease items as shard progress, with records/s from the tracker. */
+export function consumersView(read: TableRead<LeaseItem>, rates: ConsumerRateTracker, now: number): ConsumersView {
+  const perShard = rates.update(
+    read.items.map((l) => ({
+      shardId: l.leaseKey,
+      owner: l.leaseOwner ?? null,
+      recordsProcessed: l.recordsProcessed ?? null,
+      statsUpdatedAt: l.statsUpdatedAt ?? null,
+    })),
+  );
+  const shards = read.items.map(
+    (l): ShardProgress => ({
+      shardId: l.leaseKey,
+      owner: l.leaseOwner ?? null,
+      checkpoint: l.checkpoint,
+      millisBehindLatest: l.millisBehindLatest ?? null,
+      recordsProcessed: l.recordsProcessed ?? null,
+      statsUpdatedAt: l.statsUpdatedAt ?? null,
+      recordsPerSecond: perShard.get(l.leaseKey) ?? null,
+    }),
+  );
+  const known = shards.map((s) => s.recordsPerSecond).filter((r): r is number => r !== null);
+  const lags = shards.map((s) => s.millisBehindLatest).filter((m): m is number => m !== null);
+  return {
+    shards,
+    recordsPerSecond: known.length > 0 ? Math.round(known.reduce((a, b) => a + b, 0) * 100) / 100 : null,
+    maxMillisBehindLatest: lags.length > 0 ? Math.max(...lags) : null,
+    sampledAt: now,
+    truncated: read.truncated,
+  };
+}

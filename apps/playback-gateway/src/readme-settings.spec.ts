@@ -1,0 +1,20 @@
+/**
+ * The README's settings table against the config module: every flag and variable `--help` and the setting-name
+ * map know is documented, and the table lists nothing else. A setting added without docs fails here by name.
+ */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { compareSettingNames, documentedSettingNames, mergeSettingNames, settingNamesFromHelp, settingNamesFromMap } from '@tributary/schemas/testing';
+import { HELP, SETTING_NAMES } from './playback-gateway-config';
+
+describe('README settings', () => {
+  const documented = documentedSettingNames(readFileSync(join(__dirname, '..', 'README.md'), 'utf8'));
+  const actual = mergeSettingNames(settingNamesFromHelp(HELP), settingNamesFromMap(SETTING_NAMES));
+
+  it('documents every flag and variable of the config, and no other', () => {
+    // The sets are not empty by accident (a parser that found nothing on either side would agree).
+    expect(actual.flags.length).toBeGreaterThanOrEqual(15);
+    expect(documented.variables.length).toBeGreaterThanOrEqual(15);
+    expect(compareSettingNames(documented, actual)).toEqual({ undocumented: [], unknown: [] });
+  });
+});
