@@ -324,6 +324,13 @@ export function median(values: number[]): number {
   return s.length % 2 ? s[mid] : (s[mid - 1] + s[mid]) / 2;
 }
 
+/** The value at percentile `p` (0–100) of `values`, nearest rank; NaN when empty. */
+export function percentile(values: readonly number[], p: number): number {
+  if (values.length === 0) return Number.NaN;
+  const s = [...values].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.max(0, Math.ceil((p / 100) * s.length) - 1))];
+}
+
 /** A share of one core, e.g. "97%". */
 export const fmtCpuPercent = (percent: number): string => (Number.isFinite(percent) ? `${Math.round(percent)}%` : 'n/a');
 export const fmtMicros = (n: number): string => (Number.isFinite(n) ? n.toFixed(1) : 'n/a');

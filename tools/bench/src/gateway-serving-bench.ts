@@ -1,0 +1,420 @@
+/**
+ * Segment serving through the playback gateway with 500 concurrent viewers on loopback (issue "Video playback",
+ * section Benchmark): autocannon against a proxied segment URL and a proxied media playlist URL of the gateway,
+ * side by side with the same resources straight from the emulator (the baseline: what direct playback costs).
+ *
+ *   npm run bench:gateway -- [--runs 3] [--seconds 10] [--connections 500] [--only viewers,saturation]
+ *
+ * Processes: the emulator (bench-server.ts, limits off, a data dir in a temp folder), the gateway as deployed
+ * (`apps/playback-gateway/src/main.ts`, configured by flags and environment only: AWS_ENDPOINT_URL points it at
+ * the emulator, GATEWAY_API_KEYS holds the hashed bench key, rate limits off since every viewer here shares one
+ * address, default segment cache), and this process, the load generator (autocannon). Before the runs the video
+ * producer (`apps/video-producer/src/main.ts`, test pattern 640x360 at 25 fps, 1 Mbit/s, 1-s fragments) fills a
+ * stream for a few seconds and stops, so that nothing but serving loads the machine. A proxied playback session
+ * (ON_DEMAND over the stored range) is created through the gateway's API with the bench's API key; its master and
+ * media playlists give the URLs under test; a direct session over the same range (GetHLSStreamingSessionURL
+ * ON_DEMAND on the emulator) gives the baseline URLs.
+ *
+ * Two load shapes, each for every target:
+ *   - viewers:    `--connections` viewers, each on its own keep-alive connection, each fetching the resource once
+ *                 per second (a live player's pace with 1-s segments), their phases spread over the second; open
+ *                 loop, latency counted from when each request was due (viewerLoad below). The target applies
+ *                 here: p99 ≤ 50 ms. (autocannon's own rate limit is not used for this: its connections all
+ *                 restart their per-second budget at the same instant, so 500 requests leave in one burst every
+ *                 second, and its coordinated-omission correction assumes a 1-ms interval at 1 request/s);
+ *   - saturation: autocannon with the same number of connections and no rate: each sends its next request as
+ *                 soon as the answer is in, which measures capacity (requests/s) and the queueing latency there.
+ * Per run: one untimed 2-s warm-up per target (the gateway's segment cache then holds the segment), then each
+ * target for `--seconds`; reported: p50/p99 latency, requests/s, MB/s, non-2xx and errors (must be 0), CPU of the
+ * gateway and the emulator (from /proc), and the gateway's segment-cache hit ratio over the run (from /metrics).
+ * Medians over `--runs`. Results go to tools/bench/results/gateway-latest.json.
+ */
+import * as fs from 'node:fs';
+import * as http from 'node:http';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { parseArgs } from 'node:util';
+import autocannon from 'autocannon';
+import {
+  fmtCpuPercent,
+  fmtRate,
+  loadAverage,
+  machineInfo,
+  median,
+  percentile,
+  positiveOption,
+  printGrid,
+  printLoadNote,
+  runBench,
+  sleep,
+  sourceFingerprint,
+  startCpuMeasurement,
+  startServerProcess,
+  warnIfSourcesChanged,
+  writeResults,
+  type ServerProcess,
+} from './bench-support';
+import { hlsSessionUrl, kinesisVideoClient, recentFragments, startGateway, startVideoProducer, waitForFragments } from './media-bench-support';
+
+const RESULTS_FILE = 'gateway-latest.json';
+const SOURCES = ['apps/playback-gateway/src', 'libs/media/src', 'libs/auth/src', 'libs/emulator/src'];
+const TARGET_P99_MS = 50;
+const WARMUP_SECONDS = 2;
+
+const SHAPES = ['viewers', 'saturation'] as const;
+type Shape = (typeof SHAPES)[number];
+const TARGETS = ['gateway segment', 'emulator segment', 'gateway playlist', 'emulator playlist'] as const;
+type Target = (typeof TARGETS)[number];
+
+const USAGE = `Usage: npm run bench:gateway -- [options]
+
+Proxied HLS segments and playlists through apps/playback-gateway under autocannon, against the same resources
+straight from the emulator (baseline), on loopback.
+
+Options:
+  --runs N          measured runs (default 3), medians reported
+  --seconds S       duration of each measurement (default 10)
+  --connections N   concurrent keep-alive connections = viewers (default 500)
+  --only LIST       load shapes, comma-separated: viewers (N requests/s in all), saturation (no rate)
+                    (default viewers,saturation)
+  --help
+`;
+
+interface BenchOptions {
+  runs: number;
+  seconds: number;
+  connections: number;
+  shapes: Shape[];
+}
+
+function parseOptions(argv: string[]): BenchOptions | undefined {
+  const { values } = parseArgs({
+    args: argv,
+    options: { runs: { type: 'string' }, seconds: { type: 'string' }, connections: { type: 'string' }, only: { type: 'string' }, help: { type: 'boolean' } },
+    strict: true,
+  });
+  if (values.help) return undefined;
+  const shapes = (values.only ?? SHAPES.join(',')).split(',').map((s) => s.trim());
+  for (const s of shapes) if (!(SHAPES as readonly string[]).includes(s)) throw new Error(`--only: unknown load shape ${s}`);
+  return {
+    runs: Math.round(positiveOption('runs', values.runs, 3)),
+    seconds: positiveOption('seconds', values.seconds, 10),
+    connections: Math.round(positiveOption('connections', values.connections, 500)),
+    shapes: shapes as Shape[],
+  };
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Sessions and URLs
+
+/** The first URI line of a playlist (after #EXT lines), resolved against the playlist's URL; `match` filters. */
+function firstUri(text: string, base: string, match: (uri: string) => boolean): string {
+  for (const line of text.split('\n').map((l) => l.trim())) {
+    if (line === '' || line.startsWith('#')) continue;
+    if (match(line)) return new URL(line, base).toString();
+  }
+  throw new Error(`no matching URI in playlist ${base}:\n${text.slice(0, 600)}`);
+}
+
+async function fetchText(url: string, headers: Record<string, string> = {}): Promise<string> {
+  const res = await fetch(url, { headers });
+  const text = await res.text();
+  if (!res.ok) throw new Error(`GET ${url} -> ${res.status}: ${text.slice(0, 300)}`);
+  return text;
+}
+
+/** master → media playlist URL → its first segment URL (a middle one would do as well: all are immutable). */
+async function playlistAndSegment(masterUrl: string): Promise<{ playlist: string; segment: string }> {
+  const master = await fetchText(masterUrl);
+  const playlist = firstUri(master, masterUrl, () => true);
+  const media = await fetchText(playlist);
+  const segment = firstUri(media, playlist, (u) => !/init/i.test(u));
+  const res = await fetch(segment);
+  const bytes = (await res.arrayBuffer()).byteLength;
+  if (!res.ok || bytes === 0) throw new Error(`segment ${segment} -> ${res.status}, ${bytes} bytes`);
+  return { playlist, segment };
+}
+
+/** A proxied playback session through the gateway's API: its master playlist URL. */
+async function proxiedSession(gatewayUrl: string, apiKey: string, stream: string, startMs: number, endMs: number): Promise<string> {
+  const res = await fetch(`${gatewayUrl}/api/streams/${encodeURIComponent(stream)}/playback`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', 'x-api-key': apiKey },
+    body: JSON.stringify({ mode: 'ON_DEMAND', delivery: 'proxied', start: new Date(startMs).toISOString(), end: new Date(endMs).toISOString() }),
+  });
+  const body = (await res.json()) as { url?: string };
+  if (!res.ok || typeof body.url !== 'string') throw new Error(`create playback session -> ${res.status}: ${JSON.stringify(body).slice(0, 300)}`);
+  return new URL(body.url, gatewayUrl).toString();
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Measurements
+
+interface Measurement {
+  p50Ms: number;
+  p99Ms: number;
+  maxMs: number;
+  requestsPerSecond: number;
+  mbPerSecond: number;
+  non2xx: number;
+  errors: number;
+  gatewayCpuPercent: number;
+  emulatorCpuPercent: number;
+  loadGeneratorCpuPercent: number;
+  cacheHitRatio: number;
+  /** Failed KVS calls the gateway counted during the measurement (timeouts, errors). */
+  gatewayUpstreamErrors: number;
+}
+
+function cannon(url: string, connections: number, seconds: number, rate: number | undefined): Promise<autocannon.Result> {
+  return new Promise((resolve, reject) => {
+    autocannon({ url, connections, duration: seconds, ...(rate !== undefined ? { overallRate: rate } : {}), timeout: 10 }, (err, result) => (err ? reject(err) : resolve(result)));
+  });
+}
+
+/** The gateway's segment-cache counters and its failed upstream (KVS) calls, from /metrics (prom-client text). */
+async function gatewayCounters(gatewayUrl: string): Promise<{ hits: number; misses: number; upstreamErrors: number }> {
+  const text = await fetchText(`${gatewayUrl}/metrics`).catch(() => '');
+  const sum = (name: string): number => {
+    let total = Number.NaN;
+    for (const m of text.matchAll(new RegExp(`^${name}(?:\\{[^}]*\\})? ([0-9.eE+-]+)$`, 'gm'))) total = (Number.isNaN(total) ? 0 : total) + Number(m[1]);
+    return total;
+  };
+  return {
+    hits: sum('playback_gateway_segment_cache_hits_total'),
+    misses: sum('playback_gateway_segment_cache_misses_total'),
+    upstreamErrors: sum('playback_gateway_upstream_errors_total'),
+  };
+}
+
+interface LoadFigures {
+  p50Ms: number;
+  p99Ms: number;
+  maxMs: number;
+  requestsPerSecond: number;
+  mbPerSecond: number;
+  non2xx: number;
+  errors: number;
+}
+
+/**
+ * `viewers` viewers, each on its own keep-alive connection, each fetching `url` once per `intervalMs`, their
+ * phases spread evenly over the interval (live players refresh on their own clocks, not in step). Open loop: a
+ * request's latency counts from when it was due, so a slow answer that delays the viewer's next request shows in
+ * that one's latency too (no coordinated omission). The first interval (connection set-up) is not counted.
+ */
+async function viewerLoad(url: string, viewers: number, seconds: number, intervalMs = 1000): Promise<LoadFigures> {
+  const target = new URL(url);
+  const requestPath = `${target.pathname}${target.search}`;
+  const agents = Array.from({ length: viewers }, () => new http.Agent({ keepAlive: true, maxSockets: 1 }));
+  const latencies: number[] = [];
+  let bytes = 0;
+  let non2xx = 0;
+  let errors = 0;
+  const t0 = performance.now() + 50;
+  const countFrom = t0 + intervalMs;
+  const endAt = countFrom + seconds * 1000;
+  const get = (agent: http.Agent): Promise<{ status: number; bytes: number }> =>
+    new Promise((resolve, reject) => {
+      const req = http.get({ host: target.hostname, port: target.port, path: requestPath, agent }, (res) => {
+        let n = 0;
+        res.on('data', (c: Buffer) => (n += c.length));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, bytes: n }));
+        res.on('error', reject);
+      });
+      req.on('error', reject);
+    });
+  const viewer = async (i: number): Promise<void> => {
+    for (let due = t0 + (i * intervalMs) / viewers; due < endAt; due += intervalMs) {
+      const wait = due - performance.now();
+      if (wait > 0) await sleep(wait);
+      // Timers may fire up to a millisecond early on performance.now()'s clock: count from the earlier of the two.
+      const sent = Math.min(due, performance.now());
+      try {
+        const r = await get(agents[i]);
+        if (due >= countFrom) {
+          latencies.push(performance.now() - sent);
+          bytes += r.bytes;
+          if (r.status < 200 || r.status > 299) non2xx++;
+        }
+      } catch {
+        if (due >= countFrom) errors++;
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: viewers }, (_, i) => viewer(i)));
+  for (const a of agents) a.destroy();
+  const elapsed = (performance.now() - countFrom) / 1000;
+  return {
+    p50Ms: percentile(latencies, 50),
+    p99Ms: percentile(latencies, 99),
+    maxMs: percentile(latencies, 100),
+    requestsPerSecond: latencies.length / elapsed,
+    mbPerSecond: bytes / elapsed / 1e6,
+    non2xx,
+    errors,
+  };
+}
+
+async function autocannonLoad(url: string, connections: number, seconds: number): Promise<LoadFigures> {
+  const r = await cannon(url, connections, seconds, undefined);
+  return {
+    p50Ms: r.latency.p50,
+    p99Ms: r.latency.p99,
+    maxMs: r.latency.max,
+    requestsPerSecond: r.requests.average,
+    mbPerSecond: r.throughput.average / 1e6,
+    non2xx: r.non2xx,
+    errors: r.errors,
+  };
+}
+
+async function measure(url: string, shape: Shape, options: BenchOptions, gateway: ServerProcess, emulator: ServerProcess, gatewayUrl: string): Promise<Measurement> {
+  const c0 = await gatewayCounters(gatewayUrl);
+  const stop = startCpuMeasurement([gateway, emulator]);
+  const r = shape === 'viewers' ? await viewerLoad(url, options.connections, options.seconds) : await autocannonLoad(url, options.connections, options.seconds);
+  const cpu = stop();
+  const c1 = await gatewayCounters(gatewayUrl);
+  const lookups = c1.hits - c0.hits + (c1.misses - c0.misses);
+  return {
+    ...r,
+    gatewayCpuPercent: (cpu.serverCpuSeconds[0] / (cpu.ms / 1000)) * 100,
+    emulatorCpuPercent: (cpu.serverCpuSeconds[1] / (cpu.ms / 1000)) * 100,
+    loadGeneratorCpuPercent: (cpu.ownCpuSeconds / (cpu.ms / 1000)) * 100,
+    cacheHitRatio: lookups > 0 ? (c1.hits - c0.hits) / lookups : Number.NaN,
+    // 0 when the metric has no series yet (no failure so far).
+    gatewayUpstreamErrors: (Number.isNaN(c1.upstreamErrors) ? 0 : c1.upstreamErrors) - (Number.isNaN(c0.upstreamErrors) ? 0 : c0.upstreamErrors),
+  };
+}
+
+// ---------------------------------------------------------------------------------------------------------
+
+async function main(options: BenchOptions): Promise<void> {
+  const started = Date.now();
+  const loadBefore = loadAverage();
+  const sourcesBefore = sourceFingerprint(SOURCES);
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'tributary-gateway-bench-data-'));
+  const emulator = await startServerProcess('emulator', [dataDir]);
+  const admin = kinesisVideoClient(emulator.url);
+  const stream = `bench-gateway-${process.pid}`;
+  let gateway: (ServerProcess & { apiKey: string }) | undefined;
+  try {
+    // A few seconds of video, then the producer stops: only serving loads the machine during the runs.
+    const producer = await startVideoProducer(emulator.url, { stream, fragmentMs: 1000, width: 640, height: 360, fps: 25, bitrateKbps: 1000 });
+    try {
+      await waitForFragments(admin, stream, 6);
+    } finally {
+      await producer.stop();
+    }
+    const fragments = await recentFragments(admin, stream, 600);
+    const first = fragments[0]?.ProducerTimestamp?.getTime() ?? 0;
+    const last = fragments[fragments.length - 1]?.ProducerTimestamp?.getTime() ?? 0;
+    gateway = await startGateway(emulator.url);
+    const gatewayUrl = gateway.url;
+    const proxiedMaster = await proxiedSession(gatewayUrl, gateway.apiKey, stream, first - 1, last + 1);
+    const directMaster = await hlsSessionUrl(admin, {
+      StreamName: stream,
+      PlaybackMode: 'ON_DEMAND',
+      HLSFragmentSelector: { FragmentSelectorType: 'PRODUCER_TIMESTAMP', TimestampRange: { StartTimestamp: new Date(first - 1), EndTimestamp: new Date(last + 1) } },
+      DisplayFragmentTimestamp: 'ALWAYS',
+      ContainerFormat: 'FRAGMENTED_MP4',
+      Expires: 43_200,
+    });
+    const proxied = await playlistAndSegment(proxiedMaster);
+    const direct = await playlistAndSegment(directMaster);
+    const segmentBytes = (await (await fetch(proxied.segment)).arrayBuffer()).byteLength;
+    const urls: Record<Target, string> = {
+      'gateway segment': proxied.segment,
+      'emulator segment': direct.segment,
+      'gateway playlist': proxied.playlist,
+      'emulator playlist': direct.playlist,
+    };
+    console.log(
+      `Gateway serving bench: ${options.runs} runs x ${options.shapes.join(', ')} x ${TARGETS.length} targets, ${options.connections} connections, ${options.seconds} s each; ` +
+        `${os.cpus().length} CPUs, Node ${process.version}, load average ${loadBefore.toFixed(2)}`,
+    );
+    console.log(`  stream ${stream}: ${fragments.length} fragments of 1 s; segment ${(segmentBytes / 1024).toFixed(0)} KiB`);
+    for (const t of TARGETS) console.log(`  ${t}: ${urls[t].replace(/\/hls\/[^/]+\//, '/hls/<token>/').replace(/SessionToken=[^&]+/, 'SessionToken=<token>')}`);
+    for (const t of TARGETS) await cannon(urls[t], Math.min(50, options.connections), WARMUP_SECONDS, undefined);
+
+    const raw = new Map<string, Measurement[]>();
+    for (let run = 1; run <= options.runs; run++) {
+      for (const shape of options.shapes) {
+        for (const t of TARGETS) {
+          const m = await measure(urls[t], shape, options, gateway, emulator, gatewayUrl);
+          const k = `${shape}|${t}`;
+          raw.set(k, [...(raw.get(k) ?? []), m]);
+          console.log(
+            `run ${run}/${options.runs} ${shape.padEnd(10)} ${t.padEnd(17)}: p50 ${m.p50Ms.toFixed(1)} ms, p99 ${m.p99Ms.toFixed(1)} ms, max ${m.maxMs.toFixed(0)} ms; ` +
+              `${fmtRate(m.requestsPerSecond)} req/s, ${m.mbPerSecond.toFixed(0)} MB/s; non-2xx ${m.non2xx}, errors ${m.errors}; ` +
+              `gateway CPU ${fmtCpuPercent(m.gatewayCpuPercent)}, emulator ${fmtCpuPercent(m.emulatorCpuPercent)}, load generator ${fmtCpuPercent(m.loadGeneratorCpuPercent)}; cache hits ${Number.isFinite(m.cacheHitRatio) ? `${(m.cacheHitRatio * 100).toFixed(1)}%` : 'n/a'}`,
+          );
+          if (m.non2xx > 0 || m.errors > 0) {
+            console.log(`  WARNING: ${t} answered ${m.non2xx} non-2xx and ${m.errors} errors (socket errors or 10-s timeouts); the gateway counted ${m.gatewayUpstreamErrors} upstream errors`);
+          }
+        }
+      }
+    }
+    const medians: Record<string, Measurement> = {};
+    for (const [k, ms] of raw) {
+      medians[k] = Object.fromEntries((Object.keys(ms[0]) as Array<keyof Measurement>).map((f) => [f, median(ms.map((m) => m[f]))])) as unknown as Measurement;
+    }
+    const verdicts: Record<string, boolean> = {};
+    for (const shape of options.shapes) {
+      console.log('');
+      const col = (t: Target): Measurement => medians[`${shape}|${t}`];
+      const rows: Array<[string, (m: Measurement) => string]> = [
+        [`latency p50 (ms)`, (m) => m.p50Ms.toFixed(1)],
+        [`latency p99 (ms${shape === 'viewers' ? `; target <= ${TARGET_P99_MS} through the gateway` : ''})`, (m) => m.p99Ms.toFixed(1)],
+        ['latency max (ms)', (m) => m.maxMs.toFixed(0)],
+        ['requests/s', (m) => fmtRate(m.requestsPerSecond)],
+        ['MB/s', (m) => m.mbPerSecond.toFixed(0)],
+        ['non-2xx + errors (must be 0)', (m) => String(m.non2xx + m.errors)],
+        ['gateway upstream (KVS) errors', (m) => String(m.gatewayUpstreamErrors)],
+        ['gateway CPU (% of a core)', (m) => fmtCpuPercent(m.gatewayCpuPercent)],
+        ['emulator CPU (% of a core)', (m) => fmtCpuPercent(m.emulatorCpuPercent)],
+        ['load generator CPU (% of a core)', (m) => fmtCpuPercent(m.loadGeneratorCpuPercent)],
+        ['gateway segment-cache hit ratio', (m) => (Number.isFinite(m.cacheHitRatio) ? `${(m.cacheHitRatio * 100).toFixed(1)}%` : 'n/a')],
+      ];
+      const title = shape === 'viewers' ? `Medians, ${options.connections} viewers, 1 request/s each` : `Medians, autocannon ${options.connections} connections, no rate`;
+      printGrid([title, ...TARGETS], rows.map(([label, f]) => [label, ...TARGETS.map((t) => f(col(t)))]));
+      if (shape === 'viewers') {
+        verdicts['segment'] = col('gateway segment').p99Ms <= TARGET_P99_MS && col('gateway segment').non2xx + col('gateway segment').errors === 0;
+        verdicts['playlist'] = col('gateway playlist').p99Ms <= TARGET_P99_MS && col('gateway playlist').non2xx + col('gateway playlist').errors === 0;
+      }
+    }
+    console.log('');
+    if (options.shapes.includes('viewers')) {
+      const word = (ok: boolean | undefined): string => (ok ? 'met' : 'MISSED');
+      console.log(
+        `Target: p99 <= ${TARGET_P99_MS} ms through the gateway with ${options.connections} viewers on loopback: segment ` +
+          `${medians['viewers|gateway segment'].p99Ms.toFixed(1)} ms -> ${word(verdicts['segment'])}; playlist ${medians['viewers|gateway playlist'].p99Ms.toFixed(1)} ms -> ${word(verdicts['playlist'])}`,
+      );
+    }
+    printLoadNote(loadBefore);
+    const sourcesAfter = sourceFingerprint(SOURCES);
+    console.log(`Sources: commit ${sourcesAfter.commit}, working tree digest ${sourcesAfter.sourcesSha256} (${SOURCES.join(', ')}).`);
+    warnIfSourcesChanged(sourcesBefore, sourcesAfter, 'the gateway, libs/media, libs/auth or the emulator');
+    writeResults(RESULTS_FILE, {
+      benchmark: 'gateway',
+      date: new Date().toISOString(),
+      durationSeconds: (Date.now() - started) / 1000,
+      machine: machineInfo(loadBefore),
+      sources: { dirs: SOURCES, before: sourcesBefore, after: sourcesAfter },
+      options,
+      segmentBytes,
+      fragments: fragments.length,
+      target: { p99Ms: TARGET_P99_MS },
+      verdicts,
+      medians,
+      runs: Object.fromEntries(raw),
+    });
+  } finally {
+    if (gateway) await gateway.stop();
+    admin.destroy();
+    await emulator.stop();
+    fs.rmSync(dataDir, { recursive: true, force: true });
+  }
+}
+
+runBench(USAGE, parseOptions, main);
