@@ -7,6 +7,7 @@
 // and #lag-chart [data-points], #ingest-rate[data-value], #max-lag[data-value].
 
 import { api, bindSignIn, credential, NotSignedInError } from './auth.js';
+import { lowLatencyConfig } from './low-latency.js';
 
 const $ = (id) => document.getElementById(id);
 const el = {
@@ -32,19 +33,6 @@ const el = {
 
 const LAG_HISTORY = 150; // points kept on the lag chart: 5 minutes at the default 2-s refresh
 const SHARD_COLOURS = ['#2563eb', '#dc2626', '#16a34a', '#9333ea', '#ea580c', '#0891b2', '#4b5563', '#ca8a04'];
-const LIVE_CONFIG = {
-  lowLatencyMode: true,
-  liveSyncDuration: 1,
-  liveMaxLatencyDuration: 5,
-  maxLiveSyncPlaybackRate: 1.5,
-  backBufferLength: 10,
-  maxBufferLength: 10,
-  enableWorker: true,
-  manifestLoadingMaxRetry: 4,
-  levelLoadingMaxRetry: 6,
-  fragLoadingMaxRetry: 6,
-};
-
 const state = {
   config: null,
   timer: 0,
@@ -142,7 +130,8 @@ async function startVideo(name, cam) {
     });
     const session = await res.json();
     if (state.cameras.get(name) !== cam) return; // the tile went while we waited
-    const hls = new Hls(LIVE_CONFIG);
+    // The player's low-latency tuning without playlist polling: a wall of tiles should not multiply playlist calls.
+    const hls = new Hls(lowLatencyConfig(Hls, { pollMs: 0 }));
     cam.hls = hls;
     hls.on(Hls.Events.MANIFEST_PARSED, () => cam.video.play().catch(() => (cam.video.dataset.state = 'blocked')));
     hls.on(Hls.Events.ERROR, (_event, data) => {

@@ -6,6 +6,7 @@
 // session (direct), so hls.js needs none.
 
 import { api as authedApi, bindSignIn, credential, NotSignedInError } from './auth.js';
+import { lowLatencyConfig, startLatencyChase } from './low-latency.js';
 
 const $ = (id) => document.getElementById(id);
 
@@ -104,23 +105,14 @@ function selectStream(name) {
 
 // ---- playback -------------------------------------------------------------------------------------------------
 
-const LIVE_CONFIG = {
-  // Low latency: stay ~1 s behind the newest fragment, catch up by playing faster rather than jumping.
-  lowLatencyMode: true,
-  liveSyncDuration: 1,
-  liveMaxLatencyDuration: 5,
-  maxLiveSyncPlaybackRate: 1.5,
-  backBufferLength: 10,
-  maxBufferLength: 10,
-  enableWorker: true,
-  manifestLoadingMaxRetry: 4,
-  levelLoadingMaxRetry: 6,
-  fragLoadingMaxRetry: 6,
-};
 const REPLAY_CONFIG = { enableWorker: true, backBufferLength: 30, maxBufferLength: 30 };
 
 function stopPlayback() {
   clearTimeout(state.renewTimer);
+  if (state.stopChase) {
+    state.stopChase();
+    state.stopChase = null;
+  }
   if (state.hls) {
     state.hls.destroy();
     state.hls = null;
@@ -166,8 +158,10 @@ async function play(body) {
   el.video.dataset.delivery = session.delivery;
   const Hls = window.Hls;
   if (Hls && Hls.isSupported()) {
-    const hls = new Hls(live ? LIVE_CONFIG : REPLAY_CONFIG);
+    // Live: low-latency tuning, playlist polling and latency chasing (low-latency.js).
+    const hls = new Hls(live ? lowLatencyConfig(Hls) : REPLAY_CONFIG);
     state.hls = hls;
+    if (live) state.stopChase = startLatencyChase(hls, el.video);
     hls.on(Hls.Events.MANIFEST_PARSED, () => {
       el.video.play().catch(() => setStatus('Press play to start (autoplay was blocked).'));
     });

@@ -23,7 +23,8 @@
  * Variants, side by side in one run, interleaved run by run:
  *   - tuned:          0.5-s fragments; a minimal page of this bench (served from 127.0.0.1, hls.js from
  *                     node_modules) playing the emulator's HLS session URL directly (CORS `*`), hls.js tuned for
- *                     low latency (LOW_LATENCY_CONFIG) plus the page's latency chasing (see PAGE);
+ *                     low latency with the player's own module (apps/playback-gateway/public/low-latency.js: config,
+ *                     playlist polling, latency chasing);
  *   - gateway-page:   0.5-s fragments; the gateway's own web player as a viewer uses it (sign in with an API key,
  *                     pick the stream, Play live; proxied delivery; the page's own hls.js tuning);
  *   - kvs-typical:    2-s fragments (the producer's default), minimal page, hls.js default config — the baseline;
@@ -66,36 +67,21 @@ const SOURCES = ['libs/media/src', 'libs/emulator/src', 'apps/video-producer/src
 const TARGET_MEDIAN_MS = 1200;
 const CHROMIUM = '/usr/bin/chromium';
 const HLS_JS = path.join(ROOT, 'node_modules/hls.js/dist/hls.min.js');
+const LOW_LATENCY_JS = path.join(ROOT, 'apps/playback-gateway/public/low-latency.js');
 /** hls.latency (s behind hls.js's estimate of the live edge) the tuned page steers to. */
 const CHASE_SEC = 0.75;
 /** How often the tuned page's playlist loader asks again while the playlist has nothing new. */
-const POLL_MS = 100;
+const POLL_MS = 200; // the player's default (KVS allows 5 playlist calls per second per session)
 
-/**
- * hls.js tuned for short fragments without LL-HLS parts: aim one fragment behind the live edge, keep buffers short,
- * load the first fragment at once on start; catching up is left to the page's chasing (PAGE), and the page's
- * playlist polling finds new fragments sooner than hls.js's reload timer.
- */
-export const LOW_LATENCY_CONFIG = {
-  lowLatencyMode: true,
-  liveSyncDuration: 0.5,
-  liveMaxLatencyDuration: 3,
-  // hls.js's own rate control is replaced by the page's chasing (see PAGE), which would otherwise fight it.
-  maxLiveSyncPlaybackRate: 1,
-  liveDurationInfinity: true,
-  backBufferLength: 10,
-  maxBufferLength: 4,
-  maxMaxBufferLength: 8,
-  startFragPrefetch: true,
-  enableWorker: true,
-};
 
 interface Variant {
   name: string;
   fragmentMs: number;
   /** The bench's minimal page playing the emulator's HLS directly, or the gateway's own web player (proxied). */
   page: 'minimal' | 'gateway';
-  /** hls.js config of the minimal page (the gateway page has its own). */
+  /** Start from the player's LOW_LATENCY_CONFIG (apps/playback-gateway/public/low-latency.js). */
+  preset?: 'low-latency';
+  /** hls.js config of the minimal page, over the preset (the gateway page has its own). */
   config: Record<string, unknown>;
   /** The minimal page's latency chasing: hls.latency goal in seconds (0: off). */
   chaseSec: number;
@@ -109,7 +95,8 @@ const VARIANTS: readonly Variant[] = [
     name: 'tuned',
     fragmentMs: 500,
     page: 'minimal',
-    config: LOW_LATENCY_CONFIG,
+    preset: 'low-latency',
+    config: {},
     chaseSec: CHASE_SEC,
     pollMs: POLL_MS,
     describe: `0.5-s fragments, minimal page, hls.js tuned for low latency, playlist polling every ${POLL_MS} ms, chasing hls.latency ${CHASE_SEC} s`,
@@ -128,7 +115,8 @@ const VARIANTS: readonly Variant[] = [
     name: 'tuned-no-poll',
     fragmentMs: 500,
     page: 'minimal',
-    config: LOW_LATENCY_CONFIG,
+    preset: 'low-latency',
+    config: {},
     chaseSec: CHASE_SEC,
     pollMs: 0,
     describe: `0.5-s fragments, minimal page, hls.js tuned, chasing hls.latency ${CHASE_SEC} s, hls.js's own playlist reloads`,
@@ -137,7 +125,8 @@ const VARIANTS: readonly Variant[] = [
     name: 'tuned-no-chase',
     fragmentMs: 500,
     page: 'minimal',
-    config: { ...LOW_LATENCY_CONFIG, maxLiveSyncPlaybackRate: 1.5 },
+    preset: 'low-latency',
+    config: { maxLiveSyncPlaybackRate: 1.5 },
     chaseSec: 0,
     pollMs: POLL_MS,
     describe: `0.5-s fragments, minimal page, hls.js tuned with its own rate control, playlist polling every ${POLL_MS} ms`,
@@ -249,77 +238,31 @@ const PAGE = `<!doctype html>
 <body style="margin:0;background:#000">
 <video id="v" muted autoplay playsinline style="width:640px;height:360px"></video>
 <script src="/hls.js"></script>
-<script>
+<script type="module">
+  // The player's own low-latency module (apps/playback-gateway/public/low-latency.js): what is measured here is
+  // what viewers run. preset=low-latency starts from its LOW_LATENCY_CONFIG; poll=<ms> adds its polling playlist
+  // loader; chase=<s> its latency chasing.
+  import { LOW_LATENCY_CONFIG, pollingPlaylistLoader, startLatencyChase } from '/low-latency.js';
   const params = new URLSearchParams(location.search);
   const video = document.getElementById('v');
-  const config = JSON.parse(params.get('config') || '{}');
-  // Playlist polling (poll=<ms>): hls.js reloads a live playlist one segment after the last change, or half the
-  // TARGETDURATION after an unchanged one (0.5 s: TARGETDURATION is an integer), so a new fragment is found up to
-  // 0.5 s after it is stored. This loader answers hls.js only once the playlist has a newer segment than last time,
-  // asking again every <ms> for up to 0.6 s (then it hands the unchanged playlist over): a client-side stand-in
-  // for LL-HLS blocking playlist reload, which KVS does not offer.
+  const config = { ...(params.get('preset') === 'low-latency' ? LOW_LATENCY_CONFIG : {}), ...JSON.parse(params.get('config') || '{}') };
   const poll = Number(params.get('poll') || 0);
-  if (poll > 0) {
-    const Base = Hls.DefaultConfig.loader;
-    const newest = new Map();
-    const lastSequence = (text) => {
-      const m = /#EXT-X-MEDIA-SEQUENCE:(\\d+)/.exec(text);
-      return m ? Number(m[1]) + (text.match(/^#EXTINF:/gm) || []).length - 1 : undefined;
-    };
-    config.pLoader = class PollingPlaylistLoader {
-      constructor(c) { this.config = c; this.inner = new Base(c); this.context = null; this.timer = 0; this.aborted = false; }
-      get stats() { return this.inner.stats; }
-      destroy() { clearTimeout(this.timer); this.inner.destroy(); }
-      abort() { this.aborted = true; clearTimeout(this.timer); this.inner.abort(); }
-      getCacheAge() { return this.inner.getCacheAge ? this.inner.getCacheAge() : null; }
-      getResponseHeader(name) { return this.inner.getResponseHeader ? this.inner.getResponseHeader(name) : null; }
-      load(context, loadConfig, callbacks) {
-        this.context = context;
-        const started = performance.now();
-        const key = context.type + ':' + (context.level ?? '') + ':' + context.url.split('?')[0];
-        const attempt = () => {
-          this.inner.load(context, loadConfig, { ...callbacks, onSuccess: (response, stats, ctx, details) => {
-            const last = typeof response.data === 'string' ? lastSequence(response.data) : undefined;
-            const seen = newest.get(key);
-            if (last !== undefined && seen !== undefined && last <= seen && performance.now() - started < 600 && !this.aborted) {
-              this.inner.destroy();
-              this.inner = new Base(this.config);
-              this.timer = setTimeout(attempt, poll);
-              return;
-            }
-            if (last !== undefined) newest.set(key, Math.max(last, seen ?? -1));
-            callbacks.onSuccess(response, stats, ctx, details);
-          } });
-        };
-        attempt();
-      }
-    };
-  }
+  if (poll > 0) config.pLoader = pollingPlaylistLoader(Hls, poll);
   const hls = new Hls(config);
   hls.loadSource(params.get('src'));
   hls.attachMedia(video);
-  // Latency chasing (chase=<s>): hls.js starts at least one TARGETDURATION (an integer: 1 s for 0.5-s fragments)
-  // behind the edge and speeds up only with more than 1 s buffered, which short fragments never have; so play
-  // at 1.2x while hls.latency is above the goal (+0.1 s hysteresis) and some media is buffered ahead.
   const chase = Number(params.get('chase') || 0);
-  let chasing = false;
-  if (chase > 0) setInterval(() => {
-    if (video.paused || video.readyState < 3) return;
-    const b = video.buffered;
-    const ahead = b.length ? b.end(b.length - 1) - video.currentTime : 0;
-    if (!chasing && hls.latency > chase + 0.1 && ahead > 0.2) chasing = true;
-    else if (chasing && (hls.latency <= chase || ahead <= 0.1)) chasing = false;
-    const rate = chasing ? 1.2 : 1;
-    if (video.playbackRate !== rate) video.playbackRate = rate;
-  }, 100);
+  if (chase > 0) startLatencyChase(hls, video, { goalSec: chase });
 </script></body></html>`;
 
 function startPageServer(): Promise<{ url: string; close(): Promise<void> }> {
   const hlsJs = fs.readFileSync(HLS_JS);
+  const lowLatencyJs = fs.readFileSync(LOW_LATENCY_JS);
   const server = http.createServer((req, res) => {
     const p = new URL(req.url ?? '/', 'http://x').pathname;
     if (p === '/') res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' }).end(PAGE);
     else if (p === '/hls.js') res.writeHead(200, { 'content-type': 'text/javascript' }).end(hlsJs);
+    else if (p === '/low-latency.js') res.writeHead(200, { 'content-type': 'text/javascript' }).end(lowLatencyJs);
     else res.writeHead(404).end();
   });
   return new Promise((resolve) => {
@@ -387,7 +330,7 @@ async function measure(browser: Browser, target: PlayTarget, variant: Variant, o
   const page = await context.newPage();
   try {
     if (variant.page === 'minimal') {
-      await page.goto(`${target.pageUrl}/?src=${encodeURIComponent(target.src ?? '')}&config=${encodeURIComponent(JSON.stringify(variant.config))}&chase=${variant.chaseSec}&poll=${variant.pollMs}`);
+      await page.goto(`${target.pageUrl}/?src=${encodeURIComponent(target.src ?? '')}&config=${encodeURIComponent(JSON.stringify(variant.config))}&preset=${variant.preset ?? ''}&chase=${variant.chaseSec}&poll=${variant.pollMs}`);
     } else {
       // The viewer's path through the gateway's web player: sign in, pick the stream, play live (proxied).
       await page.goto(target.pageUrl);
