@@ -10,6 +10,7 @@
  *                             viewers ask at the same moment, kept, and passed with KVS's Cache-Control
  */
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
+import { Agent, fetch as undiciFetch } from 'undici';
 import { AuthError, verifyPlaybackToken, type PlaybackGrant, type PlaybackTokenKey } from '@tributary/auth';
 import type { Logger } from '@tributary/runtime';
 import { GatewayError } from '../gateway-error';
@@ -31,12 +32,26 @@ export interface HlsProxyOptions {
   metrics: GatewayMetrics;
   logger: Logger;
   timeoutMs: number;
-  /** Injected in tests; global fetch (undici) by default. */
+  /** Injected in tests; by default undici's fetch over a bounded keep-alive pool (upstreamFetch). */
   fetch?: typeof fetch;
 }
 
+/**
+ * Upstream connections per KVS origin, at most. Node's global fetch opens one connection per concurrent request
+ * with no bound: under a burst of viewers the gateway opened hundreds of connections to KVS and some requests
+ * waited until the player gave up (bench:gateway, saturation). A bounded pool queues them in order instead.
+ */
+const UPSTREAM_CONNECTIONS = 64;
+
+/** fetch over a dedicated undici Agent (bounded pool, keep-alive) for the proxy's upstream calls. */
+export function upstreamFetch(connections = UPSTREAM_CONNECTIONS): typeof fetch {
+  const agent = new Agent({ connections, keepAliveTimeout: 10_000 });
+  // undici's fetch is the implementation behind Node's global fetch; only the dispatcher differs.
+  return ((input: string | URL, init?: RequestInit) => undiciFetch(input, { ...(init as object), dispatcher: agent })) as unknown as typeof fetch;
+}
+
 export function hlsProxyController(options: HlsProxyOptions): RequestHandler {
-  const doFetch = options.fetch ?? fetch;
+  const doFetch = options.fetch ?? upstreamFetch();
   const inFlight = new Map<string, Promise<CachedSegment>>();
   const { metrics, cache } = options;
 
