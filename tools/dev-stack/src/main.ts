@@ -8,8 +8,8 @@
  * Exit codes: 0 clean stop, 1 a part failed (named in the output), 2 invalid settings, 130/143 forced stop.
  */
 import * as fs from 'node:fs';
-import * as net from 'node:net';
 import * as path from 'node:path';
+import { freePort } from './free-port';
 import pino from 'pino';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { KinesisClient } from '@aws-sdk/client-kinesis';
@@ -39,18 +39,6 @@ function emulatorLogger(level: string): pino.Logger {
   const format = createLogPrefixer({ app: 'emulator', width: NAME_WIDTH, color, colorCode: 94 });
   const splitter = new LineSplitter();
   return pino({ level, name: 'kinesis-emulator' }, { write: (s: string) => splitter.push(s).forEach((l) => write(format(l))) });
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      server.close(() => resolve(port));
-    });
-  });
 }
 
 async function main(): Promise<void> {
