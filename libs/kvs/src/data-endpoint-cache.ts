@@ -1,7 +1,8 @@
 /**
  * GetDataEndpoint answers cached per (stream, API). KVS expects a producer to call it about once per connection
  * lifetime (5 TPS per stream, kvs-reference.md §3.8); the endpoint is dropped early when a call suggests it is
- * wrong (InvalidEndpointException, DNS failure, refused connection). Concurrent lookups share one call.
+ * wrong (InvalidEndpointException, DNS failure, refused connection). Concurrent lookups share one call. A reader
+ * of many streams (the playback gateway) bounds the entries; the oldest goes first.
  */
 import { GetDataEndpointCommand, type APIName, type GetDataEndpointCommandOutput } from '@aws-sdk/client-kinesis-video';
 import { KvsError } from './kvs-error';
@@ -29,14 +30,25 @@ export class DataEndpointCache {
     private readonly client: DataEndpointClient,
     private readonly clock: Clock,
     private readonly ttlMs: number,
+    private readonly maxEntries = Infinity,
   ) {}
+
+  get size(): number {
+    return this.entries.size;
+  }
 
   get(stream: StreamRef, apiName: APIName): Promise<URL> {
     const key = cacheKey(stream, apiName);
     const entry = this.entries.get(key);
     if (entry && this.clock.now() - entry.at < this.ttlMs) return entry.endpoint;
     const endpoint = this.fetch(stream, apiName);
+    this.entries.delete(key); // re-inserted last: Map order is the eviction order
     this.entries.set(key, { at: this.clock.now(), endpoint });
+    while (this.entries.size > this.maxEntries) {
+      const oldest = this.entries.keys().next().value;
+      if (oldest === undefined) break;
+      this.entries.delete(oldest);
+    }
     // A failed lookup is not cached.
     endpoint.catch(() => {
       if (this.entries.get(key)?.endpoint === endpoint) this.entries.delete(key);

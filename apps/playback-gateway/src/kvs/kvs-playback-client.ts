@@ -24,10 +24,13 @@ import {
   ListFragmentsCommand,
   type Fragment,
 } from '@aws-sdk/client-kinesis-video-archived-media';
+import { DataEndpointCache, KvsError } from '@tributary/kvs';
 import { systemClock, type Clock } from '@tributary/runtime';
 import { classifyKvsError, GatewayError } from '../gateway-error';
-import { DataEndpointCache, type DataEndpointApi } from './data-endpoint-cache';
 import { streamHealth, type FragmentSummary, type StreamHealth } from './stream-health';
+
+/** The archived-media APIs the gateway calls through their data endpoints. */
+export type DataEndpointApi = 'LIST_FRAGMENTS' | 'GET_HLS_STREAMING_SESSION_URL' | 'GET_CLIP' | 'GET_IMAGES';
 
 export type PlaybackMode = 'LIVE' | 'LIVE_REPLAY' | 'ON_DEMAND';
 
@@ -107,16 +110,9 @@ export class KvsPlaybackClient {
       dataEndpointTtlMs: options.dataEndpointTtlMs ?? KVS_CLIENT_DEFAULTS.dataEndpointTtlMs,
     };
     this.control = new KinesisVideoClient(this.clientConfig);
-    this.endpoints = new DataEndpointCache({
-      clock: this.clock,
-      ttlMs: this.settings.dataEndpointTtlMs,
-      maxEntries: KVS_CLIENT_DEFAULTS.dataEndpointMaxEntries,
-      lookup: async (StreamName, APIName) => {
-        const out = await this.control.send(new GetDataEndpointCommand({ StreamName, APIName }), this.callOptions());
-        if (!out.DataEndpoint) throw new GatewayError('UPSTREAM_ERROR', 'GetDataEndpoint answered without an endpoint.');
-        return out.DataEndpoint;
-      },
-    });
+    // The shared cache of @tributary/kvs, its GetDataEndpoint calls under this client's timeout.
+    const timed = { send: (command: GetDataEndpointCommand) => this.control.send(command, this.callOptions()) };
+    this.endpoints = new DataEndpointCache(timed, this.clock, this.settings.dataEndpointTtlMs, KVS_CLIENT_DEFAULTS.dataEndpointMaxEntries);
   }
 
   /** Every stream of the account/region (ListStreams, all pages). */
@@ -303,16 +299,18 @@ export class KvsPlaybackClient {
   ): Promise<T> {
     let endpoint: string;
     try {
-      endpoint = await this.endpoints.get(streamName, api);
+      // URL.href ends in '/' for a bare origin; the SDK joins its paths to the endpoint as given.
+      endpoint = (await this.endpoints.get({ streamName }, api)).href.replace(/\/$/, '');
     } catch (err) {
-      throw classifyKvsError(err, 'GetDataEndpoint');
+      // The cache wraps the SDK's exception (KvsError ENDPOINT_ERROR); the gateway maps the SDK's own names.
+      throw classifyKvsError(err instanceof KvsError && err.cause !== undefined ? err.cause : err, 'GetDataEndpoint');
     }
     try {
       return await call(this.archivedClient(endpoint));
     } catch (err) {
       const classified = classifyKvsError(err, operation);
       // The stream may have been re-created elsewhere, or the endpoint gone: look it up again next time.
-      if (classified.code !== 'INVALID_REQUEST' && classified.code !== 'NO_MEDIA') this.endpoints.invalidate(streamName, api);
+      if (classified.code !== 'INVALID_REQUEST' && classified.code !== 'NO_MEDIA') this.endpoints.invalidate({ streamName }, api);
       throw classified;
     }
   }
