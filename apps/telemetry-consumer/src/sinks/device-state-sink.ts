@@ -15,12 +15,12 @@
  * The table is created on start if missing (PAY_PER_REQUEST, as KCL creates its lease table), and the sink waits
  * until it is ACTIVE.
  */
-import { PutItemCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { marshall } from '@aws-sdk/util-dynamodb';
 import { noopLogger, type Logger } from '../logger';
 import { TelemetryConsumerError } from '../telemetry-consumer-error';
 import { systemClock, systemTimers, type Clock, type Timers } from '../time';
-import { awsErrorName, ensureTable, isRetriableAwsError } from './dynamo-table';
+import { awsErrorName, conditionalPuts, ensureTable, isRetriableAwsError } from './dynamo-table';
 
 export const DEVICE_STATE_DEFAULTS = {
   /** PutItem calls in flight at once per batch. */
@@ -74,8 +74,6 @@ export function latestPerDevice(states: readonly DeviceState[]): DeviceState[] {
 
 export { isRetriableAwsError };
 
-const nameOf = awsErrorName;
-
 export class DeviceStateSink {
   readonly tableName: string;
   private readonly client: DynamoDBClient;
@@ -124,31 +122,20 @@ export class DeviceStateSink {
    */
   async write(states: readonly DeviceState[]): Promise<DeviceStateWriteResult> {
     const items = latestPerDevice(states);
-    const result: DeviceStateWriteResult = { written: 0, stale: 0 };
-    const errors: unknown[] = [];
-    let next = 0;
     const updatedAt = this.clock.now();
-    const worker = async (): Promise<void> => {
-      while (next < items.length) {
-        const state = items[next++];
-        try {
-          await this.client.send(
-            new PutItemCommand({
-              TableName: this.tableName,
-              Item: marshall({ ...state, updatedAt }, { removeUndefinedValues: true, convertEmptyValues: false }),
-              ConditionExpression: 'attribute_not_exists(#id) OR #seq < :seq',
-              ExpressionAttributeNames: { '#id': 'deviceId', '#seq': 'seq' },
-              ExpressionAttributeValues: { ':seq': { N: String(state.seq) } },
-            }),
-          );
-          result.written++;
-        } catch (err) {
-          if (nameOf(err) === 'ConditionalCheckFailedException') result.stale++;
-          else errors.push(err);
-        }
-      }
-    };
-    await Promise.all(Array.from({ length: Math.min(this.concurrency, items.length) }, worker));
+    const puts = await conditionalPuts(
+      this.client,
+      items.map((state) => ({
+        TableName: this.tableName,
+        Item: marshall({ ...state, updatedAt }, { removeUndefinedValues: true, convertEmptyValues: false }),
+        ConditionExpression: 'attribute_not_exists(#id) OR #seq < :seq',
+        ExpressionAttributeNames: { '#id': 'deviceId', '#seq': 'seq' },
+        ExpressionAttributeValues: { ':seq': { N: String(state.seq) } },
+      })),
+      this.concurrency,
+    );
+    const result: DeviceStateWriteResult = { written: puts.written, stale: puts.refused };
+    const { errors } = puts;
     this.totals.written += result.written;
     this.totals.stale += result.stale;
     if (errors.length > 0) throw this.failure(errors[0], errors.length);
@@ -156,6 +143,6 @@ export class DeviceStateSink {
   }
 
   private failure(err: unknown, count: number): TelemetryConsumerError {
-    return new TelemetryConsumerError('DEVICE_STATE_FAILED', `${count} device-state write(s) to ${this.tableName} failed: ${nameOf(err) || 'Error'}: ${(err as Error).message}`, isRetriableAwsError(err), { cause: err });
+    return new TelemetryConsumerError('DEVICE_STATE_FAILED', `${count} device-state write(s) to ${this.tableName} failed: ${awsErrorName(err) || 'Error'}: ${(err as Error).message}`, isRetriableAwsError(err), { cause: err });
   }
 }

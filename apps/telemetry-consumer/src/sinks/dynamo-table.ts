@@ -1,6 +1,7 @@
 /**
  * "Create the table if it is missing, wait until it is ACTIVE, check its key schema": what every DynamoDB sink
- * of the worker does on start (the device-state and rollup tables), in one place.
+ * of the worker does on start (the device-state and rollup tables), in one place; and their writes, conditional
+ * PutItems a few at a time (conditionalPuts).
  *
  * PAY_PER_REQUEST, as KCL creates its lease table. Several workers may race to create it: the loser's
  * ResourceInUseException means "someone is creating it", and it waits like the winner. An existing table with
@@ -14,7 +15,9 @@
 import {
   CreateTableCommand,
   DescribeTableCommand,
+  PutItemCommand,
   UpdateTimeToLiveCommand,
+  type PutItemCommandInput,
   type DynamoDBClient,
   type TableDescription,
 } from '@aws-sdk/client-dynamodb';
@@ -152,4 +155,32 @@ async function enableTtl(o: EnsureTableOptions, attribute: string): Promise<TtlO
     o.logger.warn({ table: o.tableName, err: `${name}: ${(err as Error).message}` }, `could not enable TTL on the ${o.label} table; items will not expire`);
     return 'failed';
   }
+}
+
+export interface ConditionalPutsResult {
+  written: number;
+  /** Refused by their condition (ConditionalCheckFailedException): the stored item wins; not an error. */
+  refused: number;
+  /** Every other failure, in the order they came. */
+  errors: unknown[];
+}
+
+/** Conditional PutItems with at most `concurrency` in flight; resolves once every one is answered. */
+export async function conditionalPuts(client: DynamoDBClient, inputs: readonly PutItemCommandInput[], concurrency: number): Promise<ConditionalPutsResult> {
+  const result: ConditionalPutsResult = { written: 0, refused: 0, errors: [] };
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    while (next < inputs.length) {
+      const input = inputs[next++];
+      try {
+        await client.send(new PutItemCommand(input));
+        result.written++;
+      } catch (err) {
+        if (awsErrorName(err) === 'ConditionalCheckFailedException') result.refused++;
+        else result.errors.push(err);
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(concurrency, inputs.length) }, worker));
+  return result;
 }

@@ -13,14 +13,14 @@
  * PutItem calls in flight; the SDK retries throttling itself, and a write that still fails makes the batch fail
  * (the handler keeps the rollups and writes them first next time).
  */
-import { PutItemCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { marshall } from '@aws-sdk/util-dynamodb';
 import { DASHBOARD_ITEM_DEFAULTS, ROLLUP_TABLE_KEYS, toRollupItem } from '@tributary/schemas';
 import { noopLogger, type Logger } from '../logger';
 import type { ClosedRollup } from '../rollups/minute-rollup';
 import { TelemetryConsumerError } from '../telemetry-consumer-error';
 import { systemClock, systemTimers, type Clock, type Timers } from '../time';
-import { awsErrorName, ensureTable, isRetriableAwsError, type EnsureTableResult } from './dynamo-table';
+import { awsErrorName, conditionalPuts, ensureTable, isRetriableAwsError, type EnsureTableResult } from './dynamo-table';
 
 export const ROLLUP_TABLE_DEFAULTS = {
   /** PutItem calls in flight at once. */
@@ -104,30 +104,20 @@ export class RollupTableSink {
    * idempotent), so writing the whole list again is safe.
    */
   async write(rollups: readonly ClosedRollup[]): Promise<RollupTableWriteResult> {
-    const result: RollupTableWriteResult = { written: 0, superseded: 0 };
-    const errors: unknown[] = [];
-    let next = 0;
-    const worker = async (): Promise<void> => {
-      while (next < rollups.length) {
-        const item = toRollupItem(rollups[next++], this.ttlSeconds);
-        try {
-          await this.client.send(
-            new PutItemCommand({
-              TableName: this.tableName,
-              Item: marshall(item),
-              ConditionExpression: 'attribute_not_exists(#w) OR #count <= :count',
-              ExpressionAttributeNames: { '#w': ROLLUP_TABLE_KEYS.range, '#count': 'count' },
-              ExpressionAttributeValues: { ':count': { N: String(item.count) } },
-            }),
-          );
-          result.written++;
-        } catch (err) {
-          if (awsErrorName(err) === 'ConditionalCheckFailedException') result.superseded++;
-          else errors.push(err);
-        }
-      }
-    };
-    await Promise.all(Array.from({ length: Math.min(this.concurrency, rollups.length) }, worker));
+    const items = rollups.map((r) => toRollupItem(r, this.ttlSeconds));
+    const puts = await conditionalPuts(
+      this.client,
+      items.map((item) => ({
+        TableName: this.tableName,
+        Item: marshall(item),
+        ConditionExpression: 'attribute_not_exists(#w) OR #count <= :count',
+        ExpressionAttributeNames: { '#w': ROLLUP_TABLE_KEYS.range, '#count': 'count' },
+        ExpressionAttributeValues: { ':count': { N: String(item.count) } },
+      })),
+      this.concurrency,
+    );
+    const result: RollupTableWriteResult = { written: puts.written, superseded: puts.refused };
+    const { errors } = puts;
     this.totals.written += result.written;
     this.totals.superseded += result.superseded;
     this.onWritten?.(result);
