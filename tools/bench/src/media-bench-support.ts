@@ -11,7 +11,7 @@ import { CreateStreamCommand, DescribeStreamCommand, GetDataEndpointCommand, Kin
 import {
   GetHLSStreamingSessionURLCommand,
   KinesisVideoArchivedMediaClient,
-  ListFragmentsCommand,
+  paginateListFragments,
   type Fragment,
   type GetHLSStreamingSessionURLInput,
 } from '@aws-sdk/client-kinesis-video-archived-media';
@@ -144,33 +144,30 @@ async function archivedClient(client: KinesisVideoClient, name: string, api: 'LI
   return new KinesisVideoArchivedMediaClient({ endpoint: DataEndpoint, region: BENCH_REGION, credentials: BENCH_CREDENTIALS, maxAttempts: 1 });
 }
 
+/**
+ * Every fragment whose producer timestamp lies in [from, to] (default: all, up to an hour ahead), oldest first,
+ * through the SDK's ListFragments paginator (the service leaves the order unspecified).
+ */
+export async function listFragmentsByProducerTime(
+  archived: KinesisVideoArchivedMediaClient,
+  streamName: string,
+  from = new Date(0),
+  to = new Date(Date.now() + 3_600_000),
+): Promise<Fragment[]> {
+  const out: Fragment[] = [];
+  const input = { StreamName: streamName, FragmentSelector: { FragmentSelectorType: 'PRODUCER_TIMESTAMP' as const, TimestampRange: { StartTimestamp: from, EndTimestamp: to } } };
+  for await (const page of paginateListFragments({ client: archived }, input)) out.push(...(page.Fragments ?? []));
+  return out.sort((a, b) => (a.ProducerTimestamp?.getTime() ?? 0) - (b.ProducerTimestamp?.getTime() ?? 0));
+}
+
 /** The fragments of the last `seconds` (producer timestamps), oldest first. */
 export async function recentFragments(client: KinesisVideoClient, name: string, seconds: number): Promise<Fragment[]> {
   const archived = await archivedClient(client, name, 'LIST_FRAGMENTS');
-  const out: Fragment[] = [];
   try {
-    let token: string | undefined;
-    do {
-      const page = await archived.send(
-        new ListFragmentsCommand(
-          token
-            ? { StreamName: name, NextToken: token }
-            : {
-                StreamName: name,
-                FragmentSelector: {
-                  FragmentSelectorType: 'PRODUCER_TIMESTAMP',
-                  TimestampRange: { StartTimestamp: new Date(Date.now() - seconds * 1000), EndTimestamp: new Date(Date.now() + 60_000) },
-                },
-              },
-        ),
-      );
-      out.push(...(page.Fragments ?? []));
-      token = page.NextToken;
-    } while (token);
+    return await listFragmentsByProducerTime(archived, name, new Date(Date.now() - seconds * 1000), new Date(Date.now() + 60_000));
   } finally {
     archived.destroy();
   }
-  return out.sort((a, b) => (a.ProducerTimestamp?.getTime() ?? 0) - (b.ProducerTimestamp?.getTime() ?? 0));
 }
 
 /** Waits until the stream holds at least `count` fragments of the last minute. */

@@ -38,8 +38,8 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
-import { CreateStreamCommand, DescribeStreamCommand, GetDataEndpointCommand, KinesisVideoClient } from '@aws-sdk/client-kinesis-video';
-import { KinesisVideoArchivedMediaClient, ListFragmentsCommand, type Fragment } from '@aws-sdk/client-kinesis-video-archived-media';
+import { GetDataEndpointCommand, KinesisVideoClient } from '@aws-sdk/client-kinesis-video';
+import { KinesisVideoArchivedMediaClient, type Fragment } from '@aws-sdk/client-kinesis-video-archived-media';
 import {
   BENCH_CREDENTIALS,
   BENCH_REGION,
@@ -53,7 +53,6 @@ import {
   printGrid,
   printLoadNote,
   runBench,
-  sleep,
   sourceFingerprint,
   spawnScript,
   startServerProcess,
@@ -61,6 +60,7 @@ import {
   writeResults,
   type ServerProcess,
 } from './bench-support';
+import { createVideoStream, listFragmentsByProducerTime } from './media-bench-support';
 import type { VideoWorkerInput, VideoWorkerResult } from './video-bench-worker';
 
 const WORKER_SCRIPT = path.join(__dirname, 'video-bench-worker.ts');
@@ -156,44 +156,15 @@ function testPattern(seconds: number): { file: string; bytes: number; madeInSeco
 // ---------------------------------------------------------------------------------------------------------
 // Streams
 
-async function createVideoStream(client: KinesisVideoClient, name: string): Promise<void> {
-  await client.send(new CreateStreamCommand({ StreamName: name, DataRetentionInHours: 24, MediaType: 'video/h264' }));
-  for (let i = 0; i < 500; i++) {
-    const out = await client.send(new DescribeStreamCommand({ StreamName: name }));
-    if (out.StreamInfo?.Status === 'ACTIVE') return;
-    await sleep(10);
-  }
-  throw new Error(`video stream ${name} did not become ACTIVE`);
-}
-
 /** Every fragment ListFragments gives for the stream (producer timestamps from 0 to an hour ahead). */
 async function listFragments(client: KinesisVideoClient, name: string): Promise<Fragment[]> {
   const { DataEndpoint } = await client.send(new GetDataEndpointCommand({ StreamName: name, APIName: 'LIST_FRAGMENTS' }));
   const archived = new KinesisVideoArchivedMediaClient({ endpoint: DataEndpoint, region: BENCH_REGION, credentials: BENCH_CREDENTIALS });
-  const out: Fragment[] = [];
   try {
-    let token: string | undefined;
-    do {
-      const page = await archived.send(
-        new ListFragmentsCommand(
-          token
-            ? { StreamName: name, NextToken: token }
-            : {
-                StreamName: name,
-                FragmentSelector: {
-                  FragmentSelectorType: 'PRODUCER_TIMESTAMP',
-                  TimestampRange: { StartTimestamp: new Date(0), EndTimestamp: new Date(Date.now() + 3_600_000) },
-                },
-              },
-        ),
-      );
-      out.push(...(page.Fragments ?? []));
-      token = page.NextToken;
-    } while (token);
+    return await listFragmentsByProducerTime(archived, name);
   } finally {
     archived.destroy();
   }
-  return out;
 }
 
 // ---------------------------------------------------------------------------------------------------------

@@ -8,11 +8,11 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { KinesisVideoClient } from '@aws-sdk/client-kinesis-video';
-import { ListFragmentsCommand, type Fragment } from '@aws-sdk/client-kinesis-video-archived-media';
+import type { Fragment } from '@aws-sdk/client-kinesis-video-archived-media';
 import pino from 'pino';
 import { generateApiKey } from '@tributary/auth';
 import { startEmulator, type RunningEmulator } from '@tributary/emulator';
-import { createArchivedMediaClient, createKinesisVideoClient, TEST_CREDENTIALS, TEST_REGION, uniqueStreamName } from '@tributary/emulator/testing';
+import { createArchivedMediaClient, createKinesisVideoClient, listFragmentsByProducerTime, TEST_CREDENTIALS, TEST_REGION, uniqueStreamName } from '@tributary/emulator/testing';
 import { loadConfig } from '../playback-gateway-config';
 import { startPlaybackGateway, type RunningPlaybackGateway } from '../playback-gateway-app';
 import { startVideoProducerProcess, type VideoProducerProcess } from './video-producer-process';
@@ -67,30 +67,11 @@ export async function startPlaybackStack(options: PlaybackStackOptions = {}): Pr
 
     const fragments = async (): Promise<Fragment[]> => {
       const archived = await createArchivedMediaClient(kvs, stream);
-      const out: Fragment[] = [];
       try {
-        let token: string | undefined;
-        do {
-          const page = await archived.send(
-            new ListFragmentsCommand(
-              token
-                ? { StreamName: stream, NextToken: token }
-                : {
-                    StreamName: stream,
-                    FragmentSelector: {
-                      FragmentSelectorType: 'PRODUCER_TIMESTAMP',
-                      TimestampRange: { StartTimestamp: new Date(0), EndTimestamp: new Date(Date.now() + 3_600_000) },
-                    },
-                  },
-            ),
-          );
-          out.push(...(page.Fragments ?? []));
-          token = page.NextToken;
-        } while (token);
+        return await listFragmentsByProducerTime(archived, stream);
       } finally {
         archived.destroy();
       }
-      return out.sort((a, b) => (a.ProducerTimestamp?.getTime() ?? 0) - (b.ProducerTimestamp?.getTime() ?? 0));
     };
     const waitForFragments = async (count: number, timeoutMs = 30_000): Promise<Fragment[]> => {
       const deadline = Date.now() + timeoutMs;

@@ -14,7 +14,7 @@ import {
   type Status,
 } from '@aws-sdk/client-kinesis-video';
 import { KinesisVideoMediaClient } from '@aws-sdk/client-kinesis-video-media';
-import { KinesisVideoArchivedMediaClient } from '@aws-sdk/client-kinesis-video-archived-media';
+import { KinesisVideoArchivedMediaClient, paginateListFragments, type Fragment } from '@aws-sdk/client-kinesis-video-archived-media';
 import { NodeHttp2Handler } from '@smithy/node-http-handler';
 import { TEST_CREDENTIALS, TEST_REGION } from './kds-test-clients';
 
@@ -80,4 +80,20 @@ export async function createArchivedMediaClient(client: KinesisVideoClient, name
     region: TEST_REGION,
     credentials: TEST_CREDENTIALS,
   });
+}
+
+/**
+ * Every fragment whose producer timestamp lies in [from, to] (default: all of them, up to an hour ahead), oldest
+ * first, through the SDK's ListFragments paginator (the service leaves the order unspecified).
+ */
+export async function listFragmentsByProducerTime(
+  archived: KinesisVideoArchivedMediaClient,
+  streamName: string,
+  from = new Date(0),
+  to = new Date(Date.now() + 3_600_000),
+): Promise<Fragment[]> {
+  const out: Fragment[] = [];
+  const input = { StreamName: streamName, FragmentSelector: { FragmentSelectorType: 'PRODUCER_TIMESTAMP' as const, TimestampRange: { StartTimestamp: from, EndTimestamp: to } } };
+  for await (const page of paginateListFragments({ client: archived }, input)) out.push(...(page.Fragments ?? []));
+  return out.sort((a, b) => (a.ProducerTimestamp?.getTime() ?? 0) - (b.ProducerTimestamp?.getTime() ?? 0));
 }
