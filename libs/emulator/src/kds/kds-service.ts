@@ -55,21 +55,22 @@ export const KDS_OPERATIONS = [...Object.keys(OPERATIONS), 'SubscribeToShard'];
 export class KdsService {
   constructor(readonly env: KdsEnv) {}
 
+  /** Own properties only: the name comes from the wire, and `__proto__` or `toString` are not operations. */
   has(operation: string): boolean {
-    return operation in OPERATIONS || operation === 'SubscribeToShard';
+    return Object.hasOwn(OPERATIONS, operation) || operation === 'SubscribeToShard';
   }
 
   private validate(operation: string, input: unknown): Record<string, unknown> {
     if (typeof input !== 'object' || input === null || Array.isArray(input)) {
       throw awsErrors.serialization('Start of structure or map found where not expected.');
     }
-    const shape = KDS_SHAPES[operation];
+    const shape = Object.hasOwn(KDS_SHAPES, operation) ? KDS_SHAPES[operation] : undefined;
     if (shape) validateInput(shape, input);
     return input as Record<string, unknown>;
   }
 
   call(operation: string, input: unknown, ctx: RequestContext): object {
-    const op = OPERATIONS[operation];
+    const op = Object.hasOwn(OPERATIONS, operation) ? OPERATIONS[operation] : undefined;
     if (!op) throw awsErrors.unknownOperation(`Operation ${operation} is not supported.`);
     return op(this.env, this.validate(operation, input), ctx);
   }

@@ -148,7 +148,7 @@ export async function handleKvs(deps: KvsHttpDeps, req: Req, res: Res, requestId
   const operation = kvs.operationOf(path);
   try {
     // HLS resources are GETs of players, authenticated by their session token (hls/hls-http.ts).
-    if (path in HLS_RESOURCES) return await handleHls(deps, req, res, requestId, path);
+    if (Object.hasOwn(HLS_RESOURCES, path)) return await handleHls(deps, req, res, requestId, path);
     if (req.method === 'OPTIONS') return sendPreflight(req, res, requestId);
     if (req.method !== 'POST') {
       req.resume();

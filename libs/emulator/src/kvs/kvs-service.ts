@@ -74,6 +74,11 @@ const UNSUPPORTED_PATHS: Record<string, string> = {
   '/getDASHStreamingSessionURL': 'GetDASHStreamingSessionURL',
 };
 
+/** `table[key]` when `key` is the table's own: paths come from the wire, and must never reach Object.prototype. */
+function own<T>(table: Record<string, T>, key: string): T | undefined {
+  return Object.hasOwn(table, key) ? table[key] : undefined;
+}
+
 export class KvsService {
   readonly putMedia: PutMediaOperation = putMedia;
 
@@ -81,23 +86,28 @@ export class KvsService {
 
   /** Whether `path` belongs to KVS (the router sends it here). */
   serves(path: string): boolean {
-    return path in JSON_OPERATIONS || path in STREAMING_OPERATIONS || path in UNSUPPORTED_PATHS || path === '/putMedia' || path in HLS_RESOURCES;
+    return (
+      Object.hasOwn(JSON_OPERATIONS, path) ||
+      Object.hasOwn(STREAMING_OPERATIONS, path) ||
+      Object.hasOwn(UNSUPPORTED_PATHS, path) ||
+      path === '/putMedia' ||
+      Object.hasOwn(HLS_RESOURCES, path)
+    );
   }
 
   /** The operation name of `path`, for logs and fault rules. */
   operationOf(path: string): string {
     if (path === '/putMedia') return 'PutMedia';
-    if (path in HLS_RESOURCES) return HLS_RESOURCES[path];
-    return JSON_OPERATIONS[path]?.[0] ?? STREAMING_OPERATIONS[path]?.[0] ?? UNSUPPORTED_PATHS[path] ?? path.slice(1);
+    return own(HLS_RESOURCES, path) ?? own(JSON_OPERATIONS, path)?.[0] ?? own(STREAMING_OPERATIONS, path)?.[0] ?? own(UNSUPPORTED_PATHS, path) ?? path.slice(1);
   }
 
   isStreaming(path: string): boolean {
-    return path in STREAMING_OPERATIONS;
+    return Object.hasOwn(STREAMING_OPERATIONS, path);
   }
 
   /** Validates and runs a JSON operation. */
   call(path: string, input: Record<string, unknown>, ctx: KvsRequestContext): object {
-    const op = JSON_OPERATIONS[path];
+    const op = own(JSON_OPERATIONS, path);
     if (!op) throw kvsErrors.invalidArgument(`${this.operationOf(path)} is not supported by the emulator.`);
     validateKvsInput(op[0], input);
     return op[1](this.env, input, ctx);
@@ -105,7 +115,7 @@ export class KvsService {
 
   /** Validates a streaming operation's input and runs it (it answers on `res`). */
   stream(path: string, input: Record<string, unknown>, ctx: KvsRequestContext, res: Res): Promise<void> {
-    const op = STREAMING_OPERATIONS[path];
+    const op = own(STREAMING_OPERATIONS, path);
     if (!op) throw kvsErrors.invalidArgument(`${this.operationOf(path)} is not supported by the emulator.`);
     validateKvsInput(op[0], input);
     return op[1](this.env, input, ctx, res);

@@ -15,6 +15,7 @@ import {
   PutRecordsCommand,
 } from '@aws-sdk/client-kinesis';
 import { KDS_SIZES } from '../defaults';
+import type { Logger } from '../logger';
 import {
   KDS_HANDLERS,
   createActiveStream,
@@ -283,4 +284,58 @@ describe.each(KDS_HANDLERS)('emulator robustness over the %s', (handler) => {
       await expectServing();
     });
   });
+});
+
+/**
+ * Regression: `X-Amz-Target: Kinesis_20131202.__proto__` (or `.constructor`, `.toString`) found the name on
+ * Object.prototype, called it as an operation and answered 500 InternalFailure with a stack trace in the log.
+ * Names from the wire are looked up as own properties only, and answered like any unknown operation.
+ */
+describe.each(KDS_HANDLERS)('names of Object.prototype from the wire, over the %s', (handler) => {
+  const errors: unknown[] = [];
+  const recording: Logger = {
+    debug: () => undefined,
+    info: () => undefined,
+    warn: () => undefined,
+    error: (obj) => errors.push(obj),
+    child: () => recording,
+  };
+  const t = useKdsTestEmulator(handler, { logger: recording }, { maxAttempts: 1 });
+  const raw = (req: RawRequest): Promise<RawResponse> => rawRequest(t.emu.url, t.protocol, req);
+  const PROTOTYPE_NAMES = ['__proto__', 'constructor', 'toString'];
+
+  afterEach(() => {
+    // Nothing reached the log as an unhandled error (the 500 came with one).
+    expect(errors.splice(0)).toEqual([]);
+  });
+
+  it.each(PROTOTYPE_NAMES)('answers Kinesis_20131202.%s with 400 UnknownOperationException, as an unknown operation', async (name) => {
+    const res = await raw({ headers: kdsHeaders(name), body: '{}' });
+    const unknown = await raw({ headers: kdsHeaders('FlyToTheMoon'), body: '{}' });
+    expect(unknown.status).toBe(400);
+    expect(res.status).toBe(400);
+    expect(res.headers['x-amzn-errortype']).toBe('UnknownOperationException');
+    expect(jsonOf(res)).toEqual({ __type: 'UnknownOperationException', message: `Operation ${name} is not supported.` });
+  });
+
+  it.each(PROTOTYPE_NAMES)('answers DynamoDB_20120810.%s with 400 UnknownOperationException, as an unknown operation', async (name) => {
+    const ddb = (op: string): Promise<RawResponse> =>
+      raw({ headers: { ...kdsHeaders(op), 'content-type': 'application/x-amz-json-1.0', 'x-amz-target': `DynamoDB_20120810.${op}` }, body: '{}' });
+    const res = await ddb(name);
+    const unknown = await ddb('FlyToTheMoon');
+    expect(res.status).toBe(400);
+    expect(jsonOf(res)['__type']).toBe('com.amazon.coral.service#UnknownOperationException');
+    expect(jsonOf(unknown)['__type']).toBe(jsonOf(res)['__type']);
+  });
+
+  it.each(['/__proto__', '/constructor', '/toString', '/hls/v1/__proto__', '/hls/v1/constructor'])(
+    'does not route the path %s to Kinesis Video Streams',
+    async (path) => {
+      const res = await raw({ path, headers: { 'content-type': 'application/json' }, body: '{}' });
+      expect(res.status).toBe(400);
+      expect(jsonOf(res)).toEqual({ __type: 'UnknownOperationException', message: 'Missing X-Amz-Target header.' });
+      const get = await raw({ method: 'GET', path });
+      expect(get.status).toBe(404);
+    },
+  );
 });

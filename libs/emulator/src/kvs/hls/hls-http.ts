@@ -60,12 +60,14 @@ const textBody = (text: string): Body => {
 
 /** Serves one HLS request. Never rejects. */
 export async function handleHls(deps: KvsHttpDeps, req: Req, res: Res, requestId: string, path: string): Promise<void> {
-  const operation = HLS_RESOURCES[path] ?? 'GetHLSResource';
+  // Own properties only: the path comes from the wire.
+  const known = Object.hasOwn(HLS_RESOURCES, path);
+  const operation = known ? HLS_RESOURCES[path] : 'GetHLSResource';
   try {
     if (req.method === 'OPTIONS') return sendPreflight(req, res, requestId);
     req.resume();
     if (req.method !== 'GET' && req.method !== 'HEAD') throw kvsErrors.invalidArgument(`${operation} is called with GET, not ${req.method}.`);
-    if (!HLS_RESOURCES[path]) throw kvsErrors.resourceNotFound(`No HLS resource ${path}.`);
+    if (!known) throw kvsErrors.resourceNotFound(`No HLS resource ${path}.`);
     const env = deps.kvs.env;
     const { tokens, cache } = hlsRuntimeOf(env);
     const query = new URLSearchParams((req.url ?? '').split('?')[1] ?? '');
