@@ -5,6 +5,7 @@
  */
 import * as path from 'node:path';
 import { StorageEngine, type FsyncPolicy } from './storage/storage-engine';
+import { securePrivateDataDir } from './storage/private-file-modes';
 import { StreamRegistry } from './kds/stream-registry';
 import { KdsService } from './kds/kds-service';
 import { DEFAULT_SHARD_LIMITS, type ShardLimits } from './kds/stream-model';
@@ -43,7 +44,8 @@ export interface EmulatorOptions {
   port?: number;
   /**
    * Folder for durable state (KDS shard logs under `<dataDir>/kds`, KVS streams and fragments under
-   * `<dataDir>/kvs`, DynamoDB's LevelDB in `<dataDir>/dynamodb`); omit for in-memory mode.
+   * `<dataDir>/kvs`, DynamoDB's LevelDB in `<dataDir>/dynamodb`); omit for in-memory mode. Owner-only: folders
+   * 0700, files 0600 (see storage/private-file-modes.ts).
    */
   dataDir?: string;
   /** AWS throughput quotas: true (default) for AWS's, false for none (benchmarks), or custom figures. */
@@ -82,12 +84,19 @@ export interface RunningEmulator {
   close(): Promise<void>;
 }
 
+/** What the emulator keeps in its data dir (see `dataDir`), tightened at start if an older version left it readable. */
+const DATA_DIR_ENTRIES = ['dynamodb', 'kds', 'kds-metadata.json', 'kvs'];
+
 export async function startEmulator(options: EmulatorOptions = {}): Promise<RunningEmulator> {
   const logger = options.logger ?? noopLogger;
   const clock = options.clock ?? systemClock;
   const host = options.host ?? '127.0.0.1';
   const accountId = options.accountId ?? DEFAULT_ACCOUNT_ID;
   const region = options.region ?? DEFAULT_REGION;
+  if (options.dataDir) {
+    const tightened = securePrivateDataDir(options.dataDir, DATA_DIR_ENTRIES);
+    if (tightened > 0) logger.info({ dataDir: options.dataDir, entries: tightened }, 'data dir made owner-only (0700 folders, 0600 files)');
+  }
   // Opened first: it is the one part that can refuse to start (its folder locked by another emulator).
   const dynamo =
     options.dynamodb === false

@@ -8,8 +8,8 @@
  * delays are 0 by default; with a delay of 0 an answer is sent only once the table has left CREATING /
  * UPDATING / DELETING, so the next call sees ACTIVE (or the table gone), as with the emulator's streams.
  */
-import * as fs from 'node:fs';
 import type { Logger } from '../logger';
+import { makePrivateDir, tightenTree } from '../storage/private-file-modes';
 import { DYNAMODB_SIZES } from '../defaults';
 import {
   DYNALITE_OPERATIONS,
@@ -73,7 +73,7 @@ export class DynamoDbService {
 
   /** Opens (recovering, with `dir`) the store. Fails when the folder is in use by another open store. */
   static async open(options: DynamoDbServiceOptions): Promise<DynamoDbService> {
-    if (options.dir) fs.mkdirSync(options.dir, { recursive: true });
+    if (options.dir) makePrivateDir(options.dir);
     const store = dynaliteDb.create({
       path: options.dir,
       createTableMs: options.delays.create,
@@ -91,6 +91,9 @@ export class DynamoDbService {
         { cause: (err as Error).cause ?? err },
       );
     }
+    // LevelDB creates its files under the umask (leveldown has no mode option): the 0700 folder is what keeps
+    // them private, and they are made 0600 here and on close.
+    if (options.dir) tightenTree(options.dir);
     operationModules ??= loadDynaliteOperations();
     const service = new DynamoDbService(store, options, operationModules);
     try {
@@ -149,7 +152,10 @@ export class DynamoDbService {
 
   /** Waits for the store's pending writes, then closes it. Idempotent. */
   close(): Promise<void> {
-    return (this.closing ??= this.store.lifecycleManager.gracefulClose());
+    const dir = this.options.dir;
+    return (this.closing ??= this.store.lifecycleManager.gracefulClose().then(() => {
+      if (dir) tightenTree(dir);
+    }));
   }
 
   /** With a delay of 0, waits until dynalite's status timer has written the table's new state. */

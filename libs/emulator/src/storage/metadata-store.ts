@@ -5,6 +5,7 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { makePrivateDir, openPrivateFile } from './private-file-modes';
 
 export interface MetadataStore<T> {
   load(): T | undefined;
@@ -13,7 +14,7 @@ export interface MetadataStore<T> {
 
 export class FileMetadataStore<T> implements MetadataStore<T> {
   constructor(private readonly file: string) {
-    fs.mkdirSync(path.dirname(file), { recursive: true });
+    makePrivateDir(path.dirname(file));
   }
   load(): T | undefined {
     if (!fs.existsSync(this.file)) return undefined;
@@ -21,7 +22,8 @@ export class FileMetadataStore<T> implements MetadataStore<T> {
   }
   save(value: T): void {
     const tmp = `${this.file}.tmp`;
-    const fd = fs.openSync(tmp, 'w');
+    // 0600 before the first byte is written; the rename keeps the mode.
+    const fd = openPrivateFile(tmp, 'w');
     try {
       fs.writeFileSync(fd, JSON.stringify(value));
       fs.fsyncSync(fd);

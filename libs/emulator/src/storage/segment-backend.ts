@@ -4,6 +4,7 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { makePrivateDir, openPrivateFile } from './private-file-modes';
 
 export interface Segment {
   readonly firstOrdinal: number;
@@ -34,7 +35,7 @@ class FileSegment implements Segment {
     readonly file: string,
     readonly firstOrdinal: number,
   ) {
-    this.fd = fs.openSync(file, 'a+');
+    this.fd = openPrivateFile(file, 'a+');
     this.size = fs.fstatSync(this.fd).size;
   }
   append(bytes: Uint8Array): void {
@@ -69,7 +70,7 @@ class FileSegment implements Segment {
 
 export class FileSegmentBackend implements SegmentBackend {
   constructor(private readonly dir: string) {
-    fs.mkdirSync(dir, { recursive: true });
+    makePrivateDir(dir);
   }
   create(firstOrdinal: number): Segment {
     return new FileSegment(path.join(this.dir, String(firstOrdinal).padStart(20, '0') + SEGMENT_SUFFIX), firstOrdinal);
