@@ -1,0 +1,20 @@
+// Second entry point of @tributary/media (conventions.md §3): the fuzz targets of its decoders, shared by the
+// property specs and tools/bench's fuzz soak (issue 12).
+export {
+  ebmlRoundTripFuzzTarget,
+  ebmlStreamDecoderFuzzTarget,
+  ebmlTreeArbitrary,
+  encodeTree,
+  type EbmlTreeNode,
+} from './ebml/ebml-stream-decoder.arbitraries';
+export {
+  encodeSegment,
+  encodeStream,
+  matroskaFragmentFuzzTarget,
+  matroskaRoundTripFuzzTarget,
+  matroskaStreamReaderFuzzTarget,
+  mkvSegmentArbitrary,
+  mkvStreamArbitrary,
+  type MkvSegmentValue,
+} from './matroska/matroska-stream-reader.arbitraries';
+export { hlsPlaylistParserFuzzTarget, hlsPlaylistRewriterFuzzTarget, hlsPlaylistRoundTripFuzzTarget, mediaPlaylistArbitrary } from './hls/hls-playlist-parser.arbitraries';
