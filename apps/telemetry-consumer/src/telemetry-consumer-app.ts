@@ -292,7 +292,7 @@ export async function startTelemetryConsumer(deps: TelemetryConsumerDeps): Promi
       for (const result of [t, r]) {
         if (result.status === 'rejected') {
           failure ??= result.reason;
-          logger.error({ err: result.reason }, 'could not publish an open file; it stays as a temporary file for salvage at the next start');
+          logger.error({ err: result.reason }, 'could not publish an open file; it stays as a temporary file that a sweep publishes later');
         }
       }
       await releaseAll();

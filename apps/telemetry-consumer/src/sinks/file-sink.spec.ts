@@ -3,6 +3,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import * as zlib from 'node:zlib';
 import { ManualTime } from '../testing/manual-time';
+import type { Logger } from '../logger';
 import { TelemetryConsumerError } from '../telemetry-consumer-error';
 import { FileSink, fileNameSafe, partitionOf, type CommittedFile, type FileSinkOptions } from './file-sink';
 
@@ -214,6 +215,101 @@ describe('FileSink', () => {
       const s = sink({ maxFileAgeMs: 5 * 60_000, orphanGraceMs: 60_000 });
       expect(await s.start()).toEqual({ recovered: 0 });
       expect(await listFiles(root)).toEqual(['telemetry/2025/06/01/12/.telemetry-dead-0.ndjson.gz.inprogress']);
+    });
+
+    /** A logger that keeps what was logged at error level. */
+    const errorLog = (): { logger: Logger; errors: string[] } => {
+      const errors: string[] = [];
+      const noop = (): void => undefined;
+      return { logger: { debug: noop, info: noop, warn: noop, error: (_o, msg) => errors.push(msg ?? '') }, errors };
+    };
+
+    // Regression (issue 12, item 1): two workers starting together both salvaged through the same `<tmp>.salvage`
+    // name; the loser failed (ENOENT on link) and some files were published twice. A vanished file was logged as
+    // "unreadable; renamed .corrupt".
+    it('two sinks sweeping the same orphans at once publish each exactly once, and a lost claim is no error', async () => {
+      const made: string[] = [];
+      for (let k = 0; k < 20; k++) {
+        const orphan = await orphanOf(2, false);
+        const renamed = path.join(partitionDir(), `.telemetry-dead${k}-0.ndjson.gz.inprogress`);
+        await fsp.rename(orphan, renamed);
+        await age(renamed, 3_600_000);
+        made.push(renamed);
+      }
+      const logA = errorLog();
+      const logB = errorLog();
+      const a = sink({ workerId: 'a', logger: logA.logger, sweepIntervalMs: 0 });
+      const b = sink({ workerId: 'b', logger: logB.logger, sweepIntervalMs: 0 });
+      const [ra, rb] = await Promise.all([a.start(), b.start()]);
+      expect(ra.recovered + rb.recovered).toBe(20);
+      const files = await listFiles(root);
+      expect(files).toEqual(Array.from({ length: 20 }, (_, k) => `telemetry/2025/06/01/12/telemetry-dead${k}-0.ndjson.gz`).sort());
+      for (const f of files) expect(await readLines(f)).toEqual(Array.from({ length: 20 }, (_, i) => line(i)));
+      expect([...logA.errors, ...logB.errors]).toEqual([]);
+    });
+
+    // Regression (issue 12, item 2): orphans were published only at the next start of a worker; a running worker
+    // never looked, so checkpointed records stayed hidden while every live file rotated.
+    it('a running sink sweeps orphans every sweepIntervalMs, once they are older than a live file can be', async () => {
+      const s = sink({ maxFileAgeMs: 60_000, orphanGraceMs: 10_000, sweepIntervalMs: 5_000 });
+      expect(await s.start()).toEqual({ recovered: 0 });
+      const orphan = await orphanOf(3, true);
+      await age(orphan, 60_000); // written a minute ago: a live writer could still own it for 10 s
+      await time.advance(5_000);
+      await s.sweep(); // joins the timer's sweep if it is still running
+      expect(await listFiles(root)).toEqual(['telemetry/2025/06/01/12/.telemetry-dead-0.ndjson.gz.inprogress']);
+      await time.advance(10_000);
+      // The first call may join the sweep the timer started a moment earlier; the second starts one at this time.
+      await s.sweep();
+      await s.sweep();
+      expect(await listFiles(root)).toEqual(['telemetry/2025/06/01/12/telemetry-dead-0.ndjson.gz']);
+      expect(committed.map((c) => c.reason)).toEqual(['recovered']);
+      await s.close();
+      expect(time.pending).toBe(0);
+    });
+
+    it('takes over the claim of a sweeper that died, and drops a claim whose orphan was published already', async () => {
+      const orphan = await orphanOf(2, false);
+      const expected = await (async () => {
+        const text = zlib.gunzipSync(await fsp.readFile(orphan), { finishFlush: zlib.constants.Z_SYNC_FLUSH }).toString('utf8');
+        return text.slice(0, -1).split('\n');
+      })();
+      // A sweeper claimed it and died before publishing: its claim is taken over once orphanGraceMs old (ctime).
+      const claimed = `${orphan}.claimed-gone-1`;
+      await fsp.rename(orphan, claimed);
+      // Claims age by their ctime, which the file system sets: this sink reads the real clock.
+      const s = sink({ orphanGraceMs: 0, sweepIntervalMs: 0, clock: { now: () => Date.now() } });
+      await new Promise((r) => setTimeout(r, 5));
+      expect(await s.start()).toEqual({ recovered: 1 });
+      expect(await listFiles(root)).toEqual(['telemetry/2025/06/01/12/telemetry-dead-0.ndjson.gz']);
+      // Another dead sweeper's claim of the same orphan, after the publication: no second copy.
+      await fsp.writeFile(claimed, zlib.gzipSync(`${expected.join('\n')}\n`));
+      await fsp.writeFile(`${claimed}.salvage`, 'half a copy');
+      await new Promise((r) => setTimeout(r, 5));
+      expect(await s.sweep()).toBe(0);
+      expect(await listFiles(root)).toEqual(['telemetry/2025/06/01/12/telemetry-dead-0.ndjson.gz']);
+      expect(await readLines('telemetry/2025/06/01/12/telemetry-dead-0.ndjson.gz')).toEqual(expected);
+    });
+
+    it('publishes an orphan whose final name a different file holds under a -r<k> name (files of an older version)', async () => {
+      const orphan = await orphanOf(1, false);
+      await age(orphan, 3_600_000);
+      await fsp.writeFile(path.join(partitionDir(), 'telemetry-dead-0.ndjson.gz'), zlib.gzipSync('{"other":1}\n'));
+      expect(await sink().start()).toEqual({ recovered: 1 });
+      expect(await readLines('telemetry/2025/06/01/12/telemetry-dead-0-r1.ndjson.gz')).toEqual(Array.from({ length: 10 }, (_, i) => line(i)));
+    });
+
+    it('fails a write to a file another worker claimed instead of acknowledging it', async () => {
+      const s = sink();
+      await s.write(records(0, 2));
+      const temp = path.join(partitionDir(), '.telemetry-w1-0.ndjson.gz.inprogress');
+      await fsp.rename(temp, `${temp}.claimed-other-7`);
+      await expect(s.write(records(2, 2))).rejects.toMatchObject({ code: 'FILE_SINK_FAILED', retriable: true });
+      expect(s.stats()).toMatchObject({ openFiles: 0, filesTakenByOthers: 1 });
+      // The retried batch goes to a new file.
+      await s.write(records(2, 2));
+      await s.close();
+      expect(await readLines('telemetry/2025/06/01/12/telemetry-w1-1.ndjson.gz')).toEqual([line(2), line(3)]);
     });
 
     it('renames an unreadable orphan .corrupt instead of publishing it', async () => {

@@ -13,14 +13,32 @@
  * - Atomic: a file is written under a hidden temporary name in its partition folder (`.<final>.inprogress`, which
  *   Athena, Spark and Hive skip) and appears under its final name only once it is complete and synced: hard link
  *   to the final name (which fails rather than overwrite a file of the same name), then unlink of the temporary
- *   name. A reader never sees half a file.
- * - gzip, one stream per file, with a sync flush after every batch: `write()` resolves once the batch's
- *   compressed bytes are in the file (in the OS, not yet fsynced), which is when the handler lets the consumer
- *   checkpoint. If the process dies, the temporary file holds every acknowledged batch as a readable gzip prefix;
- *   `start()` salvages such orphans (temporary files untouched for longer than a live file can stay open):
- *   it decompresses what is complete, keeps whole lines, and publishes them under the final name.
+ *   name. A reader never sees half a file. The final name is chosen when the file is opened (one no file has
+ *   yet) and never changes, so two workers publishing the same records cannot both succeed: the second link
+ *   fails with EEXIST.
+ * - Durable before acknowledged: `write()` resolves once the batch is sync-flushed out of gzip, written AND
+ *   fsynced, and the temporary file is still ours (not claimed, see below). That is when the handler lets the
+ *   consumer checkpoint, so a checkpointed record is on disk in a file that gets published whatever happens to
+ *   this worker: by this worker at rotation, or by any worker's sweep if this one dies.
+ * - Orphans (a worker killed in the middle of a file) are swept by every running worker, at `start()` and every
+ *   `sweepIntervalMs`, not only at the next start of the same worker (records already checkpointed stayed hidden
+ *   for 11+ minutes that way). A temporary file is an orphan once it is older than a live file can be: a live
+ *   writer publishes its file `maxFileAgeMs` after opening it, so one created (birth time; the modification time
+ *   where the file system keeps none) more than `maxFileAgeMs + orphanGraceMs` ago has no writer left. Age, not
+ *   a pid or a lock, because workers on several hosts may share the disk (a pid means nothing on another host,
+ *   and locks on network file systems are unreliable); the grace covers a late rotation and clock skew.
+ * - Claims are atomic: a sweeper renames the orphan to a name unique to itself (`<temp>.claimed-<worker>-<pid>`);
+ *   of several sweepers exactly one rename succeeds, and ENOENT means another worker took the file (not
+ *   corruption). The claimer decompresses what is complete (up to the last sync flush; a torn tail is dropped),
+ *   keeps whole lines, recompresses, and publishes under the orphan's own final name. If that name exists with
+ *   the same lines, someone published the orphan already and the claim is dropped: never published twice. A
+ *   claimer that dies leaves `.claimed-…`; such a claim is taken over once it is `orphanGraceMs` old.
+ * - A live writer checks after each write that its temporary name still points at its file: if a sweeper took
+ *   it (a rotation late by more than the grace), the write fails (the consumer retries the batch into a new
+ *   file) rather than acknowledging records the claimer may not have read.
  *
- * Writes are serialised per sink (one batch at a time, in call order), so rotation never races a write.
+ * Writes are serialised per sink (one batch at a time, in call order), so rotation never races a write; sweeps run
+ * beside them (they never touch this sink's open files).
  */
 import { constants as fsConstants, promises as fsp } from 'node:fs';
 import type { FileHandle } from 'node:fs/promises';
@@ -37,13 +55,17 @@ export const FILE_SINK_DEFAULTS = {
   maxFileAgeMs: 300_000,
   /** Partitions (hours) with a file open at once; a late record for an old hour opens one more. */
   maxOpenFiles: 4,
-  /** A temporary file untouched for maxFileAgeMs plus this long belongs to no live writer. */
+  /** A temporary file older than maxFileAgeMs plus this long belongs to no live writer (late rotation, clock skew). */
   orphanGraceMs: 60_000,
+  /** How often a running sink looks for orphans: part of the bound on how long a dead worker's records stay hidden. */
+  sweepIntervalMs: 30_000,
   compressionLevel: 6,
 } as const;
 
 const TEMP_SUFFIX = '.inprogress';
 const FILE_EXTENSION = '.ndjson.gz';
+const CLAIM_MARK = '.claimed-';
+const SALVAGE_MARK = '.salvage';
 
 export interface FileSinkRecord {
   /** Epoch ms that picks the hour partition (UTC). */
@@ -78,7 +100,11 @@ export interface FileSinkOptions {
   maxFileAgeMs?: number;
   maxOpenFiles?: number;
   orphanGraceMs?: number;
+  /** Period of the orphan sweep once started (0: only at `start()`). */
+  sweepIntervalMs?: number;
   compressionLevel?: number;
+  /** Part of this sink's claim names, with the worker id (default process.pid). */
+  pid?: number;
   clock?: Clock;
   timers?: Timers;
   logger?: Logger;
@@ -92,18 +118,22 @@ export interface FileSinkStats {
   recordsWritten: number;
   bytesWritten: number;
   compressedBytesWritten: number;
-  /** Orphaned temporary files published by `start()` (or after a failed write). */
+  /** Orphaned temporary files this sink claimed and published (at `start()`, in a sweep, or after a failed write). */
   filesRecovered: number;
-  /** Files abandoned after an I/O error (left for salvage). */
+  /** Files abandoned after an I/O error (salvaged at once, or left for a sweep). */
   writeErrors: number;
+  /** Open files of this sink that another worker's sweep claimed (it publishes them). */
+  filesTakenByOthers: number;
 }
 
 interface OpenFile {
   partition: string;
   dir: string;
   tempPath: string;
-  /** Number of the file, used for its final name unless that name is taken. */
-  n: number;
+  /** The name it will be published under (free when the file was opened). */
+  finalName: string;
+  /** Inode of the temporary file: tells whether the temporary name still points at it. */
+  ino: number;
   handle: FileHandle;
   gzip: zlib.Gzip;
   output: Buffer[];
@@ -127,6 +157,28 @@ export function fileNameSafe(value: string): string {
   return safe === '' ? '_' : safe;
 }
 
+/** What a sweep found in the sink's folder. */
+type SweepEntry =
+  /** `.<final>.inprogress`: a writer's temporary file. */
+  | { kind: 'temp'; path: string; finalName: string }
+  /** `.<final>.inprogress.claimed-<who>`: a file a sweeper took. */
+  | { kind: 'claimed'; path: string; tempPath: string; finalName: string }
+  /** `….salvage`: a sweeper's recompressed copy, before (or after) its publication. */
+  | { kind: 'salvage'; path: string };
+
+/** Names of the files a sweep cares about, by what they are; undefined for anything else. Pure. */
+export function classifySinkFile(dir: string, name: string): SweepEntry | undefined {
+  if (!name.startsWith('.')) return undefined;
+  const full = path.join(dir, name);
+  if (name.endsWith(SALVAGE_MARK) && name.includes(CLAIM_MARK)) return { kind: 'salvage', path: full };
+  const claim = name.indexOf(`${TEMP_SUFFIX}${CLAIM_MARK}`);
+  const tempName = claim >= 0 ? name.slice(0, claim + TEMP_SUFFIX.length) : name;
+  if (!tempName.endsWith(`${FILE_EXTENSION}${TEMP_SUFFIX}`) || tempName.length <= 1 + FILE_EXTENSION.length + TEMP_SUFFIX.length) return undefined;
+  const finalName = tempName.slice(1, -TEMP_SUFFIX.length);
+  if (claim >= 0) return { kind: 'claimed', path: full, tempPath: path.join(dir, tempName), finalName };
+  return { kind: 'temp', path: full, finalName };
+}
+
 export class FileSink {
   private readonly base: string;
   private readonly name: string;
@@ -135,7 +187,9 @@ export class FileSink {
   private readonly maxFileAgeMs: number;
   private readonly maxOpenFiles: number;
   private readonly orphanGraceMs: number;
+  private readonly sweepIntervalMs: number;
   private readonly compressionLevel: number;
+  private readonly claimSuffix: string;
   private readonly clock: Clock;
   private readonly timers: Timers;
   private readonly logger: Logger;
@@ -145,7 +199,9 @@ export class FileSink {
   private chain: Promise<unknown> = Promise.resolve();
   private nextN = 0;
   private closed = false;
-  private readonly counters = { filesCommitted: 0, recordsWritten: 0, bytesWritten: 0, compressedBytesWritten: 0, filesRecovered: 0, writeErrors: 0 };
+  private sweeping: Promise<number> | undefined;
+  private sweepTimer: unknown;
+  private readonly counters = { filesCommitted: 0, recordsWritten: 0, bytesWritten: 0, compressedBytesWritten: 0, filesRecovered: 0, writeErrors: 0, filesTakenByOthers: 0 };
 
   constructor(options: FileSinkOptions) {
     this.name = fileNameSafe(options.name);
@@ -156,13 +212,18 @@ export class FileSink {
     this.maxFileAgeMs = options.maxFileAgeMs ?? FILE_SINK_DEFAULTS.maxFileAgeMs;
     this.maxOpenFiles = options.maxOpenFiles ?? FILE_SINK_DEFAULTS.maxOpenFiles;
     this.orphanGraceMs = options.orphanGraceMs ?? FILE_SINK_DEFAULTS.orphanGraceMs;
+    this.sweepIntervalMs = options.sweepIntervalMs ?? FILE_SINK_DEFAULTS.sweepIntervalMs;
     this.compressionLevel = options.compressionLevel ?? FILE_SINK_DEFAULTS.compressionLevel;
+    this.claimSuffix = `${CLAIM_MARK}${this.workerId}-${options.pid ?? process.pid}`;
     this.clock = options.clock ?? systemClock;
     this.timers = options.timers ?? systemTimers;
     this.logger = options.logger ?? noopLogger;
     this.onCommitted = options.onCommitted;
     for (const [key, value] of Object.entries({ maxFileBytes: this.maxFileBytes, maxFileAgeMs: this.maxFileAgeMs, maxOpenFiles: this.maxOpenFiles })) {
       if (!Number.isInteger(value) || value <= 0) throw new RangeError(`FileSink: ${key} must be a positive integer (got ${value})`);
+    }
+    for (const [key, value] of Object.entries({ orphanGraceMs: this.orphanGraceMs, sweepIntervalMs: this.sweepIntervalMs })) {
+      if (!Number.isInteger(value) || value < 0) throw new RangeError(`FileSink: ${key} must be a non-negative integer (got ${value})`);
     }
   }
 
@@ -171,26 +232,35 @@ export class FileSink {
     return this.base;
   }
 
+  /** How long after its creation an orphan is claimed: a live file is published by then. */
+  get orphanAgeMs(): number {
+    return this.maxFileAgeMs + this.orphanGraceMs;
+  }
+
   stats(): FileSinkStats {
     return { openFiles: this.open.size, ...this.counters };
   }
 
-  /** Creates the folder and salvages orphaned temporary files older than a live file can be. */
-  start(): Promise<{ recovered: number }> {
-    return this.enqueue(async () => {
-      await fsp.mkdir(this.base, { recursive: true });
-      const cutoff = this.clock.now() - (this.maxFileAgeMs + this.orphanGraceMs);
-      let recovered = 0;
-      for (const tempPath of await findTempFiles(this.base)) {
-        const stat = await fsp.stat(tempPath).catch(() => undefined);
-        if (!stat || stat.mtimeMs > cutoff) continue;
-        if (await this.salvage(tempPath)) recovered++;
-      }
-      return { recovered };
-    });
+  /** Creates the folder, publishes the orphans already there, and sweeps again every `sweepIntervalMs`. */
+  async start(): Promise<{ recovered: number }> {
+    await this.enqueue(() => fsp.mkdir(this.base, { recursive: true }));
+    const recovered = await this.sweep();
+    this.scheduleSweep();
+    return { recovered };
   }
 
-  /** Appends records (each to its hour's file); resolves once their compressed bytes are in the files. */
+  /**
+   * Claims and publishes the orphaned temporary files under the sink's folder (see the file header); resolves
+   * with how many it published. One sweep at a time: a call during a sweep joins it.
+   */
+  sweep(): Promise<number> {
+    this.sweeping ??= this.sweepNow().finally(() => {
+      this.sweeping = undefined;
+    });
+    return this.sweeping;
+  }
+
+  /** Appends records (each to its hour's file); resolves once their compressed bytes are in the files and synced. */
   write(records: readonly FileSinkRecord[]): Promise<void> {
     if (records.length === 0) return Promise.resolve();
     return this.enqueue(() => this.writeNow(records));
@@ -201,10 +271,12 @@ export class FileSink {
     return this.enqueue(() => this.commitAll('flush'));
   }
 
-  /** Publishes every open file; later writes fail with CLOSED. */
+  /** Publishes every open file and stops sweeping; later writes fail with CLOSED. */
   close(): Promise<void> {
+    this.closed = true;
+    this.timers.clearTimeout(this.sweepTimer);
     return this.enqueue(async () => {
-      this.closed = true;
+      await this.sweeping?.catch(() => undefined);
       await this.commitAll('flush');
     });
   }
@@ -218,6 +290,16 @@ export class FileSink {
     const run = this.chain.then(task, task);
     this.chain = run.catch(() => undefined);
     return run;
+  }
+
+  private scheduleSweep(): void {
+    if (this.closed || this.sweepIntervalMs === 0) return;
+    this.timers.clearTimeout(this.sweepTimer);
+    this.sweepTimer = this.timers.setTimeout(() => {
+      this.sweep()
+        .catch((err: unknown) => this.logger.warn({ err: (err as Error).message, dir: this.base }, 'file sink: orphan sweep failed; trying again at the next one'))
+        .finally(() => this.scheduleSweep());
+    }, this.sweepIntervalMs);
   }
 
   private async writeNow(records: readonly FileSinkRecord[]): Promise<void> {
@@ -236,9 +318,17 @@ export class FileSink {
         file.gzip.write(text);
         await new Promise<void>((resolve) => file.gzip.flush(zlib.constants.Z_SYNC_FLUSH, () => resolve()));
         await this.drainOutput(file);
+        // Durable before the consumer may checkpoint these records (and the write moves the mtime on).
+        await file.handle.sync();
       } catch (err) {
         await this.abandon(file, err);
         throw new TelemetryConsumerError('FILE_SINK_FAILED', `could not write ${file.tempPath}: ${(err as Error).message}`, true, { cause: err });
+      }
+      if (!(await this.stillOurs(file))) {
+        // A sweeper took the file (our rotation came later than the grace): it may have read it before this batch
+        // reached it, so the batch is not acknowledged; the consumer retries it into a new file.
+        this.letGo(file);
+        throw new TelemetryConsumerError('FILE_SINK_FAILED', `${file.tempPath} was claimed by another worker's sweep before this batch was acknowledged`, true);
       }
       const bytes = Buffer.byteLength(text);
       file.records += lines.length;
@@ -249,6 +339,21 @@ export class FileSink {
     }
   }
 
+  private async stillOurs(file: OpenFile): Promise<boolean> {
+    const stat = await fsp.stat(file.tempPath).catch(() => undefined);
+    return stat !== undefined && stat.ino === file.ino;
+  }
+
+  /** Forgets an open file another worker claimed: its records are that worker's to publish now. */
+  private letGo(file: OpenFile): void {
+    this.counters.filesTakenByOthers++;
+    this.open.delete(file.partition);
+    this.timers.clearTimeout(file.timer);
+    file.gzip.destroy();
+    void file.handle.close().catch(() => undefined);
+    this.logger.warn({ path: file.tempPath }, 'file sink: an open file was claimed by another worker (rotation later than the orphan grace); it publishes the file');
+  }
+
   private async openFile(partition: string): Promise<OpenFile> {
     while (this.open.size >= this.maxOpenFiles) {
       const oldest = this.open.values().next().value as OpenFile;
@@ -256,10 +361,13 @@ export class FileSink {
     }
     const dir = path.join(this.base, ...partition.split('/'));
     try {
-      await fsp.mkdir(dir, { recursive: true });
+      const created = await fsp.mkdir(dir, { recursive: true });
+      // New folders' entries must survive a power loss too, or the fsynced file is unreachable.
+      if (created !== undefined) await syncDirectories(path.dirname(created), dir);
       for (;;) {
         const n = this.nextN++;
-        const tempPath = path.join(dir, `.${this.fileName(n)}${TEMP_SUFFIX}`);
+        const finalName = this.fileName(n);
+        const tempPath = path.join(dir, `.${finalName}${TEMP_SUFFIX}`);
         let handle: FileHandle;
         try {
           handle = await fsp.open(tempPath, 'wx');
@@ -267,8 +375,17 @@ export class FileSink {
           if ((err as NodeJS.ErrnoException).code === 'EEXIST') continue;
           throw err;
         }
+        // The final name is fixed now, while the temporary name reserves it: a name already published (an earlier
+        // run with the same worker id) is skipped, so EEXIST at publication can only mean "published already".
+        if (await exists(path.join(dir, finalName))) {
+          await handle.close();
+          await fsp.unlink(tempPath);
+          continue;
+        }
+        const ino = (await handle.stat()).ino;
+        await syncDirectory(dir);
         const gzip = zlib.createGzip({ level: this.compressionLevel });
-        const file: OpenFile = { partition, dir, tempPath, n, handle, gzip, output: [], records: 0, bytes: 0, compressedBytes: 0, timer: undefined };
+        const file: OpenFile = { partition, dir, tempPath, finalName, ino, handle, gzip, output: [], records: 0, bytes: 0, compressedBytes: 0, timer: undefined };
         gzip.on('data', (chunk: Buffer) => file.output.push(chunk));
         // Errors surface through write/flush/end; this keeps an 'error' event from being unhandled.
         gzip.on('error', () => undefined);
@@ -285,8 +402,8 @@ export class FileSink {
     }
   }
 
-  private fileName(n: number, suffix = ''): string {
-    return `${this.name}-${this.workerId}-${n}${suffix}${FILE_EXTENSION}`;
+  private fileName(n: number): string {
+    return `${this.name}-${this.workerId}-${n}${FILE_EXTENSION}`;
   }
 
   private async drainOutput(file: OpenFile): Promise<void> {
@@ -314,7 +431,7 @@ export class FileSink {
   private async commit(file: OpenFile, reason: CommitReason): Promise<void> {
     this.open.delete(file.partition);
     this.timers.clearTimeout(file.timer);
-    let finalPath: string;
+    let published: { path: string; linked: boolean } | undefined;
     try {
       await new Promise<void>((resolve, reject) => {
         file.gzip.once('end', resolve);
@@ -324,51 +441,28 @@ export class FileSink {
       await this.drainOutput(file);
       await file.handle.sync();
       await file.handle.close();
-      finalPath = await this.publish(file.tempPath, file.dir, file.n);
+      published = await publishOnce(file.tempPath, file.dir, file.finalName, () => readLines(file.tempPath));
+      if (published.linked) await fsp.unlink(file.tempPath);
+      else await fsp.unlink(file.tempPath).catch(() => undefined);
+      await syncDirectory(file.dir);
     } catch (err) {
+      if (published === undefined && isNotFound(err) && !(await exists(file.tempPath))) {
+        // A sweeper renamed the file away: it publishes everything acknowledged (written and synced before now).
+        this.counters.filesTakenByOthers++;
+        this.logger.warn({ path: file.tempPath }, 'file sink: an open file was claimed by another worker before its publication; it publishes the file');
+        return;
+      }
       await this.abandon(file, err);
       throw new TelemetryConsumerError('FILE_SINK_FAILED', `could not publish ${file.tempPath}: ${(err as Error).message}`, true, { cause: err });
     }
+    if (!published.linked) {
+      this.logger.warn({ path: published.path }, 'file sink: this file was already published by another worker');
+      return;
+    }
     this.counters.filesCommitted++;
-    const committed: CommittedFile = { path: finalPath, partition: file.partition, records: file.records, bytes: file.bytes, compressedBytes: file.compressedBytes, reason };
+    const committed: CommittedFile = { path: published.path, partition: file.partition, records: file.records, bytes: file.bytes, compressedBytes: file.compressedBytes, reason };
     this.logger.debug({ ...committed }, 'file sink: file published');
     this.onCommitted?.(committed);
-  }
-
-  /**
-   * Gives `tempPath` its final name in `dir` without ever replacing an existing file: a hard link fails on an
-   * existing name (EEXIST), and then the next free number is tried. Then the directory is synced so the new name
-   * survives a power loss.
-   */
-  private async publish(tempPath: string, dir: string, n: number, suffix = ''): Promise<string> {
-    let candidate = n;
-    for (let attempt = 0; ; attempt++) {
-      const finalPath = path.join(dir, this.fileName(candidate, suffix));
-      try {
-        await fsp.link(tempPath, finalPath);
-        await fsp.unlink(tempPath);
-        break;
-      } catch (err) {
-        const code = (err as NodeJS.ErrnoException).code;
-        if (code === 'EEXIST' && attempt < 1000) {
-          candidate = this.nextN++;
-          continue;
-        }
-        if (code === 'EPERM' || code === 'ENOTSUP' || code === 'EOPNOTSUPP' || code === 'ENOSYS') {
-          // A file system without hard links: check, then rename (a small window for a clash, never a torn file).
-          const exists = await fsp.access(finalPath, fsConstants.F_OK).then(() => true, () => false);
-          if (exists) {
-            candidate = this.nextN++;
-            continue;
-          }
-          await fsp.rename(tempPath, finalPath);
-          break;
-        }
-        throw err;
-      }
-    }
-    await syncDirectory(dir);
-    return path.join(dir, this.fileName(candidate, suffix));
   }
 
   /** After an I/O error: stop using the file and try to publish what it holds (it may have acknowledged batches). */
@@ -379,35 +473,74 @@ export class FileSink {
     file.gzip.destroy();
     await file.handle.close().catch(() => undefined);
     this.logger.error({ err, path: file.tempPath }, 'file sink: I/O error, file abandoned; salvaging what it holds');
-    await this.salvage(file.tempPath).catch(() => false);
+    await this.claimAndSalvage({ kind: 'temp', path: file.tempPath, finalName: file.finalName }).catch(() => false);
+  }
+
+  private async sweepNow(): Promise<number> {
+    const now = this.clock.now();
+    const ours = new Set([...this.open.values()].map((f) => f.tempPath));
+    let recovered = 0;
+    for (const entry of await findSinkFiles(this.base)) {
+      if (ours.has(entry.path)) continue;
+      const stat = await fsp.stat(entry.path).catch(() => undefined);
+      if (!stat) continue; // gone meanwhile: another sweeper, or its writer published it
+      if (entry.kind === 'temp') {
+        // Birth time where the file system keeps one (a live file is published maxFileAgeMs after it), else the
+        // last write; the older of the two, so a copy with an old mtime still counts from its writes.
+        const born = stat.birthtimeMs > 0 ? Math.min(stat.birthtimeMs, stat.mtimeMs) : stat.mtimeMs;
+        if (now - born <= this.orphanAgeMs) continue;
+      } else if (now - stat.ctimeMs <= this.orphanGraceMs) {
+        // A claim (the rename set its ctime) or a salvage copy in the hands of a sweeper that may still be at work.
+        continue;
+      }
+      if (entry.kind === 'salvage') {
+        // A dead sweeper's copy: its claimed file (still there unless published) is what counts.
+        await fsp.unlink(entry.path).catch(() => undefined);
+        continue;
+      }
+      try {
+        if (await this.claimAndSalvage(entry)) recovered++;
+      } catch (err) {
+        this.logger.error({ err: (err as Error).message, path: entry.path }, 'file sink: could not publish an orphaned file; the next sweep tries again');
+      }
+    }
+    return recovered;
   }
 
   /**
-   * Publishes the complete lines of a temporary file that no writer will finish: decompresses up to the last
-   * sync flush (a half-written tail is dropped), recompresses, and publishes under the file's final name (or a
-   * `-r<k>` variant). Unreadable files are renamed `.corrupt` and left for an operator.
+   * Claims an orphan (atomic rename to a name of this sink's own) and publishes its complete lines under the
+   * orphan's final name. Resolves false when another worker won the claim or had published it, or when nothing
+   * was to publish. Unreadable files are renamed `.corrupt` and left for an operator.
    */
-  private async salvage(tempPath: string): Promise<boolean> {
+  private async claimAndSalvage(entry: Extract<SweepEntry, { kind: 'temp' | 'claimed' }>): Promise<boolean> {
+    const tempPath = entry.kind === 'temp' ? entry.path : entry.tempPath;
+    const claimed = `${tempPath}${this.claimSuffix}`;
+    try {
+      await fsp.rename(entry.path, claimed);
+    } catch (err) {
+      if (isNotFound(err)) {
+        this.logger.debug({ path: entry.path }, 'file sink: orphan taken by another worker');
+        return false;
+      }
+      throw err;
+    }
     const dir = path.dirname(tempPath);
-    const match = /^\.(.+)-(\d+)\.ndjson\.gz\.inprogress$/.exec(path.basename(tempPath));
-    if (!match) return false;
     let text: string;
     try {
-      const raw = await fsp.readFile(tempPath);
-      text = zlib.gunzipSync(raw, { finishFlush: zlib.constants.Z_SYNC_FLUSH }).toString('utf8');
+      text = await readLines(claimed);
     } catch (err) {
-      this.logger.error({ err, path: tempPath }, 'file sink: orphaned file is unreadable; renamed .corrupt');
-      await fsp.rename(tempPath, `${tempPath}.corrupt`).catch(() => undefined);
+      if (isNotFound(err)) return false; // a sweeper took over our claim: ours looked dead to it
+      this.logger.error({ err: (err as Error).message, path: tempPath }, 'file sink: orphaned file is unreadable; renamed .corrupt');
+      await fsp.rename(claimed, `${tempPath}.corrupt`).catch(() => undefined);
       return false;
     }
-    const complete = text.slice(0, text.lastIndexOf('\n') + 1);
-    if (complete === '') {
-      await fsp.unlink(tempPath).catch(() => undefined);
+    if (text === '') {
+      await fsp.unlink(claimed).catch(() => undefined);
       return false;
     }
-    // Recompress into a fresh temporary file, then publish it like any other; the orphan goes last.
-    const salvagePath = `${tempPath}.salvage`;
-    const body = zlib.gzipSync(complete, { level: this.compressionLevel });
+    // Recompressed into a copy of our own, published like any file; the claimed orphan goes last.
+    const salvagePath = `${claimed}${SALVAGE_MARK}`;
+    const body = zlib.gzipSync(text, { level: this.compressionLevel });
     const handle = await fsp.open(salvagePath, 'w');
     try {
       await handle.write(body);
@@ -415,50 +548,98 @@ export class FileSink {
     } finally {
       await handle.close();
     }
-    // The orphan's own name prefix (`<name>-<worker>`) is kept: it says who wrote the records.
-    const published = await this.publishSalvaged(salvagePath, dir, match[1], Number(match[2]));
-    await fsp.unlink(tempPath).catch(() => undefined);
-    const records = complete.split('\n').length - 1;
+    const published = await publishOnce(salvagePath, dir, entry.finalName, async () => text);
+    await fsp.unlink(salvagePath).catch(() => undefined);
+    await fsp.unlink(claimed).catch(() => undefined);
+    await syncDirectory(dir);
+    if (!published.linked) {
+      this.logger.info({ path: published.path, orphan: tempPath }, 'file sink: orphan was published already; claim dropped');
+      return false;
+    }
+    const records = text.split('\n').length - 1;
     this.counters.filesRecovered++;
     const partition = path.relative(this.base, dir).split(path.sep).join('/');
-    const committed: CommittedFile = { path: published, partition, records, bytes: Buffer.byteLength(complete), compressedBytes: body.length, reason: 'recovered' };
+    const committed: CommittedFile = { path: published.path, partition, records, bytes: Buffer.byteLength(text), compressedBytes: body.length, reason: 'recovered' };
     this.logger.warn({ ...committed, orphan: tempPath }, 'file sink: published the complete lines of an orphaned file');
     this.onCommitted?.(committed);
     return true;
   }
-
-  private async publishSalvaged(salvagePath: string, dir: string, stem: string, n: number): Promise<string> {
-    for (let k = 0; k < 1000; k++) {
-      const finalPath = path.join(dir, `${stem}-${n}${k === 0 ? '' : `-r${k}`}${FILE_EXTENSION}`);
-      try {
-        await fsp.link(salvagePath, finalPath);
-        await fsp.unlink(salvagePath);
-        await syncDirectory(dir);
-        return finalPath;
-      } catch (err) {
-        if ((err as NodeJS.ErrnoException).code === 'EEXIST') continue;
-        throw err;
-      }
-    }
-    throw new Error(`no free name for the salvaged ${stem}-${n} in ${dir}`);
-  }
 }
 
-async function findTempFiles(dir: string): Promise<string[]> {
-  const out: string[] = [];
+/**
+ * Links `source` to `dir/finalName` (or, when a different file holds that name, a `-r<k>` variant), never
+ * replacing a file. A name held by a file with the same lines means this content was published already (by
+ * another worker that claimed the same orphan, or the writer itself): `linked: false` then, and nothing is added.
+ */
+async function publishOnce(source: string, dir: string, finalName: string, lines: () => Promise<string>): Promise<{ path: string; linked: boolean }> {
+  const stem = finalName.slice(0, -FILE_EXTENSION.length);
+  let mine: string | undefined;
+  for (let k = 0; k < 1000; k++) {
+    const candidate = path.join(dir, k === 0 ? finalName : `${stem}-r${k}${FILE_EXTENSION}`);
+    try {
+      await fsp.link(source, candidate);
+      return { path: candidate, linked: true };
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      if (code === 'EPERM' || code === 'ENOTSUP' || code === 'EOPNOTSUPP' || code === 'ENOSYS') {
+        // A file system without hard links: check, then rename (a small window for a clash, never a torn file).
+        if (await exists(candidate)) {
+          mine ??= await lines();
+          if ((await readLines(candidate).catch(() => undefined)) === mine) return { path: candidate, linked: false };
+          continue;
+        }
+        await fsp.rename(source, candidate);
+        return { path: candidate, linked: true };
+      }
+      if (code !== 'EEXIST') throw err;
+      mine ??= await lines();
+      if ((await readLines(candidate).catch(() => undefined)) === mine) return { path: candidate, linked: false };
+    }
+  }
+  throw new Error(`no free name for ${finalName} in ${dir}`);
+}
+
+/** The complete lines of a gzip file, up to its last sync flush (a torn tail is dropped). */
+async function readLines(file: string): Promise<string> {
+  const text = zlib.gunzipSync(await fsp.readFile(file), { finishFlush: zlib.constants.Z_SYNC_FLUSH }).toString('utf8');
+  return text.slice(0, text.lastIndexOf('\n') + 1);
+}
+
+async function findSinkFiles(dir: string): Promise<SweepEntry[]> {
+  const out: SweepEntry[] = [];
   let entries;
   try {
     entries = await fsp.readdir(dir, { withFileTypes: true });
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return out;
+    if (isNotFound(err)) return out;
     throw err;
   }
   for (const entry of entries) {
-    const full = path.join(dir, entry.name);
-    if (entry.isDirectory()) out.push(...(await findTempFiles(full)));
-    else if (entry.isFile() && entry.name.startsWith('.') && entry.name.endsWith(`${FILE_EXTENSION}${TEMP_SUFFIX}`)) out.push(full);
+    if (entry.isDirectory()) out.push(...(await findSinkFiles(path.join(dir, entry.name))));
+    else if (entry.isFile()) {
+      const found = classifySinkFile(dir, entry.name);
+      if (found) out.push(found);
+    }
   }
   return out;
+}
+
+const isNotFound = (err: unknown): boolean => (err as NodeJS.ErrnoException | undefined)?.code === 'ENOENT';
+
+const exists = (file: string): Promise<boolean> =>
+  fsp.access(file, fsConstants.F_OK).then(
+    () => true,
+    () => false,
+  );
+
+/** fsync of `from` and every folder below it down to `to` (after a recursive mkdir created them). */
+async function syncDirectories(from: string, to: string): Promise<void> {
+  const chain: string[] = [];
+  for (let d = to; d.length >= from.length; d = path.dirname(d)) {
+    chain.push(d);
+    if (d === from || path.dirname(d) === d) break;
+  }
+  for (const d of chain.reverse()) await syncDirectory(d);
 }
 
 /** fsync of a directory (Linux, macOS); platforms that refuse it (Windows) only lose the power-loss guarantee. */
