@@ -170,7 +170,8 @@ const HTTP_ERRORS_BY_NAME: Readonly<Record<string, HttpErrorInfo>> = {
 
 /** Classifies a non-200 PutMedia answer: by AWS error name, else by status (5xx, 429, 408 retriable; 403 too, as clock skew). */
 export function classifyHttpError(statusCode: number, awsErrorName: string | undefined): HttpErrorInfo {
-  const byName = awsErrorName !== undefined ? HTTP_ERRORS_BY_NAME[awsErrorName] : undefined;
+  // Own keys only: the name comes from the peer, and `__proto__` or `constructor` are not AWS error names.
+  const byName = awsErrorName !== undefined && Object.hasOwn(HTTP_ERRORS_BY_NAME, awsErrorName) ? HTTP_ERRORS_BY_NAME[awsErrorName] : undefined;
   if (byName) return byName;
   if (statusCode >= 500 || statusCode === 429 || statusCode === 408) return { retriable: true, refreshEndpoint: statusCode === 502 || statusCode === 503 };
   if (statusCode === 403) return { retriable: true, refreshEndpoint: false };
