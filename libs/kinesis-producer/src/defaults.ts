@@ -38,6 +38,8 @@ export const PRODUCER_DEFAULTS = {
   requestTimeoutMs: 10_000,
   /** Per-key order is not guaranteed unless asked for (it costs throughput: see README). */
   ordered: false,
+  /** Failing deliveries are logged as one summary line per interval, never a line per record (issue 12). */
+  logSummaryIntervalMs: 10_000,
   /** Share of each shard's write limits the producer paces itself to (KPL RateLimit is 150). */
   rateLimitPercent: 100,
   /** Backoff before retry n: uniform in [0, min(max, base · 2^(n−1))]. */
@@ -60,4 +62,16 @@ export const PRODUCER_DEFAULTS = {
   misplacedAggregates: 'report' as 'report' | 'resend',
   /** Default client: keep-alive sockets per host. */
   maxSockets: 32,
+} as const;
+
+/** The durable buffer (DurableProducer, durable-buffer-store.ts). */
+export const DURABLE_BUFFER_DEFAULTS = {
+  /** Bytes of segment files: about a day of a 10-device fleet at 10 records/s of 300 bytes, well within an SD card. */
+  maxBytes: 256 * 1024 * 1024,
+  /** Older records are dropped rather than replayed: a day-old reading is history, not telemetry. */
+  maxAgeMs: 24 * 60 * 60 * 1000,
+  /** Records per replay round: one PutRecords call's worth, unaggregated. */
+  replayBatchRecords: 1_000,
+  /** Between replay rounds that delivered nothing (each round already waited a record TTL). */
+  replayPauseMs: 1_000,
 } as const;

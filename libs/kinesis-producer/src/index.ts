@@ -36,4 +36,14 @@ export {
   type DeaggregatedRecord,
 } from './aggregation-codec';
 export { classifyCallError, classifyEntryError, type ClassifiedFailure, type FailureKind } from './error-classifier';
-export { PRODUCER_DEFAULTS, KINESIS_LIMITS } from './defaults';
+export { PRODUCER_DEFAULTS, KINESIS_LIMITS, DURABLE_BUFFER_DEFAULTS } from './defaults';
+export {
+  DurableProducer,
+  type DurableProducerOptions,
+  type DurableBufferOptions,
+  type DurablePutResult,
+  type DurableProducerStats,
+  type DurableProducerEvents,
+} from './durable-producer';
+export type { BufferDropReason } from './durable-buffer-store';
+export { DeliveryLogSummarizer, type DeliveryStatus } from './delivery-log-summarizer';

@@ -31,6 +31,7 @@ import {
 } from '@tributary/partitioning';
 import { AggregateBuilder } from './aggregation-codec';
 import { BackoffPolicy } from '@tributary/runtime';
+import { summarizeDeliveries, type DeliveryLogSummarizer, type DeliveryStatus } from './delivery-log-summarizer';
 import { classifyCallError, classifyEntryError, type ClassifiedFailure } from './error-classifier';
 import { KeyInfoCache, type KeyInfo } from './key-info';
 import { createKinesisClient } from './kinesis-client-factory';
@@ -115,6 +116,7 @@ export class KinesisProducer {
   private readonly timers: Timers;
   private readonly logger: Logger;
   private readonly events: ProducerEvents;
+  private readonly deliveryLog: DeliveryLogSummarizer;
   private readonly backoff: BackoffPolicy;
   private readonly refreshPolicy: ShardMapRefreshPolicy;
   /** Partition key → its hash key, UTF-8 length, route and aggregate table slot. */
@@ -179,6 +181,13 @@ export class KinesisProducer {
     this.timers = options.timers ?? systemTimers;
     this.logger = (options.logger ?? noopLogger).child({ component: 'kinesis-producer', stream: this.o.streamName });
     this.events = new ProducerEvents((event, err) => this.logger.error({ err, event }, 'a producer event listener threw'));
+    // Failing deliveries are logged here, summarised per interval; fail() and the ListShards error only log at debug.
+    this.deliveryLog = summarizeDeliveries(this.events, {
+      logger: this.logger,
+      clock: base ?? { now: () => Date.now() },
+      intervalMs: this.o.logSummaryIntervalMs,
+      subject: 'Kinesis',
+    });
     this.backoff = new BackoffPolicy({ baseDelayMs: this.o.retryBaseDelayMs, maxDelayMs: this.o.retryMaxDelayMs }, options.random ?? Math.random);
     this.refreshPolicy = new ShardMapRefreshPolicy({
       clock: this.clock,
@@ -249,6 +258,7 @@ export class KinesisProducer {
       this.clearWake();
       this.notifyWritable();
       await Promise.allSettled([...this.hookPromises]);
+      this.deliveryLog.flush();
       if (this.ownsClient) (this.client as { destroy?: () => void }).destroy?.();
     })();
     return this.closing;
@@ -287,6 +297,21 @@ export class KinesisProducer {
     const waiting = this.writableWaiters;
     this.writableWaiters = [];
     for (const resolve of waiting) resolve();
+  }
+
+  /** 'degraded' (with why and since when) while calls fail for reasons an outage explains; 'ok' once records are stored again. */
+  deliveryStatus(): DeliveryStatus {
+    return this.deliveryLog.status();
+  }
+
+  /** Adds to a counter of the delivery log's next summary line (the durable buffer's spilled, replayed, dropped). */
+  countInDeliveryLog(counter: string, n: number): void {
+    this.deliveryLog.count(counter, n);
+  }
+
+  /** ordered + expireBehind: what DurableProducer needs to keep each key's order across spills. */
+  get keepsKeyOrderAcrossExpiry(): boolean {
+    return this.o.ordered && this.o.expireBehind;
   }
 
   get shardMapVersion(): number {
@@ -893,6 +918,16 @@ export class KinesisProducer {
       this.fail(records, 'RECORD_REJECTED', ch, now, failure);
       return;
     }
+    if (expired.length > 0 && this.o.expireBehind) {
+      // Nothing of this shard may go out ahead of what just expired: the call's other records and the queue behind
+      // them expire too, in order (the queue holds only records put later: ordered mode sends from its head).
+      const behind = ch.queue.drain();
+      this.queuedRecords -= behind.length;
+      for (const r of behind) this.queuedBytes -= r.size;
+      ch.queuedBytes = 0;
+      this.fail([...records, ...behind], 'RECORD_EXPIRED', ch, now);
+      return;
+    }
     if (expired.length > 0) this.fail(expired, 'RECORD_EXPIRED', ch, now);
     if (alive.length === 0) return;
     const delay = this.backoff.delayMs(maxAttempts);
@@ -1000,8 +1035,10 @@ export class KinesisProducer {
     for (const ch of this.channelList) {
       let head = ch.queue.peek();
       if (!head || head.deadline > now) continue;
+      // expireBehind: the call in flight holds older records of this shard; its answer decides (retryOrFail).
+      if (this.o.expireBehind && ch.inFlight > 0) continue;
       const expired: PendingRecord[] = [];
-      while (head && head.deadline <= now) {
+      while (head && (head.deadline <= now || (this.o.expireBehind && expired.length > 0))) {
         expired.push(ch.shift());
         this.queuedRecords--;
         this.queuedBytes -= head.size;
@@ -1086,7 +1123,8 @@ export class KinesisProducer {
       this.settle(r, admitted);
     }
     this.totals.failures += records.length;
-    this.logger.warn(
+    // Debug only: the delivery log summarises failures per interval (a warning per batch flooded the log, issue 12).
+    this.logger.debug(
       { code, records: records.length, shardId: ch?.shardId, lastErrorCode: records[records.length - 1].failure?.lastErrorCode },
       code === 'RECORD_EXPIRED' ? 'records expired before Kinesis acknowledged them' : 'Kinesis rejected records',
     );
@@ -1127,7 +1165,7 @@ export class KinesisProducer {
           this.refreshPolicy.failed();
           if (!this.shardMap) this.refreshFailedBeforeFirstMap = true;
           const failure = classifyCallError(err);
-          this.logger.warn({ err, code: failure.code, failures: this.refreshPolicy.failures }, 'ListShards failed; records go unaggregated to their shard until it works');
+          this.logger.debug({ err, code: failure.code, failures: this.refreshPolicy.failures }, 'ListShards failed; records go unaggregated to their shard until it works');
           this.events.emit('shard-map-error', {
             streamName: this.o.streamName,
             code: failure.code,

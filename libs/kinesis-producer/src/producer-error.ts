@@ -15,6 +15,12 @@ export type ProducerErrorCode =
   | 'PRODUCER_CLOSED'
   /** aggregation-codec: bytes that start with the KPL magic but are not a valid aggregate. */
   | 'MALFORMED_AGGREGATE'
+  /** spill-frame-codec: a durable-buffer frame whose length or CRC does not hold (a torn or damaged write). */
+  | 'MALFORMED_SPILL_FRAME'
+  /** The durable buffer dropped the record: its byte or age bound was reached before Kinesis took it. */
+  | 'BUFFER_DROPPED'
+  /** The durable buffer could not write or read its files (disk full, permissions). */
+  | 'BUFFER_IO'
   /** A bug: an invariant of the producer did not hold. */
   | 'INTERNAL';
 

@@ -55,6 +55,15 @@ export interface KinesisProducerOptions {
   requestTimeoutMs?: number;
   /** Never reorder the records of one partition key (default false; see README for the guarantee and its cost). */
   ordered?: boolean;
+  /**
+   * Ordered mode only: when a record expires, the records queued behind it on its shard expire with it, and a
+   * shard's expiry waits for its call in flight (default false). A later record of a key then never goes out ahead
+   * of an expired one: what the durable buffer needs, which spills expired records and sends them again (README,
+   * "Durable buffer").
+   */
+  expireBehind?: boolean;
+  /** At most one summary log line about failing deliveries per this many ms (default 10,000). */
+  logSummaryIntervalMs?: number;
   /** Pace each shard at this percentage of its write limits (default 100). */
   rateLimitPercent?: number;
   /** The shard write limits (default 1,000 records/s and 1 MiB/s, AWS's). */
@@ -105,6 +114,8 @@ const optionsSchema = z.object({
   maxConcurrentRequests: positiveInt.max(10_000).optional(),
   requestTimeoutMs: z.number().positive().optional(),
   ordered: z.boolean().optional(),
+  expireBehind: z.boolean().optional(),
+  logSummaryIntervalMs: z.number().int().min(0).max(86_400_000).optional(),
   rateLimitPercent: z.number().positive().max(10_000).optional(),
   shardLimits: z.object({ recordsPerSecond: z.number().positive().optional(), bytesPerSecond: z.number().positive().optional() }).strict().optional(),
   maxRecordBytes: positiveInt.max(10 * 1024 * 1024).optional(),
@@ -136,6 +147,8 @@ export interface ResolvedOptions {
   maxConcurrentRequests: number;
   requestTimeoutMs: number;
   ordered: boolean;
+  expireBehind: boolean;
+  logSummaryIntervalMs: number;
   shardRecordsPerSecond: number;
   shardBytesPerSecond: number;
   maxRecordBytes: number;
@@ -203,6 +216,8 @@ export function resolveOptions(options: KinesisProducerOptions): ResolvedOptions
     maxConcurrentRequests: options.maxConcurrentRequests ?? d.maxConcurrentRequests,
     requestTimeoutMs: options.requestTimeoutMs ?? d.requestTimeoutMs,
     ordered: options.ordered ?? d.ordered,
+    expireBehind: options.expireBehind ?? false,
+    logSummaryIntervalMs: options.logSummaryIntervalMs ?? d.logSummaryIntervalMs,
     shardRecordsPerSecond: (options.shardLimits?.recordsPerSecond ?? KINESIS_LIMITS.shardRecordsPerSecond) * rate,
     shardBytesPerSecond: (options.shardLimits?.bytesPerSecond ?? KINESIS_LIMITS.shardBytesPerSecond) * rate,
     maxRecordBytes: options.maxRecordBytes ?? KINESIS_LIMITS.recordMaxBytes,
@@ -216,6 +231,7 @@ export function resolveOptions(options: KinesisProducerOptions): ResolvedOptions
     hashKeyCacheSize: options.hashKeyCacheSize ?? d.hashKeyCacheSize,
     misplacedAggregates: options.misplacedAggregates ?? d.misplacedAggregates,
   };
+  if (resolved.expireBehind && !resolved.ordered) throw invalid('expireBehind', 'needs ordered: true.');
   if (resolved.retryMaxDelayMs < resolved.retryBaseDelayMs) throw invalid('retry.maxDelayMs', 'must be >= retry.baseDelayMs.');
   if (resolved.maxRecordBytes > resolved.collectionMaxBytes) throw invalid('maxRecordBytes', 'must be <= collectionMaxBytes.');
   if (resolved.aggregationMaxBytes > resolved.maxRecordBytes) throw invalid('aggregationMaxBytes', 'must be <= maxRecordBytes.');
