@@ -123,6 +123,10 @@ export class DynamoDbService {
       dynaliteValidations.checkValidations(data, modules.validation.types, modules.validation.custom, this.store);
     } catch (err) {
       if (isDynaliteServiceError(err)) return answer(err.statusCode, err.body);
+      // dynalite's validations assume JSON it can walk: a null where it expects an object (`"Item":{"a":null}`,
+      // `"RequestItems":{"my-table":null}`) throws a TypeError there. That is the client's unreadable request, not a store
+      // failure: answer 400 as DynamoDB does for a body it cannot read, not 500 (found by dynamodb-http fuzzing).
+      if (err instanceof TypeError) return answer(400, { __type: 'com.amazon.coral.service#SerializationException', message: 'The request could not be read: a value is null or of the wrong type.' });
       throw err;
     }
     const result = await new Promise<unknown>((resolve, reject) => {
