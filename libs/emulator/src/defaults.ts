@@ -102,3 +102,39 @@ export const KVS_TIMES = {
   getMediaIdleTimeoutMs: 30_000,
   retentionCheckIntervalMs: 60_000,
 } as const;
+
+/**
+ * Connection limits of the emulator's port (every protocol: HTTP/1.1, cleartext HTTP/2, TLS). Timeouts count
+ * inactivity where a stream may legitimately last (PutMedia uploads for as long as a camera runs, GetMedia,
+ * SubscribeToShard for 5 minutes), and total time only where a request is bounded (headers, a JSON body).
+ */
+export const CONNECTION_DEFAULTS = {
+  /**
+   * Open connections at most. At the cap a new connection closes the one idle the longest (one that never sent
+   * its first bytes first, then one with no request in flight) rather than being refused, so idle clients cannot
+   * starve real ones. Keep it well under the process's open-file limit (`ulimit -n`): segment files need some.
+   */
+  maxConnections: 1000,
+  /** A connection must send its first bytes (what picks its protocol) within this long. */
+  firstBytesTimeoutMs: 10_000,
+  /** HTTP/1.1: the request line and headers must arrive within this long of their first byte; TLS: the handshake. */
+  headersTimeoutMs: 20_000,
+  /** A request with a bounded body (every operation but PutMedia) must have sent all of it within this long. */
+  requestTimeoutMs: 60_000,
+  /**
+   * A connection with no request in flight (HTTP/1.1 keep-alive, an HTTP/2 session without streams) is closed
+   * after this long; above the 60 s idle timeouts of load balancers and HTTP clients, so clients close first.
+   */
+  keepAliveTimeoutMs: 65_000,
+  /**
+   * No byte either way for this long closes a connection even with a request in flight: twice GetMedia's 30 s
+   * wait for a new fragment (KVS_TIMES.getMediaIdleTimeoutMs); PutMedia acks every 3 s, SubscribeToShard every 2 s.
+   */
+  idleTimeoutMs: 60_000,
+  /**
+   * An HTTP/2 session without streams is sent a PING; one that does not answer within this long is destroyed. This
+   * is what closes a session nghttp2 ended with a GOAWAY (a protocol error: it then reads nothing more, and Node
+   * is not told) and an idle client that is not there any more.
+   */
+  pingTimeoutMs: 5_000,
+} as const;

@@ -10,7 +10,7 @@ import { StreamRegistry } from './kds/stream-registry';
 import { KdsService } from './kds/kds-service';
 import { DEFAULT_SHARD_LIMITS, type ShardLimits } from './kds/stream-model';
 import { FaultInjector } from './server/fault-injector';
-import { ProtocolListener, type TlsOptions } from './server/protocol-listener';
+import { ProtocolListener, type ConnectionSettings, type TlsOptions } from './server/protocol-listener';
 import { createRequestRouter } from './server/request-router';
 import { DynamoDbService } from './dynamodb/dynamodb-service';
 import { KvsRegistry } from './kvs/kvs-registry';
@@ -18,7 +18,7 @@ import { KvsService } from './kvs/kvs-service';
 import type { KvsSettings } from './kvs/kvs-context';
 import { systemClock, type Clock } from './clock';
 import { noopLogger, type Logger } from './logger';
-import { DEFAULT_ACCOUNT_ID, DEFAULT_REGION, KDS_SIZES, KDS_TIMES, KVS_LIMITS, KVS_TIMES } from './defaults';
+import { CONNECTION_DEFAULTS, DEFAULT_ACCOUNT_ID, DEFAULT_REGION, KDS_SIZES, KDS_TIMES, KVS_LIMITS, KVS_TIMES } from './defaults';
 
 /** DynamoDB on the emulator's port (dynalite embedded). */
 export interface DynamoDbOptions {
@@ -37,6 +37,12 @@ export interface KvsOptions extends Partial<KvsSettings> {
   delays?: Partial<{ create: number; delete: number; update: number }>;
 }
 
+/** Connection cap and timeouts of the port, every protocol; defaults and meaning in CONNECTION_DEFAULTS (defaults.ts). */
+export interface ConnectionOptions extends Partial<ConnectionSettings> {
+  /** A request with a bounded body (all but PutMedia) must have sent it all within this long (answered 408). */
+  requestTimeoutMs?: number;
+}
+
 export interface EmulatorOptions {
   /** Default 127.0.0.1. */
   host?: string;
@@ -52,6 +58,8 @@ export interface EmulatorOptions {
   limits?: boolean | Partial<ShardLimits>;
   fsync?: FsyncPolicy;
   fsyncIntervalMs?: number;
+  /** Connection cap and timeouts (CONNECTION_DEFAULTS). */
+  connections?: ConnectionOptions;
   /** Serve TLS (with ALPN h2 / http/1.1) on the same port, next to cleartext. */
   tls?: TlsOptions;
   accountId?: string;
@@ -156,9 +164,10 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
     await dynamo?.close();
     throw err;
   }
+  const { requestTimeoutMs, ...connectionSettings } = { ...CONNECTION_DEFAULTS, ...options.connections };
   const listener = new ProtocolListener(
-    { host, port: options.port ?? 4566, tls: options.tls, logger },
-    createRequestRouter({ kds, dynamo, kvs, faults, logger, accountId, defaultRegion: region }),
+    { host, port: options.port ?? 4566, tls: options.tls, logger, connections: connectionSettings, now: () => clock.now() },
+    createRequestRouter({ kds, dynamo, kvs, faults, logger, accountId, defaultRegion: region, requestTimeoutMs }),
   );
   let address;
   try {

@@ -36,4 +36,6 @@ export const awsErrors = {
   accessDenied: make('AccessDeniedException'),
   internalFailure: make('InternalFailure', 500, true),
   requestTooLarge: make('RequestEntityTooLargeException', 413),
+  /** The client took too long to send its request; retried by the SDKs like a transient network failure. */
+  requestTimeout: make('RequestTimeoutException', 408, true),
 } as const;

@@ -5,12 +5,20 @@
  * - 0x16 (a TLS handshake record), when TLS is configured: TLS, then ALPN picks `h2` or `http/1.1`;
  * - anything else: HTTP/1.1 (the AWS CLI, curl, SDKs given an HTTP/1.1 handler).
  * The socket is handed to the matching Node server with `emit('connection')`; all three call one handler.
+ *
+ * Every path has timeouts (CONNECTION_DEFAULTS in defaults.ts): the first bytes, HTTP/1.1 headers (Node's own
+ * check, which runs only once the server has emitted 'listening': this one never listens, so it is told to), the
+ * TLS handshake, keep-alive, and inactivity (no byte either way, never total duration: a PutMedia upload lasts as
+ * long as its camera runs). HTTP/2 sessions without streams are probed with a PING: nghttp2 ends a session that
+ * broke the protocol with a GOAWAY and then ignores it without telling Node, so that is how such a session gets
+ * closed. And a cap on connections (connection-limiter.ts) that closes idle ones first.
  */
 import * as net from 'node:net';
 import { Duplex } from 'node:stream';
 import * as http from 'node:http';
 import * as http2 from 'node:http2';
 import type { Logger } from '../logger';
+import { ConnectionLimiter } from './connection-limiter';
 
 export type RequestHandler = (
   req: http.IncomingMessage | http2.Http2ServerRequest,
@@ -22,11 +30,24 @@ export interface TlsOptions {
   cert: string | Buffer;
 }
 
+/** See CONNECTION_DEFAULTS in defaults.ts for what each one bounds. */
+export interface ConnectionSettings {
+  maxConnections: number;
+  firstBytesTimeoutMs: number;
+  headersTimeoutMs: number;
+  keepAliveTimeoutMs: number;
+  idleTimeoutMs: number;
+  pingTimeoutMs: number;
+}
+
 export interface ListenerOptions {
   host: string;
   port: number;
   tls?: TlsOptions;
   logger: Logger;
+  connections: ConnectionSettings;
+  /** Milliseconds, for the connection cap's idle order. */
+  now: () => number;
 }
 
 const H2_SETTINGS: http2.Settings = {
@@ -35,6 +56,9 @@ const H2_SETTINGS: http2.Settings = {
   initialWindowSize: 8 * 1024 * 1024,
 };
 
+/** How long a socket that was answered and ended may wait for its client to close its side before it is destroyed. */
+const CLOSE_GRACE_MS = 1000;
+
 export class ProtocolListener {
   private readonly tcp: net.Server;
   private readonly h1: http.Server;
@@ -42,26 +66,62 @@ export class ProtocolListener {
   private readonly tls?: http2.Http2SecureServer;
   private readonly sockets = new Set<net.Socket>();
   private readonly sessions = new Set<http2.ServerHttp2Session>();
+  private readonly limiter: ConnectionLimiter<net.Socket>;
+  /** The TCP socket of each cleartext HTTP/2 session (the session's own `socket` is a proxy of it). */
+  private readonly sessionSockets = new WeakMap<http2.ServerHttp2Session, net.Socket>();
+  /** Set while a socket is handed to the HTTP/2 server, which creates its session synchronously. */
+  private handingOver: net.Socket | undefined;
 
   constructor(
     private readonly options: ListenerOptions,
     handler: RequestHandler,
   ) {
     const log = options.logger;
-    this.h1 = http.createServer({ keepAliveTimeout: 65_000, requestTimeout: 0 }, handler);
+    const c = options.connections;
+    this.limiter = new ConnectionLimiter(c.maxConnections, options.now);
+    this.h1 = http.createServer(
+      {
+        keepAliveTimeout: c.keepAliveTimeoutMs,
+        headersTimeout: c.headersTimeoutMs,
+        // 0: Node's requestTimeout counts total duration and would cut a live PutMedia upload; bounded bodies get
+        // theirs in the router (requestTimeoutMs), and a stalled one the inactivity timeout below.
+        requestTimeout: 0,
+        // How often Node checks header deadlines (30 s by default, longer than the timeout itself).
+        connectionsCheckingInterval: Math.max(10, Math.min(1000, Math.floor(c.headersTimeoutMs / 4))),
+      },
+      handler,
+    );
+    // Inactivity with a request in flight: Node destroys the socket (between requests keepAliveTimeout applies).
+    this.h1.timeout = c.idleTimeoutMs;
+    // Starts Node's header-timeout checks, which a server begins on 'listening' (it never listens: see the header).
+    this.h1.emit('listening');
+    this.h1.on('request', (req: http.IncomingMessage, res: http.ServerResponse) => {
+      const socket = req.socket;
+      this.limiter.requestStarted(socket);
+      res.once('close', () => this.limiter.requestEnded(socket));
+    });
     this.h1.on('clientError', (err, socket) => {
       log.debug({ err: err.message }, 'HTTP/1.1 client error');
-      if (socket.writable && !(err as NodeJS.ErrnoException).code?.startsWith('ECONN')) {
-        socket.end('HTTP/1.1 400 Bad Request\r\nconnection: close\r\ncontent-length: 0\r\n\r\n');
-      } else socket.destroy();
+      const code = (err as NodeJS.ErrnoException).code;
+      if (!socket.writable || code?.startsWith('ECONN')) {
+        socket.destroy();
+        return;
+      }
+      // Headers that did not arrive within headersTimeoutMs (Node's check) get a 408, anything else a 400; then the
+      // socket goes, whether or not the client reads the answer and closes its side.
+      const status = code === 'ERR_HTTP_REQUEST_TIMEOUT' ? '408 Request Timeout' : '400 Bad Request';
+      socket.end(`HTTP/1.1 ${status}\r\nconnection: close\r\ncontent-length: 0\r\n\r\n`);
+      setTimeout(() => socket.destroy(), CLOSE_GRACE_MS).unref();
     });
     this.h2c = http2.createServer({ settings: H2_SETTINGS, maxSessionMemory: 64 }, handler);
+    this.h2c.setTimeout(c.idleTimeoutMs);
     this.watchSessions(this.h2c);
     if (options.tls) {
       this.tls = http2.createSecureServer(
-        { ...options.tls, allowHTTP1: true, settings: H2_SETTINGS, maxSessionMemory: 64 },
+        { ...options.tls, allowHTTP1: true, settings: H2_SETTINGS, maxSessionMemory: 64, handshakeTimeout: c.headersTimeoutMs },
         handler,
       );
+      this.tls.setTimeout(c.idleTimeoutMs);
       this.watchSessions(this.tls);
       this.tls.on('tlsClientError', (err) => log.debug({ err: err.message }, 'TLS client error'));
     }
@@ -83,35 +143,99 @@ export class ProtocolListener {
     const closed = new Promise<void>((resolve) => this.tcp.close(() => resolve()));
     for (const s of this.sessions) s.destroy();
     for (const s of this.sockets) s.destroy();
-    this.h1.closeAllConnections();
+    // Stops Node's header-timeout checks (and closes its idle connections; the sockets are gone already).
+    this.h1.close();
     await closed;
   }
 
   private watchSessions(server: http2.Http2Server | http2.Http2SecureServer): void {
+    const c = this.options.connections;
     server.on('session', (session) => {
       this.sessions.add(session);
-      session.on('close', () => this.sessions.delete(session));
+      const socket = this.handingOver;
+      if (socket) this.sessionSockets.set(session, socket);
+      let streams = 0;
+      let keepAlive: NodeJS.Timeout | undefined;
+      let probe: NodeJS.Timeout | undefined;
+      const disarm = (): void => {
+        clearTimeout(keepAlive);
+        clearTimeout(probe);
+      };
+      const arm = (): void => {
+        // Without streams: closed after keepAliveTimeoutMs, and sent a PING after pingTimeoutMs that must be answered
+        // within pingTimeoutMs (see the header: a session nghttp2 ended answers nothing).
+        keepAlive = setTimeout(() => session.close(), c.keepAliveTimeoutMs).unref();
+        probe = setTimeout(() => {
+          probe = setTimeout(() => session.destroy(), c.pingTimeoutMs).unref();
+          try {
+            session.ping((err) => {
+              if (!err) clearTimeout(probe);
+            });
+          } catch {
+            session.destroy();
+          }
+        }, c.pingTimeoutMs).unref();
+      };
+      arm();
+      session.on('stream', (stream: http2.ServerHttp2Stream) => {
+        if (streams++ === 0) disarm();
+        if (socket) this.limiter.requestStarted(socket);
+        stream.once('close', () => {
+          if (socket) this.limiter.requestEnded(socket);
+          if (--streams === 0 && !session.closed && !session.destroyed) arm();
+        });
+      });
+      session.on('close', () => {
+        disarm();
+        this.sessions.delete(session);
+      });
       session.on('error', (err) => this.options.logger.debug({ err: err.message }, 'HTTP/2 session error'));
     });
     server.on('sessionError', (err) => this.options.logger.debug({ err: err.message }, 'HTTP/2 session error'));
   }
 
   private dispatch(socket: net.Socket): void {
+    const admission = this.limiter.admit(socket);
+    if (!admission.admitted) {
+      // Every connection has a request in flight (or is TLS): nothing idle to close.
+      this.options.logger.warn({ maxConnections: this.options.connections.maxConnections }, 'connection refused: at the connection cap');
+      socket.destroy();
+      return;
+    }
+    if (admission.evict) {
+      this.options.logger.debug({ maxConnections: this.options.connections.maxConnections }, 'idle connection closed: at the connection cap');
+      admission.evict.destroy();
+    }
     this.sockets.add(socket);
-    socket.on('close', () => this.sockets.delete(socket));
+    socket.on('close', () => {
+      this.sockets.delete(socket);
+      this.limiter.remove(socket);
+    });
     socket.on('error', () => socket.destroy());
     socket.setNoDelay(true);
+    socket.setTimeout(this.options.connections.firstBytesTimeoutMs, () => socket.destroy());
     socket.once('data', (first: Buffer) => {
       socket.pause();
-      if (first[0] === 0x16 && this.tls) this.tls.emit('connection', new ReplaySocket(socket, first));
-      else if (first.length >= 3 && first.toString('latin1', 0, 3) === 'PRI') {
+      // The protocol's own timers take over from here.
+      socket.setTimeout(0);
+      if (first[0] === 0x16 && this.tls) {
+        this.limiter.identified(socket, 'opaque');
+        this.tls.emit('connection', new ReplaySocket(socket, first));
+      } else if (first.length >= 3 && first.toString('latin1', 0, 3) === 'PRI') {
+        this.limiter.identified(socket, 'open');
         // The HTTP/2 session consumes the native handle and, on its first tick, feeds it what the socket already
         // buffered (nodejs/node#35475, Node ≥ 15), so the preface given back with unshift() is not lost and the
         // session reads natively. (Through a ReplaySocket every byte crossed JavaScript: a PutRecords record cost
         // the server about a quarter more CPU in tools/bench.)
         socket.unshift(first);
-        this.h2c.emit('connection', socket);
+        this.handingOver = socket;
+        try {
+          this.h2c.emit('connection', socket);
+        } finally {
+          this.handingOver = undefined;
+        }
       } else {
+        this.limiter.identified(socket, 'open');
         // The HTTP/1.1 server reads buffered data through 'data' events before it consumes the handle natively.
         socket.unshift(first);
         this.h1.emit('connection', socket);

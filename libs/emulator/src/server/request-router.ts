@@ -6,6 +6,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type * as http from 'node:http';
+import * as http2 from 'node:http2';
 import { AwsServiceError, awsErrors } from '../errors';
 import type { Logger } from '../logger';
 import { KDS_SIZES } from '../defaults';
@@ -31,6 +32,8 @@ export interface RouterDeps {
   logger: Logger;
   accountId: string;
   defaultRegion: string;
+  /** A request with a bounded body (all but PutMedia) must have sent it all within this long. */
+  requestTimeoutMs: number;
 }
 
 const CREDENTIAL_SCOPE = /Credential=[^/]+\/\d{8}\/([^/]+)\/[^/]+\/aws4_request/;
@@ -50,6 +53,32 @@ function streamNameOf(body: Record<string, unknown>): string | undefined {
 }
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+/** PutMedia's body is a live stream that lasts as long as its camera runs: its own idle rules bound it (kvs). */
+const UNBOUNDED_BODY_PATHS = new Set(['/putMedia']);
+
+/**
+ * Bounds the time a request takes to send its body (a client trickling a body byte by byte is otherwise held only
+ * by the inactivity timeout). Past it: 408 if nothing was answered yet, then the request's stream (HTTP/2) or
+ * connection (HTTP/1.1) is closed.
+ */
+function boundRequestTime(req: Req, res: Res, requestId: string, timeoutMs: number): void {
+  if (req.complete) return;
+  const timer = setTimeout(() => {
+    if (req.complete) return;
+    const stream = (req as http2.Http2ServerRequest).stream;
+    const close = (): void => {
+      if (stream) stream.close(http2.constants.NGHTTP2_CANCEL);
+      else (req as http.IncomingMessage).socket.destroy();
+    };
+    if (res.headersSent) return close();
+    res.once('finish', close);
+    sendAwsError(res, requestId, awsErrors.requestTimeout(`The request body was not received within ${timeoutMs} ms.`));
+  }, timeoutMs);
+  timer.unref();
+  req.once('end', () => clearTimeout(timer));
+  res.once('close', () => clearTimeout(timer));
+}
 
 export function createRequestRouter(deps: RouterDeps): RequestHandler {
   const { kds, dynamo, kvs, faults, logger } = deps;
@@ -108,6 +137,7 @@ export function createRequestRouter(deps: RouterDeps): RequestHandler {
       sendAwsError(res, requestId, err);
     };
     res.on('error', (err) => logger.debug({ err: err.message }, 'response error'));
+    if (!UNBOUNDED_BODY_PATHS.has(path)) boundRequestTime(req, res, requestId, deps.requestTimeoutMs);
     try {
       if (path.startsWith(ADMIN_PREFIX)) {
         handleAdmin({ faults, services }, req, res, path).catch(fail);
