@@ -3,7 +3,7 @@
  * logs with pino, and closes cleanly on SIGINT/SIGTERM (open segment files are synced first).
  */
 import * as fs from 'node:fs';
-import pino from 'pino';
+import { createServiceLogger } from '@tributary/runtime';
 import { startEmulator } from '@tributary/emulator';
 import { ConfigError, HELP, loadConfig } from './emulator-config';
 
@@ -13,11 +13,7 @@ async function main(): Promise<void> {
     process.stdout.write(HELP);
     return;
   }
-  const logger = pino({
-    name: 'kinesis-emulator',
-    level: config.logLevel,
-    ...(process.stdout.isTTY ? { transport: { target: 'pino-pretty', options: { colorize: true } } } : {}),
-  });
+  const logger = createServiceLogger({ name: 'kinesis-emulator', level: config.logLevel });
   const emulator = await startEmulator({
     host: config.host,
     port: config.port,

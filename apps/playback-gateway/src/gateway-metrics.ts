@@ -92,7 +92,10 @@ export class GatewayMetrics {
   httpMiddleware() {
     return (req: Request, res: Response, next: NextFunction): void => {
       const stop = this.httpDuration.startTimer();
-      res.on('finish', () => stop({ method: req.method, route: routeOf(req.path), status: String(res.statusCode) }));
+      // Read now, not at 'finish': by then a mounted router (/api, /hls) may have stripped its prefix from req.path.
+      const url = req.originalUrl;
+      const path = url.includes('?') ? url.slice(0, url.indexOf('?')) : url;
+      res.on('finish', () => stop({ method: req.method, route: routeOf(path), status: String(res.statusCode) }));
       next();
     };
   }

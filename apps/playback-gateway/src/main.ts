@@ -6,7 +6,7 @@
  * on SIGTERM/SIGINT stops accepting connections, lets requests in progress finish and exits 0. Stateless: any
  * number of instances with the same playback key can run behind a load balancer.
  */
-import pino from 'pino';
+import { createServiceLogger } from '@tributary/runtime';
 import { ConfigError, HELP, loadConfig } from './playback-gateway-config';
 import { startPlaybackGateway } from './playback-gateway-app';
 
@@ -19,11 +19,7 @@ async function main(): Promise<void> {
     return;
   }
   const { config } = loaded;
-  const logger = pino({
-    name: 'playback-gateway',
-    level: config.logLevel,
-    ...(process.stdout.isTTY ? { transport: { target: 'pino-pretty', options: { colorize: true } } } : {}),
-  });
+  const logger = createServiceLogger({ name: 'playback-gateway', level: config.logLevel });
   const running = await startPlaybackGateway(config, { logger });
   logger.info({ url: running.url, delivery: config.delivery, segmentCacheBytes: config.segmentCacheBytes }, 'ready');
 

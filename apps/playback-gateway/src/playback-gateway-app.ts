@@ -4,10 +4,10 @@
  * config (the in-process emulator) and a quiet logger.
  */
 import type { Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import type { KinesisVideoClientConfig } from '@aws-sdk/client-kinesis-video';
 import { DynamoDBClient, type DynamoDBClientConfig } from '@aws-sdk/client-dynamodb';
-import pino, { type Logger } from 'pino';
+import type { Logger } from 'pino';
+import { createHttpServer, createServiceLogger, listenHttp, type HttpServerTimeouts } from '@tributary/runtime';
 import { loadAuthOptions, type AuthenticatorOptions } from '@tributary/auth';
 import { DashboardTables } from './dashboard/dashboard-tables';
 import { GatewayMetrics } from './gateway-metrics';
@@ -30,6 +30,8 @@ export interface PlaybackGatewayDeps {
   metrics?: GatewayMetrics;
   assets?: StaticAssets;
   fetch?: typeof fetch;
+  /** The HTTP server's timeouts (tests shorten them); see RUNTIME_DEFAULTS.http. */
+  serverTimeouts?: Partial<HttpServerTimeouts>;
 }
 
 export interface RunningPlaybackGateway {
@@ -43,7 +45,7 @@ export interface RunningPlaybackGateway {
 }
 
 export async function startPlaybackGateway(config: PlaybackGatewayConfig, deps: PlaybackGatewayDeps = {}): Promise<RunningPlaybackGateway> {
-  const logger = deps.logger ?? pino({ level: config.logLevel });
+  const logger = deps.logger ?? createServiceLogger({ name: 'playback-gateway', level: config.logLevel });
   if (config.playbackKeyGenerated) {
     logger.warn(
       'GATEWAY_PLAYBACK_KEY is not set: using a random key. Playback URLs stop working when this process restarts, and other instances ' +
@@ -86,17 +88,13 @@ export async function startPlaybackGateway(config: PlaybackGatewayConfig, deps: 
       cacheMs: deps.dashboardCacheMs,
     },
   });
-  const server = await new Promise<Server>((resolve, reject) => {
-    const s = app.listen(config.port, config.host, (err?: Error) => (err ? reject(err) : resolve(s)));
-  });
-  // Behind a load balancer keep-alive should outlast the balancer's idle timeout (ALB: 60 s).
-  server.keepAliveTimeout = 65_000;
-  server.headersTimeout = 66_000;
-  const { port } = server.address() as AddressInfo;
-  const host = config.host === '0.0.0.0' || config.host === '::' ? '127.0.0.1' : config.host;
+  // Behind a load balancer keep-alive should outlast the balancer's idle timeout (ALB: 60 s); the other bounds
+  // are the runtime's (headers 10 s, request 30 s: a clip download's response is not bounded by it, idle 60 s).
+  const server = createHttpServer(app, { keepAliveTimeoutMs: 65_000, ...deps.serverTimeouts });
+  const { url, port } = await listenHttp(server, config.port, config.host);
   let closing: Promise<void> | undefined;
   return {
-    url: `http://${host.includes(':') ? `[${host}]` : host}:${port}`,
+    url,
     port,
     server,
     kvs,

@@ -7,6 +7,7 @@
 import { execFile } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as http from 'node:http';
+import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { promisify } from 'node:util';
@@ -57,6 +58,7 @@ describe('playback-gateway', () => {
   const keyB = generateApiKey({ scopes: [`stream:${streamB}:read`], name: 'b' });
   const keyNone = generateApiKey({ scopes: ['telemetry:write'], name: 'none' });
   let startMs = 0;
+  const logLines: string[] = [];
 
   const jwt = (scope: string, expSeconds: number): Promise<string> =>
     new SignJWT({ scope })
@@ -107,7 +109,9 @@ describe('playback-gateway', () => {
     });
     if (loaded.help) throw new Error('help');
     gw = await startPlaybackGateway(loaded.config, {
-      logger: pino({ level: 'silent' }),
+      // Plain pino, not the service logger: the gateway itself must keep tokens out, without the runtime's text pass.
+      logger: pino({ level: 'debug' }, { write: (line: string) => void logLines.push(line) }),
+      serverTimeouts: { headersTimeoutMs: 1_000, requestTimeoutMs: 1_500, checkIntervalMs: 100 },
       kvsClientConfig: { endpoint: emu.url, region: TEST_REGION, credentials: TEST_CREDENTIALS },
       fetch: (input, init) => {
         upstreamFetches++;
@@ -264,6 +268,45 @@ describe('playback-gateway', () => {
       expect(metrics).toMatch(/playback_gateway_segment_cache_hits_total [1-9]/);
     });
 
+    // Regression (issue 12, item 3): the request logger and the metrics read req.path after the /hls router had
+    // stripped its mount point, so every proxied request was logged at INFO with the whole playback token (a
+    // replayable credential) and counted as route="other".
+    it('logs and counts proxied HLS by route template, media requests at debug, never with the token', async () => {
+      const from = logLines.length;
+      const s = await session(streamA, { mode: 'ON_DEMAND', start: new Date(startMs - 1000).toISOString(), end: new Date(startMs + 10_000).toISOString(), delivery: 'proxied' });
+      const token = /\/hls\/([^/]+)\/master\.m3u8$/.exec(s.url)?.[1] ?? '';
+      expect(token.length).toBeGreaterThan(100);
+      const base = s.url.replace(/master\.m3u8$/, '');
+      expect((await call(s.url)).status).toBe(200);
+      const media = await call(`${base}media.m3u8?track=1`);
+      expect((await call(`${base}init.mp4?track=1`)).status).toBe(200);
+      const segment = media.body.toString().split('\n').find((l) => l.startsWith('segment.mp4?')) ?? '';
+      expect((await call(`${base}${segment}`)).status).toBe(200);
+
+      const lines = logLines.slice(from);
+      const [signature] = token.split('.').slice(-1);
+      for (const line of lines) {
+        expect(line).not.toContain(token);
+        expect(line).not.toContain(signature);
+      }
+      const requests = lines.map((l) => JSON.parse(l) as { level: number; msg: string; route?: string; path?: string; status?: number }).filter((l) => l.msg === 'request');
+      const hls = requests.filter((r) => r.route?.startsWith('/hls/'));
+      expect(hls.map((r) => [r.route, r.status, r.level])).toEqual([
+        ['/hls/:token/master.m3u8', 200, 20],
+        ['/hls/:token/media.m3u8', 200, 20],
+        ['/hls/:token/init.mp4', 200, 20],
+        ['/hls/:token/segment.mp4', 200, 20],
+      ]);
+      expect(hls.every((r) => r.path?.startsWith('/hls/<token>/'))).toBe(true);
+      expect(requests.find((r) => r.route === '/api/streams/:name/playback')).toMatchObject({ status: 201, level: 30 });
+
+      const metrics = (await call('/metrics')).body.toString();
+      for (const route of ['/api/streams/:name/playback', '/hls/:token/master.m3u8', '/hls/:token/media.m3u8', '/hls/:token/init.mp4', '/hls/:token/segment.mp4']) {
+        expect(metrics).toMatch(new RegExp(`playback_gateway_http_request_duration_seconds_count\\{method="(GET|POST)",route="${route.replace(/[.]/g, '\\.')}",status="20[01]"\\} [1-9]`));
+      }
+      expect(metrics).not.toContain(token);
+    });
+
     it('is read by ffprobe through the proxied URL', async () => {
       const s = await session(streamA, { mode: 'ON_DEMAND', start: new Date(startMs - 1000).toISOString(), end: new Date(startMs + 10_000).toISOString(), delivery: 'proxied' });
       const { stdout } = await promisify(execFile)(ffprobe, ['-v', 'error', '-show_entries', 'stream=codec_name,width,height', '-of', 'json', s.url]);
@@ -354,6 +397,59 @@ describe('playback-gateway', () => {
     const missing = await call('/nope');
     expect(missing.status).toBe(404);
     problem(missing);
+  });
+});
+
+describe('playback-gateway server timeouts', () => {
+  // Regression (issue 12, item 8): a trickled request body was kept open for Node's 300 s default and an idle
+  // mid-request socket forever. Short bounds here (injected); production uses RUNTIME_DEFAULTS.http.
+  let gw: RunningPlaybackGateway;
+  const key = generateApiKey({ scopes: ['video:read'], name: 'timeouts' });
+
+  beforeAll(async () => {
+    const loaded = loadConfig(['--port', '0', '--host', '127.0.0.1', '--log-level', 'silent'], {
+      GATEWAY_API_KEYS: `${key.record.id}:${key.record.hash}:video:read`,
+      GATEWAY_PLAYBACK_KEY: PLAYBACK_KEY,
+      AWS_ENDPOINT_URL: 'http://127.0.0.1:9',
+      AWS_REGION: TEST_REGION,
+    });
+    if (loaded.help) throw new Error('help');
+    gw = await startPlaybackGateway(loaded.config, {
+      logger: pino({ level: 'silent' }),
+      serverTimeouts: { headersTimeoutMs: 500, requestTimeoutMs: 800, idleTimeoutMs: 1_500, checkIntervalMs: 50 },
+    });
+  });
+  afterAll(() => gw?.close());
+
+  it.each<[string, (s: net.Socket) => () => void, number]>([
+    ['sends nothing', () => () => undefined, 500],
+    [
+      'trickles its request body',
+      (s) => {
+        s.write(`POST /api/streams/cam/playback HTTP/1.1\r\nHost: x\r\nX-Api-Key: ${key.key}\r\nContent-Type: application/json\r\nContent-Length: 100000\r\n\r\n{`);
+        const t = setInterval(() => s.write(' '), 50);
+        return () => clearInterval(t);
+      },
+      800,
+    ],
+  ])('disconnects a client that %s within the bound', async (_name, drive, boundMs) => {
+    const started = Date.now();
+    const received = await new Promise<string>((resolve) => {
+      const socket = net.connect(gw.port, '127.0.0.1');
+      let text = '';
+      let stop: () => void = () => undefined;
+      socket.on('connect', () => (stop = drive(socket)));
+      socket.on('data', (d: Buffer) => (text += d.toString('latin1')));
+      socket.on('error', () => undefined);
+      socket.on('close', () => {
+        stop();
+        resolve(text);
+      });
+    });
+    const ms = Date.now() - started;
+    expect(ms).toBeLessThan(boundMs + 400);
+    // Node answers 408 itself, unless the app had already answered (then the socket just closes).
+    expect(received === '' || /^HTTP\/1\.1 (408|4\d\d)/.test(received)).toBe(true);
   });
 });
 

@@ -7,7 +7,7 @@
  * once (128 + the signal number, as a shell reports a process killed by it); so does a stop that outlasts
  * --shutdown-timeout (exit 1). Files left open are salvaged by the next start.
  */
-import pino from 'pino';
+import { createServiceLogger } from '@tributary/runtime';
 import { ConfigError, HELP, loadConfig } from './telemetry-consumer-config';
 import { TelemetryConsumerError } from './telemetry-consumer-error';
 import { startTelemetryConsumer } from './telemetry-consumer-app';
@@ -21,12 +21,7 @@ async function main(): Promise<void> {
     return;
   }
   const { config } = loaded;
-  const logger = pino({
-    name: 'telemetry-consumer',
-    level: config.logLevel,
-    base: { pid: process.pid, workerId: config.workerId },
-    ...(process.stdout.isTTY ? { transport: { target: 'pino-pretty', options: { colorize: true } } } : {}),
-  });
+  const logger = createServiceLogger({ name: 'telemetry-consumer', level: config.logLevel, base: { pid: process.pid, workerId: config.workerId } });
 
   let stopping = false;
   const worker: { running?: Awaited<ReturnType<typeof startTelemetryConsumer>> } = {};

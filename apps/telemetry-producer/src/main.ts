@@ -5,7 +5,7 @@
  * and on SIGTERM/SIGINT stops intake, flushes every accepted record and exits 0. A second signal exits at once
  * (128 + the signal number, as a shell reports a process killed by it), abandoning what is still buffered.
  */
-import pino from 'pino';
+import { createServiceLogger } from '@tributary/runtime';
 import { ConfigError, HELP, loadConfig } from './telemetry-producer-config';
 import { StartupError } from './stream-bootstrap';
 import { startTelemetryProducer } from './telemetry-producer-app';
@@ -19,11 +19,7 @@ async function main(): Promise<void> {
     return;
   }
   const { config } = loaded;
-  const logger = pino({
-    name: 'telemetry-producer',
-    level: config.logLevel,
-    ...(process.stdout.isTTY ? { transport: { target: 'pino-pretty', options: { colorize: true } } } : {}),
-  });
+  const logger = createServiceLogger({ name: 'telemetry-producer', level: config.logLevel });
   const running = await startTelemetryProducer({ config, logger });
   logger.info(
     {

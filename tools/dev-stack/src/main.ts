@@ -10,7 +10,8 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { freePort } from './free-port';
-import pino from 'pino';
+import type { Logger } from 'pino';
+import { createServiceLogger } from '@tributary/runtime';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { KinesisClient } from '@aws-sdk/client-kinesis';
 import { KinesisVideoClient } from '@aws-sdk/client-kinesis-video';
@@ -35,10 +36,10 @@ const write = (line: string): void => {
 const progress = new ProgressReporter({ write, color, nameWidth: NAME_WIDTH });
 
 /** The in-process emulator logs through the same prefixer as the children. */
-function emulatorLogger(level: string): pino.Logger {
+function emulatorLogger(level: string): Logger {
   const format = createLogPrefixer({ app: 'emulator', width: NAME_WIDTH, color, colorCode: 94 });
   const splitter = new LineSplitter();
-  return pino({ level, name: 'kinesis-emulator' }, { write: (s: string) => splitter.push(s).forEach((l) => write(format(l))) });
+  return createServiceLogger({ level, name: 'kinesis-emulator', destination: { write: (s: string) => splitter.push(s).forEach((l) => write(format(l))) } });
 }
 
 async function main(): Promise<void> {

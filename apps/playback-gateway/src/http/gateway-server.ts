@@ -20,7 +20,7 @@ import { rateLimit } from 'express-rate-limit';
 import { authenticate, AuthError, problemFromAuthError, sendProblem, type AuthenticatorOptions, type PlaybackTokenKey } from '@tributary/auth';
 import type { Logger } from 'pino';
 import { GatewayError } from '../gateway-error';
-import type { GatewayMetrics } from '../gateway-metrics';
+import { routeOf, type GatewayMetrics } from '../gateway-metrics';
 import type { KvsPlaybackClient } from '../kvs/kvs-playback-client';
 import { hlsProxyController } from '../hls/hls-proxy-controller';
 import type { SegmentCache } from '../hls/segment-cache';
@@ -55,6 +55,17 @@ export interface GatewayServerOptions {
 /** Paths in logs: the playback token in /hls/<token>/ is a credential. */
 export const loggablePath = (path: string): string => path.replace(/^\/hls\/[^/]+\//, '/hls/<token>/');
 
+/**
+ * The request's whole path, wherever it is read: inside `app.use('/hls', …)` Express strips the mount point from
+ * `req.path` (a finished /hls request read `/<token>/segment.mp4`, which escaped the masking above and the route
+ * labels); `originalUrl` is never rewritten.
+ */
+export const requestPath = (req: Request): string => {
+  const url = req.originalUrl;
+  const query = url.indexOf('?');
+  return query < 0 ? url : url.slice(0, query);
+};
+
 export function createGatewayServer(options: GatewayServerOptions): express.Express {
   const { logger, metrics } = options;
   const app = express();
@@ -65,13 +76,15 @@ export function createGatewayServer(options: GatewayServerOptions): express.Expr
   app.use(metrics.httpMiddleware());
   app.use((req, res, next) => {
     const started = process.hrtime.bigint();
+    const path = requestPath(req);
     res.on('finish', () => {
-      // Segment and probe requests are the bulk of the traffic: logged at debug, and only built when enabled.
-      const quiet = req.path.startsWith('/hls/') || req.path === '/metrics' || req.path === '/healthz' || req.path === '/readyz';
+      // Playlist, segment and probe requests are the bulk of the traffic: logged at debug, and only built when enabled.
+      const route = routeOf(path);
+      const quiet = path.startsWith('/hls/') || route === '/metrics' || route === '/healthz' || route === '/readyz';
       const level = res.statusCode >= 500 ? 'warn' : quiet ? 'debug' : 'info';
       if (!logger.isLevelEnabled(level)) return;
       const ms = Number(process.hrtime.bigint() - started) / 1e6;
-      logger[level]({ method: req.method, path: loggablePath(req.path), status: res.statusCode, ms: Math.round(ms * 10) / 10, ip: req.ip }, 'request');
+      logger[level]({ method: req.method, route, path: loggablePath(path), status: res.statusCode, ms: Math.round(ms * 10) / 10, ip: req.ip }, 'request');
     });
     next();
   });
@@ -115,7 +128,7 @@ export function createGatewayServer(options: GatewayServerOptions): express.Expr
           legacyHeaders: false,
           handler: (req, res) => {
             const err = new GatewayError('RATE_LIMITED', `Over ${perMinute} requests per minute; slow down.`);
-            sendProblem(res, err.toProblem(loggablePath(req.path)));
+            sendProblem(res, err.toProblem(loggablePath(requestPath(req))));
           },
         })
       : (_req: Request, _res: Response, next: NextFunction) => next();
@@ -189,7 +202,7 @@ export function createGatewayServer(options: GatewayServerOptions): express.Expr
   app.use(express.static(options.assets.publicDir, { index: 'index.html', dotfiles: 'deny', redirect: false, maxAge: 0 }));
 
   app.use((req, _res, next) => {
-    next(new GatewayError('NOT_FOUND', `No route for ${req.method} ${loggablePath(req.path)}.`));
+    next(new GatewayError('NOT_FOUND', `No route for ${req.method} ${loggablePath(requestPath(req))}.`));
   });
 
   // Express recognises an error handler by its four parameters.
@@ -198,7 +211,7 @@ export function createGatewayServer(options: GatewayServerOptions): express.Expr
       req.socket.destroy();
       return;
     }
-    const instance = loggablePath(req.path);
+    const instance = loggablePath(requestPath(req));
     if (err instanceof AuthError && err.status < 500) {
       logger.debug({ code: err.code, path: instance }, `auth: ${err.message}`);
       sendProblem(res, { ...problemFromAuthError(err), instance });
