@@ -6,3 +6,4 @@ export * from './testing/kvs-media-fixtures';
 // Fuzz targets of the emulator's request validation and DynamoDB route (issue 12), for tools/bench's fuzz soak.
 export { kdsRequestValidationFuzzTarget, kvsRequestValidationFuzzTarget, shapeValueArbitrary } from './kds/shape-validator.arbitraries';
 export { closeDynamoDbFuzzService, dynamoDbHttpFuzzTarget } from './dynamodb/dynamodb-http.arbitraries';
+export { eventStreamRoundTripFuzzTarget, sdkEventStreamDecoderFuzzTarget } from './server/event-stream-writer.arbitraries';
