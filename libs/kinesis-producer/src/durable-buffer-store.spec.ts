@@ -45,6 +45,19 @@ describe('DurableBufferStore', () => {
     expect(segments()).toEqual([]);
   });
 
+  it('reads back by sequence number, not file order (a record that expired in memory is spilled after later ones)', async () => {
+    const store = open({ segmentBytes: 100 });
+    await store.append([rec(1), rec(4), rec(5)]);
+    await store.append([rec(2), rec(6)]);
+    await store.append([rec(3)]);
+    expect(seqs(await store.peek(10))).toEqual([1, 2, 3, 4, 5, 6]);
+    await store.ack(new Set([1, 2]));
+    await store.close();
+    const again = open();
+    expect(seqs(await again.peek(10))).toEqual([3, 4, 5, 6]);
+    await again.close();
+  });
+
   it('a new store on the same directory replays what an earlier one left, numbering on after it', async () => {
     const first = open();
     await first.append([rec(1), rec(2), rec(3)]);

@@ -7,6 +7,9 @@
  *
  *   <dir>/<segment number, 16 digits>.seg    frames, in spill order; the highest number is the one appended to
  *
+ * - Records are read back in the order of their sequence numbers (the order put() accepted them), not in file
+ *   order: a record that expires in the producer's memory is spilled after records of other devices accepted later
+ *   straight into the buffer, and per-device order rests on replaying by sequence (durable-producer.ts).
  * - A segment is deleted once every record in it is acknowledged (or dropped).
  * - A torn tail (a crash inside a write) fails its length or CRC check on the next start and is cut off, counted.
  * - Bounds: `maxBytes` of segment files (the oldest whole segment is dropped to make room: segments are at most
@@ -47,6 +50,12 @@ interface Entry {
   done: boolean;
 }
 
+/** A pending record and where it is. */
+interface Located {
+  entry: Entry;
+  segment: Segment;
+}
+
 interface Segment {
   id: number;
   path: string;
@@ -61,6 +70,9 @@ const FILE_RE = /^(\d{16})\.seg$/;
 
 export class DurableBufferStore {
   private readonly segments: Segment[] = [];
+  /** Records by sequence number, from `orderHead` on (done ones are skipped, and cut off now and then). */
+  private order: Located[] = [];
+  private orderHead = 0;
   private active: { segment: Segment; handle: FileHandle } | undefined;
   private totalBytes = 0;
   private pendingRecords = 0;
@@ -118,10 +130,12 @@ export class DurableBufferStore {
         if (r.seq > this.lastSeq) this.lastSeq = r.seq;
       }
       segment.pending = segment.entries.length;
+      for (const entry of segment.entries) this.order.push({ entry, segment });
       this.segments.push(segment);
       this.totalBytes += segment.bytes;
       this.pendingRecords += segment.pending;
     }
+    this.order.sort((a, b) => a.entry.seq - b.entry.seq);
     if (this.pendingRecords > 0 || torn > 0) {
       this.o.logger.info({ dir: this.o.dir, records: this.pendingRecords, bytes: this.totalBytes, segments: this.segments.length, tornSegments: torn }, 'durable buffer: replaying records of an earlier run');
     }
@@ -175,7 +189,9 @@ export class DurableBufferStore {
     }
     let offset = segment.bytes;
     for (let i = 0; i < records.length; i++) {
-      segment.entries.push({ seq: records[i].seq, putAt: records[i].putAt, offset, length: frames[i].length, done: false });
+      const entry: Entry = { seq: records[i].seq, putAt: records[i].putAt, offset, length: frames[i].length, done: false };
+      segment.entries.push(entry);
+      this.insertInOrder({ entry, segment });
       offset += frames[i].length;
       if (records[i].seq > this.lastSeq) this.lastSeq = records[i].seq;
     }
@@ -250,42 +266,68 @@ export class DurableBufferStore {
 
   private async doPeek(max: number): Promise<SpilledRecord[]> {
     const now = this.o.clock.now();
-    const out: SpilledRecord[] = [];
+    const wanted: Located[] = [];
     let aged = 0;
-    for (const segment of [...this.segments]) {
-      if (out.length >= max) break;
-      const wanted: Entry[] = [];
-      for (let i = segment.head; i < segment.entries.length && out.length + wanted.length < max; i++) {
-        const e = segment.entries[i];
-        if (e.done) {
-          if (i === segment.head) segment.head++;
-          continue;
-        }
-        if (e.putAt + this.o.maxAgeMs < now) {
-          e.done = true;
-          segment.pending--;
-          this.pendingRecords--;
-          aged++;
-          continue;
-        }
-        wanted.push(e);
-      }
-      if (segment.pending === 0 && this.active?.segment !== segment) {
-        await this.deleteSegment(segment);
+    while (this.orderHead < this.order.length && this.order[this.orderHead].entry.done) this.orderHead++;
+    for (let i = this.orderHead; i < this.order.length && wanted.length < max; i++) {
+      const item = this.order[i];
+      if (item.entry.done) continue;
+      if (item.entry.putAt + this.o.maxAgeMs < now) {
+        item.entry.done = true;
+        item.segment.pending--;
+        this.pendingRecords--;
+        aged++;
         continue;
       }
-      if (wanted.length === 0) continue;
-      const from = wanted[0].offset;
-      const to = wanted[wanted.length - 1].offset + wanted[wanted.length - 1].length;
-      const bytes = await readRange(segment.path, from, to - from);
-      for (const e of wanted) {
-        const step = decodeSpillFrame(bytes, e.offset - from);
-        if (step.kind !== 'record') throw new ProducerError('BUFFER_IO', `Durable-buffer segment ${segment.path} is shorter than recorded.`, false);
-        out.push(step.record);
+      wanted.push(item);
+    }
+    if (aged > 0) {
+      for (const segment of [...this.segments]) if (segment.pending === 0 && this.active?.segment !== segment) await this.deleteSegment(segment);
+      this.noteDropped(aged, 'max-age');
+    }
+    this.compactOrder();
+    // One read per segment, of the range its wanted records span.
+    const ranges = new Map<Segment, { from: number; to: number }>();
+    for (const { entry, segment } of wanted) {
+      const r = ranges.get(segment);
+      if (!r) ranges.set(segment, { from: entry.offset, to: entry.offset + entry.length });
+      else {
+        r.from = Math.min(r.from, entry.offset);
+        r.to = Math.max(r.to, entry.offset + entry.length);
       }
     }
-    if (aged > 0) this.noteDropped(aged, 'max-age');
-    return out;
+    const bytesOf = new Map<Segment, Uint8Array>();
+    for (const [segment, r] of ranges) bytesOf.set(segment, await readRange(segment.path, r.from, r.to - r.from));
+    return wanted.map(({ entry, segment }) => {
+      const from = (ranges.get(segment) as { from: number }).from;
+      const step = decodeSpillFrame(bytesOf.get(segment) as Uint8Array, entry.offset - from);
+      if (step.kind !== 'record') throw new ProducerError('BUFFER_IO', `Durable-buffer segment ${segment.path} is shorter than recorded.`, false);
+      return step.record;
+    });
+  }
+
+  /** Appends keep sequence order but for records that expired in memory while later ones went straight to disk. */
+  private insertInOrder(item: Located): void {
+    const order = this.order;
+    if (order.length === this.orderHead || order[order.length - 1].entry.seq < item.entry.seq) {
+      order.push(item);
+      return;
+    }
+    let lo = this.orderHead;
+    let hi = order.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (order[mid].entry.seq < item.entry.seq) lo = mid + 1;
+      else hi = mid;
+    }
+    order.splice(lo, 0, item);
+  }
+
+  private compactOrder(): void {
+    if (this.orderHead > 1024 && this.orderHead * 2 > this.order.length) {
+      this.order = this.order.slice(this.orderHead);
+      this.orderHead = 0;
+    }
   }
 
   /** Marks records acknowledged (or given up); segments left with nothing pending are deleted. */

@@ -65,23 +65,24 @@ async function until(timers: FakeTimers, condition: () => boolean, stepMs = 100,
   }
 }
 
-/** `DEVICES` devices, each putting `device:n` with n counting up, one round every `everyMs`, for `forMs`. */
+/**
+ * `DEVICES` devices, each putting `device:n` with n counting up: one record every `everyMs` (50 records/s at
+ * 20 ms), devices in turn, so the two shards' records have different deadlines and expire in different pumps (a
+ * device's older records can still be in memory on one shard when another shard's expiry starts the spilling).
+ */
 async function produce(
   timers: FakeTimers,
   put: (device: string, n: number) => Promise<unknown>,
   counters: number[],
   forMs: number,
-  everyMs = 100,
+  everyMs = 20,
 ): Promise<Array<Promise<unknown>>> {
   const puts: Array<Promise<unknown>> = [];
-  for (let t = 0; t < forMs; t += everyMs) {
-    for (let d = 0; d < DEVICES; d += 4) {
-      // A quarter of the fleet per round: 50 records/s over 20 devices at everyMs = 100.
-      const device = (d + (t / everyMs) % 4) % DEVICES;
-      puts.push(put(`dev-${device}`, counters[device]++));
-    }
+  for (let t = 0, i = 0; t < forMs; t += everyMs, i++) {
+    const device = i % DEVICES;
+    puts.push(put(`dev-${device}`, counters[device]++));
     await timers.advance(everyMs);
-    if (t % 2_000 === 0) await new Promise((resolve) => setTimeout(resolve, 1));
+    if (i % 100 === 0) await new Promise((resolve) => setTimeout(resolve, 1));
   }
   return puts;
 }

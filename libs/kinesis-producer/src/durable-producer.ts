@@ -15,10 +15,13 @@
  * Per-key order. The producer must be created with `ordered: true, expireBehind: true`: a key's records are sent in
  * put() order, and when one expires, the records queued behind it on its shard expire with it (after the shard's
  * call in flight has answered), so they are spilled in order and nothing of that key goes out ahead of them.
- * Spilling starts synchronously, on the producer's `failure` event, before another put() can run; records put after
- * that are appended behind the spilled ones; replay starts only once no record put directly is still in the
- * producer; a replay batch is settled completely before the next one is read. So the buffer holds each key's
- * records in put() order and replays them so. (A record a Kinesis call stored but whose answer was lost, a timeout,
+ * Spilling starts synchronously, on the producer's `failure` event, before another put() can run, so every record
+ * put after an expiry goes to the buffer. Each record gets a sequence number when put() accepts it, and the buffer
+ * replays by sequence number, not by file order: a device's older records still in memory on another shard may
+ * expire (and be spilled) after its newer ones went straight to disk. Replay starts only once no record put
+ * directly is still in the producer, and a replay batch is settled completely before the next one is read. So each
+ * key's records go to Kinesis in put() order, across the outage. (Found by the int test: replaying in file order
+ * put a device's record 23 ahead of its 16–22.) (A record a Kinesis call stored but whose answer was lost, a timeout,
  * is sent again: a duplicate, as Kinesis' at-least-once delivery allows; consumers dedupe by a sequence.)
  *
  * A record in the buffer survives a restart: the next DurableProducer on the same directory replays it first.
