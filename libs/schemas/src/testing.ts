@@ -9,3 +9,5 @@ export {
   type SettingDocsDifference,
   type SettingNameSet,
 } from './testing/settings-docs';
+// Fuzz targets of the telemetry envelope (issue 12), for tools/bench's fuzz soak.
+export { telemetryCodecFuzzTarget, telemetryEnvelopeArbitrary, telemetryRoundTripFuzzTarget, TelemetryRefusal } from './telemetry-codec.arbitraries';
