@@ -1,5 +1,14 @@
 // Second entry point of @tributary/runtime (conventions.md §3): test doubles shared by other projects' specs.
 export { FakeTimers } from './testing/fake-timers';
 export { buildBundle, bundleCommands, copyPackageWithDependencies, nodeModulesAbove, spawnLogged, type LoggedProcess } from './testing/bundle-process';
-export { checkFuzzTarget, soakFuzzTarget, type FuzzTarget, type FuzzCheckOptions, type FuzzSoakOptions, type FuzzSoakResult } from './testing/fuzz-target';
+export {
+  checkFuzzTarget,
+  fuzzSoakRunner,
+  soakFuzzTarget,
+  type FuzzCheckOptions,
+  type FuzzSoakOptions,
+  type FuzzSoakResult,
+  type FuzzSoakRunner,
+  type FuzzTarget,
+} from './testing/fuzz-target';
 export { applyMutations, chunkCuts, hex, mutatedBytes, splitAt, type ByteMutation } from './testing/fuzz-bytes';

@@ -155,3 +155,11 @@ export async function soakFuzzTarget<T>(target: FuzzTarget<T>, options: FuzzSoak
   result.seconds = (performance.now() - started) / 1000;
   return result;
 }
+
+/** A target with its input type erased, so that targets of different inputs can share one list (the bench's). */
+export interface FuzzSoakRunner {
+  readonly name: string;
+  soak(options: FuzzSoakOptions): Promise<FuzzSoakResult>;
+}
+
+export const fuzzSoakRunner = <T>(target: FuzzTarget<T>): FuzzSoakRunner => ({ name: target.name, soak: (options) => soakFuzzTarget(target, options) });
