@@ -24,6 +24,7 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { KinesisClient } from '@aws-sdk/client-kinesis';
 import express, { type NextFunction, type Request, type Response } from 'express';
 import pino, { type Logger } from 'pino';
+import { createHttpServer } from '@tributary/runtime';
 import {
   consumerLibrary,
   type ConsumerFactory,
@@ -188,13 +189,12 @@ export async function startTelemetryConsumer(deps: TelemetryConsumerDeps): Promi
     openFiles: () => files.telemetry.stats().openFiles + files.rollups.stats().openFiles,
   });
 
-  const server = createHttpApp({ health, metrics, logger }).listen(config.port, config.host);
+  // Timeouts from the runtime: headers 10 s, request 30 s, keep-alive 5 s, idle 60 s.
+  const server = createHttpServer(createHttpApp({ health, metrics, logger })).listen(config.port, config.host);
   await new Promise<void>((resolve, reject) => {
     server.once('listening', resolve);
     server.once('error', (err) => reject(new TelemetryConsumerError('STARTUP_FAILED', `cannot listen on ${config.host}:${config.port}: ${err.message}`, false, { cause: err })));
   });
-  server.headersTimeout = 10_000;
-  server.requestTimeout = 30_000;
   const address = server.address() as AddressInfo;
   const host = config.host === '0.0.0.0' || config.host === '::' ? '127.0.0.1' : config.host;
   const url = `http://${host.includes(':') ? `[${host}]` : host}:${address.port}`;

@@ -20,6 +20,7 @@ import pino, { type Logger } from 'pino';
 import { loadAuthOptions, type AuthenticatorOptions } from '@tributary/auth';
 import { KinesisProducer, type DefaultClientOptions, type KinesisProducerOptions } from '@tributary/kinesis-producer';
 import { PerDeviceKeyStrategy } from '@tributary/partitioning';
+import { createHttpServer } from '@tributary/runtime';
 import { systemClock, type Clock } from './clock';
 import { InFlightWindow } from './in-flight-window';
 import { createIngestServer, type HealthReport } from './ingest/ingest-server';
@@ -198,7 +199,7 @@ export async function startTelemetryProducer(deps: TelemetryProducerDeps): Promi
   }
 
   const parts = await createTelemetryProducerApp({ ...deps, logger, clock });
-  const server = parts.app.listen(config.port, config.host);
+  const server = createHttpServer(parts.app).listen(config.port, config.host);
   try {
     await new Promise<void>((resolve, reject) => {
       server.once('listening', resolve);
@@ -208,10 +209,8 @@ export async function startTelemetryProducer(deps: TelemetryProducerDeps): Promi
     await parts.producer.close();
     throw err;
   }
-  // Requests that wait for Kinesis answers may take up to the producer's record TTL; Node's default request
-  // timeout (5 min) is fine, but headers must arrive promptly (slowloris).
-  server.headersTimeout = 10_000;
-  server.requestTimeout = 120_000;
+  // Timeouts from the runtime (headers 10 s, request 30 s, idle 60 s): the request timeout bounds receiving the
+  // body only, so an answer that waits for Kinesis' acknowledgements is not cut by it.
   const address = server.address() as AddressInfo;
   const host = config.host === '0.0.0.0' || config.host === '::' ? '127.0.0.1' : config.host;
   const url = `http://${host.includes(':') ? `[${host}]` : host}:${address.port}`;

@@ -4,9 +4,11 @@
  * read back and deaggregated with aws-kinesis-agg.
  */
 import * as http from 'node:http';
+import * as zlib from 'node:zlib';
 import { KinesisClient } from '@aws-sdk/client-kinesis';
 import { SignJWT } from 'jose';
 import { generateApiKey, type GeneratedApiKey } from '@tributary/auth';
+import { RUNTIME_DEFAULTS } from '@tributary/runtime';
 import { startEmulator, type RunningEmulator } from '@tributary/emulator';
 import { decodeTelemetry } from '@tributary/schemas';
 import { readStream } from '../testing/kinesis-stream-reader';
@@ -251,6 +253,56 @@ describe('telemetry ingest API', () => {
     const res = await post(app.url, JSON.stringify(rec('t', 0)), { ...auth, 'content-type': type });
     expect(expectProblem(res, 415, 'UNSUPPORTED_MEDIA_TYPE')['detail']).toContain(detail);
     expect(res.headers['accept-post']).toBe('application/json, application/x-ndjson, application/ndjson, application/jsonl');
+  });
+
+  // Regression (issue 12, item 10): a compressed batch was read as raw bytes and answered 400.
+  describe('compressed bodies', () => {
+    const batch = (device: string): string => ndjson(Array.from({ length: 30 }, (_, seq) => rec(device, seq)));
+
+    it.each<[string, (b: Buffer) => Buffer]>([
+      ['gzip', (b) => zlib.gzipSync(b)],
+      ['x-gzip', (b) => zlib.gzipSync(b)],
+      ['deflate', (b) => zlib.deflateSync(b)],
+      ['br', (b) => zlib.brotliCompressSync(b)],
+      ['GZIP', (b) => zlib.gzipSync(b)],
+    ])('accepts a %s NDJSON batch, fixed length or chunked, and writes every record', async (coding, compress) => {
+      for (const chunked of [false, true]) {
+        const device = unique(`z-${coding}`);
+        const res = await post(app.url, compress(Buffer.from(batch(device))), { ...auth, ...NDJSON, 'content-encoding': coding }, { chunked });
+        expect(res.status).toBe(200);
+        expect(res.json).toMatchObject({ accepted: 30, invalid: 0, failed: 0 });
+      }
+    });
+
+    it('answers 413 to a zip bomb (request-body-reader.spec.ts shows the decoding stops at the limit) and closes the connection', async () => {
+      // 64 MiB of spaces in 64 KiB of gzip: the wire size passes, the decoded size does not.
+      const bomb = zlib.gzipSync(Buffer.alloc(64 * 1024 * 1024, 0x20), { level: 9 });
+      expect(bomb.length).toBeLessThan(64 * 1024);
+      const res = await post(app.url, bomb, { ...auth, ...NDJSON, 'content-encoding': 'gzip' });
+      expect(expectProblem(res, 413, 'BODY_TOO_LARGE')).toMatchObject({ limitBytes: 65536 });
+      expect(expectProblem(res, 413, 'BODY_TOO_LARGE')['detail']).toContain('decoded');
+      expect(res.headers['connection']).toBe('close');
+    });
+
+    it.each([['compress'], ['zstd'], ['gzip, br'], ['foo']])('answers 415 to Content-Encoding %s, listing the codings it accepts', async (coding) => {
+      const res = await post(app.url, zlib.gzipSync(Buffer.from(batch('x'))), { ...auth, ...NDJSON, 'content-encoding': coding });
+      expect(expectProblem(res, 415, 'UNSUPPORTED_ENCODING')['detail']).toContain('gzip, deflate, br');
+      expect(res.headers['accept-encoding']).toBe('gzip, deflate, br');
+    });
+
+    it('answers 400 to a body that does not decode', async () => {
+      const truncated = zlib.gzipSync(Buffer.from(batch('t'))).subarray(0, 40);
+      expectProblem(await post(app.url, truncated, { ...auth, ...NDJSON, 'content-encoding': 'gzip' }), 400, 'MALFORMED_BODY');
+      expectProblem(await post(app.url, Buffer.from(batch('u')), { ...auth, ...NDJSON, 'content-encoding': 'br' }), 400, 'MALFORMED_BODY');
+    });
+  });
+
+  it('listens with the runtime server timeouts (a trickled body is cut after 30 s, not 300 s)', () => {
+    expect({ headers: app.server.headersTimeout, request: app.server.requestTimeout, idle: app.server.timeout }).toEqual({
+      headers: RUNTIME_DEFAULTS.http.headersTimeoutMs,
+      request: RUNTIME_DEFAULTS.http.requestTimeoutMs,
+      idle: RUNTIME_DEFAULTS.http.idleTimeoutMs,
+    });
   });
 
   it('answers 415 without a content type', async () => {

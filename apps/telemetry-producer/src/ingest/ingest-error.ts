@@ -7,6 +7,7 @@ export type IngestErrorCode =
   | 'NO_VALID_RECORDS'
   | 'BODY_TOO_LARGE'
   | 'UNSUPPORTED_MEDIA_TYPE'
+  | 'UNSUPPORTED_ENCODING'
   | 'RATE_LIMITED'
   | 'OVERLOADED'
   | 'SHUTTING_DOWN'
@@ -29,6 +30,7 @@ export const INGEST_ERROR_CLASSES: Readonly<Record<IngestErrorCode, IngestErrorC
   NO_VALID_RECORDS: { status: 400, title: 'No valid records', type: 'no-valid-records', retriable: false },
   BODY_TOO_LARGE: { status: 413, title: 'Request body too large', type: 'body-too-large', retriable: false },
   UNSUPPORTED_MEDIA_TYPE: { status: 415, title: 'Unsupported media type', type: 'unsupported-media-type', retriable: false },
+  UNSUPPORTED_ENCODING: { status: 415, title: 'Unsupported content encoding', type: 'unsupported-encoding', retriable: false },
   RATE_LIMITED: { status: 429, title: 'Rate limit exceeded', type: 'rate-limited', retriable: true },
   OVERLOADED: { status: 503, title: 'Overloaded', type: 'overloaded', retriable: true },
   SHUTTING_DOWN: { status: 503, title: 'Shutting down', type: 'shutting-down', retriable: true },
