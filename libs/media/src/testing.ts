@@ -18,3 +18,4 @@ export {
   type MkvSegmentValue,
 } from './matroska/matroska-stream-reader.arbitraries';
 export { hlsPlaylistParserFuzzTarget, hlsPlaylistRewriterFuzzTarget, hlsPlaylistRoundTripFuzzTarget, mediaPlaylistArbitrary } from './hls/hls-playlist-parser.arbitraries';
+export { avcRoundTripFuzzTarget, codecTrackArbitrary, mp4TrackFuzzTarget, writeAvcC } from './mp4/mp4-track.arbitraries';

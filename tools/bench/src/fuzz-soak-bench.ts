@@ -23,6 +23,7 @@ import { recordDeaggregatorFuzzTarget } from '@tributary/kinesis-consumer/testin
 import { kplDeaggregateFuzzTarget, kplRoundTripFuzzTarget } from '@tributary/kinesis-producer/testing';
 import { ackParserFuzzTarget, ackRoundTripFuzzTarget, getMediaChunkDecoderFuzzTarget, getMediaRoundTripFuzzTarget, putMediaHttpErrorFuzzTarget } from '@tributary/kvs/testing';
 import {
+  avcRoundTripFuzzTarget,
   ebmlRoundTripFuzzTarget,
   ebmlStreamDecoderFuzzTarget,
   hlsPlaylistParserFuzzTarget,
@@ -31,6 +32,7 @@ import {
   matroskaFragmentFuzzTarget,
   matroskaRoundTripFuzzTarget,
   matroskaStreamReaderFuzzTarget,
+  mp4TrackFuzzTarget,
 } from '@tributary/media/testing';
 import { fuzzSoakRunner, type FuzzSoakOptions, type FuzzSoakResult } from '@tributary/runtime/testing';
 import { telemetryCodecFuzzTarget, telemetryRoundTripFuzzTarget } from '@tributary/schemas/testing';
@@ -75,6 +77,8 @@ const ENTRIES: readonly SoakEntry[] = [
   inProcess('libs/media MatroskaStreamReader: any bytes, chunkings', fuzzSoakRunner(matroskaStreamReaderFuzzTarget)),
   inProcess('libs/media Matroska writer → reader', fuzzSoakRunner(matroskaRoundTripFuzzTarget)),
   inProcess('libs/media parseMatroskaFragment', fuzzSoakRunner(matroskaFragmentFuzzTarget)),
+  inProcess('libs/media mp4TrackFromMatroska: avcC / hvcC / ASC CodecPrivate', fuzzSoakRunner(mp4TrackFuzzTarget)),
+  inProcess('libs/media SPS written → parsed', fuzzSoakRunner(avcRoundTripFuzzTarget)),
   inProcess('libs/media parseMediaPlaylist', fuzzSoakRunner(hlsPlaylistParserFuzzTarget)),
   inProcess('libs/media HLS writer → parser', fuzzSoakRunner(hlsPlaylistRoundTripFuzzTarget)),
   inProcess('libs/media rewritePlaylistUris', fuzzSoakRunner(hlsPlaylistRewriterFuzzTarget)),
