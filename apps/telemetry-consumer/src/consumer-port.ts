@@ -16,6 +16,7 @@ import {
 } from '@tributary/kinesis-consumer';
 
 export {
+  comparePositions,
   recordIdentifier,
   type BatchContext,
   type BatchItemFailure,
@@ -30,6 +31,8 @@ export {
 /** What the app reads of `consumer.stats()`. */
 export type ConsumerStatsView = Pick<ConsumerStats, 'workerId' | 'leasesHeld' | 'recordsProcessed' | 'deadLettered' | 'retries'> & {
   shards: Array<{ shardId: string; millisBehindLatest?: number; recordsProcessed: number }>;
+  /** Kinesis and DynamoDB as the library sees them (readiness); absent from fakes that do not model it. */
+  services?: ConsumerStats['services'];
 };
 
 /** The events the app listens to, with the library's payloads. */

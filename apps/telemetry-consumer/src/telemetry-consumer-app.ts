@@ -1,6 +1,7 @@
 /**
  * The worker, assembled: sinks, rollups, the batch handler, the dead-letter destination, the KinesisConsumer, and
- * an HTTP listener for /healthz and /metrics. main.ts only reads settings, creates the logger and calls
+ * an HTTP listener for /healthz (liveness), /readyz (readiness: 503 and the failing dependencies while Kinesis,
+ * DynamoDB or a sink fails) and /metrics. main.ts only reads settings, creates the logger and calls
  * `startTelemetryConsumer`; tests call the same function in process, with the emulator's endpoint and, where the
  * library is not the subject, a fake consumer.
  *
@@ -41,7 +42,8 @@ import { RollupTableSink } from './sinks/rollup-table-sink';
 import type { TelemetryConsumerConfig } from './telemetry-consumer-config';
 import { TelemetryConsumerError } from './telemetry-consumer-error';
 import { TelemetryConsumerMetrics } from './telemetry-consumer-metrics';
-import { TelemetryHandler } from './telemetry-handler';
+import { SinkHealth, sinkOf } from './sink-health';
+import { TelemetryHandler, type BatchOutcome } from './telemetry-handler';
 import { systemClock, systemTimers, type Clock, type Timers } from './time';
 
 export const APP_DEFAULTS = {
@@ -50,6 +52,23 @@ export const APP_DEFAULTS = {
 } as const;
 
 export type WorkerState = 'starting' | 'running' | 'stopping' | 'stopped' | 'failed';
+
+/** What the worker depends on, as readiness and the `telemetry_consumer_dependency_up` gauge name them. */
+export const DEPENDENCIES = ['kinesis', 'dynamodb', 'device-state-table', 'rollup-table', 'files'] as const;
+
+/** A dependency that fails now: a service the consumer cannot reach, or a sink that refuses writes. */
+export interface DegradedDependency {
+  dependency: (typeof DEPENDENCIES)[number];
+  /** ISO time of its first failure in this outage. */
+  since: string;
+  failures: number;
+  reason: string;
+}
+
+const errorText = (err: unknown): string => {
+  const e = err as { code?: unknown; message?: unknown } | undefined;
+  return `${typeof e?.code === 'string' ? `${e.code}: ` : ''}${typeof e?.message === 'string' ? e.message : String(err)}`;
+};
 
 export interface TelemetryConsumerDeps {
   config: TelemetryConsumerConfig;
@@ -88,6 +107,10 @@ export interface HealthReport {
   deviceState: { table: string; written: number; stale: number };
   /** Absent when `--rollup-table off`. */
   rollupTable?: { table: string; written: number; superseded: number };
+  /** Running with every dependency answering (GET /readyz answers 200 then, 503 otherwise). */
+  ready: boolean;
+  /** The dependencies failing now, and why (empty unless running). */
+  degraded: DegradedDependency[];
 }
 
 export interface RunningTelemetryConsumer {
@@ -158,11 +181,38 @@ export async function startTelemetryConsumer(deps: TelemetryConsumerDeps): Promi
     ...(rollupTable ? { rollupTable } : {}),
     clock,
     logger: logger.child({ component: 'handler' }),
-    onBatch: (o) => metrics.recordBatch(o),
+    onBatch: (o) => {
+      metrics.recordBatch(o);
+      trackSinks(o);
+    },
     onRollupsWritten: (r) => metrics.recordRollups(r),
   });
 
   let consumer: ConsumerPort | undefined;
+  // Sink outages, logged once when they start and once when they end (the handler logs each failure at debug).
+  const sinkHealth = new SinkHealth();
+  function trackSinks(o: BatchOutcome): void {
+    const now = clock.now();
+    if (o.error === undefined) {
+      for (const t of sinkHealth.accepted(now)) if (t.kind === 'up') logger.info({ sink: t.sink, downForMs: t.downForMs, failedBatches: t.failures }, `${t.sink} accepts writes again`);
+      return;
+    }
+    const sink = sinkOf(o.error);
+    const t = sink === undefined ? undefined : sinkHealth.failed(sink, errorText(o.error), now);
+    if (t?.kind === 'down') logger.warn({ sink: t.outage.sink, err: t.outage.reason }, `${t.outage.sink} refuses writes; batches wait and are retried (logged once per outage)`);
+  }
+  /** What makes the worker not ready: services the consumer cannot reach, sinks that refuse writes. */
+  const degraded = (): DegradedDependency[] => {
+    const services = (consumer?.stats().services ?? [])
+      .filter((s) => !s.healthy)
+      .map((s) => ({ dependency: s.service, since: new Date(s.since).toISOString(), failures: s.failures, reason: s.lastError ? `${s.lastError.code}: ${s.lastError.message}` : 'failing' }));
+    const sinks = sinkHealth.current().map((o) => ({ dependency: o.sink, since: new Date(o.since).toISOString(), failures: o.failures, reason: o.reason }));
+    return [...services, ...sinks];
+  };
+  const readiness = (): { ready: boolean; degraded: DegradedDependency[] } => {
+    const list = state === 'running' ? degraded() : [];
+    return { ready: state === 'running' && list.length === 0, degraded: list };
+  };
   const health = (): HealthReport => {
     const s = consumer?.stats();
     const ds = deviceState.stats();
@@ -180,6 +230,7 @@ export async function startTelemetryConsumer(deps: TelemetryConsumerDeps): Promi
       files: { telemetry: files.telemetry.stats(), rollups: files.rollups.stats() },
       deviceState: { table: config.stateTable, written: ds.written, stale: ds.stale },
       ...(rollupTable ? { rollupTable: { table: rollupTable.tableName, ...rollupTable.stats() } } : {}),
+      ...readiness(),
     };
   };
   metrics.bindSources({
@@ -187,6 +238,11 @@ export async function startTelemetryConsumer(deps: TelemetryConsumerDeps): Promi
     openRollupWindows: () => rollup.openWindows,
     pendingRollups: () => handler.pendingRollups,
     openFiles: () => files.telemetry.stats().openFiles + files.rollups.stats().openFiles,
+    dependencies: () => {
+      const down = new Set(degraded().map((d) => d.dependency));
+      return [...DEPENDENCIES].filter((d) => d !== 'rollup-table' || rollupTable !== undefined).map((dependency) => ({ dependency, up: !down.has(dependency) }));
+    },
+    ready: () => readiness().ready,
   });
 
   // Timeouts from the runtime: headers 10 s, request 30 s, keep-alive 5 s, idle 60 s.
@@ -362,9 +418,9 @@ function bindConsumerEvents(consumer: ConsumerPort, handler: TelemetryHandler, m
       metrics.recordEvent('shardEnded');
       logger.info({ shardId: e.shardId, childShardIds: e.childShardIds }, 'shard ended');
     },
-    error: (err) => {
+    error: () => {
+      // Logged by the library once per failure (an outage once), without a stack; counted here.
       metrics.recordEvent('error');
-      logger.error({ err, code: err.code, retriable: err.retriable }, 'consumer error');
     },
   });
 }
@@ -385,6 +441,12 @@ function createHttpApp(options: { health: () => HealthReport; metrics: Telemetry
     for (const [name, value] of Object.entries(SECURITY_HEADERS)) res.setHeader(name, value);
     next();
   });
+  // Readiness: 503 while a dependency fails (and why), so traffic and alerts see the outage. /healthz stays the
+  // liveness answer (200 while running): restarting a worker does not bring DynamoDB back.
+  app.get('/readyz', (_req, res) => {
+    const report = options.health();
+    res.status(report.ready ? 200 : 503).json({ ready: report.ready, status: report.status, degraded: report.degraded });
+  });
   app.get('/healthz', (_req, res) => {
     const report = options.health();
     res.status(report.status === 'running' ? 200 : 503).json(report);
@@ -393,7 +455,7 @@ function createHttpApp(options: { health: () => HealthReport; metrics: Telemetry
     const { contentType, body } = await options.metrics.render();
     res.status(200).type(contentType).send(body);
   });
-  app.all(['/healthz', '/metrics'], (_req, res) => {
+  app.all(['/healthz', '/readyz', '/metrics'], (_req, res) => {
     res.status(405).setHeader('Allow', 'GET, HEAD').type('application/problem+json').json({ type: 'about:blank', title: 'Method Not Allowed', status: 405 });
   });
   app.use((req, res) => {

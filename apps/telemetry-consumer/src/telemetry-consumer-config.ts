@@ -34,8 +34,10 @@ Options (environment variable in brackets; flags win over variables):
 
  Processing:
   --batch-size <n>            records per handler call, at most    [TELEMETRY_CONSUMER_BATCH_SIZE]        default 1000
-  --max-retries <n>           retries of a failing batch before the DLQ (-1: until it succeeds or ages out;
-                              a negative number needs the = form: --max-retries=-1)
+  --max-retries <n>           retries of a batch the handler itself fails before the DLQ (-1: until it succeeds
+                              or ages out; a negative number needs the = form: --max-retries=-1). Failures of
+                              the platform (a sink or service throttled, failing or unreachable) do not count:
+                              they are retried with backoff until they clear
                                                                    [TELEMETRY_CONSUMER_MAX_RETRIES]       default 3
   --bisect <on|off>           split a failing batch to isolate the bad record [TELEMETRY_CONSUMER_BISECT] default on
   --max-record-age <s>        older records go to the DLQ (-1: no limit; else 60–604800)

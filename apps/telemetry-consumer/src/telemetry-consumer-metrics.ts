@@ -21,6 +21,10 @@ export interface MetricsSources {
   openRollupWindows(): number;
   pendingRollups(): number;
   openFiles(): number;
+  /** Each dependency (services and sinks) and whether it answers now. */
+  dependencies?(): Array<{ dependency: string; up: boolean }>;
+  /** Running with every dependency answering. */
+  ready?(): boolean;
 }
 
 export class TelemetryConsumerMetrics {
@@ -171,6 +175,25 @@ export class TelemetryConsumerMetrics {
       registers: [this.registry],
       collect() {
         this.set(sources()?.openFiles() ?? 0);
+      },
+    });
+
+    new Gauge({
+      name: 'telemetry_consumer_dependency_up',
+      help: 'Whether a dependency answers (1) or fails now (0): kinesis, dynamodb (lease table), device-state-table, rollup-table, files.',
+      labelNames: ['dependency'] as const,
+      registers: [this.registry],
+      collect() {
+        this.reset();
+        for (const d of sources()?.dependencies?.() ?? []) this.set({ dependency: d.dependency }, d.up ? 1 : 0);
+      },
+    });
+    new Gauge({
+      name: 'telemetry_consumer_ready',
+      help: 'Whether the worker is ready (1: running with every dependency answering; 0: starting, stopping or degraded). GET /readyz says why.',
+      registers: [this.registry],
+      collect() {
+        this.set(sources()?.ready?.() ? 1 : 0);
       },
     });
 

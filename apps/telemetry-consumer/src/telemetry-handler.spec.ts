@@ -139,6 +139,24 @@ describe('TelemetryHandler', () => {
     expect(rollupRows(rollupFiles.all)).toEqual([expect.objectContaining({ deviceId: 'd1', metric: 't', count: 2, mean: 15, closedBy: 'shutdown' })]);
   });
 
+  // Regression (issue 12, item 15): platform failures are now retried for as long as they last; each retry of a
+  // batch whose state-table write failed wrote its lines to the files again.
+  it('a batch retried because another sink failed does not put its lines in the files again', async () => {
+    const { handler, telemetryFiles, deviceState } = setup();
+    const batch = [reading('d1', 0, 1), reading('d2', 0, 1), reading('d1', 1, 2)];
+    const down = new TelemetryConsumerError('DEVICE_STATE_FAILED', 'socket hang up', true);
+    deviceState.fail = down;
+    for (let retry = 0; retry < 5; retry++) await expect(handler.handle(batch, context)).rejects.toBe(down);
+    deviceState.fail = undefined;
+    await handler.handle([...batch, reading('d2', 1, 3)], context);
+    expect(telemetryFiles.all.map((l) => JSON.parse(l.line) as { deviceId: string; seq: number }).map((t) => `${t.deviceId}#${t.seq}`)).toEqual(['d1#0', 'd2#0', 'd1#1', 'd2#1']);
+    // The state table still gets every record of the retried batch (its writes are idempotent).
+    expect(deviceState.all.map((s) => `${s.deviceId}#${s.seq}`)).toEqual(['d1#0', 'd2#0', 'd1#1', 'd2#1']);
+    // Another shard's records are not affected by this shard's position.
+    await handler.handle([reading('d3', 0, 1)], { ...context, shardId: 'shardId-000000000001' });
+    expect(telemetryFiles.all).toHaveLength(5);
+  });
+
   it('writes the rollups a batch closes, and keeps them for the next write if that fails', async () => {
     const { handler, rollupFiles, rollupsWritten } = setup();
     await handler.handle([reading('d1', 0, 1), reading('d1', 1, 30)], context);

@@ -20,11 +20,14 @@
  *    next time (they left the aggregator when they closed), per sink: a rollup the files took is not written to
  *    the files again because the table refused it.
  *
- * At-least-once, so a retry can put a record's line twice in the files; each line carries `deviceId` and `seq`,
- * which identify it. The device-state table and the rollups are idempotent.
+ * At-least-once, so a replay can put a record's line twice in the files; each line carries `deviceId` and `seq`,
+ * which identify it. A batch retried because another sink failed does not: the handler remembers, per shard, the
+ * last record whose line the files took, and writes only the lines after it (a sink outage retries a batch for as
+ * long as it lasts, and each retry used to add a copy of its lines). The device-state table and the rollups are
+ * idempotent.
  */
 import { decodeTelemetry, type TelemetryEnvelope } from '@tributary/schemas';
-import { recordIdentifier, type BatchContext, type BatchItemFailure, type BatchResponse, type ConsumerRecord } from './consumer-port';
+import { comparePositions, recordIdentifier, type BatchContext, type BatchItemFailure, type BatchResponse, type ConsumerRecord } from './consumer-port';
 import { noopLogger, type Logger } from './logger';
 import type { ClosedRollup, MinuteRollup, RollupOutcome } from './rollups/minute-rollup';
 import type { DeviceState, DeviceStateSink, DeviceStateWriteResult } from './sinks/device-state-sink';
@@ -77,6 +80,8 @@ export class TelemetryHandler {
   /** Closed rollups whose write failed, per sink: written first next time. */
   private pendingFiles: ClosedRollup[] = [];
   private pendingTable: ClosedRollup[] = [];
+  /** Per shard, the last record whose line the telemetry files took (written and synced). */
+  private readonly filesUpTo = new Map<string, ConsumerRecord>();
 
   constructor(deps: TelemetryHandlerDeps) {
     this.rollup = deps.rollup;
@@ -100,6 +105,9 @@ export class TelemetryHandler {
     const started = this.clock.now();
     const failures: BatchItemFailure[] = [];
     const lines: FileSinkRecord[] = [];
+    let lastLine: ConsumerRecord | undefined;
+    const filesUpTo = this.filesUpTo.get(context.shardId);
+    let valid = 0;
     const states: DeviceState[] = [];
     const closed: ClosedRollup[] = [];
     const rollupOutcomes: Record<RollupOutcome, number> = { counted: 0, late: 0, duplicate: 0, future: 0 };
@@ -119,7 +127,11 @@ export class TelemetryHandler {
         continue;
       }
       const t: TelemetryEnvelope = decoded.value;
-      lines.push({ at: record.approximateArrivalTimestamp.getTime(), line: JSON.stringify(t) });
+      valid++;
+      if (filesUpTo === undefined || comparePositions(record, filesUpTo) > 0) {
+        lines.push({ at: record.approximateArrivalTimestamp.getTime(), line: JSON.stringify(t) });
+        lastLine = record;
+      }
       states.push({
         deviceId: t.deviceId,
         seq: t.seq,
@@ -139,7 +151,7 @@ export class TelemetryHandler {
     const outcome: BatchOutcome = {
       shardId: context.shardId,
       records: records.length,
-      valid: lines.length,
+      valid,
       invalid: failures.length,
       deferred,
       rollup: rollupOutcomes,
@@ -152,12 +164,14 @@ export class TelemetryHandler {
       this.writeRollups(closed),
     ]);
     if (stateResult.status === 'fulfilled') outcome.state = stateResult.value;
+    if (filesResult.status === 'fulfilled' && lastLine) this.filesUpTo.set(context.shardId, lastLine);
     const failed = [filesResult, stateResult, rollupResult].find((r): r is PromiseRejectedResult => r.status === 'rejected');
     outcome.durationMs = this.clock.now() - started;
     if (failed) {
       outcome.error = failed.reason;
       this.onBatch?.(outcome);
-      this.logger.warn({ err: failed.reason, shardId: context.shardId, records: records.length }, 'batch not accepted by every sink; the consumer will retry it');
+      // Debug: the app logs a sink's outage once when it starts and once when it ends, not every failed batch.
+      this.logger.debug({ err: (failed.reason as Error | undefined)?.message, shardId: context.shardId, records: records.length }, 'batch not accepted by every sink; the consumer will retry it');
       throw failed.reason;
     }
     this.onBatch?.(outcome);

@@ -1,12 +1,14 @@
 // Public entry point of @tributary/kinesis-consumer.
 export { KinesisConsumer, type KinesisConsumerOptions, type KinesisConsumerEvents, type ConsumerStats, type ShardStats, type ConsumerState, type BatchProcessedEvent } from './consumer/kinesis-consumer';
 export type { ShardBatchEvent } from './consumer/shard-consumer';
+export { ServiceHealth, serviceOf, type ConsumerService, type ServiceStatus, type ServiceTransition } from './consumer/service-health';
 export { CONSUMER_DEFAULTS } from './defaults';
 export { ConsumerError, LeaseLostError, DependencyError, type ConsumerErrorCode } from './consumer-error';
 export type { Checkpoint, CheckpointSentinel, ConsumerRecord, Lease, LeaseProgress, Logger, Clock, Timers, RetrievedBatch, ShardRecordSource, RecordSourceFactory } from './consumer-types';
 
 // Processing: the handler contract, poison-pill handling, dead-letter destinations.
 export { BatchProcessor, summarizeError } from './processing/batch-processor';
+export { classifyHandlerFailure, type FailureOrigin } from './processing/failure-classifier';
 export { BatchProcessingError, type BatchOutcome, type BatchProcessingErrorCode } from './processing/processing-error';
 export type { BatchProcessorOptions } from './processing/processing-options';
 export {

@@ -88,6 +88,10 @@ describe('isRetriableAwsError', () => {
     ['ThrottlingException', true, awsError('ThrottlingException')],
     ['a server fault', true, awsError('InternalServerError', { $fault: 'server' })],
     ['ECONNRESET', true, Object.assign(new Error('socket hang up'), { code: 'ECONNRESET' })],
+    // Regression (issue 12): the SDK's wrapper of a socket error from another realm (a dropped connection, seen in
+    // the outage test) was called non-retriable, so a platform failure dead-lettered valid records.
+    ['an SDK wrapper of a dropped connection', true, Object.assign(new Error('AWS SDK error wrapper for TimeoutError: socket hang up'), { $metadata: { attempts: 4 } })],
+    ['an SDK wrapper of ECONNREFUSED', true, Object.assign(new Error('AWS SDK error wrapper for Error: connect ECONNREFUSED 127.0.0.1:9'), { $metadata: { attempts: 4 } })],
     ['ValidationException', false, awsError('ValidationException', { $fault: 'client' })],
     ['AccessDeniedException', false, awsError('AccessDeniedException', { $fault: 'client' })],
     ['a TypeError', false, new TypeError('bug')],

@@ -70,10 +70,24 @@ const RETRIABLE_ERRORS = new Set([
 ]);
 const NETWORK_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH']);
 
+/** Network errors named in a message: what is left of a socket error the SDK wrapped ("AWS SDK error wrapper for …"). */
+const NETWORK_IN_MESSAGE = /\b(ECONNREFUSED|ECONNRESET|EPIPE|ETIMEDOUT|ENOTFOUND|EAI_AGAIN|EHOSTUNREACH|socket hang up)\b/;
+
 export function isRetriableAwsError(err: unknown): boolean {
   if (err === null || typeof err !== 'object') return false;
-  const e = err as { name?: string; code?: string; $fault?: string; $retryable?: unknown };
-  return e.$fault === 'server' || e.$retryable !== undefined || RETRIABLE_ERRORS.has(e.name ?? '') || NETWORK_CODES.has(e.code ?? '');
+  const e = err as { name?: string; code?: string; message?: unknown; $fault?: string; $retryable?: unknown; $metadata?: { httpStatusCode?: unknown } };
+  // An SDK error without an HTTP status got no answer at all: the service was not reached (the SDK wraps a socket
+  // error that is not `instanceof Error` in its realm into a plain Error with `$metadata` and no code; seen with
+  // a dropped connection, ECONNREFUSED and "socket hang up" alike).
+  const noAnswer = typeof e.$metadata === 'object' && e.$metadata !== null && e.$metadata.httpStatusCode === undefined;
+  return (
+    e.$fault === 'server' ||
+    e.$retryable !== undefined ||
+    RETRIABLE_ERRORS.has(e.name ?? '') ||
+    NETWORK_CODES.has(e.code ?? '') ||
+    noAnswer ||
+    (typeof e.message === 'string' && NETWORK_IN_MESSAGE.test(e.message))
+  );
 }
 
 /** The AWS error's name (`ResourceNotFoundException`), or '' for something else. */

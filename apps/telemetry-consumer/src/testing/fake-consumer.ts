@@ -2,12 +2,15 @@
  * A stand-in for @tributary/kinesis-consumer's KinesisConsumer, for tests of the app's wiring (sinks, DLQ, health,
  * metrics, shutdown order) that are not about leases or retrieval. It keeps the documented contract the app
  * relies on: the handler gets one shard's records, a `BatchResponse` item with `retriable: false` goes to
- * `onFailure` at once as a `NonRetriableFailure`, a throwing handler is retried `maximumRetryAttempts` times and
- * then dead-lettered as `RetryAttemptsExhausted`, and `stats()` counts what went through.
+ * `onFailure` at once as a `NonRetriableFailure`, a handler that throws its own failure is retried
+ * `maximumRetryAttempts` times and then dead-lettered as `RetryAttemptsExhausted`, one that throws a failure of the
+ * platform (a sink's retriable error) is retried until it succeeds without spending that budget, and `stats()`
+ * counts what went through.
  *
  * `start()` and `stop()` can be held open (`holdStart`, `holdStop`) to observe the app in between.
  */
 import { promises as fsp } from 'node:fs';
+import { classifyHandlerFailure } from '@tributary/kinesis-consumer';
 import {
   recordIdentifier,
   type ConsumerEventListeners,
@@ -115,6 +118,11 @@ export class FakeConsumer implements ConsumerPort {
         this.totals.deadLettered += entries.length;
         pending = pending.filter((_, i) => i > lowest && !dead.has(i));
       } catch (err) {
+        if (classifyHandlerFailure(err) === 'platform') {
+          this.totals.retries++;
+          await new Promise((resolve) => setTimeout(resolve, 10));
+          continue;
+        }
         const max = this.options.maximumRetryAttempts ?? 3;
         if (max !== -1 && attempt > max) {
           const entries = pending.map((r) => this.entry(r, 'RetryAttemptsExhausted', err, attempt, firstFailureAt));

@@ -18,7 +18,7 @@ import * as os from 'node:os';
 import { DescribeStreamSummaryCommand, type KinesisClient } from '@aws-sdk/client-kinesis';
 import { DynamoDBClient, type DynamoDBClientConfig } from '@aws-sdk/client-dynamodb';
 import { HashKeyCache } from '@tributary/partitioning';
-import { ConsumerError } from '../consumer-error';
+import { ConsumerError, DependencyError } from '../consumer-error';
 import {
   noopLogger,
   systemClock,
@@ -36,6 +36,7 @@ import { LeaseCoordinator, type LeaseLostInfo } from '../leases/lease-coordinato
 import { LeaseTable } from '../leases/lease-table';
 import { BatchProcessor } from '../processing/batch-processor';
 import type { CheckpointAfter } from '../processing/checkpoint-policy';
+import type { FailureOrigin } from '../processing/failure-classifier';
 import type { BatchOutcome } from '../processing/processing-error';
 import type { BatchHandler, DeadLetterSink, ProcessingDeadLetterEvent, ProcessingRetryEvent, RetryBackoff } from '../processing/processing-types';
 import { FanOutRecordSourceFactory, type FanOutKinesisClient } from '../retrieval/fan-out-record-source';
@@ -43,6 +44,7 @@ import { createConsumerKinesisClient, type ConsumerClientOptions } from '../retr
 import { PollingRecordSourceFactory } from '../retrieval/polling-record-source';
 import type { InitialPosition } from '../shards/shard-sync-planner';
 import { ShardSyncer } from '../shards/shard-syncer';
+import { ServiceHealth, serviceOf, type ConsumerService, type ServiceStatus } from './service-health';
 import { ShardConsumer, toConsumerError, type ShardBatchEvent, type ShardConsumerExit } from './shard-consumer';
 
 export interface KinesisConsumerOptions {
@@ -73,6 +75,8 @@ export interface KinesisConsumerOptions {
   bisectBatchOnFunctionError?: boolean;
   maximumRecordAgeInSeconds?: number;
   retryBackoff?: Partial<RetryBackoff>;
+  /** Whose failure a handler error is; platform failures spend no retry budget (default classifyHandlerFailure). */
+  classifyFailure?: (error: unknown) => FailureOrigin;
   onFailure?: DeadLetterSink;
   failoverTimeMs?: number;
   takerIntervalMs?: number;
@@ -107,6 +111,8 @@ export interface ConsumerStats {
   recordsProcessed: number;
   deadLettered: number;
   retries: number;
+  /** Whether Kinesis and DynamoDB (the lease table) answer, as this worker's calls see them. */
+  services: ServiceStatus[];
 }
 
 export type ConsumerState = 'new' | 'starting' | 'running' | 'stopping' | 'stopped';
@@ -124,6 +130,11 @@ export interface KinesisConsumerEvents {
   deadLettered: [event: ProcessingDeadLetterEvent];
   shardEnded: [event: { workerId: string; shardId: string; childShardIds: string[] }];
   outOfRange: [event: { shardId: string; records: ConsumerRecord[] }];
+  /** A service's calls started failing (once per outage; the worker logs it too). */
+  serviceDown: [event: { workerId: string; service: ConsumerService; at: number; error: ConsumerError }];
+  /** A service answers again (once per outage). */
+  serviceUp: [event: { workerId: string; service: ConsumerService; at: number; downForMs: number; failures: number }];
+  /** Every failure, as it happens. Logged by the worker once (at warn, debug during a known outage), without a stack. */
   error: [error: ConsumerError];
 }
 
@@ -151,6 +162,7 @@ export class KinesisConsumer extends EventEmitter<KinesisConsumerEvents> {
   private resync = false;
   private stopping: Promise<void> | undefined;
   private totals = { recordsProcessed: 0, deadLettered: 0, retries: 0 };
+  private readonly health: ServiceHealth;
   /** Partition key → hash key for the out-of-range check of aggregated records, shared by this worker's shards. */
   private readonly hashKeys = new HashKeyCache(100_000);
 
@@ -162,6 +174,7 @@ export class KinesisConsumer extends EventEmitter<KinesisConsumerEvents> {
     this.clock = options.clock ?? systemClock;
     this.timers = options.timers ?? systemTimers;
     this.logger = (options.logger ?? noopLogger).child({ component: 'kinesis-consumer', workerId: this.workerId });
+    this.health = new ServiceHealth(this.clock.now());
   }
 
   get state(): ConsumerState {
@@ -201,6 +214,7 @@ export class KinesisConsumer extends EventEmitter<KinesisConsumerEvents> {
         bisectBatchOnFunctionError: o.bisectBatchOnFunctionError,
         maximumRecordAgeInSeconds: o.maximumRecordAgeInSeconds,
         retryBackoff: o.retryBackoff,
+        ...(o.classifyFailure ? { classifyFailure: o.classifyFailure } : {}),
         onFailure: o.onFailure,
         clock: this.clock,
         timers: this.timers,
@@ -242,6 +256,7 @@ export class KinesisConsumer extends EventEmitter<KinesisConsumerEvents> {
       leasesHeld: this.coordinator?.heldLeaseKeys() ?? [],
       shards: [...this.shards.values()].map((s) => s.consumer.stats),
       ...this.totals,
+      services: this.health.status(),
     };
   }
 
@@ -351,6 +366,8 @@ export class KinesisConsumer extends EventEmitter<KinesisConsumerEvents> {
     });
     coordinator.on('renewalFailed', (_key, error) => this.emitError(error));
     coordinator.on('takerFailed', (error) => this.emitError(error));
+    // The taker lists the lease table every takerIntervalMs: the heartbeat that tells DynamoDB answers again.
+    coordinator.on('takerRun', () => this.serviceAnswered('dynamodb'));
     return coordinator;
   }
 
@@ -380,7 +397,11 @@ export class KinesisConsumer extends EventEmitter<KinesisConsumerEvents> {
         onOutcome: (_shardId, outcome: BatchOutcome) => {
           this.totals.recordsProcessed += outcome.handled;
         },
-        onCheckpoint: (shardId, checkpoint) => this.emit('checkpointed', { workerId: this.workerId, shardId, checkpoint }),
+        onCheckpoint: (shardId, checkpoint) => {
+          this.serviceAnswered('dynamodb');
+          this.emit('checkpointed', { workerId: this.workerId, shardId, checkpoint });
+        },
+        onRead: () => this.serviceAnswered('kinesis'),
         onOutOfRange: (shardId, records) => this.emit('outOfRange', { shardId, records }),
         onMalformed: (shardId, count) => this.logger.warn({ shardId, count }, 'malformed KPL aggregates passed through as plain records'),
         onError: (_shardId, error) => this.emitError(error),
@@ -416,6 +437,7 @@ export class KinesisConsumer extends EventEmitter<KinesisConsumerEvents> {
         this.resync = false;
         try {
           await need(this.syncer, 'syncer').sync();
+          this.serviceAnswered('kinesis');
         } catch (err) {
           this.emitError(toConsumerError(err));
         }
@@ -434,9 +456,28 @@ export class KinesisConsumer extends EventEmitter<KinesisConsumerEvents> {
   }
 
   private emitError(error: ConsumerError): void {
-    this.logger.warn({ code: error.code, retriable: error.retriable, err: error.message }, 'consumer error');
+    // Logged here once (the parts that report errors up log them at debug), without a stack: during an outage
+    // the outage is the news, logged when it starts and when it ends, not each failed call.
+    const service = serviceOf(error);
+    const transition = service === undefined ? undefined : this.health.failed(service, error, this.clock.now());
+    if (transition?.kind === 'down') {
+      this.logger.warn({ service: transition.service, code: error instanceof DependencyError ? error.awsCode : error.code, err: error.message }, `${transition.service} is failing (logged once per outage; its recovery is logged too)`);
+      this.emit('serviceDown', { workerId: this.workerId, service: transition.service, at: transition.at, error });
+    } else if (service !== undefined && this.health.isDown(service)) {
+      this.logger.debug({ service, code: error.code, err: error.message }, 'consumer error (known outage)');
+    } else {
+      this.logger.warn({ code: error.code, retriable: error.retriable, err: error.message }, 'consumer error');
+    }
     // An 'error' event without a listener would throw (EventEmitter); errors here are reports, not crashes.
     if (this.listenerCount('error') > 0) this.emit('error', error);
+  }
+
+  /** A call to `service` succeeded: ends its outage, if any (logged and emitted once). */
+  private serviceAnswered(service: ConsumerService): void {
+    const transition = this.health.succeeded(service, this.clock.now());
+    if (transition?.kind !== 'up') return;
+    this.logger.info({ service, downForMs: transition.downForMs, failures: transition.failures }, `${service} answers again`);
+    this.emit('serviceUp', { workerId: this.workerId, service, at: transition.at, downForMs: transition.downForMs, failures: transition.failures });
   }
 }
 

@@ -59,6 +59,9 @@ export interface ShardConsumerHooks {
   /** Sub-records whose hash key is outside the shard's range (KCL drops their whole aggregate; we deliver and report them). */
   onOutOfRange?(shardId: string, records: ConsumerRecord[]): void;
   onMalformed?(shardId: string, count: number): void;
+  /** A read from the shard succeeded (the record source answered, with records or without). */
+  onRead?(shardId: string): void;
+  /** Failures reported up; the worker logs them (this consumer then logs its retry at debug only). */
   onError?(shardId: string, error: ConsumerError): void;
 }
 
@@ -167,7 +170,7 @@ export class ShardConsumer {
           // Nothing past `done` is lost: read again from there after a backoff.
           failures++;
           const delay = equalJitterDelayMs(failures, this.deps.failedShardBackoffMs, this.deps.failedShardBackoffMaxMs);
-          log.warn({ shardId: this.shardId, code: error.code, err: error.message, retryInMs: delay }, 'shard processing failed; reading again from the last done record');
+          log[this.deps.hooks?.onError ? 'debug' : 'warn']({ shardId: this.shardId, code: error.code, err: error.message, retryInMs: delay }, 'shard processing failed; reading again from the last done record');
           await this.sleep(delay);
         }
       }
@@ -188,6 +191,7 @@ export class ShardConsumer {
     const hasRange = range.starting !== '' && range.ending !== '';
     while (!signal.aborted) {
       const batch = await this.source.next(signal);
+      deps.hooks?.onRead?.(this.shardId);
       const started = deps.clock.now();
       this.millisBehindLatest = batch.millisBehindLatest;
       const { records: all, outOfRange, malformed } = deaggregateRecords(batch.records, this.shardId, hasRange ? range : undefined, {

@@ -367,7 +367,8 @@ export class LeaseCoordinator extends EventEmitter<LeaseCoordinatorEvents> {
             return;
           }
           const error = asConsumerError('RenewLease', err);
-          this.logger.warn({ leaseKey: h.lease.leaseKey, err: error.message }, 'lease renewal failed');
+          // Reported through the event when someone listens (the worker logs it once), logged here otherwise.
+          this.logger[this.listenerCount('renewalFailed') > 0 ? 'debug' : 'warn']({ leaseKey: h.lease.leaseKey, err: error.message }, 'lease renewal failed');
           this.emitSafe('renewalFailed', h.lease.leaseKey, error);
           if (this.clock.now() + this.renewIntervalMs - h.lastRenewedAt > this.failoverTimeMs) this.lose(h, 'expired', error);
         }
@@ -415,7 +416,7 @@ export class LeaseCoordinator extends EventEmitter<LeaseCoordinatorEvents> {
       leases = await this.store.listLeases();
     } catch (err) {
       const error = asConsumerError('ListLeases', err);
-      this.logger.warn({ err: error.message }, 'taker could not list leases');
+      this.logger[this.listenerCount('takerFailed') > 0 ? 'debug' : 'warn']({ err: error.message }, 'taker could not list leases');
       this.emitSafe('takerFailed', error);
       this.scheduleTaker(this.takerIntervalMs);
       throw error;

@@ -581,3 +581,79 @@ describe('BatchProcessor: options', () => {
     expect(settings.onFailure).toBeUndefined();
   });
 });
+
+// Regression (issue 12, item 15): a sink whose backend was down made the handler throw, and with the default
+// budget the records went to the dead-letter destination 1.5 s into the outage although they were valid.
+describe('BatchProcessor: failures of the platform spend no retry budget', () => {
+  const unreachable = (): Error => Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:8000'), { code: 'ECONNREFUSED' });
+  const sinkDown = (): Error => Object.assign(new Error('device-state write failed'), { name: 'TelemetryConsumerError', code: 'DEVICE_STATE_FAILED', retriable: true });
+
+  it('retries a batch the platform keeps failing (far past maximumRetryAttempts) until it succeeds: nothing dead-lettered, nothing bisected', async () => {
+    const records = makeRecords({ count: 10 });
+    let outage = 25;
+    const { calls, handler } = recordingHandler(() => {
+      if (outage-- > 0) throw outage % 2 === 0 ? unreachable() : sinkDown();
+    });
+    const sink = new MemoryDeadLetterSink();
+    const retries: ProcessingRetryEvent[] = [];
+    const { processor, clock } = processorWith({ handler, maximumRetryAttempts: 3, retryBackoff: { baseMs: 100, maxMs: 1_000 }, onFailure: sink, onRetry: (e) => retries.push(e) });
+
+    const outcome = await processor.process(records, contextOf());
+
+    expect(sink.entries).toEqual([]);
+    expect(calls).toHaveLength(26);
+    for (const c of calls) expect(c).toEqual(records.map(indexOf));
+    expect(outcome).toMatchObject({ processedUpTo: records[9], handled: 10, deadLettered: 0, bisections: 0, retries: 25 });
+    expect(retries.map((e) => e.kind)).toEqual(Array(25).fill('platform'));
+    expect(retries.map((e) => e.retry)).toEqual(Array.from({ length: 25 }, (_, k) => k + 1));
+    // Capped backoff: full jitter (random 0.5) under min(maxMs, baseMs · 2^(n−1)).
+    expect(clock.waits.slice(0, 5)).toEqual([50, 100, 200, 400, 500]);
+    expect(Math.max(...clock.waits)).toBe(500);
+  });
+
+  it('counts only the handler’s own failures: a poison record is dead-lettered after 1 + maximumRetryAttempts of them, whatever the outages between', async () => {
+    const records = makeRecords({ count: 8 });
+    let call = 0;
+    const { calls, handler } = recordingHandler((indices) => {
+      call++;
+      // Every other call meets an outage; the others reach record 5, which the handler rejects.
+      if (call % 2 === 1) throw sinkDown();
+      throwOn(new Set([5]))(indices);
+    });
+    const sink = new MemoryDeadLetterSink();
+    const outcome = await processorWith({ handler, maximumRetryAttempts: 2, retryBackoff: { baseMs: 1, maxMs: 1 }, onFailure: sink }).processor.process(records, contextOf());
+    expect(sink.entries.map((e) => [indexOf(e.record), e.condition, e.attempts, e.error.code])).toEqual([[5, 'RetryAttemptsExhausted', 3, 'E_POISON']]);
+    expect(outcome).toMatchObject({ processedUpTo: records[7], handled: 7, deadLettered: 1 });
+    expect(calls.filter((c) => c.length === 1 && c[0] === 5).length).toBeGreaterThanOrEqual(3);
+  });
+
+  it('a reported failure whose error is the platform’s is retried without budget; a non-retriable one is dead-lettered at once', async () => {
+    const records = makeRecords({ count: 6 });
+    let outage = 10;
+    const { calls, handler } = recordingHandler((_indices, recs) => {
+      const failures = [];
+      const two = recs.find((r) => indexOf(r) === 2);
+      const four = recs.find((r) => indexOf(r) === 4);
+      if (two && outage-- > 0) failures.push({ itemIdentifier: recordIdentifier(two), error: unreachable() });
+      if (four) failures.push({ itemIdentifier: recordIdentifier(four), retriable: false, error: new Error('invalid') });
+      return { batchItemFailures: failures };
+    });
+    const sink = new MemoryDeadLetterSink();
+    const outcome = await processorWith({ handler, maximumRetryAttempts: 1, retryBackoff: { baseMs: 1, maxMs: 1 }, onFailure: sink }).processor.process(records, contextOf());
+    expect(sink.entries.map((e) => [indexOf(e.record), e.condition])).toEqual([[4, 'NonRetriableFailure']]);
+    expect(outcome).toMatchObject({ processedUpTo: records[5], handled: 5, deadLettered: 1 });
+    expect(calls.length).toBeGreaterThan(10);
+  });
+
+  it('stops waiting when the shard is aborted, with nothing reported done', async () => {
+    const records = makeRecords({ count: 3 });
+    const controller = new AbortController();
+    const { handler } = recordingHandler(() => {
+      controller.abort();
+      throw unreachable();
+    });
+    const err = await rejectionOf(processorWith({ handler, onFailure: new MemoryDeadLetterSink() }).processor.process(records, contextOf(controller.signal)));
+    expect(err.code).toBe('SHUTDOWN');
+    expect(err.outcome.processedUpTo).toBeUndefined();
+  });
+});

@@ -10,6 +10,11 @@
  * end). Each step calls the handler with the segment:
  *
  * - success: the segment is done; the next segment runs to the next end on the stack.
+ * - the handler throws a failure of the platform (throttling, a 5xx, a service it cannot reach, a typed error with
+ *   `retriable: true`; see failure-classifier.ts): the same segment runs again after a capped backoff, for as long
+ *   as it takes. No retry budget is spent and nothing is bisected or dead-lettered: the records are valid, and an
+ *   outage of a sink must not send them to the dead-letter destination (issue 12: a DynamoDB outage dead-lettered
+ *   valid records 1.5 s in). The shard waits; the abort signal still ends the wait.
  * - the handler throws (or answers an invalid `batchItemFailures`, as Lambda treats it): with bisection and more
  *   than one record, the segment is split in two (push the middle as a new end) and the first half runs at once;
  *   a split uses no retry budget (as in Lambda). Otherwise every record of the segment has failed one attempt;
@@ -97,6 +102,8 @@ class BatchRun {
   private readonly history = new Map<number, FailureHistory>();
   private readonly outcome: BatchOutcome = { handled: 0, deadLettered: 0, discarded: 0, retries: 0, bisections: 0, handlerCalls: 0 };
   private delayBeforeNextMs = 0;
+  /** Platform failures in a row (the backoff's attempt number); reset by any call the platform did not fail. */
+  private platformFailures = 0;
 
   constructor(
     private readonly o: ResolvedProcessingOptions,
@@ -127,6 +134,7 @@ class BatchRun {
         }
       }
       const result = await this.call(segment);
+      if (result.kind === 'success' || (result.kind === 'error' && this.o.classifyFailure(result.error) !== 'platform')) this.platformFailures = 0;
       if (result.kind === 'success') this.markHandled(segment);
       else if (result.kind === 'error') await this.onBatchFailure(segment, result.error);
       else await this.onPartialFailure(segment, result.failures);
@@ -191,6 +199,10 @@ class BatchRun {
 
   private async onBatchFailure(segment: number[], thrown: unknown): Promise<void> {
     const error = summarizeError(thrown);
+    if (this.o.classifyFailure(thrown) === 'platform') {
+      this.waitForPlatform(segment.length, error);
+      return;
+    }
     if (this.o.bisectBatchOnFunctionError && segment.length > 1) {
       const half = segment.length >> 1;
       this.ends.push(segment[half]);
@@ -227,7 +239,14 @@ class BatchRun {
     const now = this.o.clock.now();
     const toDeadLetter: Array<{ index: number; condition: DeadLetterCondition }> = [];
     const stay: number[] = [];
+    let platform: ErrorSummary | undefined;
     for (const { index, item } of failures) {
+      if (item.retriable !== false && item.error !== undefined && this.o.classifyFailure(item.error) === 'platform') {
+        // Reported failed because a service was down: no budget spent, retried once the platform answers.
+        platform ??= summarizeError(item.error);
+        stay.push(index);
+        continue;
+      }
       this.noteFailure(index, item.error === undefined ? REPORTED_FAILURE : summarizeError(item.error), now);
       if (item.retriable === false) toDeadLetter.push({ index, condition: 'NonRetriableFailure' });
       else if (this.isExhausted(index)) toDeadLetter.push({ index, condition: 'RetryAttemptsExhausted' });
@@ -244,7 +263,32 @@ class BatchRun {
       return;
     }
     const next = segment.filter((i) => !this.done[i]).length;
-    this.scheduleRetry(segment.length, next, this.attemptsOf(stay[0]), this.history.get(stay[0])?.error ?? REPORTED_FAILURE);
+    const counted = stay.filter((i) => this.attemptsOf(i) > 0);
+    if (counted.length === 0 && platform) {
+      this.waitForPlatform(segment.length, platform, next);
+      return;
+    }
+    this.platformFailures = 0;
+    this.scheduleRetry(segment.length, next, this.attemptsOf(counted[0]), this.history.get(counted[0])?.error ?? REPORTED_FAILURE);
+  }
+
+  /** The same records again after a capped backoff, without spending retry budget (see the file header). */
+  private waitForPlatform(failedRecords: number, error: ErrorSummary, nextRecords = failedRecords): void {
+    this.platformFailures++;
+    const delayMs = fullJitterDelayMs(this.platformFailures, this.o.retryBackoff.baseMs, this.o.retryBackoff.maxMs, this.o.random);
+    this.delayBeforeNextMs = delayMs;
+    this.outcome.retries++;
+    this.o.logger.debug({ shardId: this.context.shardId, records: failedRecords, failures: this.platformFailures, delayMs, error }, 'batch failed on the platform: waiting, no retry budget used');
+    this.emit(this.o.onRetry, {
+      shardId: this.context.shardId,
+      streamName: this.context.streamName,
+      kind: 'platform',
+      failedRecords,
+      nextRecords,
+      retry: this.platformFailures,
+      delayMs,
+      error,
+    });
   }
 
   private scheduleRetry(failedRecords: number, nextRecords: number, retry: number, error: ErrorSummary): void {

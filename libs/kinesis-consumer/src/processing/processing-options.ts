@@ -5,6 +5,7 @@
 import { z } from 'zod';
 import { ConsumerError } from '../consumer-error';
 import { noopLogger, systemClock, systemTimers, type Clock, type Logger, type Timers } from '../consumer-types';
+import { classifyHandlerFailure, type FailureOrigin } from './failure-classifier';
 import { PROCESSING_DEFAULTS } from './processing-defaults';
 import type {
   BatchHandler,
@@ -22,6 +23,12 @@ export interface BatchProcessorOptions extends ProcessingOptions {
   timers?: Timers;
   /** Uniform in [0, 1), for backoff jitter. */
   random?: () => number;
+  /**
+   * Whose failure a handler error is (default `classifyHandlerFailure`): a `platform` failure (throttling, 5xx,
+   * unreachable service, typed `retriable: true`) is retried with capped backoff until it clears and spends no
+   * retry budget; only `handler` failures lead to bisection and the dead-letter destination.
+   */
+  classifyFailure?: (error: unknown) => FailureOrigin;
   logger?: Logger;
   /** Metrics hooks; a hook that throws is logged and ignored. */
   onRetry?: (event: ProcessingRetryEvent) => void;
@@ -39,6 +46,7 @@ export interface ResolvedProcessingOptions {
   clock: Clock;
   timers: Timers;
   random: () => number;
+  classifyFailure: (error: unknown) => FailureOrigin;
   logger: Logger;
   onRetry?: (event: ProcessingRetryEvent) => void;
   onDeadLettered?: (event: ProcessingDeadLetterEvent) => void;
@@ -76,7 +84,7 @@ export function resolveProcessingOptions(options: BatchProcessorOptions): Resolv
   if (options.onFailure !== undefined && typeof options.onFailure.send !== 'function') {
     throw invalidOption('onFailure', 'must have a send(entries) method (a DeadLetterSink).');
   }
-  for (const fn of ['random', 'onRetry', 'onDeadLettered', 'onDiscarded'] as const) {
+  for (const fn of ['random', 'classifyFailure', 'onRetry', 'onDeadLettered', 'onDiscarded'] as const) {
     if (options[fn] !== undefined && typeof options[fn] !== 'function') throw invalidOption(fn, 'must be a function.');
   }
   const d = PROCESSING_DEFAULTS;
@@ -95,6 +103,7 @@ export function resolveProcessingOptions(options: BatchProcessorOptions): Resolv
     clock: options.clock ?? systemClock,
     timers: options.timers ?? systemTimers,
     random: options.random ?? Math.random,
+    classifyFailure: options.classifyFailure ?? classifyHandlerFailure,
     logger: options.logger ?? noopLogger,
     ...(options.onRetry ? { onRetry: options.onRetry } : {}),
     ...(options.onDeadLettered ? { onDeadLettered: options.onDeadLettered } : {}),

@@ -105,12 +105,16 @@ export interface ErrorSummary {
 export interface ProcessingRetryEvent {
   shardId: string;
   streamName: string;
-  /** 'retry': the same records again after a backoff (uses retry budget); 'bisect': the first half of the failed batch, at once. */
-  kind: 'retry' | 'bisect';
+  /**
+   * 'retry': the same records again after a backoff (uses retry budget); 'bisect': the first half of the failed
+   * batch, at once; 'platform': the same records again after a capped backoff, because a service the handler
+   * needs failed (throttled, 5xx, unreachable): no retry budget is used, the shard waits until it clears.
+   */
+  kind: 'retry' | 'bisect' | 'platform';
   /** Records in the failed call, and in the next one. */
   failedRecords: number;
   nextRecords: number;
-  /** For 'retry': the retry number of the failing record (1 for its first retry); 0 for 'bisect'. */
+  /** For 'retry': the retry number of the failing record (1 for its first retry); for 'platform': consecutive platform failures; 0 for 'bisect'. */
   retry: number;
   delayMs: number;
   error: ErrorSummary;

@@ -359,7 +359,8 @@ export class PollingShardRecordSource implements ShardRecordSource {
         this.stats.failures++;
         this.failuresInARow++;
         const delay = this.pacer.onFailure(now, false);
-        this.log.warn({ operation, code: failure.code, err: failure.message, delayMs: delay, inARow: this.failuresInARow }, 'read failed; retrying');
+        // Debug: each failure is retried here, and a run of them is reported up (the worker logs the outage once).
+        this.log.debug({ operation, code: failure.code, err: failure.message, delayMs: delay, inARow: this.failuresInARow }, 'read failed; retrying');
         if (this.failuresInARow >= this.o.failuresBeforeReport && this.waiter) {
           this.failuresInARow = 0;
           const w = this.waiter;
