@@ -12,6 +12,7 @@ import { DEFAULT_SHARD_LIMITS, type ShardLimits } from './kds/stream-model';
 import { FaultInjector } from './server/fault-injector';
 import { ProtocolListener, type ConnectionSettings, type TlsOptions } from './server/protocol-listener';
 import { createRequestRouter } from './server/request-router';
+import { LOOPBACK_ORIGINS, OriginPolicy } from './server/origin-policy';
 import { DynamoDbService } from './dynamodb/dynamodb-service';
 import { KvsRegistry } from './kvs/kvs-registry';
 import { KvsService } from './kvs/kvs-service';
@@ -58,6 +59,17 @@ export interface EmulatorOptions {
   limits?: boolean | Partial<ShardLimits>;
   fsync?: FsyncPolicy;
   fsyncIntervalMs?: number;
+  /**
+   * Origins whose pages may call the emulator cross-origin (a request with another `Origin` is refused with 403,
+   * and only these get CORS answers): `loopback` (http(s) on localhost, 127.0.0.0/8, [::1], any port), exact
+   * origins (`https://app.example:8443`), `http://host:*` for any port, `*` for all. Default `['loopback']`.
+   */
+  corsOrigins?: readonly string[];
+  /**
+   * Host names accepted in `Host` besides localhost, IP literals and `host` (DNS-rebinding guard): e.g. the name
+   * a docker-compose service or a LAN reaches it by; `.lan` for a domain and its subdomains; `*` for any.
+   */
+  allowedHosts?: readonly string[];
   /** Connection cap and timeouts (CONNECTION_DEFAULTS). */
   connections?: ConnectionOptions;
   /** Serve TLS (with ALPN h2 / http/1.1) on the same port, next to cleartext. */
@@ -97,6 +109,12 @@ const DATA_DIR_ENTRIES = ['dynamodb', 'kds', 'kds-metadata.json', 'kvs'];
 
 export async function startEmulator(options: EmulatorOptions = {}): Promise<RunningEmulator> {
   const logger = options.logger ?? noopLogger;
+  // Built first: a malformed origin fails the start before anything is opened.
+  const originPolicy = new OriginPolicy({
+    corsOrigins: options.corsOrigins ?? [LOOPBACK_ORIGINS],
+    allowedHosts: options.allowedHosts ?? [],
+    listenHost: options.host ?? '127.0.0.1',
+  });
   const clock = options.clock ?? systemClock;
   const host = options.host ?? '127.0.0.1';
   const accountId = options.accountId ?? DEFAULT_ACCOUNT_ID;
@@ -167,7 +185,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
   const { requestTimeoutMs, ...connectionSettings } = { ...CONNECTION_DEFAULTS, ...options.connections };
   const listener = new ProtocolListener(
     { host, port: options.port ?? 4566, tls: options.tls, logger, connections: connectionSettings, now: () => clock.now() },
-    createRequestRouter({ kds, dynamo, kvs, faults, logger, accountId, defaultRegion: region, requestTimeoutMs }),
+    createRequestRouter({ kds, dynamo, kvs, faults, logger, accountId, defaultRegion: region, requestTimeoutMs, originPolicy }),
   );
   let address;
   try {

@@ -1,6 +1,6 @@
 /**
  * The HTTP side of Kinesis Video Streams on the emulator's port (restJson1, kvs-reference.md §1), for Node's
- * HTTP/1.1 and HTTP/2-compat requests alike: CORS (preflight and headers on every answer, §1.5), the JSON body,
+ * HTTP/1.1 and HTTP/2-compat requests alike (CORS, §1.5, is answered by the router, for allowed origins only): the JSON body,
  * fault injection, then the operation; errors in KVS's envelope: the status from the model,
  * `x-amzn-ErrorType: <Name>:<namespace>`, `x-amzn-RequestId`, body `{"__type": <Name>, "Message": <text>}` (§1.3).
  * Signatures are not required (§1.4: accept any); the region for ARNs comes from the credential scope when present.
@@ -28,11 +28,6 @@ export interface KvsHttpDeps {
 
 const CREDENTIAL_SCOPE = /Credential=[^/]+\/\d{8}\/([^/]+)\/[^/]+\/aws4_request/;
 
-export const CORS_HEADERS: Record<string, string> = {
-  'access-control-allow-origin': '*',
-  'access-control-expose-headers': 'x-amzn-RequestId,x-amzn-ErrorType,x-amzn-Error-Message,Content-Type,Content-Length,Date',
-};
-
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 function regionOf(req: Req, fallback: string): string {
@@ -58,7 +53,6 @@ export function sendKvsJson(res: Res, status: number, body: unknown, requestId: 
   if (res.headersSent || res.writableEnded || res.destroyed) return;
   const payload = Buffer.from(JSON.stringify(body));
   (res as http.ServerResponse).writeHead(status, {
-    ...CORS_HEADERS,
     'x-amzn-requestid': requestId,
     'content-type': 'application/json',
     'content-length': String(payload.length),
@@ -72,7 +66,6 @@ export function sendKvsError(res: Res, requestId: string, err: unknown): void {
   if (res.headersSent || res.writableEnded || res.destroyed) return;
   const payload = Buffer.from(JSON.stringify({ __type: e.code, Message: e.message }));
   (res as http.ServerResponse).writeHead(e.status, {
-    ...CORS_HEADERS,
     'x-amzn-requestid': requestId,
     'x-amzn-errortype': `${e.code}:${KVS_ERROR_NAMESPACE}`,
     'content-type': 'application/json',
@@ -83,7 +76,7 @@ export function sendKvsError(res: Res, requestId: string, err: unknown): void {
 
 /** Sends the status and headers of a streamed answer now (HTTP/2 sends them on writeHead; HTTP/1.1 on flush). */
 export function startStreamedAnswer(res: Res, headers: Record<string, string>): void {
-  (res as http.ServerResponse).writeHead(200, { ...CORS_HEADERS, ...headers });
+  (res as http.ServerResponse).writeHead(200, headers);
   const h1 = res as http.ServerResponse;
   if (typeof h1.flushHeaders === 'function') h1.flushHeaders();
 }
@@ -93,17 +86,13 @@ export function writeChunk(res: Res, chunk: Uint8Array | string): boolean {
   return (res as http.ServerResponse).write(chunk);
 }
 
-/** Answers a CORS preflight for a KVS path. */
+/**
+ * Answers OPTIONS on a KVS path. A browser's preflight (with an allowed `Origin`) is answered by the router with
+ * the CORS headers before it gets here; this is the answer without them, for any other OPTIONS.
+ */
 export function sendPreflight(req: Req, res: Res, requestId: string): void {
   req.resume();
-  const requested = req.headers['access-control-request-headers'];
-  (res as http.ServerResponse).writeHead(204, {
-    ...CORS_HEADERS,
-    'access-control-allow-methods': 'POST, GET, OPTIONS',
-    'access-control-allow-headers': typeof requested === 'string' && requested ? requested : '*',
-    'access-control-max-age': '86400',
-    'x-amzn-requestid': requestId,
-  });
+  (res as http.ServerResponse).writeHead(204, { allow: 'POST, GET, OPTIONS', 'x-amzn-requestid': requestId });
   res.end();
 }
 

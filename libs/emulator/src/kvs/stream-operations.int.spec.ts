@@ -262,7 +262,7 @@ describe('KVS wire format', () => {
   });
   afterAll(() => emu.close());
 
-  it('sends errors as KVS does: x-amzn-ErrorType with the namespace, __type and Message, CORS headers', async () => {
+  it('sends errors as KVS does: x-amzn-ErrorType with the namespace, __type and Message, CORS headers (loopback origin)', async () => {
     const res = await rawRequest(emu.url, 'http/1.1', {
       path: '/describeStream',
       headers: { 'content-type': 'application/json', origin: 'http://localhost:8080' },
@@ -271,18 +271,19 @@ describe('KVS wire format', () => {
     expect(res.status).toBe(404);
     expect(res.headers['x-amzn-errortype']).toBe('ResourceNotFoundException:https://kinesisvideo.amazonaws.com/doc/2017-09-30/');
     expect(res.headers['x-amzn-requestid']).toMatch(/^[0-9a-f-]{36}$/);
-    expect(res.headers['access-control-allow-origin']).toBe('*');
+    expect(res.headers['access-control-allow-origin']).toBe('http://localhost:8080');
+    expect(res.headers['vary']).toBe('Origin');
     expect(jsonOf(res)).toEqual({ __type: 'ResourceNotFoundException', Message: 'The requested stream is not found or not active.' });
   });
 
-  it('answers CORS preflights on KVS paths', async () => {
+  it('answers CORS preflights on KVS paths (loopback origin)', async () => {
     const res = await rawRequest(emu.url, 'http/1.1', {
       method: 'OPTIONS',
       path: '/getDataEndpoint',
       headers: { origin: 'http://localhost:8080', 'access-control-request-method': 'POST', 'access-control-request-headers': 'authorization,content-type' },
     });
     expect(res.status).toBe(204);
-    expect(res.headers['access-control-allow-origin']).toBe('*');
+    expect(res.headers['access-control-allow-origin']).toBe('http://localhost:8080');
     expect(res.headers['access-control-allow-headers']).toBe('authorization,content-type');
   });
 

@@ -15,12 +15,13 @@ import type { RequestContext } from '../kds/kds-context';
 import { DYNAMODB_TARGET_PREFIX, type DynamoDbService } from '../dynamodb/dynamodb-service';
 import { handleDynamoDb } from '../dynamodb/dynamodb-http';
 import type { KvsService } from '../kvs/kvs-service';
-import { handleKvs } from '../kvs/kvs-http';
+import { handleKvs, sendKvsError } from '../kvs/kvs-http';
 import type { FaultInjector } from './fault-injector';
 import { ADMIN_PREFIX, handleAdmin } from './admin-routes';
 import { eventStreamSink } from './event-stream-writer';
 import { dropConnection, readBody, sendAwsError, sendJson, type Req, type Res } from './http-exchange';
 import type { RequestHandler } from './protocol-listener';
+import type { OriginPolicy } from './origin-policy';
 
 export interface RouterDeps {
   kds: KdsService;
@@ -34,6 +35,8 @@ export interface RouterDeps {
   defaultRegion: string;
   /** A request with a bounded body (all but PutMedia) must have sent it all within this long. */
   requestTimeoutMs: number;
+  /** Which `Host` and `Origin` values are accepted (origin-policy.ts). */
+  originPolicy: OriginPolicy;
 }
 
 const CREDENTIAL_SCOPE = /Credential=[^/]+\/\d{8}\/([^/]+)\/[^/]+\/aws4_request/;
@@ -53,6 +56,11 @@ function streamNameOf(body: Record<string, unknown>): string | undefined {
 }
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+/** What a page of an allowed origin may read from an answer (the SDKs' metadata and error fields). */
+const EXPOSED_HEADERS = 'x-amzn-RequestId,x-amzn-ErrorType,x-amzn-Error-Message,x-amz-crc32,Content-Type,Content-Length,Date';
+const CORS_METHODS = 'GET, HEAD, POST, DELETE, OPTIONS';
+const CORS_MAX_AGE_SECONDS = '86400';
 
 /** PutMedia's body is a live stream that lasts as long as its camera runs: its own idle rules bound it (kvs). */
 const UNBOUNDED_BODY_PATHS = new Set(['/putMedia']);
@@ -123,6 +131,61 @@ export function createRequestRouter(deps: RouterDeps): RequestHandler {
     sendJson(res, 200, result, { 'x-amzn-requestid': requestId });
   }
 
+  /** 403 in the envelope of the protocol `path` and `target` name (KVS REST, DynamoDB, Kinesis, the admin API). */
+  function refuse(req: Req, res: Res, requestId: string, path: string, target: unknown, message: string): void {
+    req.resume();
+    logger.warn({ path, host: req.headers['host'] ?? req.headers[':authority'], origin: req.headers['origin'] }, message);
+    if (path.startsWith(ADMIN_PREFIX)) {
+      sendJson(res, 403, { title: 'Forbidden', detail: message }, {}, 'application/json');
+    } else if (kvs && target === undefined && kvs.serves(path)) {
+      sendKvsError(res, requestId, new AwsServiceError('AccessDeniedException', message, 403));
+    } else if (typeof target === 'string' && target.startsWith(DYNAMODB_TARGET_PREFIX)) {
+      sendJson(
+        res,
+        403,
+        { __type: 'com.amazon.coral.service#AccessDeniedException', message },
+        { 'x-amzn-requestid': requestId },
+        'application/x-amz-json-1.0',
+      );
+    } else {
+      sendAwsError(res, requestId, new AwsServiceError('AccessDeniedException', message, 403));
+    }
+  }
+
+  /**
+   * The door against browsers (origin-policy.ts): refuses a foreign `Host` or `Origin`; for an allowed origin
+   * adds the CORS headers to the answer, and answers its preflight. False when the request was answered here.
+   */
+  function admitBrowserRequest(req: Req, res: Res, requestId: string, path: string, target: unknown): boolean {
+    const authority = req.headers[':authority'] ?? req.headers['host'];
+    if (!deps.originPolicy.allowsHost(typeof authority === 'string' ? authority : undefined)) {
+      refuse(req, res, requestId, path, target, `Host ${String(authority)} is not a name of this emulator (add it to its allowed hosts: --allowed-hosts).`);
+      return false;
+    }
+    const origin = req.headers['origin'];
+    if (typeof origin !== 'string') return true;
+    if (!deps.originPolicy.allowsOrigin(origin)) {
+      refuse(req, res, requestId, path, target, `Origin ${origin} is not allowed to call this emulator (add it to its CORS origins: --cors-origins).`);
+      return false;
+    }
+    res.setHeader('access-control-allow-origin', origin);
+    res.setHeader('vary', 'Origin');
+    res.setHeader('access-control-expose-headers', EXPOSED_HEADERS);
+    if (req.method === 'OPTIONS' && req.headers['access-control-request-method'] !== undefined) {
+      req.resume();
+      const requested = req.headers['access-control-request-headers'];
+      (res as http.ServerResponse).writeHead(204, {
+        'access-control-allow-methods': CORS_METHODS,
+        'access-control-allow-headers': typeof requested === 'string' && requested ? requested : '*',
+        'access-control-max-age': CORS_MAX_AGE_SECONDS,
+        'x-amzn-requestid': requestId,
+      });
+      res.end();
+      return false;
+    }
+    return true;
+  }
+
   return (req, res) => {
     const requestId = randomUUID();
     const path = (req.url ?? '/').split('?')[0];
@@ -137,6 +200,7 @@ export function createRequestRouter(deps: RouterDeps): RequestHandler {
       sendAwsError(res, requestId, err);
     };
     res.on('error', (err) => logger.debug({ err: err.message }, 'response error'));
+    if (!admitBrowserRequest(req, res, requestId, path, target)) return;
     if (!UNBOUNDED_BODY_PATHS.has(path)) boundRequestTime(req, res, requestId, deps.requestTimeoutMs);
     try {
       if (path.startsWith(ADMIN_PREFIX)) {

@@ -1,6 +1,7 @@
 /**
  * The player-facing HLS endpoints (kvs-reference.md §5.6): `GET /hls/v1/<resource>?SessionToken=…`, no SigV4.
- * Every answer carries CORS `*` (browsers fetch these cross-origin) and `OPTIONS` is a preflight; playlists are
+ * Browsers fetch these cross-origin: the router adds CORS headers for allowed origins (loopback by default: the
+ * gateway's web player) and answers their preflights; playlists are
  * `no-cache` (they change), init and media fragments immutable (a URL always names the same bytes). Failures use
  * KVS's JSON error envelope: a bad or expired token 403, an unknown fragment 404, a bad parameter 400.
  */
@@ -8,7 +9,7 @@ import type * as http from 'node:http';
 import { AwsServiceError } from '../../errors';
 import type { Req, Res } from '../../server/http-exchange';
 import { kvsErrors } from '../kvs-errors';
-import { applyFaults, CORS_HEADERS, sendKvsError, sendPreflight, type KvsHttpDeps } from '../kvs-http';
+import { applyFaults, sendKvsError, sendPreflight, type KvsHttpDeps } from '../kvs-http';
 import { writeParts } from '../get-media';
 import { buildMasterPlaylist, buildMediaPlaylist, type PlaylistContext } from './hls-playlist-builder';
 import { hlsRuntimeOf } from './hls-runtime';
@@ -37,7 +38,6 @@ function trackNumberOf(query: URLSearchParams): number {
 
 function send(res: Res, requestId: string, contentType: string, cacheControl: string, body: Body, head: boolean): Promise<boolean> {
   (res as http.ServerResponse).writeHead(200, {
-    ...CORS_HEADERS,
     'x-amzn-requestid': requestId,
     'content-type': contentType,
     'content-length': String(body.length),

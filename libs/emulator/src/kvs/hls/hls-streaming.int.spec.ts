@@ -93,11 +93,12 @@ describe('GetHLSStreamingSessionURL and the HLS endpoints', () => {
 
   it('serves a LIVE master playlist with codec, resolution, frame rate and bandwidth', async () => {
     const url = await session({ PlaybackMode: 'LIVE' });
-    const master = await get(url);
+    // As hls.js in the gateway's page (another port on loopback) fetches it.
+    const master = await get(url, { headers: { origin: 'http://127.0.0.1:8080' } });
     expect(master.status).toBe(200);
     expect(master.headers.get('content-type')).toBe('application/vnd.apple.mpegurl');
     expect(master.headers.get('cache-control')).toBe('no-cache');
-    expect(master.headers.get('access-control-allow-origin')).toBe('*');
+    expect(master.headers.get('access-control-allow-origin')).toBe('http://127.0.0.1:8080');
     const lines = master.text.split('\n');
     expect(lines.slice(0, 2)).toEqual(['#EXTM3U', '#EXT-X-VERSION:1']);
     expect(lines[2]).toMatch(/^#EXT-X-STREAM-INF:CODECS="avc1\.[0-9a-f]{6}",RESOLUTION=320x240,FRAME-RATE=25\.0,BANDWIDTH=[1-9][0-9]*$/);
@@ -185,9 +186,16 @@ describe('GetHLSStreamingSessionURL and the HLS endpoints', () => {
     expect(seg.status).toBe(200);
     expect(Number(seg.headers.get('content-length'))).toBe(seg.bytes.length);
     expect(seg.bytes.subarray(4, 8).toString('latin1')).toBe('moof');
-    const preflight = await fetch(new URL(p.segments[1].uri, base), { method: 'OPTIONS', headers: { origin: 'http://x', 'access-control-request-method': 'GET' } });
+    const preflight = await fetch(new URL(p.segments[1].uri, base), {
+      method: 'OPTIONS',
+      headers: { origin: 'http://localhost:3000', 'access-control-request-method': 'GET' },
+    });
     expect(preflight.status).toBe(204);
-    expect(preflight.headers.get('access-control-allow-origin')).toBe('*');
+    expect(preflight.headers.get('access-control-allow-origin')).toBe('http://localhost:3000');
+    // A page of another site gets nothing (browser-guard.int.spec.ts covers the refusals).
+    const foreign = await fetch(new URL(p.segments[1].uri, base), { headers: { origin: 'https://evil.example' } });
+    expect(foreign.status).toBe(403);
+    expect(foreign.headers.get('access-control-allow-origin')).toBeNull();
   });
 
   it('refuses unknown fragments, fragments outside the session and bad parameters', async () => {
