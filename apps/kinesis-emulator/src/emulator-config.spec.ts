@@ -1,4 +1,4 @@
-import { ConfigError, loadConfig } from './emulator-config';
+import { ConfigError, defaultMaxConnections, loadConfig, openFileLimitOf } from './emulator-config';
 
 describe('loadConfig', () => {
   it('uses the defaults when nothing is set', () => {
@@ -33,5 +33,50 @@ describe('loadConfig', () => {
 
   it('requires --tls-cert and --tls-key together', () => {
     expect(() => loadConfig(['--tls-cert', 'c.pem'], {}, '/srv')).toThrow('--tls-cert and --tls-key must be given together');
+  });
+
+  it('defaults to loopback CORS origins, no extra hosts, and the connection figures of the library', () => {
+    const c = loadConfig([], {}, '/srv');
+    expect(c).toMatchObject({
+      corsOrigins: ['loopback'],
+      allowedHosts: [],
+      maxConnections: 1000,
+      idleTimeoutMs: 60_000,
+      keepAliveTimeoutMs: 65_000,
+      headersTimeoutMs: 20_000,
+      requestTimeoutMs: 60_000,
+    });
+  });
+
+  it('reads comma-separated origins and hosts, and the connection settings', () => {
+    const c = loadConfig(
+      ['--cors-origins', 'loopback, https://app.example:8443,http://dash.lan:*', '--max-connections', '200'],
+      { EMULATOR_ALLOWED_HOSTS: 'emulator,.lan', EMULATOR_IDLE_TIMEOUT_MS: '5000' },
+      '/srv',
+    );
+    expect(c).toMatchObject({
+      corsOrigins: ['loopback', 'https://app.example:8443', 'http://dash.lan:*'],
+      allowedHosts: ['emulator', '.lan'],
+      maxConnections: 200,
+      idleTimeoutMs: 5000,
+    });
+  });
+
+  it.each([
+    [['--cors-origins', 'app.example'], '--cors-origins / EMULATOR_CORS_ORIGINS'],
+    [['--max-connections', '0'], '--max-connections / EMULATOR_MAX_CONNECTIONS'],
+    [['--idle-timeout-ms', 'soon'], '--idle-timeout-ms / EMULATOR_IDLE_TIMEOUT_MS'],
+  ])('names the bad connection setting for %j', (argv, name) => {
+    expect(() => loadConfig(argv, {}, '/srv')).toThrow(name);
+  });
+
+  it('caps connections at half the open-file limit when that is under 1000', () => {
+    expect(loadConfig([], {}, '/srv', 400).maxConnections).toBe(200);
+    expect(loadConfig([], {}, '/srv', 1_048_576).maxConnections).toBe(1000);
+    expect(defaultMaxConnections(undefined)).toBe(1000);
+    expect(defaultMaxConnections(10)).toBe(16);
+    const limits = 'Limit                     Soft Limit           Hard Limit           Units\nMax open files            400                  1048576              files\n';
+    expect(openFileLimitOf(limits)).toBe(400);
+    expect(openFileLimitOf('nothing here')).toBeUndefined();
   });
 });

@@ -5,10 +5,19 @@
 import * as fs from 'node:fs';
 import { createServiceLogger } from '@tributary/runtime';
 import { startEmulator } from '@tributary/emulator';
-import { ConfigError, HELP, loadConfig } from './emulator-config';
+import { ConfigError, HELP, loadConfig, openFileLimitOf } from './emulator-config';
+
+/** The open-file limit (Linux), for the default connection cap; undefined elsewhere. */
+function readOpenFileLimit(): number | undefined {
+  try {
+    return openFileLimitOf(fs.readFileSync('/proc/self/limits', 'utf8'));
+  } catch {
+    return undefined;
+  }
+}
 
 async function main(): Promise<void> {
-  const config = loadConfig(process.argv.slice(2), process.env, process.cwd());
+  const config = loadConfig(process.argv.slice(2), process.env, process.cwd(), readOpenFileLimit());
   if (config.help) {
     process.stdout.write(HELP);
     return;
@@ -21,6 +30,15 @@ async function main(): Promise<void> {
     limits: config.limits,
     fsync: config.fsync,
     tls: config.tlsCert && config.tlsKey ? { cert: fs.readFileSync(config.tlsCert), key: fs.readFileSync(config.tlsKey) } : undefined,
+    corsOrigins: config.corsOrigins,
+    allowedHosts: config.allowedHosts,
+    connections: {
+      maxConnections: config.maxConnections,
+      idleTimeoutMs: config.idleTimeoutMs,
+      keepAliveTimeoutMs: config.keepAliveTimeoutMs,
+      headersTimeoutMs: config.headersTimeoutMs,
+      requestTimeoutMs: config.requestTimeoutMs,
+    },
     logger,
   });
   logger.info({ url: emulator.url, dataDir: config.inMemory ? '(in memory)' : config.dataDir, limits: config.limits }, 'ready');
