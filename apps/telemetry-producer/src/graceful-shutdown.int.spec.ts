@@ -4,6 +4,8 @@
  * stream and exit 0; a second signal must exit at once.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import { KinesisClient } from '@aws-sdk/client-kinesis';
 import { generateApiKey } from '@tributary/auth';
@@ -93,6 +95,8 @@ describe('telemetry-producer process: shutdown', () => {
     AWS_SECRET_ACCESS_KEY: 'test',
     TELEMETRY_API_KEYS: `${key.record.id}:${key.record.hash}:telemetry:write`,
     LOG_LEVEL: 'info',
+    // The simulator's durable buffer in a directory of the test's own, not under the repository's .data/.
+    TELEMETRY_BUFFER_DIR: fs.mkdtempSync(path.join(os.tmpdir(), 'tp-shutdown-buffer-')),
   });
 
   beforeAll(async () => {

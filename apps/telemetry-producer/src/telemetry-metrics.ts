@@ -7,7 +7,7 @@
  */
 import type { NextFunction, Request, Response } from 'express';
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
-import type { KinesisProducer } from '@tributary/kinesis-producer';
+import type { DurableProducer, KinesisProducer } from '@tributary/kinesis-producer';
 import type { InFlightWindow } from './in-flight-window';
 import type { DeviceSimulator } from './simulator/device-simulator';
 
@@ -15,7 +15,7 @@ export type RecordSource = 'http' | 'simulator';
 export type RejectReason = 'invalid' | 'not_delivered';
 
 /** Routes the API serves; anything else is counted as `other`, so a scan cannot blow up the label set. */
-const KNOWN_ROUTES = new Set(['/v1/telemetry', '/healthz', '/metrics']);
+const KNOWN_ROUTES = new Set(['/v1/telemetry', '/healthz', '/readyz', '/metrics']);
 
 export class TelemetryMetrics {
   readonly registry = new Registry();
@@ -128,7 +128,28 @@ export class TelemetryMetrics {
     registers: [this.registry],
   });
 
+  readonly bufferSpilled = new Counter({
+    name: 'telemetry_producer_buffer_spilled_records_total',
+    help: 'Simulated records written to the durable buffer (Kinesis unreachable or their time-to-live over).',
+    registers: [this.registry],
+  });
+
+  readonly bufferReplayed = new Counter({
+    name: 'telemetry_producer_buffer_replayed_records_total',
+    help: 'Records from the durable buffer acknowledged by Kinesis.',
+    registers: [this.registry],
+  });
+
+  readonly bufferDropped = new Counter({
+    name: 'telemetry_producer_buffer_dropped_records_total',
+    help: 'Records dropped from the durable buffer, by reason (max-bytes, max-age, rejected): the only loss it allows.',
+    labelNames: ['reason'] as const,
+    registers: [this.registry],
+  });
+
   private producer: KinesisProducer | undefined;
+  private durable: DurableProducer | undefined;
+  private isDegraded: () => boolean = () => false;
 
   constructor(options: { defaultMetrics?: boolean } = {}) {
     const current = (): KinesisProducer | undefined => this.producer;
@@ -158,6 +179,35 @@ export class TelemetryMetrics {
     stat('kinesis_producer_waiting_puts', 'put() calls waiting for room in the buffer (backpressure).', (p) => p.stats().waitingPuts);
     stat('kinesis_producer_in_flight_requests', 'PutRecords calls in flight.', (p) => p.stats().inFlightRequests);
     stat('kinesis_producer_retrying_records', 'Records waiting for a retry.', (p) => p.stats().retryingRecords);
+    const durable = (): DurableProducer | undefined => this.durable;
+    new Gauge({
+      name: 'telemetry_producer_buffer_records',
+      help: 'Records in the durable buffer, not yet acknowledged by Kinesis.',
+      registers: [this.registry],
+      collect() {
+        this.set(durable()?.stats().bufferedRecords ?? 0);
+      },
+    });
+    new Gauge({
+      name: 'telemetry_producer_buffer_bytes',
+      help: 'Bytes of the durable buffer\'s segment files.',
+      registers: [this.registry],
+      collect() {
+        this.set(durable()?.stats().bufferedBytes ?? 0);
+      },
+    });
+    const degraded = (): boolean => this.isDegraded();
+    new Gauge({
+      name: 'telemetry_producer_degraded',
+      help: '1 while Kinesis is unreachable or records wait in the durable buffer (the reasons are on /readyz), else 0.',
+      registers: [this.registry],
+      collect() {
+        this.set(degraded() ? 1 : 0);
+      },
+    });
+    stat('kinesis_producer_delivery_failing', '1 while PutRecords calls fail for reasons an outage explains (network, 5xx, timeouts), until records are stored again.', (p) =>
+      p.deliveryStatus().state === 'degraded' ? 1 : 0,
+    );
     stat('kinesis_producer_shards', 'Open shards in the producer\'s shard map.', (p) => p.stats().shards);
 
     // Process metrics (CPU, memory, event-loop lag) are useful in production and cost a timer in tests.
@@ -183,6 +233,24 @@ export class TelemetryMetrics {
     simulator.on('acknowledged', () => this.recordsAccepted.inc({ source: 'simulator' }));
     simulator.on('failed', () => this.recordsRejected.inc({ source: 'simulator', reason: 'not_delivered' }));
     simulator.on('skipped', ({ slots }) => this.simulatorSkipped.inc(slots));
+  }
+
+  bindDurableBuffer(durable: DurableProducer): void {
+    this.durable = durable;
+    durable.on('spilled', (e) => this.bufferSpilled.inc(e.records));
+    durable.on('replayed', (e) => {
+      this.bufferReplayed.inc(e.records);
+      // Acknowledged by Kinesis, later: what `acknowledged` counts for records sent at once.
+      this.recordsAccepted.inc({ source: 'simulator' }, e.records);
+    });
+    durable.on('dropped', (e) => {
+      this.bufferDropped.inc({ reason: e.reason }, e.records);
+      this.recordsRejected.inc({ source: 'simulator', reason: 'not_delivered' }, e.records);
+    });
+  }
+
+  bindDegraded(isDegraded: () => boolean): void {
+    this.isDegraded = isDegraded;
   }
 
   bindIngestWindow(window: InFlightWindow): void {

@@ -6,7 +6,8 @@
  * Shutdown (`close()`, SIGTERM/SIGINT in main.ts), in this order:
  * 1. /healthz turns 503 and new ingest requests get 503 (load balancers and clients go elsewhere);
  * 2. the listener stops accepting connections and idle keep-alive connections are closed;
- * 3. the simulator stops generating and waits for its records' answers;
+ * 3. the simulator stops generating and waits for its records' answers (delivered, or written to the durable buffer);
+ *    the durable buffer waits until its records still in the producer are delivered or spilled, and closes its files;
  * 4. ingest requests in progress finish (their records are in the producer; they get their answers);
  * 5. `producer.close()` sends everything still buffered and waits for Kinesis;
  * 6. connections still open are closed.
@@ -18,7 +19,13 @@ import { KinesisClient } from '@aws-sdk/client-kinesis';
 import type express from 'express';
 import pino, { type Logger } from 'pino';
 import { loadAuthOptions, type AuthenticatorOptions } from '@tributary/auth';
-import { KinesisProducer, type DefaultClientOptions, type KinesisProducerOptions } from '@tributary/kinesis-producer';
+import {
+  DurableProducer,
+  KinesisProducer,
+  type DefaultClientOptions,
+  type DurableBufferOptions,
+  type KinesisProducerOptions,
+} from '@tributary/kinesis-producer';
 import { PerDeviceKeyStrategy } from '@tributary/partitioning';
 import { createHttpServer } from '@tributary/runtime';
 import { systemClock, type Clock } from './clock';
@@ -51,6 +58,8 @@ export interface TelemetryProducerDeps {
   auth?: AuthenticatorOptions;
   /** Producer tuning beyond the settings (tests shorten linger and time-to-live). */
   producerOptions?: Partial<KinesisProducerOptions>;
+  /** Durable-buffer tuning beyond the settings (tests shorten the replay pause). */
+  bufferOptions?: Partial<DurableBufferOptions>;
   /** Process metrics (CPU, memory, event loop) on /metrics; default true. */
   defaultMetrics?: boolean;
 }
@@ -58,6 +67,8 @@ export interface TelemetryProducerDeps {
 export interface TelemetryProducerApp {
   app: express.Express;
   producer: KinesisProducer;
+  /** The simulator's store-and-forward buffer (absent with `--buffer-dir off` or without the simulator). */
+  durable: DurableProducer | undefined;
   simulator: DeviceSimulator | undefined;
   metrics: TelemetryMetrics;
   health(): HealthReport;
@@ -88,6 +99,7 @@ export async function createTelemetryProducerApp(deps: TelemetryProducerDeps): P
   const ingest = config.mode !== 'simulate';
   const auth = ingest ? (deps.auth ?? (await loadAuthOptions(config, SETTING_NAMES))) : undefined;
   const startedAt = clock.now();
+  const buffered = simulate && config.bufferDir !== undefined;
 
   const producer = new KinesisProducer({
     streamName: config.stream,
@@ -95,24 +107,34 @@ export async function createTelemetryProducerApp(deps: TelemetryProducerDeps): P
     ordered: config.ordered,
     // The linger bounds how long an ingest answer waits for its acknowledgement (it is most of the latency).
     maxBufferedTimeMs: config.lingerMs,
+    recordTtlMs: config.recordTtlMs,
+    // The durable buffer replays a device's records in order only if an expiry never lets a later one go first.
+    ...(buffered ? { expireBehind: true } : {}),
     ...(deps.kinesis ? { clientOptions: deps.kinesis } : {}),
     logger,
     // The dead-letter hook: a record that could not be delivered within its time-to-live (or that Kinesis
-    // refused for good) is logged and counted here, never dropped silently. Callers also see it through their
-    // put() promise (the ingest answer says `failed`, the simulator counts it).
+    // refused for good) is counted in the producer's delivery log (a summary line per 10 s, not a line per batch:
+    // issue 12) and in metrics, never dropped silently; the simulator's go to the durable buffer when it is on.
+    // Callers also see it through their put() promise (the ingest answer says `failed`).
     onFailure: (failures) => {
-      const codes: Record<string, number> = {};
-      for (const f of failures) codes[f.error.code] = (codes[f.error.code] ?? 0) + 1;
-      logger.warn({ records: failures.length, codes, lastError: failures[failures.length - 1]?.error.message }, 'records not delivered');
+      logger.debug({ records: failures.length, lastError: failures[failures.length - 1]?.error.message }, 'records not delivered');
     },
     ...deps.producerOptions,
   });
   metrics.bindProducer(producer);
+  const durable = buffered
+    ? new DurableProducer({
+        producer,
+        buffer: { dir: config.bufferDir as string, maxBytes: config.bufferMaxBytes, maxAgeMs: config.bufferMaxAgeMs, ...deps.bufferOptions },
+        logger,
+      })
+    : undefined;
+  if (durable) metrics.bindDurableBuffer(durable);
 
   const keyStrategy = new PerDeviceKeyStrategy();
   const simulator = simulate
     ? new DeviceSimulator({
-        producer,
+        producer: durable ?? producer,
         devices: config.devices,
         ratePerDevice: config.ratePerDevice,
         devicePrefix: config.devicePrefix,
@@ -130,10 +152,23 @@ export async function createTelemetryProducerApp(deps: TelemetryProducerDeps): P
   const window = new InFlightWindow(config.maxInFlight);
   if (ingest) metrics.bindIngestWindow(window);
   let closing = false;
+  // Why the app is not fully well while it runs: Kinesis unreachable (the producer's delivery status), or records
+  // waiting in the durable buffer. Readiness (/readyz) answers 503 then; liveness (/healthz) stays 200.
+  const degradedReasons = (): string[] => {
+    const reasons: string[] = [];
+    const delivery = producer.deliveryStatus();
+    if (delivery.state === 'degraded') reasons.push(delivery.reason as string);
+    const waiting = durable?.stats().bufferedRecords ?? 0;
+    if (waiting > 0) reasons.push(`${waiting} records in the durable buffer, not yet delivered`);
+    return reasons;
+  };
+  metrics.bindDegraded(() => degradedReasons().length > 0);
   const health = (): HealthReport => {
     const p = producer.stats();
+    const degraded = degradedReasons();
     return {
-      status: closing ? 'closing' : 'ok',
+      status: closing ? 'closing' : degraded.length > 0 ? 'degraded' : 'ok',
+      ...(degraded.length > 0 ? { degraded } : {}),
       mode: config.mode,
       stream: config.stream,
       uptimeSeconds: Math.round((clock.now() - startedAt) / 1000),
@@ -147,6 +182,7 @@ export async function createTelemetryProducerApp(deps: TelemetryProducerDeps): P
         shards: p.shards,
         totals: p.totals,
       },
+      ...(durable ? { buffer: durable.stats() } : {}),
       ...(simulator ? { simulator: simulator.stats() } : {}),
       ...(ingest ? { ingest: { inFlightRecords: window.size, maxInFlightRecords: window.capacity } } : {}),
     };
@@ -172,6 +208,7 @@ export async function createTelemetryProducerApp(deps: TelemetryProducerDeps): P
   return {
     app,
     producer,
+    durable,
     simulator,
     metrics,
     health,
@@ -223,6 +260,7 @@ export async function startTelemetryProducer(deps: TelemetryProducerDeps): Promi
       const serverClosed = new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeIdleConnections();
       await parts.simulator?.stop();
+      await parts.durable?.close();
       await parts.ingestDrained();
       await parts.producer.close();
       // Answers already written; give keep-alive connections a moment to end on their own, then close them.

@@ -40,9 +40,29 @@ describe('loadConfig', () => {
       aggregation: true,
       ordered: true,
       lingerMs: 100,
+      recordTtlMs: 10000,
+      bufferDir: '.data/telemetry-producer/buffer',
+      bufferMaxBytes: 256 * 1024 * 1024,
+      bufferMaxAgeMs: 86400000,
       shutdownTimeoutMs: 30000,
       logLevel: 'info',
     });
+  });
+
+  it('reads the time-to-live and the durable buffer settings; off disables the buffer', () => {
+    const c = configOf(loadConfig(['--record-ttl-ms', '300000', '--buffer-max-bytes', '1gb'], { ...KEYS, TELEMETRY_BUFFER_DIR: '/var/lib/tp/buffer', TELEMETRY_BUFFER_MAX_AGE_MS: '3600000' }));
+    expect(c).toMatchObject({ recordTtlMs: 300000, bufferDir: '/var/lib/tp/buffer', bufferMaxBytes: 1024 ** 3, bufferMaxAgeMs: 3600000 });
+    expect(configOf(loadConfig(['--buffer-dir', 'off'], KEYS)).bufferDir).toBeUndefined();
+    expect(configOf(loadConfig(['--buffer-dir', 'OFF', '--ordered', 'off'], KEYS)).bufferDir).toBeUndefined();
+  });
+
+  it.each([
+    [['--record-ttl-ms', '50'], '--record-ttl-ms / TELEMETRY_RECORD_TTL_MS'],
+    [['--buffer-max-bytes', '1kb'], '--buffer-max-bytes / TELEMETRY_BUFFER_MAX_BYTES'],
+    [['--buffer-max-age-ms', 'soon'], '--buffer-max-age-ms / TELEMETRY_BUFFER_MAX_AGE_MS'],
+    [['--ordered', 'off'], '--buffer-dir / TELEMETRY_BUFFER_DIR'],
+  ])('refuses %j naming %s', (argv, setting) => {
+    expect(errorOf(argv, KEYS).message).toContain(setting);
   });
 
   it('prefers flags over environment variables, and reads both', () => {

@@ -52,6 +52,12 @@ Options (environment variable in brackets; flags win over variables):
   --ordered <on|off>          never reorder one device's records, even [TELEMETRY_ORDERED]          default on
                               across retries (one call in flight per shard)
   --linger-ms <ms>            longest a record waits to share a call    [TELEMETRY_LINGER_MS]        default 100
+  --record-ttl-ms <ms>        a record not acknowledged by then fails,  [TELEMETRY_RECORD_TTL_MS]    default 10000
+                              or, with the buffer, is spilled to disk
+  --buffer-dir <dir|off>      durable buffer of the simulator's records [TELEMETRY_BUFFER_DIR]       default .data/telemetry-producer/buffer
+                              while Kinesis is unreachable (off: none)
+  --buffer-max-bytes <size>   bytes on disk at most; oldest dropped     [TELEMETRY_BUFFER_MAX_BYTES] default 256mb
+  --buffer-max-age-ms <ms>    older buffered records are dropped        [TELEMETRY_BUFFER_MAX_AGE_MS] default 86400000
   --shutdown-timeout <ms>     longest flush on SIGTERM before exit 1   [TELEMETRY_SHUTDOWN_TIMEOUT_MS] default 30000
   --log-level <level>         trace | debug | info | warn | error | silent [LOG_LEVEL]              default info
   -h, --help                  this text
@@ -80,14 +86,14 @@ const decimal = (min: number, max: number) =>
     .transform(Number)
     .pipe(z.number().min(min, { error: `must be >= ${min}` }).max(max, { error: `must be <= ${max}` }));
 
-const SIZE_UNITS: Record<string, number> = { '': 1, b: 1, kb: 1024, k: 1024, mb: 1024 * 1024, m: 1024 * 1024 };
+const SIZE_UNITS: Record<string, number> = { '': 1, b: 1, kb: 1024, k: 1024, mb: 1024 * 1024, m: 1024 * 1024, gb: 1024 ** 3, g: 1024 ** 3 };
 /** Bytes, with an optional kb/mb suffix (powers of 1024, as body-size limits are usually read). */
 const byteSize = (min: number, max: number) =>
   z
     .string()
     .trim()
     .toLowerCase()
-    .regex(/^\d+(\.\d+)?\s*(b|k|kb|m|mb)?$/, { error: 'expected a size such as 1048576, 512kb or 1mb' })
+    .regex(/^\d+(\.\d+)?\s*(b|k|kb|m|mb|g|gb)?$/, { error: 'expected a size such as 1048576, 512kb, 1mb or 1gb' })
     .transform((s) => {
       const m = /^(\d+(?:\.\d+)?)\s*([a-z]*)$/.exec(s) as RegExpExecArray;
       return Math.floor(Number(m[1]) * (SIZE_UNITS[m[2]] ?? 1));
@@ -139,6 +145,15 @@ const schema = z.object({
   aggregation: booleanSetting,
   ordered: booleanSetting,
   lingerMs: integer(0, 60_000),
+  recordTtlMs: integer(100, 86_400_000),
+  // 'off' disables the buffer; anything else is a directory.
+  bufferDir: z
+    .string()
+    .trim()
+    .min(1, { error: 'must not be empty (off disables the buffer)' })
+    .transform((s) => (s.toLowerCase() === 'off' ? undefined : s)),
+  bufferMaxBytes: byteSize(64 * 1024, 1024 ** 4),
+  bufferMaxAgeMs: integer(1_000, 365 * 86_400_000),
   shutdownTimeoutMs: integer(0, 3_600_000),
   logLevel: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'], {
     error: 'expected trace, debug, info, warn, error, fatal or silent',
@@ -175,6 +190,10 @@ export const SETTING_NAMES: Readonly<Record<keyof TelemetryProducerConfig, strin
   aggregation: '--aggregation / TELEMETRY_AGGREGATION',
   ordered: '--ordered / TELEMETRY_ORDERED',
   lingerMs: '--linger-ms / TELEMETRY_LINGER_MS',
+  recordTtlMs: '--record-ttl-ms / TELEMETRY_RECORD_TTL_MS',
+  bufferDir: '--buffer-dir / TELEMETRY_BUFFER_DIR',
+  bufferMaxBytes: '--buffer-max-bytes / TELEMETRY_BUFFER_MAX_BYTES',
+  bufferMaxAgeMs: '--buffer-max-age-ms / TELEMETRY_BUFFER_MAX_AGE_MS',
   shutdownTimeoutMs: '--shutdown-timeout / TELEMETRY_SHUTDOWN_TIMEOUT_MS',
   logLevel: '--log-level / LOG_LEVEL',
 };
@@ -198,6 +217,12 @@ export const DEFAULTS = {
   aggregation: 'on',
   ordered: 'on',
   lingerMs: '100',
+  // Short enough that a shutdown during an outage (which waits until records in memory are delivered or spilled)
+  // ends well within the shutdown timeout: at most this plus one request timeout (10 s).
+  recordTtlMs: '10000',
+  bufferDir: '.data/telemetry-producer/buffer',
+  bufferMaxBytes: '256mb',
+  bufferMaxAgeMs: '86400000',
   shutdownTimeoutMs: '30000',
   logLevel: 'info',
 } as const;
@@ -211,8 +236,8 @@ export function loadConfig(argv: readonly string[], env: NodeJS.ProcessEnv): Loa
     strings: [
       'mode', 'stream', 'create-stream', 'devices', 'rate', 'device-prefix', 'home', 'seed', 'sim-max-in-flight',
       'host', 'port', 'api-keys-file', 'jwt-public-key-file', 'jwks-url', 'jwt-issuer', 'jwt-audience', 'body-limit',
-      'rate-limit', 'rate-burst', 'max-in-flight', 'aggregation', 'ordered', 'linger-ms', 'shutdown-timeout',
-      'log-level',
+      'rate-limit', 'rate-burst', 'max-in-flight', 'aggregation', 'ordered', 'linger-ms', 'record-ttl-ms', 'buffer-dir',
+      'buffer-max-bytes', 'buffer-max-age-ms', 'shutdown-timeout', 'log-level',
     ],
   });
   if (flags.help) return { help: true };
@@ -242,6 +267,10 @@ export function loadConfig(argv: readonly string[], env: NodeJS.ProcessEnv): Loa
     aggregation: pick(flags.aggregation, 'TELEMETRY_AGGREGATION', DEFAULTS.aggregation),
     ordered: pick(flags.ordered, 'TELEMETRY_ORDERED', DEFAULTS.ordered),
     lingerMs: pick(flags['linger-ms'], 'TELEMETRY_LINGER_MS', DEFAULTS.lingerMs),
+    recordTtlMs: pick(flags['record-ttl-ms'], 'TELEMETRY_RECORD_TTL_MS', DEFAULTS.recordTtlMs),
+    bufferDir: pick(flags['buffer-dir'], 'TELEMETRY_BUFFER_DIR', DEFAULTS.bufferDir),
+    bufferMaxBytes: pick(flags['buffer-max-bytes'], 'TELEMETRY_BUFFER_MAX_BYTES', DEFAULTS.bufferMaxBytes),
+    bufferMaxAgeMs: pick(flags['buffer-max-age-ms'], 'TELEMETRY_BUFFER_MAX_AGE_MS', DEFAULTS.bufferMaxAgeMs),
     shutdownTimeoutMs: pick(flags['shutdown-timeout'], 'TELEMETRY_SHUTDOWN_TIMEOUT_MS', DEFAULTS.shutdownTimeoutMs),
     logLevel: pick(flags['log-level'], 'LOG_LEVEL', DEFAULTS.logLevel),
   };
@@ -256,6 +285,10 @@ function checkCombinations(c: TelemetryProducerConfig): void {
     required: c.mode !== 'simulate',
     requiredBecause: `mode "${c.mode}" serves the ingest API, which needs API keys or JWT settings to authenticate clients`,
   });
+  if (c.bufferDir !== undefined && c.mode !== 'ingest' && !c.ordered) {
+    // The buffer replays a device's spilled records in order only over an ordered producer (README, "Durable buffer").
+    problems.push({ key: 'bufferDir', setting: SETTING_NAMES.bufferDir, message: 'needs --ordered on (or --buffer-dir off)' });
+  }
   if (problems.length > 0) {
     throw new ConfigError(
       `Invalid settings:\n${problems.map((p) => `  ${p.setting}: ${p.message}`).join('\n')}`,

@@ -104,6 +104,7 @@ export class DurableProducer extends EventEmitter<DurableProducerEvents> {
   private spillQueue: SpillRequest[] = [];
   private writing: Promise<void> | undefined;
   private replaying: Promise<void> | undefined;
+  private loopRunning = false;
   private pause: { handle: unknown; resolve: () => void } | undefined;
   private closed = false;
   private closing: Promise<void> | undefined;
@@ -215,6 +216,8 @@ export class DurableProducer extends EventEmitter<DurableProducerEvents> {
     if (this.mode === 'spilling' || this.closed) return;
     this.mode = 'spilling';
     this.logger.warn({ reason, bufferedRecords: this.store.pending }, 'durable buffer: spilling records to disk until Kinesis takes them again');
+    // A loop still settling its last batch (it switched to direct early, see below) goes on as the loop.
+    if (this.loopRunning) return;
     this.replaying = this.replayLoop().catch((err: unknown) => this.logger.error({ err }, 'durable buffer: replay stopped by an error'));
   }
 
@@ -261,48 +264,62 @@ export class DurableProducer extends EventEmitter<DurableProducerEvents> {
   }
 
   private async replayLoop(): Promise<void> {
-    // Records put directly before spilling began are older than anything spilled after them: they settle first.
-    await this.untilDirectDrained();
-    while (!this.closed) {
-      await this.writesDone();
-      const batch = await this.store.peek(this.batchRecords);
-      if (batch.length === 0) {
-        if (this.spillQueue.length > 0 || this.writing) continue;
-        this.mode = 'direct';
-        this.logger.info({ replayed: this.totals.replayed }, 'durable buffer drained: sending directly again');
-        return;
-      }
-      const settled = await Promise.allSettled(
-        batch.map((r) =>
-          this.producer.put(r.explicitHashKey === undefined ? { partitionKey: r.partitionKey, data: r.data } : { partitionKey: r.partitionKey, data: r.data, explicitHashKey: r.explicitHashKey }),
-        ),
-      );
-      const done = new Set<number>();
-      let delivered = 0;
-      let rejected = 0;
-      for (let i = 0; i < batch.length; i++) {
-        const s = settled[i];
-        if (s.status === 'fulfilled') {
-          delivered++;
-          done.add(batch[i].seq);
-        } else if (!(s.reason instanceof ProducerError) || !s.reason.retriable) {
-          // Kinesis refused it for good (or it is invalid): replaying it again cannot help.
-          rejected++;
-          done.add(batch[i].seq);
+    this.loopRunning = true;
+    try {
+      while (!this.closed && this.mode === 'spilling') {
+        // Records put directly before spilling began are older than anything spilled after them: they settle first.
+        await this.untilDirectDrained();
+        await this.writesDone();
+        const batch = await this.store.peek(this.batchRecords);
+        if (batch.length === 0) {
+          if (this.spillQueue.length > 0 || this.writing) continue;
+          this.goDirect();
+          return;
         }
+        const puts = batch.map((r) =>
+          this.producer.put(r.explicitHashKey === undefined ? { partitionKey: r.partitionKey, data: r.data } : { partitionKey: r.partitionKey, data: r.data, explicitHashKey: r.explicitHashKey }),
+        );
+        // This batch is all that waits and Kinesis takes records again: later records may go straight to the producer,
+        // queued behind it (ordered mode). Waiting for an empty buffer instead never ends while devices keep producing
+        // (found by the app's int test); doing it while Kinesis is still down only flips back and forth.
+        if (this.store.pending === batch.length && this.spillQueue.length === 0 && !this.writing && this.producer.deliveryStatus().state === 'ok') {
+          this.goDirect();
+        }
+        const settled = await Promise.allSettled(puts);
+        const done = new Set<number>();
+        let delivered = 0;
+        let rejected = 0;
+        for (let i = 0; i < batch.length; i++) {
+          const s = settled[i];
+          if (s.status === 'fulfilled') {
+            delivered++;
+            done.add(batch[i].seq);
+          } else if (!(s.reason instanceof ProducerError) || !s.reason.retriable) {
+            // Kinesis refused it for good (or it is invalid): replaying it again cannot help.
+            rejected++;
+            done.add(batch[i].seq);
+          }
+        }
+        await this.store.ack(done);
+        if (delivered > 0) {
+          this.totals.replayed += delivered;
+          this.producer.countInDeliveryLog('replayed', delivered);
+          this.emit('replayed', { records: delivered });
+        }
+        if (rejected > 0) {
+          this.logger.warn({ records: rejected, error: (settled.find((s) => s.status === 'rejected') as PromiseRejectedResult).reason?.message }, 'durable buffer: Kinesis rejected buffered records; dropped');
+          this.noteDropped(rejected, 'rejected');
+        }
+        if (delivered === 0 && rejected === 0 && this.mode === 'spilling') await this.sleep(this.pauseMs);
       }
-      await this.store.ack(done);
-      if (delivered > 0) {
-        this.totals.replayed += delivered;
-        this.producer.countInDeliveryLog('replayed', delivered);
-        this.emit('replayed', { records: delivered });
-      }
-      if (rejected > 0) {
-        this.logger.warn({ records: rejected, error: (settled.find((s) => s.status === 'rejected') as PromiseRejectedResult).reason?.message }, 'durable buffer: Kinesis rejected buffered records; dropped');
-        this.noteDropped(rejected, 'rejected');
-      }
-      if (delivered === 0 && rejected === 0) await this.sleep(this.pauseMs);
+    } finally {
+      this.loopRunning = false;
     }
+  }
+
+  private goDirect(): void {
+    this.mode = 'direct';
+    this.logger.info({ replayed: this.totals.replayed }, 'durable buffer drained: sending directly again');
   }
 
   private noteDropped(records: number, reason: BufferDropReason | 'rejected'): void {

@@ -57,6 +57,8 @@ describe('planParts', () => {
     const entry = `${credential.record.id}:${credential.record.hash}:video:read,telemetry:read,telemetry:write`;
     expect(byName['gateway']?.env['GATEWAY_API_KEYS']).toBe(entry);
     expect(byName['telemetry-producer']?.env['TELEMETRY_API_KEYS']).toBe(entry);
+    // The simulator's durable buffer lives under the stack's data folder.
+    expect(byName['telemetry-producer']?.env['TELEMETRY_BUFFER_DIR']).toBe('/repo/.data/telemetry-producer/buffer');
   });
 
   it('wires the contract table names and distinct consumer workers', () => {

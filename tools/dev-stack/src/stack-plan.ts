@@ -167,6 +167,8 @@ export function planParts(inputs: PlanInputs): PartSpec[] {
         TELEMETRY_API_KEYS: apiKeys,
         TELEMETRY_HOST: HOST,
         TELEMETRY_PORT: String(ports.telemetryProducer),
+        // The simulator's durable buffer (records spilled while Kinesis is unreachable) under the stack's data folder.
+        TELEMETRY_BUFFER_DIR: path.join(settings.dataDir, 'telemetry-producer', 'buffer'),
       },
       readyUrl: `http://${HOST}:${ports.telemetryProducer}/healthz`,
       stopStage: 0,

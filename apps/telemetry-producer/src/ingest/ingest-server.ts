@@ -2,7 +2,10 @@
  * The HTTP side of the app, as an Express 5 application (not yet listening):
  *
  *   POST /v1/telemetry   authenticated (API key or JWT bearer, scope telemetry:write), see the controller
- *   GET  /healthz        liveness and producer state; 503 once shutdown began (load balancers stop routing)
+ *   GET  /healthz        liveness and producer state; 200 while running (status ok or degraded, with the reasons),
+ *                        503 once shutdown began (load balancers stop routing)
+ *   GET  /readyz         readiness: 200 only when ok; 503 while degraded (Kinesis unreachable, records waiting in
+ *                        the durable buffer) or closing, with the same report
  *   GET  /metrics        Prometheus text format
  *
  * Everything that goes wrong is answered as RFC 9457 problem JSON, including 404, 405 and unexpected errors
@@ -23,7 +26,8 @@ import { sendIngestError, telemetryIngestController, type IngestProducer } from 
 export const TELEMETRY_WRITE_SCOPE = 'telemetry:write';
 
 export interface HealthReport {
-  status: 'ok' | 'closing';
+  /** `degraded`: running, but Kinesis is unreachable or records wait in the durable buffer (`degraded` lists why). */
+  status: 'ok' | 'degraded' | 'closing';
   [detail: string]: unknown;
 }
 
@@ -57,6 +61,12 @@ export function createIngestServer(options: IngestServerOptions): express.Expres
   });
 
   app.get('/healthz', (_req, res) => {
+    const report = options.health();
+    // Liveness: a degraded producer is doing its job (retrying, buffering); restarting it would not help.
+    res.status(report.status === 'closing' ? 503 : 200).json(report);
+  });
+
+  app.get('/readyz', (_req, res) => {
     const report = options.health();
     res.status(report.status === 'ok' ? 200 : 503).json(report);
   });

@@ -3,6 +3,9 @@
  * with a manual clock and the real producer (an exact number of records, without waiting for them to come due).
  * What the stream holds is read back and deaggregated with aws-kinesis-agg.
  */
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
 import { KinesisClient } from '@aws-sdk/client-kinesis';
 import { startEmulator, type RunningEmulator } from '@tributary/emulator';
 import { KinesisProducer } from '@tributary/kinesis-producer';
@@ -49,7 +52,8 @@ describe('device simulator into Kinesis', () => {
     const startedAt = Date.now();
     const loaded = loadConfig(
       ['--mode', 'simulate', '--stream', stream, '--create-stream', '2', '--host', '127.0.0.1', '--port', '0', '--devices', '6', '--rate', '20', '--seed', '5'],
-      {},
+      // The simulator's durable buffer in a directory of the test's own, not under the repository's .data/.
+      { TELEMETRY_BUFFER_DIR: fs.mkdtempSync(path.join(os.tmpdir(), 'tp-sim-buffer-')) },
     );
     if (loaded.help) throw new Error('unexpected --help');
     const app = await startTelemetryProducer({

@@ -58,7 +58,7 @@ describe('DeviceSimulator', () => {
     // 5 devices × 2/s = one slot every 100 ms; slots 0..100 fall within [0 s, 10 s].
     expect(producer.puts).toHaveLength(101);
     expect(sim.deviceIds).toEqual(['sim-0001', 'sim-0002', 'sim-0003', 'sim-0004', 'sim-0005']);
-    expect(sim.stats()).toEqual({ devices: 5, sent: 101, acknowledged: 101, failed: 0, inFlight: 0, skipped: 0, running: false });
+    expect(sim.stats()).toEqual({ devices: 5, sent: 101, acknowledged: 101, buffered: 0, failed: 0, inFlight: 0, skipped: 0, running: false });
     for (const [i, id] of sim.deviceIds.entries()) {
       const own = producer.puts.filter((p) => p.record.deviceId === id);
       expect(own.every((p) => p.partitionKey === id)).toBe(true);
