@@ -4,6 +4,7 @@ export { buildBundle, bundleCommands, copyPackageWithDependencies, nodeModulesAb
 export {
   checkFuzzTarget,
   fuzzSoakRunner,
+  runFuzzSoakCli,
   soakFuzzTarget,
   type FuzzCheckOptions,
   type FuzzSoakOptions,

@@ -9,7 +9,8 @@
  * Per decoder: inputs/s (generation included), accepted inputs, typed rejections (the decoder's error class, an
  * AWS-style error, a worded schema refusal), crashes (anything else thrown, or a property of the target broken:
  * round trip, chunking invariance), hangs (one input over `--hang-ms`, default 1000). The exit code is 1 when any
- * decoder crashed or hung. The playback gateway's parser runs in a child process (tools may not import apps).
+ * decoder crashed or hung. The apps' targets (the playback gateway's path parser, the ingest API's body reader) run
+ * in child processes (tools may not import apps).
  * `sdk-event-stream-decoder` fuzzes the AWS SDK's own event stream decoder, not this project's code: it runs only
  * when named in `--only` (it has known crashes, reported upstream, and would otherwise fail every run).
  * Results go to tools/bench/results/fuzz-latest.json.
@@ -57,14 +58,15 @@ interface SoakEntry {
 }
 
 const GATEWAY_SOAK_SCRIPT = 'apps/playback-gateway/src/testing/hls-proxy-fuzz-soak.ts';
+const INGEST_SOAK_SCRIPT = 'apps/telemetry-producer/src/testing/ingest-body-fuzz-soak.ts';
 
-/** A gateway target, soaked by the gateway's own script in a child process. */
-const gatewayEntry = (name: string, what: string): SoakEntry => ({
+/** An app's target, soaked by the app's own script in a child process (tools may not import apps). */
+const childEntry = (script: string, name: string, what: string): SoakEntry => ({
   name,
   what,
   soak: async (options) => {
-    const args = ['--inputs', String(options.inputs), '--only', name, ...(options.seed !== undefined ? ['--seed', String(options.seed)] : [])];
-    const child = spawnScript(GATEWAY_SOAK_SCRIPT, args, { stdin: 'ignore' });
+    const args = ['--inputs', String(options.inputs), '--only', name, ...(options.seed !== undefined ? ['--seed', String(options.seed)] : []), ...(options.hangMs !== undefined ? ['--hang-ms', String(options.hangMs)] : [])];
+    const child = spawnScript(script, args, { stdin: 'ignore' });
     return firstJsonLine<FuzzSoakResult>(child, name);
   },
 });
@@ -97,9 +99,12 @@ const ENTRIES: readonly SoakEntry[] = [
   inProcess('@smithy/core event stream decoder (the SDK\'s, opt-in)', fuzzSoakRunner(sdkEventStreamDecoderFuzzTarget), true),
   inProcess('libs/schemas decodeTelemetry', fuzzSoakRunner(telemetryCodecFuzzTarget)),
   inProcess('libs/schemas telemetry envelope round trip', fuzzSoakRunner(telemetryRoundTripFuzzTarget)),
-  gatewayEntry('hls-proxy-request', 'apps/playback-gateway parseHlsProxyRequest'),
-  gatewayEntry('hls-proxy-round-trip', 'apps/playback-gateway targets written → parsed'),
+  childEntry(INGEST_SOAK_SCRIPT, 'ingest-body', 'apps/telemetry-producer bodyFormatOf + parseTelemetryBody'),
+  childEntry(GATEWAY_SOAK_SCRIPT, 'hls-proxy-request', 'apps/playback-gateway parseHlsProxyRequest'),
+  childEntry(GATEWAY_SOAK_SCRIPT, 'hls-proxy-round-trip', 'apps/playback-gateway targets written → parsed'),
 ];
+
+const FUZZED_SOURCES = ['libs', 'apps/playback-gateway/src', 'apps/telemetry-producer/src'];
 
 interface Options {
   inputs: number;
@@ -142,7 +147,7 @@ async function bench(options: Options): Promise<void> {
   }
   const entries = ENTRIES.filter((e) => (options.only ? options.only.includes(e.name) : !e.optIn));
   const loadBefore = loadAverage();
-  const fingerprint = sourceFingerprint(['libs', 'apps/playback-gateway/src']);
+  const fingerprint = sourceFingerprint(FUZZED_SOURCES);
   const started = performance.now();
   console.log(`Fuzz soak: ${options.inputs.toLocaleString('en-US')} inputs per decoder, seed ${options.seed}, hang limit ${options.hangMs} ms, ${entries.length} decoders.`);
   const results: FuzzSoakResult[] = [];
@@ -167,7 +172,7 @@ async function bench(options: Options): Promise<void> {
   const failed = results.filter((r) => r.crashes + r.hangs > 0);
   console.log(failed.length === 0 ? '\nAll decoders: 0 crashes, 0 hangs.' : `\nFAILED: ${failed.map((r) => r.name).join(', ')}`);
   printLoadNote(loadBefore);
-  const after = sourceFingerprint(['libs', 'apps/playback-gateway/src']);
+  const after = sourceFingerprint(FUZZED_SOURCES);
   writeResults('fuzz-latest.json', {
     durationSeconds: (performance.now() - started) / 1000,
     options: { inputs: options.inputs, seed: options.seed, hangMs: options.hangMs, only: options.only ?? null },

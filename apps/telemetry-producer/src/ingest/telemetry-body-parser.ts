@@ -30,7 +30,8 @@ export const ACCEPTED_MEDIA_TYPES = Object.keys(MEDIA_TYPES);
 /** The body format named by a `Content-Type` header; UNSUPPORTED_MEDIA_TYPE for anything else. */
 export function bodyFormatOf(contentType: string | undefined): BodyFormat {
   const [essence = '', ...params] = (contentType ?? '').split(';').map((p) => p.trim());
-  const format = MEDIA_TYPES[essence.toLowerCase()];
+  // Own keys only: the header is the client's, and `constructor` or `__proto__` are not media types.
+  const format = Object.hasOwn(MEDIA_TYPES, essence.toLowerCase()) ? MEDIA_TYPES[essence.toLowerCase()] : undefined;
   const charset = params
     .map((p) => p.split('='))
     .find(([name]) => name?.trim().toLowerCase() === 'charset')?.[1]

@@ -12,6 +12,7 @@
  * A synchronous decoder cannot be interrupted, so a hang is measured, not cut short: inputs are bounded in size
  * so that even a quadratic path ends, and a call over the limit is reported as a hang.
  */
+import { parseArgs } from 'node:util';
 import fc from 'fast-check';
 
 export interface FuzzTarget<T> {
@@ -163,3 +164,21 @@ export interface FuzzSoakRunner {
 }
 
 export const fuzzSoakRunner = <T>(target: FuzzTarget<T>): FuzzSoakRunner => ({ name: target.name, soak: (options) => soakFuzzTarget(target, options) });
+
+/**
+ * The main of a soak child process (an app's fuzz targets, which tools/bench may not import): reads `--inputs N
+ * [--seed N] [--hang-ms N] [--only a,b]`, soaks each runner and writes one FuzzSoakResult per line to stdout.
+ */
+export async function runFuzzSoakCli(runners: readonly FuzzSoakRunner[], argv: readonly string[] = process.argv.slice(2)): Promise<void> {
+  const { values } = parseArgs({ args: [...argv], options: { inputs: { type: 'string', default: '100000' }, seed: { type: 'string' }, 'hang-ms': { type: 'string' }, only: { type: 'string' } } });
+  const only = values.only?.split(',');
+  for (const runner of runners) {
+    if (only && !only.includes(runner.name)) continue;
+    const result = await runner.soak({
+      inputs: Number(values.inputs),
+      ...(values.seed !== undefined ? { seed: Number(values.seed) } : {}),
+      ...(values['hang-ms'] !== undefined ? { hangMs: Number(values['hang-ms']) } : {}),
+    });
+    process.stdout.write(`${JSON.stringify(result)}\n`);
+  }
+}
