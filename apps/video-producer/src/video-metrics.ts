@@ -5,6 +5,7 @@
  */
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { PutMediaSession } from '@tributary/kvs';
+import type { ReachabilityTracker } from './health/reachability-tracker';
 import type { FragmentSpool } from './spool/fragment-spool';
 
 export class VideoMetrics {
@@ -95,7 +96,22 @@ export class VideoMetrics {
     registers: [this.registry],
   });
 
+  readonly putMediaReachable = new Gauge({
+    name: 'video_producer_putmedia_reachable',
+    help: '0 from the first failed PutMedia connection until a fragment is PERSISTED again (KVS unreachable), else 1.',
+    labelNames: ['stream'] as const,
+    registers: [this.registry],
+  });
+
+  readonly putMediaUnreachableSeconds = new Gauge({
+    name: 'video_producer_putmedia_unreachable_seconds',
+    help: 'How long the current PutMedia outage has lasted (0 while reachable).',
+    labelNames: ['stream'] as const,
+    registers: [this.registry],
+  });
+
   private readonly spools = new Map<string, FragmentSpool>();
+  private readonly reachability = new Map<string, ReachabilityTracker>();
   private readonly sessions = new Map<string, PutMediaSession>();
 
   constructor(options: { defaultMetrics?: boolean } = {}) {
@@ -109,6 +125,14 @@ export class VideoMetrics {
       this.spoolFragments.set({ stream }, spool.size);
     }
     for (const [stream, session] of this.sessions) this.connected.set({ stream }, session.stats().connected ? 1 : 0);
+    for (const [stream, tracker] of this.reachability) {
+      this.putMediaReachable.set({ stream }, tracker.state().reachable ? 1 : 0);
+      this.putMediaUnreachableSeconds.set({ stream }, tracker.unreachableForMs() / 1000);
+    }
+  }
+
+  bindReachability(stream: string, tracker: ReachabilityTracker): void {
+    this.reachability.set(stream, tracker);
   }
 
   bindCamera(stream: string, session: PutMediaSession, spool: FragmentSpool): void {

@@ -11,15 +11,16 @@
  * 4. the camera-health reporter (when `--health-table` is set) writes each camera's last item;
  * 5. the listener closes.
  */
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { Server } from 'node:http';
 import { join } from 'node:path';
 import { DynamoDBClient, type DynamoDBClientConfig } from '@aws-sdk/client-dynamodb';
 import { KinesisVideoClient, type KinesisVideoClientConfig } from '@aws-sdk/client-kinesis-video';
 import pino, { type Logger } from 'pino';
 import { PutMediaClient, type PutMediaSession } from '@tributary/kvs';
+import { createHttpServer, listenHttp, redactUrl, setSecurityHeaders, systemClock, type Clock } from '@tributary/runtime';
 import { CameraPipeline } from './camera/camera-pipeline';
 import { CameraHealthReporter } from './health/camera-health-reporter';
+import { ReachabilityTracker } from './health/reachability-tracker';
 import { buildFfmpegPlan, findFont, resolveFfmpegPath, startFfmpeg, type FfmpegProcess } from './ffmpeg/ffmpeg-adapter';
 import { FragmentSpool } from './spool/fragment-spool';
 import { ensureKvsStream } from './stream-bootstrap';
@@ -44,6 +45,8 @@ export interface VideoProducerDeps {
   reconnectBaseDelayMs?: number;
   reconnectMaxDelayMs?: number;
   defaultMetrics?: boolean;
+  /** Time for the health report's outage figures; the system clock by default. */
+  clock?: Clock;
 }
 
 export interface CameraHandle {
@@ -51,6 +54,8 @@ export interface CameraHandle {
   spool: FragmentSpool;
   session: PutMediaSession;
   pipeline: CameraPipeline;
+  /** Whether KVS takes this camera's video (PutMedia failures vs PERSISTED acks). */
+  reachability: ReachabilityTracker;
 }
 
 export interface CameraHealth {
@@ -58,6 +63,8 @@ export interface CameraHealth {
   source: string;
   capturing: boolean;
   error?: string;
+  /** PutMedia's backend: unreachable from the first failed connection until a fragment is PERSISTED again. */
+  backend: { reachable: boolean; unreachableSince?: string; lastError?: string; failures: number };
   session: ReturnType<PutMediaSession['stats']>;
   spool: { fragments: number; bytes: number; full: boolean };
   pipeline: ReturnType<CameraPipeline['stats']>;
@@ -92,7 +99,8 @@ export interface RunningVideoProducer {
 export async function startVideoProducer(deps: VideoProducerDeps): Promise<RunningVideoProducer> {
   const { config } = deps;
   const logger = deps.logger ?? pino({ level: 'silent' });
-  const startedAt = Date.now();
+  const clock = deps.clock ?? systemClock;
+  const startedAt = clock.now();
   const metrics = new VideoMetrics({ defaultMetrics: deps.defaultMetrics });
   const ffmpeg = deps.startSource ? { path: '(injected)', origin: 'configured' as const } : resolveFfmpegPath({ configured: config.ffmpegPath });
   const fontFile = findFont();
@@ -127,6 +135,21 @@ export async function startVideoProducer(deps: VideoProducerDeps): Promise<Runni
       });
       const session = client.createSession({ streamName: camera.stream, store: spool });
       metrics.bindCamera(camera.stream, session, spool);
+      // The outage is logged once when it starts and once when it ends; libs/kvs logs each failed attempt.
+      const reachability = new ReachabilityTracker(clock);
+      metrics.bindReachability(camera.stream, reachability);
+      session.on('reconnect', (e) => {
+        const change = reachability.failure(e.reason);
+        if (change?.kind === 'outage') {
+          log.warn({ reason: e.reason, since: new Date(change.sinceMs).toISOString(), spooled: spool.size }, 'PutMedia unreachable: fragments wait in the spool until it is back');
+        }
+      });
+      session.on('fragment-persisted', () => {
+        const change = reachability.success();
+        if (change?.kind === 'recovered') {
+          log.info({ downForMs: change.downForMs, failures: change.failures, lastError: change.lastError, spooled: spool.size }, 'PutMedia reachable again');
+        }
+      });
       await session.open();
       const startSource =
         deps.startSource !== undefined
@@ -151,7 +174,7 @@ export async function startVideoProducer(deps: VideoProducerDeps): Promise<Runni
         onSourceRestart: () => metrics.sourceRestarts.inc({ stream: camera.stream }),
         onError: (code) => metrics.errors.inc({ stream: camera.stream, code }),
       });
-      cameras.push({ config: camera, spool, session, pipeline });
+      cameras.push({ config: camera, spool, session, pipeline, reachability });
     }
   } catch (err) {
     client.destroy();
@@ -164,23 +187,35 @@ export async function startVideoProducer(deps: VideoProducerDeps): Promise<Runni
     const list = cameras.map((c): CameraHealth => {
       const s = c.spool;
       const pipeline = c.pipeline.stats();
-      const error = c.pipeline.error?.message ?? (c.session.state === 'failed' ? 'PutMedia session failed' : pipeline.sourceError);
+      const backend = c.reachability.state();
+      const since = backend.unreachableSinceMs !== undefined ? new Date(backend.unreachableSinceMs).toISOString() : undefined;
+      const unreachable = since !== undefined ? `PutMedia unreachable since ${since} (${backend.lastError ?? 'unknown'}); ${s.size} fragments spooled` : undefined;
+      const error = c.pipeline.error?.message ?? (c.session.state === 'failed' ? 'PutMedia session failed' : (pipeline.sourceError ?? unreachable));
       return {
         stream: c.config.stream,
-        source: c.config.sourceText,
+        // A camera URL's password must not be served over HTTP.
+        source: redactUrl(c.config.sourceText),
         capturing: c.pipeline.stats().running,
         ...(error ? { error } : {}),
+        backend: {
+          reachable: backend.reachable,
+          ...(since !== undefined ? { unreachableSince: since } : {}),
+          ...(backend.lastError !== undefined ? { lastError: backend.lastError } : {}),
+          failures: backend.failures,
+        },
         session: c.session.stats(),
         spool: { fragments: s.size, bytes: s.bytes, full: s.isFull },
         pipeline,
       };
     });
-    // A failing source, a failed session or a stopped camera: the device needs attention.
-    const degraded = list.some((c) => c.error !== undefined || !c.capturing);
-    return { status: closing ? 'closing' : degraded ? 'degraded' : 'ok', uptimeSeconds: Math.round((Date.now() - startedAt) / 1000), ffmpeg: ffmpeg.path, cameras: list };
+    // A failing source, a failed session, an unreachable KVS or a stopped camera: the device needs attention.
+    const degraded = list.some((c) => c.error !== undefined || !c.capturing || !c.backend.reachable);
+    return { status: closing ? 'closing' : degraded ? 'degraded' : 'ok', uptimeSeconds: Math.round((clock.now() - startedAt) / 1000), ffmpeg: ffmpeg.path, cameras: list };
   };
 
-  const server = createServer((req, res) => {
+  // The runtime's timeouts (headers 10 s, request 30 s, idle 60 s) and the same security headers as the other apps.
+  const server = createHttpServer((req, res) => {
+    setSecurityHeaders(res);
     const path = (req.url ?? '/').split('?')[0];
     if (req.method !== 'GET' && req.method !== 'HEAD') {
       res.writeHead(405, { allow: 'GET, HEAD' }).end();
@@ -201,20 +236,15 @@ export async function startVideoProducer(deps: VideoProducerDeps): Promise<Runni
       res.writeHead(404, { 'content-type': 'application/json' }).end('{"error":"not found"}');
     }
   });
-  server.listen(config.port, config.host);
+  let listening: { url: string; port: number };
   try {
-    await new Promise<void>((resolve, reject) => {
-      server.once('listening', resolve);
-      server.once('error', reject);
-    });
+    listening = await listenHttp(server, config.port, config.host);
   } catch (err) {
     client.destroy();
     control.destroy();
     throw err;
   }
-  const address = server.address() as AddressInfo;
-  const host = config.host === '0.0.0.0' || config.host === '::' ? '127.0.0.1' : config.host;
-  const url = `http://${host.includes(':') ? `[${host}]` : host}:${address.port}`;
+  const { url } = listening;
   for (const c of cameras) c.pipeline.start();
 
   const dynamo = config.healthTable !== undefined ? new DynamoDBClient({ ...(deps.dynamoDb ?? {}) }) : undefined;
@@ -267,5 +297,5 @@ export async function startVideoProducer(deps: VideoProducerDeps): Promise<Runni
       return { left, timedOut };
     })());
 
-  return { cameras, metrics, healthReporter, server, url, port: address.port, health, close };
+  return { cameras, metrics, healthReporter, server, url, port: listening.port, health, close };
 }

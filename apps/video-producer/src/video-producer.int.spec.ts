@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { GetDataEndpointCommand, KinesisVideoClient } from '@aws-sdk/client-kinesis-video';
 import { KinesisVideoArchivedMediaClient, ListFragmentsCommand, type Fragment } from '@aws-sdk/client-kinesis-video-archived-media';
+import pino from 'pino';
 import { startEmulator, type RunningEmulator } from '@tributary/emulator';
 import { GetMediaReader, type GetMediaFragment } from '@tributary/kvs';
 import { loadConfig, type VideoProducerConfig } from './video-producer-config';
@@ -48,6 +49,14 @@ function start(endpoint: string, config: VideoProducerConfig): Promise<RunningVi
 }
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+
+async function waitFor(condition: () => Promise<boolean>, timeoutMs = 15_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await condition())) {
+    if (Date.now() > deadline) throw new Error(`condition not met within ${timeoutMs} ms`);
+    await sleep(100);
+  }
+}
 
 async function listFragments(endpoint: string, streamName: string): Promise<Fragment[]> {
   const kvs = new KinesisVideoClient({ endpoint, region, credentials });
@@ -206,6 +215,82 @@ describe('video-producer → emulator', () => {
     const producerTs = listed.map((f) => f.ProducerTimestamp?.getTime() ?? 0);
     expect(new Set(producerTs).size).toBe(producerTs.length);
     expect(listed).toHaveLength(firstStats.fragmentsWritten + secondStats.fragmentsWritten);
+  });
+
+  // Regression (issue 12, item 14): /healthz answered 200 ok through a 61-s KVS outage while the video waited in
+  // the spool; nobody was told. Here the emulator stops for a few seconds and comes back on the same port.
+  it('reports an unreachable KVS on /healthz (503 degraded, since when, spool depth) and in /metrics, and logs the outage and the recovery once each', async () => {
+    const dataDir = join(dir, 'emulator-data-outage');
+    emulator = await startEmulator({ port: 0, dynamodb: false, dataDir });
+    const port = emulator.port;
+    const stream = `vp-int-${process.pid}-${++counter}`;
+    const lines: Array<{ msg: string; stream?: string; reason?: string; spooled?: number; downForMs?: number }> = [];
+    const producer = await startVideoProducer({
+      config: configFor(stream),
+      kinesisVideo: { endpoint: emulator.url, region, credentials },
+      reconnectBaseDelayMs: 100,
+      reconnectMaxDelayMs: 300,
+      defaultMetrics: false,
+      logger: pino({ level: 'info' }, { write: (l: string) => void lines.push(JSON.parse(l) as (typeof lines)[number]) }),
+    });
+    const health = async () => {
+      const res = await fetch(`${producer.url}/healthz`);
+      return { status: res.status, body: (await res.json()) as { status: string; cameras: Array<{ error?: string; backend: { reachable: boolean; unreachableSince?: string } }> } };
+    };
+    const gauge = async (): Promise<string | undefined> =>
+      (await (await fetch(`${producer.url}/metrics`)).text()).split('\n').find((l) => l.startsWith(`video_producer_putmedia_reachable{stream="${stream}"}`))?.split(' ')[1];
+    await waitFor(async () => producer.cameras[0].session.stats().totals.fragmentsPersisted >= 1);
+    expect((await health()).status).toBe(200);
+    expect(await gauge()).toBe('1');
+
+    const stoppedAt = Date.now();
+    await emulator.close();
+    await waitFor(async () => (await health()).status === 503);
+    await sleep(1500); // several reconnect attempts fail meanwhile
+    const down = await health();
+    expect(down.body.status).toBe('degraded');
+    expect(down.body.cameras[0].backend.reachable).toBe(false);
+    expect(Date.parse(down.body.cameras[0].backend.unreachableSince ?? '')).toBeGreaterThanOrEqual(stoppedAt - 1000);
+    expect(down.body.cameras[0].error).toMatch(/^PutMedia unreachable since \S+ \(.+\); [1-9]\d* fragments spooled$/);
+    expect(await gauge()).toBe('0');
+
+    emulator = await startEmulator({ port, dynamodb: false, dataDir });
+    await waitFor(async () => (await health()).status === 200);
+    expect((await health()).body.cameras[0].backend.reachable).toBe(true);
+    expect(await gauge()).toBe('1');
+    expect(await producer.close()).toEqual({ left: { [stream]: 0 }, timedOut: false });
+
+    const outage = lines.filter((l) => l.msg.startsWith('PutMedia unreachable'));
+    const recovery = lines.filter((l) => l.msg === 'PutMedia reachable again');
+    expect(producer.cameras[0].session.stats().totals.reconnects).toBeGreaterThan(2);
+    expect(outage).toHaveLength(1);
+    expect(outage[0]).toMatchObject({ stream });
+    expect(recovery).toHaveLength(1);
+    expect(recovery[0]?.downForMs).toBeGreaterThan(1500);
+  });
+
+  it('answers /healthz, /metrics and unknown paths with the security headers the other apps send', async () => {
+    emulator = await startEmulator({ port: 0, dynamodb: false });
+    const stream = `vp-int-${process.pid}-${++counter}`;
+    const producer = await start(emulator.url, configFor(stream, ['--source', 'rtsp://admin:camera-password@127.0.0.1:9/nothing']));
+    try {
+      for (const path of ['/healthz', '/metrics', '/nothing']) {
+        const res = await fetch(`${producer.url}${path}`);
+        expect(Object.fromEntries(['x-content-type-options', 'content-security-policy', 'x-frame-options', 'referrer-policy', 'cross-origin-resource-policy', 'cache-control'].map((h) => [h, res.headers.get(h)]))).toEqual({
+          'x-content-type-options': 'nosniff',
+          'content-security-policy': "default-src 'none'; frame-ancestors 'none'",
+          'x-frame-options': 'DENY',
+          'referrer-policy': 'no-referrer',
+          'cross-origin-resource-policy': 'same-origin',
+          'cache-control': 'no-store',
+        });
+        const text = await res.text();
+        // The camera URL's password is not served either.
+        expect(text).not.toContain('camera-password');
+      }
+    } finally {
+      await producer.close();
+    }
   });
 
   it('reports a failing source on /healthz (503 degraded) and in the metrics, and keeps retrying it', async () => {
