@@ -71,10 +71,19 @@ describe('playback-gateway settings', () => {
     ['a bad cache size', ['--segment-cache', 'lots'], KEYS, '--segment-cache / GATEWAY_SEGMENT_CACHE_BYTES: expected a size'],
     ['no credentials at all', [], {}, 'the gateway authenticates every API call'],
     ['a JWT secret without an audience', [], { GATEWAY_JWT_SECRET: 's'.repeat(32) }, '--jwt-audience / GATEWAY_JWT_AUDIENCE: is required when JWT bearer tokens are accepted'],
+    ['a JWT maximum age that is not a number', ['--jwt-max-age', '1d'], KEYS, '--jwt-max-age / GATEWAY_JWT_MAX_AGE_SECONDS: expected a whole number'],
+    ['a JWT maximum age without a JWT key source', ['--jwt-max-age', '3600'], KEYS, '--jwt-max-age / GATEWAY_JWT_MAX_AGE_SECONDS: applies to JWT bearer tokens'],
   ])('refuses %s', (_name, argv, env, message) => {
     const err = errorOf(argv, env);
     expect(err.message).toContain(message);
     expect(err.message).not.toContain('short-secret');
+  });
+
+  it('reads the JWT maximum age from the flag over the variable, unset by default (libs/auth applies 24 h)', () => {
+    const jwt = { GATEWAY_JWT_SECRET: KEY32, GATEWAY_JWT_AUDIENCE: 'a' };
+    expect(configOf(loadConfig([], jwt)).jwtMaxAge).toBeUndefined();
+    expect(configOf(loadConfig([], { ...jwt, GATEWAY_JWT_MAX_AGE_SECONDS: '3600' })).jwtMaxAge).toBe(3600);
+    expect(configOf(loadConfig(['--jwt-max-age', '0'], { ...jwt, GATEWAY_JWT_MAX_AGE_SECONDS: '3600' })).jwtMaxAge).toBe(0);
   });
 
   it('refuses unknown flags and answers --help even with bad settings', () => {

@@ -35,6 +35,8 @@ Options (environment variable in brackets; flags win over variables):
   --jwks-url <url>            RS256 keys from a JWKS endpoint           [GATEWAY_JWKS_URL]
   --jwt-issuer <iss>          required "iss" of bearer tokens           [GATEWAY_JWT_ISSUER]
   --jwt-audience <aud>        required "aud" of bearer tokens           [GATEWAY_JWT_AUDIENCE]
+  --jwt-max-age <s>           longest age and lifetime (exp - iat) of a [GATEWAY_JWT_MAX_AGE_SECONDS] default 86400
+                              bearer token; iat required (0: no bound)
   Scopes: video:read (every stream) or stream:<name>:read (one stream; stream:*:read = every stream).
 
  Playback:
@@ -131,6 +133,7 @@ const schema = z.object({
   jwksUrl: z.url({ protocol: /^https?$/, error: 'expected an http(s) URL' }).optional(),
   jwtIssuer: optionalText,
   jwtAudience: optionalText,
+  jwtMaxAge: integer(0, 31_536_000).optional(),
   playbackKey: z
     .string()
     .refine((k) => Buffer.byteLength(k, 'utf8') >= 32, { error: 'must be at least 32 bytes (HS256 wants 256 bits of key)' })
@@ -175,6 +178,7 @@ export const SETTING_NAMES: Readonly<Record<keyof ParsedSettings, string>> & Aut
   jwksUrl: '--jwks-url / GATEWAY_JWKS_URL',
   jwtIssuer: '--jwt-issuer / GATEWAY_JWT_ISSUER',
   jwtAudience: '--jwt-audience / GATEWAY_JWT_AUDIENCE',
+  jwtMaxAge: '--jwt-max-age / GATEWAY_JWT_MAX_AGE_SECONDS',
   playbackKey: 'GATEWAY_PLAYBACK_KEY',
   tokenTtlSeconds: '--token-ttl / GATEWAY_TOKEN_TTL_SECONDS',
   delivery: '--delivery / GATEWAY_DELIVERY',
@@ -219,7 +223,7 @@ export function loadConfig(argv: readonly string[], env: Readonly<Record<string,
   const { flags, pick } = readSettings(argv, env, {
     strings: [
       'host', 'port', 'public-url', 'trust-proxy', 'api-keys-file', 'jwt-public-key-file', 'jwks-url', 'jwt-issuer',
-      'jwt-audience', 'token-ttl', 'delivery', 'segment-cache', 'upstream-timeout', 'cors-origins', 'csp-connect-src',
+      'jwt-audience', 'jwt-max-age', 'token-ttl', 'delivery', 'segment-cache', 'upstream-timeout', 'cors-origins', 'csp-connect-src',
       'api-rate-limit', 'hls-rate-limit', 'log-level', 'device-state-table', 'rollup-table', 'lease-table', 'camera-health-table',
     ],
   });
@@ -236,6 +240,8 @@ export function loadConfig(argv: readonly string[], env: Readonly<Record<string,
     jwksUrl: pick(flags['jwks-url'], 'GATEWAY_JWKS_URL'),
     jwtIssuer: pick(flags['jwt-issuer'], 'GATEWAY_JWT_ISSUER'),
     jwtAudience: pick(flags['jwt-audience'], 'GATEWAY_JWT_AUDIENCE'),
+    // Unset: libs/auth's default (24 h); only meaningful with a JWT key source, which authSettingsProblems checks.
+    jwtMaxAge: pick(flags['jwt-max-age'], 'GATEWAY_JWT_MAX_AGE_SECONDS'),
     playbackKey: pick(undefined, 'GATEWAY_PLAYBACK_KEY'),
     tokenTtlSeconds: pick(flags['token-ttl'], 'GATEWAY_TOKEN_TTL_SECONDS', DEFAULTS.tokenTtlSeconds),
     delivery: pick(flags.delivery, 'GATEWAY_DELIVERY', DEFAULTS.delivery),

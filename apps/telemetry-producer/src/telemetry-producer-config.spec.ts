@@ -161,6 +161,14 @@ describe('loadConfig', () => {
     expect(c).toMatchObject({ jwksUrl: 'https://idp.example/jwks.json', jwtAudience: 'tributary', jwtIssuer: 'https://idp.example/' });
   });
 
+  it('reads the JWT maximum age (unset: libs/auth applies 24 h), only with a JWT key source', () => {
+    const jwt = { TELEMETRY_JWT_SECRET: 'x'.repeat(32), TELEMETRY_JWT_AUDIENCE: 'a' };
+    expect(configOf(loadConfig([], jwt)).jwtMaxAge).toBeUndefined();
+    expect(configOf(loadConfig(['--jwt-max-age', '0'], { ...jwt, TELEMETRY_JWT_MAX_AGE_SECONDS: '3600' })).jwtMaxAge).toBe(0);
+    expect(configOf(loadConfig([], { ...jwt, TELEMETRY_JWT_MAX_AGE_SECONDS: '3600' })).jwtMaxAge).toBe(3600);
+    expect(errorOf(['--jwt-max-age', '3600'], KEYS).message).toContain('--jwt-max-age / TELEMETRY_JWT_MAX_AGE_SECONDS: applies to JWT bearer tokens');
+  });
+
   it('rejects unknown flags with a pointer to --help', () => {
     expect(errorOf(['--devics', '3'], KEYS).message).toMatch(/--devics.*--help/s);
   });

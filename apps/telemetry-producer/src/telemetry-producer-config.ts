@@ -41,6 +41,8 @@ Options (environment variable in brackets; flags win over variables):
   --jwks-url <url>            RS256 keys from a JWKS endpoint          [TELEMETRY_JWKS_URL]
   --jwt-issuer <iss>          required "iss" of bearer tokens          [TELEMETRY_JWT_ISSUER]
   --jwt-audience <aud>        required "aud" of bearer tokens          [TELEMETRY_JWT_AUDIENCE]
+  --jwt-max-age <s>           longest age and lifetime (exp - iat) of a [TELEMETRY_JWT_MAX_AGE_SECONDS] default 86400
+                              bearer token; iat required (0: no bound)
   --body-limit <size>         largest request body (bytes, kb, mb)     [TELEMETRY_BODY_LIMIT]       default 1mb
   --rate-limit <r>            records per second per key (0: off)      [TELEMETRY_RATE_LIMIT]       default 1000
   --rate-burst <n>            records a key may send at once           [TELEMETRY_RATE_BURST]       default 2000
@@ -138,6 +140,7 @@ const schema = z.object({
   jwksUrl: z.url({ protocol: /^https?$/, error: 'expected an http(s) URL' }).optional(),
   jwtIssuer: optionalText,
   jwtAudience: optionalText,
+  jwtMaxAge: integer(0, 31_536_000).optional(),
   bodyLimit: byteSize(1024, 64 * 1024 * 1024),
   rateLimit: decimal(0, 10_000_000),
   rateBurst: integer(1, 100_000_000),
@@ -183,6 +186,7 @@ export const SETTING_NAMES: Readonly<Record<keyof TelemetryProducerConfig, strin
   jwksUrl: '--jwks-url / TELEMETRY_JWKS_URL',
   jwtIssuer: '--jwt-issuer / TELEMETRY_JWT_ISSUER',
   jwtAudience: '--jwt-audience / TELEMETRY_JWT_AUDIENCE',
+  jwtMaxAge: '--jwt-max-age / TELEMETRY_JWT_MAX_AGE_SECONDS',
   bodyLimit: '--body-limit / TELEMETRY_BODY_LIMIT',
   rateLimit: '--rate-limit / TELEMETRY_RATE_LIMIT',
   rateBurst: '--rate-burst / TELEMETRY_RATE_BURST',
@@ -235,7 +239,7 @@ export function loadConfig(argv: readonly string[], env: NodeJS.ProcessEnv): Loa
   const { flags, pick } = readSettings(argv, env, {
     strings: [
       'mode', 'stream', 'create-stream', 'devices', 'rate', 'device-prefix', 'home', 'seed', 'sim-max-in-flight',
-      'host', 'port', 'api-keys-file', 'jwt-public-key-file', 'jwks-url', 'jwt-issuer', 'jwt-audience', 'body-limit',
+      'host', 'port', 'api-keys-file', 'jwt-public-key-file', 'jwks-url', 'jwt-issuer', 'jwt-audience', 'jwt-max-age', 'body-limit',
       'rate-limit', 'rate-burst', 'max-in-flight', 'aggregation', 'ordered', 'linger-ms', 'record-ttl-ms', 'buffer-dir',
       'buffer-max-bytes', 'buffer-max-age-ms', 'shutdown-timeout', 'log-level',
     ],
@@ -260,6 +264,8 @@ export function loadConfig(argv: readonly string[], env: NodeJS.ProcessEnv): Loa
     jwksUrl: pick(flags['jwks-url'], 'TELEMETRY_JWKS_URL'),
     jwtIssuer: pick(flags['jwt-issuer'], 'TELEMETRY_JWT_ISSUER'),
     jwtAudience: pick(flags['jwt-audience'], 'TELEMETRY_JWT_AUDIENCE'),
+    // Unset: libs/auth's default (24 h); only meaningful with a JWT key source, which authSettingsProblems checks.
+    jwtMaxAge: pick(flags['jwt-max-age'], 'TELEMETRY_JWT_MAX_AGE_SECONDS'),
     bodyLimit: pick(flags['body-limit'], 'TELEMETRY_BODY_LIMIT', DEFAULTS.bodyLimit),
     rateLimit: pick(flags['rate-limit'], 'TELEMETRY_RATE_LIMIT', DEFAULTS.rateLimit),
     rateBurst: pick(flags['rate-burst'], 'TELEMETRY_RATE_BURST', DEFAULTS.rateBurst),

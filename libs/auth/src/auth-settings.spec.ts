@@ -1,3 +1,4 @@
+import { SignJWT } from 'jose';
 import { ConfigError } from '@tributary/schemas';
 import { generateApiKey } from './api-key';
 import { verifyApiKey } from './api-key-store';
@@ -11,6 +12,7 @@ const NAMES: AuthSettingNames = {
   jwksUrl: '--jwks-url / TELEMETRY_JWKS_URL',
   jwtIssuer: '--jwt-issuer / TELEMETRY_JWT_ISSUER',
   jwtAudience: '--jwt-audience / TELEMETRY_JWT_AUDIENCE',
+  jwtMaxAge: '--jwt-max-age / TELEMETRY_JWT_MAX_AGE_SECONDS',
 };
 const loadAuthOptions = (settings: AuthSettings, io?: AuthSettingsIo) => load(settings, NAMES, io);
 
@@ -73,6 +75,19 @@ describe('loadAuthOptions', () => {
     expect(options.apiKeys).toBeUndefined();
     expect(options.jwt).toBeDefined();
   });
+
+  it('gives the verifier the maximum token age: 24 h unless set', async () => {
+    const secret = 's'.repeat(32);
+    const now = Math.floor(Date.now() / 1000);
+    const token = (lifetime: number) =>
+      new SignJWT({}).setProtectedHeader({ alg: 'HS256' }).setAudience('tributary').setIssuedAt(now).setExpirationTime(now + lifetime).sign(new TextEncoder().encode(secret));
+    const byDefault = (await loadAuthOptions({ jwtSecret: secret, jwtAudience: 'tributary' })).jwt;
+    const oneHour = (await loadAuthOptions({ jwtSecret: secret, jwtAudience: 'tributary', jwtMaxAge: 3600 })).jwt;
+    await expect(byDefault?.verify(await token(86_400))).resolves.toMatchObject({ kind: 'jwt' });
+    await expect(byDefault?.verify(await token(86_401))).rejects.toMatchObject({ code: 'INVALID_CREDENTIALS' });
+    await expect(oneHour?.verify(await token(3600))).resolves.toMatchObject({ kind: 'jwt' });
+    await expect(oneHour?.verify(await token(3601))).rejects.toMatchObject({ code: 'INVALID_CREDENTIALS' });
+  });
 });
 
 describe('authSettingsProblems', () => {
@@ -84,6 +99,8 @@ describe('authSettingsProblems', () => {
     ['an issuer without a key source', { apiKeys: 'x', jwtIssuer: 'i' }, true, ['jwtIssuer']],
     ['a JWT key without an audience', { jwtSecret: 's' }, true, ['jwtAudience']],
     ['a JWKS without an issuer', { jwksUrl: 'https://idp/jwks', jwtAudience: 'a' }, true, ['jwtIssuer']],
+    ['a maximum token age without a key source', { apiKeys: 'x', jwtMaxAge: 3600 }, true, ['jwtMaxAge']],
+    ['a maximum token age with a key source', { jwtSecret: 's', jwtAudience: 'a', jwtMaxAge: 3600 }, true, []],
   ])('%s', (_name, settings, required, keys) => {
     expect(authSettingsProblems(settings, NAMES, { required }).map((p) => p.key)).toEqual(keys);
   });

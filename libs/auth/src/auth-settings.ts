@@ -1,7 +1,7 @@
 /**
  * An app's authentication settings → the Authenticator's options, shared by every app that authenticates clients
- * (telemetry ingest API, playback gateway): API key records (hashed, from a file and/or a variable) and one JWT
- * key source (HS256 secret, RS256 public key file, or a JWKS URL).
+ * (telemetry ingest API, playback gateway): API key records (hashed, from a file and/or a variable), one JWT
+ * key source (HS256 secret, RS256 public key file, or a JWKS URL), and the JWT's issuer, audience and maximum age.
  *
  * Two steps, both at start-up so that a bad setting stops the process with an error naming it (by the flag and
  * variable the app gives in `names`) instead of failing the first request:
@@ -24,6 +24,8 @@ export interface AuthSettings {
   jwksUrl?: string;
   jwtIssuer?: string;
   jwtAudience?: string;
+  /** Longest age and lifetime of a JWT, seconds (0: no bound); AUTH_DEFAULTS.jwtMaxTokenAgeSeconds when unset. */
+  jwtMaxAge?: number;
 }
 
 /** How the user knows each setting, e.g. `{ apiKeysFile: '--api-keys-file / TELEMETRY_API_KEYS_FILE', … }`. */
@@ -58,7 +60,7 @@ export function authSettingsProblems(
   if (jwtSources.length > 1) {
     problems.push({ key: jwtSources[1], setting: jwtSources.map((k) => names[k]).join(', '), message: 'give one JWT key source, not several' });
   }
-  for (const key of ['jwtIssuer', 'jwtAudience'] as const) {
+  for (const key of ['jwtIssuer', 'jwtAudience', 'jwtMaxAge'] as const) {
     if (settings[key] !== undefined && jwtSources.length === 0) {
       problems.push({ key, setting: names[key], message: 'applies to JWT bearer tokens, but no JWT key source is set' });
     }
@@ -128,7 +130,14 @@ export async function loadAuthOptions(settings: AuthSettings, names: AuthSetting
   }
   if (key !== undefined) {
     const jwtKey = key;
-    const verifier = asSetting(keySetting, () => new JwtVerifier({ key: jwtKey, audience: settings.jwtAudience ?? '', issuer: settings.jwtIssuer }));
+    const verifier = asSetting(keySetting, () =>
+      new JwtVerifier({
+        key: jwtKey,
+        audience: settings.jwtAudience ?? '',
+        issuer: settings.jwtIssuer,
+        ...(settings.jwtMaxAge !== undefined ? { maxTokenAgeSeconds: settings.jwtMaxAge } : {}),
+      }),
+    );
     try {
       await verifier.ready();
     } catch (err) {

@@ -7,6 +7,14 @@ export const AUTH_DEFAULTS = {
    * NTP agree within milliseconds; 30 s covers a badly kept one without stretching a 5-minute token much.
    */
   clockToleranceSeconds: 30,
+  /**
+   * Longest a bearer JWT may live, in seconds: its age (now − `iat`) and its lifetime (`exp` − `iat`) must both
+   * stay within it, so a token with `exp` in the year 10^300 or an `iat` a year ahead is refused, and `iat` is
+   * required. 24 h: identity providers issue access tokens for 1 h (Cognito, Entra ID) up to 24 h (Auth0's API
+   * default), so their tokens pass, while a leaked token is useless after a day whatever `exp` it carries.
+   * 0 turns the bound off (and `iat` becomes optional), for an issuer that omits `iat`.
+   */
+  jwtMaxTokenAgeSeconds: 24 * 60 * 60,
   /** Claims a JWT must carry: a token without `exp` never expires, which we do not accept. */
   requiredClaims: ['exp'] as readonly string[],
   /** JWKS fetch: give up after this long (the request then answers 503, not 401). */

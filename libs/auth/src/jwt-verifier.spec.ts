@@ -54,6 +54,35 @@ describe('JwtVerifier HS256', () => {
     await expect(outcome(verifier.verify(await token()))).resolves.toBe(expected);
   });
 
+  // Regression (issue 12, item 9): `exp` = 1e300 and an `iat` a year ahead were accepted. Default bound: 24 h of
+  // age (now − iat) and of lifetime (exp − iat), `iat` required; the clock tolerance is 30 s.
+  const DAY = 86_400;
+  it.each<[string, JWTPayload, string]>([
+    ['issued now for 5 minutes', { iat: S0, exp: S0 + 300 }, 'ok'],
+    ['issued now for exactly 24 h', { iat: S0, exp: S0 + DAY }, 'ok'],
+    ['issued 23 h ago for 24 h', { iat: S0 - 23 * 3600, exp: S0 - 23 * 3600 + DAY }, 'ok'],
+    ['issued 20 s ahead (within the tolerance)', { iat: S0 + 20, exp: S0 + 320 }, 'ok'],
+    ['exp = 1e300', { iat: S0, exp: 1e300 }, "INVALID_CREDENTIALS: the token's lifetime (exp - iat) exceeds the maximum of 86400 s"],
+    ['issued now for 24 h and 1 s', { iat: S0, exp: S0 + DAY + 1 }, "INVALID_CREDENTIALS: the token's lifetime (exp - iat) exceeds the maximum of 86400 s"],
+    ['iat a year ahead', { iat: S0 + 365 * DAY, exp: S0 + 365 * DAY + 300 }, 'INVALID_CREDENTIALS: "iat" claim timestamp check failed (it should be in the past)'],
+    ['iat 31 s ahead (beyond the tolerance)', { iat: S0 + 31, exp: S0 + 300 }, 'INVALID_CREDENTIALS: "iat" claim timestamp check failed (it should be in the past)'],
+    ['issued 25 h ago, still unexpired', { iat: S0 - 25 * 3600, exp: S0 + 3600 }, 'EXPIRED_CREDENTIALS: the token is older than the maximum token age'],
+    ['without iat', { iat: undefined, exp: S0 + 300 }, 'INVALID_CREDENTIALS: missing required "iat" claim'],
+    ['with a non-numeric iat', { iat: 'now' as unknown as number, exp: S0 + 300 }, 'INVALID_CREDENTIALS: "iat" claim must be a number'],
+  ])('token lifetime: %s', async (_name, times, expected) => {
+    await expect(outcome(verifier.verify(await hs({ ...base, ...times })))).resolves.toBe(expected);
+  });
+
+  it.each<[string, number, JWTPayload, string]>([
+    ['a 1 h bound refuses a 2 h token', 3600, { iat: S0, exp: S0 + 7200 }, "INVALID_CREDENTIALS: the token's lifetime (exp - iat) exceeds the maximum of 3600 s"],
+    ['no bound (0) accepts exp = 1e300', 0, { iat: S0, exp: 1e300 }, 'ok'],
+    ['no bound (0) accepts a token without iat', 0, { iat: undefined, exp: S0 + 300 }, 'ok'],
+    ['no bound (0) still refuses an iat a year ahead', 0, { iat: S0 + 365 * DAY, exp: S0 + 365 * DAY + 300 }, 'INVALID_CREDENTIALS: "iat" claim timestamp check failed (it should be in the past)'],
+  ])('maxTokenAgeSeconds: %s', async (_name, maxTokenAgeSeconds, times, expected) => {
+    const bounded = new JwtVerifier({ key: { type: 'hs256', secret: SECRET }, audience: 'tributary-api', issuer: 'https://issuer.test', clock: at(T0), maxTokenAgeSeconds });
+    await expect(outcome(bounded.verify(await hs({ ...base, ...times })))).resolves.toBe(expected);
+  });
+
   it.each<[string, () => unknown]>([
     ['a short secret', () => new JwtVerifier({ key: { type: 'hs256', secret: 'short' }, audience: 'a' })],
     ['an empty audience list', () => new JwtVerifier({ key: { type: 'hs256', secret: SECRET }, audience: [] })],
@@ -76,7 +105,7 @@ describe('JwtVerifier RS256', () => {
   });
 
   const rs = (claims: JWTPayload, key: () => CryptoKey) => new SignJWT(claims).setProtectedHeader({ alg: 'RS256' }).sign(key());
-  const base = { aud: ['x', 'tributary-api'], sub: 's', exp: S0 + 60 };
+  const base = { aud: ['x', 'tributary-api'], sub: 's', iat: S0 - 60, exp: S0 + 60 };
 
   it.each<[string, () => Promise<string>, string]>([
     ['valid (aud as an array)', () => rs(base, () => privateKey), 'ok'],

@@ -4,7 +4,9 @@
  *
  * Safe by default (RFC 8725, JWT best current practice): the algorithm list is fixed by the key type, never taken
  * from the token (no `alg: none`, no RS256/HS256 confusion); `aud` is always checked, `exp` is required; the
- * clock is injectable and the skew tolerance explicit.
+ * clock is injectable and the skew tolerance explicit. Lifetimes are bounded (`maxTokenAgeSeconds`, 24 h by
+ * default): `iat` is required, a token older than the bound or issued for longer than it is refused, and so is an
+ * `iat` in the future beyond the tolerance.
  */
 import {
   createRemoteJWKSet,
@@ -45,6 +47,11 @@ export interface JwtVerifierOptions {
   /** Accepted `iss` values; required with a JWKS, where one provider serves many tenants and apps. */
   issuer?: string | readonly string[];
   clockToleranceSeconds?: number;
+  /**
+   * Longest age (now − `iat`) and lifetime (`exp` − `iat`) of an accepted token; AUTH_DEFAULTS.jwtMaxTokenAgeSeconds
+   * by default. 0: no bound, and `iat` is not required (for issuers that omit it).
+   */
+  maxTokenAgeSeconds?: number;
   clock?: Clock;
   /** Claims that must be present; `['exp']` by default. */
   requiredClaims?: readonly string[];
@@ -81,6 +88,10 @@ export function classifyJoseError(err: unknown, remote: boolean): AuthError | un
   const code = (err as { code?: unknown } | null)?.code;
   if (typeof code === 'string' && code in JOSE_CODES) {
     const ours = JOSE_CODES[code] as AuthErrorCode;
+    // jose reports an `iat` older than maxTokenAge as expired too; say which bound it was.
+    if (code === 'ERR_JWT_EXPIRED' && (err as { claim?: unknown }).claim === 'iat') {
+      return new AuthError(ours, 'the token is older than the maximum token age', { cause: err });
+    }
     return new AuthError(ours, DESCRIPTIONS[code] ?? (err as Error).message, { cause: err });
   }
   // ERR_JOSE_GENERIC from the JWKS fetch (non-200, not JSON) and network errors (fetch's TypeError).
@@ -94,6 +105,8 @@ export class JwtVerifier {
   private readonly remote: boolean;
   private readonly base: JWTVerifyOptions;
   private readonly clock: Clock | undefined;
+  private readonly maxTokenAgeSeconds: number;
+  private readonly toleranceSeconds: number;
 
   constructor(options: JwtVerifierOptions) {
     const audience = typeof options.audience === 'string' ? options.audience : [...options.audience];
@@ -136,11 +149,17 @@ export class JwtVerifier {
       }
     }
     this.clock = options.clock;
+    const maxAge = options.maxTokenAgeSeconds ?? AUTH_DEFAULTS.jwtMaxTokenAgeSeconds;
+    if (!Number.isSafeInteger(maxAge) || maxAge < 0) throw new AuthError('INVALID_OPTIONS', 'maxTokenAgeSeconds must be a whole number of seconds, 0 or more');
+    this.maxTokenAgeSeconds = maxAge;
+    this.toleranceSeconds = options.clockToleranceSeconds ?? AUTH_DEFAULTS.clockToleranceSeconds;
     this.base = {
       algorithms,
       audience,
-      clockTolerance: options.clockToleranceSeconds ?? AUTH_DEFAULTS.clockToleranceSeconds,
+      clockTolerance: this.toleranceSeconds,
       requiredClaims: [...(options.requiredClaims ?? AUTH_DEFAULTS.requiredClaims)],
+      // jose then requires `iat`, refuses one older than this (plus the tolerance) or in the future (beyond it).
+      ...(maxAge > 0 ? { maxTokenAge: maxAge } : {}),
     };
     if (options.issuer !== undefined) this.base.issuer = typeof options.issuer === 'string' ? options.issuer : [...options.issuer];
   }
@@ -165,6 +184,7 @@ export class JwtVerifier {
       if (classified) throw classified;
       throw err;
     }
+    this.checkLifetime(payload, options.currentDate);
     const principal: Principal = {
       kind: 'jwt',
       subject: typeof payload.sub === 'string' ? payload.sub : '',
@@ -173,6 +193,20 @@ export class JwtVerifier {
     };
     if (typeof payload.exp === 'number') principal.expiresAt = payload.exp * 1000;
     return principal;
+  }
+
+  /**
+   * What jose does not check: a lifetime (`exp` − `iat`) beyond the bound (jose bounds only the age, so a fresh
+   * token with `exp` = 1e300 would pass), and, with the bound off, an `iat` in the future beyond the tolerance.
+   */
+  private checkLifetime(payload: JWTPayload, currentDate: Date | undefined): void {
+    const now = (currentDate ?? new Date()).getTime() / 1000;
+    if (typeof payload.iat === 'number' && payload.iat > now + this.toleranceSeconds) {
+      throw new AuthError('INVALID_CREDENTIALS', '"iat" claim timestamp check failed (it should be in the past)');
+    }
+    if (this.maxTokenAgeSeconds > 0 && typeof payload.iat === 'number' && typeof payload.exp === 'number' && payload.exp - payload.iat > this.maxTokenAgeSeconds) {
+      throw new AuthError('INVALID_CREDENTIALS', `the token's lifetime (exp - iat) exceeds the maximum of ${this.maxTokenAgeSeconds} s`);
+    }
   }
 }
 
