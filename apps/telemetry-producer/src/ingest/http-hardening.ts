@@ -1,28 +1,14 @@
 /**
- * The few response headers that matter for a JSON API (what helmet would set, minus what only applies to HTML
- * pages), and a guard that closes connections whose request body was never read.
- *
- * Strict-Transport-Security is not set: this server speaks plain HTTP and HSTS is only honoured over HTTPS, so it
- * belongs to the TLS-terminating proxy or load balancer in front of it.
+ * The few response headers that matter for a JSON API (@tributary/runtime's API_SECURITY_HEADERS: what helmet
+ * would set, minus what only applies to HTML pages, and no HSTS on plain HTTP), and a guard that closes
+ * connections whose request body was never read.
  */
 import type { NextFunction, Request, Response } from 'express';
+import { setSecurityHeaders } from '@tributary/runtime';
 
-const SECURITY_HEADERS: Readonly<Record<string, string>> = {
-  // Browsers must not guess a type other than the one sent (no JSON executed as script).
-  'X-Content-Type-Options': 'nosniff',
-  // Nothing here is a page: no scripts, styles, frames or plugins, whatever a response ends up containing.
-  'Content-Security-Policy': "default-src 'none'; frame-ancestors 'none'",
-  // The CSP frame-ancestors of browsers that predate it.
-  'X-Frame-Options': 'DENY',
-  'Referrer-Policy': 'no-referrer',
-  // Another origin's page may not embed our responses (Spectre-class leaks through no-cors requests).
-  'Cross-Origin-Resource-Policy': 'same-origin',
-  // Answers carry sequence numbers and per-client state: never cached by proxies or browsers.
-  'Cache-Control': 'no-store',
-};
-
+/** The runtime's API_SECURITY_HEADERS (the video-producer sends the same). */
 export function securityHeaders(_req: Request, res: Response, next: NextFunction): void {
-  for (const [name, value] of Object.entries(SECURITY_HEADERS)) res.setHeader(name, value);
+  setSecurityHeaders(res);
   next();
 }
 
