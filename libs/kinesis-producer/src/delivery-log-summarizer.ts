@@ -26,6 +26,11 @@ export interface DeliveryLogSummarizerOptions {
   intervalMs?: number;
   /** What is unreachable, for the messages ("Kinesis"). */
   subject: string;
+  /**
+   * Calls must keep failing, without a success in between, this long before it counts as an outage (default
+   * 2,000 ms): an occasional failed call among successful ones is a retry, not an outage to log and report.
+   */
+  outageAfterMs?: number;
 }
 
 /** Counters in the order the summary names them. */
@@ -33,12 +38,16 @@ const ORDER = ['retries', 'throttled', 'expired', 'rejected', 'spilled', 'droppe
 
 export class DeliveryLogSummarizer {
   private readonly intervalMs: number;
+  private readonly outageAfterMs: number;
+  /** First failure since the last success (an outage once it is outageAfterMs old). */
+  private failingSince: number | undefined;
   private outage: { since: number; lastErrorCode: string; lastErrorMessage?: string; totals: Map<string, number> } | undefined;
   private counts = new Map<string, number>();
   private lastSummaryAt: number;
 
   constructor(private readonly o: DeliveryLogSummarizerOptions) {
     this.intervalMs = o.intervalMs ?? 10_000;
+    this.outageAfterMs = o.outageAfterMs ?? 2_000;
     this.lastSummaryAt = o.clock.now();
   }
 
@@ -46,7 +55,9 @@ export class DeliveryLogSummarizer {
   failed(code: string, message?: string): void {
     const now = this.o.clock.now();
     if (!this.outage) {
-      this.outage = { since: now, lastErrorCode: code, ...(message ? { lastErrorMessage: message } : {}), totals: new Map() };
+      this.failingSince ??= now;
+      if (now - this.failingSince < this.outageAfterMs) return;
+      this.outage = { since: this.failingSince, lastErrorCode: code, ...(message ? { lastErrorMessage: message } : {}), totals: new Map() };
       this.lastSummaryAt = now;
       this.o.logger.warn({ errorCode: code, errorMessage: message }, `${this.o.subject} unreachable: delivery failing (one summary line every ${Math.round(this.intervalMs / 1000)} s until it recovers)`);
       return;
@@ -58,6 +69,7 @@ export class DeliveryLogSummarizer {
 
   /** Records were delivered: an outage, if any, is over. */
   delivered(): void {
+    this.failingSince = undefined;
     if (!this.outage) return;
     const now = this.o.clock.now();
     const totals = this.outage.totals;
@@ -107,7 +119,9 @@ export class DeliveryLogSummarizer {
         `delivery failing: ${describe(counts)}, last error ${this.outage.lastErrorCode}`,
       );
     } else {
-      this.o.logger.warn({ ...Object.fromEntries(counts) }, `delivery problems: ${describe(counts)}`);
+      // Outside an outage: expiries or rejections are problems; spills and replays alone are the buffer at work.
+      const problem = counts.has('expired') || counts.has('rejected') || counts.has('dropped');
+      this.o.logger[problem ? 'warn' : 'info']({ ...Object.fromEntries(counts) }, `${problem ? 'delivery problems' : 'delivery summary'}: ${describe(counts)}`);
     }
   }
 }
@@ -128,19 +142,16 @@ export interface DeliveryEventSource {
 }
 
 /**
- * A summarizer fed by a producer's events: transient call failures and retries mean an outage; a stored record ends
- * it. Throttling is counted but is not an outage (Kinesis answers; the producer slows down), and neither is a failing
- * ListShards (records still go, unaggregated).
+ * A summarizer fed by a producer's events: whole PutRecords calls failing transiently (network, 5xx, timeouts) for
+ * `outageAfterMs` without a success mean an outage; a stored record ends it. Failed entries of answered calls
+ * (InternalFailure), throttling and a failing ListShards are counted but are not an outage: Kinesis answers.
  */
 export function summarizeDeliveries(events: DeliveryEventSource, options: DeliveryLogSummarizerOptions): DeliveryLogSummarizer {
   const log = new DeliveryLogSummarizer(options);
   events.on('request-error', (e) => {
     if (e.kind === 'transient') log.failed(e.code);
   });
-  events.on('retry', (e) => {
-    if (e.kind === 'transient') log.failed(e.code);
-    log.count(e.kind === 'throttled' ? 'throttled' : 'retries', e.userRecords);
-  });
+  events.on('retry', (e) => log.count(e.kind === 'throttled' ? 'throttled' : 'retries', e.userRecords));
   events.on('failure', (e) => log.count(e.code === 'RECORD_EXPIRED' ? 'expired' : 'rejected', e.records));
   events.on('records-put', () => log.delivered());
   events.on('shard-map-error', () => log.count('shard-map errors', 1));

@@ -79,6 +79,22 @@ describe('KinesisProducer through an outage', () => {
     await settle(h.timers, h.producer.close());
   });
 
+  it('intermittent failures among successes (every third call, 30 % of entries) are not an outage: no outage line, status ok', async () => {
+    const h = harness({ retry: { baseDelayMs: 20, maxDelayMs: 100 } });
+    h.client.callError = (call) => (call % 3 === 0 ? networkError('ECONNRESET') : undefined);
+    h.client.entryOutcome = (_e, i, call) => ((i + call) % 10 < 3 ? 'internal' : 'ok');
+    const before = h.logger.shown.length;
+    for (let i = 0; i < 300; i++) {
+      void h.producer.put({ partitionKey: `k${i % 7}`, data: `r${i}` });
+      await h.timers.advance(50);
+      expect(h.producer.deliveryStatus()).toEqual({ state: 'ok' });
+    }
+    await settle(h.timers, h.producer.close());
+    const lines = h.logger.shown.slice(before);
+    expect(lines.filter((l) => /reachable/.test(l.msg))).toEqual([]);
+    expect(lines.length).toBeLessThanOrEqual(3);
+  });
+
   it('throttling alone is not an outage: the status stays ok', async () => {
     const h = harness();
     let calls = 0;
