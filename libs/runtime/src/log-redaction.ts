@@ -1,6 +1,6 @@
 /**
  * What never reaches a log line: credentials under well-known keys (pino's `redact` paths, for the shapes apps
- * log: `{ headers }`, `{ req: { headers } }`, `{ config: { … } }`) and, in any text, the secrets that hide inside
+ * log: top-level keys, `{ headers }`, `{ req: { headers } }`, `{ config: { … } }`) and, in any text, the secrets that hide inside
  * values: the password of a URL (`rtsp://user:pass@camera`), bearer JWTs (a playback URL's `/hls/<token>/`),
  * tributary API keys (`trb_<id>_<secret>`, the id is kept: it names the key), secret query parameters (KVS'
  * `SessionToken`, presigned `X-Amz-Signature`), and string values of secret keys nested deeper than the paths.
@@ -34,14 +34,20 @@ export const SECRET_KEYS: readonly string[] = [
 
 const CENSOR = '[REDACTED]';
 
-const pathOf = (key: string): string => (/^[A-Za-z_$][\w$]*$/.test(key) ? key : `["${key}"]`);
-const join = (prefix: string, key: string): string => (pathOf(key).startsWith('[') ? `${prefix}${pathOf(key)}` : `${prefix}.${key}`);
+/** Objects apps log whole whose secret members the paths name exactly (`{ req: { headers } }`, `{ config }`). */
+export const SECRET_CONTAINERS: readonly string[] = ['headers', 'req.headers', 'request.headers', 'res.headers', 'config', 'settings', 'options', 'credentials', 'auth'];
+
+const member = (key: string): string => (/^[A-Za-z_$][\w$]*$/.test(key) ? `.${key}` : `["${key}"]`);
 
 /**
- * pino `redact` paths: each secret key at the top level and one or two levels down (`headers.authorization`,
- * `req.headers.authorization`); deeper string values are caught by the text pass.
+ * pino `redact` paths: each secret key at the top level and inside the usual containers, all exact. Wildcard paths
+ * (`*.authorization`) would cover more shapes but cost 10–20 times as much per line (measured: 27–48 µs against
+ * 2.5 µs with @pinojs/redact 0.4); string values at any other depth are caught by the text pass.
  */
-export const REDACT_PATHS: readonly string[] = SECRET_KEYS.flatMap((key) => [pathOf(key), join('*', key), join('*.*', key)]);
+export const REDACT_PATHS: readonly string[] = [
+  ...SECRET_KEYS.map((key) => member(key).replace(/^\./, '')),
+  ...SECRET_CONTAINERS.flatMap((container) => SECRET_KEYS.map((key) => `${container}${member(key)}`)),
+];
 
 export const REDACT_CENSOR = CENSOR;
 
