@@ -310,7 +310,7 @@ export class DurableProducer extends EventEmitter<DurableProducerEvents> {
           this.logger.warn({ records: rejected, error: (settled.find((s) => s.status === 'rejected') as PromiseRejectedResult).reason?.message }, 'durable buffer: Kinesis rejected buffered records; dropped');
           this.noteDropped(rejected, 'rejected');
         }
-        if (delivered === 0 && rejected === 0 && this.mode === 'spilling') await this.sleep(this.pauseMs);
+        if (delivered === 0 && rejected === 0 && this.mode === 'spilling' && !this.closed) await this.sleep(this.pauseMs);
       }
     } finally {
       this.loopRunning = false;
