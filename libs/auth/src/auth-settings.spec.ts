@@ -2,6 +2,7 @@ import { SignJWT } from 'jose';
 import { ConfigError } from '@tributary/schemas';
 import { generateApiKey } from './api-key';
 import { verifyApiKey } from './api-key-store';
+import type { JwtVerifier } from './jwt-verifier';
 import { authSettingsProblems, loadAuthOptions as load, type AuthSettingNames, type AuthSettings, type AuthSettingsIo } from './auth-settings';
 
 const NAMES: AuthSettingNames = {
@@ -81,12 +82,12 @@ describe('loadAuthOptions', () => {
     const now = Math.floor(Date.now() / 1000);
     const token = (lifetime: number) =>
       new SignJWT({}).setProtectedHeader({ alg: 'HS256' }).setAudience('tributary').setIssuedAt(now).setExpirationTime(now + lifetime).sign(new TextEncoder().encode(secret));
-    const byDefault = (await loadAuthOptions({ jwtSecret: secret, jwtAudience: 'tributary' })).jwt;
-    const oneHour = (await loadAuthOptions({ jwtSecret: secret, jwtAudience: 'tributary', jwtMaxAge: 3600 })).jwt;
-    await expect(byDefault?.verify(await token(86_400))).resolves.toMatchObject({ kind: 'jwt' });
-    await expect(byDefault?.verify(await token(86_401))).rejects.toMatchObject({ code: 'INVALID_CREDENTIALS' });
-    await expect(oneHour?.verify(await token(3600))).resolves.toMatchObject({ kind: 'jwt' });
-    await expect(oneHour?.verify(await token(3601))).rejects.toMatchObject({ code: 'INVALID_CREDENTIALS' });
+    const byDefault = (await loadAuthOptions({ jwtSecret: secret, jwtAudience: 'tributary' })).jwt as JwtVerifier;
+    const oneHour = (await loadAuthOptions({ jwtSecret: secret, jwtAudience: 'tributary', jwtMaxAge: 3600 })).jwt as JwtVerifier;
+    await expect(byDefault.verify(await token(86_400))).resolves.toMatchObject({ kind: 'jwt' });
+    await expect(byDefault.verify(await token(86_401))).rejects.toMatchObject({ code: 'INVALID_CREDENTIALS' });
+    await expect(oneHour.verify(await token(3600))).resolves.toMatchObject({ kind: 'jwt' });
+    await expect(oneHour.verify(await token(3601))).rejects.toMatchObject({ code: 'INVALID_CREDENTIALS' });
   });
 });
 
