@@ -67,8 +67,6 @@ export class ProtocolListener {
   private readonly sockets = new Set<net.Socket>();
   private readonly sessions = new Set<http2.ServerHttp2Session>();
   private readonly limiter: ConnectionLimiter<net.Socket>;
-  /** The TCP socket of each cleartext HTTP/2 session (the session's own `socket` is a proxy of it). */
-  private readonly sessionSockets = new WeakMap<http2.ServerHttp2Session, net.Socket>();
   /** Set while a socket is handed to the HTTP/2 server, which creates its session synchronously. */
   private handingOver: net.Socket | undefined;
 
@@ -152,8 +150,8 @@ export class ProtocolListener {
     const c = this.options.connections;
     server.on('session', (session) => {
       this.sessions.add(session);
+      // The TCP socket of a cleartext session, for the connection cap (a TLS session's is not known here).
       const socket = this.handingOver;
-      if (socket) this.sessionSockets.set(session, socket);
       let streams = 0;
       let keepAlive: NodeJS.Timeout | undefined;
       let probe: NodeJS.Timeout | undefined;
@@ -164,7 +162,9 @@ export class ProtocolListener {
       const arm = (): void => {
         // Without streams: closed after keepAliveTimeoutMs, and sent a PING after pingTimeoutMs that must be answered
         // within pingTimeoutMs (see the header: a session nghttp2 ended answers nothing).
-        keepAlive = setTimeout(() => session.close(), c.keepAliveTimeoutMs).unref();
+        // destroy(), not close(): close() ends our side and then waits for the client to end its own, which one that
+        // ignores the GOAWAY never does. destroy() still sends the GOAWAY, then closes the socket.
+        keepAlive = setTimeout(() => session.destroy(), c.keepAliveTimeoutMs).unref();
         probe = setTimeout(() => {
           probe = setTimeout(() => session.destroy(), c.pingTimeoutMs).unref();
           try {
