@@ -115,9 +115,11 @@ describe('DurableProducer', () => {
     expect(durable.stats().mode).toBe('spilling');
     expect(durable.stats().bufferedRecords).toBeGreaterThan(((outageMs - 30_000) / 1000) * 50);
     down = false;
-    results.push(...(await produce(timers, put, counters, 60_000)));
-    // Back to sending directly while the devices keep producing (waiting for an empty buffer never ended).
+    // Back to sending directly while the devices keep producing (waiting for an empty buffer never ended). How much
+    // fake time the replay takes depends on the real file I/O between steps, so production goes on until then.
+    for (let chunk = 0; chunk < 120 && durable.stats().mode !== 'direct'; chunk++) results.push(...(await produce(timers, put, counters, 5_000)));
     expect(durable.stats().mode).toBe('direct');
+    results.push(...(await produce(timers, put, counters, 5_000)));
     let settled = false;
     const all = Promise.all(results).finally(() => (settled = true));
     await until(timers, () => settled && durable.stats().mode === 'direct' && durable.stats().bufferedRecords === 0);
@@ -175,6 +177,27 @@ describe('DurableProducer', () => {
     await secondDurable.close();
     await second.close();
   }, 30_000);
+
+  it('while Kinesis stays down it keeps spilling: no switch back to direct sends on a small buffer (no flapping)', async () => {
+    const timers = new FakeTimers(undefined, 3);
+    const client = new FakeKinesisClient(2);
+    const producer = producerOn(client, timers, { recordTtlMs: 1_000, retry: { baseDelayMs: 50, maxDelayMs: 200 } });
+    const durable = new DurableProducer({ producer, clock: timers, timers, buffer: { dir, fsync: false, replayPauseMs: 100 } });
+    client.callError = () => networkError('ECONNREFUSED');
+    const modes = new Set<string>();
+    const puts: Array<Promise<unknown>> = [];
+    for (let i = 0; i < 1_000; i++) {
+      puts.push(durable.put({ partitionKey: `dev-${i % DEVICES}`, data: `x${i}` }));
+      await timers.advance(20);
+      if (i % 100 === 0) await new Promise((resolve) => setTimeout(resolve, 1));
+      if (durable.stats().totals.spilled > 0) modes.add(durable.stats().mode);
+    }
+    expect([...modes]).toEqual(['spilling']);
+    client.callError = () => undefined;
+    await until(timers, () => durable.stats().mode === 'direct' && durable.stats().bufferedRecords === 0);
+    await durable.close();
+    await producer.close();
+  });
 
   it('refuses a producer that does not keep key order across expiry', () => {
     const timers = new FakeTimers();

@@ -265,6 +265,8 @@ export class DurableProducer extends EventEmitter<DurableProducerEvents> {
 
   private async replayLoop(): Promise<void> {
     this.loopRunning = true;
+    // Whether the last round delivered anything: the evidence that Kinesis takes records again.
+    let lastRoundDelivered = false;
     try {
       while (!this.closed && this.mode === 'spilling') {
         // Records put directly before spilling began are older than anything spilled after them: they settle first.
@@ -279,12 +281,10 @@ export class DurableProducer extends EventEmitter<DurableProducerEvents> {
         const puts = batch.map((r) =>
           this.producer.put(r.explicitHashKey === undefined ? { partitionKey: r.partitionKey, data: r.data } : { partitionKey: r.partitionKey, data: r.data, explicitHashKey: r.explicitHashKey }),
         );
-        // This batch is all that waits and Kinesis takes records again: later records may go straight to the producer,
-        // queued behind it (ordered mode). Waiting for an empty buffer instead never ends while devices keep producing
-        // (found by the app's int test); doing it while Kinesis is still down only flips back and forth.
-        if (this.store.pending === batch.length && this.spillQueue.length === 0 && !this.writing && this.producer.deliveryStatus().state === 'ok') {
-          this.goDirect();
-        }
+        // This batch is all that waits and the last round was delivered: later records may go straight to the
+        // producer, queued behind it (ordered mode). Waiting for an empty buffer instead never ends while devices keep
+        // producing (found by the app's int test); doing it without evidence that Kinesis is back flips back and forth.
+        if (lastRoundDelivered && this.store.pending === batch.length && this.spillQueue.length === 0 && !this.writing) this.goDirect();
         const settled = await Promise.allSettled(puts);
         const done = new Set<number>();
         let delivered = 0;
@@ -301,6 +301,7 @@ export class DurableProducer extends EventEmitter<DurableProducerEvents> {
           }
         }
         await this.store.ack(done);
+        lastRoundDelivered = delivered > 0;
         if (delivered > 0) {
           this.totals.replayed += delivered;
           this.producer.countInDeliveryLog('replayed', delivered);
