@@ -5,6 +5,10 @@
  * connections starved every real client. Each test injects short timeouts and checks that the connection is
  * closed within a bound, and that long-lived legitimate streams (a PutMedia upload, SubscribeToShard) are not cut.
  */
+import { execFileSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
 import * as net from 'node:net';
 import * as http2 from 'node:http2';
 import {
@@ -30,9 +34,10 @@ interface Opened {
   closed: Promise<number>;
 }
 
-function open(port: number): Promise<Opened> {
+/** `allowHalfOpen`: the client keeps its side open after the server's FIN (as a client that ignores it would). */
+function open(port: number, allowHalfOpen = false): Promise<Opened> {
   return new Promise((resolve, reject) => {
-    const socket = net.connect(port, '127.0.0.1');
+    const socket = net.connect({ port, host: '127.0.0.1', allowHalfOpen });
     const received: Buffer[] = [];
     let connectedAt = 0;
     const closed = new Promise<number>((r) => socket.once('close', () => r(performance.now() - connectedAt)));
@@ -163,6 +168,34 @@ describe('connection timeouts and cap', () => {
     void port;
   });
 
+  it('closes an idle HTTP/2 session of a client that answers PINGs but ignores GOAWAY', async () => {
+    const { port } = await start({ keepAliveTimeoutMs: 500, pingTimeoutMs: 200 });
+    const c = await open(port, true);
+    sockets.push(c.socket);
+    c.socket.write(Buffer.concat([PREFACE, EMPTY_SETTINGS]));
+    // Answers every PING (RFC 9113 §6.7: same payload, ACK flag) and nothing else; never closes by itself.
+    let pending = Buffer.alloc(0);
+    c.socket.on('data', (d: Buffer) => {
+      pending = Buffer.concat([pending, d]);
+      while (pending.length >= 9 && pending.length >= 9 + pending.readUIntBE(0, 3)) {
+        const length = pending.readUIntBE(0, 3);
+        if (pending[3] === 0x6 && (pending[4] & 0x1) === 0) c.socket.write(Buffer.concat([Buffer.from([0, 0, 8, 0x6, 0x1, 0, 0, 0, 0]), pending.subarray(9, 17)]));
+        pending = pending.subarray(9 + length);
+      }
+    });
+    // After the server's FIN it keeps writing: a socket the server still holds open (half-closed) takes the bytes,
+    // one it has closed answers with a reset, which is what closes this side.
+    const ping = Buffer.from([0, 0, 8, 0x6, 0, 0, 0, 0, 0, 1, 2, 3, 4, 5, 6, 7, 8]);
+    let poke: NodeJS.Timeout | undefined;
+    c.socket.once('end', () => (poke = setInterval(() => c.socket.writable && c.socket.write(ping), 100)));
+    try {
+      const ms = await within(c.closed, 5000, 'session past keep-alive');
+      expect(ms).toBeGreaterThanOrEqual(450);
+    } finally {
+      clearInterval(poke);
+    }
+  });
+
   it('sends GOAWAY on a frame claiming 16 MiB, then closes the socket', async () => {
     const { port } = await start({ pingTimeoutMs: 200 });
     const c = await open(port);
@@ -229,6 +262,52 @@ describe('connection timeouts and cap', () => {
     for (const c of busy) c.socket.write('}        ');
     await sleep(200);
     for (const c of busy) expect(Buffer.concat(c.received).toString('latin1')).toMatch(/^HTTP\/1\.1 200 /);
+  });
+});
+
+describe('TLS connection timeouts', () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'emu-limits-tls-'));
+  let emu: RunningEmulator;
+  let cert: Buffer;
+  beforeAll(async () => {
+    execFileSync('openssl', [
+      'req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '1', '-subj', '/CN=127.0.0.1',
+      '-addext', 'subjectAltName=IP:127.0.0.1', '-keyout', path.join(dir, 'key.pem'), '-out', path.join(dir, 'cert.pem'),
+    ], { stdio: 'ignore' });
+    cert = fs.readFileSync(path.join(dir, 'cert.pem'));
+    emu = await startEmulator({
+      port: 0,
+      dynamodb: false,
+      kvs: false,
+      tls: { cert, key: fs.readFileSync(path.join(dir, 'key.pem')) },
+      connections: { headersTimeoutMs: 400, keepAliveTimeoutMs: 500 },
+    });
+  });
+  afterAll(async () => {
+    await emu.close();
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('closes a TLS connection whose handshake stops after its first bytes', async () => {
+    const c = await open(emu.port);
+    // The first bytes of a TLS record header (handshake, TLS 1.0 record version): TLS is picked, then nothing.
+    c.socket.write(Buffer.from([0x16, 0x03, 0x01]));
+    try {
+      await within(c.closed, 5000, 'stalled TLS handshake');
+    } finally {
+      c.socket.destroy();
+    }
+  });
+
+  it('closes an idle HTTP/2 session over TLS', async () => {
+    const session = http2.connect(`https://127.0.0.1:${emu.port}`, { ca: cert });
+    session.on('error', () => undefined);
+    const closed = new Promise<void>((r) => session.once('close', () => r()));
+    try {
+      await within(closed, 5000, 'idle TLS HTTP/2 session');
+    } finally {
+      session.destroy();
+    }
   });
 });
 
