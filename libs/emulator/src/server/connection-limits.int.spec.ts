@@ -11,6 +11,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import * as net from 'node:net';
 import * as http2 from 'node:http2';
+import * as tls from 'node:tls';
 import {
   CreateStreamCommand,
   DescribeStreamSummaryCommand,
@@ -297,6 +298,26 @@ describe('TLS connection timeouts', () => {
     } finally {
       c.socket.destroy();
     }
+  });
+
+  it('answers 408 and closes HTTP/1.1 over TLS whose headers trickle in', async () => {
+    const socket = tls.connect({ host: '127.0.0.1', port: emu.port, ca: cert, ALPNProtocols: ['http/1.1'] });
+    const received: Buffer[] = [];
+    socket.on('data', (d: Buffer) => received.push(d));
+    socket.on('error', () => undefined);
+    const closed = new Promise<void>((r) => socket.once('close', () => r()));
+    await new Promise((r) => socket.once('secureConnect', r));
+    expect(socket.alpnProtocol).toBe('http/1.1');
+    const head = 'POST / HTTP/1.1\r\nhost: 127.0.0.1\r\nx-padding: ' + 'a'.repeat(200);
+    let i = 0;
+    const trickle = setInterval(() => socket.writable && socket.write(head[i++ % head.length]), 100);
+    try {
+      await within(closed, 5000, 'trickled headers over TLS');
+    } finally {
+      clearInterval(trickle);
+      socket.destroy();
+    }
+    expect(Buffer.concat(received).toString('latin1')).toMatch(/^HTTP\/1\.1 408 /);
   });
 
   it('closes an idle HTTP/2 session over TLS', async () => {

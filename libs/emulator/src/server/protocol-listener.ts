@@ -77,6 +77,8 @@ export class ProtocolListener {
     const log = options.logger;
     const c = options.connections;
     this.limiter = new ConnectionLimiter(c.maxConnections, options.now);
+    // How often Node checks header deadlines (30 s by default, longer than the timeout itself).
+    const checkingIntervalMs = Math.max(10, Math.min(1000, Math.floor(c.headersTimeoutMs / 4)));
     this.h1 = http.createServer(
       {
         keepAliveTimeout: c.keepAliveTimeoutMs,
@@ -84,8 +86,7 @@ export class ProtocolListener {
         // 0: Node's requestTimeout counts total duration and would cut a live PutMedia upload; bounded bodies get
         // theirs in the router (requestTimeoutMs), and a stalled one the inactivity timeout below.
         requestTimeout: 0,
-        // How often Node checks header deadlines (30 s by default, longer than the timeout itself).
-        connectionsCheckingInterval: Math.max(10, Math.min(1000, Math.floor(c.headersTimeoutMs / 4))),
+        connectionsCheckingInterval: checkingIntervalMs,
       },
       handler,
     );
@@ -120,6 +121,16 @@ export class ProtocolListener {
         handler,
       );
       this.tls.setTimeout(c.idleTimeoutMs);
+      // HTTP/1.1 over TLS (allowHTTP1): the same header and keep-alive timeouts as cleartext; Node's 300 s
+      // requestTimeout (total duration) off, as above; and its checks started by hand, as above.
+      const h1OverTls = this.tls as unknown as Pick<http.Server, 'headersTimeout' | 'requestTimeout' | 'keepAliveTimeout'> & {
+        connectionsCheckingInterval: number;
+      };
+      h1OverTls.headersTimeout = c.headersTimeoutMs;
+      h1OverTls.requestTimeout = 0;
+      h1OverTls.keepAliveTimeout = c.keepAliveTimeoutMs;
+      h1OverTls.connectionsCheckingInterval = checkingIntervalMs;
+      this.tls.emit('listening');
       this.watchSessions(this.tls);
       this.tls.on('tlsClientError', (err) => log.debug({ err: err.message }, 'TLS client error'));
     }
@@ -143,6 +154,7 @@ export class ProtocolListener {
     for (const s of this.sockets) s.destroy();
     // Stops Node's header-timeout checks (and closes its idle connections; the sockets are gone already).
     this.h1.close();
+    this.tls?.close();
     await closed;
   }
 
