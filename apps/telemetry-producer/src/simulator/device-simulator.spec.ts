@@ -1,4 +1,5 @@
 import type { PutRecordInput, PutResult } from '@tributary/kinesis-producer';
+import type { Logger } from 'pino';
 import { decodeTelemetry, type TelemetryEnvelope } from '@tributary/schemas';
 import { ManualClock } from '../testing/manual-clock';
 import { DeviceSimulator, type SimulatorProducer } from './device-simulator';
@@ -177,6 +178,45 @@ describe('DeviceSimulator', () => {
     await clock.advance(500);
     await sim.stop();
     expect(sim.stats()).toMatchObject({ sent: 21, running: false });
+  });
+
+  it('a record the durable buffer took (put resolves `buffered`) counts as buffered, not acknowledged', async () => {
+    const clock = new ManualClock();
+    let calls = 0;
+    const producer: SimulatorProducer = {
+      writable: true,
+      whenWritable: () => Promise.resolve(),
+      put: () => Promise.resolve(++calls % 2 === 0 ? { status: 'buffered', seq: calls } : { status: 'delivered', result: { shardId: 's', sequenceNumber: String(calls), attempts: 1 } }),
+    };
+    const sim = simulator(producer, clock);
+    const buffered: string[] = [];
+    sim.on('buffered', ({ deviceId, seq }) => buffered.push(`${deviceId}#${seq}`));
+    sim.start();
+    await clock.advance(1_000);
+    await sim.stop();
+    expect(sim.stats()).toMatchObject({ sent: 11, acknowledged: 6, buffered: 5, failed: 0 });
+    expect(buffered[0]).toBe('sim-0002#0');
+  });
+
+  it('a stalled uplink skips readings on every wake-up but logs it at most once per 10 s (issue 12: the log flooded)', async () => {
+    const clock = new ManualClock();
+    const producer = new RecordingProducer(false);
+    const warnings: unknown[] = [];
+    const logger = { warn: (obj: unknown) => void warnings.push(obj), debug: () => undefined, info: () => undefined, error: () => undefined } as unknown as Logger;
+    const sim = simulator(producer, clock, { maxInFlight: 5, logger });
+    sim.start();
+    // Kinesis answers once every 2 s for a minute: each answer lets the simulator wake up behind schedule and skip.
+    for (let t = 0; t < 60_000; t += 2_000) {
+      await clock.advance(2_000);
+      producer.answerAll();
+    }
+    const stopped = sim.stop();
+    producer.answerAll();
+    await stopped;
+    const skipEvents = sim.stats().skipped;
+    expect(skipEvents).toBeGreaterThan(400);
+    expect(warnings.length).toBeGreaterThanOrEqual(5);
+    expect(warnings.length).toBeLessThanOrEqual(7);
   });
 
   it('counts a put that fails and goes on', async () => {
