@@ -5,7 +5,8 @@
  * and on SIGTERM/SIGINT stops gracefully: the batch in flight finishes, checkpoints are written, leases are handed
  * to the other workers, open rollups and files are published, and the process exits 0. A second signal exits at
  * once (128 + the signal number, as a shell reports a process killed by it); so does a stop that outlasts
- * --shutdown-timeout (exit 1). Files left open are salvaged by the next start.
+ * --shutdown-timeout (exit 1). Files left open are published by any running worker's sweep
+ * (or the next start's) once they are older than --file-max-age plus the orphan grace.
  */
 import { createServiceLogger } from '@tributary/runtime';
 import { ConfigError, HELP, loadConfig } from './telemetry-consumer-config';
@@ -35,7 +36,7 @@ async function main(): Promise<void> {
     const app = running;
     logger.info({ signal, leases: app.consumer.stats().leasesHeld.length }, 'stopping: finishing the batch in flight, handing leases off');
     const timer = setTimeout(() => {
-      logger.error({ timeoutMs: config.shutdownTimeoutMs }, 'graceful stop timed out; exiting (open files are salvaged at the next start)');
+      logger.error({ timeoutMs: config.shutdownTimeoutMs }, 'graceful stop timed out; exiting (open files are published by a worker’s orphan sweep)');
       process.exit(1);
     }, config.shutdownTimeoutMs);
     timer.unref();

@@ -13,6 +13,7 @@ import * as zlib from 'node:zlib';
 import { CreateTableCommand, DynamoDBClient, GetItemCommand, ScanCommand } from '@aws-sdk/client-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import { startEmulator, type RunningEmulator } from '@tributary/emulator';
+import { API_SECURITY_HEADERS } from '@tributary/runtime';
 import { loadConfig, type TelemetryConsumerConfig } from './telemetry-consumer-config';
 import { startTelemetryConsumer, type RunningTelemetryConsumer } from './telemetry-consumer-app';
 import { FakeConsumerFactory, gate } from './testing/fake-consumer';
@@ -246,6 +247,15 @@ describe('telemetry-consumer app (fake consumer)', () => {
     const post = await fetch(`${app.url}/healthz`, { method: 'POST' });
     expect(post.status).toBe(405);
     expect(post.headers.get('allow')).toBe('GET, HEAD');
+  });
+
+  // Hardening probe: the consumer sent 3 of the 6 security headers the ingest API and video-producer send.
+  it('answers with the security headers every app sends', async () => {
+    const app = await start(new FakeConsumerFactory());
+    for (const path of ['/healthz', '/readyz', '/metrics', '/nope']) {
+      const res = await fetch(`${app.url}${path}`);
+      for (const [name, value] of Object.entries(API_SECURITY_HEADERS)) expect([path, res.headers.get(name)]).toEqual([path, value]);
+    }
   });
 
   it('fails to start, and releases the port, when the state table has another key schema', async () => {

@@ -25,7 +25,7 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { KinesisClient } from '@aws-sdk/client-kinesis';
 import express, { type NextFunction, type Request, type Response } from 'express';
 import pino, { type Logger } from 'pino';
-import { createHttpServer } from '@tributary/runtime';
+import { createHttpServer, setSecurityHeaders } from '@tributary/runtime';
 import {
   consumerLibrary,
   type ConsumerFactory,
@@ -425,12 +425,6 @@ function bindConsumerEvents(consumer: ConsumerPort, handler: TelemetryHandler, m
   });
 }
 
-const SECURITY_HEADERS: Readonly<Record<string, string>> = {
-  'X-Content-Type-Options': 'nosniff',
-  'Content-Security-Policy': "default-src 'none'; frame-ancestors 'none'",
-  'Cache-Control': 'no-store',
-};
-
 /** GET /healthz (200 while running, 503 otherwise) and GET /metrics; everything else 404/405 as problem JSON. */
 function createHttpApp(options: { health: () => HealthReport; metrics: TelemetryConsumerMetrics; logger: Logger }): express.Express {
   const app = express();
@@ -438,7 +432,7 @@ function createHttpApp(options: { health: () => HealthReport; metrics: Telemetry
   app.disable('etag');
   app.set('query parser', false);
   app.use((_req, res, next) => {
-    for (const [name, value] of Object.entries(SECURITY_HEADERS)) res.setHeader(name, value);
+    setSecurityHeaders(res);
     next();
   });
   // Readiness: 503 while a dependency fails (and why), so traffic and alerts see the outage. /healthz stays the
