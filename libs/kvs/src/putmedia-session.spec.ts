@@ -6,6 +6,7 @@ import type { PutMediaEventMap, PutMediaEventName } from './putmedia-events';
 import type { PutMediaSession } from './putmedia-session';
 import { InMemoryFragmentStore } from './replayable-fragments';
 import { FakePutMediaConnector } from './testing/fake-putmedia-connector';
+import type { Logger } from '@tributary/runtime';
 import { FakeTimers } from '@tributary/runtime/testing';
 
 const enc = new TextEncoder();
@@ -23,7 +24,19 @@ interface Harness {
   of<K extends PutMediaEventName>(name: K): PutMediaEventMap[K][];
 }
 
-async function harness(options: Partial<PutMediaSessionOptions> = {}, store = new InMemoryFragmentStore()): Promise<Harness> {
+interface LogLine {
+  level: 'debug' | 'info' | 'warn' | 'error';
+  msg: string | undefined;
+}
+
+/** A logger that keeps what it was given, so tests can count lines per level. */
+function capturingLogger(lines: LogLine[]): Logger {
+  const at = (level: LogLine['level']) => (obj: object | string, msg?: string) => lines.push({ level, msg: typeof obj === 'string' ? obj : msg });
+  const logger: Logger = { debug: at('debug'), info: at('info'), warn: at('warn'), error: at('error'), child: () => logger };
+  return logger;
+}
+
+async function harness(options: Partial<PutMediaSessionOptions> = {}, store = new InMemoryFragmentStore(), logger?: Logger): Promise<Harness> {
   const timers = new FakeTimers(undefined, 20);
   const fake = new FakePutMediaConnector();
   let endpointCalls = 0;
@@ -40,6 +53,7 @@ async function harness(options: Partial<PutMediaSessionOptions> = {}, store = ne
     timers,
     random: () => 0.5,
     connector: fake.connector,
+    ...(logger ? { logger } : {}),
   });
   const session = client.createSession({ streamName: 'cam-1', store, ...options });
   const events: Harness['events'] = [];
@@ -165,6 +179,27 @@ describe('PutMediaSession', () => {
     h.fake.last.close(new PutMediaConnectionError('cam-1', 'reset', 'ECONNRESET'));
     await h.timers.settle();
     expect(h.of('reconnect').at(-1)).toMatchObject({ attempt: 1, delayMs: 50 });
+  });
+
+  // Hardening probe: a minute without KVS logged a warning per backoff step; an outage is one warning, its retries
+  // debug lines (the video-producer reports the outage and the recovery once from the 'reconnect' events).
+  it('logs the first failure of an outage at warn and the retries of the same outage at debug', async () => {
+    const lines: LogLine[] = [];
+    const h = await harness({ reconnectBaseDelayMs: 100, reconnectMaxDelayMs: 1000 }, new InMemoryFragmentStore(), capturingLogger(lines));
+    h.session.writeHeader(HEADER);
+    await write(h, 1);
+    for (let i = 0; i < 6; i++) {
+      h.fake.last.close(new PutMediaConnectionError('cam-1', 'refused', 'ECONNREFUSED'));
+      await h.timers.advance(2000);
+    }
+    const failures = lines.filter((l) => l.msg?.startsWith('PutMedia connection failed'));
+    expect(failures.map((l) => l.level)).toEqual(['warn', 'debug', 'debug', 'debug', 'debug', 'debug']);
+    h.fake.last.persist(1);
+    await write(h, 2);
+    h.fake.last.close(new PutMediaConnectionError('cam-1', 'reset', 'ECONNRESET'));
+    await h.timers.settle();
+    // A new outage after a PERSISTED ack warns again.
+    expect(lines.filter((l) => l.msg?.startsWith('PutMedia connection failed')).at(-1)?.level).toBe('warn');
   });
 
   it('drops a fragment refused by an ERROR ack (drop-fragment), reconnects and goes on with the next', async () => {

@@ -689,7 +689,12 @@ export class PutMediaSession {
   private afterFailure(error: KvsError, phase: 'connect' | 'connection'): void {
     if (!this.isActive()) return;
     const action = this.decide(error);
-    this.log.warn({ code: error.code, message: error.message, phase, action }, 'PutMedia connection failed');
+    // The first failure of a run is a warning; the retries of the same outage go to debug (a minute without KVS
+    // logged a line per backoff step), and the 'reconnect' events carry every attempt for health and metrics.
+    const entry = { code: error.code, message: error.message, phase, action, attempt: this.reconnectAttempt };
+    if (action === 'fail') this.log.error(entry, 'PutMedia connection failed');
+    else if (this.reconnectAttempt === 0) this.log.warn(entry, 'PutMedia connection failed');
+    else this.log.debug(entry, 'PutMedia connection failed again');
     if (error instanceof PutMediaHttpError && error.refreshEndpoint) this.env.endpoints.invalidate(this.settings.stream, 'PUT_MEDIA');
     if (error instanceof PutMediaConnectionError && error.errno && ENDPOINT_SUSPECT_ERRNOS.has(error.errno)) {
       this.env.endpoints.invalidate(this.settings.stream, 'PUT_MEDIA');
