@@ -221,7 +221,8 @@ export async function startVideoProducer(deps: VideoProducerDeps): Promise<Runni
       res.writeHead(405, { allow: 'GET, HEAD' }).end();
       return;
     }
-    if (path === '/healthz') {
+    // /readyz is the name the other apps give their readiness answer; here the two are one (see README, Health).
+    if (path === '/healthz' || path === '/readyz') {
       const report = health();
       res.writeHead(report.status === 'ok' ? 200 : 503, { 'content-type': 'application/json' }).end(JSON.stringify(report));
     } else if (path === '/metrics') {

@@ -253,6 +253,7 @@ describe('video-producer → emulator', () => {
     expect(Date.parse(down.body.cameras[0].backend.unreachableSince ?? '')).toBeGreaterThanOrEqual(stoppedAt - 1000);
     expect(down.body.cameras[0].error).toMatch(/^PutMedia unreachable since \S+ \(.+\); [1-9]\d* fragments spooled$/);
     expect(await gauge()).toBe('0');
+    expect((await fetch(`${producer.url}/readyz`)).status).toBe(503);
 
     emulator = await startEmulator({ port, dynamodb: false, dataDir });
     await waitFor(async () => (await health()).status === 200);
