@@ -130,8 +130,9 @@ export const hlsPlaylistRoundTripFuzzTarget: FuzzTarget<HlsMediaPlaylist> = {
 };
 
 /**
- * rewritePlaylistUris never throws for a rewrite that returns quotable URIs, and the identity rewrite keeps the
- * text byte for byte except for the whitespace around URI lines (which it trims: a URI line is its trimmed text).
+ * rewritePlaylistUris never throws for a rewrite that returns quotable URIs, the identity rewrite keeps the text
+ * byte for byte except for the whitespace around URI lines (which it trims: a URI line is its trimmed text), and
+ * a rewrite changes exactly the segment URIs parseMediaPlaylist sees.
  */
 export const hlsPlaylistRewriterFuzzTarget: FuzzTarget<string> = {
   name: 'hls-playlist-rewriter',
@@ -143,7 +144,7 @@ export const hlsPlaylistRewriterFuzzTarget: FuzzTarget<string> = {
       .map((full) => {
         const cr = full.endsWith('\r');
         const line = cr ? full.slice(0, -1) : full;
-        const out = !line.startsWith('#') && line.trim().length > 0 ? line.trim() : line;
+        const out = !line.trimStart().startsWith('#') && line.trim().length > 0 ? line.trim() : line;
         return cr ? `${out}\r` : out;
       })
       .join('\n');

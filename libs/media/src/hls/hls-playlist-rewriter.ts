@@ -32,11 +32,14 @@ export function rewritePlaylistUris(text: string, rewrite: (uri: string, kind: H
       const cr = full.endsWith('\r');
       const line = cr ? full.slice(0, -1) : full;
       let out = line;
-      if (line.startsWith('#')) {
-        const tag = line.slice(0, line.includes(':') ? line.indexOf(':') : line.length);
+      // Whitespace before a '#' does not make a tag or comment a URI line: parseMediaPlaylist (and players) read
+      // lines trimmed, so a URI-rewritten " #comment" became a segment of its own (found by fuzzing).
+      const body = line.trimStart();
+      if (body.startsWith('#')) {
+        const tag = body.slice(0, body.includes(':') ? body.indexOf(':') : body.length);
         const kind = URI_TAGS[tag];
-        if (kind) out = rewriteTag(line, kind, rewrite);
-      } else if (line.trim().length > 0) {
+        if (kind) out = line.slice(0, line.length - body.length) + rewriteTag(body, kind, rewrite);
+      } else if (body.length > 0) {
         out = rewrite(line.trim(), isMaster ? 'variant' : 'segment');
       }
       return cr ? `${out}\r` : out;
