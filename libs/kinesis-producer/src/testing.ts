@@ -11,3 +11,11 @@ export {
   type DeaggregateInput,
   type UserRecordValue,
 } from './aggregation-codec.arbitraries';
+export {
+  encodeSpillSegment,
+  spilledRecordArbitrary,
+  spillRoundTripFuzzTarget,
+  spillSegmentFuzzTarget,
+  spillSegmentInputArbitrary,
+  type SpillSegmentInput,
+} from './spill-frame-codec.arbitraries';

@@ -21,7 +21,7 @@
 import { parseArgs } from 'node:util';
 import { closeDynamoDbFuzzService, dynamoDbHttpFuzzTarget, eventStreamRoundTripFuzzTarget, kdsRequestValidationFuzzTarget, kvsRequestValidationFuzzTarget, sdkEventStreamDecoderFuzzTarget } from '@tributary/emulator/testing';
 import { recordDeaggregatorFuzzTarget } from '@tributary/kinesis-consumer/testing';
-import { kplDeaggregateFuzzTarget, kplRoundTripFuzzTarget } from '@tributary/kinesis-producer/testing';
+import { kplDeaggregateFuzzTarget, kplRoundTripFuzzTarget, spillRoundTripFuzzTarget, spillSegmentFuzzTarget } from '@tributary/kinesis-producer/testing';
 import { ackParserFuzzTarget, ackRoundTripFuzzTarget, getMediaChunkDecoderFuzzTarget, getMediaRoundTripFuzzTarget, putMediaHttpErrorFuzzTarget } from '@tributary/kvs/testing';
 import {
   avcRoundTripFuzzTarget,
@@ -91,6 +91,8 @@ const ENTRIES: readonly SoakEntry[] = [
   inProcess('libs/kvs GetMedia payload → fragments', fuzzSoakRunner(getMediaRoundTripFuzzTarget)),
   inProcess('libs/kinesis-producer KPL deaggregate', fuzzSoakRunner(kplDeaggregateFuzzTarget)),
   inProcess('libs/kinesis-producer KPL aggregate → deaggregate (+ aws-kinesis-agg)', fuzzSoakRunner(kplRoundTripFuzzTarget)),
+  inProcess('libs/kinesis-producer durable buffer segment (torn, damaged, noise)', fuzzSoakRunner(spillSegmentFuzzTarget)),
+  inProcess('libs/kinesis-producer durable buffer records → segment → records', fuzzSoakRunner(spillRoundTripFuzzTarget)),
   inProcess('libs/kinesis-consumer deaggregateRecords', fuzzSoakRunner(recordDeaggregatorFuzzTarget)),
   inProcess('libs/emulator KDS request validation', fuzzSoakRunner(kdsRequestValidationFuzzTarget)),
   inProcess('libs/emulator KVS request validation', fuzzSoakRunner(kvsRequestValidationFuzzTarget)),
