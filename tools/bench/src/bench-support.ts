@@ -21,10 +21,12 @@ import {
 } from '@aws-sdk/client-kinesis';
 import { deaggregate } from '@tributary/kinesis-producer';
 
-// Node 20 is what the bench machines run; the SDK's notice that its 2027 releases need Node 22 is known (as in
-// jest.preset.js) and would only clutter the tables. Read by the SDK when a client first sends, so setting it on
-// import is early enough; child processes inherit it.
-process.env['AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED'] ??= 'true';
+// Under Node 20 the SDK (@aws-sdk/core, pinned at a 3.x that still runs there) prints a multi-line process warning
+// that its releases after the first week of January 2027 need Node 22. The apps turn it into one log line of their
+// own (nodeSupportNotice in libs/runtime); a bench has no log, and the warning would only clutter its tables, so it
+// is switched off here — on Node 20 only: on 22 and 24 the SDK has nothing to say. Read by the SDK when a client
+// first sends, so setting it on import is early enough; child processes inherit it (and run on the same Node).
+if (nodeMajor(process.version) < 22) process.env['AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED'] ??= 'true';
 
 export const ROOT = path.resolve(__dirname, '../../..');
 export const RESULTS_DIR = path.join(ROOT, 'tools/bench/results');
@@ -292,14 +294,140 @@ export function positiveOption(name: string, text: string | undefined, fallback:
   return n;
 }
 
+/** The option every bench takes, handled by runBench before the bench's own parser sees the arguments. */
+export const NODE_OPTION_USAGE = `
+Every bench also takes:
+  --node N        run the bench, and every server and worker it starts, under Node N (20, 22 or 24): the bench
+                  re-executes itself with that Node's binary (tools/node-matrix, installed on first use with
+                  \`npm ci --prefix tools/node-matrix\`; Node 20 is the \`node\` on PATH); results record the version
+`;
+
+/** The major version of a Node version string ("v24.22.3" → 24). */
+export function nodeMajor(version: string): number {
+  return Number(/^v?(\d+)\./.exec(version)?.[1] ?? Number.NaN);
+}
+
 /**
- * The common main(): parses the options (undefined means `--help`), prints the usage on `--help` or on a bad
- * option (exit code 2), runs the bench, and sets exit code 1 if it throws.
+ * `--node N` / `--node=N` taken out of a bench's arguments: the major asked for (undefined when absent) and the
+ * other arguments, in order, for the bench's own parser. Throws on a value that is not a whole major version.
+ */
+export function splitNodeOption(argv: readonly string[]): { major: number | undefined; rest: string[] } {
+  let major: number | undefined;
+  const rest: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i];
+    let value: string | undefined;
+    if (arg === '--node') {
+      value = argv[++i];
+      if (value === undefined) throw new Error('--node needs a major version, e.g. --node 24');
+    } else if (arg.startsWith('--node=')) value = arg.slice('--node='.length);
+    else {
+      rest.push(arg);
+      continue;
+    }
+    if (!/^\d+$/.test(value)) throw new Error(`--node takes a major version (20, 22 or 24), got ${value}`);
+    major = Number(value);
+  }
+  return { major, rest };
+}
+
+/** Where tools/node-matrix (engineer-owned: the Node binaries `npm test` runs the suites under) puts Node N. */
+const NODE_MATRIX_DIR = path.join(ROOT, 'tools/node-matrix');
+const matrixNodePath = (major: number): string => path.join(NODE_MATRIX_DIR, 'node_modules', `node${major}`, 'bin', 'node');
+
+/** The major of a Node binary (`<binary> -v`), or undefined when it cannot be run. */
+function binaryMajor(binary: string): number | undefined {
+  try {
+    return nodeMajor(execFileSync(binary, ['-v'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim());
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * The Node binary of major `major`: tools/node-matrix's node<major> (installed with `npm ci --prefix
+ * tools/node-matrix` when its package.json lists that major and the binary is missing, as the test runner does),
+ * else the `node` on PATH when it is that major (Node 20 on the bench machines). Throws with what to do otherwise.
+ */
+export function nodeBinaryFor(major: number): string {
+  const matrix = matrixNodePath(major);
+  const matrixManifest = path.join(NODE_MATRIX_DIR, 'package.json');
+  const listed = fs.existsSync(matrixManifest) && `node${major}` in ((JSON.parse(fs.readFileSync(matrixManifest, 'utf8')) as { dependencies?: object }).dependencies ?? {});
+  if (listed && !fs.existsSync(matrix)) {
+    process.stderr.write(`Node ${major} is not installed yet: npm ci --prefix tools/node-matrix\n`);
+    execFileSync('npm', ['ci', '--prefix', 'tools/node-matrix', '--no-audit', '--no-fund'], { cwd: ROOT, stdio: ['ignore', 'inherit', 'inherit'] });
+  }
+  if (binaryMajor(matrix) === major) return matrix;
+  if (binaryMajor('node') === major) return 'node';
+  throw new Error(
+    `--node ${major}: no Node ${major} binary; tools/node-matrix provides ` +
+      `${fs.existsSync(matrixManifest) ? 'those its package.json lists (npm ci --prefix tools/node-matrix)' : 'none (tools/node-matrix/package.json is missing)'}, and the node on PATH is ${binaryMajor('node') ?? 'missing'}`,
+  );
+}
+
+/** Set in the re-executed bench: the major it must run under, so that a wrong binary cannot loop. */
+const NODE_ENV_MARK = 'TRIBUTARY_BENCH_NODE';
+
+/**
+ * `--node N` for a bench: when N differs from the running major, runs the same script with the same arguments
+ * (minus --node) under Node N's binary through tsx, as spawnScript does, and resolves to its exit code (128 + the
+ * signal number when a signal ended it); SIGINT and SIGTERM sent to this process are passed on. Resolves to
+ * undefined when this process is to run the bench itself. The servers and workers a bench starts use
+ * process.execPath (spawnScript), so they run under Node N too.
+ */
+async function runUnderRequestedNode(major: number | undefined, rest: string[]): Promise<number | undefined> {
+  const running = nodeMajor(process.version);
+  const marked = process.env[NODE_ENV_MARK];
+  if (marked !== undefined && Number(marked) !== running) throw new Error(`asked to run under Node ${marked}, running under ${process.version} (${process.execPath})`);
+  if (major === undefined || major === running) return undefined;
+  const binary = nodeBinaryFor(major);
+  const script = process.argv[1];
+  const child = spawn(binary, ['--import', 'tsx', script, ...rest], { cwd: ROOT, stdio: 'inherit', env: { ...process.env, [NODE_ENV_MARK]: String(major) } });
+  const forward = (signal: NodeJS.Signals): void => {
+    child.kill(signal);
+  };
+  process.on('SIGINT', forward).on('SIGTERM', forward);
+  try {
+    return await new Promise<number>((resolve, reject) => {
+      child.once('error', reject);
+      child.once('exit', (code, signal) => resolve(code ?? 128 + (signal ? os.constants.signals[signal] : 0)));
+    });
+  } finally {
+    process.off('SIGINT', forward).off('SIGTERM', forward);
+  }
+}
+
+/**
+ * The common main(): takes `--node N` out of the arguments (and re-executes under that Node when it is not the
+ * running one), parses the rest (undefined means `--help`), prints the usage on `--help` or on a bad option (exit
+ * code 2), runs the bench, and sets exit code 1 if it throws.
  */
 export function runBench<O>(usage: string, parse: (argv: string[]) => O | undefined, bench: (options: O) => Promise<void>): void {
+  const fullUsage = usage.endsWith('\n') ? `${usage}${NODE_OPTION_USAGE}` : `${usage}\n${NODE_OPTION_USAGE}`;
+  let split: { major: number | undefined; rest: string[] };
+  try {
+    split = splitNodeOption(process.argv.slice(2));
+  } catch (err) {
+    process.stderr.write(`${(err as Error).message}\n\n${fullUsage}`);
+    process.exitCode = 2;
+    return;
+  }
+  runUnderRequestedNode(split.major, split.rest).then(
+    (code) => {
+      if (code === undefined) runBenchHere(fullUsage, split.rest, parse, bench);
+      else process.exitCode = code;
+    },
+    (err: unknown) => {
+      process.stderr.write(`${(err as Error).message}\n`);
+      process.exitCode = 1;
+    },
+  );
+}
+
+function runBenchHere<O>(usage: string, argv: string[], parse: (argv: string[]) => O | undefined, bench: (options: O) => Promise<void>): void {
   let options: O | undefined;
   try {
-    options = parse(process.argv.slice(2));
+    options = parse(argv);
   } catch (err) {
     process.stderr.write(`${(err as Error).message}\n\n${usage}`);
     process.exitCode = 2;
@@ -366,6 +494,7 @@ export function machineInfo(loadBefore: number): Record<string, unknown> {
     cpus: os.cpus().length,
     cpuModel: os.cpus()[0]?.model,
     node: process.version,
+    nodeBinary: process.execPath,
     platform: `${os.platform()} ${os.release()}`,
     loadAverageBefore: loadBefore,
     loadAverageAfter: loadAverage(),
