@@ -37,6 +37,14 @@ export const PUT_MEDIA_DEFAULTS = {
   endTimeoutMs: 60_000,
   /** TCP connect (and TLS) timeout. */
   connectTimeoutMs: 10_000,
+  /**
+   * High-water mark of the PutMedia socket (bytes): once Node holds this much of the body above the kernel,
+   * write() answers false and the session waits for 'drain'. Set explicitly so the bound on what a slow uplink
+   * leaves buffered in the process is ours and the same on every Node: Node 22 raised the default
+   * (stream.getDefaultHighWaterMark()) from 16 KiB to 64 KiB, which let a whole small fragment slip into the
+   * socket without any wait. 16 KiB is the Node 20 value the session was built and measured with.
+   */
+  socketHighWaterMarkBytes: 16 * 1024,
   /** Fragments kept in memory between writeFragment() and their first send, so a disk spool is not read back (bytes). */
   freshCacheBytes: 16 * 1024 * 1024,
   /** Bound of the default in-memory fragment store (when no store is given): ~4 min of a 4 Mbit/s stream. Oldest dropped beyond. */

@@ -51,6 +51,8 @@ export interface PutMediaClientOptions {
   /** GetDataEndpoint cache lifetime (default 45 min). */
   endpointCacheTtlMs?: number;
   connectTimeoutMs?: number;
+  /** High-water mark of the PutMedia socket in bytes (default 16 KiB, the same on every Node version). */
+  socketHighWaterMarkBytes?: number;
   maxAckBytes?: number;
   /** Session defaults (each session may override). */
   sessionDefaults?: Partial<SessionOptionsCore>;
@@ -135,6 +137,7 @@ const clientSchema = z
     signingService: z.string().min(1).optional(),
     endpointCacheTtlMs: nonNegative.optional(),
     connectTimeoutMs: positiveInt.optional(),
+    socketHighWaterMarkBytes: positiveInt.optional(),
     maxAckBytes: positiveInt.min(256).optional(),
     sessionDefaults: sessionCoreSchema.optional(),
     logger: z.custom<Logger>((v) => !!v && typeof v === 'object').optional(),
@@ -211,6 +214,7 @@ export class PutMediaClient {
         connectTimeoutMs: o.connectTimeoutMs ?? PUT_MEDIA_DEFAULTS.connectTimeoutMs,
         maxAckBytes: o.maxAckBytes ?? PUT_MEDIA_DEFAULTS.maxAckBytes,
         maxErrorBodyBytes: PUT_MEDIA_DEFAULTS.maxErrorBodyBytes,
+        socketHighWaterMarkBytes: o.socketHighWaterMarkBytes ?? PUT_MEDIA_DEFAULTS.socketHighWaterMarkBytes,
       });
   }
 

@@ -56,6 +56,8 @@ export interface NodeConnectorOptions {
   connectTimeoutMs: number;
   maxAckBytes: number;
   maxErrorBodyBytes: number;
+  /** The socket's high-water mark (PUT_MEDIA_DEFAULTS.socketHighWaterMarkBytes): not left to Node's default, which differs by version. */
+  socketHighWaterMarkBytes: number;
 }
 
 export function createNodeConnector(options: NodeConnectorOptions): PutMediaConnector {
@@ -77,7 +79,10 @@ class NodePutMediaConnection implements PutMediaConnection {
     const { endpoint } = target;
     const secure = endpoint.protocol === 'https:';
     const request = secure ? https.request : http.request;
-    this.req = request({
+    // `highWaterMark` is handed on, through the agent's options, to the socket it creates (readable and
+    // writable high-water marks): it decides when write() answers false. @types/node 20 does not list it for
+    // requests (it does for servers), hence the intersection type.
+    const requestOptions: http.RequestOptions & { highWaterMark: number } = {
       protocol: endpoint.protocol,
       hostname: endpoint.hostname.replace(/^\[(.*)\]$/, '$1'),
       ...(endpoint.port ? { port: Number(endpoint.port) } : {}),
@@ -85,7 +90,9 @@ class NodePutMediaConnection implements PutMediaConnection {
       path: target.path,
       headers: { ...target.headers, 'transfer-encoding': 'chunked' },
       agent: false,
-    });
+      highWaterMark: options.socketHighWaterMarkBytes,
+    };
+    this.req = request(requestOptions);
     this.connectTimer = options.timers.setTimeout(() => {
       this.fail(new PutMediaConnectionError(target.streamName, `no connection within ${options.connectTimeoutMs} ms`, 'ETIMEDOUT'));
     }, options.connectTimeoutMs);
