@@ -26,12 +26,18 @@ import {
 
 let env: ConsumerTestEnv;
 const running: KinesisConsumer[] = [];
+// Dead-letter sinks belong to whoever made them (the consumer never closes its onFailure, as in
+// telemetry-consumer), so the tests close theirs after the consumers stopped. An open FileDeadLetterSink left to
+// the garbage collector is DEP0137 on Node 24 ("Closing a FileHandle object on garbage collection"), which is to
+// become an error.
+const sinks: FileDeadLetterSink[] = [];
 
 beforeAll(async () => {
   env = await startConsumerTestEnv({ subscriptionLifetimeMs: 1_500, subscriptionTakeoverMs: 200 });
 });
 afterEach(async () => {
   await Promise.all(running.splice(0).map((c) => c.stop()));
+  await Promise.all(sinks.splice(0).map((sink) => sink.close()));
 });
 afterAll(async () => {
   await env.close();
@@ -117,13 +123,15 @@ it('sends a poison record to the dead-letter file after 1 + maximumRetryAttempts
   await producer.put(20, 20);
   const ledger = new DeliveryLedger();
   let poisonAttempts = 0;
+  const sink = new FileDeadLetterSink({ path: dlqPath });
+  sinks.push(sink);
   const consumer = new KinesisConsumer({
     streamName: stream,
     applicationName: uniqueTableName('app'),
     clientOptions: env.clientOptions,
     maximumRetryAttempts: 2,
     retryBackoff: { baseMs: 10, maxMs: 20 },
-    onFailure: new FileDeadLetterSink({ path: dlqPath }),
+    onFailure: sink,
     handler: async (records) => {
       const decoded = records.map(decodeNumbered);
       if (decoded.some((r) => r.k === 'device-7' && r.n === 13)) {

@@ -22,6 +22,9 @@ import { NumberedProducer, decodeNumbered, sleep, startConsumerTestEnv, waitFor,
 
 let env: ConsumerTestEnv;
 const running: KinesisConsumer[] = [];
+// Closed after the consumers stopped: the consumer does not own its onFailure sink, and a FileDeadLetterSink left
+// open to the garbage collector is DEP0137 on Node 24 (closing a FileHandle on garbage collection).
+const sinks: FileDeadLetterSink[] = [];
 
 beforeAll(async () => {
   env = await startConsumerTestEnv();
@@ -29,6 +32,7 @@ beforeAll(async () => {
 afterEach(async () => {
   env.emu.faults.clear();
   await Promise.all(running.splice(0).map((c) => c.stop()));
+  await Promise.all(sinks.splice(0).map((sink) => sink.close()));
 });
 afterAll(async () => {
   await env.close();
@@ -57,6 +61,8 @@ it('waits out an unreachable sink without dead-lettering valid records, and stil
   env.emu.faults.add({ service: 'dynamodb', tableName: table, dropRate: 1 });
   let poisonAttempts = 0;
   const retries: ProcessingRetryEvent[] = [];
+  const sink = new FileDeadLetterSink({ path: dlqPath });
+  sinks.push(sink);
   const consumer = new KinesisConsumer({
     streamName: stream,
     applicationName: uniqueTableName('app'),
@@ -64,7 +70,7 @@ it('waits out an unreachable sink without dead-lettering valid records, and stil
     maximumRetryAttempts: 3,
     // With these delays the old code spent the whole budget (4 attempts) in well under 100 ms.
     retryBackoff: { baseMs: 10, maxMs: 50 },
-    onFailure: new FileDeadLetterSink({ path: dlqPath }),
+    onFailure: sink,
     handler: async (records) => {
       const decoded = records.map(decodeNumbered);
       if (decoded.some((r) => r.k === 'device-3' && r.n === 6)) {
