@@ -6,7 +6,7 @@
  * on SIGTERM/SIGINT stops accepting connections, lets requests in progress finish and exits 0. Stateless: any
  * number of instances with the same playback key can run behind a load balancer.
  */
-import { createServiceLogger } from '@tributary/runtime';
+import { announceNodeSupport, createServiceLogger } from '@tributary/runtime';
 import { ConfigError, HELP, loadConfig } from './playback-gateway-config';
 import { startPlaybackGateway } from './playback-gateway-app';
 
@@ -20,6 +20,8 @@ async function main(): Promise<void> {
   }
   const { config } = loaded;
   const logger = createServiceLogger({ name: 'playback-gateway', level: config.logLevel });
+  // On Node 20: one warn line of our own instead of the AWS SDK's multi-line warning (before any client exists).
+  announceNodeSupport(logger, process.env, process.version);
   const running = await startPlaybackGateway(config, { logger });
   logger.info({ url: running.url, delivery: config.delivery, segmentCacheBytes: config.segmentCacheBytes }, 'ready');
 

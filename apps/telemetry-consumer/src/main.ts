@@ -8,7 +8,7 @@
  * --shutdown-timeout (exit 1). Files left open are published by any running worker's sweep
  * (or the next start's) once they are older than --file-max-age plus the orphan grace.
  */
-import { createServiceLogger } from '@tributary/runtime';
+import { announceNodeSupport, createServiceLogger } from '@tributary/runtime';
 import { ConfigError, HELP, loadConfig } from './telemetry-consumer-config';
 import { TelemetryConsumerError } from './telemetry-consumer-error';
 import { startTelemetryConsumer } from './telemetry-consumer-app';
@@ -23,6 +23,8 @@ async function main(): Promise<void> {
   }
   const { config } = loaded;
   const logger = createServiceLogger({ name: 'telemetry-consumer', level: config.logLevel, base: { pid: process.pid, workerId: config.workerId } });
+  // On Node 20: one warn line of our own instead of the AWS SDK's multi-line warning (before any client exists).
+  announceNodeSupport(logger, process.env, process.version);
 
   let stopping = false;
   const worker: { running?: Awaited<ReturnType<typeof startTelemetryConsumer>> } = {};

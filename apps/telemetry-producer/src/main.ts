@@ -5,7 +5,7 @@
  * and on SIGTERM/SIGINT stops intake, flushes every accepted record and exits 0. A second signal exits at once
  * (128 + the signal number, as a shell reports a process killed by it), abandoning what is still buffered.
  */
-import { createServiceLogger } from '@tributary/runtime';
+import { announceNodeSupport, createServiceLogger } from '@tributary/runtime';
 import { ConfigError, HELP, loadConfig } from './telemetry-producer-config';
 import { StartupError } from './stream-bootstrap';
 import { startTelemetryProducer } from './telemetry-producer-app';
@@ -20,6 +20,8 @@ async function main(): Promise<void> {
   }
   const { config } = loaded;
   const logger = createServiceLogger({ name: 'telemetry-producer', level: config.logLevel });
+  // On Node 20: one warn line of our own instead of the AWS SDK's multi-line warning (before any client exists).
+  announceNodeSupport(logger, process.env, process.version);
   const running = await startTelemetryProducer({ config, logger });
   logger.info(
     {

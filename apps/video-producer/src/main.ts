@@ -4,7 +4,7 @@
  * endpoint), starts, and on SIGTERM/SIGINT stops ffmpeg, sends what is spooled until PERSISTED (or the shutdown
  * timeout) and exits 0. A second signal exits at once; the spool keeps what was not persisted for the next start.
  */
-import { createServiceLogger } from '@tributary/runtime';
+import { announceNodeSupport, createServiceLogger } from '@tributary/runtime';
 import { buildFfmpegPlan, ffmpegArgs, findFont } from './ffmpeg/ffmpeg-adapter';
 import { ConfigError, HELP, loadConfig } from './video-producer-config';
 import { startVideoProducer } from './video-producer-app';
@@ -28,6 +28,8 @@ async function main(): Promise<void> {
     return;
   }
   const logger = createServiceLogger({ name: 'video-producer', level: config.logLevel });
+  // On Node 20: one warn line of our own instead of the AWS SDK's multi-line warning (before any client exists).
+  announceNodeSupport(logger, process.env, process.version);
   const running = await startVideoProducer({ config, logger });
   logger.info({ url: running.url, cameras: config.cameras.map((c) => ({ stream: c.stream, source: c.sourceText })), spoolDir: config.spoolDir }, 'ready');
 
