@@ -11,7 +11,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { freePort } from './free-port';
 import type { Logger } from 'pino';
-import { createServiceLogger } from '@tributary/runtime';
+import { announceNodeSupport, createServiceLogger } from '@tributary/runtime';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { KinesisClient } from '@aws-sdk/client-kinesis';
 import { KinesisVideoClient } from '@aws-sdk/client-kinesis-video';
@@ -43,8 +43,10 @@ function emulatorLogger(level: string): Logger {
 }
 
 async function main(): Promise<void> {
-  // The SDK's notice that its 2027 releases need Node 22 is known (the SDK version is pinned); children get the same.
-  process.env['AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED'] ??= 'true';
+  // On Node 20: the AWS SDK's notice that its 2027 releases need Node 22, said once in the stack's own output instead
+  // of the SDK's multi-line process warning (which the variable this sets then keeps quiet here and in the children;
+  // each app still says it once in its log). Nothing on Node 22 and 24.
+  announceNodeSupport({ warn: (_fields, message) => progress.line(`warning: ${message ?? ''}`) }, process.env, process.version);
   const settings = readStackSettings(process.env, process.cwd());
   const stateDir = path.join(settings.dataDir, 'dev-stack');
   fs.mkdirSync(stateDir, { recursive: true, mode: 0o700 });
