@@ -5,6 +5,7 @@
  * which sink and why. Pure, like the library's ServiceHealth: a run of failures is one "down", the first accepted
  * batch after it one "up", so the app logs an outage once when it starts and once when it ends.
  */
+import { OutageTracker } from '@tributary/runtime';
 import type { TelemetryConsumerErrorCode } from './telemetry-consumer-error';
 
 export type SinkName = 'device-state-table' | 'rollup-table' | 'files';
@@ -31,30 +32,21 @@ export interface SinkOutage {
 
 export type SinkTransition = { kind: 'down'; outage: SinkOutage } | { kind: 'up'; sink: SinkName; downForMs: number; failures: number };
 
+/** The sinks on the shared OutageTracker (@tributary/runtime). */
 export class SinkHealth {
-  private readonly outages = new Map<SinkName, SinkOutage>();
+  private readonly outages = new OutageTracker<SinkName>();
 
   /** A batch failed in `sink`: a transition when the sink was healthy until now. */
   failed(sink: SinkName, reason: string, now: number): SinkTransition | undefined {
-    const outage = this.outages.get(sink);
-    if (outage) {
-      outage.failures++;
-      outage.reason = reason;
-      return undefined;
-    }
-    const started: SinkOutage = { sink, since: now, failures: 1, reason };
-    this.outages.set(sink, started);
-    return { kind: 'down', outage: { ...started } };
+    return this.outages.failed(sink, reason, now) ? { kind: 'down', outage: { sink, since: now, failures: 1, reason } } : undefined;
   }
 
   /** Every sink accepted a batch (and the rollups pending from failed writes): ends every outage. */
   accepted(now: number): SinkTransition[] {
-    const ended = [...this.outages.values()].map((o): SinkTransition => ({ kind: 'up', sink: o.sink, downForMs: now - o.since, failures: o.failures }));
-    this.outages.clear();
-    return ended;
+    return this.outages.succeededAll(now).flatMap((c): SinkTransition[] => (c.kind === 'up' ? [{ kind: 'up', sink: c.key, downForMs: c.downForMs, failures: c.failures }] : []));
   }
 
   current(): SinkOutage[] {
-    return [...this.outages.values()].map((o) => ({ ...o }));
+    return this.outages.current().map((o) => ({ sink: o.key, since: o.since, failures: o.failures, reason: o.reason }));
   }
 }

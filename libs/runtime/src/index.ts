@@ -11,3 +11,4 @@ export { maskSecretsInText, redactUrl, REDACT_PATHS, SECRET_KEYS } from './log-r
 export { createHttpServer, applyServerTimeouts, listenHttp, type HttpServerTimeouts } from './http-server';
 export { API_SECURITY_HEADERS, setSecurityHeaders } from './security-headers';
 export { announceNodeSupport, nodeMajorOf, nodeSupportNotice, SDK_MIN_NODE_MAJOR, SDK_NODE_WARNING_ENV, type NodeSupportNotice } from './node-support';
+export { OutageTracker, type Outage, type OutageChange } from './outage-tracker';

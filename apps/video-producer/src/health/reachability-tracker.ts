@@ -7,7 +7,7 @@
  * told. The app reports the outage on /healthz and in /metrics and logs its start and end once each (the
  * transitions this returns), not once per reconnect attempt. Pure: the clock is injected, no I/O.
  */
-import type { Clock } from '@tributary/runtime';
+import { OutageTracker, type Clock } from '@tributary/runtime';
 
 export interface ReachabilityState {
   reachable: boolean;
@@ -23,39 +23,33 @@ export type ReachabilityChange =
   | { kind: 'outage'; sinceMs: number; reason: string }
   | { kind: 'recovered'; downForMs: number; failures: number; lastError: string };
 
+/** One camera's KVS on the shared OutageTracker (@tributary/runtime), with the camera's clock. */
 export class ReachabilityTracker {
-  private sinceMs: number | undefined;
-  private lastError: string | undefined;
-  private failures = 0;
+  private readonly outages = new OutageTracker<'kvs'>();
 
   constructor(private readonly clock: Clock) {}
 
   /** A connection failed; returns the outage when this is its first failure. */
   failure(reason: string): ReachabilityChange | undefined {
-    this.lastError = reason;
-    this.failures++;
-    if (this.sinceMs !== undefined) return undefined;
-    this.sinceMs = this.clock.now();
-    return { kind: 'outage', sinceMs: this.sinceMs, reason };
+    const change = this.outages.failed('kvs', reason, this.clock.now());
+    return change ? { kind: 'outage', sinceMs: change.at, reason } : undefined;
   }
 
   /** A fragment was persisted; returns the recovery when an outage was under way. */
   success(): ReachabilityChange | undefined {
-    if (this.sinceMs === undefined) return undefined;
-    const change: ReachabilityChange = { kind: 'recovered', downForMs: this.clock.now() - this.sinceMs, failures: this.failures, lastError: this.lastError ?? '' };
-    this.sinceMs = undefined;
-    this.lastError = undefined;
-    this.failures = 0;
-    return change;
+    const change = this.outages.succeeded('kvs', this.clock.now());
+    return change?.kind === 'up' ? { kind: 'recovered', downForMs: change.downForMs, failures: change.failures, lastError: change.lastReason } : undefined;
   }
 
   state(): ReachabilityState {
-    if (this.sinceMs === undefined) return { reachable: true, failures: 0 };
-    return { reachable: false, unreachableSinceMs: this.sinceMs, failures: this.failures, ...(this.lastError !== undefined ? { lastError: this.lastError } : {}) };
+    const outage = this.outages.outage('kvs');
+    if (!outage) return { reachable: true, failures: 0 };
+    return { reachable: false, unreachableSinceMs: outage.since, failures: outage.failures, lastError: outage.reason };
   }
 
   /** How long the current outage has lasted (0 when reachable). */
   unreachableForMs(): number {
-    return this.sinceMs === undefined ? 0 : this.clock.now() - this.sinceMs;
+    const outage = this.outages.outage('kvs');
+    return outage ? this.clock.now() - outage.since : 0;
   }
 }

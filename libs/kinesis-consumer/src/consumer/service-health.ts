@@ -9,9 +9,12 @@
  * every second or so (lease taker, renewals, GetRecords), so a blip shows as a short outage rather than as
  * silence, and recovery is seen within about a second.
  */
+import { OutageTracker } from '@tributary/runtime';
 import { DependencyError, type ConsumerError } from '../consumer-error';
 
 export type ConsumerService = 'kinesis' | 'dynamodb';
+
+const SERVICES: readonly ConsumerService[] = ['kinesis', 'dynamodb'];
 
 export interface ServiceStatus {
   service: ConsumerService;
@@ -47,45 +50,37 @@ export function serviceOf(error: ConsumerError): ConsumerService | undefined {
   return KINESIS_OPERATIONS.has(error.operation) ? 'kinesis' : 'dynamodb';
 }
 
+/** Kinesis and DynamoDB on the shared OutageTracker (@tributary/runtime), plus when each was last healthy from. */
 export class ServiceHealth {
-  private readonly states = new Map<ConsumerService, ServiceStatus>();
+  private readonly outages = new OutageTracker<ConsumerService, { code: string; message: string }>();
+  /** When each service was last seen healthy from (start, or the end of its last outage). */
+  private readonly upSince = new Map<ConsumerService, number>();
 
   constructor(now: number) {
-    for (const service of ['kinesis', 'dynamodb'] as const) this.states.set(service, { service, healthy: true, since: now, failures: 0 });
+    for (const service of SERVICES) this.upSince.set(service, now);
   }
 
   isDown(service: ConsumerService): boolean {
-    return !this.state(service).healthy;
+    return this.outages.outage(service) !== undefined;
   }
 
   failed(service: ConsumerService, error: ConsumerError, now: number): ServiceTransition | undefined {
-    const s = this.state(service);
-    s.lastError = { code: error instanceof DependencyError ? error.awsCode : error.code, message: error.message };
-    if (!s.healthy) {
-      s.failures++;
-      return undefined;
-    }
-    s.healthy = false;
-    s.since = now;
-    s.failures = 1;
-    return { kind: 'down', service, at: now, error };
+    const reason = { code: error instanceof DependencyError ? error.awsCode : error.code, message: error.message };
+    return this.outages.failed(service, reason, now) ? { kind: 'down', service, at: now, error } : undefined;
   }
 
   succeeded(service: ConsumerService, now: number): ServiceTransition | undefined {
-    const s = this.state(service);
-    if (s.healthy) return undefined;
-    const transition: ServiceTransition = { kind: 'up', service, at: now, downForMs: now - s.since, failures: s.failures };
-    this.states.set(service, { service, healthy: true, since: now, failures: 0 });
-    return transition;
+    const change = this.outages.succeeded(service, now);
+    if (change?.kind !== 'up') return undefined;
+    this.upSince.set(service, now);
+    return { kind: 'up', service, at: now, downForMs: change.downForMs, failures: change.failures };
   }
 
   status(): ServiceStatus[] {
-    return [...this.states.values()].map((s) => ({ ...s, ...(s.lastError ? { lastError: { ...s.lastError } } : {}) }));
-  }
-
-  private state(service: ConsumerService): ServiceStatus {
-    const s = this.states.get(service);
-    if (!s) throw new RangeError(`unknown service ${service}`);
-    return s;
+    return SERVICES.map((service): ServiceStatus => {
+      const outage = this.outages.outage(service);
+      if (!outage) return { service, healthy: true, since: this.upSince.get(service) ?? 0, failures: 0 };
+      return { service, healthy: false, since: outage.since, failures: outage.failures, lastError: { ...outage.reason } };
+    });
   }
 }
