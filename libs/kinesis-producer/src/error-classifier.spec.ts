@@ -1,4 +1,4 @@
-import { classifyCallError, classifyEntryError } from './error-classifier';
+import { classifyCallError, classifyEntryError, isNetworkErrorCode } from './error-classifier';
 import { networkError, serviceError } from './testing/fake-kinesis-client';
 
 describe('classifyEntryError (PutRecords ErrorCode)', () => {
@@ -34,5 +34,21 @@ describe('classifyCallError (whole-call failures)', () => {
     ['a string', 'boom', 'transient', 'Error'],
   ])('%s', (_label, error, kind, code) => {
     expect(classifyCallError(error)).toEqual(expect.objectContaining({ kind, code }));
+  });
+});
+
+// Regression (issue 12 review): the tables were indexed with names from the wire, so an ErrorCode or an
+// x-amzn-ErrorType of `constructor` or `__proto__` found Object.prototype's members instead of no row: the kind
+// came out as a function or an object, which no caller handles. (libs/kvs had the same bug; the fuzzer found it.)
+describe('names of Object.prototype from the wire', () => {
+  it.each(['constructor', '__proto__', 'toString', 'hasOwnProperty'])('%s is an unknown name, transient', (name) => {
+    expect(classifyEntryError(name, 'm')).toEqual({ kind: 'transient', code: name, message: 'm' });
+    expect(classifyCallError(serviceError(name, 503))).toEqual(expect.objectContaining({ kind: 'transient', code: name }));
+    expect(classifyCallError(Object.assign(new Error('m'), { code: name }))).toEqual(expect.objectContaining({ kind: 'transient' }));
+  });
+
+  it('isNetworkErrorCode knows the network codes and nothing inherited', () => {
+    expect(['ECONNREFUSED', 'ERR_HTTP2_GOAWAY_SESSION'].map(isNetworkErrorCode)).toEqual([true, true]);
+    expect(['constructor', '__proto__', 'E_POISON', ''].map(isNetworkErrorCode)).toEqual([false, false, false, false]);
   });
 });

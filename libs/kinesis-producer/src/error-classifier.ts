@@ -78,6 +78,11 @@ const BY_ERRNO: Readonly<Record<string, FailureKind>> = {
   ERR_STREAM_PREMATURE_CLOSE: 'transient',
 };
 
+/** Whether `code` is a Node network error (errno, undici or HTTP/2 code) of a call that failed on its way. */
+export function isNetworkErrorCode(code: string): boolean {
+  return Object.hasOwn(BY_ERRNO, code);
+}
+
 /** By error `name` when neither of the above matched. */
 const BY_ERROR_NAME: Readonly<Record<string, FailureKind>> = {
   TimeoutError: 'transient',
@@ -87,9 +92,14 @@ const BY_ERROR_NAME: Readonly<Record<string, FailureKind>> = {
   SyntaxError: 'transient', // a truncated answer the SDK could not parse
 };
 
+/** A table's own row for a name from the wire, never Object.prototype's (`constructor`, `__proto__`, …). */
+function rowOf(table: Readonly<Record<string, FailureKind>>, key: string): FailureKind | undefined {
+  return key !== '' && Object.hasOwn(table, key) ? table[key] : undefined;
+}
+
 /** A PutRecords entry's ErrorCode. */
 export function classifyEntryError(errorCode: string, errorMessage = ''): ClassifiedFailure {
-  return { kind: BY_AWS_NAME[errorCode] ?? 'transient', code: errorCode, message: errorMessage };
+  return { kind: rowOf(BY_AWS_NAME, errorCode) ?? 'transient', code: errorCode, message: errorMessage };
 }
 
 interface ErrorLike {
@@ -106,9 +116,11 @@ export function classifyCallError(error: unknown): ClassifiedFailure {
   const e = (typeof error === 'object' && error !== null ? error : {}) as ErrorLike;
   const message = typeof e.message === 'string' ? e.message : String(error);
   const name = typeof e.name === 'string' ? e.name : '';
-  if (name && BY_AWS_NAME[name]) return { kind: BY_AWS_NAME[name], code: name, message };
+  const byName = rowOf(BY_AWS_NAME, name);
+  if (byName) return { kind: byName, code: name, message };
   const errno = typeof e.code === 'string' ? e.code : '';
-  if (errno && BY_ERRNO[errno]) return { kind: BY_ERRNO[errno], code: errno, message };
+  const byErrno = rowOf(BY_ERRNO, errno);
+  if (byErrno) return { kind: byErrno, code: errno, message };
   const status = typeof e.$metadata?.httpStatusCode === 'number' ? e.$metadata.httpStatusCode : undefined;
   if (status !== undefined) {
     if (status === 429) return { kind: 'throttled', code: name || 'HTTP_429', message };
@@ -120,10 +132,12 @@ export function classifyCallError(error: unknown): ClassifiedFailure {
     const inner = classifyCallError(e.cause);
     if (inner.code !== 'Error') return inner;
   }
-  if (name && BY_ERROR_NAME[name]) return { kind: BY_ERROR_NAME[name], code: name, message };
+  const byErrorName = rowOf(BY_ERROR_NAME, name);
+  if (byErrorName) return { kind: byErrorName, code: name, message };
   // Some wrappers keep only the text (the SDK's retry middleware wraps a value that is not `instanceof Error`,
   // e.g. a socket error from another realm, as "AWS SDK error wrapper for Error: connect ECONNREFUSED …").
   const inMessage = /\b(E[A-Z]{3,}|ERR_HTTP2_[A-Z_]+)\b/.exec(message)?.[1];
-  if (inMessage && BY_ERRNO[inMessage]) return { kind: BY_ERRNO[inMessage], code: inMessage, message };
+  const byMessage = inMessage ? rowOf(BY_ERRNO, inMessage) : undefined;
+  if (inMessage && byMessage) return { kind: byMessage, code: inMessage, message };
   return { kind: 'transient', code: errno || name || 'Error', message };
 }

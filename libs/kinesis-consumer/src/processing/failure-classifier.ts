@@ -16,7 +16,7 @@
  *    from the handler must still reach the dead-letter destination after its retries;
  * 4. anything else is the handler's.
  */
-import { classifyCallError } from '@tributary/kinesis-producer';
+import { classifyCallError, isNetworkErrorCode } from '@tributary/kinesis-producer';
 
 export type FailureOrigin = 'platform' | 'handler';
 
@@ -24,31 +24,10 @@ export type FailureOrigin = 'platform' | 'handler';
 const HANDLER_ERROR_NAMES: ReadonlySet<string> = new Set(['TypeError', 'RangeError', 'SyntaxError', 'ReferenceError', 'InvalidBatchResponse']);
 
 /**
- * classifyCallError codes of a call that failed on its way: Node's network errno and HTTP/2 codes (the ones that
- * classifier knows) and timeouts. Listed, not matched by shape: an application's own `E_POISON` is no outage.
+ * Besides the network codes classifyCallError knows (isNetworkErrorCode), the timeouts of a call that failed on its
+ * way. Listed, not matched by shape: an application's own `E_POISON` is no outage.
  */
-const CALL_FAILURE_CODES: ReadonlySet<string> = new Set([
-  'ECONNREFUSED',
-  'ECONNRESET',
-  'ECONNABORTED',
-  'EPIPE',
-  'ETIMEDOUT',
-  'EHOSTUNREACH',
-  'ENETUNREACH',
-  'ENETDOWN',
-  'EAI_AGAIN',
-  'ENOTFOUND',
-  'EADDRNOTAVAIL',
-  'ERR_HTTP2_STREAM_ERROR',
-  'ERR_HTTP2_SESSION_ERROR',
-  'ERR_HTTP2_GOAWAY_SESSION',
-  'ERR_HTTP2_ERROR',
-  'ERR_HTTP2_INVALID_SESSION',
-  'ERR_STREAM_PREMATURE_CLOSE',
-  'TimeoutError',
-  'RequestTimeout',
-  'RequestTimeoutException',
-]);
+const CALL_TIMEOUT_CODES: ReadonlySet<string> = new Set(['TimeoutError', 'RequestTimeout', 'RequestTimeoutException']);
 
 interface ErrorLike {
   name?: unknown;
@@ -73,6 +52,6 @@ export function classifyHandlerFailure(error: unknown): FailureOrigin {
   const classified = classifyCallError(error);
   if (classified.kind === 'throttled') return 'platform';
   if (classified.kind === 'permanent') return 'handler';
-  if (isSdkError(error) || CALL_FAILURE_CODES.has(classified.code)) return 'platform';
+  if (isSdkError(error) || isNetworkErrorCode(classified.code) || CALL_TIMEOUT_CODES.has(classified.code)) return 'platform';
   return 'handler';
 }
