@@ -16,6 +16,9 @@ describe('classifyKvsError', () => {
     ['AbortError', 'UPSTREAM_TIMEOUT', 504, true],
     ['CredentialsProviderError', 'UPSTREAM_ERROR', 502, true],
     ['TypeError', 'UPSTREAM_ERROR', 502, true],
+    // Names of Object.prototype from the wire are unknown names, not table rows (issue 12, item 6).
+    ['constructor', 'UPSTREAM_ERROR', 502, true],
+    ['__proto__', 'UPSTREAM_ERROR', 502, true],
   ])('%s → %s (%i, retriable %s)', (name, code, status, retriable) => {
     const err = classifyKvsError(sdkError(name), 'GetClip');
     expect({ code: err.code, status: err.status, retriable: err.retriable }).toEqual({ code, status, retriable });

@@ -97,7 +97,8 @@ export function classifyKvsError(err: unknown, operation: string): GatewayError 
   // Duck-typed: SDK exceptions and DOMExceptions (abort reasons) are not always instances of this realm's Error.
   const e = (typeof err === 'object' && err !== null ? err : {}) as { name?: unknown; message?: unknown };
   const name = typeof e.name === 'string' ? e.name : '';
-  const code = KVS_EXCEPTIONS[name] ?? 'UPSTREAM_ERROR';
+  // Own rows only: the name comes from the wire (`constructor` would find Object.prototype's).
+  const code = (Object.hasOwn(KVS_EXCEPTIONS, name) ? KVS_EXCEPTIONS[name] : undefined) ?? 'UPSTREAM_ERROR';
   const upstream = typeof e.message === 'string' ? e.message : String(err);
   // What KVS says about the client's request (no such stream, bad range) is useful to it; our own credential or
   // network trouble is not its business and stays in the log.

@@ -14,6 +14,9 @@ describe('classifyDynamoDbError', () => {
     ['TimeoutError', 'UPSTREAM_TIMEOUT', 504, true],
     ['AbortError', 'UPSTREAM_TIMEOUT', 504, true],
     ['InternalServerError', 'UPSTREAM_ERROR', 502, true],
+    // Names of Object.prototype from the wire are unknown names, not table rows (issue 12, item 6).
+    ['constructor', 'UPSTREAM_ERROR', 502, true],
+    ['toString', 'UPSTREAM_ERROR', 502, true],
   ])('%s → %s (%d)', (name, code, status, retriable) => {
     const err = classifyDynamoDbError(named(name), 'Scan', 'leases');
     expect(err).toMatchObject({ code, status, retriable });

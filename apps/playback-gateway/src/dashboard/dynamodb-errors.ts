@@ -21,7 +21,8 @@ const DYNAMODB_EXCEPTIONS: Readonly<Record<string, GatewayErrorCode>> = {
 export function classifyDynamoDbError(err: unknown, operation: string, table: string): GatewayError {
   if (err instanceof GatewayError) return err;
   const name = typeof err === 'object' && err !== null && typeof (err as { name?: unknown }).name === 'string' ? (err as { name: string }).name : '';
-  const code = DYNAMODB_EXCEPTIONS[name] ?? 'UPSTREAM_ERROR';
+  // Own rows only: the name comes from the wire (`constructor` would find Object.prototype's).
+  const code = (Object.hasOwn(DYNAMODB_EXCEPTIONS, name) ? DYNAMODB_EXCEPTIONS[name] : undefined) ?? 'UPSTREAM_ERROR';
   const why = name === 'ResourceNotFoundException' ? 'the table does not exist' : name || 'error';
   return new GatewayError(code, `DynamoDB ${operation} on ${table} failed (${why}).`, { cause: err });
 }

@@ -18,6 +18,9 @@ describe('AWS error mapping', () => {
     ['access denied', awsError('AccessDeniedException', 400), 'AccessDeniedException', false],
     ['a refused connection', Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNREFUSED' }), 'ECONNREFUSED', true],
     ['a reset socket', Object.assign(new Error('socket hang up'), { code: 'ECONNRESET' }), 'ECONNRESET', true],
+    // A name of Object.prototype from the wire is an unknown name, not a row of the DynamoDB table (issue 12, item 6).
+    ['a 400 named constructor', awsError('constructor', 400), 'constructor', false],
+    ['a 503 named toString', awsError('toString', 503), 'toString', true],
     ['a timeout', Object.assign(new Error('timed out'), { name: 'TimeoutError' }), 'TimeoutError', true],
     ['a TypeError (a bug)', new TypeError('x is not a function'), 'TypeError', false],
   ])('%s', (_name, error, awsCode, retriable) => {

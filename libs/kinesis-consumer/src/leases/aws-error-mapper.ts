@@ -45,8 +45,10 @@ export function toDependencyError(operation: string, error: unknown): ConsumerEr
   if (error instanceof ConsumerError) return error;
   const name = nameOf(error);
   const classified = classifyCallError(error);
-  const retriable = name in DYNAMODB_RETRIABLE ? DYNAMODB_RETRIABLE[name] : classified.kind !== 'permanent';
-  const code = name in DYNAMODB_RETRIABLE ? name : classified.code;
+  // Own rows only: the name comes from the wire, and `constructor` is `in` every object.
+  const known = Object.hasOwn(DYNAMODB_RETRIABLE, name);
+  const retriable = known ? DYNAMODB_RETRIABLE[name] : classified.kind !== 'permanent';
+  const code = known ? name : classified.code;
   return new DependencyError(operation, code, `${operation} failed: ${code}: ${classified.message}`, retriable, { cause: error });
 }
 

@@ -23,7 +23,8 @@ const SPECIAL: Readonly<Record<string, RetrievalFailureKind>> = {
 
 export function classifyRetrievalError(error: unknown): RetrievalFailure {
   const c = classifyCallError(error);
-  const special = SPECIAL[c.code];
+  // Own rows only: the code is an AWS error name from the wire.
+  const special = Object.hasOwn(SPECIAL, c.code) ? SPECIAL[c.code] : undefined;
   return { kind: special ?? c.kind, code: c.code, message: c.message };
 }
 
