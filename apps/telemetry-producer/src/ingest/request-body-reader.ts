@@ -36,8 +36,8 @@ export const ACCEPTED_CODINGS = 'gzip, deflate, br';
 export function decoderFor(header: string | undefined): (() => Decoder) | undefined {
   const coding = (header ?? '').trim().toLowerCase();
   if (coding === '' || coding === 'identity') return undefined;
-  const decoder = DECODERS[coding];
-  if (decoder !== undefined) return decoder;
+  // Own rows only: the coding comes from the wire, and `constructor` would find Object itself.
+  if (Object.hasOwn(DECODERS, coding)) return DECODERS[coding];
   throw new IngestError('UNSUPPORTED_ENCODING', `Content-Encoding ${JSON.stringify(coding.slice(0, 40))} is not supported; send one of ${ACCEPTED_CODINGS}, or none.`, {
     headers: { 'Accept-Encoding': ACCEPTED_CODINGS },
   });
