@@ -54,3 +54,19 @@ describe('createServiceLogger redaction', () => {
     expect(redactUrl('rtsp://cam.local/stream')).toBe('rtsp://cam.local/stream');
   });
 });
+
+// Regression (review of issue 12): the URL-password and JWT patterns began at every `\b`, so text like `a.a.a…` or
+// `-eyJ-eyJ…` (a request path is enough) made masking quadratic: about 100 ms for a 16 KB line, seconds for a
+// longer one, on every line logged. The bound below is the fuzz harness's hang rule (1 s), far above the
+// milliseconds a linear scan of 128 KB takes and far below the quadratic version's ~6 s.
+describe('maskSecretsInText on crafted text', () => {
+  it.each([
+    ['dotted words', 'a.'.repeat(64 * 1024)],
+    ['repeated eyJ', '-eyJ'.repeat(32 * 1024)],
+    ['scheme-like runs', 'a+b-'.repeat(32 * 1024)],
+  ])('masks a 128 KB line of %s in linear time', (_label, text) => {
+    const started = performance.now();
+    expect(maskSecretsInText(text)).toBe(text);
+    expect(performance.now() - started).toBeLessThan(1000);
+  });
+});
