@@ -24,6 +24,17 @@ export function routeOf(path: string): string {
   return 'other';
 }
 
+/**
+ * The request's whole path, wherever it is read (metrics, the request log, problem `instance`s): inside
+ * `app.use('/hls', …)` Express strips the mount point from `req.path` (a finished /hls request read
+ * `/<token>/segment.mp4`, which escaped the token masking and the route labels); `originalUrl` is never rewritten.
+ */
+export const requestPath = (req: Request): string => {
+  const url = req.originalUrl;
+  const query = url.indexOf('?');
+  return query < 0 ? url : url.slice(0, query);
+};
+
 export class GatewayMetrics {
   readonly registry = new Registry();
 
@@ -92,9 +103,7 @@ export class GatewayMetrics {
   httpMiddleware() {
     return (req: Request, res: Response, next: NextFunction): void => {
       const stop = this.httpDuration.startTimer();
-      // Read now, not at 'finish': by then a mounted router (/api, /hls) may have stripped its prefix from req.path.
-      const url = req.originalUrl;
-      const path = url.includes('?') ? url.slice(0, url.indexOf('?')) : url;
+      const path = requestPath(req);
       res.on('finish', () => stop({ method: req.method, route: routeOf(path), status: String(res.statusCode) }));
       next();
     };

@@ -20,7 +20,7 @@ import { rateLimit } from 'express-rate-limit';
 import { authenticate, AuthError, problemFromAuthError, sendProblem, type AuthenticatorOptions, type PlaybackTokenKey } from '@tributary/auth';
 import type { Logger } from 'pino';
 import { GatewayError } from '../gateway-error';
-import { routeOf, type GatewayMetrics } from '../gateway-metrics';
+import { requestPath, routeOf, type GatewayMetrics } from '../gateway-metrics';
 import type { KvsPlaybackClient } from '../kvs/kvs-playback-client';
 import { hlsProxyController } from '../hls/hls-proxy-controller';
 import type { SegmentCache } from '../hls/segment-cache';
@@ -55,16 +55,6 @@ export interface GatewayServerOptions {
 /** Paths in logs: the playback token in /hls/<token>/ is a credential. */
 export const loggablePath = (path: string): string => path.replace(/^\/hls\/[^/]+\//, '/hls/<token>/');
 
-/**
- * The request's whole path, wherever it is read: inside `app.use('/hls', …)` Express strips the mount point from
- * `req.path` (a finished /hls request read `/<token>/segment.mp4`, which escaped the masking above and the route
- * labels); `originalUrl` is never rewritten.
- */
-export const requestPath = (req: Request): string => {
-  const url = req.originalUrl;
-  const query = url.indexOf('?');
-  return query < 0 ? url : url.slice(0, query);
-};
 
 export function createGatewayServer(options: GatewayServerOptions): express.Express {
   const { logger, metrics } = options;
