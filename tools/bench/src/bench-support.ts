@@ -331,7 +331,7 @@ export function splitNodeOption(argv: readonly string[]): { major: number | unde
   return { major, rest };
 }
 
-/** Where tools/node-matrix (engineer-owned: the Node binaries `npm test` runs the suites under) puts Node N. */
+/** Where tools/node-matrix (the pinned Node binaries `npm test` runs the suites under) puts Node N. */
 const NODE_MATRIX_DIR = path.join(ROOT, 'tools/node-matrix');
 const matrixNodePath = (major: number): string => path.join(NODE_MATRIX_DIR, 'node_modules', `node${major}`, 'bin', 'node');
 
