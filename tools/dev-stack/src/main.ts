@@ -56,8 +56,9 @@ async function main(): Promise<void> {
 
   // Ports set to 0 get a free one now: the children must be told a number, and the banner must show it.
   const ports = { ...settings.ports } as StackPorts;
+  const taken = new Set(Object.values(ports).filter((p) => p !== 0));
   for (const name of Object.keys(ports) as PortName[]) {
-    if (name !== 'emulator' && ports[name] === 0) ports[name] = await freePort();
+    if (name !== 'emulator' && ports[name] === 0) taken.add((ports[name] = await freePort(undefined, undefined, taken)));
   }
 
   let emulator: RunningEmulator | undefined;

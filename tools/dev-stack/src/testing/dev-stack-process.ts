@@ -15,7 +15,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { freePort } from '../free-port';
+import { freePorts } from '../free-port';
 import { READY_LINE } from '../banner';
 import { credentialFile, type LocalCredential } from '../local-credential';
 import { PORT_SETTINGS, type PortName, type StackPorts } from '../stack-plan';
@@ -79,10 +79,12 @@ export async function startDevStack(options: DevStackProcessOptions = {}): Promi
   const dataDir = options.dataDir ?? fs.mkdtempSync(path.join(os.tmpdir(), 'dev-stack-test-'));
   const ports = {} as StackPorts;
   const portEnv: Record<string, string> = {};
-  for (const name of Object.keys(PORT_SETTINGS) as PortName[]) {
-    ports[name] = await freePort();
+  const names = Object.keys(PORT_SETTINGS) as PortName[];
+  const picked = await freePorts(names.length);
+  names.forEach((name, i) => {
+    ports[name] = picked[i] as number;
     portEnv[PORT_SETTINGS[name].env] = String(ports[name]);
-  }
+  });
   const env: NodeJS.ProcessEnv = { ...process.env, ...portEnv, TRIBUTARY_DATA_DIR: dataDir, NO_COLOR: '1', ...options.env };
   const child = spawn(process.execPath, ['--import', 'tsx', ENTRY], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
   const entry = { child, dataDir };
