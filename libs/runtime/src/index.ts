@@ -12,3 +12,5 @@ export { createHttpServer, applyServerTimeouts, listenHttp, type HttpServerTimeo
 export { API_SECURITY_HEADERS, setSecurityHeaders } from './security-headers';
 export { announceNodeSupport, nodeMajorOf, nodeSupportNotice, SDK_MIN_NODE_MAJOR, SDK_NODE_WARNING_ENV, type NodeSupportNotice } from './node-support';
 export { OutageTracker, type Outage, type OutageChange } from './outage-tracker';
+export { PromiseCache, type PromiseCacheOptions } from './concurrency/promise-cache';
+export { ConcurrencyLimiter, mapWithConcurrency } from './concurrency/concurrency-limiter';
