@@ -35,7 +35,6 @@ export {
   type AggregatableRecord,
   type DeaggregatedRecord,
 } from './aggregation-codec';
-export { classifyCallError, classifyEntryError, isNetworkErrorCode, type ClassifiedFailure, type FailureKind } from './error-classifier';
 export { PRODUCER_DEFAULTS, KINESIS_LIMITS, DURABLE_BUFFER_DEFAULTS } from './defaults';
 export {
   DurableProducer,

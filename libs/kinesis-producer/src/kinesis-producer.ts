@@ -32,7 +32,7 @@ import {
 import { AggregateBuilder } from './aggregation-codec';
 import { BackoffPolicy } from '@tributary/runtime';
 import { summarizeDeliveries, type DeliveryLogSummarizer, type DeliveryStatus } from './delivery-log-summarizer';
-import { classifyCallError, classifyEntryError, type ClassifiedFailure } from './error-classifier';
+import { classifyCallError, classifyEntryError, type ClassifiedFailure } from '@tributary/errors';
 import { KeyInfoCache, type KeyInfo } from './key-info';
 import { createKinesisClient } from './kinesis-client-factory';
 import { MinHeap } from './min-heap';

@@ -4,7 +4,7 @@
  * missing table or stream is not worth retrying; throttling, 5xx and network errors are. The general table is the
  * producer's `classifyCallError` (AWS names, errno codes, HTTP statuses); DynamoDB's own names come first.
  */
-import { classifyCallError } from '@tributary/kinesis-producer';
+import { classifyCallError } from '@tributary/errors';
 import { ConsumerError, DependencyError, LeaseLostError } from '../consumer-error';
 
 /** DynamoDB error names → retriable? (the ones the general table does not know, or means otherwise). */

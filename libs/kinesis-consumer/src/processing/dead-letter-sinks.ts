@@ -19,7 +19,7 @@ import {
   type PutRecordsCommandOutput,
   type PutRecordsRequestEntry,
 } from '@aws-sdk/client-kinesis';
-import { classifyCallError, classifyEntryError } from '@tributary/kinesis-producer';
+import { classifyCallError, classifyEntryError } from '@tributary/errors';
 import { ConsumerError } from '../consumer-error';
 import { noopLogger, systemTimers, type Logger, type Timers } from '../consumer-types';
 import { toDeadLetterEnvelope, type DeadLetterEnvelope } from './dead-letter-envelope';

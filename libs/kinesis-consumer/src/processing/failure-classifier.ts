@@ -16,7 +16,7 @@
  *    from the handler must still reach the dead-letter destination after its retries;
  * 4. anything else is the handler's.
  */
-import { classifyCallError, isNetworkErrorCode } from '@tributary/kinesis-producer';
+import { classifyCallError, isNetworkErrorCode } from '@tributary/errors';
 
 export type FailureOrigin = 'platform' | 'handler';
 

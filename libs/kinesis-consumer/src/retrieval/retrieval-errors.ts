@@ -4,7 +4,7 @@
  * an expired iterator (get a new one, no backoff), a missing stream or shard (stop: SHARD_NOT_FOUND), and a
  * subscription refused because another one is active (ResourceInUse: wait out the 5-s takeover window).
  */
-import { classifyCallError } from '@tributary/kinesis-producer';
+import { classifyCallError } from '@tributary/errors';
 import { ConsumerError, DependencyError } from '../consumer-error';
 
 export type RetrievalFailureKind = 'expired-iterator' | 'not-found' | 'in-use' | 'throttled' | 'transient' | 'permanent';

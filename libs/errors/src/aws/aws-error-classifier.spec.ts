@@ -1,5 +1,5 @@
-import { classifyCallError, classifyEntryError, isNetworkErrorCode } from './error-classifier';
-import { networkError, serviceError } from './testing/fake-kinesis-client';
+import { classifyCallError, classifyEntryError, isNetworkErrorCode } from './aws-error-classifier';
+import { networkError, serviceError } from '../testing/aws-error-fakes';
 
 describe('classifyEntryError (PutRecords ErrorCode)', () => {
   it.each([
