@@ -1,7 +1,7 @@
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { decodeFragmentFrame, encodeFragmentFrame, fragmentFrameSize, type FragmentRecord } from './fragment-frame-codec';
+import { segmentFiles, tempDirsRemovedAfterEach } from '../testing/temp-dirs';
 import { FileSegmentBackend, MemorySegmentBackend, type SegmentBackend } from './segment-backend';
 import { FragmentLog, type FragmentLogOptions } from './fragment-log';
 
@@ -20,18 +20,7 @@ const frag = (i: number, serverTimestampMs = T0 + i * 1000): FragmentRecord => (
 });
 const FRAME = fragmentFrameSize(frag(0));
 
-let dirs: string[] = [];
-function tempDir(): string {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tributary-fragment-log-'));
-  dirs.push(dir);
-  return dir;
-}
-afterEach(() => {
-  for (const d of dirs) fs.rmSync(d, { recursive: true, force: true });
-  dirs = [];
-});
-const segFiles = (dir: string): string[] => fs.readdirSync(dir).filter((f) => f.endsWith('.seg')).sort();
-function must<T>(value: T | undefined): T {
+const tempDir = tempDirsRemovedAfterEach('tributary-fragment-log-');function must<T>(value: T | undefined): T {
   if (value === undefined) throw new Error('expected a value');
   return value;
 }
@@ -156,7 +145,7 @@ describe('FragmentLog recovery', () => {
     const log = new FragmentLog(new FileSegmentBackend(dir), { segmentBytes: FRAME * 2 });
     for (let i = 0; i < 5; i++) log.append(frag(i));
     log.close();
-    expect(segFiles(dir)).toHaveLength(3);
+    expect(segmentFiles(dir)).toHaveLength(3);
     const again = new FragmentLog(new FileSegmentBackend(dir), { segmentBytes: FRAME * 2 });
     expect(again.length).toBe(5);
     expect(again.entries().map((e) => e.fragmentNumber)).toEqual([0, 1, 2, 3, 4].map((i) => frag(i).fragmentNumber));
@@ -172,7 +161,7 @@ describe('FragmentLog recovery', () => {
     for (let i = 0; i < 6; i++) log.append(frag(i));
     log.trimBefore(T0 + 4000);
     log.close();
-    expect(segFiles(dir)).toHaveLength(1);
+    expect(segmentFiles(dir)).toHaveLength(1);
     const again = new FragmentLog(new FileSegmentBackend(dir));
     expect(again.firstOrdinal).toBe(4);
     expect(again.length).toBe(6);
@@ -193,7 +182,7 @@ describe('FragmentLog recovery', () => {
     const log = new FragmentLog(new FileSegmentBackend(dir));
     for (let i = 0; i < 3; i++) log.append(frag(i));
     log.close();
-    const file = path.join(dir, segFiles(dir)[0]);
+    const file = path.join(dir, segmentFiles(dir)[0]);
     const goodSize = fs.statSync(file).size;
     damage(file);
     const again = new FragmentLog(new FileSegmentBackend(dir), { onWarning: (m) => warnings.push(m) });
@@ -213,7 +202,7 @@ describe('FragmentLog recovery', () => {
     const log = new FragmentLog(new FileSegmentBackend(dir), { segmentBytes: FRAME });
     for (let i = 0; i < 3; i++) log.append(frag(i));
     log.close();
-    fs.rmSync(path.join(dir, segFiles(dir)[1]));
+    fs.rmSync(path.join(dir, segmentFiles(dir)[1]));
     const warnings: string[] = [];
     const again = new FragmentLog(new FileSegmentBackend(dir), { onWarning: (m) => warnings.push(m) });
     expect(again.length).toBe(1);

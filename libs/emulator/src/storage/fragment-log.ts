@@ -9,7 +9,7 @@
  */
 import { decodeFragmentFrame, encodeFragmentFrame, type DecodedFragmentFrame, type FragmentRecord } from './fragment-frame-codec';
 import type { Segment, SegmentBackend } from './segment-backend';
-import { STORAGE_DEFAULTS } from '../defaults';
+import { SegmentedLog, type SegmentedLogOptions, type TornTail } from './segmented-log';
 
 export interface FragmentEntry {
   readonly ordinal: number;
@@ -31,40 +31,19 @@ interface IndexedEntry {
   readonly frameBytes: number;
 }
 
-export interface FragmentLogOptions {
-  segmentBytes?: number;
-  /** fdatasync after every append (the `always` fsync policy). */
-  syncEveryAppend?: boolean;
-  /** CRC-32 per frame (default true); only logs that are recovered from files need them. */
-  checksums?: boolean;
-  onWarning?: (message: string) => void;
-}
+/** Segment size, fsync policy, checksums, warnings: see segmented-log.ts. */
+export type FragmentLogOptions = SegmentedLogOptions;
 
-export class FragmentLog {
-  private readonly segments: Segment[] = [];
+export class FragmentLog extends SegmentedLog<FragmentEntry> {
   /** Indexed entries, ordinal `base` first. */
   private index: IndexedEntry[] = [];
-  private base = 0;
-  /** First ordinal still inside retention. */
-  private trimmedTo = 0;
-  private next = 0;
-  private dirty = false;
   private readonly byNumber = new Map<string, number>();
-  private readonly segmentBytes: number;
-  private readonly listeners = new Set<(entry: FragmentEntry) => void>();
 
-  constructor(
-    private readonly backend: SegmentBackend,
-    private readonly options: FragmentLogOptions = {},
-  ) {
-    this.segmentBytes = options.segmentBytes ?? STORAGE_DEFAULTS.segmentBytes;
+  constructor(backend: SegmentBackend, options: FragmentLogOptions = {}) {
+    super(backend, options, 'fragment segment');
     this.recover();
   }
 
-  /** Ordinal the next fragment gets (= number of fragments ever appended). */
-  get length(): number {
-    return this.next;
-  }
   /** First ordinal a reader can get. */
   get firstOrdinal(): number {
     return this.trimmedTo;
@@ -96,18 +75,11 @@ export class FragmentLog {
     if (last && record.fragmentNumber <= last.fragmentNumber) {
       throw new RangeError(`fragment number ${record.fragmentNumber} does not follow ${last.fragmentNumber}`);
     }
-    let seg = this.segments[this.segments.length - 1];
-    if (!seg || seg.size >= this.segmentBytes) {
-      seg = this.backend.create(this.next);
-      this.segments.push(seg);
-    }
     const bytes = encodeFragmentFrame(record, this.options.checksums ?? true);
-    const offset = seg.size;
-    seg.append(bytes);
-    if (this.options.syncEveryAppend) seg.sync();
-    else this.dirty = true;
-    const entry = this.indexEntry(record, seg, offset, bytes.length);
-    for (const l of this.listeners) l(entry);
+    const { segment, offset } = this.write(bytes);
+    this.written(segment);
+    const entry = this.indexEntry(record, segment, offset, bytes.length);
+    this.notify(entry);
     return entry;
   }
 
@@ -140,39 +112,11 @@ export class FragmentLog {
     const to = this.ordinalAtOrAfterServerTime(cutoffMs);
     if (to <= this.trimmedTo) return;
     for (let o = this.trimmedTo; o < to; o++) this.byNumber.delete(this.index[o - this.base].entry.fragmentNumberText);
-    this.trimmedTo = to;
-    while (this.segments.length > 1 && this.segments[1].firstOrdinal <= this.trimmedTo) {
-      const seg = this.segments.shift() as Segment;
-      const dropped = this.segments[0].firstOrdinal - seg.firstOrdinal;
-      this.index = this.index.slice(dropped);
-      this.base += dropped;
-      this.backend.remove(seg);
-    }
+    this.trimTo(to);
   }
 
-  /** Calls `listener` after every append (GetMedia tails the stream instead of polling). */
-  onAppend(listener: (entry: FragmentEntry) => void): () => void {
-    this.listeners.add(listener);
-    return () => this.listeners.delete(listener);
-  }
-
-  /** fdatasync if anything was appended since the last sync. */
-  sync(): void {
-    if (!this.dirty) return;
-    this.dirty = false;
-    this.segments[this.segments.length - 1]?.sync();
-  }
-
-  close(): void {
-    this.sync();
-    for (const s of this.segments) s.close();
-    this.listeners.clear();
-  }
-
-  destroy(): void {
-    for (const s of this.segments) s.close();
-    this.backend.destroy();
-    this.listeners.clear();
+  protected dropIndexHead(count: number): void {
+    this.index = this.index.slice(count);
   }
 
   private indexEntry(record: FragmentRecord, segment: Segment, offset: number, frameBytes: number): FragmentEntry {
@@ -191,36 +135,15 @@ export class FragmentLog {
     return entry;
   }
 
-  /** Rebuilds the index from the segment files, one frame at a time; a torn or corrupt tail is cut off. */
-  private recover(): void {
-    const segments = this.backend.open();
-    for (let i = 0; i < segments.length; i++) {
-      const seg = segments[i];
-      if (this.segments.length === 0) {
-        this.base = seg.firstOrdinal;
-        this.trimmedTo = seg.firstOrdinal;
-        this.next = seg.firstOrdinal;
-      } else if (seg.firstOrdinal !== this.next) {
-        this.options.onWarning?.(`fragment segment starting at ${seg.firstOrdinal} does not follow ordinal ${this.next}; dropped`);
-        for (const rest of segments.slice(i)) this.backend.remove(rest);
-        break;
-      }
-      let at = 0;
-      while (at < seg.size) {
-        const reason = this.recoverFrame(seg, at);
-        if (typeof reason === 'string') {
-          this.options.onWarning?.(`truncating ${seg.size - at} bytes of torn tail (${reason}) in fragment segment ${seg.firstOrdinal}`);
-          seg.truncate(at);
-          break;
-        }
-        at += reason;
-      }
-      if (seg.size === 0 && i > 0) {
-        this.backend.remove(seg);
-        continue;
-      }
-      this.segments.push(seg);
+  /** Indexes the segment's frames, read one at a time (fragments are large). */
+  protected indexSegment(seg: Segment): TornTail | undefined {
+    let at = 0;
+    while (at < seg.size) {
+      const reason = this.recoverFrame(seg, at);
+      if (typeof reason === 'string') return { at, reason };
+      at += reason;
     }
+    return undefined;
   }
 
   /** Indexes the frame at `at` and returns its size, or says why it is unusable. */

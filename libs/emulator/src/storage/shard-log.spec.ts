@@ -1,7 +1,7 @@
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { encodeFrames, frameSize, type RecordInput } from './record-frame-codec';
+import { segmentFiles, tempDirsRemovedAfterEach } from '../testing/temp-dirs';
 import { FileSegmentBackend, MemorySegmentBackend, type SegmentBackend } from './segment-backend';
 import { ShardLog, type ShardLogOptions, type StoredRecord } from './shard-log';
 
@@ -27,18 +27,7 @@ const expected = (from: number, to: number, make = rec) =>
     return { ordinal: from + k, arrival: r.arrival, partitionKey: r.partitionKey, data: Buffer.from(r.data) };
   });
 
-let dirs: string[] = [];
-function tempDir(): string {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tributary-shard-log-'));
-  dirs.push(dir);
-  return dir;
-}
-afterEach(() => {
-  for (const d of dirs) fs.rmSync(d, { recursive: true, force: true });
-  dirs = [];
-});
-
-const segFiles = (dir: string): string[] => fs.readdirSync(dir).filter((f) => f.endsWith('.seg')).sort();
+const tempDir = tempDirsRemovedAfterEach('tributary-shard-log-');
 
 const backends: Array<[string, () => SegmentBackend]> = [
   ['FileSegmentBackend', () => new FileSegmentBackend(path.join(tempDir(), 'shard'))],
@@ -182,7 +171,7 @@ describe('ShardLog recovery (FileSegmentBackend)', () => {
     const log = reopen(dir, { segmentBytes: 300 });
     for (let b = 0; b < 5; b++) appendAll(log, [rec(2 * b), rec(2 * b + 1)]);
     log.close();
-    expect(segFiles(dir)).toEqual(['00000000000000000000.seg', '00000000000000000004.seg', '00000000000000000008.seg']);
+    expect(segmentFiles(dir)).toEqual(['00000000000000000000.seg', '00000000000000000004.seg', '00000000000000000008.seg']);
 
     const warnings: string[] = [];
     const again = reopen(dir, { segmentBytes: 300, onWarning: (m) => warnings.push(m) });
@@ -202,7 +191,7 @@ describe('ShardLog recovery (FileSegmentBackend)', () => {
     const log = reopen(dir, { segmentBytes: 300 });
     for (let b = 0; b < 4; b++) appendAll(log, [rec(2 * b), rec(2 * b + 1)]);
     log.trimBefore(1005);
-    expect(segFiles(dir)).toEqual(['00000000000000000004.seg']);
+    expect(segmentFiles(dir)).toEqual(['00000000000000000004.seg']);
     log.close();
     const again = reopen(dir, { segmentBytes: 300 });
     // Trimming is persisted per segment: ordinal 4 is the first kept one.
@@ -224,7 +213,7 @@ describe('ShardLog recovery (FileSegmentBackend)', () => {
     const log = reopen(dir, { segmentBytes: 300 });
     for (let b = 0; b < 3; b++) appendAll(log, [rec(2 * b), rec(2 * b + 1)]);
     log.close();
-    const files = segFiles(dir);
+    const files = segmentFiles(dir);
     const last = path.join(dir, files[files.length - 1]);
     const goodSize = fs.statSync(last).size;
     fs.appendFileSync(last, tail(encodeFrames([rec(6)], keyBytes([rec(6)]))));
@@ -251,7 +240,7 @@ describe('ShardLog recovery (FileSegmentBackend)', () => {
     const log = reopen(dir);
     appendAll(log, [rec(0), rec(1), rec(2), rec(3)]);
     log.close();
-    const file = path.join(dir, segFiles(dir)[0]);
+    const file = path.join(dir, segmentFiles(dir)[0]);
     const bytes = fs.readFileSync(file);
     bytes[2 * FRAME + 50] ^= 0xff; // inside record 2's data
     fs.writeFileSync(file, bytes);
@@ -271,7 +260,7 @@ describe('ShardLog recovery (FileSegmentBackend)', () => {
     const warnings: string[] = [];
     const again = reopen(dir, { segmentBytes: 300, onWarning: (m) => warnings.push(m) });
     expect(warnings).toEqual(['segment starting at 8 does not follow ordinal 4; dropped']);
-    expect(segFiles(dir)).toEqual(['00000000000000000000.seg']);
+    expect(segmentFiles(dir)).toEqual(['00000000000000000000.seg']);
     expect(again.length).toBe(4);
     expect(appendAll(again, [rec(4)])).toBe(4);
     expect(plain(again.read(0, 100, 1 << 20))).toEqual(expected(0, 5));
@@ -282,7 +271,7 @@ describe('ShardLog recovery (FileSegmentBackend)', () => {
     const dir = path.join(tempDir(), 'shard');
     const log = reopen(dir, { syncEveryAppend: true });
     appendAll(log, [rec(0)]);
-    expect(fs.statSync(path.join(dir, segFiles(dir)[0])).size).toBe(FRAME);
+    expect(fs.statSync(path.join(dir, segmentFiles(dir)[0])).size).toBe(FRAME);
     log.destroy();
     expect(fs.existsSync(dir)).toBe(false);
   });

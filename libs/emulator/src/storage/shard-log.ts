@@ -7,7 +7,7 @@
  */
 import { decodeFrame, encodeFrames, type RecordInput } from './record-frame-codec';
 import type { Segment, SegmentBackend } from './segment-backend';
-import { STORAGE_DEFAULTS } from '../defaults';
+import { SegmentedLog, type SegmentedLogOptions, type TornTail } from './segmented-log';
 
 export interface StoredRecord {
   ordinal: number;
@@ -16,14 +16,8 @@ export interface StoredRecord {
   data: Uint8Array;
 }
 
-export interface ShardLogOptions {
-  segmentBytes?: number;
-  /** fdatasync after every append (the `always` fsync policy). */
-  syncEveryAppend?: boolean;
-  /** CRC-32 per frame (default true); only logs that are recovered from files need them. */
-  checksums?: boolean;
-  onWarning?: (message: string) => void;
-}
+/** Segment size, fsync policy, checksums, warnings: see segmented-log.ts. */
+export type ShardLogOptions = SegmentedLogOptions;
 
 /** A Float64Array that grows and can drop its head, for the per-record index. */
 class Float64Column {
@@ -56,32 +50,16 @@ class Float64Column {
   }
 }
 
-export class ShardLog {
-  private readonly segments: Segment[] = [];
+export class ShardLog extends SegmentedLog<void> {
   /** Byte offset of each record within its segment, indexed by ordinal - base. */
   private readonly offsets = new Float64Column();
   private readonly arrivals = new Float64Column();
-  /** Ordinal of the first indexed record. */
-  private base = 0;
-  /** First ordinal still inside retention (records below it are invisible even if their segment remains). */
-  private trimmedTo = 0;
-  private next = 0;
-  private dirty = false;
-  private readonly segmentBytes: number;
-  private readonly listeners = new Set<() => void>();
 
-  constructor(
-    private readonly backend: SegmentBackend,
-    private readonly options: ShardLogOptions = {},
-  ) {
-    this.segmentBytes = options.segmentBytes ?? STORAGE_DEFAULTS.segmentBytes;
+  constructor(backend: SegmentBackend, options: ShardLogOptions = {}) {
+    super(backend, options, 'segment');
     this.recover();
   }
 
-  /** Ordinal the next appended record gets (= number of records ever appended). */
-  get length(): number {
-    return this.next;
-  }
   /** First ordinal a reader can get (TRIM_HORIZON). */
   get trimHorizon(): number {
     return this.trimmedTo;
@@ -98,24 +76,17 @@ export class ShardLog {
   append(records: readonly RecordInput[], keyBytes: readonly number[]): number {
     const first = this.next;
     if (records.length === 0) return first;
-    let seg = this.segments[this.segments.length - 1];
-    if (!seg || seg.size >= this.segmentBytes) {
-      seg = this.backend.create(first);
-      this.segments.push(seg);
-    }
     const bytes = encodeFrames(records, keyBytes, this.options.checksums ?? true);
-    const start = seg.size;
-    seg.append(bytes);
-    let at = start;
+    const { segment, offset } = this.write(bytes);
+    let at = offset;
     for (let i = 0; i < records.length; i++) {
       this.offsets.push(at);
       this.arrivals.push(records[i].arrival);
       at += 18 + keyBytes[i] + records[i].data.length;
     }
     this.next += records.length;
-    if (this.options.syncEveryAppend) seg.sync();
-    else this.dirty = true;
-    for (const l of this.listeners) l();
+    this.written(segment);
+    this.notify();
     return first;
   }
 
@@ -172,40 +143,12 @@ export class ShardLog {
 
   /** Retention: hides records that arrived before `cutoff` and deletes segments that hold only such records. */
   trimBefore(cutoff: number): void {
-    this.trimmedTo = Math.max(this.trimmedTo, this.ordinalAtOrAfter(cutoff));
-    while (this.segments.length > 1 && this.segments[1].firstOrdinal <= this.trimmedTo) {
-      const seg = this.segments.shift() as Segment;
-      const dropped = this.segments[0].firstOrdinal - seg.firstOrdinal;
-      this.offsets.dropHead(dropped);
-      this.arrivals.dropHead(dropped);
-      this.base += dropped;
-      this.backend.remove(seg);
-    }
+    this.trimTo(Math.max(this.trimmedTo, this.ordinalAtOrAfter(cutoff)));
   }
 
-  /** Calls `listener` after every append (SubscribeToShard pushes instead of polling). */
-  onAppend(listener: () => void): () => void {
-    this.listeners.add(listener);
-    return () => this.listeners.delete(listener);
-  }
-
-  /** fdatasync if anything was appended since the last sync. */
-  sync(): void {
-    if (!this.dirty) return;
-    this.dirty = false;
-    this.segments[this.segments.length - 1]?.sync();
-  }
-
-  close(): void {
-    this.sync();
-    for (const s of this.segments) s.close();
-    this.listeners.clear();
-  }
-
-  destroy(): void {
-    for (const s of this.segments) s.close();
-    this.backend.destroy();
-    this.listeners.clear();
+  protected dropIndexHead(count: number): void {
+    this.offsets.dropHead(count);
+    this.arrivals.dropHead(count);
   }
 
   private segmentIndexOf(ordinal: number): number {
@@ -219,41 +162,17 @@ export class ShardLog {
     return lo;
   }
 
-  /** Rebuilds the index from the segment files; a torn or corrupt tail is cut off. */
-  private recover(): void {
-    const segments = this.backend.open();
-    for (let i = 0; i < segments.length; i++) {
-      const seg = segments[i];
-      if (this.segments.length === 0) {
-        this.base = seg.firstOrdinal;
-        this.trimmedTo = seg.firstOrdinal;
-        this.next = seg.firstOrdinal;
-      } else if (seg.firstOrdinal !== this.next) {
-        this.options.onWarning?.(`segment starting at ${seg.firstOrdinal} does not follow ordinal ${this.next}; dropped`);
-        for (const rest of segments.slice(i)) this.backend.remove(rest);
-        break;
-      }
-      const bytes = seg.read(0, seg.size);
-      let at = 0;
-      for (;;) {
-        const r = decodeFrame(bytes, at, true);
-        if (r.kind !== 'frame') {
-          if (at < bytes.length) {
-            this.options.onWarning?.(`truncating ${bytes.length - at} bytes of torn tail (${r.kind}) in segment ${seg.firstOrdinal}`);
-            seg.truncate(at);
-          }
-          break;
-        }
-        this.offsets.push(at);
-        this.arrivals.push(r.frame.arrival);
-        this.next++;
-        at += r.frame.frameBytes;
-      }
-      if (seg.size === 0 && i > 0) {
-        this.backend.remove(seg);
-        continue;
-      }
-      this.segments.push(seg);
+  /** Indexes the segment's frames, read in one piece. */
+  protected indexSegment(seg: Segment): TornTail | undefined {
+    const bytes = seg.read(0, seg.size);
+    let at = 0;
+    for (;;) {
+      const r = decodeFrame(bytes, at, true);
+      if (r.kind !== 'frame') return at < bytes.length ? { at, reason: r.kind } : undefined;
+      this.offsets.push(at);
+      this.arrivals.push(r.frame.arrival);
+      this.next++;
+      at += r.frame.frameBytes;
     }
   }
 }

@@ -9,7 +9,8 @@
  * - `never`: write(2) before acknowledging, the kernel flushes when it likes. Same `kill -9` guarantee.
  */
 import * as path from 'node:path';
-import { FileSegmentBackend, MemorySegmentBackend } from './segment-backend';
+import { FileSegmentBackend, MemorySegmentBackend, type SegmentBackend } from './segment-backend';
+import type { SegmentedLogOptions } from './segmented-log';
 import { ShardLog } from './shard-log';
 import { FragmentLog } from './fragment-log';
 import { FileMetadataStore, MemoryMetadataStore, type MetadataStore } from './metadata-store';
@@ -58,32 +59,12 @@ export class StorageEngine {
 
   /** Opens (recovering if it exists) the log stored under `relativeDir`. */
   openLog(relativeDir: string): ShardLog {
-    const backend = this.options.dataDir
-      ? new FileSegmentBackend(path.join(this.options.dataDir, relativeDir))
-      : new MemorySegmentBackend();
-    const log = new ShardLog(backend, {
-      segmentBytes: this.options.segmentBytes,
-      syncEveryAppend: this.policy === 'always' && this.persistent,
-      checksums: this.persistent,
-      onWarning: this.options.onWarning,
-    });
-    this.logs.add(log);
-    return log;
+    return this.track(new ShardLog(this.backend(relativeDir), this.logOptions()));
   }
 
   /** Opens (recovering if it exists) the fragment log stored under `relativeDir`. */
   openFragmentLog(relativeDir: string): FragmentLog {
-    const backend = this.options.dataDir
-      ? new FileSegmentBackend(path.join(this.options.dataDir, relativeDir))
-      : new MemorySegmentBackend();
-    const log = new FragmentLog(backend, {
-      segmentBytes: this.options.segmentBytes,
-      syncEveryAppend: this.policy === 'always' && this.persistent,
-      checksums: this.persistent,
-      onWarning: this.options.onWarning,
-    });
-    this.logs.add(log);
-    return log;
+    return this.track(new FragmentLog(this.backend(relativeDir), this.logOptions()));
   }
 
   destroyLog(log: DurableLog): void {
@@ -99,5 +80,23 @@ export class StorageEngine {
     if (this.timer) clearInterval(this.timer);
     for (const log of this.logs) log.close();
     this.logs.clear();
+  }
+
+  private backend(relativeDir: string): SegmentBackend {
+    return this.options.dataDir ? new FileSegmentBackend(path.join(this.options.dataDir, relativeDir)) : new MemorySegmentBackend();
+  }
+
+  private logOptions(): SegmentedLogOptions {
+    return {
+      segmentBytes: this.options.segmentBytes,
+      syncEveryAppend: this.policy === 'always' && this.persistent,
+      checksums: this.persistent,
+      onWarning: this.options.onWarning,
+    };
+  }
+
+  private track<L extends DurableLog>(log: L): L {
+    this.logs.add(log);
+    return log;
   }
 }
