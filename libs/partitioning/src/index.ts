@@ -1,4 +1,4 @@
-export { PartitioningError, type PartitioningErrorCode } from './partitioning-error';
+export { PartitioningError, type PartitioningErrorCode } from './errors';
 export {
   hashKeyOf,
   parseExplicitHashKey,
@@ -6,8 +6,8 @@ export {
   assertValidPartitionKey,
   MAX_HASH_KEY,
   MAX_PARTITION_KEY_LENGTH,
-} from './hash-key';
-export { HashKeyCache } from './hash-key-cache';
+} from './hash-keys/hash-key';
+export { HashKeyCache } from './hash-keys/hash-key-cache';
 export {
   ShardMap,
   type ShardDescription,
@@ -15,11 +15,11 @@ export {
   type ShardMapIssue,
   type ShardMapOptions,
   type PlacementObservation,
-} from './shard-map';
-export { ShardMapRefreshPolicy, type ShardMapRefreshPolicyOptions, type RefreshReason } from './shard-map-refresh-policy';
-export type { KeyStrategy, KeyStrategyName } from './key-strategy';
-export { PerDeviceKeyStrategy } from './per-device-key-strategy';
-export { RandomKeyStrategy, type RandomKeyStrategyOptions } from './random-key-strategy';
-export { HotKeySpreader, type HotKeySpreaderOptions } from './hot-key-spreader';
-export { createKeyStrategy, type KeyStrategyConfig } from './key-strategy-factory';
-export { evenHashRanges } from './even-hash-ranges';
+} from './shard-map/shard-map';
+export { ShardMapRefreshPolicy, type ShardMapRefreshPolicyOptions, type RefreshReason } from './shard-map/shard-map-refresh-policy';
+export type { KeyStrategy, KeyStrategyName } from './key-strategies/key-strategy';
+export { PerDeviceKeyStrategy } from './key-strategies/per-device-key-strategy';
+export { RandomKeyStrategy, type RandomKeyStrategyOptions } from './key-strategies/random-key-strategy';
+export { HotKeySpreader, type HotKeySpreaderOptions } from './key-strategies/hot-key-spreader';
+export { createKeyStrategy, type KeyStrategyConfig } from './key-strategies/key-strategy-factory';
+export { evenHashRanges } from './hash-keys/even-hash-ranges';

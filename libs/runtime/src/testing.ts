@@ -13,3 +13,4 @@ export {
   type FuzzTarget,
 } from './testing/fuzz-target';
 export { applyMutations, chunkCuts, hex, mutatedBytes, splitAt, type ByteMutation } from './testing/fuzz-bytes';
+export { seededRandom } from './testing/seeded-random';

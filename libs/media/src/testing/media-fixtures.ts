@@ -7,6 +7,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { seededRandom } from '@tributary/runtime/testing';
 
 export const FFMPEG = 'ffmpeg';
 export const FFPROBE = 'ffprobe';
@@ -97,17 +98,8 @@ export function toUint8(buf: Buffer): Uint8Array {
   return new Uint8Array(buf.buffer, buf.byteOffset, buf.length);
 }
 
-/** mulberry32: a small seeded PRNG so a failing random chunking can be replayed. */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** mulberry32, shared with every other spec that needs replayable randomness. */
+export { seededRandom };
 
 /** Splits `bytes` into views of random sizes in [1, maxChunk]. */
 export function randomChunks(bytes: Uint8Array, maxChunk: number, seed: number): Uint8Array[] {

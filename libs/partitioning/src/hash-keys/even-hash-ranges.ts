@@ -4,7 +4,7 @@
  * `createStream`). Also what `UpdateShardCount` with UNIFORM_SCALING aims for.
  */
 import { MAX_HASH_KEY } from './hash-key';
-import { PartitioningError } from './partitioning-error';
+import { PartitioningError } from '../errors';
 
 export function evenHashRanges(count: number): Array<{ start: bigint; end: bigint }> {
   if (!Number.isInteger(count) || count < 1) {

@@ -9,7 +9,7 @@
  * entries, and no per-hit bookkeeping is needed (a true LRU reinserts on every hit).
  */
 import { hashKeyOf } from './hash-key';
-import { PartitioningError } from './partitioning-error';
+import { PartitioningError } from '../errors';
 
 export class HashKeyCache {
   private young = new Map<string, bigint>();

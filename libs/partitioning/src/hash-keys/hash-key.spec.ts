@@ -1,7 +1,7 @@
 import * as crypto from 'node:crypto';
 import { assertValidPartitionKey, formatHashKey, hashKeyOf, MAX_HASH_KEY, parseExplicitHashKey } from './hash-key';
 import { HashKeyCache } from './hash-key-cache';
-import { PartitioningError } from './partitioning-error';
+import { PartitioningError } from '../errors';
 
 describe('hashKeyOf', () => {
   // Digests from RFC 1321 §A.5 (MD5 test suite), read as unsigned big-endian integers.

@@ -7,7 +7,7 @@
  * node:crypto is computation, not I/O, so this stays a pure module.
  */
 import * as crypto from 'node:crypto';
-import { PartitioningError } from './partitioning-error';
+import { PartitioningError } from '../errors';
 
 /** 2^128 − 1, the largest hash key; every stream's shards cover [0, MAX_HASH_KEY] exactly. */
 export const MAX_HASH_KEY = (1n << 128n) - 1n;

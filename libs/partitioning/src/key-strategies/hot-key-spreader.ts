@@ -11,9 +11,9 @@
  * the threshold does not flap between one and N shards). At most `maxTrackedKeys` keys are tracked; beyond that
  * keys idle for two windows are forgotten first, then the oldest tracked ones.
  */
-import { assertValidPartitionKey, MAX_PARTITION_KEY_LENGTH } from './hash-key';
+import { assertValidPartitionKey, MAX_PARTITION_KEY_LENGTH } from '../hash-keys/hash-key';
 import type { KeyStrategy } from './key-strategy';
-import { PartitioningError } from './partitioning-error';
+import { PartitioningError } from '../errors';
 
 export interface HotKeySpreaderOptions {
   /** Records per second above which a key is hot. Default 500 (half of a shard's 1,000 records/s). */

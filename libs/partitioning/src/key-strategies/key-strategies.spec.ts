@@ -1,11 +1,12 @@
-import { hashKeyOf } from './hash-key';
+import { hashKeyOf } from '../hash-keys/hash-key';
 import { HotKeySpreader } from './hot-key-spreader';
 import { createKeyStrategy } from './key-strategy-factory';
-import { PartitioningError } from './partitioning-error';
+import { PartitioningError } from '../errors';
 import { PerDeviceKeyStrategy } from './per-device-key-strategy';
 import { RandomKeyStrategy } from './random-key-strategy';
-import { ShardMap } from './shard-map';
-import { evenHashRanges } from './even-hash-ranges';
+import { ShardMap } from '../shard-map/shard-map';
+import { evenHashRanges } from '../hash-keys/even-hash-ranges';
+import { seededRandom } from '@tributary/runtime/testing';
 
 class FakeClock {
   constructor(public t = 0) {}
@@ -14,17 +15,8 @@ class FakeClock {
   }
 }
 
-/** A seeded generator (mulberry32), so spreads are the same on every run. */
-function seeded(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** A seeded generator, so spreads are the same on every run. */
+const seeded = seededRandom;
 
 describe('PerDeviceKeyStrategy', () => {
   it('uses the device id as the key and keeps order', () => {

@@ -3,7 +3,7 @@
  */
 import { HotKeySpreader, type HotKeySpreaderOptions } from './hot-key-spreader';
 import type { KeyStrategy } from './key-strategy';
-import { PartitioningError } from './partitioning-error';
+import { PartitioningError } from '../errors';
 import { PerDeviceKeyStrategy } from './per-device-key-strategy';
 import { RandomKeyStrategy } from './random-key-strategy';
 

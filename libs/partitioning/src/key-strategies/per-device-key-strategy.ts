@@ -2,7 +2,7 @@
  * The default strategy: the partition key is the device id, so all records of a device land on one shard and a
  * KCL-style consumer sees them in order (architecture.md, "Telemetry" flow).
  */
-import { assertValidPartitionKey } from './hash-key';
+import { assertValidPartitionKey } from '../hash-keys/hash-key';
 import type { KeyStrategy } from './key-strategy';
 
 export class PerDeviceKeyStrategy implements KeyStrategy {

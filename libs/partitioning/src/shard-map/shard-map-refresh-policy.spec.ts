@@ -1,5 +1,5 @@
-import { evenHashRanges } from './even-hash-ranges';
-import { PartitioningError } from './partitioning-error';
+import { evenHashRanges } from '../hash-keys/even-hash-ranges';
+import { PartitioningError } from '../errors';
 import { ShardMap } from './shard-map';
 import { ShardMapRefreshPolicy } from './shard-map-refresh-policy';
 

@@ -11,7 +11,7 @@
  * (1 s, ×1.5, up to 30 s: KPL shard_map.cc), so a burst of wrong-shard answers or an unreachable endpoint costs
  * one ListShards per interval, not one per record.
  */
-import { PartitioningError } from './partitioning-error';
+import { PartitioningError } from '../errors';
 import type { PlacementObservation, ShardMap } from './shard-map';
 
 export interface ShardMapRefreshPolicyOptions {

@@ -1,6 +1,6 @@
-import { evenHashRanges } from './even-hash-ranges';
-import { hashKeyOf, MAX_HASH_KEY } from './hash-key';
-import { PartitioningError } from './partitioning-error';
+import { evenHashRanges } from '../hash-keys/even-hash-ranges';
+import { hashKeyOf, MAX_HASH_KEY } from '../hash-keys/hash-key';
+import { PartitioningError } from '../errors';
 import { ShardMap, type ShardDescription } from './shard-map';
 
 const id = (i: number): string => `shardId-${String(i).padStart(12, '0')}`;

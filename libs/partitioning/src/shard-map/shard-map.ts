@@ -16,8 +16,8 @@
  * producer's hook: PutRecords says which shard took each record, and an answer that disagrees with the
  * prediction means the stream was resharded since the map was built (the KPL's "Wrong Shard" signal).
  */
-import { MAX_HASH_KEY } from './hash-key';
-import { PartitioningError } from './partitioning-error';
+import { MAX_HASH_KEY } from '../hash-keys/hash-key';
+import { PartitioningError } from '../errors';
 
 /** The parts of ListShards' / DescribeStream's `Shard` that matter here (the SDK type is assignable to it). */
 export interface ShardDescription {
