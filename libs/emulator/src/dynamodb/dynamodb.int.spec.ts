@@ -4,11 +4,9 @@
  * ACTIVE at once, conditional writes, ADD counters, consistent paged scans), fault injection, Kinesis alongside,
  * and durability of tables and items across a restart (and a kill -9) on the same data dir.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import * as readline from 'node:readline';
 import * as zlib from 'node:zlib';
 import {
   ConditionalCheckFailedException,
@@ -28,7 +26,7 @@ import {
   type DynamoDBClient,
 } from '@aws-sdk/client-dynamodb';
 import { ListStreamsCommand, PutRecordCommand } from '@aws-sdk/client-kinesis';
-import { startEmulator, type EmulatorOptions, type RunningEmulator } from '../emulator';
+import { startEmulator, type RunningEmulator } from '../emulator';
 import {
   createActiveStream,
   createKinesisClient,
@@ -40,30 +38,7 @@ import {
   uniqueStreamName,
 } from '../testing/kds-test-clients';
 import { createDynamoDbClient, DDB_HTTP2, DYNAMODB_HANDLERS, uniqueTableName, type DynamoDbHandlerName } from '../testing/dynamodb-test-clients';
-
-const CHILD_SCRIPT = path.resolve(__dirname, '../testing/emulator-child.ts');
-
-/** The emulator in a child process (see emulator-child.ts), for a test that kills it. */
-function startChild(options: EmulatorOptions): Promise<{ url: string; process: ChildProcess }> {
-  const proc = spawn(process.execPath, ['--require', require.resolve('tsx/cjs'), CHILD_SCRIPT, JSON.stringify(options)], {
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let stderr = '';
-  proc.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-  return new Promise((resolve, reject) => {
-    proc.once('exit', (code, signal) => reject(new Error(`emulator child exited early (${code ?? signal}); stderr: ${stderr}`)));
-    readline.createInterface({ input: proc.stdout as NodeJS.ReadableStream }).once('line', (line) => {
-      resolve({ url: (JSON.parse(line) as { url: string }).url, process: proc });
-    });
-  });
-}
-
-function killChild(proc: ChildProcess): Promise<NodeJS.Signals | null> {
-  return new Promise((resolve) => {
-    proc.once('exit', (_code, signal) => resolve(signal));
-    proc.kill('SIGKILL');
-  });
-}
+import { killEmulatorChild, startEmulatorChild } from '../testing/emulator-process';
 
 const leaseTable = (TableName: string): CreateTableCommand =>
   new CreateTableCommand({
@@ -271,7 +246,7 @@ describe('DynamoDB durability', () => {
 
   it('keeps acknowledged writes through kill -9', async () => {
     const table = uniqueTableName('killed');
-    const child = await startChild({ dataDir });
+    const child = await startEmulatorChild({ dataDir });
     const ddb = createDynamoDbClient(child.url);
     try {
       await ddb.send(leaseTable(table));
@@ -289,7 +264,7 @@ describe('DynamoDB durability', () => {
     } finally {
       ddb.destroy();
     }
-    expect(await killChild(child.process)).toBe('SIGKILL');
+    expect(await killEmulatorChild(child)).toBe('SIGKILL');
 
     const emu = await startEmulator({ port: 0, dataDir });
     const again = createDynamoDbClient(emu.url);

@@ -4,33 +4,18 @@
  * exactly the acknowledged fragments (none lost, none duplicated, the half one absent), serve them with GetMedia,
  * and issue larger fragment numbers to the next producer.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import * as readline from 'node:readline';
 import type { Readable } from 'node:stream';
 import { GetMediaCommand } from '@aws-sdk/client-kinesis-video-media';
 import { ListFragmentsCommand } from '@aws-sdk/client-kinesis-video-archived-media';
 import { writeCluster, writeStreamHeader, type MkvStreamHeader } from '@tributary/media';
-import { startEmulator, type EmulatorOptions } from '../emulator';
+import { startEmulator } from '../emulator';
 import { uniqueStreamName } from '../testing/kds-test-clients';
 import { createActiveVideoStream, createArchivedMediaClient, createKinesisVideoClient, createMediaClient } from '../testing/kvs-test-clients';
 import { readMediaChunks, sendPutMedia } from '../testing/kvs-media-fixtures';
-
-const CHILD_SCRIPT = path.resolve(__dirname, '../testing/emulator-child.ts');
-
-function startChild(options: EmulatorOptions): Promise<{ url: string; process: ChildProcess }> {
-  const proc = spawn(process.execPath, ['--require', require.resolve('tsx/cjs'), CHILD_SCRIPT, JSON.stringify(options)], { stdio: ['ignore', 'pipe', 'pipe'] });
-  let stderr = '';
-  proc.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-  return new Promise((resolve, reject) => {
-    proc.once('exit', (code, signal) => reject(new Error(`emulator child exited early (${code ?? signal}); stderr: ${stderr}`)));
-    readline.createInterface({ input: proc.stdout as NodeJS.ReadableStream }).once('line', (line) => {
-      resolve({ url: (JSON.parse(line) as { url: string }).url, process: proc });
-    });
-  });
-}
+import { startEmulatorChild } from '../testing/emulator-process';
 
 const HEADER: MkvStreamHeader = {
   timecodeScaleNs: 1_000_000,
@@ -41,7 +26,7 @@ const cluster = (ms: number): Uint8Array =>
 
 it.each(['interval', 'always'] as const)('keeps every PERSISTED fragment through kill -9 (fsync %s)', async (fsync) => {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'kvs-kill-'));
-  const child = await startChild({ dataDir, fsync, dynamodb: false });
+  const child = await startEmulatorChild({ dataDir, fsync, dynamodb: false });
   try {
     const client = createKinesisVideoClient(child.url);
     const name = uniqueStreamName('kill9');

@@ -5,13 +5,13 @@
  * connections starved every real client. Each test injects short timeouts and checks that the connection is
  * closed within a bound, and that long-lived legitimate streams (a PutMedia upload, SubscribeToShard) are not cut.
  */
-import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import * as net from 'node:net';
 import * as http2 from 'node:http2';
 import * as tls from 'node:tls';
+import { setTimeout as sleep } from 'node:timers/promises';
 import {
   CreateStreamCommand,
   DescribeStreamSummaryCommand,
@@ -21,6 +21,7 @@ import {
 } from '@aws-sdk/client-kinesis';
 import { startEmulator, type ConnectionOptions, type RunningEmulator } from '../emulator';
 import { createKinesisClient, HTTP1_NODE, HTTP2_DEFAULT, kdsHeaders } from '../testing/kds-test-clients';
+import { createSelfSignedCert } from '../testing/self-signed-cert';
 import { createActiveVideoStream, createKinesisVideoClient } from '../testing/kvs-test-clients';
 import { ffmpegTestPattern, sendPutMedia } from '../testing/kvs-media-fixtures';
 
@@ -68,8 +69,6 @@ function within<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
     );
   });
 }
-
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 describe('connection timeouts and cap', () => {
   let emu: RunningEmulator | undefined;
@@ -271,16 +270,13 @@ describe('TLS connection timeouts', () => {
   let emu: RunningEmulator;
   let cert: Buffer;
   beforeAll(async () => {
-    execFileSync('openssl', [
-      'req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '1', '-subj', '/CN=127.0.0.1',
-      '-addext', 'subjectAltName=IP:127.0.0.1', '-keyout', path.join(dir, 'key.pem'), '-out', path.join(dir, 'cert.pem'),
-    ], { stdio: 'ignore' });
-    cert = fs.readFileSync(path.join(dir, 'cert.pem'));
+    const pair = createSelfSignedCert(dir);
+    cert = pair.cert;
     emu = await startEmulator({
       port: 0,
       dynamodb: false,
       kvs: false,
-      tls: { cert, key: fs.readFileSync(path.join(dir, 'key.pem')) },
+      tls: { cert, key: pair.key },
       connections: { headersTimeoutMs: 400, keepAliveTimeoutMs: 500 },
     });
   });

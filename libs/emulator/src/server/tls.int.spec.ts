@@ -2,7 +2,6 @@
  * TLS on the same port as cleartext: the first byte of a connection (0x16, a TLS handshake) selects TLS, and
  * ALPN then picks HTTP/2 (`h2`) or HTTP/1.1. The certificate is made by openssl at test time.
  */
-import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as http2 from 'node:http2';
 import * as https from 'node:https';
@@ -14,6 +13,7 @@ import { CreateTableCommand, DescribeTableCommand, DynamoDBClient } from '@aws-s
 import { NodeHttp2Handler, NodeHttpHandler } from '@smithy/node-http-handler';
 import { startEmulator, type RunningEmulator } from '../emulator';
 import { TEST_CREDENTIALS, TEST_REGION, createKinesisClient, HTTP2_DEFAULT, uniqueStreamName } from '../testing/kds-test-clients';
+import { createSelfSignedCert } from '../testing/self-signed-cert';
 
 const AUTH = 'AWS4-HMAC-SHA256 Credential=test/20260101/us-east-1/kinesis/aws4_request, SignedHeaders=host, Signature=00';
 
@@ -24,12 +24,9 @@ describe('TLS with ALPN on the emulator port', () => {
   let httpsUrl: string;
 
   beforeAll(async () => {
-    execFileSync('openssl', [
-      'req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '1', '-subj', '/CN=127.0.0.1',
-      '-addext', 'subjectAltName=IP:127.0.0.1', '-keyout', path.join(dir, 'key.pem'), '-out', path.join(dir, 'cert.pem'),
-    ], { stdio: 'ignore' });
-    cert = fs.readFileSync(path.join(dir, 'cert.pem'));
-    emu = await startEmulator({ port: 0, tls: { cert, key: fs.readFileSync(path.join(dir, 'key.pem')) } });
+    const pair = createSelfSignedCert(dir);
+    cert = pair.cert;
+    emu = await startEmulator({ port: 0, tls: { cert, key: pair.key } });
     httpsUrl = `https://127.0.0.1:${emu.port}`;
   });
   afterAll(async () => {

@@ -5,11 +5,9 @@
  * consumer metadata, shard iterators issued before the kill, and larger sequence numbers for new puts.
  * Once with the default fsync policy (`interval`) and once with `always`.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import * as readline from 'node:readline';
 import {
   AddTagsToStreamCommand,
   CreateStreamCommand,
@@ -28,46 +26,9 @@ import {
   type ChildShard,
 } from '@aws-sdk/client-kinesis';
 import type { EmulatorOptions } from '../emulator';
+import { killEmulatorChild, startEmulatorChild, type EmulatorChild } from '../testing/emulator-process';
 
-const CHILD_SCRIPT = path.resolve(__dirname, '../testing/emulator-child.ts');
-const TSX_CJS = require.resolve('tsx/cjs');
 const HALF = 2n ** 127n;
-
-interface Child {
-  url: string;
-  process: ChildProcess;
-}
-
-/** Starts the emulator in a child process and waits for the JSON line with its URL. */
-function startChild(options: EmulatorOptions): Promise<Child> {
-  const proc = spawn(process.execPath, ['--require', TSX_CJS, CHILD_SCRIPT, JSON.stringify(options)], {
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let stderr = '';
-  proc.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-  return new Promise<Child>((resolve, reject) => {
-    const timer = setTimeout(() => {
-      proc.kill('SIGKILL');
-      reject(new Error(`emulator child did not start within 30 s; stderr: ${stderr}`));
-    }, 30_000);
-    proc.once('exit', (code, signal) => {
-      clearTimeout(timer);
-      reject(new Error(`emulator child exited early (${code ?? signal}); stderr: ${stderr}`));
-    });
-    readline.createInterface({ input: proc.stdout as NodeJS.ReadableStream }).once('line', (line) => {
-      clearTimeout(timer);
-      resolve({ url: (JSON.parse(line) as { url: string }).url, process: proc });
-    });
-  });
-}
-
-function kill(child: Child, signal: NodeJS.Signals): Promise<NodeJS.Signals | null> {
-  return new Promise((resolve) => {
-    if (child.process.exitCode !== null || child.process.signalCode !== null) return resolve(child.process.signalCode);
-    child.process.once('exit', (_code, sig) => resolve(sig));
-    child.process.kill(signal);
-  });
-}
 
 function clientFor(url: string): KinesisClient {
   return new KinesisClient({ endpoint: url, region: 'us-east-1', credentials: { accessKeyId: 'test', secretAccessKey: 'test' } });
@@ -142,7 +103,7 @@ describe.each<[string, EmulatorOptions['fsync']]>([
   const main = `dur-${label}-main`;
   const split = `dur-${label}-split`;
   let dataDir: string;
-  let child: Child | undefined;
+  let child: EmulatorChild | undefined;
   let client: KinesisClient | undefined;
 
   beforeAll(() => {
@@ -150,13 +111,13 @@ describe.each<[string, EmulatorOptions['fsync']]>([
   });
   afterAll(async () => {
     client?.destroy();
-    if (child) await kill(child, 'SIGTERM');
+    if (child) await killEmulatorChild(child, 'SIGTERM');
     fs.rmSync(dataDir, { recursive: true, force: true });
   });
 
   it('serves every acknowledged record, the metadata and old iterators after a restart', async () => {
     const options: EmulatorOptions = { dataDir, fsync, limits: false, segmentBytes: 16 * 1024 };
-    child = await startChild(options);
+    child = await startEmulatorChild(options);
     client = clientFor(child.url);
 
     // Control plane: two streams, one of them split, a consumer, a tag, a longer retention.
@@ -201,10 +162,10 @@ describe.each<[string, EmulatorOptions['fsync']]>([
 
     // The last acknowledgement, then kill -9 at once.
     acked.push(...(await putBatch(client, main, batch('last', 99, 10))));
-    expect(await kill(child, 'SIGKILL')).toBe('SIGKILL');
+    expect(await killEmulatorChild(child, 'SIGKILL')).toBe('SIGKILL');
     client.destroy();
 
-    child = await startChild(options);
+    child = await startEmulatorChild(options);
     client = clientFor(child.url);
 
     expect((await client.send(new ListStreamsCommand({}))).StreamNames).toEqual(before.streams);
