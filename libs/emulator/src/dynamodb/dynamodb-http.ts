@@ -6,6 +6,7 @@
  */
 import * as zlib from 'node:zlib';
 import type * as http from 'node:http';
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { Logger } from '../logger';
 import type { FaultInjector } from '../server/fault-injector';
 import { dropConnection, readBody, type Req, type Res } from '../server/http-exchange';
@@ -23,7 +24,6 @@ const JSON_TYPES = new Set(['application/json', 'application/x-amz-json-1.0']);
 const CORAL = 'com.amazon.coral.service#';
 const DYNAMODB = 'com.amazonaws.dynamodb.v20120810#';
 
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 /** Table names a call touches, for fault rules with `tableName`. */
 export function tableNamesOf(body: Record<string, unknown>): string[] {

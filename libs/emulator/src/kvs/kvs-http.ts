@@ -8,6 +8,7 @@
 import type * as http from 'node:http';
 import type * as http2 from 'node:http2';
 import type { TLSSocket } from 'node:tls';
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { Logger } from '../logger';
 import { AwsServiceError } from '../errors';
 import { KVS_LIMITS } from '../defaults';
@@ -28,7 +29,6 @@ export interface KvsHttpDeps {
 
 const CREDENTIAL_SCOPE = /Credential=[^/]+\/\d{8}\/([^/]+)\/[^/]+\/aws4_request/;
 
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 function regionOf(req: Req, fallback: string): string {
   const auth = req.headers['authorization'];

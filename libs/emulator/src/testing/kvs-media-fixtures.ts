@@ -8,6 +8,7 @@ import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as http from 'node:http';
 import * as http2 from 'node:http2';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { MatroskaStreamReader, readKvsFragmentTags, type KvsFragmentTags, type MkvCluster } from '@tributary/media';
 
 function ffmpegPath(): string {
@@ -100,7 +101,6 @@ export interface PutMediaOptions {
   control?: (handle: { end(): void; abort(): void; write(bytes: Uint8Array): void }) => void;
 }
 
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 /**
  * One PutMedia call without any SDK (none has PutMedia): the body streamed in pieces, the acknowledgements parsed
