@@ -1,8 +1,8 @@
 import { SignJWT } from 'jose';
 import { ConfigError } from '@tributary/schemas';
-import { generateApiKey } from './api-key';
-import { verifyApiKey } from './api-key-store';
-import type { JwtVerifier } from './jwt-verifier';
+import { generateApiKey } from './api-keys/api-key';
+import { verifyApiKey } from './api-keys/api-key-store';
+import type { JwtVerifier } from './tokens/jwt-verifier';
 import { authSettingsProblems, loadAuthOptions as load, type AuthSettingNames, type AuthSettings, type AuthSettingsIo } from './auth-settings';
 
 const NAMES: AuthSettingNames = {

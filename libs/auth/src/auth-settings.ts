@@ -10,11 +10,11 @@
  */
 import { promises as fs } from 'node:fs';
 import { ConfigError, type ConfigIssue } from '@tributary/schemas';
-import { parseApiKeyRecords, InMemoryApiKeyStore } from './api-key-store';
-import type { ApiKeyRecord } from './api-key';
+import { parseApiKeyRecords, InMemoryApiKeyStore } from './api-keys/api-key-store';
+import type { ApiKeyRecord } from './api-keys/api-key';
 import type { AuthenticatorOptions } from './authenticator';
 import { AuthError } from './errors';
-import { JwtVerifier, type JwtKeySource } from './jwt-verifier';
+import { JwtVerifier, type JwtKeySource } from './tokens/jwt-verifier';
 
 export interface AuthSettings {
   apiKeysFile?: string;

@@ -1,5 +1,5 @@
 import type { IncomingHttpHeaders } from 'node:http';
-import { InMemoryApiKeyStore } from './api-key-store';
+import { InMemoryApiKeyStore } from './api-keys/api-key-store';
 import { Authenticator, type Credential } from './authenticator';
 import { AuthError } from './errors';
 

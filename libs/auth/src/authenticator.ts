@@ -11,11 +11,11 @@
  * (RFC 6750 §2: "Clients MUST NOT use more than one method"), since which one wins would be a guess.
  */
 import type { IncomingHttpHeaders } from 'node:http';
-import { looksLikeApiKey } from './api-key';
-import { verifyApiKey, type ApiKeyStore } from './api-key-store';
+import { looksLikeApiKey } from './api-keys/api-key';
+import { verifyApiKey, type ApiKeyStore } from './api-keys/api-key-store';
 import { AuthError } from './errors';
-import { JwtVerifier, type JwtVerifierOptions } from './jwt-verifier';
-import type { Principal } from './principal';
+import { JwtVerifier, type JwtVerifierOptions } from './tokens/jwt-verifier';
+import type { Principal } from './tokens/principal';
 
 export interface AuthenticatorOptions {
   apiKeys?: ApiKeyStore;

@@ -1,5 +1,5 @@
 import { AUTH_ERROR_CLASSES, AuthError, type AuthErrorCode } from './errors';
-import { problemFromAuthError } from './problem-details';
+import { problemFromAuthError } from './http/problem-details';
 
 describe('AuthError and its problem document', () => {
   it.each<[AuthErrorCode, number, boolean, string, string]>([

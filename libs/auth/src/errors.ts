@@ -6,6 +6,8 @@
  * reached the client's credentials may be perfectly good, so the answer is 503 and worth retrying, not a 401
  * that tells the client to throw its token away.
  */
+import { TributaryError } from '@tributary/errors';
+
 export type AuthErrorCode =
   | 'MISSING_CREDENTIALS'
   | 'INVALID_CREDENTIALS'
@@ -37,21 +39,16 @@ export const AUTH_ERROR_CLASSES: Readonly<Record<AuthErrorCode, AuthErrorClass>>
   INVALID_OPTIONS: { status: 500, title: 'Invalid auth options', retriable: false },
 };
 
-export class AuthError extends Error {
+export class AuthError extends TributaryError<AuthErrorCode> {
+  static override readonly brand: string = 'tributary.auth.AuthError';
   override readonly name = 'AuthError';
   readonly status: number;
-  readonly retriable: boolean;
   /** For INSUFFICIENT_SCOPE: the scopes the request needed (named in the 403 challenge). */
   readonly requiredScopes: readonly string[];
-  constructor(
-    readonly code: AuthErrorCode,
-    message: string,
-    options: { cause?: unknown; requiredScopes?: readonly string[] } = {},
-  ) {
-    super(message, { cause: options.cause });
+  constructor(code: AuthErrorCode, message: string, options: { cause?: unknown; requiredScopes?: readonly string[] } = {}) {
     const cls = AUTH_ERROR_CLASSES[code];
+    super(code, message, cls.retriable, { cause: options.cause });
     this.status = cls.status;
-    this.retriable = cls.retriable;
     this.requiredScopes = options.requiredScopes ?? [];
   }
 }

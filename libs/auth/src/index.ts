@@ -5,11 +5,11 @@ export {
   type ApiKeyRecord,
   type GeneratedApiKey,
   type GenerateApiKeyOptions,
-} from './api-key';
-export { InMemoryApiKeyStore, parseApiKeyRecords, verifyApiKey, type ApiKeyStore } from './api-key-store';
-export { JwtVerifier, createJwtVerifier, type JwtKeySource, type JwtVerifierOptions } from './jwt-verifier';
+} from './api-keys/api-key';
+export { InMemoryApiKeyStore, parseApiKeyRecords, verifyApiKey, type ApiKeyStore } from './api-keys/api-key-store';
+export { JwtVerifier, createJwtVerifier, type JwtKeySource, type JwtVerifierOptions } from './tokens/jwt-verifier';
 export { Authenticator, type AuthenticatorOptions, type Credential } from './authenticator';
-export { authenticate, requireScope, getPrincipal, type AuthenticateOptions } from './auth-middleware';
+export { authenticate, requireScope, getPrincipal, type AuthenticateOptions } from './http/auth-middleware';
 export {
   signPlaybackToken,
   verifyPlaybackToken,
@@ -18,7 +18,7 @@ export {
   type PlaybackGrant,
   type PlaybackTokenOptions,
   type VerifyPlaybackTokenOptions,
-} from './playback-token';
+} from './tokens/playback-token';
 export {
   authSettingsProblems,
   loadAuthOptions,
@@ -26,11 +26,9 @@ export {
   type AuthSettingNames,
   type AuthSettingsIo,
 } from './auth-settings';
-export { problemFromAuthError, sendProblem, type ProblemDetails, type ProblemOptions } from './problem-details';
-export { hasScope, scopeMatches, scopesFromClaims, SCOPE_PATTERN } from './scopes';
+export { problemFromAuthError, sendProblem, type ProblemDetails, type ProblemOptions } from './http/problem-details';
+export { hasScope, scopeMatches, scopesFromClaims, SCOPE_PATTERN } from './tokens/scopes';
 export { AuthError, AUTH_ERROR_CLASSES, type AuthErrorCode, type AuthErrorClass } from './errors';
 export { AUTH_CHANNELS, type AuthenticatedEvent, type RejectedEvent } from './diagnostics';
-export type { Principal } from './principal';
-export { systemClock, type Clock } from './clock';
-export { noopLogger, type Logger } from './logger';
+export type { Principal } from './tokens/principal';
 export { AUTH_DEFAULTS, API_KEY } from './defaults';

@@ -14,10 +14,10 @@
  */
 import { z } from 'zod';
 import { parseApiKey, secretMatches, type ApiKeyRecord } from './api-key';
-import { API_KEY } from './defaults';
-import { AuthError } from './errors';
-import type { Principal } from './principal';
-import { SCOPE_PATTERN } from './scopes';
+import { API_KEY } from '../defaults';
+import { AuthError } from '../errors';
+import type { Principal } from '../tokens/principal';
+import { SCOPE_PATTERN } from '../tokens/scopes';
 
 export interface ApiKeyStore {
   find(id: string): ApiKeyRecord | undefined | Promise<ApiKeyRecord | undefined>;

@@ -1,6 +1,6 @@
 import { generateApiKey, hashApiKey, parseApiKey, secretMatches } from './api-key';
 import { InMemoryApiKeyStore, parseApiKeyRecords, verifyApiKey } from './api-key-store';
-import { AuthError } from './errors';
+import { AuthError } from '../errors';
 
 // Deterministic "random" bytes: 0, 1, 2, … (a fresh counter per call).
 const counting = (size: number): Uint8Array => Uint8Array.from({ length: size }, (_, i) => i);

@@ -9,9 +9,9 @@
  * handled the same way.)
  */
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
-import { API_KEY } from './defaults';
-import { AuthError } from './errors';
-import { SCOPE_PATTERN } from './scopes';
+import { API_KEY } from '../defaults';
+import { AuthError } from '../errors';
+import { SCOPE_PATTERN } from '../tokens/scopes';
 
 /** What a store keeps for one key: never the key itself. */
 export interface ApiKeyRecord {

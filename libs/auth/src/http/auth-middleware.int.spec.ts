@@ -7,11 +7,11 @@ import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import express from 'express';
 import { exportJWK, exportSPKI, generateKeyPair, SignJWT, type CryptoKey, type JWK, type JWTPayload } from 'jose';
-import { generateApiKey } from './api-key';
-import { InMemoryApiKeyStore } from './api-key-store';
+import { generateApiKey } from '../api-keys/api-key';
+import { InMemoryApiKeyStore } from '../api-keys/api-key-store';
 import { authenticate, getPrincipal, requireScope, type AuthenticateOptions } from './auth-middleware';
-import type { Clock } from './clock';
-import { AUTH_CHANNELS, type RejectedEvent } from './diagnostics';
+import type { Clock } from '@tributary/runtime';
+import { AUTH_CHANNELS, type RejectedEvent } from '../diagnostics';
 import { subscribe, unsubscribe } from 'node:diagnostics_channel';
 
 const T0 = Date.UTC(2025, 0, 31, 12, 0, 0);

@@ -10,14 +10,14 @@
  * names the missing scope (`error="insufficient_scope", scope="…"`).
  */
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
-import { Authenticator, type AuthenticatorOptions, type Credential } from './authenticator';
-import { AUTH_DEFAULTS } from './defaults';
-import { authenticatedChannel, rejectedChannel, type AuthenticatedEvent, type RejectedEvent } from './diagnostics';
-import { AuthError } from './errors';
-import { noopLogger, type Logger } from './logger';
-import type { Principal } from './principal';
+import { Authenticator, type AuthenticatorOptions, type Credential } from '../authenticator';
+import { AUTH_DEFAULTS } from '../defaults';
+import { authenticatedChannel, rejectedChannel, type AuthenticatedEvent, type RejectedEvent } from '../diagnostics';
+import { AuthError } from '../errors';
+import { noopLogger, type Logger } from '@tributary/runtime';
+import type { Principal } from '../tokens/principal';
 import { problemFromAuthError, sendProblem, type ProblemOptions } from './problem-details';
-import { hasScope } from './scopes';
+import { hasScope } from '../tokens/scopes';
 
 export interface AuthenticateOptions extends AuthenticatorOptions {
   /** Realm of the challenges; "tributary" by default. */

@@ -5,7 +5,7 @@
  * `type` per code and the code's own title instead.
  */
 import type { Response } from 'express';
-import { AUTH_ERROR_CLASSES, type AuthError } from './errors';
+import { AUTH_ERROR_CLASSES, type AuthError } from '../errors';
 
 export interface ProblemDetails {
   type: string;

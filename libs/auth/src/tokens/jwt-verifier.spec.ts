@@ -1,6 +1,6 @@
 import { exportSPKI, generateKeyPair, SignJWT, type CryptoKey, type JWTPayload } from 'jose';
-import type { Clock } from './clock';
-import { AuthError } from './errors';
+import type { Clock } from '@tributary/runtime';
+import { AuthError } from '../errors';
 import { classifyJoseError, JwtVerifier } from './jwt-verifier';
 
 const SECRET = 'an-hs256-secret-of-32-bytes-min!';

@@ -19,9 +19,9 @@ import {
   type JWTVerifyGetKey,
   type JWTVerifyOptions,
 } from 'jose';
-import { AUTH_DEFAULTS } from './defaults';
-import { AuthError, type AuthErrorCode } from './errors';
-import type { Clock } from './clock';
+import { AUTH_DEFAULTS } from '../defaults';
+import { AuthError, type AuthErrorCode } from '../errors';
+import type { Clock } from '@tributary/runtime';
 import type { Principal } from './principal';
 import { scopesFromClaims } from './scopes';
 

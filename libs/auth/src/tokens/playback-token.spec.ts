@@ -1,6 +1,6 @@
 import { SignJWT, decodeJwt, decodeProtectedHeader } from 'jose';
-import type { Clock } from './clock';
-import { AuthError } from './errors';
+import type { Clock } from '@tributary/runtime';
+import { AuthError } from '../errors';
 import { signPlaybackToken, verifyPlaybackToken } from './playback-token';
 
 const KEY = 'playback-key-of-at-least-32-bytes!!';

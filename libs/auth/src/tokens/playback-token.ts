@@ -14,9 +14,9 @@
  * passing for a playback token, and a playback token from passing as an API bearer token.
  */
 import { SignJWT, jwtVerify, type JWTPayload } from 'jose';
-import { systemClock, type Clock } from './clock';
-import { AUTH_DEFAULTS } from './defaults';
-import { AuthError } from './errors';
+import { systemClock, type Clock } from '@tributary/runtime';
+import { AUTH_DEFAULTS } from '../defaults';
+import { AuthError } from '../errors';
 import { classifyJoseError } from './jwt-verifier';
 import { SCOPE_PATTERN } from './scopes';
 
