@@ -6,7 +6,7 @@
 import * as path from 'node:path';
 import { StorageEngine, type FsyncPolicy } from './storage/storage-engine';
 import { securePrivateDataDir } from './storage/private-file-modes';
-import { StreamRegistry } from './kds/stream-registry';
+import { StreamRegistry, type KdsOptions } from './kds/stream-registry';
 import { KdsService } from './kds/kds-service';
 import { DEFAULT_SHARD_LIMITS, type ShardLimits } from './kds/stream-model';
 import { FaultInjector } from './server/fault-injector';
@@ -123,22 +123,10 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
     const tightened = securePrivateDataDir(options.dataDir, DATA_DIR_ENTRIES);
     if (tightened > 0) logger.info({ dataDir: options.dataDir, entries: tightened }, 'data dir made owner-only (0700 folders, 0600 files)');
   }
+  const opened = new OpenedParts();
   // Opened first: it is the one part that can refuse to start (its folder locked by another emulator).
-  const dynamo =
-    options.dynamodb === false
-      ? undefined
-      : await DynamoDbService.open({
-          dir: options.dataDir ? path.join(options.dataDir, 'dynamodb') : undefined,
-          delays: {
-            create: options.dynamodb?.delays?.create ?? options.delays?.create ?? 0,
-            delete: options.dynamodb?.delays?.delete ?? options.delays?.delete ?? 0,
-            update: options.dynamodb?.delays?.update ?? options.delays?.update ?? 0,
-          },
-          maxItemSizeKb: options.dynamodb?.maxItemSizeKb,
-          accountId,
-          region,
-          logger,
-        });
+  const dynamo = options.dynamodb === false ? undefined : await openDynamoDb(options, accountId, region, logger);
+  if (dynamo) opened.add(() => dynamo.close());
   const storage = new StorageEngine({
     dataDir: options.dataDir,
     fsync: options.fsync,
@@ -146,57 +134,24 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
     segmentBytes: options.segmentBytes,
     onWarning: (message) => logger.warn({ component: 'storage' }, message),
   });
+  opened.add(() => storage.close());
   const limits =
     options.limits === false ? undefined : { ...DEFAULT_SHARD_LIMITS, ...(typeof options.limits === 'object' ? options.limits : {}) };
-  let registry: StreamRegistry;
-  try {
-    registry = new StreamRegistry(storage, {
-      clock,
-      logger,
-      accountId,
-      defaultRegion: region,
-      limits,
-      createDelayMs: options.delays?.create ?? 0,
-      deleteDelayMs: options.delays?.delete ?? 0,
-      updateDelayMs: options.delays?.update ?? 0,
-      consumerDelayMs: options.delays?.consumer ?? 0,
-      shardLimit: options.shardLimit ?? KDS_SIZES.defaultShardLimit,
-      iteratorLifetimeMs: options.iteratorLifetimeMs ?? KDS_TIMES.iteratorLifetimeMs,
-      subscriptionLifetimeMs: options.subscriptionLifetimeMs ?? KDS_TIMES.subscriptionLifetimeMs,
-      subscriptionHeartbeatMs: options.subscriptionHeartbeatMs ?? KDS_TIMES.subscriptionHeartbeatMs,
-      subscriptionTakeoverMs: options.subscriptionTakeoverMs ?? KDS_TIMES.subscriptionTakeoverMs,
-    });
-  } catch (err) {
-    storage.close();
-    await dynamo?.close();
-    throw err;
-  }
+  const registry = await opened.attempt(() => new StreamRegistry(storage, kdsOptions(options, { clock, logger, accountId, region, limits })));
+  opened.add(() => registry.close());
   const faults = new FaultInjector(options.random);
   const kds = new KdsService({ registry, faults });
-  let kvs: KvsService | undefined;
-  try {
-    kvs = options.kvs === false ? undefined : openKvs(options.kvs ?? {}, options, storage, faults, clock, logger);
-  } catch (err) {
-    registry.close();
-    storage.close();
-    await dynamo?.close();
-    throw err;
-  }
+  const kvs = await opened.attempt(() =>
+    options.kvs === false ? undefined : openKvs(options.kvs ?? {}, options, storage, faults, clock, logger),
+  );
+  if (kvs) opened.add(() => kvs.env.registry.close());
   const { requestTimeoutMs, ...connectionSettings } = { ...CONNECTION_DEFAULTS, ...options.connections };
   const listener = new ProtocolListener(
     { host, port: options.port ?? 4566, tls: options.tls, logger, connections: connectionSettings, now: () => clock.now() },
     createRequestRouter({ kds, dynamo, kvs, faults, logger, accountId, defaultRegion: region, requestTimeoutMs, originPolicy }),
   );
-  let address;
-  try {
-    address = await listener.listen();
-  } catch (err) {
-    kvs?.env.registry.close();
-    registry.close();
-    storage.close();
-    await dynamo?.close();
-    throw err;
-  }
+  const address = await opened.attempt(() => listener.listen());
+  opened.add(() => listener.close());
   const urlHost = host.includes(':') ? `[${host}]` : host === '0.0.0.0' ? '127.0.0.1' : host;
   logger.info(
     {
@@ -213,14 +168,68 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
     url: `http://${urlHost}:${address.port}`,
     port: address.port,
     faults,
-    close: () =>
-      (closing ??= (async () => {
-        await listener.close();
-        kvs?.env.registry.close();
-        registry.close();
-        storage.close();
-        await dynamo?.close();
-      })()),
+    close: () => (closing ??= opened.closeAll()),
+  };
+}
+
+/** What startEmulator has opened, closed newest first: on close(), and when a later part fails to open. */
+class OpenedParts {
+  private readonly closers: Array<() => void | Promise<void>> = [];
+
+  add(close: () => void | Promise<void>): void {
+    this.closers.push(close);
+  }
+
+  /** Runs `open`; if it throws, closes everything opened so far and rethrows. */
+  async attempt<T>(open: () => T | Promise<T>): Promise<T> {
+    try {
+      return await open();
+    } catch (err) {
+      await this.closeAll();
+      throw err;
+    }
+  }
+
+  async closeAll(): Promise<void> {
+    for (let i = this.closers.length - 1; i >= 0; i--) await this.closers[i]();
+  }
+}
+
+function openDynamoDb(options: EmulatorOptions, accountId: string, region: string, logger: Logger): Promise<DynamoDbService> {
+  const dynamodb: DynamoDbOptions = options.dynamodb || {};
+  return DynamoDbService.open({
+    dir: options.dataDir ? path.join(options.dataDir, 'dynamodb') : undefined,
+    delays: {
+      create: dynamodb.delays?.create ?? options.delays?.create ?? 0,
+      delete: dynamodb.delays?.delete ?? options.delays?.delete ?? 0,
+      update: dynamodb.delays?.update ?? options.delays?.update ?? 0,
+    },
+    maxItemSizeKb: dynamodb.maxItemSizeKb,
+    accountId,
+    region,
+    logger,
+  });
+}
+
+function kdsOptions(
+  options: EmulatorOptions,
+  base: { clock: Clock; logger: Logger; accountId: string; region: string; limits: ShardLimits | undefined },
+): KdsOptions {
+  return {
+    clock: base.clock,
+    logger: base.logger,
+    accountId: base.accountId,
+    defaultRegion: base.region,
+    limits: base.limits,
+    createDelayMs: options.delays?.create ?? 0,
+    deleteDelayMs: options.delays?.delete ?? 0,
+    updateDelayMs: options.delays?.update ?? 0,
+    consumerDelayMs: options.delays?.consumer ?? 0,
+    shardLimit: options.shardLimit ?? KDS_SIZES.defaultShardLimit,
+    iteratorLifetimeMs: options.iteratorLifetimeMs ?? KDS_TIMES.iteratorLifetimeMs,
+    subscriptionLifetimeMs: options.subscriptionLifetimeMs ?? KDS_TIMES.subscriptionLifetimeMs,
+    subscriptionHeartbeatMs: options.subscriptionHeartbeatMs ?? KDS_TIMES.subscriptionHeartbeatMs,
+    subscriptionTakeoverMs: options.subscriptionTakeoverMs ?? KDS_TIMES.subscriptionTakeoverMs,
   };
 }
 

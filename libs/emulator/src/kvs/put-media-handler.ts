@@ -24,7 +24,8 @@ import { ackLine, type AckEvent } from './ack-events';
 import { PutMediaIngest } from './put-media-ingest';
 import { applyFaults, startStreamedAnswer, writeChunk } from './kvs-http';
 import type { KvsEnv, KvsRequestContext } from './kvs-context';
-import type { StreamConnection } from './kvs-stream';
+import type { KvsStream, StreamConnection } from './kvs-stream';
+import type { Logger } from '../logger';
 
 /** How long a body may go on after the answer ended before the connection is cut. */
 const DRAIN_GRACE_MS = 5_000;
@@ -46,18 +47,7 @@ function parseStartTimestamp(text: string | undefined, nowMs: number): number {
 
 export async function putMedia(env: KvsEnv, req: Req, res: Res, ctx: KvsRequestContext): Promise<void> {
   const { registry, settings, clock, logger } = env;
-  const name = header(req, 'x-amzn-stream-name');
-  const arn = header(req, 'x-amzn-stream-arn');
-  if ((name === undefined) === (arn === undefined)) {
-    throw kvsErrors.invalidArgument('Specify either the x-amzn-stream-name or the x-amzn-stream-arn header, but not both.');
-  }
-  const timecodeType = header(req, 'x-amzn-fragment-timecode-type')?.toUpperCase();
-  if (timecodeType !== 'ABSOLUTE' && timecodeType !== 'RELATIVE') {
-    throw kvsErrors.invalidArgument('The x-amzn-fragment-timecode-type header must be ABSOLUTE or RELATIVE.');
-  }
-  const producerStartMs = parseStartTimestamp(header(req, 'x-amzn-producer-start-timestamp'), clock.now());
-  const stream = registry.find({ StreamName: name, StreamARN: arn });
-  if (!stream.active) throw kvsErrors.resourceNotFound(STREAM_NOT_FOUND);
+  const { stream, timecodeType, producerStartMs } = checkHeaders(env, req);
   if (await applyFaults(env, req, 'PutMedia', stream.meta.name)) return;
   if (stream.putMediaSessions.size >= settings.putMediaConnectionsPerStream) {
     throw kvsErrors.connectionLimitExceeded(
@@ -67,84 +57,144 @@ export async function putMedia(env: KvsEnv, req: Req, res: Res, ctx: KvsRequestC
 
   startStreamedAnswer(res, { 'content-type': 'application/json', 'x-amzn-requestid': ctx.requestId });
   const log = logger.child({ stream: stream.meta.name, requestId: ctx.requestId });
-  let answered = false;
-  let lastData = clock.now();
-  const timers: NodeJS.Timeout[] = [];
-  const send = (event: AckEvent): void => {
-    if (!answered && !res.writableEnded && !res.destroyed) writeChunk(res, ackLine(event));
-  };
-  const ingest = new PutMediaIngest({ stream, registry, settings, clock, logger: log, timecodeType, producerStartMs, send });
+  const connection = new PutMediaConnection(env, stream, req, res, log);
+  const ingest = new PutMediaIngest({
+    stream,
+    registry,
+    settings,
+    clock,
+    logger: log,
+    timecodeType,
+    producerStartMs,
+    send: (event) => connection.send(event),
+  });
+  connection.start(ingest);
+  await connection.pump(ingest);
+}
+
+/** The checks of the request headers and the stream they name (answered as errors before the 200). */
+function checkHeaders(
+  env: KvsEnv,
+  req: Req,
+): { stream: KvsStream; timecodeType: 'ABSOLUTE' | 'RELATIVE'; producerStartMs: number } {
+  const name = header(req, 'x-amzn-stream-name');
+  const arn = header(req, 'x-amzn-stream-arn');
+  if ((name === undefined) === (arn === undefined)) {
+    throw kvsErrors.invalidArgument('Specify either the x-amzn-stream-name or the x-amzn-stream-arn header, but not both.');
+  }
+  const timecodeType = header(req, 'x-amzn-fragment-timecode-type')?.toUpperCase();
+  if (timecodeType !== 'ABSOLUTE' && timecodeType !== 'RELATIVE') {
+    throw kvsErrors.invalidArgument('The x-amzn-fragment-timecode-type header must be ABSOLUTE or RELATIVE.');
+  }
+  const producerStartMs = parseStartTimestamp(header(req, 'x-amzn-producer-start-timestamp'), env.clock.now());
+  const stream = env.registry.find({ StreamName: name, StreamARN: arn });
+  if (!stream.active) throw kvsErrors.resourceNotFound(STREAM_NOT_FOUND);
+  return { stream, timecodeType, producerStartMs };
+}
+
+/**
+ * One PutMedia connection after its 200: the acknowledgement lines, the idle and lifetime timers, the end of the
+ * answer (then draining the body), and the stream's view of it (DeleteStream, shutdown).
+ */
+class PutMediaConnection implements StreamConnection {
+  private answered = false;
+  private lastData: number;
+  private readonly timers: NodeJS.Timeout[] = [];
+  private ingest: PutMediaIngest | undefined;
+
+  constructor(
+    private readonly env: KvsEnv,
+    private readonly stream: KvsStream,
+    private readonly req: Req,
+    private readonly res: Res,
+    private readonly log: Logger,
+  ) {
+    this.lastData = env.clock.now();
+  }
+
+  send(event: AckEvent): void {
+    if (!this.answered && !this.res.writableEnded && !this.res.destroyed) writeChunk(this.res, ackLine(event));
+  }
+
+  /** Registers with the stream and starts the IDLE cadence, the idle close and the connection lifetime. */
+  start(ingest: PutMediaIngest): void {
+    const { clock, settings } = this.env;
+    this.ingest = ingest;
+    this.stream.putMediaSessions.add(this);
+    const idle = setInterval(() => {
+      if (this.answered) return;
+      const quiet = clock.now() - this.lastData;
+      if (quiet >= settings.idleTimeoutMs) {
+        this.log.debug({ quietMs: quiet }, 'PutMedia idle for too long: closing');
+        this.finish();
+      } else if (quiet >= settings.idleAckIntervalMs) this.send({ eventType: 'IDLE' });
+    }, settings.idleAckIntervalMs);
+    idle.unref();
+    this.timers.push(idle);
+    const lifetime = setTimeout(() => {
+      ingest.fail('MAX_CONNECTION_DURATION_REACHED');
+      this.finish();
+    }, settings.maxConnectionDurationMs);
+    lifetime.unref();
+    this.timers.push(lifetime);
+  }
+
+  streamGone(reason: 'deleted' | 'shutdown'): void {
+    if (reason === 'shutdown') {
+      this.answered = true;
+      this.stream.putMediaSessions.delete(this);
+      this.res.destroy();
+      this.req.destroy();
+      return;
+    }
+    this.ingest?.fail('STREAM_DELETED');
+    this.finish();
+  }
+
+  /** Feeds the body to the ingest until it ends, fails or the producer goes away. */
+  async pump(ingest: PutMediaIngest): Promise<void> {
+    const { req, log } = this;
+    try {
+      for await (const chunk of req as AsyncIterable<Buffer>) {
+        if (this.answered) continue; // draining after the answer ended
+        this.lastData = this.env.clock.now();
+        try {
+          ingest.push(chunk);
+        } catch (err) {
+          // A bug, not bad input (the ingest answers bad input itself): report it to the producer and the log.
+          log.error({ err }, 'PutMedia ingest failed');
+          ingest.fail('INTERNAL_ERROR');
+        }
+        if (ingest.failed !== undefined) this.finish();
+      }
+      if (!this.answered) {
+        ingest.end();
+        log.debug({ fragments: ingest.stored, failed: ingest.failed }, 'PutMedia body ended');
+        this.finish();
+      }
+    } catch (err) {
+      // The producer went away (reset, abort): nothing to answer; the open fragment was never RECEIVED.
+      log.debug({ err: (err as Error).message }, 'PutMedia connection lost');
+      this.answered = true;
+      for (const t of this.timers) clearTimeout(t);
+      this.stream.putMediaSessions.delete(this);
+      this.res.destroy();
+    }
+  }
 
   /** Ends the answer; the body, if it goes on, is read and dropped for a while, then the connection is cut. */
-  const finish = (): void => {
-    if (answered) return;
-    answered = true;
-    for (const t of timers) clearTimeout(t);
-    stream.putMediaSessions.delete(session);
-    res.end();
+  private finish(): void {
+    if (this.answered) return;
+    this.answered = true;
+    for (const t of this.timers) clearTimeout(t);
+    this.stream.putMediaSessions.delete(this);
+    this.res.end();
+    const { req } = this;
     if (!req.readableEnded) {
       const cut = setTimeout(() => req.destroy(), DRAIN_GRACE_MS);
       cut.unref();
       req.once('end', () => clearTimeout(cut));
       req.once('close', () => clearTimeout(cut));
     }
-  };
-  const session: StreamConnection = {
-    streamGone(reason) {
-      if (reason === 'shutdown') {
-        answered = true;
-        stream.putMediaSessions.delete(session);
-        res.destroy();
-        req.destroy();
-        return;
-      }
-      ingest.fail('STREAM_DELETED');
-      finish();
-    },
-  };
-  stream.putMediaSessions.add(session);
-
-  const idle = setInterval(() => {
-    if (answered) return;
-    const quiet = clock.now() - lastData;
-    if (quiet >= settings.idleTimeoutMs) {
-      log.debug({ quietMs: quiet }, 'PutMedia idle for too long: closing');
-      finish();
-    } else if (quiet >= settings.idleAckIntervalMs) send({ eventType: 'IDLE' });
-  }, settings.idleAckIntervalMs);
-  idle.unref();
-  timers.push(idle);
-  const lifetime = setTimeout(() => {
-    ingest.fail('MAX_CONNECTION_DURATION_REACHED');
-    finish();
-  }, settings.maxConnectionDurationMs);
-  lifetime.unref();
-  timers.push(lifetime);
-
-  try {
-    for await (const chunk of req as AsyncIterable<Buffer>) {
-      if (answered) continue; // draining after the answer ended
-      lastData = clock.now();
-      try {
-        ingest.push(chunk);
-      } catch (err) {
-        // A bug, not bad input (the ingest answers bad input itself): report it to the producer and the log.
-        log.error({ err }, 'PutMedia ingest failed');
-        ingest.fail('INTERNAL_ERROR');
-      }
-      if (ingest.failed !== undefined) finish();
-    }
-    if (!answered) {
-      ingest.end();
-      log.debug({ fragments: ingest.stored, failed: ingest.failed }, 'PutMedia body ended');
-      finish();
-    }
-  } catch (err) {
-    // The producer went away (reset, abort): nothing to answer; the open fragment was never RECEIVED.
-    log.debug({ err: (err as Error).message }, 'PutMedia connection lost');
-    answered = true;
-    for (const t of timers) clearTimeout(t);
-    stream.putMediaSessions.delete(session);
-    res.destroy();
   }
 }
