@@ -11,6 +11,7 @@ import type { Logger } from '../logger';
 import { awsErrors } from '../errors';
 import { ShardIteratorCodec } from './shard-iterator-codec';
 import { Shard, shardIdOf, type ShardLimits, type ShardMeta, type StreamMeta } from './stream-model';
+import { StatusTimers } from '../status-timers';
 
 export interface KdsOptions {
   clock: Clock;
@@ -84,7 +85,7 @@ export class StreamRegistry {
   readonly iterators: ShardIteratorCodec;
   private readonly store: MetadataStore<PersistedState>;
   private readonly iteratorKey: string;
-  private readonly timers = new Set<NodeJS.Timeout>();
+  private readonly statusTimers = new StatusTimers(() => this.persist());
 
   constructor(
     private readonly storage: StorageEngine,
@@ -193,17 +194,7 @@ export class StreamRegistry {
    * registration; the timers are unref'd and cleared on close.
    */
   later(delayMs: number, apply: () => void): void {
-    if (delayMs <= 0) {
-      apply();
-      return;
-    }
-    const t = setTimeout(() => {
-      this.timers.delete(t);
-      apply();
-      this.persist();
-    }, delayMs);
-    t.unref();
-    this.timers.add(t);
+    this.statusTimers.later(delayMs, apply);
   }
 
   removeStream(stream: Stream): void {
@@ -233,8 +224,7 @@ export class StreamRegistry {
   }
 
   close(): void {
-    for (const t of this.timers) clearTimeout(t);
-    this.timers.clear();
+    this.statusTimers.clear();
   }
 
   private openShard(stream: StreamMeta, meta: ShardMeta): Shard {

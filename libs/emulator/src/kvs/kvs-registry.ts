@@ -11,6 +11,7 @@ import type { Clock } from '../clock';
 import type { Logger } from '../logger';
 import { kvsErrors, STREAM_NOT_FOUND } from './kvs-errors';
 import { KvsStream, type KvsStreamMeta } from './kvs-stream';
+import { StatusTimers } from '../status-timers';
 
 export interface KvsRegistryOptions {
   clock: Clock;
@@ -38,7 +39,7 @@ const ARN_STREAM = /^arn:[a-z\d-]+:kinesisvideo:[a-z0-9-]+:[0-9]+:stream\/([a-zA
 export class KvsRegistry {
   readonly streams = new Map<string, KvsStream>();
   private readonly store: MetadataStore<PersistedState>;
-  private readonly timers = new Set<NodeJS.Timeout>();
+  private readonly statusTimers = new StatusTimers(() => this.persist());
   private readonly sweep: NodeJS.Timeout | undefined;
   readonly randomInt: (maxExclusive: number) => number;
 
@@ -127,17 +128,7 @@ export class KvsRegistry {
 
   /** Runs `apply` after `delayMs` (or now, when 0), then persists. Timers are unref'd and cleared on close. */
   later(delayMs: number, apply: () => void): void {
-    if (delayMs <= 0) {
-      apply();
-      return;
-    }
-    const t = setTimeout(() => {
-      this.timers.delete(t);
-      apply();
-      this.persist();
-    }, delayMs);
-    t.unref();
-    this.timers.add(t);
+    this.statusTimers.later(delayMs, apply);
   }
 
   /** Deletes the stream's fragments and ends its connections (not persisted: callers persist). */
@@ -163,8 +154,7 @@ export class KvsRegistry {
 
   close(): void {
     if (this.sweep) clearInterval(this.sweep);
-    for (const t of this.timers) clearTimeout(t);
-    this.timers.clear();
+    this.statusTimers.clear();
     for (const s of this.streams.values()) s.disconnectAll('shutdown');
   }
 }
