@@ -2,11 +2,8 @@
  * Input shapes of the KDS operations, with the constraints of the service model
  * (aws-sdk-js-v3 codegen/sdk-codegen/aws-models/kinesis.json; kds-reference.md §1.3).
  */
-import type { Shape } from './shape-validator';
+import { structure as s, type Shape, type StructureShape } from './shape-validator';
 import { KDS_SIZES } from '../defaults';
-
-type Structure = Shape & { type: 'structure' };
-const s = (members: Record<string, Shape>): Structure => ({ type: 'structure', members });
 
 const NAME = '[a-zA-Z0-9_.-]+';
 const streamName: Shape = { type: 'string', min: 1, max: 128, pattern: NAME };
@@ -29,7 +26,7 @@ const streamModeDetails: Shape = {
 };
 const byStream = { StreamName: streamName, StreamARN: streamArn };
 
-export const KDS_SHAPES: Record<string, Structure> = {
+export const KDS_SHAPES: Record<string, StructureShape> = {
   CreateStream: s({
     StreamName: { ...streamName, required: true },
     ShardCount: { type: 'integer', min: 1, max: 100000 },

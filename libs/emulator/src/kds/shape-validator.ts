@@ -26,6 +26,12 @@ for (const c of 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+
  * Padded standard base64, i.e. /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/, as a
  * branch-free character scan: the regular expression was the most expensive step of a 500-record PutRecords.
  */
+/** An operation's input: a structure of named members. */
+export type StructureShape = Shape & { type: 'structure' };
+
+/** The structure shape of `members` (the shape tables' shorthand). */
+export const structure = (members: Record<string, Shape>): StructureShape => ({ type: 'structure', members });
+
 export function isBase64(s: string): boolean {
   const n = s.length;
   if (n % 4 !== 0) return false;

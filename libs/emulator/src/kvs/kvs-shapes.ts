@@ -8,12 +8,9 @@
  * constraint: …"). That pairing is [unconfirmed] (kvs-reference.md does not quote one); the exception name is the
  * modelled one, so SDK clients raise InvalidArgumentException.
  */
-import { findViolation, type Shape } from '../kds/shape-validator';
+import { findViolation, structure as s, type Shape, type StructureShape } from '../kds/shape-validator';
 import { KVS_LIMITS } from '../defaults';
 import { kvsErrors } from './kvs-errors';
-
-type Structure = Shape & { type: 'structure' };
-const s = (members: Record<string, Shape>): Structure => ({ type: 'structure', members });
 
 const streamName: Shape = { type: 'string', min: 1, max: 256, pattern: '[a-zA-Z0-9_.-]+' };
 const resourceArn: Shape = {
@@ -41,6 +38,15 @@ const storageConfiguration: Shape = {
 };
 const fragmentNumber: Shape = { type: 'string', min: 1, max: 128, pattern: '^[0-9]+$' };
 const byStream = { StreamName: streamName, StreamARN: resourceArn };
+/** The members of ListFragments' FragmentSelector and GetClip's ClipFragmentSelector. */
+const timestampRangeSelector: Record<string, Shape> = {
+  FragmentSelectorType: { type: 'string', required: true, enum: ['PRODUCER_TIMESTAMP', 'SERVER_TIMESTAMP'] },
+  TimestampRange: {
+    type: 'structure',
+    required: true,
+    members: { StartTimestamp: { type: 'timestamp', required: true }, EndTimestamp: { type: 'timestamp', required: true } },
+  },
+};
 
 export const API_NAMES = [
   'PUT_MEDIA',
@@ -63,7 +69,7 @@ export const START_SELECTOR_TYPES = [
 ] as const;
 export type StartSelectorType = (typeof START_SELECTOR_TYPES)[number];
 
-export const KVS_SHAPES: Record<string, Structure> = {
+export const KVS_SHAPES: Record<string, StructureShape> = {
   CreateStream: s({
     DeviceName: deviceName,
     StreamName: { ...streamName, required: true },
@@ -131,14 +137,7 @@ export const KVS_SHAPES: Record<string, Structure> = {
     NextToken: { type: 'string', min: 1, max: 4096, pattern: '[a-zA-Z0-9+/]+={0,2}' },
     FragmentSelector: {
       type: 'structure',
-      members: {
-        FragmentSelectorType: { type: 'string', required: true, enum: ['PRODUCER_TIMESTAMP', 'SERVER_TIMESTAMP'] },
-        TimestampRange: {
-          type: 'structure',
-          required: true,
-          members: { StartTimestamp: { type: 'timestamp', required: true }, EndTimestamp: { type: 'timestamp', required: true } },
-        },
-      },
+      members: timestampRangeSelector,
     },
   }),
   GetMediaForFragmentList: s({
@@ -151,14 +150,7 @@ export const KVS_SHAPES: Record<string, Structure> = {
     ClipFragmentSelector: {
       type: 'structure',
       required: true,
-      members: {
-        FragmentSelectorType: { type: 'string', required: true, enum: ['PRODUCER_TIMESTAMP', 'SERVER_TIMESTAMP'] },
-        TimestampRange: {
-          type: 'structure',
-          required: true,
-          members: { StartTimestamp: { type: 'timestamp', required: true }, EndTimestamp: { type: 'timestamp', required: true } },
-        },
-      },
+      members: timestampRangeSelector,
     },
   }),
   GetImages: s({
