@@ -5,7 +5,6 @@
  * (kds-reference.md §1.2: 186-bit, shard index in bits 4..35), and iterator expiry under an injected clock.
  * Throughput limits are off here (limits.int.spec.ts covers them), so the frozen clock never starves a bucket.
  */
-import { createHash } from 'node:crypto';
 import {
   DeleteStreamCommand,
   GetRecordsCommand,
@@ -28,12 +27,9 @@ import {
   uniqueStreamName,
   useKdsTestEmulator,
 } from '../testing/kds-test-clients';
+import { MAX_HASH_KEY, md5HashKey } from '../testing/hash-keys';
 
-const MAX_HASH_KEY = (1n << 128n) - 1n;
 const MiB = 1024 * 1024;
-
-/** The partition key's hash key, as the PutRecord API reference defines it: MD5 of the UTF-8 bytes, big-endian. */
-const md5HashKey = (partitionKey: string): bigint => BigInt('0x' + createHash('md5').update(partitionKey, 'utf8').digest('hex'));
 
 const shardIndexOf = (shardId: string): number => Number(shardId.slice('shardId-'.length));
 

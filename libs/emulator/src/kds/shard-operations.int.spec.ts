@@ -4,7 +4,6 @@
  * it (kds-reference.md §0.5: a GetRecords response has a null NextShardIterator iff it has non-empty ChildShards).
  * The clock is injected so token expiry and the shard timestamps the filters compare are exact.
  */
-import { createHash } from 'node:crypto';
 import {
   DescribeStreamSummaryCommand,
   GetRecordsCommand,
@@ -30,13 +29,12 @@ import {
   useKdsTestEmulator,
   waitForStreamStatus,
 } from '../testing/kds-test-clients';
+import { HALF_HASH_KEY, MAX_HASH_KEY, md5HashKey } from '../testing/hash-keys';
 
-const MAX_HASH_KEY = (1n << 128n) - 1n;
-const HALF = 1n << 127n;
+const HALF = HALF_HASH_KEY;
 const id = (index: number): string => `shardId-${String(index).padStart(12, '0')}`;
 const ids = (shards: Shard[] | undefined): string[] => (shards ?? []).map((s) => s.ShardId as string);
 const range = (s: Shard): [bigint, bigint] => [BigInt(s.HashKeyRange?.StartingHashKey as string), BigInt(s.HashKeyRange?.EndingHashKey as string)];
-const md5HashKey = (partitionKey: string): bigint => BigInt('0x' + createHash('md5').update(partitionKey, 'utf8').digest('hex'));
 
 async function listAll(client: KinesisClient, name: string): Promise<Shard[]> {
   return (await client.send(new ListShardsCommand({ StreamName: name }))).Shards ?? [];

@@ -42,8 +42,8 @@ import {
   useKdsTestEmulator,
   waitForStreamStatus,
 } from '../testing/kds-test-clients';
+import { MAX_HASH_KEY } from '../testing/hash-keys';
 
-const MAX_HASH_KEY = (1n << 128n) - 1n;
 const ALL_SHARD_LEVEL_METRICS = [
   'IncomingBytes',
   'IncomingRecords',
