@@ -1,7 +1,11 @@
 /**
- * Errors of @tributary/kinesis-producer: one base class with a stable `code`, a `retriable` flag (would putting
- * the same record again later have a chance?), the `cause` and context fields (kafkajs errors.js style).
+ * Errors of @tributary/kinesis-producer: one base class on tributary's TributaryError (@tributary/errors) with a
+ * stable `code`, a `retriable` flag (would putting the same record again later have a chance?), the `cause` and
+ * context fields (kafkajs errors.js style). Each class others test with `instanceof` has its own brand, so the
+ * test holds across bundles. The KPL codec's MALFORMED_AGGREGATE is @tributary/kpl's KplError.
  */
+import { TributaryError } from '@tributary/errors';
+
 export type ProducerErrorCode =
   /** The record itself is unacceptable (partition key, size, explicit hash key): fix the input. */
   | 'INVALID_RECORD'
@@ -13,8 +17,6 @@ export type ProducerErrorCode =
   | 'RECORD_REJECTED'
   /** put() after close(). */
   | 'PRODUCER_CLOSED'
-  /** aggregation-codec: bytes that start with the KPL magic but are not a valid aggregate. */
-  | 'MALFORMED_AGGREGATE'
   /** spill-frame-codec: a durable-buffer frame whose length or CRC does not hold (a torn or damaged write). */
   | 'MALFORMED_SPILL_FRAME'
   /** The durable buffer dropped the record: its byte or age bound was reached before Kinesis took it. */
@@ -24,16 +26,9 @@ export type ProducerErrorCode =
   /** A bug: an invariant of the producer did not hold. */
   | 'INTERNAL';
 
-export class ProducerError extends Error {
+export class ProducerError extends TributaryError<ProducerErrorCode> {
+  static override readonly brand: string = 'tributary.kinesis-producer.ProducerError';
   override name = 'ProducerError';
-  constructor(
-    readonly code: ProducerErrorCode,
-    message: string,
-    readonly retriable: boolean,
-    options: { cause?: unknown } = {},
-  ) {
-    super(message, options.cause === undefined ? undefined : { cause: options.cause });
-  }
 }
 
 /** Where a record failed, for logs, dead-letter sinks and metrics. */
@@ -53,6 +48,7 @@ export interface DeliveryContext {
 
 /** A record whose time-to-live passed before Kinesis acknowledged it. */
 export class RecordExpiredError extends ProducerError {
+  static override readonly brand: string = 'tributary.kinesis-producer.RecordExpiredError';
   override name = 'RecordExpiredError';
   constructor(readonly context: DeliveryContext) {
     super(
@@ -67,6 +63,7 @@ export class RecordExpiredError extends ProducerError {
 
 /** A record Kinesis refused with an error that retrying cannot fix. */
 export class RecordRejectedError extends ProducerError {
+  static override readonly brand: string = 'tributary.kinesis-producer.RecordRejectedError';
   override name = 'RecordRejectedError';
   constructor(
     readonly context: DeliveryContext,
@@ -82,6 +79,7 @@ export class RecordRejectedError extends ProducerError {
 }
 
 export class ProducerClosedError extends ProducerError {
+  static override readonly brand: string = 'tributary.kinesis-producer.ProducerClosedError';
   override name = 'ProducerClosedError';
   constructor() {
     super('PRODUCER_CLOSED', 'The producer is closed: put() is refused after close().', false);

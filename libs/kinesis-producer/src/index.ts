@@ -1,6 +1,6 @@
-export { KinesisProducer } from './kinesis-producer';
-export type { KinesisProducerOptions, KinesisClientLike, Logger, Clock, Timers } from './producer-options';
-export type { PutRecordInput, PutResult, FailedRecord, ProducerStats } from './producer-types';
+export { KinesisProducer } from './producer/kinesis-producer';
+export type { KinesisProducerOptions, KinesisClientLike, Logger, Clock, Timers } from './producer/producer-options';
+export type { PutRecordInput, PutResult, FailedRecord, ProducerStats } from './producer/producer-types';
 export {
   ProducerError,
   RecordExpiredError,
@@ -8,7 +8,7 @@ export {
   ProducerClosedError,
   type ProducerErrorCode,
   type DeliveryContext,
-} from './producer-error';
+} from './errors';
 export {
   DIAGNOSTICS_CHANNELS,
   PRODUCER_EVENT_NAMES,
@@ -24,8 +24,8 @@ export {
   type ShardMapEvent,
   type ShardMapErrorEvent,
   type BackpressureEvent,
-} from './producer-events';
-export { createKinesisClient, type DefaultClientOptions } from './kinesis-client-factory';
+} from './producer/producer-events';
+export { createKinesisClient, type DefaultClientOptions } from './dispatch/kinesis-client-factory';
 export {
   AggregateBuilder,
   deaggregate,
@@ -34,7 +34,7 @@ export {
   AGGREGATION_OVERHEAD_BYTES,
   type AggregatableRecord,
   type DeaggregatedRecord,
-} from './aggregation-codec';
+} from '@tributary/kpl';
 export { PRODUCER_DEFAULTS, KINESIS_LIMITS, DURABLE_BUFFER_DEFAULTS } from './defaults';
 export {
   DurableProducer,
@@ -43,6 +43,6 @@ export {
   type DurablePutResult,
   type DurableProducerStats,
   type DurableProducerEvents,
-} from './durable-producer';
-export type { BufferDropReason } from './durable-buffer-store';
-export { DeliveryLogSummarizer, type DeliveryStatus } from './delivery-log-summarizer';
+} from './durable/durable-producer';
+export type { BufferDropReason } from './durable/durable-buffer-store';
+export { DeliveryLogSummarizer, type DeliveryStatus } from './producer/delivery-log-summarizer';

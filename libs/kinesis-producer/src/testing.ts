@@ -1,16 +1,6 @@
-// Second entry point of @tributary/kinesis-producer (conventions.md §3): the KPL codec's fuzz targets and
-// arbitraries, shared by property specs (here and in kinesis-consumer) and tools/bench's fuzz soak (issue 12).
-export {
-  aggregate,
-  deaggregateInputArbitrary,
-  kplDeaggregateFuzzTarget,
-  kplRoundTripFuzzTarget,
-  resign,
-  userRecordArbitrary,
-  userRecordsArbitrary,
-  type DeaggregateInput,
-  type UserRecordValue,
-} from './aggregation-codec.arbitraries';
+// Second entry point of @tributary/kinesis-producer (conventions.md §3): the durable buffer's spill-frame fuzz
+// targets and arbitraries, shared by the property spec here and tools/bench's fuzz soak (issue 12). The KPL
+// codec's are @tributary/kpl/testing's.
 export {
   encodeSpillSegment,
   spilledRecordArbitrary,
@@ -18,4 +8,4 @@ export {
   spillSegmentFuzzTarget,
   spillSegmentInputArbitrary,
   type SpillSegmentInput,
-} from './spill-frame-codec.arbitraries';
+} from './durable/spill-frame-codec.arbitraries';

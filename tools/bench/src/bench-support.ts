@@ -19,7 +19,7 @@ import {
   ListShardsCommand,
   type KinesisClient,
 } from '@aws-sdk/client-kinesis';
-import { deaggregate } from '@tributary/kinesis-producer';
+import { deaggregate } from '@tributary/kpl';
 
 // Under Node 20 the SDK (@aws-sdk/core, pinned at a 3.x that still runs there) prints a multi-line process warning
 // that its releases after the first week of January 2027 need Node 22. The apps turn it into one log line of their

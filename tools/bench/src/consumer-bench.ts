@@ -50,7 +50,7 @@ import type { ChildProcess } from 'node:child_process';
 import { DeregisterStreamConsumerCommand, DescribeStreamSummaryCommand, GetRecordsCommand, GetShardIteratorCommand, KinesisClient, ListShardsCommand } from '@aws-sdk/client-kinesis';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 import { CONSUMER_DEFAULTS, RETRIEVAL_DEFAULTS } from '@tributary/kinesis-consumer';
-import { deaggregate } from '@tributary/kinesis-producer';
+import { deaggregate } from '@tributary/kpl';
 import {
   BENCH_CREDENTIALS,
   BENCH_REGION,

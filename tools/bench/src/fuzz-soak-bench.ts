@@ -21,7 +21,8 @@
 import { parseArgs } from 'node:util';
 import { closeDynamoDbFuzzService, dynamoDbHttpFuzzTarget, eventStreamRoundTripFuzzTarget, kdsRequestValidationFuzzTarget, kvsRequestValidationFuzzTarget, sdkEventStreamDecoderFuzzTarget } from '@tributary/emulator/testing';
 import { recordDeaggregatorFuzzTarget } from '@tributary/kinesis-consumer/testing';
-import { kplDeaggregateFuzzTarget, kplRoundTripFuzzTarget, spillRoundTripFuzzTarget, spillSegmentFuzzTarget } from '@tributary/kinesis-producer/testing';
+import { spillRoundTripFuzzTarget, spillSegmentFuzzTarget } from '@tributary/kinesis-producer/testing';
+import { kplDeaggregateFuzzTarget, kplRoundTripFuzzTarget } from '@tributary/kpl/testing';
 import { ackParserFuzzTarget, ackRoundTripFuzzTarget, getMediaChunkDecoderFuzzTarget, getMediaRoundTripFuzzTarget, putMediaHttpErrorFuzzTarget } from '@tributary/kvs/testing';
 import {
   avcRoundTripFuzzTarget,
@@ -89,8 +90,8 @@ const ENTRIES: readonly SoakEntry[] = [
   inProcess('libs/kvs PutMedia HTTP error reading', fuzzSoakRunner(putMediaHttpErrorFuzzTarget)),
   inProcess('libs/kvs GetMediaChunkDecoder: mutated, chunkings', fuzzSoakRunner(getMediaChunkDecoderFuzzTarget)),
   inProcess('libs/kvs GetMedia payload → fragments', fuzzSoakRunner(getMediaRoundTripFuzzTarget)),
-  inProcess('libs/kinesis-producer KPL deaggregate', fuzzSoakRunner(kplDeaggregateFuzzTarget)),
-  inProcess('libs/kinesis-producer KPL aggregate → deaggregate (+ aws-kinesis-agg)', fuzzSoakRunner(kplRoundTripFuzzTarget)),
+  inProcess('libs/kpl KPL deaggregate', fuzzSoakRunner(kplDeaggregateFuzzTarget)),
+  inProcess('libs/kpl KPL aggregate → deaggregate (+ aws-kinesis-agg)', fuzzSoakRunner(kplRoundTripFuzzTarget)),
   inProcess('libs/kinesis-producer durable buffer segment (torn, damaged, noise)', fuzzSoakRunner(spillSegmentFuzzTarget)),
   inProcess('libs/kinesis-producer durable buffer records → segment → records', fuzzSoakRunner(spillRoundTripFuzzTarget)),
   inProcess('libs/kinesis-consumer deaggregateRecords', fuzzSoakRunner(recordDeaggregatorFuzzTarget)),

@@ -1,7 +1,7 @@
 /**
  * Fuzz inputs for deaggregateRecords (issue 12): batches of Kinesis records as GetRecords / SubscribeToShard
  * deliver them, each plain bytes, a valid KPL aggregate, or a broken one (the KPL codec's own fuzz inputs, from
- * @tributary/kinesis-producer/testing), with or without the shard's hash range. Shared by the property spec and
+ * @tributary/kpl/testing), with or without the shard's hash range. Shared by the property spec and
  * the soak bench (through @tributary/kinesis-consumer/testing).
  *
  * deaggregateRecords passes an aggregate it cannot open through as one record instead of throwing (as KCL does),
@@ -10,8 +10,8 @@
  */
 import fc from 'fast-check';
 import type { _Record as KinesisRecord } from '@aws-sdk/client-kinesis';
-import { deaggregate, isAggregated, ProducerError } from '@tributary/kinesis-producer';
-import { deaggregateInputArbitrary } from '@tributary/kinesis-producer/testing';
+import { deaggregate, isAggregated, KplError } from '@tributary/kpl';
+import { deaggregateInputArbitrary } from '@tributary/kpl/testing';
 import { PartitioningError } from '@tributary/partitioning';
 import type { FuzzTarget } from '@tributary/runtime/testing';
 import { deaggregateRecords, effectiveHashKey, type HashRange } from './record-deaggregator';
@@ -61,7 +61,7 @@ export const recordDeaggregatorFuzzTarget: FuzzTarget<DeaggregationBatch> = {
         if (range) subs.forEach((s) => effectiveHashKey(s));
         expectedCount += subs.length;
       } catch (err) {
-        if (!(err instanceof ProducerError) && !(err instanceof PartitioningError)) throw err;
+        if (!(err instanceof KplError) && !(err instanceof PartitioningError)) throw err;
         expectedMalformed++;
         expectedCount++;
       }

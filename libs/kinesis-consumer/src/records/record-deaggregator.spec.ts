@@ -5,7 +5,7 @@
  */
 import { createHash } from 'node:crypto';
 import type { _Record as KinesisRecord } from '@aws-sdk/client-kinesis';
-import { AggregateBuilder, type AggregatableRecord } from '@tributary/kinesis-producer';
+import { AggregateBuilder, type AggregatableRecord } from '@tributary/kpl';
 import { hashKeyOf, MAX_HASH_KEY } from '@tributary/partitioning';
 import { comparePositions, deaggregateRecords, effectiveHashKey, skipUpTo } from './record-deaggregator';
 import type { ConsumerRecord } from '../consumer-types';

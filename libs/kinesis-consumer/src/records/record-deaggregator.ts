@@ -17,7 +17,7 @@
  * a shard; `data` is a view into the aggregate's bytes, not a copy.
  */
 import type { _Record as KinesisRecord } from '@aws-sdk/client-kinesis';
-import { deaggregate, isAggregated, type DeaggregatedRecord } from '@tributary/kinesis-producer';
+import { deaggregate, isAggregated, type DeaggregatedRecord } from '@tributary/kpl';
 import { hashKeyOf, parseExplicitHashKey, type HashKeyCache } from '@tributary/partitioning';
 import type { Checkpoint, ConsumerRecord } from '../consumer-types';
 

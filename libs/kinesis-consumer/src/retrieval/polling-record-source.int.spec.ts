@@ -6,7 +6,7 @@
  */
 import { PutRecordsCommand, SplitShardCommand, type KinesisClient } from '@aws-sdk/client-kinesis';
 import { createActiveStream, streamArnOf, TEST_CREDENTIALS, TEST_REGION, uniqueStreamName, waitForStreamStatus } from '@tributary/emulator/testing';
-import { AggregateBuilder } from '@tributary/kinesis-producer';
+import { AggregateBuilder } from '@tributary/kpl';
 import { formatHashKey, hashKeyOf } from '@tributary/partitioning';
 import type { Checkpoint, ConsumerRecord } from '../consumer-types';
 import { deaggregateRecords, skipUpTo } from '../records/record-deaggregator';

@@ -16,7 +16,7 @@ import * as http from 'node:http';
 import * as https from 'node:https';
 import { KinesisClient, type KinesisClientConfig } from '@aws-sdk/client-kinesis';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
-import { PRODUCER_DEFAULTS } from './defaults';
+import { PRODUCER_DEFAULTS } from '../defaults';
 
 export interface DefaultClientOptions {
   /** AWS region; otherwise the SDK's own resolution (AWS_REGION, profile). */

@@ -18,7 +18,7 @@
  *   {"StreamName":"…"|"StreamARN":"…","Records":[{"Data":"<base64>","PartitionKey":"…"[,"ExplicitHashKey":"…"]},…]}
  */
 import type { KinesisClient, PutRecordsCommandInput, PutRecordsRequestEntry } from '@aws-sdk/client-kinesis';
-import { ProducerError } from './producer-error';
+import { ProducerError } from '../errors';
 
 const ENTRIES = Symbol.for('tributary.kinesis-producer.putRecordsEntries');
 

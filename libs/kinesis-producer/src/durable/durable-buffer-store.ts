@@ -24,7 +24,7 @@ import { mkdirSync, readdirSync, readFileSync, truncateSync, unlinkSync } from '
 import { open, rename, unlink, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Clock, Logger } from '@tributary/runtime';
-import { ProducerError } from './producer-error';
+import { ProducerError } from '../errors';
 import { decodeSpillSegment, decodeSpillFrame, encodeSpillFrame, type SpilledRecord } from './spill-frame-codec';
 
 export type BufferDropReason = 'max-bytes' | 'max-age';

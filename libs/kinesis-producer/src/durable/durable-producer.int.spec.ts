@@ -16,8 +16,8 @@ import * as path from 'node:path';
 import type { RunningEmulator } from '@tributary/emulator';
 import { hashKeyOf } from '@tributary/partitioning';
 import { DurableProducer } from './durable-producer';
-import { KinesisProducer } from './kinesis-producer';
-import { TEST_CREDENTIALS, TEST_REGION, createStream, readStream, startTestEmulator, testClient, uniqueStreamName } from './testing/producer-test-kit';
+import { KinesisProducer } from '../producer/kinesis-producer';
+import { TEST_CREDENTIALS, TEST_REGION, createStream, readStream, startTestEmulator, testClient, uniqueStreamName } from '../testing/producer-test-kit';
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 const DEVICES = 10;

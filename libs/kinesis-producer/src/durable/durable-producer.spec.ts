@@ -10,10 +10,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { FakeTimers } from '@tributary/runtime/testing';
 import { DurableProducer, type DurablePutResult } from './durable-producer';
-import { KinesisProducer } from './kinesis-producer';
-import type { KinesisProducerOptions } from './producer-options';
-import { FakeKinesisClient, networkError } from './testing/fake-kinesis-client';
-import { referenceDeaggregate } from './testing/kpl-reference';
+import { KinesisProducer } from '../producer/kinesis-producer';
+import type { KinesisProducerOptions } from '../producer/producer-options';
+import { FakeKinesisClient, networkError } from '../testing/fake-kinesis-client';
+import { referenceDeaggregate } from '@tributary/kpl/testing';
 
 let dir: string;
 beforeEach(() => {

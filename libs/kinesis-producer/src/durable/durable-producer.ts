@@ -31,11 +31,11 @@
 import { EventEmitter } from 'node:events';
 import { assertValidPartitionKey } from '@tributary/partitioning';
 import { noopLogger, systemClock, systemTimers, type Clock, type Logger, type Timers } from '@tributary/runtime';
-import { DURABLE_BUFFER_DEFAULTS } from './defaults';
+import { DURABLE_BUFFER_DEFAULTS } from '../defaults';
 import { DurableBufferStore, type BufferDropReason } from './durable-buffer-store';
-import type { KinesisProducer } from './kinesis-producer';
-import { ProducerClosedError, ProducerError } from './producer-error';
-import type { PutRecordInput, PutResult } from './producer-types';
+import type { KinesisProducer } from '../producer/kinesis-producer';
+import { ProducerClosedError, ProducerError } from '../errors';
+import type { PutRecordInput, PutResult } from '../producer/producer-types';
 import type { SpilledRecord } from './spill-frame-codec';
 
 export interface DurableBufferOptions {

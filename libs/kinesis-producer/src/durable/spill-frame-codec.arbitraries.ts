@@ -6,7 +6,7 @@
  */
 import fc from 'fast-check';
 import { mutatedBytes, type FuzzTarget } from '@tributary/runtime/testing';
-import { ProducerError } from './producer-error';
+import { ProducerError } from '../errors';
 import { decodeSpillSegment, encodeSpillFrame, type SpilledRecord } from './spill-frame-codec';
 
 export const spilledRecordArbitrary: fc.Arbitrary<SpilledRecord> = fc.record(

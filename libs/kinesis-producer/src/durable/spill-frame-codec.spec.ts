@@ -3,7 +3,7 @@
  * never replayed as a record (issue 12: the buffer must survive a restart, and a power cut mid-write is the common
  * way a device restarts).
  */
-import { ProducerError } from './producer-error';
+import { ProducerError } from '../errors';
 import { decodeSpillFrame, decodeSpillSegment, encodeSpillFrame, SPILL_FRAME_HEADER_BYTES, type SpilledRecord } from './spill-frame-codec';
 
 const records: SpilledRecord[] = [

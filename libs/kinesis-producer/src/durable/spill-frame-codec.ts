@@ -19,7 +19,7 @@
  * typed MALFORMED_SPILL_FRAME error (a bad length or CRC). Records are views into the given bytes, not copies.
  */
 import { crc32 } from 'node:zlib';
-import { ProducerError } from './producer-error';
+import { ProducerError } from '../errors';
 
 export const SPILL_FRAME_HEADER_BYTES = 8;
 const PAYLOAD_FIXED_BYTES = 19;

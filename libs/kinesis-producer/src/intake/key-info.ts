@@ -11,8 +11,8 @@
  * default 100,000 keys, twice that at most while a larger key set cycles through both generations.
  */
 import { hashKeyOf } from '@tributary/partitioning';
-import type { AggregationKeySlot } from './aggregation-codec';
-import type { ShardChannel } from './shard-channel';
+import type { AggregationKeySlot } from '@tributary/kpl';
+import type { ShardChannel } from '../routing/shard-channel';
 
 export class KeyInfo implements AggregationKeySlot {
   /** The channel this key routes to, valid while `routeVersion` is the producer's (a new map bumps it). */

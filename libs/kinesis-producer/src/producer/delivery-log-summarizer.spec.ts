@@ -5,7 +5,7 @@
  */
 import { FakeTimers } from '@tributary/runtime/testing';
 import { DeliveryLogSummarizer } from './delivery-log-summarizer';
-import { CountingLogger } from './testing/counting-logger';
+import { CountingLogger } from '../testing/counting-logger';
 
 function make() {
   const timers = new FakeTimers(Date.UTC(2026, 0, 1), 1);

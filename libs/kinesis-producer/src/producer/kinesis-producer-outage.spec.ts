@@ -10,8 +10,8 @@ import { FakeTimers } from '@tributary/runtime/testing';
 import { KinesisProducer } from './kinesis-producer';
 import type { KinesisProducerOptions } from './producer-options';
 import type { FailedRecord } from './producer-types';
-import { CountingLogger } from './testing/counting-logger';
-import { FakeKinesisClient, networkError } from './testing/fake-kinesis-client';
+import { CountingLogger } from '../testing/counting-logger';
+import { FakeKinesisClient, networkError } from '../testing/fake-kinesis-client';
 
 function harness(options: Partial<KinesisProducerOptions> = {}) {
   const timers = new FakeTimers(undefined, 3);

@@ -19,7 +19,7 @@ import {
   startTestEmulator,
   testClient,
   uniqueStreamName,
-} from './testing/producer-test-kit';
+} from '../testing/producer-test-kit';
 
 let emu: RunningEmulator;
 let client: KinesisClient;

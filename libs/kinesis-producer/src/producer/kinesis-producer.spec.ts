@@ -6,13 +6,13 @@
 import { PutRecordsCommand } from '@aws-sdk/client-kinesis';
 import { hashKeyOf } from '@tributary/partitioning';
 import { KinesisProducer } from './kinesis-producer';
-import { ProducerError, RecordExpiredError, RecordRejectedError } from './producer-error';
+import { ProducerError, RecordExpiredError, RecordRejectedError } from '../errors';
 import type { ProducerEventMap } from './producer-events';
 import type { KinesisProducerOptions } from './producer-options';
 import type { FailedRecord, PutResult } from './producer-types';
-import { FakeKinesisClient, networkError, serviceError, type StoredRecord } from './testing/fake-kinesis-client';
+import { FakeKinesisClient, networkError, serviceError, type StoredRecord } from '../testing/fake-kinesis-client';
 import { FakeTimers } from '@tributary/runtime/testing';
-import { referenceDeaggregate } from './testing/kpl-reference';
+import { referenceDeaggregate } from '@tributary/kpl/testing';
 
 interface Harness {
   producer: KinesisProducer;

@@ -6,9 +6,9 @@
 import type { ListShardsCommand, ListShardsCommandOutput, PutRecordsCommand, PutRecordsCommandOutput } from '@aws-sdk/client-kinesis';
 import type { Clock, Logger, Timers } from '@tributary/runtime';
 import { z } from 'zod';
-import { KINESIS_LIMITS, PRODUCER_DEFAULTS } from './defaults';
-import type { DefaultClientOptions } from './kinesis-client-factory';
-import { ProducerError } from './producer-error';
+import { KINESIS_LIMITS, PRODUCER_DEFAULTS } from '../defaults';
+import type { DefaultClientOptions } from '../dispatch/kinesis-client-factory';
+import { ProducerError } from '../errors';
 import type { FailedRecord } from './producer-types';
 
 /**

@@ -10,7 +10,7 @@ import { SplitShardCommand, type KinesisClient } from '@aws-sdk/client-kinesis';
 import type { RunningEmulator } from '@tributary/emulator';
 import { hashKeyOf } from '@tributary/partitioning';
 import { KinesisProducer } from './kinesis-producer';
-import { RecordExpiredError } from './producer-error';
+import { RecordExpiredError } from '../errors';
 import type { MisplacedAggregateEvent, ShardMapEvent } from './producer-events';
 import type { KinesisProducerOptions } from './producer-options';
 import type { FailedRecord, PutResult } from './producer-types';
@@ -25,7 +25,7 @@ import {
   startTestEmulator,
   testClient,
   uniqueStreamName,
-} from './testing/producer-test-kit';
+} from '../testing/producer-test-kit';
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 

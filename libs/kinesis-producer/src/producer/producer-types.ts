@@ -1,5 +1,5 @@
 /** The producer's public data shapes. */
-import type { ProducerError } from './producer-error';
+import type { ProducerError } from '../errors';
 
 export interface PutRecordInput {
   /** 1 to 256 Unicode characters; MD5 of its UTF-8 bytes picks the shard unless explicitHashKey is given. */

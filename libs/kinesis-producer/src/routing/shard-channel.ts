@@ -6,11 +6,11 @@
  */
 import type { PutRecordsRequestEntry } from '@aws-sdk/client-kinesis';
 import { MAX_HASH_KEY } from '@tributary/partitioning';
-import type { AggregatableRecord, AggregationKeySlot } from './aggregation-codec';
-import type { KeyInfo } from './key-info';
-import { RecordDeque } from './record-deque';
-import type { ShardRateLimiter } from './shard-rate-limiter';
-import type { PutResult } from './producer-types';
+import type { AggregatableRecord, AggregationKeySlot } from '@tributary/kpl';
+import type { KeyInfo } from '../intake/key-info';
+import { RecordDeque } from '../queues/record-deque';
+import type { ShardRateLimiter } from '../limits/shard-rate-limiter';
+import type { PutResult } from '../producer/producer-types';
 
 /**
  * A user record from put() to its settlement. A class, so that every record has the same V8 shape. It lives from

@@ -5,7 +5,7 @@
  */
 import { ListShardsCommand, type ListShardsCommandInput, type Shard } from '@aws-sdk/client-kinesis';
 import { ShardMap } from '@tributary/partitioning';
-import type { KinesisClientLike } from './producer-options';
+import type { KinesisClientLike } from '../producer/producer-options';
 
 export async function loadShardMap(
   client: KinesisClientLike,

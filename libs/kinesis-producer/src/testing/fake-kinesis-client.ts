@@ -14,7 +14,7 @@ import {
   type Shard,
 } from '@aws-sdk/client-kinesis';
 import { evenHashRanges, hashKeyOf, MAX_HASH_KEY } from '@tributary/partitioning';
-import type { KinesisClientLike } from '../producer-options';
+import type { KinesisClientLike } from '../producer/producer-options';
 
 export interface StoredRecord {
   shardId: string;
@@ -140,12 +140,5 @@ export class FakeKinesisClient implements KinesisClientLike {
 
 export const shardIdOf = (i: number): string => `shardId-${String(i).padStart(12, '0')}`;
 
-/** An error shaped like the SDK's service exceptions (name, $fault, $metadata.httpStatusCode). */
-export function serviceError(name: string, status: number, message = name): Error {
-  return Object.assign(new Error(message), { name, $fault: status >= 500 ? 'server' : 'client', $metadata: { httpStatusCode: status } });
-}
-
-/** An error shaped like a Node socket error. */
-export function networkError(code = 'ECONNREFUSED'): Error {
-  return Object.assign(new Error(`connect ${code} 127.0.0.1:1`), { code });
-}
+/** Errors shaped as the SDK and Node raise them: the ones of @tributary/errors/testing, for the specs here. */
+export { serviceError, networkError } from '@tributary/errors/testing';

@@ -15,7 +15,7 @@ import {
 } from '@aws-sdk/client-kinesis';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 import { startEmulator, type EmulatorOptions, type RunningEmulator } from '@tributary/emulator';
-import { referenceDeaggregate } from './kpl-reference';
+import { referenceDeaggregate } from '@tributary/kpl/testing';
 
 export const TEST_REGION = 'us-east-1';
 export const TEST_CREDENTIALS = { accessKeyId: 'test', secretAccessKey: 'test' };

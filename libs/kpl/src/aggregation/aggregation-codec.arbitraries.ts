@@ -3,14 +3,14 @@
  * records (round trip, and agreement with the reference deaggregator aws-kinesis-agg), then mutated, with the MD5
  * trailer either left as it was (the checksum refuses) or recomputed over the mutated protobuf (the protobuf
  * reader has to refuse), plus random bytes behind the magic. Shared by aggregation-codec.property.spec.ts, the
- * consumer's deaggregation spec and the soak bench (through @tributary/kinesis-producer/testing).
+ * consumer's deaggregation spec and the soak bench (through @tributary/kpl/testing).
  */
 import * as crypto from 'node:crypto';
 import fc from 'fast-check';
 import { mutatedBytes, type FuzzTarget } from '@tributary/runtime/testing';
 import { AGGREGATION_MAGIC, AggregateBuilder, deaggregate, type DeaggregatedRecord } from './aggregation-codec';
-import { ProducerError } from './producer-error';
-import { referenceDeaggregate } from './testing/kpl-reference';
+import { KplError } from '../errors';
+import { referenceDeaggregate } from '../testing/kpl-reference';
 
 export interface UserRecordValue {
   partitionKey: string;
@@ -65,7 +65,7 @@ export const deaggregateInputArbitrary: fc.Arbitrary<DeaggregateInput> = fc.reco
 const view = (records: readonly { partitionKey: string; explicitHashKey?: string; data: Uint8Array }[]): string =>
   JSON.stringify(records.map((r) => [r.partitionKey, r.explicitHashKey ?? null, Buffer.from(r.data).toString('hex')]));
 
-/** Records, undefined (no magic) or a ProducerError MALFORMED_AGGREGATE; accepted records within the input. */
+/** Records, undefined (no magic) or a KplError MALFORMED_AGGREGATE; accepted records within the input. */
 export const kplDeaggregateFuzzTarget: FuzzTarget<DeaggregateInput> = {
   name: 'kpl-deaggregate',
   arbitrary: deaggregateInputArbitrary,
@@ -77,7 +77,7 @@ export const kplDeaggregateFuzzTarget: FuzzTarget<DeaggregateInput> = {
       if (r.data.buffer !== bytes.buffer) throw new Error('record data is not a view of the aggregate');
     }
   },
-  isTypedRejection: (err) => err instanceof ProducerError && err.code === 'MALFORMED_AGGREGATE',
+  isTypedRejection: (err) => err instanceof KplError && err.code === 'MALFORMED_AGGREGATE',
 };
 
 /** AggregateBuilder → deaggregate gives the records back, and aws-kinesis-agg reads the same. */

@@ -1,7 +1,7 @@
 import * as crypto from 'node:crypto';
 import { AggregateBuilder, AGGREGATION_MAGIC, deaggregate, isAggregated, varintSize, type AggregatableRecord } from './aggregation-codec';
-import { ProducerError } from './producer-error';
-import { referenceDeaggregate } from './testing/kpl-reference';
+import { KplError } from '../errors';
+import { referenceDeaggregate } from '../testing/kpl-reference';
 
 const rec = (partitionKey: string, data: Uint8Array | string, explicitHashKey?: string): AggregatableRecord => ({
   partitionKey,
@@ -197,7 +197,7 @@ describe('deaggregate', () => {
     expect(() => deaggregate(badSum)).toThrow(expect.objectContaining({ code: 'MALFORMED_AGGREGATE' }));
     expect(() => referenceDeaggregate({ data: badSum, partitionKey: 'a' })).toThrow('Invalid record checksum');
     const truncated = Buffer.concat([bytes.subarray(0, 10), crypto.createHash('md5').update(bytes.subarray(4, 10)).digest()]);
-    expect(() => deaggregate(truncated)).toThrow(ProducerError);
+    expect(() => deaggregate(truncated)).toThrow(KplError);
   });
 
   it('reads what aws-kinesis-agg aggregates (the other direction)', async () => {

@@ -30,7 +30,7 @@
  * because a KCL drops a whole aggregate whose sub-records hash outside the shard that received it.
  */
 import * as crypto from 'node:crypto';
-import { ProducerError } from './producer-error';
+import { KplError } from '../errors';
 
 /** F3 89 9A C2: KPL `aggregation-format.md`. */
 export const AGGREGATION_MAGIC = Uint8Array.of(0xf3, 0x89, 0x9a, 0xc2);
@@ -279,7 +279,7 @@ export class AggregateBuilder {
     }
     if (at !== 4 + protobufBytes) {
       // A bug in the size bookkeeping would corrupt the checksum silently: fail loudly instead.
-      throw new ProducerError('INTERNAL', `Aggregate size mismatch: wrote ${at - 4} protobuf bytes, expected ${protobufBytes}.`, false);
+      throw new KplError('INTERNAL', `Aggregate size mismatch: wrote ${at - 4} protobuf bytes, expected ${protobufBytes}.`, false);
     }
     md5Into(out, 4, at, out, at);
     return out;
@@ -374,7 +374,7 @@ export interface DeaggregatedRecord {
 
 /**
  * Decodes an aggregate (for tests, tools and consumers). Returns undefined when `data` is not an aggregate (no
- * magic); throws a ProducerError `MALFORMED_AGGREGATE` when the magic is there but the checksum or the protobuf
+ * magic); throws a KplError `MALFORMED_AGGREGATE` when the magic is there but the checksum or the protobuf
  * is wrong (a KCL passes such a record through untouched; callers choose).
  */
 export function deaggregate(data: Uint8Array, options: { verifyChecksum?: boolean } = {}): DeaggregatedRecord[] | undefined {
@@ -422,8 +422,8 @@ function readRecord(reader: ProtoReader): { pk: number; ehk: number; data: Uint8
   return { pk, ehk, data };
 }
 
-function malformed(why: string): ProducerError {
-  return new ProducerError('MALFORMED_AGGREGATE', `Not a valid KPL aggregate: ${why}.`, false);
+function malformed(why: string): KplError {
+  return new KplError('MALFORMED_AGGREGATE', `Not a valid KPL aggregate: ${why}.`, false);
 }
 
 /** The minimal protobuf reader the three messages need: varints and length-delimited fields. */
