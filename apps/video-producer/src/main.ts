@@ -1,72 +1,41 @@
 /**
  * apps/video-producer: cameras (v4l2, RTSP, file, test pattern) into Kinesis Video Streams through an on-disk
- * spool. Reads its settings (flags, environment, --config file; AWS's own variables for region, credentials and
- * endpoint), starts, and on SIGTERM/SIGINT stops ffmpeg, sends what is spooled until PERSISTED (or the shutdown
- * timeout) and exits 0. A second signal exits at once; the spool keeps what was not persisted for the next start.
+ * spool. Started through the runtime's service runner (exit codes and the stop: libs/runtime README, "Service
+ * runner"): on SIGTERM/SIGINT it stops ffmpeg, sends what is spooled until PERSISTED (or --shutdown-timeout) and
+ * exits 0. A second signal exits at once (130/143); the spool keeps what was not persisted for the next start.
  */
-import { announceNodeSupport, createServiceLogger } from '@tributary/runtime';
+import { runService } from '@tributary/runtime';
 import { buildFfmpegPlan, ffmpegArgs, findFont } from './ffmpeg/ffmpeg-adapter';
-import { ConfigError, HELP, loadConfig } from './video-producer-config';
-import { startVideoProducer } from './video-producer-app';
+import { HELP, loadConfig, type VideoProducerConfig } from './video-producer-config';
+import { FFMPEG_STOP_GRACE_MS, startVideoProducer } from './video-producer-app';
 import { VideoProducerError } from './video-producer-error';
 
-const SIGNAL_EXIT_CODES: Record<string, number> = { SIGINT: 130, SIGTERM: 143 };
-
-async function main(): Promise<void> {
-  const loaded = loadConfig(process.argv.slice(2), process.env);
-  if (loaded.help) {
-    process.stdout.write(HELP);
-    return;
+/** `--print-command`: each camera's ffmpeg command line, shell-quoted. */
+function printCommands(config: VideoProducerConfig, stdout: { write(text: string): unknown }): void {
+  const fontFile = findFont();
+  for (const c of config.cameras) {
+    const plan = buildFfmpegPlan(c.source, { fragmentMs: c.fragmentMs, width: c.width, height: c.height, fps: c.fps, bitrateKbps: c.bitrateKbps, copy: c.copy, preset: c.preset }, { fontFile });
+    stdout.write(`# ${c.stream}\nffmpeg ${ffmpegArgs(plan).map((a) => (/[\s'"%(),]/.test(a) ? `'${a.replace(/'/g, "'\\''")}'` : a)).join(' ')}\n`);
   }
-  const { config } = loaded;
-  if (config.printCommand) {
-    const fontFile = findFont();
-    for (const c of config.cameras) {
-      const plan = buildFfmpegPlan(c.source, { fragmentMs: c.fragmentMs, width: c.width, height: c.height, fps: c.fps, bitrateKbps: c.bitrateKbps, copy: c.copy, preset: c.preset }, { fontFile });
-      process.stdout.write(`# ${c.stream}\nffmpeg ${ffmpegArgs(plan).map((a) => (/[\s'"%(),]/.test(a) ? `'${a.replace(/'/g, "'\\''")}'` : a)).join(' ')}\n`);
-    }
-    return;
-  }
-  const logger = createServiceLogger({ name: 'video-producer', level: config.logLevel });
-  // On Node 20: one warn line of our own instead of the AWS SDK's multi-line warning (before any client exists).
-  announceNodeSupport(logger, process.env, process.version);
-  const running = await startVideoProducer({ config, logger });
-  logger.info({ url: running.url, cameras: config.cameras.map((c) => ({ stream: c.stream, source: c.sourceText })), spoolDir: config.spoolDir }, 'ready');
-
-  let stopping = false;
-  const onSignal = (signal: NodeJS.Signals): void => {
-    if (stopping) {
-      logger.warn({ signal }, 'second signal: exiting now; unpersisted fragments stay in the spool');
-      process.exit(SIGNAL_EXIT_CODES[signal] ?? 1);
-    }
-    stopping = true;
-    logger.info({ signal }, 'stopping: ffmpeg stops, spooled fragments are sent until PERSISTED');
-    // The sessions' end() is bounded by the same timeout; this one is the backstop.
-    const timer = setTimeout(() => {
-      logger.error({ timeoutMs: config.shutdownTimeoutMs }, 'shutdown timed out; fragments stay in the spool');
-      process.exit(0);
-    }, config.shutdownTimeoutMs + 5000);
-    timer.unref();
-    running.close().then(
-      (report) => {
-        logger.info(report, report.timedOut ? 'stopped (drain incomplete; the spool keeps the rest)' : 'stopped');
-        process.exit(0);
-      },
-      (err: unknown) => {
-        logger.error({ err }, 'error while stopping');
-        process.exit(1);
-      },
-    );
-  };
-  process.on('SIGINT', onSignal);
-  process.on('SIGTERM', onSignal);
 }
 
-main().catch((err: unknown) => {
-  if (err instanceof ConfigError || err instanceof VideoProducerError) {
-    process.stderr.write(`${err.message}\n`);
-    process.exit(err instanceof ConfigError ? 2 : 1);
-  }
-  process.stderr.write(`video-producer failed to start: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
-  process.exit(1);
+void runService({
+  name: 'video-producer',
+  help: HELP,
+  loadConfig: (argv, env) => loadConfig(argv, env),
+  instead: (config, stdout) => {
+    if (config.printCommand) printCommands(config, stdout);
+    return config.printCommand;
+  },
+  logger: (config) => ({ level: config.logLevel }),
+  start: (config, logger) => startVideoProducer({ config, logger }),
+  ready: (running, config) => ({ url: running.url, cameras: config.cameras.map((c) => ({ stream: c.stream, source: c.sourceText })), spoolDir: config.spoolDir }),
+  // The drain is bounded by --shutdown-timeout itself, after ffmpeg's SIGINT grace: the deadline covers both (as the
+  // systemd unit's TimeoutStopSec does), so it only fires when something hangs.
+  stopTimeoutMs: (config) => config.shutdownTimeoutMs + FFMPEG_STOP_GRACE_MS,
+  stopping: () => ({ msg: 'stopping: ffmpeg stops, spooled fragments are sent until PERSISTED' }),
+  stopped: (_running, report) => ({ fields: { ...report }, msg: report.timedOut ? 'stopped (drain incomplete; the spool keeps the rest)' : 'stopped' }),
+  timedOut: () => ({ msg: 'shutdown timed out; fragments stay in the spool' }),
+  secondSignal: 'second signal: exiting now; unpersisted fragments stay in the spool',
+  isExpectedStartError: (err) => err instanceof VideoProducerError,
 });

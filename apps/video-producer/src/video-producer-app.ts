@@ -1,9 +1,10 @@
 /**
- * The app, assembled: per camera a spool, a PutMedia session and a capture pipeline; one HTTP listener for
- * /healthz and /metrics; and the shutdown order. main.ts only reads settings, creates the logger and calls
- * `startVideoProducer`; tests call the same factory in process with the emulator's endpoint.
+ * The app, assembled: per camera a spool, a PutMedia session and a capture pipeline (`startCamera`); one HTTP
+ * listener for /healthz and /metrics (`createHealthServer`); and the shutdown order (`drainAndClose`). main.ts hands
+ * `startVideoProducer` to the runtime's service runner; tests call the same factory in process with the emulator's
+ * endpoint.
  *
- * Shutdown (`close()`, SIGTERM/SIGINT in main.ts):
+ * Shutdown (`close()`, SIGTERM/SIGINT through the service runner):
  * 1. /healthz turns 503;
  * 2. every camera's ffmpeg is asked to stop (SIGINT) and what it produced is cut and spooled;
  * 3. every session sends what is spooled and waits until each fragment is PERSISTED, up to `shutdownTimeoutMs`
@@ -96,6 +97,25 @@ export interface RunningVideoProducer {
   close(): Promise<DrainReport>;
 }
 
+/**
+ * How long ffmpeg gets to finish after SIGINT before SIGKILL (the camera pipeline's stop grace): the service
+ * runner's stop deadline is --shutdown-timeout (the drain) plus this, as the systemd unit's TimeoutStopSec is.
+ */
+export const FFMPEG_STOP_GRACE_MS = 5_000;
+
+/** What every camera shares: the clients, the ffmpeg binary, the clock font, the metrics and the logger. */
+interface CameraContext {
+  config: VideoProducerConfig;
+  deps: VideoProducerDeps;
+  logger: Logger;
+  clock: Clock;
+  metrics: VideoMetrics;
+  control: KinesisVideoClient;
+  client: PutMediaClient;
+  ffmpegPath: string;
+  fontFile: string | undefined;
+}
+
 export async function startVideoProducer(deps: VideoProducerDeps): Promise<RunningVideoProducer> {
   const { config } = deps;
   const logger = deps.logger ?? pino({ level: 'silent' });
@@ -107,114 +127,162 @@ export async function startVideoProducer(deps: VideoProducerDeps): Promise<Runni
   if (!deps.startSource) logger.info({ ffmpeg: ffmpeg.path, origin: ffmpeg.origin, clockFont: fontFile ?? null }, 'ffmpeg');
 
   const control = new KinesisVideoClient({ ...(deps.kinesisVideo ?? {}) });
-  const client = new PutMediaClient({
-    kinesisVideoClient: control,
-    logger,
-    sessionDefaults: {
-      timecodeType: 'ABSOLUTE',
-      endTimeoutMs: Math.max(1, config.shutdownTimeoutMs),
-      ...(deps.reconnectBaseDelayMs !== undefined ? { reconnectBaseDelayMs: deps.reconnectBaseDelayMs } : {}),
-      ...(deps.reconnectMaxDelayMs !== undefined ? { reconnectMaxDelayMs: deps.reconnectMaxDelayMs } : {}),
-    },
-  });
-
+  const client = createPutMediaClient(control, deps, logger);
+  const context: CameraContext = { config, deps, logger, clock, metrics, control, client, ffmpegPath: ffmpeg.path, fontFile };
   const cameras: CameraHandle[] = [];
+  let closing = false;
+  const health = (): HealthReport => {
+    const list = cameras.map(cameraHealth);
+    const status = closing ? 'closing' : list.some(needsAttention) ? 'degraded' : 'ok';
+    return { status, uptimeSeconds: Math.round((clock.now() - startedAt) / 1000), ffmpeg: ffmpeg.path, cameras: list };
+  };
+  const server = createHealthServer(health, metrics, logger);
+  let listening: { url: string; port: number };
   try {
     for (const camera of config.cameras) {
       await ensureKvsStream({ client: control, streamName: camera.stream, create: config.createStream, retentionHours: config.retentionHours, logger });
     }
-    for (const camera of config.cameras) {
-      const log = logger.child({ stream: camera.stream });
-      const spool = new FragmentSpool({
-        dir: join(config.spoolDir, camera.stream),
-        maxBytes: config.spoolMaxBytes,
-        policy: config.spoolPolicy,
-        fsync: config.spoolFsync,
-        logger: log,
-        onDrop: () => metrics.fragmentsDropped.inc({ stream: camera.stream, reason: 'spool_evicted' }),
-      });
-      const session = client.createSession({ streamName: camera.stream, store: spool });
-      metrics.bindCamera(camera.stream, session, spool);
-      // The outage is logged once when it starts and once when it ends; libs/kvs logs each failed attempt.
-      const reachability = new ReachabilityTracker(clock);
-      metrics.bindReachability(camera.stream, reachability);
-      session.on('reconnect', (e) => {
-        const change = reachability.failure(e.reason);
-        if (change?.kind === 'outage') {
-          log.warn({ reason: e.reason, since: new Date(change.sinceMs).toISOString(), spooled: spool.size }, 'PutMedia unreachable: fragments wait in the spool until it is back');
-        }
-      });
-      session.on('fragment-persisted', () => {
-        const change = reachability.success();
-        if (change?.kind === 'recovered') {
-          log.info({ downForMs: change.downForMs, failures: change.failures, lastError: change.lastError, spooled: spool.size }, 'PutMedia reachable again');
-        }
-      });
-      await session.open();
-      const startSource =
-        deps.startSource !== undefined
-          ? () => (deps.startSource as (c: CameraConfig) => FfmpegProcess)(camera)
-          : () => {
-              const plan = buildFfmpegPlan(
-                camera.source,
-                { fragmentMs: camera.fragmentMs, width: camera.width, height: camera.height, fps: camera.fps, bitrateKbps: camera.bitrateKbps, copy: camera.copy, preset: camera.preset },
-                { fontFile },
-              );
-              return startFfmpeg(plan, { ffmpegPath: ffmpeg.path, logger: log });
-            };
-      const pipeline = new CameraPipeline({
-        stream: camera.stream,
-        session,
-        startSource,
-        fragmentMs: camera.fragmentMs,
-        restartOnExit: !(camera.source.kind === 'file' && !camera.source.loop),
-        logger: log,
-        onFragment: () => metrics.fragmentsCut.inc({ stream: camera.stream }),
-        onDrop: (reason) => metrics.fragmentsDropped.inc({ stream: camera.stream, reason }),
-        onSourceRestart: () => metrics.sourceRestarts.inc({ stream: camera.stream }),
-        onError: (code) => metrics.errors.inc({ stream: camera.stream, code }),
-      });
-      cameras.push({ config: camera, spool, session, pipeline, reachability });
-    }
+    for (const camera of config.cameras) cameras.push(await startCamera(camera, context));
+    listening = await listenHttp(server, config.port, config.host);
   } catch (err) {
     client.destroy();
     control.destroy();
     throw err;
   }
+  for (const c of cameras) c.pipeline.start();
 
-  let closing = false;
-  const health = (): HealthReport => {
-    const list = cameras.map((c): CameraHealth => {
-      const s = c.spool;
-      const pipeline = c.pipeline.stats();
-      const backend = c.reachability.state();
-      const since = backend.unreachableSinceMs !== undefined ? new Date(backend.unreachableSinceMs).toISOString() : undefined;
-      const unreachable = since !== undefined ? `PutMedia unreachable since ${since} (${backend.lastError ?? 'unknown'}); ${s.size} fragments spooled` : undefined;
-      const error = c.pipeline.error?.message ?? (c.session.state === 'failed' ? 'PutMedia session failed' : (pipeline.sourceError ?? unreachable));
-      return {
-        stream: c.config.stream,
-        // A camera URL's password must not be served over HTTP.
-        source: redactUrl(c.config.sourceText),
-        capturing: c.pipeline.stats().running,
-        ...(error ? { error } : {}),
-        backend: {
-          reachable: backend.reachable,
-          ...(since !== undefined ? { unreachableSince: since } : {}),
-          ...(backend.lastError !== undefined ? { lastError: backend.lastError } : {}),
-          failures: backend.failures,
-        },
-        session: c.session.stats(),
-        spool: { fragments: s.size, bytes: s.bytes, full: s.isFull },
-        pipeline,
-      };
-    });
-    // A failing source, a failed session, an unreachable KVS or a stopped camera: the device needs attention.
-    const degraded = list.some((c) => c.error !== undefined || !c.capturing || !c.backend.reachable);
-    return { status: closing ? 'closing' : degraded ? 'degraded' : 'ok', uptimeSeconds: Math.round((clock.now() - startedAt) / 1000), ffmpeg: ffmpeg.path, cameras: list };
+  const dynamo = config.healthTable !== undefined ? new DynamoDBClient({ ...(deps.dynamoDb ?? {}) }) : undefined;
+  const healthReporter = dynamo !== undefined ? createHealthReporter(dynamo, cameras, context) : undefined;
+  healthReporter?.start();
+
+  let closed: Promise<DrainReport> | undefined;
+  const close = (): Promise<DrainReport> =>
+    (closed ??= (async () => {
+      closing = true;
+      const report = await drainCameras(cameras, logger);
+      // Never fails: a write that does not go through is logged by the reporter.
+      await healthReporter?.stop();
+      dynamo?.destroy();
+      client.destroy();
+      control.destroy();
+      await new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      });
+      return report;
+    })());
+
+  return { cameras, metrics, healthReporter, server, url: listening.url, port: listening.port, health, close };
+}
+
+function createPutMediaClient(control: KinesisVideoClient, deps: VideoProducerDeps, logger: Logger): PutMediaClient {
+  return new PutMediaClient({
+    kinesisVideoClient: control,
+    logger,
+    sessionDefaults: {
+      timecodeType: 'ABSOLUTE',
+      endTimeoutMs: Math.max(1, deps.config.shutdownTimeoutMs),
+      ...(deps.reconnectBaseDelayMs !== undefined ? { reconnectBaseDelayMs: deps.reconnectBaseDelayMs } : {}),
+      ...(deps.reconnectMaxDelayMs !== undefined ? { reconnectMaxDelayMs: deps.reconnectMaxDelayMs } : {}),
+    },
+  });
+}
+
+/** One camera: its spool, its PutMedia session (opened), its reachability and its capture pipeline (not started). */
+async function startCamera(camera: CameraConfig, context: CameraContext): Promise<CameraHandle> {
+  const { config, metrics } = context;
+  const log = context.logger.child({ stream: camera.stream });
+  const spool = new FragmentSpool({
+    dir: join(config.spoolDir, camera.stream),
+    maxBytes: config.spoolMaxBytes,
+    policy: config.spoolPolicy,
+    fsync: config.spoolFsync,
+    logger: log,
+    onDrop: () => metrics.fragmentsDropped.inc({ stream: camera.stream, reason: 'spool_evicted' }),
+  });
+  const session = context.client.createSession({ streamName: camera.stream, store: spool });
+  metrics.bindCamera(camera.stream, session, spool);
+  const reachability = trackReachability(session, spool, context.clock, log);
+  metrics.bindReachability(camera.stream, reachability);
+  await session.open();
+  const injected = context.deps.startSource;
+  const startSource =
+    injected !== undefined
+      ? () => injected(camera)
+      : () => {
+          const plan = buildFfmpegPlan(
+            camera.source,
+            { fragmentMs: camera.fragmentMs, width: camera.width, height: camera.height, fps: camera.fps, bitrateKbps: camera.bitrateKbps, copy: camera.copy, preset: camera.preset },
+            { fontFile: context.fontFile },
+          );
+          return startFfmpeg(plan, { ffmpegPath: context.ffmpegPath, logger: log });
+        };
+  const pipeline = new CameraPipeline({
+    stream: camera.stream,
+    session,
+    startSource,
+    fragmentMs: camera.fragmentMs,
+    restartOnExit: !(camera.source.kind === 'file' && !camera.source.loop),
+    logger: log,
+    onFragment: () => metrics.fragmentsCut.inc({ stream: camera.stream }),
+    onDrop: (reason) => metrics.fragmentsDropped.inc({ stream: camera.stream, reason }),
+    onSourceRestart: () => metrics.sourceRestarts.inc({ stream: camera.stream }),
+    onError: (code) => metrics.errors.inc({ stream: camera.stream, code }),
+  });
+  return { config: camera, spool, session, pipeline, reachability };
+}
+
+/** The outage is logged once when it starts and once when it ends; libs/kvs logs each failed attempt. */
+function trackReachability(session: PutMediaSession, spool: FragmentSpool, clock: Clock, log: Logger): ReachabilityTracker {
+  const reachability = new ReachabilityTracker(clock);
+  session.on('reconnect', (e) => {
+    const change = reachability.failure(e.reason);
+    if (change?.kind === 'outage') {
+      log.warn({ reason: e.reason, since: new Date(change.sinceMs).toISOString(), spooled: spool.size }, 'PutMedia unreachable: fragments wait in the spool until it is back');
+    }
+  });
+  session.on('fragment-persisted', () => {
+    const change = reachability.success();
+    if (change?.kind === 'recovered') {
+      log.info({ downForMs: change.downForMs, failures: change.failures, lastError: change.lastError, spooled: spool.size }, 'PutMedia reachable again');
+    }
+  });
+  return reachability;
+}
+
+/** A failing source, a failed session, an unreachable KVS or a stopped camera: the device needs attention. */
+function needsAttention(c: CameraHealth): boolean {
+  return c.error !== undefined || !c.capturing || !c.backend.reachable;
+}
+
+function cameraHealth(c: CameraHandle): CameraHealth {
+  const s = c.spool;
+  const pipeline = c.pipeline.stats();
+  const backend = c.reachability.state();
+  const since = backend.unreachableSinceMs !== undefined ? new Date(backend.unreachableSinceMs).toISOString() : undefined;
+  const unreachable = since !== undefined ? `PutMedia unreachable since ${since} (${backend.lastError ?? 'unknown'}); ${s.size} fragments spooled` : undefined;
+  const error = c.pipeline.error?.message ?? (c.session.state === 'failed' ? 'PutMedia session failed' : (pipeline.sourceError ?? unreachable));
+  return {
+    stream: c.config.stream,
+    // A camera URL's password must not be served over HTTP.
+    source: redactUrl(c.config.sourceText),
+    capturing: pipeline.running,
+    ...(error ? { error } : {}),
+    backend: {
+      reachable: backend.reachable,
+      ...(since !== undefined ? { unreachableSince: since } : {}),
+      ...(backend.lastError !== undefined ? { lastError: backend.lastError } : {}),
+      failures: backend.failures,
+    },
+    session: c.session.stats(),
+    spool: { fragments: s.size, bytes: s.bytes, full: s.isFull },
+    pipeline,
   };
+}
 
-  // The runtime's timeouts (headers 10 s, request 30 s, idle 60 s) and the same security headers as the other apps.
-  const server = createHttpServer((req, res) => {
+/** /healthz (and /readyz), /metrics: the runtime's timeouts (headers 10 s, request 30 s, idle 60 s) and security headers. */
+function createHealthServer(health: () => HealthReport, metrics: VideoMetrics, logger: Logger): Server {
+  return createHttpServer((req, res) => {
     setSecurityHeaders(res);
     const path = (req.url ?? '/').split('?')[0];
     if (req.method !== 'GET' && req.method !== 'HEAD') {
@@ -237,66 +305,40 @@ export async function startVideoProducer(deps: VideoProducerDeps): Promise<Runni
       res.writeHead(404, { 'content-type': 'application/json' }).end('{"error":"not found"}');
     }
   });
-  let listening: { url: string; port: number };
-  try {
-    listening = await listenHttp(server, config.port, config.host);
-  } catch (err) {
-    client.destroy();
-    control.destroy();
-    throw err;
-  }
-  const { url } = listening;
-  for (const c of cameras) c.pipeline.start();
+}
 
-  const dynamo = config.healthTable !== undefined ? new DynamoDBClient({ ...(deps.dynamoDb ?? {}) }) : undefined;
-  const healthReporter =
-    dynamo && config.healthTable !== undefined
-      ? new CameraHealthReporter({
-          client: dynamo,
-          tableName: config.healthTable,
-          producerId: config.producerId,
-          ...(deps.healthIntervalMs !== undefined ? { intervalMs: deps.healthIntervalMs } : {}),
-          logger: logger.child({ component: 'camera-health' }),
-          cameras: cameras.map((c) => ({
-            streamName: c.config.stream,
-            session: c.session,
-            spooledFragments: () => c.spool.size,
-            capturing: () => c.pipeline.stats().running,
-            lastFragmentAt: () => c.pipeline.stats().lastFragmentMs,
-          })),
-        })
-      : undefined;
-  healthReporter?.start();
+function createHealthReporter(dynamo: DynamoDBClient, cameras: readonly CameraHandle[], context: CameraContext): CameraHealthReporter {
+  const { config, deps } = context;
+  return new CameraHealthReporter({
+    client: dynamo,
+    tableName: config.healthTable as string,
+    producerId: config.producerId,
+    ...(deps.healthIntervalMs !== undefined ? { intervalMs: deps.healthIntervalMs } : {}),
+    logger: context.logger.child({ component: 'camera-health' }),
+    cameras: cameras.map((c) => ({
+      streamName: c.config.stream,
+      session: c.session,
+      spooledFragments: () => c.spool.size,
+      capturing: () => c.pipeline.stats().running,
+      lastFragmentAt: () => c.pipeline.stats().lastFragmentMs,
+    })),
+  });
+}
 
-  let closed: Promise<DrainReport> | undefined;
-  const close = (): Promise<DrainReport> =>
-    (closed ??= (async () => {
-      closing = true;
-      await Promise.all(cameras.map((c) => c.pipeline.stop()));
-      let timedOut = false;
-      await Promise.all(
-        cameras.map(async (c) => {
-          try {
-            await c.session.end();
-          } catch (err) {
-            timedOut = true;
-            logger.warn({ stream: c.config.stream, err: (err as Error).message, spooled: c.spool.size }, 'drain incomplete: fragments stay in the spool for the next start');
-            c.session.destroy();
-          }
-        }),
-      );
-      const left = Object.fromEntries(cameras.map((c) => [c.config.stream, c.spool.size]));
-      // Never fails: a write that does not go through is logged by the reporter.
-      await healthReporter?.stop();
-      dynamo?.destroy();
-      client.destroy();
-      control.destroy();
-      await new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        server.closeAllConnections();
-      });
-      return { left, timedOut };
-    })());
-
-  return { cameras, metrics, healthReporter, server, url, port: listening.port, health, close };
+/** Steps 2 and 3 of the shutdown: ffmpeg stops, then every session drains its spool (bounded by the session's end timeout). */
+async function drainCameras(cameras: readonly CameraHandle[], logger: Logger): Promise<DrainReport> {
+  await Promise.all(cameras.map((c) => c.pipeline.stop(FFMPEG_STOP_GRACE_MS)));
+  let timedOut = false;
+  await Promise.all(
+    cameras.map(async (c) => {
+      try {
+        await c.session.end();
+      } catch (err) {
+        timedOut = true;
+        logger.warn({ stream: c.config.stream, err: (err as Error).message, spooled: c.spool.size }, 'drain incomplete: fragments stay in the spool for the next start');
+        c.session.destroy();
+      }
+    }),
+  );
+  return { left: Object.fromEntries(cameras.map((c) => [c.config.stream, c.spool.size])), timedOut };
 }

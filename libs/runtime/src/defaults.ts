@@ -1,5 +1,14 @@
 /** Every default of the lib in one place (conventions.md §14). */
 export const RUNTIME_DEFAULTS = {
+  /** The service runner (service/service-runner.ts). */
+  service: {
+    /**
+     * The deadline of a graceful stop, from the first SIGTERM/SIGINT to exit 1 if the service has not stopped: the
+     * default of every app's `--shutdown-timeout` (and the gateway's, which has no setting). Orchestrators send
+     * SIGKILL after their own grace (Kubernetes 30 s, ECS 30 s, `docker stop` 10 s): set theirs to at least this.
+     */
+    stopTimeoutMs: 30_000,
+  },
   /**
    * HTTP server timeouts (http-server.ts). Node's own defaults leave a request whose body trickles in open for 5
    * minutes (`requestTimeout` 300 s) and never close a connection that sits idle mid-request (`timeout` 0).

@@ -1,9 +1,12 @@
 // Public entry point of @tributary/runtime: the seams every transport and worker injects (clock, timers,
-// logger) and the backoff they share; for apps, the service logger (with redaction), the HTTP server with bounded
-// timeouts, the security headers of their endpoints, and the start-up notice about an outgoing Node major. Test
+// logger, sleep) and the backoff they share; for apps, the one service runner (settings, logger, signals, exit codes,
+// the stop deadline), the service logger (with redaction), the HTTP server with bounded timeouts, the security
+// headers of their endpoints, the metrics base class, and the start-up notice about an outgoing Node major. Test
 // doubles are behind the second entry, @tributary/runtime/testing.
 export { systemClock, systemTimers, unrefTimers, type Clock, type Timers } from './clock';
 export { noopLogger, type Logger } from './logger';
+export { sleep } from './sleep';
+export { ServiceMetrics, type ServiceMetricsOptions } from './metrics/service-metrics';
 export { BackoffPolicy, backoffCeilingMs, fullJitterDelayMs, equalJitterDelayMs, type BackoffPolicyOptions } from './backoff';
 export { RUNTIME_DEFAULTS } from './defaults';
 export { createServiceLogger, type ServiceLoggerOptions } from './service-logger';
@@ -12,5 +15,18 @@ export { createHttpServer, applyServerTimeouts, listenHttp, type HttpServerTimeo
 export { API_SECURITY_HEADERS, setSecurityHeaders } from './security-headers';
 export { announceNodeSupport, nodeMajorOf, nodeSupportNotice, SDK_MIN_NODE_MAJOR, SDK_NODE_WARNING_ENV, type NodeSupportNotice } from './node-support';
 export { OutageTracker, type Outage, type OutageChange } from './outage-tracker';
+export {
+  runService,
+  signalExitCode,
+  EXIT_CODES,
+  type ServiceDefinition,
+  type ServiceLogLine,
+  type ServiceProcess,
+  type StoppableService,
+  type StopResult,
+  type StopSignal,
+  type LoadedServiceConfig,
+  type RunServiceOptions,
+} from './service/service-runner';
 export { PromiseCache, type PromiseCacheOptions } from './concurrency/promise-cache';
 export { ConcurrencyLimiter, mapWithConcurrency } from './concurrency/concurrency-limiter';
