@@ -4,6 +4,8 @@
  * `cause`. "Need more bytes" is not an error: incremental decoders return the `NEED_MORE` sentinel instead
  * (conventions.md §5), so a caller never has to tell a short read from garbage by catching.
  */
+import { TributaryError } from '@tributary/errors';
+
 export type MediaErrorCode =
   /** Bytes that are not valid EBML (RFC 8794): bad VINT, reserved id, unknown size on a non-master, overrun. */
   | 'MALFORMED_EBML'
@@ -22,16 +24,13 @@ export type MediaErrorCode =
   /** A codec or track type the MP4 remuxer does not carry (KVS: UnsupportedStreamMediaTypeException). */
   | 'UNSUPPORTED_CODEC';
 
-export class MediaError extends Error {
+export class MediaError extends TributaryError<MediaErrorCode> {
+  static override readonly brand: string = 'tributary.media.MediaError';
   override name = 'MediaError';
   /** Decoding the same bytes again gives the same result: never worth a retry. */
-  readonly retriable = false;
-  constructor(
-    readonly code: MediaErrorCode,
-    message: string,
-    options: { offset?: number; cause?: unknown } = {},
-  ) {
-    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+  declare readonly retriable: false;
+  constructor(code: MediaErrorCode, message: string, options: { offset?: number; cause?: unknown } = {}) {
+    super(code, message, false, { cause: options.cause });
     this.offset = options.offset;
   }
   /** Absolute byte offset in the decoded stream where the problem was detected, when known. */
