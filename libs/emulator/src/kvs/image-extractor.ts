@@ -14,6 +14,7 @@
 import { spawn } from 'node:child_process';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
+import { ConcurrencyLimiter } from '@tributary/runtime';
 import { ffmpegBinary } from './ffmpeg-binary';
 
 export type ImageFormat = 'JPEG' | 'PNG';
@@ -154,31 +155,13 @@ export function splitImages(bytes: Uint8Array, format: ImageFormat): Uint8Array[
   return format === 'PNG' ? splitPngImages(bytes) : splitJpegImages(bytes);
 }
 
-/** At most `limit` tasks at a time, first come first served. */
-class Semaphore {
-  private active = 0;
-  private readonly waiting: (() => void)[] = [];
-  constructor(private readonly limit: number) {}
-
-  async run<T>(task: () => Promise<T>): Promise<T> {
-    while (this.active >= this.limit) await new Promise<void>((resolve) => this.waiting.push(resolve));
-    this.active++;
-    try {
-      return await task();
-    } finally {
-      this.active--;
-      this.waiting.shift()?.();
-    }
-  }
-}
-
 export class ImageExtractor {
-  private readonly limiter: Semaphore;
+  private readonly limiter: ConcurrencyLimiter;
   private readonly o: Required<Omit<ImageExtractorOptions, 'ffmpegPath'>> & { ffmpegPath?: string };
 
   constructor(options: ImageExtractorOptions = {}) {
     this.o = { ...IMAGE_EXTRACTOR_DEFAULTS, ...options };
-    this.limiter = new Semaphore(Math.max(1, this.o.concurrency));
+    this.limiter = new ConcurrencyLimiter(Math.max(1, Math.ceil(this.o.concurrency)));
   }
 
   /**
