@@ -1,3 +1,6 @@
+// Public entry of @tributary/emulator: what libs/emulator/README.md documents (startEmulator, its options and
+// handle, the fsync policy, fault rules, CONNECTION_DEFAULTS and KDS_LIMITS). Test helpers are behind
+// '@tributary/emulator/testing'; everything else is internal.
 export {
   startEmulator,
   type ConnectionOptions,
@@ -6,14 +9,7 @@ export {
   type KvsOptions,
   type RunningEmulator,
 } from './emulator';
-export { ManualClock, systemClock, type Clock } from './clock';
-export { noopLogger, type Logger } from './logger';
-export { AwsServiceError } from './errors';
 export type { FsyncPolicy } from './storage/storage-engine';
 export type { FaultRuleInput, FaultRule, FaultService } from './server/fault-injector';
 export type { ShardLimits } from './kds/stream-model';
-export { CONNECTION_DEFAULTS, DEFAULT_PORT, DYNAMODB_SIZES, KDS_LIMITS, KDS_SIZES, KDS_TIMES, KVS_LIMITS, KVS_TIMES } from './defaults';
-export { KDS_OPERATIONS } from './kds/kds-service';
-export { DYNAMODB_OPERATIONS } from './dynamodb/dynamodb-service';
-export { KVS_OPERATIONS } from './kvs/kvs-service';
-export type { KvsSettings } from './kvs/kvs-context';
+export { CONNECTION_DEFAULTS, KDS_LIMITS } from './defaults';

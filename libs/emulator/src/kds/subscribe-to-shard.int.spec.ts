@@ -24,7 +24,8 @@ import {
 } from '@aws-sdk/client-kinesis';
 import { EventStreamCodec, type Message } from '@smithy/eventstream-codec';
 import { fromUtf8, toUtf8 } from '@smithy/util-utf8';
-import { ManualClock, startEmulator, type RunningEmulator } from '../index';
+import { ManualClock } from '../clock';
+import { startEmulator, type RunningEmulator } from '../emulator';
 
 const SHARD0 = 'shardId-000000000000';
 const SHARD1 = 'shardId-000000000001';
