@@ -3,6 +3,7 @@
 // also use the shared codecs. Tools (bench, dev-stack) carry `scope:tooling`, which may use every scope: they
 // exist to wire the whole platform together. Only spec files may import the emulator from another scope.
 import nx from '@nx/eslint-plugin';
+import globals from 'globals';
 
 const typeConstraints = [
   { sourceTag: 'type:app', onlyDependOnLibsWithTags: ['type:lib'] },
@@ -34,7 +35,20 @@ export default [
   ...nx.configs['flat/base'],
   ...nx.configs['flat/typescript'],
   ...nx.configs['flat/javascript'],
-  { ignores: ['**/dist', '**/node_modules', '**/.data', '**/tmp', '**/coverage', '**/*.js', '**/*.cjs'] },
+  {
+    ignores: [
+      '**/dist',
+      '**/node_modules',
+      '**/.data',
+      '**/tmp',
+      '**/coverage',
+      '**/*.js',
+      '**/*.cjs',
+      // Hand-written browser code (no build step), linted by the block below and type-checked through
+      // apps/playback-gateway/tsconfig.public.json.
+      '!apps/playback-gateway/public/*.js',
+    ],
+  },
   {
     files: ['**/*.ts'],
     rules: {
@@ -48,6 +62,27 @@ export default [
     // Tests of any project may start the real emulator in process.
     files: ['**/*.spec.ts', '**/testing/**/*.ts'],
     rules: { '@nx/enforce-module-boundaries': boundaries(['scope:emulator']) },
+  },
+  {
+    // The gateway's pages: plain browser ES modules. Browser globals only (Nx's JavaScript preset also allows
+    // Node's, which a page does not have); the same rules as TypeScript otherwise.
+    files: ['apps/playback-gateway/public/*.js'],
+    languageOptions: {
+      sourceType: 'module',
+      ecmaVersion: 2022,
+      globals: {
+        ...Object.fromEntries(Object.keys(globals.node).map((name) => [name, 'off'])),
+        ...globals.browser,
+      },
+    },
+    rules: {
+      // typescript-eslint turns it off because TypeScript reports unknown names; kept here so the lint alone
+      // already refuses a Node global in a page.
+      'no-undef': 'error',
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
+      '@typescript-eslint/no-explicit-any': 'error',
+      'no-console': 'off',
+    },
   },
   {
     // Pure libs (conventions.md §2): bytes and values in, values out; no I/O, no servers, no AWS clients.

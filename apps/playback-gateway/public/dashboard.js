@@ -6,65 +6,137 @@
 // [data-camera="<name>"] tiles holding a <video>, #device-table[data-count] with tr[data-device], #rollup-chart
 // and #lag-chart [data-points], #ingest-rate[data-value], #max-lag[data-value].
 
-import { api, bindSignIn, credential, NotSignedInError } from './auth.js';
+import { apiJson, bindSignIn, credential, errorMessage, NotSignedInError } from './auth.js';
+import { byId } from './dom.js';
 import { lowLatencyConfig } from './low-latency.js';
 
-const $ = (id) => document.getElementById(id);
+/** @typedef {import('../public-api').DashboardConfig} DashboardConfig */
+/** @typedef {import('../public-api').DashboardCamera} DashboardCamera */
+/** @typedef {import('../public-api').DevicesResponse} DevicesResponse */
+/** @typedef {import('../public-api').RollupsResponse} RollupsResponse */
+/** @typedef {import('../public-api').ConsumersView} ConsumersView */
+/** @typedef {import('../public-api').PlaybackSession} PlaybackSession */
+/** @typedef {import('uplot')} UPlot */
+
+/**
+ * A camera's tile and its player.
+ * @typedef {object} CameraTile
+ * @property {HTMLElement} tile
+ * @property {HTMLVideoElement} video
+ * @property {HTMLElement} badge
+ * @property {import('hls.js').default | null} hls
+ * @property {number} renewTimer
+ * @property {number} retryAt when a failed start may be tried again (epoch ms)
+ * @property {boolean} starting
+ */
+
 const el = {
-  dashboard: $('dashboard'),
-  status: $('dashboard-status'),
-  cameras: $('cameras'),
-  camerasEmpty: $('cameras-empty'),
-  consumersPanel: $('consumers-panel'),
-  ingestRate: $('ingest-rate'),
-  maxLag: $('max-lag'),
-  lagChart: $('lag-chart'),
-  consumerTable: $('consumer-table'),
-  rollupsPanel: $('rollups-panel'),
-  rollupDevice: $('rollup-device'),
-  rollupMetric: $('rollup-metric'),
-  rollupMinutes: $('rollup-minutes'),
-  rollupChart: $('rollup-chart'),
-  rollupEmpty: $('rollup-empty'),
-  devicesPanel: $('devices-panel'),
-  devicesNote: $('devices-note'),
-  deviceTable: $('device-table'),
+  dashboard: byId('dashboard', HTMLElement),
+  status: byId('dashboard-status', HTMLElement),
+  cameras: byId('cameras', HTMLElement),
+  camerasEmpty: byId('cameras-empty', HTMLElement),
+  consumersPanel: byId('consumers-panel', HTMLElement),
+  ingestRate: byId('ingest-rate', HTMLOutputElement),
+  maxLag: byId('max-lag', HTMLOutputElement),
+  lagChart: byId('lag-chart', HTMLElement),
+  consumerTable: byId('consumer-table', HTMLTableElement),
+  rollupsPanel: byId('rollups-panel', HTMLElement),
+  rollupDevice: byId('rollup-device', HTMLElement),
+  rollupMetric: byId('rollup-metric', HTMLSelectElement),
+  rollupMinutes: byId('rollup-minutes', HTMLSelectElement),
+  rollupChart: byId('rollup-chart', HTMLElement),
+  rollupEmpty: byId('rollup-empty', HTMLElement),
+  devicesPanel: byId('devices-panel', HTMLElement),
+  devicesNote: byId('devices-note', HTMLElement),
+  deviceTable: byId('device-table', HTMLTableElement),
 };
 
 const LAG_HISTORY = 150; // points kept on the lag chart: 5 minutes at the default 2-s refresh
+const CHART_HEIGHT = 240;
 const SHARD_COLOURS = ['#2563eb', '#dc2626', '#16a34a', '#9333ea', '#ea580c', '#0891b2', '#4b5563', '#ca8a04'];
 const state = {
+  /** @type {DashboardConfig | null} */
   config: null,
   timer: 0,
   busy: false,
+  /** @type {string[]} this refresh's panel failures */
   errors: [],
   refreshes: 0,
-  cameras: new Map(), // name -> { tile, video, hls, renewTimer, retryAt, starting }
+  /** @type {Map<string, CameraTile>} by stream name */
+  cameras: new Map(),
   device: '',
-  rollup: { chart: null, key: '' },
-  lag: { chart: null, shards: [], t: [], values: new Map(), lastSampledAt: 0 },
+  rollup: {
+    /** @type {UPlot | null} */
+    chart: null,
+    key: '',
+  },
+  lag: {
+    /** @type {UPlot | null} */
+    chart: null,
+    /** @type {string[]} the shards the chart was built for */
+    shards: [],
+    /** @type {number[]} sample times, epoch seconds */
+    t: [],
+    /** @type {Map<string, Array<number | null>>} ms behind latest per shard, one per sample time */
+    values: new Map(),
+    lastSampledAt: 0,
+  },
+};
+
+/** The dashboard API's answers (GET, typed as public-api.d.ts declares them). */
+const dashboardApi = {
+  /** @returns {Promise<DashboardConfig>} */
+  config: () => apiJson('/api/dashboard'),
+  /** @returns {Promise<{ cameras: DashboardCamera[] }>} */
+  cameras: () => apiJson('/api/dashboard/cameras'),
+  /** @returns {Promise<DevicesResponse>} */
+  devices: () => apiJson('/api/dashboard/devices'),
+  /** @returns {Promise<ConsumersView>} */
+  consumers: () => apiJson('/api/dashboard/consumers'),
+  /**
+   * @param {string} deviceId
+   * @param {string} minutes
+   * @returns {Promise<RollupsResponse>}
+   */
+  rollups: (deviceId, minutes) => apiJson(`/api/dashboard/devices/${encodeURIComponent(deviceId)}/rollups?minutes=${encodeURIComponent(minutes)}`),
 };
 
 // ---- small helpers -------------------------------------------------------------------------------------------
 
+/**
+ * @param {string} text
+ * @param {'info' | 'error'} [kind]
+ */
 function setStatus(text, kind = 'info') {
   el.status.textContent = text;
   el.status.dataset.state = kind;
 }
 
+/**
+ * An element with `dataset` entries, `text` content and other props as attributes.
+ * @template {keyof HTMLElementTagNameMap} K
+ * @param {K} tag
+ * @param {{ dataset?: Record<string, string>; text?: string; [attribute: string]: string | Record<string, string> | undefined }} [props]
+ * @param {Array<Node | string>} [children]
+ * @returns {HTMLElementTagNameMap[K]}
+ */
 function make(tag, props = {}, children = []) {
   const node = document.createElement(tag);
-  for (const [k, v] of Object.entries(props)) {
-    if (k === 'dataset') Object.assign(node.dataset, v);
-    else if (k === 'text') node.textContent = v;
-    else node.setAttribute(k, v);
-  }
+  const { dataset = {}, text, ...attributes } = props;
+  Object.assign(node.dataset, dataset);
+  if (text !== undefined) node.textContent = text;
+  for (const [k, v] of Object.entries(attributes)) if (typeof v === 'string') node.setAttribute(k, v);
   node.append(...children);
   return node;
 }
 
+/**
+ * @param {number | null | undefined} n
+ * @param {number} [digits]
+ */
 const fmt = (n, digits = 1) => (n === null || n === undefined || Number.isNaN(n) ? '–' : Number(n).toFixed(digits));
 
+/** @param {number | null | undefined} ms */
 function formatAge(ms) {
   if (ms === null || ms === undefined) return '–';
   if (ms < 60_000) return `${(ms / 1000).toFixed(1)} s`;
@@ -72,17 +144,41 @@ function formatAge(ms) {
   return `${(ms / 3_600_000).toFixed(1)} h`;
 }
 
+/** @param {number | null | undefined} ms */
 function formatLag(ms) {
   if (ms === null || ms === undefined) return '–';
   return ms < 10_000 ? `${Math.round(ms)} ms` : formatAge(ms);
 }
 
+/** @param {HTMLElement} container */
 function chartWidth(container) {
   return Math.max(280, Math.floor(container.getBoundingClientRect().width || container.clientWidth || 600));
 }
 
+/**
+ * A uPlot chart as wide as its container; an Error (shown as the panel's failure) when uPlot did not load.
+ * @param {Omit<import('uplot').Options, 'width' | 'height'>} options
+ * @param {import('uplot').AlignedData} data
+ * @param {HTMLElement} container
+ * @returns {UPlot}
+ */
+function createChart(options, data, container) {
+  const UPlot = window.uPlot;
+  if (!UPlot) throw new Error('the chart library (uPlot) did not load');
+  return new UPlot({ ...options, width: chartWidth(container), height: CHART_HEIGHT }, data, container);
+}
+
+/**
+ * @param {UPlot | null} chart
+ * @param {HTMLElement} container
+ */
+function resizeChart(chart, container) {
+  if (chart) chart.setSize({ width: chartWidth(container), height: CHART_HEIGHT });
+}
+
 // ---- cameras --------------------------------------------------------------------------------------------------
 
+/** @type {Array<[key: string, label: string]>} */
 const FIGURES = [
   ['fps', 'fragments/s'],
   ['ack50', 'ack p50'],
@@ -92,6 +188,10 @@ const FIGURES = [
   ['spool', 'spooled'],
 ];
 
+/**
+ * @param {string} name
+ * @returns {CameraTile}
+ */
 function cameraTile(name) {
   const video = make('video', { muted: '', autoplay: '', playsinline: '', dataset: { state: 'idle' } });
   video.muted = true; // the attribute alone does not make autoplay muted in every browser
@@ -107,13 +207,18 @@ function cameraTile(name) {
   return { tile, video, badge, hls: null, renewTimer: 0, retryAt: 0, starting: false };
 }
 
+/** @param {CameraTile} cam */
 function stopVideo(cam) {
   clearTimeout(cam.renewTimer);
   if (cam.hls) cam.hls.destroy();
   cam.hls = null;
 }
 
-/** A live proxied session through the gateway, played muted by hls.js; retried a few seconds after a failure. */
+/**
+ * A live proxied session through the gateway, played muted by hls.js; retried a few seconds after a failure.
+ * @param {string} name
+ * @param {CameraTile} cam
+ */
 async function startVideo(name, cam) {
   if (cam.starting || cam.hls || Date.now() < cam.retryAt) return;
   const Hls = window.Hls;
@@ -123,12 +228,12 @@ async function startVideo(name, cam) {
   }
   cam.starting = true;
   try {
-    const res = await api(`/api/streams/${encodeURIComponent(name)}/playback`, {
+    /** @type {PlaybackSession} */
+    const session = await apiJson(`/api/streams/${encodeURIComponent(name)}/playback`, {
       method: 'POST',
       headers: { 'Content-Type': 'application/json' },
       body: JSON.stringify({ mode: 'LIVE', delivery: 'proxied' }),
     });
-    const session = await res.json();
     if (state.cameras.get(name) !== cam) return; // the tile went while we waited
     // The player's low-latency tuning without playlist polling: a wall of tiles should not multiply playlist calls.
     const hls = new Hls(lowLatencyConfig(Hls, { pollMs: 0 }));
@@ -164,11 +269,17 @@ async function startVideo(name, cam) {
   }
 }
 
+/**
+ * @param {HTMLElement} tile
+ * @param {string} key
+ * @param {string} text
+ */
 function setFigure(tile, key, text) {
   const dd = tile.querySelector(`[data-figure="${key}"]`);
   if (dd) dd.textContent = text;
 }
 
+/** @param {DashboardCamera[]} cameras */
 function renderCameras(cameras) {
   const names = new Set(cameras.map((c) => c.name));
   for (const [name, cam] of state.cameras) {
@@ -200,7 +311,8 @@ function renderCameras(cameras) {
     setFigure(cam.tile, 'age', formatAge(lastFragmentAge));
     setFigure(cam.tile, 'bitrate', p ? `${Math.round(p.bitrateKbps)} kbit/s` : h ? `${Math.round(h.bitrateBps / 1000)} kbit/s` : '–');
     setFigure(cam.tile, 'spool', p ? String(p.spooledFragments) : '–');
-    void startVideo(c.name, cam).catch(() => {});
+    // Its only rejection is NotSignedInError, which the refresh notices itself (the credential is gone then).
+    startVideo(c.name, cam).catch(() => undefined);
   }
   el.cameras.dataset.count = String(cameras.length);
   el.camerasEmpty.hidden = cameras.length > 0;
@@ -210,9 +322,11 @@ function renderCameras(cameras) {
 
 const MAX_METRIC_COLUMNS = 8;
 
+/** @param {DevicesResponse} view */
 function renderDevices({ devices, truncated, skipped }) {
   const metricNames = [...new Set(devices.flatMap((d) => Object.keys(d.metrics)))].sort().slice(0, MAX_METRIC_COLUMNS);
-  const head = el.deviceTable.tHead.rows[0];
+  const thead = el.deviceTable.createTHead();
+  const head = thead.rows[0] ?? thead.insertRow();
   head.replaceChildren(
     make('th', { text: 'Device' }),
     make('th', { class: 'num', text: 'Age' }),
@@ -240,6 +354,7 @@ function renderDevices({ devices, truncated, skipped }) {
   if (!state.device && devices.length > 0) selectDevice(devices[0].deviceId);
 }
 
+/** @param {string} id */
 function selectDevice(id) {
   state.device = id;
   el.rollupDevice.textContent = id;
@@ -253,10 +368,10 @@ function selectDevice(id) {
 async function loadRollups() {
   if (!state.device) return;
   const minutes = el.rollupMinutes.value;
-  const res = await api(`/api/dashboard/devices/${encodeURIComponent(state.device)}/rollups?minutes=${encodeURIComponent(minutes)}`);
-  renderRollups(await res.json());
+  renderRollups(await dashboardApi.rollups(state.device, minutes));
 }
 
+/** @param {RollupsResponse} r */
 function renderRollups(r) {
   if (r.deviceId !== state.device) return;
   const current = el.rollupMetric.value;
@@ -267,15 +382,15 @@ function renderRollups(r) {
   const metric = el.rollupMetric.value;
   const s = r.series[metric];
   el.rollupEmpty.hidden = Boolean(s);
+  /** @type {import('uplot').AlignedData} */
   const data = s ? [s.t.map((t) => t / 1000), s.min, s.max, s.mean] : [[], [], [], []];
   const key = `${r.deviceId}|${metric}`;
   if (!state.rollup.chart || state.rollup.key !== key) {
     if (state.rollup.chart) state.rollup.chart.destroy();
     state.rollup.key = key;
-    state.rollup.chart = new window.uPlot(
+    state.rollup.chart = null;
+    state.rollup.chart = createChart(
       {
-        width: chartWidth(el.rollupChart),
-        height: 240,
         scales: { x: { time: true } },
         series: [
           {},
@@ -299,6 +414,7 @@ function renderRollups(r) {
 
 // ---- consumers: lag chart and ingest rate ---------------------------------------------------------------------
 
+/** @param {ConsumersView} view */
 function renderConsumers(view) {
   el.ingestRate.textContent = view.recordsPerSecond === null ? '–' : fmt(view.recordsPerSecond, 1);
   el.ingestRate.dataset.value = view.recordsPerSecond === null ? '' : String(view.recordsPerSecond);
@@ -316,13 +432,18 @@ function renderConsumers(view) {
     ),
   );
   el.consumerTable.dataset.count = String(view.shards.length);
+  if (view.sampledAt !== state.lag.lastSampledAt) addLagSample(view);
+}
 
-  // The lag history is the page's own: one point per fresh sample of the (cached) lease table.
+/**
+ * The lag history is the page's own: one point per fresh sample of the (cached) lease table, one series per shard
+ * ever seen (null before it appeared and after it went).
+ * @param {ConsumersView} view
+ */
+function addLagSample(view) {
   const lag = state.lag;
-  if (view.sampledAt === lag.lastSampledAt) return;
   lag.lastSampledAt = view.sampledAt;
-  const shards = view.shards.map((s) => s.shardId);
-  for (const id of shards) if (!lag.values.has(id)) lag.values.set(id, lag.t.map(() => null));
+  for (const s of view.shards) if (!lag.values.has(s.shardId)) lag.values.set(s.shardId, lag.t.map(() => null));
   lag.t.push(view.sampledAt / 1000);
   for (const [id, values] of lag.values) {
     const shard = view.shards.find((s) => s.shardId === id);
@@ -333,14 +454,14 @@ function renderConsumers(view) {
     for (const values of lag.values.values()) values.shift();
   }
   const ids = [...lag.values.keys()];
-  const data = [lag.t, ...ids.map((id) => lag.values.get(id))];
+  /** @type {import('uplot').AlignedData} */
+  const data = [lag.t, ...lag.values.values()];
   if (!lag.chart || lag.shards.join() !== ids.join()) {
     if (lag.chart) lag.chart.destroy();
     lag.shards = ids;
-    lag.chart = new window.uPlot(
+    lag.chart = null;
+    lag.chart = createChart(
       {
-        width: chartWidth(el.lagChart),
-        height: 240,
         scales: { x: { time: true } },
         series: [{}, ...ids.map((id, i) => ({ label: id.replace(/^shardId-0*(?=\d)/, 'shard '), stroke: SHARD_COLOURS[i % SHARD_COLOURS.length], width: 1.5, spanGaps: true }))],
         axes: [{}, { size: 60, label: 'ms behind latest' }],
@@ -356,24 +477,49 @@ function renderConsumers(view) {
 
 // ---- refresh loop ---------------------------------------------------------------------------------------------
 
-/** A panel's failure: noted for this refresh's status line; the other panels still update. */
-const showError = (what) => (err) => {
+/**
+ * A panel's failure: noted for this refresh's status line; the other panels still update.
+ * @param {string} what
+ */
+const showError = (what) => (/** @type {unknown} */ err) => {
   if (err instanceof NotSignedInError) return;
-  state.errors.push(`${what}: ${err.message}`);
+  state.errors.push(`${what}: ${errorMessage(err)}`);
 };
 
-/** Outside the refresh loop (a click): say it at once. */
-const reportError = (what) => (err) => {
-  if (!(err instanceof NotSignedInError)) setStatus(`${what}: ${err.message}`, 'error');
+/**
+ * Outside the refresh loop (a click): say it at once.
+ * @param {string} what
+ */
+const reportError = (what) => (/** @type {unknown} */ err) => {
+  if (!(err instanceof NotSignedInError)) setStatus(`${what}: ${errorMessage(err)}`, 'error');
 };
 
 async function loadConfig() {
-  const res = await api('/api/dashboard');
-  state.config = await res.json();
-  const { panels } = state.config;
+  const config = await dashboardApi.config();
+  state.config = config;
+  const { panels } = config;
   el.devicesPanel.hidden = !panels.devices;
   el.rollupsPanel.hidden = !panels.rollups;
   el.consumersPanel.hidden = !panels.consumers;
+  return config;
+}
+
+/**
+ * One request per panel this principal has, in parallel; a panel's failure does not stop the others.
+ * @param {DashboardConfig['panels']} panels
+ */
+function loadPanels(panels) {
+  /** @type {Promise<void>[]} */
+  const tasks = [
+    dashboardApi
+      .cameras()
+      .then((r) => renderCameras(r.cameras))
+      .catch(showError('cameras')),
+  ];
+  if (panels.devices) tasks.push(dashboardApi.devices().then(renderDevices).catch(showError('devices')));
+  if (panels.consumers) tasks.push(dashboardApi.consumers().then(renderConsumers).catch(showError('consumers')));
+  if (panels.rollups && state.device) tasks.push(loadRollups().catch(showError('rollups')));
+  return Promise.all(tasks);
 }
 
 async function refresh() {
@@ -381,18 +527,8 @@ async function refresh() {
   state.busy = true;
   state.errors = [];
   try {
-    if (!state.config) await loadConfig();
-    const { panels } = state.config;
-    const tasks = [
-      api('/api/dashboard/cameras')
-        .then((r) => r.json())
-        .then((r) => renderCameras(r.cameras))
-        .catch(showError('cameras')),
-    ];
-    if (panels.devices) tasks.push(api('/api/dashboard/devices').then((r) => r.json()).then(renderDevices).catch(showError('devices')));
-    if (panels.consumers) tasks.push(api('/api/dashboard/consumers').then((r) => r.json()).then(renderConsumers).catch(showError('consumers')));
-    if (panels.rollups && state.device) tasks.push(loadRollups().catch(showError('rollups')));
-    await Promise.all(tasks);
+    const config = state.config ?? (await loadConfig());
+    await loadPanels(config.panels);
     if (!credential()) throw new NotSignedInError('');
     setAuth('signed-in', 'Signed in.');
     el.dashboard.dataset.state = 'live';
@@ -405,7 +541,7 @@ async function refresh() {
       setAuth('rejected', `Sign-in refused${err.detail ? `: ${err.detail}` : ''}`);
       stop();
     } else {
-      setStatus(`Refresh failed: ${err.message}`, 'error');
+      setStatus(`Refresh failed: ${errorMessage(err)}`, 'error');
     }
   } finally {
     state.busy = false;
@@ -442,10 +578,6 @@ const setAuth = bindSignIn({ onSignIn: start, onSignOut: reset });
 el.rollupMetric.addEventListener('change', () => void loadRollups().catch(reportError('rollups')));
 el.rollupMinutes.addEventListener('change', () => void loadRollups().catch(reportError('rollups')));
 window.addEventListener('resize', () => {
-  for (const [chart, container] of [
-    [state.rollup.chart, el.rollupChart],
-    [state.lag.chart, el.lagChart],
-  ]) {
-    if (chart) chart.setSize({ width: chartWidth(container), height: 240 });
-  }
+  resizeChart(state.rollup.chart, el.rollupChart);
+  resizeChart(state.lag.chart, el.lagChart);
 });

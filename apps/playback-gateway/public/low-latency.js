@@ -6,26 +6,42 @@
 // timer) and (2) starts at least one TARGETDURATION behind the edge and only speeds up with more than 1 s
 // buffered, which short fragments never have. Measured with 0.5-s fragments: 1.4 s capture-to-screen with hls.js
 // tuned alone, about 1.0 s with the two helpers below (npm run bench:hls-latency).
+//
+// It imports nothing: the benchmark serves it alone. hls.js is passed in (the pages' window.Hls).
 
-/** hls.js settings for short fragments: aim half a second behind the edge, short buffers, first fragment at once. */
-export const LOW_LATENCY_CONFIG = Object.freeze({
-  lowLatencyMode: true,
-  liveSyncDuration: 0.5,
-  liveMaxLatencyDuration: 3,
-  // hls.js's own rate control is replaced by startLatencyChase, which it would otherwise fight.
-  maxLiveSyncPlaybackRate: 1,
-  liveDurationInfinity: true,
-  backBufferLength: 10,
-  maxBufferLength: 4,
-  maxMaxBufferLength: 8,
-  startFragPrefetch: true,
-  enableWorker: true,
-  manifestLoadingMaxRetry: 4,
-  levelLoadingMaxRetry: 6,
-  fragLoadingMaxRetry: 6,
-});
+/** @typedef {typeof import('hls.js').default} HlsClass */
+/** @typedef {import('hls.js').default} HlsPlayer */
+/** @typedef {Partial<import('hls.js').HlsConfig>} HlsUserConfig */
+/** @typedef {import('hls.js').PlaylistLoaderContext} PlaylistLoaderContext */
+/** @typedef {import('hls.js').Loader<PlaylistLoaderContext>} PlaylistLoader */
 
-/** Newest media sequence number listed in a media playlist's text, or undefined (a master playlist). */
+/**
+ * hls.js settings for short fragments: aim half a second behind the edge, short buffers, first fragment at once.
+ * @type {Readonly<HlsUserConfig>}
+ */
+export const LOW_LATENCY_CONFIG = Object.freeze(
+  /** @satisfies {HlsUserConfig} (an option name hls.js does not know fails the type check) */ ({
+    lowLatencyMode: true,
+    liveSyncDuration: 0.5,
+    liveMaxLatencyDuration: 3,
+    // hls.js's own rate control is replaced by startLatencyChase, which it would otherwise fight.
+    maxLiveSyncPlaybackRate: 1,
+    liveDurationInfinity: true,
+    backBufferLength: 10,
+    maxBufferLength: 4,
+    maxMaxBufferLength: 8,
+    startFragPrefetch: true,
+    enableWorker: true,
+    manifestLoadingMaxRetry: 4,
+    levelLoadingMaxRetry: 6,
+    fragLoadingMaxRetry: 6,
+  }),
+);
+
+/**
+ * Newest media sequence number listed in a media playlist's text, or undefined (a master playlist).
+ * @param {string} text
+ */
 function lastSequence(text) {
   const m = /#EXT-X-MEDIA-SEQUENCE:(\d+)/.exec(text);
   return m ? Number(m[1]) + (text.match(/^#EXTINF:/gm) || []).length - 1 : undefined;
@@ -36,14 +52,23 @@ function lastSequence(text) {
  * segment than last time, asking again every `pollMs` for up to `maxWaitMs` (then it hands the unchanged playlist
  * over) — a client-side stand-in for LL-HLS blocking playlist reload. At most 1000/pollMs requests per second per
  * viewer while waiting; KVS allows 5 playlist calls per second per session, so keep pollMs ≥ 200 against AWS.
+ * @param {HlsClass} Hls
+ * @param {number} pollMs
+ * @param {number} [maxWaitMs]
+ * @returns {import('hls.js').PlaylistLoaderConstructor}
  */
 export function pollingPlaylistLoader(Hls, pollMs, maxWaitMs = 600) {
-  const Base = Hls.DefaultConfig.loader;
+  // The default loader is what hls.js loads playlists with when no pLoader is given.
+  const Base = /** @type {import('hls.js').PlaylistLoaderConstructor} */ (Hls.DefaultConfig.loader);
+  /** @type {Map<string, number>} newest sequence number handed over, per playlist */
   const newest = new Map();
-  return class PollingPlaylistLoader {
+  /** @implements {PlaylistLoader} */
+  class PollingPlaylistLoader {
+    /** @param {import('hls.js').HlsConfig} config */
     constructor(config) {
       this.config = config;
       this.inner = new Base(config);
+      /** @type {PlaylistLoaderContext | null} */
       this.context = null;
       this.timer = 0;
       this.aborted = false;
@@ -63,9 +88,15 @@ export function pollingPlaylistLoader(Hls, pollMs, maxWaitMs = 600) {
     getCacheAge() {
       return this.inner.getCacheAge ? this.inner.getCacheAge() : null;
     }
+    /** @param {string} name */
     getResponseHeader(name) {
       return this.inner.getResponseHeader ? this.inner.getResponseHeader(name) : null;
     }
+    /**
+     * @param {PlaylistLoaderContext} context
+     * @param {import('hls.js').LoaderConfiguration} loadConfig
+     * @param {import('hls.js').LoaderCallbacks<PlaylistLoaderContext>} callbacks
+     */
     load(context, loadConfig, callbacks) {
       this.context = context;
       const started = performance.now();
@@ -89,12 +120,16 @@ export function pollingPlaylistLoader(Hls, pollMs, maxWaitMs = 600) {
       };
       attempt();
     }
-  };
+  }
+  return PollingPlaylistLoader;
 }
 
 /**
  * LOW_LATENCY_CONFIG plus the polling playlist loader (pollMs 0: hls.js's own reload timing). 200 ms by default:
  * KVS's 5 playlist calls per second per session.
+ * @param {HlsClass} Hls
+ * @param {{ pollMs?: number }} [options]
+ * @returns {HlsUserConfig}
  */
 export function lowLatencyConfig(Hls, { pollMs = 200 } = {}) {
   return pollMs > 0 ? { ...LOW_LATENCY_CONFIG, pLoader: pollingPlaylistLoader(Hls, pollMs) } : { ...LOW_LATENCY_CONFIG };
@@ -103,6 +138,10 @@ export function lowLatencyConfig(Hls, { pollMs = 200 } = {}) {
 /**
  * Plays at `rate` while hls.latency is above `goalSec` (+0.1 s hysteresis) and some media is buffered ahead, so
  * the player closes on the live edge without jumping. Returns a function that stops it.
+ * @param {HlsPlayer} hls
+ * @param {HTMLVideoElement} video
+ * @param {{ goalSec?: number; rate?: number }} [options]
+ * @returns {() => void}
  */
 export function startLatencyChase(hls, video, { goalSec = 0.75, rate = 1.2 } = {}) {
   let chasing = false;

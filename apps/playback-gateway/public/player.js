@@ -5,35 +5,52 @@
 // with API calls as a header, never in a URL. Playback URLs carry their own short-lived token (proxied) or KVS
 // session (direct), so hls.js needs none.
 
-import { api as authedApi, bindSignIn, credential, NotSignedInError } from './auth.js';
+import { api as authedApi, bindSignIn, credential, errorMessage, NotSignedInError } from './auth.js';
+import { byId } from './dom.js';
 import { lowLatencyConfig, startLatencyChase } from './low-latency.js';
 
-const $ = (id) => document.getElementById(id);
+/** @typedef {import('../public-api').StreamHealth} StreamHealth */
+/** @typedef {import('../public-api').StreamsResponse} StreamsResponse */
+/** @typedef {import('../public-api').PlaybackRequest} PlaybackRequest */
+/** @typedef {import('../public-api').PlaybackSession} PlaybackSession */
 
 const el = {
-  streams: $('streams'),
-  refresh: $('refresh-streams'),
-  selected: $('selected-stream'),
-  video: $('player'),
-  latency: $('latency'),
-  mode: $('mode'),
-  delivery: $('delivery'),
-  playLive: $('play-live'),
-  replayStart: $('replay-start'),
-  replayEnd: $('replay-end'),
-  playReplay: $('play-replay'),
-  clip: $('clip'),
-  snapshot: $('snapshot'),
-  status: $('status'),
-  snapshotFigure: $('snapshot-figure'),
-  snapshotImage: $('snapshot-image'),
-  snapshotCaption: $('snapshot-caption'),
+  streams: byId('streams', HTMLUListElement),
+  refresh: byId('refresh-streams', HTMLButtonElement),
+  selected: byId('selected-stream', HTMLElement),
+  video: byId('player', HTMLVideoElement),
+  latency: byId('latency', HTMLOutputElement),
+  mode: byId('mode', HTMLOutputElement),
+  delivery: byId('delivery', HTMLSelectElement),
+  playLive: byId('play-live', HTMLButtonElement),
+  replayStart: byId('replay-start', HTMLInputElement),
+  replayEnd: byId('replay-end', HTMLInputElement),
+  playReplay: byId('play-replay', HTMLButtonElement),
+  clip: byId('clip', HTMLButtonElement),
+  snapshot: byId('snapshot', HTMLButtonElement),
+  status: byId('status', HTMLElement),
+  snapshotFigure: byId('snapshot-figure', HTMLElement),
+  snapshotImage: byId('snapshot-image', HTMLImageElement),
+  snapshotCaption: byId('snapshot-caption', HTMLElement),
 };
 
-const state = { stream: '', hls: null, refreshTimer: 0, renewTimer: 0, listTimer: 0, objectUrls: [] };
+const state = {
+  stream: '',
+  /** @type {import('hls.js').default | null} */
+  hls: null,
+  /** @type {(() => void) | null} stops startLatencyChase (low-latency.js) */
+  stopChase: null,
+  renewTimer: 0,
+  /** @type {string[]} object URLs of clips and snapshots, the newest few kept */
+  objectUrls: [],
+};
 
 // ---- credentials and API calls --------------------------------------------------------------------------------
 
+/**
+ * @param {string} path
+ * @param {RequestInit} [init]
+ */
 async function api(path, init = {}) {
   try {
     return await authedApi(path, init);
@@ -43,6 +60,10 @@ async function api(path, init = {}) {
   }
 }
 
+/**
+ * @param {string} text
+ * @param {'info' | 'error'} [kind]
+ */
 function setStatus(text, kind = 'info') {
   el.status.textContent = text;
   el.status.dataset.state = kind;
@@ -50,6 +71,7 @@ function setStatus(text, kind = 'info') {
 
 // ---- stream list ----------------------------------------------------------------------------------------------
 
+/** @param {StreamHealth | null} h */
 function formatHealth(h) {
   if (!h) return 'health unavailable';
   const last = h.lastFragmentAt ? new Date(h.lastFragmentAt).toLocaleTimeString() : 'no recent fragment';
@@ -57,6 +79,7 @@ function formatHealth(h) {
   return `${h.status} · last ${last} · ${h.fragmentsPerSecond.toFixed(2)} frag/s · ${kbps} kbit/s`;
 }
 
+/** @param {StreamsResponse['streams']} streams */
 function renderStreams(streams) {
   el.streams.replaceChildren(
     ...streams.map((s) => {
@@ -86,25 +109,27 @@ function renderStreams(streams) {
 async function loadStreams() {
   if (!credential()) return;
   try {
-    const { streams } = await (await api('/api/streams')).json();
+    const { streams } = /** @type {StreamsResponse} */ (await (await api('/api/streams')).json());
     setAuth('signed-in', `Signed in: ${streams.length} stream(s) readable.`);
     renderStreams(streams);
   } catch (err) {
-    if (err.message !== 'not signed in') setStatus(`Could not list streams: ${err.message}`, 'error');
+    if (!(err instanceof NotSignedInError)) setStatus(`Could not list streams: ${errorMessage(err)}`, 'error');
   }
 }
 
+/** @param {string} name */
 function selectStream(name) {
   state.stream = name;
   el.selected.textContent = name;
   el.selected.dataset.stream = name;
-  for (const li of el.streams.children) li.setAttribute('aria-selected', String(li.dataset.stream === name));
+  for (const li of el.streams.querySelectorAll('li')) li.setAttribute('aria-selected', String(li.dataset.stream === name));
   for (const b of [el.playLive, el.playReplay, el.clip, el.snapshot]) b.disabled = false;
   setStatus(`Selected ${name}.`);
 }
 
 // ---- playback -------------------------------------------------------------------------------------------------
 
+/** @type {Partial<import('hls.js').HlsConfig>} */
 const REPLAY_CONFIG = { enableWorker: true, backBufferLength: 30, maxBufferLength: 30 };
 
 function stopPlayback() {
@@ -124,12 +149,20 @@ function stopPlayback() {
   el.latency.dataset.ms = '';
 }
 
+/**
+ * @param {string} localValue a datetime-local input's value
+ * @returns {string | undefined}
+ */
 function toIso(localValue) {
   if (!localValue) return undefined;
   const d = new Date(localValue);
   return Number.isNaN(d.getTime()) ? undefined : d.toISOString();
 }
 
+/**
+ * @param {PlaybackRequest} body
+ * @returns {Promise<PlaybackSession>}
+ */
 async function createSession(body) {
   const delivery = el.delivery.value;
   const res = await api(`/api/streams/${encodeURIComponent(state.stream)}/playback`, {
@@ -140,6 +173,7 @@ async function createSession(body) {
   return res.json();
 }
 
+/** @param {PlaybackRequest} body */
 async function play(body) {
   if (!state.stream) return;
   stopPlayback();
@@ -149,7 +183,7 @@ async function play(body) {
   try {
     session = await createSession(body);
   } catch (err) {
-    setStatus(`Playback refused: ${err.message}`, 'error');
+    setStatus(`Playback refused: ${errorMessage(err)}`, 'error');
     el.video.dataset.state = 'error';
     return;
   }
@@ -178,7 +212,7 @@ async function play(body) {
     hls.attachMedia(el.video);
   } else if (el.video.canPlayType('application/vnd.apple.mpegurl')) {
     el.video.src = session.url; // Safari plays HLS natively
-    void el.video.play();
+    el.video.play().catch(() => setStatus('Press play to start (autoplay was blocked).'));
   } else {
     setStatus('This browser cannot play HLS (no MediaSource).', 'error');
     return;
@@ -225,9 +259,10 @@ function selectedRange() {
   return { start: new Date(now - 12_000).toISOString(), end: new Date(now - 2_000).toISOString() };
 }
 
+/** @param {string} url */
 function keepUrl(url) {
   state.objectUrls.push(url);
-  while (state.objectUrls.length > 4) URL.revokeObjectURL(state.objectUrls.shift());
+  for (const old of state.objectUrls.splice(0, state.objectUrls.length - 4)) URL.revokeObjectURL(old);
   return url;
 }
 
@@ -251,7 +286,7 @@ async function downloadClip() {
     setStatus(`Clip downloaded: ${name} (${(blob.size / 1024).toFixed(0)} KiB).`);
   } catch (err) {
     el.clip.dataset.state = 'error';
-    setStatus(`Clip failed: ${err.message}`, 'error');
+    setStatus(`Clip failed: ${errorMessage(err)}`, 'error');
   }
 }
 
@@ -271,7 +306,7 @@ async function takeSnapshot() {
     setStatus('Snapshot taken.');
   } catch (err) {
     el.snapshot.dataset.state = 'error';
-    setStatus(`Snapshot failed: ${err.message}`, 'error');
+    setStatus(`Snapshot failed: ${errorMessage(err)}`, 'error');
   }
 }
 
@@ -299,4 +334,4 @@ el.playReplay.addEventListener('click', () => {
 el.clip.addEventListener('click', () => void downloadClip());
 el.snapshot.addEventListener('click', () => void takeSnapshot());
 
-state.listTimer = setInterval(() => void loadStreams(), 5000);
+setInterval(() => void loadStreams(), 5000);
