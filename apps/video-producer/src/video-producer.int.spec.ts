@@ -7,11 +7,11 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { GetDataEndpointCommand, KinesisVideoClient } from '@aws-sdk/client-kinesis-video';
-import { KinesisVideoArchivedMediaClient, ListFragmentsCommand, type Fragment } from '@aws-sdk/client-kinesis-video-archived-media';
+import type { Fragment } from '@aws-sdk/client-kinesis-video-archived-media';
 import pino from 'pino';
 import { startEmulator, type RunningEmulator } from '@tributary/emulator';
-import { GetMediaReader, type GetMediaFragment } from '@tributary/kvs';
+import type { GetMediaFragment } from '@tributary/kvs';
+import { listAllFragments, readFragments } from '@tributary/kvs/testing';
 import { loadConfig, type VideoProducerConfig } from './video-producer-config';
 import { startVideoProducer, type RunningVideoProducer } from './video-producer-app';
 
@@ -59,42 +59,12 @@ async function waitFor(condition: () => Promise<boolean>, timeoutMs = 15_000): P
 }
 
 async function listFragments(endpoint: string, streamName: string): Promise<Fragment[]> {
-  const kvs = new KinesisVideoClient({ endpoint, region, credentials });
-  const { DataEndpoint } = await kvs.send(new GetDataEndpointCommand({ StreamName: streamName, APIName: 'LIST_FRAGMENTS' }));
-  kvs.destroy();
-  const archived = new KinesisVideoArchivedMediaClient({ endpoint: DataEndpoint, region, credentials });
-  const out: Fragment[] = [];
-  let token: string | undefined;
-  do {
-    const page = await archived.send(
-      new ListFragmentsCommand(
-        token
-          ? { StreamName: streamName, NextToken: token }
-          : {
-              StreamName: streamName,
-              FragmentSelector: { FragmentSelectorType: 'PRODUCER_TIMESTAMP', TimestampRange: { StartTimestamp: new Date(0), EndTimestamp: new Date(Date.now() + 3_600_000) } },
-            },
-      ),
-    );
-    out.push(...(page.Fragments ?? []));
-    token = page.NextToken;
-  } while (token);
-  archived.destroy();
-  return out.sort((a, b) => (a.ProducerTimestamp?.getTime() ?? 0) - (b.ProducerTimestamp?.getTime() ?? 0));
+  const listed = await listAllFragments({ endpoint, region, credentials }, streamName);
+  return listed.sort((a, b) => (a.ProducerTimestamp?.getTime() ?? 0) - (b.ProducerTimestamp?.getTime() ?? 0));
 }
 
-async function readAll(endpoint: string, streamName: string, count: number): Promise<GetMediaFragment[]> {
-  const reader = new GetMediaReader({ endpoint, region, credentials });
-  const out: GetMediaFragment[] = [];
-  try {
-    for await (const f of reader.fragments({ streamName, startSelector: { StartSelectorType: 'EARLIEST' } })) {
-      out.push(f);
-      if (out.length === count) break;
-    }
-  } finally {
-    reader.destroy();
-  }
-  return out;
+function readAll(endpoint: string, streamName: string, count: number): Promise<GetMediaFragment[]> {
+  return readFragments({ endpoint, region, credentials }, streamName, count);
 }
 
 function ffprobeFrames(file: string): { count: number; pts: number[] } {

@@ -1,38 +1,12 @@
-// Public entry point of @tributary/kvs: KVS transports the AWS SDK for JavaScript lacks or wraps.
-export { PutMediaClient, type PutMediaClientOptions, type PutMediaSessionOptions, type SessionOptionsCore, type KinesisVideoClientLike } from './putmedia-client';
-export { PutMediaSession, type SessionState, type SessionStats } from './putmedia-session';
-export { AckParser, interpretAck, ACK_EVENT_TYPES, type AckEventType, type FragmentAck, type AckStreamItem, type AckParserOptions } from './ack-parser';
-export {
-  PUT_MEDIA_ACK_ERRORS,
-  lookupAckError,
-  ackErrorFromAck,
-  classifyHttpError,
-  parseAwsErrorResponse,
-  PutMediaAckError,
-  PutMediaRetriableAckError,
-  PutMediaFragmentRejectedError,
-  PutMediaFatalAckError,
-  PutMediaHttpError,
-  PutMediaConnectionError,
-  type AckErrorDisposition,
-  type AckErrorInfo,
-  type HttpErrorInfo,
-} from './putmedia-errors';
-export { KvsError, type KvsErrorCode } from './kvs-error';
-export { FragmentTracker, isSettled, type FragmentState, type TrackedFragment, type AckTransition } from './fragment-tracker';
-export { InMemoryFragmentStore, type ReplayableFragments, type ReplayableFragment, type InMemoryFragmentStoreOptions } from './replayable-fragments';
-export {
-  signPutMediaRequest,
-  buildPutMediaHeaders,
-  formatProducerTimestamp,
-  UNSIGNED_PAYLOAD,
-  type PutMediaRequestHead,
-  type SigningParameters,
-  type SignedPutMediaRequest,
-  type FragmentTimecodeType,
-  type PayloadHashMode,
-} from './putmedia-request-signer';
-export { createNodeConnector, type PutMediaConnector, type PutMediaConnection, type PutMediaConnectionHandlers, type PutMediaConnectionTarget } from './putmedia-connection';
+// Public entry point of @tributary/kvs: KVS transports the AWS SDK for JavaScript lacks or wraps. Exactly what
+// README.md documents; the parts behind them (ack parser, tracker, signer, session parts) stay inside.
+// Test helpers and fuzz targets are behind the second entry, @tributary/kvs/testing.
+export { PutMediaClient, type PutMediaClientOptions, type PutMediaSessionOptions, type SessionOptionsCore } from './putmedia/putmedia-client';
+export { PutMediaSession, type SessionState, type SessionStats } from './putmedia/session/putmedia-session';
+export type { FragmentState, TrackedFragment } from './putmedia/fragment-tracker';
+export { InMemoryFragmentStore, type ReplayableFragments, type ReplayableFragment, type InMemoryFragmentStoreOptions } from './putmedia/replayable-fragments';
+export type { FragmentTimecodeType, PayloadHashMode } from './putmedia/putmedia-request-signer';
+export type { PutMediaConnector, PutMediaConnection, PutMediaConnectionHandlers, PutMediaConnectionTarget } from './putmedia/putmedia-connection';
 export {
   DIAGNOSTICS_CHANNELS,
   PUT_MEDIA_EVENT_NAMES,
@@ -50,9 +24,20 @@ export {
   type SessionErrorEvent,
   type BackpressureEvent,
   type MalformedAckEvent,
-} from './putmedia-events';
-export { DataEndpointCache, type DataEndpointClient, type StreamRef } from './data-endpoint-cache';
-export { PUT_MEDIA_DEFAULTS, KVS_LIMITS, KVS_SIGNING_SERVICE } from './defaults';
-export type { Clock, Timers, Logger } from '@tributary/runtime';
-export { GetMediaReader, type GetMediaReaderOptions, type GetMediaReadOptions, type GetMediaClientLike } from './get-media-reader';
-export { GetMediaChunkDecoder, GetMediaError, type GetMediaFragment, type GetMediaItem } from './get-media-chunk-decoder';
+} from './putmedia/putmedia-events';
+export { GetMediaReader, type GetMediaReaderOptions, type GetMediaReadOptions, type GetMediaClientLike } from './getmedia/get-media-reader';
+export type { GetMediaFragment } from './getmedia/get-media-chunk-decoder';
+export { DataEndpointCache, type DataEndpointClient, type KinesisVideoClientLike, type StreamRef } from './endpoints/data-endpoint-cache';
+export {
+  KvsError,
+  PutMediaAckError,
+  PutMediaRetriableAckError,
+  PutMediaFragmentRejectedError,
+  PutMediaFatalAckError,
+  PutMediaHttpError,
+  PutMediaConnectionError,
+  GetMediaError,
+  type KvsErrorCode,
+  type AckErrorDisposition,
+} from './kvs-errors';
+export { PUT_MEDIA_DEFAULTS, KVS_LIMITS } from './defaults';

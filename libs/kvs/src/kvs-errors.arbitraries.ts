@@ -6,7 +6,7 @@
  */
 import fc from 'fast-check';
 import type { FuzzTarget } from '@tributary/runtime/testing';
-import { classifyHttpError, parseAwsErrorResponse } from './putmedia-errors';
+import { classifyHttpError, parseAwsErrorResponse } from './kvs-errors';
 
 /** Names from outside, including the ones an object literal answers to without holding them. */
 const errorName = fc.oneof(

@@ -1,8 +1,8 @@
 // Property-based tests of PutMedia's HTTP error reading (issue 12, "Fuzzing"): parseAwsErrorResponse +
 // classifyHttpError over any header, body and status. Inputs shared with the soak bench.
 import { checkFuzzTarget } from '@tributary/runtime/testing';
-import { putMediaHttpErrorFuzzTarget } from './putmedia-errors.arbitraries';
-import { classifyHttpError, parseAwsErrorResponse } from './putmedia-errors';
+import { putMediaHttpErrorFuzzTarget } from './kvs-errors.arbitraries';
+import { classifyHttpError, parseAwsErrorResponse } from './kvs-errors';
 
 describe('PutMedia HTTP error properties', () => {
   it('classifies any error answer with the table or the status rule, flags always booleans', async () => {

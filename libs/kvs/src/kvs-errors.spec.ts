@@ -1,5 +1,5 @@
-import type { FragmentAck } from './ack-parser';
-import { KvsError } from './kvs-error';
+import type { FragmentAck } from './putmedia/ack-parser';
+import { KvsError } from './kvs-errors';
 import {
   PUT_MEDIA_ACK_ERRORS,
   PutMediaAckError,
@@ -12,7 +12,7 @@ import {
   lookupAckError,
   parseAwsErrorResponse,
   type AckErrorDisposition,
-} from './putmedia-errors';
+} from './kvs-errors';
 
 describe('PutMedia ERROR ack table (kvs-reference §3.7)', () => {
   it.each<[number, string, AckErrorDisposition]>([

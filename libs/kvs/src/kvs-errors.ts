@@ -1,5 +1,8 @@
 /**
- * What PutMedia failures mean for the session, as tables rather than scattered ifs (conventions.md §9).
+ * Every error of @tributary/kvs, in one file (conventions.md §8): the base `KvsError` (a TributaryError: stable
+ * `code`, `retriable`, `cause`; `instanceof` across bundles by brand), and what PutMedia and GetMedia failures mean,
+ * as tables rather than scattered ifs (conventions.md §9). AWS error names are classified by the one shared
+ * classifier (@tributary/errors); only what KVS adds on top (ERROR acks, endpoint refresh) is data here.
  *
  * ERROR acknowledgements (kvs-reference.md §3.7: ErrorId ↔ ErrorCode from the PutMedia doc, AWS SDK for Java v1
  * `AckErrorCode` and PIC `SERVICE_CALL_RESULT`). After any ERROR ack the service closes the request
@@ -19,8 +22,45 @@
  * MIN_FRAGMENT_DURATION_REACHED / MAX_FRAGMENT_SIZE (none known: matched by name only), and unknown ids:
  * 5xxx → reconnect (server side), any other → drop-fragment (a 4xxx is about the request's data).
  */
-import type { FragmentAck } from './ack-parser';
-import { KvsError } from './kvs-error';
+import { AWS_ERRORS, KINESIS_VIDEO_ERRORS, TributaryError, classifyCallError } from '@tributary/errors';
+import type { FragmentAck } from './putmedia/ack-parser';
+
+export type KvsErrorCode =
+  /** An option is missing or out of range (raised by a constructor; the message names the setting). */
+  | 'INVALID_OPTION'
+  /** A call made in the wrong state or with a bad argument (writeFragment before writeHeader, timecode going back). */
+  | 'INVALID_ARGUMENT'
+  /** An ERROR acknowledgement on the PutMedia response; the subclass says which (below). */
+  | 'ACK_ERROR'
+  /** The data endpoint answered a non-200 status before the acknowledgement stream (AWS error name in `awsErrorName`). */
+  | 'HTTP_ERROR'
+  /** The socket failed or closed (errno in `errno`), or the service closed the acknowledgement stream early. */
+  | 'CONNECTION_ERROR'
+  /** No acknowledgement event for longer than the staleness limit while fragments were outstanding. */
+  | 'CONNECTION_STALE'
+  /** GetDataEndpoint failed. */
+  | 'ENDPOINT_ERROR'
+  /** The session gave up: reconnect attempts exhausted, or too many fragments refused in a row. */
+  | 'SESSION_FAILED'
+  /** write*() or end() after the session was closed or failed. */
+  | 'SESSION_CLOSED'
+  /** A second session for a stream that already has one in this client (KVS allows one PutMedia per stream). */
+  | 'SESSION_EXISTS'
+  /** end() did not see every fragment persisted within its time limit; they stay in the fragment store. */
+  | 'END_TIMEOUT'
+  /** GetMedia returned a chunk with AWS_KINESISVIDEO_ERROR_* tags, or an unreadable stream. */
+  | 'GET_MEDIA_ERROR'
+  /** A bug: an invariant did not hold. */
+  | 'INTERNAL';
+
+/** The base of every error of this lib: `new KvsError(code, message, retriable, { cause })`, as TributaryError. */
+export class KvsError extends TributaryError<KvsErrorCode> {
+  static override readonly brand: string = 'tributary.kvs.KvsError';
+  override name = 'KvsError';
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// PutMedia ERROR acknowledgements (kvs-reference.md §3.7).
 
 export type AckErrorDisposition = 'reconnect' | 'drop-fragment' | 'stop';
 
@@ -85,6 +125,7 @@ export function lookupAckError(errorId: number | undefined, errorCode: string | 
 
 /** Base of the errors built from ERROR acknowledgements. `code` is the lib's 'ACK_ERROR'; `ackErrorCode` is KVS's. */
 export class PutMediaAckError extends KvsError {
+  static override readonly brand: string = 'tributary.kvs.PutMediaAckError';
   override name = 'PutMediaAckError';
   readonly errorId: number;
   readonly ackErrorCode: string;
@@ -111,16 +152,19 @@ export class PutMediaAckError extends KvsError {
 
 /** Disposition `reconnect`: resend from the first fragment not yet persisted on a new connection. */
 export class PutMediaRetriableAckError extends PutMediaAckError {
+  static override readonly brand: string = 'tributary.kvs.PutMediaRetriableAckError';
   override name = 'PutMediaRetriableAckError';
 }
 
 /** Disposition `drop-fragment`: the named fragment is refused for good; the session goes on without it. */
 export class PutMediaFragmentRejectedError extends PutMediaAckError {
+  static override readonly brand: string = 'tributary.kvs.PutMediaFragmentRejectedError';
   override name = 'PutMediaFragmentRejectedError';
 }
 
 /** Disposition `stop`: the stream cannot take data; the session fails. */
 export class PutMediaFatalAckError extends PutMediaAckError {
+  static override readonly brand: string = 'tributary.kvs.PutMediaFatalAckError';
   override name = 'PutMediaFatalAckError';
 }
 
@@ -141,38 +185,48 @@ export interface HttpErrorInfo {
   refreshEndpoint: boolean;
 }
 
-/** By AWS error name (model status codes in §3.2; generic errors from §1.3's CommonErrors). */
-const HTTP_ERRORS_BY_NAME: Readonly<Record<string, HttpErrorInfo>> = {
-  ResourceNotFoundException: { retriable: false, refreshEndpoint: true },
-  NotAuthorizedException: { retriable: false, refreshEndpoint: false },
-  AccessDeniedException: { retriable: false, refreshEndpoint: false },
-  InvalidArgumentException: { retriable: false, refreshEndpoint: false },
-  // Over the 5 TPS per stream: wait and retry.
-  ClientLimitExceededException: { retriable: true, refreshEndpoint: false },
-  // Our previous connection may still be open on the service side for a moment: wait and retry.
-  ConnectionLimitExceededException: { retriable: true, refreshEndpoint: false },
-  InvalidEndpointException: { retriable: true, refreshEndpoint: true },
-  // Credentials are re-read from the provider (it refreshes expiring ones) and the date re-taken on every attempt.
-  ExpiredTokenException: { retriable: true, refreshEndpoint: false },
-  RequestExpired: { retriable: true, refreshEndpoint: false },
-  InvalidSignatureException: { retriable: true, refreshEndpoint: false },
-  SignatureDoesNotMatch: { retriable: true, refreshEndpoint: false },
-  InvalidClientTokenId: { retriable: false, refreshEndpoint: false },
-  MissingAuthenticationToken: { retriable: false, refreshEndpoint: false },
-  IncompleteSignature: { retriable: false, refreshEndpoint: false },
-  ThrottlingException: { retriable: true, refreshEndpoint: false },
-  InternalFailure: { retriable: true, refreshEndpoint: false },
-  ServiceUnavailable: { retriable: true, refreshEndpoint: false },
-  // The Coral envelope seen for a bad PutMedia payload (aws-sdk-js #2093; status unconfirmed).
-  SerializationException: { retriable: false, refreshEndpoint: false },
-  UnknownOperationException: { retriable: false, refreshEndpoint: true },
+/** What PutMedia adds to the shared classifier's answer for an AWS error name. */
+export interface PutMediaErrorNameRow {
+  /** The cached data endpoint is suspect: GetDataEndpoint again before the next attempt. */
+  refreshEndpoint?: true;
+  /**
+   * Retried whatever the shared classifier says of a one-shot call: every PutMedia connection is signed afresh, with
+   * the date and credentials taken again, so a signature refused for clock skew or rotated keys can pass next time.
+   */
+  signedAfresh?: true;
+}
+
+/**
+ * PutMedia's additions to @tributary/errors (KINESIS_VIDEO_ERRORS and the general AWS names), as data. Whether any
+ * other AWS error name is worth a retry is the shared classifier's answer, not repeated here.
+ */
+export const PUT_MEDIA_ERROR_NAMES: Readonly<Record<string, PutMediaErrorNameRow>> = {
+  // The stream is gone, or was never on this endpoint.
+  ResourceNotFoundException: { refreshEndpoint: true },
+  // The endpoint itself is wrong: a new GetDataEndpoint answer fixes it.
+  InvalidEndpointException: { refreshEndpoint: true },
+  // The endpoint does not know /putMedia: not a data endpoint of KVS.
+  UnknownOperationException: { refreshEndpoint: true },
+  InvalidSignatureException: { signedAfresh: true },
+  SignatureDoesNotMatch: { signedAfresh: true },
 };
 
-/** Classifies a non-200 PutMedia answer: by AWS error name, else by status (5xx, 429, 408 retriable; 403 too, as clock skew). */
+/** Whether a table knows the name (own rows only: a name from the peer may be `__proto__` or `constructor`). */
+function isKnownErrorName(name: string): boolean {
+  return Object.hasOwn(PUT_MEDIA_ERROR_NAMES, name) || Object.hasOwn(KINESIS_VIDEO_ERRORS, name) || Object.hasOwn(AWS_ERRORS, name);
+}
+
+/**
+ * Classifies a non-200 PutMedia answer: a known AWS error name by the shared classifier (retriable: throttled or
+ * transient) and the rows above, else by status (5xx, 429, 408 retriable; 403 too, as clock skew: date and
+ * credentials are taken afresh per attempt). The endpoint is refreshed after the names above and 404, 502, 503.
+ */
 export function classifyHttpError(statusCode: number, awsErrorName: string | undefined): HttpErrorInfo {
-  // Own keys only: the name comes from the peer, and `__proto__` or `constructor` are not AWS error names.
-  const byName = awsErrorName !== undefined && Object.hasOwn(HTTP_ERRORS_BY_NAME, awsErrorName) ? HTTP_ERRORS_BY_NAME[awsErrorName] : undefined;
-  if (byName) return byName;
+  if (awsErrorName !== undefined && isKnownErrorName(awsErrorName)) {
+    const row: PutMediaErrorNameRow = Object.hasOwn(PUT_MEDIA_ERROR_NAMES, awsErrorName) ? PUT_MEDIA_ERROR_NAMES[awsErrorName] : {};
+    const retriable = row.signedAfresh === true || classifyCallError({ name: awsErrorName }, KINESIS_VIDEO_ERRORS).retriable;
+    return { retriable, refreshEndpoint: row.refreshEndpoint === true };
+  }
   if (statusCode >= 500 || statusCode === 429 || statusCode === 408) return { retriable: true, refreshEndpoint: statusCode === 502 || statusCode === 503 };
   if (statusCode === 403) return { retriable: true, refreshEndpoint: false };
   if (statusCode === 404) return { retriable: false, refreshEndpoint: true };
@@ -180,6 +234,7 @@ export function classifyHttpError(statusCode: number, awsErrorName: string | und
 }
 
 export class PutMediaHttpError extends KvsError {
+  static override readonly brand: string = 'tributary.kvs.PutMediaHttpError';
   override name = 'PutMediaHttpError';
   readonly refreshEndpoint: boolean;
   constructor(
@@ -201,6 +256,7 @@ export class PutMediaHttpError extends KvsError {
 
 /** Socket-level failure or early end of the acknowledgement stream: always worth a new connection. */
 export class PutMediaConnectionError extends KvsError {
+  static override readonly brand: string = 'tributary.kvs.PutMediaConnectionError';
   override name = 'PutMediaConnectionError';
   constructor(
     readonly streamName: string,
@@ -242,4 +298,25 @@ export function parseAwsErrorResponse(errorTypeHeader: string | undefined, body:
   const name = rawName ? clean(rawName) : undefined;
   const message = str('message') ?? str('Message');
   return { ...(name ? { name } : {}), ...(message !== undefined ? { message } : {}) };
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// GetMedia (kvs-reference.md §4.3): an error chunk in the payload.
+
+/** An error chunk (AWS_KINESISVIDEO_ERROR_ID / _ERROR_CODE tags) in a GetMedia payload; GetMedia stops after it. */
+export class GetMediaError extends KvsError {
+  static override readonly brand: string = 'tributary.kvs.GetMediaError';
+  override name = 'GetMediaError';
+  constructor(
+    readonly fragmentNumber: string | undefined,
+    readonly errorId: number | undefined,
+    readonly errorCode: string | undefined,
+  ) {
+    // 3002 (error writing to the stream) and 5000 (internal) are worth a new GetMedia; 4000 (not found) and KMS are not.
+    super(
+      'GET_MEDIA_ERROR',
+      `GetMedia reported error ${errorId ?? '?'}${errorCode ? ` (${errorCode})` : ''}${fragmentNumber ? ` at fragment ${fragmentNumber}` : ''}.`,
+      errorId === 3002 || (errorId !== undefined && errorId >= 5000),
+    );
+  }
 }

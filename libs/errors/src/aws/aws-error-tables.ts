@@ -71,6 +71,11 @@ export const KINESIS_VIDEO_ERRORS: AwsErrorTable = {
   MissingCodecPrivateDataException: 'permanent',
   InvalidCodecPrivateDataException: 'permanent',
   VersionMismatchException: 'permanent',
+  // PutMedia's pre-200 answers (kvs-reference.md §1.3 CommonErrors, §3.2): the request cannot pass as sent.
+  InvalidClientTokenId: 'permanent',
+  MissingAuthenticationToken: 'permanent',
+  IncompleteSignature: 'permanent',
+  UnknownOperationException: 'permanent',
 };
 
 /** Node network errors (errno / undici / http2 codes): the request may not have reached the service. */

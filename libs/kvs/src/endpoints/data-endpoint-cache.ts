@@ -5,12 +5,18 @@
  * of many streams (the playback gateway) bounds the entries; the oldest goes first.
  */
 import { GetDataEndpointCommand, type APIName, type GetDataEndpointCommandOutput } from '@aws-sdk/client-kinesis-video';
-import { KvsError } from './kvs-error';
-import type { Clock } from '@tributary/runtime';
+import { awsErrorName, classifyCallError, KINESIS_VIDEO_ERRORS } from '@tributary/errors';
+import { PromiseCache, type Clock } from '@tributary/runtime';
+import { KvsError } from '../kvs-errors';
 
 /** The one call made; `KinesisVideoClient` satisfies it, tests may pass a fake. */
 export interface DataEndpointClient {
   send(command: GetDataEndpointCommand, options?: { abortSignal?: AbortSignal }): Promise<GetDataEndpointCommandOutput>;
+}
+
+/** GetDataEndpoint plus, optionally, the resolved SDK config the credentials and region are taken from. */
+export interface KinesisVideoClientLike extends DataEndpointClient {
+  config?: { credentials?: unknown; region?: unknown };
 }
 
 export interface StreamRef {
@@ -18,46 +24,29 @@ export interface StreamRef {
   streamArn?: string;
 }
 
-interface Entry {
-  at: number;
-  endpoint: Promise<URL>;
-}
-
 export class DataEndpointCache {
-  private readonly entries = new Map<string, Entry>();
+  private readonly cache: PromiseCache<URL>;
 
   constructor(
     private readonly client: DataEndpointClient,
-    private readonly clock: Clock,
-    private readonly ttlMs: number,
-    private readonly maxEntries = Infinity,
-  ) {}
+    clock: Clock,
+    ttlMs: number,
+    maxEntries = Infinity,
+  ) {
+    // TTL, single flight, a failed lookup not kept, the oldest entry first out: PromiseCache's rules.
+    this.cache = new PromiseCache<URL>({ ttlMs, maxEntries, clock });
+  }
 
   get size(): number {
-    return this.entries.size;
+    return this.cache.size;
   }
 
   get(stream: StreamRef, apiName: APIName): Promise<URL> {
-    const key = cacheKey(stream, apiName);
-    const entry = this.entries.get(key);
-    if (entry && this.clock.now() - entry.at < this.ttlMs) return entry.endpoint;
-    const endpoint = this.fetch(stream, apiName);
-    this.entries.delete(key); // re-inserted last: Map order is the eviction order
-    this.entries.set(key, { at: this.clock.now(), endpoint });
-    while (this.entries.size > this.maxEntries) {
-      const oldest = this.entries.keys().next().value;
-      if (oldest === undefined) break;
-      this.entries.delete(oldest);
-    }
-    // A failed lookup is not cached.
-    endpoint.catch(() => {
-      if (this.entries.get(key)?.endpoint === endpoint) this.entries.delete(key);
-    });
-    return endpoint;
+    return this.cache.get(cacheKey(stream, apiName), () => this.fetch(stream, apiName));
   }
 
   invalidate(stream: StreamRef, apiName: APIName): void {
-    this.entries.delete(cacheKey(stream, apiName));
+    this.cache.delete(cacheKey(stream, apiName));
   }
 
   private async fetch(stream: StreamRef, apiName: APIName): Promise<URL> {
@@ -70,9 +59,10 @@ export class DataEndpointCache {
         }),
       );
     } catch (err) {
-      const name = err instanceof Error ? err.name : 'Error';
-      const permanent = name === 'ResourceNotFoundException' || name === 'NotAuthorizedException' || name === 'InvalidArgumentException';
-      throw new KvsError('ENDPOINT_ERROR', `GetDataEndpoint(${apiName}) for ${describe(stream)} failed: ${name}: ${err instanceof Error ? err.message : String(err)}`, !permanent, {
+      // A missing stream, a refused caller or a bad request stays so (the shared classifier's tables); the rest may pass later.
+      const { retriable } = classifyCallError(err, KINESIS_VIDEO_ERRORS);
+      const name = awsErrorName(err) || 'Error';
+      throw new KvsError('ENDPOINT_ERROR', `GetDataEndpoint(${apiName}) for ${describe(stream)} failed: ${name}: ${err instanceof Error ? err.message : String(err)}`, retriable, {
         cause: err,
       });
     }

@@ -9,7 +9,7 @@ import { chunkCuts, hex, mutatedBytes, splitAt, type FuzzTarget } from '@tributa
 import { MediaError, writeCluster, writeKvsFragmentTags, writeStreamHeader } from '@tributary/media';
 import { mkvSegmentArbitrary, type MkvSegmentValue } from '@tributary/media/testing';
 import { GetMediaChunkDecoder, type GetMediaItem } from './get-media-chunk-decoder';
-import { KvsError } from './kvs-error';
+import { KvsError } from '../kvs-errors';
 
 export interface GetMediaPayloadValue {
   fragments: Array<{ segment: MkvSegmentValue; fragmentNumber: string; serverTimestampMs: number; errorId?: number }>;

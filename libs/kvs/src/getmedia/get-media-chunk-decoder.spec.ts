@@ -10,7 +10,8 @@ import {
   writeTags,
   type MkvStreamHeader,
 } from '@tributary/media';
-import { GetMediaChunkDecoder, GetMediaError, type GetMediaItem } from './get-media-chunk-decoder';
+import { GetMediaError } from '../kvs-errors';
+import { GetMediaChunkDecoder, type GetMediaItem } from './get-media-chunk-decoder';
 
 const HEADER: MkvStreamHeader = {
   timecodeScaleNs: 1_000_000,

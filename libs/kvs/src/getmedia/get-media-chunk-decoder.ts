@@ -25,7 +25,7 @@ import {
   type MkvSimpleTag,
   type MkvStreamHeader,
 } from '@tributary/media';
-import { KvsError } from './kvs-error';
+import { GetMediaError } from '../kvs-errors';
 
 export interface GetMediaFragment {
   /** The stream header the fragment came with (the producer's, as stored by KVS). */
@@ -39,23 +39,7 @@ export interface GetMediaFragment {
   producerTags: MkvSimpleTag[];
 }
 
-/** A chunk that carried GetMedia's error tags: the service stops after it. */
-export class GetMediaError extends KvsError {
-  override name = 'GetMediaError';
-  constructor(
-    readonly fragmentNumber: string | undefined,
-    readonly errorId: number | undefined,
-    readonly errorCode: string | undefined,
-  ) {
-    // 3002 (error writing to the stream) and 5000 (internal) are worth a new GetMedia; 4000 (not found) and KMS are not.
-    super(
-      'GET_MEDIA_ERROR',
-      `GetMedia reported error ${errorId ?? '?'}${errorCode ? ` (${errorCode})` : ''}${fragmentNumber ? ` at fragment ${fragmentNumber}` : ''}.`,
-      errorId === 3002 || (errorId !== undefined && errorId >= 5000),
-    );
-  }
-}
-
+/** A fragment, or a chunk that carried GetMedia's error tags (GetMediaError, kvs-errors.ts): the service stops after it. */
 export type GetMediaItem = { type: 'fragment'; fragment: GetMediaFragment } | { type: 'error'; error: GetMediaError };
 
 const KVS_TAG_PREFIX = 'AWS_KINESISVIDEO_';

@@ -16,12 +16,11 @@
 import { KinesisVideoClient, type KinesisVideoClientConfig } from '@aws-sdk/client-kinesis-video';
 import { GetMediaCommand, KinesisVideoMediaClient, type GetMediaCommandOutput, type StartSelector } from '@aws-sdk/client-kinesis-video-media';
 import type { AwsCredentialIdentity, AwsCredentialIdentityProvider } from '@smithy/types';
-import { DataEndpointCache, type StreamRef } from './data-endpoint-cache';
-import { PUT_MEDIA_DEFAULTS } from './defaults';
+import { DataEndpointCache, type KinesisVideoClientLike, type StreamRef } from '../endpoints/data-endpoint-cache';
+import { PUT_MEDIA_DEFAULTS } from '../defaults';
 import { GetMediaChunkDecoder, type GetMediaFragment } from './get-media-chunk-decoder';
-import { KvsError } from './kvs-error';
+import { KvsError } from '../kvs-errors';
 import { systemClock, unrefTimers, type Clock, type Timers } from '@tributary/runtime';
-import type { KinesisVideoClientLike } from './putmedia-client';
 
 /** The one call made on the media client; KinesisVideoMediaClient satisfies it. */
 export interface GetMediaClientLike {

@@ -18,7 +18,7 @@
  * the text: 47-digit numbers do not survive JSON.parse). An object longer than `maxAckBytes` (PIC handles 1024
  * characters) is reported as malformed and skipped, so a peer that never closes a brace cannot grow memory.
  */
-import { lookupAckError } from './putmedia-errors';
+import { lookupAckError } from '../kvs-errors';
 
 export type AckEventType = 'BUFFERING' | 'RECEIVED' | 'PERSISTED' | 'ERROR' | 'IDLE';
 

@@ -14,7 +14,7 @@
  * Ack latency is sent → PERSISTED, measured from the last send.
  */
 import type { FragmentAck } from './ack-parser';
-import { KvsError } from './kvs-error';
+import { KvsError } from '../kvs-errors';
 import type { Clock } from '@tributary/runtime';
 
 export type FragmentState = 'queued' | 'sent' | 'buffering' | 'received' | 'persisted' | 'failed';

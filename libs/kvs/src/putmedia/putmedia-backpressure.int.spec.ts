@@ -6,15 +6,16 @@
  * more than socket buffers), what Node buffers in the producer's socket stays at about one fragment, the session
  * queues almost nothing, and every fragment still reaches PERSISTED, in order, each listed exactly once.
  */
-import { CreateStreamCommand, GetDataEndpointCommand, KinesisVideoClient } from '@aws-sdk/client-kinesis-video';
-import { KinesisVideoArchivedMediaClient, ListFragmentsCommand, type Fragment } from '@aws-sdk/client-kinesis-video-archived-media';
+import { CreateStreamCommand, KinesisVideoClient } from '@aws-sdk/client-kinesis-video';
+import type { Fragment } from '@aws-sdk/client-kinesis-video-archived-media';
 import * as diagnostics from 'node:diagnostics_channel';
 import type { Socket } from 'node:net';
 import { startEmulator, type RunningEmulator } from '@tributary/emulator';
 import { writeFragment } from '@tributary/media';
 import { PutMediaClient } from './putmedia-client';
-import { makeTempDir, makeTestStream, type TestStream } from './testing/ffmpeg-fragments';
-import { startThrottledTcpProxy, type ThrottledTcpProxy } from './testing/throttled-tcp-proxy';
+import { makeTempDir, makeTestStream, type TestStream } from '../testing/ffmpeg-fragments';
+import { listAllFragments } from '../testing/kvs-stream-readback';
+import { startThrottledTcpProxy, type ThrottledTcpProxy } from '../testing/throttled-tcp-proxy';
 
 const region = 'us-east-1';
 const credentials = { accessKeyId: 'AKIDTEST', secretAccessKey: 'secret' };
@@ -53,32 +54,8 @@ function repeatedFragments(stream: TestStream, targetBytes: number): Payload[] {
   return out;
 }
 
-async function listAll(streamName: string): Promise<Fragment[]> {
-  const kvs = new KinesisVideoClient({ endpoint: emulator.url, region, credentials });
-  const { DataEndpoint } = await kvs.send(new GetDataEndpointCommand({ StreamName: streamName, APIName: 'LIST_FRAGMENTS' }));
-  kvs.destroy();
-  const archived = new KinesisVideoArchivedMediaClient({ endpoint: DataEndpoint, region, credentials });
-  const out: Fragment[] = [];
-  let token: string | undefined;
-  do {
-    const page = await archived.send(
-      new ListFragmentsCommand(
-        token
-          ? { StreamName: streamName, NextToken: token }
-          : {
-              StreamName: streamName,
-              FragmentSelector: {
-                FragmentSelectorType: 'PRODUCER_TIMESTAMP',
-                TimestampRange: { StartTimestamp: new Date(0), EndTimestamp: new Date(Date.now() + 3_600_000) },
-              },
-            },
-      ),
-    );
-    out.push(...(page.Fragments ?? []));
-    token = page.NextToken;
-  } while (token);
-  archived.destroy();
-  return out;
+function listAll(streamName: string): Promise<Fragment[]> {
+  return listAllFragments({ endpoint: emulator.url, region, credentials }, streamName);
 }
 
 beforeAll(async () => {

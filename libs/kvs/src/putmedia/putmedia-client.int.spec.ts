@@ -4,15 +4,15 @@
  */
 import { writeFileSync } from 'node:fs';
 import { CreateStreamCommand, KinesisVideoClient } from '@aws-sdk/client-kinesis-video';
-import { GetDataEndpointCommand } from '@aws-sdk/client-kinesis-video';
-import { KinesisVideoArchivedMediaClient, ListFragmentsCommand, type Fragment } from '@aws-sdk/client-kinesis-video-archived-media';
+import type { Fragment } from '@aws-sdk/client-kinesis-video-archived-media';
 import { startEmulator, type RunningEmulator } from '@tributary/emulator';
-import { GetMediaReader } from './get-media-reader';
-import type { GetMediaFragment } from './get-media-chunk-decoder';
+import { GetMediaReader } from '../getmedia/get-media-reader';
+import type { GetMediaFragment } from '../getmedia/get-media-chunk-decoder';
 import { PutMediaClient } from './putmedia-client';
-import type { PutMediaSession } from './putmedia-session';
-import { countDecodedFrames, makeTempDir, makeTestStream, type TestStream } from './testing/ffmpeg-fragments';
-import { startTcpProxy, type TcpProxy } from './testing/tcp-proxy';
+import type { PutMediaSession } from './session/putmedia-session';
+import { countDecodedFrames, makeTempDir, makeTestStream, type TestStream } from '../testing/ffmpeg-fragments';
+import { listAllFragments, readFragments } from '../testing/kvs-stream-readback';
+import { startTcpProxy, type TcpProxy } from '../testing/tcp-proxy';
 
 const region = 'us-east-1';
 const credentials = { accessKeyId: 'AKIDTEST', secretAccessKey: 'secret' };
@@ -44,43 +44,12 @@ async function createStream(endpoint: string): Promise<string> {
   return name;
 }
 
-async function listFragments(endpoint: string, streamName: string): Promise<Fragment[]> {
-  const kvs = controlClient(endpoint);
-  const { DataEndpoint } = await kvs.send(new GetDataEndpointCommand({ StreamName: streamName, APIName: 'LIST_FRAGMENTS' }));
-  kvs.destroy();
-  const archived = new KinesisVideoArchivedMediaClient({ endpoint: DataEndpoint, region, credentials });
-  const out: Fragment[] = [];
-  let token: string | undefined;
-  do {
-    const page = await archived.send(
-      new ListFragmentsCommand(
-        token
-          ? { StreamName: streamName, NextToken: token }
-          : {
-              StreamName: streamName,
-              FragmentSelector: { FragmentSelectorType: 'PRODUCER_TIMESTAMP', TimestampRange: { StartTimestamp: new Date(0), EndTimestamp: new Date(Date.now() + 3_600_000) } },
-            },
-      ),
-    );
-    out.push(...(page.Fragments ?? []));
-    token = page.NextToken;
-  } while (token);
-  archived.destroy();
-  return out.sort((a, b) => (BigInt(a.FragmentNumber ?? '0') < BigInt(b.FragmentNumber ?? '0') ? -1 : 1));
+function listFragments(endpoint: string, streamName: string): Promise<Fragment[]> {
+  return listAllFragments({ endpoint, region, credentials }, streamName);
 }
 
-async function readAll(endpoint: string, streamName: string, count: number): Promise<GetMediaFragment[]> {
-  const reader = new GetMediaReader({ endpoint, region, credentials });
-  const out: GetMediaFragment[] = [];
-  try {
-    for await (const f of reader.fragments({ streamName, startSelector: { StartSelectorType: 'EARLIEST' } })) {
-      out.push(f);
-      if (out.length === count) break; // GetMedia tails the stream: stop once everything came back
-    }
-  } finally {
-    reader.destroy();
-  }
-  return out;
+function readAll(endpoint: string, streamName: string, count: number): Promise<GetMediaFragment[]> {
+  return readFragments({ endpoint, region, credentials }, streamName, count);
 }
 
 function persistedTimecodes(session: PutMediaSession): number[] {

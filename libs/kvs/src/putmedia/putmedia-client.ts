@@ -19,19 +19,17 @@
 import { KinesisVideoClient, type KinesisVideoClientConfig } from '@aws-sdk/client-kinesis-video';
 import type { AwsCredentialIdentity, AwsCredentialIdentityProvider } from '@smithy/types';
 import { z } from 'zod';
-import { DataEndpointCache, describe, type DataEndpointClient, type StreamRef } from './data-endpoint-cache';
-import { KVS_SIGNING_SERVICE, PUT_MEDIA_DEFAULTS } from './defaults';
-import { KvsError } from './kvs-error';
 import { noopLogger, systemClock, unrefTimers, type Clock, type Logger, type Timers } from '@tributary/runtime';
+import { KVS_SIGNING_SERVICE, PUT_MEDIA_DEFAULTS } from '../defaults';
+import { DataEndpointCache, describe, type KinesisVideoClientLike, type StreamRef } from '../endpoints/data-endpoint-cache';
+import { KvsError } from '../kvs-errors';
 import { createNodeConnector, type PutMediaConnector } from './putmedia-connection';
-import type { FragmentTimecodeType, PayloadHashMode } from './putmedia-request-signer';
-import { PutMediaSession, type SessionSettings } from './putmedia-session';
+import type { PayloadHashMode } from './putmedia-request-signer';
 import { InMemoryFragmentStore, type ReplayableFragments } from './replayable-fragments';
+import { PutMediaSession } from './session/putmedia-session';
+import { resolveSessionSettings, type SessionOptionsCore } from './session/session-settings';
 
-/** GetDataEndpoint plus, optionally, the resolved SDK config the credentials and region are taken from. */
-export interface KinesisVideoClientLike extends DataEndpointClient {
-  config?: { credentials?: unknown; region?: unknown };
-}
+export type { SessionOptionsCore } from './session/session-settings';
 
 export interface PutMediaClientOptions {
   /**
@@ -63,29 +61,6 @@ export interface PutMediaClientOptions {
   random?: () => number;
   /** Opens one PutMedia exchange; default node:http/https (tests inject a fake). */
   connector?: PutMediaConnector;
-}
-
-/** The numeric and enum settings of a session. */
-export interface SessionOptionsCore {
-  /** `x-amzn-fragment-timecode-type` (default ABSOLUTE). */
-  timecodeType: FragmentTimecodeType;
-  /** `x-amzn-producer-start-timestamp` in ms (default: the session's creation time); fixed for the session. */
-  producerStartTimestampMs: number;
-  /** Send `x-amzn-fragment-acknowledgment-required: 1` (default true). */
-  acknowledgmentRequired: boolean;
-  /** Rotate the connection after this long (default 40 min; KVS ends it at 45). */
-  rotateAfterMs: number;
-  rotationDrainTimeoutMs: number;
-  staleAfterMs: number;
-  reconnectBaseDelayMs: number;
-  reconnectMaxDelayMs: number;
-  /** Reconnects in a row without a PERSISTED ack before failing (default: unlimited). */
-  maxReconnectAttempts: number;
-  maxConsecutiveFragmentErrors: number;
-  endTimeoutMs: number;
-  freshCacheBytes: number;
-  /** Extra request headers (e.g. user-agent). */
-  extraHeaders: Record<string, string>;
 }
 
 export interface PutMediaSessionOptions extends Partial<SessionOptionsCore> {
@@ -227,27 +202,14 @@ export class PutMediaClient {
     if (this.sessions.has(key)) {
       throw new KvsError('SESSION_EXISTS', `A PutMedia session for ${key} is already open in this client (KVS takes one connection per stream).`, false);
     }
-    const d = { ...PUT_MEDIA_DEFAULTS, ...this.sessionDefaults };
-    const pick = <K extends keyof SessionOptionsCore>(k: K): SessionOptionsCore[K] | undefined => (o[k] ?? this.sessionDefaults[k]) as SessionOptionsCore[K] | undefined;
-    const settings: SessionSettings = {
+    const settings = resolveSessionSettings(o, {
       stream,
       streamLabel: key,
-      timecodeType: pick('timecodeType') ?? d.timecodeType,
-      producerStartTimestampMs: pick('producerStartTimestampMs') ?? this.clock.now(),
-      acknowledgmentRequired: pick('acknowledgmentRequired') ?? true,
-      rotateAfterMs: pick('rotateAfterMs') ?? d.rotateAfterMs,
-      rotationDrainTimeoutMs: pick('rotationDrainTimeoutMs') ?? d.rotationDrainTimeoutMs,
-      staleAfterMs: pick('staleAfterMs') ?? d.staleAfterMs,
-      reconnectBaseDelayMs: pick('reconnectBaseDelayMs') ?? d.reconnectBaseDelayMs,
-      reconnectMaxDelayMs: pick('reconnectMaxDelayMs') ?? d.reconnectMaxDelayMs,
-      maxReconnectAttempts: pick('maxReconnectAttempts') ?? d.maxReconnectAttempts,
-      maxConsecutiveFragmentErrors: pick('maxConsecutiveFragmentErrors') ?? d.maxConsecutiveFragmentErrors,
-      endTimeoutMs: pick('endTimeoutMs') ?? d.endTimeoutMs,
-      freshCacheBytes: pick('freshCacheBytes') ?? d.freshCacheBytes,
       payloadHash: this.payloadHash,
       signingService: this.signingService,
-      extraHeaders: pick('extraHeaders') ?? {},
-    };
+      clientDefaults: this.sessionDefaults,
+      nowMs: this.clock.now(),
+    });
     if (settings.reconnectMaxDelayMs < settings.reconnectBaseDelayMs) throw invalid('reconnectMaxDelayMs', 'must be at least reconnectBaseDelayMs.');
     const session: PutMediaSession = new PutMediaSession(settings, {
       endpoints: this.endpoints,

@@ -14,9 +14,8 @@
 import * as http from 'node:http';
 import * as https from 'node:https';
 import { AckParser, type AckStreamItem } from './ack-parser';
-import { KvsError } from './kvs-error';
 import type { Timers } from '@tributary/runtime';
-import { PutMediaConnectionError, PutMediaHttpError, parseAwsErrorResponse } from './putmedia-errors';
+import { PutMediaConnectionError, PutMediaHttpError, parseAwsErrorResponse, type KvsError } from '../kvs-errors';
 
 export interface PutMediaConnectionTarget {
   endpoint: URL;

@@ -22,7 +22,7 @@
  */
 import { SignatureV4 } from '@smithy/signature-v4';
 import type { AwsCredentialIdentity, AwsCredentialIdentityProvider } from '@smithy/types';
-import { KVS_SIGNING_SERVICE } from './defaults';
+import { KVS_SIGNING_SERVICE } from '../defaults';
 import { NodeSha256 } from './node-sha256';
 
 export type FragmentTimecodeType = 'ABSOLUTE' | 'RELATIVE';

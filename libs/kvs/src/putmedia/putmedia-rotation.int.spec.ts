@@ -4,12 +4,12 @@
  * MAX_CONNECTION_DURATION_REACHED when the producer does not rotate in time. Either way no fragment is lost or
  * stored twice.
  */
-import { CreateStreamCommand, GetDataEndpointCommand, KinesisVideoClient } from '@aws-sdk/client-kinesis-video';
-import { KinesisVideoArchivedMediaClient, ListFragmentsCommand } from '@aws-sdk/client-kinesis-video-archived-media';
+import { CreateStreamCommand, KinesisVideoClient } from '@aws-sdk/client-kinesis-video';
 import { startEmulator, type RunningEmulator } from '@tributary/emulator';
 import { PutMediaClient } from './putmedia-client';
-import type { PutMediaSession } from './putmedia-session';
-import { makeTempDir, makeTestStream, type TestStream } from './testing/ffmpeg-fragments';
+import type { PutMediaSession } from './session/putmedia-session';
+import { makeTempDir, makeTestStream, type TestStream } from '../testing/ffmpeg-fragments';
+import { listAllFragments } from '../testing/kvs-stream-readback';
 
 const region = 'us-east-1';
 const credentials = { accessKeyId: 'AKIDTEST', secretAccessKey: 'secret' };
@@ -39,18 +39,8 @@ async function createStream(): Promise<string> {
 }
 
 async function listedProducerTimestamps(streamName: string): Promise<number[]> {
-  const kvs = new KinesisVideoClient({ endpoint: emulator.url, region, credentials });
-  const { DataEndpoint } = await kvs.send(new GetDataEndpointCommand({ StreamName: streamName, APIName: 'LIST_FRAGMENTS' }));
-  kvs.destroy();
-  const archived = new KinesisVideoArchivedMediaClient({ endpoint: DataEndpoint, region, credentials });
-  const page = await archived.send(
-    new ListFragmentsCommand({
-      StreamName: streamName,
-      FragmentSelector: { FragmentSelectorType: 'PRODUCER_TIMESTAMP', TimestampRange: { StartTimestamp: new Date(0), EndTimestamp: new Date(Date.now() + 3_600_000) } },
-    }),
-  );
-  archived.destroy();
-  return (page.Fragments ?? []).map((f) => f.ProducerTimestamp?.getTime() ?? -1).sort((a, b) => a - b);
+  const listed = await listAllFragments({ endpoint: emulator.url, region, credentials }, streamName);
+  return listed.map((f) => f.ProducerTimestamp?.getTime() ?? -1).sort((a, b) => a - b);
 }
 
 /** Writes every fragment, 120 ms apart, like a (fast) live source. */

@@ -2,9 +2,9 @@
  * A PutMedia connector without sockets, for the session's unit tests: it records what the session writes and
  * lets the test play the service (acks, backpressure, early close, errors).
  */
-import type { FragmentAck } from '../ack-parser';
-import type { KvsError } from '../kvs-error';
-import type { PutMediaConnection, PutMediaConnectionHandlers, PutMediaConnectionTarget, PutMediaConnector } from '../putmedia-connection';
+import type { FragmentAck } from '../putmedia/ack-parser';
+import type { KvsError } from '../kvs-errors';
+import type { PutMediaConnection, PutMediaConnectionHandlers, PutMediaConnectionTarget, PutMediaConnector } from '../putmedia/putmedia-connection';
 
 const decoder = new TextDecoder();
 

@@ -1,11 +1,11 @@
 import type { GetDataEndpointCommandOutput } from '@aws-sdk/client-kinesis-video';
-import { KvsError } from './kvs-error';
-import { PutMediaClient, type PutMediaSessionOptions } from './putmedia-client';
-import { PutMediaConnectionError, PutMediaHttpError } from './putmedia-errors';
-import type { PutMediaEventMap, PutMediaEventName } from './putmedia-events';
+import { KvsError } from '../../kvs-errors';
+import { PutMediaClient, type PutMediaSessionOptions } from '../putmedia-client';
+import { PutMediaConnectionError, PutMediaHttpError } from '../../kvs-errors';
+import type { PutMediaEventMap, PutMediaEventName } from '../putmedia-events';
 import type { PutMediaSession } from './putmedia-session';
-import { InMemoryFragmentStore } from './replayable-fragments';
-import { FakePutMediaConnector } from './testing/fake-putmedia-connector';
+import { InMemoryFragmentStore } from '../replayable-fragments';
+import { FakePutMediaConnector } from '../../testing/fake-putmedia-connector';
 import type { Logger } from '@tributary/runtime';
 import { FakeTimers } from '@tributary/runtime/testing';
 

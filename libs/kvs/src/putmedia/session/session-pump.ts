@@ -1,0 +1,149 @@
+/**
+ * The pump of a PutMedia session: fragments in (stored in order, kept fresh in memory for their first send) and out
+ * (written to the live connection in timecode order, a connection opened when there is something to send). One
+ * loop runs at a time; a kick while it runs makes it go round again. Backpressure: when the socket is full
+ * (write() false) the loop waits for 'drain', and writeFragment() callers wait with it (conventions.md §7).
+ *
+ * The pump does not send while a connection is opening, a reconnect is pending, the connection is retiring, or
+ * careful mode holds one fragment in flight (failure-handler.ts). A fragment whose stream header differs from the
+ * connection's retires it: one Segment per request (kvs-reference.md §3.4).
+ */
+import type { TrackedFragment } from '../fragment-tracker';
+import type { ReplayableFragment } from '../replayable-fragments';
+import type { AckHandler } from './ack-handler';
+import type { ActiveConnection, ConnectionLifecycle } from './connection-lifecycle';
+import type { FailureHandler } from './failure-handler';
+import type { FreshFragmentCache } from './fresh-fragment-cache';
+import { KvsError } from '../../kvs-errors';
+import type { SessionContext } from './session-context';
+
+export class SessionPump {
+  private pumping = false;
+  private pumpAgain = false;
+  /** Set while the pump waits for the socket to drain: writeFragment() callers wait on it too. */
+  private drainWait?: Promise<void>;
+  /** Serialises appends (store order = timecode order). */
+  private appendChain: Promise<void> = Promise.resolve();
+
+  constructor(
+    private readonly ctx: SessionContext,
+    private readonly fresh: FreshFragmentCache,
+    private readonly connections: ConnectionLifecycle,
+    private readonly failures: FailureHandler,
+    private readonly acks: AckHandler,
+  ) {}
+
+  /** Stores a fragment (after the ones before it), queues it and kicks the pump; resolves once stored. */
+  accept(fragment: ReplayableFragment): Promise<void> {
+    const { ctx } = this;
+    const appended = this.appendChain.then(async () => {
+      await ctx.env.store.append(fragment);
+      if (!ctx.isActive()) return;
+      ctx.tracker.enqueue(fragment.timecode, fragment.bytes.length);
+      this.fresh.remember(fragment);
+      this.kick();
+    });
+    this.appendChain = appended.catch(() => undefined);
+    return appended;
+  }
+
+  /** Resolves once every fragment accepted so far is stored. */
+  stored(): Promise<void> {
+    return this.appendChain;
+  }
+
+  /** While the pump waits for the socket to drain: what writeFragment() callers wait on (backpressure). */
+  get draining(): Promise<void> | undefined {
+    return this.drainWait;
+  }
+
+  kick(): void {
+    if (this.pumping) {
+      this.pumpAgain = true;
+      return;
+    }
+    this.pumping = true;
+    void this.run();
+  }
+
+  private async run(): Promise<void> {
+    try {
+      do {
+        this.pumpAgain = false;
+        try {
+          await this.pumpOnce();
+        } catch (err) {
+          this.ctx.fail(err instanceof KvsError ? err : new KvsError('INTERNAL', `PutMedia pump failed: ${String(err)}`, false, { cause: err }));
+        }
+      } while (this.pumpAgain && this.ctx.isActive());
+    } finally {
+      // Cleared in the same turn as the last pumpAgain check, so no kick() falls in between.
+      this.pumping = false;
+    }
+  }
+
+  private async pumpOnce(): Promise<void> {
+    const { ctx, connections } = this;
+    for (;;) {
+      if (!ctx.isActive() || connections.isOpening || this.failures.reconnectPending) return;
+      const conn = connections.current;
+      if (conn?.retiring || this.failures.holdsPump()) return;
+      const next = ctx.tracker.nextToSend();
+      if (!next) {
+        if (ctx.isEnding() && conn) connections.retire(conn, 'end');
+        return;
+      }
+      const fragment = await this.load(next.timecode);
+      if (!ctx.isActive() || next.state !== 'queued' || connections.current !== conn || conn?.retiring) continue;
+      if (!fragment) {
+        this.acks.dropFragment(next.timecode, 'EVICTED');
+        continue;
+      }
+      if (!conn) {
+        await connections.open(fragment.header);
+        continue;
+      }
+      if (!sameBytes(conn.header, fragment.header)) {
+        connections.retire(conn, 'header-change');
+        return;
+      }
+      await this.send(conn, next, fragment);
+    }
+  }
+
+  /** Writes one fragment; waits for 'drain' when the socket is full. */
+  private async send(conn: ActiveConnection, next: TrackedFragment, fragment: ReplayableFragment): Promise<void> {
+    const { ctx } = this;
+    const ok = this.connections.send(conn, fragment.bytes);
+    const tracked = ctx.tracker.markSent(next.timecode);
+    this.fresh.forget(next.timecode);
+    ctx.totals.fragmentsSent++;
+    if (tracked.sendCount > 1) ctx.totals.fragmentsResent++;
+    ctx.totals.bytesSent += fragment.bytes.length;
+    if (ctx.events.wants('fragment-sent')) {
+      ctx.events.emit('fragment-sent', { streamName: ctx.settings.streamLabel, timecode: next.timecode, bytes: fragment.bytes.length, sendCount: tracked.sendCount });
+    }
+    if (ok) return;
+    ctx.events.emit('backpressure', { streamName: ctx.settings.streamLabel, waiting: true });
+    const wait = conn.connection.drained();
+    this.drainWait = wait;
+    try {
+      await wait;
+    } finally {
+      if (this.drainWait === wait) this.drainWait = undefined;
+    }
+    ctx.events.emit('backpressure', { streamName: ctx.settings.streamLabel, waiting: false });
+  }
+
+  private async load(timecode: number): Promise<ReplayableFragment | undefined> {
+    return this.fresh.get(timecode) ?? this.ctx.env.store.read(timecode);
+  }
+}
+
+/** Byte equality (stream headers: a header with other bytes takes a new connection). */
+export function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
+  if (a === b) return true;
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
