@@ -1,10 +1,14 @@
 /**
- * The gateway's one error class (conventions.md §8): a stable `code`, the HTTP status it answers with, `retriable`,
- * and the problem document it becomes. KVS failures are classified by one table (conventions.md §9) from the
- * SDK's exception names, so that every route maps them alike.
+ * The gateway's one error class (conventions.md §8), on tributary's error base: a stable `code`, the HTTP status
+ * it answers with, `retriable`, and the problem document it becomes.
+ *
+ * What an AWS failure *is* (throttled, transient, permanent; its name) is @tributary/errors' one classifier; what
+ * the gateway *answers a viewer* for it is the gateway's own, as data below (conventions.md §9): by the
+ * classifier's code (the AWS name) first, each service's additions before the common rows, else by its kind.
  */
 import { STATUS_CODES } from 'node:http';
 import type { ProblemDetails } from '@tributary/auth';
+import { awsErrorName, classifyCallError, KINESIS_VIDEO_ERRORS, TributaryError, type AwsErrorTable, type ClassifiedCallFailure, type FailureKind } from '@tributary/errors';
 
 export type GatewayErrorCode =
   | 'INVALID_REQUEST'
@@ -45,19 +49,13 @@ const CLASSES: Readonly<Record<GatewayErrorCode, { status: number; retriable: bo
   INTERNAL: { status: 500, retriable: false },
 };
 
-export class GatewayError extends Error {
+export class GatewayError extends TributaryError<GatewayErrorCode> {
   override readonly name = 'GatewayError';
   readonly status: number;
-  readonly retriable: boolean;
   readonly headers: Readonly<Record<string, string>>;
-  constructor(
-    readonly code: GatewayErrorCode,
-    message: string,
-    options: { cause?: unknown; headers?: Record<string, string> } = {},
-  ) {
-    super(message, { cause: options.cause });
+  constructor(code: GatewayErrorCode, message: string, options: { cause?: unknown; headers?: Record<string, string> } = {}) {
+    super(code, message, CLASSES[code].retriable, { cause: options.cause });
     this.status = CLASSES[code].status;
-    this.retriable = CLASSES[code].retriable;
     this.headers = options.headers ?? {};
   }
 
@@ -74,37 +72,67 @@ export class GatewayError extends Error {
   }
 }
 
-/** KVS exception names (kvs-reference.md §2, §5) → our codes. Anything else is an upstream failure. */
-const KVS_EXCEPTIONS: Readonly<Record<string, GatewayErrorCode>> = {
+/** A viewer's answer by the classifier's code (an AWS name, an error name), whatever the service. */
+export type UpstreamAnswers = Readonly<Record<string, GatewayErrorCode>>;
+
+/** Every upstream alike: refused credentials are the gateway's fault, a timeout is a timeout. */
+const COMMON_ANSWERS: UpstreamAnswers = {
+  AccessDeniedException: 'UPSTREAM_DENIED',
+  UnrecognizedClientException: 'UPSTREAM_DENIED',
+  TimeoutError: 'UPSTREAM_TIMEOUT',
+  AbortError: 'UPSTREAM_TIMEOUT',
+};
+
+/** Else by kind: throttling asks the viewer to come back (503); anything else is the upstream's failure (502). */
+const ANSWER_BY_KIND: Readonly<Record<FailureKind, GatewayErrorCode>> = {
+  throttled: 'UPSTREAM_THROTTLED',
+  transient: 'UPSTREAM_ERROR',
+  permanent: 'UPSTREAM_ERROR',
+};
+
+/** KVS's words about the viewer's own request (kvs-reference.md §2, §5): answered as such, not as our failure. */
+const KVS_ANSWERS: UpstreamAnswers = {
   ResourceNotFoundException: 'NOT_FOUND',
   InvalidArgumentException: 'INVALID_REQUEST',
-  ClientLimitExceededException: 'UPSTREAM_THROTTLED',
-  LimitExceededException: 'UPSTREAM_THROTTLED',
   NotAuthorizedException: 'UPSTREAM_DENIED',
-  AccessDeniedException: 'UPSTREAM_DENIED',
   UnsupportedStreamMediaTypeException: 'UNPLAYABLE_MEDIA',
   MissingCodecPrivateDataException: 'UNPLAYABLE_MEDIA',
   InvalidCodecPrivateDataException: 'UNPLAYABLE_MEDIA',
   InvalidMediaFrameException: 'UNPLAYABLE_MEDIA',
   NoDataRetentionException: 'NO_DATA_RETENTION',
-  TimeoutError: 'UPSTREAM_TIMEOUT',
-  AbortError: 'UPSTREAM_TIMEOUT',
 };
 
-/** An SDK (or fetch) failure as a GatewayError; GatewayErrors pass through. */
-export function classifyKvsError(err: unknown, operation: string): GatewayError {
+/** KVS codes whose upstream message is about the client's request, and so is passed on to it. */
+const CLIENT_FACING: ReadonlySet<GatewayErrorCode> = new Set(['NOT_FOUND', 'INVALID_REQUEST', 'UNPLAYABLE_MEDIA', 'NO_DATA_RETENTION']);
+
+/** The gateway's code for a classified failure: the service's row, the common row, else the kind's. */
+export function upstreamErrorCode(failure: Pick<ClassifiedCallFailure, 'code' | 'kind'>, service: UpstreamAnswers = {}): GatewayErrorCode {
+  // Own rows only: the code comes from the wire (`constructor` would find Object.prototype's).
+  if (Object.hasOwn(service, failure.code)) return service[failure.code] as GatewayErrorCode;
+  if (Object.hasOwn(COMMON_ANSWERS, failure.code)) return COMMON_ANSWERS[failure.code] as GatewayErrorCode;
+  return ANSWER_BY_KIND[failure.kind];
+}
+
+/** `err` as a GatewayError by the shared classifier and `answers`; GatewayErrors pass through. */
+export function classifyUpstreamError(
+  err: unknown,
+  table: AwsErrorTable,
+  answers: UpstreamAnswers,
+  message: (code: GatewayErrorCode, failure: ClassifiedCallFailure) => string,
+): GatewayError {
   if (err instanceof GatewayError) return err;
-  // Duck-typed: SDK exceptions and DOMExceptions (abort reasons) are not always instances of this realm's Error.
-  const e = (typeof err === 'object' && err !== null ? err : {}) as { name?: unknown; message?: unknown };
-  const name = typeof e.name === 'string' ? e.name : '';
-  // Own rows only: the name comes from the wire (`constructor` would find Object.prototype's).
-  const code = (Object.hasOwn(KVS_EXCEPTIONS, name) ? KVS_EXCEPTIONS[name] : undefined) ?? 'UPSTREAM_ERROR';
-  const upstream = typeof e.message === 'string' ? e.message : String(err);
+  const failure = classifyCallError(err, table);
+  const code = upstreamErrorCode(failure, answers);
+  return new GatewayError(code, message(code, failure), { cause: err });
+}
+
+/** An SDK (or fetch) failure of Kinesis Video Streams as a GatewayError; GatewayErrors pass through. */
+export function classifyKvsError(err: unknown, operation: string): GatewayError {
   // What KVS says about the client's request (no such stream, bad range) is useful to it; our own credential or
   // network trouble is not its business and stays in the log.
-  const message =
-    code === 'NOT_FOUND' || code === 'INVALID_REQUEST' || code === 'UNPLAYABLE_MEDIA' || code === 'NO_DATA_RETENTION'
-      ? upstream
-      : `Kinesis Video Streams ${operation} failed (${code === 'UPSTREAM_ERROR' ? name || 'error' : code.toLowerCase()}).`;
-  return new GatewayError(code, message, { cause: err });
+  return classifyUpstreamError(err, KINESIS_VIDEO_ERRORS, KVS_ANSWERS, (code, failure) =>
+    CLIENT_FACING.has(code)
+      ? failure.message
+      : `Kinesis Video Streams ${operation} failed (${code === 'UPSTREAM_ERROR' ? awsErrorName(err) || 'error' : code.toLowerCase()}).`,
+  );
 }

@@ -1,28 +1,18 @@
 /**
- * DynamoDB failures of the dashboard's reads as GatewayErrors, by one table of AWS exception names
- * (conventions.md §9). Every one of them is the gateway's trouble, not the client's: a missing table or refused
- * credentials is a deployment fault (502), throttling asks the client to come back (503).
+ * DynamoDB failures of the dashboard's reads as GatewayErrors: @tributary/errors classifies them (with DynamoDB's
+ * own names), the gateway's common answers say what the client gets (gateway-error.ts). Every one of them is the
+ * gateway's trouble, not the client's: a missing table or refused credentials is a deployment fault (502),
+ * throttling asks the client to come back (503).
  */
-import { GatewayError, type GatewayErrorCode } from '../gateway-error';
-
-const DYNAMODB_EXCEPTIONS: Readonly<Record<string, GatewayErrorCode>> = {
-  ProvisionedThroughputExceededException: 'UPSTREAM_THROTTLED',
-  ThrottlingException: 'UPSTREAM_THROTTLED',
-  RequestLimitExceeded: 'UPSTREAM_THROTTLED',
-  LimitExceededException: 'UPSTREAM_THROTTLED',
-  AccessDeniedException: 'UPSTREAM_DENIED',
-  UnrecognizedClientException: 'UPSTREAM_DENIED',
-  ResourceNotFoundException: 'UPSTREAM_ERROR',
-  TimeoutError: 'UPSTREAM_TIMEOUT',
-  AbortError: 'UPSTREAM_TIMEOUT',
-};
+import { awsErrorName, DYNAMODB_ERRORS } from '@tributary/errors';
+import { classifyUpstreamError, type GatewayError } from '../gateway-error';
 
 /** `err` of `operation` on `table` as a GatewayError; GatewayErrors pass through. */
 export function classifyDynamoDbError(err: unknown, operation: string, table: string): GatewayError {
-  if (err instanceof GatewayError) return err;
-  const name = typeof err === 'object' && err !== null && typeof (err as { name?: unknown }).name === 'string' ? (err as { name: string }).name : '';
-  // Own rows only: the name comes from the wire (`constructor` would find Object.prototype's).
-  const code = (Object.hasOwn(DYNAMODB_EXCEPTIONS, name) ? DYNAMODB_EXCEPTIONS[name] : undefined) ?? 'UPSTREAM_ERROR';
-  const why = name === 'ResourceNotFoundException' ? 'the table does not exist' : name || 'error';
-  return new GatewayError(code, `DynamoDB ${operation} on ${table} failed (${why}).`, { cause: err });
+  return classifyUpstreamError(err, DYNAMODB_ERRORS, {}, () => {
+    const name = awsErrorName(err);
+    // The upstream's own words (account ids, ARNs) stay in the log, not in the client's answer.
+    const why = name === 'ResourceNotFoundException' ? 'the table does not exist' : name || 'error';
+    return `DynamoDB ${operation} on ${table} failed (${why}).`;
+  });
 }
