@@ -12,8 +12,9 @@
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import { Agent, fetch as undiciFetch } from 'undici';
 import { AuthError, verifyPlaybackToken, type PlaybackGrant, type PlaybackTokenKey } from '@tributary/auth';
+import { classifyCallError } from '@tributary/errors';
 import type { Logger } from '@tributary/runtime';
-import { GatewayError } from '../gateway-error';
+import { GatewayError, upstreamErrorCode, type GatewayErrorCode } from '../gateway-error';
 import type { GatewayMetrics } from '../gateway-metrics';
 import { parseHlsProxyRequest, type HlsResource } from './hls-proxy-request';
 import { kvsResourceUrl, parseKvsSessionUrl, rewriteKvsPlaylist, UnexpectedPlaylistUriError, type KvsHlsSession } from './kvs-hls-session';
@@ -50,22 +51,81 @@ export function upstreamFetch(connections = UPSTREAM_CONNECTIONS): typeof fetch 
   return ((input: string | URL, init?: RequestInit) => undiciFetch(input, { ...(init as object), dispatcher: agent })) as unknown as typeof fetch;
 }
 
-export function hlsProxyController(options: HlsProxyOptions): RequestHandler {
-  const doFetch = options.fetch ?? upstreamFetch();
-  const inFlight = new Map<string, Promise<CachedSegment>>();
-  const { metrics, cache } = options;
+type SegmentResource = Extract<HlsResource, { kind: 'segment' }>;
+type Upstream = (url: string, resource: HlsResource, maxBytes: number) => Promise<{ body: Buffer; contentType: string | null; cacheControl: string | null }>;
 
-  const upstream = async (url: string, resource: HlsResource, maxBytes: number): Promise<{ body: Buffer; contentType: string | null; cacheControl: string | null }> => {
+export function hlsProxyController(options: HlsProxyOptions): RequestHandler {
+  const upstream = upstreamReader(options);
+  const segment = segmentReader(options, upstream);
+  const { metrics } = options;
+
+  const playlist = async (session: KvsHlsSession, resource: Exclude<HlsResource, SegmentResource | { kind: 'init' }>): Promise<string> => {
+    const url = kvsResourceUrl(session, resource);
+    const { body } = await upstream(url, resource, MAX_PLAYLIST_BYTES);
+    try {
+      return rewriteKvsPlaylist(body.toString('utf8'), url);
+    } catch (err) {
+      if (err instanceof UnexpectedPlaylistUriError || err instanceof RangeError) {
+        metrics.upstreamErrors.inc({ operation: `hls:${resource.kind}`, code: 'UNEXPECTED_PLAYLIST' });
+        throw new GatewayError('UPSTREAM_ERROR', 'KVS answered a playlist the gateway cannot proxy.', { cause: err });
+      }
+      throw err;
+    }
+  };
+
+  return async (req: Request, res: Response, next: NextFunction): Promise<void> => {
+    try {
+      const parsed = parseHlsProxyRequest(req.originalUrl);
+      if (!parsed.ok) throw new GatewayError(parsed.status === 404 ? 'NOT_FOUND' : 'INVALID_REQUEST', parsed.detail);
+      const grant = await verifyPlaybackToken(parsed.token, options.playbackKey);
+      const session = sessionOf(grant);
+      const { resource } = parsed;
+      const head = req.method === 'HEAD';
+      if (resource.kind === 'segment') {
+        const entry = await segment(grant, session, resource);
+        res.status(200).set({ 'Content-Type': entry.contentType, 'Cache-Control': entry.cacheControl, 'Content-Length': String(entry.body.byteLength) });
+        res.end(head ? undefined : entry.body);
+      } else if (resource.kind === 'init') {
+        const { body, cacheControl } = await upstream(kvsResourceUrl(session, resource), resource, MAX_SEGMENT_BYTES);
+        res.status(200).set({ 'Content-Type': MP4, 'Cache-Control': cacheControl ?? 'private, max-age=300' });
+        res.end(head ? undefined : body);
+      } else {
+        const text = await playlist(session, resource);
+        // Live playlists change every fragment; the player polls them.
+        res.status(200).set({ 'Content-Type': PLAYLIST_CONTENT_TYPE, 'Cache-Control': 'no-cache' });
+        res.end(head ? undefined : text);
+      }
+    } catch (err) {
+      next(err);
+    }
+  };
+}
+
+/** The KVS session a verified playback token carries, or the token is refused. */
+function sessionOf(grant: PlaybackGrant): KvsHlsSession {
+  if (grant.session === undefined) throw new AuthError('INVALID_CREDENTIALS', 'this playback token carries no proxied session');
+  try {
+    return parseKvsSessionUrl(grant.session);
+  } catch (err) {
+    throw new AuthError('INVALID_CREDENTIALS', 'this playback token carries no usable session', { cause: err });
+  }
+}
+
+/** One upstream GET under the timeout and a size limit, timed and counted; failures leave as GatewayErrors. */
+function upstreamReader(options: HlsProxyOptions): Upstream {
+  const doFetch = options.fetch ?? upstreamFetch();
+  const { metrics } = options;
+  return async (url, resource, maxBytes) => {
     const stop = metrics.upstreamDuration.startTimer({ resource: resource.kind });
     let res: Awaited<ReturnType<typeof fetch>>;
     try {
       res = await doFetch(url, { signal: AbortSignal.timeout(options.timeoutMs), redirect: 'error' });
     } catch (err) {
-      // By name, not instanceof: AbortSignal.timeout's reason is a DOMException, which may come from another realm.
-      const name = (err as { name?: unknown } | null)?.name;
-      const timeout = name === 'TimeoutError' || name === 'AbortError';
-      metrics.upstreamErrors.inc({ operation: `hls:${resource.kind}`, code: timeout ? 'UPSTREAM_TIMEOUT' : 'UPSTREAM_ERROR' });
-      throw new GatewayError(timeout ? 'UPSTREAM_TIMEOUT' : 'UPSTREAM_ERROR', `Fetching the ${resource.kind} from KVS failed.`, { cause: err });
+      // The shared classifier reads the failure (by name, not instanceof: AbortSignal.timeout's reason is a
+      // DOMException, which may come from another realm); the gateway's table says what the viewer gets.
+      const code = upstreamErrorCode(classifyCallError(err));
+      metrics.upstreamErrors.inc({ operation: `hls:${resource.kind}`, code });
+      throw new GatewayError(code, `Fetching the ${resource.kind} from KVS failed.`, { cause: err });
     }
     try {
       if (res.status !== 200) {
@@ -83,8 +143,17 @@ export function hlsProxyController(options: HlsProxyOptions): RequestHandler {
       stop();
     }
   };
+}
 
-  const segment = (grant: PlaybackGrant, session: KvsHlsSession, resource: Extract<HlsResource, { kind: 'segment' }>): Promise<CachedSegment> => {
+/**
+ * Segments from the shared LRU, else fetched once however many viewers miss the same one at once. The single
+ * flight has no time-to-live of its own (a PromiseCache would keep the settled bodies beside the byte-bounded LRU):
+ * a fetch is shared while pending, and its result lives in the LRU.
+ */
+function segmentReader(options: HlsProxyOptions, upstream: Upstream) {
+  const inFlight = new Map<string, Promise<CachedSegment>>();
+  const { metrics, cache } = options;
+  return (grant: PlaybackGrant, session: KvsHlsSession, resource: SegmentResource): Promise<CachedSegment> => {
     const key = segmentCacheKey(grant.streamName, resource.fragment, resource.track);
     const hit = cache.get(key);
     if (hit) {
@@ -109,60 +178,21 @@ export function hlsProxyController(options: HlsProxyOptions): RequestHandler {
     fetching.then(forget, forget);
     return fetching;
   };
-
-  return async (req: Request, res: Response, next: NextFunction): Promise<void> => {
-    try {
-      const parsed = parseHlsProxyRequest(req.originalUrl);
-      if (!parsed.ok) throw new GatewayError(parsed.status === 404 ? 'NOT_FOUND' : 'INVALID_REQUEST', parsed.detail);
-      const grant = await verifyPlaybackToken(parsed.token, options.playbackKey);
-      if (grant.session === undefined) throw new AuthError('INVALID_CREDENTIALS', 'this playback token carries no proxied session');
-      let session: KvsHlsSession;
-      try {
-        session = parseKvsSessionUrl(grant.session);
-      } catch (err) {
-        throw new AuthError('INVALID_CREDENTIALS', 'this playback token carries no usable session', { cause: err });
-      }
-      const { resource } = parsed;
-      if (resource.kind === 'segment') {
-        const entry = await segment(grant, session, resource);
-        res.status(200).set({ 'Content-Type': entry.contentType, 'Cache-Control': entry.cacheControl, 'Content-Length': String(entry.body.byteLength) });
-        res.end(req.method === 'HEAD' ? undefined : entry.body);
-        return;
-      }
-      const url = kvsResourceUrl(session, resource);
-      if (resource.kind === 'init') {
-        const { body, cacheControl } = await upstream(url, resource, MAX_SEGMENT_BYTES);
-        res.status(200).set({ 'Content-Type': MP4, 'Cache-Control': cacheControl ?? 'private, max-age=300' });
-        res.end(req.method === 'HEAD' ? undefined : body);
-        return;
-      }
-      const { body } = await upstream(url, resource, MAX_PLAYLIST_BYTES);
-      let playlist: string;
-      try {
-        playlist = rewriteKvsPlaylist(body.toString('utf8'), url);
-      } catch (err) {
-        if (err instanceof UnexpectedPlaylistUriError || err instanceof RangeError) {
-          metrics.upstreamErrors.inc({ operation: `hls:${resource.kind}`, code: 'UNEXPECTED_PLAYLIST' });
-          throw new GatewayError('UPSTREAM_ERROR', 'KVS answered a playlist the gateway cannot proxy.', { cause: err });
-        }
-        throw err;
-      }
-      // Live playlists change every fragment; the player polls them.
-      res.status(200).set({ 'Content-Type': PLAYLIST_CONTENT_TYPE, 'Cache-Control': 'no-cache' });
-      res.end(req.method === 'HEAD' ? undefined : playlist);
-    } catch (err) {
-      next(err);
-    }
-  };
 }
 
-/** KVS's answers to a player (kvs-reference.md §5.6): 403 for an expired or refused session token. */
+const SESSION_EXPIRED_MESSAGE = 'The KVS streaming session has expired or was refused: create a new playback session.';
+
+/** KVS's HTTP answers to a player (kvs-reference.md §5.6) → what the viewer gets; any other status: UPSTREAM_ERROR. */
+const UPSTREAM_STATUS: Readonly<Record<number, { code: GatewayErrorCode; message: (kind: HlsResource['kind']) => string }>> = {
+  // 403 for an expired or refused session token.
+  401: { code: 'SESSION_EXPIRED', message: () => SESSION_EXPIRED_MESSAGE },
+  403: { code: 'SESSION_EXPIRED', message: () => SESSION_EXPIRED_MESSAGE },
+  404: { code: 'NOT_FOUND', message: (kind) => `KVS has no such ${kind} in this session.` },
+  429: { code: 'UPSTREAM_THROTTLED', message: () => 'KVS is throttling this session; retry shortly.' },
+  400: { code: 'UPSTREAM_ERROR', message: (kind) => `KVS refused the ${kind} request (400).` },
+};
 function upstreamStatusError(status: number, resource: HlsResource): GatewayError {
-  if (status === 403 || status === 401) {
-    return new GatewayError('SESSION_EXPIRED', 'The KVS streaming session has expired or was refused: create a new playback session.');
-  }
-  if (status === 404) return new GatewayError('NOT_FOUND', `KVS has no such ${resource.kind} in this session.`);
-  if (status === 429) return new GatewayError('UPSTREAM_THROTTLED', 'KVS is throttling this session; retry shortly.');
-  if (status === 400) return new GatewayError('UPSTREAM_ERROR', `KVS refused the ${resource.kind} request (400).`);
+  const row = UPSTREAM_STATUS[status];
+  if (row) return new GatewayError(row.code, row.message(resource.kind));
   return new GatewayError('UPSTREAM_ERROR', `KVS answered ${status} for the ${resource.kind}.`);
 }
