@@ -14,17 +14,16 @@
  */
 import express, { type NextFunction, type Request, type Response, type Router } from 'express';
 import { getPrincipal, hasScope, requireScope } from '@tributary/auth';
-import { systemClock, type Clock, type Logger } from '@tributary/runtime';
+import { mapWithConcurrency, PromiseCache, systemClock, type Clock, type Logger } from '@tributary/runtime';
 import type { CameraHealthItem, LeaseItem, RollupItem } from '@tributary/schemas';
 import { GatewayError } from '../gateway-error';
 import { queryRecord, validate } from '../api/api-requests';
 import { canReadStream } from '../api/stream-access';
-import type { KvsPlaybackClient, StreamSummary } from '../kvs/kvs-playback-client';
+import { KVS_CLIENT_DEFAULTS, type KvsPlaybackClient, type StreamSummary } from '../kvs/kvs-playback-client';
 import type { StreamHealth } from '../kvs/stream-health';
 import { ConsumerRateTracker } from './consumer-rates';
 import type { DashboardTables, DeviceStateItem, TableRead } from './dashboard-tables';
 import { deviceIdParam, noQuerySchema, rollupQuerySchema } from './dashboard-requests';
-import { TtlCache } from './ttl-cache';
 
 export const TELEMETRY_READ_SCOPE = 'telemetry:read';
 
@@ -100,27 +99,49 @@ export interface RollupSeries {
 
 type Cached = TableRead<DeviceStateItem> | TableRead<RollupItem> | TableRead<CameraHealthItem> | ConsumersView | StreamSummary[];
 
-export function dashboardApi(options: DashboardApiOptions): Router {
-  const { kvs, reader, tables, logger } = options;
-  const clock = options.clock ?? systemClock;
-  const cache = new TtlCache<Cached>({ ttlMs: options.cacheMs ?? DASHBOARD_DEFAULTS.cacheMs, maxEntries: DASHBOARD_DEFAULTS.cacheEntries, clock });
-  const cached = <T extends Cached>(key: string, load: () => Promise<T>): Promise<T> => cache.get(key, load) as Promise<T>;
-  const rates = new ConsumerRateTracker();
-  const router = express.Router();
-  const telemetry = requireScope(TELEMETRY_READ_SCOPE);
-
+/** What every route of the dashboard shares: its options, the cache of upstream answers, and the panel's table. */
+interface DashboardContext {
+  options: DashboardApiOptions;
+  clock: Clock;
+  cached: <T extends Cached>(key: string, load: () => Promise<T>) => Promise<T>;
   /** The table behind a panel, or NOT_CONFIGURED naming the setting that would turn it on. */
-  const tableOf = (panel: keyof DashboardTableSettings, setting: string): { table: string; reader: DashboardTables } => {
-    const table = tables[panel];
-    if (table === undefined || reader === undefined) {
-      throw new GatewayError('NOT_CONFIGURED', `This gateway has no ${panel} panel (set ${setting}).`);
-    }
-    return { table, reader };
-  };
-  const noQuery = (req: Request): void => {
-    validate(noQuerySchema, queryRecord(req.url), 'query');
-  };
+  tableOf: (panel: keyof DashboardTableSettings, setting: string) => { table: string; reader: DashboardTables };
+}
 
+const DASHBOARD_PATHS = ['/dashboard', '/dashboard/cameras', '/dashboard/devices', '/dashboard/devices/:id/rollups', '/dashboard/consumers'];
+
+export function dashboardApi(options: DashboardApiOptions): Router {
+  const { reader, tables } = options;
+  const clock = options.clock ?? systemClock;
+  const cache = new PromiseCache<Cached>({ ttlMs: options.cacheMs ?? DASHBOARD_DEFAULTS.cacheMs, maxEntries: DASHBOARD_DEFAULTS.cacheEntries, clock });
+  const context: DashboardContext = {
+    options,
+    clock,
+    cached: <T extends Cached>(key: string, load: () => Promise<T>): Promise<T> => cache.get(key, load) as Promise<T>,
+    tableOf: (panel, setting) => {
+      const table = tables[panel];
+      if (table === undefined || reader === undefined) {
+        throw new GatewayError('NOT_CONFIGURED', `This gateway has no ${panel} panel (set ${setting}).`);
+      }
+      return { table, reader };
+    },
+  };
+  const router = express.Router();
+  panelsRoute(router, options);
+  camerasRoute(router, context);
+  telemetryRoutes(router, context);
+  const methodNotAllowed = (_req: Request, _res: Response, next: NextFunction) =>
+    next(new GatewayError('METHOD_NOT_ALLOWED', 'Use GET here.', { headers: { Allow: 'GET, HEAD' } }));
+  for (const path of DASHBOARD_PATHS) router.all(path, methodNotAllowed);
+  return router;
+}
+
+const noQuery = (req: Request): void => {
+  validate(noQuerySchema, queryRecord(req.url), 'query');
+};
+
+/** GET /dashboard: which panels this gateway and principal have, and the refresh period. */
+function panelsRoute(router: Router, { tables, refreshMs }: DashboardApiOptions): void {
   router.get('/dashboard', (req, res) => {
     noQuery(req);
     const principal = getPrincipal(req);
@@ -130,7 +151,7 @@ export function dashboardApi(options: DashboardApiOptions): Router {
       .status(200)
       .set('Cache-Control', 'no-store')
       .json({
-        refreshMs: options.refreshMs ?? DASHBOARD_DEFAULTS.refreshMs,
+        refreshMs: refreshMs ?? DASHBOARD_DEFAULTS.refreshMs,
         panels: {
           cameras: true,
           cameraHealth: tables.cameraHealth !== undefined,
@@ -140,7 +161,11 @@ export function dashboardApi(options: DashboardApiOptions): Router {
         },
       });
   });
+}
 
+/** GET /dashboard/cameras: the readable streams, each with KVS' health and its producer's camera-health item. */
+function camerasRoute(router: Router, { options, clock, cached }: DashboardContext): void {
+  const { kvs, reader, tables, logger } = options;
   router.get('/dashboard/cameras', async (req, res) => {
     noQuery(req);
     const principal = getPrincipal(req);
@@ -158,25 +183,31 @@ export function dashboardApi(options: DashboardApiOptions): Router {
       }
     }
     const now = clock.now();
-    const cameras: DashboardCamera[] = await Promise.all(
-      readable.map(async (s) => {
-        const health = await kvs.streamHealth(s.name).catch((err: unknown) => {
-          logger.debug({ err, stream: s.name }, 'health unavailable');
-          return null;
-        });
-        const item = producers.get(s.name);
-        const producer: CameraProducerHealth | null = item
-          ? {
-              ...item,
-              stale: now - item.updatedAt > DASHBOARD_DEFAULTS.staleIntervals * item.intervalMs,
-              lastFragmentAgeMs: item.lastFragmentAt !== undefined ? Math.max(0, now - item.lastFragmentAt) : null,
-            }
-          : null;
-        return { name: s.name, status: s.status, health, producer };
-      }),
-    );
+    const cameras = await mapWithConcurrency(readable, KVS_CLIENT_DEFAULTS.healthConcurrency, async (s): Promise<DashboardCamera> => {
+      const health = await kvs.streamHealth(s.name).catch((err: unknown) => {
+        logger.debug({ err, stream: s.name }, 'health unavailable');
+        return null;
+      });
+      const item = producers.get(s.name);
+      return { name: s.name, status: s.status, health, producer: item ? producerHealth(item, now) : null };
+    });
     res.status(200).set('Cache-Control', 'no-store').json({ cameras, producerHealth: tables.cameraHealth !== undefined });
   });
+}
+
+/** A camera-health item with what the page derives from it: staleness and the age of the newest fragment. */
+function producerHealth(item: CameraHealthItem, now: number): CameraProducerHealth {
+  return {
+    ...item,
+    stale: now - item.updatedAt > DASHBOARD_DEFAULTS.staleIntervals * item.intervalMs,
+    lastFragmentAgeMs: item.lastFragmentAt !== undefined ? Math.max(0, now - item.lastFragmentAt) : null,
+  };
+}
+
+/** The telemetry panels (telemetry:read): devices, one device's rollups, consumer progress. */
+function telemetryRoutes(router: Router, { clock, cached, tableOf }: DashboardContext): void {
+  const telemetry = requireScope(TELEMETRY_READ_SCOPE);
+  const rates = new ConsumerRateTracker();
 
   router.get('/dashboard/devices', telemetry, async (req, res) => {
     noQuery(req);
@@ -193,18 +224,7 @@ export function dashboardApi(options: DashboardApiOptions): Router {
     const from = to - minutes * 60_000;
     // Keyed by minute too: the range moves, but within one cache period the answer is the same.
     const read = await cached(`rollups:${minutes}:${deviceId}`, () => r.rollups(table, deviceId, Math.max(0, from - 60_000), to));
-    const nowSeconds = Math.floor(to / 1000);
-    const series: Record<string, RollupSeries> = {};
-    for (const item of read.items) {
-      // DynamoDB's TTL deletes within days, not at once: expired items are filtered by the reader.
-      if (item.expiresAt < nowSeconds || item.windowEnd <= from) continue;
-      const s = (series[item.metric] ??= { t: [], mean: [], min: [], max: [], count: [] });
-      s.t.push(item.windowStart);
-      s.mean.push(item.mean);
-      s.min.push(item.min);
-      s.max.push(item.max);
-      s.count.push(item.count);
-    }
+    const series = rollupSeries(read.items, from, to);
     res
       .status(200)
       .set('Cache-Control', 'no-store')
@@ -218,13 +238,23 @@ export function dashboardApi(options: DashboardApiOptions): Router {
     const view = await cached('consumers', async () => consumersView(await r.leases(table), rates, clock.now()));
     res.status(200).set('Cache-Control', 'no-store').json(view);
   });
+}
 
-  const methodNotAllowed = (_req: Request, _res: Response, next: NextFunction) =>
-    next(new GatewayError('METHOD_NOT_ALLOWED', 'Use GET here.', { headers: { Allow: 'GET, HEAD' } }));
-  for (const path of ['/dashboard', '/dashboard/cameras', '/dashboard/devices', '/dashboard/devices/:id/rollups', '/dashboard/consumers']) {
-    router.all(path, methodNotAllowed);
+/** Rollup items as one series per metric, in time order, without the expired ones and those ending before `from`. */
+function rollupSeries(items: readonly RollupItem[], from: number, now: number): Record<string, RollupSeries> {
+  const nowSeconds = Math.floor(now / 1000);
+  const series: Record<string, RollupSeries> = {};
+  for (const item of items) {
+    // DynamoDB's TTL deletes within days, not at once: expired items are filtered by the reader.
+    if (item.expiresAt < nowSeconds || item.windowEnd <= from) continue;
+    const s = (series[item.metric] ??= { t: [], mean: [], min: [], max: [], count: [] });
+    s.t.push(item.windowStart);
+    s.mean.push(item.mean);
+    s.min.push(item.min);
+    s.max.push(item.max);
+    s.count.push(item.count);
   }
-  return router;
+  return series;
 }
 
 /** The lease items as shard progress, with records/s from the tracker. */

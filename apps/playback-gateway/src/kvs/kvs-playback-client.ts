@@ -25,7 +25,7 @@ import {
   type Fragment,
 } from '@aws-sdk/client-kinesis-video-archived-media';
 import { DataEndpointCache, KvsError } from '@tributary/kvs';
-import { systemClock, type Clock } from '@tributary/runtime';
+import { PromiseCache, systemClock, type Clock } from '@tributary/runtime';
 import { classifyKvsError, GatewayError } from '../gateway-error';
 import { streamHealth, type FragmentSummary, type StreamHealth } from './stream-health';
 
@@ -96,7 +96,8 @@ export class KvsPlaybackClient {
   private readonly clock: Clock;
   private readonly endpoints: DataEndpointCache;
   private readonly archived = new Map<string, KinesisVideoArchivedMediaClient>();
-  private readonly health = new Map<string, { at: number; value: Promise<StreamHealth> }>();
+  /** Health per stream, shared by concurrent callers; bounded by the streams the callers may read. */
+  private readonly health: PromiseCache<StreamHealth>;
   private readonly settings: Required<Omit<KvsPlaybackClientOptions, 'clientConfig' | 'clock'>>;
 
   constructor(options: KvsPlaybackClientOptions) {
@@ -109,6 +110,7 @@ export class KvsPlaybackClient {
       healthCacheMs: options.healthCacheMs ?? KVS_CLIENT_DEFAULTS.healthCacheMs,
       dataEndpointTtlMs: options.dataEndpointTtlMs ?? KVS_CLIENT_DEFAULTS.dataEndpointTtlMs,
     };
+    this.health = new PromiseCache({ ttlMs: this.settings.healthCacheMs, maxEntries: KVS_CLIENT_DEFAULTS.dataEndpointMaxEntries, clock: this.clock });
     this.control = new KinesisVideoClient(this.clientConfig);
     // The shared cache of @tributary/kvs, its GetDataEndpoint calls under this client's timeout.
     const timed = { send: (command: GetDataEndpointCommand) => this.control.send(command, this.callOptions()) };
@@ -152,17 +154,7 @@ export class KvsPlaybackClient {
 
   /** Health from ListFragments over the look-back; reused for healthCacheMs. */
   streamHealth(streamName: string): Promise<StreamHealth> {
-    const now = this.clock.now();
-    const hit = this.health.get(streamName);
-    if (hit && now - hit.at < this.settings.healthCacheMs) return hit.value;
-    const value = this.fetchHealth(streamName, now);
-    this.health.set(streamName, { at: now, value });
-    value.catch(() => this.health.delete(streamName));
-    // Bounded by the number of streams the callers may read; old entries are dropped on the way.
-    if (this.health.size > KVS_CLIENT_DEFAULTS.dataEndpointMaxEntries) {
-      for (const [name, entry] of this.health) if (now - entry.at >= this.settings.healthCacheMs) this.health.delete(name);
-    }
-    return value;
+    return this.health.get(streamName, () => this.fetchHealth(streamName, this.clock.now()));
   }
 
   async hlsSessionUrl(request: HlsSessionRequest): Promise<string> {
