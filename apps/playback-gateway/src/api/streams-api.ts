@@ -13,9 +13,9 @@
 import { pipeline } from 'node:stream/promises';
 import express, { type NextFunction, type Request, type Response, type Router } from 'express';
 import { AuthError, getPrincipal, signPlaybackToken, type PlaybackTokenKey } from '@tributary/auth';
-import { systemClock, type Clock, type Logger } from '@tributary/runtime';
+import { mapWithConcurrency, systemClock, type Clock, type Logger } from '@tributary/runtime';
 import { GatewayError } from '../gateway-error';
-import type { KvsPlaybackClient } from '../kvs/kvs-playback-client';
+import { KVS_CLIENT_DEFAULTS, type KvsPlaybackClient } from '../kvs/kvs-playback-client';
 import { clipQuerySchema, playbackRequestSchema, queryRecord, snapshotQuerySchema, STREAM_NAME, validate } from './api-requests';
 import { canReadStream, streamReadScope, VIDEO_READ_SCOPE } from './stream-access';
 
@@ -31,23 +31,35 @@ export interface StreamsApiOptions {
 }
 
 export function streamsApi(options: StreamsApiOptions): Router {
-  const { kvs, logger } = options;
-  const clock = options.clock ?? systemClock;
   const router = express.Router();
+  catalogRoutes(router, options);
+  playbackRoute(router, options);
+  mediaRoutes(router, options);
+  const methodNotAllowed = (allow: string) => (_req: Request, _res: Response, next: NextFunction) =>
+    next(new GatewayError('METHOD_NOT_ALLOWED', `Use ${allow} here.`, { headers: { Allow: allow } }));
+  router.all('/streams', methodNotAllowed('GET'));
+  router.all('/streams/:name', methodNotAllowed('GET'));
+  router.all('/streams/:name/playback', methodNotAllowed('POST'));
+  router.all('/streams/:name/clip', methodNotAllowed('GET'));
+  router.all('/streams/:name/snapshot', methodNotAllowed('GET'));
+  return router;
+}
 
-  /** The :name parameter, checked for shape and permission; throws before any KVS call. */
-  const readableStream = (req: Request): string => {
-    const name = String(req.params['name']);
-    if (!STREAM_NAME.test(name)) throw new GatewayError('INVALID_REQUEST', 'A stream name is 1–256 characters of a-z A-Z 0-9 _ . -');
-    const principal = getPrincipal(req);
-    if (!principal || !canReadStream(principal, name)) {
-      throw new AuthError('INSUFFICIENT_SCOPE', `reading stream ${name} needs the scope ${VIDEO_READ_SCOPE} or ${streamReadScope(name)}`, {
-        requiredScopes: [streamReadScope(name)],
-      });
-    }
-    return name;
-  };
+/** The :name parameter, checked for shape and permission; throws before any KVS call. */
+function readableStream(req: Request): string {
+  const name = String(req.params['name']);
+  if (!STREAM_NAME.test(name)) throw new GatewayError('INVALID_REQUEST', 'A stream name is 1–256 characters of a-z A-Z 0-9 _ . -');
+  const principal = getPrincipal(req);
+  if (!principal || !canReadStream(principal, name)) {
+    throw new AuthError('INSUFFICIENT_SCOPE', `reading stream ${name} needs the scope ${VIDEO_READ_SCOPE} or ${streamReadScope(name)}`, {
+      requiredScopes: [streamReadScope(name)],
+    });
+  }
+  return name;
+}
 
+/** GET /streams and GET /streams/:name: the catalog, each stream with its health (null when KVS cannot say). */
+function catalogRoutes(router: Router, { kvs, logger }: StreamsApiOptions): void {
   const withHealth = async <T extends { name: string }>(stream: T) => {
     try {
       return { ...stream, health: await kvs.streamHealth(stream.name) };
@@ -61,7 +73,7 @@ export function streamsApi(options: StreamsApiOptions): Router {
     queryRecord(req.url); // no parameters, but a malformed query is still refused
     const principal = getPrincipal(req);
     const readable = (await kvs.listStreams()).filter((s) => principal !== undefined && canReadStream(principal, s.name));
-    const streams = await mapLimited(readable, 8, withHealth);
+    const streams = await mapWithConcurrency(readable, KVS_CLIENT_DEFAULTS.healthConcurrency, (s) => withHealth(s));
     res.status(200).set('Cache-Control', 'no-store').json({ streams });
   });
 
@@ -69,7 +81,11 @@ export function streamsApi(options: StreamsApiOptions): Router {
     const name = readableStream(req);
     res.status(200).set('Cache-Control', 'no-store').json(await withHealth(await kvs.describeStream(name)));
   });
+}
 
+/** POST /streams/:name/playback: a KVS HLS session, handed out directly or behind a signed playback token. */
+function playbackRoute(router: Router, options: StreamsApiOptions): void {
+  const clock = options.clock ?? systemClock;
   router.post('/streams/:name/playback', express.json({ limit: '4kb', strict: true }), async (req, res) => {
     const name = readableStream(req);
     // A body express.json did not read (another content type) would otherwise pass for "{}", i.e. LIVE.
@@ -79,7 +95,7 @@ export function streamsApi(options: StreamsApiOptions): Router {
     const body = validate(playbackRequestSchema, req.body ?? {}, 'playback request');
     const delivery = body.delivery ?? options.defaultDelivery;
     const ttl = options.tokenTtlSeconds;
-    const sessionUrl = await kvs.hlsSessionUrl({ streamName: name, mode: body.mode, startMs: body.start, endMs: body.end, expiresSeconds: ttl });
+    const sessionUrl = await options.kvs.hlsSessionUrl({ streamName: name, mode: body.mode, startMs: body.start, endMs: body.end, expiresSeconds: ttl });
     const expiresAt = new Date(clock.now() + ttl * 1000).toISOString();
     let url = sessionUrl;
     if (delivery === 'proxied') {
@@ -88,7 +104,10 @@ export function streamsApi(options: StreamsApiOptions): Router {
     }
     res.status(201).set('Cache-Control', 'no-store').json({ stream: name, mode: body.mode, delivery, url, expiresAt });
   });
+}
 
+/** GET /streams/:name/clip and /snapshot: media bytes from the archive. */
+function mediaRoutes(router: Router, { kvs, logger }: StreamsApiOptions): void {
   router.get('/streams/:name/clip', async (req, res) => {
     const name = readableStream(req);
     const q = validate(clipQuerySchema, queryRecord(req.url), 'clip query');
@@ -115,32 +134,9 @@ export function streamsApi(options: StreamsApiOptions): Router {
     const image = await kvs.snapshot({ streamName: name, atMs: at, format: q.format, widthPixels: q.width });
     res.status(200).set({ 'Content-Type': q.format === 'PNG' ? 'image/png' : 'image/jpeg', 'Cache-Control': 'private, no-store' }).end(image);
   });
-
-  const methodNotAllowed = (allow: string) => (_req: Request, _res: Response, next: NextFunction) =>
-    next(new GatewayError('METHOD_NOT_ALLOWED', `Use ${allow} here.`, { headers: { Allow: allow } }));
-  router.all('/streams', methodNotAllowed('GET'));
-  router.all('/streams/:name', methodNotAllowed('GET'));
-  router.all('/streams/:name/playback', methodNotAllowed('POST'));
-  router.all('/streams/:name/clip', methodNotAllowed('GET'));
-  router.all('/streams/:name/snapshot', methodNotAllowed('GET'));
-  return router;
 }
 
 function hasBody(req: Request): boolean {
   const length = req.headers['content-length'];
   return req.headers['transfer-encoding'] !== undefined || (length !== undefined && length !== '0');
-}
-
-/** `fn` over `items`, at most `limit` at a time, results in order. */
-async function mapLimited<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
-  const out = new Array<R>(items.length);
-  let next = 0;
-  const worker = async (): Promise<void> => {
-    while (next < items.length) {
-      const i = next++;
-      out[i] = await fn(items[i] as T);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-  return out;
 }

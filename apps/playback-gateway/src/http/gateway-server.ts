@@ -64,43 +64,9 @@ export function createGatewayServer(options: GatewayServerOptions): express.Expr
   app.set('trust proxy', options.trustProxy);
 
   app.use(metrics.httpMiddleware());
-  app.use((req, res, next) => {
-    const started = process.hrtime.bigint();
-    const path = requestPath(req);
-    res.on('finish', () => {
-      // Playlist, segment and probe requests are the bulk of the traffic: logged at debug, and only built when enabled.
-      const route = routeOf(path);
-      const quiet = path.startsWith('/hls/') || route === '/metrics' || route === '/healthz' || route === '/readyz';
-      const level = res.statusCode >= 500 ? 'warn' : quiet ? 'debug' : 'info';
-      if (!logger.isLevelEnabled(level)) return;
-      const ms = Number(process.hrtime.bigint() - started) / 1e6;
-      logger[level]({ method: req.method, route, path: loggablePath(path), status: res.statusCode, ms: Math.round(ms * 10) / 10, ip: req.ip }, 'request');
-    });
-    next();
-  });
-  app.use(
-    helmet({
-      contentSecurityPolicy: {
-        useDefaults: true,
-        directives: {
-          'default-src': ["'self'"],
-          'script-src': ["'self'"],
-          'style-src': ["'self'"],
-          'img-src': ["'self'", 'data:', 'blob:'],
-          'media-src': ["'self'", 'blob:'],
-          'worker-src': ["'self'", 'blob:'],
-          'connect-src': ["'self'", ...options.cspConnectSrc],
-          'object-src': ["'none'"],
-          'frame-ancestors': ["'none'"],
-          // The gateway often runs on plain http (local, or behind a TLS-terminating balancer): upgrading its own
-          // subresources to https would break the page there; the balancer sets HSTS where there is TLS.
-          'upgrade-insecure-requests': null,
-        },
-      },
-      strictTransportSecurity: false,
-      referrerPolicy: { policy: 'no-referrer' },
-    }),
-  );
+  app.use(requestLog(logger));
+  app.use(securityHeaders(options.cspConnectSrc));
+  probeRoutes(app, options);
 
   const corsMiddleware = cors({
     origin: options.corsOrigins.includes('*') ? '*' : options.corsOrigins.length > 0 ? [...options.corsOrigins] : false,
@@ -109,41 +75,10 @@ export function createGatewayServer(options: GatewayServerOptions): express.Expr
     exposedHeaders: ['Content-Disposition', 'WWW-Authenticate'],
     maxAge: 600,
   });
-  const limiter = (perMinute: number) =>
-    perMinute > 0
-      ? rateLimit({
-          windowMs: 60_000,
-          limit: perMinute,
-          standardHeaders: 'draft-8',
-          legacyHeaders: false,
-          handler: (req, res) => {
-            const err = new GatewayError('RATE_LIMITED', `Over ${perMinute} requests per minute; slow down.`);
-            sendProblem(res, err.toProblem(loggablePath(requestPath(req))));
-          },
-        })
-      : (_req: Request, _res: Response, next: NextFunction) => next();
-
-  app.get('/healthz', (_req, res) => {
-    res.status(200).set('Cache-Control', 'no-store').json({ status: 'ok' });
-  });
-  app.get('/readyz', async (_req, res) => {
-    try {
-      await options.kvs.ping();
-      res.status(200).set('Cache-Control', 'no-store').json({ status: 'ready' });
-    } catch (err) {
-      logger.warn({ err }, 'not ready: KVS unreachable');
-      res.status(503).set('Cache-Control', 'no-store').json({ status: 'unavailable', detail: 'Kinesis Video Streams is not reachable.' });
-    }
-  });
-  app.get('/metrics', async (_req, res) => {
-    const { contentType, body } = await metrics.render();
-    res.status(200).type(contentType).send(body);
-  });
-
   app.use(
     '/api',
     corsMiddleware,
-    limiter(options.apiRateLimit),
+    rateLimiter(options.apiRateLimit),
     authenticate({ ...options.auth, logger }),
     streamsApi({
       kvs: options.kvs,
@@ -170,7 +105,7 @@ export function createGatewayServer(options: GatewayServerOptions): express.Expr
     timeoutMs: options.upstreamTimeoutMs,
     fetch: options.fetch,
   });
-  app.use('/hls', corsMiddleware, limiter(options.hlsRateLimit), (req, res, next) => {
+  app.use('/hls', corsMiddleware, rateLimiter(options.hlsRateLimit), (req, res, next) => {
     if (req.method !== 'GET' && req.method !== 'HEAD') {
       next(new GatewayError('METHOD_NOT_ALLOWED', 'Use GET here.', { headers: { Allow: 'GET, HEAD' } }));
       return;
@@ -178,25 +113,109 @@ export function createGatewayServer(options: GatewayServerOptions): express.Expr
     void proxy(req, res, next);
   });
 
-  app.get('/vendor/hls.min.js', (_req, res) => {
-    res.set('Cache-Control', 'public, max-age=86400').type('application/javascript').sendFile(options.assets.hlsJsFile);
-  });
-  const vendor = (file: string, type: string) => (_req: Request, res: Response) => {
-    res.set('Cache-Control', 'public, max-age=86400').type(type).sendFile(file);
-  };
-  app.get('/vendor/uPlot.iife.min.js', vendor(options.assets.uplotJsFile, 'application/javascript'));
-  app.get('/vendor/uPlot.min.css', vendor(options.assets.uplotCssFile, 'text/css'));
-  app.get('/dashboard', (_req, res) => {
-    res.set('Cache-Control', 'no-cache').type('html').sendFile('dashboard.html', { root: options.assets.publicDir });
-  });
-  app.use(express.static(options.assets.publicDir, { index: 'index.html', dotfiles: 'deny', redirect: false, maxAge: 0 }));
-
+  pageRoutes(app, options.assets);
   app.use((req, _res, next) => {
     next(new GatewayError('NOT_FOUND', `No route for ${req.method} ${loggablePath(requestPath(req))}.`));
   });
+  app.use(problemHandler(logger));
+  return app;
+}
 
-  // Express recognises an error handler by its four parameters.
-  app.use((err: unknown, req: Request, res: Response, _next: NextFunction) => {
+/** One log line per request when it finishes, without the playback token. */
+function requestLog(logger: Logger): express.RequestHandler {
+  return (req, res, next) => {
+    const started = process.hrtime.bigint();
+    const path = requestPath(req);
+    res.on('finish', () => {
+      // Playlist, segment and probe requests are the bulk of the traffic: logged at debug, and only built when enabled.
+      const route = routeOf(path);
+      const quiet = path.startsWith('/hls/') || route === '/metrics' || route === '/healthz' || route === '/readyz';
+      const level = res.statusCode >= 500 ? 'warn' : quiet ? 'debug' : 'info';
+      if (!logger.isLevelEnabled(level)) return;
+      const ms = Number(process.hrtime.bigint() - started) / 1e6;
+      logger[level]({ method: req.method, route, path: loggablePath(path), status: res.statusCode, ms: Math.round(ms * 10) / 10, ip: req.ip }, 'request');
+    });
+    next();
+  };
+}
+
+/** helmet with the pages' CSP (see the header of this file). */
+function securityHeaders(cspConnectSrc: readonly string[]): express.RequestHandler {
+  return helmet({
+    contentSecurityPolicy: {
+      useDefaults: true,
+      directives: {
+        'default-src': ["'self'"],
+        'script-src': ["'self'"],
+        'style-src': ["'self'"],
+        'img-src': ["'self'", 'data:', 'blob:'],
+        'media-src': ["'self'", 'blob:'],
+        'worker-src': ["'self'", 'blob:'],
+        'connect-src': ["'self'", ...cspConnectSrc],
+        'object-src': ["'none'"],
+        'frame-ancestors': ["'none'"],
+        // The gateway often runs on plain http (local, or behind a TLS-terminating balancer): upgrading its own
+        // subresources to https would break the page there; the balancer sets HSTS where there is TLS.
+        'upgrade-insecure-requests': null,
+      },
+    },
+    strictTransportSecurity: false,
+    referrerPolicy: { policy: 'no-referrer' },
+  });
+}
+
+/** `perMinute` requests per minute per client, answered past it with a 429 problem document; 0 is no limit. */
+function rateLimiter(perMinute: number): express.RequestHandler {
+  if (perMinute <= 0) return (_req: Request, _res: Response, next: NextFunction) => next();
+  return rateLimit({
+    windowMs: 60_000,
+    limit: perMinute,
+    standardHeaders: 'draft-8',
+    legacyHeaders: false,
+    handler: (req, res) => {
+      const err = new GatewayError('RATE_LIMITED', `Over ${perMinute} requests per minute; slow down.`);
+      sendProblem(res, err.toProblem(loggablePath(requestPath(req))));
+    },
+  });
+}
+
+/** /healthz, /readyz (KVS reachable), /metrics. */
+function probeRoutes(app: express.Express, { kvs, logger, metrics }: GatewayServerOptions): void {
+  app.get('/healthz', (_req, res) => {
+    res.status(200).set('Cache-Control', 'no-store').json({ status: 'ok' });
+  });
+  app.get('/readyz', async (_req, res) => {
+    try {
+      await kvs.ping();
+      res.status(200).set('Cache-Control', 'no-store').json({ status: 'ready' });
+    } catch (err) {
+      logger.warn({ err }, 'not ready: KVS unreachable');
+      res.status(503).set('Cache-Control', 'no-store').json({ status: 'unavailable', detail: 'Kinesis Video Streams is not reachable.' });
+    }
+  });
+  app.get('/metrics', async (_req, res) => {
+    const { contentType, body } = await metrics.render();
+    res.status(200).type(contentType).send(body);
+  });
+}
+
+/** The player and dashboard pages, their scripts, and the vendored hls.js and uPlot. */
+function pageRoutes(app: express.Express, assets: StaticAssets): void {
+  const vendor = (file: string, type: string) => (_req: Request, res: Response) => {
+    res.set('Cache-Control', 'public, max-age=86400').type(type).sendFile(file);
+  };
+  app.get('/vendor/hls.min.js', vendor(assets.hlsJsFile, 'application/javascript'));
+  app.get('/vendor/uPlot.iife.min.js', vendor(assets.uplotJsFile, 'application/javascript'));
+  app.get('/vendor/uPlot.min.css', vendor(assets.uplotCssFile, 'text/css'));
+  app.get('/dashboard', (_req, res) => {
+    res.set('Cache-Control', 'no-cache').type('html').sendFile('dashboard.html', { root: assets.publicDir });
+  });
+  app.use(express.static(assets.publicDir, { index: 'index.html', dotfiles: 'deny', redirect: false, maxAge: 0 }));
+}
+
+/** Every error as an RFC 9457 problem document; Express recognises an error handler by its four parameters. */
+function problemHandler(logger: Logger): express.ErrorRequestHandler {
+  return (err: unknown, req: Request, res: Response, _next: NextFunction) => {
     if (res.headersSent) {
       req.socket.destroy();
       return;
@@ -222,7 +241,5 @@ export function createGatewayServer(options: GatewayServerOptions): express.Expr
     }
     logger.error({ err, path: instance }, 'unexpected error');
     sendProblem(res, new GatewayError('INTERNAL', 'An unexpected error occurred; it has been logged.').toProblem(instance));
-  });
-
-  return app;
+  };
 }
