@@ -5,6 +5,7 @@
  * at least one hour (KVS sends PERSISTED acks only for streams with retention, §3.7).
  */
 import { CreateStreamCommand, DescribeStreamCommand, type KinesisVideoClient } from '@aws-sdk/client-kinesis-video';
+import { awsErrorName, classifyCallError, isAwsError, KINESIS_VIDEO_ERRORS } from '@tributary/errors';
 import { VideoProducerError } from './video-producer-error';
 
 export interface EnsureKvsStreamOptions {
@@ -30,7 +31,7 @@ export async function ensureKvsStream(o: EnsureKvsStreamOptions): Promise<void> 
     try {
       await o.client.send(new CreateStreamCommand({ StreamName: o.streamName, MediaType: 'video/h264', DataRetentionInHours: o.retentionHours }));
     } catch (err) {
-      if ((err as Error).name !== 'ResourceInUseException') throw explain(err, o.streamName);
+      if (!isAwsError(err, 'ResourceInUseException')) throw explain(err, o.streamName);
     }
     status = await describeStatus(o);
   }
@@ -48,12 +49,13 @@ async function describeStatus(o: EnsureKvsStreamOptions): Promise<string | undef
     const out = await o.client.send(new DescribeStreamCommand({ StreamName: o.streamName }));
     return out.StreamInfo?.Status ?? 'ACTIVE';
   } catch (err) {
-    if ((err as Error).name === 'ResourceNotFoundException') return undefined;
+    if (isAwsError(err, 'ResourceNotFoundException')) return undefined;
     throw explain(err, o.streamName);
   }
 }
 
+/** A failed control-plane call as the app's error; worth another start only if the shared classifier says so. */
 function explain(err: unknown, stream: string): VideoProducerError {
-  const e = err as Error;
-  return new VideoProducerError('STREAM_UNAVAILABLE', `KVS stream "${stream}": ${e.name}: ${e.message}`, true, { cause: err });
+  const failure = classifyCallError(err, KINESIS_VIDEO_ERRORS);
+  return new VideoProducerError('STREAM_UNAVAILABLE', `KVS stream "${stream}": ${awsErrorName(err) || 'Error'}: ${failure.message}`, failure.retriable, { cause: err });
 }

@@ -13,6 +13,7 @@
 import { CreateTableCommand, DescribeTableCommand, PutItemCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { marshall } from '@aws-sdk/util-dynamodb';
 import type { Logger } from 'pino';
+import { awsErrorName, isAwsError } from '@tributary/errors';
 import type { FragmentPersistedEvent, FragmentSentEvent, PutMediaSession } from '@tributary/kvs';
 import { systemClock, unrefTimers, type Clock, type Timers } from '@tributary/runtime';
 import { CAMERA_HEALTH_TABLE_KEYS, DASHBOARD_ITEM_DEFAULTS, type CameraHealthItem, type CameraState } from '@tributary/schemas';
@@ -240,7 +241,7 @@ export class CameraHealthReporter {
           );
         } catch (err) {
           // Another producer created it first: wait for it like for ours.
-          if (nameOf(err) !== 'ResourceInUseException') throw err;
+          if (!isAwsError(err, 'ResourceInUseException')) throw err;
         }
         status = await this.tableStatus();
       }
@@ -263,7 +264,7 @@ export class CameraHealthReporter {
     try {
       return (await this.client.send(new DescribeTableCommand({ TableName: this.tableName }))).Table?.TableStatus;
     } catch (err) {
-      if (nameOf(err) === 'ResourceNotFoundException') return undefined;
+      if (isAwsError(err, 'ResourceNotFoundException')) return undefined;
       throw err;
     }
   }
@@ -282,5 +283,4 @@ function stateOf(camera: ReportedCamera, session: ReturnType<PutMediaSession['st
 }
 
 const round = (value: number, digits: number): number => Math.round(value * 10 ** digits) / 10 ** digits;
-const nameOf = (err: unknown): string => (err !== null && typeof err === 'object' && 'name' in err ? String((err as { name: unknown }).name) : '');
-const describe = (err: unknown): string => `${nameOf(err) || 'Error'}: ${err instanceof Error ? err.message : String(err)}`;
+const describe = (err: unknown): string => `${awsErrorName(err) || 'Error'}: ${err instanceof Error ? err.message : String(err)}`;
