@@ -1,17 +1,7 @@
-import { GatewayError } from '../gateway-error';
+import { invalid } from '../testing/invalid-request';
 import { clipQuerySchema, playbackRequestSchema, queryRecord, snapshotQuerySchema, validate } from './api-requests';
 
 const T = Date.parse('2026-01-01T10:00:00Z');
-
-const invalid = (fn: () => unknown): string => {
-  try {
-    fn();
-  } catch (err) {
-    if (err instanceof GatewayError && err.code === 'INVALID_REQUEST') return err.message;
-    throw err;
-  }
-  throw new Error('expected INVALID_REQUEST');
-};
 
 describe('playback requests', () => {
   it.each<[string, unknown, unknown]>([

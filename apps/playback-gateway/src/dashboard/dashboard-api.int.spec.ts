@@ -3,6 +3,7 @@
  * @tributary/schemas' dashboard contract (as the consumer and the producer write them), the gateway started from
  * its settings like in production, and the answers read over HTTP with API keys of different scopes.
  */
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { KinesisVideoClient } from '@aws-sdk/client-kinesis-video';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
@@ -32,7 +33,6 @@ class CountingHandler extends NodeHttpHandler {
 }
 
 const CACHE_MS = 300;
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 const keyLine = (k: GeneratedApiKey, scopes: string): string => `${k.record.id}:${k.record.hash}:${scopes}`;
 
 describe('dashboard API (emulator: DynamoDB + KVS)', () => {

@@ -1,16 +1,6 @@
-import { GatewayError } from '../gateway-error';
 import { queryRecord, validate } from '../api/api-requests';
+import { invalid } from '../testing/invalid-request';
 import { deviceIdParam, noQuerySchema, rollupQuerySchema } from './dashboard-requests';
-
-const invalid = (fn: () => unknown): string => {
-  try {
-    fn();
-  } catch (err) {
-    if (err instanceof GatewayError && err.code === 'INVALID_REQUEST') return err.message;
-    throw err;
-  }
-  throw new Error('expected INVALID_REQUEST');
-};
 
 describe('dashboard requests', () => {
   it.each([

@@ -4,14 +4,10 @@
  * stream (two streams' fragment 1 are different segments), KVS refusals and timeouts mapped to problem answers,
  * and a playlist pointing elsewhere refused.
  */
-import type { AddressInfo } from 'node:net';
-import type { Server } from 'node:http';
-import pino from 'pino';
-import { InMemoryApiKeyStore, signPlaybackToken } from '@tributary/auth';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { signPlaybackToken } from '@tributary/auth';
 import { GatewayMetrics } from '../gateway-metrics';
-import { createGatewayServer } from '../http/gateway-server';
-import { locateStaticAssets } from '../http/static-assets';
-import type { KvsPlaybackClient } from '../kvs/kvs-playback-client';
+import { serveGateway, type ServedGateway } from '../testing/gateway-server-fixture';
 import { SegmentCache } from './segment-cache';
 
 const KEY = 'proxy-controller-test-key-of-32-bytes-at-least';
@@ -20,7 +16,7 @@ const sessionUrl = (stream: string) => `http://kvs.test/hls/v1/getHLSMasterPlayl
 type Script = (url: URL, signal: AbortSignal | undefined) => Promise<Response>;
 
 describe('HLS proxy controller', () => {
-  let server: Server;
+  let server: ServedGateway;
   let base: string;
   let metrics: GatewayMetrics;
   let cache: SegmentCache;
@@ -30,34 +26,20 @@ describe('HLS proxy controller', () => {
   beforeAll(async () => {
     metrics = new GatewayMetrics({ defaultMetrics: false });
     cache = new SegmentCache({ maxBytes: 1024 * 1024 });
-    const app = createGatewayServer({
-      auth: { apiKeys: new InMemoryApiKeyStore([]) },
-      kvs: {} as unknown as KvsPlaybackClient,
+    server = await serveGateway({
       playbackKey: KEY,
-      tokenTtlSeconds: 300,
-      delivery: 'proxied',
-      trustProxy: 0,
-      corsOrigins: [],
-      cspConnectSrc: [],
-      apiRateLimit: 0,
-      hlsRateLimit: 0,
       upstreamTimeoutMs: 200,
       segmentCache: cache,
       metrics,
-      logger: pino({ level: 'silent' }),
-      assets: locateStaticAssets(`${__dirname}/../http`),
       fetch: async (input, init) => {
         const url = new URL(String(input));
         fetched.push(`${url.pathname.split('/').pop()}?${url.searchParams}`);
         return script(url, init?.signal ?? undefined);
       },
     });
-    server = await new Promise<Server>((resolve) => {
-      const s = app.listen(0, '127.0.0.1', () => resolve(s));
-    });
-    base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    base = server.url;
   });
-  afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));
+  afterAll(() => server?.close());
   beforeEach(() => {
     fetched.length = 0;
   });
@@ -79,7 +61,7 @@ describe('HLS proxy controller', () => {
     };
     const token = await tokenFor('cam-a');
     const pending = Array.from({ length: 20 }, () => fetch(`${base}/hls/${token}/segment.mp4?fragment=1&track=1`));
-    await new Promise((r) => setTimeout(r, 50));
+    await sleep(50);
     release();
     const answers = await Promise.all(pending);
     expect(answers.map((a) => a.status)).toEqual(Array(20).fill(200));

@@ -1,3 +1,4 @@
+import { writeMediaPlaylist } from '@tributary/media';
 import { parseHlsProxyRequest } from './hls-proxy-request';
 import {
   gatewayResourceUri,
@@ -50,19 +51,20 @@ describe('rewriteKvsPlaylist', () => {
   });
 
   it('rewrites map and segment URIs of a media playlist and keeps every other line', () => {
-    const media = [
-      '#EXTM3U',
-      '#EXT-X-VERSION:7',
-      '#EXT-X-TARGETDURATION:2',
-      '#EXT-X-MEDIA-SEQUENCE:0',
-      '#EXT-X-INDEPENDENT-SEGMENTS',
-      '#EXT-X-DISCONTINUITY',
-      '#EXT-X-MAP:URI="getMP4InitFragment.mp4?SessionToken=T&TrackNumber=1"',
-      '#EXT-X-PROGRAM-DATE-TIME:2022-01-28T07:00:35.931Z',
-      '#EXTINF:1.01,',
-      'getMP4MediaFragment.mp4?FragmentNumber=91343852333185057105875891022195998207386831087&SessionToken=T&TrackNumber=1',
-      '',
-    ].join('\n');
+    // KVS's LIVE media playlist (kvs-reference.md §5.6), written by @tributary/media's writer, which its own spec
+    // checks line by line against the captured one.
+    const media = writeMediaPlaylist({
+      mediaSequence: 0,
+      segments: [
+        {
+          uri: 'getMP4MediaFragment.mp4?FragmentNumber=91343852333185057105875891022195998207386831087&SessionToken=T&TrackNumber=1',
+          durationSec: 1.01,
+          discontinuity: true,
+          map: { uri: 'getMP4InitFragment.mp4?SessionToken=T&TrackNumber=1' },
+          programDateTimeMs: Date.parse('2022-01-28T07:00:35.931Z'),
+        },
+      ],
+    });
     const out = rewriteKvsPlaylist(media, SESSION_URL).split('\n');
     expect(out[6]).toBe('#EXT-X-MAP:URI="init.mp4?track=1"');
     expect(out[9]).toBe('segment.mp4?fragment=91343852333185057105875891022195998207386831087&track=1');

@@ -2,15 +2,10 @@
  * The Express assembly on port 0 with a stub KVS client: rate limits answer 429 problem documents (and count
  * unauthenticated attempts too), CORS lets only the configured origins in, and unknown methods get 405.
  */
-import type { AddressInfo } from 'node:net';
-import type { Server } from 'node:http';
-import pino from 'pino';
 import { generateApiKey, InMemoryApiKeyStore } from '@tributary/auth';
-import { GatewayMetrics } from '../gateway-metrics';
-import { SegmentCache } from '../hls/segment-cache';
 import type { KvsPlaybackClient } from '../kvs/kvs-playback-client';
-import { createGatewayServer, type GatewayServerOptions } from './gateway-server';
-import { locateStaticAssets } from './static-assets';
+import { serveGateway, type ServedGateway } from '../testing/gateway-server-fixture';
+import type { GatewayServerOptions } from './gateway-server';
 
 const key = generateApiKey({ scopes: ['video:read'] });
 const kvsStub = {
@@ -19,33 +14,8 @@ const kvsStub = {
   ping: async () => undefined,
 } as unknown as KvsPlaybackClient;
 
-async function serve(overrides: Partial<GatewayServerOptions>): Promise<{ url: string; close: () => Promise<void> }> {
-  const app = createGatewayServer({
-    auth: { apiKeys: new InMemoryApiKeyStore([key.record]) },
-    kvs: kvsStub,
-    playbackKey: 'gateway-server-test-key-of-32-bytes-at-least',
-    tokenTtlSeconds: 300,
-    delivery: 'proxied',
-    trustProxy: 0,
-    corsOrigins: [],
-    cspConnectSrc: [],
-    apiRateLimit: 0,
-    hlsRateLimit: 0,
-    upstreamTimeoutMs: 1000,
-    segmentCache: new SegmentCache({ maxBytes: 0 }),
-    metrics: new GatewayMetrics({ defaultMetrics: false }),
-    logger: pino({ level: 'silent' }),
-    assets: locateStaticAssets(__dirname),
-    ...overrides,
-  });
-  const server = await new Promise<Server>((resolve) => {
-    const s = app.listen(0, '127.0.0.1', () => resolve(s));
-  });
-  return {
-    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
-    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
-  };
-}
+const serve = (overrides: Partial<GatewayServerOptions>): Promise<ServedGateway> =>
+  serveGateway({ auth: { apiKeys: new InMemoryApiKeyStore([key.record]) }, kvs: kvsStub, ...overrides });
 
 describe('gateway server', () => {
   it('answers 429 problem documents past the /api limit, for anonymous callers too', async () => {

@@ -7,6 +7,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { KinesisVideoClient } from '@aws-sdk/client-kinesis-video';
 import type { Fragment } from '@aws-sdk/client-kinesis-video-archived-media';
 import pino from 'pino';
@@ -41,7 +42,6 @@ export interface PlaybackStack {
 }
 
 const PLAYBACK_KEY = 'playback-key-for-the-gateway-e2e-tests-0123456789';
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 export async function startPlaybackStack(options: PlaybackStackOptions = {}): Promise<PlaybackStack> {
   const dataDir = mkdtempSync(join(tmpdir(), 'gateway-e2e-data-'));
