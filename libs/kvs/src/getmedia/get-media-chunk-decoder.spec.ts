@@ -20,15 +20,7 @@ const HEADER: MkvStreamHeader = {
 
 const FN = ['91343852333181432392682062607743920146159169392', '91343852333181432392682062607743920146159169393'];
 
-function concat(parts: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let o = 0;
-  for (const p of parts) {
-    out.set(p, o);
-    o += p.length;
-  }
-  return out;
-}
+const concat = (parts: Uint8Array[]): Uint8Array => Buffer.concat(parts);
 
 /** One GetMedia chunk as §4.3 lays it out: header, KVS Tags, Cluster, producer Tags, KVS Tags. */
 function chunk(i: number, producerTags = false): Uint8Array {
