@@ -4,24 +4,13 @@
  * its settings like in production, and the answers read over HTTP with API keys of different scopes.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import type { KinesisVideoClient } from '@aws-sdk/client-kinesis-video';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
-import pino from 'pino';
-import { generateApiKey, type GeneratedApiKey } from '@tributary/auth';
-import { startEmulator, type RunningEmulator } from '@tributary/emulator';
-import {
-  createActiveVideoStream,
-  createDynamoDbClient,
-  createKinesisVideoClient,
-  TEST_CREDENTIALS,
-  TEST_REGION,
-  uniqueStreamName,
-} from '@tributary/emulator/testing';
+import { generateApiKey } from '@tributary/auth';
+import { createActiveVideoStream, uniqueStreamName } from '@tributary/emulator/testing';
 import { toRollupItem, type CameraHealthItem, type LeaseItem } from '@tributary/schemas';
-import { loadConfig } from '../playback-gateway-config';
-import { createDashboardTables, putItem, type DashboardTableNames } from '../testing/dashboard-tables-fixture';
-import { startPlaybackGateway, type RunningPlaybackGateway } from '../playback-gateway-app';
+import type { RunningPlaybackGateway } from '../playback-gateway-app';
+import type { DashboardTableNames } from '../testing/dashboard-tables-fixture';
+import { startDashboardWorld, type DashboardWorld } from '../testing/dashboard-world';
 
 /** Counts the DynamoDB requests the gateway sends, to see the cache at work. */
 class CountingHandler extends NodeHttpHandler {
@@ -33,12 +22,9 @@ class CountingHandler extends NodeHttpHandler {
 }
 
 const CACHE_MS = 300;
-const keyLine = (k: GeneratedApiKey, scopes: string): string => `${k.record.id}:${k.record.hash}:${scopes}`;
 
 describe('dashboard API (emulator: DynamoDB + KVS)', () => {
-  let emulator: RunningEmulator;
-  let ddb: DynamoDBClient;
-  let kvs: KinesisVideoClient;
+  let world: DashboardWorld;
   let gateway: RunningPlaybackGateway;
   let bare: RunningPlaybackGateway;
   let counting: CountingHandler;
@@ -50,7 +36,7 @@ describe('dashboard API (emulator: DynamoDB + KVS)', () => {
   const now = Date.now();
   const minute = Math.floor(now / 60_000) * 60_000;
 
-  const put = (table: string, item: object) => putItem(ddb, table, item);
+  const put = (table: string, item: object) => world.put(table, item);
   const get = (base: string, path: string, key?: string) => fetch(`${base}${path}`, { headers: key ? { 'X-Api-Key': key } : {} });
   const json = async <T>(res: Response): Promise<T> => {
     expect(res.headers.get('content-type')).toMatch(/json/);
@@ -75,12 +61,10 @@ describe('dashboard API (emulator: DynamoDB + KVS)', () => {
   });
 
   beforeAll(async () => {
-    emulator = await startEmulator({ port: 0 });
-    ddb = createDynamoDbClient(emulator.url);
-    kvs = createKinesisVideoClient(emulator.url);
-    tables = await createDashboardTables(ddb);
-    await createActiveVideoStream(kvs, camA);
-    await createActiveVideoStream(kvs, camB);
+    world = await startDashboardWorld();
+    tables = world.tables;
+    await createActiveVideoStream(world.kvs, camA);
+    await createActiveVideoStream(world.kvs, camB);
 
     // Device state as DeviceStateSink writes it, plus one item no writer of the contract would write.
     await put(tables.deviceState, { deviceId: 'dev-2', seq: 7, ts: now - 1_000, metrics: { temp: 21.5, rpm: 900 }, tags: { site: 'a' }, shardId: 'shardId-000000000000', sequenceNumber: '1', subSequenceNumber: 0, updatedAt: now });
@@ -104,35 +88,22 @@ describe('dashboard API (emulator: DynamoDB + KVS)', () => {
     await put(tables.cameraHealth, health(uniqueStreamName('not-a-kvs-stream')));
 
     counting = new CountingHandler();
-    const start = async (argv: string[]) => {
-      const loaded = loadConfig(['--host', '127.0.0.1', '--port', '0', '--log-level', 'silent', ...argv], {
-        GATEWAY_API_KEYS: [keyLine(full, 'video:read,telemetry:read'), keyLine(oneCamera, `stream:${camA}:read`)].join(';'),
-        GATEWAY_PLAYBACK_KEY: 'dashboard-int-test-playback-key-0123456789',
-      });
-      if (loaded.help) throw new Error('unexpected --help');
-      return startPlaybackGateway(loaded.config, {
-        logger: pino({ level: 'silent' }),
-        kvsClientConfig: { endpoint: emulator.url, region: TEST_REGION, credentials: TEST_CREDENTIALS },
-        dynamoDbClientConfig: { endpoint: emulator.url, region: TEST_REGION, credentials: TEST_CREDENTIALS, requestHandler: counting },
+    const start = (withTables: boolean) =>
+      world.startGateway({
+        keys: [
+          [full, 'video:read,telemetry:read'],
+          [oneCamera, `stream:${camA}:read`],
+        ],
+        playbackKey: 'dashboard-int-test-playback-key-0123456789',
+        withTables,
         dashboardCacheMs: CACHE_MS,
+        dynamoDbRequestHandler: counting,
       });
-    };
-    gateway = await start([
-      '--device-state-table', tables.deviceState,
-      '--rollup-table', tables.rollups,
-      '--lease-table', tables.leases,
-      '--camera-health-table', tables.cameraHealth,
-    ]);
-    bare = await start([]);
+    gateway = await start(true);
+    bare = await start(false);
   }, 60_000);
 
-  afterAll(async () => {
-    await gateway?.close();
-    await bare?.close();
-    ddb?.destroy();
-    kvs?.destroy();
-    await emulator?.close();
-  });
+  afterAll(() => world?.close());
 
   it('announces the panels this gateway and principal have', async () => {
     expect(await json(await get(gateway.url, '/api/dashboard', full.key))).toEqual({
