@@ -1,5 +1,8 @@
+// Public entry point of @tributary/kinesis-producer: what README.md documents (see its "Exports"). The KPL record
+// format is @tributary/kpl's; the logger, clock and timer interfaces are @tributary/runtime's. Test helpers (the
+// durable buffer's fuzz targets) are behind the second entry, @tributary/kinesis-producer/testing.
 export { KinesisProducer } from './producer/kinesis-producer';
-export type { KinesisProducerOptions, KinesisClientLike, Logger, Clock, Timers } from './producer/producer-options';
+export type { KinesisProducerOptions, KinesisClientLike } from './producer/producer-options';
 export type { PutRecordInput, PutResult, FailedRecord, ProducerStats } from './producer/producer-types';
 export {
   ProducerError,
@@ -25,16 +28,8 @@ export {
   type ShardMapErrorEvent,
   type BackpressureEvent,
 } from './producer/producer-events';
+export type { DeliveryStatus } from './producer/delivery-log-summarizer';
 export { createKinesisClient, type DefaultClientOptions } from './dispatch/kinesis-client-factory';
-export {
-  AggregateBuilder,
-  deaggregate,
-  isAggregated,
-  AGGREGATION_MAGIC,
-  AGGREGATION_OVERHEAD_BYTES,
-  type AggregatableRecord,
-  type DeaggregatedRecord,
-} from '@tributary/kpl';
 export { PRODUCER_DEFAULTS, KINESIS_LIMITS, DURABLE_BUFFER_DEFAULTS } from './defaults';
 export {
   DurableProducer,
@@ -45,4 +40,3 @@ export {
   type DurableProducerEvents,
 } from './durable/durable-producer';
 export type { BufferDropReason } from './durable/durable-buffer-store';
-export { DeliveryLogSummarizer, type DeliveryStatus } from './producer/delivery-log-summarizer';

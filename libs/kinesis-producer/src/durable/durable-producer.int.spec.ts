@@ -13,13 +13,13 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { RunningEmulator } from '@tributary/emulator';
 import { hashKeyOf } from '@tributary/partitioning';
 import { DurableProducer } from './durable-producer';
-import { KinesisProducer } from '../producer/kinesis-producer';
-import { TEST_CREDENTIALS, TEST_REGION, createStream, readStream, startTestEmulator, testClient, uniqueStreamName } from '../testing/producer-test-kit';
+import type { KinesisProducer } from '../producer/kinesis-producer';
+import { createStream, emulatorProducer, readStream, startTestEmulator, testClient, uniqueStreamName } from '../testing/producer-test-kit';
 
-const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 const DEVICES = 10;
 
 async function eventually(what: string, condition: () => boolean, timeoutMs = 20_000): Promise<void> {
@@ -55,18 +55,21 @@ describe('DurableProducer with the emulator going away', () => {
   });
 
   const open = (): { producer: KinesisProducer; durable: DurableProducer } => {
-    const producer = new KinesisProducer({
-      streamName: stream,
-      clientOptions: { endpoint: emu.url, region: TEST_REGION, credentials: TEST_CREDENTIALS, connectionTimeoutMs: 300 },
-      ordered: true,
-      expireBehind: true,
-      recordTtlMs: 400,
-      requestTimeoutMs: 1_000,
-      maxBufferedTimeMs: 20,
-      retry: { baseDelayMs: 20, maxDelayMs: 200 },
-      shardMap: { minIntervalMs: 200 },
-      onFailure: () => undefined,
-    });
+    const producer = emulatorProducer(
+      emu.url,
+      stream,
+      {
+        ordered: true,
+        expireBehind: true,
+        recordTtlMs: 400,
+        requestTimeoutMs: 1_000,
+        maxBufferedTimeMs: 20,
+        retry: { baseDelayMs: 20, maxDelayMs: 200 },
+        shardMap: { minIntervalMs: 200 },
+        onFailure: () => undefined,
+      },
+      { connectionTimeoutMs: 300 },
+    );
     const durable = new DurableProducer({ producer, buffer: { dir: bufferDir, replayPauseMs: 200 } });
     return { producer, durable };
   };

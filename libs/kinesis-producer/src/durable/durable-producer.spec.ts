@@ -8,11 +8,13 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { FakeTimers } from '@tributary/runtime/testing';
 import { DurableProducer, type DurablePutResult } from './durable-producer';
 import { KinesisProducer } from '../producer/kinesis-producer';
 import type { KinesisProducerOptions } from '../producer/producer-options';
 import { FakeKinesisClient, networkError } from '../testing/fake-kinesis-client';
+import { unitProducer } from '../testing/producer-unit-kit';
 import { referenceDeaggregate } from '@tributary/kpl/testing';
 
 let dir: string;
@@ -24,12 +26,7 @@ afterEach(() => rmSync(dir, { recursive: true, force: true }));
 const DEVICES = 20;
 
 function producerOn(client: FakeKinesisClient, timers: FakeTimers, options: Partial<KinesisProducerOptions> = {}): KinesisProducer {
-  return new KinesisProducer({
-    streamName: 'unit',
-    client,
-    clock: timers,
-    timers,
-    random: () => 0.5,
+  return unitProducer(client, timers, {
     ordered: true,
     expireBehind: true,
     recordTtlMs: 30_000,
@@ -61,7 +58,7 @@ async function until(timers: FakeTimers, condition: () => boolean, stepMs = 100,
   for (let waited = 0; !condition(); waited += stepMs) {
     if (waited > maxMs) throw new Error(`condition not met within ${maxMs} ms of fake time`);
     await timers.advance(stepMs);
-    await new Promise((resolve) => setTimeout(resolve, 1));
+    await sleep(1);
   }
 }
 
@@ -82,7 +79,7 @@ async function produce(
     const device = i % DEVICES;
     puts.push(put(`dev-${device}`, counters[device]++));
     await timers.advance(everyMs);
-    if (i % 100 === 0) await new Promise((resolve) => setTimeout(resolve, 1));
+    if (i % 100 === 0) await sleep(1);
   }
   return puts;
 }
@@ -189,7 +186,7 @@ describe('DurableProducer', () => {
     for (let i = 0; i < 1_000; i++) {
       puts.push(durable.put({ partitionKey: `dev-${i % DEVICES}`, data: `x${i}` }));
       await timers.advance(20);
-      if (i % 100 === 0) await new Promise((resolve) => setTimeout(resolve, 1));
+      if (i % 100 === 0) await sleep(1);
       if (durable.stats().totals.spilled > 0) modes.add(durable.stats().mode);
     }
     expect([...modes]).toEqual(['spilling']);

@@ -12,22 +12,14 @@ import type { KinesisProducerOptions } from './producer-options';
 import type { FailedRecord } from './producer-types';
 import { CountingLogger } from '../testing/counting-logger';
 import { FakeKinesisClient, networkError } from '../testing/fake-kinesis-client';
+import { unitProducer } from '../testing/producer-unit-kit';
 
 function harness(options: Partial<KinesisProducerOptions> = {}) {
   const timers = new FakeTimers(undefined, 3);
   const client = new FakeKinesisClient(2);
   const logger = new CountingLogger();
   const failures: FailedRecord[] = [];
-  const producer = new KinesisProducer({
-    streamName: 'unit',
-    client,
-    clock: timers,
-    timers,
-    logger,
-    random: () => 0.5,
-    onFailure: (f) => void failures.push(...f),
-    ...options,
-  });
+  const producer = unitProducer(client, timers, { logger, onFailure: (f) => void failures.push(...f), ...options });
   return { producer, client, timers, logger, failures };
 }
 

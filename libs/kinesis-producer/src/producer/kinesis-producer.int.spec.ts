@@ -3,10 +3,11 @@
  * aws-kinesis-agg: delivery with and without aggregation, per-key order in ordered mode under injected
  * InternalFailure, no loss and no producer-made duplicates under faults, backpressure, and both HTTP clients.
  */
+import { setTimeout as sleep } from 'node:timers/promises';
 import { KinesisClient, PutRecordsCommand } from '@aws-sdk/client-kinesis';
 import type { RunningEmulator } from '@tributary/emulator';
 import { hashKeyOf } from '@tributary/partitioning';
-import { KinesisProducer } from './kinesis-producer';
+import type { KinesisProducer } from './kinesis-producer';
 import type { KinesisProducerOptions } from './producer-options';
 import type { FailedRecord, PutResult } from './producer-types';
 import {
@@ -14,6 +15,7 @@ import {
   TEST_REGION,
   createStream,
   duplicatesOf,
+  emulatorProducer,
   payloadsByKey,
   readStream,
   startTestEmulator,
@@ -41,11 +43,7 @@ afterAll(async () => {
 });
 
 function producerFor(streamName: string, options: Partial<KinesisProducerOptions> = {}): KinesisProducer {
-  const p = new KinesisProducer({
-    streamName,
-    clientOptions: { endpoint: emu.url, region: TEST_REGION, credentials: TEST_CREDENTIALS },
-    ...options,
-  });
+  const p = emulatorProducer(emu.url, streamName, options);
   producers.push(p);
   return p;
 }
@@ -120,7 +118,7 @@ describe('faults', () => {
     // Put in waves so that many calls (and many failures) happen while later records of the same keys wait.
     for (let wave = 0; wave < 30; wave++) {
       for (const key of keys) puts.push(producer.put({ partitionKey: key, data: `${key}:${wave}` }));
-      await new Promise((r) => setTimeout(r, 2));
+      await sleep(2);
     }
     await Promise.all(puts);
     const read = await readStream(client, stream, hashKeyOf);

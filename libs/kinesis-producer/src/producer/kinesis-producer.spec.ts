@@ -3,6 +3,7 @@
  * where every failure can be placed exactly. The same behaviours run against the real emulator in
  * kinesis-producer.int.spec.ts.
  */
+import { setTimeout as sleep } from 'node:timers/promises';
 import { PutRecordsCommand } from '@aws-sdk/client-kinesis';
 import { hashKeyOf } from '@tributary/partitioning';
 import { KinesisProducer } from './kinesis-producer';
@@ -11,6 +12,7 @@ import type { ProducerEventMap } from './producer-events';
 import type { KinesisProducerOptions } from './producer-options';
 import type { FailedRecord, PutResult } from './producer-types';
 import { FakeKinesisClient, networkError, serviceError, type StoredRecord } from '../testing/fake-kinesis-client';
+import { unitProducer } from '../testing/producer-unit-kit';
 import { FakeTimers } from '@tributary/runtime/testing';
 import { referenceDeaggregate } from '@tributary/kpl/testing';
 
@@ -25,12 +27,7 @@ interface Harness {
 function harness(options: Partial<KinesisProducerOptions> = {}, shards = 1, client = new FakeKinesisClient(shards)): Harness {
   const timers = new FakeTimers(undefined, 5);
   const failures: FailedRecord[] = [];
-  const producer = new KinesisProducer({
-    streamName: 'unit',
-    client,
-    clock: timers,
-    timers,
-    random: () => 0.5,
+  const producer = unitProducer(client, timers, {
     onFailure: (f) => {
       failures.push(...f);
     },
@@ -220,7 +217,7 @@ describe('KinesisProducer: retries, throttling, time-to-live', () => {
       h.client.callError = () => networkError('ECONNREFUSED');
       void h.producer.put({ partitionKey: 'k', data: 'fire and forget' });
       await h.timers.advance(1_000);
-      await new Promise((r) => setTimeout(r, 20));
+      await sleep(20);
       expect(h.failures).toHaveLength(1);
       expect(unhandled).toEqual([]);
     } finally {

@@ -6,19 +6,19 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { SplitShardCommand, type KinesisClient } from '@aws-sdk/client-kinesis';
 import type { RunningEmulator } from '@tributary/emulator';
 import { hashKeyOf } from '@tributary/partitioning';
-import { KinesisProducer } from './kinesis-producer';
+import type { KinesisProducer } from './kinesis-producer';
 import { RecordExpiredError } from '../errors';
 import type { MisplacedAggregateEvent, ShardMapEvent } from './producer-events';
 import type { KinesisProducerOptions } from './producer-options';
 import type { FailedRecord, PutResult } from './producer-types';
 import {
-  TEST_CREDENTIALS,
-  TEST_REGION,
   createStream,
   duplicatesOf,
+  emulatorProducer,
   kclView,
   payloadsByKey,
   readStream,
@@ -27,14 +27,8 @@ import {
   uniqueStreamName,
 } from '../testing/producer-test-kit';
 
-const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
-
 function producerFor(emu: RunningEmulator, streamName: string, options: Partial<KinesisProducerOptions> = {}): KinesisProducer {
-  return new KinesisProducer({
-    streamName,
-    clientOptions: { endpoint: emu.url, region: TEST_REGION, credentials: TEST_CREDENTIALS, connectionTimeoutMs: 500 },
-    ...options,
-  });
+  return emulatorProducer(emu.url, streamName, options, { connectionTimeoutMs: 500 });
 }
 
 describe('with the emulator running', () => {

@@ -4,6 +4,7 @@
  * aws-kinesis-agg, the reference implementation, so tests compare what a KCL would see with what was put.
  */
 import * as http from 'node:http';
+import { setTimeout as sleep } from 'node:timers/promises';
 import {
   CreateStreamCommand,
   DescribeStreamSummaryCommand,
@@ -16,6 +17,9 @@ import {
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 import { startEmulator, type EmulatorOptions, type RunningEmulator } from '@tributary/emulator';
 import { referenceDeaggregate } from '@tributary/kpl/testing';
+import type { DefaultClientOptions } from '../dispatch/kinesis-client-factory';
+import { KinesisProducer } from '../producer/kinesis-producer';
+import type { KinesisProducerOptions } from '../producer/producer-options';
 
 export const TEST_REGION = 'us-east-1';
 export const TEST_CREDENTIALS = { accessKeyId: 'test', secretAccessKey: 'test' };
@@ -35,12 +39,24 @@ export function testClient(url: string): KinesisClient {
   });
 }
 
+/** A KinesisProducer with its own client pointed at the emulator at `url`; `client` adds to its client options. */
+export function emulatorProducer(
+  url: string,
+  streamName: string,
+  options: Partial<KinesisProducerOptions> = {},
+  client: Partial<DefaultClientOptions> = {},
+): KinesisProducer {
+  return new KinesisProducer({
+    streamName,
+    clientOptions: { endpoint: url, region: TEST_REGION, credentials: TEST_CREDENTIALS, ...client },
+    ...options,
+  });
+}
+
 let counter = 0;
 export function uniqueStreamName(prefix: string): string {
   return `${prefix}-${process.pid}-${Date.now().toString(36)}-${++counter}`;
 }
-
-const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
 export async function createStream(client: KinesisClient, name: string, shards: number): Promise<void> {
   await client.send(new CreateStreamCommand({ StreamName: name, ShardCount: shards }));
