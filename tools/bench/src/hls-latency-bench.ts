@@ -41,7 +41,8 @@ import type { AddressInfo } from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
+import { CHROMIUM_PATH, chromiumAvailable, hlsErrorRecorderScript, launchChromium } from '@tributary/emulator/testing';
 import {
   ROOT,
   loadAverage,
@@ -65,7 +66,6 @@ import type { KinesisVideoClient } from '@aws-sdk/client-kinesis-video';
 const RESULTS_FILE = 'hls-latency-latest.json';
 const SOURCES = ['libs/media/src', 'libs/emulator/src', 'apps/video-producer/src', 'apps/playback-gateway/src'];
 const TARGET_MEDIAN_MS = 1200;
-const CHROMIUM = '/usr/bin/chromium';
 const HLS_JS = path.join(ROOT, 'node_modules/hls.js/dist/hls.min.js');
 const LOW_LATENCY_JS = path.join(ROOT, 'apps/playback-gateway/public/low-latency.js');
 /** hls.latency (s behind hls.js's estimate of the live edge) the tuned page steers to. */
@@ -189,27 +189,14 @@ function parseOptions(argv: string[]): BenchOptions | undefined {
 
 /**
  * Runs in every page before its own scripts (both pages): when hls.min.js defines window.Hls it is replaced by a
- * subclass that keeps the instance (window.__hls) and records hls.js errors, and a sample is taken every 250 ms:
+ * subclass that keeps the instance (window.__hls) and records hls.js errors (the tests' recorder, from
+ * @tributary/emulator/testing), and a sample is taken every 250 ms:
  * the latency as a player computes it, Date.now() - hls.playingDate, and the video's progress.
  */
-const INSTRUMENT = `(() => {
+const INSTRUMENT = `${hlsErrorRecorderScript({ errorsVar: '__errors', instanceVar: '__hls' })};
+(() => {
   window.__samples = [];
-  window.__errors = [];
   window.__stalls = 0;
-  let wrapped;
-  Object.defineProperty(window, 'Hls', {
-    configurable: true,
-    get() { return wrapped; },
-    set(Hls) {
-      wrapped = class extends Hls {
-        constructor(config) {
-          super(config);
-          window.__hls = this;
-          this.on(Hls.Events.ERROR, (_e, d) => window.__errors.push({ fatal: !!d.fatal, type: String(d.type), details: String(d.details) }));
-        }
-      };
-    },
-  });
   setInterval(() => {
     const hls = window.__hls;
     const video = document.querySelector('video');
@@ -401,7 +388,7 @@ async function main(options: BenchOptions): Promise<void> {
   const started = Date.now();
   const loadBefore = loadAverage();
   const sourcesBefore = sourceFingerprint(SOURCES);
-  if (!fs.existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing (apt install chromium)`);
+  if (!chromiumAvailable()) throw new Error(`${CHROMIUM_PATH} is missing (apt install chromium)`);
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'tributary-hls-bench-data-'));
   const emulator = await startServerProcess('emulator', [dataDir]);
   const admin = kinesisVideoClient(emulator.url);
@@ -433,7 +420,7 @@ async function main(options: BenchOptions): Promise<void> {
         }),
       );
     }
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox', '--autoplay-policy=no-user-gesture-required'] });
+    browser = await launchChromium();
     console.log(
       `HLS latency bench: ${options.runs} runs x ${options.variants.map((v) => v.name).join(', ')}; ${options.warmup} s warm-up + ${options.seconds} s of samples each; ` +
         `${os.cpus().length} CPUs, Node ${process.version}, chromium ${browser.version()}, load average ${loadBefore.toFixed(2)}`,

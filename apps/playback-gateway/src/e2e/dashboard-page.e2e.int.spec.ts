@@ -12,9 +12,13 @@ import pino from 'pino';
 import { generateApiKey, type GeneratedApiKey } from '@tributary/auth';
 import { startEmulator, type RunningEmulator } from '@tributary/emulator';
 import {
+  chromiumAvailable,
   createActiveVideoStream,
   createDynamoDbClient,
   createKinesisVideoClient,
+  CSP_VIOLATION_RECORDER,
+  launchChromium,
+  pagePoller,
   TEST_CREDENTIALS,
   TEST_REGION,
   uniqueStreamName,
@@ -23,27 +27,11 @@ import { toRollupItem } from '@tributary/schemas';
 import { loadConfig } from '../playback-gateway-config';
 import { createDashboardTables, putItem, type DashboardTableNames } from '../testing/dashboard-tables-fixture';
 import { startPlaybackGateway, type RunningPlaybackGateway } from '../playback-gateway-app';
-import { chromiumAvailable, launchChromium } from '../testing/chromium-browser';
 
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 const keyLine = (k: GeneratedApiKey, scopes: string): string => `${k.record.id}:${k.record.hash}:${scopes}`;
 
-/** Runs before the page's scripts: records every CSP violation the page causes. */
-const RECORD_CSP = `(() => {
-  window.__csp = [];
-  document.addEventListener('securitypolicyviolation', (e) => window.__csp.push(e.violatedDirective + ' ' + e.blockedURI));
-})()`;
-
 /** Polls `expression` from the test (page.waitForFunction would eval in the page, which its CSP refuses). */
-async function pollPage(page: Page, expression: string, timeoutMs = 15_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await page.evaluate(expression))) {
-    if (Date.now() > deadline) {
-      throw new Error(`timed out waiting for ${expression}; page says: ${await page.evaluate<string>(`document.getElementById('dashboard-status').textContent`)}`);
-    }
-    await sleep(100);
-  }
-}
+const pollPage = pagePoller({ describe: (page) => page.evaluate<string>(`document.getElementById('dashboard-status').textContent`) });
 
 const text = (page: Page, selector: string): Promise<string> => page.evaluate<string>(`document.querySelector(${JSON.stringify(selector)}).textContent`);
 const data = (page: Page, selector: string, name: string): Promise<string> =>
@@ -125,7 +113,7 @@ describeBrowser('dashboard page in chromium (emulator tables + gateway)', () => 
     const page = await browser.newPage({ viewport: { width: 1280, height: 1000 } });
     const errors: string[] = [];
     page.on('pageerror', (err) => errors.push(err.message));
-    await page.addInitScript(RECORD_CSP);
+    await page.addInitScript(CSP_VIOLATION_RECORDER);
     // From the player page to the dashboard, by its link.
     await page.goto(gateway.url);
     await page.click('#nav-dashboard');

@@ -12,7 +12,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { chromiumAvailable, launchChromium } from '../testing/chromium-browser';
+import { chromiumAvailable, hlsErrorRecorderScript, launchChromium, pagePoller, recordedHlsErrors } from '@tributary/emulator/testing';
 import { startPlaybackStack, type PlaybackStack } from '../testing/playback-stack';
 
 const ARTIFACTS = resolve(__dirname, '../../../../dist/test-artifacts');
@@ -44,44 +44,8 @@ const PLAYBACK = `(() => {
 
 const playback = (page: Page): Promise<Playback> => page.evaluate<Playback>(PLAYBACK);
 
-/**
- * Waits until `expression` is truthy in the page, polling from the test: page.waitForFunction polls inside the
- * page with code built at run time, which the page's Content-Security-Policy (no 'unsafe-eval') rightly refuses.
- */
-async function pollPage(page: Page, expression: string, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await page.evaluate(expression))) {
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${expression}; status: ${(await playback(page)).status}`);
-    await sleep(100);
-  }
-}
-
-/**
- * Runs before the page's scripts: when hls.min.js defines window.Hls, it is replaced by a subclass that records
- * every hls.js error in window.__hlsErrors, so the test sees fatal errors even when the page recovers from them.
- */
-const RECORD_HLS_ERRORS = `(() => {
-  window.__hlsErrors = [];
-  let wrapped;
-  Object.defineProperty(window, 'Hls', {
-    configurable: true,
-    get() { return wrapped; },
-    set(Hls) {
-      wrapped = class extends Hls {
-        constructor(config) {
-          super(config);
-          this.on(Hls.Events.ERROR, (_e, d) => window.__hlsErrors.push({ fatal: !!d.fatal, type: String(d.type), details: String(d.details) }));
-        }
-      };
-    },
-  });
-})()`;
-
-interface HlsErrorRecord {
-  fatal: boolean;
-  type: string;
-  details: string;
-}
+/** Waits (polling from the test, as the page's CSP refuses waitForFunction) and says the page's status on a timeout. */
+const pollPage = pagePoller({ describe: async (page) => (await playback(page)).status });
 
 /** Playback advances over `ms`: more frames decoded and a later currentTime, and no error state (hls.js fatal errors set it). */
 async function expectAdvancing(page: Page, ms: number): Promise<{ before: Playback; after: Playback }> {
@@ -146,7 +110,8 @@ describeBrowser('web player in chromium (emulator + video producer + gateway)', 
     page.on('console', (msg) => {
       if (msg.type() === 'error' && /Content Security Policy/i.test(msg.text())) pageErrors.push(msg.text());
     });
-    await page.addInitScript(RECORD_HLS_ERRORS);
+    // Every hls.js error in window.__hlsErrors, so the test sees fatal errors even when the page recovers from them.
+    await page.addInitScript(hlsErrorRecorderScript());
     await page.goto(stack.gateway.url);
     await page.fill('#api-key', stack.apiKey);
     await page.click('#sign-in');
@@ -157,7 +122,7 @@ describeBrowser('web player in chromium (emulator + video producer + gateway)', 
   afterEach(async () => {
     const name = expect.getState().currentTestName?.replace(/[^a-z0-9]+/gi, '-').toLowerCase() ?? 'test';
     await page?.screenshot({ path: join(ARTIFACTS, `playback-gateway-e2e-${name}.png`) }).catch(() => undefined);
-    const hlsErrors = await page.evaluate<HlsErrorRecord[]>('window.__hlsErrors || []').catch(() => []);
+    const hlsErrors = await recordedHlsErrors(page).catch(() => []);
     await context?.close();
     expect(pageErrors.splice(0)).toEqual([]);
     expect(hlsErrors.filter((e) => e.fatal)).toEqual([]);
