@@ -1,8 +1,10 @@
 /**
  * The app's errors: one class with a stable `code` and a `retriable` flag (conventions.md §8), so the handler and
  * the consumer library can tell "try this batch again" (a sink is down) from "this input will never pass" (a
- * record that fails validation goes to the dead-letter destination at once, with its validation issues).
+ * record that fails validation goes to the dead-letter destination at once, with its validation issues). On the
+ * one base of every lib (@tributary/errors' TributaryError), branded so `instanceof` holds across bundles.
  */
+import { TributaryError } from '@tributary/errors';
 import type { ValidationIssue } from '@tributary/schemas';
 
 export type TelemetryConsumerErrorCode =
@@ -19,20 +21,17 @@ export type TelemetryConsumerErrorCode =
   /** A write was attempted after the sink was closed. */
   | 'CLOSED';
 
-export class TelemetryConsumerError extends Error {
+export class TelemetryConsumerError extends TributaryError<TelemetryConsumerErrorCode> {
+  static override readonly brand: string = 'tributary.telemetry-consumer.TelemetryConsumerError';
   override name = 'TelemetryConsumerError';
-  constructor(
-    readonly code: TelemetryConsumerErrorCode,
-    message: string,
-    readonly retriable: boolean,
-    options: { cause?: unknown } = {},
-  ) {
-    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+  constructor(code: TelemetryConsumerErrorCode, message: string, retriable: boolean, options: { cause?: unknown } = {}) {
+    super(code, message, retriable, options);
   }
 }
 
 /** A record that is not valid telemetry; `issues` lists every problem with its field path (for the DLQ entry). */
 export class InvalidTelemetryError extends TelemetryConsumerError {
+  static override readonly brand: string = 'tributary.telemetry-consumer.InvalidTelemetryError';
   override name = 'InvalidTelemetryError';
   constructor(readonly issues: readonly ValidationIssue[]) {
     super('INVALID_TELEMETRY', `invalid telemetry: ${issues.map((i) => (i.path === '' ? i.message : `${i.path}: ${i.message}`)).join('; ')}`, false);

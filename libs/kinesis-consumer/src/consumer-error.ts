@@ -1,7 +1,10 @@
 /**
  * Errors of @tributary/kinesis-consumer: one base class with a stable `code`, a `retriable` flag (would trying
- * again later have a chance?) and the `cause` (kafkajs errors.js style).
+ * again later have a chance?) and the `cause` (kafkajs errors.js style), on the one base of every lib,
+ * @tributary/errors' TributaryError: each class declares a brand, so `instanceof` holds across bundles.
  */
+import { TributaryError } from '@tributary/errors';
+
 export type ConsumerErrorCode =
   /** An option is missing or out of range (raised by constructors). */
   | 'INVALID_OPTION'
@@ -22,20 +25,17 @@ export type ConsumerErrorCode =
   /** A bug: an invariant did not hold. */
   | 'INTERNAL';
 
-export class ConsumerError extends Error {
+export class ConsumerError extends TributaryError<ConsumerErrorCode> {
+  static override readonly brand: string = 'tributary.kinesis-consumer.ConsumerError';
   override name = 'ConsumerError';
-  constructor(
-    readonly code: ConsumerErrorCode,
-    message: string,
-    readonly retriable: boolean,
-    options: { cause?: unknown } = {},
-  ) {
-    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+  constructor(code: ConsumerErrorCode, message: string, retriable: boolean, options: { cause?: unknown } = {}) {
+    super(code, message, retriable, options);
   }
 }
 
 /** A conditional write on the lease failed: the worker no longer holds it. */
 export class LeaseLostError extends ConsumerError {
+  static override readonly brand: string = 'tributary.kinesis-consumer.LeaseLostError';
   override name = 'LeaseLostError';
   constructor(
     readonly leaseKey: string,
@@ -48,6 +48,7 @@ export class LeaseLostError extends ConsumerError {
 
 /** An AWS dependency failed. `awsCode` is the AWS error name or errno code. */
 export class DependencyError extends ConsumerError {
+  static override readonly brand: string = 'tributary.kinesis-consumer.DependencyError';
   override name = 'DependencyError';
   constructor(
     readonly operation: string,

@@ -4,31 +4,23 @@
  * call returns once everything is ACTIVE. The apps would create most of it themselves; doing it here first lets
  * the gateway read the dashboard tables from its first request and keeps the parts from racing each other.
  */
-import {
-  CreateTableCommand,
-  DescribeTableCommand,
-  type DynamoDBClient,
-  type KeySchemaElement,
-  type TableDescription,
-} from '@aws-sdk/client-dynamodb';
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { CreateStreamCommand as CreateKdsStreamCommand, DescribeStreamSummaryCommand, type KinesisClient } from '@aws-sdk/client-kinesis';
 import { CreateStreamCommand as CreateKvsStreamCommand, DescribeStreamCommand as DescribeKvsStreamCommand, type KinesisVideoClient } from '@aws-sdk/client-kinesis-video';
+import { ensureTable, TableError, type TableDefinition, type TableKey } from '@tributary/dynamodb-tables';
 import { CAMERA_HEALTH_TABLE_KEYS, ROLLUP_TABLE_KEYS } from '@tributary/schemas';
 import { DevStackError } from './dev-stack-error';
 import { STACK_RESOURCES } from './stack-plan';
 
-export interface TableSpec {
-  name: string;
-  hashKey: string;
-  rangeKey?: string;
-}
+const hash = (name: string): TableKey => ({ name, type: 'S', role: 'HASH' });
+const range = (name: string): TableKey => ({ name, type: 'S', role: 'RANGE' });
 
 /** The tables of the stack with their keys (issue 7's contract; the lease table is KCL's). */
-export const STACK_TABLES: readonly TableSpec[] = [
-  { name: STACK_RESOURCES.leaseTable, hashKey: 'leaseKey' },
-  { name: STACK_RESOURCES.deviceStateTable, hashKey: 'deviceId' },
-  { name: STACK_RESOURCES.rollupTable, hashKey: ROLLUP_TABLE_KEYS.hash, rangeKey: ROLLUP_TABLE_KEYS.range },
-  { name: STACK_RESOURCES.cameraHealthTable, hashKey: CAMERA_HEALTH_TABLE_KEYS.hash },
+export const STACK_TABLES: readonly TableDefinition[] = [
+  { tableName: STACK_RESOURCES.leaseTable, keys: [hash('leaseKey')] },
+  { tableName: STACK_RESOURCES.deviceStateTable, keys: [hash('deviceId')] },
+  { tableName: STACK_RESOURCES.rollupTable, keys: [hash(ROLLUP_TABLE_KEYS.hash), range(ROLLUP_TABLE_KEYS.range)] },
+  { tableName: STACK_RESOURCES.cameraHealthTable, keys: [hash(CAMERA_HEALTH_TABLE_KEYS.hash)] },
 ];
 
 export interface BootstrapClients {
@@ -52,7 +44,7 @@ export async function bootstrapResources(clients: BootstrapClients, options: Boo
   const tasks: Promise<ResourceOutcome>[] = [
     ensureKdsStream(clients.kinesis, r.telemetryStream, r.telemetryShards, options),
     ...r.cameras.map((name) => ensureKvsStream(clients.kinesisVideo, name, r.kvsRetentionHours, options)),
-    ...STACK_TABLES.map((t) => ensureTable(clients.dynamodb, t, options)),
+    ...STACK_TABLES.map((t) => ensureStackTable(clients.dynamodb, t, options)),
   ];
   const results = await Promise.all(tasks.map((t) => t.then((res) => (options.onResource?.(res), res))));
   return results;
@@ -127,47 +119,15 @@ async function ensureKvsStream(client: BootstrapClients['kinesisVideo'], name: s
   return { kind: 'video-stream', name, outcome };
 }
 
-export function keySchemaOf(spec: TableSpec): KeySchemaElement[] {
-  return [
-    { AttributeName: spec.hashKey, KeyType: 'HASH' },
-    ...(spec.rangeKey ? [{ AttributeName: spec.rangeKey, KeyType: 'RANGE' as const }] : []),
-  ];
-}
-
-async function ensureTable(client: BootstrapClients['dynamodb'], spec: TableSpec, options: BootstrapOptions): Promise<ResourceOutcome> {
-  let last: TableDescription | undefined;
-  const status = async (): Promise<string | undefined> => {
-    try {
-      last = (await client.send(new DescribeTableCommand({ TableName: spec.name }))).Table;
-      return last?.TableStatus;
-    } catch (err) {
-      if (isNamed(err, 'ResourceNotFoundException')) return undefined;
-      throw failure(`table ${spec.name}`, err);
-    }
-  };
-  let outcome: ResourceOutcome['outcome'] = 'exists';
-  if ((await status()) === undefined) {
-    const key = keySchemaOf(spec);
-    try {
-      await client.send(
-        new CreateTableCommand({
-          TableName: spec.name,
-          AttributeDefinitions: key.map((k) => ({ AttributeName: k.AttributeName, AttributeType: 'S' })),
-          KeySchema: key,
-          BillingMode: 'PAY_PER_REQUEST',
-        }),
-      );
-      outcome = 'created';
-    } catch (err) {
-      // An app started by someone else created it first: wait for it like for ours.
-      if (!isNamed(err, 'ResourceInUseException')) throw failure(`table ${spec.name}`, err);
-    }
+/** A table through the one shared create-if-missing (@tributary/dynamodb-tables), its failures as DevStackErrors. */
+async function ensureStackTable(client: BootstrapClients['dynamodb'], definition: TableDefinition, options: BootstrapOptions): Promise<ResourceOutcome> {
+  const name = definition.tableName;
+  try {
+    const { outcome } = await ensureTable(client, definition, options.activeTimeoutMs === undefined ? {} : { activeTimeoutMs: options.activeTimeoutMs });
+    return { kind: 'table', name, outcome };
+  } catch (err) {
+    if (!(err instanceof TableError)) throw failure(`table ${name}`, err);
+    const advice = err.code === 'TABLE_KEY_MISMATCH' ? ': delete it (or the data folder) and start again' : err.code === 'TABLE_UNUSABLE' ? '; start again once it is gone' : '';
+    throw new DevStackError('BOOTSTRAP', `${err.message}${advice}`, err.code !== 'TABLE_KEY_MISMATCH', { cause: err });
   }
-  await waitFor(`table ${spec.name}`, status, new Set(['ACTIVE', 'UPDATING']), options);
-  const want = JSON.stringify(keySchemaOf(spec));
-  const have = JSON.stringify((last?.KeySchema ?? []).map((k) => ({ AttributeName: k.AttributeName, KeyType: k.KeyType })));
-  if (want !== have) {
-    throw new DevStackError('BOOTSTRAP', `table ${spec.name} exists with the key ${have}, the stack needs ${want}: delete it (or the data folder) and start again`, false);
-  }
-  return { kind: 'table', name: spec.name, outcome };
 }

@@ -3,8 +3,9 @@
  * dashboard contract (as telemetry-consumer, kinesis-consumer and video-producer create them), with unique names,
  * and a PutItem of plain objects (marshalled as the writers marshal them).
  */
-import { CreateTableCommand, PutItemCommand, type AttributeDefinition, type DynamoDBClient, type KeySchemaElement } from '@aws-sdk/client-dynamodb';
+import { PutItemCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { marshall } from '@aws-sdk/util-dynamodb';
+import { ensureTable, type TableKey } from '@tributary/dynamodb-tables';
 import { uniqueTableName } from '@tributary/emulator/testing';
 import { CAMERA_HEALTH_TABLE_KEYS, ROLLUP_TABLE_KEYS } from '@tributary/schemas';
 
@@ -15,17 +16,16 @@ export interface DashboardTableNames {
   cameraHealth: string;
 }
 
-const KEYS: Readonly<Record<keyof DashboardTableNames, Array<[string, 'HASH' | 'RANGE']>>> = {
-  deviceState: [['deviceId', 'HASH']],
-  rollups: [
-    [ROLLUP_TABLE_KEYS.hash, 'HASH'],
-    [ROLLUP_TABLE_KEYS.range, 'RANGE'],
-  ],
-  leases: [['leaseKey', 'HASH']],
-  cameraHealth: [[CAMERA_HEALTH_TABLE_KEYS.hash, 'HASH']],
+const hash = (name: string): TableKey => ({ name, type: 'S', role: 'HASH' });
+
+const KEYS: Readonly<Record<keyof DashboardTableNames, TableKey[]>> = {
+  deviceState: [hash('deviceId')],
+  rollups: [hash(ROLLUP_TABLE_KEYS.hash), { name: ROLLUP_TABLE_KEYS.range, type: 'S', role: 'RANGE' }],
+  leases: [hash('leaseKey')],
+  cameraHealth: [hash(CAMERA_HEALTH_TABLE_KEYS.hash)],
 };
 
-/** Creates the four tables under unique names and returns the names. */
+/** Creates the four tables under unique names, waits until they are ACTIVE, and returns the names. */
 export async function createDashboardTables(ddb: DynamoDBClient): Promise<DashboardTableNames> {
   const names: DashboardTableNames = {
     deviceState: uniqueTableName('devices'),
@@ -33,16 +33,8 @@ export async function createDashboardTables(ddb: DynamoDBClient): Promise<Dashbo
     leases: uniqueTableName('leases'),
     cameraHealth: uniqueTableName('camera-health'),
   };
-  for (const table of Object.keys(KEYS) as Array<keyof DashboardTableNames>) {
-    await ddb.send(
-      new CreateTableCommand({
-        TableName: names[table],
-        KeySchema: KEYS[table].map(([AttributeName, KeyType]): KeySchemaElement => ({ AttributeName, KeyType })),
-        AttributeDefinitions: KEYS[table].map(([AttributeName]): AttributeDefinition => ({ AttributeName, AttributeType: 'S' })),
-        BillingMode: 'PAY_PER_REQUEST',
-      }),
-    );
-  }
+  // The one create-if-missing the writers use too (@tributary/dynamodb-tables): created and ACTIVE on return.
+  await Promise.all((Object.keys(KEYS) as Array<keyof DashboardTableNames>).map((table) => ensureTable(ddb, { tableName: names[table], keys: KEYS[table] })));
   return names;
 }
 

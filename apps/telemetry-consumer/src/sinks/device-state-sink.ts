@@ -17,10 +17,11 @@
  */
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { marshall } from '@aws-sdk/util-dynamodb';
+import { awsErrorName } from '@tributary/errors';
 import { noopLogger, type Logger } from '../logger';
 import { TelemetryConsumerError } from '../telemetry-consumer-error';
 import { systemClock, systemTimers, type Clock, type Timers } from '../time';
-import { awsErrorName, conditionalPuts, ensureTable, isRetriableAwsError } from './dynamo-table';
+import { conditionalPuts, ensureTable, isRetriableAwsError } from './dynamo-table';
 
 export const DEVICE_STATE_DEFAULTS = {
   /** PutItem calls in flight at once per batch. */

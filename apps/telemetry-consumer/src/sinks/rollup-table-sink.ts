@@ -15,12 +15,13 @@
  */
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { marshall } from '@aws-sdk/util-dynamodb';
+import { awsErrorName } from '@tributary/errors';
 import { DASHBOARD_ITEM_DEFAULTS, ROLLUP_TABLE_KEYS, toRollupItem } from '@tributary/schemas';
 import { noopLogger, type Logger } from '../logger';
 import type { ClosedRollup } from '../rollups/minute-rollup';
 import { TelemetryConsumerError } from '../telemetry-consumer-error';
 import { systemClock, systemTimers, type Clock, type Timers } from '../time';
-import { awsErrorName, conditionalPuts, ensureTable, isRetriableAwsError, type EnsureTableResult } from './dynamo-table';
+import { conditionalPuts, ensureTable, isRetriableAwsError, type EnsureTableResult } from './dynamo-table';
 
 export const ROLLUP_TABLE_DEFAULTS = {
   /** PutItem calls in flight at once. */

@@ -17,6 +17,7 @@ import { EventEmitter } from 'node:events';
 import * as os from 'node:os';
 import { DescribeStreamSummaryCommand, type KinesisClient } from '@aws-sdk/client-kinesis';
 import { DynamoDBClient, type DynamoDBClientConfig } from '@aws-sdk/client-dynamodb';
+import { classifyCallError, isAwsError } from '@tributary/errors';
 import { HashKeyCache } from '@tributary/partitioning';
 import { ConsumerError, DependencyError } from '../consumer-error';
 import {
@@ -294,13 +295,10 @@ export class KinesisConsumer extends EventEmitter<KinesisConsumerEvents> {
     const out = await need(this.kinesis, 'kinesis').send(
       new DescribeStreamSummaryCommand(o.streamArn ? { StreamARN: o.streamArn } : { StreamName: o.streamName }),
     ).catch((err: unknown) => {
-      const name = (err as { name?: string }).name ?? 'Error';
-      throw new ConsumerError(
-        name === 'ResourceNotFoundException' ? 'SHARD_NOT_FOUND' : 'DEPENDENCY',
-        `Stream ${o.streamArn ?? o.streamName} cannot be described: ${name}: ${(err as Error).message}`,
-        name !== 'ResourceNotFoundException' && name !== 'AccessDeniedException',
-        { cause: err },
-      );
+      const { code, message, retriable } = classifyCallError(err);
+      const text = `Stream ${o.streamArn ?? o.streamName} cannot be described: ${code}: ${message}`;
+      if (isAwsError(err, 'ResourceNotFoundException')) throw new ConsumerError('SHARD_NOT_FOUND', text, false, { cause: err });
+      throw new DependencyError('DescribeStreamSummary', code, text, retriable, { cause: err });
     });
     this.streamName = out.StreamDescriptionSummary?.StreamName ?? o.streamName ?? '';
     this.streamArn = out.StreamDescriptionSummary?.StreamARN ?? o.streamArn ?? '';

@@ -17,9 +17,7 @@
  * advanced ("spurious renewal failure", which would otherwise drop a healthy lease).
  */
 import {
-  CreateTableCommand,
   DeleteItemCommand,
-  DescribeTableCommand,
   GetItemCommand,
   PutItemCommand,
   ScanCommand,
@@ -27,6 +25,7 @@ import {
   type AttributeValue,
   type DynamoDBClient,
 } from '@aws-sdk/client-dynamodb';
+import { ensureTable, TableError } from '@tributary/dynamodb-tables';
 import { ConsumerError, LeaseLostError } from '../consumer-error';
 import {
   noopLogger,
@@ -39,7 +38,7 @@ import {
   type Logger,
   type Timers,
 } from '../consumer-types';
-import { isAwsError, isConditionalCheckFailed, toDependencyError, toLeaseWriteError } from './aws-error-mapper';
+import { isConditionalCheckFailed, toDependencyError, toLeaseWriteError } from './aws-error-mapper';
 import { LEASE_DEFAULTS } from './lease-defaults';
 import {
   LEASE_ATTRIBUTES as A,
@@ -118,50 +117,30 @@ export class LeaseTable implements LeaseStore {
   }
 
   /**
-   * Creates the table if it is missing (PAY_PER_REQUEST, hash key leaseKey S) and waits until it is ACTIVE. Several
-   * workers may race: the loser's ResourceInUseException just means "someone is creating it".
+   * Creates the table if it is missing (PAY_PER_REQUEST, hash key leaseKey S) and waits until it is ACTIVE, with
+   * the one shared helper (@tributary/dynamodb-tables). Several workers may race: the loser's
+   * ResourceInUseException just means "someone is creating it".
    */
   async ensureTable(): Promise<{ created: boolean }> {
-    let created = false;
-    let status = await this.tableStatus();
-    if (status === undefined) {
-      try {
-        await this.client.send(
-          new CreateTableCommand({
-            TableName: this.tableName,
-            AttributeDefinitions: [{ AttributeName: A.leaseKey, AttributeType: 'S' }],
-            KeySchema: [{ AttributeName: A.leaseKey, KeyType: 'HASH' }],
-            BillingMode: 'PAY_PER_REQUEST',
-          }),
-        );
-        created = true;
-        this.logger.info({ table: this.tableName }, 'lease table created');
-      } catch (err) {
-        if (!isAwsError(err, 'ResourceInUseException')) throw toDependencyError('CreateTable', err);
-      }
-      status = await this.tableStatus();
-    }
-    const deadline = this.clock.now() + this.activeTimeoutMs;
-    while (status !== 'ACTIVE') {
-      if (status === 'DELETING' || status === 'ARCHIVED' || status === 'INACCESSIBLE_ENCRYPTION_CREDENTIALS') {
-        throw new ConsumerError('DEPENDENCY', `Lease table ${this.tableName} is ${status}.`, false);
-      }
-      if (this.clock.now() > deadline) {
-        throw new ConsumerError('DEPENDENCY', `Lease table ${this.tableName} not ACTIVE after ${this.activeTimeoutMs} ms (${status ?? 'missing'}).`, true);
-      }
-      await new Promise<void>((resolve) => this.timers.setTimeout(resolve, this.pollIntervalMs));
-      status = await this.tableStatus();
-    }
-    return { created };
-  }
-
-  private async tableStatus(): Promise<string | undefined> {
     try {
-      const out = await this.client.send(new DescribeTableCommand({ TableName: this.tableName }));
-      return out.Table?.TableStatus ?? 'ACTIVE';
+      const { outcome } = await ensureTable(
+        this.client,
+        { tableName: this.tableName, keys: [{ name: A.leaseKey, type: 'S', role: 'HASH' }] },
+        {
+          label: 'lease table',
+          activeTimeoutMs: this.activeTimeoutMs,
+          pollIntervalMs: this.pollIntervalMs,
+          maxPollIntervalMs: this.pollIntervalMs,
+          clock: this.clock,
+          timers: this.timers,
+          logger: this.logger,
+        },
+      );
+      return { created: outcome === 'created' };
     } catch (err) {
-      if (isAwsError(err, 'ResourceNotFoundException')) return undefined;
-      throw toDependencyError('DescribeTable', err);
+      if (!(err instanceof TableError)) throw err;
+      if (err.code === 'TABLE_CALL_FAILED') throw toDependencyError(err.operation ?? 'DescribeTable', err.cause);
+      throw new ConsumerError('DEPENDENCY', err.message, err.retriable, { cause: err });
     }
   }
 

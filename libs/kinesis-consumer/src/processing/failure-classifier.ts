@@ -10,13 +10,14 @@
  * 1. names that are bugs or bad input, never the platform's (TypeError, RangeError, SyntaxError, …);
  * 2. a typed error's own `retriable` flag (this project's errors, kafkajs-style errors): the code that raised it
  *    knew whether trying again could help;
- * 3. AWS and network failures as @tributary/kinesis-producer's `classifyCallError` sees them: throttling is the
- *    platform's; `transient` is the platform's only with evidence of a failed call (an SDK error's `$metadata`, an
- *    errno code, a timeout), since that classifier calls anything unknown transient and a plain `Error('boom')`
- *    from the handler must still reach the dead-letter destination after its retries;
+ * 3. AWS and network failures as @tributary/errors' `classifyCallError` sees them (DynamoDB's names included: sinks
+ *    write there): throttling is the platform's; `transient` is the platform's only with evidence of a failed call
+ *    (an SDK error's `$metadata`, an errno code, an AWS error name, a timeout), since that classifier calls anything
+ *    unknown transient and a plain `Error('boom')` from the handler must still reach the dead-letter destination
+ *    after its retries;
  * 4. anything else is the handler's.
  */
-import { classifyCallError, isNetworkErrorCode } from '@tributary/errors';
+import { AWS_ERRORS, DYNAMODB_ERRORS, classifyCallError, isNetworkErrorCode } from '@tributary/errors';
 
 export type FailureOrigin = 'platform' | 'handler';
 
@@ -24,10 +25,12 @@ export type FailureOrigin = 'platform' | 'handler';
 const HANDLER_ERROR_NAMES: ReadonlySet<string> = new Set(['TypeError', 'RangeError', 'SyntaxError', 'ReferenceError', 'InvalidBatchResponse']);
 
 /**
- * Besides the network codes classifyCallError knows (isNetworkErrorCode), the timeouts of a call that failed on its
- * way. Listed, not matched by shape: an application's own `E_POISON` is no outage.
+ * Evidence of a failed call besides an SDK error's `$metadata`: a network code or an AWS error name the shared
+ * tables know, or the SDK's own timeout. Looked up, not matched by shape: an application's own `E_POISON` is no outage.
  */
-const CALL_TIMEOUT_CODES: ReadonlySet<string> = new Set(['TimeoutError', 'RequestTimeout', 'RequestTimeoutException']);
+function isKnownCallFailure(code: string): boolean {
+  return isNetworkErrorCode(code) || Object.hasOwn(AWS_ERRORS, code) || Object.hasOwn(DYNAMODB_ERRORS, code) || code === 'TimeoutError';
+}
 
 interface ErrorLike {
   name?: unknown;
@@ -49,9 +52,9 @@ export function classifyHandlerFailure(error: unknown): FailureOrigin {
   const e = error as ErrorLike;
   if (typeof e.name === 'string' && HANDLER_ERROR_NAMES.has(e.name)) return 'handler';
   if (typeof e.retriable === 'boolean') return e.retriable ? 'platform' : 'handler';
-  const classified = classifyCallError(error);
+  const classified = classifyCallError(error, DYNAMODB_ERRORS);
   if (classified.kind === 'throttled') return 'platform';
   if (classified.kind === 'permanent') return 'handler';
-  if (isSdkError(error) || isNetworkErrorCode(classified.code) || CALL_TIMEOUT_CODES.has(classified.code)) return 'platform';
+  if (isSdkError(error) || isKnownCallFailure(classified.code)) return 'platform';
   return 'handler';
 }

@@ -26,6 +26,7 @@ export interface BatchOutcome {
 export type BatchProcessingErrorCode = Extract<ConsumerErrorCode, 'HANDLER_FAILED' | 'DEAD_LETTER_FAILED' | 'SHUTDOWN'>;
 
 export class BatchProcessingError extends ConsumerError {
+  static override readonly brand: string = 'tributary.kinesis-consumer.BatchProcessingError';
   override name = 'BatchProcessingError';
   constructor(
     code: BatchProcessingErrorCode,

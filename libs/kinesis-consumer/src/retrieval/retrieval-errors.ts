@@ -1,6 +1,7 @@
 /**
- * What a failed Kinesis read means for a record source, as a table over the producer's classification (AWS
- * error names, errno codes, HTTP statuses; conventions.md §9) plus the cases retrieval treats specially:
+ * What a failed Kinesis read means for a record source, as a table over the one shared classification
+ * (@tributary/errors: AWS error names, errno codes, HTTP statuses; conventions.md §9) plus the cases retrieval
+ * treats specially:
  * an expired iterator (get a new one, no backoff), a missing stream or shard (stop: SHARD_NOT_FOUND), and a
  * subscription refused because another one is active (ResourceInUse: wait out the 5-s takeover window).
  */

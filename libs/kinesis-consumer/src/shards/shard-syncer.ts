@@ -7,9 +7,10 @@
  */
 import { EventEmitter } from 'node:events';
 import { ListShardsCommand, type ListShardsCommandOutput, type Shard } from '@aws-sdk/client-kinesis';
+import { isAwsError } from '@tributary/errors';
 import { ConsumerError } from '../consumer-error';
 import { noopLogger, systemClock, systemTimers, type Clock, type Lease, type Logger, type Timers } from '../consumer-types';
-import { isAwsError, toDependencyError } from '../leases/aws-error-mapper';
+import { toDependencyError } from '../leases/aws-error-mapper';
 import type { LeaseStore } from '../leases/lease-table';
 import { SHARD_SYNC_DEFAULTS } from './shard-defaults';
 import { planLeaseCleanup, planShardSync, type InitialPosition } from './shard-sync-planner';
