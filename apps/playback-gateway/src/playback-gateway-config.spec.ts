@@ -1,5 +1,6 @@
 import { ConfigError } from '@tributary/schemas';
 import { defaultConnectSrc, HELP, loadConfig, SETTING_NAMES, type LoadedConfig } from './playback-gateway-config';
+import { configErrorOf } from '@tributary/schemas/testing';
 
 const KEYS = { GATEWAY_API_KEYS: 'id:hash:video:read' };
 const KEY32 = 'k'.repeat(32);
@@ -8,15 +9,7 @@ const configOf = (loaded: LoadedConfig) => {
   if (loaded.help) throw new Error('help');
   return loaded.config;
 };
-const errorOf = (argv: string[], env: Record<string, string>): ConfigError => {
-  try {
-    loadConfig(argv, env);
-  } catch (err) {
-    if (err instanceof ConfigError) return err;
-    throw err;
-  }
-  throw new Error('expected a ConfigError');
-};
+const errorOf = (argv: string[], env: Record<string, string>): ConfigError => configErrorOf(() => loadConfig(argv, env));
 
 describe('playback-gateway settings', () => {
   it('has defaults for everything but credentials, and generates a playback key when none is set', () => {

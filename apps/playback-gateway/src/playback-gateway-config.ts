@@ -9,7 +9,22 @@
  */
 import { randomBytes } from 'node:crypto';
 import { authSettingsProblems, type AuthSettingNames } from '@tributary/auth';
-import { ConfigError, parseConfig, readSettings } from '@tributary/schemas';
+import {
+  AUTH_SECRET_SETTINGS,
+  AUTH_SETTING_FLAGS,
+  authSettingFields,
+  authSettingNames,
+  byteSizeSetting,
+  ConfigError,
+  DYNAMODB_TABLE_NAME,
+  logLevelSetting,
+  nonEmptyText,
+  parseConfig,
+  pickAuthSettings,
+  readSettings,
+  throwConfigProblems,
+  wholeNumberSetting as integer,
+} from '@tributary/schemas';
 import { z } from 'zod';
 
 export { ConfigError };
@@ -72,28 +87,6 @@ The default connect-src is AWS_ENDPOINT_URL_KINESIS_VIDEO or AWS_ENDPOINT_URL if
 https://*.kinesisvideo.<AWS_REGION>.amazonaws.com.
 `;
 
-const integer = (min: number, max: number) =>
-  z
-    .string()
-    .trim()
-    .regex(/^\d+$/, { error: 'expected a whole number' })
-    .transform(Number)
-    .pipe(z.number().min(min, { error: `must be >= ${min}` }).max(max, { error: `must be <= ${max}` }));
-
-const SIZE_UNITS: Record<string, number> = { '': 1, b: 1, k: 1024, kb: 1024, m: 1024 ** 2, mb: 1024 ** 2, g: 1024 ** 3, gb: 1024 ** 3 };
-/** Bytes, with an optional k/kb/m/mb/g/gb suffix (powers of 1024). */
-const byteSize = (max: number) =>
-  z
-    .string()
-    .trim()
-    .toLowerCase()
-    .regex(/^\d+(\.\d+)?\s*(b|k|kb|m|mb|g|gb)?$/, { error: 'expected a size such as 268435456, 512mb or 1gb' })
-    .transform((s) => {
-      const m = /^(\d+(?:\.\d+)?)\s*([a-z]*)$/.exec(s);
-      return m ? Math.floor(Number(m[1]) * (SIZE_UNITS[m[2] ?? ''] ?? 1)) : NaN;
-    })
-    .pipe(z.number().max(max, { error: `must be at most ${max} bytes` }));
-
 /** An http(s) origin: scheme, host, optional port; `*.` allowed as the first label (CSP host-source wildcard). */
 const ORIGIN = /^https?:\/\/(\*\.)?[A-Za-z0-9.-]+(:\d{1,5})?$/;
 const originList = (allowStar: boolean) =>
@@ -109,46 +102,36 @@ const originList = (allowStar: boolean) =>
       ),
     );
 
-const optionalText = z.string().trim().min(1, { error: 'must not be empty' }).optional();
-
 /** A DynamoDB table name (3–255 of `[a-zA-Z0-9_.-]`); empty or unset: the panel it feeds is off. */
 const optionalTable = z
   .string()
   .trim()
-  .regex(/^[a-zA-Z0-9_.-]{3,255}$/, { error: 'expected a DynamoDB table name (3–255 of a-z A-Z 0-9 _ . -)' })
+  .regex(DYNAMODB_TABLE_NAME, { error: 'expected a DynamoDB table name (3–255 of a-z A-Z 0-9 _ . -)' })
   .optional();
 
 const schema = z.object({
-  host: z.string().trim().min(1, { error: 'must not be empty' }),
+  host: nonEmptyText,
+  // Ports and counts here are whole numbers: the gateway has no setting where a sign means something.
   port: integer(0, 65535),
   publicUrl: z
     .url({ protocol: /^https?$/, error: 'expected an http(s) URL' })
     .transform((u) => u.replace(/\/+$/, ''))
     .optional(),
   trustProxy: integer(0, 10),
-  apiKeysFile: optionalText,
-  apiKeys: optionalText,
-  jwtSecret: z.string().min(32, { error: 'must be at least 32 characters (HS256 wants 256 bits of key)' }).optional(),
-  jwtPublicKeyFile: optionalText,
-  jwksUrl: z.url({ protocol: /^https?$/, error: 'expected an http(s) URL' }).optional(),
-  jwtIssuer: optionalText,
-  jwtAudience: optionalText,
-  jwtMaxAge: integer(0, 31_536_000).optional(),
+  ...authSettingFields,
   playbackKey: z
     .string()
     .refine((k) => Buffer.byteLength(k, 'utf8') >= 32, { error: 'must be at least 32 bytes (HS256 wants 256 bits of key)' })
     .optional(),
   tokenTtlSeconds: integer(300, 43_200),
   delivery: z.enum(['direct', 'proxied'], { error: 'expected direct or proxied' }),
-  segmentCacheBytes: byteSize(64 * 1024 ** 3),
+  segmentCacheBytes: byteSizeSetting(0, 64 * 1024 ** 3, '268435456, 512mb or 1gb'),
   upstreamTimeoutMs: integer(100, 600_000),
   corsOrigins: originList(true),
   cspConnectSrc: originList(false).optional(),
   apiRateLimit: integer(0, 10_000_000),
   hlsRateLimit: integer(0, 10_000_000),
-  logLevel: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'], {
-    error: 'expected trace, debug, info, warn, error, fatal or silent',
-  }),
+  logLevel: logLevelSetting,
   deviceStateTable: optionalTable,
   rollupTable: optionalTable,
   leaseTable: optionalTable,
@@ -171,14 +154,7 @@ export const SETTING_NAMES: Readonly<Record<keyof ParsedSettings, string>> & Aut
   port: '--port / GATEWAY_PORT',
   publicUrl: '--public-url / GATEWAY_PUBLIC_URL',
   trustProxy: '--trust-proxy / GATEWAY_TRUST_PROXY',
-  apiKeysFile: '--api-keys-file / GATEWAY_API_KEYS_FILE',
-  apiKeys: 'GATEWAY_API_KEYS',
-  jwtSecret: 'GATEWAY_JWT_SECRET',
-  jwtPublicKeyFile: '--jwt-public-key-file / GATEWAY_JWT_PUBLIC_KEY_FILE',
-  jwksUrl: '--jwks-url / GATEWAY_JWKS_URL',
-  jwtIssuer: '--jwt-issuer / GATEWAY_JWT_ISSUER',
-  jwtAudience: '--jwt-audience / GATEWAY_JWT_AUDIENCE',
-  jwtMaxAge: '--jwt-max-age / GATEWAY_JWT_MAX_AGE_SECONDS',
+  ...authSettingNames('GATEWAY_'),
   playbackKey: 'GATEWAY_PLAYBACK_KEY',
   tokenTtlSeconds: '--token-ttl / GATEWAY_TOKEN_TTL_SECONDS',
   delivery: '--delivery / GATEWAY_DELIVERY',
@@ -220,28 +196,21 @@ export interface LoadConfigOptions {
 
 /** Reads flags (`argv` without node and the script) and `env`, and validates them; throws a ConfigError. */
 export function loadConfig(argv: readonly string[], env: Readonly<Record<string, string | undefined>>, options: LoadConfigOptions = {}): LoadedConfig {
-  const { flags, pick } = readSettings(argv, env, {
+  const settings = readSettings(argv, env, {
     strings: [
-      'host', 'port', 'public-url', 'trust-proxy', 'api-keys-file', 'jwt-public-key-file', 'jwks-url', 'jwt-issuer',
-      'jwt-audience', 'jwt-max-age', 'token-ttl', 'delivery', 'segment-cache', 'upstream-timeout', 'cors-origins', 'csp-connect-src',
+      'host', 'port', 'public-url', 'trust-proxy', ...AUTH_SETTING_FLAGS, 'token-ttl', 'delivery', 'segment-cache', 'upstream-timeout', 'cors-origins', 'csp-connect-src',
       'api-rate-limit', 'hls-rate-limit', 'log-level', 'device-state-table', 'rollup-table', 'lease-table', 'camera-health-table',
     ],
   });
+  const { flags, pick } = settings;
   if (flags.help) return { help: true };
   const raw = {
     host: pick(flags.host, 'GATEWAY_HOST', DEFAULTS.host),
     port: pick(flags.port, 'GATEWAY_PORT', DEFAULTS.port),
     publicUrl: pick(flags['public-url'], 'GATEWAY_PUBLIC_URL'),
     trustProxy: pick(flags['trust-proxy'], 'GATEWAY_TRUST_PROXY', DEFAULTS.trustProxy),
-    apiKeysFile: pick(flags['api-keys-file'], 'GATEWAY_API_KEYS_FILE'),
-    apiKeys: pick(undefined, 'GATEWAY_API_KEYS'),
-    jwtSecret: pick(undefined, 'GATEWAY_JWT_SECRET'),
-    jwtPublicKeyFile: pick(flags['jwt-public-key-file'], 'GATEWAY_JWT_PUBLIC_KEY_FILE'),
-    jwksUrl: pick(flags['jwks-url'], 'GATEWAY_JWKS_URL'),
-    jwtIssuer: pick(flags['jwt-issuer'], 'GATEWAY_JWT_ISSUER'),
-    jwtAudience: pick(flags['jwt-audience'], 'GATEWAY_JWT_AUDIENCE'),
-    // Unset: libs/auth's default (24 h); only meaningful with a JWT key source, which authSettingsProblems checks.
-    jwtMaxAge: pick(flags['jwt-max-age'], 'GATEWAY_JWT_MAX_AGE_SECONDS'),
+    // Unset ones take libs/auth's defaults; only meaningful together, which authSettingsProblems checks.
+    ...pickAuthSettings(settings, 'GATEWAY_'),
     playbackKey: pick(undefined, 'GATEWAY_PLAYBACK_KEY'),
     tokenTtlSeconds: pick(flags['token-ttl'], 'GATEWAY_TOKEN_TTL_SECONDS', DEFAULTS.tokenTtlSeconds),
     delivery: pick(flags.delivery, 'GATEWAY_DELIVERY', DEFAULTS.delivery),
@@ -259,7 +228,7 @@ export function loadConfig(argv: readonly string[], env: Readonly<Record<string,
     leaseTable: nonEmpty(pick(flags['lease-table'], 'GATEWAY_LEASE_TABLE')),
     cameraHealthTable: nonEmpty(pick(flags['camera-health-table'], 'GATEWAY_CAMERA_HEALTH_TABLE')),
   };
-  const parsed = parseConfig(schema, raw, SETTING_NAMES, { secrets: ['jwtSecret', 'apiKeys', 'playbackKey'] });
+  const parsed = parseConfig(schema, raw, SETTING_NAMES, { secrets: [...AUTH_SECRET_SETTINGS, 'playbackKey'] });
   const problems = authSettingsProblems(parsed, SETTING_NAMES, {
     required: true,
     requiredBecause: 'the gateway authenticates every API call: give API keys or JWT settings',
@@ -267,9 +236,7 @@ export function loadConfig(argv: readonly string[], env: Readonly<Record<string,
   if (parsed.corsOrigins.includes('*') && parsed.corsOrigins.length > 1) {
     problems.push({ key: 'corsOrigins', setting: SETTING_NAMES.corsOrigins, message: '* allows every origin: give it alone' });
   }
-  if (problems.length > 0) {
-    throw new ConfigError(`Invalid settings:\n${problems.map((p) => `  ${p.setting}: ${p.message}`).join('\n')}`, problems);
-  }
+  throwConfigProblems(problems);
   const { cspConnectSrc, playbackKey, ...rest } = parsed;
   const generated = playbackKey === undefined;
   return {

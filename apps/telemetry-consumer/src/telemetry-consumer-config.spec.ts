@@ -1,5 +1,6 @@
 import * as path from 'node:path';
 import { ConfigError, DEFAULTS, HELP, loadConfig, SETTING_NAMES, type LoadedConfig, type TelemetryConsumerConfig } from './telemetry-consumer-config';
+import { configErrorOf } from '@tributary/schemas/testing';
 
 const IDENTITY = { hostname: 'host-a', pid: 42, nonce: 'abc123' };
 
@@ -10,15 +11,7 @@ function configOf(loaded: LoadedConfig): TelemetryConsumerConfig {
 
 const load = (argv: string[], env: NodeJS.ProcessEnv = {}): TelemetryConsumerConfig => configOf(loadConfig(argv, env, IDENTITY));
 
-function errorOf(argv: string[], env: NodeJS.ProcessEnv = {}): ConfigError {
-  try {
-    loadConfig(argv, env, IDENTITY);
-  } catch (err) {
-    if (err instanceof ConfigError) return err;
-    throw err;
-  }
-  throw new Error('expected a ConfigError');
-}
+const errorOf = (argv: string[], env: NodeJS.ProcessEnv = {}): ConfigError => configErrorOf(() => loadConfig(argv, env, IDENTITY));
 
 describe('loadConfig', () => {
   it('uses the defaults when nothing is set', () => {

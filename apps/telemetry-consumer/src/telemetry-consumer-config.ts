@@ -11,7 +11,27 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { z } from 'zod';
 import { CONSUMER_DEFAULTS, PROCESSING_DEFAULTS } from '@tributary/kinesis-consumer';
-import { booleanSetting, ConfigError, DASHBOARD_ITEM_DEFAULTS, DASHBOARD_TABLE_DEFAULTS, parseConfig, readSettings } from '@tributary/schemas';
+import { RUNTIME_DEFAULTS } from '@tributary/runtime';
+import {
+  booleanSetting,
+  byteSizeSetting as byteSize,
+  ConfigError,
+  DASHBOARD_ITEM_DEFAULTS,
+  DASHBOARD_TABLE_DEFAULTS,
+  DYNAMODB_TABLE_NAME,
+  EFO_CONSUMER_NAME,
+  integerSetting as integer,
+  kinesisStreamNameSetting,
+  logLevelSetting,
+  nonEmptyText,
+  optionalText,
+  parseConfig,
+  portSetting,
+  readSettings,
+  tableNameSetting,
+  throwConfigProblems,
+  unlimitedOrSetting as unlimitedOr,
+} from '@tributary/schemas';
 import { FILE_SINK_DEFAULTS, fileNameSafe } from './sinks/file-sink';
 
 export { ConfigError };
@@ -77,37 +97,6 @@ SIGTERM or SIGINT: stop taking records, finish the batch in flight, checkpoint, 
 workers, publish open files and rollups, exit 0. A second signal exits at once.
 `;
 
-const STREAM_NAME = /^[a-zA-Z0-9_.-]{1,128}$/;
-/** DynamoDB table names: 3–255 of a-z A-Z 0-9 _ . - */
-const TABLE_NAME = /^[a-zA-Z0-9_.-]{3,255}$/;
-/** Enhanced fan-out consumer names: 1–128 of a-z A-Z 0-9 _ . - */
-const CONSUMER_NAME = /^[a-zA-Z0-9_.-]{1,128}$/;
-
-const integer = (min: number, max: number) =>
-  z
-    .string()
-    .trim()
-    .regex(/^-?\d+$/, { error: 'expected an integer' })
-    .transform(Number)
-    .pipe(z.number().min(min, { error: `must be >= ${min}` }).max(max, { error: `must be <= ${max}` }));
-
-/** -1 (no limit, as Lambda spells it) or an integer within min..max. */
-const unlimitedOr = (min: number, max: number) =>
-  integer(-1, max).refine((v) => v === -1 || v >= min, { error: `must be -1 (no limit) or between ${min} and ${max}` });
-
-const SIZE_UNITS: Record<string, number> = { '': 1, b: 1, kb: 1024, k: 1024, mb: 1024 * 1024, m: 1024 * 1024, gb: 1024 ** 3, g: 1024 ** 3 };
-const byteSize = (min: number, max: number) =>
-  z
-    .string()
-    .trim()
-    .toLowerCase()
-    .regex(/^\d+(\.\d+)?\s*(b|k|kb|m|mb|g|gb)?$/, { error: 'expected a size such as 67108864, 512kb or 64mb' })
-    .transform((s) => {
-      const m = /^(\d+(?:\.\d+)?)\s*([a-z]*)$/.exec(s) as RegExpExecArray;
-      return Math.floor(Number(m[1]) * (SIZE_UNITS[m[2]] ?? 1));
-    })
-    .pipe(z.number().min(min, { error: `must be at least ${min} bytes` }).max(max, { error: `must be at most ${max} bytes` }));
-
 export type InitialPositionSetting = 'TRIM_HORIZON' | 'LATEST' | { timestamp: Date };
 
 const initialPosition = z
@@ -122,11 +111,9 @@ const initialPosition = z
     return z.NEVER;
   });
 
-const optionalText = z.string().trim().min(1, { error: 'must not be empty' }).optional();
-
 const schema = z.object({
-  stream: z.string().regex(STREAM_NAME, { error: 'expected 1–128 characters of a-z A-Z 0-9 _ . - (a Kinesis stream name)' }),
-  applicationName: z.string().regex(TABLE_NAME, { error: 'expected 3–255 characters of a-z A-Z 0-9 _ . - (it names the DynamoDB lease table)' }),
+  stream: kinesisStreamNameSetting,
+  applicationName: tableNameSetting('it names the DynamoDB lease table'),
   workerId: z
     .string()
     .trim()
@@ -134,7 +121,7 @@ const schema = z.object({
     .max(256, { error: 'must be at most 256 characters' })
     .regex(/^[\x21-\x7e]+$/, { error: 'expected printable ASCII without spaces' }),
   retrieval: z.enum(['polling', 'fan-out'], { error: 'expected polling or fan-out' }),
-  consumerName: z.string().regex(CONSUMER_NAME, { error: 'expected 1–128 characters of a-z A-Z 0-9 _ . - (an EFO consumer name)' }).optional(),
+  consumerName: z.string().regex(EFO_CONSUMER_NAME, { error: 'expected 1–128 characters of a-z A-Z 0-9 _ . - (an EFO consumer name)' }).optional(),
   initialPosition,
   failoverTimeMs: integer(500, 600_000),
   batchSize: integer(1, 10_000),
@@ -142,26 +129,24 @@ const schema = z.object({
   bisect: booleanSetting,
   maxRecordAgeSeconds: unlimitedOr(60, 604_800),
   dlqFile: optionalText,
-  dlqStream: z.string().regex(STREAM_NAME, { error: 'expected 1–128 characters of a-z A-Z 0-9 _ . - (a Kinesis stream name)' }).optional(),
-  outputDir: z.string().trim().min(1, { error: 'must not be empty' }),
-  fileMaxBytes: byteSize(1024, 4 * 1024 ** 3),
+  dlqStream: kinesisStreamNameSetting.optional(),
+  outputDir: nonEmptyText,
+  fileMaxBytes: byteSize(1024, 4 * 1024 ** 3, '67108864, 512kb or 64mb'),
   fileMaxAgeMs: integer(1_000, 24 * 3_600_000),
-  stateTable: z.string().regex(TABLE_NAME, { error: 'expected 3–255 characters of a-z A-Z 0-9 _ . - (a DynamoDB table name)' }),
+  stateTable: tableNameSetting(),
   /** undefined: no rollup table (`off`, or an empty `--rollup-table=`). */
   rollupTable: z
     .string()
     .trim()
     .transform((s) => (s === '' || s.toLowerCase() === 'off' ? undefined : s))
-    .pipe(z.string().regex(TABLE_NAME, { error: 'expected off or 3–255 characters of a-z A-Z 0-9 _ . - (a DynamoDB table name)' }).optional()),
+    .pipe(z.string().regex(DYNAMODB_TABLE_NAME, { error: 'expected off or 3–255 characters of a-z A-Z 0-9 _ . - (a DynamoDB table name)' }).optional()),
   rollupTtlDays: integer(1, 3_650),
   rollupLatenessMs: integer(0, 3_600_000),
   rollupIdleCloseMs: integer(1_000, 24 * 3_600_000),
-  host: z.string().trim().min(1, { error: 'must not be empty' }),
-  port: integer(0, 65_535),
+  host: nonEmptyText,
+  port: portSetting,
   shutdownTimeoutMs: integer(1_000, 3_600_000),
-  logLevel: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'], {
-    error: 'expected trace, debug, info, warn, error, fatal or silent',
-  }),
+  logLevel: logLevelSetting,
 });
 
 type ParsedSettings = z.output<typeof schema>;
@@ -224,7 +209,7 @@ export const DEFAULTS = {
   rollupIdleCloseMs: '70000',
   host: '0.0.0.0',
   port: '8081',
-  shutdownTimeoutMs: '30000',
+  shutdownTimeoutMs: String(RUNTIME_DEFAULTS.service.stopTimeoutMs),
   logLevel: 'info',
 } as const;
 
@@ -318,10 +303,5 @@ function checkCombinations(c: ParsedSettings): void {
       message: `must be longer than ${SETTING_NAMES.rollupLatenessMs} (${c.rollupLatenessMs} ms), or minutes would close before late readings may arrive`,
     });
   }
-  if (problems.length > 0) {
-    throw new ConfigError(
-      `Invalid settings:\n${problems.map((p) => `  ${p.setting}: ${p.message}`).join('\n')}`,
-      problems.map((p) => ({ key: p.key, setting: p.setting, message: p.message })),
-    );
-  }
+  throwConfigProblems(problems);
 }

@@ -2,14 +2,11 @@
  * The README's settings table against the config module: every flag and variable `--help` and the setting-name
  * map know is documented, and the table lists nothing else. A setting added without docs fails here by name.
  */
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { compareSettingNames, documentedSettingNames, mergeSettingNames, settingNamesFromHelp, settingNamesFromMap } from '@tributary/schemas/testing';
+import { compareSettingNames, readmeSettingNames } from '@tributary/schemas/testing';
 import { HELP, SETTING_NAMES } from './telemetry-producer-config';
 
 describe('README settings', () => {
-  const documented = documentedSettingNames(readFileSync(join(__dirname, '..', 'README.md'), 'utf8'));
-  const actual = mergeSettingNames(settingNamesFromHelp(HELP), settingNamesFromMap(SETTING_NAMES));
+  const { documented, actual } = readmeSettingNames(__dirname, HELP, SETTING_NAMES);
 
   it('documents every flag and variable of the config, and no other', () => {
     // The sets are not empty by accident (a parser that found nothing on either side would agree).

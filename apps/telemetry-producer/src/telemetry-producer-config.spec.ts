@@ -1,6 +1,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { ConfigError, DEFAULTS, HELP, loadConfig, SETTING_NAMES, type LoadedConfig, type TelemetryProducerConfig } from './telemetry-producer-config';
+import { configErrorOf } from '@tributary/schemas/testing';
 
 const KEYS = { TELEMETRY_API_KEYS: 'placeholder' };
 
@@ -9,15 +10,7 @@ function configOf(loaded: LoadedConfig): TelemetryProducerConfig {
   return loaded.config;
 }
 
-function errorOf(argv: string[], env: NodeJS.ProcessEnv): ConfigError {
-  try {
-    loadConfig(argv, env);
-  } catch (err) {
-    if (err instanceof ConfigError) return err;
-    throw err;
-  }
-  throw new Error('expected a ConfigError');
-}
+const errorOf = (argv: string[], env: NodeJS.ProcessEnv): ConfigError => configErrorOf(() => loadConfig(argv, env));
 
 describe('loadConfig', () => {
   it('uses the defaults when nothing but credentials is set', () => {

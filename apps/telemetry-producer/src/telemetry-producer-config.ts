@@ -8,7 +8,26 @@
  */
 import { z } from 'zod';
 import { authSettingsProblems } from '@tributary/auth';
-import { booleanSetting, ConfigError, parseConfig, readSettings } from '@tributary/schemas';
+import { RUNTIME_DEFAULTS } from '@tributary/runtime';
+import {
+  AUTH_SECRET_SETTINGS,
+  AUTH_SETTING_FLAGS,
+  authSettingFields,
+  authSettingNames,
+  booleanSetting,
+  byteSizeSetting as byteSize,
+  ConfigError,
+  decimalSetting as decimal,
+  integerSetting as integer,
+  kinesisStreamNameSetting,
+  logLevelSetting,
+  nonEmptyText,
+  parseConfig,
+  pickAuthSettings,
+  portSetting,
+  readSettings,
+  throwConfigProblems,
+} from '@tributary/schemas';
 
 export { ConfigError };
 
@@ -70,38 +89,6 @@ AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, AWS_ENDPOINT_URL). Against the local em
 SIGTERM or SIGINT stops intake, flushes every accepted record to Kinesis and exits 0; a second signal exits at once.
 `;
 
-const STREAM_NAME = /^[a-zA-Z0-9_.-]{1,128}$/;
-
-const integer = (min: number, max: number) =>
-  z
-    .string()
-    .trim()
-    .regex(/^-?\d+$/, { error: 'expected an integer' })
-    .transform(Number)
-    .pipe(z.number().min(min, { error: `must be >= ${min}` }).max(max, { error: `must be <= ${max}` }));
-
-const decimal = (min: number, max: number) =>
-  z
-    .string()
-    .trim()
-    .regex(/^\d+(\.\d+)?$/, { error: 'expected a number' })
-    .transform(Number)
-    .pipe(z.number().min(min, { error: `must be >= ${min}` }).max(max, { error: `must be <= ${max}` }));
-
-const SIZE_UNITS: Record<string, number> = { '': 1, b: 1, kb: 1024, k: 1024, mb: 1024 * 1024, m: 1024 * 1024, gb: 1024 ** 3, g: 1024 ** 3 };
-/** Bytes, with an optional kb/mb suffix (powers of 1024, as body-size limits are usually read). */
-const byteSize = (min: number, max: number) =>
-  z
-    .string()
-    .trim()
-    .toLowerCase()
-    .regex(/^\d+(\.\d+)?\s*(b|k|kb|m|mb|g|gb)?$/, { error: 'expected a size such as 1048576, 512kb, 1mb or 1gb' })
-    .transform((s) => {
-      const m = /^(\d+(?:\.\d+)?)\s*([a-z]*)$/.exec(s) as RegExpExecArray;
-      return Math.floor(Number(m[1]) * (SIZE_UNITS[m[2]] ?? 1));
-    })
-    .pipe(z.number().min(min, { error: `must be at least ${min} bytes` }).max(max, { error: `must be at most ${max} bytes` }));
-
 const geoPoint = z
   .string()
   .trim()
@@ -117,11 +104,9 @@ const geoPoint = z
     }),
   );
 
-const optionalText = z.string().trim().min(1, { error: 'must not be empty' }).optional();
-
 const schema = z.object({
   mode: z.enum(['simulate', 'ingest', 'both'], { error: 'expected simulate, ingest or both' }),
-  stream: z.string().regex(STREAM_NAME, { error: 'expected 1–128 characters of a-z A-Z 0-9 _ . - (a Kinesis stream name)' }),
+  stream: kinesisStreamNameSetting,
   createStreamShards: integer(0, 500),
   devices: integer(1, 100_000),
   ratePerDevice: decimal(0.01, 1000),
@@ -131,17 +116,10 @@ const schema = z.object({
   home: geoPoint,
   seed: integer(0, 2 ** 32 - 1).optional(),
   simMaxInFlight: integer(1, 1_000_000),
-  host: z.string().trim().min(1, { error: 'must not be empty' }),
-  port: integer(0, 65535),
-  apiKeysFile: optionalText,
-  apiKeys: optionalText,
-  jwtSecret: z.string().min(32, { error: 'must be at least 32 characters (HS256 wants 256 bits of key)' }).optional(),
-  jwtPublicKeyFile: optionalText,
-  jwksUrl: z.url({ protocol: /^https?$/, error: 'expected an http(s) URL' }).optional(),
-  jwtIssuer: optionalText,
-  jwtAudience: optionalText,
-  jwtMaxAge: integer(0, 31_536_000).optional(),
-  bodyLimit: byteSize(1024, 64 * 1024 * 1024),
+  host: nonEmptyText,
+  port: portSetting,
+  ...authSettingFields,
+  bodyLimit: byteSize(1024, 64 * 1024 * 1024, '1048576, 512kb, 1mb or 1gb'),
   rateLimit: decimal(0, 10_000_000),
   rateBurst: integer(1, 100_000_000),
   maxInFlight: integer(1, 10_000_000),
@@ -155,12 +133,10 @@ const schema = z.object({
     .trim()
     .min(1, { error: 'must not be empty (off disables the buffer)' })
     .transform((s) => (s.toLowerCase() === 'off' ? undefined : s)),
-  bufferMaxBytes: byteSize(64 * 1024, 1024 ** 4),
+  bufferMaxBytes: byteSize(64 * 1024, 1024 ** 4, '268435456, 512kb, 256mb or 1gb'),
   bufferMaxAgeMs: integer(1_000, 365 * 86_400_000),
   shutdownTimeoutMs: integer(0, 3_600_000),
-  logLevel: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'], {
-    error: 'expected trace, debug, info, warn, error, fatal or silent',
-  }),
+  logLevel: logLevelSetting,
 });
 
 export type TelemetryProducerConfig = z.output<typeof schema>;
@@ -179,14 +155,7 @@ export const SETTING_NAMES: Readonly<Record<keyof TelemetryProducerConfig, strin
   simMaxInFlight: '--sim-max-in-flight / TELEMETRY_SIM_MAX_IN_FLIGHT',
   host: '--host / TELEMETRY_HOST',
   port: '--port / TELEMETRY_PORT',
-  apiKeysFile: '--api-keys-file / TELEMETRY_API_KEYS_FILE',
-  apiKeys: 'TELEMETRY_API_KEYS',
-  jwtSecret: 'TELEMETRY_JWT_SECRET',
-  jwtPublicKeyFile: '--jwt-public-key-file / TELEMETRY_JWT_PUBLIC_KEY_FILE',
-  jwksUrl: '--jwks-url / TELEMETRY_JWKS_URL',
-  jwtIssuer: '--jwt-issuer / TELEMETRY_JWT_ISSUER',
-  jwtAudience: '--jwt-audience / TELEMETRY_JWT_AUDIENCE',
-  jwtMaxAge: '--jwt-max-age / TELEMETRY_JWT_MAX_AGE_SECONDS',
+  ...authSettingNames('TELEMETRY_'),
   bodyLimit: '--body-limit / TELEMETRY_BODY_LIMIT',
   rateLimit: '--rate-limit / TELEMETRY_RATE_LIMIT',
   rateBurst: '--rate-burst / TELEMETRY_RATE_BURST',
@@ -227,7 +196,7 @@ export const DEFAULTS = {
   bufferDir: '.data/telemetry-producer/buffer',
   bufferMaxBytes: '256mb',
   bufferMaxAgeMs: '86400000',
-  shutdownTimeoutMs: '30000',
+  shutdownTimeoutMs: String(RUNTIME_DEFAULTS.service.stopTimeoutMs),
   logLevel: 'info',
 } as const;
 
@@ -236,14 +205,15 @@ export type LoadedConfig = { help: true } | { help: false; config: TelemetryProd
 
 /** Reads flags (`argv` without node and the script) and `env`, and validates them; throws a ConfigError. */
 export function loadConfig(argv: readonly string[], env: NodeJS.ProcessEnv): LoadedConfig {
-  const { flags, pick } = readSettings(argv, env, {
+  const settings = readSettings(argv, env, {
     strings: [
       'mode', 'stream', 'create-stream', 'devices', 'rate', 'device-prefix', 'home', 'seed', 'sim-max-in-flight',
-      'host', 'port', 'api-keys-file', 'jwt-public-key-file', 'jwks-url', 'jwt-issuer', 'jwt-audience', 'jwt-max-age', 'body-limit',
+      'host', 'port', ...AUTH_SETTING_FLAGS, 'body-limit',
       'rate-limit', 'rate-burst', 'max-in-flight', 'aggregation', 'ordered', 'linger-ms', 'record-ttl-ms', 'buffer-dir',
       'buffer-max-bytes', 'buffer-max-age-ms', 'shutdown-timeout', 'log-level',
     ],
   });
+  const { flags, pick } = settings;
   if (flags.help) return { help: true };
   const raw = {
     mode: pick(flags.mode, 'TELEMETRY_MODE', DEFAULTS.mode),
@@ -257,15 +227,8 @@ export function loadConfig(argv: readonly string[], env: NodeJS.ProcessEnv): Loa
     simMaxInFlight: pick(flags['sim-max-in-flight'], 'TELEMETRY_SIM_MAX_IN_FLIGHT', DEFAULTS.simMaxInFlight),
     host: pick(flags.host, 'TELEMETRY_HOST', DEFAULTS.host),
     port: pick(flags.port, 'TELEMETRY_PORT', DEFAULTS.port),
-    apiKeysFile: pick(flags['api-keys-file'], 'TELEMETRY_API_KEYS_FILE'),
-    apiKeys: pick(undefined, 'TELEMETRY_API_KEYS'),
-    jwtSecret: pick(undefined, 'TELEMETRY_JWT_SECRET'),
-    jwtPublicKeyFile: pick(flags['jwt-public-key-file'], 'TELEMETRY_JWT_PUBLIC_KEY_FILE'),
-    jwksUrl: pick(flags['jwks-url'], 'TELEMETRY_JWKS_URL'),
-    jwtIssuer: pick(flags['jwt-issuer'], 'TELEMETRY_JWT_ISSUER'),
-    jwtAudience: pick(flags['jwt-audience'], 'TELEMETRY_JWT_AUDIENCE'),
-    // Unset: libs/auth's default (24 h); only meaningful with a JWT key source, which authSettingsProblems checks.
-    jwtMaxAge: pick(flags['jwt-max-age'], 'TELEMETRY_JWT_MAX_AGE_SECONDS'),
+    // Unset ones take libs/auth's defaults; only meaningful together, which authSettingsProblems checks.
+    ...pickAuthSettings(settings, 'TELEMETRY_'),
     bodyLimit: pick(flags['body-limit'], 'TELEMETRY_BODY_LIMIT', DEFAULTS.bodyLimit),
     rateLimit: pick(flags['rate-limit'], 'TELEMETRY_RATE_LIMIT', DEFAULTS.rateLimit),
     rateBurst: pick(flags['rate-burst'], 'TELEMETRY_RATE_BURST', DEFAULTS.rateBurst),
@@ -280,7 +243,7 @@ export function loadConfig(argv: readonly string[], env: NodeJS.ProcessEnv): Loa
     shutdownTimeoutMs: pick(flags['shutdown-timeout'], 'TELEMETRY_SHUTDOWN_TIMEOUT_MS', DEFAULTS.shutdownTimeoutMs),
     logLevel: pick(flags['log-level'], 'LOG_LEVEL', DEFAULTS.logLevel),
   };
-  const config = parseConfig(schema, raw, SETTING_NAMES, { secrets: ['jwtSecret', 'apiKeys'] });
+  const config = parseConfig(schema, raw, SETTING_NAMES, { secrets: AUTH_SECRET_SETTINGS });
   checkCombinations(config);
   return { config, help: false };
 }
@@ -295,10 +258,5 @@ function checkCombinations(c: TelemetryProducerConfig): void {
     // The buffer replays a device's spilled records in order only over an ordered producer (README, "Durable buffer").
     problems.push({ key: 'bufferDir', setting: SETTING_NAMES.bufferDir, message: 'needs --ordered on (or --buffer-dir off)' });
   }
-  if (problems.length > 0) {
-    throw new ConfigError(
-      `Invalid settings:\n${problems.map((p) => `  ${p.setting}: ${p.message}`).join('\n')}`,
-      problems.map((p) => ({ key: p.key, setting: p.setting, message: p.message })),
-    );
-  }
+  throwConfigProblems(problems);
 }

@@ -1,5 +1,6 @@
 import { ConfigError } from '@tributary/schemas';
 import { DEFAULTS, loadConfig, parseSource, type VideoProducerConfig } from './video-producer-config';
+import { configErrorOf } from '@tributary/schemas/testing';
 
 function load(argv: string[], env: NodeJS.ProcessEnv = {}, files: Record<string, string> = {}): VideoProducerConfig {
   const loaded = loadConfig(argv, env, {
@@ -13,15 +14,7 @@ function load(argv: string[], env: NodeJS.ProcessEnv = {}, files: Record<string,
   return loaded.config;
 }
 
-function errorOf(fn: () => unknown): ConfigError {
-  try {
-    fn();
-  } catch (e) {
-    if (e instanceof ConfigError) return e;
-    throw e;
-  }
-  throw new Error('no error');
-}
+const errorOf = (fn: () => unknown): ConfigError => configErrorOf(fn);
 
 describe('parseSource', () => {
   it('reads the four kinds', () => {

@@ -13,7 +13,20 @@
 import { readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { z } from 'zod';
-import { booleanSetting, ConfigError, parseConfig, readSettings } from '@tributary/schemas';
+import { RUNTIME_DEFAULTS } from '@tributary/runtime';
+import {
+  booleanSetting,
+  byteSizeSetting,
+  ConfigError,
+  integerSetting as integer,
+  kvsStreamNameSetting,
+  logLevelSetting,
+  parseConfig,
+  portSetting,
+  readSettings,
+  tableNameSetting,
+  throwConfigProblems,
+} from '@tributary/schemas';
 import type { CameraSource } from './ffmpeg/ffmpeg-adapter';
 
 export { ConfigError };
@@ -61,29 +74,6 @@ AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, AWS_ENDPOINT_URL). Against the local em
 SIGTERM or SIGINT stops ffmpeg, sends what is spooled until PERSISTED (or the timeout) and exits 0.
 `;
 
-const STREAM_NAME = /^[a-zA-Z0-9_.-]{1,256}$/;
-
-const integer = (min: number, max: number) =>
-  z
-    .string()
-    .trim()
-    .regex(/^-?\d+$/, { error: 'expected an integer' })
-    .transform(Number)
-    .pipe(z.number().min(min, { error: `must be >= ${min}` }).max(max, { error: `must be <= ${max}` }));
-
-const SIZE_UNITS: Record<string, number> = { '': 1, b: 1, k: 1024, kb: 1024, m: 1024 ** 2, mb: 1024 ** 2, g: 1024 ** 3, gb: 1024 ** 3 };
-const byteSize = (min: number, max: number) =>
-  z
-    .string()
-    .trim()
-    .toLowerCase()
-    .regex(/^\d+(\.\d+)?\s*(b|k|kb|m|mb|g|gb)?$/, { error: 'expected a size such as 536870912, 512mb or 2gb' })
-    .transform((s) => {
-      const m = /^(\d+(?:\.\d+)?)\s*([a-z]*)$/.exec(s);
-      return m ? Math.floor(Number(m[1]) * (SIZE_UNITS[m[2]] ?? 1)) : Number.NaN;
-    })
-    .pipe(z.number().min(min, { error: `must be at least ${min} bytes` }).max(max, { error: `must be at most ${max} bytes` }));
-
 /** `testsrc`, `file:PATH`, `rtsp://…` (or rtsps), `v4l2:/dev/videoN` → CameraSource (loop filled in later). */
 export function parseSource(text: string, loop: boolean): CameraSource | undefined {
   const s = text.trim();
@@ -115,7 +105,7 @@ export interface CameraConfig {
 /** A camera in the config file: numbers as JSON numbers; missing fields take the flag values. */
 const fileCameraSchema = z
   .object({
-    stream: z.string().regex(STREAM_NAME, { error: 'expected 1–256 characters of a-z A-Z 0-9 _ . - (a KVS stream name)' }),
+    stream: kvsStreamNameSetting,
     source: z.string().refine((s) => parseSource(s, false) !== undefined, { error: SOURCE_HINT }),
     loop: z.boolean().optional(),
     copy: z.boolean().optional(),
@@ -132,7 +122,7 @@ const fileSchema = z.object({ cameras: z.array(fileCameraSchema).min(1, { error:
 
 const schema = z.object({
   configFile: z.string().min(1).optional(),
-  stream: z.string().regex(STREAM_NAME, { error: 'expected 1–256 characters of a-z A-Z 0-9 _ . - (a KVS stream name)' }).optional(),
+  stream: kvsStreamNameSetting.optional(),
   source: z.string().refine((s) => parseSource(s, false) !== undefined, { error: SOURCE_HINT }),
   loop: booleanSetting,
   copy: booleanSetting,
@@ -143,18 +133,18 @@ const schema = z.object({
   bitrateKbps: integer(50, 100_000),
   preset: z.enum(['ultrafast', 'superfast', 'veryfast', 'faster', 'fast', 'medium'], { error: 'expected ultrafast, superfast, veryfast, faster, fast or medium' }),
   spoolDir: z.string().min(1),
-  spoolMaxBytes: byteSize(1024 * 1024, 1024 ** 4),
+  spoolMaxBytes: byteSizeSetting(1024 * 1024, 1024 ** 4, '536870912, 512mb or 2gb'),
   spoolPolicy: z.enum(['drop-oldest', 'stop-capture'], { error: 'expected drop-oldest or stop-capture' }),
   spoolFsync: booleanSetting,
   createStream: booleanSetting,
   retentionHours: integer(1, 87_600),
-  healthTable: z.string().regex(/^[a-zA-Z0-9_.-]{3,255}$/, { error: 'expected 3–255 characters of a-z A-Z 0-9 _ . - (a DynamoDB table name)' }).optional(),
+  healthTable: tableNameSetting().optional(),
   producerId: z.string().trim().min(1).max(256),
   host: z.string().trim().min(1),
-  port: integer(0, 65535),
+  port: portSetting,
   ffmpegPath: z.string().min(1).optional(),
   shutdownTimeoutMs: integer(0, 3_600_000),
-  logLevel: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'], { error: 'expected trace, debug, info, warn, error, fatal or silent' }),
+  logLevel: logLevelSetting,
 });
 
 type Settings = z.output<typeof schema>;
@@ -206,7 +196,7 @@ export const DEFAULTS = {
   retentionHours: '24',
   host: '0.0.0.0',
   port: '8090',
-  shutdownTimeoutMs: '30000',
+  shutdownTimeoutMs: String(RUNTIME_DEFAULTS.service.stopTimeoutMs),
   logLevel: 'info',
 } as const;
 
@@ -258,10 +248,15 @@ export function loadConfig(argv: readonly string[], env: NodeJS.ProcessEnv, opti
   const cameras: CameraConfig[] = [];
   if (s.configFile !== undefined) cameras.push(...camerasFromFile(s.configFile, s, options.readFile ?? ((p) => readFileSync(p, 'utf8'))));
   if (s.stream !== undefined) cameras.push(flagCamera(s, s.stream));
+  checkCameras(cameras);
+  const { stream: _stream, source: _source, loop: _loop, copy: _copy, fragmentMs: _fragmentMs, width: _width, height: _height, fps: _fps, bitrateKbps: _bitrate, preset: _preset, ...process } = s;
+  return { help: false, config: { ...process, cameras, printCommand: flags['print-command'] === true } };
+}
+
+/** Rules across cameras, each named like a single-setting problem: at least one, one camera per stream, … */
+function checkCameras(cameras: readonly CameraConfig[]): void {
   if (cameras.length === 0) {
-    throw new ConfigError(`Invalid settings:\n  ${SETTING_NAMES.stream} or ${SETTING_NAMES.configFile}: no camera configured`, [
-      { key: 'stream', setting: `${SETTING_NAMES.stream} or ${SETTING_NAMES.configFile}`, message: 'no camera configured' },
-    ]);
+    throwConfigProblems([{ key: 'stream', setting: `${SETTING_NAMES.stream} or ${SETTING_NAMES.configFile}`, message: 'no camera configured' }]);
   }
   const seen = new Set<string>();
   for (const c of cameras) {
@@ -282,25 +277,6 @@ export function loadConfig(argv: readonly string[], env: NodeJS.ProcessEnv, opti
       ]);
     }
   }
-  const config: VideoProducerConfig = {
-    configFile: s.configFile,
-    spoolDir: s.spoolDir,
-    spoolMaxBytes: s.spoolMaxBytes,
-    spoolPolicy: s.spoolPolicy,
-    spoolFsync: s.spoolFsync,
-    createStream: s.createStream,
-    retentionHours: s.retentionHours,
-    healthTable: s.healthTable,
-    producerId: s.producerId,
-    host: s.host,
-    port: s.port,
-    ffmpegPath: s.ffmpegPath,
-    shutdownTimeoutMs: s.shutdownTimeoutMs,
-    logLevel: s.logLevel,
-    cameras,
-    printCommand: flags['print-command'] === true,
-  };
-  return { help: false, config };
 }
 
 function flagCamera(s: Settings, stream: string): CameraConfig {

@@ -19,6 +19,32 @@ export {
   type SettingFlagNames,
   type SettingFlagValues,
 } from './config-parser';
+export {
+  integerSetting,
+  wholeNumberSetting,
+  unlimitedOrSetting,
+  decimalSetting,
+  portSetting,
+  byteSizeSetting,
+  logLevelSetting,
+  LOG_LEVELS,
+  nonEmptyText,
+  optionalText,
+  KINESIS_STREAM_NAME,
+  KVS_STREAM_NAME,
+  EFO_CONSUMER_NAME,
+  DYNAMODB_TABLE_NAME,
+  kinesisStreamNameSetting,
+  kvsStreamNameSetting,
+  tableNameSetting,
+  authSettingFields,
+  authSettingNames,
+  pickAuthSettings,
+  AUTH_SECRET_SETTINGS,
+  AUTH_SETTING_FLAGS,
+  throwConfigProblems,
+  type AuthSettingKey,
+} from './config-fields';
 export { formatIssuePath, type ValidationIssue, type ParseResult } from './validation-issues';
 export { SchemaError, ConfigError, type SchemaErrorCode, type ConfigIssue } from './errors';
 export { TELEMETRY_LIMITS, DEVICE_ID_PATTERN, METRIC_NAME_PATTERN } from './defaults';

@@ -9,5 +9,6 @@ export {
   type SettingDocsDifference,
   type SettingNameSet,
 } from './testing/settings-docs';
+export { configErrorOf, readmeSettingNames } from './testing/config-testing';
 // Fuzz targets of the telemetry envelope (issue 12), for tools/bench's fuzz soak.
 export { telemetryCodecFuzzTarget, telemetryEnvelopeArbitrary, telemetryRoundTripFuzzTarget, TelemetryRefusal } from './telemetry-codec.arbitraries';
