@@ -7,14 +7,14 @@
  * Content-Security-Policy rule (no inline script or style, no eval). The screenshot lands in
  * dist/test-artifacts/dashboard.png (git-ignored).
  */
-import { existsSync, mkdirSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
+import { chromiumAvailable, CSP_VIOLATION_RECORDER, launchChromium, pagePoller } from '@tributary/emulator/testing';
 import { startDevStack, type DevStackProcess } from './testing/dev-stack-process';
 
 jest.setTimeout(420_000);
 
-const CHROMIUM_PATH = process.env['CHROMIUM_PATH'] ?? '/usr/bin/chromium';
 const ARTIFACTS = resolve(__dirname, '../../../dist/test-artifacts');
 const CAMERAS = ['camera-1', 'camera-2'];
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
@@ -28,27 +28,13 @@ const POINTS = `(() => ({
   lag: Number(document.getElementById('lag-chart').dataset.points || 0),
   rollup: Number(document.getElementById('rollup-chart').dataset.points || 0),
 }))()`;
-/** Runs before the page's scripts: records every CSP violation the page causes. */
-const RECORD_CSP = `(() => {
-  window.__csp = [];
-  document.addEventListener('securitypolicyviolation', (e) => window.__csp.push(e.violatedDirective + ' ' + e.blockedURI));
-})()`;
 
 const STATUS = `(() => document.getElementById('auth-status').textContent + ' | ' + document.getElementById('dashboard-status').textContent)()`;
 
-/**
- * Waits until `expression` is truthy in the page, polling from the test: page.waitForFunction polls inside the page
- * with code built at run time, which the page's Content-Security-Policy (no 'unsafe-eval') rightly refuses.
- */
-async function pollPage(page: Page, expression: string, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await page.evaluate(expression))) {
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${expression}; page says: ${await page.evaluate<string>(STATUS)}`);
-    await sleep(200);
-  }
-}
+/** Waits (polling from the test, as the page's CSP refuses waitForFunction) and says the page's status on a timeout. */
+const pollPage = pagePoller({ intervalMs: 200, describe: (page) => page.evaluate<string>(STATUS) });
 
-const describeBrowser = existsSync(CHROMIUM_PATH) ? describe : describe.skip;
+const describeBrowser = chromiumAvailable() ? describe : describe.skip;
 
 describeBrowser('dashboard in chromium (npm start stack)', () => {
   let stack: DevStackProcess;
@@ -60,11 +46,11 @@ describeBrowser('dashboard in chromium (npm start stack)', () => {
     mkdirSync(ARTIFACTS, { recursive: true });
     // A few devices at a quick rate: the device table and consumer progress move within seconds.
     stack = await startDevStack({ env: { DEV_STACK_DEVICES: '6', LOG_LEVEL: 'warn' } });
-    browser = await chromium.launch({ executablePath: CHROMIUM_PATH, args: ['--no-sandbox', '--autoplay-policy=no-user-gesture-required'] });
+    browser = await launchChromium();
     const context = await browser.newContext({ viewport: { width: 1400, height: 1100 }, timezoneId: 'UTC' });
     page = await context.newPage();
     page.on('pageerror', (err) => pageErrors.push(err.message));
-    await page.addInitScript(RECORD_CSP);
+    await page.addInitScript(CSP_VIOLATION_RECORDER);
   }, 300_000);
 
   afterAll(async () => {
