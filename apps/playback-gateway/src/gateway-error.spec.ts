@@ -1,3 +1,5 @@
+import { isRetriableError, TributaryError } from '@tributary/errors';
+import { networkError, serviceError } from '@tributary/errors/testing';
 import { classifyKvsError, GatewayError } from './gateway-error';
 
 const sdkError = (name: string, message = `${name} message`): Error => Object.assign(new Error(message), { name });
@@ -43,5 +45,25 @@ describe('classifyKvsError', () => {
     expect(classifyKvsError('boom', 'ListStreams').code).toBe('UPSTREAM_ERROR');
     const own = new GatewayError('NO_MEDIA', 'none');
     expect(classifyKvsError(own, 'GetImages')).toBe(own);
+  });
+});
+
+// What the shared classifier adds over the old name table: any throttling name or a bare 429 asks the viewer to come
+// back (503), refused credentials of any service are the gateway's (502, not retried), a socket error is upstream's.
+describe('classifyKvsError through the shared classifier', () => {
+  it.each<[string, Error, string, number]>([
+    ['ThrottlingException', serviceError('ThrottlingException', 400), 'UPSTREAM_THROTTLED', 503],
+    ['an unnamed 429', Object.assign(new Error('slow down'), { $metadata: { httpStatusCode: 429 } }), 'UPSTREAM_THROTTLED', 503],
+    ['UnrecognizedClientException', serviceError('UnrecognizedClientException', 400), 'UPSTREAM_DENIED', 502],
+    ['a refused connection', networkError('ECONNREFUSED'), 'UPSTREAM_ERROR', 502],
+    ['a timeout wrapped by the SDK', Object.assign(new Error('wrapped'), { cause: Object.assign(new Error('t'), { name: 'TimeoutError' }) }), 'UPSTREAM_TIMEOUT', 504],
+  ])('%s → %s', (_label, err, code, status) => {
+    expect(classifyKvsError(err, 'ListStreams')).toMatchObject({ code, status });
+  });
+
+  it('is a TributaryError with its code and retriable flag', () => {
+    const err = classifyKvsError(serviceError('ClientLimitExceededException', 400), 'GetClip');
+    expect(err).toBeInstanceOf(TributaryError);
+    expect(isRetriableError(err)).toBe(true);
   });
 });

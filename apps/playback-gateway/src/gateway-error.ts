@@ -78,6 +78,7 @@ export type UpstreamAnswers = Readonly<Record<string, GatewayErrorCode>>;
 /** Every upstream alike: refused credentials are the gateway's fault, a timeout is a timeout. */
 const COMMON_ANSWERS: UpstreamAnswers = {
   AccessDeniedException: 'UPSTREAM_DENIED',
+  NotAuthorizedException: 'UPSTREAM_DENIED',
   UnrecognizedClientException: 'UPSTREAM_DENIED',
   TimeoutError: 'UPSTREAM_TIMEOUT',
   AbortError: 'UPSTREAM_TIMEOUT',
@@ -94,7 +95,6 @@ const ANSWER_BY_KIND: Readonly<Record<FailureKind, GatewayErrorCode>> = {
 const KVS_ANSWERS: UpstreamAnswers = {
   ResourceNotFoundException: 'NOT_FOUND',
   InvalidArgumentException: 'INVALID_REQUEST',
-  NotAuthorizedException: 'UPSTREAM_DENIED',
   UnsupportedStreamMediaTypeException: 'UNPLAYABLE_MEDIA',
   MissingCodecPrivateDataException: 'UNPLAYABLE_MEDIA',
   InvalidCodecPrivateDataException: 'UNPLAYABLE_MEDIA',
