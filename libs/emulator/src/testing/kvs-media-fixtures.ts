@@ -101,13 +101,19 @@ export interface PutMediaOptions {
   control?: (handle: { end(): void; abort(): void; write(bytes: Uint8Array): void }) => void;
 }
 
-
 /**
  * One PutMedia call without any SDK (none has PutMedia): the body streamed in pieces, the acknowledgements parsed
  * line by line as they come. Resolves when the answer ends.
  */
 export function sendPutMedia(url: string, options: PutMediaOptions): Promise<PutMediaExchange> {
-  const headers: Record<string, string> = {
+  const headers = putMediaHeaders(options);
+  const exchange = new PutMediaAckReader(options);
+  const upload = (w: BodyWriter): Promise<void> => uploadPutMediaBody(w, options, exchange);
+  return options.protocol === 'h2c' ? putMediaOverH2c(url, headers, exchange, upload) : putMediaOverHttp1(url, headers, exchange, upload);
+}
+
+function putMediaHeaders(options: PutMediaOptions): Record<string, string> {
+  return {
     'content-type': 'application/json',
     'x-amzn-fragment-timecode-type': options.timecodeType ?? 'RELATIVE',
     'x-amzn-fragment-acknowledgment-required': '1',
@@ -116,79 +122,108 @@ export function sendPutMedia(url: string, options: PutMediaOptions): Promise<Put
     ...(options.startTimestamp === null ? {} : { 'x-amzn-producer-start-timestamp': options.startTimestamp ?? (Date.now() / 1000).toFixed(3) }),
     ...(options.headers ?? {}),
   };
+}
+
+type BodyWriter = { write(b: Uint8Array): unknown; end(): unknown; destroy(): unknown };
+
+/** The answer of one call: its raw text and the acknowledgement lines, each stamped with the upload's progress. */
+class PutMediaAckReader {
+  readonly acks: Ack[] = [];
+  text = '';
+  /** Body bytes sent so far, and whether the body was ended. */
+  sent = 0;
+  uploadDone = false;
+  private pending = '';
+
+  constructor(private readonly options: PutMediaOptions) {}
+
+  readonly onData = (chunk: Buffer): void => {
+    const s = chunk.toString('utf8');
+    this.text += s;
+    this.pending += s;
+    let nl: number;
+    while ((nl = this.pending.indexOf('\n')) >= 0) {
+      const line = this.pending.slice(0, nl).trim();
+      this.pending = this.pending.slice(nl + 1);
+      if (!line) continue;
+      const ack = { ...(JSON.parse(line) as Omit<Ack, 'sentBytes' | 'uploadDone'>), sentBytes: this.sent, uploadDone: this.uploadDone };
+      this.acks.push(ack);
+      this.options.onAck?.(ack);
+    }
+  };
+
+  result(status: number, headers: Record<string, string | string[] | undefined>): PutMediaExchange {
+    return { status, headers, acks: this.acks, text: this.text };
+  }
+}
+
+async function uploadPutMediaBody(w: BodyWriter, options: PutMediaOptions, exchange: PutMediaAckReader): Promise<void> {
   const pieces = Array.isArray(options.body) ? (options.body as readonly Uint8Array[]) : [options.body as Uint8Array];
   const chunkBytes = options.chunkBytes ?? 8192;
-  const acks: Ack[] = [];
-  let sent = 0;
-  let uploadDone = false;
-  let text = '';
-  let pending = '';
-  const onData = (chunk: Buffer): void => {
-    const s = chunk.toString('utf8');
-    text += s;
-    pending += s;
-    let nl: number;
-    while ((nl = pending.indexOf('\n')) >= 0) {
-      const line = pending.slice(0, nl).trim();
-      pending = pending.slice(nl + 1);
-      if (!line) continue;
-      const ack = { ...(JSON.parse(line) as Omit<Ack, 'sentBytes' | 'uploadDone'>), sentBytes: sent, uploadDone };
-      acks.push(ack);
-      options.onAck?.(ack);
+  for (const piece of pieces) {
+    for (let at = 0; at < piece.length; at += chunkBytes) {
+      const part = piece.subarray(at, at + chunkBytes);
+      w.write(part);
+      exchange.sent += part.length;
+      if (options.chunkDelayMs) await sleep(options.chunkDelayMs);
     }
-  };
-  type Writable = { write(b: Uint8Array): unknown; end(): unknown; destroy(): unknown };
-  const upload = async (w: Writable): Promise<void> => {
-    for (const piece of pieces) {
-      for (let at = 0; at < piece.length; at += chunkBytes) {
-        const part = piece.subarray(at, at + chunkBytes);
-        w.write(part);
-        sent += part.length;
-        if (options.chunkDelayMs) await sleep(options.chunkDelayMs);
-      }
-    }
-    options.control?.({
-      end: () => {
-        uploadDone = true;
-        w.end();
-      },
-      abort: () => w.destroy(),
-      write: (b) => {
-        sent += b.length;
-        w.write(b);
-      },
-    });
-    if (!options.keepOpen) {
-      uploadDone = true;
+  }
+  options.control?.({
+    end: () => {
+      exchange.uploadDone = true;
       w.end();
-    }
-  };
+    },
+    abort: () => w.destroy(),
+    write: (b) => {
+      exchange.sent += b.length;
+      w.write(b);
+    },
+  });
+  if (!options.keepOpen) {
+    exchange.uploadDone = true;
+    w.end();
+  }
+}
+
+function putMediaOverH2c(
+  url: string,
+  headers: Record<string, string>,
+  exchange: PutMediaAckReader,
+  upload: (w: BodyWriter) => Promise<void>,
+): Promise<PutMediaExchange> {
   return new Promise((resolve, reject) => {
-    if (options.protocol === 'h2c') {
-      const session = http2.connect(url);
-      session.on('error', reject);
-      const stream = session.request({ ':method': 'POST', ':path': '/putMedia', ...headers });
-      stream.on('error', () => undefined);
-      let status = 0;
-      let resHeaders: Record<string, string | string[] | undefined> = {};
-      stream.on('response', (h) => {
-        status = Number(h[':status']);
-        resHeaders = h as Record<string, string | string[] | undefined>;
-      });
-      stream.on('data', onData);
-      stream.on('close', () => {
-        session.close();
-        resolve({ status, headers: resHeaders, acks, text });
-      });
-      void upload(stream);
-      return;
-    }
+    const session = http2.connect(url);
+    session.on('error', reject);
+    const stream = session.request({ ':method': 'POST', ':path': '/putMedia', ...headers });
+    stream.on('error', () => undefined);
+    let status = 0;
+    let resHeaders: Record<string, string | string[] | undefined> = {};
+    stream.on('response', (h) => {
+      status = Number(h[':status']);
+      resHeaders = h as Record<string, string | string[] | undefined>;
+    });
+    stream.on('data', exchange.onData);
+    stream.on('close', () => {
+      session.close();
+      resolve(exchange.result(status, resHeaders));
+    });
+    void upload(stream);
+  });
+}
+
+function putMediaOverHttp1(
+  url: string,
+  headers: Record<string, string>,
+  exchange: PutMediaAckReader,
+  upload: (w: BodyWriter) => Promise<void>,
+): Promise<PutMediaExchange> {
+  return new Promise((resolve, reject) => {
     const req = http.request(new URL('/putMedia', url), { method: 'POST', headers: { ...headers, 'transfer-encoding': 'chunked' }, agent: false });
     let answered = false;
     req.on('response', (res) => {
       answered = true;
-      res.on('data', onData);
-      const done = (): void => resolve({ status: res.statusCode ?? 0, headers: res.headers, acks, text });
+      res.on('data', exchange.onData);
+      const done = (): void => resolve(exchange.result(res.statusCode ?? 0, res.headers));
       res.on('end', done);
       res.on('error', done);
     });
