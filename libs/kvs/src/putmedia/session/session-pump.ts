@@ -107,12 +107,13 @@ export class SessionPump {
         connections.retire(conn, 'header-change');
         return;
       }
-      await this.send(conn, next, fragment);
+      const drain = this.send(conn, next, fragment);
+      if (drain) await drain;
     }
   }
 
-  /** Writes one fragment; waits for 'drain' when the socket is full. */
-  private async send(conn: ActiveConnection, next: TrackedFragment, fragment: ReplayableFragment): Promise<void> {
+  /** Writes one fragment; when the socket is full, returns the wait for 'drain' (no promise on the common path). */
+  private send(conn: ActiveConnection, next: TrackedFragment, fragment: ReplayableFragment): Promise<void> | undefined {
     const { ctx } = this;
     const ok = this.connections.send(conn, fragment.bytes);
     const tracked = ctx.tracker.markSent(next.timecode);
@@ -123,7 +124,11 @@ export class SessionPump {
     if (ctx.events.wants('fragment-sent')) {
       ctx.events.emit('fragment-sent', { streamName: ctx.settings.streamLabel, timecode: next.timecode, bytes: fragment.bytes.length, sendCount: tracked.sendCount });
     }
-    if (ok) return;
+    return ok ? undefined : this.waitForDrain(conn);
+  }
+
+  private async waitForDrain(conn: ActiveConnection): Promise<void> {
+    const { ctx } = this;
     ctx.events.emit('backpressure', { streamName: ctx.settings.streamLabel, waiting: true });
     const wait = conn.connection.drained();
     this.drainWait = wait;
