@@ -39,14 +39,22 @@
  *
  * Writes are serialised per sink (one batch at a time, in call order), so rotation never races a write; sweeps run
  * beside them (they never touch this sink's open files).
+ *
+ * This file holds the writer (open, append, fsync-ack, rotate, publish); the names are sink-file-names.ts', the
+ * link-and-fsync publication file-publisher.ts', and the orphan sweep with its claims orphan-sweeper.ts'.
  */
-import { constants as fsConstants, promises as fsp } from 'node:fs';
+import { promises as fsp } from 'node:fs';
 import type { FileHandle } from 'node:fs/promises';
 import * as path from 'node:path';
 import * as zlib from 'node:zlib';
 import { noopLogger, type Logger } from '../logger';
 import { TelemetryConsumerError } from '../telemetry-consumer-error';
 import { systemClock, systemTimers, type Clock, type Timers } from '../time';
+import { exists, isNotFound, publishOnce, readLines, syncDirectories, syncDirectory } from './file-publisher';
+import { OrphanSweeper } from './orphan-sweeper';
+import { CLAIM_MARK, FILE_EXTENSION, TEMP_SUFFIX, fileNameSafe, partitionOf } from './sink-file-names';
+
+export { classifySinkFile, fileNameSafe, partitionOf } from './sink-file-names';
 
 export const FILE_SINK_DEFAULTS = {
   /** Uncompressed NDJSON bytes per file (Firehose's S3 buffer size goes up to 128 MiB). */
@@ -61,12 +69,6 @@ export const FILE_SINK_DEFAULTS = {
   sweepIntervalMs: 30_000,
   compressionLevel: 6,
 } as const;
-
-const TEMP_SUFFIX = '.inprogress';
-const FILE_EXTENSION = '.ndjson.gz';
-const CLAIM_MARK = '.claimed-';
-const SALVAGE_MARK = '.salvage';
-
 export interface FileSinkRecord {
   /** Epoch ms that picks the hour partition (UTC). */
   at: number;
@@ -143,42 +145,6 @@ interface OpenFile {
   timer: unknown;
 }
 
-/** `YYYY/MM/DD/HH` of an epoch-ms instant, in UTC. */
-export function partitionOf(at: number): string {
-  const d = new Date(at);
-  if (Number.isNaN(d.getTime())) throw new RangeError(`not a valid instant: ${at}`);
-  const pad = (v: number, w = 2): string => String(v).padStart(w, '0');
-  return `${pad(d.getUTCFullYear(), 4)}/${pad(d.getUTCMonth() + 1)}/${pad(d.getUTCDate())}/${pad(d.getUTCHours())}`;
-}
-
-/** A string safe as part of a file name on every platform we run on. */
-export function fileNameSafe(value: string): string {
-  const safe = value.replace(/[^A-Za-z0-9_.-]/g, '_').replace(/^\.+/, '_');
-  return safe === '' ? '_' : safe;
-}
-
-/** What a sweep found in the sink's folder. */
-type SweepEntry =
-  /** `.<final>.inprogress`: a writer's temporary file. */
-  | { kind: 'temp'; path: string; finalName: string }
-  /** `.<final>.inprogress.claimed-<who>`: a file a sweeper took. */
-  | { kind: 'claimed'; path: string; tempPath: string; finalName: string }
-  /** `….salvage`: a sweeper's recompressed copy, before (or after) its publication. */
-  | { kind: 'salvage'; path: string };
-
-/** Names of the files a sweep cares about, by what they are; undefined for anything else. Pure. */
-export function classifySinkFile(dir: string, name: string): SweepEntry | undefined {
-  if (!name.startsWith('.')) return undefined;
-  const full = path.join(dir, name);
-  if (name.endsWith(SALVAGE_MARK) && name.includes(CLAIM_MARK)) return { kind: 'salvage', path: full };
-  const claim = name.indexOf(`${TEMP_SUFFIX}${CLAIM_MARK}`);
-  const tempName = claim >= 0 ? name.slice(0, claim + TEMP_SUFFIX.length) : name;
-  if (!tempName.endsWith(`${FILE_EXTENSION}${TEMP_SUFFIX}`) || tempName.length <= 1 + FILE_EXTENSION.length + TEMP_SUFFIX.length) return undefined;
-  const finalName = tempName.slice(1, -TEMP_SUFFIX.length);
-  if (claim >= 0) return { kind: 'claimed', path: full, tempPath: path.join(dir, tempName), finalName };
-  return { kind: 'temp', path: full, finalName };
-}
-
 export class FileSink {
   private readonly base: string;
   private readonly name: string;
@@ -189,7 +155,7 @@ export class FileSink {
   private readonly orphanGraceMs: number;
   private readonly sweepIntervalMs: number;
   private readonly compressionLevel: number;
-  private readonly claimSuffix: string;
+  private readonly sweeper: OrphanSweeper;
   private readonly clock: Clock;
   private readonly timers: Timers;
   private readonly logger: Logger;
@@ -214,11 +180,23 @@ export class FileSink {
     this.orphanGraceMs = options.orphanGraceMs ?? FILE_SINK_DEFAULTS.orphanGraceMs;
     this.sweepIntervalMs = options.sweepIntervalMs ?? FILE_SINK_DEFAULTS.sweepIntervalMs;
     this.compressionLevel = options.compressionLevel ?? FILE_SINK_DEFAULTS.compressionLevel;
-    this.claimSuffix = `${CLAIM_MARK}${this.workerId}-${options.pid ?? process.pid}`;
     this.clock = options.clock ?? systemClock;
     this.timers = options.timers ?? systemTimers;
     this.logger = options.logger ?? noopLogger;
     this.onCommitted = options.onCommitted;
+    this.sweeper = new OrphanSweeper({
+      base: this.base,
+      claimSuffix: `${CLAIM_MARK}${this.workerId}-${options.pid ?? process.pid}`,
+      compressionLevel: this.compressionLevel,
+      orphanAgeMs: this.maxFileAgeMs + this.orphanGraceMs,
+      orphanGraceMs: this.orphanGraceMs,
+      clock: this.clock,
+      logger: this.logger,
+      onRecovered: (file) => {
+        this.counters.filesRecovered++;
+        this.onCommitted?.(file);
+      },
+    });
     for (const [key, value] of Object.entries({ maxFileBytes: this.maxFileBytes, maxFileAgeMs: this.maxFileAgeMs, maxOpenFiles: this.maxOpenFiles })) {
       if (!Number.isInteger(value) || value <= 0) throw new RangeError(`FileSink: ${key} must be a positive integer (got ${value})`);
     }
@@ -254,7 +232,7 @@ export class FileSink {
    * with how many it published. One sweep at a time: a call during a sweep joins it.
    */
   sweep(): Promise<number> {
-    this.sweeping ??= this.sweepNow().finally(() => {
+    this.sweeping ??= this.sweeper.sweep(new Set([...this.open.values()].map((f) => f.tempPath))).finally(() => {
       this.sweeping = undefined;
     });
     return this.sweeping;
@@ -473,184 +451,7 @@ export class FileSink {
     file.gzip.destroy();
     await file.handle.close().catch(() => undefined);
     this.logger.error({ err, path: file.tempPath }, 'file sink: I/O error, file abandoned; salvaging what it holds');
-    await this.claimAndSalvage({ kind: 'temp', path: file.tempPath, finalName: file.finalName }).catch(() => false);
-  }
-
-  private async sweepNow(): Promise<number> {
-    const now = this.clock.now();
-    const ours = new Set([...this.open.values()].map((f) => f.tempPath));
-    let recovered = 0;
-    for (const entry of await findSinkFiles(this.base)) {
-      if (ours.has(entry.path)) continue;
-      const stat = await fsp.stat(entry.path).catch(() => undefined);
-      if (!stat) continue; // gone meanwhile: another sweeper, or its writer published it
-      if (entry.kind === 'temp') {
-        // Birth time where the file system keeps one (a live file is published maxFileAgeMs after it), else the
-        // last write; the older of the two, so a copy with an old mtime still counts from its writes.
-        const born = stat.birthtimeMs > 0 ? Math.min(stat.birthtimeMs, stat.mtimeMs) : stat.mtimeMs;
-        if (now - born <= this.orphanAgeMs) continue;
-      } else if (now - stat.ctimeMs <= this.orphanGraceMs) {
-        // A claim (the rename set its ctime) or a salvage copy in the hands of a sweeper that may still be at work.
-        continue;
-      }
-      if (entry.kind === 'salvage') {
-        // A dead sweeper's copy: its claimed file (still there unless published) is what counts.
-        await fsp.unlink(entry.path).catch(() => undefined);
-        continue;
-      }
-      try {
-        if (await this.claimAndSalvage(entry)) recovered++;
-      } catch (err) {
-        this.logger.error({ err: (err as Error).message, path: entry.path }, 'file sink: could not publish an orphaned file; the next sweep tries again');
-      }
-    }
-    return recovered;
-  }
-
-  /**
-   * Claims an orphan (atomic rename to a name of this sink's own) and publishes its complete lines under the
-   * orphan's final name. Resolves false when another worker won the claim or had published it, or when nothing
-   * was to publish. Unreadable files are renamed `.corrupt` and left for an operator.
-   */
-  private async claimAndSalvage(entry: Extract<SweepEntry, { kind: 'temp' | 'claimed' }>): Promise<boolean> {
-    const tempPath = entry.kind === 'temp' ? entry.path : entry.tempPath;
-    const claimed = `${tempPath}${this.claimSuffix}`;
-    try {
-      await fsp.rename(entry.path, claimed);
-    } catch (err) {
-      if (isNotFound(err)) {
-        this.logger.debug({ path: entry.path }, 'file sink: orphan taken by another worker');
-        return false;
-      }
-      throw err;
-    }
-    const dir = path.dirname(tempPath);
-    let text: string;
-    try {
-      text = await readLines(claimed);
-    } catch (err) {
-      if (isNotFound(err)) return false; // a sweeper took over our claim: ours looked dead to it
-      this.logger.error({ err: (err as Error).message, path: tempPath }, 'file sink: orphaned file is unreadable; renamed .corrupt');
-      await fsp.rename(claimed, `${tempPath}.corrupt`).catch(() => undefined);
-      return false;
-    }
-    if (text === '') {
-      await fsp.unlink(claimed).catch(() => undefined);
-      return false;
-    }
-    // Recompressed into a copy of our own, published like any file; the claimed orphan goes last.
-    const salvagePath = `${claimed}${SALVAGE_MARK}`;
-    const body = zlib.gzipSync(text, { level: this.compressionLevel });
-    const handle = await fsp.open(salvagePath, 'w');
-    try {
-      await handle.write(body);
-      await handle.sync();
-    } finally {
-      await handle.close();
-    }
-    const published = await publishOnce(salvagePath, dir, entry.finalName, async () => text);
-    await fsp.unlink(salvagePath).catch(() => undefined);
-    await fsp.unlink(claimed).catch(() => undefined);
-    await syncDirectory(dir);
-    if (!published.linked) {
-      this.logger.info({ path: published.path, orphan: tempPath }, 'file sink: orphan was published already; claim dropped');
-      return false;
-    }
-    const records = text.split('\n').length - 1;
-    this.counters.filesRecovered++;
-    const partition = path.relative(this.base, dir).split(path.sep).join('/');
-    const committed: CommittedFile = { path: published.path, partition, records, bytes: Buffer.byteLength(text), compressedBytes: body.length, reason: 'recovered' };
-    this.logger.warn({ ...committed, orphan: tempPath }, 'file sink: published the complete lines of an orphaned file');
-    this.onCommitted?.(committed);
-    return true;
+    await this.sweeper.claimAndSalvage({ kind: 'temp', path: file.tempPath, finalName: file.finalName }).catch(() => false);
   }
 }
 
-/**
- * Links `source` to `dir/finalName` (or, when a different file holds that name, a `-r<k>` variant), never
- * replacing a file. A name held by a file with the same lines means this content was published already (by
- * another worker that claimed the same orphan, or the writer itself): `linked: false` then, and nothing is added.
- */
-async function publishOnce(source: string, dir: string, finalName: string, lines: () => Promise<string>): Promise<{ path: string; linked: boolean }> {
-  const stem = finalName.slice(0, -FILE_EXTENSION.length);
-  let mine: string | undefined;
-  for (let k = 0; k < 1000; k++) {
-    const candidate = path.join(dir, k === 0 ? finalName : `${stem}-r${k}${FILE_EXTENSION}`);
-    try {
-      await fsp.link(source, candidate);
-      return { path: candidate, linked: true };
-    } catch (err) {
-      const code = (err as NodeJS.ErrnoException).code;
-      if (code === 'EPERM' || code === 'ENOTSUP' || code === 'EOPNOTSUPP' || code === 'ENOSYS') {
-        // A file system without hard links: check, then rename (a small window for a clash, never a torn file).
-        if (await exists(candidate)) {
-          mine ??= await lines();
-          if ((await readLines(candidate).catch(() => undefined)) === mine) return { path: candidate, linked: false };
-          continue;
-        }
-        await fsp.rename(source, candidate);
-        return { path: candidate, linked: true };
-      }
-      if (code !== 'EEXIST') throw err;
-      mine ??= await lines();
-      if ((await readLines(candidate).catch(() => undefined)) === mine) return { path: candidate, linked: false };
-    }
-  }
-  throw new Error(`no free name for ${finalName} in ${dir}`);
-}
-
-/** The complete lines of a gzip file, up to its last sync flush (a torn tail is dropped). */
-async function readLines(file: string): Promise<string> {
-  const text = zlib.gunzipSync(await fsp.readFile(file), { finishFlush: zlib.constants.Z_SYNC_FLUSH }).toString('utf8');
-  return text.slice(0, text.lastIndexOf('\n') + 1);
-}
-
-async function findSinkFiles(dir: string): Promise<SweepEntry[]> {
-  const out: SweepEntry[] = [];
-  let entries;
-  try {
-    entries = await fsp.readdir(dir, { withFileTypes: true });
-  } catch (err) {
-    if (isNotFound(err)) return out;
-    throw err;
-  }
-  for (const entry of entries) {
-    if (entry.isDirectory()) out.push(...(await findSinkFiles(path.join(dir, entry.name))));
-    else if (entry.isFile()) {
-      const found = classifySinkFile(dir, entry.name);
-      if (found) out.push(found);
-    }
-  }
-  return out;
-}
-
-const isNotFound = (err: unknown): boolean => (err as NodeJS.ErrnoException | undefined)?.code === 'ENOENT';
-
-const exists = (file: string): Promise<boolean> =>
-  fsp.access(file, fsConstants.F_OK).then(
-    () => true,
-    () => false,
-  );
-
-/** fsync of `from` and every folder below it down to `to` (after a recursive mkdir created them). */
-async function syncDirectories(from: string, to: string): Promise<void> {
-  const chain: string[] = [];
-  for (let d = to; d.length >= from.length; d = path.dirname(d)) {
-    chain.push(d);
-    if (d === from || path.dirname(d) === d) break;
-  }
-  for (const d of chain.reverse()) await syncDirectory(d);
-}
-
-/** fsync of a directory (Linux, macOS); platforms that refuse it (Windows) only lose the power-loss guarantee. */
-async function syncDirectory(dir: string): Promise<void> {
-  let handle: FileHandle | undefined;
-  try {
-    handle = await fsp.open(dir, 'r');
-    await handle.sync();
-  } catch {
-    // not supported here
-  } finally {
-    await handle?.close().catch(() => undefined);
-  }
-}
