@@ -1,11 +1,11 @@
 /**
- * What every bench in tools/bench shares: servers in child processes (bench-server.ts) so that the load generator
- * and the process under test each get a core of the 2-core bench machine; CPU time of a child from /proc and of
- * this process from process.cpuUsage(); peak memory sampling; medians; the option parser's number checks; the
- * tables; the load-average note; the machine description and the results file (tools/bench/results/, git-ignored).
+ * What every bench in tools/bench shares to run: servers and workers in child processes (bench-server.ts) so that
+ * the load generator and the process under test each get a core of the 2-core bench machine; CPU time of a child
+ * from /proc and of this process from process.cpuUsage(); peak memory sampling; the emulator with an admin client;
+ * streams; and the common main() (runBench, with `--node N`). Option parsing is in bench-args.ts, tables, medians
+ * and the results file (tools/bench/results/, git-ignored) in bench-report.ts.
  */
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -16,10 +16,26 @@ import {
   DescribeStreamSummaryCommand,
   GetRecordsCommand,
   GetShardIteratorCommand,
+  KinesisClient,
   ListShardsCommand,
-  type KinesisClient,
 } from '@aws-sdk/client-kinesis';
 import { deaggregate } from '@tributary/kpl';
+import { RESULTS_DIR, ROOT } from './bench-report';
+
+// For the bench not yet moved to bench-report.ts and bench-args.ts (hls-latency): the names it imports
+// from here. To go once it imports them from there.
+export {
+  loadAverage,
+  machineInfo,
+  median,
+  percentile,
+  printGrid,
+  printLoadNote,
+  sourceFingerprint,
+  warnIfSourcesChanged,
+  writeResults,
+} from './bench-report';
+export { positiveOption } from './bench-args';
 
 // Under Node 20 the SDK (@aws-sdk/core, pinned at a 3.x that still runs there) prints a multi-line process warning
 // that its releases after the first week of January 2027 need Node 22. The apps turn it into one log line of their
@@ -28,8 +44,7 @@ import { deaggregate } from '@tributary/kpl';
 // first sends, so setting it on import is early enough; child processes inherit it (and run on the same Node).
 if (nodeMajor(process.version) < 22) process.env['AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED'] ??= 'true';
 
-export const ROOT = path.resolve(__dirname, '../../..');
-export const RESULTS_DIR = path.join(ROOT, 'tools/bench/results');
+export { ROOT };
 export const PROFILE_DIR = path.join(RESULTS_DIR, 'profiles');
 const SERVER_SCRIPT = path.join(__dirname, 'bench-server.ts');
 
@@ -95,6 +110,40 @@ export function firstJsonLine<T>(child: ChildProcess, label: string): Promise<T>
     });
     child.once('close', onExit);
   });
+}
+
+/**
+ * Runs a worker script of tools/bench in a child process with `input` as its one (JSON) argument and resolves with
+ * the first JSON line it writes, once it has exited; rejects if it exits with another code than 0.
+ */
+export async function runJsonWorker<R>(script: string, input: unknown, label: string, options: { profile?: boolean; nodeFlags?: string[] } = {}): Promise<R> {
+  const worker = spawnScript(script, [JSON.stringify(input)], { profile: options.profile, stdin: 'ignore', nodeFlags: options.nodeFlags });
+  const exited = new Promise<number | null>((resolve) => worker.once('exit', (code) => resolve(code)));
+  const result = await firstJsonLine<R>(worker, label);
+  const code = await exited;
+  if (code !== 0) throw new Error(`${label} exited with ${code}`);
+  return result;
+}
+
+/**
+ * `runs` rounds over `variants`, interleaved (each round measures every variant once, so that drift of the machine
+ * hits them alike); `log` prints each measurement as it comes. The measurements of each variant, in run order.
+ */
+export async function interleavedRuns<V extends string, M>(
+  runs: number,
+  variants: readonly V[],
+  measure: (variant: V, run: number) => Promise<M>,
+  log: (run: number, variant: V, m: M) => void,
+): Promise<Record<V, M[]>> {
+  const raw = Object.fromEntries(variants.map((v) => [v, []])) as unknown as Record<V, M[]>;
+  for (let run = 1; run <= runs; run++) {
+    for (const v of variants) {
+      const m = await measure(v, run);
+      raw[v].push(m);
+      log(run, v, m);
+    }
+  }
+  return raw;
 }
 
 /** The resident set size of a process from /proc (Linux), in bytes; NaN elsewhere. */
@@ -231,7 +280,22 @@ export function ownMemory(): { rssBytes: number; heapUsedBytes: number } {
 }
 
 // ---------------------------------------------------------------------------------------------------------
-// Streams
+// The emulator and its streams
+
+/**
+ * The emulator in a child process (`limits: false`, in memory) with a Kinesis client of it that does not retry (a
+ * failure shows), for the time of `body`; both are closed after it.
+ */
+export async function withKdsEmulator<T>(profile: boolean, body: (emulator: ServerProcess, admin: KinesisClient) => Promise<T>): Promise<T> {
+  const emulator = await startServerProcess('emulator', [], { profile });
+  const admin = new KinesisClient({ endpoint: emulator.url, region: BENCH_REGION, credentials: BENCH_CREDENTIALS, maxAttempts: 1 });
+  try {
+    return await body(emulator, admin);
+  } finally {
+    admin.destroy();
+    await emulator.stop();
+  }
+}
 
 export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
@@ -284,15 +348,7 @@ export async function countStoredUserRecords(client: KinesisClient, stream: stri
 }
 
 // ---------------------------------------------------------------------------------------------------------
-// Options
-
-/** A positive number option (`--name N`), or `fallback` when absent. */
-export function positiveOption(name: string, text: string | undefined, fallback: number): number {
-  if (text === undefined) return fallback;
-  const n = Number(text);
-  if (!Number.isFinite(n) || n <= 0) throw new Error(`--${name} must be a positive number, got ${text}`);
-  return n;
-}
+// The common main(), under the Node asked for
 
 /** The option every bench takes, handled by runBench before the bench's own parser sees the arguments. */
 export const NODE_OPTION_USAGE = `
@@ -441,101 +497,4 @@ function runBenchHere<O>(usage: string, argv: string[], parse: (argv: string[]) 
     console.error(err);
     process.exitCode = 1;
   });
-}
-
-// ---------------------------------------------------------------------------------------------------------
-// Reporting
-
-export function median(values: number[]): number {
-  const s = [...values].sort((a, b) => a - b);
-  const mid = s.length >> 1;
-  return s.length % 2 ? s[mid] : (s[mid - 1] + s[mid]) / 2;
-}
-
-/** The value at percentile `p` (0–100) of `values`, nearest rank; NaN when empty. */
-export function percentile(values: readonly number[], p: number): number {
-  if (values.length === 0) return Number.NaN;
-  const s = [...values].sort((a, b) => a - b);
-  return s[Math.min(s.length - 1, Math.max(0, Math.ceil((p / 100) * s.length) - 1))];
-}
-
-/** A share of one core, e.g. "97%". */
-export const fmtCpuPercent = (percent: number): string => (Number.isFinite(percent) ? `${Math.round(percent)}%` : 'n/a');
-export const fmtMicros = (n: number): string => (Number.isFinite(n) ? n.toFixed(1) : 'n/a');
-export const fmtRate = (n: number): string => Math.round(n).toLocaleString('en-US');
-export const fmtMiB = (bytes: number): string => `${(bytes / (1024 * 1024)).toFixed(0)} MiB`;
-
-/** A plain-text table: first column left-aligned, the others right-aligned. */
-export function printGrid(header: string[], rows: string[][]): void {
-  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
-  const line = (cells: string[]): string => cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join(' | ');
-  console.log(line(header));
-  console.log(widths.map((w) => '-'.repeat(w)).join('-|-'));
-  for (const r of rows) console.log(line(r));
-}
-
-/** The 1-minute load average now: printed before a bench and compared after it. */
-export const loadAverage = (): number => os.loadavg()[0];
-
-export function printLoadNote(loadBefore: number): void {
-  const cpus = os.cpus().length;
-  const after = loadAverage();
-  console.log(`Load average (1 min): ${loadBefore.toFixed(2)} before, ${after.toFixed(2)} after, on ${cpus} CPUs.`);
-  if (loadBefore > cpus * 0.5) {
-    console.log(
-      `Note: the load average was ${loadBefore.toFixed(2)} on ${cpus} CPUs before the bench started: other work shared ` +
-        'the machine, so records/s are lower and noisier than on an idle one (CPU µs per record much less so).',
-    );
-  }
-}
-
-export function machineInfo(loadBefore: number): Record<string, unknown> {
-  return {
-    cpus: os.cpus().length,
-    cpuModel: os.cpus()[0]?.model,
-    node: process.version,
-    nodeBinary: process.execPath,
-    platform: `${os.platform()} ${os.release()}`,
-    loadAverageBefore: loadBefore,
-    loadAverageAfter: loadAverage(),
-  };
-}
-
-/**
- * The git commit and a digest of the non-test TypeScript sources under `dirs` (relative to the root): recorded
- * with the results, and compared before and after a bench, since other engineers may edit the code under test
- * while it runs (runs would then measure different versions).
- */
-export function sourceFingerprint(dirs: string[]): { commit: string; sourcesSha256: string } {
-  const hash = createHash('sha256');
-  const walk = (dir: string): void => {
-    for (const entry of fs.readdirSync(dir, { withFileTypes: true }).sort((a, b) => a.name.localeCompare(b.name))) {
-      const full = path.join(dir, entry.name);
-      if (entry.isDirectory()) walk(full);
-      else if (entry.name.endsWith('.ts') && !entry.name.endsWith('.spec.ts')) hash.update(path.relative(ROOT, full)).update(fs.readFileSync(full));
-    }
-  };
-  for (const d of dirs) walk(path.join(ROOT, d));
-  let commit = 'unknown';
-  try {
-    commit = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: ROOT, encoding: 'utf8' }).trim();
-  } catch {
-    // not a git checkout: the digest still identifies the sources
-  }
-  return { commit, sourcesSha256: hash.digest('hex').slice(0, 16) };
-}
-
-/** Says so when the sources under test changed while the bench ran. */
-export function warnIfSourcesChanged(before: { sourcesSha256: string }, after: { sourcesSha256: string }, what: string): void {
-  if (before.sourcesSha256 !== after.sourcesSha256) {
-    console.log(`WARNING: the sources of ${what} changed while the bench ran (${before.sourcesSha256} -> ${after.sourcesSha256}): the runs may have measured different versions.`);
-  }
-}
-
-/** Writes `report` to tools/bench/results/<name> and says so. */
-export function writeResults(name: string, report: { durationSeconds: number } & Record<string, unknown>): void {
-  const file = path.join(RESULTS_DIR, name);
-  fs.mkdirSync(RESULTS_DIR, { recursive: true });
-  fs.writeFileSync(file, JSON.stringify(report, null, 2) + '\n');
-  console.log(`\nResults written to ${path.relative(ROOT, file)} (${report.durationSeconds.toFixed(0)} s in all).`);
 }

@@ -18,7 +18,6 @@
 // @tributary/emulator/testing also exports jest fixtures (useKdsTestEmulator registers beforeAll/afterAll when
 // called): jest's global declarations let this file typecheck; nothing here calls them.
 /// <reference types="jest" />
-import { parseArgs } from 'node:util';
 import { closeDynamoDbFuzzService, dynamoDbHttpFuzzTarget, eventStreamRoundTripFuzzTarget, kdsRequestValidationFuzzTarget, kvsRequestValidationFuzzTarget, sdkEventStreamDecoderFuzzTarget } from '@tributary/emulator/testing';
 import { recordDeaggregatorFuzzTarget } from '@tributary/kinesis-consumer/testing';
 import { spillRoundTripFuzzTarget, spillSegmentFuzzTarget } from '@tributary/kinesis-producer/testing';
@@ -38,7 +37,9 @@ import {
 } from '@tributary/media/testing';
 import { fuzzSoakRunner, type FuzzSoakOptions, type FuzzSoakResult } from '@tributary/runtime/testing';
 import { telemetryCodecFuzzTarget, telemetryRoundTripFuzzTarget } from '@tributary/schemas/testing';
-import { firstJsonLine, fmtRate, loadAverage, machineInfo, positiveOption, printGrid, printLoadNote, runBench, sourceFingerprint, spawnScript, writeResults } from './bench-support';
+import { parseBenchArgs, positiveOption } from './bench-args';
+import { fmtRate, loadAverage, machineInfo, printGrid, printLoadNote, sourceFingerprint, writeResults } from './bench-report';
+import { firstJsonLine, runBench, spawnScript } from './bench-support';
 
 const USAGE = `Usage: npm run bench:fuzz -- [--inputs N] [--only a,b] [--seed N] [--hang-ms N] [--list]
 
@@ -118,18 +119,8 @@ interface Options {
 }
 
 function parse(argv: string[]): Options | undefined {
-  const { values } = parseArgs({
-    args: argv,
-    options: {
-      inputs: { type: 'string' },
-      only: { type: 'string' },
-      seed: { type: 'string' },
-      'hang-ms': { type: 'string' },
-      list: { type: 'boolean', default: false },
-      help: { type: 'boolean', default: false },
-    },
-  });
-  if (values.help) return undefined;
+  const values = parseBenchArgs(argv, ['inputs', 'only', 'seed', 'hang-ms'], ['list']);
+  if (values === undefined) return undefined;
   const only = values.only?.split(',').map((s) => s.trim()).filter((s) => s.length > 0);
   for (const name of only ?? []) if (!ENTRIES.some((e) => e.name === name)) throw new Error(`--only: no decoder named ${name} (see --list)`);
   const seed = values.seed === undefined ? Math.floor(Math.random() * 2 ** 31) : Number(values.seed);
@@ -139,7 +130,7 @@ function parse(argv: string[]): Options | undefined {
     only,
     seed,
     hangMs: positiveOption('hang-ms', values['hang-ms'], 1000),
-    list: values.list,
+    list: values.list ?? false,
   };
 }
 

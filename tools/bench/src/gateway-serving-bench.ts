@@ -29,34 +29,14 @@
  * gateway and the emulator (from /proc), and the gateway's segment-cache hit ratio over the run (from /metrics).
  * Medians over `--runs`. Results go to tools/bench/results/gateway-latest.json.
  */
-import * as fs from 'node:fs';
 import * as http from 'node:http';
-import * as os from 'node:os';
-import * as path from 'node:path';
-import { parseArgs } from 'node:util';
 import autocannon from 'autocannon';
-import {
-  fmtCpuPercent,
-  fmtRate,
-  loadAverage,
-  machineInfo,
-  median,
-  percentile,
-  positiveOption,
-  printGrid,
-  printLoadNote,
-  runBench,
-  sleep,
-  sourceFingerprint,
-  startCpuMeasurement,
-  startServerProcess,
-  warnIfSourcesChanged,
-  writeResults,
-  type ServerProcess,
-} from './bench-support';
-import { hlsSessionUrl, kinesisVideoClient, recentFragments, startGateway, startVideoProducer, waitForFragments } from './media-bench-support';
+import type { KinesisVideoClient } from '@aws-sdk/client-kinesis-video';
+import { parseBenchArgs, positiveIntegerOption, positiveOption } from './bench-args';
+import { BenchSession, fmtCpuPercent, fmtRate, mediansOfNumericFields, percentile, printMetricTable, type MetricRow } from './bench-report';
+import { runBench, sleep, startCpuMeasurement, type ServerProcess } from './bench-support';
+import { hlsSessionUrl, recentFragments, startGateway, startVideoProducer, waitForFragments, withVideoEmulator } from './media-bench-support';
 
-const RESULTS_FILE = 'gateway-latest.json';
 const SOURCES = ['apps/playback-gateway/src', 'libs/media/src', 'libs/auth/src', 'libs/emulator/src'];
 const TARGET_P99_MS = 50;
 const WARMUP_SECONDS = 2;
@@ -88,18 +68,14 @@ interface BenchOptions {
 }
 
 function parseOptions(argv: string[]): BenchOptions | undefined {
-  const { values } = parseArgs({
-    args: argv,
-    options: { runs: { type: 'string' }, seconds: { type: 'string' }, connections: { type: 'string' }, only: { type: 'string' }, help: { type: 'boolean' } },
-    strict: true,
-  });
-  if (values.help) return undefined;
+  const values = parseBenchArgs(argv, ['runs', 'seconds', 'connections', 'only']);
+  if (values === undefined) return undefined;
   const shapes = (values.only ?? SHAPES.join(',')).split(',').map((s) => s.trim());
   for (const s of shapes) if (!(SHAPES as readonly string[]).includes(s)) throw new Error(`--only: unknown load shape ${s}`);
   return {
-    runs: Math.round(positiveOption('runs', values.runs, 3)),
+    runs: positiveIntegerOption('runs', values.runs, 3),
     seconds: positiveOption('seconds', values.seconds, 10),
-    connections: Math.round(positiveOption('connections', values.connections, 500)),
+    connections: positiveIntegerOption('connections', values.connections, 500),
     shapes: shapes as Shape[],
   };
 }
@@ -150,7 +126,8 @@ async function proxiedSession(gatewayUrl: string, apiKey: string, stream: string
 // ---------------------------------------------------------------------------------------------------------
 // Measurements
 
-interface Measurement {
+/** What a load generator measured of one URL. */
+interface LoadFigures {
   p50Ms: number;
   p99Ms: number;
   maxMs: number;
@@ -158,6 +135,10 @@ interface Measurement {
   mbPerSecond: number;
   non2xx: number;
   errors: number;
+}
+
+/** One measurement: the load generator's figures, and what the processes and the gateway's counters say. */
+interface Measurement extends LoadFigures {
   gatewayCpuPercent: number;
   emulatorCpuPercent: number;
   loadGeneratorCpuPercent: number;
@@ -185,16 +166,6 @@ async function gatewayCounters(gatewayUrl: string): Promise<{ hits: number; miss
     misses: sum('playback_gateway_segment_cache_misses_total'),
     upstreamErrors: sum('playback_gateway_upstream_errors_total'),
   };
-}
-
-interface LoadFigures {
-  p50Ms: number;
-  p99Ms: number;
-  maxMs: number;
-  requestsPerSecond: number;
-  mbPerSecond: number;
-  non2xx: number;
-  errors: number;
 }
 
 /**
@@ -289,81 +260,73 @@ async function measure(url: string, shape: Shape, options: BenchOptions, gateway
 
 // ---------------------------------------------------------------------------------------------------------
 
-async function main(options: BenchOptions): Promise<void> {
-  const started = Date.now();
-  const loadBefore = loadAverage();
-  const sourcesBefore = sourceFingerprint(SOURCES);
-  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'tributary-gateway-bench-data-'));
-  const emulator = await startServerProcess('emulator', [dataDir]);
-  const admin = kinesisVideoClient(emulator.url);
-  const stream = `bench-gateway-${process.pid}`;
-  let gateway: (ServerProcess & { apiKey: string }) | undefined;
+/** A few seconds of video in `stream`, then the producer stops: only serving loads the machine during the runs. */
+async function recordVideo(emulator: ServerProcess, admin: KinesisVideoClient, stream: string): Promise<{ count: number; first: number; last: number }> {
+  const producer = await startVideoProducer(emulator.url, { stream, fragmentMs: 1000, width: 640, height: 360, fps: 25, bitrateKbps: 1000 });
   try {
-    // A few seconds of video, then the producer stops: only serving loads the machine during the runs.
-    const producer = await startVideoProducer(emulator.url, { stream, fragmentMs: 1000, width: 640, height: 360, fps: 25, bitrateKbps: 1000 });
-    try {
-      await waitForFragments(admin, stream, 6);
-    } finally {
-      await producer.stop();
-    }
-    const fragments = await recentFragments(admin, stream, 600);
-    const first = fragments[0]?.ProducerTimestamp?.getTime() ?? 0;
-    const last = fragments[fragments.length - 1]?.ProducerTimestamp?.getTime() ?? 0;
-    gateway = await startGateway(emulator.url);
-    const gatewayUrl = gateway.url;
-    const proxiedMaster = await proxiedSession(gatewayUrl, gateway.apiKey, stream, first - 1, last + 1);
-    const directMaster = await hlsSessionUrl(admin, {
-      StreamName: stream,
-      PlaybackMode: 'ON_DEMAND',
-      HLSFragmentSelector: { FragmentSelectorType: 'PRODUCER_TIMESTAMP', TimestampRange: { StartTimestamp: new Date(first - 1), EndTimestamp: new Date(last + 1) } },
-      DisplayFragmentTimestamp: 'ALWAYS',
-      ContainerFormat: 'FRAGMENTED_MP4',
-      Expires: 43_200,
-    });
-    const proxied = await playlistAndSegment(proxiedMaster);
-    const direct = await playlistAndSegment(directMaster);
-    const segmentBytes = (await (await fetch(proxied.segment)).arrayBuffer()).byteLength;
-    const urls: Record<Target, string> = {
-      'gateway segment': proxied.segment,
-      'emulator segment': direct.segment,
-      'gateway playlist': proxied.playlist,
-      'emulator playlist': direct.playlist,
-    };
-    console.log(
-      `Gateway serving bench: ${options.runs} runs x ${options.shapes.join(', ')} x ${TARGETS.length} targets, ${options.connections} connections, ${options.seconds} s each; ` +
-        `${os.cpus().length} CPUs, Node ${process.version}, load average ${loadBefore.toFixed(2)}`,
-    );
-    console.log(`  stream ${stream}: ${fragments.length} fragments of 1 s; segment ${(segmentBytes / 1024).toFixed(0)} KiB`);
-    for (const t of TARGETS) console.log(`  ${t}: ${urls[t].replace(/\/hls\/[^/]+\//, '/hls/<token>/').replace(/SessionToken=[^&]+/, 'SessionToken=<token>')}`);
-    for (const t of TARGETS) await cannon(urls[t], Math.min(50, options.connections), WARMUP_SECONDS, undefined);
+    await waitForFragments(admin, stream, 6);
+  } finally {
+    await producer.stop();
+  }
+  const fragments = await recentFragments(admin, stream, 600);
+  const first = fragments[0]?.ProducerTimestamp?.getTime() ?? 0;
+  const last = fragments[fragments.length - 1]?.ProducerTimestamp?.getTime() ?? 0;
+  return { count: fragments.length, first, last };
+}
 
-    const raw = new Map<string, Measurement[]>();
-    for (let run = 1; run <= options.runs; run++) {
-      for (const shape of options.shapes) {
-        for (const t of TARGETS) {
-          const m = await measure(urls[t], shape, options, gateway, emulator, gatewayUrl);
-          const k = `${shape}|${t}`;
-          raw.set(k, [...(raw.get(k) ?? []), m]);
-          console.log(
-            `run ${run}/${options.runs} ${shape.padEnd(10)} ${t.padEnd(17)}: p50 ${m.p50Ms.toFixed(1)} ms, p99 ${m.p99Ms.toFixed(1)} ms, max ${m.maxMs.toFixed(0)} ms; ` +
-              `${fmtRate(m.requestsPerSecond)} req/s, ${m.mbPerSecond.toFixed(0)} MB/s; non-2xx ${m.non2xx}, errors ${m.errors}; ` +
-              `gateway CPU ${fmtCpuPercent(m.gatewayCpuPercent)}, emulator ${fmtCpuPercent(m.emulatorCpuPercent)}, load generator ${fmtCpuPercent(m.loadGeneratorCpuPercent)}; cache hits ${Number.isFinite(m.cacheHitRatio) ? `${(m.cacheHitRatio * 100).toFixed(1)}%` : 'n/a'}`,
-          );
-          if (m.non2xx > 0 || m.errors > 0) {
-            console.log(`  WARNING: ${t} answered ${m.non2xx} non-2xx and ${m.errors} errors (socket errors or 10-s timeouts); the gateway counted ${m.gatewayUpstreamErrors} upstream errors`);
-          }
+/** The URLs under test: a proxied session through the gateway and a direct one on the emulator, over the same range. */
+async function targetUrls(gateway: ServerProcess & { apiKey: string }, admin: KinesisVideoClient, stream: string, range: { first: number; last: number }): Promise<Record<Target, string>> {
+  const { first, last } = range;
+  const proxiedMaster = await proxiedSession(gateway.url, gateway.apiKey, stream, first - 1, last + 1);
+  const directMaster = await hlsSessionUrl(admin, {
+    StreamName: stream,
+    PlaybackMode: 'ON_DEMAND',
+    HLSFragmentSelector: { FragmentSelectorType: 'PRODUCER_TIMESTAMP', TimestampRange: { StartTimestamp: new Date(first - 1), EndTimestamp: new Date(last + 1) } },
+    DisplayFragmentTimestamp: 'ALWAYS',
+    ContainerFormat: 'FRAGMENTED_MP4',
+    Expires: 43_200,
+  });
+  const proxied = await playlistAndSegment(proxiedMaster);
+  const direct = await playlistAndSegment(directMaster);
+  return {
+    'gateway segment': proxied.segment,
+    'emulator segment': direct.segment,
+    'gateway playlist': proxied.playlist,
+    'emulator playlist': direct.playlist,
+  };
+}
+
+/** `--runs` runs of every load shape against every target, each measurement printed; keyed `<shape>|<target>`. */
+async function measureRuns(options: BenchOptions, urls: Record<Target, string>, gateway: ServerProcess, emulator: ServerProcess): Promise<Map<string, Measurement[]>> {
+  const raw = new Map<string, Measurement[]>();
+  for (let run = 1; run <= options.runs; run++) {
+    for (const shape of options.shapes) {
+      for (const t of TARGETS) {
+        const m = await measure(urls[t], shape, options, gateway, emulator, gateway.url);
+        const k = `${shape}|${t}`;
+        raw.set(k, [...(raw.get(k) ?? []), m]);
+        console.log(
+          `run ${run}/${options.runs} ${shape.padEnd(10)} ${t.padEnd(17)}: p50 ${m.p50Ms.toFixed(1)} ms, p99 ${m.p99Ms.toFixed(1)} ms, max ${m.maxMs.toFixed(0)} ms; ` +
+            `${fmtRate(m.requestsPerSecond)} req/s, ${m.mbPerSecond.toFixed(0)} MB/s; non-2xx ${m.non2xx}, errors ${m.errors}; ` +
+            `gateway CPU ${fmtCpuPercent(m.gatewayCpuPercent)}, emulator ${fmtCpuPercent(m.emulatorCpuPercent)}, load generator ${fmtCpuPercent(m.loadGeneratorCpuPercent)}; cache hits ${Number.isFinite(m.cacheHitRatio) ? `${(m.cacheHitRatio * 100).toFixed(1)}%` : 'n/a'}`,
+        );
+        if (m.non2xx > 0 || m.errors > 0) {
+          console.log(`  WARNING: ${t} answered ${m.non2xx} non-2xx and ${m.errors} errors (socket errors or 10-s timeouts); the gateway counted ${m.gatewayUpstreamErrors} upstream errors`);
         }
       }
     }
-    const medians: Record<string, Measurement> = {};
-    for (const [k, ms] of raw) {
-      medians[k] = Object.fromEntries((Object.keys(ms[0]) as Array<keyof Measurement>).map((f) => [f, median(ms.map((m) => m[f]))])) as unknown as Measurement;
-    }
-    const verdicts: Record<string, boolean> = {};
-    for (const shape of options.shapes) {
-      console.log('');
-      const col = (t: Target): Measurement => medians[`${shape}|${t}`];
-      const rows: Array<[string, (m: Measurement) => string]> = [
+  }
+  return raw;
+}
+
+/** A table of medians per load shape, and the target line; the verdicts of the viewers shape. */
+function printMedians(options: BenchOptions, medians: Record<string, Measurement>): Record<string, boolean> {
+  const verdicts: Record<string, boolean> = {};
+  for (const shape of options.shapes) {
+    console.log('');
+    const col = (t: Target): Measurement => medians[`${shape}|${t}`];
+    const rows: Array<MetricRow<Target>> = (
+      [
         [`latency p50 (ms)`, (m) => m.p50Ms.toFixed(1)],
         [`latency p99 (ms${shape === 'viewers' ? `; target <= ${TARGET_P99_MS} through the gateway` : ''})`, (m) => m.p99Ms.toFixed(1)],
         ['latency max (ms)', (m) => m.maxMs.toFixed(0)],
@@ -375,46 +338,54 @@ async function main(options: BenchOptions): Promise<void> {
         ['emulator CPU (% of a core)', (m) => fmtCpuPercent(m.emulatorCpuPercent)],
         ['load generator CPU (% of a core)', (m) => fmtCpuPercent(m.loadGeneratorCpuPercent)],
         ['gateway segment-cache hit ratio', (m) => (Number.isFinite(m.cacheHitRatio) ? `${(m.cacheHitRatio * 100).toFixed(1)}%` : 'n/a')],
-      ];
-      const title = shape === 'viewers' ? `Medians, ${options.connections} viewers, 1 request/s each` : `Medians, autocannon ${options.connections} connections, no rate`;
-      printGrid([title, ...TARGETS], rows.map(([label, f]) => [label, ...TARGETS.map((t) => f(col(t)))]));
-      if (shape === 'viewers') {
-        verdicts['segment'] = col('gateway segment').p99Ms <= TARGET_P99_MS && col('gateway segment').non2xx + col('gateway segment').errors === 0;
-        verdicts['playlist'] = col('gateway playlist').p99Ms <= TARGET_P99_MS && col('gateway playlist').non2xx + col('gateway playlist').errors === 0;
-      }
+      ] as Array<MetricRow<Measurement>>
+    ).map(([label, f]) => [label, (t) => f(col(t))]);
+    const title = shape === 'viewers' ? `Medians, ${options.connections} viewers, 1 request/s each` : `Medians, autocannon ${options.connections} connections, no rate`;
+    printMetricTable(title, TARGETS, (t) => t, rows);
+    if (shape === 'viewers') {
+      verdicts['segment'] = col('gateway segment').p99Ms <= TARGET_P99_MS && col('gateway segment').non2xx + col('gateway segment').errors === 0;
+      verdicts['playlist'] = col('gateway playlist').p99Ms <= TARGET_P99_MS && col('gateway playlist').non2xx + col('gateway playlist').errors === 0;
     }
-    console.log('');
-    if (options.shapes.includes('viewers')) {
-      const word = (ok: boolean | undefined): string => (ok ? 'met' : 'MISSED');
-      console.log(
-        `Target: p99 <= ${TARGET_P99_MS} ms through the gateway with ${options.connections} viewers on loopback: segment ` +
-          `${medians['viewers|gateway segment'].p99Ms.toFixed(1)} ms -> ${word(verdicts['segment'])}; playlist ${medians['viewers|gateway playlist'].p99Ms.toFixed(1)} ms -> ${word(verdicts['playlist'])}`,
-      );
-    }
-    printLoadNote(loadBefore);
-    const sourcesAfter = sourceFingerprint(SOURCES);
-    console.log(`Sources: commit ${sourcesAfter.commit}, working tree digest ${sourcesAfter.sourcesSha256} (${SOURCES.join(', ')}).`);
-    warnIfSourcesChanged(sourcesBefore, sourcesAfter, 'the gateway, libs/media, libs/auth or the emulator');
-    writeResults(RESULTS_FILE, {
-      benchmark: 'gateway',
-      date: new Date().toISOString(),
-      durationSeconds: (Date.now() - started) / 1000,
-      machine: machineInfo(loadBefore),
-      sources: { dirs: SOURCES, before: sourcesBefore, after: sourcesAfter },
-      options,
-      segmentBytes,
-      fragments: fragments.length,
-      target: { p99Ms: TARGET_P99_MS },
-      verdicts,
-      medians,
-      runs: Object.fromEntries(raw),
-    });
-  } finally {
-    if (gateway) await gateway.stop();
-    admin.destroy();
-    await emulator.stop();
-    fs.rmSync(dataDir, { recursive: true, force: true });
   }
+  console.log('');
+  if (options.shapes.includes('viewers')) {
+    const word = (ok: boolean | undefined): string => (ok ? 'met' : 'MISSED');
+    console.log(
+      `Target: p99 <= ${TARGET_P99_MS} ms through the gateway with ${options.connections} viewers on loopback: segment ` +
+        `${medians['viewers|gateway segment'].p99Ms.toFixed(1)} ms -> ${word(verdicts['segment'])}; playlist ${medians['viewers|gateway playlist'].p99Ms.toFixed(1)} ms -> ${word(verdicts['playlist'])}`,
+    );
+  }
+  return verdicts;
+}
+
+async function main(options: BenchOptions): Promise<void> {
+  const session = new BenchSession('gateway', SOURCES);
+  await withVideoEmulator('tributary-gateway-bench-data-', {}, async (emulator, admin) => {
+    const stream = `bench-gateway-${process.pid}`;
+    let gateway: (ServerProcess & { apiKey: string }) | undefined;
+    try {
+      const fragments = await recordVideo(emulator, admin, stream);
+      gateway = await startGateway(emulator.url);
+      const urls = await targetUrls(gateway, admin, stream, fragments);
+      const segmentBytes = (await (await fetch(urls['gateway segment'])).arrayBuffer()).byteLength;
+      console.log(
+        `Gateway serving bench: ${options.runs} runs x ${options.shapes.join(', ')} x ${TARGETS.length} targets, ${options.connections} connections, ${options.seconds} s each; ` +
+          session.machineSummary(),
+      );
+      console.log(`  stream ${stream}: ${fragments.count} fragments of 1 s; segment ${(segmentBytes / 1024).toFixed(0)} KiB`);
+      for (const t of TARGETS) console.log(`  ${t}: ${urls[t].replace(/\/hls\/[^/]+\//, '/hls/<token>/').replace(/SessionToken=[^&]+/, 'SessionToken=<token>')}`);
+      for (const t of TARGETS) await cannon(urls[t], Math.min(50, options.connections), WARMUP_SECONDS, undefined);
+
+      const raw = await measureRuns(options, urls, gateway, emulator);
+      const medians: Record<string, Measurement> = {};
+      for (const [k, ms] of raw) medians[k] = mediansOfNumericFields(ms);
+      const verdicts = printMedians(options, medians);
+      session.printClosingNotes('the gateway, libs/media, libs/auth or the emulator');
+      session.writeResults({ options, segmentBytes, fragments: fragments.count, target: { p99Ms: TARGET_P99_MS }, verdicts, medians, runs: Object.fromEntries(raw) });
+    } finally {
+      if (gateway) await gateway.stop();
+    }
+  });
 }
 
 runBench(USAGE, parseOptions, main);

@@ -23,11 +23,11 @@
  * tools/bench/results/ingest-latest.json.
  */
 import * as http from 'node:http';
-import * as os from 'node:os';
 import * as path from 'node:path';
-import { parseArgs } from 'node:util';
-import { KinesisClient } from '@aws-sdk/client-kinesis';
+import type { KinesisClient } from '@aws-sdk/client-kinesis';
 import { generateApiKey, type GeneratedApiKey } from '@tributary/auth';
+import { onlyOption, parseBenchArgs, positiveIntegerOption, positiveOption } from './bench-args';
+import { BenchSession, fmtCpuPercent, fmtMiB, fmtMicros, fmtRate, mediansOfNumericFields, percentile, printMetricTable, type MetricRow } from './bench-report';
 import {
   BENCH_CREDENTIALS,
   BENCH_REGION,
@@ -35,30 +35,16 @@ import {
   countStoredUserRecords,
   createStream,
   deleteStream,
-  fmtCpuPercent,
-  fmtMiB,
-  fmtMicros,
-  fmtRate,
-  loadAverage,
-  machineInfo,
-  median,
-  positiveOption,
-  printGrid,
-  printLoadNote,
   runBench,
   sleep,
-  sourceFingerprint,
   startCpuMeasurement,
   startListeningProcess,
   startPeakSampling,
-  startServerProcess,
-  warnIfSourcesChanged,
-  writeResults,
+  withKdsEmulator,
   type ServerProcess,
 } from './bench-support';
 
 const APP_SCRIPT = path.join(ROOT, 'apps/telemetry-producer/src/main.ts');
-const RESULTS_FILE = 'ingest-latest.json';
 /** The code under test, fingerprinted before and after the bench. */
 const SOURCES = ['apps/telemetry-producer/src', 'libs/kinesis-producer/src', 'libs/auth/src', 'libs/schemas/src', 'libs/partitioning/src'];
 /** Distinct request bodies per scenario, cycled through (generated once: the bench measures the server). */
@@ -97,30 +83,16 @@ interface BenchOptions {
 }
 
 function parseOptions(argv: string[]): BenchOptions | undefined {
-  const { values } = parseArgs({
-    args: argv,
-    options: {
-      runs: { type: 'string' },
-      seconds: { type: 'string' },
-      clients: { type: 'string' },
-      batch: { type: 'string' },
-      shards: { type: 'string' },
-      only: { type: 'string' },
-      profile: { type: 'boolean' },
-      help: { type: 'boolean' },
-    },
-    strict: true,
-  });
-  if (values.help) return undefined;
-  const only = values.only === undefined ? [...SCENARIOS] : values.only.split(',').map((s) => s.trim());
-  for (const s of only) if (!SCENARIOS.includes(s as Scenario)) throw new Error(`--only takes json and ndjson, got ${s}`);
+  const values = parseBenchArgs(argv, ['runs', 'seconds', 'clients', 'batch', 'shards', 'only'], ['profile']);
+  if (values === undefined) return undefined;
+  const scenarios = onlyOption(values.only, SCENARIOS);
   return {
-    runs: Math.round(positiveOption('runs', values.runs, 5)),
+    runs: positiveIntegerOption('runs', values.runs, 5),
     seconds: positiveOption('seconds', values.seconds, 5),
-    clients: Math.round(positiveOption('clients', values.clients, 50)),
-    batch: Math.round(positiveOption('batch', values.batch, 10)),
-    shards: Math.round(positiveOption('shards', values.shards, 16)),
-    scenarios: SCENARIOS.filter((s) => only.includes(s)),
+    clients: positiveIntegerOption('clients', values.clients, 50),
+    batch: positiveIntegerOption('batch', values.batch, 10),
+    shards: positiveIntegerOption('shards', values.shards, 16),
+    scenarios,
     profile: values.profile ?? false,
   };
 }
@@ -247,11 +219,6 @@ async function generateLoad(app: URL, scenario: Scenario, bodies: RequestBody[],
   return result;
 }
 
-function percentile(sorted: number[], p: number): number {
-  if (sorted.length === 0) return Number.NaN;
-  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)];
-}
-
 // ---------------------------------------------------------------------------------------------------------
 // Runs
 
@@ -283,7 +250,6 @@ async function measureScenario(app: ServerProcess, emulator: ServerProcess, scen
   const { ms, ownCpuSeconds, serverCpuSeconds } = stopCpu();
   const { rss } = stopRss();
   const [appCpu, emulatorCpu] = serverCpuSeconds;
-  const sorted = load.latenciesMs.sort((a, b) => a - b);
   const s = ms / 1000;
   const m: Omit<Measurement, 'appIdleCpuPercent'> = {
     requests: load.requests,
@@ -292,8 +258,8 @@ async function measureScenario(app: ServerProcess, emulator: ServerProcess, scen
     seconds: s,
     requestsPerSecond: load.okRequests / s,
     recordsPerSecond: load.acceptedRecords / s,
-    p50Ms: percentile(sorted, 50),
-    p99Ms: percentile(sorted, 99),
+    p50Ms: percentile(load.latenciesMs, 50),
+    p99Ms: percentile(load.latenciesMs, 99),
     appCpuPercent: (appCpu / s) * 100,
     emulatorCpuPercent: (emulatorCpu / s) * 100,
     loadGeneratorCpuPercent: (ownCpuSeconds / s) * 100,
@@ -383,7 +349,7 @@ function printTable(options: BenchOptions, medians: Partial<Record<Scenario, Rec
   const scenarios = options.scenarios;
   const col = (s: Scenario): Record<Metric, number> => medians[s] as Record<Metric, number>;
   const ms = (n: number): string => (Number.isFinite(n) ? n.toFixed(1) : 'n/a');
-  const rows: Array<[string, (s: Scenario) => string]> = [
+  const rows: Array<MetricRow<Scenario>> = [
     ['requests/s (fully accepted)', (s) => fmtRate(col(s).requestsPerSecond)],
     ['records/s (accepted)', (s) => fmtRate(col(s).recordsPerSecond)],
     ['latency p50 / p99, ms', (s) => `${ms(col(s).p50Ms)} / ${ms(col(s).p99Ms)}`],
@@ -397,69 +363,57 @@ function printTable(options: BenchOptions, medians: Partial<Record<Scenario, Rec
     ['peak RSS, app process', (s) => fmtMiB(col(s).appPeakRssBytes)],
   ];
   console.log('');
-  printGrid([`Medians, ${options.clients} clients`, ...scenarios.map((s) => scenarioLabel(s, options.batch))], rows.map(([label, f]) => [label, ...scenarios.map(f)]));
+  printMetricTable(`Medians, ${options.clients} clients`, scenarios, (s) => scenarioLabel(s, options.batch), rows);
 }
 
 // ---------------------------------------------------------------------------------------------------------
 
+/** `--runs` runs, each with a fresh app process and stream; each scenario of a run printed. */
+async function measureRuns(ctx: RunContext): Promise<Record<string, Measurement[]>> {
+  const { options } = ctx;
+  const raw: Record<string, Measurement[]> = Object.fromEntries(options.scenarios.map((s) => [s, []]));
+  for (let run = 1; run <= options.runs; run++) {
+    const round = await runOnce(ctx, `${process.pid}-${run}`);
+    for (const s of options.scenarios) {
+      const m = round[s] as Measurement;
+      raw[s].push(m);
+      console.log(
+        `run ${run}/${options.runs} ${scenarioLabel(s, options.batch).padEnd(30)} ${fmtRate(m.requestsPerSecond).padStart(6)} req/s ${fmtRate(m.recordsPerSecond).padStart(7)} records/s  ` +
+          `p50/p99 ${m.p50Ms.toFixed(1)}/${m.p99Ms.toFixed(1)} ms  errors ${m.errors}${m.errors > 0 ? ` ${JSON.stringify(m.errorKinds)}` : ''}  ` +
+          `cpu app/emu/gen ${fmtCpuPercent(m.appCpuPercent)}/${fmtCpuPercent(m.emulatorCpuPercent)}/${fmtCpuPercent(m.loadGeneratorCpuPercent)}  ` +
+          `app µs/request ${fmtMicros(m.appCpuMicrosPerRequest)} (idle app ${fmtCpuPercent(m.appIdleCpuPercent)})`,
+      );
+    }
+    console.log(`run ${run}/${options.runs} app stopped cleanly (exit 0); the stream holds exactly the accepted records`);
+  }
+  return raw;
+}
+
 async function main(options: BenchOptions): Promise<void> {
-  const started = Date.now();
-  const loadBefore = loadAverage();
-  const sourcesBefore = sourceFingerprint(SOURCES);
-  const emulator = await startServerProcess('emulator', [], { profile: options.profile });
-  const admin = new KinesisClient({ endpoint: emulator.url, region: BENCH_REGION, credentials: BENCH_CREDENTIALS, maxAttempts: 1 });
-  try {
+  const session = new BenchSession('ingest', SOURCES);
+  await withKdsEmulator(options.profile, async (emulator, admin) => {
     const keys = Array.from({ length: options.clients }, (_, i) => generateApiKey({ scopes: ['telemetry:write'], name: `bench client ${i}` }));
     const bodies = { json: makeBodies('json', 1), ndjson: makeBodies('ndjson', options.batch) };
     const ctx: RunContext = { options, emulator, admin, keys, bodies };
     console.log(
       `Ingest bench: POST /v1/telemetry, ${options.clients} concurrent keep-alive clients with an API key each; ${options.scenarios.map((s) => scenarioLabel(s, options.batch)).join(', ')}; ` +
         `${options.runs} runs of ${options.seconds} s per scenario, a fresh app process and ${options.shards}-shard stream per run; ` +
-        `${os.cpus().length} CPUs, Node ${process.version}, load average ${loadBefore.toFixed(2)}`,
+        session.machineSummary(),
     );
     console.log(
       'The app runs with its default settings (aggregation on, ordered on, linger 100 ms, rate limit 1,000 records/s per key) and answers once Kinesis acknowledged the records.',
     );
-    const raw: Record<string, Measurement[]> = Object.fromEntries(options.scenarios.map((s) => [s, []]));
-    for (let run = 1; run <= options.runs; run++) {
-      const round = await runOnce(ctx, `${process.pid}-${run}`);
-      for (const s of options.scenarios) {
-        const m = round[s] as Measurement;
-        raw[s].push(m);
-        console.log(
-          `run ${run}/${options.runs} ${scenarioLabel(s, options.batch).padEnd(30)} ${fmtRate(m.requestsPerSecond).padStart(6)} req/s ${fmtRate(m.recordsPerSecond).padStart(7)} records/s  ` +
-            `p50/p99 ${m.p50Ms.toFixed(1)}/${m.p99Ms.toFixed(1)} ms  errors ${m.errors}${m.errors > 0 ? ` ${JSON.stringify(m.errorKinds)}` : ''}  ` +
-            `cpu app/emu/gen ${fmtCpuPercent(m.appCpuPercent)}/${fmtCpuPercent(m.emulatorCpuPercent)}/${fmtCpuPercent(m.loadGeneratorCpuPercent)}  ` +
-            `app µs/request ${fmtMicros(m.appCpuMicrosPerRequest)} (idle app ${fmtCpuPercent(m.appIdleCpuPercent)})`,
-        );
-      }
-      console.log(`run ${run}/${options.runs} app stopped cleanly (exit 0); the stream holds exactly the accepted records`);
-    }
+    const raw = await measureRuns(ctx);
     const medians: Partial<Record<Scenario, Record<Metric, number>>> = {};
-    for (const s of options.scenarios) {
-      const m = {} as Record<Metric, number>;
-      for (const k of Object.keys(raw[s][0]) as Array<keyof Measurement>) if (k !== 'errorKinds') m[k] = median(raw[s].map((r) => r[k]));
-      medians[s] = m;
-    }
+    for (const s of options.scenarios) medians[s] = mediansOfNumericFields(raw[s]);
     printTable(options, medians);
-    printLoadNote(loadBefore);
-    const sourcesAfter = sourceFingerprint(SOURCES);
-    console.log(`Sources under test: commit ${sourcesAfter.commit}, working tree digest ${sourcesAfter.sourcesSha256} (the app and the libs it uses).`);
-    warnIfSourcesChanged(sourcesBefore, sourcesAfter, 'the app or its libs');
+    session.printClosingNotes('the app or its libs', { label: 'Sources under test', describe: 'the app and the libs it uses' });
     if (options.profile) console.log(`Profiles of the app and the emulator (pid ${emulator.pid}) are in tools/bench/results/profiles/.`);
-    writeResults(RESULTS_FILE, {
-      benchmark: 'ingest',
-      date: new Date().toISOString(),
-      durationSeconds: (Date.now() - started) / 1000,
-      machine: machineInfo(loadBefore),
-      sources: { dirs: SOURCES, before: sourcesBefore, after: sourcesAfter },
+    session.writeResults({
       options: { ...options, devices: DEVICES, app: 'apps/telemetry-producer/src/main.ts --mode ingest, default settings', emulator: 'limits: false, memory' },
       scenarios: Object.fromEntries(options.scenarios.map((s) => [s, { label: scenarioLabel(s, options.batch), medians: medians[s], runs: raw[s] }])),
     });
-  } finally {
-    admin.destroy();
-    await emulator.stop();
-  }
+  });
 }
 
 runBench(USAGE, parseOptions, main);

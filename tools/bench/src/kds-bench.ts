@@ -23,7 +23,6 @@ import * as fs from 'node:fs';
 import * as http from 'node:http';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { parseArgs } from 'node:util';
 import {
   GetRecordsCommand,
   GetShardIteratorCommand,
@@ -33,28 +32,9 @@ import {
   type PutRecordsRequestEntry,
 } from '@aws-sdk/client-kinesis';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
-import {
-  BENCH_CREDENTIALS,
-  BENCH_REGION,
-  createStream,
-  deleteStream,
-  fmtCpuPercent as cpu,
-  fmtMicros as micros,
-  fmtRate,
-  loadAverage,
-  machineInfo,
-  median,
-  positiveOption as positive,
-  printGrid,
-  printLoadNote,
-  runBench,
-  startCpuMeasurement,
-  startServerProcess,
-  writeResults,
-  type ServerProcess,
-} from './bench-support';
-
-const RESULTS_FILE = 'kds-latest.json';
+import { parseBenchArgs, positiveIntegerOption, positiveOption } from './bench-args';
+import { BenchSession, fmtCpuPercent as cpu, fmtMicros as micros, fmtRate, mediansOf, printGrid } from './bench-report';
+import { BENCH_CREDENTIALS, BENCH_REGION, createStream, deleteStream, runBench, startCpuMeasurement, startServerProcess, type ServerProcess } from './bench-support';
 
 const RECORD_BYTES = 200;
 const RECORDS_PER_CALL = 500;
@@ -88,27 +68,16 @@ interface BenchOptions {
 }
 
 function parseOptions(argv: string[]): BenchOptions | undefined {
-  const { values } = parseArgs({
-    args: argv,
-    options: {
-      runs: { type: 'string' },
-      records: { type: 'string' },
-      seconds: { type: 'string' },
-      only: { type: 'string' },
-      profile: { type: 'boolean' },
-      help: { type: 'boolean' },
-    },
-    strict: true,
-  });
-  if (values.help) return undefined;
+  const values = parseBenchArgs(argv, ['runs', 'records', 'seconds', 'only'], ['profile']);
+  if (values === undefined) return undefined;
   if (values.only !== undefined && values.only !== 'emulator' && values.only !== 'kinesalite') {
     throw new Error(`--only must be emulator or kinesalite, got ${values.only}`);
   }
   return {
-    runs: Math.round(positive('runs', values.runs, 5)),
-    records: Math.round(positive('records', values.records, 50_000)),
-    seconds: positive('seconds', values.seconds, 4),
-    only: values.only as BenchOptions['only'],
+    runs: positiveIntegerOption('runs', values.runs, 5),
+    records: positiveIntegerOption('records', values.records, 50_000),
+    seconds: positiveOption('seconds', values.seconds, 4),
+    only: values.only,
     profile: values.profile ?? false,
   };
 }
@@ -316,9 +285,55 @@ function printTargets(targets: Target[], results: Record<string, Record<Scenario
 
 // ---------------------------------------------------------------------------------------------------------
 
+/** One untimed warm-up round per target, then `--runs` rounds, the targets interleaved; each round printed. */
+async function measureTargets(targets: Target[], options: BenchOptions): Promise<Record<string, Record<Scenario, Measurement[]>>> {
+  const entries = makeEntries();
+  const raw: Record<string, Record<Scenario, Measurement[]>> = {};
+  for (const t of targets) {
+    raw[t.id] = { 'put-sequential': [], 'put-concurrent': [], 'get-records': [] };
+    // Warm-up: JIT, sockets, first stream.
+    await runRound(t, 'warmup', entries, Math.min(options.records, 20 * RECORDS_PER_CALL), Math.min(options.seconds, 2));
+  }
+  for (let run = 1; run <= options.runs; run++) {
+    for (const t of targets) {
+      const round = await runRound(t, String(run), entries, options.records, options.seconds);
+      for (const s of SCENARIOS) raw[t.id][s].push(round[s]);
+      console.log(
+        `run ${run}/${options.runs} ${t.label.padEnd(22)} ` + SCENARIOS.map((s) => `${s} ${fmtRate(round[s].recordsPerSecond)}/s (cpu c/s ${cpu(round[s].clientCpuPercent)}/${cpu(round[s].serverCpuPercent)})`).join('  '),
+      );
+    }
+  }
+  return raw;
+}
+
+/** Medians per target and scenario, and the ratio of each to kinesalite's when it was measured. */
+function summarise(targets: Target[], raw: Record<string, Record<Scenario, Measurement[]>>): Record<string, Record<Scenario, ScenarioResult>> {
+  const results: Record<string, Record<Scenario, ScenarioResult>> = {};
+  for (const t of targets) {
+    results[t.id] = {} as Record<Scenario, ScenarioResult>;
+    for (const s of SCENARIOS) {
+      const runs = raw[t.id][s];
+      const m = mediansOf(runs, ['recordsPerSecond', 'serverCpuMicrosPerRecord', 'clientCpuMicrosPerRecord']);
+      results[t.id][s] = {
+        runs,
+        medianRecordsPerSecond: m.recordsPerSecond,
+        medianServerCpuMicrosPerRecord: m.serverCpuMicrosPerRecord,
+        medianClientCpuMicrosPerRecord: m.clientCpuMicrosPerRecord,
+      };
+    }
+  }
+  const baseline = results['kinesalite-h1'];
+  if (baseline) {
+    for (const t of targets) {
+      if (t.server === 'kinesalite') continue;
+      for (const s of SCENARIOS) results[t.id][s].ratioToKinesalite = results[t.id][s].medianRecordsPerSecond / baseline[s].medianRecordsPerSecond;
+    }
+  }
+  return results;
+}
+
 async function main(options: BenchOptions): Promise<void> {
-  const started = Date.now();
-  const loadBefore = loadAverage();
+  const session = new BenchSession('kds');
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'tributary-bench-'));
   const servers: ServerProcess[] = [];
   const targets: Target[] = [];
@@ -329,61 +344,22 @@ async function main(options: BenchOptions): Promise<void> {
       servers.push(server);
       targets.push({ ...spec, client: kinesisClient(server.url, spec.transport), process: server });
     }
-    const entries = makeEntries();
     console.log(
       `KDS bench: ${targets.map((t) => t.label).join(', ')}; ${options.runs} runs of up to ${fmtRate(options.records)} records or ${options.seconds} s per put scenario; ` +
-        `${RECORD_BYTES}-byte records, ${RECORDS_PER_CALL} per PutRecords; ${os.cpus().length} CPUs, Node ${process.version}, load average ${loadBefore.toFixed(2)}`,
+        `${RECORD_BYTES}-byte records, ${RECORDS_PER_CALL} per PutRecords; ${session.machineSummary()}`,
     );
-    const raw: Record<string, Record<Scenario, Measurement[]>> = {};
-    for (const t of targets) {
-      raw[t.id] = { 'put-sequential': [], 'put-concurrent': [], 'get-records': [] };
-      // Warm-up: JIT, sockets, first stream.
-      await runRound(t, 'warmup', entries, Math.min(options.records, 20 * RECORDS_PER_CALL), Math.min(options.seconds, 2));
-    }
-    for (let run = 1; run <= options.runs; run++) {
-      for (const t of targets) {
-        const round = await runRound(t, String(run), entries, options.records, options.seconds);
-        for (const s of SCENARIOS) raw[t.id][s].push(round[s]);
-        console.log(
-          `run ${run}/${options.runs} ${t.label.padEnd(22)} ` + SCENARIOS.map((s) => `${s} ${fmtRate(round[s].recordsPerSecond)}/s (cpu c/s ${cpu(round[s].clientCpuPercent)}/${cpu(round[s].serverCpuPercent)})`).join('  '),
-        );
-      }
-    }
-    const results: Record<string, Record<Scenario, ScenarioResult>> = {};
-    for (const t of targets) {
-      results[t.id] = {} as Record<Scenario, ScenarioResult>;
-      for (const s of SCENARIOS) {
-        const runs = raw[t.id][s];
-        results[t.id][s] = {
-          runs,
-          medianRecordsPerSecond: median(runs.map((m) => m.recordsPerSecond)),
-          medianServerCpuMicrosPerRecord: median(runs.map((m) => m.serverCpuMicrosPerRecord)),
-          medianClientCpuMicrosPerRecord: median(runs.map((m) => m.clientCpuMicrosPerRecord)),
-        };
-      }
-    }
-    const baseline = results['kinesalite-h1'];
-    if (baseline) {
-      for (const t of targets) {
-        if (t.server === 'kinesalite') continue;
-        for (const s of SCENARIOS) results[t.id][s].ratioToKinesalite = results[t.id][s].medianRecordsPerSecond / baseline[s].medianRecordsPerSecond;
-      }
-    }
+    const raw = await measureTargets(targets, options);
+    const results = summarise(targets, raw);
     printTable(targets, results);
     printTargets(targets, results);
-    printLoadNote(loadBefore);
+    session.printClosingNotes('the servers');
     const failed = targets.reduce((n, t) => n + SCENARIOS.reduce((m, s) => m + raw[t.id][s].reduce((k, r) => k + r.failedRecords, 0), 0), 0);
     if (failed > 0) console.log(`WARNING: ${failed} records failed in PutRecords results (FailedRecordCount).`);
-    const report = {
-      benchmark: 'kds',
-      date: new Date().toISOString(),
-      durationSeconds: (Date.now() - started) / 1000,
-      machine: machineInfo(loadBefore),
+    session.writeResults({
       options: { ...options, recordBytes: RECORD_BYTES, recordsPerCall: RECORDS_PER_CALL, concurrency: CONCURRENCY, concurrentShards: CONCURRENT_SHARDS, getLimit: GET_LIMIT },
       scenarios: SCENARIO_LABELS,
       targets: targets.map(({ client: _client, process: _process, ...t }) => ({ ...t, results: results[t.id] })),
-    };
-    writeResults(RESULTS_FILE, report);
+    });
   } finally {
     for (const t of targets) t.client.destroy();
     await Promise.all(servers.map((s) => s.stop()));

@@ -1,23 +1,22 @@
 /**
- * What the video playback benches (remux, HLS latency, gateway serving) share beyond bench-support.ts: the ffmpeg
- * and ffprobe binaries, cached H.264 test-pattern recordings cut into KVS fragments as the video producer cuts
- * them, KVS streams on the emulator, the real video producer in a child process, and HLS sessions.
+ * What the video benches (video ingest, remux, HLS latency, gateway serving) share beyond bench-support.ts: the
+ * ffmpeg and ffprobe binaries, cached H.264 test-pattern recordings cut into KVS fragments as the video producer
+ * cuts them, the emulator with a data dir, KVS streams and their fragments, the real video producer and playback
+ * gateway in child processes, and HLS sessions.
  */
+// @tributary/emulator/testing also exports jest fixtures (useKdsTestEmulator registers beforeAll/afterAll when
+// called): jest's global declarations let this file typecheck; nothing here calls them.
+/// <reference types="jest" />
 import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { CreateStreamCommand, DescribeStreamCommand, GetDataEndpointCommand, KinesisVideoClient } from '@aws-sdk/client-kinesis-video';
-import {
-  GetHLSStreamingSessionURLCommand,
-  KinesisVideoArchivedMediaClient,
-  paginateListFragments,
-  type Fragment,
-  type GetHLSStreamingSessionURLInput,
-} from '@aws-sdk/client-kinesis-video-archived-media';
+import { GetHLSStreamingSessionURLCommand, KinesisVideoArchivedMediaClient, type Fragment, type GetHLSStreamingSessionURLInput } from '@aws-sdk/client-kinesis-video-archived-media';
 import { generateApiKey } from '@tributary/auth';
+import { listFragmentsByProducerTime } from '@tributary/emulator/testing';
 import { Fragmenter, MatroskaStreamReader, writeFragment, writeStreamHeader, type MkvFrame, type MkvStreamHeader } from '@tributary/media';
-import { BENCH_CREDENTIALS, BENCH_REGION, ROOT, sleep, startListeningProcess, type ServerProcess } from './bench-support';
+import { BENCH_CREDENTIALS, BENCH_REGION, ROOT, sleep, startListeningProcess, startServerProcess, type ServerProcess } from './bench-support';
 
 export function ffmpegPath(): string {
   if (fs.existsSync('/usr/bin/ffmpeg')) return '/usr/bin/ffmpeg';
@@ -129,6 +128,27 @@ export function kinesisVideoClient(url: string): KinesisVideoClient {
   return new KinesisVideoClient({ endpoint: url, region: BENCH_REGION, credentials: BENCH_CREDENTIALS, maxAttempts: 1 });
 }
 
+/**
+ * The emulator in a child process (`limits: false`) on a data dir in a fresh temp folder (`<dataDirPrefix>…`, the
+ * default fsync policy) with a KVS control-plane client of it, for the time of `body`; closed and removed after it.
+ */
+export async function withVideoEmulator<T>(
+  dataDirPrefix: string,
+  options: { profile?: boolean },
+  body: (emulator: ServerProcess, admin: KinesisVideoClient) => Promise<T>,
+): Promise<T> {
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), dataDirPrefix));
+  const emulator = await startServerProcess('emulator', [dataDir], { profile: options.profile });
+  const admin = kinesisVideoClient(emulator.url);
+  try {
+    return await body(emulator, admin);
+  } finally {
+    admin.destroy();
+    await emulator.stop();
+    fs.rmSync(dataDir, { recursive: true, force: true });
+  }
+}
+
 export async function createVideoStream(client: KinesisVideoClient, name: string): Promise<void> {
   await client.send(new CreateStreamCommand({ StreamName: name, DataRetentionInHours: 24, MediaType: 'video/h264' }));
   for (let i = 0; i < 500; i++) {
@@ -145,25 +165,14 @@ async function archivedClient(client: KinesisVideoClient, name: string, api: 'LI
 }
 
 /**
- * Every fragment whose producer timestamp lies in [from, to] (default: all, up to an hour ahead), oldest first,
- * through the SDK's ListFragments paginator (the service leaves the order unspecified).
+ * The fragments whose producer timestamps lie in the last `seconds` (default: every fragment, from the epoch to an
+ * hour ahead), oldest first, through the SDK's ListFragments paginator (listFragmentsByProducerTime of the
+ * emulator's testing entry).
  */
-export async function listFragmentsByProducerTime(
-  archived: KinesisVideoArchivedMediaClient,
-  streamName: string,
-  from = new Date(0),
-  to = new Date(Date.now() + 3_600_000),
-): Promise<Fragment[]> {
-  const out: Fragment[] = [];
-  const input = { StreamName: streamName, FragmentSelector: { FragmentSelectorType: 'PRODUCER_TIMESTAMP' as const, TimestampRange: { StartTimestamp: from, EndTimestamp: to } } };
-  for await (const page of paginateListFragments({ client: archived }, input)) out.push(...(page.Fragments ?? []));
-  return out.sort((a, b) => (a.ProducerTimestamp?.getTime() ?? 0) - (b.ProducerTimestamp?.getTime() ?? 0));
-}
-
-/** The fragments of the last `seconds` (producer timestamps), oldest first. */
-export async function recentFragments(client: KinesisVideoClient, name: string, seconds: number): Promise<Fragment[]> {
+export async function recentFragments(client: KinesisVideoClient, name: string, seconds?: number): Promise<Fragment[]> {
   const archived = await archivedClient(client, name, 'LIST_FRAGMENTS');
   try {
+    if (seconds === undefined) return await listFragmentsByProducerTime(archived, name);
     return await listFragmentsByProducerTime(archived, name, new Date(Date.now() - seconds * 1000), new Date(Date.now() + 60_000));
   } finally {
     archived.destroy();

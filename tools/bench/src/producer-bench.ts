@@ -29,39 +29,14 @@
  * acknowledged (read back with GetRecords and deaggregated). One untimed warm-up round of every variant first,
  * then `--runs` rounds, the variants interleaved; medians. Results go to tools/bench/results/producer-latest.json.
  */
-import { parseArgs } from 'node:util';
-import * as os from 'node:os';
 import * as path from 'node:path';
-import { KinesisClient } from '@aws-sdk/client-kinesis';
-import {
-  BENCH_CREDENTIALS,
-  BENCH_REGION,
-  countStoredUserRecords,
-  createStream,
-  deleteStream,
-  firstJsonLine,
-  fmtCpuPercent,
-  fmtMiB,
-  fmtMicros,
-  fmtRate,
-  loadAverage,
-  machineInfo,
-  median,
-  positiveOption,
-  printGrid,
-  printLoadNote,
-  runBench,
-  sourceFingerprint,
-  spawnScript,
-  startServerProcess,
-  warnIfSourcesChanged,
-  writeResults,
-  type ServerProcess,
-} from './bench-support';
+import type { KinesisClient } from '@aws-sdk/client-kinesis';
+import { jsonObjectOption, onlyOption, parseBenchArgs, positiveIntegerOption, positiveOption, zeroOrPositiveOption } from './bench-args';
+import { BenchSession, fmtCpuPercent, fmtMiB, fmtMicros, fmtRate, mediansOf, printMetricTable, type MetricRow } from './bench-report';
+import { countStoredUserRecords, createStream, deleteStream, interleavedRuns, runBench, runJsonWorker, withKdsEmulator, type ServerProcess } from './bench-support';
 import type { ProducerVariant, WorkerInput, WorkerResult } from './producer-bench-worker';
 
 const WORKER_SCRIPT = path.join(__dirname, 'producer-bench-worker.ts');
-const RESULTS_FILE = 'producer-latest.json';
 /** The code under test, fingerprinted before and after the bench. */
 const SOURCES = ['libs/kinesis-producer/src', 'libs/partitioning/src'];
 
@@ -126,55 +101,23 @@ interface BenchOptions {
 }
 
 function parseOptions(argv: string[]): BenchOptions | undefined {
-  const { values } = parseArgs({
-    args: argv,
-    options: {
-      runs: { type: 'string' },
-      records: { type: 'string' },
-      seconds: { type: 'string' },
-      shards: { type: 'string' },
-      devices: { type: 'string' },
-      only: { type: 'string' },
-      'latency-ms': { type: 'string' },
-      'producer-options': { type: 'string' },
-      'node-flags': { type: 'string' },
-      unpaced: { type: 'boolean' },
-      profile: { type: 'boolean' },
-      help: { type: 'boolean' },
-    },
-    strict: true,
-  });
-  if (values.help) return undefined;
-  const variants = values.only === undefined ? [...VARIANTS] : values.only.split(',').map((v) => v.trim());
-  for (const v of variants) {
-    if (!VARIANTS.includes(v as ProducerVariant)) throw new Error(`--only takes naive, agg-off and agg-on, got ${v}`);
-  }
+  const values = parseBenchArgs(argv, ['runs', 'records', 'seconds', 'shards', 'devices', 'only', 'latency-ms', 'producer-options', 'node-flags'], ['unpaced', 'profile']);
+  if (values === undefined) return undefined;
+  const variants = onlyOption(values.only, VARIANTS);
   return {
-    runs: Math.round(positiveOption('runs', values.runs, 5)),
-    records: Math.round(positiveOption('records', values.records, 500_000)),
+    runs: positiveIntegerOption('runs', values.runs, 5),
+    records: positiveIntegerOption('records', values.records, 500_000),
     seconds: positiveOption('seconds', values.seconds, 5),
-    shards: Math.round(positiveOption('shards', values.shards, 64)),
-    devices: Math.round(positiveOption('devices', values.devices, 10_000)),
-    variants: VARIANTS.filter((v) => variants.includes(v)),
-    latencyMs: values['latency-ms'] === '0' ? 0 : positiveOption('latency-ms', values['latency-ms'], 0),
+    shards: positiveIntegerOption('shards', values.shards, 64),
+    devices: positiveIntegerOption('devices', values.devices, 10_000),
+    variants,
+    latencyMs: zeroOrPositiveOption('latency-ms', values['latency-ms'], 0),
     unpaced: values.unpaced ?? false,
-    producerOptions: parseProducerOptions(values['producer-options']),
+    // The producer validates them itself (an unknown or bad option fails the first run with its name).
+    producerOptions: jsonObjectOption('producer-options', values['producer-options']) ?? {},
     nodeFlags: values['node-flags']?.split(/\s+/).filter((f) => f !== '') ?? [],
     profile: values.profile ?? false,
   };
-}
-
-function parseProducerOptions(text: string | undefined): Record<string, unknown> {
-  if (text === undefined) return {};
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(text);
-  } catch {
-    throw new Error(`--producer-options must be a JSON object, got ${text}`);
-  }
-  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw new Error(`--producer-options must be a JSON object, got ${text}`);
-  // The producer validates them itself (an unknown or bad option fails the first run with its name).
-  return parsed as Record<string, unknown>;
 }
 
 // ---------------------------------------------------------------------------------------------------------
@@ -235,11 +178,7 @@ async function runOnce(
       unpaced: options.unpaced,
       producerOptions: options.producerOptions,
     };
-    const worker = spawnScript(WORKER_SCRIPT, [JSON.stringify(input)], { profile: options.profile, stdin: 'ignore', nodeFlags: options.nodeFlags });
-    const exited = new Promise<number | null>((resolve) => worker.once('exit', (code) => resolve(code)));
-    const result = await firstJsonLine<WorkerResult>(worker, `${variant} worker`);
-    const code = await exited;
-    if (code !== 0) throw new Error(`${variant} worker exited with ${code}`);
+    const result = await runJsonWorker<WorkerResult>(WORKER_SCRIPT, input, `${variant} worker`, { profile: options.profile, nodeFlags: options.nodeFlags });
     const { warmup, timed } = result;
     // Every record handed over must have been acknowledged before the clock stopped: none failed, none pending.
     for (const [name, phase] of [['warm-up', warmup], ['timed', timed]] as const) {
@@ -306,14 +245,12 @@ const METRICS: readonly Metric[] = [
 ];
 
 function summarise(runs: RunMeasurement[]): VariantResult {
-  const medians = {} as Record<Metric, number>;
-  for (const m of METRICS) medians[m] = median(runs.map((r) => r[m]));
-  return { runs, medians };
+  return { runs, medians: mediansOf(runs, METRICS) };
 }
 
 function printTable(variants: ProducerVariant[], results: Record<string, VariantResult>): void {
   const col = (v: ProducerVariant) => results[v].medians;
-  const rows: Array<[string, (v: ProducerVariant) => string]> = [
+  const rows: Array<MetricRow<ProducerVariant>> = [
     ['user records/s', (v) => fmtRate(col(v).recordsPerSecond)],
     ['ratio to the naive loop', (v) => (results[v].ratioToNaive !== undefined ? `${results[v].ratioToNaive.toFixed(1)}x` : v === 'naive' ? '1.0x' : 'n/a')],
     ['CPU µs per user record, producer process', (v) => fmtMicros(col(v).producerCpuMicrosPerRecord)],
@@ -326,7 +263,7 @@ function printTable(variants: ProducerVariant[], results: Record<string, Variant
     ['user records per run', (v) => fmtRate(col(v).userRecords)],
   ];
   console.log('');
-  printGrid(['Medians', ...variants.map((v) => VARIANT_LABELS[v])], rows.map(([label, f]) => [label, ...variants.map(f)]));
+  printMetricTable('Medians', variants, (v) => VARIANT_LABELS[v], rows);
 }
 
 function printTargets(results: Record<string, VariantResult>, options: BenchOptions): void {
@@ -353,47 +290,51 @@ function printTargets(results: Record<string, VariantResult>, options: BenchOpti
 
 // ---------------------------------------------------------------------------------------------------------
 
+function printHeader(options: BenchOptions, session: BenchSession): void {
+  const ceilingOff = options.shards * SHARD_RECORDS_PER_SECOND;
+  console.log(
+    `Producer bench: ${options.variants.map((v) => VARIANT_LABELS[v]).join(', ')}; ${options.runs} runs of up to ${fmtRate(options.records)} user records or ${options.seconds} s; ` +
+      `${RECORD_BYTES}-byte records under ${fmtRate(options.devices)} per-device keys; a fresh ${options.shards}-shard stream per run; ` +
+      session.machineSummary(),
+  );
+  console.log(
+    options.unpaced
+      ? 'Producer pacing: lifted (--unpaced): the producer sends as fast as the emulator answers.'
+      : `Producer pacing: AWS's limits per shard (${fmtRate(SHARD_RECORDS_PER_SECOND)} records/s, 1 MiB/s), so with ${options.shards} shards at most ` +
+          `${fmtRate(ceilingOff)} records/s without aggregation and ${options.shards} MiB/s (about ${fmtRate((options.shards * SHARD_BYTES_PER_SECOND) / (RECORD_BYTES + 12))} ` +
+          `aggregated ${RECORD_BYTES}-byte records/s) with it; the naive loop does not pace. The emulator runs with limits off.`,
+  );
+  if (Object.keys(options.producerOptions).length > 0) console.log(`Producer options beyond the defaults: ${JSON.stringify(options.producerOptions)}`);
+  if (options.nodeFlags.length > 0) console.log(`Node flags of the producer processes: ${options.nodeFlags.join(' ')}`);
+  if (options.latencyMs > 0) console.log(`Every PutRecords answer is delayed by ${options.latencyMs} ms (emulator fault injection), as a stand-in for the round trip to AWS.`);
+}
+
+/** One untimed warm-up round of every variant, then `--runs` rounds, the variants interleaved; each run printed. */
+async function measureVariants(options: BenchOptions, emulator: ServerProcess, admin: KinesisClient): Promise<Record<string, RunMeasurement[]>> {
+  // Warm-up: the emulator's JIT and allocations (each worker also warms itself up before its timed phase).
+  for (const v of options.variants) {
+    await runOnce(v, 'warmup', options, emulator, admin, { records: Math.min(options.records, 100_000), seconds: Math.min(options.seconds, 2) });
+  }
+  return interleavedRuns(
+    options.runs,
+    options.variants,
+    (v, run) => runOnce(v, String(run), options, emulator, admin, { records: options.records, seconds: options.seconds }),
+    (run, v, m) =>
+      console.log(
+        `run ${run}/${options.runs} ${VARIANT_LABELS[v].padEnd(26)} ${fmtRate(m.recordsPerSecond).padStart(9)} records/s  ` +
+          `${fmtRate(m.userRecords)} records in ${m.seconds.toFixed(2)} s  cpu producer/emulator ${fmtCpuPercent(m.producerCpuPercent)}/${fmtCpuPercent(m.emulatorCpuPercent)}  ` +
+          `µs/record ${fmtMicros(m.producerCpuMicrosPerRecord)}/${fmtMicros(m.emulatorCpuMicrosPerRecord)}  peak RSS ${fmtMiB(m.peakRssBytes)}  ` +
+          `stream holds ${fmtRate(m.storedUserRecords)} = acknowledged` + (options.profile ? `  (pid ${m.pid})` : ''),
+      ),
+  );
+}
+
 async function main(options: BenchOptions): Promise<void> {
-  const started = Date.now();
-  const loadBefore = loadAverage();
-  const sourcesBefore = sourceFingerprint(SOURCES);
-  const emulator = await startServerProcess('emulator', [], { profile: options.profile });
-  const admin = new KinesisClient({ endpoint: emulator.url, region: BENCH_REGION, credentials: BENCH_CREDENTIALS, maxAttempts: 1 });
-  try {
+  const session = new BenchSession('producer', SOURCES);
+  await withKdsEmulator(options.profile, async (emulator, admin) => {
     if (options.latencyMs > 0) await addPutRecordsLatency(emulator.url, options.latencyMs);
-    const ceilingOff = options.shards * SHARD_RECORDS_PER_SECOND;
-    console.log(
-      `Producer bench: ${options.variants.map((v) => VARIANT_LABELS[v]).join(', ')}; ${options.runs} runs of up to ${fmtRate(options.records)} user records or ${options.seconds} s; ` +
-        `${RECORD_BYTES}-byte records under ${fmtRate(options.devices)} per-device keys; a fresh ${options.shards}-shard stream per run; ` +
-        `${os.cpus().length} CPUs, Node ${process.version}, load average ${loadBefore.toFixed(2)}`,
-    );
-    console.log(
-      options.unpaced
-        ? 'Producer pacing: lifted (--unpaced): the producer sends as fast as the emulator answers.'
-        : `Producer pacing: AWS's limits per shard (${fmtRate(SHARD_RECORDS_PER_SECOND)} records/s, 1 MiB/s), so with ${options.shards} shards at most ` +
-            `${fmtRate(ceilingOff)} records/s without aggregation and ${options.shards} MiB/s (about ${fmtRate((options.shards * SHARD_BYTES_PER_SECOND) / (RECORD_BYTES + 12))} ` +
-            `aggregated ${RECORD_BYTES}-byte records/s) with it; the naive loop does not pace. The emulator runs with limits off.`,
-    );
-    if (Object.keys(options.producerOptions).length > 0) console.log(`Producer options beyond the defaults: ${JSON.stringify(options.producerOptions)}`);
-    if (options.nodeFlags.length > 0) console.log(`Node flags of the producer processes: ${options.nodeFlags.join(' ')}`);
-    if (options.latencyMs > 0) console.log(`Every PutRecords answer is delayed by ${options.latencyMs} ms (emulator fault injection), as a stand-in for the round trip to AWS.`);
-    // Warm-up: the emulator's JIT and allocations (each worker also warms itself up before its timed phase).
-    for (const v of options.variants) {
-      await runOnce(v, 'warmup', options, emulator, admin, { records: Math.min(options.records, 100_000), seconds: Math.min(options.seconds, 2) });
-    }
-    const raw: Record<string, RunMeasurement[]> = Object.fromEntries(options.variants.map((v) => [v, []]));
-    for (let run = 1; run <= options.runs; run++) {
-      for (const v of options.variants) {
-        const m = await runOnce(v, String(run), options, emulator, admin, { records: options.records, seconds: options.seconds });
-        raw[v].push(m);
-        console.log(
-          `run ${run}/${options.runs} ${VARIANT_LABELS[v].padEnd(26)} ${fmtRate(m.recordsPerSecond).padStart(9)} records/s  ` +
-            `${fmtRate(m.userRecords)} records in ${m.seconds.toFixed(2)} s  cpu producer/emulator ${fmtCpuPercent(m.producerCpuPercent)}/${fmtCpuPercent(m.emulatorCpuPercent)}  ` +
-            `µs/record ${fmtMicros(m.producerCpuMicrosPerRecord)}/${fmtMicros(m.emulatorCpuMicrosPerRecord)}  peak RSS ${fmtMiB(m.peakRssBytes)}  ` +
-            `stream holds ${fmtRate(m.storedUserRecords)} = acknowledged` + (options.profile ? `  (pid ${m.pid})` : ''),
-        );
-      }
-    }
+    printHeader(options, session);
+    const raw = await measureVariants(options, emulator, admin);
     const results: Record<string, VariantResult> = {};
     for (const v of options.variants) results[v] = summarise(raw[v]);
     const naive = results['naive'];
@@ -402,24 +343,13 @@ async function main(options: BenchOptions): Promise<void> {
     }
     printTable(options.variants, results);
     printTargets(results, options);
-    printLoadNote(loadBefore);
-    const sourcesAfter = sourceFingerprint(SOURCES);
-    console.log(`Producer sources: commit ${sourcesAfter.commit}, working tree digest ${sourcesAfter.sourcesSha256} (${SOURCES.join(', ')}).`);
-    warnIfSourcesChanged(sourcesBefore, sourcesAfter, 'the producer');
+    session.printClosingNotes('the producer', { label: 'Producer sources' });
     if (options.profile) console.log(`Emulator process id (for its profile): ${emulator.pid}`);
-    writeResults(RESULTS_FILE, {
-      benchmark: 'producer',
-      date: new Date().toISOString(),
-      durationSeconds: (Date.now() - started) / 1000,
-      machine: machineInfo(loadBefore),
-      sources: { dirs: SOURCES, before: sourcesBefore, after: sourcesAfter },
+    session.writeResults({
       options: { ...options, recordBytes: RECORD_BYTES, emulator: 'limits: false, memory', pacing: options.unpaced ? 'off' : 'AWS limits per shard' },
       variants: Object.fromEntries(options.variants.map((v) => [v, { label: VARIANT_LABELS[v], ...results[v] }])),
     });
-  } finally {
-    admin.destroy();
-    await emulator.stop();
-  }
+  });
 }
 
 runBench(USAGE, parseOptions, main);

@@ -29,25 +29,12 @@ import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { parseArgs } from 'node:util';
 import { bytesLength, mp4TrackFromMatroska, parseMatroskaFragment, remuxFragment, writeInitSegment } from '@tributary/media';
-import {
-  fmtMicros,
-  loadAverage,
-  machineInfo,
-  median,
-  percentile,
-  positiveOption,
-  printGrid,
-  printLoadNote,
-  runBench,
-  sourceFingerprint,
-  warnIfSourcesChanged,
-  writeResults,
-} from './bench-support';
+import { parseBenchArgs, positiveIntegerOption } from './bench-args';
+import { BenchSession, fmtMicros, median, mediansOfNumericFields, percentile, printMetricTable, type MetricRow } from './bench-report';
+import { runBench } from './bench-support';
 import { ffmpegPath, ffprobeVideo, fragmentsOf, patternRecording, type StoredFragment } from './media-bench-support';
 
-const RESULTS_FILE = 'remux-latest.json';
 const SOURCES = ['libs/media/src'];
 const TARGET_RATIO = 20;
 const FPS = 30;
@@ -77,19 +64,15 @@ interface BenchOptions {
 }
 
 function parseOptions(argv: string[]): BenchOptions | undefined {
-  const { values } = parseArgs({
-    args: argv,
-    options: { runs: { type: 'string' }, sizes: { type: 'string' }, seconds: { type: 'string' }, repeat: { type: 'string' }, help: { type: 'boolean' } },
-    strict: true,
-  });
-  if (values.help) return undefined;
+  const values = parseBenchArgs(argv, ['runs', 'sizes', 'seconds', 'repeat']);
+  if (values === undefined) return undefined;
   const sizes = (values.sizes ?? '640x360,1280x720').split(',').map((s) => s.trim());
   for (const s of sizes) if (!/^\d+x\d+$/.test(s)) throw new Error(`--sizes: ${s} is not WIDTHxHEIGHT`);
   return {
-    runs: Math.round(positiveOption('runs', values.runs, 5)),
+    runs: positiveIntegerOption('runs', values.runs, 5),
     sizes,
-    seconds: Math.round(positiveOption('seconds', values.seconds, 20)),
-    repeat: Math.round(positiveOption('repeat', values.repeat, 20)),
+    seconds: positiveIntegerOption('seconds', values.seconds, 20),
+    repeat: positiveIntegerOption('repeat', values.repeat, 20),
   };
 }
 
@@ -195,30 +178,25 @@ async function checkOutputs(ffmpeg: string, size: string, fragments: StoredFragm
   }
 }
 
-async function main(options: BenchOptions): Promise<void> {
-  const started = Date.now();
-  const loadBefore = loadAverage();
-  const sourcesBefore = sourceFingerprint(SOURCES);
-  const ffmpeg = ffmpegPath();
-  const originMs = Date.UTC(2026, 0, 1);
-  const sets = options.sizes.map((size) => {
-    const rec = patternRecording({ size, fps: FPS, bitrateKbps: BITRATE_KBPS[size] ?? 3000, fragmentMs: FRAGMENT_MS, seconds: options.seconds });
-    const { fragments } = fragmentsOf(rec.file, FRAGMENT_MS, originMs);
-    const bytes = fragments.reduce((n, f) => n + f.cluster.length, 0);
-    return { size, recording: rec, fragments, meanFragmentBytes: bytes / fragments.length, meanFrames: fragments.reduce((n, f) => n + f.frames, 0) / fragments.length };
-  });
-  console.log(`Remux bench: ${options.runs} runs; ${os.cpus().length} CPUs, Node ${process.version}, load average ${loadBefore.toFixed(2)}; ffmpeg ${ffmpeg}`);
-  for (const s of sets) {
-    console.log(`  ${s.size}: ${s.fragments.length} fragments of ~${FRAGMENT_MS} ms, ${s.meanFrames.toFixed(0)} frames and ${(s.meanFragmentBytes / 1024).toFixed(0)} KiB each (${s.recording.file})`);
-  }
-  const checks: Record<string, unknown> = {};
-  for (const s of sets) {
-    checks[s.size] = await checkOutputs(ffmpeg, s.size, s.fragments);
-    timeInProcess(s.fragments, 3); // untimed warm-up (JIT)
-  }
-  await timeFfmpeg(ffmpeg, sets[0].fragments.slice(0, 3)); // warm-up: page cache of the binary
-  console.log('Outputs checked: ffprobe decodes every fragment\'s frames from the in-process fMP4 and from ffmpeg\'s.\n');
+/** One size's fragments: the recording cut as the producer cuts it. */
+interface FragmentSet {
+  size: string;
+  recording: ReturnType<typeof patternRecording>;
+  fragments: StoredFragment[];
+  meanFragmentBytes: number;
+  meanFrames: number;
+}
 
+function fragmentSet(size: string, seconds: number): FragmentSet {
+  const originMs = Date.UTC(2026, 0, 1);
+  const rec = patternRecording({ size, fps: FPS, bitrateKbps: BITRATE_KBPS[size] ?? 3000, fragmentMs: FRAGMENT_MS, seconds });
+  const { fragments } = fragmentsOf(rec.file, FRAGMENT_MS, originMs);
+  const bytes = fragments.reduce((n, f) => n + f.cluster.length, 0);
+  return { size, recording: rec, fragments, meanFragmentBytes: bytes / fragments.length, meanFrames: fragments.reduce((n, f) => n + f.frames, 0) / fragments.length };
+}
+
+/** `--runs` runs over the sizes: every fragment remuxed both ways, each run's figures printed. */
+async function measureRuns(options: BenchOptions, ffmpeg: string, sets: FragmentSet[]): Promise<Map<string, RunFigures[]>> {
   const runs = new Map<string, RunFigures[]>(sets.map((s) => [s.size, []]));
   for (let run = 1; run <= options.runs; run++) {
     for (const s of sets) {
@@ -242,15 +220,13 @@ async function main(options: BenchOptions): Promise<void> {
       );
     }
   }
-  const medians = Object.fromEntries(
-    sets.map((s) => {
-      const r = runs.get(s.size) as RunFigures[];
-      const m = Object.fromEntries((Object.keys(r[0]) as Array<keyof RunFigures>).map((k) => [k, median(r.map((x) => x[k]))])) as unknown as RunFigures;
-      return [s.size, m];
-    }),
-  ) as Record<string, RunFigures>;
+  return runs;
+}
+
+/** The table of medians over the runs and the target lines; the verdict per size. */
+function printMedians(sets: FragmentSet[], medians: Record<string, RunFigures>): Record<string, boolean> {
   console.log('');
-  const rows: Array<[string, (m: RunFigures) => string]> = [
+  const rows: Array<MetricRow<RunFigures>> = [
     ['in process: parse + remux, median (µs)', (m) => fmtMicros(m.inProcessMedianUs)],
     ['in process: parse + remux, p99 (µs)', (m) => fmtMicros(m.inProcessP99Us)],
     ['in process + init segment + concat, median (µs)', (m) => fmtMicros(m.wholeMedianUs)],
@@ -260,23 +236,37 @@ async function main(options: BenchOptions): Promise<void> {
     [`ratio ffmpeg / in process (target >= ${TARGET_RATIO}x)`, (m) => `${m.ratio.toFixed(0)}x`],
     ['ratio ffmpeg / in process with init + concat', (m) => `${m.ratioWhole.toFixed(0)}x`],
   ];
-  printGrid(['Medians over runs, per fragment', ...sets.map((s) => s.size)], rows.map(([label, f]) => [label, ...sets.map((s) => f(medians[s.size]))]));
+  printMetricTable('Medians over runs, per fragment', sets, (s) => s.size, rows.map(([label, f]): MetricRow<FragmentSet> => [label, (s) => f(medians[s.size])]));
   console.log('');
   const verdicts: Record<string, boolean> = {};
   for (const s of sets) {
     verdicts[s.size] = medians[s.size].ratio >= TARGET_RATIO;
     console.log(`Target: in process at least ${TARGET_RATIO}x faster than ffmpeg per fragment, ${s.size}: ${medians[s.size].ratio.toFixed(0)}x -> ${verdicts[s.size] ? 'met' : 'MISSED'}`);
   }
-  printLoadNote(loadBefore);
-  const sourcesAfter = sourceFingerprint(SOURCES);
-  console.log(`Sources: commit ${sourcesAfter.commit}, working tree digest ${sourcesAfter.sourcesSha256} (${SOURCES.join(', ')}).`);
-  warnIfSourcesChanged(sourcesBefore, sourcesAfter, 'libs/media');
-  writeResults(RESULTS_FILE, {
-    benchmark: 'remux',
-    date: new Date().toISOString(),
-    durationSeconds: (Date.now() - started) / 1000,
-    machine: machineInfo(loadBefore),
-    sources: { dirs: SOURCES, before: sourcesBefore, after: sourcesAfter },
+  return verdicts;
+}
+
+async function main(options: BenchOptions): Promise<void> {
+  const session = new BenchSession('remux', SOURCES);
+  const ffmpeg = ffmpegPath();
+  const sets = options.sizes.map((size) => fragmentSet(size, options.seconds));
+  console.log(`Remux bench: ${options.runs} runs; ${session.machineSummary()}; ffmpeg ${ffmpeg}`);
+  for (const s of sets) {
+    console.log(`  ${s.size}: ${s.fragments.length} fragments of ~${FRAGMENT_MS} ms, ${s.meanFrames.toFixed(0)} frames and ${(s.meanFragmentBytes / 1024).toFixed(0)} KiB each (${s.recording.file})`);
+  }
+  const checks: Record<string, unknown> = {};
+  for (const s of sets) {
+    checks[s.size] = await checkOutputs(ffmpeg, s.size, s.fragments);
+    timeInProcess(s.fragments, 3); // untimed warm-up (JIT)
+  }
+  await timeFfmpeg(ffmpeg, sets[0].fragments.slice(0, 3)); // warm-up: page cache of the binary
+  console.log('Outputs checked: ffprobe decodes every fragment\'s frames from the in-process fMP4 and from ffmpeg\'s.\n');
+
+  const runs = await measureRuns(options, ffmpeg, sets);
+  const medians = Object.fromEntries(sets.map((s) => [s.size, mediansOfNumericFields(runs.get(s.size) as RunFigures[])])) as Record<string, RunFigures>;
+  const verdicts = printMedians(sets, medians);
+  session.printClosingNotes('libs/media');
+  session.writeResults({
     options,
     ffmpeg: [ffmpeg, ...FFMPEG_ARGS],
     recordings: Object.fromEntries(sets.map((s) => [s.size, { ffmpeg: ['ffmpeg', ...s.recording.args], fragments: s.fragments.length, meanFragmentBytes: s.meanFragmentBytes, meanFrames: s.meanFrames }])),

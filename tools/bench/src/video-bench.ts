@@ -37,34 +37,14 @@ import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { parseArgs } from 'node:util';
-import { GetDataEndpointCommand, KinesisVideoClient } from '@aws-sdk/client-kinesis-video';
-import { KinesisVideoArchivedMediaClient, type Fragment } from '@aws-sdk/client-kinesis-video-archived-media';
-import {
-  BENCH_CREDENTIALS,
-  BENCH_REGION,
-  firstJsonLine,
-  fmtCpuPercent,
-  fmtMiB,
-  loadAverage,
-  machineInfo,
-  median,
-  positiveOption,
-  printGrid,
-  printLoadNote,
-  runBench,
-  sourceFingerprint,
-  spawnScript,
-  startServerProcess,
-  warnIfSourcesChanged,
-  writeResults,
-  type ServerProcess,
-} from './bench-support';
-import { createVideoStream, listFragmentsByProducerTime } from './media-bench-support';
+import type { KinesisVideoClient } from '@aws-sdk/client-kinesis-video';
+import { parseBenchArgs, positiveIntegerOption, positiveOption } from './bench-args';
+import { BenchSession, fmtCpuPercent, fmtMiB, mediansOf, percentile, printMetricTable, type MetricRow } from './bench-report';
+import { runBench, runJsonWorker, type ServerProcess } from './bench-support';
+import { createVideoStream, ffmpegPath, recentFragments, withVideoEmulator } from './media-bench-support';
 import type { VideoWorkerInput, VideoWorkerResult } from './video-bench-worker';
 
 const WORKER_SCRIPT = path.join(__dirname, 'video-bench-worker.ts');
-const RESULTS_FILE = 'video-latest.json';
 const SOURCES = ['libs/media/src', 'libs/kvs/src', 'libs/emulator/src'];
 
 /** Targets of the issue: per stream in the producer, and p99 sent → PERSISTED locally. */
@@ -94,22 +74,11 @@ interface BenchOptions {
 }
 
 function parseOptions(argv: string[]): BenchOptions | undefined {
-  const { values } = parseArgs({
-    args: argv,
-    options: {
-      runs: { type: 'string' },
-      streams: { type: 'string' },
-      seconds: { type: 'string' },
-      warmup: { type: 'string' },
-      profile: { type: 'boolean' },
-      help: { type: 'boolean' },
-    },
-    strict: true,
-  });
-  if (values.help) return undefined;
-  const streams = (values.streams ?? '1,4,16').split(',').map((s) => Math.round(positiveOption('streams', s.trim(), 1)));
+  const values = parseBenchArgs(argv, ['runs', 'streams', 'seconds', 'warmup'], ['profile']);
+  if (values === undefined) return undefined;
+  const streams = (values.streams ?? '1,4,16').split(',').map((s) => positiveIntegerOption('streams', s.trim(), 1));
   return {
-    runs: Math.round(positiveOption('runs', values.runs, 3)),
+    runs: positiveIntegerOption('runs', values.runs, 3),
     streams: [...new Set(streams)].sort((a, b) => a - b),
     seconds: positiveOption('seconds', values.seconds, 20),
     warmup: positiveOption('warmup', values.warmup, 3),
@@ -119,11 +88,6 @@ function parseOptions(argv: string[]): BenchOptions | undefined {
 
 // ---------------------------------------------------------------------------------------------------------
 // The recording
-
-function ffmpegPath(): string {
-  if (fs.existsSync('/usr/bin/ffmpeg')) return '/usr/bin/ffmpeg';
-  return (require('@ffmpeg-installer/ffmpeg') as { path: string }).path;
-}
 
 /** The cached recording of `seconds`, made by ffmpeg when missing; its path, size and how long it took to make. */
 function testPattern(seconds: number): { file: string; bytes: number; madeInSeconds: number; args: string[] } {
@@ -151,20 +115,6 @@ function testPattern(seconds: number): { file: string; bytes: number; madeInSeco
     madeInSeconds = (Date.now() - started) / 1000;
   }
   return { file, bytes: fs.statSync(file).size, madeInSeconds, args: [...args, file] };
-}
-
-// ---------------------------------------------------------------------------------------------------------
-// Streams
-
-/** Every fragment ListFragments gives for the stream (producer timestamps from 0 to an hour ahead). */
-async function listFragments(client: KinesisVideoClient, name: string): Promise<Fragment[]> {
-  const { DataEndpoint } = await client.send(new GetDataEndpointCommand({ StreamName: name, APIName: 'LIST_FRAGMENTS' }));
-  const archived = new KinesisVideoArchivedMediaClient({ endpoint: DataEndpoint, region: BENCH_REGION, credentials: BENCH_CREDENTIALS });
-  try {
-    return await listFragmentsByProducerTime(archived, name);
-  } finally {
-    archived.destroy();
-  }
 }
 
 // ---------------------------------------------------------------------------------------------------------
@@ -196,27 +146,16 @@ interface RunMeasurement {
   latenciesMs: number[];
 }
 
-/** Nearest-rank percentile of `values` (NaN when empty). */
-function percentile(values: number[], p: number): number {
-  if (values.length === 0) return Number.NaN;
-  const s = [...values].sort((a, b) => a - b);
-  return s[Math.min(s.length - 1, Math.max(0, Math.ceil((p / 100) * s.length) - 1))];
-}
-
 async function runOnce(tag: string, n: number, options: { seconds: number; warmup: number; profile: boolean }, file: string, emulator: ServerProcess, admin: KinesisVideoClient): Promise<RunMeasurement> {
   const names = Array.from({ length: n }, (_, i) => `bench-video-${tag}-n${n}-${i}`);
   for (const name of names) await createVideoStream(admin, name);
   const input: VideoWorkerInput = { url: emulator.url, emulatorPid: emulator.pid, streams: names, file, warmupSeconds: options.warmup, seconds: options.seconds };
-  const worker = spawnScript(WORKER_SCRIPT, [JSON.stringify(input)], { stdin: 'ignore', profile: options.profile });
-  const exited = new Promise<number | null>((resolve) => worker.once('exit', (code) => resolve(code)));
-  const r = await firstJsonLine<VideoWorkerResult>(worker, 'video worker');
-  const code = await exited;
-  if (code !== 0) throw new Error(`video worker exited with ${code}`);
+  const r = await runJsonWorker<VideoWorkerResult>(WORKER_SCRIPT, input, 'video worker', { profile: options.profile });
   if (r.sessionErrors.length > 0) throw new Error(`${n} streams: session errors:\n${r.sessionErrors.join('\n')}`);
   // What the emulator stored: each stream's fragments, each once.
   let stored = 0;
   for (let i = 0; i < n; i++) {
-    const fragments = await listFragments(admin, names[i]);
+    const fragments = await recentFragments(admin, names[i]);
     const distinct = new Set(fragments.map((f) => f.ProducerTimestamp?.getTime())).size;
     if (distinct !== fragments.length) throw new Error(`${names[i]}: ListFragments lists ${fragments.length} fragments, ${distinct} distinct producer timestamps (duplicates)`);
     if (fragments.length !== r.fragmentsCutPerStream[i]) {
@@ -290,11 +229,9 @@ interface CountResult {
 }
 
 function summarise(runs: RunMeasurement[]): CountResult {
-  const medians = {} as Record<Metric, number>;
-  for (const m of METRICS) medians[m] = median(runs.map((r) => r[m]));
   return {
     runs,
-    medians,
+    medians: mediansOf(runs, METRICS),
     totalLost: runs.reduce((a, r) => a + r.fragmentsLost, 0),
     totalFailed: runs.reduce((a, r) => a + r.fragmentsFailed, 0),
     worstP99Ms: Math.max(...runs.map((r) => r.p99Ms)),
@@ -317,7 +254,7 @@ function logRun(run: string, m: RunMeasurement): void {
 
 function printTable(counts: number[], results: Map<number, CountResult>): void {
   const col = (n: number): Record<Metric, number> => (results.get(n) as CountResult).medians;
-  const rows: Array<[string, (n: number) => string]> = [
+  const rows: Array<MetricRow<number>> = [
     [`producer CPU per stream (% of a core; target <= ${TARGET_CPU_PERCENT_PER_STREAM}%)`, (n) => fmtPct(col(n).cpuPercentPerStream)],
     ['producer CPU, whole process (% of a core)', (n) => fmtPct(col(n).producerCpuPercent)],
     ['emulator CPU (% of a core)', (n) => fmtPct(col(n).emulatorCpuPercent)],
@@ -335,7 +272,7 @@ function printTable(counts: number[], results: Map<number, CountResult>): void {
     ['peak RSS, producer process (500 ms samples)', (n) => fmtMiB(col(n).peakRssBytes)],
   ];
   console.log('');
-  printGrid(['Medians', ...counts.map((n) => `${n} stream${n === 1 ? '' : 's'}`)], rows.map(([label, f]) => [label, ...counts.map(f)]));
+  printMetricTable('Medians', counts, (n) => `${n} stream${n === 1 ? '' : 's'}`, rows);
 }
 
 function printTargets(counts: number[], results: Map<number, CountResult>): Record<string, { cpuMet: boolean; p99Met: boolean; noLoss: boolean }> {
@@ -371,29 +308,28 @@ function printTargets(counts: number[], results: Map<number, CountResult>): Reco
 
 // ---------------------------------------------------------------------------------------------------------
 
+function printHeader(options: BenchOptions, session: BenchSession, recordingSeconds: number, pattern: ReturnType<typeof testPattern>, mbps: number): void {
+  console.log(
+    `Video bench: ${options.runs} runs over ${options.streams.join(', ')} concurrent stream(s); ${options.seconds} s steady window after ${options.warmup} s warm-up; ` +
+      session.machineSummary(),
+  );
+  console.log(
+    `Recording: ${recordingSeconds} s of H.264 ${PATTERN.size} ${PATTERN.fps} fps, keyframe every 1 s, ${(pattern.bytes / 1e6).toFixed(1)} MB = ${mbps.toFixed(2)} Mbit/s, live Matroska ` +
+      `(${pattern.madeInSeconds > 0 ? `made by ffmpeg in ${pattern.madeInSeconds.toFixed(0)} s` : 'cached'}: ${pattern.file}).`,
+  );
+  console.log(
+    'Each stream replays it in real time through MatroskaStreamReader -> Fragmenter -> PutMediaSession (one PutMedia connection per stream); ' +
+      'ffmpeg is not in the loop, so producer CPU excludes encoding. Emulator: own process, data dir in a temp folder, default fsync (interval).',
+  );
+}
+
 async function main(options: BenchOptions): Promise<void> {
-  const started = Date.now();
-  const loadBefore = loadAverage();
-  const sourcesBefore = sourceFingerprint(SOURCES);
+  const session = new BenchSession('video', SOURCES);
   const recordingSeconds = Math.max(60, Math.ceil(options.warmup + options.seconds + 10));
   const pattern = testPattern(recordingSeconds);
   const mbps = (pattern.bytes * 8) / recordingSeconds / 1e6;
-  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'tributary-video-bench-data-'));
-  const emulator = await startServerProcess('emulator', [dataDir], { profile: options.profile });
-  const admin = new KinesisVideoClient({ endpoint: emulator.url, region: BENCH_REGION, credentials: BENCH_CREDENTIALS, maxAttempts: 1 });
-  try {
-    console.log(
-      `Video bench: ${options.runs} runs over ${options.streams.join(', ')} concurrent stream(s); ${options.seconds} s steady window after ${options.warmup} s warm-up; ` +
-        `${os.cpus().length} CPUs, Node ${process.version}, load average ${loadBefore.toFixed(2)}`,
-    );
-    console.log(
-      `Recording: ${recordingSeconds} s of H.264 ${PATTERN.size} ${PATTERN.fps} fps, keyframe every 1 s, ${(pattern.bytes / 1e6).toFixed(1)} MB = ${mbps.toFixed(2)} Mbit/s, live Matroska ` +
-        `(${pattern.madeInSeconds > 0 ? `made by ffmpeg in ${pattern.madeInSeconds.toFixed(0)} s` : 'cached'}: ${pattern.file}).`,
-    );
-    console.log(
-      'Each stream replays it in real time through MatroskaStreamReader -> Fragmenter -> PutMediaSession (one PutMedia connection per stream); ' +
-        'ffmpeg is not in the loop, so producer CPU excludes encoding. Emulator: own process, data dir in a temp folder, default fsync (interval).',
-    );
+  await withVideoEmulator('tributary-video-bench-data-', { profile: options.profile }, async (emulator, admin) => {
+    printHeader(options, session, recordingSeconds, pattern, mbps);
     // Warm-up: the emulator's JIT and file handles; discarded.
     await runOnce('warmup', options.streams[0], { seconds: Math.min(3, options.seconds), warmup: 1, profile: false }, pattern.file, emulator, admin);
     const raw = new Map<number, RunMeasurement[]>(options.streams.map((n) => [n, []]));
@@ -407,16 +343,8 @@ async function main(options: BenchOptions): Promise<void> {
     const results = new Map<number, CountResult>(options.streams.map((n) => [n, summarise(raw.get(n) as RunMeasurement[])]));
     printTable(options.streams, results);
     const verdicts = printTargets(options.streams, results);
-    printLoadNote(loadBefore);
-    const sourcesAfter = sourceFingerprint(SOURCES);
-    console.log(`Sources: commit ${sourcesAfter.commit}, working tree digest ${sourcesAfter.sourcesSha256} (${SOURCES.join(', ')}).`);
-    warnIfSourcesChanged(sourcesBefore, sourcesAfter, 'libs/media, libs/kvs or the emulator');
-    writeResults(RESULTS_FILE, {
-      benchmark: 'video',
-      date: new Date().toISOString(),
-      durationSeconds: (Date.now() - started) / 1000,
-      machine: machineInfo(loadBefore),
-      sources: { dirs: SOURCES, before: sourcesBefore, after: sourcesAfter },
+    session.printClosingNotes('libs/media, libs/kvs or the emulator');
+    session.writeResults({
       options,
       recording: { seconds: recordingSeconds, bytes: pattern.bytes, mbitPerSecond: mbps, ffmpeg: ['ffmpeg', ...pattern.args] },
       emulator: 'own process, limits: false, dataDir in os.tmpdir(), default fsync policy (interval)',
@@ -424,11 +352,7 @@ async function main(options: BenchOptions): Promise<void> {
       verdicts,
       streams: Object.fromEntries(options.streams.map((n) => [String(n), results.get(n)])),
     });
-  } finally {
-    admin.destroy();
-    await emulator.stop();
-    fs.rmSync(dataDir, { recursive: true, force: true });
-  }
+  });
 }
 
 runBench(USAGE, parseOptions, main);
