@@ -57,7 +57,13 @@ class FakeDynamo {
       this.calls.push('DescribeTable');
       if (this.failDescribe) throw this.failDescribe;
       if (!this.tableExists) throw awsError('ResourceNotFoundException');
-      return { Table: { TableStatus: 'ACTIVE' } };
+      return {
+        Table: {
+          TableStatus: 'ACTIVE',
+          KeySchema: [{ AttributeName: 'streamName', KeyType: 'HASH' }],
+          AttributeDefinitions: [{ AttributeName: 'streamName', AttributeType: 'S' }],
+        },
+      };
     }
     if (command instanceof CreateTableCommand) {
       this.calls.push(`CreateTable ${command.input.BillingMode} ${command.input.KeySchema?.[0]?.AttributeName}`);

@@ -10,10 +10,11 @@
  * tick, never two ticks at once; a failed write (or a table that cannot be created yet) logs a warning and is
  * tried again at the next tick. Nothing here throws into the app.
  */
-import { CreateTableCommand, DescribeTableCommand, PutItemCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { PutItemCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { marshall } from '@aws-sdk/util-dynamodb';
 import type { Logger } from 'pino';
-import { awsErrorName, isAwsError } from '@tributary/errors';
+import { ensureTable } from '@tributary/dynamodb-tables';
+import { awsErrorName } from '@tributary/errors';
 import type { FragmentPersistedEvent, FragmentSentEvent, PutMediaSession } from '@tributary/kvs';
 import { systemClock, unrefTimers, type Clock, type Timers } from '@tributary/runtime';
 import { CAMERA_HEALTH_TABLE_KEYS, DASHBOARD_ITEM_DEFAULTS, type CameraHealthItem, type CameraState } from '@tributary/schemas';
@@ -223,49 +224,21 @@ export class CameraHealthReporter {
     );
   }
 
-  /** True once the table is there (created if missing); false (logged) when it cannot be yet. */
+  /** True once the table is there (created if missing: @tributary/dynamodb-tables); false (logged) when it cannot be yet. */
   private async ensureTable(): Promise<boolean> {
     if (this.tableReady) return true;
     try {
-      let status = await this.tableStatus();
-      if (status === undefined) {
-        this.logger?.info({ table: this.tableName }, 'creating the camera-health table');
-        try {
-          await this.client.send(
-            new CreateTableCommand({
-              TableName: this.tableName,
-              AttributeDefinitions: [{ AttributeName: CAMERA_HEALTH_TABLE_KEYS.hash, AttributeType: 'S' }],
-              KeySchema: [{ AttributeName: CAMERA_HEALTH_TABLE_KEYS.hash, KeyType: 'HASH' }],
-              BillingMode: 'PAY_PER_REQUEST',
-            }),
-          );
-        } catch (err) {
-          // Another producer created it first: wait for it like for ours.
-          if (!isAwsError(err, 'ResourceInUseException')) throw err;
-        }
-        status = await this.tableStatus();
-      }
-      const deadline = this.clock.now() + CAMERA_HEALTH_DEFAULTS.activeTimeoutMs;
-      for (let delay = 50; status !== 'ACTIVE'; delay = Math.min(delay * 2, 1_000)) {
-        if (this.clock.now() >= deadline) throw new Error(`table status ${status ?? 'missing'}`);
-        await new Promise<void>((resolve) => this.timers.setTimeout(resolve, delay));
-        status = await this.tableStatus();
-      }
+      await ensureTable(
+        this.client,
+        { tableName: this.tableName, keys: [{ name: CAMERA_HEALTH_TABLE_KEYS.hash, type: 'S', role: 'HASH' }] },
+        { label: 'camera-health table', activeTimeoutMs: CAMERA_HEALTH_DEFAULTS.activeTimeoutMs, clock: this.clock, timers: this.timers, ...(this.logger ? { logger: this.logger } : {}) },
+      );
       this.tableReady = true;
       return true;
     } catch (err) {
       this.totals.failed++;
       this.logger?.warn({ table: this.tableName, err: describe(err) }, 'camera-health table not ready; trying again at the next interval');
       return false;
-    }
-  }
-
-  private async tableStatus(): Promise<string | undefined> {
-    try {
-      return (await this.client.send(new DescribeTableCommand({ TableName: this.tableName }))).Table?.TableStatus;
-    } catch (err) {
-      if (isAwsError(err, 'ResourceNotFoundException')) return undefined;
-      throw err;
     }
   }
 }
