@@ -1,17 +1,13 @@
-// For the type checker only (tsconfig.public.json): the JSON the gateway's browser pages (public/*.js) read, as the
-// pages see it. The server's own types are the source (named beside each shape); they are not imported because
-// they pull Node's types into the browser program. src/http/public-api.contract.spec.ts checks at compile time
-// that each server type still fits the shape declared here.
+// For the type checker only (tsconfig.public.json): the JSON the gateway's browser pages (public/*.js) read.
+// Where the server declares an answer in a file free of Node's types, that declaration is re-exported as is
+// (kvs/stream-health.ts, dashboard/dashboard-views.ts). The rest is declared here as the pages see it, because the
+// server's own types sit in files that bring Express and Node into a browser program;
+// src/http/public-api-contract.ts checks at compile time that those server types still fit these shapes.
 
-/** kvs/stream-health.ts StreamHealth. */
-export interface StreamHealth {
-  status: 'live' | 'idle';
-  lastFragmentAt: string | null;
-  lastProducerTimestamp: string | null;
-  fragmentsPerSecond: number;
-  bitrateBps: number;
-  windowSeconds: number;
-}
+import type { StreamHealth } from './src/kvs/stream-health';
+import type { ConsumersView, RollupSeries, ShardProgress } from './src/dashboard/dashboard-views';
+
+export type { ConsumersView, RollupSeries, ShardProgress, StreamHealth };
 
 /** GET /api/streams (api/streams-api.ts): kvs-playback-client.ts StreamSummary plus its health. */
 export interface StreamsResponse {
@@ -75,35 +71,9 @@ export interface DevicesResponse {
   skipped: number;
 }
 
-/** dashboard-api.ts RollupSeries. */
-export interface RollupSeries {
-  t: number[];
-  mean: number[];
-  min: number[];
-  max: number[];
-  count: number[];
-}
-
 /** GET /api/dashboard/devices/:id/rollups. */
 export interface RollupsResponse {
   deviceId: string;
   metrics: string[];
   series: Record<string, RollupSeries>;
-}
-
-/** dashboard-api.ts ShardProgress, the part read. */
-export interface ShardProgress {
-  shardId: string;
-  owner: string | null;
-  checkpoint: string;
-  millisBehindLatest: number | null;
-  recordsPerSecond: number | null;
-}
-
-/** GET /api/dashboard/consumers: dashboard-api.ts ConsumersView. */
-export interface ConsumersView {
-  shards: ShardProgress[];
-  recordsPerSecond: number | null;
-  maxMillisBehindLatest: number | null;
-  sampledAt: number;
 }

@@ -21,6 +21,7 @@ import { queryRecord, validate } from '../api/api-requests';
 import { canReadStream } from '../api/stream-access';
 import { KVS_CLIENT_DEFAULTS, type KvsPlaybackClient, type StreamSummary } from '../kvs/kvs-playback-client';
 import type { StreamHealth } from '../kvs/stream-health';
+import type { ConsumersView, RollupSeries, ShardProgress } from './dashboard-views';
 import { ConsumerRateTracker } from './consumer-rates';
 import type { DashboardTables, DeviceStateItem, TableRead } from './dashboard-tables';
 import { deviceIdParam, noQuerySchema, rollupQuerySchema } from './dashboard-requests';
@@ -68,33 +69,6 @@ export interface DashboardCamera {
   status: string | null;
   health: StreamHealth | null;
   producer: CameraProducerHealth | null;
-}
-
-export interface ShardProgress {
-  shardId: string;
-  owner: string | null;
-  checkpoint: string;
-  millisBehindLatest: number | null;
-  recordsProcessed: number | null;
-  statsUpdatedAt: number | null;
-  recordsPerSecond: number | null;
-}
-
-export interface ConsumersView {
-  shards: ShardProgress[];
-  /** Sum over shards with a known rate; null when none has one yet. */
-  recordsPerSecond: number | null;
-  maxMillisBehindLatest: number | null;
-  sampledAt: number;
-  truncated: boolean;
-}
-
-export interface RollupSeries {
-  t: number[];
-  mean: number[];
-  min: number[];
-  max: number[];
-  count: number[];
 }
 
 type Cached = TableRead<DeviceStateItem> | TableRead<RollupItem> | TableRead<CameraHealthItem> | ConsumersView | StreamSummary[];
