@@ -4,7 +4,10 @@
  * and the waits are recorded), and an in-memory dead-letter sink whose failures a test can script.
  */
 import type { Clock, ConsumerRecord, Timers } from '../consumer-types';
-import type { DeadLetterEntry, DeadLetterSink } from '../processing/processing-types';
+import { BatchProcessor } from '../processing/batch-processor';
+import { BatchProcessingError } from '../processing/processing-error';
+import type { BatchProcessorOptions } from '../processing/processing-options';
+import { recordIdentifier, type BatchContext, type BatchResponse, type DeadLetterEntry, type DeadLetterSink } from '../processing/processing-types';
 
 export interface RecordsSpec {
   count: number;
@@ -116,4 +119,57 @@ export class MemoryDeadLetterSink implements DeadLetterSink {
   async close(): Promise<void> {
     this.closed = true;
   }
+}
+
+// The batch processor's spec helpers (batch-processor.spec.ts and batch-processor-retries.spec.ts).
+
+export const SHARD = 'shardId-000000000000';
+
+export function contextOf(signal?: AbortSignal): BatchContext {
+  return { shardId: SHARD, streamName: 'telemetry', checkpoint: async () => undefined, ...(signal ? { signal } : {}) };
+}
+
+/** A handler that records each call's record indices and applies `behave` to them. */
+export function recordingHandler(behave: (indices: number[], records: ConsumerRecord[]) => void | BatchResponse) {
+  const calls: number[][] = [];
+  const handler = async (records: ConsumerRecord[]): Promise<void | BatchResponse> => {
+    const indices = records.map(indexOf);
+    calls.push(indices);
+    return behave(indices, records);
+  };
+  return { calls, handler };
+}
+
+export const throwOn = (poison: Set<number>) => (indices: number[]) => {
+  const bad = indices.find((i) => poison.has(i));
+  if (bad !== undefined) throw Object.assign(new Error(`cannot process record ${bad}`), { code: 'E_POISON' });
+};
+
+export const reportOn =
+  (poison: Set<number>, extra: Partial<{ retriable: boolean }> = {}) =>
+  (_indices: number[], records: ConsumerRecord[]): BatchResponse => ({
+    batchItemFailures: records.filter((r) => poison.has(indexOf(r))).map((r) => ({ itemIdentifier: recordIdentifier(r), ...extra })),
+  });
+
+export function processorWith(options: Omit<BatchProcessorOptions, 'clock' | 'timers'> & { clock?: SteppingClock }): {
+  processor: BatchProcessor;
+  clock: SteppingClock;
+} {
+  const clock = options.clock ?? new SteppingClock();
+  return { processor: new BatchProcessor({ random: () => 0.5, ...options, clock, timers: clock }), clock };
+}
+
+export async function rejectionOf(promise: Promise<unknown>): Promise<BatchProcessingError> {
+  try {
+    await promise;
+  } catch (err) {
+    expect(err).toBeInstanceOf(BatchProcessingError);
+    return err as BatchProcessingError;
+  }
+  throw new Error('expected process() to reject');
+}
+
+/** Indices whose handling succeeded, in call order, when a throwing handler only succeeds on clean calls. */
+export function succeededCalls(calls: number[][], poison: Set<number>): number[] {
+  return calls.filter((c) => !c.some((i) => poison.has(i))).flat();
 }
