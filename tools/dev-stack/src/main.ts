@@ -23,11 +23,11 @@ import { DevStackError } from './dev-stack-error';
 import { createLogPrefixer, LineSplitter } from './log-prefixer';
 import { credentialFile, loadOrCreateCredential } from './local-credential';
 import { ProgressReporter } from './progress-reporter';
-import { awsEnvironment, camerasConfig, childBaseEnvironment, planParts, readStackSettings, type PortName, type StackPorts } from './stack-plan';
+import { awsEnvironment, camerasConfig, childBaseEnvironment, planParts, readStackSettings, type PartSpec, type PortName, type StackPorts, type StackSettings } from './stack-plan';
+import { StackShutdown } from './stack-shutdown';
 
 const ROOT = path.resolve(__dirname, '../../..');
 const NAME_WIDTH = 18;
-const SIGNAL_EXIT_CODES: Record<string, number> = { SIGINT: 130, SIGTERM: 143 };
 
 const color = process.stdout.isTTY === true && process.env['NO_COLOR'] === undefined;
 const write = (line: string): void => {
@@ -42,6 +42,74 @@ function emulatorLogger(level: string): Logger {
   return createServiceLogger({ level, name: 'kinesis-emulator', destination: { write: (s: string) => splitter.push(s).forEach((l) => write(format(l))) } });
 }
 
+/** Ports set to 0 get a free one now: the children must be told a number, and the banner must show it. */
+async function resolvePorts(configured: StackPorts): Promise<StackPorts> {
+  const ports = { ...configured };
+  const taken = new Set(Object.values(ports).filter((p) => p !== 0));
+  for (const name of Object.keys(ports) as PortName[]) {
+    if (name !== 'emulator' && ports[name] === 0) taken.add((ports[name] = await freePort(undefined, undefined, taken)));
+  }
+  return ports;
+}
+
+/** The emulator, in this process, on the data folder; a port in use is named with the setting that moves it. */
+async function startStackEmulator(settings: StackSettings, port: number): Promise<RunningEmulator> {
+  const dataDir = path.join(settings.dataDir, 'emulator');
+  progress.report('emulator', 'starting', `(data ${dataDir})`);
+  const emulator = await startEmulator({ port, dataDir, logger: emulatorLogger(settings.logLevel) }).catch((err: unknown) => {
+    const e = err as NodeJS.ErrnoException;
+    const why = e.code === 'EADDRINUSE' ? `port ${port} is in use (set EMULATOR_PORT to use another)` : e.message;
+    throw new DevStackError('EMULATOR', why, false, { cause: err, part: 'emulator' });
+  });
+  progress.report('emulator', 'ready', `(${emulator.url})`);
+  return emulator;
+}
+
+/** The streams, video streams and tables the apps expect, created through the SDK when missing. */
+async function bootstrap(emulatorUrl: string): Promise<void> {
+  progress.report('resources', 'starting', '(streams, video streams, tables)');
+  const sdk = { endpoint: emulatorUrl, region: 'us-east-1', credentials: { accessKeyId: 'test', secretAccessKey: 'test' } };
+  const clients = { kinesis: new KinesisClient(sdk), kinesisVideo: new KinesisVideoClient(sdk), dynamodb: new DynamoDBClient(sdk) };
+  const outcomes = await bootstrapResources(clients, {}).catch((err: unknown) => {
+    throw err instanceof DevStackError ? new DevStackError(err.code, err.message, err.retriable, { cause: err, part: 'resources' }) : err;
+  });
+  for (const c of Object.values(clients)) c.destroy();
+  const summary = outcomes.map((o) => `${o.name}${o.outcome === 'created' ? ' (new)' : ''}`).join(', ');
+  progress.report('resources', 'ready', `(${summary})`);
+}
+
+/**
+ * The children, started together (each compiles with tsx on start; in parallel that takes half the time on two
+ * cores) under a supervisor that `shutdown` stops; a child that exits unexpectedly stops the stack.
+ */
+async function startParts(shutdown: StackShutdown, parts: PartSpec[], emulatorUrl: string, pidFile: string): Promise<void> {
+  const supervisor = new ChildProcessSupervisor({
+    rootDir: ROOT,
+    baseEnv: { ...childBaseEnvironment(process.env), ...awsEnvironment(emulatorUrl) },
+    write,
+    progress,
+    color,
+    nameWidth: NAME_WIDTH,
+    onUnexpectedExit: (part, reason) => {
+      if (shutdown.stopping) return;
+      progress.report(part, 'failed', reason);
+      void shutdown.stopGracefully(1);
+    },
+    onChildrenChanged: (pids) => fs.writeFileSync(pidFile, JSON.stringify({ pid: process.pid, children: pids }) + '\n'),
+  });
+  shutdown.supervisor = supervisor;
+  const results = await Promise.allSettled(parts.map((p) => supervisor.start(p)));
+  const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+  if (failed) throw failed.reason;
+}
+
+/** A failure during start-up, named after the part it came from. */
+function reportStartFailure(err: unknown): void {
+  const part = err instanceof DevStackError && err.part ? err.part : 'dev-stack';
+  const message = err instanceof Error ? err.message : String(err);
+  progress.report(part, 'failed', message.startsWith(`${part} `) ? message.slice(part.length + 1) : message);
+}
+
 async function main(): Promise<void> {
   // On Node 20: the AWS SDK's notice that its 2027 releases need Node 22, said once in the stack's own output instead
   // of the SDK's multi-line process warning (which the variable this sets then keeps quiet here and in the children;
@@ -53,103 +121,25 @@ async function main(): Promise<void> {
   const pidFile = path.join(stateDir, 'children.json');
   warnAboutLeftovers(pidFile);
   const { credential, created } = loadOrCreateCredential(settings.dataDir);
-
-  // Ports set to 0 get a free one now: the children must be told a number, and the banner must show it.
-  const ports = { ...settings.ports } as StackPorts;
-  const taken = new Set(Object.values(ports).filter((p) => p !== 0));
-  for (const name of Object.keys(ports) as PortName[]) {
-    if (name !== 'emulator' && ports[name] === 0) taken.add((ports[name] = await freePort(undefined, undefined, taken)));
-  }
-
-  let emulator: RunningEmulator | undefined;
-  let supervisor: ChildProcessSupervisor | undefined;
-  let stopping: 'no' | 'graceful' | 'forced' = 'no';
-
-  const closeEmulator = async (): Promise<void> => {
-    if (!emulator) return;
-    progress.report('emulator', 'stopping');
-    await emulator.close();
-    progress.report('emulator', 'stopped');
-  };
-
-  const stopGracefully = async (exitCode: number): Promise<never> => {
-    stopping = 'graceful';
-    await supervisor?.stopAll();
-    await closeEmulator();
-    fs.rmSync(pidFile, { force: true });
-    progress.line(exitCode === 0 ? 'stopped; the next `npm start` resumes from ' + settings.dataDir : 'stopped after a failure (above)');
-    process.exit(exitCode);
-  };
-
-  const onSignal = (sig: NodeJS.Signals): void => {
-    if (stopping !== 'no') {
-      if (stopping === 'forced') return;
-      stopping = 'forced';
-      progress.line(`${sig} again: killing every part now`);
-      supervisor?.forceStopAll();
-      // A forced stop skips the emulator's close, as a crash would; exit once the children are gone.
-      const exit = (): never => process.exit(SIGNAL_EXIT_CODES[sig] ?? 1);
-      void (supervisor?.allExited() ?? Promise.resolve()).then(exit);
-      setTimeout(exit, 3000).unref();
-      return;
-    }
-    progress.line(`${sig}: stopping in order (producers, consumers, gateway, emulator); ${sig === 'SIGINT' ? 'Ctrl-C again' : 'send it again'} to force`);
-    void stopGracefully(0);
-  };
-  process.on('SIGINT', onSignal);
-  process.on('SIGTERM', onSignal);
-  // Whatever ends this process, no child outlives it.
-  process.on('exit', () => supervisor?.forceStopAll());
+  const ports = await resolvePorts(settings.ports);
+  const shutdown = new StackShutdown({ progress, pidFile, dataDir: settings.dataDir });
+  shutdown.install();
 
   try {
-    progress.report('emulator', 'starting', `(data ${path.join(settings.dataDir, 'emulator')})`);
-    emulator = await startEmulator({ port: ports.emulator, dataDir: path.join(settings.dataDir, 'emulator'), logger: emulatorLogger(settings.logLevel) }).catch((err: unknown) => {
-      const e = err as NodeJS.ErrnoException;
-      const why = e.code === 'EADDRINUSE' ? `port ${ports.emulator} is in use (set EMULATOR_PORT to use another)` : e.message;
-      throw new DevStackError('EMULATOR', why, false, { cause: err, part: 'emulator' });
-    });
-    progress.report('emulator', 'ready', `(${emulator.url})`);
-    if (stopping !== 'no') return;
-
-    progress.report('resources', 'starting', '(streams, video streams, tables)');
-    const sdk = { endpoint: emulator.url, region: 'us-east-1', credentials: { accessKeyId: 'test', secretAccessKey: 'test' } };
-    const clients = { kinesis: new KinesisClient(sdk), kinesisVideo: new KinesisVideoClient(sdk), dynamodb: new DynamoDBClient(sdk) };
-    const outcomes = await bootstrapResources(clients, {}).catch((err: unknown) => {
-      throw err instanceof DevStackError ? new DevStackError(err.code, err.message, err.retriable, { cause: err, part: 'resources' }) : err;
-    });
-    for (const c of Object.values(clients)) c.destroy();
-    const summary = outcomes.map((o) => `${o.name}${o.outcome === 'created' ? ' (new)' : ''}`).join(', ');
-    progress.report('resources', 'ready', `(${summary})`);
+    const emulator = await startStackEmulator(settings, ports.emulator);
+    shutdown.emulator = emulator;
+    if (shutdown.stopping) return;
+    await bootstrap(emulator.url);
 
     const camerasFile = path.join(stateDir, 'cameras.json');
     fs.writeFileSync(camerasFile, JSON.stringify(camerasConfig(), null, 2) + '\n');
-    const parts = planParts({ settings, ports, emulatorUrl: emulator.url, credential, camerasFile });
-    supervisor = new ChildProcessSupervisor({
-      rootDir: ROOT,
-      baseEnv: { ...childBaseEnvironment(process.env), ...awsEnvironment(emulator.url) },
-      write,
-      progress,
-      color,
-      nameWidth: NAME_WIDTH,
-      onUnexpectedExit: (part, reason) => {
-        if (stopping !== 'no') return;
-        progress.report(part, 'failed', reason);
-        void stopGracefully(1);
-      },
-      onChildrenChanged: (pids) => fs.writeFileSync(pidFile, JSON.stringify({ pid: process.pid, children: pids }) + '\n'),
-    });
-    const running = supervisor;
-    // All parts start together (each compiles with tsx on start; in parallel that takes half the time on two cores).
-    const results = await Promise.allSettled(parts.map((p) => running.start(p)));
-    const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
-    if (failed) throw failed.reason;
-    if (stopping !== 'no') return;
+    await startParts(shutdown, planParts({ settings, ports, emulatorUrl: emulator.url, credential, camerasFile }), emulator.url, pidFile);
+    if (shutdown.stopping) return;
 
-    const gatewayUrl = `http://127.0.0.1:${ports.gateway}`;
     write(
       banner({
         emulatorUrl: emulator.url,
-        gatewayUrl,
+        gatewayUrl: `http://127.0.0.1:${ports.gateway}`,
         telemetryUrl: `http://127.0.0.1:${ports.telemetryProducer}`,
         dataDir: settings.dataDir,
         apiKey: credential.apiKey,
@@ -158,11 +148,9 @@ async function main(): Promise<void> {
       }),
     );
   } catch (err) {
-    if (stopping !== 'no') return;
-    const part = err instanceof DevStackError && err.part ? err.part : 'dev-stack';
-    const message = err instanceof Error ? err.message : String(err);
-    progress.report(part, 'failed', message.startsWith(`${part} `) ? message.slice(part.length + 1) : message);
-    await stopGracefully(1);
+    if (shutdown.stopping) return;
+    reportStartFailure(err);
+    await shutdown.stopGracefully(1);
   }
 }
 

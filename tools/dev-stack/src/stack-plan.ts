@@ -121,28 +121,25 @@ export interface PlanInputs {
 
 const HOST = '127.0.0.1';
 
-/**
- * The parts, in start order. Stop order (stopStage): the producers first (they drain what they hold), then the
- * consumers (they checkpoint and hand off leases), then the gateway; the emulator, in process, closes last.
- */
-export function planParts(inputs: PlanInputs): PartSpec[] {
-  const { settings, ports, emulatorUrl, credential } = inputs;
-  const r = STACK_RESOURCES;
-  const apiKeys = apiKeyListEntry(credential.record);
-  const consumer = (n: 1 | 2): PartSpec => {
+/** A part without the environment every part shares (planParts adds it). */
+type PartPlan = (inputs: PlanInputs) => PartSpec;
+
+/** Telemetry consumer worker `n`: stop stage 1, after the producers, so that it checkpoints what they drained. */
+function consumerPart(n: 1 | 2): PartPlan {
+  return ({ settings, ports }) => {
     const port = n === 1 ? ports.consumer1 : ports.consumer2;
     return {
       name: `consumer-${n}`,
       entry: 'apps/telemetry-consumer/src/main.ts',
       args: [],
       env: {
-        TELEMETRY_CONSUMER_STREAM: r.telemetryStream,
-        TELEMETRY_CONSUMER_APPLICATION_NAME: r.leaseTable,
+        TELEMETRY_CONSUMER_STREAM: STACK_RESOURCES.telemetryStream,
+        TELEMETRY_CONSUMER_APPLICATION_NAME: STACK_RESOURCES.leaseTable,
         // Fixed worker ids: a restarted worker takes its own leases back at once.
         TELEMETRY_CONSUMER_WORKER_ID: `dev-consumer-${n}`,
         TELEMETRY_CONSUMER_OUTPUT_DIR: path.join(settings.dataDir, 'telemetry-consumer'),
-        TELEMETRY_CONSUMER_STATE_TABLE: r.deviceStateTable,
-        TELEMETRY_CONSUMER_ROLLUP_TABLE: r.rollupTable,
+        TELEMETRY_CONSUMER_STATE_TABLE: STACK_RESOURCES.deviceStateTable,
+        TELEMETRY_CONSUMER_ROLLUP_TABLE: STACK_RESOURCES.rollupTable,
         TELEMETRY_CONSUMER_HOST: HOST,
         TELEMETRY_CONSUMER_PORT: String(port),
         TELEMETRY_CONSUMER_LOG_LEVEL: settings.logLevel,
@@ -152,64 +149,82 @@ export function planParts(inputs: PlanInputs): PartSpec[] {
       port,
     };
   };
-  return [
-    consumer(1),
-    consumer(2),
-    {
-      name: 'telemetry-producer',
-      entry: 'apps/telemetry-producer/src/main.ts',
-      args: [],
-      env: {
-        TELEMETRY_MODE: 'both',
-        TELEMETRY_STREAM: r.telemetryStream,
-        TELEMETRY_SIM_DEVICES: String(settings.devices),
-        TELEMETRY_SIM_RATE: String(settings.rate),
-        TELEMETRY_API_KEYS: apiKeys,
-        TELEMETRY_HOST: HOST,
-        TELEMETRY_PORT: String(ports.telemetryProducer),
-        // The simulator's durable buffer (records spilled while Kinesis is unreachable) under the stack's data folder.
-        TELEMETRY_BUFFER_DIR: path.join(settings.dataDir, 'telemetry-producer', 'buffer'),
-      },
-      readyUrl: `http://${HOST}:${ports.telemetryProducer}/healthz`,
-      stopStage: 0,
-      port: ports.telemetryProducer,
-    },
-    {
-      name: 'video-producer',
-      entry: 'apps/video-producer/src/main.ts',
-      args: [],
-      env: {
-        VIDEO_CONFIG: inputs.camerasFile,
-        VIDEO_SPOOL_DIR: path.join(settings.dataDir, 'video-spool'),
-        VIDEO_HEALTH_TABLE: r.cameraHealthTable,
-        VIDEO_RETENTION_HOURS: String(r.kvsRetentionHours),
-        VIDEO_HOST: HOST,
-        VIDEO_PORT: String(ports.videoProducer),
-      },
-      readyUrl: `http://${HOST}:${ports.videoProducer}/healthz`,
-      stopStage: 0,
-      port: ports.videoProducer,
-    },
-    {
-      name: 'gateway',
-      entry: 'apps/playback-gateway/src/main.ts',
-      args: [],
-      env: {
-        GATEWAY_HOST: HOST,
-        GATEWAY_PORT: String(ports.gateway),
-        GATEWAY_API_KEYS: apiKeys,
-        GATEWAY_PLAYBACK_KEY: credential.playbackKey,
-        GATEWAY_DEVICE_STATE_TABLE: r.deviceStateTable,
-        GATEWAY_ROLLUP_TABLE: r.rollupTable,
-        GATEWAY_LEASE_TABLE: r.leaseTable,
-        GATEWAY_CAMERA_HEALTH_TABLE: r.cameraHealthTable,
-      },
-      // /readyz: KVS (the emulator) answers, not only the process is up.
-      readyUrl: `http://${HOST}:${ports.gateway}/readyz`,
-      stopStage: 2,
-      port: ports.gateway,
-    },
-  ].map((part) => ({ ...part, env: { ...awsEnvironment(emulatorUrl), LOG_LEVEL: settings.logLevel, ...part.env } }));
+}
+
+/** The telemetry producer, device simulator and ingest API both: stop stage 0 (it drains what it holds). */
+const telemetryProducerPart: PartPlan = ({ settings, ports, credential }) => ({
+  name: 'telemetry-producer',
+  entry: 'apps/telemetry-producer/src/main.ts',
+  args: [],
+  env: {
+    TELEMETRY_MODE: 'both',
+    TELEMETRY_STREAM: STACK_RESOURCES.telemetryStream,
+    TELEMETRY_SIM_DEVICES: String(settings.devices),
+    TELEMETRY_SIM_RATE: String(settings.rate),
+    TELEMETRY_API_KEYS: apiKeyListEntry(credential.record),
+    TELEMETRY_HOST: HOST,
+    TELEMETRY_PORT: String(ports.telemetryProducer),
+    // The simulator's durable buffer (records spilled while Kinesis is unreachable) under the stack's data folder.
+    TELEMETRY_BUFFER_DIR: path.join(settings.dataDir, 'telemetry-producer', 'buffer'),
+  },
+  readyUrl: `http://${HOST}:${ports.telemetryProducer}/healthz`,
+  stopStage: 0,
+  port: ports.telemetryProducer,
+});
+
+/** The video producer with the cameras file: stop stage 0. */
+const videoProducerPart: PartPlan = ({ settings, ports, camerasFile }) => ({
+  name: 'video-producer',
+  entry: 'apps/video-producer/src/main.ts',
+  args: [],
+  env: {
+    VIDEO_CONFIG: camerasFile,
+    VIDEO_SPOOL_DIR: path.join(settings.dataDir, 'video-spool'),
+    VIDEO_HEALTH_TABLE: STACK_RESOURCES.cameraHealthTable,
+    VIDEO_RETENTION_HOURS: String(STACK_RESOURCES.kvsRetentionHours),
+    VIDEO_HOST: HOST,
+    VIDEO_PORT: String(ports.videoProducer),
+  },
+  readyUrl: `http://${HOST}:${ports.videoProducer}/healthz`,
+  stopStage: 0,
+  port: ports.videoProducer,
+});
+
+/** The playback gateway, signed in with the local credential: stop stage 2, the last child. */
+const gatewayPart: PartPlan = ({ ports, credential }) => ({
+  name: 'gateway',
+  entry: 'apps/playback-gateway/src/main.ts',
+  args: [],
+  env: {
+    GATEWAY_HOST: HOST,
+    GATEWAY_PORT: String(ports.gateway),
+    GATEWAY_API_KEYS: apiKeyListEntry(credential.record),
+    GATEWAY_PLAYBACK_KEY: credential.playbackKey,
+    GATEWAY_DEVICE_STATE_TABLE: STACK_RESOURCES.deviceStateTable,
+    GATEWAY_ROLLUP_TABLE: STACK_RESOURCES.rollupTable,
+    GATEWAY_LEASE_TABLE: STACK_RESOURCES.leaseTable,
+    GATEWAY_CAMERA_HEALTH_TABLE: STACK_RESOURCES.cameraHealthTable,
+  },
+  // /readyz: KVS (the emulator) answers, not only the process is up.
+  readyUrl: `http://${HOST}:${ports.gateway}/readyz`,
+  stopStage: 2,
+  port: ports.gateway,
+});
+
+/** The parts in start order. */
+const PART_PLANS: readonly PartPlan[] = [consumerPart(1), consumerPart(2), telemetryProducerPart, videoProducerPart, gatewayPart];
+
+/**
+ * The parts, in start order. Stop order (stopStage): the producers first (they drain what they hold), then the
+ * consumers (they checkpoint and hand off leases), then the gateway; the emulator, in process, closes last. Every
+ * part gets AWS's settings pointed at the emulator and the log level, under its own settings.
+ */
+export function planParts(inputs: PlanInputs): PartSpec[] {
+  const common = { ...awsEnvironment(inputs.emulatorUrl), LOG_LEVEL: inputs.settings.logLevel };
+  return PART_PLANS.map((plan) => {
+    const part = plan(inputs);
+    return { ...part, env: { ...common, ...part.env } };
+  });
 }
 
 /** AWS's standard settings pointed at the emulator: the apps run exactly as against AWS, only the endpoint differs. */
