@@ -1,9 +1,10 @@
 /**
- * The gateway's Prometheus metrics (prom-client) on a registry of its own, so that two gateways in one process
- * (tests) do not share counters: request durations by route, the segment cache, and upstream (KVS) failures.
+ * The gateway's Prometheus metrics, on the runtime's ServiceMetrics (a registry of its own, so that two gateways in
+ * one process (tests) do not share counters): request durations by route, the segment cache, and upstream (KVS)
+ * failures.
  */
 import type { NextFunction, Request, Response } from 'express';
-import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { ServiceMetrics } from '@tributary/runtime';
 import type { SegmentCache } from './hls/segment-cache';
 
 const STATIC_ROUTES = new Set([
@@ -35,65 +36,36 @@ export const requestPath = (req: Request): string => {
   return query < 0 ? url : url.slice(0, query);
 };
 
-export class GatewayMetrics {
-  readonly registry = new Registry();
+export class GatewayMetrics extends ServiceMetrics {
+  readonly httpDuration = this.histogram(
+    'playback_gateway_http_request_duration_seconds',
+    'Time from request to the end of the answer, by method, route and status.',
+    [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
+    ['method', 'route', 'status'],
+  );
 
-  readonly httpDuration = new Histogram({
-    name: 'playback_gateway_http_request_duration_seconds',
-    help: 'Time from request to the end of the answer, by method, route and status.',
-    labelNames: ['method', 'route', 'status'] as const,
-    buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
-    registers: [this.registry],
-  });
+  readonly segmentCacheHits = this.counter('playback_gateway_segment_cache_hits_total', 'Proxied media segments served from memory.');
 
-  readonly segmentCacheHits = new Counter({
-    name: 'playback_gateway_segment_cache_hits_total',
-    help: 'Proxied media segments served from memory.',
-    registers: [this.registry],
-  });
+  readonly segmentCacheMisses = this.counter(
+    'playback_gateway_segment_cache_misses_total',
+    'Proxied media segments fetched from KVS (concurrent misses of one segment count once).',
+  );
 
-  readonly segmentCacheMisses = new Counter({
-    name: 'playback_gateway_segment_cache_misses_total',
-    help: 'Proxied media segments fetched from KVS (concurrent misses of one segment count once).',
-    registers: [this.registry],
-  });
+  readonly upstreamErrors = this.counter('playback_gateway_upstream_errors_total', 'Failed calls to KVS, by operation and error code.', ['operation', 'code']);
 
-  readonly upstreamErrors = new Counter({
-    name: 'playback_gateway_upstream_errors_total',
-    help: 'Failed calls to KVS, by operation and error code.',
-    labelNames: ['operation', 'code'] as const,
-    registers: [this.registry],
-  });
-
-  readonly upstreamDuration = new Histogram({
-    name: 'playback_gateway_upstream_request_duration_seconds',
-    help: 'Proxied HLS fetches from KVS, by resource kind.',
-    labelNames: ['resource'] as const,
-    buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
-    registers: [this.registry],
-  });
+  readonly upstreamDuration = this.histogram(
+    'playback_gateway_upstream_request_duration_seconds',
+    'Proxied HLS fetches from KVS, by resource kind.',
+    [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+    ['resource'],
+  );
 
   private cache: SegmentCache | undefined;
 
   constructor(options: { defaultMetrics?: boolean } = {}) {
-    const cache = (): SegmentCache | undefined => this.cache;
-    new Gauge({
-      name: 'playback_gateway_segment_cache_bytes',
-      help: 'Bytes of media segments held in the cache.',
-      registers: [this.registry],
-      collect() {
-        this.set(cache()?.stats().bytes ?? 0);
-      },
-    });
-    new Gauge({
-      name: 'playback_gateway_segment_cache_entries',
-      help: 'Media segments held in the cache.',
-      registers: [this.registry],
-      collect() {
-        this.set(cache()?.stats().entries ?? 0);
-      },
-    });
-    if (options.defaultMetrics ?? true) collectDefaultMetrics({ register: this.registry });
+    super(options);
+    this.scrapeGauge('playback_gateway_segment_cache_bytes', 'Bytes of media segments held in the cache.', () => this.cache?.stats().bytes ?? 0);
+    this.scrapeGauge('playback_gateway_segment_cache_entries', 'Media segments held in the cache.', () => this.cache?.stats().entries ?? 0);
   }
 
   bindSegmentCache(cache: SegmentCache): void {
@@ -107,9 +79,5 @@ export class GatewayMetrics {
       res.on('finish', () => stop({ method: req.method, route: routeOf(path), status: String(res.statusCode) }));
       next();
     };
-  }
-
-  async render(): Promise<{ contentType: string; body: string }> {
-    return { contentType: this.registry.contentType, body: await this.registry.metrics() };
   }
 }

@@ -1,121 +1,57 @@
 /**
- * The app's Prometheus metrics (prom-client) on a registry of its own (two app instances in one test process do
- * not share counters). Every series carries the camera's `stream` label; the PutMedia session's events and the
- * spool's counters become metrics here (conventions.md §13: libs publish events, apps turn them into metrics).
+ * The app's Prometheus metrics, on the runtime's ServiceMetrics (a registry of its own: two app instances in one
+ * test process do not share counters). Every series carries the camera's `stream` label; the PutMedia session's
+ * events and the spool's counters become metrics here (conventions.md §13: libs publish events, apps turn them
+ * into metrics).
  */
-import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { ServiceMetrics } from '@tributary/runtime';
 import type { PutMediaSession } from '@tributary/kvs';
 import type { ReachabilityTracker } from './health/reachability-tracker';
 import type { FragmentSpool } from './spool/fragment-spool';
 
-export class VideoMetrics {
-  readonly registry = new Registry();
+/** Every series is per camera. */
+const STREAM = ['stream'] as const;
 
-  readonly fragmentsCut = new Counter({
-    name: 'video_producer_fragments_cut_total',
-    help: 'Fragments cut from the camera video (one keyframe group each).',
-    labelNames: ['stream'] as const,
-    registers: [this.registry],
-  });
+export class VideoMetrics extends ServiceMetrics {
+  readonly fragmentsCut = this.counter('video_producer_fragments_cut_total', 'Fragments cut from the camera video (one keyframe group each).', STREAM);
 
-  readonly fragmentsSent = new Counter({
-    name: 'video_producer_fragments_sent_total',
-    help: 'Fragments written to a PutMedia connection, resends included.',
-    labelNames: ['stream'] as const,
-    registers: [this.registry],
-  });
+  readonly fragmentsSent = this.counter('video_producer_fragments_sent_total', 'Fragments written to a PutMedia connection, resends included.', STREAM);
 
-  readonly fragmentsResent = new Counter({
-    name: 'video_producer_fragments_resent_total',
-    help: 'Fragments written again after a reconnect (resumed from the spool).',
-    labelNames: ['stream'] as const,
-    registers: [this.registry],
-  });
+  readonly fragmentsResent = this.counter('video_producer_fragments_resent_total', 'Fragments written again after a reconnect (resumed from the spool).', STREAM);
 
-  readonly fragmentsPersisted = new Counter({
-    name: 'video_producer_fragments_persisted_total',
-    help: 'Fragments KVS acknowledged as PERSISTED (then deleted from the spool).',
-    labelNames: ['stream'] as const,
-    registers: [this.registry],
-  });
+  readonly fragmentsPersisted = this.counter('video_producer_fragments_persisted_total', 'Fragments KVS acknowledged as PERSISTED (then deleted from the spool).', STREAM);
 
-  readonly fragmentsDropped = new Counter({
-    name: 'video_producer_fragments_dropped_total',
-    help: 'Fragments lost: spool_evicted (drop-oldest), spool_full (stop-capture), refused (an ERROR ack dropped it), timecode, session.',
-    labelNames: ['stream', 'reason'] as const,
-    registers: [this.registry],
-  });
+  readonly fragmentsDropped = this.counter('video_producer_fragments_dropped_total', 'Fragments lost: spool_evicted (drop-oldest), spool_full (stop-capture), refused (an ERROR ack dropped it), timecode, session.', ['stream', 'reason']);
 
-  readonly ackLatency = new Histogram({
-    name: 'video_producer_ack_latency_seconds',
-    help: 'From writing a fragment to its PERSISTED acknowledgement.',
-    labelNames: ['stream'] as const,
-    buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
-    registers: [this.registry],
-  });
+  readonly ackLatency = this.histogram(
+    'video_producer_ack_latency_seconds',
+    'From writing a fragment to its PERSISTED acknowledgement.',
+    [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
+    STREAM,
+  );
 
-  readonly reconnects = new Counter({
-    name: 'video_producer_reconnects_total',
-    help: 'PutMedia reconnects (after a dropped connection or an ERROR ack).',
-    labelNames: ['stream'] as const,
-    registers: [this.registry],
-  });
+  readonly reconnects = this.counter('video_producer_reconnects_total', 'PutMedia reconnects (after a dropped connection or an ERROR ack).', STREAM);
 
-  readonly errors = new Counter({
-    name: 'video_producer_errors_total',
-    help: 'Errors by code: ERROR acks, session errors, ffmpeg failures.',
-    labelNames: ['stream', 'code'] as const,
-    registers: [this.registry],
-  });
+  readonly errors = this.counter('video_producer_errors_total', 'Errors by code: ERROR acks, session errors, ffmpeg failures.', ['stream', 'code']);
 
-  readonly sourceRestarts = new Counter({
-    name: 'video_producer_source_restarts_total',
-    help: 'ffmpeg restarts after the source failed or ended.',
-    labelNames: ['stream'] as const,
-    registers: [this.registry],
-  });
+  readonly sourceRestarts = this.counter('video_producer_source_restarts_total', 'ffmpeg restarts after the source failed or ended.', STREAM);
 
-  readonly spoolBytes = new Gauge({
-    name: 'video_producer_spool_bytes',
-    help: 'Bytes waiting in the on-disk spool (not yet PERSISTED).',
-    labelNames: ['stream'] as const,
-    registers: [this.registry],
-  });
+  readonly spoolBytes = this.gauge('video_producer_spool_bytes', 'Bytes waiting in the on-disk spool (not yet PERSISTED).', STREAM);
 
-  readonly spoolFragments = new Gauge({
-    name: 'video_producer_spool_fragments',
-    help: 'Fragments waiting in the on-disk spool (not yet PERSISTED).',
-    labelNames: ['stream'] as const,
-    registers: [this.registry],
-  });
+  readonly spoolFragments = this.gauge('video_producer_spool_fragments', 'Fragments waiting in the on-disk spool (not yet PERSISTED).', STREAM);
 
-  readonly connected = new Gauge({
-    name: 'video_producer_connected',
-    help: '1 while a PutMedia connection is open.',
-    labelNames: ['stream'] as const,
-    registers: [this.registry],
-  });
+  readonly connected = this.gauge('video_producer_connected', '1 while a PutMedia connection is open.', STREAM);
 
-  readonly putMediaReachable = new Gauge({
-    name: 'video_producer_putmedia_reachable',
-    help: '0 from the first failed PutMedia connection until a fragment is PERSISTED again (KVS unreachable), else 1.',
-    labelNames: ['stream'] as const,
-    registers: [this.registry],
-  });
+  readonly putMediaReachable = this.gauge('video_producer_putmedia_reachable', '0 from the first failed PutMedia connection until a fragment is PERSISTED again (KVS unreachable), else 1.', STREAM);
 
-  readonly putMediaUnreachableSeconds = new Gauge({
-    name: 'video_producer_putmedia_unreachable_seconds',
-    help: 'How long the current PutMedia outage has lasted (0 while reachable).',
-    labelNames: ['stream'] as const,
-    registers: [this.registry],
-  });
+  readonly putMediaUnreachableSeconds = this.gauge('video_producer_putmedia_unreachable_seconds', 'How long the current PutMedia outage has lasted (0 while reachable).', STREAM);
 
   private readonly spools = new Map<string, FragmentSpool>();
   private readonly reachability = new Map<string, ReachabilityTracker>();
   private readonly sessions = new Map<string, PutMediaSession>();
 
   constructor(options: { defaultMetrics?: boolean } = {}) {
-    if (options.defaultMetrics !== false) collectDefaultMetrics({ register: this.registry, prefix: 'video_producer_' });
+    super({ defaultMetrics: options.defaultMetrics, defaultMetricsPrefix: 'video_producer_' });
   }
 
   /** Refreshes the gauges read at scrape time. */
@@ -158,8 +94,8 @@ export class VideoMetrics {
     session.on('session-error', (e) => this.errors.inc({ stream, code: e.code }));
   }
 
-  async render(): Promise<{ contentType: string; body: string }> {
+  override async render(): Promise<{ contentType: string; body: string }> {
     this.collect();
-    return { contentType: this.registry.contentType, body: await this.registry.metrics() };
+    return super.render();
   }
 }
