@@ -97,37 +97,16 @@ export function planLeaseTaking(input: LeaseTakingInput): LeaseTakingPlan {
     random = Math.random,
   } = input;
 
-  // 1. Observations: keep the first-seen time while the counter stays the same.
-  const observations = new Map<string, LeaseObservation>();
-  for (const lease of leases) {
-    const previous = input.observations.get(lease.leaseKey);
-    observations.set(
-      lease.leaseKey,
-      previous !== undefined && previous.counter === lease.leaseCounter ? previous : { counter: lease.leaseCounter, seenAt: now },
-    );
-  }
-  const unchangedFor = (lease: Lease): number => now - (observations.get(lease.leaseKey)?.seenAt ?? now);
-
-  // 2. Classify eligible leases.
-  const available: Lease[] = [];
-  const veryExpired: Lease[] = [];
-  const live: Lease[] = [];
-  for (const lease of leases) {
-    if (isShardEnd(lease.checkpoint) || ignoredLeaseKeys?.has(lease.leaseKey)) continue;
-    const owner = lease.leaseOwner;
-    if (owner === undefined) {
-      available.push(lease);
-    } else if (owner === workerId) {
-      // Mine: the renewer, not the observed counter, decides whether I still hold it.
-      if (heldLeaseKeys === undefined || heldLeaseKeys.has(lease.leaseKey)) live.push(lease);
-      else available.push(lease);
-    } else if (unchangedFor(lease) > failoverTimeMs) {
-      if (unchangedFor(lease) > veryExpiredMultiplier * failoverTimeMs) veryExpired.push(lease);
-      else available.push(lease);
-    } else {
-      live.push(lease);
-    }
-  }
+  // 1. Observations; 2. eligible leases by state.
+  const observations = observeCounters(leases, input.observations, now);
+  const { available, veryExpired, live } = classifyLeases(leases, observations, {
+    workerId,
+    now,
+    failoverTimeMs,
+    veryExpiredMultiplier,
+    heldLeaseKeys,
+    ignoredLeaseKeys,
+  });
 
   const leaseCounts = new Map<string, number>([[workerId, 0]]);
   for (const lease of live) leaseCounts.set(lease.leaseOwner as string, (leaseCounts.get(lease.leaseOwner as string) ?? 0) + 1);
@@ -148,14 +127,8 @@ export function planLeaseTaking(input: LeaseTakingInput): LeaseTakingPlan {
     available: available.length + veryExpired.length,
     veryExpired: veryExpired.length,
     leaseCounts,
-    nextExpiryAt: undefined,
+    nextExpiryAt: firstExpiryAt(live, observations, workerId, now, failoverTimeMs),
   };
-  for (const lease of live) {
-    const seenAt = observations.get(lease.leaseKey)?.seenAt ?? now;
-    if (lease.leaseOwner === workerId || seenAt >= now) continue;
-    const expiresAt = seenAt + failoverTimeMs + 1;
-    if (plan.nextExpiryAt === undefined || expiresAt < plan.nextExpiryAt) plan.nextExpiryAt = expiresAt;
-  }
   if (leaseCount === 0) return plan;
 
   // 3. Very expired leases first, past the target (bounded by maxLeasesForWorker only).
@@ -173,6 +146,72 @@ export function planLeaseTaking(input: LeaseTakingInput): LeaseTakingPlan {
   // 5. Nothing available: steal toward the target.
   plan.steal = chooseLeasesToSteal(live, leaseCounts, workerId, target, needed, maxLeasesToStealAtOneTime, random);
   return plan;
+}
+
+/** Keeps the first-seen time of each lease while its counter stays the same. */
+function observeCounters(leases: readonly Lease[], previous: ReadonlyMap<string, LeaseObservation>, now: number): Map<string, LeaseObservation> {
+  const observations = new Map<string, LeaseObservation>();
+  for (const lease of leases) {
+    const seen = previous.get(lease.leaseKey);
+    observations.set(lease.leaseKey, seen !== undefined && seen.counter === lease.leaseCounter ? seen : { counter: lease.leaseCounter, seenAt: now });
+  }
+  return observations;
+}
+
+interface ClassifyContext {
+  workerId: string;
+  now: number;
+  failoverTimeMs: number;
+  veryExpiredMultiplier: number;
+  heldLeaseKeys: ReadonlySet<string> | undefined;
+  ignoredLeaseKeys: ReadonlySet<string> | undefined;
+}
+
+/** Eligible leases as available (unowned, expired, orphans), very expired, or live; SHARD_END and ignored ones left out. */
+function classifyLeases(
+  leases: readonly Lease[],
+  observations: ReadonlyMap<string, LeaseObservation>,
+  c: ClassifyContext,
+): { available: Lease[]; veryExpired: Lease[]; live: Lease[] } {
+  const unchangedFor = (lease: Lease): number => c.now - (observations.get(lease.leaseKey)?.seenAt ?? c.now);
+  const available: Lease[] = [];
+  const veryExpired: Lease[] = [];
+  const live: Lease[] = [];
+  for (const lease of leases) {
+    if (isShardEnd(lease.checkpoint) || c.ignoredLeaseKeys?.has(lease.leaseKey)) continue;
+    const owner = lease.leaseOwner;
+    if (owner === undefined) {
+      available.push(lease);
+    } else if (owner === c.workerId) {
+      // Mine: the renewer, not the observed counter, decides whether I still hold it.
+      if (c.heldLeaseKeys === undefined || c.heldLeaseKeys.has(lease.leaseKey)) live.push(lease);
+      else available.push(lease);
+    } else if (unchangedFor(lease) > c.failoverTimeMs) {
+      if (unchangedFor(lease) > c.veryExpiredMultiplier * c.failoverTimeMs) veryExpired.push(lease);
+      else available.push(lease);
+    } else {
+      live.push(lease);
+    }
+  }
+  return { available, veryExpired, live };
+}
+
+/** When the first lease of another worker that did not move since the previous scan would be seen expired. */
+function firstExpiryAt(
+  live: readonly Lease[],
+  observations: ReadonlyMap<string, LeaseObservation>,
+  workerId: string,
+  now: number,
+  failoverTimeMs: number,
+): number | undefined {
+  let first: number | undefined;
+  for (const lease of live) {
+    const seenAt = observations.get(lease.leaseKey)?.seenAt ?? now;
+    if (lease.leaseOwner === workerId || seenAt >= now) continue;
+    const expiresAt = seenAt + failoverTimeMs + 1;
+    if (first === undefined || expiresAt < first) first = expiresAt;
+  }
+  return first;
 }
 
 function chooseLeasesToSteal(
