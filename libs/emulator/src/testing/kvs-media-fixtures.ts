@@ -109,7 +109,8 @@ export function sendPutMedia(url: string, options: PutMediaOptions): Promise<Put
   const headers = putMediaHeaders(options);
   const exchange = new PutMediaAckReader(options);
   const upload = (w: BodyWriter): Promise<void> => uploadPutMediaBody(w, options, exchange);
-  return options.protocol === 'h2c' ? putMediaOverH2c(url, headers, exchange, upload) : putMediaOverHttp1(url, headers, exchange, upload);
+  const call: PutMediaCall = { url, headers, exchange, upload };
+  return options.protocol === 'h2c' ? putMediaOverH2c(call) : putMediaOverHttp1(call);
 }
 
 function putMediaHeaders(options: PutMediaOptions): Record<string, string> {
@@ -125,6 +126,14 @@ function putMediaHeaders(options: PutMediaOptions): Record<string, string> {
 }
 
 type BodyWriter = { write(b: Uint8Array): unknown; end(): unknown; destroy(): unknown };
+
+/** What a transport needs for one call: where, the request headers, the answer's reader, the body's writer. */
+interface PutMediaCall {
+  url: string;
+  headers: Record<string, string>;
+  exchange: PutMediaAckReader;
+  upload: (w: BodyWriter) => Promise<void>;
+}
 
 /** The answer of one call: its raw text and the acknowledgement lines, each stamped with the upload's progress. */
 class PutMediaAckReader {
@@ -185,12 +194,7 @@ async function uploadPutMediaBody(w: BodyWriter, options: PutMediaOptions, excha
   }
 }
 
-function putMediaOverH2c(
-  url: string,
-  headers: Record<string, string>,
-  exchange: PutMediaAckReader,
-  upload: (w: BodyWriter) => Promise<void>,
-): Promise<PutMediaExchange> {
+function putMediaOverH2c({ url, headers, exchange, upload }: PutMediaCall): Promise<PutMediaExchange> {
   return new Promise((resolve, reject) => {
     const session = http2.connect(url);
     session.on('error', reject);
@@ -211,12 +215,7 @@ function putMediaOverH2c(
   });
 }
 
-function putMediaOverHttp1(
-  url: string,
-  headers: Record<string, string>,
-  exchange: PutMediaAckReader,
-  upload: (w: BodyWriter) => Promise<void>,
-): Promise<PutMediaExchange> {
+function putMediaOverHttp1({ url, headers, exchange, upload }: PutMediaCall): Promise<PutMediaExchange> {
   return new Promise((resolve, reject) => {
     const req = http.request(new URL('/putMedia', url), { method: 'POST', headers: { ...headers, 'transfer-encoding': 'chunked' }, agent: false });
     let answered = false;
