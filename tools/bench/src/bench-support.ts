@@ -22,21 +22,6 @@ import {
 import { deaggregate } from '@tributary/kpl';
 import { RESULTS_DIR, ROOT } from './bench-report';
 
-// For the bench not yet moved to bench-report.ts and bench-args.ts (hls-latency): the names it imports
-// from here. To go once it imports them from there.
-export {
-  loadAverage,
-  machineInfo,
-  median,
-  percentile,
-  printGrid,
-  printLoadNote,
-  sourceFingerprint,
-  warnIfSourcesChanged,
-  writeResults,
-} from './bench-report';
-export { positiveOption } from './bench-args';
-
 // Under Node 20 the SDK (@aws-sdk/core, pinned at a 3.x that still runs there) prints a multi-line process warning
 // that its releases after the first week of January 2027 need Node 22. The apps turn it into one log line of their
 // own (nodeSupportNotice in libs/runtime); a bench has no log, and the warning would only clutter its tables, so it

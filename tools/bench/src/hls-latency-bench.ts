@@ -38,32 +38,15 @@
 import * as fs from 'node:fs';
 import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import * as os from 'node:os';
 import * as path from 'node:path';
-import { parseArgs } from 'node:util';
 import type { Browser, Page } from 'playwright-core';
 import { CHROMIUM_PATH, chromiumAvailable, hlsErrorRecorderScript, launchChromium } from '@tributary/emulator/testing';
-import {
-  ROOT,
-  loadAverage,
-  machineInfo,
-  median,
-  percentile,
-  positiveOption,
-  printGrid,
-  printLoadNote,
-  runBench,
-  sleep,
-  sourceFingerprint,
-  startServerProcess,
-  warnIfSourcesChanged,
-  writeResults,
-  type ServerProcess,
-} from './bench-support';
-import { hlsSessionUrl, kinesisVideoClient, recentFragments, startGateway, startVideoProducer, waitForFragments } from './media-bench-support';
+import { parseBenchArgs, positiveIntegerOption, positiveOption } from './bench-args';
+import { BenchSession, ROOT, median, mediansOfNumericFields, percentile, printMetricTable, type MetricRow } from './bench-report';
+import { interleavedRuns, runBench, sleep, type ServerProcess } from './bench-support';
+import { hlsSessionUrl, recentFragments, startGateway, startVideoProducer, waitForFragments, withVideoEmulator } from './media-bench-support';
 import type { KinesisVideoClient } from '@aws-sdk/client-kinesis-video';
 
-const RESULTS_FILE = 'hls-latency-latest.json';
 const SOURCES = ['libs/media/src', 'libs/emulator/src', 'apps/video-producer/src', 'apps/playback-gateway/src'];
 const TARGET_MEDIAN_MS = 1200;
 const HLS_JS = path.join(ROOT, 'node_modules/hls.js/dist/hls.min.js');
@@ -156,19 +139,8 @@ interface BenchOptions {
 }
 
 function parseOptions(argv: string[]): BenchOptions | undefined {
-  const { values } = parseArgs({
-    args: argv,
-    options: {
-      runs: { type: 'string' },
-      seconds: { type: 'string' },
-      warmup: { type: 'string' },
-      chase: { type: 'string' },
-      only: { type: 'string' },
-      help: { type: 'boolean' },
-    },
-    strict: true,
-  });
-  if (values.help) return undefined;
+  const values = parseBenchArgs(argv, ['runs', 'seconds', 'warmup', 'chase', 'only']);
+  if (values === undefined) return undefined;
   const names = (values.only ?? 'tuned,gateway-page,kvs-typical').split(',').map((s) => s.trim());
   const chase = positiveOption('chase', values.chase, CHASE_SEC);
   const variants = names.map((n) => {
@@ -177,7 +149,7 @@ function parseOptions(argv: string[]): BenchOptions | undefined {
     return v.chaseSec > 0 ? { ...v, chaseSec: chase, describe: v.describe.replace(String(CHASE_SEC), String(chase)) } : v;
   });
   return {
-    runs: Math.round(positiveOption('runs', values.runs, 3)),
+    runs: positiveIntegerOption('runs', values.runs, 3),
     seconds: positiveOption('seconds', values.seconds, 30),
     warmup: positiveOption('warmup', values.warmup, 10),
     variants,
@@ -384,124 +356,126 @@ async function ingestDelayMs(admin: KinesisVideoClient, stream: string): Promise
 
 // ---------------------------------------------------------------------------------------------------------
 
-async function main(options: BenchOptions): Promise<void> {
-  const started = Date.now();
-  const loadBefore = loadAverage();
-  const sourcesBefore = sourceFingerprint(SOURCES);
-  if (!chromiumAvailable()) throw new Error(`${CHROMIUM_PATH} is missing (apt install chromium)`);
-  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'tributary-hls-bench-data-'));
-  const emulator = await startServerProcess('emulator', [dataDir]);
-  const admin = kinesisVideoClient(emulator.url);
-  const producers: ServerProcess[] = [];
-  let browser: Browser | undefined;
-  let gateway: (ServerProcess & { apiKey: string }) | undefined;
-  const pages = await startPageServer();
-  try {
-    if (options.variants.some((v) => v.page === 'gateway')) gateway = await startGateway(emulator.url);
-    const fragmentLengths = [...new Set(options.variants.map((v) => v.fragmentMs))];
-    const streams = new Map<number, string>();
-    for (const ms of fragmentLengths) {
-      const stream = `bench-hls-${ms}ms-${process.pid}`;
-      streams.set(ms, stream);
-      producers.push(await startVideoProducer(emulator.url, { stream, fragmentMs: ms, width: 640, height: 360, fps: 25, bitrateKbps: 1000 }));
-    }
-    for (const [ms, stream] of streams) await waitForFragments(admin, stream, Math.max(3, Math.ceil(4000 / ms)));
-    const sessions = new Map<number, string>();
-    for (const [ms, stream] of streams) {
-      sessions.set(
-        ms,
-        await hlsSessionUrl(admin, {
-          StreamName: stream,
-          PlaybackMode: 'LIVE',
-          HLSFragmentSelector: { FragmentSelectorType: 'PRODUCER_TIMESTAMP' },
-          DisplayFragmentTimestamp: 'ALWAYS',
-          ContainerFormat: 'FRAGMENTED_MP4',
-          Expires: 43_200,
-        }),
-      );
-    }
-    browser = await launchChromium();
-    console.log(
-      `HLS latency bench: ${options.runs} runs x ${options.variants.map((v) => v.name).join(', ')}; ${options.warmup} s warm-up + ${options.seconds} s of samples each; ` +
-        `${os.cpus().length} CPUs, Node ${process.version}, chromium ${browser.version()}, load average ${loadBefore.toFixed(2)}`,
-    );
-    for (const v of options.variants) console.log(`  ${v.name}: ${v.describe}${v.page === 'minimal' ? `; hls.js config ${JSON.stringify(v.config)}` : ''}`);
-    const raw = new Map<string, RunMeasurement[]>(options.variants.map((v) => [v.name, []]));
-    for (let run = 1; run <= options.runs; run++) {
-      for (const v of options.variants) {
-        const target: PlayTarget =
-          v.page === 'minimal'
-            ? { pageUrl: pages.url, src: sessions.get(v.fragmentMs) }
-            : { pageUrl: (gateway as ServerProcess).url, stream: streams.get(v.fragmentMs), apiKey: gateway?.apiKey };
-        const m = await measure(browser, target, v, options);
-        (raw.get(v.name) as RunMeasurement[]).push(m);
-        console.log(
-          `run ${run}/${options.runs} ${v.name.padEnd(12)}: latency median ${m.medianMs.toFixed(0)} ms, p90 ${m.p90Ms.toFixed(0)}, min ${m.minMs.toFixed(0)}, max ${m.maxMs.toFixed(0)} ` +
-            `(${m.samples} samples); hls.latency ${m.hlsLatencyMedianS.toFixed(2)} s; ${m.framesDecoded} frames decoded, ${m.framesDropped} dropped, ` +
-            `${m.playedSeconds.toFixed(1)} s played; ${m.stalls} stalls, ${m.errors} non-fatal hls.js errors${m.errors > 0 ? ` ${JSON.stringify(m.errorKinds)}` : ''}`,
-        );
-      }
-    }
-    const ingest: Record<string, number> = {};
-    for (const [ms, stream] of streams) ingest[String(ms)] = await ingestDelayMs(admin, stream);
-    const medians = Object.fromEntries(
-      options.variants.map((v) => {
-        const r = raw.get(v.name) as RunMeasurement[];
-        const numeric = (Object.keys(r[0]) as Array<keyof RunMeasurement>).filter((k) => k !== 'errorKinds');
-        return [v.name, Object.fromEntries(numeric.map((k) => [k, median(r.map((x) => x[k] as number))])) as unknown as RunMeasurement];
-      }),
-    ) as Record<string, RunMeasurement>;
-    console.log('');
-    const rows: Array<[string, (m: RunMeasurement) => string]> = [
-      [`latency capture -> playing, median (ms; target <= ${TARGET_MEDIAN_MS} tuned)`, (m) => m.medianMs.toFixed(0)],
-      ['latency p90 (ms)', (m) => m.p90Ms.toFixed(0)],
-      ['latency max (ms)', (m) => m.maxMs.toFixed(0)],
-      ["hls.js's hls.latency (s behind its live edge)", (m) => m.hlsLatencyMedianS.toFixed(2)],
-      ['frames decoded per run', (m) => m.framesDecoded.toFixed(0)],
-      ['frames dropped per run', (m) => m.framesDropped.toFixed(0)],
-      ['seconds played per run', (m) => m.playedSeconds.toFixed(1)],
-      ['stalls (waiting events) per run', (m) => m.stalls.toFixed(0)],
-      ['non-fatal hls.js errors per run', (m) => m.errors.toFixed(0)],
-    ];
-    printGrid(['Medians over runs', ...options.variants.map((v) => v.name)], rows.map(([label, f]) => [label, ...options.variants.map((v) => f(medians[v.name]))]));
-    console.log(
-      `Ingest part of it: end of a fragment's capture -> the emulator receiving it (ServerTimestamp - next fragment's ProducerTimestamp), median: ` +
-        Object.entries(ingest).map(([ms, d]) => `${d.toFixed(0)} ms with ${ms}-ms fragments`).join(', '),
-    );
-    console.log('');
-    const tuned = medians['tuned'];
-    const baseline = medians['kvs-typical'];
-    const verdict = tuned ? tuned.medianMs <= TARGET_MEDIAN_MS : undefined;
-    if (tuned) console.log(`Target: median latency <= ${TARGET_MEDIAN_MS} ms with 0.5-s fragments: ${tuned.medianMs.toFixed(0)} ms -> ${verdict ? 'met' : 'MISSED'}`);
-    if (tuned && baseline) console.log(`Baseline (2-s fragments, hls.js defaults): ${baseline.medianMs.toFixed(0)} ms median, ${(baseline.medianMs / tuned.medianMs).toFixed(1)}x the tuned latency.`);
-    printLoadNote(loadBefore);
-    const sourcesAfter = sourceFingerprint(SOURCES);
-    console.log(`Sources: commit ${sourcesAfter.commit}, working tree digest ${sourcesAfter.sourcesSha256} (${SOURCES.join(', ')}).`);
-    warnIfSourcesChanged(sourcesBefore, sourcesAfter, 'libs/media, the emulator or the video producer');
-    writeResults(RESULTS_FILE, {
-      benchmark: 'hls-latency',
-      date: new Date().toISOString(),
-      durationSeconds: (Date.now() - started) / 1000,
-      machine: { ...machineInfo(loadBefore), chromium: browser.version() },
-      sources: { dirs: SOURCES, before: sourcesBefore, after: sourcesAfter },
-      options: { runs: options.runs, seconds: options.seconds, warmup: options.warmup, variants: options.variants },
-      producer: 'apps/video-producer/src/main.ts, --source testsrc --width 640 --height 360 --fps 25 --bitrate 1000 --preset veryfast, --fragment-ms per variant',
-      session: 'GetHLSStreamingSessionURL LIVE, PRODUCER_TIMESTAMP, DisplayFragmentTimestamp ALWAYS, FRAGMENTED_MP4, played directly from the emulator',
-      target: { medianMs: TARGET_MEDIAN_MS },
-      verdict,
-      ingestDelayMs: ingest,
-      medians,
-      runs: Object.fromEntries(raw),
-    });
-  } finally {
-    await browser?.close();
-    await gateway?.stop();
-    for (const p of producers) await p.stop();
-    admin.destroy();
-    await pages.close();
-    await emulator.stop();
-    fs.rmSync(dataDir, { recursive: true, force: true });
+/** One stream per fragment length, each fed by its own video producer (added to `producers`), and its LIVE session. */
+async function startStreams(options: BenchOptions, emulator: ServerProcess, admin: KinesisVideoClient, producers: ServerProcess[]): Promise<{ streams: Map<number, string>; sessions: Map<number, string> }> {
+  const fragmentLengths = [...new Set(options.variants.map((v) => v.fragmentMs))];
+  const streams = new Map<number, string>();
+  for (const ms of fragmentLengths) {
+    const stream = `bench-hls-${ms}ms-${process.pid}`;
+    streams.set(ms, stream);
+    producers.push(await startVideoProducer(emulator.url, { stream, fragmentMs: ms, width: 640, height: 360, fps: 25, bitrateKbps: 1000 }));
   }
+  for (const [ms, stream] of streams) await waitForFragments(admin, stream, Math.max(3, Math.ceil(4000 / ms)));
+  const sessions = new Map<number, string>();
+  for (const [ms, stream] of streams) {
+    sessions.set(
+      ms,
+      await hlsSessionUrl(admin, {
+        StreamName: stream,
+        PlaybackMode: 'LIVE',
+        HLSFragmentSelector: { FragmentSelectorType: 'PRODUCER_TIMESTAMP' },
+        DisplayFragmentTimestamp: 'ALWAYS',
+        ContainerFormat: 'FRAGMENTED_MP4',
+        Expires: 43_200,
+      }),
+    );
+  }
+  return { streams, sessions };
+}
+
+function logRun(run: number, runs: number, name: string, m: RunMeasurement): void {
+  console.log(
+    `run ${run}/${runs} ${name.padEnd(12)}: latency median ${m.medianMs.toFixed(0)} ms, p90 ${m.p90Ms.toFixed(0)}, min ${m.minMs.toFixed(0)}, max ${m.maxMs.toFixed(0)} ` +
+      `(${m.samples} samples); hls.latency ${m.hlsLatencyMedianS.toFixed(2)} s; ${m.framesDecoded} frames decoded, ${m.framesDropped} dropped, ` +
+      `${m.playedSeconds.toFixed(1)} s played; ${m.stalls} stalls, ${m.errors} non-fatal hls.js errors${m.errors > 0 ? ` ${JSON.stringify(m.errorKinds)}` : ''}`,
+  );
+}
+
+/** The table of medians, the ingest part, and the target line; the verdict (undefined without the tuned variant). */
+function printReport(options: BenchOptions, medians: Record<string, RunMeasurement>, ingest: Record<string, number>): boolean | undefined {
+  console.log('');
+  const rows: Array<MetricRow<RunMeasurement>> = [
+    [`latency capture -> playing, median (ms; target <= ${TARGET_MEDIAN_MS} tuned)`, (m) => m.medianMs.toFixed(0)],
+    ['latency p90 (ms)', (m) => m.p90Ms.toFixed(0)],
+    ['latency max (ms)', (m) => m.maxMs.toFixed(0)],
+    ["hls.js's hls.latency (s behind its live edge)", (m) => m.hlsLatencyMedianS.toFixed(2)],
+    ['frames decoded per run', (m) => m.framesDecoded.toFixed(0)],
+    ['frames dropped per run', (m) => m.framesDropped.toFixed(0)],
+    ['seconds played per run', (m) => m.playedSeconds.toFixed(1)],
+    ['stalls (waiting events) per run', (m) => m.stalls.toFixed(0)],
+    ['non-fatal hls.js errors per run', (m) => m.errors.toFixed(0)],
+  ];
+  printMetricTable('Medians over runs', options.variants, (v) => v.name, rows.map(([label, f]): MetricRow<Variant> => [label, (v) => f(medians[v.name])]));
+  console.log(
+    `Ingest part of it: end of a fragment's capture -> the emulator receiving it (ServerTimestamp - next fragment's ProducerTimestamp), median: ` +
+      Object.entries(ingest).map(([ms, d]) => `${d.toFixed(0)} ms with ${ms}-ms fragments`).join(', '),
+  );
+  console.log('');
+  const tuned = medians['tuned'];
+  const baseline = medians['kvs-typical'];
+  const verdict = tuned ? tuned.medianMs <= TARGET_MEDIAN_MS : undefined;
+  if (tuned) console.log(`Target: median latency <= ${TARGET_MEDIAN_MS} ms with 0.5-s fragments: ${tuned.medianMs.toFixed(0)} ms -> ${verdict ? 'met' : 'MISSED'}`);
+  if (tuned && baseline) console.log(`Baseline (2-s fragments, hls.js defaults): ${baseline.medianMs.toFixed(0)} ms median, ${(baseline.medianMs / tuned.medianMs).toFixed(1)}x the tuned latency.`);
+  return verdict;
+}
+
+async function main(options: BenchOptions): Promise<void> {
+  const session = new BenchSession('hls-latency', SOURCES);
+  if (!chromiumAvailable()) throw new Error(`${CHROMIUM_PATH} is missing (apt install chromium)`);
+  await withVideoEmulator('tributary-hls-bench-data-', {}, async (emulator, admin) => {
+    const producers: ServerProcess[] = [];
+    let browser: Browser | undefined;
+    let gateway: (ServerProcess & { apiKey: string }) | undefined;
+    const pages = await startPageServer();
+    try {
+      if (options.variants.some((v) => v.page === 'gateway')) gateway = await startGateway(emulator.url);
+      const { streams, sessions } = await startStreams(options, emulator, admin, producers);
+      browser = await launchChromium();
+      console.log(
+        `HLS latency bench: ${options.runs} runs x ${options.variants.map((v) => v.name).join(', ')}; ${options.warmup} s warm-up + ${options.seconds} s of samples each; ` +
+          session.machineSummary(`chromium ${browser.version()}`),
+      );
+      for (const v of options.variants) console.log(`  ${v.name}: ${v.describe}${v.page === 'minimal' ? `; hls.js config ${JSON.stringify(v.config)}` : ''}`);
+      const variants = new Map(options.variants.map((v) => [v.name, v]));
+      const playing = browser;
+      const raw = await interleavedRuns(
+        options.runs,
+        options.variants.map((v) => v.name),
+        (name) => {
+          const v = variants.get(name) as Variant;
+          const target: PlayTarget =
+            v.page === 'minimal'
+              ? { pageUrl: pages.url, src: sessions.get(v.fragmentMs) }
+              : { pageUrl: (gateway as ServerProcess).url, stream: streams.get(v.fragmentMs), apiKey: gateway?.apiKey };
+          return measure(playing, target, v, options);
+        },
+        (run, name, m) => logRun(run, options.runs, name, m),
+      );
+      const ingest: Record<string, number> = {};
+      for (const [ms, stream] of streams) ingest[String(ms)] = await ingestDelayMs(admin, stream);
+      const medians = Object.fromEntries(options.variants.map((v) => [v.name, mediansOfNumericFields(raw[v.name])])) as Record<string, RunMeasurement>;
+      const verdict = printReport(options, medians, ingest);
+      session.printClosingNotes('libs/media, the emulator or the video producer');
+      session.writeResults(
+        {
+          options: { runs: options.runs, seconds: options.seconds, warmup: options.warmup, variants: options.variants },
+          producer: 'apps/video-producer/src/main.ts, --source testsrc --width 640 --height 360 --fps 25 --bitrate 1000 --preset veryfast, --fragment-ms per variant',
+          session: 'GetHLSStreamingSessionURL LIVE, PRODUCER_TIMESTAMP, DisplayFragmentTimestamp ALWAYS, FRAGMENTED_MP4, played directly from the emulator',
+          target: { medianMs: TARGET_MEDIAN_MS },
+          verdict,
+          ingestDelayMs: ingest,
+          medians,
+          runs: raw,
+        },
+        { chromium: browser.version() },
+      );
+    } finally {
+      await browser?.close();
+      await gateway?.stop();
+      for (const p of producers) await p.stop();
+      await pages.close();
+    }
+  });
 }
 
 runBench(USAGE, parseOptions, main);
