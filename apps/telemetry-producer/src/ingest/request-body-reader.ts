@@ -57,80 +57,105 @@ export function readRequestBody(req: IncomingMessage, limit: number): Promise<Bu
       reject(tooLarge(limit, { declared }));
       return;
     }
-    const decoder = decode?.();
-    const chunks: Buffer[] = [];
-    let wire = 0;
-    let size = 0;
-    let settled = false;
-    let ended = false;
-
-    const finish = (err: Error | undefined): void => {
-      if (settled) return;
-      settled = true;
-      req.off('data', onData);
-      req.off('end', onEnd);
-      req.off('error', onError);
-      req.off('close', onClose);
-      if (decoder !== undefined) {
-        decoder.off('data', onDecoded);
-        decoder.off('end', onDecodedEnd);
-        decoder.off('error', onDecodeError);
-        decoder.destroy();
-        // The request may be paused for the decoder's backpressure; an error answer must not wait on it.
-        req.resume();
-      }
-      if (err !== undefined) {
-        chunks.length = 0;
-        reject(err);
-      } else {
-        resolve(chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks, size));
-      }
-    };
-    const onDecoded = (chunk: Buffer): void => {
-      size += chunk.length;
-      if (size > limit) {
-        finish(tooLarge(limit, { decoded: true }));
-        return;
-      }
-      chunks.push(chunk);
-    };
-    const onData = (chunk: Buffer): void => {
-      wire += chunk.length;
-      if (wire > limit) {
-        finish(tooLarge(limit));
-        return;
-      }
-      if (decoder === undefined) {
-        onDecoded(chunk);
-      } else if (!decoder.write(chunk)) {
-        req.pause();
-        decoder.once('drain', () => req.resume());
-      }
-    };
-    const onEnd = (): void => {
-      ended = true;
-      if (decoder === undefined) finish(undefined);
-      else decoder.end();
-    };
-    const onDecodedEnd = (): void => finish(undefined);
-    const onDecodeError = (err: Error): void => {
-      finish(new IngestError('MALFORMED_BODY', `The request body is not valid ${req.headers['content-encoding']} data: ${err.message}.`, { cause: err }));
-    };
-    const onError = (err: Error): void => finish(err);
-    const onClose = (): void => {
-      // 'close' before 'end': the client went away mid-body.
-      if (!ended && !req.complete) finish(new ClientAbortedError('The client closed the connection before the body was complete.'));
-    };
-    if (decoder !== undefined) {
-      decoder.on('data', onDecoded);
-      decoder.on('end', onDecodedEnd);
-      decoder.on('error', onDecodeError);
-    }
-    req.on('data', onData);
-    req.on('end', onEnd);
-    req.on('error', onError);
-    req.on('close', onClose);
+    new BodyRead(req, limit, decode?.(), { resolve, reject }).start();
   });
+}
+
+/**
+ * One body being read: wire bytes in (`onData`, counted against the limit), through the decoder if there is one,
+ * decoded bytes kept (`onDecoded`, counted again), and one `finish` that removes every listener and settles.
+ */
+class BodyRead {
+  private readonly chunks: Buffer[] = [];
+  private wire = 0;
+  private size = 0;
+  private settled = false;
+  private ended = false;
+
+  constructor(
+    private readonly req: IncomingMessage,
+    private readonly limit: number,
+    private readonly decoder: Decoder | undefined,
+    private readonly settle: { resolve(body: Buffer): void; reject(err: unknown): void },
+  ) {}
+
+  start(): void {
+    if (this.decoder !== undefined) {
+      this.decoder.on('data', this.onDecoded);
+      this.decoder.on('end', this.onDecodedEnd);
+      this.decoder.on('error', this.onDecodeError);
+    }
+    this.req.on('data', this.onData);
+    this.req.on('end', this.onEnd);
+    this.req.on('error', this.onError);
+    this.req.on('close', this.onClose);
+  }
+
+  private readonly onData = (chunk: Buffer): void => {
+    this.wire += chunk.length;
+    if (this.wire > this.limit) {
+      this.finish(tooLarge(this.limit));
+      return;
+    }
+    const decoder = this.decoder;
+    if (decoder === undefined) {
+      this.onDecoded(chunk);
+    } else if (!decoder.write(chunk)) {
+      this.req.pause();
+      decoder.once('drain', () => this.req.resume());
+    }
+  };
+
+  private readonly onDecoded = (chunk: Buffer): void => {
+    this.size += chunk.length;
+    if (this.size > this.limit) {
+      this.finish(tooLarge(this.limit, { decoded: true }));
+      return;
+    }
+    this.chunks.push(chunk);
+  };
+
+  private readonly onEnd = (): void => {
+    this.ended = true;
+    if (this.decoder === undefined) this.finish(undefined);
+    else this.decoder.end();
+  };
+
+  private readonly onDecodedEnd = (): void => this.finish(undefined);
+
+  private readonly onDecodeError = (err: Error): void => {
+    this.finish(new IngestError('MALFORMED_BODY', `The request body is not valid ${this.req.headers['content-encoding']} data: ${err.message}.`, { cause: err }));
+  };
+
+  private readonly onError = (err: Error): void => this.finish(err);
+
+  private readonly onClose = (): void => {
+    // 'close' before 'end': the client went away mid-body.
+    if (!this.ended && !this.req.complete) this.finish(new ClientAbortedError('The client closed the connection before the body was complete.'));
+  };
+
+  private finish(err: Error | undefined): void {
+    if (this.settled) return;
+    this.settled = true;
+    this.req.off('data', this.onData);
+    this.req.off('end', this.onEnd);
+    this.req.off('error', this.onError);
+    this.req.off('close', this.onClose);
+    if (this.decoder !== undefined) {
+      this.decoder.off('data', this.onDecoded);
+      this.decoder.off('end', this.onDecodedEnd);
+      this.decoder.off('error', this.onDecodeError);
+      this.decoder.destroy();
+      // The request may be paused for the decoder's backpressure; an error answer must not wait on it.
+      this.req.resume();
+    }
+    if (err !== undefined) {
+      this.chunks.length = 0;
+      this.settle.reject(err);
+    } else {
+      this.settle.resolve(this.chunks.length === 1 ? (this.chunks[0] as Buffer) : Buffer.concat(this.chunks, this.size));
+    }
+  }
 }
 
 function tooLarge(limit: number, how: { declared?: number; decoded?: boolean } = {}): IngestError {

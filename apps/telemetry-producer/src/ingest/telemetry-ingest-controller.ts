@@ -59,7 +59,7 @@ export interface TelemetryIngestControllerOptions {
 }
 
 export function telemetryIngestController(options: TelemetryIngestControllerOptions) {
-  const { producer, keyStrategy, window, metrics, logger } = options;
+  const { window, metrics, logger } = options;
 
   return async (req: Request, res: Response, next: NextFunction): Promise<void> => {
     try {
@@ -68,14 +68,7 @@ export function telemetryIngestController(options: TelemetryIngestControllerOpti
       const principal = getPrincipal(req);
       // The bucket key: API key id or JWT subject, prefixed so that the two can never collide.
       const rateKey = principal ? `${principal.kind}:${principal.subject}` : 'anonymous';
-      if (options.rateLimiter) {
-        const decision = options.rateLimiter.admit(rateKey);
-        if (!decision.allowed) {
-          throw new IngestError('RATE_LIMITED', `Rate limit exceeded for this client; retry in ${decision.retryAfterSeconds} s.`, {
-            retryAfterSeconds: decision.retryAfterSeconds,
-          });
-        }
-      }
+      admitRate(options.rateLimiter, rateKey);
       const body = await readRequestBody(req, options.bodyLimit);
       const items = parseTelemetryBody(body, format);
       options.rateLimiter?.charge(rateKey, items.length - 1);
@@ -83,17 +76,7 @@ export function telemetryIngestController(options: TelemetryIngestControllerOpti
       const valid = items.filter((i): i is Extract<ParsedItem, { ok: true }> => i.ok);
       const invalidCount = items.length - valid.length;
       if (invalidCount > 0) metrics.recordsRejected.inc({ source: 'http', reason: 'invalid' }, invalidCount);
-      if (valid.length === 0) {
-        const results = items.map((i) => resultOfInvalid(i as Extract<ParsedItem, { ok: false }>));
-        throw new IngestError('NO_VALID_RECORDS', `None of the ${items.length} record(s) is valid.`, {
-          extensions: { accepted: 0, invalid: items.length, failed: 0, results },
-        });
-      }
-      if (valid.length > window.capacity) {
-        throw new IngestError('BODY_TOO_LARGE', `The batch holds ${valid.length} valid records; this server takes at most ${window.capacity} at once.`, {
-          extensions: { maxRecords: window.capacity },
-        });
-      }
+      admitBatch(items, valid.length, window);
       if (options.isClosing()) throw shuttingDown();
       if (!window.tryAcquire(valid.length)) {
         throw new IngestError('OVERLOADED', 'Too many records are waiting for Kinesis; retry shortly.', { retryAfterSeconds: 1 });
@@ -102,26 +85,7 @@ export function telemetryIngestController(options: TelemetryIngestControllerOpti
       const settled: (RecordResult | undefined)[] = items.map((i) => (i.ok ? undefined : resultOfInvalid(i)));
       await Promise.all(
         valid.map(async (item) => {
-          const where = item.line === undefined ? { index: item.index } : { index: item.index, line: item.line };
-          try {
-            const ack = await producer.put({ partitionKey: keyStrategy.partitionKeyFor(item.value.deviceId), data: encodeTelemetry(item.value) });
-            settled[item.index] = {
-              ...where,
-              status: 'accepted',
-              shardId: ack.shardId,
-              sequenceNumber: ack.sequenceNumber,
-              ...(ack.subSequenceNumber !== undefined ? { subSequenceNumber: ack.subSequenceNumber } : {}),
-            };
-          } catch (err) {
-            const e = err as Error & { code?: unknown; retriable?: unknown };
-            settled[item.index] = {
-              ...where,
-              status: 'failed',
-              error: { code: typeof e.code === 'string' ? e.code : 'INTERNAL', message: e.message, retriable: e.retriable === true },
-            };
-          } finally {
-            window.release();
-          }
+          settled[item.index] = await putRecord(item, options).finally(() => window.release());
         }),
       );
 
@@ -141,6 +105,50 @@ export function telemetryIngestController(options: TelemetryIngestControllerOpti
       next(err);
     }
   };
+}
+
+/** 429 before the body is read when the client's bucket is empty. */
+function admitRate(rateLimiter: KeyRateLimiter | undefined, rateKey: string): void {
+  if (!rateLimiter) return;
+  const decision = rateLimiter.admit(rateKey);
+  if (!decision.allowed) {
+    throw new IngestError('RATE_LIMITED', `Rate limit exceeded for this client; retry in ${decision.retryAfterSeconds} s.`, {
+      retryAfterSeconds: decision.retryAfterSeconds,
+    });
+  }
+}
+
+/** 400 when nothing is valid, 413 when the valid records could never fit the in-flight window. */
+function admitBatch(items: readonly ParsedItem[], validCount: number, window: InFlightWindow): void {
+  if (validCount === 0) {
+    const results = items.map((i) => resultOfInvalid(i as Extract<ParsedItem, { ok: false }>));
+    throw new IngestError('NO_VALID_RECORDS', `None of the ${items.length} record(s) is valid.`, {
+      extensions: { accepted: 0, invalid: items.length, failed: 0, results },
+    });
+  }
+  if (validCount > window.capacity) {
+    throw new IngestError('BODY_TOO_LARGE', `The batch holds ${validCount} valid records; this server takes at most ${window.capacity} at once.`, {
+      extensions: { maxRecords: window.capacity },
+    });
+  }
+}
+
+/** One valid record through `producer.put()`: its acknowledgement, or why it was not delivered. Never rejects. */
+async function putRecord(item: Extract<ParsedItem, { ok: true }>, options: Pick<TelemetryIngestControllerOptions, 'producer' | 'keyStrategy'>): Promise<RecordResult> {
+  const where = item.line === undefined ? { index: item.index } : { index: item.index, line: item.line };
+  try {
+    const ack = await options.producer.put({ partitionKey: options.keyStrategy.partitionKeyFor(item.value.deviceId), data: encodeTelemetry(item.value) });
+    return {
+      ...where,
+      status: 'accepted',
+      shardId: ack.shardId,
+      sequenceNumber: ack.sequenceNumber,
+      ...(ack.subSequenceNumber !== undefined ? { subSequenceNumber: ack.subSequenceNumber } : {}),
+    };
+  } catch (err) {
+    const e = err as Error & { code?: unknown; retriable?: unknown };
+    return { ...where, status: 'failed', error: { code: typeof e.code === 'string' ? e.code : 'INTERNAL', message: e.message, retriable: e.retriable === true } };
+  }
 }
 
 function resultOfInvalid(item: Extract<ParsedItem, { ok: false }>): RecordResult {
