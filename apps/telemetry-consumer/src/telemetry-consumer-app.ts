@@ -1,15 +1,15 @@
 /**
  * The worker, assembled: sinks, rollups, the batch handler, the dead-letter destination, the KinesisConsumer, and
  * an HTTP listener for /healthz (liveness), /readyz (readiness: 503 and the failing dependencies while Kinesis,
- * DynamoDB or a sink fails) and /metrics. main.ts only reads settings, creates the logger and calls
- * `startTelemetryConsumer`; tests call the same function in process, with the emulator's endpoint and, where the
- * library is not the subject, a fake consumer.
+ * DynamoDB or a sink fails) and /metrics. main.ts hands `startTelemetryConsumer` to the runtime's service runner;
+ * tests call the same function in process, with the emulator's endpoint and, where the library is not the subject,
+ * a fake consumer.
  *
  * Start, in this order: the listener (so /healthz answers 503 "starting" while the rest comes up), the file sinks
  * (folders, salvage of orphaned files), the device-state and rollup tables (created if missing), the dead-letter sink, then
  * `consumer.start()` (lease table, leases). /healthz turns 200 once the consumer runs.
  *
- * Stop (`close()`, SIGTERM/SIGINT in main.ts), in this order:
+ * Stop (`close()`, SIGTERM/SIGINT through the service runner), in this order:
  * 1. /healthz turns 503 "stopping";
  * 2. `consumer.stop()`: no more fetching, the batch in flight finishes, final checkpoints, leases released so
  *    other workers take the shards at once;
@@ -19,13 +19,12 @@
  */
 import { promises as fsp } from 'node:fs';
 import type { Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import * as path from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { KinesisClient } from '@aws-sdk/client-kinesis';
 import express, { type NextFunction, type Request, type Response } from 'express';
 import pino, { type Logger } from 'pino';
-import { createHttpServer, setSecurityHeaders } from '@tributary/runtime';
+import { createHttpServer, listenHttp, setSecurityHeaders } from '@tributary/runtime';
 import {
   consumerLibrary,
   type ConsumerFactory,
@@ -131,19 +130,100 @@ export interface RunningTelemetryConsumer {
   close(): Promise<void>;
 }
 
+/** The worker's parts before the consumer exists: clients, sinks, rollups and the batch handler. */
+interface WorkerParts {
+  config: TelemetryConsumerConfig;
+  logger: Logger;
+  clock: Clock;
+  timers: Timers;
+  metrics: TelemetryConsumerMetrics;
+  dynamoClient: DynamoDBClient;
+  kinesisClient: KinesisClient | undefined;
+  /** Destroyed by close(): the clients the app created itself (not those passed in). */
+  ownClients: Array<{ destroy(): void }>;
+  files: { telemetry: FileSink; rollups: FileSink };
+  deviceState: DeviceStateSink;
+  rollupTable: RollupTableSink | undefined;
+  rollup: MinuteRollup;
+  handler: TelemetryHandler;
+  sinkHealth: SinkHealth;
+}
+
+/** The worker's lifecycle as its health and its stop see it. */
+interface WorkerLife {
+  state: WorkerState;
+  consumer: ConsumerPort | undefined;
+  dlq: DeadLetterSink | undefined;
+  sweep: unknown;
+}
+
 export async function startTelemetryConsumer(deps: TelemetryConsumerDeps): Promise<RunningTelemetryConsumer> {
+  const { config } = deps;
+  const parts = createWorkerParts(deps);
+  const { logger, timers, metrics, handler, files } = parts;
+  const life: WorkerLife = { state: 'starting', consumer: undefined, dlq: undefined, sweep: undefined };
+  const health = workerHealth(parts, life);
+
+  // Timeouts from the runtime: headers 10 s, request 30 s, keep-alive 5 s, idle 60 s.
+  const server = createHttpServer(createHttpApp({ health, metrics, logger }));
+  const listening = await listenHttp(server, config.port, config.host).catch((err: Error) => {
+    throw new TelemetryConsumerError('STARTUP_FAILED', `cannot listen on ${config.host}:${config.port}: ${err.message}`, false, { cause: err });
+  });
+  const releaseAll = async (): Promise<void> => {
+    timers.clearTimeout(life.sweep);
+    await Promise.allSettled([files.telemetry.close(), files.rollups.close()]);
+    await life.dlq?.close?.().catch(() => undefined);
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+    server.closeAllConnections();
+    for (const client of parts.ownClients) client.destroy();
+  };
+
+  try {
+    await prepareSinks(parts);
+    life.dlq = countingDeadLetterSink(await openDeadLetterSink(config, deps.consumerFactory ?? consumerLibrary, parts.kinesisClient), metrics, logger);
+    life.consumer = createConsumer(deps, parts, life.dlq);
+    bindConsumerEvents(life.consumer, handler, metrics, logger);
+    await life.consumer.start();
+  } catch (err) {
+    life.state = 'failed';
+    await releaseAll();
+    throw err;
+  }
+  life.state = 'running';
+  const running: ConsumerPort = life.consumer;
+  scheduleIdleSweep(parts, life, deps.idleSweepMs ?? APP_DEFAULTS.idleSweepMs);
+
+  let closed: Promise<void> | undefined;
+  const close = (): Promise<void> => (closed ??= stopWorker(parts, life, running, releaseAll));
+
+  return {
+    get state() {
+      return life.state;
+    },
+    workerId: config.workerId,
+    server,
+    url: listening.url,
+    port: listening.port,
+    consumer: running,
+    handler,
+    metrics,
+    files,
+    deviceState: parts.deviceState,
+    rollupTable: parts.rollupTable,
+    health,
+    close,
+  };
+}
+
+function createWorkerParts(deps: TelemetryConsumerDeps): WorkerParts {
   const { config } = deps;
   const logger = deps.logger ?? pino({ level: 'silent' });
   const clock = deps.clock ?? systemClock;
   const timers = deps.timers ?? systemTimers;
-  const startedAt = clock.now();
-  let state: WorkerState = 'starting';
   const metrics = new TelemetryConsumerMetrics({ defaultMetrics: deps.defaultMetrics });
-
-  const ownDynamo = deps.dynamoClient === undefined;
   const dynamoClient = deps.dynamoClient ?? new DynamoDBClient({});
-  const ownKinesis = deps.kinesisClient === undefined && config.dlq.kind === 'stream';
   const kinesisClient = deps.kinesisClient ?? (config.dlq.kind === 'stream' ? new KinesisClient({}) : undefined);
+  const ownClients = [...(deps.dynamoClient === undefined ? [dynamoClient] : []), ...(deps.kinesisClient === undefined && kinesisClient ? [kinesisClient] : [])];
 
   const fileSink = (name: 'telemetry' | 'rollups'): FileSink =>
     new FileSink({
@@ -173,6 +253,8 @@ export async function startTelemetryConsumer(deps: TelemetryConsumerDeps): Promi
           onWritten: (r) => metrics.recordRollupTableWrites(r),
         });
   const rollup = new MinuteRollup({ allowedLatenessMs: config.rollupLatenessMs, idleCloseMs: config.rollupIdleCloseMs });
+  const sinkHealth = new SinkHealth();
+  const trackSinks = sinkOutageLogger(sinkHealth, clock, logger);
   const handler = new TelemetryHandler({
     rollup,
     telemetryFiles: files.telemetry,
@@ -187,11 +269,12 @@ export async function startTelemetryConsumer(deps: TelemetryConsumerDeps): Promi
     },
     onRollupsWritten: (r) => metrics.recordRollups(r),
   });
+  return { config, logger, clock, timers, metrics, dynamoClient, kinesisClient, ownClients, files, deviceState, rollupTable, rollup, handler, sinkHealth };
+}
 
-  let consumer: ConsumerPort | undefined;
-  // Sink outages, logged once when they start and once when they end (the handler logs each failure at debug).
-  const sinkHealth = new SinkHealth();
-  function trackSinks(o: BatchOutcome): void {
+/** Sink outages, logged once when they start and once when they end (the handler logs each failure at debug). */
+function sinkOutageLogger(sinkHealth: SinkHealth, clock: Clock, logger: Logger): (o: BatchOutcome) => void {
+  return (o) => {
     const now = clock.now();
     if (o.error === undefined) {
       for (const t of sinkHealth.accepted(now)) if (t.kind === 'up') logger.info({ sink: t.sink, downForMs: t.downForMs, failedBatches: t.failures }, `${t.sink} accepts writes again`);
@@ -200,24 +283,41 @@ export async function startTelemetryConsumer(deps: TelemetryConsumerDeps): Promi
     const sink = sinkOf(o.error);
     const t = sink === undefined ? undefined : sinkHealth.failed(sink, errorText(o.error), now);
     if (t?.kind === 'down') logger.warn({ sink: t.outage.sink, err: t.outage.reason }, `${t.outage.sink} refuses writes; batches wait and are retried (logged once per outage)`);
-  }
+  };
+}
+
+/** The health report (/healthz, /readyz) and the metrics' scrape-time sources. */
+function workerHealth(parts: WorkerParts, life: WorkerLife): () => HealthReport {
+  const { config, clock, files, rollup, handler, deviceState, rollupTable } = parts;
+  const startedAt = clock.now();
   /** What makes the worker not ready: services the consumer cannot reach, sinks that refuse writes. */
   const degraded = (): DegradedDependency[] => {
-    const services = (consumer?.stats().services ?? [])
+    const services = (life.consumer?.stats().services ?? [])
       .filter((s) => !s.healthy)
       .map((s) => ({ dependency: s.service, since: new Date(s.since).toISOString(), failures: s.failures, reason: s.lastError ? `${s.lastError.code}: ${s.lastError.message}` : 'failing' }));
-    const sinks = sinkHealth.current().map((o) => ({ dependency: o.sink, since: new Date(o.since).toISOString(), failures: o.failures, reason: o.reason }));
+    const sinks = parts.sinkHealth.current().map((o) => ({ dependency: o.sink, since: new Date(o.since).toISOString(), failures: o.failures, reason: o.reason }));
     return [...services, ...sinks];
   };
   const readiness = (): { ready: boolean; degraded: DegradedDependency[] } => {
-    const list = state === 'running' ? degraded() : [];
-    return { ready: state === 'running' && list.length === 0, degraded: list };
+    const list = life.state === 'running' ? degraded() : [];
+    return { ready: life.state === 'running' && list.length === 0, degraded: list };
   };
-  const health = (): HealthReport => {
-    const s = consumer?.stats();
+  parts.metrics.bindSources({
+    consumerStats: () => life.consumer?.stats(),
+    openRollupWindows: () => rollup.openWindows,
+    pendingRollups: () => handler.pendingRollups,
+    openFiles: () => files.telemetry.stats().openFiles + files.rollups.stats().openFiles,
+    dependencies: () => {
+      const down = new Set(degraded().map((d) => d.dependency));
+      return [...DEPENDENCIES].filter((d) => d !== 'rollup-table' || rollupTable !== undefined).map((dependency) => ({ dependency, up: !down.has(dependency) }));
+    },
+    ready: () => readiness().ready,
+  });
+  return (): HealthReport => {
+    const s = life.consumer?.stats();
     const ds = deviceState.stats();
     return {
-      status: state,
+      status: life.state,
       workerId: config.workerId,
       stream: config.stream,
       applicationName: config.applicationName,
@@ -233,146 +333,89 @@ export async function startTelemetryConsumer(deps: TelemetryConsumerDeps): Promi
       ...readiness(),
     };
   };
-  metrics.bindSources({
-    consumerStats: () => consumer?.stats(),
-    openRollupWindows: () => rollup.openWindows,
-    pendingRollups: () => handler.pendingRollups,
-    openFiles: () => files.telemetry.stats().openFiles + files.rollups.stats().openFiles,
-    dependencies: () => {
-      const down = new Set(degraded().map((d) => d.dependency));
-      return [...DEPENDENCIES].filter((d) => d !== 'rollup-table' || rollupTable !== undefined).map((dependency) => ({ dependency, up: !down.has(dependency) }));
-    },
-    ready: () => readiness().ready,
-  });
+}
 
-  // Timeouts from the runtime: headers 10 s, request 30 s, keep-alive 5 s, idle 60 s.
-  const server = createHttpServer(createHttpApp({ health, metrics, logger })).listen(config.port, config.host);
-  await new Promise<void>((resolve, reject) => {
-    server.once('listening', resolve);
-    server.once('error', (err) => reject(new TelemetryConsumerError('STARTUP_FAILED', `cannot listen on ${config.host}:${config.port}: ${err.message}`, false, { cause: err })));
-  });
-  const address = server.address() as AddressInfo;
-  const host = config.host === '0.0.0.0' || config.host === '::' ? '127.0.0.1' : config.host;
-  const url = `http://${host.includes(':') ? `[${host}]` : host}:${address.port}`;
-
-  let dlq: DeadLetterSink | undefined;
-  let sweep: unknown;
-  const releaseAll = async (): Promise<void> => {
-    timers.clearTimeout(sweep);
-    await Promise.allSettled([files.telemetry.close(), files.rollups.close()]);
-    await dlq?.close?.().catch(() => undefined);
-    await new Promise<void>((resolve) => server.close(() => resolve()));
-    server.closeAllConnections();
-    if (ownDynamo) dynamoClient.destroy();
-    if (ownKinesis) kinesisClient?.destroy();
-  };
-
-  try {
-    const factory = deps.consumerFactory ?? consumerLibrary;
-    const recovered = await Promise.all([files.telemetry.start(), files.rollups.start()]);
-    const salvaged = recovered[0].recovered + recovered[1].recovered;
-    if (salvaged > 0) logger.warn({ files: salvaged }, 'published the complete lines of files a previous worker left open');
-    const table = await deviceState.ensureTable();
-    logger.info({ table: config.stateTable, outcome: table }, 'device-state table ready');
-    if (rollupTable) {
-      const ready = await rollupTable.ensureTable();
-      logger.info({ table: rollupTable.tableName, outcome: ready.outcome, ...(ready.ttl ? { ttl: ready.ttl } : {}) }, 'rollup table ready');
-    }
-
-    dlq = countingDeadLetterSink(await openDeadLetterSink(config, factory, kinesisClient), metrics, logger);
-    const created = factory.createConsumer({
-      streamName: config.stream,
-      applicationName: config.applicationName,
-      workerId: config.workerId,
-      dynamoClient,
-      ...(deps.kinesisClient ? { kinesisClient: deps.kinesisClient } : {}),
-      retrieval: config.retrieval,
-      ...(config.retrieval === 'fan-out' ? { consumerName: config.consumerName ?? config.applicationName } : {}),
-      initialPosition: config.initialPosition,
-      handler: handler.handle,
-      batchSize: config.batchSize,
-      maximumRetryAttempts: config.maxRetries,
-      bisectBatchOnFunctionError: config.bisect,
-      maximumRecordAgeInSeconds: config.maxRecordAgeSeconds,
-      onFailure: dlq,
-      failoverTimeMs: config.failoverTimeMs,
-      // The library gives up on in-flight batches a little before main.ts gives up on the whole stop, so that
-      // rollups and files still get published.
-      shutdownTimeoutMs: Math.max(1_000, Math.floor(config.shutdownTimeoutMs * 0.8)),
-      logger: logger.child({ component: 'kinesis-consumer' }),
-      ...deps.consumerOptions,
-    });
-    consumer = created;
-    bindConsumerEvents(created, handler, metrics, logger);
-    await created.start();
-  } catch (err) {
-    state = 'failed';
-    await releaseAll();
-    throw err;
+/** Start steps 2 and 3: the file sinks (folders, salvage of orphaned files), then the tables (created if missing). */
+async function prepareSinks(parts: WorkerParts): Promise<void> {
+  const { logger, files, config, rollupTable } = parts;
+  const recovered = await Promise.all([files.telemetry.start(), files.rollups.start()]);
+  const salvaged = recovered[0].recovered + recovered[1].recovered;
+  if (salvaged > 0) logger.warn({ files: salvaged }, 'published the complete lines of files a previous worker left open');
+  const table = await parts.deviceState.ensureTable();
+  logger.info({ table: config.stateTable, outcome: table }, 'device-state table ready');
+  if (rollupTable) {
+    const ready = await rollupTable.ensureTable();
+    logger.info({ table: rollupTable.tableName, outcome: ready.outcome, ...(ready.ttl ? { ttl: ready.ttl } : {}) }, 'rollup table ready');
   }
-  state = 'running';
-  const running: ConsumerPort = consumer;
+}
 
-  const scheduleSweep = (): void => {
-    sweep = timers.setTimeout(() => {
-      handler
-        .closeIdle()
-        .catch((err: unknown) => logger.warn({ err }, 'could not write the rollups of idle devices; kept for the next write'))
-        .finally(() => {
-          if (state === 'running') scheduleSweep();
-        });
-    }, deps.idleSweepMs ?? APP_DEFAULTS.idleSweepMs);
-  };
-  scheduleSweep();
-
-  let closed: Promise<void> | undefined;
-  const close = (): Promise<void> =>
-    (closed ??= (async () => {
-      state = 'stopping';
-      timers.clearTimeout(sweep);
-      let failure: unknown;
-      try {
-        await running.stop();
-      } catch (err) {
-        failure = err;
-        logger.error({ err }, 'consumer did not stop cleanly');
-      }
-      try {
-        const written = await handler.closeAll();
-        logger.info({ rollups: written }, 'open rollups written');
-      } catch (err) {
-        failure ??= err;
-        logger.error({ err, pending: handler.pendingRollups }, 'could not write the open rollups');
-      }
-      const [t, r] = await Promise.allSettled([files.telemetry.close(), files.rollups.close()]);
-      for (const result of [t, r]) {
-        if (result.status === 'rejected') {
-          failure ??= result.reason;
-          logger.error({ err: result.reason }, 'could not publish an open file; it stays as a temporary file that a sweep publishes later');
-        }
-      }
-      await releaseAll();
-      state = failure === undefined ? 'stopped' : 'failed';
-      if (failure !== undefined) throw failure;
-    })());
-
-  return {
-    get state() {
-      return state;
-    },
+function createConsumer(deps: TelemetryConsumerDeps, parts: WorkerParts, dlq: DeadLetterSink): ConsumerPort {
+  const { config } = deps;
+  return (deps.consumerFactory ?? consumerLibrary).createConsumer({
+    streamName: config.stream,
+    applicationName: config.applicationName,
     workerId: config.workerId,
-    server,
-    url,
-    port: address.port,
-    consumer: running,
-    handler,
-    metrics,
-    files,
-    deviceState,
-    rollupTable,
-    health,
-    close,
-  };
+    dynamoClient: parts.dynamoClient,
+    ...(deps.kinesisClient ? { kinesisClient: deps.kinesisClient } : {}),
+    retrieval: config.retrieval,
+    ...(config.retrieval === 'fan-out' ? { consumerName: config.consumerName ?? config.applicationName } : {}),
+    initialPosition: config.initialPosition,
+    handler: parts.handler.handle,
+    batchSize: config.batchSize,
+    maximumRetryAttempts: config.maxRetries,
+    bisectBatchOnFunctionError: config.bisect,
+    maximumRecordAgeInSeconds: config.maxRecordAgeSeconds,
+    onFailure: dlq,
+    failoverTimeMs: config.failoverTimeMs,
+    // The library gives up on in-flight batches a little before the service runner gives up on the whole stop, so
+    // that rollups and files still get published.
+    shutdownTimeoutMs: Math.max(1_000, Math.floor(config.shutdownTimeoutMs * 0.8)),
+    logger: parts.logger.child({ component: 'kinesis-consumer' }),
+    ...deps.consumerOptions,
+  });
+}
+
+/** Closes the rollups of silent devices every `intervalMs` while the worker runs. */
+function scheduleIdleSweep(parts: WorkerParts, life: WorkerLife, intervalMs: number): void {
+  life.sweep = parts.timers.setTimeout(() => {
+    parts.handler
+      .closeIdle()
+      .catch((err: unknown) => parts.logger.warn({ err }, 'could not write the rollups of idle devices; kept for the next write'))
+      .finally(() => {
+        if (life.state === 'running') scheduleIdleSweep(parts, life, intervalMs);
+      });
+  }, intervalMs);
+}
+
+/** The stop, in the order the file header gives; the first failure is thrown after every step ran. */
+async function stopWorker(parts: WorkerParts, life: WorkerLife, consumer: ConsumerPort, releaseAll: () => Promise<void>): Promise<void> {
+  const { logger, handler, files } = parts;
+  life.state = 'stopping';
+  parts.timers.clearTimeout(life.sweep);
+  let failure: unknown;
+  try {
+    await consumer.stop();
+  } catch (err) {
+    failure = err;
+    logger.error({ err }, 'consumer did not stop cleanly');
+  }
+  try {
+    const written = await handler.closeAll();
+    logger.info({ rollups: written }, 'open rollups written');
+  } catch (err) {
+    failure ??= err;
+    logger.error({ err, pending: handler.pendingRollups }, 'could not write the open rollups');
+  }
+  const [t, r] = await Promise.allSettled([files.telemetry.close(), files.rollups.close()]);
+  for (const result of [t, r]) {
+    if (result.status === 'rejected') {
+      failure ??= result.reason;
+      logger.error({ err: result.reason }, 'could not publish an open file; it stays as a temporary file that a sweep publishes later');
+    }
+  }
+  await releaseAll();
+  life.state = failure === undefined ? 'stopped' : 'failed';
+  if (failure !== undefined) throw failure;
 }
 
 async function openDeadLetterSink(config: TelemetryConsumerConfig, factory: ConsumerFactory, kinesisClient: KinesisClient | undefined): Promise<DeadLetterSink> {

@@ -1,9 +1,9 @@
 /**
  * The app, assembled: producer, device simulator, ingest API, metrics and health, and their shutdown order.
- * main.ts only reads settings, creates the logger and calls `startTelemetryProducer`; tests call the same
- * factory in process with the emulator's endpoint.
+ * main.ts hands `startTelemetryProducer` to the runtime's service runner; tests call the same factory in process
+ * with the emulator's endpoint.
  *
- * Shutdown (`close()`, SIGTERM/SIGINT in main.ts), in this order:
+ * Shutdown (`close()`, SIGTERM/SIGINT through the service runner), in this order:
  * 1. /healthz turns 503 and new ingest requests get 503 (load balancers and clients go elsewhere);
  * 2. the listener stops accepting connections and idle keep-alive connections are closed;
  * 3. the simulator stops generating and waits for its records' answers (delivered, or written to the durable buffer);
@@ -14,7 +14,6 @@
  * Nothing accepted is dropped: a record is either acknowledged or reported failed (logged, counted).
  */
 import type { Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { KinesisClient } from '@aws-sdk/client-kinesis';
 import type express from 'express';
 import pino, { type Logger } from 'pino';
@@ -27,7 +26,7 @@ import {
   type KinesisProducerOptions,
 } from '@tributary/kinesis-producer';
 import { PerDeviceKeyStrategy } from '@tributary/partitioning';
-import { createHttpServer } from '@tributary/runtime';
+import { createHttpServer, listenHttp } from '@tributary/runtime';
 import { systemClock, type Clock } from './clock';
 import { InFlightWindow } from './in-flight-window';
 import { createIngestServer, type HealthReport } from './ingest/ingest-server';
@@ -98,29 +97,9 @@ export async function createTelemetryProducerApp(deps: TelemetryProducerDeps): P
   const simulate = config.mode !== 'ingest';
   const ingest = config.mode !== 'simulate';
   const auth = ingest ? (deps.auth ?? (await loadAuthOptions(config, SETTING_NAMES))) : undefined;
-  const startedAt = clock.now();
   const buffered = simulate && config.bufferDir !== undefined;
 
-  const producer = new KinesisProducer({
-    streamName: config.stream,
-    aggregation: config.aggregation,
-    ordered: config.ordered,
-    // The linger bounds how long an ingest answer waits for its acknowledgement (it is most of the latency).
-    maxBufferedTimeMs: config.lingerMs,
-    recordTtlMs: config.recordTtlMs,
-    // The durable buffer replays a device's records in order only if an expiry never lets a later one go first.
-    ...(buffered ? { expireBehind: true } : {}),
-    ...(deps.kinesis ? { clientOptions: deps.kinesis } : {}),
-    logger,
-    // The dead-letter hook: a record that could not be delivered within its time-to-live (or that Kinesis
-    // refused for good) is counted in the producer's delivery log (a summary line per 10 s, not a line per batch:
-    // issue 12) and in metrics, never dropped silently; the simulator's go to the durable buffer when it is on.
-    // Callers also see it through their put() promise (the ingest answer says `failed`).
-    onFailure: (failures) => {
-      logger.debug({ records: failures.length, lastError: failures[failures.length - 1]?.error.message }, 'records not delivered');
-    },
-    ...deps.producerOptions,
-  });
+  const producer = createProducer(deps, logger, buffered);
   metrics.bindProducer(producer);
   const durable = buffered
     ? new DurableProducer({
@@ -132,61 +111,14 @@ export async function createTelemetryProducerApp(deps: TelemetryProducerDeps): P
   if (durable) metrics.bindDurableBuffer(durable);
 
   const keyStrategy = new PerDeviceKeyStrategy();
-  const simulator = simulate
-    ? new DeviceSimulator({
-        producer: durable ?? producer,
-        devices: config.devices,
-        ratePerDevice: config.ratePerDevice,
-        devicePrefix: config.devicePrefix,
-        home: config.home,
-        maxInFlight: config.simMaxInFlight,
-        keyStrategy,
-        firstSeq: Math.floor(clock.now()),
-        clock,
-        random: deps.random ?? (config.seed !== undefined ? createSeededRandom(config.seed) : Math.random),
-        logger: logger.child({ component: 'simulator' }),
-      })
-    : undefined;
+  const simulator = simulate ? createSimulator(deps, durable ?? producer, keyStrategy, clock, logger) : undefined;
   if (simulator) metrics.bindSimulator(simulator);
 
   const window = new InFlightWindow(config.maxInFlight);
   if (ingest) metrics.bindIngestWindow(window);
   let closing = false;
-  // Why the app is not fully well while it runs: Kinesis unreachable (the producer's delivery status), or records
-  // waiting in the durable buffer. Readiness (/readyz) answers 503 then; liveness (/healthz) stays 200.
-  const degradedReasons = (): string[] => {
-    const reasons: string[] = [];
-    const delivery = producer.deliveryStatus();
-    if (delivery.state === 'degraded') reasons.push(delivery.reason as string);
-    const waiting = durable?.stats().bufferedRecords ?? 0;
-    if (waiting > 0) reasons.push(`${waiting} records in the durable buffer, not yet delivered`);
-    return reasons;
-  };
-  metrics.bindDegraded(() => degradedReasons().length > 0);
-  const health = (): HealthReport => {
-    const p = producer.stats();
-    const degraded = degradedReasons();
-    return {
-      status: closing ? 'closing' : degraded.length > 0 ? 'degraded' : 'ok',
-      ...(degraded.length > 0 ? { degraded } : {}),
-      mode: config.mode,
-      stream: config.stream,
-      uptimeSeconds: Math.round((clock.now() - startedAt) / 1000),
-      producer: {
-        writable: producer.writable,
-        bufferedRecords: p.bufferedRecords,
-        bufferedBytes: p.bufferedBytes,
-        waitingPuts: p.waitingPuts,
-        inFlightRequests: p.inFlightRequests,
-        retryingRecords: p.retryingRecords,
-        shards: p.shards,
-        totals: p.totals,
-      },
-      ...(durable ? { buffer: durable.stats() } : {}),
-      ...(simulator ? { simulator: simulator.stats() } : {}),
-      ...(ingest ? { ingest: { inFlightRecords: window.size, maxInFlightRecords: window.capacity } } : {}),
-    };
-  };
+  const health = healthReporter({ config, producer, durable, simulator, window: ingest ? window : undefined, clock, isClosing: () => closing });
+  metrics.bindDegraded(() => health().degraded !== undefined);
 
   const app = createIngestServer({
     ingest: auth
@@ -222,6 +154,100 @@ export async function createTelemetryProducerApp(deps: TelemetryProducerDeps): P
   };
 }
 
+function createProducer(deps: TelemetryProducerDeps, logger: Logger, buffered: boolean): KinesisProducer {
+  const { config } = deps;
+  return new KinesisProducer({
+    streamName: config.stream,
+    aggregation: config.aggregation,
+    ordered: config.ordered,
+    // The linger bounds how long an ingest answer waits for its acknowledgement (it is most of the latency).
+    maxBufferedTimeMs: config.lingerMs,
+    recordTtlMs: config.recordTtlMs,
+    // The durable buffer replays a device's records in order only if an expiry never lets a later one go first.
+    ...(buffered ? { expireBehind: true } : {}),
+    ...(deps.kinesis ? { clientOptions: deps.kinesis } : {}),
+    logger,
+    // The dead-letter hook: a record that could not be delivered within its time-to-live (or that Kinesis
+    // refused for good) is counted in the producer's delivery log (a summary line per 10 s, not a line per batch:
+    // issue 12) and in metrics, never dropped silently; the simulator's go to the durable buffer when it is on.
+    // Callers also see it through their put() promise (the ingest answer says `failed`).
+    onFailure: (failures) => {
+      logger.debug({ records: failures.length, lastError: failures[failures.length - 1]?.error.message }, 'records not delivered');
+    },
+    ...deps.producerOptions,
+  });
+}
+
+function createSimulator(deps: TelemetryProducerDeps, producer: DurableProducer | KinesisProducer, keyStrategy: PerDeviceKeyStrategy, clock: Clock, logger: Logger): DeviceSimulator {
+  const { config } = deps;
+  return new DeviceSimulator({
+    producer,
+    devices: config.devices,
+    ratePerDevice: config.ratePerDevice,
+    devicePrefix: config.devicePrefix,
+    home: config.home,
+    maxInFlight: config.simMaxInFlight,
+    keyStrategy,
+    firstSeq: Math.floor(clock.now()),
+    clock,
+    random: deps.random ?? (config.seed !== undefined ? createSeededRandom(config.seed) : Math.random),
+    logger: logger.child({ component: 'simulator' }),
+  });
+}
+
+interface HealthParts {
+  config: TelemetryProducerConfig;
+  producer: KinesisProducer;
+  durable: DurableProducer | undefined;
+  simulator: DeviceSimulator | undefined;
+  /** The ingest API's in-flight window; undefined without the API. */
+  window: InFlightWindow | undefined;
+  clock: Clock;
+  isClosing(): boolean;
+}
+
+/**
+ * The report /healthz and /readyz answer from. Degraded is why the app is not fully well while it runs: Kinesis
+ * unreachable (the producer's delivery status), or records waiting in the durable buffer. Readiness (/readyz)
+ * answers 503 then; liveness (/healthz) stays 200.
+ */
+function healthReporter(parts: HealthParts): () => HealthReport {
+  const { config, producer, durable, simulator, window, clock } = parts;
+  const startedAt = clock.now();
+  const degradedReasons = (): string[] => {
+    const reasons: string[] = [];
+    const delivery = producer.deliveryStatus();
+    if (delivery.state === 'degraded') reasons.push(delivery.reason as string);
+    const waiting = durable?.stats().bufferedRecords ?? 0;
+    if (waiting > 0) reasons.push(`${waiting} records in the durable buffer, not yet delivered`);
+    return reasons;
+  };
+  return (): HealthReport => {
+    const p = producer.stats();
+    const degraded = degradedReasons();
+    return {
+      status: parts.isClosing() ? 'closing' : degraded.length > 0 ? 'degraded' : 'ok',
+      ...(degraded.length > 0 ? { degraded } : {}),
+      mode: config.mode,
+      stream: config.stream,
+      uptimeSeconds: Math.round((clock.now() - startedAt) / 1000),
+      producer: {
+        writable: producer.writable,
+        bufferedRecords: p.bufferedRecords,
+        bufferedBytes: p.bufferedBytes,
+        waitingPuts: p.waitingPuts,
+        inFlightRequests: p.inFlightRequests,
+        retryingRecords: p.retryingRecords,
+        shards: p.shards,
+        totals: p.totals,
+      },
+      ...(durable ? { buffer: durable.stats() } : {}),
+      ...(simulator ? { simulator: simulator.stats() } : {}),
+      ...(window ? { ingest: { inFlightRecords: window.size, maxInFlightRecords: window.capacity } } : {}),
+    };
+  };
+}
+
 /** Checks the stream, builds the app, listens on host:port and starts the simulator. */
 export async function startTelemetryProducer(deps: TelemetryProducerDeps): Promise<RunningTelemetryProducer> {
   const { config } = deps;
@@ -236,21 +262,16 @@ export async function startTelemetryProducer(deps: TelemetryProducerDeps): Promi
   }
 
   const parts = await createTelemetryProducerApp({ ...deps, logger, clock });
-  const server = createHttpServer(parts.app).listen(config.port, config.host);
+  // Timeouts from the runtime (headers 10 s, request 30 s, idle 60 s): the request timeout bounds receiving the
+  // body only, so an answer that waits for Kinesis' acknowledgements is not cut by it.
+  const server = createHttpServer(parts.app);
+  let listening: { url: string; port: number };
   try {
-    await new Promise<void>((resolve, reject) => {
-      server.once('listening', resolve);
-      server.once('error', reject);
-    });
+    listening = await listenHttp(server, config.port, config.host);
   } catch (err) {
     await parts.producer.close();
     throw err;
   }
-  // Timeouts from the runtime (headers 10 s, request 30 s, idle 60 s): the request timeout bounds receiving the
-  // body only, so an answer that waits for Kinesis' acknowledgements is not cut by it.
-  const address = server.address() as AddressInfo;
-  const host = config.host === '0.0.0.0' || config.host === '::' ? '127.0.0.1' : config.host;
-  const url = `http://${host.includes(':') ? `[${host}]` : host}:${address.port}`;
   parts.simulator?.start();
 
   let closed: Promise<void> | undefined;
@@ -270,5 +291,5 @@ export async function startTelemetryProducer(deps: TelemetryProducerDeps): Promi
       await serverClosed;
     })());
 
-  return Object.assign(parts, { server, url, port: address.port, close });
+  return Object.assign(parts, { server, url: listening.url, port: listening.port, close });
 }
