@@ -1,13 +1,9 @@
 /**
- * The logger the sinks and the handler take: pino's method subset (conventions.md §12), so the app hands them a
- * pino child and tests hand them nothing (the no-op default).
+ * The logger the sinks and the handler take: the runtime's Logger (pino's method subset, conventions.md §12)
+ * without `child`, so the app hands them a pino child and tests hand them nothing (the no-op default) or an object
+ * of four functions.
  */
-export interface Logger {
-  debug(obj: object, msg?: string): void;
-  info(obj: object, msg?: string): void;
-  warn(obj: object, msg?: string): void;
-  error(obj: object, msg?: string): void;
-}
+import type { Logger as RuntimeLogger } from '@tributary/runtime';
 
-const noop = (): void => undefined;
-export const noopLogger: Logger = { debug: noop, info: noop, warn: noop, error: noop };
+export type Logger = Omit<RuntimeLogger, 'child'>;
+export { noopLogger } from '@tributary/runtime';

@@ -19,10 +19,10 @@ import { request } from './testing/http-test-client';
 import { readStream } from './testing/kinesis-stream-reader';
 import { loadConfig } from './telemetry-producer-config';
 import { startTelemetryProducer, type RunningTelemetryProducer } from './telemetry-producer-app';
+import { setTimeout as sleep } from 'node:timers/promises';
 
 const REGION = 'us-east-1';
 const CREDENTIALS = { accessKeyId: 'test', secretAccessKey: 'test' };
-const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
 interface Line {
   level: number;

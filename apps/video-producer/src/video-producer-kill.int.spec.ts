@@ -15,6 +15,7 @@ import type { EmulatorOptions } from '@tributary/emulator';
 import { createActiveVideoStream, createArchivedMediaClient, createKinesisVideoClient, TEST_CREDENTIALS, TEST_REGION } from '@tributary/emulator/testing';
 import { loadConfig, type VideoProducerConfig } from './video-producer-config';
 import { startVideoProducer, type RunningVideoProducer } from './video-producer-app';
+import { setTimeout as sleep } from 'node:timers/promises';
 
 const CHILD_SCRIPT = resolve(__dirname, '../../../libs/emulator/src/testing/emulator-child.ts');
 const TSX_CJS = require.resolve('tsx/cjs');
@@ -55,7 +56,6 @@ function kill(child: Child | undefined, signal: NodeJS.Signals): Promise<void> {
   });
 }
 
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 /** Polls `predicate` every 50 ms; fails after `timeoutMs`. */
 async function waitFor(what: string, predicate: () => boolean, timeoutMs: number): Promise<void> {

@@ -13,6 +13,7 @@ import { DevStackError } from './dev-stack-error';
 import { createLogPrefixer, LineSplitter, PART_COLORS } from './log-prefixer';
 import type { ProgressReporter } from './progress-reporter';
 import type { PartSpec } from './stack-plan';
+import { setTimeout as sleep } from 'node:timers/promises';
 
 export interface SupervisorOptions {
   rootDir: string;
@@ -217,4 +218,3 @@ async function answers200(url: string): Promise<boolean> {
   }
 }
 
-const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));

@@ -14,13 +14,13 @@ import { ListFragmentsCommand, type Fragment } from '@aws-sdk/client-kinesis-vid
 import { startEmulator, type RunningEmulator } from '@tributary/emulator';
 import { createArchivedMediaClient, createKinesisVideoClient, TEST_REGION, uniqueStreamName } from '@tributary/emulator/testing';
 import { buildBundle, copyPackageWithDependencies, nodeModulesAbove, spawnLogged, type LoggedProcess } from '@tributary/runtime/testing';
+import { setTimeout as sleep } from 'node:timers/promises';
 
 const ROOT = join(__dirname, '..', '..', '..', '..');
 const APP = 'apps/video-producer';
 
 jest.setTimeout(180_000);
 
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 /** The system ffmpeg, as the deployment notes ask for (`apt install ffmpeg`). */
 function systemFfmpeg(): string {

@@ -16,15 +16,12 @@
  */
 import { Fragmenter, MatroskaStreamReader, MediaError, msToTicks, writeFragment, writeStreamHeader, type MatroskaEvent, type MkvFragment } from '@tributary/media';
 import type { PutMediaSession } from '@tributary/kvs';
+import { noopLogger, type Logger } from '@tributary/runtime';
 import type { FfmpegExit, FfmpegProcess } from '../ffmpeg/ffmpeg-adapter';
 import { VideoProducerError } from '../video-producer-error';
 
-export interface PipelineLogger {
-  debug(obj: object, msg?: string): void;
-  info(obj: object, msg?: string): void;
-  warn(obj: object, msg?: string): void;
-  error(obj: object, msg?: string): void;
-}
+/** The runtime's Logger without `child` (the app hands the pipeline a child already bound to the stream). */
+export type PipelineLogger = Omit<Logger, 'child'>;
 
 /** What the pipeline needs of a PutMedia session (tests give a fake). */
 export type PipelineSession = Pick<PutMediaSession, 'writeHeader' | 'writeFragment' | 'state'>;
@@ -61,8 +58,6 @@ export interface CameraPipelineStats {
   sourceError?: string;
 }
 
-const noop = (): void => undefined;
-const silent: PipelineLogger = { debug: noop, info: noop, warn: noop, error: noop };
 
 export class CameraPipeline {
   private readonly log: PipelineLogger;
@@ -76,7 +71,7 @@ export class CameraPipeline {
   private readonly counters: CameraPipelineStats = { framesIn: 0, fragmentsCut: 0, fragmentsWritten: 0, fragmentsDropped: 0, sourceRestarts: 0, running: false };
 
   constructor(private readonly options: CameraPipelineOptions) {
-    this.log = options.logger ?? silent;
+    this.log = options.logger ?? noopLogger;
     this.now = options.now ?? Date.now;
   }
 

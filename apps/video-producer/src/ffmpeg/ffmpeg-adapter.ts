@@ -16,6 +16,7 @@ import { delimiter, join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { PassThrough } from 'node:stream';
 import ffmpeg from 'fluent-ffmpeg';
+import type { Logger } from '@tributary/runtime';
 import { VideoProducerError } from '../video-producer-error';
 
 /** Where the video comes from. */
@@ -217,10 +218,8 @@ export interface FfmpegProcess {
   stop(graceMs?: number): Promise<FfmpegExit>;
 }
 
-export interface FfmpegLogger {
-  debug(obj: object, msg?: string): void;
-  warn(obj: object, msg?: string): void;
-}
+/** The runtime's Logger, the two levels ffmpeg's stderr goes to. */
+export type FfmpegLogger = Pick<Logger, 'debug' | 'warn'>;
 
 /** Starts ffmpeg for `plan`. Its stderr goes to the logger (warnings and errors only: -loglevel warning). */
 export function startFfmpeg(plan: FfmpegPlan, options: { ffmpegPath: string; logger?: FfmpegLogger }): FfmpegProcess {

@@ -21,14 +21,13 @@ import { mkdirSync, readdirSync, statSync, unlinkSync } from 'node:fs';
 import { open, readFile, rename, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { ReplayableFragment, ReplayableFragments } from '@tributary/kvs';
+import type { Logger } from '@tributary/runtime';
 import { VideoProducerError } from '../video-producer-error';
 
 export type SpoolPolicy = 'drop-oldest' | 'stop-capture';
 
-export interface SpoolLogger {
-  info(obj: object, msg?: string): void;
-  warn(obj: object, msg?: string): void;
-}
+/** The runtime's Logger, the two levels the spool logs at. */
+export type SpoolLogger = Pick<Logger, 'info' | 'warn'>;
 
 export interface FragmentSpoolOptions {
   /** This camera's directory (created when missing). */
