@@ -1,9 +1,10 @@
 /**
- * Errors of @tributary/kinesis-consumer: one base class with a stable `code`, a `retriable` flag (would trying
+ * Every error class of @tributary/kinesis-consumer, in one file. One base class with a stable `code`, a `retriable` flag (would trying
  * again later have a chance?) and the `cause` (kafkajs errors.js style), on the one base of every lib,
  * @tributary/errors' TributaryError: each class declares a brand, so `instanceof` holds across bundles.
  */
 import { TributaryError } from '@tributary/errors';
+import type { ConsumerRecord } from './consumer-types';
 
 export type ConsumerErrorCode =
   /** An option is missing or out of range (raised by constructors). */
@@ -58,5 +59,59 @@ export class DependencyError extends ConsumerError {
     options: { cause?: unknown } = {},
   ) {
     super('DEPENDENCY', message, retriable, options);
+  }
+}
+
+/** A lease item we cannot read (written by something else, or damaged). */
+export class LeaseFormatError extends ConsumerError {
+  override name = 'LeaseFormatError';
+  constructor(
+    readonly leaseKey: string | undefined,
+    message: string,
+  ) {
+    super('INTERNAL', message, false);
+  }
+}
+
+// ---- processing/ ----
+
+/**
+ * The error a batch rejects with when it cannot be finished: it carries the progress made so far, so the shard
+ * consumer can still checkpoint the records that are done (handled or dead-lettered) before it stops, and
+ * nothing past them (at-least-once).
+ */
+
+/** What a process() call got done, contiguous from the first record of the batch. */
+export interface BatchOutcome {
+  /** The last record such that it and every record before it in the batch are done; undefined when none is. */
+  processedUpTo?: ConsumerRecord;
+  /** Records whose handler call succeeded. */
+  handled: number;
+  /** Records sent to the dead-letter destination. */
+  deadLettered: number;
+  /** Records older than maximumRecordAgeInSeconds dropped because no dead-letter destination is set (as Lambda discards them). */
+  discarded: number;
+  /** Failed handler calls that were followed by another attempt (a retry or a bisection). */
+  retries: number;
+  /** Of those, the ones that split the batch (they use no retry budget). */
+  bisections: number;
+  handlerCalls: number;
+}
+
+export type BatchProcessingErrorCode = Extract<ConsumerErrorCode, 'HANDLER_FAILED' | 'DEAD_LETTER_FAILED' | 'SHUTDOWN'>;
+
+export class BatchProcessingError extends ConsumerError {
+  static override readonly brand: string = 'tributary.kinesis-consumer.BatchProcessingError';
+  override name = 'BatchProcessingError';
+  constructor(
+    code: BatchProcessingErrorCode,
+    message: string,
+    retriable: boolean,
+    /** The progress before the failure: checkpoint up to `outcome.processedUpTo` at most. */
+    readonly outcome: BatchOutcome,
+    readonly context: { shardId: string; record?: ConsumerRecord; attempts?: number },
+    options: { cause?: unknown } = {},
+  ) {
+    super(code, message, retriable, options);
   }
 }

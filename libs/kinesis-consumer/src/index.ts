@@ -1,15 +1,24 @@
-// Public entry point of @tributary/kinesis-consumer.
+// Public entry point of @tributary/kinesis-consumer: exactly what its README's "Exports" section lists. Internals
+// (the lease item codec, the per-shard record sources, ServiceHealth, …) stay inside; fuzz targets for tools are
+// behind the second entry, @tributary/kinesis-consumer/testing.
 export { KinesisConsumer, type KinesisConsumerOptions, type KinesisConsumerEvents, type ConsumerStats, type ShardStats, type ConsumerState, type BatchProcessedEvent } from './consumer/kinesis-consumer';
 export type { ShardBatchEvent } from './consumer/shard-consumer';
-export { ServiceHealth, serviceOf, type ConsumerService, type ServiceStatus, type ServiceTransition } from './consumer/service-health';
-export { CONSUMER_DEFAULTS } from './defaults';
-export { ConsumerError, LeaseLostError, DependencyError, type ConsumerErrorCode } from './consumer-error';
+export type { ConsumerService, ServiceStatus, ServiceTransition } from './consumer/service-health';
+export { CONSUMER_DEFAULTS, LEASE_DEFAULTS, SHARD_SYNC_DEFAULTS, RETRIEVAL_DEFAULTS, PROCESSING_DEFAULTS } from './defaults';
+export {
+  ConsumerError,
+  LeaseLostError,
+  DependencyError,
+  BatchProcessingError,
+  type ConsumerErrorCode,
+  type BatchOutcome,
+  type BatchProcessingErrorCode,
+} from './consumer-error';
 export type { Checkpoint, CheckpointSentinel, ConsumerRecord, Lease, LeaseProgress, Logger, Clock, Timers, RetrievedBatch, ShardRecordSource, RecordSourceFactory } from './consumer-types';
 
 // Processing: the handler contract, poison-pill handling, dead-letter destinations.
-export { BatchProcessor, summarizeError } from './processing/batch-processor';
+export { BatchProcessor } from './processing/batch-processor';
 export { classifyHandlerFailure, type FailureOrigin } from './processing/failure-classifier';
-export { BatchProcessingError, type BatchOutcome, type BatchProcessingErrorCode } from './processing/processing-error';
 export type { BatchProcessorOptions } from './processing/processing-options';
 export {
   recordIdentifier,
@@ -36,7 +45,6 @@ export {
   type PutRecordsClient,
 } from './processing/dead-letter-sinks';
 export { toDeadLetterEnvelope, parseDeadLetterEnvelope, type DeadLetterEnvelope } from './processing/dead-letter-envelope';
-export { PROCESSING_DEFAULTS } from './processing/processing-defaults';
 
 // Leases and shard discovery (for tools and for running the parts alone).
 export { LeaseTable, type LeaseStore, type LeaseTableOptions } from './leases/lease-table';
@@ -50,31 +58,25 @@ export {
   type TakerRunEvent,
 } from './leases/lease-coordinator';
 export { planLeaseTaking, type LeaseTakingInput, type LeaseTakingPlan, type LeaseObservation } from './leases/lease-taker';
-export { LEASE_DEFAULTS, defaultRenewIntervalMs, defaultTakerIntervalMs } from './leases/lease-defaults';
-export { LEASE_ATTRIBUTES, leaseToItem, itemToLease, progressAttributes, LeaseFormatError, isShardEnd } from './leases/lease-serializer';
 export {
   planShardSync,
   parentsDone,
   planLeaseCleanup,
-  initialCheckpoint,
   type InitialPosition,
   type ShardDescription,
   type ShardSyncPlan,
 } from './shards/shard-sync-planner';
 export { ShardSyncer, type ShardSyncerOptions, type ShardSyncResult, type ListShardsClient } from './shards/shard-syncer';
-export { SHARD_SYNC_DEFAULTS } from './shards/shard-defaults';
 
 // Retrieval and deaggregation.
 export {
   PollingRecordSourceFactory,
-  PollingShardRecordSource,
   type PollingRecordSourceOptions,
   type PollingKinesisClient,
   type PollingSourceStats,
 } from './retrieval/polling-record-source';
 export {
   FanOutRecordSourceFactory,
-  FanOutShardRecordSource,
   type FanOutRecordSourceOptions,
   type FanOutKinesisClient,
   type FanOutSourceStats,
@@ -87,12 +89,10 @@ export {
   type ConsumerClientOptions,
   type ConsumerKinesisClients,
 } from './retrieval/kinesis-clients';
-export { RETRIEVAL_DEFAULTS } from './retrieval/retrieval-defaults';
 export {
   deaggregateRecords,
   skipUpTo,
   comparePositions,
-  effectiveHashKey,
   type HashRange,
   type DeaggregationResult,
   type DeaggregationOptions,

@@ -19,7 +19,7 @@ import { DescribeStreamSummaryCommand, type KinesisClient } from '@aws-sdk/clien
 import { DynamoDBClient, type DynamoDBClientConfig } from '@aws-sdk/client-dynamodb';
 import { classifyCallError, isAwsError } from '@tributary/errors';
 import { HashKeyCache } from '@tributary/partitioning';
-import { ConsumerError, DependencyError } from '../consumer-error';
+import { ConsumerError, DependencyError, type BatchOutcome } from '../consumer-error';
 import {
   noopLogger,
   systemClock,
@@ -38,7 +38,6 @@ import { LeaseTable } from '../leases/lease-table';
 import { BatchProcessor } from '../processing/batch-processor';
 import type { CheckpointAfter } from '../processing/checkpoint-policy';
 import type { FailureOrigin } from '../processing/failure-classifier';
-import type { BatchOutcome } from '../processing/processing-error';
 import type { BatchHandler, DeadLetterSink, ProcessingDeadLetterEvent, ProcessingRetryEvent, RetryBackoff } from '../processing/processing-types';
 import { FanOutRecordSourceFactory, type FanOutKinesisClient } from '../retrieval/fan-out-record-source';
 import { createConsumerKinesisClient, type ConsumerClientOptions } from '../retrieval/kinesis-clients';

@@ -16,12 +16,11 @@
  * not skip anything: the shard backs off and reads again from the last done record.
  */
 import type { ChildShard } from '@aws-sdk/client-kinesis';
-import { ConsumerError, LeaseLostError } from '../consumer-error';
+import { BatchProcessingError, ConsumerError, LeaseLostError, type BatchOutcome } from '../consumer-error';
 import type { Checkpoint, Clock, ConsumerRecord, Lease, Logger, RecordSourceFactory, ShardRecordSource, Timers } from '../consumer-types';
 import type { LeaseStore } from '../leases/lease-table';
 import type { BatchProcessor } from '../processing/batch-processor';
 import { CheckpointPolicy, type CheckpointAfter } from '../processing/checkpoint-policy';
-import { BatchProcessingError, type BatchOutcome } from '../processing/processing-error';
 import type { BatchContext } from '../processing/processing-types';
 import { deaggregateRecords, skipUpTo } from '../records/record-deaggregator';
 import type { HashKeyCache } from '@tributary/partitioning';

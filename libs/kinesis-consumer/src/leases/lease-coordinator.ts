@@ -24,7 +24,7 @@ import { EventEmitter } from 'node:events';
 import { ConsumerError, LeaseLostError } from '../consumer-error';
 import { noopLogger, systemClock, systemTimers, type Checkpoint, type Clock, type Lease, type LeaseProgress, type Logger, type Timers } from '../consumer-types';
 import { toDependencyError } from './aws-error-mapper';
-import { LEASE_DEFAULTS, defaultRenewIntervalMs, defaultTakerIntervalMs } from './lease-defaults';
+import { LEASE_DEFAULTS, defaultRenewIntervalMs, defaultTakerIntervalMs } from '../defaults';
 import { isShardEnd } from './lease-serializer';
 import type { LeaseStore } from './lease-table';
 import { planLeaseTaking, type LeaseObservation } from './lease-taker';

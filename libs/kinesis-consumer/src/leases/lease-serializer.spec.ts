@@ -1,5 +1,6 @@
 import type { Checkpoint, Lease } from '../consumer-types';
-import { LeaseFormatError, checkpointAttributes, itemToLease, leaseToItem, progressAttributes, sameCheckpoint, type LeaseItem } from './lease-serializer';
+import { LeaseFormatError } from '../consumer-error';
+import { checkpointAttributes, itemToLease, leaseToItem, progressAttributes, sameCheckpoint, type LeaseItem } from './lease-serializer';
 
 const SEQ = '49590338271490256608559692538361571095921575989136588898';
 

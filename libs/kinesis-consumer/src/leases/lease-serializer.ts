@@ -19,7 +19,7 @@
  * attributes it does not know, and a KCL item without them reads as a lease without progress.
  */
 import type { AttributeValue } from '@aws-sdk/client-dynamodb';
-import { ConsumerError } from '../consumer-error';
+import { ConsumerError, LeaseFormatError } from '../consumer-error';
 import type { Checkpoint, CheckpointSentinel, Lease, LeaseProgress } from '../consumer-types';
 
 export const LEASE_ATTRIBUTES = {
@@ -47,17 +47,6 @@ export type LeaseItem = Record<string, AttributeValue>;
 
 const SENTINELS: ReadonlySet<string> = new Set<CheckpointSentinel>(['TRIM_HORIZON', 'LATEST', 'SHARD_END', 'AT_TIMESTAMP']);
 const DECIMAL = /^\d+$/;
-
-/** A lease item we cannot read (written by something else, or damaged). */
-export class LeaseFormatError extends ConsumerError {
-  override name = 'LeaseFormatError';
-  constructor(
-    readonly leaseKey: string | undefined,
-    message: string,
-  ) {
-    super('INTERNAL', message, false);
-  }
-}
 
 export function checkpointToString(checkpoint: Checkpoint): string {
   return checkpoint.kind === 'sentinel' ? checkpoint.value : checkpoint.sequenceNumber;

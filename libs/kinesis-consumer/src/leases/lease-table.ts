@@ -26,7 +26,7 @@ import {
   type DynamoDBClient,
 } from '@aws-sdk/client-dynamodb';
 import { ensureTable, TableError } from '@tributary/dynamodb-tables';
-import { ConsumerError, LeaseLostError } from '../consumer-error';
+import { ConsumerError, LeaseFormatError, LeaseLostError } from '../consumer-error';
 import {
   noopLogger,
   systemClock,
@@ -39,10 +39,9 @@ import {
   type Timers,
 } from '../consumer-types';
 import { isConditionalCheckFailed, toDependencyError, toLeaseWriteError } from './aws-error-mapper';
-import { LEASE_DEFAULTS } from './lease-defaults';
+import { LEASE_DEFAULTS } from '../defaults';
 import {
   LEASE_ATTRIBUTES as A,
-  LeaseFormatError,
   checkpointAttributes,
   itemToLease,
   leaseToItem,

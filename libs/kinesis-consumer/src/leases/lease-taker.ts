@@ -29,7 +29,7 @@
  *   one from the most loaded (else 3,3,1 would never even out to 3,2,2).
  */
 import type { Lease } from '../consumer-types';
-import { LEASE_DEFAULTS } from './lease-defaults';
+import { LEASE_DEFAULTS } from '../defaults';
 import { isShardEnd } from './lease-serializer';
 
 /** The counter value last seen for a lease, and when (observer's clock) it was first seen with that value. */

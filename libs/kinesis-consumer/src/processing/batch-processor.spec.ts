@@ -6,7 +6,7 @@
  */
 import type { ConsumerRecord } from '../consumer-types';
 import { BatchProcessor } from './batch-processor';
-import type { BatchOutcome } from './processing-error';
+import type { BatchOutcome } from '../consumer-error';
 import { recordIdentifier, type BatchContext, type BatchResponse, type ProcessingRetryEvent } from './processing-types';
 import {
   contextOf,

@@ -43,7 +43,7 @@
  *   whether to checkpoint `outcome.processedUpTo` (graceful shutdown) or not (lease lost).
  */
 import type { ConsumerRecord } from '../consumer-types';
-import { BatchProcessingError, type BatchOutcome } from './processing-error';
+import { BatchProcessingError, type BatchOutcome } from '../consumer-error';
 import { resolveProcessingOptions, type BatchProcessorOptions, type ResolvedProcessingOptions } from './processing-options';
 import {
   recordIdentifier,

@@ -23,10 +23,10 @@ import { classifyCallError, classifyEntryError } from '@tributary/errors';
 import { ConsumerError } from '../consumer-error';
 import { noopLogger, systemTimers, type Logger, type Timers } from '../consumer-types';
 import { toDeadLetterEnvelope, type DeadLetterEnvelope } from './dead-letter-envelope';
-import { PROCESSING_DEFAULTS, PUT_RECORDS_LIMITS } from './processing-defaults';
+import { PROCESSING_DEFAULTS, PUT_RECORDS_LIMITS } from '../defaults';
 import { invalidOption } from './processing-options';
 import type { DeadLetterEntry, DeadLetterSink, RetryBackoff } from './processing-types';
-import { fullJitterDelayMs } from '@tributary/runtime';
+import { fullJitterDelayMs, sleep } from '@tributary/runtime';
 
 function deadLetterFailed(message: string, retriable: boolean, cause?: unknown): ConsumerError {
   return new ConsumerError('DEAD_LETTER_FAILED', message, retriable, cause === undefined ? {} : { cause });
@@ -254,7 +254,7 @@ export class KinesisDeadLetterSink implements DeadLetterSink {
     let pending = chunk.map((p) => p.entry);
     let lastError = '';
     for (let attempt = 1; attempt <= this.maxAttempts; attempt++) {
-      if (attempt > 1) await this.sleep(fullJitterDelayMs(attempt - 1, this.backoff.baseMs, this.backoff.maxMs, this.random));
+      if (attempt > 1) await sleep(this.timers, fullJitterDelayMs(attempt - 1, this.backoff.baseMs, this.backoff.maxMs, this.random));
       let output: PutRecordsCommandOutput;
       try {
         output = await this.client.send(new PutRecordsCommand({ ...this.target, Records: pending }));
@@ -291,10 +291,6 @@ export class KinesisDeadLetterSink implements DeadLetterSink {
     );
   }
 
-  private sleep(ms: number): Promise<void> {
-    if (ms <= 0) return Promise.resolve();
-    return new Promise((resolve) => this.timers.setTimeout(resolve, ms));
-  }
 }
 
 /** PutRecords limits: at most 500 entries and 5 MiB (data + partition keys) per call, order kept. */

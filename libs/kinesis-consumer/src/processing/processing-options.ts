@@ -6,7 +6,7 @@ import { z } from 'zod';
 import { ConsumerError } from '../consumer-error';
 import { noopLogger, systemClock, systemTimers, type Clock, type Logger, type Timers } from '../consumer-types';
 import { classifyHandlerFailure, type FailureOrigin } from './failure-classifier';
-import { PROCESSING_DEFAULTS } from './processing-defaults';
+import { PROCESSING_DEFAULTS } from '../defaults';
 import type {
   BatchHandler,
   DeadLetterSink,

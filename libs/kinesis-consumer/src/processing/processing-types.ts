@@ -76,7 +76,7 @@ export interface RetryBackoff {
   maxMs: number;
 }
 
-/** The poison-pill settings (Lambda event source mapping names). Defaults in processing-defaults.ts. */
+/** The poison-pill settings (Lambda event source mapping names). Defaults in ../defaults.ts (PROCESSING_DEFAULTS). */
 export interface ProcessingOptions {
   /** Retries of a failing record after its first failure; -1 = until it succeeds or expires (default 3). */
   maximumRetryAttempts?: number;

@@ -49,10 +49,10 @@ import {
   type ShardRecordSource,
   type Timers,
 } from '../consumer-types';
-import { abortedPromise, sleep } from './abortable-sleep';
+import { abortedPromise } from './aborted-promise';
 import { createFanOutKinesisClient, type ConsumerClientOptions } from './kinesis-clients';
-import { equalJitterDelayMs } from '@tributary/runtime';
-import { RETRIEVAL_DEFAULTS } from './retrieval-defaults';
+import { equalJitterDelayMs, sleep } from '@tributary/runtime';
+import { RETRIEVAL_DEFAULTS } from '../defaults';
 import { classifyRetrievalError, retrievalError, shutdownError, type RetrievalFailure } from './retrieval-errors';
 import { afterSequence, iteratorStartOf, toStartingPosition, type IteratorStart } from './starting-position';
 

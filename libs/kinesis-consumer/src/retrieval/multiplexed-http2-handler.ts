@@ -34,7 +34,7 @@
 import * as http2 from 'node:http2';
 import { Readable } from 'node:stream';
 import type { HeaderBag, HttpHandlerOptions, HttpRequest, HttpResponse, RequestHandlerOutput } from '@smithy/types';
-import { RETRIEVAL_DEFAULTS } from './retrieval-defaults';
+import { RETRIEVAL_DEFAULTS } from '../defaults';
 
 export interface MultiplexedHttp2HandlerOptions {
   /** Streams per session before another session is opened (default 100). */

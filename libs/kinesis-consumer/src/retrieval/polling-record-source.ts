@@ -28,6 +28,7 @@ import {
   type GetShardIteratorCommandOutput,
   type _Record as KinesisRecord,
 } from '@aws-sdk/client-kinesis';
+import { sleep } from '@tributary/runtime';
 import { ConsumerError } from '../consumer-error';
 import {
   noopLogger,
@@ -41,9 +42,8 @@ import {
   type ShardRecordSource,
   type Timers,
 } from '../consumer-types';
-import { sleep } from './abortable-sleep';
 import { ReadPacer } from './read-pacer';
-import { RETRIEVAL_DEFAULTS } from './retrieval-defaults';
+import { RETRIEVAL_DEFAULTS } from '../defaults';
 import { classifyRetrievalError, retrievalError, shutdownError } from './retrieval-errors';
 import { afterSequence, iteratorStartOf, type IteratorStart } from './starting-position';
 
@@ -57,7 +57,7 @@ export interface PollingRecordSourceOptions {
   client: PollingKinesisClient;
   /** GetRecords Limit, 1–10,000 (default 10,000). */
   maxRecords?: number;
-  /** Wait between calls once caught up; ≥ 200 ms (default 200 ms: see retrieval-defaults.ts). */
+  /** Wait between calls once caught up; ≥ 200 ms (default 200 ms: see RETRIEVAL_DEFAULTS in ../defaults.ts). */
   idleTimeBetweenReadsMs?: number;
   /** This reader's share of the shard's 5 GetRecords/s (default 5). */
   maxCallsPerSecond?: number;

@@ -12,7 +12,7 @@ import { ConsumerError } from '../consumer-error';
 import { noopLogger, systemClock, systemTimers, type Clock, type Lease, type Logger, type Timers } from '../consumer-types';
 import { toDependencyError } from '../leases/aws-error-mapper';
 import type { LeaseStore } from '../leases/lease-table';
-import { SHARD_SYNC_DEFAULTS } from './shard-defaults';
+import { SHARD_SYNC_DEFAULTS } from '../defaults';
 import { planLeaseCleanup, planShardSync, type InitialPosition } from './shard-sync-planner';
 
 /** The one Kinesis call the syncer makes (a KinesisClient fits). */

@@ -6,6 +6,7 @@
  * deaggregates), and a ledger of what handlers saw, with the checks the issue asks for: nothing lost, per-key
  * order of first deliveries, duplicates counted.
  */
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { DynamoDBClient, DynamoDBClientConfig } from '@aws-sdk/client-dynamodb';
 import type { KinesisClient, KinesisClientConfig } from '@aws-sdk/client-kinesis';
 import type { EmulatorOptions, RunningEmulator } from '@tributary/emulator';
@@ -60,7 +61,8 @@ export async function startConsumerTestEnv(options: EmulatorOptions = {}): Promi
   };
 }
 
-export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+/** Real-time waits of the integration specs: node:timers/promises (the runtime's `sleep` is for injected timers). */
+export { sleep };
 
 export async function waitFor(what: string, predicate: () => boolean, timeoutMs: number, pollMs = 20): Promise<void> {
   const deadline = Date.now() + timeoutMs;

@@ -5,7 +5,7 @@
  */
 import type { Clock, ConsumerRecord, Timers } from '../consumer-types';
 import { BatchProcessor } from '../processing/batch-processor';
-import { BatchProcessingError } from '../processing/processing-error';
+import { BatchProcessingError } from '../consumer-error';
 import type { BatchProcessorOptions } from '../processing/processing-options';
 import { recordIdentifier, type BatchContext, type BatchResponse, type DeadLetterEntry, type DeadLetterSink } from '../processing/processing-types';
 
