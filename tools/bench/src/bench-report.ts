@@ -13,6 +13,8 @@ import * as path from 'node:path';
 export const ROOT = path.resolve(__dirname, '../../..');
 export const RESULTS_DIR = path.join(ROOT, 'tools/bench/results');
 
+// ---------------------------------------------------------------------------------------------------------
+// Figures and tables
 
 export function median(values: number[]): number {
   const s = [...values].sort((a, b) => a - b);

@@ -29,6 +29,7 @@ import { RESULTS_DIR, ROOT } from './bench-report';
 // first sends, so setting it on import is early enough; child processes inherit it (and run on the same Node).
 if (nodeMajor(process.version) < 22) process.env['AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED'] ??= 'true';
 
+/** The repository root (from bench-report.ts, which writes the results under it). */
 export { ROOT };
 export const PROFILE_DIR = path.join(RESULTS_DIR, 'profiles');
 const SERVER_SCRIPT = path.join(__dirname, 'bench-server.ts');
@@ -129,6 +130,21 @@ export async function interleavedRuns<V extends string, M>(
     }
   }
   return raw;
+}
+
+/**
+ * Counts the outcomes of puts a loop does not await one by one: `put(…).then(acks.ok, acks.fail)`. (Fields of one
+ * object, as cheap per call as counters in the loop's own closure.)
+ */
+export class AckCounter {
+  acknowledged = 0;
+  failed = 0;
+  readonly ok = (): void => {
+    this.acknowledged++;
+  };
+  readonly fail = (): void => {
+    this.failed++;
+  };
 }
 
 /** The resident set size of a process from /proc (Linux), in bytes; NaN elsewhere. */

@@ -15,7 +15,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { KinesisProducer } from '@tributary/kinesis-producer';
-import { BENCH_CREDENTIALS, BENCH_REGION, sleep } from './bench-support';
+import { AckCounter, BENCH_CREDENTIALS, BENCH_REGION, sleep } from './bench-support';
 import {
   INDEX_OFFSET,
   PHASE_INDEX_OFFSET,
@@ -43,26 +43,19 @@ async function fill(input: Extract<ProducerInput, { mode: 'fill' }>): Promise<Pr
   });
   const keys = deviceKeys(input.devices);
   const payload = randomBytes(input.recordBytes * 1024);
-  let acknowledged = 0;
-  let failed = 0;
-  const ok = (): void => {
-    acknowledged++;
-  };
-  const fail = (): void => {
-    failed++;
-  };
+  const acks = new AckCounter();
   const started = performance.now();
   for (let i = 0; i < input.records; i++) {
     if (!producer.writable) await producer.whenWritable();
     const off = (i & 1023) * input.recordBytes;
     const data = Buffer.from(payload.subarray(off, off + input.recordBytes));
     data.writeUInt32LE(i, INDEX_OFFSET);
-    producer.put({ partitionKey: keys[i % keys.length], data }).then(ok, fail);
+    producer.put({ partitionKey: keys[i % keys.length], data }).then(acks.ok, acks.fail);
   }
   await producer.flush();
   const seconds = (performance.now() - started) / 1000;
   await producer.close();
-  return { pid: process.pid, sent: input.records, acknowledged, failed, measured: 0, seconds, measuredRate: 0 };
+  return { pid: process.pid, sent: input.records, acknowledged: acks.acknowledged, failed: acks.failed, measured: 0, seconds, measuredRate: 0 };
 }
 
 async function paced(input: Extract<ProducerInput, { mode: 'paced' }>): Promise<ProducerResult> {

@@ -13,7 +13,7 @@
 import { randomBytes } from 'node:crypto';
 import { KinesisClient, PutRecordsCommand, type PutRecordsRequestEntry } from '@aws-sdk/client-kinesis';
 import { KinesisProducer, type KinesisProducerOptions } from '@tributary/kinesis-producer';
-import { BENCH_CREDENTIALS, BENCH_REGION, ownMemory, processCpuSeconds, startCpuMeasurement, startPeakSampling } from './bench-support';
+import { AckCounter, BENCH_CREDENTIALS, BENCH_REGION, ownMemory, processCpuSeconds, startCpuMeasurement, startPeakSampling } from './bench-support';
 
 export type ProducerVariant = 'naive' | 'agg-off' | 'agg-on';
 
@@ -102,14 +102,7 @@ async function naiveLoop(client: KinesisClient, input: WorkerInput, w: Workload,
 async function producerLoop(producer: KinesisProducer, w: Workload, records: number, seconds: number): Promise<Omit<PhaseResult, 'ownCpuSeconds' | 'emulatorCpuSeconds' | 'seconds'>> {
   const before = producer.stats().totals;
   const deadline = performance.now() + seconds * 1000;
-  let acknowledged = 0;
-  let failed = 0;
-  const ok = (): void => {
-    acknowledged++;
-  };
-  const fail = (): void => {
-    failed++;
-  };
+  const acks = new AckCounter();
   const keys = w.keys;
   const payloads = w.payloads;
   let sent = 0;
@@ -117,14 +110,14 @@ async function producerLoop(producer: KinesisProducer, w: Workload, records: num
     if (!producer.writable) await producer.whenWritable();
     // The clock is read once per 1,024 records: reading it per record would cost more than some puts.
     if ((sent & 1023) === 0 && performance.now() >= deadline) break;
-    producer.put({ partitionKey: keys[sent % keys.length], data: payloads[sent % PAYLOADS] }).then(ok, fail);
+    producer.put({ partitionKey: keys[sent % keys.length], data: payloads[sent % PAYLOADS] }).then(acks.ok, acks.fail);
   }
   await producer.flush();
   const after = producer.stats().totals;
   return {
     sent,
-    acknowledged,
-    failed,
+    acknowledged: acks.acknowledged,
+    failed: acks.failed,
     putRecordsCalls: after.putRecordsCalls - before.putRecordsCalls,
     kinesisRecords: after.kinesisRecordsPut - before.kinesisRecordsPut,
   };
