@@ -17,11 +17,9 @@
  */
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { marshall } from '@aws-sdk/util-dynamodb';
-import { awsErrorName } from '@tributary/errors';
 import { noopLogger, type Logger } from '../logger';
-import { TelemetryConsumerError } from '../telemetry-consumer-error';
 import { systemClock, systemTimers, type Clock, type Timers } from '../time';
-import { conditionalPuts, ensureTable, isRetriableAwsError } from './dynamo-table';
+import { conditionalPuts, ensureTable, isRetriableAwsError, writeFailure } from './dynamo-table';
 
 export const DEVICE_STATE_DEFAULTS = {
   /** PutItem calls in flight at once per batch. */
@@ -139,11 +137,7 @@ export class DeviceStateSink {
     const { errors } = puts;
     this.totals.written += result.written;
     this.totals.stale += result.stale;
-    if (errors.length > 0) throw this.failure(errors[0], errors.length);
+    if (errors.length > 0) throw writeFailure('DEVICE_STATE_FAILED', 'device-state', this.tableName, errors);
     return result;
-  }
-
-  private failure(err: unknown, count: number): TelemetryConsumerError {
-    return new TelemetryConsumerError('DEVICE_STATE_FAILED', `${count} device-state write(s) to ${this.tableName} failed: ${awsErrorName(err) || 'Error'}: ${(err as Error).message}`, isRetriableAwsError(err), { cause: err });
   }
 }

@@ -7,7 +7,7 @@
  */
 import { PutItemCommand, type DynamoDBClient, type PutItemCommandInput } from '@aws-sdk/client-dynamodb';
 import { ensureTable as ensureSharedTable, TableError, type EnsureTableResult, type TableKey } from '@tributary/dynamodb-tables';
-import { DYNAMODB_ERRORS, classifyCallError, isAwsError, type AwsErrorTable } from '@tributary/errors';
+import { DYNAMODB_ERRORS, awsErrorName, classifyCallError, isAwsError, type AwsErrorTable } from '@tributary/errors';
 import { mapWithConcurrency } from '@tributary/runtime';
 import type { Logger } from '../logger';
 import { TelemetryConsumerError, type TelemetryConsumerErrorCode } from '../telemetry-consumer-error';
@@ -78,4 +78,12 @@ export async function conditionalPuts(client: DynamoDBClient, inputs: readonly P
     }
   });
   return result;
+}
+
+/** The error of a sink's writes of which `errors` failed (at least one): named after the first, retriable as it is. */
+export function writeFailure(code: TelemetryConsumerErrorCode, what: string, tableName: string, errors: readonly unknown[]): TelemetryConsumerError {
+  const err = errors[0];
+  return new TelemetryConsumerError(code, `${errors.length} ${what} write(s) to ${tableName} failed: ${awsErrorName(err) || 'Error'}: ${(err as Error).message}`, isRetriableAwsError(err), {
+    cause: err,
+  });
 }

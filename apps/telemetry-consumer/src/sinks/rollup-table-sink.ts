@@ -15,13 +15,11 @@
  */
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { marshall } from '@aws-sdk/util-dynamodb';
-import { awsErrorName } from '@tributary/errors';
 import { DASHBOARD_ITEM_DEFAULTS, ROLLUP_TABLE_KEYS, toRollupItem } from '@tributary/schemas';
 import { noopLogger, type Logger } from '../logger';
 import type { ClosedRollup } from '../rollups/minute-rollup';
-import { TelemetryConsumerError } from '../telemetry-consumer-error';
 import { systemClock, systemTimers, type Clock, type Timers } from '../time';
-import { conditionalPuts, ensureTable, isRetriableAwsError, type EnsureTableResult } from './dynamo-table';
+import { conditionalPuts, ensureTable, writeFailure, type EnsureTableResult } from './dynamo-table';
 
 export const ROLLUP_TABLE_DEFAULTS = {
   /** PutItem calls in flight at once. */
@@ -123,15 +121,7 @@ export class RollupTableSink {
     this.totals.superseded += result.superseded;
     this.onWritten?.(result);
     if (result.superseded > 0) this.logger.debug({ superseded: result.superseded }, 'rollup parts smaller than the stored part of the same minute were not written');
-    if (errors.length > 0) {
-      const err = errors[0];
-      throw new TelemetryConsumerError(
-        'ROLLUP_TABLE_FAILED',
-        `${errors.length} rollup write(s) to ${this.tableName} failed: ${awsErrorName(err) || 'Error'}: ${(err as Error).message}`,
-        isRetriableAwsError(err),
-        { cause: err },
-      );
-    }
+    if (errors.length > 0) throw writeFailure('ROLLUP_TABLE_FAILED', 'rollup', this.tableName, errors);
     return result;
   }
 }

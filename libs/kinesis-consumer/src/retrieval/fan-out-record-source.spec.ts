@@ -5,7 +5,7 @@
  */
 import type { SubscribeToShardEvent } from '@aws-sdk/client-kinesis';
 import type { Checkpoint, RetrievedBatch } from '../consumer-types';
-import { FakeFanOutClient, ManualTimers, serviceError } from '../testing/retrieval-test-kit';
+import { FakeFanOutClient, ManualTimers, nextBatchOn, serviceError, texts } from '../testing/retrieval-test-kit';
 import { FanOutRecordSourceFactory, type FanOutRecordSourceOptions, type FanOutShardRecordSource } from './fan-out-record-source';
 
 const STREAM_ARN = 'arn:aws:kinesis:us-east-1:000000000000:stream/s';
@@ -30,23 +30,8 @@ const event = (texts: string[], continuation: string | undefined, millisBehindLa
   MillisBehindLatest: millisBehindLatest,
   ContinuationSequenceNumber: continuation,
 });
-const texts = (b: RetrievedBatch): string[] => b.records.map((r) => Buffer.from(r.Data as Uint8Array).toString());
-
 /** next(), advancing fake time in steps until it settles. */
-async function nextBatch(source: FanOutShardRecordSource, timers: ManualTimers, stepMs = 50, maxMs = 120_000): Promise<RetrievedBatch> {
-  let result: RetrievedBatch | undefined;
-  let error: unknown;
-  source.next().then(
-    (b) => (result = b),
-    (e: unknown) => (error = e),
-  );
-  for (let waited = 0; result === undefined && error === undefined; waited += stepMs) {
-    if (waited > maxMs) throw new Error('next() did not settle');
-    await timers.advance(stepMs);
-  }
-  if (error !== undefined) throw error;
-  return result as RetrievedBatch;
-}
+const nextBatch = (source: FanOutShardRecordSource, timers: ManualTimers, stepMs = 50, maxMs = 120_000): Promise<RetrievedBatch> => nextBatchOn(source, timers, stepMs, maxMs);
 
 describe('FanOutRecordSourceFactory registration', () => {
   it('registers an absent consumer and polls until it is ACTIVE', async () => {

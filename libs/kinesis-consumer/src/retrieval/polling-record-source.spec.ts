@@ -4,7 +4,7 @@
  */
 import { ConsumerError } from '../consumer-error';
 import type { Checkpoint, RetrievedBatch } from '../consumer-types';
-import { FAKE_SHARD_ID, FakeShardClient, ManualTimers, serviceError } from '../testing/retrieval-test-kit';
+import { FAKE_SHARD_ID, FakeShardClient, ManualTimers, nextBatchOn, serviceError, texts } from '../testing/retrieval-test-kit';
 import { PollingRecordSourceFactory, type PollingRecordSourceOptions, type PollingShardRecordSource } from './polling-record-source';
 
 const ARN = 'arn:aws:kinesis:us-east-1:000000000000:stream/s';
@@ -20,22 +20,7 @@ function setup(options: Partial<PollingRecordSourceOptions> = {}) {
 }
 
 /** Calls next() and advances fake time until it settles. */
-async function nextBatch(source: PollingShardRecordSource, timers: ManualTimers, stepMs = 10, maxMs = 60_000): Promise<RetrievedBatch> {
-  let result: RetrievedBatch | undefined;
-  let error: unknown;
-  source.next().then(
-    (b) => (result = b),
-    (e: unknown) => (error = e),
-  );
-  for (let waited = 0; result === undefined && error === undefined; waited += stepMs) {
-    if (waited > maxMs) throw new Error('next() did not settle');
-    await timers.advance(stepMs);
-  }
-  if (error !== undefined) throw error;
-  return result as RetrievedBatch;
-}
-
-const texts = (b: RetrievedBatch): string[] => b.records.map((r) => Buffer.from(r.Data as Uint8Array).toString());
+const nextBatch = (source: PollingShardRecordSource, timers: ManualTimers, stepMs = 10, maxMs = 60_000): Promise<RetrievedBatch> => nextBatchOn(source, timers, stepMs, maxMs);
 
 describe('PollingRecordSourceFactory', () => {
   it.each<[string, Checkpoint, Record<string, unknown>]>([

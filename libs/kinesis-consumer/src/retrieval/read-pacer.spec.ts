@@ -1,4 +1,5 @@
 import { equalJitterDelayMs as backoffDelayMs } from '@tributary/runtime';
+import { seededRandom } from '@tributary/runtime/testing';
 import { ReadPacer, type ReadPacerOptions } from './read-pacer';
 
 const OPTIONS: ReadPacerOptions = {
@@ -131,7 +132,7 @@ describe('ReadPacer', () => {
  * which no network does). Returns the calls served per reader.
  */
 function simulateSharedShard(options: ReadPacerOptions, readers: number, ms: number, seed: number): number[] {
-  const random = mulberry32(seed);
+  const random = seededRandom(seed);
   const pacers = Array.from({ length: readers }, () => new ReadPacer(options, 0, random));
   const served = pacers.map(() => 0);
   const inFlight = new Map<number, number>(); // reader → arrival time at the service
@@ -157,16 +158,6 @@ function simulateSharedShard(options: ReadPacerOptions, readers: number, ms: num
   return served;
 }
 
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 describe('backoffDelayMs', () => {
   it.each([

@@ -23,11 +23,35 @@ import {
   type GetShardIteratorInput,
   type _Record as KinesisRecord,
 } from '@aws-sdk/client-kinesis';
-import type { Clock } from '../consumer-types';
+import type { Clock, RetrievedBatch, ShardRecordSource } from '../consumer-types';
 
 export { FakeTimers as ManualTimers } from '@tributary/runtime/testing';
 
 export const FAKE_SHARD_ID = 'shardId-000000000000';
+
+/** The records of a batch as text. */
+export const texts = (b: RetrievedBatch): string[] => b.records.map((r) => Buffer.from(r.Data as Uint8Array).toString());
+
+/** Calls next() and advances fake time in steps until it settles. */
+export async function nextBatchOn(
+  source: ShardRecordSource,
+  timers: { advance(ms: number): Promise<void> },
+  stepMs: number,
+  maxMs: number,
+): Promise<RetrievedBatch> {
+  let result: RetrievedBatch | undefined;
+  let error: unknown;
+  source.next().then(
+    (b) => (result = b),
+    (e: unknown) => (error = e),
+  );
+  for (let waited = 0; result === undefined && error === undefined; waited += stepMs) {
+    if (waited > maxMs) throw new Error('next() did not settle');
+    await timers.advance(stepMs);
+  }
+  if (error !== undefined) throw error;
+  return result as RetrievedBatch;
+}
 
 /** An AWS-SDK-shaped service error (the SDK sets `name` to the exception name). */
 export function serviceError(name: string, message = name, status = 400): Error {
