@@ -5,8 +5,6 @@
  * and a merge made while producing, and a graceful stop hands leases to another worker at once.
  */
 import { promises as fs } from 'node:fs';
-import * as os from 'node:os';
-import * as path from 'node:path';
 import { ScanCommand } from '@aws-sdk/client-dynamodb';
 import { ListShardsCommand, MergeShardsCommand, SplitShardCommand, type Shard } from '@aws-sdk/client-kinesis';
 import { itemToLease } from '../leases/lease-serializer';
@@ -18,8 +16,10 @@ import {
   DeliveryLedger,
   NumberedProducer,
   decodeNumbered,
+  poisonHandler,
   sleep,
   startConsumerTestEnv,
+  tempDeadLetterFile,
   waitFor,
   type ConsumerTestEnv,
 } from '../testing/consumer-int-kit';
@@ -117,14 +117,12 @@ it('fan-out: renews subscriptions across the (shortened, 1.5 s) lifetime without
 it('sends a poison record to the dead-letter file after 1 + maximumRetryAttempts attempts, and the shard goes on', async () => {
   const stream = uniqueStreamName('poison');
   await createActiveStream(env.kinesis, stream, 1);
-  const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'consumer-dlq-'));
-  const dlqPath = path.join(dir, 'dlq.ndjson');
+  const { dir, path: dlqPath, sink } = await tempDeadLetterFile('consumer-dlq-');
+  sinks.push(sink);
   const producer = new NumberedProducer(env, stream);
   await producer.put(20, 20);
   const ledger = new DeliveryLedger();
   let poisonAttempts = 0;
-  const sink = new FileDeadLetterSink({ path: dlqPath });
-  sinks.push(sink);
   const consumer = new KinesisConsumer({
     streamName: stream,
     applicationName: uniqueTableName('app'),
@@ -132,14 +130,7 @@ it('sends a poison record to the dead-letter file after 1 + maximumRetryAttempts
     maximumRetryAttempts: 2,
     retryBackoff: { baseMs: 10, maxMs: 20 },
     onFailure: sink,
-    handler: async (records) => {
-      const decoded = records.map(decodeNumbered);
-      if (decoded.some((r) => r.k === 'device-7' && r.n === 13)) {
-        if (records.length === 1) poisonAttempts++;
-        throw new Error('cannot digest device-7#13');
-      }
-      ledger.record(decoded);
-    },
+    handler: poisonHandler({ k: 'device-7', n: 13 }, () => poisonAttempts++, (decoded) => ledger.record(decoded)),
   });
   running.push(consumer);
   const deadLettered: number[] = [];

@@ -10,15 +10,13 @@
  * attempts.
  */
 import { promises as fs } from 'node:fs';
-import * as os from 'node:os';
-import * as path from 'node:path';
 import { CreateTableCommand, PutItemCommand, ScanCommand } from '@aws-sdk/client-dynamodb';
 import { createActiveStream, uniqueStreamName, uniqueTableName } from '@tributary/emulator/testing';
 import { KinesisConsumer } from './kinesis-consumer';
 import { FileDeadLetterSink } from '../processing/dead-letter-sinks';
 import { parseDeadLetterEnvelope } from '../processing/dead-letter-envelope';
 import type { ProcessingRetryEvent } from '../processing/processing-types';
-import { NumberedProducer, decodeNumbered, sleep, startConsumerTestEnv, waitFor, type ConsumerTestEnv } from '../testing/consumer-int-kit';
+import { NumberedProducer, poisonHandler, sleep, startConsumerTestEnv, tempDeadLetterFile, waitFor, type ConsumerTestEnv } from '../testing/consumer-int-kit';
 
 let env: ConsumerTestEnv;
 const running: KinesisConsumer[] = [];
@@ -52,8 +50,8 @@ it('waits out an unreachable sink without dead-lettering valid records, and stil
   );
   // The sink's own client: one attempt per call, so the outage reaches the handler at once.
   const sinkClient = env.makeDynamoDbClient({ maxAttempts: 1 });
-  const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'consumer-outage-'));
-  const dlqPath = path.join(dir, 'dlq.ndjson');
+  const { dir, path: dlqPath, sink } = await tempDeadLetterFile('consumer-outage-');
+  sinks.push(sink);
   const producer = new NumberedProducer(env, stream);
   await producer.put(5, 10);
 
@@ -61,8 +59,6 @@ it('waits out an unreachable sink without dead-lettering valid records, and stil
   env.emu.faults.add({ service: 'dynamodb', tableName: table, dropRate: 1 });
   let poisonAttempts = 0;
   const retries: ProcessingRetryEvent[] = [];
-  const sink = new FileDeadLetterSink({ path: dlqPath });
-  sinks.push(sink);
   const consumer = new KinesisConsumer({
     streamName: stream,
     applicationName: uniqueTableName('app'),
@@ -71,16 +67,11 @@ it('waits out an unreachable sink without dead-lettering valid records, and stil
     // With these delays the old code spent the whole budget (4 attempts) in well under 100 ms.
     retryBackoff: { baseMs: 10, maxMs: 50 },
     onFailure: sink,
-    handler: async (records) => {
-      const decoded = records.map(decodeNumbered);
-      if (decoded.some((r) => r.k === 'device-3' && r.n === 6)) {
-        if (records.length === 1) poisonAttempts++;
-        throw new Error('cannot digest device-3#6');
-      }
+    handler: poisonHandler({ k: 'device-3', n: 6 }, () => poisonAttempts++, async (decoded) => {
       for (const r of decoded) {
         await sinkClient.send(new PutItemCommand({ TableName: table, Item: { id: { S: `${r.k}#${r.n}` } } }));
       }
-    },
+    }),
   });
   consumer.on('retry', (e) => retries.push(e));
   running.push(consumer);

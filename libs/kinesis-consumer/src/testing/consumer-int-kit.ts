@@ -6,6 +6,9 @@
  * deaggregates), and a ledger of what handlers saw, with the checks the issue asks for: nothing lost, per-key
  * order of first deliveries, duplicates counted.
  */
+import { promises as fs } from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { DynamoDBClient, DynamoDBClientConfig } from '@aws-sdk/client-dynamodb';
 import type { KinesisClient, KinesisClientConfig } from '@aws-sdk/client-kinesis';
@@ -20,6 +23,8 @@ import {
 } from '@tributary/emulator/testing';
 import { KinesisProducer } from '@tributary/kinesis-producer';
 import type { ConsumerRecord } from '../consumer-types';
+import { FileDeadLetterSink } from '../processing/dead-letter-sinks';
+import type { BatchHandler } from '../processing/processing-types';
 import type { ConsumerClientOptions } from '../retrieval/kinesis-clients';
 
 export interface ConsumerTestEnv {
@@ -70,6 +75,28 @@ export async function waitFor(what: string, predicate: () => boolean, timeoutMs:
     if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
     await sleep(pollMs);
   }
+}
+
+/** A dead-letter file in a fresh temporary folder (`dir`, to remove at the end) and its sink (to close after the consumer). */
+export async function tempDeadLetterFile(prefix: string): Promise<{ dir: string; path: string; sink: FileDeadLetterSink }> {
+  const dir = await fs.mkdtemp(path.join(os.tmpdir(), prefix));
+  const file = path.join(dir, 'dlq.ndjson');
+  return { dir, path: file, sink: new FileDeadLetterSink({ path: file }) };
+}
+
+/**
+ * A handler of numbered records that rejects every batch holding the poison record `k#n` (counting the calls with
+ * the poison alone, the ones that spend its retry budget once bisection isolated it) and hands the others to `handle`.
+ */
+export function poisonHandler(poison: { k: string; n: number }, onPoisonAlone: () => void, handle: (records: Array<Numbered & { at: string }>) => Promise<void> | void): BatchHandler {
+  return async (records) => {
+    const decoded = records.map(decodeNumbered);
+    if (decoded.some((r) => r.k === poison.k && r.n === poison.n)) {
+      if (records.length === 1) onPoisonAlone();
+      throw new Error(`cannot digest ${poison.k}#${poison.n}`);
+    }
+    await handle(decoded);
+  };
 }
 
 /** One numbered record: key `k`, number `n` (0, 1, 2, … per key). */
