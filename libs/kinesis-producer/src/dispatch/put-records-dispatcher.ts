@@ -14,7 +14,6 @@ import {
 } from '@aws-sdk/client-kinesis';
 import { classifyCallError, classifyEntryError, type ClassifiedFailure } from '@tributary/errors';
 import type { Batch } from '../batching/batch-builder';
-import type { FailureReporter } from '../producer/failure-reporter';
 import type { ProducerBuffer } from '../producer/producer-buffer';
 import type { ProducerContext } from '../producer/producer-context';
 import type { KinesisClientLike } from '../producer/producer-options';
@@ -37,7 +36,6 @@ export interface DispatchTargets {
   router: ShardRouter;
   retries: RetryScheduler;
   placement: PlacementChecker;
-  failures: FailureReporter;
 }
 
 export class PutRecordsDispatcher {
@@ -100,6 +98,8 @@ export class PutRecordsDispatcher {
       return;
     }
     const wantPut = ctx.events.wants('records-put');
+    // A record's put time is its deadline minus the time-to-live (FailureReporter.putAtOf), inlined on this path.
+    const ttl = ctx.o.recordTtlMs;
     let okUser = 0;
     let okKinesis = 0;
     let okBytes = 0;
@@ -121,7 +121,7 @@ export class PutRecordsDispatcher {
       for (let j = 0; j < records.length; j++) {
         const r = records[j];
         if (wantPut) {
-          const latency = now - t.failures.putAtOf(r);
+          const latency = now - (r.deadline - ttl);
           sumLatency += latency;
           if (latency > maxLatency) maxLatency = latency;
         }

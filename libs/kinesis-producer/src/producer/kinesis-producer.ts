@@ -91,7 +91,7 @@ export class KinesisProducer {
     this.router.onMapInstalled = () => this.placement.verify();
     this.intake = new RecordIntake(this.ctx, this.buffer, this.router);
     this.builder = new BatchBuilder(o);
-    const targets = { buffer: this.buffer, router: this.router, retries: this.retries, placement: this.placement, failures: this.failures };
+    const targets = { buffer: this.buffer, router: this.router, retries: this.retries, placement: this.placement };
     this.dispatcher = new PutRecordsDispatcher(this.ctx, this.client, fastBody, targets);
   }
 

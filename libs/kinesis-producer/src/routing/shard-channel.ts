@@ -70,7 +70,7 @@ export interface AttemptFailures {
   firstErrorCode: string;
   lastErrorCode: string;
   lastErrorMessage: string;
-  /** It was given one last attempt just before its deadline (see KinesisProducer.retryOrFail). */
+  /** It was given one last attempt just before its deadline (see RetryScheduler.retryTime). */
   lastChance: boolean;
 }
 
