@@ -21,6 +21,7 @@
  *   other workers take unowned leases at their next taker run, without waiting for expiry.
  */
 import { EventEmitter } from 'node:events';
+import { mapWithConcurrency } from '@tributary/runtime';
 import { ConsumerError, LeaseLostError } from '../consumer-error';
 import { noopLogger, systemClock, systemTimers, type Checkpoint, type Clock, type Lease, type LeaseProgress, type Logger, type Timers } from '../consumer-types';
 import { toDependencyError } from './aws-error-mapper';
@@ -275,7 +276,7 @@ export class LeaseCoordinator extends EventEmitter<LeaseCoordinatorEvents> {
     ]);
     this.timers.clearTimeout(bound);
     if (release) {
-      await mapWithConcurrency([...this.held.keys()], this.writeConcurrency, async (key) => {
+      await forEachSettled([...this.held.keys()], this.writeConcurrency, async (key) => {
         try {
           await this.release(key);
         } catch (err) {
@@ -347,7 +348,7 @@ export class LeaseCoordinator extends EventEmitter<LeaseCoordinatorEvents> {
         due.push(h);
       }
     }
-    void mapWithConcurrency(due, this.writeConcurrency, (h) => this.renew(h));
+    void forEachSettled(due, this.writeConcurrency, (h) => this.renew(h));
   }
 
   private renew(h: Held): Promise<void> {
@@ -443,7 +444,7 @@ export class LeaseCoordinator extends EventEmitter<LeaseCoordinatorEvents> {
     const taken: string[] = [];
     const stolen: string[] = [];
     let failed = 0;
-    await mapWithConcurrency(wanted, this.writeConcurrency, async ({ lease, steal }) => {
+    await forEachSettled(wanted, this.writeConcurrency, async ({ lease, steal }) => {
       if (this.state !== 'running') return;
       const at = this.clock.now();
       let acquired: Lease;
@@ -518,18 +519,7 @@ function errorMessage(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
 }
 
-/** Runs `fn` over `items` with at most `limit` calls in flight; never rejects (fn handles its errors). */
-async function mapWithConcurrency<T>(items: readonly T[], limit: number, fn: (item: T) => Promise<void>): Promise<void> {
-  let next = 0;
-  const workers = Array.from({ length: Math.min(limit, items.length) }, async () => {
-    while (next < items.length) {
-      const item = items[next++];
-      try {
-        await fn(item);
-      } catch {
-        // reported by fn
-      }
-    }
-  });
-  await Promise.all(workers);
+/** Runs `fn` over `items` with at most `limit` calls in flight (the runtime's limiter); never rejects (fn reports its errors). */
+async function forEachSettled<T>(items: readonly T[], limit: number, fn: (item: T) => Promise<void>): Promise<void> {
+  await mapWithConcurrency(items, Math.max(1, Math.floor(limit)), (item) => fn(item).catch(() => undefined));
 }

@@ -8,6 +8,7 @@
 import { EventEmitter } from 'node:events';
 import { ListShardsCommand, type ListShardsCommandOutput, type Shard } from '@aws-sdk/client-kinesis';
 import { isAwsError } from '@tributary/errors';
+import { ConcurrencyLimiter } from '@tributary/runtime';
 import { ConsumerError } from '../consumer-error';
 import { noopLogger, systemClock, systemTimers, type Clock, type Lease, type Logger, type Timers } from '../consumer-types';
 import { toDependencyError } from '../leases/aws-error-mapper';
@@ -214,20 +215,24 @@ function levels(leases: readonly Lease[]): Lease[][] {
   return out.filter((group) => group !== undefined);
 }
 
-/** Runs `fn` over `items`, at most `limit` at once; rejects with the first failure after the others settled. */
+/**
+ * `fn` over `items`, at most `limit` at once (the runtime's limiter); after a failure no new call starts, the ones
+ * in flight finish, and the first failure is thrown.
+ */
 async function forEachLimited<T>(items: readonly T[], limit: number, fn: (item: T) => Promise<void>): Promise<void> {
-  let next = 0;
+  const limiter = new ConcurrencyLimiter(Math.max(1, Math.floor(limit)));
   let failure: { error: unknown } | undefined;
-  const workers = Array.from({ length: Math.min(limit, items.length) }, async () => {
-    while (next < items.length && !failure) {
-      const item = items[next++];
-      try {
-        await fn(item);
-      } catch (error) {
-        failure ??= { error };
-      }
-    }
-  });
-  await Promise.all(workers);
+  await Promise.all(
+    items.map((item) =>
+      limiter.run(async () => {
+        if (failure) return;
+        try {
+          await fn(item);
+        } catch (error) {
+          failure ??= { error };
+        }
+      }),
+    ),
+  );
   if (failure) throw failure.error;
 }
