@@ -10,5 +10,6 @@ export {
   type SettingNameSet,
 } from './testing/settings-docs';
 export { configErrorOf, readmeSettingNames } from './testing/config-testing';
+export { describeReadmeSettings } from './testing/readme-settings-spec';
 // Fuzz targets of the telemetry envelope (issue 12), for tools/bench's fuzz soak.
 export { telemetryCodecFuzzTarget, telemetryEnvelopeArbitrary, telemetryRoundTripFuzzTarget, TelemetryRefusal } from './telemetry-codec.arbitraries';
