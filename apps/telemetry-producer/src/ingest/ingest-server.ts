@@ -14,14 +14,11 @@
 import express, { type NextFunction, type Request, type Response } from 'express';
 import type { Logger } from 'pino';
 import { authenticate, requireScope, type AuthenticatorOptions } from '@tributary/auth';
-import type { KeyStrategy } from '@tributary/partitioning';
-import type { InFlightWindow } from '../in-flight-window';
 import type { TelemetryMetrics } from '../telemetry-metrics';
 import { closeUnreadBodies, securityHeaders } from './http-hardening';
 import { IngestError } from './ingest-error';
-import type { KeyRateLimiter } from './key-rate-limiter';
 import { ClientAbortedError } from './request-body-reader';
-import { sendIngestError, telemetryIngestController, type IngestProducer } from './telemetry-ingest-controller';
+import { sendIngestError, telemetryIngestController, type TelemetryIngestControllerOptions } from './telemetry-ingest-controller';
 
 export const TELEMETRY_WRITE_SCOPE = 'telemetry:write';
 
@@ -33,14 +30,7 @@ export interface HealthReport {
 
 export interface IngestServerOptions {
   /** Absent in `simulate` mode: only /healthz and /metrics are served. */
-  ingest?: {
-    producer: IngestProducer;
-    auth: AuthenticatorOptions;
-    keyStrategy: KeyStrategy;
-    bodyLimit: number;
-    rateLimiter?: KeyRateLimiter;
-    window: InFlightWindow;
-  };
+  ingest?: Pick<TelemetryIngestControllerOptions, 'producer' | 'keyStrategy' | 'bodyLimit' | 'rateLimiter' | 'window'> & { auth: AuthenticatorOptions };
   metrics: TelemetryMetrics;
   logger: Logger;
   health(): HealthReport;
