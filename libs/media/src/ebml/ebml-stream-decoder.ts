@@ -192,91 +192,109 @@ export class EbmlStreamDecoder {
         if (ev !== undefined) return ev;
         continue;
       }
-      const header = this.readHeader();
-      if (header === NEED_MORE) {
-        if (!this.ended) return NEED_MORE;
-        if (this.queue.end > this.pos) throw new MediaError('TRUNCATED', 'Stream ended inside an element header', { offset: this.pos });
-        if (top === undefined) return END_OF_STREAM;
-        if (top.end !== UNKNOWN_SIZE) throw new MediaError('TRUNCATED', `Stream ended inside element 0x${top.id.toString(16)}`, { offset: top.start });
-        // Unknown-size masters end with the stream (RFC 8794 §6.2).
-        const ev = this.close(this.pos);
-        if (ev !== undefined) return ev;
-        continue;
-      }
-      const id = this.hId;
-      const start = this.pos;
-      const spec = this.schema.get(id);
-      if (top === undefined) {
-        if (!this.schema.mayBeTopLevel(id)) {
-          throw new MediaError('MALFORMED_EBML', `Element 0x${id.toString(16)} cannot be a top-level element`, { offset: start });
-        }
-      } else if (top.end === UNKNOWN_SIZE && !this.schema.mayDescendFrom(id, top.id)) {
-        // The element that ends an unknown-size master belongs to an ancestor (RFC 8794 §6.2): close, re-read.
-        const ev = this.close(start);
-        if (ev !== undefined) return ev;
-        continue;
-      }
-      const dataStart = start + this.hIdLength + this.hSizeLength;
-      const size = this.hSize;
-      const isMaster = spec?.type === 'master';
-      if (size === UNKNOWN_SIZE && !isMaster) {
-        throw new MediaError(
-          spec === undefined ? 'UNSUPPORTED_MKV' : 'MALFORMED_EBML',
-          `Unknown size on ${spec === undefined ? 'an unknown' : 'a non-master'} element 0x${id.toString(16)} (RFC 8794 §6.2 allows it on masters only)`,
-          { offset: start },
-        );
-      }
-      const end = size === UNKNOWN_SIZE ? UNKNOWN_SIZE : dataStart + size;
-      const limit = end !== UNKNOWN_SIZE ? end : top !== undefined ? top.limit : Infinity;
-      if (top !== undefined && end !== UNKNOWN_SIZE && end > top.limit) {
-        throw new MediaError('MALFORMED_EBML', `Element 0x${id.toString(16)} overruns its parent 0x${top.id.toString(16)}`, { offset: start });
-      }
-      if (spec !== undefined && !isMaster) checkLeafSize(spec, size, start);
-      if (spec === undefined && size > this.maxElementBytes) {
-        // Not a schema element and implausibly large: far more likely garbage than a real extension element.
-        throw new MediaError('MALFORMED_EBML', `Unknown element 0x${id.toString(16)} of ${size} bytes`, { offset: start });
-      }
-      const depth = this.stack.length;
-      this.pos = dataStart;
-      if (top !== undefined && top.mode !== 'emit') {
-        // Inside a collected or skipped element: only unknown-size children need walking.
-        if (end === UNKNOWN_SIZE) this.stack.push({ id, spec, start, dataStart, end, limit, depth, mode: top.mode, root: false });
-        else this.skipTo = end;
-        continue;
-      }
-      const policy = this.policy(id, depth, spec);
-      if (isMaster) {
-        if (policy === 'emit') {
-          this.stack.push({ id, spec, start, dataStart, end, limit, depth, mode: 'emit', root: false });
-          return { kind: 'start', id, spec, start, dataStart, depth, size };
-        }
-        if (policy === 'skip' && end !== UNKNOWN_SIZE) {
-          this.skipTo = end;
-          continue;
-        }
-        if (policy === 'collect') {
-          if (end !== UNKNOWN_SIZE) this.checkBufferable(end - start, id, start);
-          this.collectStart = start;
-        }
-        this.stack.push({ id, spec, start, dataStart, end, limit, depth, mode: policy, root: true });
-        // Known size: the children need no walking, jump to the end.
-        if (end !== UNKNOWN_SIZE) this.skipTo = end;
-        continue;
-      }
-      if (policy === 'skip') {
-        this.skipTo = end;
-        continue;
-      }
-      this.checkBufferable(size, id, start);
-      if (policy === 'collect') {
-        // A collected leaf is delivered like a collected master: one 'element' event with its header.
-        this.stack.push({ id, spec, start, dataStart, end, limit, depth, mode: 'collect', root: true });
-        this.collectStart = start;
-        this.skipTo = end;
-        continue;
-      }
-      this.pendingLeaf = { id, spec, start, dataStart, end, depth };
+      // Each step below returns an event to deliver, or undefined to read on.
+      const out = this.readHeader() === NEED_MORE ? this.headerStarved(top) : this.enter(top);
+      if (out !== undefined) return out;
     }
+  }
+
+  /** No whole header at `pos`: wait for bytes, or, once the input ended, close what the end of the stream closes. */
+  private headerStarved(top: OpenMaster | undefined): EbmlEvent | NeedMore | EndOfStream | undefined {
+    if (!this.ended) return NEED_MORE;
+    if (this.queue.end > this.pos) throw new MediaError('TRUNCATED', 'Stream ended inside an element header', { offset: this.pos });
+    if (top === undefined) return END_OF_STREAM;
+    if (top.end !== UNKNOWN_SIZE) throw new MediaError('TRUNCATED', `Stream ended inside element 0x${top.id.toString(16)}`, { offset: top.start });
+    // Unknown-size masters end with the stream (RFC 8794 §6.2).
+    return this.close(this.pos);
+  }
+
+  /** The element whose header was just read at `pos`: checked, then opened, skipped, collected or delivered. */
+  private enter(top: OpenMaster | undefined): EbmlEvent | undefined {
+    const id = this.hId;
+    const start = this.pos;
+    const spec = this.schema.get(id);
+    if (top === undefined) {
+      if (!this.schema.mayBeTopLevel(id)) {
+        throw new MediaError('MALFORMED_EBML', `Element 0x${id.toString(16)} cannot be a top-level element`, { offset: start });
+      }
+    } else if (top.end === UNKNOWN_SIZE && !this.schema.mayDescendFrom(id, top.id)) {
+      // The element that ends an unknown-size master belongs to an ancestor (RFC 8794 §6.2): close, re-read.
+      return this.close(start);
+    }
+    const dataStart = start + this.hIdLength + this.hSizeLength;
+    const size = this.hSize;
+    const isMaster = spec?.type === 'master';
+    const end = size === UNKNOWN_SIZE ? UNKNOWN_SIZE : dataStart + size;
+    this.checkElement(id, spec, start, size, end, isMaster, top);
+    const limit = end !== UNKNOWN_SIZE ? end : top !== undefined ? top.limit : Infinity;
+    const depth = this.stack.length;
+    this.pos = dataStart;
+    if (top !== undefined && top.mode !== 'emit') {
+      // Inside a collected or skipped element: only unknown-size children need walking.
+      if (end === UNKNOWN_SIZE) this.stack.push({ id, spec, start, dataStart, end, limit, depth, mode: top.mode, root: false });
+      else this.skipTo = end;
+      return undefined;
+    }
+    const policy = this.policy(id, depth, spec);
+    if (isMaster) return this.openMaster({ id, spec, start, dataStart, end, limit, depth, mode: policy, root: policy !== 'emit' }, size);
+    this.takeLeaf({ id, spec, start, dataStart, end, depth }, size, limit, policy);
+    return undefined;
+  }
+
+  /** Throws on what no valid stream has: unknown size on a leaf, a child overrunning its parent, absurd sizes. */
+  private checkElement(id: number, spec: EbmlElementSpec | undefined, start: number, size: number, end: number, isMaster: boolean, top: OpenMaster | undefined): void {
+    if (size === UNKNOWN_SIZE && !isMaster) {
+      throw new MediaError(
+        spec === undefined ? 'UNSUPPORTED_MKV' : 'MALFORMED_EBML',
+        `Unknown size on ${spec === undefined ? 'an unknown' : 'a non-master'} element 0x${id.toString(16)} (RFC 8794 §6.2 allows it on masters only)`,
+        { offset: start },
+      );
+    }
+    if (top !== undefined && end !== UNKNOWN_SIZE && end > top.limit) {
+      throw new MediaError('MALFORMED_EBML', `Element 0x${id.toString(16)} overruns its parent 0x${top.id.toString(16)}`, { offset: start });
+    }
+    if (spec !== undefined && !isMaster) checkLeafSize(spec, size, start);
+    if (spec === undefined && size > this.maxElementBytes) {
+      // Not a schema element and implausibly large: far more likely garbage than a real extension element.
+      throw new MediaError('MALFORMED_EBML', `Unknown element 0x${id.toString(16)} of ${size} bytes`, { offset: start });
+    }
+  }
+
+  /** A master under the 'emit' policy: its start event; otherwise opened as a skipped or collected root. */
+  private openMaster(master: OpenMaster, size: number): EbmlEvent | undefined {
+    const { id, spec, start, dataStart, end, depth } = master;
+    if (master.mode === 'emit') {
+      this.stack.push(master);
+      return { kind: 'start', id, spec, start, dataStart, depth, size };
+    }
+    if (master.mode === 'skip' && end !== UNKNOWN_SIZE) {
+      this.skipTo = end;
+      return undefined;
+    }
+    if (master.mode === 'collect') {
+      if (end !== UNKNOWN_SIZE) this.checkBufferable(end - start, id, start);
+      this.collectStart = start;
+    }
+    this.stack.push(master);
+    // Known size: the children need no walking, jump to the end.
+    if (end !== UNKNOWN_SIZE) this.skipTo = end;
+    return undefined;
+  }
+
+  /** A leaf: skipped, collected (one 'element' event with its header, like a collected master) or delivered next. */
+  private takeLeaf(leaf: PendingLeaf, size: number, limit: number, policy: EbmlPolicy): void {
+    if (policy === 'skip') {
+      this.skipTo = leaf.end;
+      return;
+    }
+    this.checkBufferable(size, leaf.id, leaf.start);
+    if (policy === 'collect') {
+      this.stack.push({ ...leaf, limit, mode: 'collect', root: true });
+      this.collectStart = leaf.start;
+      this.skipTo = leaf.end;
+      return;
+    }
+    this.pendingLeaf = leaf;
   }
 
   /** Pops the innermost master, ending at `end`; returns its event, or undefined when it has none. */
