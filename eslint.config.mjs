@@ -59,6 +59,17 @@ export default [
     },
   },
   {
+    // Size limits (issue 16): no file over 600 lines, tests included; no function over 80 lines outside tests,
+    // test kits and benches, which a reader takes in whole. Counted as ESLint counts: every line, blank and comment.
+    files: ['**/*.ts', 'apps/playback-gateway/public/**/*.js'],
+    rules: { 'max-lines': ['error', { max: 600, skipBlankLines: false, skipComments: false }] },
+  },
+  {
+    files: ['**/*.ts', 'apps/playback-gateway/public/**/*.js'],
+    ignores: ['**/*.spec.ts', '**/*.arbitraries.ts', '**/testing/**', '**/testing.ts', 'tools/bench/**'],
+    rules: { 'max-lines-per-function': ['error', { max: 80, skipBlankLines: false, skipComments: false, IIFEs: true }] },
+  },
+  {
     // Tests of any project may start the real emulator in process.
     files: ['**/*.spec.ts', '**/testing/**/*.ts'],
     rules: { '@nx/enforce-module-boundaries': boundaries(['scope:emulator']) },
