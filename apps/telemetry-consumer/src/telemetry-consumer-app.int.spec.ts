@@ -7,43 +7,22 @@
  */
 import { promises as fsp } from 'node:fs';
 import * as net from 'node:net';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import * as zlib from 'node:zlib';
-import { CreateTableCommand, DynamoDBClient, GetItemCommand, ScanCommand } from '@aws-sdk/client-dynamodb';
+import { CreateTableCommand, GetItemCommand, ScanCommand } from '@aws-sdk/client-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
-import { startEmulator, type RunningEmulator } from '@tributary/emulator';
 import { API_SECURITY_HEADERS } from '@tributary/runtime';
 import { loadConfig, type TelemetryConsumerConfig } from './telemetry-consumer-config';
 import { startTelemetryConsumer, type RunningTelemetryConsumer } from './telemetry-consumer-app';
+import { useConsumerAppWorld } from './testing/consumer-app-world';
 import { FakeConsumerFactory, gate } from './testing/fake-consumer';
 import { rawRecord, telemetryRecord } from './testing/telemetry-fixtures';
 
-let emu: RunningEmulator;
-let dynamo: DynamoDBClient;
-let outputDir: string;
-let counter = 0;
-const running: RunningTelemetryConsumer[] = [];
-
-beforeAll(async () => {
-  emu = await startEmulator({ port: 0 });
-  dynamo = new DynamoDBClient({ endpoint: emu.url, region: 'us-east-1', credentials: { accessKeyId: 'test', secretAccessKey: 'test' } });
-});
-afterAll(async () => {
-  dynamo?.destroy();
-  await emu?.close();
-});
-beforeEach(async () => {
-  outputDir = await fsp.mkdtemp(path.join(os.tmpdir(), 'telemetry-consumer-app-'));
-});
-afterEach(async () => {
-  for (const r of running.splice(0)) await r.close().catch(() => undefined);
-  await fsp.rm(outputDir, { recursive: true, force: true });
-});
+const world = useConsumerAppWorld({ tmpPrefix: 'telemetry-consumer-app-' });
 
 function config(extra: string[] = []): TelemetryConsumerConfig {
   const loaded = loadConfig(
-    ['--host', '127.0.0.1', '--port', '0', '--output-dir', outputDir, '--state-table', `state-${process.pid}-${Date.now().toString(36)}-${++counter}`, '--worker-id', 'w1', ...extra],
+    ['--host', '127.0.0.1', '--port', '0', '--output-dir', world.outputDir, '--state-table', world.unique('state'), '--worker-id', 'w1', ...extra],
     {},
   );
   if (loaded.help) throw new Error('unexpected --help');
@@ -51,8 +30,8 @@ function config(extra: string[] = []): TelemetryConsumerConfig {
 }
 
 async function start(factory: FakeConsumerFactory, c: TelemetryConsumerConfig = config()): Promise<RunningTelemetryConsumer> {
-  const app = await startTelemetryConsumer({ config: c, consumerFactory: factory, dynamoClient: dynamo, defaultMetrics: false });
-  running.push(app);
+  const app = await startTelemetryConsumer({ config: c, consumerFactory: factory, dynamoClient: world.dynamo, defaultMetrics: false });
+  world.running.push(app);
   return app;
 }
 
@@ -63,7 +42,7 @@ async function readTree(dir: string): Promise<Record<string, string[]>> {
       const full = path.join(d, e.name);
       if (e.isDirectory()) await walk(full);
       else {
-        const rel = path.relative(outputDir, full).split(path.sep).join('/');
+        const rel = path.relative(world.outputDir, full).split(path.sep).join('/');
         out[rel] = rel.endsWith('.gz') ? zlib.gunzipSync(await fsp.readFile(full)).toString('utf8').split('\n').filter(Boolean) : (await fsp.readFile(full, 'utf8')).split('\n').filter(Boolean);
       }
     }
@@ -86,6 +65,7 @@ async function freePort(): Promise<number> {
 
 describe('telemetry-consumer app (fake consumer)', () => {
   it('passes the settings to the consumer as the library names them', async () => {
+    const { dynamo } = world;
     const factory = new FakeConsumerFactory();
     await start(factory, config(['--retrieval', 'fan-out', '--batch-size', '200', '--max-retries=-1', '--bisect', 'off', '--initial-position', 'LATEST']));
     expect(factory.last.options).toMatchObject({
@@ -105,6 +85,7 @@ describe('telemetry-consumer app (fake consumer)', () => {
   });
 
   it('sends valid records to the files and the state table, invalid ones to the DLQ with their validation errors', async () => {
+    const { dynamo, outputDir } = world;
     const factory = new FakeConsumerFactory();
     const app = await start(factory);
     const invalid = rawRecord(JSON.stringify({ schemaVersion: 1, deviceId: 'dev-1', seq: 2, ts: T0, metrics: { temperature_c: 'hot' } }), 'dev-1');
@@ -151,8 +132,9 @@ describe('telemetry-consumer app (fake consumer)', () => {
   });
 
   it('puts the closed rollups into the rollup table too (created at start), and none with --rollup-table off', async () => {
+    const { dynamo } = world;
     const factory = new FakeConsumerFactory();
-    const table = `rollups-${process.pid}-${Date.now().toString(36)}-${++counter}`;
+    const table = world.unique('rollups');
     const app = await start(factory, config(['--rollup-table', table]));
     await factory.last.deliver([reading('dev-1', 0, 1), reading('dev-1', 1, 2)]);
     // A reading a minute later closes minute 0 by the watermark: written while the worker runs.
@@ -172,6 +154,7 @@ describe('telemetry-consumer app (fake consumer)', () => {
   });
 
   it('writes the rollups of a shard whose lease is lost, at once', async () => {
+    const { outputDir } = world;
     const factory = new FakeConsumerFactory();
     const app = await start(factory);
     await factory.last.deliver([reading('a', 0, 1, 'shardId-000000000000')]);
@@ -204,6 +187,7 @@ describe('telemetry-consumer app (fake consumer)', () => {
   });
 
   it('answers /healthz 503 while starting and while stopping, 200 in between', async () => {
+    const { dynamo, running } = world;
     const factory = new FakeConsumerFactory();
     const startGate = gate();
     const stopGate = gate();
@@ -259,6 +243,7 @@ describe('telemetry-consumer app (fake consumer)', () => {
   });
 
   it('fails to start, and releases the port, when the state table has another key schema', async () => {
+    const { dynamo } = world;
     const c = config();
     await dynamo.send(
       new CreateTableCommand({

@@ -12,69 +12,28 @@
  *   to 0, and the outage and the recovery are each logged once per dependency (not per failure, no stacks).
  */
 import { promises as fsp } from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { Writable } from 'node:stream';
-import * as zlib from 'node:zlib';
-import { DynamoDBClient, ScanCommand } from '@aws-sdk/client-dynamodb';
-import { CreateStreamCommand, DescribeStreamSummaryCommand, KinesisClient } from '@aws-sdk/client-kinesis';
+import { ScanCommand } from '@aws-sdk/client-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
-import { startEmulator, type RunningEmulator } from '@tributary/emulator';
 import { parseDeadLetterEnvelope } from '@tributary/kinesis-consumer';
 import { KinesisProducer } from '@tributary/kinesis-producer';
 import { encodeTelemetry, parseTelemetry } from '@tributary/schemas';
 import pino from 'pino';
 import { startTelemetryConsumer, type RunningTelemetryConsumer } from './telemetry-consumer-app';
 import { loadConfig, type TelemetryConsumerConfig } from './telemetry-consumer-config';
+import { gzLines, useConsumerAppWorld, waitForWithin } from './testing/consumer-app-world';
 
-const REGION = 'us-east-1';
-const CREDENTIALS = { accessKeyId: 'test', secretAccessKey: 'test' };
-
-let emu: RunningEmulator;
-let kinesis: KinesisClient;
-let dynamo: DynamoDBClient;
-let outputDir: string;
-let counter = 0;
-const unique = (prefix: string): string => `${prefix}-${process.pid}-${Date.now().toString(36)}-${++counter}`;
-const running: RunningTelemetryConsumer[] = [];
-
-beforeAll(async () => {
-  emu = await startEmulator({ port: 0 });
-  kinesis = new KinesisClient({ endpoint: emu.url, region: REGION, credentials: CREDENTIALS });
-  // One attempt per call: the test's own reads must not wait out an injected fault.
-  dynamo = new DynamoDBClient({ endpoint: emu.url, region: REGION, credentials: CREDENTIALS });
-});
-afterAll(async () => {
-  kinesis?.destroy();
-  dynamo?.destroy();
-  await emu?.close();
-});
-beforeEach(async () => {
-  outputDir = await fsp.mkdtemp(path.join(os.tmpdir(), 'telemetry-consumer-outage-'));
-});
-afterEach(async () => {
-  emu.faults.clear();
-  for (const r of running.splice(0)) await r.close().catch(() => undefined);
-  await fsp.rm(outputDir, { recursive: true, force: true });
-});
-
-async function createStream(): Promise<string> {
-  const name = unique('telemetry');
-  await kinesis.send(new CreateStreamCommand({ StreamName: name, ShardCount: 1 }));
-  for (let i = 0; i < 500; i++) {
-    const out = await kinesis.send(new DescribeStreamSummaryCommand({ StreamName: name }));
-    if (out.StreamDescriptionSummary?.StreamStatus === 'ACTIVE') return name;
-    await new Promise((r) => setTimeout(r, 20));
-  }
-  throw new Error(`stream ${name} did not become ACTIVE`);
-}
+// The faults a test injected are cleared after it, before its workers are closed.
+const world = useConsumerAppWorld({ tmpPrefix: 'telemetry-consumer-outage-', clearFaultsAfterEach: true });
+const waitFor = waitForWithin(20_000);
 
 const DEVICES = ['dev-a', 'dev-b', 'dev-c', 'dev-d', 'dev-e'];
 const BASE = Math.floor(Date.now() / 60_000) * 60_000 - 120_000;
 
 /** `perDevice` readings of each device from `fromSeq`, plus (optionally) one invalid record. */
 async function produce(stream: string, fromSeq: number, perDevice: number, invalid: boolean): Promise<void> {
-  const producer = new KinesisProducer({ streamName: stream, clientOptions: { endpoint: emu.url, region: REGION, credentials: CREDENTIALS }, aggregation: true, maxBufferedTimeMs: 20 });
+  const producer = new KinesisProducer({ streamName: stream, clientOptions: world.clientOptions, aggregation: true, maxBufferedTimeMs: 20 });
   const puts: Promise<unknown>[] = [];
   for (let seq = fromSeq; seq < fromSeq + perDevice; seq++) {
     for (const deviceId of DEVICES) {
@@ -96,10 +55,10 @@ interface LogLine {
 }
 
 async function startWorker(): Promise<{ app: RunningTelemetryConsumer; logs: LogLine[]; config: TelemetryConsumerConfig }> {
-  const application = unique('app');
-  const stream = await createStream();
+  const application = world.unique('app');
+  const stream = await world.createStream(1);
   const loaded = loadConfig(
-    ['--stream', stream, '--application-name', application, '--host', '127.0.0.1', '--port', '0', '--output-dir', outputDir, '--state-table', `${application}-state`, '--rollup-table', 'off'],
+    ['--stream', stream, '--application-name', application, '--host', '127.0.0.1', '--port', '0', '--output-dir', world.outputDir, '--state-table', `${application}-state`, '--rollup-table', 'off'],
     {},
   );
   if (loaded.help) throw new Error('unexpected --help');
@@ -113,20 +72,12 @@ async function startWorker(): Promise<{ app: RunningTelemetryConsumer; logs: Log
   const app = await startTelemetryConsumer({
     config: loaded.config,
     logger: pino({ level: 'info' }, sink),
-    dynamoClient: dynamo,
-    consumerOptions: { clientOptions: { endpoint: emu.url, region: REGION, credentials: CREDENTIALS }, retryBackoff: { baseMs: 20, maxMs: 200 } },
+    dynamoClient: world.dynamo,
+    consumerOptions: { clientOptions: world.clientOptions, retryBackoff: { baseMs: 20, maxMs: 200 } },
     defaultMetrics: false,
   });
-  running.push(app);
+  world.running.push(app);
   return { app, logs, config: loaded.config };
-}
-
-async function waitFor(what: string, condition: () => boolean | Promise<boolean>, timeoutMs = 20_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await condition())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
 }
 
 async function readyz(app: RunningTelemetryConsumer): Promise<{ status: number; body: { ready: boolean; degraded: Array<{ dependency: string; reason: string }> } }> {
@@ -140,24 +91,12 @@ async function gauge(app: RunningTelemetryConsumer, dependency: string): Promise
   return m ? Number(m[1]) : undefined;
 }
 
-async function gzLines(dir: string): Promise<string[]> {
-  const out: string[] = [];
-  const walk = async (d: string): Promise<void> => {
-    for (const e of await fsp.readdir(d, { withFileTypes: true }).catch(() => [])) {
-      const full = path.join(d, e.name);
-      if (e.isDirectory()) await walk(full);
-      else if (e.name.endsWith('.ndjson.gz') && !e.name.startsWith('.')) out.push(...zlib.gunzipSync(await fsp.readFile(full)).toString('utf8').split('\n').filter(Boolean));
-    }
-  };
-  await walk(dir);
-  return out;
-}
-
 const countMsg = (logs: LogLine[], pattern: RegExp): number => logs.filter((l) => pattern.test(l.msg)).length;
 const withStack = (logs: LogLine[]): LogLine[] => logs.filter((l) => typeof l.err === 'object' && l.err !== null && 'stack' in l.err);
 
 describe('telemetry-consumer through outages of its backends', () => {
   it('waits out an unreachable state table: no valid record dead-lettered, each delivered once after, readiness degraded meanwhile', async () => {
+    const { emu, dynamo, outputDir } = world;
     const { app, logs, config } = await startWorker();
     emu.faults.add({ service: 'dynamodb', tableName: config.stateTable, dropRate: 1 });
     await produce(config.stream, 0, 10, true);
@@ -199,6 +138,7 @@ describe('telemetry-consumer through outages of its backends', () => {
   }, 45_000);
 
   it('reports Kinesis and DynamoDB unreachable on /readyz and /metrics, and logs each outage and recovery once', async () => {
+    const { emu } = world;
     const { app, logs, config } = await startWorker();
     await produce(config.stream, 0, 2, false);
     await waitFor('the first records', () => app.consumer.stats().recordsProcessed >= 10);

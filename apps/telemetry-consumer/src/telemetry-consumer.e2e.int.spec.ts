@@ -8,59 +8,21 @@
  */
 import { spawn } from 'node:child_process';
 import { promises as fsp } from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
-import * as zlib from 'node:zlib';
-import { DynamoDBClient, GetItemCommand, ScanCommand } from '@aws-sdk/client-dynamodb';
-import { CreateStreamCommand, DescribeStreamSummaryCommand, KinesisClient } from '@aws-sdk/client-kinesis';
+import { GetItemCommand, ScanCommand } from '@aws-sdk/client-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
-import { startEmulator, type RunningEmulator } from '@tributary/emulator';
+import { TEST_CREDENTIALS, TEST_REGION } from '@tributary/emulator/testing';
 import { parseDeadLetterEnvelope } from '@tributary/kinesis-consumer';
 import { KinesisProducer } from '@tributary/kinesis-producer';
 import { encodeTelemetry, parseTelemetry } from '@tributary/schemas';
 import { startTelemetryConsumer, type RunningTelemetryConsumer } from './telemetry-consumer-app';
 import { loadConfig, type TelemetryConsumerConfig } from './telemetry-consumer-config';
+import { gzLines, useConsumerAppWorld, waitForWithin } from './testing/consumer-app-world';
 
 const ROOT = path.resolve(__dirname, '../../..');
-const REGION = 'us-east-1';
-const CREDENTIALS = { accessKeyId: 'test', secretAccessKey: 'test' };
 
-let emu: RunningEmulator;
-let kinesis: KinesisClient;
-let dynamo: DynamoDBClient;
-let outputDir: string;
-let counter = 0;
-const unique = (prefix: string): string => `${prefix}-${process.pid}-${Date.now().toString(36)}-${++counter}`;
-const running: RunningTelemetryConsumer[] = [];
-
-beforeAll(async () => {
-  emu = await startEmulator({ port: 0 });
-  kinesis = new KinesisClient({ endpoint: emu.url, region: REGION, credentials: CREDENTIALS });
-  dynamo = new DynamoDBClient({ endpoint: emu.url, region: REGION, credentials: CREDENTIALS });
-});
-afterAll(async () => {
-  kinesis?.destroy();
-  dynamo?.destroy();
-  await emu?.close();
-});
-beforeEach(async () => {
-  outputDir = await fsp.mkdtemp(path.join(os.tmpdir(), 'telemetry-consumer-e2e-'));
-});
-afterEach(async () => {
-  for (const r of running.splice(0)) await r.close().catch(() => undefined);
-  await fsp.rm(outputDir, { recursive: true, force: true });
-});
-
-async function createStream(shards: number): Promise<string> {
-  const name = unique('telemetry');
-  await kinesis.send(new CreateStreamCommand({ StreamName: name, ShardCount: shards }));
-  for (let i = 0; i < 500; i++) {
-    const out = await kinesis.send(new DescribeStreamSummaryCommand({ StreamName: name }));
-    if (out.StreamDescriptionSummary?.StreamStatus === 'ACTIVE') return name;
-    await new Promise((r) => setTimeout(r, 20));
-  }
-  throw new Error(`stream ${name} did not become ACTIVE`);
-}
+const world = useConsumerAppWorld({ tmpPrefix: 'telemetry-consumer-e2e-' });
+const waitFor = waitForWithin(15_000);
 
 const DEVICES = ['dev-a', 'dev-b', 'dev-c', 'dev-d', 'dev-e'];
 const PER_DEVICE = 20;
@@ -71,7 +33,7 @@ const BASE = Math.floor(Date.now() / 60_000) * 60_000 - 120_000;
 async function produce(stream: string, invalid = true): Promise<void> {
   const producer = new KinesisProducer({
     streamName: stream,
-    clientOptions: { endpoint: emu.url, region: REGION, credentials: CREDENTIALS },
+    clientOptions: world.clientOptions,
     aggregation: true,
     maxBufferedTimeMs: 20,
   });
@@ -90,7 +52,7 @@ async function produce(stream: string, invalid = true): Promise<void> {
 
 function config(stream: string, application: string, extra: string[] = []): TelemetryConsumerConfig {
   const loaded = loadConfig(
-    ['--stream', stream, '--application-name', application, '--host', '127.0.0.1', '--port', '0', '--output-dir', outputDir, '--state-table', `${application}-state`, ...extra],
+    ['--stream', stream, '--application-name', application, '--host', '127.0.0.1', '--port', '0', '--output-dir', world.outputDir, '--state-table', `${application}-state`, ...extra],
     {},
   );
   if (loaded.help) throw new Error('unexpected --help');
@@ -100,33 +62,12 @@ function config(stream: string, application: string, extra: string[] = []): Tele
 async function startWorker(c: TelemetryConsumerConfig): Promise<RunningTelemetryConsumer> {
   const app = await startTelemetryConsumer({
     config: c,
-    dynamoClient: dynamo,
-    consumerOptions: { clientOptions: { endpoint: emu.url, region: REGION, credentials: CREDENTIALS } },
+    dynamoClient: world.dynamo,
+    consumerOptions: { clientOptions: world.clientOptions },
     defaultMetrics: false,
   });
-  running.push(app);
+  world.running.push(app);
   return app;
-}
-
-async function waitFor(what: string, condition: () => boolean | Promise<boolean>, timeoutMs = 15_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await condition())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
-
-async function gzLines(dir: string): Promise<string[]> {
-  const out: string[] = [];
-  const walk = async (d: string): Promise<void> => {
-    for (const e of await fsp.readdir(d, { withFileTypes: true }).catch(() => [])) {
-      const full = path.join(d, e.name);
-      if (e.isDirectory()) await walk(full);
-      else if (e.name.endsWith('.ndjson.gz') && !e.name.startsWith('.')) out.push(...zlib.gunzipSync(await fsp.readFile(full)).toString('utf8').split('\n').filter(Boolean));
-    }
-  };
-  await walk(dir);
-  return out;
 }
 
 async function filesUnder(dir: string): Promise<string[]> {
@@ -134,7 +75,7 @@ async function filesUnder(dir: string): Promise<string[]> {
   const walk = async (d: string): Promise<void> => {
     for (const e of await fsp.readdir(d, { withFileTypes: true }).catch(() => [])) {
       if (e.isDirectory()) await walk(path.join(d, e.name));
-      else out.push(path.relative(outputDir, path.join(d, e.name)).split(path.sep).join('/'));
+      else out.push(path.relative(world.outputDir, path.join(d, e.name)).split(path.sep).join('/'));
     }
   };
   await walk(dir);
@@ -145,9 +86,10 @@ const expectedReadings = (): string[] => DEVICES.flatMap((d) => Array.from({ len
 
 describe.each(['polling', 'fan-out'] as const)('telemetry-consumer end to end (%s)', (retrieval) => {
   it('puts every valid reading in the files and the state table once, rolls them up, and dead-letters the invalid one', async () => {
-    const stream = await createStream(2);
+    const { dynamo, outputDir } = world;
+    const stream = await world.createStream(2);
     await produce(stream);
-    const app = await startWorker(config(stream, unique('tc'), ['--retrieval', retrieval, '--worker-id', 'e2e-1']));
+    const app = await startWorker(config(stream, world.unique('tc'), ['--retrieval', retrieval, '--worker-id', 'e2e-1']));
     await waitFor('100 records handled and 1 dead-lettered', () => {
       const s = app.consumer.stats();
       return s.recordsProcessed >= DEVICES.length * PER_DEVICE && s.deadLettered >= 1;
@@ -200,8 +142,9 @@ describe.each(['polling', 'fan-out'] as const)('telemetry-consumer end to end (%
 });
 
 it('two workers share the shards; when one stops, the other takes its shards over and nothing is lost', async () => {
-  const stream = await createStream(4);
-  const application = unique('tc-pair');
+  const { outputDir } = world;
+  const stream = await world.createStream(4);
+  const application = world.unique('tc-pair');
   const first = await startWorker(config(stream, application, ['--worker-id', 'w1']));
   const second = await startWorker(config(stream, application, ['--worker-id', 'w2']));
   await waitFor('the shards split between the workers', () => first.consumer.stats().leasesHeld.length === 2 && second.consumer.stats().leasesHeld.length === 2);
@@ -221,8 +164,9 @@ it('two workers share the shards; when one stops, the other takes its shards ove
 });
 
 it('main.ts: SIGTERM stops the worker gracefully: exit 0, files published, leases released', async () => {
-  const stream = await createStream(2);
-  const application = unique('tc-main');
+  const { emu, dynamo, outputDir } = world;
+  const stream = await world.createStream(2);
+  const application = world.unique('tc-main');
   const child = spawn(process.execPath, ['--require', 'tsx/cjs', 'apps/telemetry-consumer/src/main.ts'], {
     cwd: ROOT,
     env: {
@@ -230,9 +174,9 @@ it('main.ts: SIGTERM stops the worker gracefully: exit 0, files published, lease
       HOME: process.env['HOME'] ?? '',
       AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
       AWS_ENDPOINT_URL: emu.url,
-      AWS_REGION: REGION,
-      AWS_ACCESS_KEY_ID: CREDENTIALS.accessKeyId,
-      AWS_SECRET_ACCESS_KEY: CREDENTIALS.secretAccessKey,
+      AWS_REGION: TEST_REGION,
+      AWS_ACCESS_KEY_ID: TEST_CREDENTIALS.accessKeyId,
+      AWS_SECRET_ACCESS_KEY: TEST_CREDENTIALS.secretAccessKey,
       TELEMETRY_CONSUMER_STREAM: stream,
       TELEMETRY_CONSUMER_APPLICATION_NAME: application,
       TELEMETRY_CONSUMER_STATE_TABLE: `${application}-state`,

@@ -3,24 +3,14 @@
  * @aws-sdk/client-dynamodb v3 client. The condition expression, table creation and concurrent writers are what a
  * fake cannot prove.
  */
-import { CreateTableCommand, DescribeTableCommand, DynamoDBClient, GetItemCommand } from '@aws-sdk/client-dynamodb';
+import { CreateTableCommand, DescribeTableCommand, GetItemCommand } from '@aws-sdk/client-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
-import { startEmulator, type RunningEmulator } from '@tributary/emulator';
+import { uniqueTableName } from '@tributary/emulator/testing';
+import { useEmulatorDynamoDb } from '../testing/emulator-dynamodb';
 import { DeviceStateSink, type DeviceState } from './device-state-sink';
 
-let emu: RunningEmulator;
-let client: DynamoDBClient;
-let counter = 0;
-const uniqueTable = (): string => `device-state-${process.pid}-${Date.now().toString(36)}-${++counter}`;
-
-beforeAll(async () => {
-  emu = await startEmulator({ port: 0 });
-  client = new DynamoDBClient({ endpoint: emu.url, region: 'us-east-1', credentials: { accessKeyId: 'test', secretAccessKey: 'test' } });
-});
-afterAll(async () => {
-  client?.destroy();
-  await emu?.close();
-});
+const dynamo = useEmulatorDynamoDb();
+const uniqueTable = (): string => uniqueTableName('device-state');
 
 const state = (deviceId: string, seq: number, temperature: number): DeviceState => ({
   deviceId,
@@ -35,12 +25,13 @@ const state = (deviceId: string, seq: number, temperature: number): DeviceState 
 });
 
 async function stored(table: string, deviceId: string): Promise<Record<string, unknown> | undefined> {
-  const out = await client.send(new GetItemCommand({ TableName: table, Key: { deviceId: { S: deviceId } }, ConsistentRead: true }));
+  const out = await dynamo.client.send(new GetItemCommand({ TableName: table, Key: { deviceId: { S: deviceId } }, ConsistentRead: true }));
   return out.Item ? unmarshall(out.Item) : undefined;
 }
 
 describe('DeviceStateSink on the emulator’s DynamoDB', () => {
   it('creates the table PAY_PER_REQUEST once, even when two workers start together', async () => {
+    const { client } = dynamo;
     const table = uniqueTable();
     const a = new DeviceStateSink({ client, tableName: table });
     const b = new DeviceStateSink({ client, tableName: table });
@@ -56,6 +47,7 @@ describe('DeviceStateSink on the emulator’s DynamoDB', () => {
   });
 
   it('keeps the newest state by device seq: older and equal ones are refused as stale', async () => {
+    const { client } = dynamo;
     const table = uniqueTable();
     const sink = new DeviceStateSink({ client, tableName: table });
     await sink.ensureTable();
@@ -79,6 +71,7 @@ describe('DeviceStateSink on the emulator’s DynamoDB', () => {
   });
 
   it('ends with the highest seq when workers race (an old owner still writing after a failover)', async () => {
+    const { client } = dynamo;
     const table = uniqueTable();
     const sinks = [0, 1, 2].map(() => new DeviceStateSink({ client, tableName: table }));
     await sinks[0].ensureTable();
@@ -91,6 +84,7 @@ describe('DeviceStateSink on the emulator’s DynamoDB', () => {
   });
 
   it('refuses a table of the same name with another key schema', async () => {
+    const { client } = dynamo;
     const table = uniqueTable();
     await client.send(
       new CreateTableCommand({
@@ -108,6 +102,7 @@ describe('DeviceStateSink on the emulator’s DynamoDB', () => {
   });
 
   it('fails a write to a missing table with a typed error', async () => {
+    const { client } = dynamo;
     const sink = new DeviceStateSink({ client, tableName: uniqueTable() });
     await expect(sink.write([state('dev-1', 1, 1)])).rejects.toMatchObject({ code: 'DEVICE_STATE_FAILED', message: expect.stringContaining('ResourceNotFoundException') });
   });

@@ -1,10 +1,5 @@
-import {
-  CreateTableCommand,
-  DescribeTableCommand,
-  PutItemCommand,
-  type DynamoDBClient,
-  type PutItemCommandInput,
-} from '@aws-sdk/client-dynamodb';
+import { CreateTableCommand, DescribeTableCommand, type PutItemCommandInput } from '@aws-sdk/client-dynamodb';
+import { awsError, FakeDynamoBase } from '../testing/fake-dynamo';
 import { ManualTime } from '../testing/manual-time';
 import { DeviceStateSink, isRetriableAwsError, latestPerDevice, type DeviceState } from './device-state-sink';
 
@@ -19,22 +14,26 @@ const state = (deviceId: string, seq: number, extra: Partial<DeviceState> = {}):
   ...extra,
 });
 
-const awsError = (name: string, extra: Record<string, unknown> = {}): Error => Object.assign(new Error(name), { name, ...extra });
-
 /**
  * Just enough of DynamoDB for the sink's decisions: a table's status over DescribeTable calls, and PutItem with
  * the sink's condition (new device or higher seq) evaluated on stored items. The real condition expression runs
  * against the emulator's DynamoDB in device-state-sink.int.spec.ts.
  */
-class FakeDynamo {
+class FakeDynamo extends FakeDynamoBase {
   items = new Map<string, number>();
-  calls: string[] = [];
   statuses: (string | undefined)[] = ['ACTIVE'];
-  failPut: ((input: PutItemCommandInput) => Error | undefined) | undefined;
-  inFlight = 0;
-  maxInFlight = 0;
 
-  async send(command: unknown): Promise<unknown> {
+  protected put(input: PutItemCommandInput): unknown {
+    const id = input.Item?.['deviceId']?.S as string;
+    const seq = Number(input.ExpressionAttributeValues?.[':seq']?.N);
+    const stored = this.items.get(id);
+    if (stored !== undefined && !(stored < seq)) throw awsError('ConditionalCheckFailedException');
+    this.items.set(id, seq);
+    this.calls.push(`PutItem ${id}#${seq}`);
+    return {};
+  }
+
+  protected other(command: unknown): unknown {
     if (command instanceof DescribeTableCommand) {
       this.calls.push('DescribeTable');
       const status = this.statuses.length > 1 ? this.statuses.shift() : this.statuses[0];
@@ -51,27 +50,7 @@ class FakeDynamo {
       this.calls.push(`CreateTable ${command.input.BillingMode}`);
       return {};
     }
-    if (command instanceof PutItemCommand) {
-      this.inFlight++;
-      this.maxInFlight = Math.max(this.maxInFlight, this.inFlight);
-      await new Promise((r) => setImmediate(r));
-      this.inFlight--;
-      const input = command.input;
-      const failure = this.failPut?.(input);
-      if (failure) throw failure;
-      const id = input.Item?.['deviceId']?.S as string;
-      const seq = Number(input.ExpressionAttributeValues?.[':seq']?.N);
-      const stored = this.items.get(id);
-      if (stored !== undefined && !(stored < seq)) throw awsError('ConditionalCheckFailedException');
-      this.items.set(id, seq);
-      this.calls.push(`PutItem ${id}#${seq}`);
-      return {};
-    }
     throw new Error('unexpected command');
-  }
-
-  asClient(): DynamoDBClient {
-    return this as unknown as DynamoDBClient;
   }
 }
 

@@ -3,44 +3,25 @@
  * @aws-sdk/client-dynamodb v3 client. Table creation with a range key, the conditional PutItem and the Query the
  * dashboard runs (by device and time range, every metric in time order) are what a fake cannot prove.
  */
-import { DescribeTableCommand, DynamoDBClient, QueryCommand } from '@aws-sdk/client-dynamodb';
+import { DescribeTableCommand, QueryCommand } from '@aws-sdk/client-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
-import { startEmulator, type RunningEmulator } from '@tributary/emulator';
+import { uniqueTableName } from '@tributary/emulator/testing';
 import { parseRollupItem, rollupWindowRange } from '@tributary/schemas';
 import type { ClosedRollup } from '../rollups/minute-rollup';
+import { useEmulatorDynamoDb } from '../testing/emulator-dynamodb';
+import { closedMinute } from '../testing/rollup-fixtures';
 import { RollupTableSink } from './rollup-table-sink';
 
-let emu: RunningEmulator;
-let client: DynamoDBClient;
-let counter = 0;
-const uniqueTable = (): string => `rollups-${process.pid}-${Date.now().toString(36)}-${++counter}`;
+const dynamo = useEmulatorDynamoDb();
+const uniqueTable = (): string => uniqueTableName('rollups');
 const T0 = Date.UTC(2025, 5, 1, 12, 0, 0);
 
-beforeAll(async () => {
-  emu = await startEmulator({ port: 0 });
-  client = new DynamoDBClient({ endpoint: emu.url, region: 'us-east-1', credentials: { accessKeyId: 'test', secretAccessKey: 'test' } });
-});
-afterAll(async () => {
-  client?.destroy();
-  await emu?.close();
-});
-
-const rollup = (deviceId: string, metric: string, minute: number, count: number, closedBy: ClosedRollup['closedBy'] = 'watermark'): ClosedRollup => ({
-  deviceId,
-  metric,
-  windowStart: T0 + minute * 60_000,
-  windowEnd: T0 + (minute + 1) * 60_000,
-  count,
-  sum: count * 2,
-  min: 1,
-  max: 3,
-  mean: 2,
-  closedBy,
-});
+const rollup = (deviceId: string, metric: string, minute: number, count: number, closedBy: ClosedRollup['closedBy'] = 'watermark'): ClosedRollup =>
+  closedMinute(T0, { deviceId, metric, minute, count, mean: 2, spread: 1, closedBy });
 
 async function query(table: string, deviceId: string, fromMs: number, toMs: number): Promise<Record<string, unknown>[]> {
   const { lower, upper } = rollupWindowRange(fromMs, toMs);
-  const out = await client.send(
+  const out = await dynamo.client.send(
     new QueryCommand({
       TableName: table,
       KeyConditionExpression: '#d = :d AND #w BETWEEN :lower AND :upper',
@@ -53,6 +34,7 @@ async function query(table: string, deviceId: string, fromMs: number, toMs: numb
 
 describe('RollupTableSink on the emulator’s DynamoDB', () => {
   it('creates the table (hash deviceId, range window), once when two workers race, and goes on without TTL', async () => {
+    const { client } = dynamo;
     const table = uniqueTable();
     const [a, b] = [new RollupTableSink({ client, tableName: table }), new RollupTableSink({ client, tableName: table })];
     const results = await Promise.all([a.ensureTable(), b.ensureTable()]);
@@ -71,6 +53,7 @@ describe('RollupTableSink on the emulator’s DynamoDB', () => {
   });
 
   it('writes items a Query by device and time range returns in time order, every metric, nothing outside', async () => {
+    const { client } = dynamo;
     const table = uniqueTable();
     const sink = new RollupTableSink({ client, tableName: table });
     await sink.ensureTable();
@@ -88,6 +71,7 @@ describe('RollupTableSink on the emulator’s DynamoDB', () => {
   });
 
   it('keeps the fuller part of a minute closed on two workers, whatever the order', async () => {
+    const { client } = dynamo;
     const table = uniqueTable();
     const sink = new RollupTableSink({ client, tableName: table });
     await sink.ensureTable();

@@ -1,45 +1,32 @@
-import {
-  CreateTableCommand,
-  DescribeTableCommand,
-  PutItemCommand,
-  UpdateTimeToLiveCommand,
-  type DynamoDBClient,
-  type PutItemCommandInput,
-} from '@aws-sdk/client-dynamodb';
+import { CreateTableCommand, DescribeTableCommand, UpdateTimeToLiveCommand, type PutItemCommandInput } from '@aws-sdk/client-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import { parseRollupItem } from '@tributary/schemas';
 import type { ClosedRollup } from '../rollups/minute-rollup';
 import { TelemetryConsumerError } from '../telemetry-consumer-error';
+import { awsError, FakeDynamoBase } from '../testing/fake-dynamo';
 import { ManualTime } from '../testing/manual-time';
+import { closedMinute } from '../testing/rollup-fixtures';
 import { RollupTableSink } from './rollup-table-sink';
 
 const T0 = Date.UTC(2025, 5, 1, 12, 0, 0);
-const rollup = (deviceId: string, metric: string, minute: number, count = 2): ClosedRollup => ({
-  deviceId,
-  metric,
-  windowStart: T0 + minute * 60_000,
-  windowEnd: T0 + (minute + 1) * 60_000,
-  count,
-  sum: count * 10,
-  min: 5,
-  max: 15,
-  mean: 10,
-  closedBy: 'watermark',
-});
-
-const awsError = (name: string, extra: Record<string, unknown> = {}): Error => Object.assign(new Error(name), { name, ...extra });
+const rollup = (deviceId: string, metric: string, minute: number, count = 2): ClosedRollup => closedMinute(T0, { deviceId, metric, minute, count, mean: 10, spread: 5 });
 
 /** PutItem with the sink's condition (no item, or a stored count not above the new one) on a map; TTL scripted. */
-class FakeDynamo {
+class FakeDynamo extends FakeDynamoBase {
   items = new Map<string, Record<string, unknown>>();
-  calls: string[] = [];
   tableExists = true;
   ttlError: Error | undefined;
-  failPut: ((input: PutItemCommandInput) => Error | undefined) | undefined;
-  inFlight = 0;
-  maxInFlight = 0;
 
-  async send(command: unknown): Promise<unknown> {
+  protected put(input: PutItemCommandInput): unknown {
+    const item = unmarshall(input.Item ?? {});
+    const key = `${String(item['deviceId'])}|${String(item['window'])}`;
+    const stored = this.items.get(key);
+    if (stored && Number(stored['count']) > Number(input.ExpressionAttributeValues?.[':count']?.N)) throw awsError('ConditionalCheckFailedException');
+    this.items.set(key, item);
+    return {};
+  }
+
+  protected other(command: unknown): unknown {
     if (command instanceof DescribeTableCommand) {
       this.calls.push('DescribeTable');
       if (!this.tableExists) throw awsError('ResourceNotFoundException');
@@ -67,27 +54,12 @@ class FakeDynamo {
       if (this.ttlError) throw this.ttlError;
       return {};
     }
-    if (command instanceof PutItemCommand) {
-      this.inFlight++;
-      this.maxInFlight = Math.max(this.maxInFlight, this.inFlight);
-      await new Promise((r) => setImmediate(r));
-      this.inFlight--;
-      const input = command.input;
-      const failure = this.failPut?.(input);
-      if (failure) throw failure;
-      const item = unmarshall(input.Item ?? {});
-      const key = `${String(item['deviceId'])}|${String(item['window'])}`;
-      const stored = this.items.get(key);
-      if (stored && Number(stored['count']) > Number(input.ExpressionAttributeValues?.[':count']?.N)) throw awsError('ConditionalCheckFailedException');
-      this.items.set(key, item);
-      return {};
-    }
     throw new Error(`unexpected command ${String(command)}`);
   }
 }
 
 const sinkOn = (fake: FakeDynamo, extra: Partial<ConstructorParameters<typeof RollupTableSink>[0]> = {}): RollupTableSink =>
-  new RollupTableSink({ client: fake as unknown as DynamoDBClient, tableName: 'telemetry-rollups', ...extra });
+  new RollupTableSink({ client: fake.asClient(), tableName: 'telemetry-rollups', ...extra });
 
 describe('RollupTableSink', () => {
   it('writes one schema-valid item per rollup, keyed by device and <window start>#<metric>, expiring after the TTL', async () => {
