@@ -2,7 +2,7 @@
  * Fixture of the consumer's integration suites (leases, shard sync, retrieval, whole workers): the emulator in
  * process on port 0 (KDS and its embedded DynamoDB on one port) with official SDK v3 clients, built on the
  * emulator's own fixtures (`@tributary/emulator/testing`: constants, clients, stream helpers, unique names).
- * Also a KinesisProducer that writes numbered telemetry-like records per key (aggregation on, so the consumer
+ * Also a writer of numbered telemetry-like records per key (KPL-aggregated by default, so the consumer
  * deaggregates), and a ledger of what handlers saw, with the checks the issue asks for: nothing lost, per-key
  * order of first deliveries, duplicates counted.
  */
@@ -11,7 +11,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { DynamoDBClient, DynamoDBClientConfig } from '@aws-sdk/client-dynamodb';
-import type { KinesisClient, KinesisClientConfig } from '@aws-sdk/client-kinesis';
+import { PutRecordsCommand, type KinesisClient, type KinesisClientConfig, type PutRecordsRequestEntry } from '@aws-sdk/client-kinesis';
 import type { EmulatorOptions, RunningEmulator } from '@tributary/emulator';
 import {
   DDB_HTTP1_DEFAULT,
@@ -21,7 +21,7 @@ import {
   createDynamoDbClient,
   startKdsTestEmulator,
 } from '@tributary/emulator/testing';
-import { KinesisProducer } from '@tributary/kinesis-producer';
+import { AggregateBuilder } from '@tributary/kpl';
 import type { ConsumerRecord } from '../consumer-types';
 import { FileDeadLetterSink } from '../processing/dead-letter-sinks';
 import type { BatchHandler } from '../processing/processing-types';
@@ -112,34 +112,62 @@ export const decodeNumbered = (r: ConsumerRecord): Numbered & { at: string } => 
   at: `${r.shardId}@${r.sequenceNumber.slice(-8)}:${r.subSequenceNumber}`,
 });
 
-/** Writes numbered records per key in order (aggregated); `next` continues the numbering across calls. */
+/**
+ * Writes numbered records per key in order; `next` continues the numbering across calls. Test traffic, written
+ * with PutRecords and @tributary/kpl rather than @tributary/kinesis-producer, so that this lib does not sit on top
+ * of the producer (issue 16): in rounds, each key at most once per call (one KPL aggregate of its next records,
+ * or its next record alone with `aggregation: false`), and a round's failed entries are retried before the next
+ * round, so a key's records land in order whatever throttling or resharding does.
+ */
 export class NumberedProducer {
   readonly next = new Map<string, number>();
-  readonly producer: KinesisProducer;
+  private readonly client: KinesisClient;
+  private readonly aggregation: boolean;
 
-  constructor(env: ConsumerTestEnv, streamName: string, options: { aggregation?: boolean } = {}) {
-    this.producer = new KinesisProducer({
-      streamName,
-      clientOptions: env.clientOptions,
-      aggregation: options.aggregation ?? true,
-      maxBufferedTimeMs: 20,
-      ordered: true,
-    });
+  constructor(
+    env: ConsumerTestEnv,
+    private readonly streamName: string,
+    options: { aggregation?: boolean } = {},
+  ) {
+    this.client = env.makeKinesisClient();
+    this.aggregation = options.aggregation ?? true;
   }
 
-  /** Puts `perKey` records for each of `keys` keys (interleaved), resolves when all are acknowledged. */
+  /** Puts `perKey` records for each of `keys` keys, resolves when all are acknowledged. */
   async put(keys: number, perKey: number): Promise<number> {
-    const acks: Promise<unknown>[] = [];
-    for (let i = 0; i < perKey; i++) {
-      for (let k = 0; k < keys; k++) {
-        const key = `device-${k}`;
-        const n = this.next.get(key) ?? 0;
-        this.next.set(key, n + 1);
-        acks.push(this.producer.put({ partitionKey: key, data: encodeNumbered({ k: key, n }) }));
-      }
+    const pending: Uint8Array[][] = [];
+    for (let k = 0; k < keys; k++) {
+      const key = `device-${k}`;
+      const first = this.next.get(key) ?? 0;
+      this.next.set(key, first + perKey);
+      pending.push(Array.from({ length: perKey }, (_, i) => Buffer.from(encodeNumbered({ k: key, n: first + i }))));
     }
-    await Promise.all(acks);
-    return acks.length;
+    for (;;) {
+      const round: PutRecordsRequestEntry[] = [];
+      pending.forEach((records, k) => {
+        if (records.length > 0) round.push(this.entryOf(`device-${k}`, records.splice(0, this.aggregation ? 25 : 1)));
+      });
+      if (round.length === 0) return keys * perKey;
+      for (let i = 0; i < round.length; i += 500) await this.putAll(round.slice(i, i + 500));
+    }
+  }
+
+  private entryOf(partitionKey: string, records: Uint8Array[]): PutRecordsRequestEntry {
+    if (!this.aggregation) return { PartitionKey: partitionKey, Data: records[0] };
+    const builder = new AggregateBuilder();
+    for (const data of records) builder.add({ partitionKey, partitionKeyBytes: Buffer.byteLength(partitionKey), data });
+    return { PartitionKey: partitionKey, Data: builder.encode() };
+  }
+
+  /** PutRecords until every entry is in: failed entries (and failed calls) again after a short wait. */
+  private async putAll(entries: PutRecordsRequestEntry[]): Promise<void> {
+    for (let attempt = 0; entries.length > 0; attempt++) {
+      if (attempt > 200) throw new Error(`PutRecords to ${this.streamName}: ${entries.length} entries still refused`);
+      if (attempt > 0) await sleep(Math.min(500, 20 * attempt));
+      const out = await this.client.send(new PutRecordsCommand({ StreamName: this.streamName, Records: entries })).catch(() => undefined);
+      if (out === undefined) continue;
+      entries = entries.filter((_, i) => out.Records?.[i]?.ErrorCode !== undefined);
+    }
   }
 
   total(): number {
@@ -148,8 +176,8 @@ export class NumberedProducer {
     return sum;
   }
 
-  close(): Promise<void> {
-    return this.producer.close();
+  async close(): Promise<void> {
+    this.client.destroy();
   }
 }
 
