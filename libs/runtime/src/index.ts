@@ -3,18 +3,18 @@
 // the stop deadline), the service logger (with redaction), the HTTP server with bounded timeouts, the security
 // headers of their endpoints, the metrics base class, and the start-up notice about an outgoing Node major. Test
 // doubles are behind the second entry, @tributary/runtime/testing.
-export { systemClock, systemTimers, unrefTimers, type Clock, type Timers } from './clock';
-export { noopLogger, type Logger } from './logger';
-export { sleep } from './sleep';
+export { systemClock, systemTimers, unrefTimers, type Clock, type Timers } from './time/clock';
+export { noopLogger, type Logger } from './logging/logger';
+export { sleep } from './time/sleep';
 export { ServiceMetrics, type ServiceMetricsOptions } from './metrics/service-metrics';
-export { BackoffPolicy, backoffCeilingMs, fullJitterDelayMs, equalJitterDelayMs, type BackoffPolicyOptions } from './backoff';
+export { BackoffPolicy, backoffCeilingMs, fullJitterDelayMs, equalJitterDelayMs, type BackoffPolicyOptions } from './time/backoff';
 export { RUNTIME_DEFAULTS } from './defaults';
-export { createServiceLogger, type ServiceLoggerOptions } from './service-logger';
-export { maskSecretsInText, redactUrl, REDACT_PATHS, SECRET_KEYS } from './log-redaction';
-export { createHttpServer, applyServerTimeouts, listenHttp, type HttpServerTimeouts } from './http-server';
-export { API_SECURITY_HEADERS, setSecurityHeaders } from './security-headers';
-export { announceNodeSupport, nodeMajorOf, nodeSupportNotice, SDK_MIN_NODE_MAJOR, SDK_NODE_WARNING_ENV, type NodeSupportNotice } from './node-support';
-export { OutageTracker, type Outage, type OutageChange } from './outage-tracker';
+export { createServiceLogger, type ServiceLoggerOptions } from './logging/service-logger';
+export { maskSecretsInText, redactUrl, REDACT_PATHS, SECRET_KEYS } from './logging/log-redaction';
+export { createHttpServer, applyServerTimeouts, listenHttp, type HttpServerTimeouts } from './http/http-server';
+export { API_SECURITY_HEADERS, setSecurityHeaders } from './http/security-headers';
+export { announceNodeSupport, nodeMajorOf, nodeSupportNotice, SDK_MIN_NODE_MAJOR, SDK_NODE_WARNING_ENV, type NodeSupportNotice } from './service/node-support';
+export { OutageTracker, type Outage, type OutageChange } from './health/outage-tracker';
 export {
   runService,
   signalExitCode,

@@ -8,8 +8,8 @@ export {
   type TelemetryEnvelopeV1,
   type TelemetryEnvelopeV1Input,
   type TelemetryLocation,
-} from './telemetry-envelope';
-export { encodeTelemetry, decodeTelemetry } from './telemetry-codec';
+} from './telemetry/telemetry-envelope';
+export { encodeTelemetry, decodeTelemetry } from './telemetry/telemetry-codec';
 export {
   parseConfig,
   booleanSetting,
@@ -18,7 +18,7 @@ export {
   type Settings,
   type SettingFlagNames,
   type SettingFlagValues,
-} from './config-parser';
+} from './config/config-parser';
 export {
   integerSetting,
   wholeNumberSetting,
@@ -44,7 +44,7 @@ export {
   AUTH_SETTING_FLAGS,
   throwConfigProblems,
   type AuthSettingKey,
-} from './config-fields';
+} from './config/config-fields';
 export { formatIssuePath, type ValidationIssue, type ParseResult } from './validation-issues';
 export { SchemaError, ConfigError, type SchemaErrorCode, type ConfigIssue } from './errors';
 export { TELEMETRY_LIMITS, DEVICE_ID_PATTERN, METRIC_NAME_PATTERN } from './defaults';
@@ -73,4 +73,4 @@ export {
   type LeaseItem,
   type CameraState,
   type CameraHealthItem,
-} from './dashboard-items';
+} from './dashboard/dashboard-items';

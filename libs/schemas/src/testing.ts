@@ -12,4 +12,4 @@ export {
 export { configErrorOf, readmeSettingNames } from './testing/config-testing';
 export { describeReadmeSettings } from './testing/readme-settings-spec';
 // Fuzz targets of the telemetry envelope (issue 12), for tools/bench's fuzz soak.
-export { telemetryCodecFuzzTarget, telemetryEnvelopeArbitrary, telemetryRoundTripFuzzTarget, TelemetryRefusal } from './telemetry-codec.arbitraries';
+export { telemetryCodecFuzzTarget, telemetryEnvelopeArbitrary, telemetryRoundTripFuzzTarget, TelemetryRefusal } from './telemetry/telemetry-codec.arbitraries';

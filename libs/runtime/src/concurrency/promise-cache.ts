@@ -6,7 +6,7 @@
  * One of the three copies this replaces deleted the entry of a key when *a* load of it failed, so a slow failure
  * evicted the newer, good entry that a later caller had put meanwhile; here a failure forgets only its own entry.
  */
-import { systemClock, type Clock } from '../clock';
+import { systemClock, type Clock } from '../time/clock';
 
 export interface PromiseCacheOptions {
   /** How long a settled or pending answer is served, in ms. */

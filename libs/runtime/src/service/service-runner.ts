@@ -17,10 +17,10 @@
  */
 import { constants as osConstants } from 'node:os';
 import type { Logger as PinoLogger } from 'pino';
-import { unrefTimers, type Timers } from '../clock';
+import { unrefTimers, type Timers } from '../time/clock';
 import { RUNTIME_DEFAULTS } from '../defaults';
-import { announceNodeSupport } from '../node-support';
-import { createServiceLogger, type ServiceLoggerOptions } from '../service-logger';
+import { announceNodeSupport } from './node-support';
+import { createServiceLogger, type ServiceLoggerOptions } from '../logging/service-logger';
 
 /** The exit codes every service agrees on (README "Service runner"). */
 export const EXIT_CODES = {

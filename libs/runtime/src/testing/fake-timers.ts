@@ -3,7 +3,7 @@
  * fires due timers in order and lets promise callbacks run after each (`settleRounds` turns of the event loop:
  * fake clients and stores answer asynchronously).
  */
-import type { Clock, Timers } from '../clock';
+import type { Clock, Timers } from '../time/clock';
 
 interface Timer {
   id: number;

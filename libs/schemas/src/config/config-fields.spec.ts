@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { parseConfig, readSettings } from './config-parser';
 import { authSettingFields, authSettingNames, byteSizeSetting, integerSetting, logLevelSetting, pickAuthSettings, portSetting, throwConfigProblems, unlimitedOrSetting, wholeNumberSetting } from './config-fields';
-import { ConfigError } from './errors';
+import { ConfigError } from '../errors';
 
 const messageOf = (schema: z.ZodType, value: string): string => {
   const r = schema.safeParse(value);

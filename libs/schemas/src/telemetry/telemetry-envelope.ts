@@ -17,8 +17,8 @@
  * parsing, so that everything downstream compares numbers.
  */
 import { z } from 'zod';
-import { DEVICE_ID_PATTERN, METRIC_NAME_PATTERN, TELEMETRY_LIMITS as L } from './defaults';
-import { toValidationIssues, type ParseResult, type ValidationIssue } from './validation-issues';
+import { DEVICE_ID_PATTERN, METRIC_NAME_PATTERN, TELEMETRY_LIMITS as L } from '../defaults';
+import { toValidationIssues, type ParseResult, type ValidationIssue } from '../validation-issues';
 
 const deviceId = z
   .string({ error: 'expected a string' })

@@ -5,7 +5,7 @@
  */
 import { createServer, type RequestListener, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { RUNTIME_DEFAULTS } from './defaults';
+import { RUNTIME_DEFAULTS } from '../defaults';
 
 export interface HttpServerTimeouts {
   headersTimeoutMs: number;

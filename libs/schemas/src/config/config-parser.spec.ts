@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { booleanSetting, parseConfig, readSettings } from './config-parser';
-import { ConfigError, SchemaError } from './errors';
+import { ConfigError, SchemaError } from '../errors';
 
 const schema = z.object({
   port: z.coerce.number().int().min(0).max(65535),

@@ -6,8 +6,8 @@
  */
 import { parseArgs } from 'node:util';
 import { z } from 'zod';
-import { ConfigError, type ConfigIssue } from './errors';
-import { formatIssuePath } from './validation-issues';
+import { ConfigError, type ConfigIssue } from '../errors';
+import { formatIssuePath } from '../validation-issues';
 
 export interface ParseConfigOptions {
   /**

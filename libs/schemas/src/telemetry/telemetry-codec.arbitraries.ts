@@ -9,7 +9,7 @@
  */
 import fc from 'fast-check';
 import { mutatedBytes, type FuzzTarget } from '@tributary/runtime/testing';
-import { TELEMETRY_LIMITS as L } from './defaults';
+import { TELEMETRY_LIMITS as L } from '../defaults';
 import { decodeTelemetry, encodeTelemetry } from './telemetry-codec';
 import { parseTelemetry, type TelemetryEnvelopeInput } from './telemetry-envelope';
 

@@ -10,7 +10,7 @@
  * structured warn line at start, with what to do, and sets that variable so the SDK's raw text does not repeat it.
  * On Node 22 and later nothing applies: no line, and the variable is left as it was.
  */
-import type { Logger } from './logger';
+import type { Logger } from '../logging/logger';
 
 /** The variable @aws-sdk/core reads before printing its Node version warning. */
 export const SDK_NODE_WARNING_ENV = 'AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED';

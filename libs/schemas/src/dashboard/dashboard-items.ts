@@ -14,7 +14,7 @@
  *    interval by the producer.
  */
 import { z } from 'zod';
-import { toValidationIssues, type ParseResult } from './validation-issues';
+import { toValidationIssues, type ParseResult } from '../validation-issues';
 
 export const DASHBOARD_TABLE_DEFAULTS = {
   /** apps/telemetry-consumer `--rollup-table`. */

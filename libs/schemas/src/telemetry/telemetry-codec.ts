@@ -6,7 +6,7 @@
  * `decodeTelemetry` validates what it decodes: bytes read from a stream are as untrusted as bytes from a client.
  */
 import { parseTelemetry, type TelemetryEnvelope } from './telemetry-envelope';
-import type { ParseResult } from './validation-issues';
+import type { ParseResult } from '../validation-issues';
 
 const encoder = new TextEncoder();
 // fatal: malformed UTF-8 is an error, not U+FFFD replacement characters silently stored as data.

@@ -5,7 +5,7 @@
  * (`--port / TELEMETRY_PORT: expected an integer (got "http")`), so the apps word the same mistake the same way.
  */
 import { z } from 'zod';
-import { ConfigError, type ConfigIssue } from './errors';
+import { ConfigError, type ConfigIssue } from '../errors';
 import type { Settings } from './config-parser';
 
 const bounded = (min: number, max: number) => z.number().min(min, { error: `must be >= ${min}` }).max(max, { error: `must be <= ${max}` });

@@ -1,4 +1,4 @@
-import { FakeTimers } from './testing/fake-timers';
+import { FakeTimers } from '../testing/fake-timers';
 import { sleep } from './sleep';
 
 describe('sleep', () => {
