@@ -1,6 +1,5 @@
-import { MediaError } from '../media-error';
 import { MATROSKA_SCHEMA, MkvId } from '../matroska/matroska-ids';
-import { concatBytes } from '../testing/media-fixtures';
+import { concatBytes, errorOf } from '../testing/media-fixtures';
 import { END_OF_STREAM, EbmlStreamDecoder, NEED_MORE, type EbmlEvent, type EbmlPolicy } from './ebml-stream-decoder';
 import { UNKNOWN_SIZE } from './ebml-vint';
 import { encodeElement, encodeMaster, stringBytes, uintBytes } from './ebml-writer';
@@ -57,16 +56,6 @@ function decodeAll(chunks: readonly Uint8Array[], policy?: (id: number, depth: n
   d.end();
   drain();
   return out;
-}
-
-function errorOf(fn: () => unknown): MediaError | undefined {
-  try {
-    fn();
-  } catch (err) {
-    if (err instanceof MediaError) return err;
-    throw err;
-  }
-  return undefined;
 }
 
 describe('EbmlStreamDecoder', () => {

@@ -1,9 +1,9 @@
-import { MediaError } from '../media-error';
 import { readElementHeader } from '../ebml/ebml-vint';
 import { encodeElement, encodeMaster, uintBytes } from '../ebml/ebml-writer';
 import { readKvsFragmentTags, writeKvsFragmentTags } from '../kvs/kvs-fragment-tags';
 import {
   concatBytes,
+  errorOf,
   makeTempDir,
   makeTestPattern,
   probePackets,
@@ -29,16 +29,6 @@ const framesOf = (events: readonly MatroskaEvent[]): MkvFrame[] => events.flatMa
 
 /** Frames as ffprobe reports packets: track (stream index + 1), pts, key flag, size. */
 const asProbe = (frames: readonly MkvFrame[]): ProbePacket[] => frames.map((f) => ({ streamIndex: f.track - 1, ptsMs: Math.round(f.timestampMs), keyframe: f.keyframe, size: f.data.length }));
-
-function errorOf(fn: () => unknown): MediaError | undefined {
-  try {
-    fn();
-  } catch (err) {
-    if (err instanceof MediaError) return err;
-    throw err;
-  }
-  return undefined;
-}
 
 describe('MatroskaStreamReader on real ffmpeg output', () => {
   let tmp: TempDir;

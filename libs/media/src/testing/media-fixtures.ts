@@ -8,6 +8,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { seededRandom } from '@tributary/runtime/testing';
+import { MediaError } from '../media-error';
 
 export const FFMPEG = 'ffmpeg';
 export const FFPROBE = 'ffprobe';
@@ -96,6 +97,17 @@ export function writeBytes(file: string, ...parts: Uint8Array[]): void {
 
 export function toUint8(buf: Buffer): Uint8Array {
   return new Uint8Array(buf.buffer, buf.byteOffset, buf.length);
+}
+
+/** The MediaError `fn` throws (undefined when it throws nothing; anything else is rethrown). */
+export function errorOf(fn: () => unknown): MediaError | undefined {
+  try {
+    fn();
+  } catch (err) {
+    if (err instanceof MediaError) return err;
+    throw err;
+  }
+  return undefined;
 }
 
 /** mulberry32, shared with every other spec that needs replayable randomness. */
