@@ -14,6 +14,7 @@ import type { GetMediaFragment } from '@tributary/kvs';
 import { listAllFragments, readFragments } from '@tributary/kvs/testing';
 import { loadConfig, type VideoProducerConfig } from './video-producer-config';
 import { startVideoProducer, type RunningVideoProducer } from './video-producer-app';
+import { setTimeout as sleep } from 'node:timers/promises';
 
 const region = 'us-east-1';
 const credentials = { accessKeyId: 'AKIDTEST', secretAccessKey: 'secret' };
@@ -48,7 +49,6 @@ function start(endpoint: string, config: VideoProducerConfig): Promise<RunningVi
   return startVideoProducer({ config, kinesisVideo: { endpoint, region, credentials }, reconnectBaseDelayMs: 100, reconnectMaxDelayMs: 500, defaultMetrics: false });
 }
 
-const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
 async function waitFor(condition: () => Promise<boolean>, timeoutMs = 15_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;

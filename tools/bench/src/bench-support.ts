@@ -5,6 +5,7 @@
  * streams; and the common main() (runBench, with `--node N`). Option parsing is in bench-args.ts, tables, medians
  * and the results file (tools/bench/results/, git-ignored) in bench-report.ts.
  */
+import { setTimeout as sleep } from 'node:timers/promises';
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
@@ -298,7 +299,8 @@ export async function withKdsEmulator<T>(profile: boolean, body: (emulator: Serv
   }
 }
 
-export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+// Real-time waits: node's own (the runtime's sleep is for injected timers).
+export { sleep };
 
 export async function createStream(client: KinesisClient, name: string, shards: number): Promise<void> {
   await client.send(new CreateStreamCommand({ StreamName: name, ShardCount: shards }));

@@ -12,12 +12,12 @@ import { resolve } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { chromiumAvailable, CSP_VIOLATION_RECORDER, launchChromium, pagePoller } from '@tributary/emulator/testing';
 import { startDevStack, type DevStackProcess } from './testing/dev-stack-process';
+import { setTimeout as sleep } from 'node:timers/promises';
 
 jest.setTimeout(420_000);
 
 const ARTIFACTS = resolve(__dirname, '../../../dist/test-artifacts');
 const CAMERAS = ['camera-1', 'camera-2'];
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 // Page code as strings: this project is typed for Node, without the DOM library.
 const FRAMES = (camera: string) => `(() => {

@@ -14,10 +14,10 @@ import { promisify } from 'node:util';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { chromiumAvailable, hlsErrorRecorderScript, launchChromium, pagePoller, recordedHlsErrors } from '@tributary/emulator/testing';
 import { startPlaybackStack, type PlaybackStack } from '../testing/playback-stack';
+import { setTimeout as sleep } from 'node:timers/promises';
 
 const ARTIFACTS = resolve(__dirname, '../../../../dist/test-artifacts');
 const FFPROBE = existsSync('/usr/bin/ffprobe') ? '/usr/bin/ffprobe' : 'ffprobe';
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 const execFileAsync = promisify(execFile);
 
 interface Playback {
