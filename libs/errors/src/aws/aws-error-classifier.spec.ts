@@ -31,6 +31,7 @@ describe('classifyCallError (whole-call failures)', () => {
     ['a TypeError (a bug)', new TypeError('x is not a function'), 'permanent', 'TypeError'],
     ['a socket error wrapped by the SDK', Object.assign(new Error('wrapped'), { cause: networkError('EPIPE') }), 'transient', 'EPIPE'],
     ['a socket error known only by its text', new Error('AWS SDK error wrapper for Error: connect ECONNREFUSED 127.0.0.1:1'), 'transient', 'ECONNREFUSED'],
+    ['a known code after an unknown one in the text', new Error('AWS SDK error wrapper for Error [ERR_HTTP2_STREAM_CANCEL]: canceled (caused by: connect ECONNREFUSED 127.0.0.1:1)'), 'transient', 'ECONNREFUSED'],
     ['a string', 'boom', 'transient', 'Error'],
   ])('%s', (_label, error, kind, code) => {
     expect(classifyCallError(error)).toEqual(expect.objectContaining({ kind, code }));

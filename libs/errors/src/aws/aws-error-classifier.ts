@@ -108,8 +108,11 @@ function classifyWithoutFlags(error: unknown, service: AwsErrorTable | undefined
   if (byErrorName) return { kind: byErrorName, code: name, message };
   // Some wrappers keep only the text (the SDK's retry middleware wraps a value that is not `instanceof Error`,
   // e.g. a socket error from another realm, as "AWS SDK error wrapper for Error: connect ECONNREFUSED …").
-  const inMessage = /\b(E[A-Z]{3,}|ERR_HTTP2_[A-Z_]+)\b/.exec(message)?.[1];
-  const byMessage = inMessage ? rowOf(NETWORK_ERRORS, inMessage) : undefined;
-  if (inMessage && byMessage) return { kind: byMessage, code: inMessage, message };
+  // The first *known* code in the text: the SDK's wrapper can name an unknown one first ("ERR_HTTP2_STREAM_CANCEL …
+  // (caused by: connect ECONNREFUSED …)").
+  for (const [, inMessage] of message.matchAll(/\b(E[A-Z]{3,}|ERR_HTTP2_[A-Z_]+)\b/g)) {
+    const byMessage = rowOf(NETWORK_ERRORS, inMessage);
+    if (byMessage) return { kind: byMessage, code: inMessage, message };
+  }
   return { kind: 'transient', code: errno || name || 'Error', message };
 }
