@@ -9,6 +9,7 @@ import {
   KinesisClient,
   type DescribeStreamSummaryCommandOutput,
 } from '@aws-sdk/client-kinesis';
+import { awsErrorName, classifyCallError, isAwsError, isNetworkErrorCode } from '@tributary/errors';
 import type { Logger } from 'pino';
 import type { Clock } from './clock';
 
@@ -71,7 +72,7 @@ async function describe(client: KinesisClient, streamName: string, where: string
   try {
     return await client.send(new DescribeStreamSummaryCommand({ StreamName: streamName }));
   } catch (err) {
-    if ((err as Error).name === 'ResourceNotFoundException') return undefined;
+    if (isAwsError(err, 'ResourceNotFoundException')) return undefined;
     throw explain(err, streamName, where);
   }
 }
@@ -95,15 +96,16 @@ async function describeTarget(client: KinesisClient): Promise<string> {
 }
 
 function explain(err: unknown, streamName: string, where: string): StartupError {
-  const e = err as Error & { $metadata?: { httpStatusCode?: number } };
-  const name = e.name ?? 'Error';
+  // The shared classifier, as video-producer's stream check: it finds the errno in the code, the cause or the text.
+  const classified = classifyCallError(err);
+  const name = awsErrorName(err) || 'Error';
   const hint =
     name === 'CredentialsProviderError'
       ? ' No AWS credentials were found: set AWS_PROFILE, or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY (any values for the emulator).'
       : name === 'AccessDeniedException' || name === 'UnrecognizedClientException'
         ? ' The credentials are not allowed to use this stream (needs kinesis:DescribeStreamSummary, kinesis:PutRecords, kinesis:ListShards).'
-        : /ECONNREFUSED|ENOTFOUND|EAI_AGAIN|ETIMEDOUT/.test(`${(e as { code?: string }).code ?? ''} ${e.message}`)
+        : isNetworkErrorCode(classified.code)
           ? ' Kinesis could not be reached: check AWS_ENDPOINT_URL (is the emulator running?) and the network.'
           : '';
-  return new StartupError(`Cannot use stream "${streamName}" (${where}): ${name}: ${e.message}.${hint}`, { cause: err, retriable: true });
+  return new StartupError(`Cannot use stream "${streamName}" (${where}): ${name}: ${classified.message}.${hint}`, { cause: err, retriable: classified.retriable });
 }
