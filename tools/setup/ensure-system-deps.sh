@@ -10,6 +10,8 @@
 #              PATH is ignored), so we check that exact file.
 #   ffmpeg   - provides /usr/bin/ffmpeg and /usr/bin/ffprobe.
 #   chromium - provides /usr/bin/chromium.
+#   python3-boto3 - boto3 for Python 3, for the walk-through that checks the
+#              emulator with a client this project did not write (Python's).
 set -euo pipefail
 
 # package name -> file it must provide
@@ -17,17 +19,19 @@ declare -A REQUIRED=(
   [awscli]=/usr/bin/aws
   [ffmpeg]=/usr/bin/ffmpeg
   [chromium]=/usr/bin/chromium
+  [python3-boto3]=/usr/lib/python3/dist-packages/boto3/__init__.py
 )
 
 missing=()
-for pkg in awscli ffmpeg chromium; do
+for pkg in awscli ffmpeg chromium python3-boto3; do
   file="${REQUIRED[$pkg]}"
-  # Fast path: the file exists and is executable. dpkg-query is only asked
-  # when it is not, to keep the everything-present case to a few stat calls.
-  if [[ -x "$file" ]]; then
+  # Fast path: the file exists (binaries: and is executable). dpkg-query is
+  # only asked when it is not, to keep the everything-present case to a few
+  # stat calls.
+  if [[ -x "$file" || ( "$file" == *.py && -f "$file" ) ]]; then
     continue
   fi
-  if dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q '^install ok installed$' && [[ -x "$file" ]]; then
+  if dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q '^install ok installed$' && [[ -e "$file" ]]; then
     continue
   fi
   missing+=("$pkg")
@@ -65,7 +69,7 @@ echo "ensure-system-deps: apt-get install ${missing[*]}" >&2
 
 still_missing=()
 for pkg in "${missing[@]}"; do
-  [[ -x "${REQUIRED[$pkg]}" ]] || still_missing+=("$pkg (${REQUIRED[$pkg]})")
+  [[ -e "${REQUIRED[$pkg]}" ]] || still_missing+=("$pkg (${REQUIRED[$pkg]})")
 done
 if [[ ${#still_missing[@]} -ne 0 ]]; then
   echo "ensure-system-deps: installed, but still missing: ${still_missing[*]}" >&2
