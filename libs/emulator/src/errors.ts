@@ -11,15 +11,17 @@ export class AwsServiceError extends Error {
     message: string,
     readonly status = 400,
     readonly retriable = false,
+    /** The JSON body's name for the message: AWS writes `Message` for a SerializationException, `message` otherwise. */
+    readonly messageKey: 'message' | 'Message' = 'message',
   ) {
     super(message);
   }
 }
 
 const make =
-  (code: string, status = 400, retriable = false) =>
+  (code: string, status = 400, retriable = false, messageKey: 'message' | 'Message' = 'message') =>
   (message: string) =>
-    new AwsServiceError(code, message, status, retriable);
+    new AwsServiceError(code, message, status, retriable, messageKey);
 
 /** Factories named after AWS's exceptions, so call sites read like the API reference. */
 export const awsErrors = {
@@ -31,7 +33,7 @@ export const awsErrors = {
   throughputExceeded: make('ProvisionedThroughputExceededException', 400, true),
   expiredIterator: make('ExpiredIteratorException'),
   expiredNextToken: make('ExpiredNextTokenException'),
-  serialization: make('SerializationException'),
+  serialization: make('SerializationException', 400, false, 'Message'),
   unknownOperation: make('UnknownOperationException'),
   accessDenied: make('AccessDeniedException'),
   internalFailure: make('InternalFailure', 500, true),

@@ -42,7 +42,7 @@ export function sendJson(res: Res, status: number, body: unknown, headers: Recor
 /** AWS's JSON error envelope: `__type` + `message` in the body, the name in `x-amzn-ErrorType`. */
 export function sendAwsError(res: Res, requestId: string, err: unknown, contentType?: string): void {
   const e = err instanceof AwsServiceError ? err : awsErrors.internalFailure('Internal service failure.');
-  sendJson(res, e.status, { __type: e.code, message: e.message }, { 'x-amzn-requestid': requestId, 'x-amzn-errortype': e.code }, contentType);
+  sendJson(res, e.status, { __type: e.code, [e.messageKey]: e.message }, { 'x-amzn-requestid': requestId, 'x-amzn-errortype': e.code }, contentType);
 }
 
 /** Ends the exchange without an answer: the HTTP/2 session or the HTTP/1.1 socket is destroyed (fault injection). */
