@@ -3,5 +3,6 @@ module.exports = {
   displayName: 'kinesis-emulator',
   rootDir: __dirname,
   testMatch: ['<rootDir>/src/**/*.spec.ts'],
+  testPathIgnorePatterns: ['\\.int\\.spec\\.ts$'],
   testTimeout: 30000,
 };

@@ -1,4 +1,4 @@
-import { ConfigError, defaultMaxConnections, loadConfig, openFileLimitOf } from './emulator-config';
+import { ConfigError, defaultMaxConnections, HELP, loadConfig, openFileLimitOf } from './emulator-config';
 
 describe('loadConfig', () => {
   it('uses the defaults when nothing is set', () => {
@@ -68,6 +68,33 @@ describe('loadConfig', () => {
     [['--idle-timeout-ms', 'soon'], '--idle-timeout-ms / EMULATOR_IDLE_TIMEOUT_MS'],
   ])('names the bad connection setting for %j', (argv, name) => {
     expect(() => loadConfig(argv, {}, '/srv')).toThrow(name);
+  });
+
+  it('leaves status transitions instant and the shard limit to the library unless set', () => {
+    const c = loadConfig([], {}, '/srv');
+    expect(c.transitionMs).toBe(0);
+    expect(c.shardLimit).toBeUndefined();
+  });
+
+  it('reads the transition delay and the shard limit, flags over variables', () => {
+    expect(loadConfig(['--transition-ms', '500', '--shard-limit', '10'], {}, '/srv')).toMatchObject({ transitionMs: 500, shardLimit: 10 });
+    expect(loadConfig([], { EMULATOR_TRANSITION_MS: '250', EMULATOR_SHARD_LIMIT: '20' }, '/srv')).toMatchObject({ transitionMs: 250, shardLimit: 20 });
+    expect(loadConfig(['--shard-limit', '30'], { EMULATOR_SHARD_LIMIT: '20' }, '/srv').shardLimit).toBe(30);
+  });
+
+  it.each([
+    [['--transition-ms=-1'], {}, '--transition-ms / EMULATOR_TRANSITION_MS'],
+    [['--transition-ms', 'slow'], {}, '--transition-ms / EMULATOR_TRANSITION_MS'],
+    [[], { EMULATOR_TRANSITION_MS: '1.5' }, '--transition-ms / EMULATOR_TRANSITION_MS'],
+    [['--shard-limit', '0'], {}, '--shard-limit / EMULATOR_SHARD_LIMIT'],
+    [[], { EMULATOR_SHARD_LIMIT: 'many' }, '--shard-limit / EMULATOR_SHARD_LIMIT'],
+  ])('names the bad status or limit setting for %j %j', (argv, env, name) => {
+    expect(() => loadConfig(argv, env, '/srv')).toThrow(ConfigError);
+    expect(() => loadConfig(argv, env, '/srv')).toThrow(name);
+  });
+
+  it('names every service it emulates in --help, Kinesis Video Streams included', () => {
+    expect(HELP.split('\n')[0]).toContain('Kinesis Data Streams, Kinesis Video Streams and DynamoDB');
   });
 
   it('caps connections at half the open-file limit when that is under 1000', () => {

@@ -8,7 +8,8 @@ import { booleanSetting, ConfigError, parseConfig, readSettings } from '@tributa
 
 export { ConfigError };
 
-export const HELP = `kinesis-emulator — AWS Kinesis Data Streams and DynamoDB on one local port (HTTP/1.1 and HTTP/2)
+export const HELP = `kinesis-emulator — AWS Kinesis Data Streams, Kinesis Video Streams and DynamoDB on one local port
+(HTTP/1.1 and HTTP/2)
 
 Usage: nx serve kinesis-emulator -- [options]      (or: tsx apps/kinesis-emulator/src/main.ts [options])
 
@@ -34,6 +35,10 @@ Options (environment variable in brackets):
   --headers-timeout-ms <n> HTTP/1.1 headers, TLS handshake      [EMULATOR_HEADERS_TIMEOUT_MS] default 20000
   --request-timeout-ms <n> a whole request body (all but        [EMULATOR_REQUEST_TIMEOUT_MS] default 60000
                         PutMedia, whose upload lasts as long as the camera runs)
+  --transition-ms <n>   how long CREATING, UPDATING, DELETING   [EMULATOR_TRANSITION_MS] default 0
+                        last: KDS streams and consumers, KVS streams, DynamoDB tables (0: at once)
+  --shard-limit <n>     open shards per account (CreateStream,  [EMULATOR_SHARD_LIMIT] default 500
+                        UpdateShardCount, SplitShard over it: LimitExceededException)
   --log-level <level>   trace | debug | info | warn | error     [LOG_LEVEL]           default info
   -h, --help            this text
 
@@ -81,6 +86,9 @@ const schema = z.object({
   keepAliveTimeoutMs: z.coerce.number().int().min(1),
   headersTimeoutMs: z.coerce.number().int().min(1),
   requestTimeoutMs: z.coerce.number().int().min(1),
+  transitionMs: z.coerce.number().int().min(0),
+  // Unset: the library's default (KDS_SIZES.defaultShardLimit), so the figure lives in one place.
+  shardLimit: z.coerce.number().int().min(1).optional(),
 });
 
 export type EmulatorConfig = z.infer<typeof schema> & { help: boolean };
@@ -102,6 +110,8 @@ const NAMES: Record<string, string> = {
   keepAliveTimeoutMs: '--keep-alive-timeout-ms / EMULATOR_KEEP_ALIVE_TIMEOUT_MS',
   headersTimeoutMs: '--headers-timeout-ms / EMULATOR_HEADERS_TIMEOUT_MS',
   requestTimeoutMs: '--request-timeout-ms / EMULATOR_REQUEST_TIMEOUT_MS',
+  transitionMs: '--transition-ms / EMULATOR_TRANSITION_MS',
+  shardLimit: '--shard-limit / EMULATOR_SHARD_LIMIT',
 };
 
 /** `openFileLimit`: the process's open-file limit when known, for the default connection cap. */
@@ -123,6 +133,8 @@ export function loadConfig(argv: string[], env: NodeJS.ProcessEnv, cwd: string, 
       'keep-alive-timeout-ms',
       'headers-timeout-ms',
       'request-timeout-ms',
+      'transition-ms',
+      'shard-limit',
     ],
     booleans: ['in-memory'],
   });
@@ -143,6 +155,8 @@ export function loadConfig(argv: string[], env: NodeJS.ProcessEnv, cwd: string, 
     keepAliveTimeoutMs: flags['keep-alive-timeout-ms'] ?? env['EMULATOR_KEEP_ALIVE_TIMEOUT_MS'] ?? '65000',
     headersTimeoutMs: flags['headers-timeout-ms'] ?? env['EMULATOR_HEADERS_TIMEOUT_MS'] ?? '20000',
     requestTimeoutMs: flags['request-timeout-ms'] ?? env['EMULATOR_REQUEST_TIMEOUT_MS'] ?? '60000',
+    transitionMs: flags['transition-ms'] ?? env['EMULATOR_TRANSITION_MS'] ?? '0',
+    shardLimit: flags['shard-limit'] ?? env['EMULATOR_SHARD_LIMIT'],
   };
   const config = parseConfig(schema, raw, NAMES);
   if ((config.tlsCert === undefined) !== (config.tlsKey === undefined)) {

@@ -42,11 +42,19 @@ void runService({
         headersTimeoutMs: config.headersTimeoutMs,
         requestTimeoutMs: config.requestTimeoutMs,
       },
+      // One knob for every status machine (streams, consumers, KVS streams, tables): the library's `delays`.
+      delays: { create: config.transitionMs, delete: config.transitionMs, update: config.transitionMs, consumer: config.transitionMs },
+      shardLimit: config.shardLimit,
       logger,
     });
     // One machine-readable line for scripts that start the emulator and need its URL (port 0).
     if (!process.stdout.isTTY) process.stdout.write(`${JSON.stringify({ ready: true, url: emulator.url })}\n`);
     return emulator;
   },
-  ready: (emulator, config) => ({ url: emulator.url, dataDir: config.inMemory ? '(in memory)' : config.dataDir, limits: config.limits }),
+  ready: (emulator, config) => ({
+    url: emulator.url,
+    dataDir: config.inMemory ? '(in memory)' : config.dataDir,
+    limits: config.limits,
+    transitionMs: config.transitionMs,
+  }),
 });
