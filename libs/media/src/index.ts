@@ -140,6 +140,9 @@ export { discontinuityFlags, DISCONTINUITY_TOLERANCE_MS } from './hls/hls-discon
 export { rewritePlaylistUris } from './hls/hls-playlist-rewriter';
 export { parseMediaPlaylist, type ParsedMediaPlaylist } from './hls/hls-playlist-parser';
 
+// DASH (src/dash): the MPD writer (one Period, SegmentTemplate + SegmentTimeline per track) of GetDASHManifest.
+export { writeMpd, isoDuration, type Mpd, type MpdAdaptationSet, type MpdSegment } from './dash/mpd-writer';
+
 // h264/ and mp4/ (helper "mp4"): codec configuration and the KVS fragment → MP4 remuxer.
 export { parseAvcDecoderConfig, avcCodecString, type AvcDecoderConfig } from './h264/avc-decoder-config';
 export { parseH264Sps, type H264Sps } from './h264/sps-parser';
@@ -159,3 +162,9 @@ export {
 } from './mp4/fmp4-writer';
 export { writeMp4Clip, type Mp4ClipOptions } from './mp4/mp4-clip-writer';
 export { decodeTimestamps, sampleTable, msToTimescale, type SampleTable } from './mp4/sample-timing';
+
+// MPEG-TS (src/mpegts): one stored fragment → one HLS TS segment with all tracks (GetTSFragment), hand-written muxer.
+export { writeTsSegment, TS_CLOCK, VIDEO_PID, AUDIO_PID, PCR_DELAY, type TsSegmentOptions } from './mpegts/ts-segment-writer';
+export { adtsConfig, adtsHeader, ADTS_HEADER_LENGTH, type AdtsConfig } from './mpegts/adts';
+export { annexBConfig, annexBAccessUnit, hevcParameterSets, splitNalUnits, type AnnexBConfig, type VideoCodec } from './mpegts/annexb';
+export { TS_PACKET_SIZE, crc32Mpeg2, pesHeader, patSection, pmtSection, TsPacketWriter, wrap33, STREAM_TYPE } from './mpegts/ts-packet-writer';
