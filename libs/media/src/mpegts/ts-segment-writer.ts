@@ -1,0 +1,97 @@
+/**
+ * One stored KVS fragment → one MPEG-TS segment with all its tracks, as GetTSFragment serves it (the KVS HLS doc:
+ * "MPEG TS fragments containing both initialization and media data for all tracks"): PAT, PMT, then one PES per
+ * video access unit (Annex B, AUD, parameter sets before each keyframe; PCR and random_access_indicator on the
+ * video PID) and one PES per AAC frame (ADTS), interleaved by decode time.
+ *
+ * Timestamps are the frames' own (absolute ms) at 90 kHz modulo 2^33, so consecutive fragments join without a
+ * gap or jump whichever session serves them. Matroska gives presentation times only; the decode times are the
+ * fragment's presentation times sorted (as for fMP4, sample-timing.ts), moved back by the fragment's largest
+ * reordering delay so that DTS ≤ PTS (TS cannot carry negative composition offsets); without B-frames they are
+ * the PTS. The PCR runs PCR_DELAY ahead of the decode times, as ffmpeg's muxer does with its default max_delay.
+ */
+import type { MkvFrame } from '../matroska/matroska-types';
+import { MediaError } from '../media-error';
+import { mp4TrackOf } from '../mp4/fmp4-writer';
+import type { ParsedFragment } from '../mp4/matroska-fragment';
+import { decodeTimestamps } from '../mp4/sample-timing';
+import { adtsConfig, adtsHeader } from './adts';
+import { annexBAccessUnit, annexBConfig } from './annexb';
+import { PMT_PID, STREAM_TYPE, TsPacketWriter, PAT_PID, patSection, pesHeader, pmtSection, type PmtStream } from './ts-packet-writer';
+
+export const TS_CLOCK = 90_000;
+export const VIDEO_PID = 0x100;
+export const AUDIO_PID = 0x101;
+const VIDEO_STREAM_ID = 0xe0;
+const AUDIO_STREAM_ID = 0xc0;
+/** 0.7 s, ffmpeg's default max_delay. */
+export const PCR_DELAY = 63_000;
+
+export interface TsSegmentOptions {
+  /** The Matroska track carried as video (H.264 or H.265); default 1. */
+  videoTrack?: number;
+  /** The Matroska track carried as AAC audio, if any (KVS: track 2). */
+  audioTrack?: number;
+}
+
+interface Unit {
+  dts: number;
+  write(w: TsPacketWriter): void;
+}
+
+function videoUnits(fragment: ParsedFragment, trackNumber: number): { units: Unit[]; streamType: number } {
+  const track = mp4TrackOf(fragment, trackNumber);
+  if (track.kind !== 'video') throw new MediaError('UNSUPPORTED_CODEC', `Track ${trackNumber} is not video`);
+  const cfg = annexBConfig(track.codec === 'avc1' ? 'h264' : 'h265', track.codecPrivate);
+  const frames = fragment.cluster.frames.filter((f) => f.track === trackNumber);
+  const { pts, dts } = decodeTimestamps(frames, TS_CLOCK);
+  let delay = 0;
+  for (let i = 0; i < frames.length; i++) delay = Math.max(delay, dts[i] - pts[i]);
+  const units = frames.map((f: MkvFrame, i): Unit => {
+    const d = dts[i] - delay;
+    return {
+      dts: d,
+      write: (w) => {
+        const parts = annexBAccessUnit(cfg, f.data, f.keyframe);
+        const length = parts.reduce((n, p) => n + p.length, 0);
+        w.writePes(VIDEO_PID, pesHeader(VIDEO_STREAM_ID, length, pts[i], d), parts, { pcr: d - PCR_DELAY, randomAccess: f.keyframe });
+      },
+    };
+  });
+  return { units, streamType: track.codec === 'avc1' ? STREAM_TYPE.H264 : STREAM_TYPE.H265 };
+}
+
+function audioUnits(fragment: ParsedFragment, trackNumber: number): Unit[] {
+  const track = mp4TrackOf(fragment, trackNumber);
+  if (track.codec !== 'mp4a') throw new MediaError('UNSUPPORTED_CODEC', `Track ${trackNumber} is not AAC`);
+  const cfg = adtsConfig(track.codecPrivate);
+  return fragment.cluster.frames
+    .filter((f) => f.track === trackNumber)
+    .map((f): Unit => {
+      const pts = Math.round(f.timestampMs * (TS_CLOCK / 1000));
+      return {
+        dts: pts,
+        write: (w) => {
+          const adts = adtsHeader(cfg, f.data.length);
+          w.writePes(AUDIO_PID, pesHeader(AUDIO_STREAM_ID, adts.length + f.data.length, pts), [adts, f.data]);
+        },
+      };
+    });
+}
+
+/** The segment's bytes (a multiple of 188). Throws MediaError for tracks it cannot carry or malformed frames. */
+export function writeTsSegment(fragment: ParsedFragment, opts: TsSegmentOptions = {}): Uint8Array {
+  const video = videoUnits(fragment, opts.videoTrack ?? 1);
+  const streams: PmtStream[] = [{ streamType: video.streamType, pid: VIDEO_PID }];
+  let units = video.units;
+  if (opts.audioTrack !== undefined) {
+    streams.push({ streamType: STREAM_TYPE.AAC_ADTS, pid: AUDIO_PID });
+    // Stable sort: at equal decode times video comes first, as its PCR should precede the audio it clocks.
+    units = [...units, ...audioUnits(fragment, opts.audioTrack)].sort((a, b) => a.dts - b.dts);
+  }
+  const w = new TsPacketWriter(fragment.cluster.bytes.length * 1.15 + 4 * 188);
+  w.writeSection(PAT_PID, patSection());
+  w.writeSection(PMT_PID, pmtSection(VIDEO_PID, streams));
+  for (const u of units) u.write(w);
+  return w.finish();
+}
