@@ -11,7 +11,15 @@ import type { EventSink } from '../kds/subscribe-to-shard';
 const codec = new EventStreamCodec(toUtf8, fromUtf8);
 const str = (value: string) => ({ type: 'string' as const, value });
 
-export function eventStreamSink(res: http.ServerResponse | http2.Http2ServerResponse): EventSink {
+/** How an event's payload is written, and the `:content-type` header that names it: the request's protocol. */
+export interface EventPayloadFormat {
+  contentType: string;
+  encode(payload: object): Uint8Array;
+}
+
+const JSON_PAYLOAD: EventPayloadFormat = { contentType: 'application/json', encode: (payload) => fromUtf8(JSON.stringify(payload)) };
+
+export function eventStreamSink(res: http.ServerResponse | http2.Http2ServerResponse, format: EventPayloadFormat = JSON_PAYLOAD): EventSink {
   let closed = false;
   const listeners: Array<() => void> = [];
   const markClosed = (): void => {
@@ -49,9 +57,9 @@ export function eventStreamSink(res: http.ServerResponse | http2.Http2ServerResp
           headers: {
             ':message-type': str('event'),
             ':event-type': str(eventType),
-            ':content-type': str('application/json'),
+            ':content-type': str(format.contentType),
           },
-          body: fromUtf8(JSON.stringify(payload)),
+          body: format.encode(payload),
         }),
       );
     },
@@ -62,9 +70,9 @@ export function eventStreamSink(res: http.ServerResponse | http2.Http2ServerResp
           headers: {
             ':message-type': str('exception'),
             ':exception-type': str(exceptionType),
-            ':content-type': str('application/json'),
+            ':content-type': str(format.contentType),
           },
-          body: fromUtf8(JSON.stringify({ message })),
+          body: format.encode({ message }),
         }),
       );
       res.end();
