@@ -131,6 +131,8 @@ def kds_walkthrough(clients):
         check_equal(s['ConsumerCount'], 0, 'ConsumerCount')
         check_equal(s['EncryptionType'], 'NONE', 'EncryptionType')
         check(is_recent(s['StreamCreationTimestamp']), f'StreamCreationTimestamp {s["StreamCreationTimestamp"]!r}')
+        request_id = kinesis.describe_stream_summary(StreamName=name)['ResponseMetadata'].get('RequestId')
+        check(bool(request_id), 'no x-amzn-RequestId in ResponseMetadata')
 
     with step('kds.list_shards'):
         shards = kinesis.list_shards(StreamName=name)['Shards']
@@ -222,6 +224,12 @@ def kds_resharding(kinesis, name, put):
         check_equal([x['ShardId'] for x in open_only], [shard_id(3)], 'open shards (ShardFilter AT_LATEST)')
         summary = kinesis.describe_stream_summary(StreamName=name)['StreamDescriptionSummary']
         check_equal((summary['StreamStatus'], summary['OpenShardCount']), ('ACTIVE', 1), 'status and OpenShardCount')
+
+    with step('kds.describe_stream paginator (one shard a page)'):
+        pages = list(kinesis.get_paginator('describe_stream').paginate(StreamName=name, PaginationConfig={'PageSize': 1}))
+        check_equal([[x['ShardId'] for x in p['StreamDescription']['Shards']] for p in pages],
+                    [[shard_id(i)] for i in range(4)], 'shards by page')
+        check_equal([p['StreamDescription']['HasMoreShards'] for p in pages], [True, True, True, False], 'HasMoreShards')
 
 
 def kds_tags(kinesis, name):
@@ -406,6 +414,16 @@ def kvs_media(clients, stream, start_ms):
             body.close()
         check_equal(payload[:4].hex(), EBML_MAGIC.hex(), 'first four bytes (EBML magic)')
         check(all(w in payload for w in wanted), f'fragment numbers missing from {len(payload)} payload bytes')
+
+    with step('kvs.get_media_for_fragment_list'):
+        archived = data_client(clients, 'kinesis-video-archived-media', stream, 'GET_MEDIA_FOR_FRAGMENT_LIST')
+        numbers = [f['FragmentNumber'] for f in fragments[1:3]]
+        out = archived.get_media_for_fragment_list(StreamName=stream, Fragments=numbers)
+        check_equal(out['ContentType'], 'video/webm', 'ContentType')
+        payload = out['Payload'].read()
+        check_equal(payload[:4].hex(), EBML_MAGIC.hex(), 'first four bytes (EBML magic)')
+        check_equal([payload.count(n.encode('ascii')) >= 1 for n in numbers], [True, True], 'both fragment numbers in the payload')
+        check(fragments[0]['FragmentNumber'].encode('ascii') not in payload, 'a fragment that was not asked for is in the payload')
 
     kvs_hls(clients, stream, start_ms)
 
