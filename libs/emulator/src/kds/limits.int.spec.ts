@@ -1,7 +1,7 @@
 /**
- * Per-shard throughput quotas (kds-reference.md §7: 1,000 records/s and 1 MiB/s written, 5 GetRecords calls/s
- * read) through the official SDK v3 client, over HTTP/2 and HTTP/1.1, with an injected clock so a "second" is
- * whatever the test says. The clients make one attempt: the SDK would otherwise retry throttling errors, and
+ * Per-shard throughput quotas (kds-reference.md §7: 1,000 records/s and 1 MiB/s written, 5 GetRecords and 5
+ * GetShardIterator calls/s, each with a burst of 10) through the official SDK v3 client, over HTTP/2 and
+ * HTTP/1.1, with an injected clock so a "second" is whatever the test says. The clients make one attempt: the SDK would otherwise retry throttling errors, and
  * the test could not see the first answer. With `limits: false` (benchmarks) none of it applies.
  */
 import {
@@ -91,31 +91,64 @@ describe.each(KDS_HANDLERS)('KDS throughput limits over the %s', (handler) => {
       expect((await errorOf(put(1, 1))).name).toBe('ProvisionedThroughputExceededException');
     });
 
-    it('admits 5 GetRecords calls per shard per second', async () => {
+    it('admits a burst of 10 GetRecords calls per shard, then 5 per second', async () => {
       const name = uniqueStreamName('reads');
       await createActiveStream(t.client, name, 1);
       await putBatch(t.client, name, 3);
       let it = await trimHorizon(t.client, name);
-      for (let i = 0; i < 5; i++) it = (await t.client.send(new GetRecordsCommand({ ShardIterator: it }))).NextShardIterator as string;
+      for (let i = 0; i < 10; i++) it = (await t.client.send(new GetRecordsCommand({ ShardIterator: it }))).NextShardIterator as string;
       const err = await errorOf(t.client.send(new GetRecordsCommand({ ShardIterator: it })));
       expect(err.name).toBe('ProvisionedThroughputExceededException');
       expect(err.message).toBe(`Rate exceeded for Shard - ${TEST_ACCOUNT}:${name}:${SHARD}`);
       expect(err.$metadata.httpStatusCode).toBe(400);
 
+      // A second refills 5 calls, not the whole burst.
       clock.advance(1000);
+      for (let i = 0; i < 5; i++) it = (await t.client.send(new GetRecordsCommand({ ShardIterator: it }))).NextShardIterator as string;
+      expect((await errorOf(t.client.send(new GetRecordsCommand({ ShardIterator: it })))).name).toBe('ProvisionedThroughputExceededException');
+      clock.advance(200);
       const res = await t.client.send(new GetRecordsCommand({ ShardIterator: it }));
       expect(res.Records).toEqual([]);
     });
 
-    it('admits 5 GetShardIterator calls per shard per second', async () => {
+    it('admits a burst of 10 GetShardIterator calls per shard, then 5 per second', async () => {
       const name = uniqueStreamName('iterators');
       await createActiveStream(t.client, name, 1);
-      for (let i = 0; i < 5; i++) await trimHorizon(t.client, name);
+      for (let i = 0; i < 10; i++) await trimHorizon(t.client, name);
       const err = await errorOf(trimHorizon(t.client, name));
       expect(err.name).toBe('ProvisionedThroughputExceededException');
       expect(err.message).toBe(throttled(name));
       clock.advance(1000);
+      for (let i = 0; i < 5; i++) await trimHorizon(t.client, name);
+      expect((await errorOf(trimHorizon(t.client, name))).name).toBe('ProvisionedThroughputExceededException');
+      clock.advance(200);
       expect(typeof (await trimHorizon(t.client, name))).toBe('string');
+    });
+
+    it('does not count requests refused for bad input against the call rates', async () => {
+      const name = uniqueStreamName('refused');
+      await createActiveStream(t.client, name, 1);
+      const refusals = [
+        // Shape: an iterator type AWS does not know.
+        { StreamName: name, ShardId: SHARD, ShardIteratorType: 'SOMEWHERE' },
+        // Arguments: a sequence number with LATEST; one of another shard.
+        { StreamName: name, ShardId: SHARD, ShardIteratorType: 'LATEST', StartingSequenceNumber: '5' },
+        { StreamName: name, ShardId: SHARD, ShardIteratorType: 'AT_SEQUENCE_NUMBER', StartingSequenceNumber: '5' },
+      ];
+      for (let i = 0; i < 12; i++) {
+        const input = refusals[i % refusals.length] as ConstructorParameters<typeof GetShardIteratorCommand>[0];
+        const err = await errorOf(t.client.send(new GetShardIteratorCommand(input)));
+        expect(['ValidationException', 'InvalidArgumentException']).toContain(err.name);
+      }
+      for (let i = 0; i < 12; i++) {
+        const err = await errorOf(t.client.send(new GetRecordsCommand({ ShardIterator: 'AAAAAAAAAAE' + 'x'.repeat(100) })));
+        expect(err.name).toBe('InvalidArgumentException');
+      }
+      // The whole burst is still there for both.
+      let it = await trimHorizon(t.client, name);
+      for (let i = 0; i < 9; i++) await trimHorizon(t.client, name);
+      for (let i = 0; i < 10; i++) it = (await t.client.send(new GetRecordsCommand({ ShardIterator: it }))).NextShardIterator as string;
+      expect((await errorOf(trimHorizon(t.client, name))).name).toBe('ProvisionedThroughputExceededException');
     });
 
     it('serves a read over 2 MiB whole, then throttles the shard until the debt is repaid', async () => {

@@ -10,7 +10,8 @@ import { KDS_SIZES } from '../defaults';
 import type { RecordInput } from '../storage/record-frame-codec';
 import type { StoredRecord } from '../storage/shard-log';
 import { hashKeyOf, MAX_HASH_KEY } from '@tributary/partitioning';
-import { decodeSequenceNumber } from './sequence-number';
+import { readServiceSequenceNumber } from './sequence-number-reader';
+import { shardIdOf } from './shard-id';
 import type { Shard } from './stream-model';
 import type { Stream } from './stream-registry';
 import { childShardsView } from './shard-view';
@@ -154,7 +155,6 @@ export function startingOrdinal(
   op: string,
 ): number {
   const log = shard.log;
-  const where = `on shard ${shard.id} in stream ${stream.meta.name} under account ${stream.meta.accountId}`;
   const needsSeq = type === 'AT_SEQUENCE_NUMBER' || type === 'AFTER_SEQUENCE_NUMBER';
   if (needsSeq !== (sequenceNumber !== undefined) && type !== 'AT_TIMESTAMP') {
     throw awsErrors.invalidArgument(
@@ -180,30 +180,41 @@ export function startingOrdinal(
       }
       return log.ordinalAtOrAfter(ts);
     }
-    default: {
-      const seq = sequenceNumber as string;
-      const parts = decodeSequenceNumber(seq);
-      if (!parts) throw awsErrors.invalidArgument(`StartingSequenceNumber ${seq} used in ${op} ${where} is invalid.`);
-      if (parts.shardIndex !== shard.meta.index) {
-        throw awsErrors.invalidArgument(
-          `Invalid StartingSequenceNumber. It encodes shardId-${String(parts.shardIndex).padStart(12, '0')}, while it was used in a call to a shard with ${shard.id}`,
-        );
-      }
-      if (parts.shardCreatedSeconds !== Math.floor(shard.meta.createdAt / 1000)) {
-        throw awsErrors.invalidArgument(`StartingSequenceNumber ${seq} used in ${op} ${where} is invalid because it did not come from this stream.`);
-      }
-      const recordOrdinal = parts.ordinal - 1;
-      const next = type === 'AT_SEQUENCE_NUMBER' ? recordOrdinal : recordOrdinal + 1;
-      return Math.min(Math.max(next, log.trimHorizon), log.length);
-    }
+    default:
+      return sequenceOrdinal(stream, shard, type, sequenceNumber as string, op);
   }
 }
 
+/**
+ * AT_ / AFTER_SEQUENCE_NUMBER: checked as the service checks (sequence-number-reader.ts), in its order and
+ * words: unreadable, then another shard, then another stream (a version 0 number there is its InternalFailure).
+ */
+function sequenceOrdinal(stream: Stream, shard: Shard, type: string, seq: string, op: string): number {
+  const where = `on shard ${shard.id} in stream ${stream.meta.name} under account ${stream.meta.accountId}`;
+  const read = readServiceSequenceNumber(seq);
+  if (!read) throw awsErrors.invalidArgument(`StartingSequenceNumber ${seq} used in ${op} ${where} is invalid.`);
+  if (read.shardIndex !== shard.meta.index) {
+    throw awsErrors.invalidArgument(
+      `Invalid StartingSequenceNumber. It encodes ${shardIdOf(read.shardIndex)}, while it was used in a call to a shard with ${shard.id}`,
+    );
+  }
+  if (read.version !== 2 || read.shardCreatedSeconds !== Math.floor(shard.meta.createdAt / 1000)) {
+    if (read.version === 0) throw awsErrors.internalFailure('Internal service failure.');
+    throw awsErrors.invalidArgument(`StartingSequenceNumber ${seq} used in ${op} ${where} is invalid because it did not come from this stream.`);
+  }
+  const parts = shard.sequencer.decode(seq);
+  if (!parts) throw awsErrors.invalidArgument(`StartingSequenceNumber ${seq} used in ${op} ${where} is invalid.`);
+  const log = shard.log;
+  const recordOrdinal = parts.ordinal - 1;
+  const next = type === 'AT_SEQUENCE_NUMBER' ? recordOrdinal : recordOrdinal + 1;
+  return Math.min(Math.max(next, log.trimHorizon), log.length);
+}
+
 export function getShardIterator(env: KdsEnv, input: In): object {
-  const stream = env.registry.find(input);
-  const shard = env.registry.shardOf(stream, input.ShardId);
-  if (!shard.iteratorCalls.tryTake(1)) throw awsErrors.throughputExceeded(`Rate exceeded for shard ${shard.id} in stream ${stream.meta.name} under account ${stream.meta.accountId}.`);
+  const { stream, shard } = env.registry.findShard(input, input.ShardId);
+  // Arguments are checked before the call rate: a refused request does not spend it.
   const ordinal = startingOrdinal(env, stream, shard, input.ShardIteratorType, input.StartingSequenceNumber, input.Timestamp, 'GetShardIterator');
+  if (!shard.iteratorCalls.tryTake(1)) throw awsErrors.throughputExceeded(throttledMessage(stream, shard));
   return {
     ShardIterator: env.registry.iterators.encode({
       issuedAt: env.registry.clock.now(),
@@ -243,7 +254,7 @@ export function getRecords(env: KdsEnv, input: In): object {
     );
   }
   const stream = registry.streams.get(it.streamName);
-  const shardId = `shardId-${String(it.shardIndex).padStart(12, '0')}`;
+  const shardId = shardIdOf(it.shardIndex);
   const shard = stream?.meta.createdAt === it.streamCreatedAt ? stream.shards.get(shardId) : undefined;
   if (!stream || !shard) {
     throw awsErrors.resourceNotFound(`Shard ${shardId} in stream ${it.streamName} under account ${registry.options.accountId} does not exist`);

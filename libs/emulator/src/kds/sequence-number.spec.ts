@@ -1,10 +1,12 @@
 import { decodeSequenceNumber, encodeSequenceNumber, ShardSequencer, ENDING_ORDINAL } from './sequence-number';
+import { readServiceSequenceNumber } from './sequence-number-reader';
 
 // KCL's SequenceNumberValidator (v2 reader): bitLength 186, version at bit 184, shard index at bits 4..35.
 const kclRead = (seq: string) => {
   const n = BigInt(seq);
   return { bits: n.toString(2).length, version: Number((n >> 184n) & 0xfn), shard: Number((n >> 4n) & 0xffffffffn) };
 };
+const hexOf = (seq: string): string => BigInt(seq).toString(16);
 
 describe('sequence numbers', () => {
   const created = 1_795_000_000;
@@ -15,22 +17,57 @@ describe('sequence numbers', () => {
     expect(kclRead(seq)).toEqual({ bits: 186, version: 2, shard: shardIndex });
   });
 
-  it('round-trips through decode', () => {
+  it("lays the fields out as the service does (a real number's layout: 2, created, shard digit, index, 00, arrival, shard, 2)", () => {
+    // A sequence number AWS issued on shard 6 (hex 205bf4e5c 2 6 0000000067648a17 00 05c181eea 00000006 2).
+    const real = hexOf('49590338271490256608559692538361571095921575989136588898');
+    const ours = hexOf(
+      encodeSequenceNumber({ shardIndex: 6, shardCreatedSeconds: 0x05bf4e5c2, ordinal: 0x67648a17, arrivalSeconds: 0x05c181eea }),
+    );
+    expect(ours).toBe(real);
+    const s = hexOf(encodeSequenceNumber({ shardIndex: 0x1d, shardCreatedSeconds: created, ordinal: 0xabc, arrivalSeconds: created + 9 }));
+    expect([s[0], s.slice(1, 10), s[10], s.slice(11, 27), s.slice(27, 29), s.slice(29, 38), s.slice(38, 46), s[46]]).toEqual([
+      '2',
+      created.toString(16).padStart(9, '0'),
+      'd',
+      'abc'.padStart(16, '0'),
+      '00',
+      (created + 9).toString(16).padStart(9, '0'),
+      '0000001d',
+      '2',
+    ]);
+  });
+
+  it('round-trips through decode, in both layouts', () => {
     const parts = { shardIndex: 12, shardCreatedSeconds: created, ordinal: 123_456_789, arrivalSeconds: created + 99 };
     expect(decodeSequenceNumber(encodeSequenceNumber(parts))).toEqual(parts);
+    expect(decodeSequenceNumber(encodeSequenceNumber(parts, 'legacy'), 'legacy')).toEqual(parts);
+  });
+
+  it('tells a legacy number from an AWS-layout one where the shard digit differs', () => {
+    const parts = { shardIndex: 3, shardCreatedSeconds: created, ordinal: 40, arrivalSeconds: created };
+    expect(encodeSequenceNumber(parts, 'legacy')).not.toBe(encodeSequenceNumber(parts));
+    expect(decodeSequenceNumber(encodeSequenceNumber(parts, 'legacy'))).toBeUndefined();
   });
 
   it('grows with the ordinal whatever the arrival time', () => {
-    const s = new ShardSequencer(3, created);
-    const a = BigInt(s.encode(10, (created + 500) * 1000));
-    const b = BigInt(s.encode(11, created * 1000));
-    expect(b > a).toBe(true);
+    for (const layout of ['aws', 'legacy'] as const) {
+      const s = new ShardSequencer(3, created, layout);
+      const a = BigInt(s.encode(10, (created + 500) * 1000));
+      const b = BigInt(s.encode(11, created * 1000));
+      expect(b > a).toBe(true);
+    }
   });
 
   it('orders a later shard (child) above an earlier one (parent)', () => {
-    const parentEnd = BigInt(new ShardSequencer(0, created).encode(ENDING_ORDINAL, created * 1000));
-    const childStart = BigInt(new ShardSequencer(1, created + 1).encode(0, (created + 1) * 1000));
+    const parentEnd = BigInt(new ShardSequencer(15, created).encode(ENDING_ORDINAL, created * 1000));
+    const childStart = BigInt(new ShardSequencer(16, created + 1).encode(0, (created + 1) * 1000));
     expect(childStart > parentEnd).toBe(true);
+  });
+
+  it('writes a closed shard end the service itself reads as valid', () => {
+    const end = new ShardSequencer(4, created).encode(ENDING_ORDINAL, created * 1000);
+    expect(hexOf(end).slice(11, 27)).toBe('7fffffffffffffff');
+    expect(readServiceSequenceNumber(end)).toEqual({ version: 2, shardIndex: 4, shardCreatedSeconds: created });
   });
 
   it('matches encodeSequenceNumber in the fast path', () => {
@@ -38,14 +75,35 @@ describe('sequence numbers', () => {
     expect(s.encode(77, (created + 4) * 1000 + 999)).toBe(
       encodeSequenceNumber({ shardIndex: 9, shardCreatedSeconds: created, ordinal: 77, arrivalSeconds: created + 4 }),
     );
+    expect(s.decode(s.encode(77, created * 1000))?.ordinal).toBe(77);
   });
 
-  it.each(['', '0', '12', 'abc', '-5', '1'.repeat(60), '49590338271490256608559692538361571095921575989136588898'])(
-    'does not decode %j as one of ours unless it has our layout',
+  it.each(['', '0', '12', 'abc', '-5', '1'.repeat(60), '49590338271490256608559692538361571095921575989136588899'])(
+    'does not decode %j as one of ours',
     (text) => {
-      const parts = decodeSequenceNumber(text);
-      if (parts) expect(kclRead(text).bits).toBe(186);
-      else expect(parts).toBeUndefined();
+      expect(decodeSequenceNumber(text)).toBeUndefined();
     },
   );
+});
+
+describe('the service reading a sequence number', () => {
+  const hex = (h: string): string => BigInt(`0x${h}`).toString();
+
+  it.each([
+    ['5', { version: 0, shardIndex: 5, shardCreatedSeconds: 0 }],
+    ['0', { version: 0, shardIndex: 0, shardCreatedSeconds: 0 }],
+    ['49590338271490256608559692538361571095921575989136588898', { version: 2, shardIndex: 6, shardCreatedSeconds: 0x05bf4e5c2 }],
+    [hex('20000000000000000000000000000000000000800000002'), { version: 2, shardIndex: -2147483648, shardCreatedSeconds: 0 }],
+  ])('reads %s', (text, expected) => {
+    expect(readServiceSequenceNumber(text)).toEqual(expected);
+  });
+
+  it.each([
+    ['a record index of 2^63 or more', hex('20000000000800000000000000000000000000000000002')],
+    ['a creation date past the year 2477', hex('13bb2cc3d80000000000000000000000')],
+    ['a number between the layouts', (1n << 150n).toString()],
+    ['an unknown version digit', hex('20000000000000000000000000000000000000000000007')],
+  ])('refuses %s', (_what, text) => {
+    expect(readServiceSequenceNumber(text)).toBeUndefined();
+  });
 });

@@ -8,6 +8,7 @@ import { KDS_TIMES } from '../defaults';
 import type { Shard } from './stream-model';
 import type { Stream } from './stream-registry';
 import { shardView } from './shard-view';
+import { resolveShardId } from './shard-id';
 import { decodeToken, encodeToken, parseTimestamp, type KdsEnv } from './kds-context';
 import { requireActive, updateLater } from './stream-operations';
 
@@ -28,7 +29,7 @@ function filterShards(stream: Stream, shards: Shard[], filter: ListShardsToken['
   const ts = filter.Timestamp;
   switch (filter.Type) {
     case 'AFTER_SHARD_ID':
-      return shards.filter((s) => s.id > (filter.ShardId as string));
+      return shards.filter((s) => s.meta.index > (resolveShardId(filter.ShardId as string)?.index ?? -1));
     case 'AT_TRIM_HORIZON':
       // The shards that were open at the trim horizon: those whose parents are no longer retained.
       return shards.filter(
@@ -80,15 +81,24 @@ export function listShards({ registry }: KdsEnv, input: In): object {
     filter = { Type: f.Type, ShardId: f.ShardId, Timestamp: f.Timestamp !== undefined ? parseTimestamp(f.Timestamp) : undefined };
   }
 
-  const stream = registry.find(token ? { StreamName: token.stream } : input);
+  // Shard ids are read loosely (shard-id.ts) and compared by index; one that names no shard is refused.
+  const streamInput = token ? { StreamName: token.stream } : input;
+  if (filter?.ShardId !== undefined) filter.ShardId = registry.resolveShard(streamInput, filter.ShardId).shardId;
+  const after: string | undefined = token?.after ?? (input.ExclusiveStartShardId !== undefined ? registry.resolveShard(streamInput, input.ExclusiveStartShardId).shardId : undefined);
+  const stream = registry.find(streamInput);
+  if (stream.meta.status === 'CREATING') {
+    throw awsErrors.resourceInUse(`Stream ${stream.meta.name} under account ${stream.meta.accountId} not ACTIVE or UPDATING, instead in state CREATING`);
+  }
   const created = token?.created ?? (input.StreamCreationTimestamp !== undefined ? parseTimestamp(input.StreamCreationTimestamp) : undefined);
   if (created !== undefined && Math.floor(created / 1000) !== Math.floor(stream.meta.createdAt / 1000)) {
     throw awsErrors.resourceNotFound(`Stream ${stream.meta.name} under account ${stream.meta.accountId} with the given creation timestamp not found.`);
   }
   registry.applyRetention(stream);
-  const after: string | undefined = token?.after ?? input.ExclusiveStartShardId;
   let shards = filterShards(stream, stream.orderedShards(), filter);
-  if (after !== undefined) shards = shards.filter((s) => s.id > after);
+  if (after !== undefined) {
+    const afterIndex = resolveShardId(after)?.index ?? -1;
+    shards = shards.filter((s) => s.meta.index > afterIndex);
+  }
   const limit = Math.min(input.MaxResults ?? MAX_LIST_SHARDS_PAGE, MAX_LIST_SHARDS_PAGE);
   const page = shards.slice(0, limit);
   const more = shards.length > page.length;
@@ -128,7 +138,8 @@ function checkShardLimit(env: KdsEnv, stream: Stream, added: number): void {
     throw awsErrors.limitExceeded(
       `This request would exceed the shard limit for the account ${stream.meta.accountId} in ${stream.meta.region}. ` +
         `Current shard count for the account: ${open}. Limit: ${env.registry.options.shardLimit}. ` +
-        `Number of additional shards that would have resulted from this request: ${added}.`,
+        `Number of additional shards that would have resulted from this request: ${added}. ` +
+        'Refer to the AWS Service Limits page (https://docs.aws.amazon.com/general/latest/gr/aws_service_limits.html) for current limits and how to request higher limits.',
     );
   }
 }
@@ -148,19 +159,38 @@ function merge(env: KdsEnv, stream: Stream, a: Shard, b: Shard): void {
   env.registry.addShard(stream, { start, end }, { parent: a.id, adjacent: b.id });
 }
 
-export function splitShard(env: KdsEnv, input: In): object {
+/**
+ * The shards a SplitShard or MergeShards names, in AWS's order and words: ids that name no shard first (even
+ * for an unknown stream), then the stream, its state, and whether the shards are there.
+ */
+function reshardTargets(env: KdsEnv, input: In, op: string, texts: string[]): { stream: Stream; shards: Shard[] } {
+  const ids = texts.map((text) => env.registry.resolveShard(input, text));
   const stream = env.registry.find(input);
-  requireProvisioned(stream, 'SplitShard');
+  requireProvisioned(stream, op);
   requireActive(stream);
-  const shard = env.registry.shardOf(stream, input.ShardToSplit);
+  const shards = ids.map((id) => {
+    const shard = stream.shards.get(id.shardId);
+    if (!shard) {
+      throw awsErrors.resourceNotFound(`Could not find shard ${id.shardId} in stream ${stream.meta.name} under account ${stream.meta.accountId}.`);
+    }
+    return shard;
+  });
+  return { stream, shards };
+}
+
+export function splitShard(env: KdsEnv, input: In): object {
+  const {
+    stream,
+    shards: [shard],
+  } = reshardTargets(env, input, 'SplitShard', [input.ShardToSplit]);
   requireOpen(stream, shard);
+  checkShardLimit(env, stream, 1);
   const key = BigInt(input.NewStartingHashKey);
   if (!(key > shard.start + 1n && key < shard.end)) {
     throw awsErrors.invalidArgument(
       `NewStartingHashKey ${input.NewStartingHashKey} used in SplitShard() on shard ${shard.id} in stream ${stream.meta.name} under account ${stream.meta.accountId} is not both greater than one plus the shard's StartingHashKey ${shard.meta.startingHashKey} and less than the shard's EndingHashKey ${shard.meta.endingHashKey}.`,
     );
   }
-  checkShardLimit(env, stream, 1);
   updateLater(env, stream, () => {
     split(env, stream, shard, key);
     stream.refreshRouting();
@@ -169,14 +199,14 @@ export function splitShard(env: KdsEnv, input: In): object {
 }
 
 export function mergeShards(env: KdsEnv, input: In): object {
-  const stream = env.registry.find(input);
-  requireProvisioned(stream, 'MergeShards');
-  requireActive(stream);
-  const a = env.registry.shardOf(stream, input.ShardToMerge);
-  const b = env.registry.shardOf(stream, input.AdjacentShardToMerge);
+  const {
+    stream,
+    shards: [a, b],
+  } = reshardTargets(env, input, 'MergeShards', [input.ShardToMerge, input.AdjacentShardToMerge]);
   requireOpen(stream, a);
   requireOpen(stream, b);
-  if (a.end + 1n !== b.start && b.end + 1n !== a.start) {
+  // Order matters: AdjacentShardToMerge must be the shard just above ShardToMerge in hash key order.
+  if (a.end + 1n !== b.start) {
     throw awsErrors.invalidArgument(
       `Shards ${a.id} and ${b.id} in stream ${stream.meta.name} under account ${stream.meta.accountId} are not an adjacent pair of shards eligible for merging`,
     );

@@ -5,6 +5,7 @@
 import type { ShardLog } from '../storage/shard-log';
 import { TokenBucket } from './token-bucket';
 import { ShardSequencer } from './sequence-number';
+export { shardIdOf } from './shard-id';
 import type { Clock } from '../clock';
 import { KDS_LIMITS } from '../defaults';
 
@@ -21,6 +22,11 @@ export interface ShardMeta {
   /** Epoch ms; its seconds are embedded in the shard's sequence numbers. */
   createdAt: number;
   closedAt?: number;
+  /**
+   * Set on shards persisted by emulators before AWS's sequence number layout: they keep issuing and reading
+   * the layout their numbers were issued in, since clients hold those as checkpoints. New shards use AWS's.
+   */
+  sequenceLayout?: 'legacy';
 }
 
 export interface ConsumerMeta {
@@ -70,6 +76,13 @@ export const DEFAULT_SHARD_LIMITS: ShardLimits = {
   fanOutBytesPerSecond: KDS_LIMITS.fanOutBytesPerSecond,
 };
 
+/**
+ * How many seconds of calls a shard's GetShardIterator and GetRecords rates let through at once. AWS states the
+ * rates (5 calls/s per shard each) but not the bucket; it lets a handful of calls in a row through, which a
+ * one-second bucket (5) did not.
+ */
+export const CALL_BURST_SECONDS = 2;
+
 export class Shard {
   readonly start: bigint;
   readonly end: bigint;
@@ -88,12 +101,15 @@ export class Shard {
   ) {
     this.start = BigInt(meta.startingHashKey);
     this.end = BigInt(meta.endingHashKey);
-    this.sequencer = new ShardSequencer(meta.index, Math.floor(meta.createdAt / 1000));
+    this.sequencer = new ShardSequencer(meta.index, Math.floor(meta.createdAt / 1000), meta.sequenceLayout ?? 'aws');
     this.writeRecords = new TokenBucket(limits.writeRecordsPerSecond, limits.writeRecordsPerSecond, clock);
     this.writeBytes = new TokenBucket(limits.writeBytesPerSecond, limits.writeBytesPerSecond, clock);
-    this.readCalls = new TokenBucket(limits.readCallsPerSecond, limits.readCallsPerSecond, clock);
+    // Call rates hold a short burst (CALL_BURST_SECONDS of the rate): a reader that opens iterators or polls a
+    // few times in a row, then keeps to the rate, is not throttled.
+    const calls = (perSecond: number): TokenBucket => new TokenBucket(perSecond * CALL_BURST_SECONDS, perSecond, clock);
+    this.readCalls = calls(limits.readCallsPerSecond);
     this.readBytes = new TokenBucket(limits.readBytesPerSecond, limits.readBytesPerSecond, clock);
-    this.iteratorCalls = new TokenBucket(limits.iteratorCallsPerSecond, limits.iteratorCallsPerSecond, clock);
+    this.iteratorCalls = calls(limits.iteratorCallsPerSecond);
   }
 
   get id(): string {
@@ -105,8 +121,4 @@ export class Shard {
   contains(hash: bigint): boolean {
     return hash >= this.start && hash <= this.end;
   }
-}
-
-export function shardIdOf(index: number): string {
-  return `shardId-${String(index).padStart(12, '0')}`;
 }

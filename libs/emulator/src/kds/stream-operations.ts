@@ -9,6 +9,7 @@ import { evenHashRanges } from '@tributary/partitioning';
 import { Stream } from './stream-registry';
 import type { StreamMeta, StreamMode } from './stream-model';
 import { shardView } from './shard-view';
+import { resolveShardId } from './shard-id';
 import { decodeToken, encodeToken, toEpochSeconds, type KdsEnv, type RequestContext } from './kds-context';
 
 type In = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any -- validated by kds-shapes.ts
@@ -109,10 +110,12 @@ export function describeStream({ registry }: KdsEnv, input: In): object {
   const stream = registry.find(input);
   registry.applyRetention(stream);
   const limit = Math.min(input.Limit ?? 100, 100);
-  let shards = stream.orderedShards();
+  // A CREATING stream lists no shards yet (AWS: "Shards": [] until it is ACTIVE).
+  let shards = stream.meta.status === 'CREATING' ? [] : stream.orderedShards();
   if (input.ExclusiveStartShardId) {
-    const after = input.ExclusiveStartShardId as string;
-    shards = shards.filter((s) => s.id > after);
+    // Read loosely, as every shard id (shard-id.ts); one that names no shard lists from the start.
+    const after = resolveShardId(input.ExclusiveStartShardId)?.index ?? -1;
+    shards = shards.filter((s) => s.meta.index > after);
   }
   const page = shards.slice(0, limit);
   return {
@@ -126,7 +129,7 @@ export function describeStreamSummary({ registry }: KdsEnv, input: In): object {
   return {
     StreamDescriptionSummary: {
       ...summary(stream),
-      OpenShardCount: stream.openShards.length,
+      OpenShardCount: stream.meta.status === 'CREATING' ? 0 : stream.openShards.length,
       ConsumerCount: stream.meta.consumers.filter((c) => c.status !== 'DELETING').length,
       MaxRecordSizeInKiB: stream.meta.maxRecordSizeKiB,
     },

@@ -10,7 +10,8 @@ import type { Clock } from '../clock';
 import type { Logger } from '../logger';
 import { awsErrors } from '../errors';
 import { ShardIteratorCodec } from './shard-iterator-codec';
-import { Shard, shardIdOf, type ShardLimits, type ShardMeta, type StreamMeta } from './stream-model';
+import { Shard, type ShardLimits, type ShardMeta, type StreamMeta } from './stream-model';
+import { resolveShardId, shardIdOf, type ResolvedShardId } from './shard-id';
 import { StatusTimers } from '../status-timers';
 
 export interface KdsOptions {
@@ -32,8 +33,12 @@ export interface KdsOptions {
   subscriptionTakeoverMs: number;
 }
 
+/**
+ * 1: sequence numbers in the emulator's first layout; 2: AWS's layout for every shard created since (shards
+ * loaded from a version 1 state are marked `sequenceLayout: 'legacy'`).
+ */
 interface PersistedState {
-  version: 1;
+  version: 1 | 2;
   iteratorKey: string;
   streams: StreamMeta[];
 }
@@ -96,6 +101,7 @@ export class StreamRegistry {
     this.iteratorKey = saved?.iteratorKey ?? randomBytes(32).toString('base64');
     this.iterators = new ShardIteratorCodec(Buffer.from(this.iteratorKey, 'base64'));
     for (const meta of saved?.streams ?? []) {
+      if (saved?.version === 1) for (const shardMeta of meta.shards) shardMeta.sequenceLayout = 'legacy';
       const stream = new Stream(meta);
       for (const shardMeta of meta.shards) stream.shards.set(shardMeta.shardId, this.openShard(meta, shardMeta));
       stream.refreshRouting();
@@ -117,15 +123,24 @@ export class StreamRegistry {
   }
 
   persist(): void {
-    this.store.save({ version: 1, iteratorKey: this.iteratorKey, streams: [...this.streams.values()].map((s) => s.meta) });
+    this.store.save({ version: 2, iteratorKey: this.iteratorKey, streams: [...this.streams.values()].map((s) => s.meta) });
   }
 
   streamArn(region: string, accountId: string, name: string): string {
     return `arn:aws:kinesis:${region}:${accountId}:stream/${name}`;
   }
 
-  /** Finds the stream named by StreamName or StreamARN (both may be given; they must agree). */
-  find(input: { StreamName?: string; StreamARN?: string }): Stream {
+  /** The stream name a request gives (StreamName, or the name in StreamARN), for messages; it may not exist. */
+  streamNameIn(input: { StreamName?: string; StreamARN?: string }): string | undefined {
+    if (input.StreamName !== undefined) return input.StreamName;
+    return input.StreamARN?.slice(input.StreamARN.indexOf(':stream/') + ':stream/'.length);
+  }
+
+  /**
+   * Finds the stream named by StreamName or StreamARN (both may be given; they must agree). `notFound` words
+   * the error for a stream that does not exist, where an operation words it its own way.
+   */
+  find(input: { StreamName?: string; StreamARN?: string }, notFound?: (name: string, accountId: string) => string): Stream {
     let name = input.StreamName;
     if (input.StreamARN !== undefined) {
       const fromArn = input.StreamARN.slice(input.StreamARN.indexOf(':stream/') + ':stream/'.length);
@@ -137,19 +152,39 @@ export class StreamRegistry {
     if (name === undefined) throw awsErrors.validation('Either StreamName or StreamARN must be provided.');
     const stream = this.streams.get(name);
     if (!stream || (input.StreamARN !== undefined && input.StreamARN !== stream.meta.arn)) {
-      throw awsErrors.resourceNotFound(
-        `Stream ${name} under account ${stream?.meta.accountId ?? this.options.accountId} not found.`,
-      );
+      const accountId = stream?.meta.accountId ?? this.options.accountId;
+      throw awsErrors.resourceNotFound(notFound ? notFound(name, accountId) : `Stream ${name} under account ${accountId} not found.`);
     }
     return stream;
   }
 
-  shardOf(stream: Stream, shardId: string): Shard {
-    const shard = stream.shards.get(shardId);
+  /**
+   * Reads a client's shard id as AWS does (shard-id.ts). One that names no shard is refused before the stream
+   * is even looked up: AWS reports the shard first, also for an unknown stream.
+   */
+  resolveShard(input: { StreamName?: string; StreamARN?: string }, text: string): ResolvedShardId {
+    const id = resolveShardId(text);
+    if (!id) {
+      throw awsErrors.resourceNotFound(`Could not find shard ${text} in stream ${this.streamNameIn(input)} under account ${this.options.accountId}.`);
+    }
+    return id;
+  }
+
+  /**
+   * The stream and shard a read (GetShardIterator, SubscribeToShard) names, with AWS's words when either is
+   * missing: "Shard shardId-… in stream … under account … does not exist". A CREATING stream has no shards yet.
+   */
+  findShard(input: { StreamName?: string; StreamARN?: string }, text: string): { stream: Stream; shard: Shard } {
+    const id = this.resolveShard(input, text);
+    const stream = this.find(input, (name, accountId) => `Shard ${id.shardId} in stream ${name} under account ${accountId} does not exist`);
+    return { stream, shard: this.shardIn(stream, id) };
+  }
+
+  /** The shard `id` names in `stream` ("Shard … does not exist" if none). A CREATING stream has no shards yet. */
+  shardIn(stream: Stream, id: ResolvedShardId): Shard {
+    const shard = stream.meta.status === 'CREATING' ? undefined : stream.shards.get(id.shardId);
     if (!shard) {
-      throw awsErrors.resourceNotFound(
-        `Shard ${shardId} in stream ${stream.meta.name} under account ${stream.meta.accountId} does not exist`,
-      );
+      throw awsErrors.resourceNotFound(`Shard ${id.shardId} in stream ${stream.meta.name} under account ${stream.meta.accountId} does not exist`);
     }
     return shard;
   }

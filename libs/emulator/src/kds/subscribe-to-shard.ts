@@ -74,7 +74,10 @@ function admit(env: KdsEnv, input: In): Admitted {
   if (consumer.status !== 'ACTIVE') {
     throw awsErrors.resourceInUse(`Consumer ${consumer.arn} under account ${stream.meta.accountId} is not ACTIVE.`);
   }
-  const shard = registry.shardOf(stream, input.ShardId);
+  const shard = registry.shardIn(stream, registry.resolveShard({ StreamName: stream.meta.name }, input.ShardId));
+  // Arguments are checked before the call rate: a refused request does not spend it.
+  const pos = input.StartingPosition;
+  const ordinal = startingOrdinal(env, stream, shard, pos.Type, pos.SequenceNumber, pos.Timestamp, 'SubscribeToShard');
   const key = `${consumer.arn}|${shard.id}`;
   const now = registry.clock.now();
   const calls = mapOf(lastCall, env);
@@ -86,8 +89,6 @@ function admit(env: KdsEnv, input: In): Admitted {
   if (previous && now - previous.startedAt < registry.options.subscriptionTakeoverMs) {
     throw awsErrors.resourceInUse(`Another active subscription exists for consumer ${consumer.arn} on ${shard.id}.`);
   }
-  const pos = input.StartingPosition;
-  const ordinal = startingOrdinal(env, stream, shard, pos.Type, pos.SequenceNumber, pos.Timestamp, 'SubscribeToShard');
   calls.set(key, now);
   return { stream, consumer, shard, key, startedAt: now, ordinal, previous };
 }
