@@ -11,6 +11,7 @@ import * as shards from './shard-operations';
 import * as records from './record-operations';
 import * as consumers from './consumer-operations';
 import { subscribeToShard, type EventSink } from './subscribe-to-shard';
+import { isUnsupportedKdsOperation, unsupportedKdsOperation } from './unsupported-operations';
 
 export const KDS_TARGET_PREFIX = 'Kinesis_20131202.';
 
@@ -55,9 +56,12 @@ export const KDS_OPERATIONS = [...Object.keys(OPERATIONS), 'SubscribeToShard'];
 export class KdsService {
   constructor(readonly env: KdsEnv) {}
 
-  /** Own properties only: the name comes from the wire, and `__proto__` or `toString` are not operations. */
+  /**
+   * An operation of AWS's API: served, or answered as unsupported (unsupported-operations.ts) once the request has
+   * passed the checks every operation gets. Own properties only: `__proto__` or `toString` are not operations.
+   */
   has(operation: string): boolean {
-    return Object.hasOwn(OPERATIONS, operation) || operation === 'SubscribeToShard';
+    return Object.hasOwn(OPERATIONS, operation) || operation === 'SubscribeToShard' || isUnsupportedKdsOperation(operation);
   }
 
   private validate(operation: string, input: unknown): Record<string, unknown> {
@@ -71,6 +75,7 @@ export class KdsService {
 
   call(operation: string, input: unknown, ctx: RequestContext): object {
     const op = Object.hasOwn(OPERATIONS, operation) ? OPERATIONS[operation] : undefined;
+    if (!op && isUnsupportedKdsOperation(operation)) throw unsupportedKdsOperation(operation);
     if (!op) throw awsErrors.unknownOperation(`Operation ${operation} is not supported.`);
     return op(this.env, this.validate(operation, input), ctx);
   }

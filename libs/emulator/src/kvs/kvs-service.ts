@@ -4,7 +4,6 @@
  * services, so the path alone routes a request; JSON operations validate their input against kvs-shapes.ts.
  */
 import type { Req, Res } from '../server/http-exchange';
-import { kvsErrors } from './kvs-errors';
 import { validateKvsInput } from './kvs-shapes';
 import type { KvsEnv, KvsRequestContext } from './kvs-context';
 import * as streams from './stream-operations';
@@ -13,8 +12,11 @@ import { getMediaForFragmentList, listFragments } from './archived-media-operati
 import { putMedia } from './put-media-handler';
 import { getHlsStreamingSessionUrl } from './hls/hls-session-operation';
 import { HLS_RESOURCES } from './hls/hls-http';
+import { getDashStreamingSessionUrl } from './dash/dash-session-operation';
+import { DASH_RESOURCES } from './dash/dash-http';
 import { getClip } from './get-clip';
 import { getImages } from './get-images';
+import { unsupportedKvsOperation } from './unsupported-operations';
 
 type JsonOperation = (env: KvsEnv, input: Record<string, unknown>, ctx: KvsRequestContext) => object;
 
@@ -42,6 +44,7 @@ const JSON_OPERATIONS: Record<string, readonly [name: string, run: JsonOperation
   '/updateStreamStorageConfiguration': ['UpdateStreamStorageConfiguration', streams.updateStreamStorageConfiguration],
   '/listFragments': ['ListFragments', listFragments],
   '/getHLSStreamingSessionURL': ['GetHLSStreamingSessionURL', getHlsStreamingSessionUrl],
+  '/getDASHStreamingSessionURL': ['GetDASHStreamingSessionURL', getDashStreamingSessionUrl],
 };
 
 const STREAMING_OPERATIONS: Record<string, readonly [name: string, run: StreamingOperation]> = {
@@ -52,8 +55,16 @@ const STREAMING_OPERATIONS: Record<string, readonly [name: string, run: Streamin
   '/getImages': ['GetImages', getImages],
 };
 
-/** Model paths the emulator does not implement: answered with a well-formed InvalidArgumentException. */
+/**
+ * Model paths the emulator does not serve: answered 404 UnknownOperationException with what to use instead
+ * (unsupported-operations.ts). The signaling data plane (`/v1/…`) and WebRTC storage are other clients' paths
+ * (kinesis-video-signaling, kinesis-video-webrtc-storage), reached at the emulator through AWS_ENDPOINT_URL.
+ */
 const UNSUPPORTED_PATHS: Record<string, string> = {
+  '/v1/get-ice-server-config': 'GetIceServerConfig',
+  '/v1/send-alexa-offer-to-master': 'SendAlexaOfferToMaster',
+  '/joinStorageSession': 'JoinStorageSession',
+  '/joinStorageSessionAsViewer': 'JoinStorageSessionAsViewer',
   '/createSignalingChannel': 'CreateSignalingChannel',
   '/describeSignalingChannel': 'DescribeSignalingChannel',
   '/listSignalingChannels': 'ListSignalingChannels',
@@ -71,7 +82,6 @@ const UNSUPPORTED_PATHS: Record<string, string> = {
   '/describeEdgeConfiguration': 'DescribeEdgeConfiguration',
   '/deleteEdgeConfiguration': 'DeleteEdgeConfiguration',
   '/listEdgeAgentConfigurations': 'ListEdgeAgentConfigurations',
-  '/getDASHStreamingSessionURL': 'GetDASHStreamingSessionURL',
 };
 
 /** `table[key]` when `key` is the table's own: paths come from the wire, and must never reach Object.prototype. */
@@ -91,14 +101,15 @@ export class KvsService {
       Object.hasOwn(STREAMING_OPERATIONS, path) ||
       Object.hasOwn(UNSUPPORTED_PATHS, path) ||
       path === '/putMedia' ||
-      Object.hasOwn(HLS_RESOURCES, path)
+      Object.hasOwn(HLS_RESOURCES, path) ||
+      Object.hasOwn(DASH_RESOURCES, path)
     );
   }
 
   /** The operation name of `path`, for logs and fault rules. */
   operationOf(path: string): string {
     if (path === '/putMedia') return 'PutMedia';
-    return own(HLS_RESOURCES, path) ?? own(JSON_OPERATIONS, path)?.[0] ?? own(STREAMING_OPERATIONS, path)?.[0] ?? own(UNSUPPORTED_PATHS, path) ?? path.slice(1);
+    return own(HLS_RESOURCES, path) ?? own(DASH_RESOURCES, path) ?? own(JSON_OPERATIONS, path)?.[0] ?? own(STREAMING_OPERATIONS, path)?.[0] ?? own(UNSUPPORTED_PATHS, path) ?? path.slice(1);
   }
 
   isStreaming(path: string): boolean {
@@ -108,7 +119,7 @@ export class KvsService {
   /** Validates and runs a JSON operation. */
   call(path: string, input: Record<string, unknown>, ctx: KvsRequestContext): object {
     const op = own(JSON_OPERATIONS, path);
-    if (!op) throw kvsErrors.invalidArgument(`${this.operationOf(path)} is not supported by the emulator.`);
+    if (!op) throw unsupportedKvsOperation(this.operationOf(path));
     validateKvsInput(op[0], input);
     return op[1](this.env, input, ctx);
   }
@@ -116,10 +127,10 @@ export class KvsService {
   /** Validates a streaming operation's input and runs it (it answers on `res`). */
   stream(path: string, input: Record<string, unknown>, ctx: KvsRequestContext, res: Res): Promise<void> {
     const op = own(STREAMING_OPERATIONS, path);
-    if (!op) throw kvsErrors.invalidArgument(`${this.operationOf(path)} is not supported by the emulator.`);
+    if (!op) throw unsupportedKvsOperation(this.operationOf(path));
     validateKvsInput(op[0], input);
     return op[1](this.env, input, ctx, res);
   }
 }
 
-export const KVS_OPERATIONS = [...Object.values(JSON_OPERATIONS), ...Object.values(STREAMING_OPERATIONS)].map(([name]) => name).concat('PutMedia', ...Object.values(HLS_RESOURCES));
+export const KVS_OPERATIONS = [...Object.values(JSON_OPERATIONS), ...Object.values(STREAMING_OPERATIONS)].map(([name]) => name).concat('PutMedia', ...Object.values(HLS_RESOURCES), ...Object.values(DASH_RESOURCES));

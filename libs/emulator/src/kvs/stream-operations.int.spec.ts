@@ -238,10 +238,12 @@ describe.each(KVS_HANDLERS)('KVS control plane over %s', (handler: KvsHandlerNam
     expect(old.name).toBe('ResourceNotFoundException');
   });
 
-  it('answers unsupported operations of the model with a well-formed InvalidArgumentException', async () => {
+  it('answers unsupported operations of the model with UnknownOperationException naming what to use instead', async () => {
     const err = await errorOf(client.send(new CreateSignalingChannelCommand({ ChannelName: 'c' })));
-    expect(err.name).toBe('InvalidArgumentException');
-    expect(err.message).toBe('CreateSignalingChannel is not supported by the emulator.');
+    expect(err.name).toBe('UnknownOperationException');
+    expect(err.message).toBe(
+      'CreateSignalingChannel is not supported by the emulator: WebRTC signaling channels are not emulated; use a real AWS account for KVS WebRTC.',
+    );
   });
 
   it('throttles with ClientLimitExceededException when a fault rule says so', async () => {
