@@ -158,6 +158,7 @@ describe('boto3 (Debian python3-boto3) against the emulator', () => {
       'errors.kinesis missing stream: ResourceNotFoundException (modeled exception class)',
       'errors.kinesis bad stream name: ValidationException',
       'errors.kinesis bad argument: InvalidArgumentException',
+      'errors.kinesis list_shards paginator sends StreamName with NextToken: refused as AWS does (botocore#2009)',
       'errors.kinesisvideo missing stream: ResourceNotFoundException',
       'errors.dynamodb missing table: ResourceNotFoundException',
     ]);

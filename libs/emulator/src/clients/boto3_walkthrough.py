@@ -592,7 +592,7 @@ def errors_walkthrough(clients):
 
     with step('errors.kinesis bad argument: InvalidArgumentException'):
         name = f'boto3-errors-{int(time.time() * 1000)}'
-        kinesis.create_stream(StreamName=name, ShardCount=1)
+        kinesis.create_stream(StreamName=name, ShardCount=2)
         kinesis.get_waiter('stream_exists').wait(StreamName=name, WaiterConfig=FAST_WAIT)
         err = error_of(kinesis.get_shard_iterator, StreamName=name, ShardId=shard_id(0), ShardIteratorType='AT_TIMESTAMP')
         check_error(err, 'InvalidArgumentException', 400, 'Must specify timestampInMillis parameter for iterator of type '
@@ -600,6 +600,18 @@ def errors_walkthrough(clients):
         err = error_of(kinesis.increase_stream_retention_period, StreamName=name, RetentionPeriodHours=10)
         check_error(err, 'InvalidArgumentException', 400,
                     'Minimum allowed retention period is 24 hours. Requested retention period (10 hours) is too short.')
+
+    with step('errors.kinesis list_shards paginator sends StreamName with NextToken: refused as AWS does (botocore#2009)'):
+        paginator = kinesis.get_paginator('list_shards')
+        err = error_of(lambda **kw: list(paginator.paginate(**kw)), StreamName=name, PaginationConfig={'PageSize': 1})
+        check_error(err, 'InvalidArgumentException', 400, 'NextToken and StreamName cannot be provided together.')
+        # What works on AWS: the stream on the first call only, then NextToken alone.
+        page = kinesis.list_shards(StreamName=name, MaxResults=1)
+        ids = [x['ShardId'] for x in page['Shards']]
+        while page.get('NextToken'):
+            page = kinesis.list_shards(NextToken=page['NextToken'], MaxResults=1)
+            ids.extend(x['ShardId'] for x in page['Shards'])
+        check_equal(ids, [shard_id(0), shard_id(1)], 'shards over NextToken pages')
         kinesis.delete_stream(StreamName=name)
 
     with step('errors.kinesisvideo missing stream: ResourceNotFoundException'):
@@ -608,7 +620,7 @@ def errors_walkthrough(clients):
             kvs.describe_stream(StreamName=missing)
             raise StepFailed('describe_stream of a missing video stream succeeded')
         except kvs.exceptions.ResourceNotFoundException as err:
-            check_error(err, 'ResourceNotFoundException', 404)
+            check_error(err, 'ResourceNotFoundException', 404, 'The requested stream is not found or not active.')
 
     with step('errors.dynamodb missing table: ResourceNotFoundException'):
         ddb = clients.client('dynamodb')
