@@ -2,7 +2,7 @@
  * The player-facing HLS endpoints (kvs-reference.md §5.6): `GET /hls/v1/<resource>?SessionToken=…`, no SigV4.
  * Browsers fetch these cross-origin: the router adds CORS headers for allowed origins (loopback by default: the
  * gateway's web player) and answers their preflights; playlists are
- * `no-cache` (they change), init and media fragments immutable (a URL always names the same bytes). Failures use
+ * `no-cache` (they change), init, media and TS fragments (`video/mp2t`) immutable (a URL always names the same bytes). Failures use
  * KVS's JSON error envelope: a bad or expired token 403, an unknown fragment 404, a bad parameter 400.
  */
 import type * as http from 'node:http';
@@ -13,7 +13,7 @@ import { applyFaults, sendKvsError, sendPreflight, type KvsHttpDeps } from '../k
 import { writeParts } from '../get-media';
 import { buildMasterPlaylist, buildMediaPlaylist, type PlaylistContext } from './hls-playlist-builder';
 import { hlsRuntimeOf } from './hls-runtime';
-import { initFragment, mediaFragment, type Body } from './hls-segment-server';
+import { initFragment, mediaFragment, tsFragment, type Body } from './hls-segment-server';
 
 export const HLS_PREFIX = '/hls/v1/';
 
@@ -23,10 +23,12 @@ export const HLS_RESOURCES: Record<string, string> = {
   '/hls/v1/getHLSMediaPlaylist.m3u8': 'GetHLSMediaPlaylist',
   '/hls/v1/getMP4InitFragment.mp4': 'GetMP4InitFragment',
   '/hls/v1/getMP4MediaFragment.mp4': 'GetMP4MediaFragment',
+  '/hls/v1/getTSFragment.ts': 'GetTSFragment',
 };
 
 const PLAYLIST = 'application/vnd.apple.mpegurl';
 const MP4 = 'video/mp4';
+const TS = 'video/mp2t';
 const IMMUTABLE = 'public, max-age=31536000, immutable';
 
 function trackNumberOf(query: URLSearchParams): number {
@@ -34,6 +36,12 @@ function trackNumberOf(query: URLSearchParams): number {
   if (raw === null) return 1;
   if (!/^[1-9][0-9]{0,2}$/.test(raw)) throw kvsErrors.invalidArgument(`TrackNumber ${raw} is not valid.`);
   return Number(raw);
+}
+
+function fragmentNumberOf(query: URLSearchParams): string {
+  const fragment = query.get('FragmentNumber');
+  if (!fragment) throw kvsErrors.invalidArgument('FragmentNumber is required.');
+  return fragment;
 }
 
 function send(res: Res, requestId: string, contentType: string, cacheControl: string, body: Body, head: boolean): Promise<boolean> {
@@ -97,11 +105,13 @@ export async function handleHls(deps: KvsHttpDeps, req: Req, res: Res, requestId
       case 'GetMP4InitFragment':
         await send(res, requestId, MP4, IMMUTABLE, initFragment(ctx, trackNumberOf(query)), head);
         return;
-      default: {
-        const fragment = query.get('FragmentNumber');
-        if (!fragment) throw kvsErrors.invalidArgument('FragmentNumber is required.');
-        await send(res, requestId, MP4, IMMUTABLE, mediaFragment(ctx, fragment, trackNumberOf(query)), head);
-      }
+      case 'GetTSFragment':
+        // All tracks in one segment: TrackNumber (the media playlist's) is checked, not used.
+        trackNumberOf(query);
+        await send(res, requestId, TS, IMMUTABLE, tsFragment(ctx, fragmentNumberOf(query)), head);
+        return;
+      default:
+        await send(res, requestId, MP4, IMMUTABLE, mediaFragment(ctx, fragmentNumberOf(query), trackNumberOf(query)), head);
     }
   } catch (err) {
     if (err instanceof AwsServiceError) deps.logger.debug({ code: err.code, message: err.message, operation }, 'HLS request failed');

@@ -2,26 +2,41 @@
  * The init and media fragments of a session (kvs-reference.md §5.6), remuxed per request by @tributary/media:
  * `getMP4InitFragment.mp4` = ftyp + moov of one track, from the session's reference header (cached);
  * `getMP4MediaFragment.mp4` = moof + mdat of one stored fragment and one track, the mdat's samples views of the
- * stored cluster (zero-copy parts). mfhd sequence = log ordinal + 1; the last sample lasts until the next fragment
- * when one follows on.
+ * stored cluster (zero-copy parts). mfhd sequence = log ordinal + 1; the last sample lasts until the fragment's
+ * EXTINF ends (hls-session-view.ts playDurationMs), so the bytes never depend on what arrives later.
+ * `getTSFragment.ts` (ContainerFormat MPEG_TS) = one MPEG-TS segment with the video and, when the stream has one,
+ * the AAC track 2 (the GetHLSStreamingSessionURL doc: GetTSFragment retrieves "MPEG TS fragments containing both
+ * initialization and media data for all tracks").
+ *
+ * A session serves its own container only: the other format's resources answer 400 (KVS's behaviour there is not
+ * documented; a player never asks for them).
  */
-import { bytesLength, parseMatroskaFragment, remuxFragment } from '@tributary/media';
+import { bytesLength, parseMatroskaFragment, remuxFragment, writeTsSegment, type ParsedFragment } from '@tributary/media';
+import type { FragmentEntry } from '../../storage/fragment-log';
 import { kvsErrors } from '../kvs-errors';
 import { mediaFailure } from '../media-failure';
-import { referenceTracks, type PlaylistContext } from './hls-playlist-builder';
-import { inSession, playDuration } from './hls-session-view';
+import { audioTrackOf, frameIntervalMs, referenceTracks, type PlaylistContext } from './hls-playlist-builder';
+import { inSession, playDurationMs } from './hls-session-view';
 
 export interface Body {
   parts: Uint8Array[];
   length: number;
 }
 
+function requireFormat(ctx: PlaylistContext, ts: boolean): void {
+  if ((ctx.session.containerFormat === 'MPEG_TS') !== ts) {
+    throw kvsErrors.invalidArgument(`This streaming session's ContainerFormat is ${ctx.session.containerFormat ?? 'FRAGMENTED_MP4'}.`);
+  }
+}
+
 export function initFragment(ctx: PlaylistContext, trackNumber: number): Body {
+  requireFormat(ctx, false);
   const init = ctx.cache.initSegment(referenceTracks(ctx), trackNumber);
   return { parts: [init], length: init.length };
 }
 
-export function mediaFragment(ctx: PlaylistContext, fragmentNumber: string, trackNumber: number): Body {
+/** The stored fragment `fragmentNumber` of the session, parsed; 404 when unknown, outside the session or gone. */
+function sessionFragment(ctx: PlaylistContext, fragmentNumber: string): { entry: FragmentEntry; parsed: ParsedFragment } {
   const log = ctx.stream.log;
   const entry = /^[0-9]{1,128}$/.test(fragmentNumber) ? log.find(fragmentNumber) : undefined;
   if (!entry) throw kvsErrors.resourceNotFound(`The fragment ${fragmentNumber} is not found in the stream ${ctx.stream.meta.name}.`);
@@ -33,13 +48,32 @@ export function mediaFragment(ctx: PlaylistContext, fragmentNumber: string, trac
     throw kvsErrors.resourceNotFound(`The fragment ${fragmentNumber} is no longer stored.`);
   }
   try {
-    const parsed = parseMatroskaFragment(frame.header, frame.cluster);
-    if (!parsed.header.tracks.some((t) => t.number === trackNumber)) throw kvsErrors.invalidArgument(`The stream has no track ${trackNumber}.`);
-    const { nextOffsetMs } = playDuration(log, entry);
-    // Without a following fragment the writer repeats the previous sample duration for the last one.
-    const timing = nextOffsetMs !== undefined ? { nextTimestampMs: parsed.cluster.timestampMs + nextOffsetMs } : undefined;
-    const parts = remuxFragment(parsed, trackNumber, entry.ordinal + 1, timing);
+    return { entry, parsed: parseMatroskaFragment(frame.header, frame.cluster) };
+  } catch (err) {
+    throw mediaFailure(err);
+  }
+}
+
+export function mediaFragment(ctx: PlaylistContext, fragmentNumber: string, trackNumber: number): Body {
+  requireFormat(ctx, false);
+  const { entry, parsed } = sessionFragment(ctx, fragmentNumber);
+  if (!parsed.header.tracks.some((t) => t.number === trackNumber)) throw kvsErrors.invalidArgument(`The stream has no track ${trackNumber}.`);
+  try {
+    const endMs = parsed.cluster.timestampMs + playDurationMs(entry, frameIntervalMs(referenceTracks(ctx)));
+    const parts = remuxFragment(parsed, trackNumber, entry.ordinal + 1, { nextTimestampMs: endMs });
     return { parts, length: bytesLength(parts) };
+  } catch (err) {
+    throw mediaFailure(err);
+  }
+}
+
+export function tsFragment(ctx: PlaylistContext, fragmentNumber: string): Body {
+  requireFormat(ctx, true);
+  const { parsed } = sessionFragment(ctx, fragmentNumber);
+  try {
+    const withAudio = audioTrackOf(referenceTracks(ctx)) !== undefined && parsed.header.tracks.some((t) => t.number === 2);
+    const ts = writeTsSegment(parsed, withAudio ? { audioTrack: 2 } : {});
+    return { parts: [ts], length: ts.length };
   } catch (err) {
     throw mediaFailure(err);
   }

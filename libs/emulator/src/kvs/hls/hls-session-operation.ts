@@ -4,8 +4,8 @@
  *
  * - HLSFragmentSelector.TimestampRange must be absent for LIVE, and present with a StartTimestamp for
  *   LIVE_REPLAY (EndTimestamp optional) and with both for ON_DEMAND; start ≤ end ≤ start + 24 h.
- * - Defaults: PlaybackMode LIVE, selector SERVER_TIMESTAMP, ContainerFormat FRAGMENTED_MP4 (MPEG_TS is refused:
- *   the emulator writes fMP4 only), DiscontinuityMode ALWAYS (server timestamps) / NEVER (producer),
+ * - Defaults: PlaybackMode LIVE, selector SERVER_TIMESTAMP, ContainerFormat FRAGMENTED_MP4 (MPEG_TS sessions
+ *   serve getTSFragment.ts segments, remuxed per request), DiscontinuityMode ALWAYS (server timestamps) / NEVER (producer),
  *   DisplayFragmentTimestamp NEVER, Expires 300 s, MaxMediaPlaylistFragmentResults 5 (LIVE, LIVE_REPLAY) / 1000.
  * - NoDataRetentionException for a stream with DataRetentionInHours 0 (the HLS guide: "Data retention must be
  *   greater than 0"; the 2018 model text named ON_DEMAND only); ResourceNotFoundException when the range
@@ -21,7 +21,7 @@ import type { KvsEnv, KvsRequestContext } from '../kvs-context';
 import { NO_FRAGMENTS } from './hls-errors';
 import { mediaErrors } from '../media-failure';
 import { hlsRuntimeOf } from './hls-runtime';
-import type { HlsDiscontinuityMode, HlsSelectorType, HlsSession, PlaybackMode } from './hls-session-token';
+import type { HlsContainerFormat, HlsDiscontinuityMode, HlsSelectorType, HlsSession, PlaybackMode } from './hls-session-token';
 import { rangeFragments } from './hls-session-view';
 import { trackOf } from './hls-track-cache';
 
@@ -60,9 +60,6 @@ export function getHlsStreamingSessionUrl(env: KvsEnv, input: In, ctx: KvsReques
     if (startMs > endMs) throw kvsErrors.invalidArgument('The StartTimestamp must not be after the EndTimestamp.');
     if (endMs - startMs > DAY_MS) throw kvsErrors.invalidArgument('The EndTimestamp must be within 24 hours of the StartTimestamp.');
   }
-  if (input.ContainerFormat === 'MPEG_TS') {
-    throw kvsErrors.invalidArgument('ContainerFormat MPEG_TS is not supported by the emulator; use FRAGMENTED_MP4.');
-  }
   if (stream.meta.retentionHours === 0) {
     throw kvsErrors.noDataRetention(`The stream ${stream.meta.name} does not retain data (DataRetentionInHours is 0).`);
   }
@@ -96,6 +93,7 @@ export function getHlsStreamingSessionUrl(env: KvsEnv, input: In, ctx: KvsReques
     issuedAtMs: now,
     expiresAtMs: now + (input.Expires ?? HLS_DEFAULTS.expiresSec) * 1000,
     baseOrdinal,
+    ...(input.ContainerFormat === 'MPEG_TS' ? { containerFormat: 'MPEG_TS' as HlsContainerFormat } : {}),
   };
   const base = (env.settings.dataEndpoint ?? ctx.origin).replace(/\/+$/, '');
   return { HLSStreamingSessionURL: `${base}${HLS_MASTER_PATH}?SessionToken=${tokens.sign(session)}` };

@@ -16,6 +16,7 @@ import { hlsErrors } from './hls-errors';
 export type PlaybackMode = 'LIVE' | 'LIVE_REPLAY' | 'ON_DEMAND';
 export type HlsSelectorType = 'SERVER_TIMESTAMP' | 'PRODUCER_TIMESTAMP';
 export type HlsDiscontinuityMode = 'ALWAYS' | 'NEVER' | 'ON_DISCONTINUITY';
+export type HlsContainerFormat = 'FRAGMENTED_MP4' | 'MPEG_TS';
 
 export interface HlsSession {
   streamArn: string;
@@ -31,6 +32,8 @@ export interface HlsSession {
   expiresAtMs: number;
   /** LIVE: the first ordinal of the window at issue; older fragments are not part of the session. */
   baseOrdinal: number;
+  /** Absent: FRAGMENTED_MP4 (tokens made before MPEG_TS was served have no such field). */
+  containerFormat?: HlsContainerFormat;
 }
 
 const b64 = (bytes: Uint8Array | string): string => Buffer.from(bytes).toString('base64url');
@@ -48,6 +51,7 @@ const FIELDS = [
   'issuedAtMs',
   'expiresAtMs',
   'baseOrdinal',
+  'containerFormat',
 ] as const satisfies readonly (keyof HlsSession)[];
 
 function encode(session: HlsSession): string {
@@ -56,10 +60,11 @@ function encode(session: HlsSession): string {
 
 function decode(text: string): HlsSession | undefined {
   const values = JSON.parse(text) as unknown[];
-  if (!Array.isArray(values) || values[0] !== VERSION || values.length !== FIELDS.length + 1) return undefined;
+  // One field fewer: a token signed before containerFormat existed (kept valid across an upgrade and restart).
+  if (!Array.isArray(values) || values[0] !== VERSION || (values.length !== FIELDS.length + 1 && values.length !== FIELDS.length)) return undefined;
   const out: Record<string, unknown> = {};
   FIELDS.forEach((f, i) => {
-    if (values[i + 1] !== null) out[f] = values[i + 1];
+    if (values[i + 1] !== null && values[i + 1] !== undefined) out[f] = values[i + 1];
   });
   return out as unknown as HlsSession;
 }

@@ -72,9 +72,20 @@ export function inSession(s: HlsSession, e: FragmentEntry): boolean {
 }
 
 /**
- * How long a fragment plays: up to the next stored fragment when that one follows on (its producer start within a
- * second after this one's last frame), which counts the last frame's duration; else the stored length (first to
- * last frame start, what ListFragments reports). `nextOffsetMs` is that distance, for sizing the last sample.
+ * How long a fragment plays (its EXTINF, and where its last sample ends): its stored length (first to last frame
+ * start, what ListFragments reports) plus one frame interval for the last frame, as KVS's playlists show (EXTINF a
+ * frame longer than FragmentLengthInMilliseconds). It depends on the fragment alone, never on the fragment after
+ * it, so a LIVE playlist never changes the duration of a segment it has published and a segment URL always names
+ * the same bytes.
+ */
+export function playDurationMs(e: FragmentEntry, frameIntervalMs: number): number {
+  return e.durationMs + frameIntervalMs;
+}
+
+/**
+ * The former rule, kept for ../dash (dash-timeline.ts, dash-fragment-server.ts), which still use it: up to the next
+ * stored fragment when that one follows on (its producer start within a second after this one's last frame), else
+ * the stored length. It changes once the next fragment arrives, which HLS no longer accepts (playDurationMs).
  */
 export function playDuration(log: FragmentLog, e: FragmentEntry): { durationMs: number; nextOffsetMs?: number } {
   const next = log.entry(e.ordinal + 1);

@@ -153,8 +153,11 @@ describe('GetHLSStreamingSessionURL and the HLS endpoints', () => {
       expect(s.programDateTimeMs).toBe(producer.get(n));
     }
     expect(p.segments[0].programDateTimeMs).toBe(startMs);
-    // EXTINF runs to the next fragment when it follows on (so counts the last frame); the newest has its stored length.
-    expect(p.segments.map((s) => s.durationSec)).toEqual([1, 1, 1, 1, 1, 1, 1, 0.96]);
+    // EXTINF = stored length (first to last frame start, 0.96 s) + the last frame (1/25 s), the newest included;
+    // media sequence 1 and EXTINFs to the ms without trailing zeros, as in KVS's captured VOD playlist.
+    expect(p.segments.map((s) => s.durationSec)).toEqual([1, 1, 1, 1, 1, 1, 1, 1]);
+    expect(p.mediaSequence).toBe(1);
+    expect(text).toContain('#EXTINF:1,\n');
   });
 
   it('adds EXT-X-DISCONTINUITY only at gaps for ON_DISCONTINUITY', async () => {
@@ -282,7 +285,6 @@ describe('GetHLSStreamingSessionURL and the HLS endpoints', () => {
       ['LIVE_REPLAY without a start', () => ({ PlaybackMode: 'LIVE_REPLAY', HLSFragmentSelector: { FragmentSelectorType: 'SERVER_TIMESTAMP' } }), 'InvalidArgumentException'],
       ['an end before the start', () => ({ PlaybackMode: 'ON_DEMAND', HLSFragmentSelector: range(startMs, startMs - 1) }), 'InvalidArgumentException'],
       ['a range over 24 h', () => ({ PlaybackMode: 'ON_DEMAND', HLSFragmentSelector: range(startMs - day, startMs + 1) }), 'InvalidArgumentException'],
-      ['MPEG_TS', () => ({ ContainerFormat: 'MPEG_TS' }), 'InvalidArgumentException'],
       ['Expires 299', () => ({ Expires: 299 }), 'InvalidArgumentException'],
       ['Expires 43201', () => ({ Expires: 43201 }), 'InvalidArgumentException'],
       ['MaxMediaPlaylistFragmentResults 0', () => ({ MaxMediaPlaylistFragmentResults: 0 }), 'InvalidArgumentException'],

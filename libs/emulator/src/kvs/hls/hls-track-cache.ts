@@ -111,7 +111,7 @@ export function trackOf(tracks: HeaderTracks, trackNumber: number): Mp4Track {
   return t;
 }
 
-/** Frames of track 1 over the fragment's duration; 0 when that cannot be told. */
+/** Frames per second of track 1 in one fragment; 0 when that cannot be told. */
 function measureFrameRate(headerBytes: Uint8Array, clusterBytes: Uint8Array, durationMs: number): number {
   if (durationMs <= 0) return 0;
   // Counting SimpleBlocks needs the cluster parsed; the reader does it without copying frame bytes.
@@ -120,5 +120,6 @@ function measureFrameRate(headerBytes: Uint8Array, clusterBytes: Uint8Array, dur
   for (const ev of [...reader.push(withUnknownSegmentSize(headerBytes)), ...reader.push(clusterBytes), ...reader.end()]) {
     if (ev.type === 'cluster') frames += ev.cluster.frames.filter((f) => f.track === 1).length;
   }
-  return (frames * 1000) / durationMs;
+  // The stored duration runs from the first to the last frame's start: frames − 1 intervals.
+  return frames > 1 ? ((frames - 1) * 1000) / durationMs : 0;
 }
