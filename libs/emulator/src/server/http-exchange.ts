@@ -39,10 +39,17 @@ export function sendJson(res: Res, status: number, body: unknown, headers: Recor
   res.end(payload);
 }
 
+/** An answer of exactly these bytes (an empty body too: `content-length: 0`); headers as given, no content type added. */
+export function sendBytes(res: Res, status: number, body: Buffer, headers: Record<string, string>): void {
+  if (res.headersSent || res.writableEnded || res.destroyed) return;
+  (res as http.ServerResponse).writeHead(status, { ...headers, 'content-length': String(body.length) });
+  res.end(body);
+}
+
 /** AWS's JSON error envelope: `__type` + `message` in the body, the name in `x-amzn-ErrorType`. */
 export function sendAwsError(res: Res, requestId: string, err: unknown, contentType?: string): void {
   const e = err instanceof AwsServiceError ? err : awsErrors.internalFailure('Internal service failure.');
-  sendJson(res, e.status, { __type: e.code, [e.messageKey]: e.message }, { 'x-amzn-requestid': requestId, 'x-amzn-errortype': e.code }, contentType);
+  sendJson(res, e.status, { __type: e.code, [e.messageKey]: e.message }, { 'x-amzn-RequestId': requestId, 'x-amzn-ErrorType': e.code }, contentType);
 }
 
 /** Ends the exchange without an answer: the HTTP/2 session or the HTTP/1.1 socket is destroyed (fault injection). */

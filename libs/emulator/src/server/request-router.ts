@@ -1,15 +1,16 @@
 /**
  * Routes every request on the port: admin endpoints by path, Kinesis Video Streams by its REST paths
- * (`/createStream`, `/putMedia`, `/getMedia`, `/listFragments`, …: unique across its three services), AWS
- * JSON-protocol services by `X-Amz-Target` (Kinesis `Kinesis_20131202.*`, DynamoDB `DynamoDB_20120810.*`), with
- * AWS's request ids, error envelopes and fault injection. Never lets an exception escape to the process.
+ * (`/createStream`, `/putMedia`, `/getMedia`, `/listFragments`, …: unique across its three services), DynamoDB by
+ * `X-Amz-Target: DynamoDB_20120810.*`, and everything else to the Kinesis endpoint, which (as AWS's) answers any
+ * method, path and target itself. With AWS's request ids, error envelopes and fault injection. Never lets an
+ * exception escape to the process.
  */
 import { randomUUID } from 'node:crypto';
 import type * as http from 'node:http';
 import * as http2 from 'node:http2';
 import { AwsServiceError, awsErrors } from '../errors';
 import type { Logger } from '../logger';
-import { KDS_TARGET_PREFIX, type KdsService } from '../kds/kds-service';
+import type { KdsService } from '../kds/kds-service';
 import { handleKds } from '../kds/kds-http';
 import { DYNAMODB_TARGET_PREFIX, type DynamoDbService } from '../dynamodb/dynamodb-service';
 import { handleDynamoDb } from '../dynamodb/dynamodb-http';
@@ -18,7 +19,7 @@ import { handleKvs } from '../kvs/kvs-http';
 import type { FaultInjector } from './fault-injector';
 import { ADMIN_PREFIX, handleAdmin } from './admin-routes';
 import { admitBrowserRequest } from './browser-door';
-import { sendAwsError, sendJson, type Req, type Res } from './http-exchange';
+import { sendAwsError, type Req, type Res } from './http-exchange';
 import type { RequestHandler } from './protocol-listener';
 import type { OriginPolicy } from './origin-policy';
 
@@ -93,20 +94,11 @@ export function createRequestRouter(deps: RouterDeps): RequestHandler {
         handleKvs({ kvs, faults, logger, accountId: deps.accountId, defaultRegion: deps.defaultRegion }, req, res, requestId, path).catch(fail);
         return;
       }
-      if (typeof target === 'string' && target.startsWith(KDS_TARGET_PREFIX)) {
-        handleKds(deps, req, res, requestId, target.slice(KDS_TARGET_PREFIX.length)).catch(fail);
-        return;
-      }
       if (dynamo && typeof target === 'string' && target.startsWith(DYNAMODB_TARGET_PREFIX)) {
         handleDynamoDb({ dynamo, faults, logger }, req, res, requestId, target.slice(DYNAMODB_TARGET_PREFIX.length)).catch(fail);
         return;
       }
-      if (req.method === 'POST') {
-        req.resume();
-        throw awsErrors.unknownOperation(target ? `Unknown target ${String(target)}.` : 'Missing X-Amz-Target header.');
-      }
-      req.resume();
-      sendJson(res, 404, { message: `No route for ${req.method} ${path}.` }, { 'x-amzn-requestid': requestId }, 'application/json');
+      handleKds(deps, req, res, requestId).catch(fail);
     } catch (err) {
       fail(err);
     }
