@@ -216,6 +216,19 @@ describe.each(KDS_HANDLERS)('KDS shard operations over the %s', (handler) => {
       );
       expect(ids(await listAll(t.client, name))).toEqual([id(0), id(1), id(2)]);
     });
+
+    it('refuses an adjacent pair given in inverted order (AdjacentShardToMerge below ShardToMerge), as AWS does', async () => {
+      const name = uniqueStreamName('merge-inverted');
+      await createActiveStream(t.client, name, 3);
+      const err = await errorOf(t.client.send(new MergeShardsCommand({ StreamName: name, ShardToMerge: id(1), AdjacentShardToMerge: id(0) })));
+      expect(err.name).toBe('InvalidArgumentException');
+      expect(err.message).toBe(
+        `Shards ${id(1)} and ${id(0)} in stream ${name} under account ${TEST_ACCOUNT} are not an adjacent pair of shards eligible for merging`,
+      );
+      const summary = await t.client.send(new DescribeStreamSummaryCommand({ StreamName: name }));
+      expect(summary.StreamDescriptionSummary?.StreamStatus).toBe('ACTIVE');
+      expect(ids(await listAll(t.client, name))).toEqual([id(0), id(1), id(2)]);
+    });
   });
 
   describe('UpdateShardCount', () => {

@@ -16,6 +16,7 @@ import {
   GetRecordsCommand,
   GetShardIteratorCommand,
   IncreaseStreamRetentionPeriodCommand,
+  ListShardsCommand,
   ListStreamsCommand,
   ListTagsForResourceCommand,
   ListTagsForStreamCommand,
@@ -149,9 +150,10 @@ describe.each(KDS_HANDLERS)('KDS stream operations over the %s', (handler) => {
 
     it('lists every violation of a request', async () => {
       const err = await errorOf(t.client.send(new CreateStreamCommand({ StreamName: 'x'.repeat(129), ShardCount: 0 })));
+      // AWS checks ShardCount before StreamName.
       expect(err.message).toBe(
-        `2 validation errors detected: Value '${'x'.repeat(129)}' at 'streamName' failed to satisfy constraint: Member must have length less than or equal to 128; ` +
-          "Value '0' at 'shardCount' failed to satisfy constraint: Member must have value greater than or equal to 1",
+        "2 validation errors detected: Value '0' at 'shardCount' failed to satisfy constraint: Member must have value greater than or equal to 1; " +
+          `Value '${'x'.repeat(129)}' at 'streamName' failed to satisfy constraint: Member must have length less than or equal to 128`,
       );
     });
 
@@ -162,9 +164,10 @@ describe.each(KDS_HANDLERS)('KDS stream operations over the %s', (handler) => {
       });
       expect(res.status).toBe(400);
       expect(res.headers['x-amzn-errortype']).toBe('SerializationException');
+      // AWS's text, without a member path, under `Message` (capital M) as AWS writes this exception.
       expect(jsonOf(res)).toEqual({
         __type: 'SerializationException',
-        message: "class java.lang.String can not be converted to an Integer (at 'shardCount')",
+        Message: 'class java.lang.String can not be converted to an Integer',
       });
     });
   });
@@ -312,6 +315,40 @@ describe.each(KDS_HANDLERS)('KDS stream operations over the %s', (handler) => {
         status = res instanceof Error ? res.name : res.StreamDescriptionSummary?.StreamStatus;
       }
       expect(status).toBe('ResourceNotFoundException');
+    });
+  });
+
+  describe('a CREATING stream', () => {
+    // Long enough that every check below runs while the stream is still CREATING, even on a loaded machine.
+    const slow = useKdsTestEmulator(handler, { delays: { create: 2000 } });
+
+    it('has no shards until it is ACTIVE: DescribeStream lists none, ListShards and GetShardIterator refuse', async () => {
+      const name = uniqueStreamName('creating');
+      await slow.client.send(new CreateStreamCommand({ StreamName: name, ShardCount: 2 }));
+      const described = (await slow.client.send(new DescribeStreamCommand({ StreamName: name }))).StreamDescription;
+      expect(described).toMatchObject({ StreamStatus: 'CREATING', Shards: [], HasMoreShards: false });
+      const summary = (await slow.client.send(new DescribeStreamSummaryCommand({ StreamName: name }))).StreamDescriptionSummary;
+      expect(summary).toMatchObject({ StreamStatus: 'CREATING', OpenShardCount: 0 });
+      const listed = await errorOf(slow.client.send(new ListShardsCommand({ StreamName: name })));
+      expect([listed.name, listed.message]).toEqual([
+        'ResourceInUseException',
+        `Stream ${name} under account ${TEST_ACCOUNT} not ACTIVE or UPDATING, instead in state CREATING`,
+      ]);
+      const iterator = await errorOf(
+        slow.client.send(new GetShardIteratorCommand({ StreamName: name, ShardId: 'shardId-000000000000', ShardIteratorType: 'LATEST' })),
+      );
+      expect([iterator.name, iterator.message]).toEqual([
+        'ResourceNotFoundException',
+        `Shard shardId-000000000000 in stream ${name} under account ${TEST_ACCOUNT} does not exist`,
+      ]);
+      // Still CREATING: the answers above were not a stream that had already become ACTIVE.
+      expect((await slow.client.send(new DescribeStreamSummaryCommand({ StreamName: name }))).StreamDescriptionSummary?.StreamStatus).toBe('CREATING');
+
+      await waitForStreamStatus(slow.client, name, 'ACTIVE');
+      const active = (await slow.client.send(new DescribeStreamCommand({ StreamName: name }))).StreamDescription;
+      expect(active?.Shards?.map((s) => s.ShardId)).toEqual(['shardId-000000000000', 'shardId-000000000001']);
+      expect((await slow.client.send(new ListShardsCommand({ StreamName: name }))).Shards).toHaveLength(2);
+      expect((await slow.client.send(new DescribeStreamSummaryCommand({ StreamName: name }))).StreamDescriptionSummary?.OpenShardCount).toBe(2);
     });
   });
 
