@@ -136,9 +136,9 @@ describe('boto3 (Debian python3-boto3) against the emulator', () => {
       ]);
     });
 
-    it('DASH: get_dash_streaming_session_url, the MPD and its init segment', async () => {
+    it('DASH: get_dash_streaming_session_url, the MPD, its init and first media segment', async () => {
       expect(await walkthrough('kvs-dash', stream, String(startMs))).toEqual([
-        'kvs.get_dash_streaming_session_url + MPD and init segment over urllib',
+        'kvs.get_dash_streaming_session_url + MPD, init and first media segment over urllib',
       ]);
     });
   });

@@ -490,10 +490,11 @@ MPD_NS = '{urn:mpeg:dash:schema:mpd:2011}'
 
 
 def kvs_dash(clients, stream, start_ms):
-    with step('kvs.get_dash_streaming_session_url + MPD and init segment over urllib'):
+    with step('kvs.get_dash_streaming_session_url + MPD, init and first media segment over urllib'):
         dash = data_client(clients, 'kinesis-video-archived-media', stream, 'GET_DASH_STREAMING_SESSION_URL')
-        url = dash.get_dash_streaming_session_url(StreamName=stream, PlaybackMode='ON_DEMAND', DASHFragmentSelector={
-            'FragmentSelectorType': 'PRODUCER_TIMESTAMP', 'TimestampRange': producer_range(start_ms - 1000, start_ms + 60_000)},
+        url = dash.get_dash_streaming_session_url(
+            StreamName=stream, PlaybackMode='ON_DEMAND', DisplayFragmentNumber='ALWAYS', DASHFragmentSelector={
+                'FragmentSelectorType': 'PRODUCER_TIMESTAMP', 'TimestampRange': producer_range(start_ms - 1000, start_ms + 60_000)},
         )['DASHStreamingSessionURL']
         check('/dash/v1/getDASHManifest.mpd?SessionToken=' in url, f'DASHStreamingSessionURL {url!r}')
         status, _, body = fetch(url)
@@ -508,12 +509,31 @@ def kvs_dash(clients, stream, start_ms):
         check_equal((video.get('width'), video.get('height')), ('320', '240'), 'Representation width and height')
         template = mpd.find(f'.//{MPD_NS}SegmentTemplate')
         check(template is not None, 'no SegmentTemplate')
-        segments = sum(1 + int(s.get('r', '0')) for s in template.findall(f'{MPD_NS}SegmentTimeline/{MPD_NS}S'))
-        check_equal(segments, 4, 'segments in the SegmentTimeline')
-        init_uri = template.get('initialization', '').replace('$RepresentationID$', video.get('id', ''))
-        check('getMP4InitFragment.mp4' in init_uri, f'SegmentTemplate@initialization {init_uri!r}')
-        init = fetch(urllib.parse.urljoin(url, init_uri))[2]
+        timeline = template.findall(f'{MPD_NS}SegmentTimeline/{MPD_NS}S')
+        check_equal(sum(1 + int(s.get('r', '0')) for s in timeline), 4, 'segments in the SegmentTimeline')
+        # DisplayFragmentNumber=ALWAYS: each S names its fragment (AWS's attribute namespace is not documented).
+        numbers = [next((v for k, v in s.attrib.items() if k.endswith('}fn')), None) for s in timeline]
+        check_equal(numbers, list_fragment_numbers(clients, stream, start_ms), 'fragment numbers on the S elements')
+        fill = {'$RepresentationID$': video.get('id', ''), '$Bandwidth$': video.get('bandwidth', ''),
+                '$Number$': template.get('startNumber', '1'), '$Time$': timeline[0].get('t', '0')}
+        init = fetch(urllib.parse.urljoin(url, substitute(template.get('initialization', ''), fill)))[2]
         check_equal(mp4_boxes(init)[:2], ['ftyp', 'moov'], 'init segment boxes')
+        segment = fetch(urllib.parse.urljoin(url, substitute(template.get('media', ''), fill)))[2]
+        check('moof' in mp4_boxes(segment) and 'mdat' in mp4_boxes(segment), f'media segment boxes {mp4_boxes(segment)}')
+
+
+def substitute(template, values):
+    """A SegmentTemplate URL with its identifiers filled in (ISO/IEC 23009-1 §5.3.9.4.4)."""
+    for key, value in values.items():
+        template = template.replace(key, value)
+    return template
+
+
+def list_fragment_numbers(clients, stream, start_ms):
+    archived = data_client(clients, 'kinesis-video-archived-media', stream, 'LIST_FRAGMENTS')
+    fragments = archived.list_fragments(StreamName=stream, FragmentSelector={
+        'FragmentSelectorType': 'PRODUCER_TIMESTAMP', 'TimestampRange': producer_range(start_ms - 1000, start_ms + 60_000)})['Fragments']
+    return [f['FragmentNumber'] for f in sorted(fragments, key=lambda f: f['ProducerTimestamp'])]
 
 
 # ---------------------------------------------------------------------------------------------------------------
