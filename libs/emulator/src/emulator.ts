@@ -77,14 +77,16 @@ export interface EmulatorOptions {
   accountId?: string;
   region?: string;
   /**
-   * Status-machine delays in ms (CREATING, DELETING, UPDATING of streams and, unless `dynamodb.delays` says
-   * otherwise, of tables; consumer CREATING/DELETING). Default 0.
+   * Status-machine delays in ms (CREATING, DELETING, UPDATING of streams and, unless `dynamodb.delays` /
+   * `kvs.delays` say otherwise, of tables and KVS streams; consumer CREATING/DELETING). Default 0. The launcher's
+   * `--transition-ms` sets all four.
    */
   delays?: Partial<{ create: number; delete: number; update: number; consumer: number }>;
   /** DynamoDB settings; `false` serves Kinesis only. Default: DynamoDB on, delays as `delays`. */
   dynamodb?: false | DynamoDbOptions;
   /** Kinesis Video Streams settings; `false` turns KVS off. Default: on, AWS's limits, delays as `delays`. */
   kvs?: false | KvsOptions;
+  /** Open shards per account (CreateStream, UpdateShardCount, SplitShard); default 500, AWS's default quota. */
   shardLimit?: number;
   iteratorLifetimeMs?: number;
   subscriptionLifetimeMs?: number;
