@@ -16,6 +16,7 @@ import {
 } from '@aws-sdk/client-kinesis';
 import { KDS_SIZES } from '../defaults';
 import type { Logger } from '../logger';
+import { javaCborDecode } from '../testing/java-cbor-client';
 import {
   KDS_HANDLERS,
   createActiveStream,
@@ -72,24 +73,33 @@ describe.each(KDS_HANDLERS)('emulator robustness over the %s', (handler) => {
     return body;
   }
 
+  /** What AWS's front door answers before any operation: a body of only `__type` (front-door.int.spec.ts has the rest). */
+  function expectBareAwsError(res: RawResponse, status: number, type: string): void {
+    expect(res.status).toBe(status);
+    expect(res.headers['x-amzn-requestid']).toMatch(UUID);
+    expect(jsonOf(res)).toEqual({ __type: type });
+  }
+
   describe('malformed requests', () => {
     it('answers malformed JSON with 400 SerializationException', async () => {
       const res = await raw({ headers: kdsHeaders('ListStreams'), body: '{"Limit": ' });
-      expectAwsError(res, 400, 'SerializationException');
+      expectBareAwsError(res, 400, 'SerializationException');
+      // A JSON array gets past AWS's front door and is refused by the operation's input check.
       const notAnObject = await raw({ headers: kdsHeaders('ListStreams'), body: '[1, 2]' });
-      expectAwsError(notAnObject, 400, 'SerializationException');
+      expect(notAnObject.status).toBe(400);
+      expect(jsonOf(notAnObject)['__type']).toBe('SerializationException');
       await expectServing();
     });
 
     it('answers an unknown operation or target with UnknownOperationException', async () => {
-      expectAwsError(await raw({ headers: kdsHeaders('FlyToTheMoon'), body: '{}' }), 400, 'UnknownOperationException');
-      expectAwsError(
+      expectBareAwsError(await raw({ headers: kdsHeaders('FlyToTheMoon'), body: '{}' }), 400, 'UnknownOperationException');
+      expectBareAwsError(
         await raw({ headers: { ...kdsHeaders('ListStreams'), 'x-amz-target': 'NotAService_20990101.ListStreams' }, body: '{}' }),
         400,
         'UnknownOperationException',
       );
       const { 'x-amz-target': _omitted, ...noTarget } = kdsHeaders('ListStreams');
-      expectAwsError(await raw({ headers: noTarget, body: '{}' }), 400, 'UnknownOperationException');
+      expectBareAwsError(await raw({ headers: noTarget, body: '{}' }), 400, 'UnknownOperationException');
     });
 
     it('answers a request without Authorization with MissingAuthenticationTokenException', async () => {
@@ -117,12 +127,14 @@ describe.each(KDS_HANDLERS)('emulator robustness over the %s', (handler) => {
       expect(out.$metadata.requestId).toMatch(UUID);
     });
 
-    it('answers CBOR (application/x-amz-cbor-1.1) with SerializationException', async () => {
+    it('answers CBOR (application/x-amz-cbor-1.1) in CBOR, as AWS does for the Java SDKs', async () => {
       const res = await raw({
         headers: kdsHeaders('ListStreams', { 'content-type': 'application/x-amz-cbor-1.1' }),
         body: Buffer.from([0xa0]), // CBOR for {}
       });
-      expectAwsError(res, 400, 'SerializationException');
+      expect(res.status).toBe(200);
+      expect(res.headers['content-type']).toBe('application/x-amz-cbor-1.1');
+      expect(javaCborDecode(res.body)).toMatchObject({ StreamNames: expect.any(Array), HasMoreStreams: false });
     });
   });
 
@@ -315,7 +327,7 @@ describe.each(KDS_HANDLERS)('names of Object.prototype from the wire, over the %
     expect(unknown.status).toBe(400);
     expect(res.status).toBe(400);
     expect(res.headers['x-amzn-errortype']).toBe('UnknownOperationException');
-    expect(jsonOf(res)).toEqual({ __type: 'UnknownOperationException', message: `Operation ${name} is not supported.` });
+    expect(jsonOf(res)).toEqual({ __type: 'UnknownOperationException' });
   });
 
   it.each(PROTOTYPE_NAMES)('answers DynamoDB_20120810.%s with 400 UnknownOperationException, as an unknown operation', async (name) => {
@@ -331,11 +343,13 @@ describe.each(KDS_HANDLERS)('names of Object.prototype from the wire, over the %
   it.each(['/__proto__', '/constructor', '/toString', '/hls/v1/__proto__', '/hls/v1/constructor'])(
     'does not route the path %s to Kinesis Video Streams',
     async (path) => {
+      // Answered by the Kinesis endpoint, which serves any path: application/json gets Coral's old envelope.
       const res = await raw({ path, headers: { 'content-type': 'application/json' }, body: '{}' });
-      expect(res.status).toBe(400);
-      expect(jsonOf(res)).toEqual({ __type: 'UnknownOperationException', message: 'Missing X-Amz-Target header.' });
+      expect(res.status).toBe(404);
+      expect(jsonOf(res)).toEqual({ Output: { __type: 'com.amazon.coral.service#UnknownOperationException' }, Version: '1.0' });
       const get = await raw({ method: 'GET', path });
-      expect(get.status).toBe(404);
+      expect(get.status).toBe(403);
+      expect(get.body.toString()).toContain('<AccessDeniedException>');
     },
   );
 });
