@@ -2,15 +2,19 @@
  * The Kinesis door of the router: AWS JSON 1.1 (`X-Amz-Target: Kinesis_20131202.<Operation>`), the region from the
  * SigV4 credential scope, fault injection, and SubscribeToShard's event stream (answered 200 before it streams).
  */
+import { randomBytes } from 'node:crypto';
 import type * as http from 'node:http';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { AwsServiceError, awsErrors } from '../errors';
 import { KDS_SIZES } from '../defaults';
 import type { FaultInjector } from '../server/fault-injector';
 import { eventStreamSink } from '../server/event-stream-writer';
-import { dropConnection, readBody, sendJson, type Req, type Res } from '../server/http-exchange';
+import { dropConnection, readBody, sendBytes, sendJson, type Req, type Res } from '../server/http-exchange';
+import { credentialRegion } from '../server/sigv4-syntax';
 import type { KdsService } from './kds-service';
 import type { RequestContext } from './kds-context';
+import { cborInputAsJsonForm, decodeCbor, encodeCborError, encodeCborOutput, encodeCborValue } from './cbor-protocol';
+import { AMZ_CBOR_1_1, type AMZ_JSON_1_1, screenKdsRequest, type FrontDoorAnswer, type ScreenedRequest } from './request-screening';
 
 export interface KdsHttpDeps {
   kds: KdsService;
@@ -19,13 +23,72 @@ export interface KdsHttpDeps {
   defaultRegion: string;
 }
 
-const CREDENTIAL_SCOPE = /Credential=[^/]+\/\d{8}\/([^/]+)\/[^/]+\/aws4_request/;
+const headerOf = (req: Req, name: string): string | undefined => {
+  const value = req.headers[name];
+  return typeof value === 'string' ? value : undefined;
+};
 
-function regionOf(req: Req, fallback: string): string | undefined {
-  const auth = req.headers['authorization'];
-  if (typeof auth === 'string') return CREDENTIAL_SCOPE.exec(auth)?.[1] ?? fallback;
-  if ((req.url ?? '').includes('X-Amz-Algorithm=')) return fallback;
-  return undefined;
+/** What the front door (request-screening.ts) looks at; the body only of a POST (AWS answers any other first). */
+async function screenedRequestOf(req: Req): Promise<ScreenedRequest> {
+  const url = req.url ?? '/';
+  const at = url.indexOf('?');
+  const body = req.method === 'POST' ? await readBody(req, KDS_SIZES.maxRequestBodyBytes) : (req.resume(), Buffer.alloc(0));
+  return {
+    method: req.method ?? 'GET',
+    contentType: headerOf(req, 'content-type'),
+    target: headerOf(req, 'x-amz-target'),
+    body,
+    authorization: headerOf(req, 'authorization'),
+    hasDateHeader: Boolean(headerOf(req, 'x-amz-date') || headerOf(req, 'date')),
+    query: at < 0 ? '' : url.slice(at + 1),
+  };
+}
+
+/** The body as the operation's input, by its content type; throws when it does not decode. */
+function decodeBody(contentType: typeof AMZ_JSON_1_1 | typeof AMZ_CBOR_1_1, raw: Buffer): unknown {
+  if (contentType === AMZ_CBOR_1_1) return decodeCbor(raw);
+  return JSON.parse(raw.toString('utf8'));
+}
+
+function sendFrontDoorAnswer(res: Res, requestId: string, answer: FrontDoorAnswer): void {
+  sendBytes(res, answer.status, answer.body, {
+    'x-amzn-RequestId': requestId,
+    ...(answer.contentType === undefined ? {} : { 'content-type': answer.contentType }),
+    ...(answer.errorType === undefined ? {} : { 'x-amzn-ErrorType': answer.errorType }),
+  });
+}
+
+/** An operation's output; one without members (CreateStream, AddTagsToStream, …) is an empty body, as AWS sends it. */
+function sendOutput(res: Res, requestId: string, contentType: string, result: object): void {
+  if (Object.keys(result).length === 0) {
+    sendBytes(res, 200, Buffer.alloc(0), { 'x-amzn-RequestId': requestId, 'content-type': contentType });
+    return;
+  }
+  if (contentType === AMZ_CBOR_1_1) {
+    sendBytes(res, 200, Buffer.from(encodeCborOutput(result)), { 'x-amzn-RequestId': requestId, 'content-type': contentType });
+    return;
+  }
+  sendJson(res, 200, result, { 'x-amzn-RequestId': requestId });
+}
+
+/** SubscribeToShard's events carry their payload in the request's protocol, as its other answers do. */
+const CBOR_EVENTS = { contentType: AMZ_CBOR_1_1, encode: encodeCborValue };
+
+/**
+ * Errors of a CBOR call are CBOR: AWS answers in the request's protocol (the Java SDKs parse the error body with the
+ * protocol's parser). Anything else, and anything after the answer started, is the router's.
+ */
+async function answeringCborErrors(res: Res, requestId: string, serve: () => Promise<void>): Promise<void> {
+  try {
+    await serve();
+  } catch (err) {
+    if (!(err instanceof AwsServiceError) || res.headersSent) throw err;
+    sendBytes(res, err.status, Buffer.from(encodeCborError(err)), {
+      'x-amzn-RequestId': requestId,
+      'x-amzn-ErrorType': err.code,
+      'content-type': AMZ_CBOR_1_1,
+    });
+  }
 }
 
 function streamNameOf(body: Record<string, unknown>): string | undefined {
@@ -35,26 +98,38 @@ function streamNameOf(body: Record<string, unknown>): string | undefined {
   return undefined;
 }
 
-export async function handleKds(deps: KdsHttpDeps, req: Req, res: Res, requestId: string, operation: string): Promise<void> {
-  const { kds, faults } = deps;
-  const contentType = String(req.headers['content-type'] ?? '');
-  if (contentType.includes('cbor')) {
-    throw awsErrors.serialization('CBOR is not supported by this endpoint; use JSON (AWS_CBOR_DISABLE=true for the Java SDKs).');
-  }
-  if (!kds.has(operation)) throw awsErrors.unknownOperation(`Operation ${operation} is not supported.`);
-  const region = regionOf(req, deps.defaultRegion);
-  if (region === undefined) throw new AwsServiceError('MissingAuthenticationTokenException', 'Missing Authentication Token', 400);
-  const raw = await readBody(req, KDS_SIZES.maxRequestBodyBytes);
-  let body: unknown;
-  try {
-    body = JSON.parse(raw.toString('utf8'));
-  } catch {
-    throw awsErrors.serialization('Start of structure or map found where not expected.');
-  }
-  if (typeof body !== 'object' || body === null || Array.isArray(body)) {
-    throw awsErrors.serialization('Start of structure or map found where not expected.');
-  }
+/**
+ * Every request for the Kinesis endpoint (any method, path or target that is not another service's): AWS's front
+ * door first (request-screening.ts), then the operation. Every answer carries `x-amz-id-2`, as AWS's does.
+ */
+export async function handleKds(deps: KdsHttpDeps, req: Req, res: Res, requestId: string): Promise<void> {
+  const { kds } = deps;
+  res.setHeader('x-amz-id-2', randomBytes(72).toString('base64'));
+  const request = await screenedRequestOf(req);
+  const screening = screenKdsRequest(request, { isOperation: (name) => kds.has(name), decode: decodeBody });
+  if (screening.answer) return sendFrontDoorAnswer(res, requestId, screening.answer);
+  const { operation, contentType } = screening;
+  const region = credentialRegion(request) ?? deps.defaultRegion;
   const ctx: RequestContext = { requestId, region, accountId: deps.accountId };
+  if (contentType === AMZ_CBOR_1_1) {
+    return answeringCborErrors(res, requestId, () => {
+      const input = cborInputAsJsonForm(operation, screening.input) as object;
+      return serveOperation(deps, req, res, ctx, { operation, input, contentType });
+    });
+  }
+  return serveOperation(deps, req, res, ctx, screening);
+}
+
+/** The operation of a request the front door let through, in the request's protocol. */
+async function serveOperation(
+  deps: KdsHttpDeps,
+  req: Req,
+  res: Res,
+  ctx: RequestContext,
+  { operation, input: body, contentType }: { operation: string; input: object; contentType: typeof AMZ_JSON_1_1 | typeof AMZ_CBOR_1_1 },
+): Promise<void> {
+  const { kds, faults } = deps;
+  const { requestId } = ctx;
   if (faults.active) {
     const fault = faults.callFault(operation, { service: 'kinesis', streamName: streamNameOf(body as Record<string, unknown>) });
     if (fault.latencyMs > 0) await sleep(fault.latencyMs);
@@ -68,9 +143,9 @@ export async function handleKds(deps: KdsHttpDeps, req: Req, res: Res, requestId
       'content-type': 'application/vnd.amazon.eventstream',
       'x-amzn-requestid': requestId,
     });
-    await run(eventStreamSink(res));
+    await run(eventStreamSink(res, contentType === AMZ_CBOR_1_1 ? CBOR_EVENTS : undefined));
     return;
   }
   const result = kds.call(operation, body, ctx);
-  sendJson(res, 200, result, { 'x-amzn-requestid': requestId });
+  sendOutput(res, requestId, contentType, result);
 }
