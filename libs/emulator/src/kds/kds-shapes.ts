@@ -24,21 +24,29 @@ const streamModeDetails: Shape = {
   type: 'structure',
   members: { StreamMode: { type: 'string', required: true, enum: ['PROVISIONED', 'ON_DEMAND'] } },
 };
-const byStream = { StreamName: streamName, StreamARN: streamArn };
+/** The stream a request names: StreamARN (today's AWS) is checked just before StreamName. */
+const byStream = { StreamARN: streamArn, StreamName: streamName };
+/** AWS's order of ShardIteratorType's values, as it prints them in "Member must satisfy enum value set". */
+const iteratorTypes = ['AFTER_SEQUENCE_NUMBER', 'LATEST', 'AT_TIMESTAMP', 'AT_SEQUENCE_NUMBER', 'TRIM_HORIZON'];
 
+/**
+ * Members are listed in the order the service checks them (its SerializationException is the first member it
+ * cannot read; its ValidationException lists violations in this order), as kinesalite recorded it; members the
+ * service has gained since come after those (StreamARN just before StreamName).
+ */
 export const KDS_SHAPES: Record<string, StructureShape> = {
   CreateStream: s({
-    StreamName: { ...streamName, required: true },
     ShardCount: { type: 'integer', min: 1, max: 100000 },
+    StreamName: { ...streamName, required: true },
     StreamModeDetails: streamModeDetails,
     Tags: { type: 'map', min: 0, max: 50, key: tagKey, value: tagValue },
     MaxRecordSizeInKiB: { type: 'integer', min: 1024, max: 10240 },
   }),
   DeleteStream: s({ ...byStream, EnforceConsumerDeletion: { type: 'boolean' } }),
   DescribeStream: s({
-    ...byStream,
     Limit: { type: 'integer', min: 1, max: 10000 },
     ExclusiveStartShardId: shardId,
+    ...byStream,
   }),
   DescribeStreamSummary: s(byStream),
   ListStreams: s({
@@ -47,11 +55,11 @@ export const KDS_SHAPES: Record<string, StructureShape> = {
     NextToken: { type: 'string', min: 1, max: 1048576 },
   }),
   ListShards: s({
-    ...byStream,
-    NextToken: { type: 'string', min: 1, max: 1048576 },
     ExclusiveStartShardId: shardId,
     MaxResults: { type: 'integer', min: 1, max: 10000 },
+    NextToken: { type: 'string', min: 1, max: 1048576 },
     StreamCreationTimestamp: { type: 'timestamp' },
+    ...byStream,
     ShardFilter: {
       type: 'structure',
       members: {
@@ -66,54 +74,52 @@ export const KDS_SHAPES: Record<string, StructureShape> = {
     },
   }),
   PutRecord: s({
-    ...byStream,
-    Data: { type: 'blob', required: true, max: 10 * 1024 * 1024 },
+    SequenceNumberForOrdering: sequenceNumber,
     PartitionKey: partitionKey,
     ExplicitHashKey: hashKey,
-    SequenceNumberForOrdering: sequenceNumber,
+    Data: { type: 'blob', required: true, max: 10 * 1024 * 1024 },
+    ...byStream,
   }),
   PutRecords: s({
-    ...byStream,
     Records: {
       type: 'list',
       required: true,
       min: 1,
       max: KDS_SIZES.maxPutRecordsEntries,
+      // Java's Object.toString of an entry, as the service prints the list in a violation of its length.
+      memberText: 'com.amazonaws.kinesis.v20131202.PutRecordsRequestEntry@c965e310',
       member: {
         type: 'structure',
         members: {
-          Data: { type: 'blob', required: true, max: 10 * 1024 * 1024 },
-          ExplicitHashKey: hashKey,
           PartitionKey: partitionKey,
+          ExplicitHashKey: hashKey,
+          Data: { type: 'blob', required: true, max: 10 * 1024 * 1024 },
         },
       },
     },
+    ...byStream,
   }),
   GetShardIterator: s({
-    ...byStream,
     ShardId: { ...shardId, required: true },
-    ShardIteratorType: {
-      type: 'string',
-      required: true,
-      enum: ['AT_SEQUENCE_NUMBER', 'AFTER_SEQUENCE_NUMBER', 'TRIM_HORIZON', 'LATEST', 'AT_TIMESTAMP'],
-    },
+    ShardIteratorType: { type: 'string', required: true, enum: iteratorTypes },
     StartingSequenceNumber: sequenceNumber,
+    ...byStream,
     Timestamp: { type: 'timestamp' },
   }),
   GetRecords: s({
-    ShardIterator: { type: 'string', required: true, min: 1, max: 512 },
     Limit: { type: 'integer', min: 1, max: 10000 },
+    ShardIterator: { type: 'string', required: true, min: 1, max: 512 },
     StreamARN: streamArn,
   }),
   SplitShard: s({
+    NewStartingHashKey: { ...hashKey, required: true },
     ...byStream,
     ShardToSplit: { ...shardId, required: true },
-    NewStartingHashKey: { ...hashKey, required: true },
   }),
   MergeShards: s({
-    ...byStream,
     ShardToMerge: { ...shardId, required: true },
     AdjacentShardToMerge: { ...shardId, required: true },
+    ...byStream,
   }),
   UpdateShardCount: s({
     ...byStream,
@@ -121,14 +127,14 @@ export const KDS_SHAPES: Record<string, StructureShape> = {
     ScalingType: { type: 'string', required: true, enum: ['UNIFORM_SCALING'] },
   }),
   UpdateStreamMode: s({ StreamARN: { ...streamArn, required: true }, StreamModeDetails: { ...streamModeDetails, required: true } }),
-  IncreaseStreamRetentionPeriod: s({ ...byStream, RetentionPeriodHours: { type: 'integer', required: true, min: 1, max: 8760 } }),
-  DecreaseStreamRetentionPeriod: s({ ...byStream, RetentionPeriodHours: { type: 'integer', required: true, min: 1, max: 8760 } }),
-  AddTagsToStream: s({ ...byStream, Tags: { type: 'map', required: true, min: 1, max: 10, key: tagKey, value: tagValue } }),
-  RemoveTagsFromStream: s({ ...byStream, TagKeys: { type: 'list', required: true, min: 1, max: 50, member: tagKey } }),
+  IncreaseStreamRetentionPeriod: s({ RetentionPeriodHours: { type: 'integer', required: true, min: 1, max: 8760 }, ...byStream }),
+  DecreaseStreamRetentionPeriod: s({ RetentionPeriodHours: { type: 'integer', required: true, min: 1, max: 8760 }, ...byStream }),
+  AddTagsToStream: s({ Tags: { type: 'map', required: true, min: 1, max: 10, key: tagKey, value: tagValue }, ...byStream }),
+  RemoveTagsFromStream: s({ TagKeys: { type: 'list', required: true, min: 1, max: 50, member: tagKey }, ...byStream }),
   ListTagsForStream: s({
-    ...byStream,
-    ExclusiveStartTagKey: tagKey,
     Limit: { type: 'integer', min: 1, max: 50 },
+    ExclusiveStartTagKey: tagKey,
+    ...byStream,
   }),
   TagResource: s({
     ResourceARN: { type: 'string', required: true, min: 1, max: 2048 },
@@ -155,11 +161,7 @@ export const KDS_SHAPES: Record<string, StructureShape> = {
       type: 'structure',
       required: true,
       members: {
-        Type: {
-          type: 'string',
-          required: true,
-          enum: ['AT_SEQUENCE_NUMBER', 'AFTER_SEQUENCE_NUMBER', 'TRIM_HORIZON', 'LATEST', 'AT_TIMESTAMP'],
-        },
+        Type: { type: 'string', required: true, enum: iteratorTypes },
         SequenceNumber: sequenceNumber,
         Timestamp: { type: 'timestamp' },
       },
