@@ -1,6 +1,7 @@
 /**
- * The Kinesis door of the router: AWS JSON 1.1 (`X-Amz-Target: Kinesis_20131202.<Operation>`), the region from the
- * SigV4 credential scope, fault injection, and SubscribeToShard's event stream (answered 200 before it streams).
+ * The Kinesis door of the router: AWS JSON 1.1 (`X-Amz-Target: Kinesis_20131202.<Operation>`) and its CBOR twin
+ * (`application/x-amz-cbor-1.1`, the Java SDKs': cbor-protocol.ts), the region from the SigV4 credential scope,
+ * fault injection, and SubscribeToShard's event stream (answered 200 before it streams).
  */
 import { randomBytes } from 'node:crypto';
 import type * as http from 'node:http';
