@@ -18,6 +18,7 @@ import { KVS_ERROR_NAMESPACE, kvsErrors } from './kvs-errors';
 import type { KvsService } from './kvs-service';
 import type { KvsRequestContext } from './kvs-context';
 import { handleHls, HLS_RESOURCES } from './hls/hls-http';
+import { DASH_RESOURCES, handleDash } from './dash/dash-http';
 
 export interface KvsHttpDeps {
   kvs: KvsService;
@@ -138,6 +139,7 @@ export async function handleKvs(deps: KvsHttpDeps, req: Req, res: Res, requestId
   try {
     // HLS resources are GETs of players, authenticated by their session token (hls/hls-http.ts).
     if (Object.hasOwn(HLS_RESOURCES, path)) return await handleHls(deps, req, res, requestId, path);
+    if (Object.hasOwn(DASH_RESOURCES, path)) return await handleDash(deps, req, res, requestId, path);
     if (req.method === 'OPTIONS') return sendPreflight(req, res, requestId);
     if (req.method !== 'POST') {
       req.resume();

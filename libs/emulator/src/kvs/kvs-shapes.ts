@@ -189,6 +189,22 @@ export const KVS_SHAPES: Record<string, StructureShape> = {
     Expires: { type: 'integer', min: 300, max: 43200 },
     MaxMediaPlaylistFragmentResults: { type: 'integer', min: 1, max: 5000 },
   }),
+  // DASH (kvs-reference.md §5.7); the rules across members are HLS's (kvs/dash/dash-session-operation.ts).
+  GetDASHStreamingSessionURL: s({
+    ...byStream,
+    PlaybackMode: { type: 'string', enum: ['LIVE', 'LIVE_REPLAY', 'ON_DEMAND'] },
+    DisplayFragmentTimestamp: { type: 'string', enum: ['ALWAYS', 'NEVER'] },
+    DisplayFragmentNumber: { type: 'string', enum: ['ALWAYS', 'NEVER'] },
+    DASHFragmentSelector: {
+      type: 'structure',
+      members: {
+        FragmentSelectorType: { type: 'string', enum: ['PRODUCER_TIMESTAMP', 'SERVER_TIMESTAMP'] },
+        TimestampRange: { type: 'structure', members: { StartTimestamp: { type: 'timestamp' }, EndTimestamp: { type: 'timestamp' } } },
+      },
+    },
+    Expires: { type: 'integer', min: 300, max: 43200 },
+    MaxManifestFragmentResults: { type: 'integer', min: 1, max: 5000 },
+  }),
 };
 
 /** Validates `body` against the operation's shape; throws what the service would answer (see the header). */
