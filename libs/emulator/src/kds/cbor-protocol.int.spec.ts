@@ -168,6 +168,49 @@ describe.each(KDS_HANDLERS)('Kinesis over CBOR as the Java SDKs speak it (%s)', 
     expect(bytes.value).toEqual({ __type: 'SerializationException', Message: 'class [B can not be converted to an String' });
   });
 
+  it('answers ValidationExceptions (a constraint, an oversized blob) with the texts the JSON protocol gets', async () => {
+    const name = `cbor-validation-${handler.length}`;
+    await createStream(name);
+    const json = async (operation: string, input: Obj): Promise<unknown> =>
+      JSON.parse((await rawRequest(t.emu.url, protocol, { headers: kdsHeaders(operation), body: JSON.stringify(input) })).body.toString());
+
+    const zero = await call('CreateStream', { StreamName: 'cbor-zero', ShardCount: 0 });
+    expect(zero.status).toBe(400);
+    expect(zero.value).toEqual(await json('CreateStream', { StreamName: 'cbor-zero', ShardCount: 0 }));
+    expect(zero.value).toMatchObject({ __type: 'ValidationException', message: expect.stringContaining("at 'shardCount'") });
+
+    const big = randomBytes(1024 * 1024 + 1);
+    const tooBig = await call('PutRecord', { StreamName: name, Data: big, PartitionKey: 'k' });
+    expect(tooBig.status).toBe(400);
+    expect(tooBig.value).toEqual(await json('PutRecord', { StreamName: name, Data: big.toString('base64'), PartitionKey: 'k' }));
+    expect(tooBig.value).toMatchObject({ __type: 'ValidationException', message: expect.stringContaining('java.nio.HeapByteBuffer[pos=0 lim=1048577') });
+  });
+
+  it('answers an injected fault in CBOR (InternalFailure 500, throttling 400)', async () => {
+    const name = `cbor-fault-${handler.length}`;
+    await createStream(name);
+    const admin = (body?: unknown) =>
+      rawRequest(t.emu.url, protocol, {
+        method: body === undefined ? 'DELETE' : 'POST',
+        path: '/_tributary/faults',
+        headers: { 'content-type': 'application/json' },
+        body: body === undefined ? undefined : JSON.stringify(body),
+      });
+    try {
+      expect((await admin({ operations: ['DescribeStreamSummary'], streamName: name, errorRate: 1, count: 1 })).status).toBe(201);
+      const failed = await call('DescribeStreamSummary', { StreamName: name });
+      expect(failed.status).toBe(500);
+      expect(failed.headers['content-type']).toBe(CBOR_CONTENT_TYPE);
+      expect(failed.value).toEqual({ __type: 'InternalFailure', message: expect.any(String) });
+      expect((await admin({ operations: ['ListShards'], streamName: name, throttleRate: 1, count: 1 })).status).toBe(201);
+      const throttled = await call('ListShards', { StreamName: name });
+      expect(throttled.status).toBe(400);
+      expect(throttled.value).toEqual({ __type: 'ProvisionedThroughputExceededException', message: expect.any(String) });
+    } finally {
+      await admin();
+    }
+  });
+
   it('answers a body that is not CBOR with a SerializationException in CBOR', async () => {
     const body = Buffer.from([0xbf, 0x61]); // a map cut short
     const answer = await rawRequest(t.emu.url, protocol, { headers: await javaCborHeaders(t.emu.url, 'ListStreams', body), body });
