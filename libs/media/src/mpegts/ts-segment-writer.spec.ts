@@ -141,6 +141,10 @@ describe('MPEG-TS segments from stored fragments', () => {
       expect(video[i].pcr).toBe(wrap33(dts[i] - PCR_DELAY));
     }
     expect(video.map((p) => p.randomAccess)).toEqual(frames.map((f) => f.keyframe));
+    // offsetMs moves every timestamp (a producer timeline for RELATIVE timecodes), past 2^33 ticks too.
+    const offsetMs = 1_800_000_000_000;
+    const moved = tsPesPackets(writeTsSegment(parsed, { audioTrack: 2, offsetMs })).filter((p) => p.pid === VIDEO_PID);
+    expect(moved.map((p) => p.pts)).toEqual(frames.map((f) => wrap33((f.timestampMs + offsetMs) * 90)));
     const audio = pes.filter((p) => p.pid === AUDIO_PID);
     expect(audio.map((p) => p.pts)).toEqual(parsed.cluster.frames.filter((f) => f.track === 2).map((f) => Math.round(f.timestampMs * 90)));
     // Decode order across PIDs: interleaved by decode time.

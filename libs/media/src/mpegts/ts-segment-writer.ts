@@ -4,8 +4,8 @@
  * video access unit (Annex B, AUD, parameter sets before each keyframe; PCR and random_access_indicator on the
  * video PID) and one PES per AAC frame (ADTS), interleaved by decode time.
  *
- * Timestamps are the frames' own (absolute ms) at 90 kHz modulo 2^33, so consecutive fragments join without a
- * gap or jump whichever session serves them. Matroska gives presentation times only; the decode times are the
+ * Timestamps are the frames' own (ms, moved by `offsetMs`) at 90 kHz modulo 2^33, so consecutive fragments join
+ * without a gap or jump whichever session serves them. Matroska gives presentation times only; the decode times are the
  * fragment's presentation times sorted (as for fMP4, sample-timing.ts), moved back by the fragment's largest
  * reordering delay so that DTS ≤ PTS (TS cannot carry negative composition offsets); without B-frames they are
  * the PTS. The PCR runs PCR_DELAY ahead of the decode times, as ffmpeg's muxer does with its default max_delay.
@@ -32,6 +32,11 @@ export interface TsSegmentOptions {
   videoTrack?: number;
   /** The Matroska track carried as AAC audio, if any (KVS: track 2). */
   audioTrack?: number;
+  /**
+   * Added to every frame's timestamp (ms): e.g. producer start − cluster timecode, to put fragments stored with
+   * RELATIVE timecodes (each PutMedia connection counting from 0) on one producer timeline. Default 0.
+   */
+  offsetMs?: number;
 }
 
 interface Unit {
@@ -39,11 +44,13 @@ interface Unit {
   write(w: TsPacketWriter): void;
 }
 
-function videoUnits(fragment: ParsedFragment, trackNumber: number): { units: Unit[]; streamType: number } {
+const shifted = (frames: MkvFrame[], offsetMs: number): MkvFrame[] => (offsetMs === 0 ? frames : frames.map((f) => ({ ...f, timestampMs: f.timestampMs + offsetMs })));
+
+function videoUnits(fragment: ParsedFragment, trackNumber: number, offsetMs: number): { units: Unit[]; streamType: number } {
   const track = mp4TrackOf(fragment, trackNumber);
   if (track.kind !== 'video') throw new MediaError('UNSUPPORTED_CODEC', `Track ${trackNumber} is not video`);
   const cfg = annexBConfig(track.codec === 'avc1' ? 'h264' : 'h265', track.codecPrivate);
-  const frames = fragment.cluster.frames.filter((f) => f.track === trackNumber);
+  const frames = shifted(fragment.cluster.frames.filter((f) => f.track === trackNumber), offsetMs);
   const { pts, dts } = decodeTimestamps(frames, TS_CLOCK);
   let delay = 0;
   for (let i = 0; i < frames.length; i++) delay = Math.max(delay, dts[i] - pts[i]);
@@ -61,12 +68,11 @@ function videoUnits(fragment: ParsedFragment, trackNumber: number): { units: Uni
   return { units, streamType: track.codec === 'avc1' ? STREAM_TYPE.H264 : STREAM_TYPE.H265 };
 }
 
-function audioUnits(fragment: ParsedFragment, trackNumber: number): Unit[] {
+function audioUnits(fragment: ParsedFragment, trackNumber: number, offsetMs: number): Unit[] {
   const track = mp4TrackOf(fragment, trackNumber);
   if (track.codec !== 'mp4a') throw new MediaError('UNSUPPORTED_CODEC', `Track ${trackNumber} is not AAC`);
   const cfg = adtsConfig(track.codecPrivate);
-  return fragment.cluster.frames
-    .filter((f) => f.track === trackNumber)
+  return shifted(fragment.cluster.frames.filter((f) => f.track === trackNumber), offsetMs)
     .map((f): Unit => {
       const pts = Math.round(f.timestampMs * (TS_CLOCK / 1000));
       return {
@@ -81,13 +87,14 @@ function audioUnits(fragment: ParsedFragment, trackNumber: number): Unit[] {
 
 /** The segment's bytes (a multiple of 188). Throws MediaError for tracks it cannot carry or malformed frames. */
 export function writeTsSegment(fragment: ParsedFragment, opts: TsSegmentOptions = {}): Uint8Array {
-  const video = videoUnits(fragment, opts.videoTrack ?? 1);
+  const offsetMs = opts.offsetMs ?? 0;
+  const video = videoUnits(fragment, opts.videoTrack ?? 1, offsetMs);
   const streams: PmtStream[] = [{ streamType: video.streamType, pid: VIDEO_PID }];
   let units = video.units;
   if (opts.audioTrack !== undefined) {
     streams.push({ streamType: STREAM_TYPE.AAC_ADTS, pid: AUDIO_PID });
     // Stable sort: at equal decode times video comes first, as its PCR should precede the audio it clocks.
-    units = [...units, ...audioUnits(fragment, opts.audioTrack)].sort((a, b) => a.dts - b.dts);
+    units = [...units, ...audioUnits(fragment, opts.audioTrack, offsetMs)].sort((a, b) => a.dts - b.dts);
   }
   const w = new TsPacketWriter(fragment.cluster.bytes.length * 1.15 + 4 * 188);
   w.writeSection(PAT_PID, patSection());

@@ -113,6 +113,8 @@ export function buildMediaPlaylist(ctx: PlaylistContext, trackNumber: number): s
   const tracks = view.list.length > 0 ? referenceTracks(ctx, view) : undefined;
   if (tracks) trackOf(tracks, trackNumber);
   const frameMs = tracks ? frameIntervalMs(tracks) : FALLBACK_FRAME_MS;
+  const withAudio = tracks !== undefined && tracks.header.tracks.length > 1;
+  const span = (e: FragmentEntry): number => (withAudio ? ctx.cache.videoSpan(ctx.stream.meta.arn, ctx.stream.log, e) : e.durationMs);
   const flags = discontinuityFlags(
     view.list.map((e) => ({ startMs: e.producerTimestampMs, durationMs: e.durationMs })),
     session.discontinuity,
@@ -129,7 +131,7 @@ export function buildMediaPlaylist(ctx: PlaylistContext, trackNumber: number): s
     endList: view.ended,
     segments: shown.map((e, i) => ({
       uri: `${resource}?FragmentNumber=${e.fragmentNumberText}&SessionToken=${q(token)}&TrackNumber=${trackNumber}`,
-      durationSec: playDurationMs(e, frameMs) / 1000,
+      durationSec: playDurationMs(span(e), frameMs) / 1000,
       discontinuity: flags[view.from + i],
       ...(map ? { map } : {}),
       ...(session.displayTimestamp ? { programDateTimeMs: timestampOf(session, e) } : {}),

@@ -5,7 +5,7 @@
  * stored cluster (zero-copy parts). mfhd sequence = log ordinal + 1; the last sample lasts until the fragment's
  * EXTINF ends (hls-session-view.ts playDurationMs), so the bytes never depend on what arrives later.
  * `getTSFragment.ts` (ContainerFormat MPEG_TS) = one MPEG-TS segment with the video and, when the stream has one,
- * the AAC track 2 (the GetHLSStreamingSessionURL doc: GetTSFragment retrieves "MPEG TS fragments containing both
+ * the AAC track 2, timestamped on the producer timeline (the fragment's producer timestamp + frame offsets) (the GetHLSStreamingSessionURL doc: GetTSFragment retrieves "MPEG TS fragments containing both
  * initialization and media data for all tracks").
  *
  * A session serves its own container only: the other format's resources answer 400 (KVS's behaviour there is not
@@ -17,6 +17,7 @@ import { kvsErrors } from '../kvs-errors';
 import { mediaFailure } from '../media-failure';
 import { audioTrackOf, frameIntervalMs, referenceTracks, type PlaylistContext } from './hls-playlist-builder';
 import { inSession, playDurationMs } from './hls-session-view';
+import { videoSpanMs } from './hls-track-cache';
 
 export interface Body {
   parts: Uint8Array[];
@@ -59,7 +60,7 @@ export function mediaFragment(ctx: PlaylistContext, fragmentNumber: string, trac
   const { entry, parsed } = sessionFragment(ctx, fragmentNumber);
   if (!parsed.header.tracks.some((t) => t.number === trackNumber)) throw kvsErrors.invalidArgument(`The stream has no track ${trackNumber}.`);
   try {
-    const endMs = parsed.cluster.timestampMs + playDurationMs(entry, frameIntervalMs(referenceTracks(ctx)));
+    const endMs = parsed.cluster.timestampMs + playDurationMs(videoSpanMs(parsed.cluster), frameIntervalMs(referenceTracks(ctx)));
     const parts = remuxFragment(parsed, trackNumber, entry.ordinal + 1, { nextTimestampMs: endMs });
     return { parts, length: bytesLength(parts) };
   } catch (err) {
@@ -69,10 +70,12 @@ export function mediaFragment(ctx: PlaylistContext, fragmentNumber: string, trac
 
 export function tsFragment(ctx: PlaylistContext, fragmentNumber: string): Body {
   requireFormat(ctx, true);
-  const { parsed } = sessionFragment(ctx, fragmentNumber);
+  const { entry, parsed } = sessionFragment(ctx, fragmentNumber);
   try {
     const withAudio = audioTrackOf(referenceTracks(ctx)) !== undefined && parsed.header.tracks.some((t) => t.number === 2);
-    const ts = writeTsSegment(parsed, withAudio ? { audioTrack: 2 } : {});
+    // The producer timeline: RELATIVE clusters count from 0 per PutMedia connection, which would jump back.
+    const offsetMs = entry.producerTimestampMs - parsed.cluster.timestampMs;
+    const ts = writeTsSegment(parsed, { offsetMs, ...(withAudio ? { audioTrack: 2 } : {}) });
     return { parts: [ts], length: ts.length };
   } catch (err) {
     throw mediaFailure(err);

@@ -72,14 +72,15 @@ export function inSession(s: HlsSession, e: FragmentEntry): boolean {
 }
 
 /**
- * How long a fragment plays (its EXTINF, and where its last sample ends): its stored length (first to last frame
- * start, what ListFragments reports) plus one frame interval for the last frame, as KVS's playlists show (EXTINF a
- * frame longer than FragmentLengthInMilliseconds). It depends on the fragment alone, never on the fragment after
- * it, so a LIVE playlist never changes the duration of a segment it has published and a segment URL always names
- * the same bytes.
+ * How long a fragment plays (its EXTINF, and where its last sample ends): the span of its video frames (first to
+ * last frame start; the stored length, what ListFragments reports, when the stream has no audio to run past the
+ * video) plus one frame interval for the last frame, as KVS's playlists show (EXTINF 1.857 s for fragments whose
+ * FragmentLengthInMilliseconds is 1796 at ~16 fps: amazon-kinesis-client-nodejs #117). It depends on the fragment
+ * alone, never on the fragment after it, so a LIVE playlist never changes the duration of a segment it has
+ * published and a segment URL always names the same bytes.
  */
-export function playDurationMs(e: FragmentEntry, frameIntervalMs: number): number {
-  return e.durationMs + frameIntervalMs;
+export function playDurationMs(videoSpanMs: number, frameIntervalMs: number): number {
+  return videoSpanMs + frameIntervalMs;
 }
 
 /**

@@ -8,6 +8,7 @@
 import { createHash } from 'node:crypto';
 import {
   MatroskaStreamReader,
+  type MkvCluster,
   mp4TrackFromMatroska,
   withUnknownSegmentSize,
   writeInitSegment,
@@ -51,13 +52,51 @@ function parseHeader(bytes: Uint8Array): MkvStreamHeader {
   throw kvsErrors.internalFailure('A stored fragment has no stream header.');
 }
 
+/** First to last frame start of track 1 (video), ms; the whole cluster's span when it has no track 1 frame. */
+export function videoSpanMs(cluster: MkvCluster): number {
+  let min = Infinity;
+  let max = -Infinity;
+  for (const f of cluster.frames) {
+    if (f.track !== 1) continue;
+    min = Math.min(min, f.timestampMs);
+    max = Math.max(max, f.timestampMs);
+  }
+  return max >= min ? max - min : 0;
+}
+
 export class HlsTrackCache {
   private readonly byDigest: Lru<string, HeaderTracks>;
   private readonly byFragment: Lru<string, HeaderTracks>;
+  private readonly spans: Lru<string, number>;
 
   constructor(capacity = 64) {
     this.byDigest = new Lru(capacity);
     this.byFragment = new Lru(capacity * 16);
+    // Numbers only: enough for the longest ON_DEMAND playlists of several streams.
+    this.spans = new Lru(capacity * 1024);
+  }
+
+  /**
+   * The video span of a stored fragment (the stored duration spans every track: AAC frames run past the last video
+   * frame). One read per fragment; the stored duration when the fragment can no longer be read.
+   */
+  videoSpan(streamArn: string, log: FragmentLog, entry: FragmentEntry): number {
+    const key = `${streamArn}#${entry.ordinal}`;
+    let span = this.spans.get(key);
+    if (span === undefined) {
+      try {
+        const frame = log.read(entry);
+        const reader = new MatroskaStreamReader();
+        span = entry.durationMs;
+        for (const ev of [...reader.push(withUnknownSegmentSize(frame.header)), ...reader.push(frame.cluster), ...reader.end()]) {
+          if (ev.type === 'cluster') span = videoSpanMs(ev.cluster);
+        }
+      } catch {
+        return entry.durationMs;
+      }
+      this.spans.set(key, span);
+    }
+    return span;
   }
 
   /** The header of `headerBytes` (parsed once per distinct header). */
