@@ -12,6 +12,7 @@ import type { StoredRecord } from '../storage/shard-log';
 import { hashKeyOf, MAX_HASH_KEY } from '@tributary/partitioning';
 import { readServiceSequenceNumber } from './sequence-number-reader';
 import { shardIdOf } from './shard-id';
+import { orderingSequenceError } from './sequence-for-ordering';
 import type { Shard } from './stream-model';
 import type { Stream } from './stream-registry';
 import { childShardsView } from './shard-view';
@@ -86,7 +87,12 @@ export function putRecord(env: KdsEnv, input: In): object {
   const data = Buffer.from(input.Data, 'base64');
   const keyBytes = Buffer.byteLength(input.PartitionKey, 'utf8');
   checkRecordSize(stream, data.length);
-  const shard = stream.route(hashKeyFor(input));
+  const hashKey = hashKeyFor(input);
+  // After the hash key, as AWS checks them: an ordering number the service could not have issued is refused.
+  const ordering = input.SequenceNumberForOrdering ?? undefined;
+  const badOrdering = ordering === undefined ? undefined : orderingSequenceError(ordering, stream.meta.name, stream.meta.accountId, env.registry.clock.now());
+  if (badOrdering) throw badOrdering;
+  const shard = stream.route(hashKey);
   const fault = env.faults.recordFault('PutRecord', stream.meta.name, shard.id);
   if (fault === 'internal') throw awsErrors.internalFailure('Internal service failure.');
   if (fault === 'throttle' || !admit(shard, data.length + keyBytes)) throw awsErrors.throughputExceeded(throttledMessage(stream, shard));

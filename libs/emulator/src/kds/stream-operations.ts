@@ -10,6 +10,7 @@ import { Stream } from './stream-registry';
 import type { StreamMeta, StreamMode } from './stream-model';
 import { shardView } from './shard-view';
 import { resolveShardId } from './shard-id';
+import { tagCharacterError, tagTexts } from './tag-characters';
 import { decodeToken, encodeToken, toEpochSeconds, type KdsEnv, type RequestContext } from './kds-context';
 
 type In = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any -- validated by kds-shapes.ts
@@ -64,6 +65,8 @@ export function createStream({ registry }: KdsEnv, input: In, ctx: RequestContex
     scalingOps: [],
     modeSwitches: [],
   };
+  const badTags = input.Tags ? tagCharacterError(tagTexts(input.Tags), 'add tags to', name, ctx.accountId) : undefined;
+  if (badTags) throw badTags;
   const stream = new Stream(meta);
   for (const range of evenHashRanges(count)) registry.addShard(stream, range);
   stream.refreshRouting();
@@ -249,6 +252,8 @@ export function decreaseRetention(env: KdsEnv, input: In): object {
 }
 
 function addTags(env: KdsEnv, stream: Stream, tags: Record<string, string>): void {
+  const badTags = tagCharacterError(tagTexts(tags), 'add tags to', stream.meta.name, stream.meta.accountId);
+  if (badTags) throw badTags;
   const merged = { ...stream.meta.tags, ...tags };
   if (Object.keys(merged).length > 50) {
     throw awsErrors.invalidArgument(
@@ -260,6 +265,8 @@ function addTags(env: KdsEnv, stream: Stream, tags: Record<string, string>): voi
 }
 
 function removeTags(env: KdsEnv, stream: Stream, keys: string[]): void {
+  const badTags = tagCharacterError(keys, 'remove tags from', stream.meta.name, stream.meta.accountId);
+  if (badTags) throw badTags;
   for (const k of keys) delete stream.meta.tags[k];
   env.registry.persist();
 }
