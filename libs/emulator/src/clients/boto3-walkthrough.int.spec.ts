@@ -1,9 +1,10 @@
 /**
- * A client this project did not write: boto3_walkthrough.py runs with Debian's `/usr/bin/python3 -I` and its
- * python3-boto3 (boto3 1.26, botocore 1.29; installed by tools/setup/ensure-system-deps.sh) against the emulator
- * in process, one section per test: KDS (create to delete, resharding, tags, SubscribeToShard's event stream over
- * botocore's HTTP/1.1), KVS (control plane, then GetMedia, ListFragments, HLS, GetClip, GetImages over media this
- * spec puts with PutMedia, which no SDK has), DASH, DynamoDB, and errors as botocore's ClientError.
+ * A client this project did not write: boto3-walkthrough/walkthrough.py (its steps in one module per service)
+ * runs with Debian's `/usr/bin/python3 -I` and its python3-boto3 (boto3 1.26, botocore 1.29; installed by
+ * tools/setup/ensure-system-deps.sh) against the emulator in process, one section per test: KDS (create to
+ * delete, resharding, tags, SubscribeToShard's event stream over botocore's HTTP/1.1), KVS (control plane, then
+ * GetMedia, ListFragments, GetMediaForFragmentList, HLS, GetClip, GetImages over media this spec puts with
+ * PutMedia, which no SDK has), DASH, DynamoDB, and errors as botocore's ClientError.
  *
  * The interpreter is called by absolute path with `-I` (no PYTHON* variables, no user site) because a pyenv
  * python3 with another boto3 comes first on PATH here. The script prints `ok <step>` per step and exits 1 at the
@@ -19,7 +20,7 @@ import { uniqueStreamName } from '../testing/kds-test-clients';
 import { ffmpegTestPattern, sendPutMedia } from '../testing/kvs-media-fixtures';
 
 const PYTHON = '/usr/bin/python3';
-const SCRIPT = join(__dirname, 'boto3_walkthrough.py');
+const SCRIPT = join(__dirname, 'boto3-walkthrough', 'walkthrough.py');
 const SECTION_TIMEOUT_MS = 90_000;
 
 interface ScriptRun {
@@ -31,7 +32,7 @@ interface ScriptRun {
 let emu: RunningEmulator;
 let home: string;
 
-/** Runs `/usr/bin/python3 -I boto3_walkthrough.py`; never rejects, so the caller reports exit code and output. */
+/** Runs `/usr/bin/python3 -I <args>`; never rejects, so the caller reports exit code and output. */
 function runPython(args: string[]): Promise<ScriptRun> {
   // Only what the script needs: no AWS_* or proxy variables of the developer, an empty AWS config.
   const env = {
@@ -53,7 +54,7 @@ function runPython(args: string[]): Promise<ScriptRun> {
 async function walkthrough(section: string, ...args: string[]): Promise<string[]> {
   const r = await runPython([SCRIPT, '--endpoint', emu.url, section, ...args]);
   if (r.code !== 0 || !r.stdout.trimEnd().endsWith('\ndone')) {
-    throw new Error(`boto3_walkthrough.py ${section} exited ${r.code}:\n${r.stdout}\n${r.stderr}`);
+    throw new Error(`walkthrough.py ${section} exited ${r.code}:\n${r.stdout}\n${r.stderr}`);
   }
   return r.stdout
     .split('\n')
