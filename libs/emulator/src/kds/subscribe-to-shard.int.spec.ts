@@ -389,7 +389,9 @@ describe('SubscribeToShard event streams', () => {
         ':path': '/',
         'content-type': 'application/x-amz-json-1.1',
         'x-amz-target': 'Kinesis_20131202.SubscribeToShard',
-        authorization: 'AWS4-HMAC-SHA256 Credential=test/20260101/us-east-1/kinesis/aws4_request, SignedHeaders=host, Signature=00',
+        // A SigV4 header needs a date header beside it (AWS answers IncompleteSignatureException otherwise).
+        'x-amz-date': '20260101T000000Z',
+        authorization: 'AWS4-HMAC-SHA256 Credential=test/20260101/us-east-1/kinesis/aws4_request, SignedHeaders=host;x-amz-date, Signature=00',
       });
       req.end(JSON.stringify({ ConsumerARN: consumer, ShardId: SHARD0, StartingPosition: { Type: 'TRIM_HORIZON' } }));
       const headers = await new Promise<http2.IncomingHttpHeaders>((resolve, reject) => {
