@@ -1,5 +1,5 @@
 import { AwsServiceError, awsErrors } from '../errors';
-import { JavaTimestamp, javaCborDecode, javaCborEncode } from '../testing/java-cbor-client';
+import { JavaTimestamp, javaCborDecode, javaCborEncode } from '../testing/java-cbor-encoding';
 import { cborInputAsJsonForm, decodeCbor, encodeCborError, encodeCborOutput, encodeCborValue } from './cbor-protocol';
 
 const T = 1_787_036_486_712; // epoch ms, > 2^32: Java writes it as c1 1b <8 bytes>
