@@ -21,7 +21,10 @@ import { ffmpegTestPattern, sendPutMedia } from '../testing/kvs-media-fixtures';
 
 const PYTHON = '/usr/bin/python3';
 const SCRIPT = join(__dirname, 'boto3-walkthrough', 'walkthrough.py');
-const SECTION_TIMEOUT_MS = 90_000;
+// A section takes a few seconds; the bound is for a loaded machine. The script is stopped before jest gives up on
+// the test, so its output (the steps so far) is reported.
+const SECTION_TIMEOUT_MS = 100_000;
+const TEST_TIMEOUT_MS = 120_000;
 
 interface ScriptRun {
   code: number;
@@ -106,7 +109,7 @@ describe('boto3 (Debian python3-boto3) against the emulator', () => {
       'kds.deregister_stream_consumer',
       'kds.delete_stream + waiter stream_not_exists',
     ]);
-  });
+  }, TEST_TIMEOUT_MS);
 
   describe('Kinesis Video Streams', () => {
     const stream = uniqueStreamName('boto3-video');
@@ -121,7 +124,7 @@ describe('boto3 (Debian python3-boto3) against the emulator', () => {
         'kvs.tag_stream + list_tags_for_stream',
         'kvs.get_data_endpoint for every APIName of the model',
       ]);
-    });
+    }, TEST_TIMEOUT_MS);
 
     it('media put by PutMedia comes back through list_fragments, get_media, get_media_for_fragment_list, HLS, get_clip, get_images', async () => {
       const body = await ffmpegTestPattern({ seconds: 4, fps: 25 });
@@ -135,13 +138,13 @@ describe('boto3 (Debian python3-boto3) against the emulator', () => {
         'kvs.get_clip (MP4)',
         'kvs.get_images (JPEG, base64)',
       ]);
-    });
+    }, TEST_TIMEOUT_MS);
 
     it('DASH: get_dash_streaming_session_url, the MPD, its init and first media segment', async () => {
       expect(await walkthrough('kvs-dash', stream, String(startMs))).toEqual([
         'kvs.get_dash_streaming_session_url + MPD, init and first media segment over urllib',
       ]);
-    });
+    }, TEST_TIMEOUT_MS);
   });
 
   it('DynamoDB: create_table, put_item, get_item, query, a failed conditional update_item, delete_table', async () => {
@@ -152,7 +155,7 @@ describe('boto3 (Debian python3-boto3) against the emulator', () => {
       'dynamodb.update_item: a passing condition, then a failing one (ConditionalCheckFailedException)',
       'dynamodb.delete_table + waiter table_not_exists',
     ]);
-  });
+  }, TEST_TIMEOUT_MS);
 
   it('errors reach Python as botocore ClientError with AWS codes, statuses and messages', async () => {
     expect(await walkthrough('errors')).toEqual([
@@ -163,7 +166,7 @@ describe('boto3 (Debian python3-boto3) against the emulator', () => {
       'errors.kinesisvideo missing stream: ResourceNotFoundException',
       'errors.dynamodb missing table: ResourceNotFoundException',
     ]);
-  });
+  }, TEST_TIMEOUT_MS);
 
   it('a failing step fails the run, names the step and exits 1', async () => {
     // The script against a port nobody listens on: its first step must fail loudly, not pass silently.
@@ -171,5 +174,5 @@ describe('boto3 (Debian python3-boto3) against the emulator', () => {
     expect(r.code).toBe(1);
     expect(r.stdout).toMatch(/^FAILED errors\.kinesis missing stream: ResourceNotFoundException \(modeled exception class\): EndpointConnectionError: /m);
     expect(r.stdout).not.toContain('\ndone');
-  });
+  }, TEST_TIMEOUT_MS);
 });
