@@ -82,6 +82,11 @@ describe('CBOR requests → the JSON path form', () => {
     serializationError(() => decodeCbor(Buffer.from('4101', 'hex')));
   });
 
+  it('reads the empty input the Java SDKs send for ListStreams (an empty indefinite-length map)', () => {
+    expect(javaCborEncode({}).toString('hex')).toBe('bfff');
+    expect(asJson('ListStreams', {})).toEqual({});
+  });
+
   it('passes a top-level array through for the validator (as JSON `[]` does)', () => {
     expect(cborInputAsJsonForm('ListStreams', decodeCbor(Buffer.from('9f01ff', 'hex')))).toEqual([1]);
   });
