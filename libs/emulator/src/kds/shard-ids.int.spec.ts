@@ -128,23 +128,28 @@ describe.each(KDS_HANDLERS)('KDS shard ids over the %s', (handler) => {
       ]);
     });
 
-    it.each([
-      ['SplitShard', (stream: string, shard: string) => new SplitShardCommand({ StreamName: stream, ShardToSplit: shard, NewStartingHashKey: '5' })],
-      ['MergeShards', (stream: string, shard: string) => new MergeShardsCommand({ StreamName: stream, ShardToMerge: shard, AdjacentShardToMerge: 'shard-1' })],
-      ['MergeShards (adjacent)', (stream: string, shard: string) => new MergeShardsCommand({ StreamName: stream, ShardToMerge: 'shard-0', AdjacentShardToMerge: shard })],
-    ] as const)('%s: reports the shard first and in AWS words', async (_op, command) => {
+    type Call = (stream: string, shard: string) => Promise<unknown>;
+    const calls: Array<[string, Call]> = [
+      ['SplitShard', (stream, shard) => t.client.send(new SplitShardCommand({ StreamName: stream, ShardToSplit: shard, NewStartingHashKey: '5' }))],
+      ['MergeShards', (stream, shard) => t.client.send(new MergeShardsCommand({ StreamName: stream, ShardToMerge: shard, AdjacentShardToMerge: 'shard-1' }))],
+      [
+        'MergeShards (adjacent)',
+        (stream, shard) => t.client.send(new MergeShardsCommand({ StreamName: stream, ShardToMerge: 'shard-0', AdjacentShardToMerge: shard })),
+      ],
+    ];
+    it.each(calls)('%s: reports the shard first and in AWS words', async (_op, call) => {
       const unknown = uniqueStreamName('nowhere');
       // An id that names no shard, with an unknown stream: the shard, verbatim.
-      const bad = await errorOf(t.client.send(command(unknown, 'ABKLFD8')));
+      const bad = await errorOf(call(unknown, 'ABKLFD8'));
       expect([bad.name, bad.message]).toEqual([
         'ResourceNotFoundException',
         `Could not find shard ABKLFD8 in stream ${unknown} under account ${TEST_ACCOUNT}.`,
       ]);
       // A valid id with an unknown stream: the stream.
-      const noStream = await errorOf(t.client.send(command(unknown, 'shard-7')));
+      const noStream = await errorOf(call(unknown, 'shard-7'));
       expect([noStream.name, noStream.message]).toEqual(['ResourceNotFoundException', `Stream ${unknown} under account ${TEST_ACCOUNT} not found.`]);
       // A valid id the stream does not have: the shard, canonical.
-      const noShard = await errorOf(t.client.send(command(name, 'shardId-7')));
+      const noShard = await errorOf(call(name, 'shardId-7'));
       expect([noShard.name, noShard.message]).toEqual([
         'ResourceNotFoundException',
         `Could not find shard ${id(7)} in stream ${name} under account ${TEST_ACCOUNT}.`,
