@@ -94,8 +94,14 @@ export function createRequestRouter(deps: RouterDeps): RequestHandler {
         handleKvs({ kvs, faults, logger, accountId: deps.accountId, defaultRegion: deps.defaultRegion }, req, res, requestId, path).catch(fail);
         return;
       }
-      if (dynamo && typeof target === 'string' && target.startsWith(DYNAMODB_TARGET_PREFIX)) {
-        handleDynamoDb({ dynamo, faults, logger }, req, res, requestId, target.slice(DYNAMODB_TARGET_PREFIX.length)).catch(fail);
+      if (typeof target === 'string' && target.startsWith(DYNAMODB_TARGET_PREFIX)) {
+        if (dynamo) {
+          handleDynamoDb({ dynamo, faults, logger }, req, res, requestId, target.slice(DYNAMODB_TARGET_PREFIX.length)).catch(fail);
+          return;
+        }
+        // Not an AWS situation (AWS's Kinesis endpoint would answer 404 XML, which the DynamoDB SDKs cannot parse): say why.
+        req.resume();
+        sendAwsError(res, requestId, awsErrors.unknownOperation('DynamoDB is not served: this emulator was started without it.'), 'application/x-amz-json-1.0');
         return;
       }
       handleKds(deps, req, res, requestId).catch(fail);

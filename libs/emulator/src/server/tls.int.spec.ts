@@ -43,6 +43,7 @@ describe('TLS with ALPN on the emulator port', () => {
           ':path': '/',
           'content-type': 'application/x-amz-json-1.1',
           'x-amz-target': 'Kinesis_20131202.ListStreams',
+          'x-amz-date': '20240101T000000Z',
           authorization: AUTH,
         });
         let body = '';
