@@ -1,0 +1,94 @@
+/**
+ * The tailer's contract with delivery (engineer C) and processing (engineer A). One `FileTailer` per flow.
+ *
+ *   const tailer = new FileTailer({ flowId, filePattern, initialPosition, store, onChunk, onFileDone, … });
+ *   await tailer.start();            // loads nothing itself: the CheckpointStore was loaded by the caller
+ *   onChunk(chunk)                   // complete lines of one file, [startOffset, endOffset); awaited: a slow
+ *                                    // consumer slows reading (at most one chunk per flow is in the consumer)
+ *   tailer.recordSent(chunk.file, start, end)   // a record built from bytes [start, end) of that file is sent
+ *   tailer.recordAcked(chunk.file, start, end)  // Kinesis acknowledged it (any order)
+ *   tailer.bytesConsumed(chunk.file, offset)    // bytes up to offset need no record (skipped header, dropped
+ *                                               // line): lets the checkpoint pass them once earlier records ack
+ *   tailer.pause() / tailer.resume()            // stop reading while the producer's buffers are full
+ *   onFileDone(file)                 // a rotated-away or deleted file was read to its end and every range acked:
+ *                                    // the tailer closed it and forgot it; delivery may drop its state too
+ *   tailer.stats()                   // files tracked, bytes behind per file (for /metrics)
+ *   await tailer.stop()              // stops reading, flushes the checkpoint (SIGTERM path)
+ *
+ * Records must be announced with recordSent in file order (the order of the bytes they came from); acks may
+ * arrive in any order. The checkpoint of a file moves only to the end of the longest acknowledged prefix
+ * (checkpoint/ack-tracker.ts), so after kill -9 at most the in-flight records are sent again.
+ *
+ * Lines: a chunk holds whole lines, each ending in '\n' (a '\r' before it is left in place for processing).
+ * Two exceptions, flagged on the chunk so processing can tell:
+ * - `continuesLine`: a single line longer than `maxChunkBytes` is handed over in pieces; every piece but the last
+ *   carries `continuesLine: true` (processing truncates at the record limit anyway, as the agent does).
+ * - `endOfFile`: a file that was rotated away or deleted, read to its end, whose last bytes have no '\n' and did
+ *   not grow for `rotatedIdleMs`: those bytes are handed over as a last line without its '\n'. A file still at
+ *   its path never has its partial last line sent: it waits for the newline.
+ */
+
+/** How a file is known across renames: `${dev}:${ino}` (decimal, from a bigint stat). */
+export type TrackedFileId = string;
+
+/**
+ * A file's identity: device + inode, and a fingerprint of its first bytes so that an inode recycled for a new file
+ * (delete, then create) is not taken for the old one. The fingerprint covers the first `fingerprintBytes` bytes
+ * (up to FINGERPRINT_MAX_BYTES; fewer while the file is shorter); two identities match when dev and ino are equal
+ * and the other file's first `fingerprintBytes` bytes hash to the same `fingerprint`.
+ */
+export interface FileIdentity {
+  dev: string;
+  ino: string;
+  /** How many leading bytes the fingerprint covers (0 for an empty file: any content then matches). */
+  fingerprintBytes: number;
+  /** SHA-256 (hex) of those bytes. */
+  fingerprint: string;
+}
+
+/** Complete lines read from one file. `chunk` is owned by the receiver (a fresh buffer per chunk). */
+export interface TailChunk {
+  flowId: string;
+  file: TrackedFileId;
+  /** The path the file had when it was read (a rotated file keeps the path it was last seen under). */
+  path: string;
+  chunk: Buffer;
+  startOffset: number;
+  endOffset: number;
+  /** The chunk is a piece of one over-long line whose rest follows (see file header). */
+  continuesLine?: boolean;
+  /** The last bytes of a rotated-away file, without a final '\n' (see file header). */
+  endOfFile?: boolean;
+}
+
+/** What happened to a tracked file, for logs and metrics (C may log these). */
+export type TailerEvent =
+  | { kind: 'file-found'; file: TrackedFileId; path: string; offset: number; reason: 'checkpoint' | 'initial-position' | 'new-file' | 'copy-of-tracked' }
+  | { kind: 'file-rotated'; file: TrackedFileId; path: string }
+  | { kind: 'file-renamed'; file: TrackedFileId; from: string; to: string }
+  /** Same inode shrank below what was read, or its first bytes changed: reading restarts at 0.
+   * `unreadBytesLost` is what was written and not read before the truncation, as far as the last stat saw. */
+  | { kind: 'file-truncated'; file: TrackedFileId; path: string; readOffset: number; unreadBytesLost: number }
+  | { kind: 'file-done'; file: TrackedFileId; path: string }
+  | { kind: 'watch-fallback'; directory: string; error: string };
+
+export interface TailedFileStats {
+  file: TrackedFileId;
+  path: string;
+  /** Size of the file minus the bytes read (what the tailer still has to read). */
+  bytesBehind: number;
+  /** Size of the file minus the checkpoint (what is not yet acknowledged). */
+  bytesUnacknowledged: number;
+  readOffset: number;
+  checkpointOffset: number;
+  rotated: boolean;
+}
+
+export interface TailerStats {
+  flowId: string;
+  filesTracked: number;
+  files: TailedFileStats[];
+  /** Whether the directory is watched with fs.watch (false: polling only). */
+  watching: boolean;
+  paused: boolean;
+}
