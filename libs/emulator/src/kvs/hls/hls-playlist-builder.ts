@@ -131,7 +131,7 @@ export function buildMediaPlaylist(ctx: PlaylistContext, trackNumber: number): s
     endList: view.ended,
     segments: shown.map((e, i) => ({
       uri: `${resource}?FragmentNumber=${e.fragmentNumberText}&SessionToken=${q(token)}&TrackNumber=${trackNumber}`,
-      durationSec: playDurationMs(span(e), frameMs) / 1000,
+      durationSec: playDurationMs(e, frameMs, span(e)) / 1000,
       discontinuity: flags[view.from + i],
       ...(map ? { map } : {}),
       ...(session.displayTimestamp ? { programDateTimeMs: timestampOf(session, e) } : {}),

@@ -60,7 +60,7 @@ export function mediaFragment(ctx: PlaylistContext, fragmentNumber: string, trac
   const { entry, parsed } = sessionFragment(ctx, fragmentNumber);
   if (!parsed.header.tracks.some((t) => t.number === trackNumber)) throw kvsErrors.invalidArgument(`The stream has no track ${trackNumber}.`);
   try {
-    const endMs = parsed.cluster.timestampMs + playDurationMs(videoSpanMs(parsed.cluster), frameIntervalMs(referenceTracks(ctx)));
+    const endMs = parsed.cluster.timestampMs + playDurationMs(entry, frameIntervalMs(referenceTracks(ctx)), videoSpanMs(parsed.cluster));
     const parts = remuxFragment(parsed, trackNumber, entry.ordinal + 1, { nextTimestampMs: endMs });
     return { parts, length: bytesLength(parts) };
   } catch (err) {

@@ -73,13 +73,13 @@ export function inSession(s: HlsSession, e: FragmentEntry): boolean {
 
 /**
  * How long a fragment plays (its EXTINF, and where its last sample ends): the span of its video frames (first to
- * last frame start; the stored length, what ListFragments reports, when the stream has no audio to run past the
- * video) plus one frame interval for the last frame, as KVS's playlists show (EXTINF 1.857 s for fragments whose
+ * last frame start; by default the stored length, what ListFragments reports, which is the same when the stream has
+ * no audio to run past the video) plus one frame interval for the last frame, as KVS's playlists show (EXTINF 1.857 s for fragments whose
  * FragmentLengthInMilliseconds is 1796 at ~16 fps: amazon-kinesis-client-nodejs #117). It depends on the fragment
  * alone, never on the fragment after it, so a LIVE playlist never changes the duration of a segment it has
  * published and a segment URL always names the same bytes.
  */
-export function playDurationMs(videoSpanMs: number, frameIntervalMs: number): number {
+export function playDurationMs(e: FragmentEntry, frameIntervalMs: number, videoSpanMs: number = e.durationMs): number {
   return videoSpanMs + frameIntervalMs;
 }
 
