@@ -1,3 +1,4 @@
+import { createHmac } from 'node:crypto';
 import { AwsServiceError } from '../../errors';
 import { MemoryMetadataStore } from '../../storage/metadata-store';
 import { HlsSessionTokens, type HlsSession } from './hls-session-token';
@@ -36,6 +37,19 @@ describe('HlsSessionTokens', () => {
     const { startMs: _start, endMs: _end, ...rest } = SESSION;
     const live: HlsSession = { ...rest, mode: 'LIVE', baseOrdinal: 17 };
     expect(tokens.verify(tokens.sign(live), SESSION.issuedAtMs)).toEqual(live);
+  });
+
+  it('carries ContainerFormat MPEG_TS; a token of the layout before it (one field fewer) still verifies, as fMP4', () => {
+    const ts: HlsSession = { ...SESSION, containerFormat: 'MPEG_TS' };
+    expect(tokens.verify(tokens.sign(ts), SESSION.issuedAtMs)).toEqual(ts);
+    const fields = [1, SESSION.streamArn, 'ON_DEMAND', 'PRODUCER_TIMESTAMP', SESSION.startMs, SESSION.endMs, 'NEVER', true, 1000, SESSION.issuedAtMs, SESSION.expiresAtMs, 0];
+    const body = Buffer.from(JSON.stringify(fields)).toString('base64url');
+    const old = `${body}.${createHmac('sha256', Buffer.alloc(32, 7)).update(body).digest('base64url')}`;
+    const verified = tokens.verify(old, SESSION.issuedAtMs);
+    expect(verified).toEqual(SESSION);
+    expect(verified.containerFormat).toBeUndefined();
+    const short = Buffer.from(JSON.stringify(fields.slice(0, -1))).toString('base64url');
+    expect(refusal(() => tokens.verify(`${short}.${createHmac('sha256', Buffer.alloc(32, 7)).update(short).digest('base64url')}`, 0)).status).toBe(403);
   });
 
   it('refuses an expired token with KVS message, 403', () => {
