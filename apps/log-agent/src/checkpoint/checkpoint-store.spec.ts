@@ -1,0 +1,119 @@
+import { mkdtemp, readFile, rm, writeFile, readdir } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { CheckpointStore } from './checkpoint-store';
+import { TailingError } from '../tailing/tailing-error';
+
+const entry = (over: Partial<Parameters<CheckpointStore['set']>[0]> = {}) => ({
+  flow: 'flow-a',
+  path: '/var/log/app.log',
+  dev: '2049',
+  ino: '1234',
+  fingerprintBytes: 1024,
+  fingerprint: 'ab'.repeat(32),
+  offset: 4096,
+  ...over,
+});
+
+describe('CheckpointStore', () => {
+  let dir: string;
+  beforeEach(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'log-agent-checkpoint-'));
+  });
+  afterEach(async () => {
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('starts empty without a file, and a saved checkpoint is found by flow and identity after reopening', async () => {
+    const path = join(dir, 'sub', 'checkpoints.json');
+    const store = await CheckpointStore.open({ path });
+    expect(store.entriesOf('flow-a')).toEqual([]);
+    store.set(entry());
+    store.set(entry({ flow: 'flow-b', ino: '99', offset: 7 }));
+    await store.flush();
+
+    const again = await CheckpointStore.open({ path });
+    expect(again.get('flow-a', '2049', '1234')).toMatchObject({ offset: 4096, path: '/var/log/app.log' });
+    expect(again.entriesOf('flow-b')).toHaveLength(1);
+    expect(again.get('flow-a', '2049', '99')).toBeUndefined();
+    expect(await readdir(join(dir, 'sub'))).toEqual(['checkpoints.json']);
+  });
+
+  it('ignores and deletes a torn temp file left by a crash mid-write, keeping the last whole version', async () => {
+    const path = join(dir, 'checkpoints.json');
+    const store = await CheckpointStore.open({ path });
+    store.set(entry({ offset: 100 }));
+    await store.flush();
+    const whole = await readFile(path, 'utf8');
+    // A crash between write and rename leaves a torn .tmp beside the good file.
+    await writeFile(`${path}.tmp`, whole.replace('"offset": 100', '"offset": 999').slice(0, whole.length / 2));
+
+    const again = await CheckpointStore.open({ path });
+    expect(again.get('flow-a', '2049', '1234')?.offset).toBe(100);
+    expect(await readdir(dir)).toEqual(['checkpoints.json']);
+  });
+
+  it('writes every change made before a flush call even while another write is running', async () => {
+    const path = join(dir, 'checkpoints.json');
+    const store = await CheckpointStore.open({ path });
+    store.set(entry({ offset: 1 }));
+    const first = store.flush();
+    store.set(entry({ offset: 2 }));
+    const second = store.flush();
+    await Promise.all([first, second]);
+    expect((await CheckpointStore.open({ path })).get('flow-a', '2049', '1234')?.offset).toBe(2);
+  });
+
+  it('drops entries older than the TTL at open (the agent deletes checkpoints older than 7 days)', async () => {
+    const path = join(dir, 'checkpoints.json');
+    let now = 1_000_000_000_000;
+    const clock = { now: () => now };
+    const store = await CheckpointStore.open({ path, clock });
+    store.set(entry({ ino: 'old' }));
+    now += 6 * 86_400_000;
+    store.set(entry({ ino: 'recent' }));
+    await store.flush();
+    now += 2 * 86_400_000;
+    const again = await CheckpointStore.open({ path, clock, ttlDays: 7 });
+    expect(again.entriesOf('flow-a').map((e) => e.ino)).toEqual(['recent']);
+  });
+
+  it('does not rewrite the file when nothing changed', async () => {
+    const path = join(dir, 'checkpoints.json');
+    const store = await CheckpointStore.open({ path });
+    store.set(entry());
+    await store.flush();
+    await rm(path);
+    store.set(entry());
+    await store.flush();
+    await expect(readFile(path)).rejects.toMatchObject({ code: 'ENOENT' });
+    store.remove('flow-a', '2049', '1234');
+    await store.flush();
+    expect(JSON.parse(await readFile(path, 'utf8'))).toEqual({ version: 1, files: [] });
+  });
+
+  it.each([
+    ['the Java agent SQLite database', Buffer.concat([Buffer.from('SQLite format 3\0', 'latin1'), Buffer.alloc(84)]), /SQLite database/],
+    ['text that is not JSON', Buffer.from('{"version":1,"files":[{"flow"'), /not JSON/],
+    ['JSON of another layout', Buffer.from('{"checkpoints":[]}'), /not a version 1/],
+    ['an entry with a negative offset', Buffer.from(JSON.stringify({ version: 1, files: [{ ...entry(), offset: -1, updatedAt: 1 }] })), /entry 0 is malformed/],
+  ])('refuses %s by name instead of starting over', async (_name, bytes, message) => {
+    const path = join(dir, 'checkpoints.json');
+    await writeFile(path, bytes);
+    const error = await CheckpointStore.open({ path }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(TailingError);
+    expect(error).toMatchObject({ code: 'CHECKPOINT_UNREADABLE', retriable: false });
+    expect((error as Error).message).toMatch(message);
+  });
+
+  it('reports a failed write as retriable and writes again at the next flush', async () => {
+    const path = join(dir, 'missing-parent-is-a-file', 'checkpoints.json');
+    const store = await CheckpointStore.open({ path });
+    await writeFile(join(dir, 'missing-parent-is-a-file'), 'x');
+    store.set(entry());
+    await expect(store.flush()).rejects.toMatchObject({ code: 'CHECKPOINT_WRITE_FAILED', retriable: true });
+    await rm(join(dir, 'missing-parent-is-a-file'));
+    await store.flush();
+    expect((await CheckpointStore.open({ path })).get('flow-a', '2049', '1234')?.offset).toBe(4096);
+  });
+});
