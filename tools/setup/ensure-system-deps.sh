@@ -12,6 +12,10 @@
 #   chromium - provides /usr/bin/chromium.
 #   python3-boto3 - boto3 for Python 3, for the walk-through that checks the
 #              emulator with a client this project did not write (Python's).
+#   openjdk-17-jdk-headless - javac and java, to compile and run the Jackson probe
+#              (libs/emulator/src/testing/jackson-cbor/).
+#   libjackson2-dataformat-cbor - Jackson's CBOR, the library the Java SDKs speak
+#              Kinesis's CBOR with: the emulator's CBOR is checked against it.
 set -euo pipefail
 
 # package name -> file it must provide
@@ -20,10 +24,12 @@ declare -A REQUIRED=(
   [ffmpeg]=/usr/bin/ffmpeg
   [chromium]=/usr/bin/chromium
   [python3-boto3]=/usr/lib/python3/dist-packages/boto3/__init__.py
+  [openjdk-17-jdk-headless]=/usr/bin/javac
+  [libjackson2-dataformat-cbor]=/usr/share/java/jackson-dataformat-cbor.jar
 )
 
 missing=()
-for pkg in awscli ffmpeg chromium python3-boto3; do
+for pkg in awscli ffmpeg chromium python3-boto3 openjdk-17-jdk-headless libjackson2-dataformat-cbor; do
   file="${REQUIRED[$pkg]}"
   # Fast path: the file exists (binaries: and is executable). dpkg-query is
   # only asked when it is not, to keep the everything-present case to a few

@@ -19,8 +19,10 @@ import {
   rawRequest,
   startKdsTestEmulator,
   type KdsTestEmulator,
+  type WireProtocol,
 } from '../testing/kds-test-clients';
 import { CBOR_CONTENT_TYPE, JavaTimestamp, javaCborCall, javaCborDecode, javaCborEncode, javaCborHeaders, type JavaValue } from '../testing/java-cbor-client';
+import { compileJacksonCbor, type JacksonCbor } from '../testing/jackson-cbor';
 
 type Obj = Record<string, unknown>;
 interface JavaRecord {
@@ -354,5 +356,88 @@ describe('SubscribeToShard over CBOR (h2c)', () => {
     } finally {
       sub.close();
     }
+  });
+});
+
+describe('as Jackson, the CBOR library of the Java SDKs, writes and reads it', () => {
+  let t: KdsTestEmulator;
+  let jackson: JacksonCbor;
+
+  beforeAll(async () => {
+    t = await startKdsTestEmulator();
+    jackson = await compileJacksonCbor();
+  });
+  afterAll(async () => {
+    jackson?.close();
+    await t.close();
+  });
+
+  /** Jackson's bytes for `input`, sent as the SDK sends them; the answer as Jackson's parser tokens. */
+  async function send(protocol: WireProtocol, operation: string, input: JavaValue): Promise<{ status: number; tokens: string[] }> {
+    const body = await jackson.encode(input);
+    const res = await rawRequest(t.emu.url, protocol, { headers: await javaCborHeaders(t.emu.url, operation, body), body });
+    expect(res.headers['content-type']).toBe(CBOR_CONTENT_TYPE);
+    return { status: res.status, tokens: res.body.length === 0 ? [] : await jackson.decode(res.body) };
+  }
+
+  /** The token after `line` (a member's value after its `field` token). */
+  const after = (tokens: string[], line: string): string | undefined => tokens[tokens.indexOf(line) + 1];
+
+  it('writes the very bytes the test client writes', async () => {
+    const input: JavaValue = {
+      StreamName: 's',
+      Records: [{ Data: randomBytes(40), PartitionKey: 'k', ExplicitHashKey: '1' }, { Data: Buffer.alloc(0), PartitionKey: 'é' }],
+      SequenceNumberForOrdering: '4'.repeat(23),
+      Text: 'x'.repeat(300),
+      Limit: 100,
+      Big: 70_000,
+      EnforceConsumerDeletion: true,
+      Timestamp: new JavaTimestamp(Date.now()),
+      Empty: [],
+      Nested: { Inner: {} },
+    };
+    expect((await jackson.encode(input)).toString('hex')).toBe(javaCborEncode(input).toString('hex'));
+  });
+
+  it.each<WireProtocol>(['h2c', 'http/1.1'])('is served, and its parser reads the answers as the SDKs unmarshal them (%s)', async (protocol) => {
+    const name = `jackson-${protocol.replace('/', '')}`;
+    expect(await send(protocol, 'CreateStream', { StreamName: name, ShardCount: 1 })).toEqual({ status: 200, tokens: [] });
+    const before = Date.now();
+    const data = randomBytes(100);
+    const put = await send(protocol, 'PutRecords', { StreamName: name, Records: [{ Data: data, PartitionKey: 'k' }] });
+    expect(put.status).toBe(200);
+    expect(after(put.tokens, 'field FailedRecordCount')).toBe('int 0 0 -1');
+
+    const iterator = await send(protocol, 'GetShardIterator', {
+      StreamName: name,
+      ShardId: 'shardId-000000000000',
+      ShardIteratorType: 'AT_TIMESTAMP',
+      Timestamp: new JavaTimestamp(before - 1000),
+    });
+    expect(iterator.status).toBe(200);
+    const shardIterator = after(iterator.tokens, 'field ShardIterator')?.replace(/^string /, '') as string;
+    const got = await send(protocol, 'GetRecords', { ShardIterator: shardIterator });
+    expect(got.status).toBe(200);
+    // v1 reads a ByteBuffer with getBinaryValue, v2 takes the embedded byte[]: a CBOR byte string either way.
+    expect(after(got.tokens, 'field Data')).toBe(`bytes ${data.toString('hex')}`);
+    // v1 reads a Date with getLongValue, v2 with Long.parseLong(getText()): an integer under tag 1, in milliseconds.
+    const arrival = /^int (\d+) (\d+) 1$/.exec(after(got.tokens, 'field ApproximateArrivalTimestamp') ?? '');
+    expect(arrival?.[1]).toBe(arrival?.[2]);
+    const { ShardIterator } = await t.clients[HTTP2_DEFAULT].send(
+      new GetShardIteratorCommand({ StreamName: name, ShardId: 'shardId-000000000000', ShardIteratorType: 'TRIM_HORIZON' }),
+    );
+    const [viaJson] = (await t.clients[HTTP2_DEFAULT].send(new GetRecordsCommand({ ShardIterator }))).Records ?? [];
+    expect(Number(arrival?.[1])).toBe(viaJson.ApproximateArrivalTimestamp?.getTime());
+
+    const missing = await send(protocol, 'DescribeStreamSummary', { StreamName: `${name}-missing` });
+    expect(missing.status).toBe(400);
+    expect(missing.tokens).toEqual([
+      '{',
+      'field __type',
+      'string ResourceNotFoundException',
+      'field message',
+      `string Stream ${name}-missing under account 000000000000 not found.`,
+      '}',
+    ]);
   });
 });

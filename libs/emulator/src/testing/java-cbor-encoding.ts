@@ -4,7 +4,8 @@
  * core/protocols/aws-cbor-protocol/.../SdkCborGenerator.java):
  *
  * - maps and arrays of unknown length (`writeStartObject()` / `writeStartArray()`: 0xbf … 0xff, 0x9f … 0xff);
- * - text keys and strings, the smallest integer encoding that holds an int, a double as float64;
+ * - text keys and strings (Jackson's length forms), the smallest integer encoding that holds an int, a double as
+ *   float64;
  * - blobs (ByteBuffer / SdkBytes) as byte strings;
  * - timestamps as tag 1 over epoch MILLISECONDS (`writeTag(1); writeNumber(millis)`), a long: 0x1b + 8 bytes.
  *
@@ -33,6 +34,16 @@ function long(millis: number): Buffer {
   return out;
 }
 
+/**
+ * A text string as Jackson writes it: the length in the initial byte below 23 bytes, from 23 bytes on in the
+ * following byte(s) (so 23 is 0x78 0x17, not 0x77: seen from Debian's jackson-dataformat-cbor 2.7.8 through
+ * jackson-cbor.ts; either form is valid CBOR).
+ */
+function text(value: string): Buffer {
+  const bytes = Buffer.from(value, 'utf8');
+  return bytes.length === 23 ? Buffer.concat([Buffer.from([0x78, 23]), bytes]) : scalars.encode(value);
+}
+
 function write(value: JavaValue, out: Buffer[]): void {
   if (value instanceof JavaTimestamp) {
     out.push(Buffer.from([0xc1]), long(value.millis));
@@ -46,7 +57,7 @@ function write(value: JavaValue, out: Buffer[]): void {
     out.push(Buffer.from([0xbf]));
     for (const [key, member] of Object.entries(value)) {
       if (member === undefined) continue; // the SDKs skip unset members
-      out.push(scalars.encode(key));
+      out.push(text(key));
       write(member, out);
     }
     out.push(BREAK);
@@ -55,6 +66,8 @@ function write(value: JavaValue, out: Buffer[]): void {
     f[0] = 0xfb;
     f.writeDoubleBE(value, 1);
     out.push(f);
+  } else if (typeof value === 'string') {
+    out.push(text(value));
   } else {
     out.push(scalars.encode(value));
   }
