@@ -38,6 +38,9 @@ const ok = (answer: { status: number; headers: Obj; value: unknown }): Obj => {
   return answer.value as Obj;
 };
 
+/** The token after `line` in Jackson's token list (a member's value after its `field` token). */
+const after = (tokens: string[], line: string): string | undefined => tokens[tokens.indexOf(line) + 1];
+
 /** The 8-byte tag-1 integer timestamp of `millis` as it appears in a body: c1 1b <uint64>. */
 const taggedMillis = (millis: number): Buffer => {
   const b = Buffer.alloc(10);
@@ -297,12 +300,17 @@ async function subscribeCbor(url: string, input: JavaValue) {
 
 describe('SubscribeToShard over CBOR (h2c)', () => {
   let t: KdsTestEmulator;
+  let jackson: JacksonCbor;
   const call = (operation: string, input: JavaValue) => javaCborCall(t.emu.url, protocolOf(HTTP2_DEFAULT), operation, input);
 
   beforeAll(async () => {
     t = await startKdsTestEmulator({ subscriptionTakeoverMs: 0, subscriptionHeartbeatMs: 60_000 });
+    jackson = await compileJacksonCbor();
   });
-  afterAll(() => t.close());
+  afterAll(async () => {
+    jackson?.close();
+    await t.close();
+  });
 
   it('streams events whose payloads are CBOR (:content-type application/x-amz-cbor-1.1), ends a taken-over one with a CBOR exception', async () => {
     const name = 'cbor-efo';
@@ -335,6 +343,11 @@ describe('SubscribeToShard over CBOR (h2c)', () => {
       expect(event.Records[0].ApproximateArrivalTimestamp.millis).toBeGreaterThanOrEqual(before - 1);
       expect(Buffer.from(first.body).includes(taggedMillis(event.Records[0].ApproximateArrivalTimestamp.millis))).toBe(true);
       expect(event.ContinuationSequenceNumber).toMatch(/^\d+$/);
+      // Read by Jackson as the SDK v2's event unmarshaller reads it.
+      const tokens = await jackson.decode(first.body);
+      expect(after(tokens, 'field Data')).toBe(`bytes ${data.toString('hex')}`);
+      const millis = event.Records[0].ApproximateArrivalTimestamp.millis;
+      expect(after(tokens, 'field ApproximateArrivalTimestamp')).toBe(`int ${millis} ${millis} 1`);
 
       // A second subscription within the second is refused before its stream starts: a CBOR error answer.
       const tooSoon = await subscribeCbor(t.emu.url, input);
@@ -379,9 +392,6 @@ describe('as Jackson, the CBOR library of the Java SDKs, writes and reads it', (
     expect(res.headers['content-type']).toBe(CBOR_CONTENT_TYPE);
     return { status: res.status, tokens: res.body.length === 0 ? [] : await jackson.decode(res.body) };
   }
-
-  /** The token after `line` (a member's value after its `field` token). */
-  const after = (tokens: string[], line: string): string | undefined => tokens[tokens.indexOf(line) + 1];
 
   it('writes the very bytes the test client writes', async () => {
     const input: JavaValue = {
