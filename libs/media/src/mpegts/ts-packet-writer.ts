@@ -112,6 +112,11 @@ export interface PacketOptions {
   pcr?: number;
   /** random_access_indicator: the PES starts a point a decoder can start from (a keyframe). */
   randomAccess?: boolean;
+  /**
+   * Spread the PES over enough packets (fewer payload octets each, the rest stuffing) that the PID's continuity
+   * counter ends back at 0: a segment written this way continues any other that was, CC-wise.
+   */
+  alignCounter?: boolean;
 }
 
 /** Writes TS packets into a growing buffer; one continuity counter per PID, for the life of the writer. */
@@ -137,17 +142,18 @@ export class TsPacketWriter {
     const chunks = [header, ...parts];
     let total = 0;
     for (const c of chunks) total += c.length;
+    let packets = opts.alignCounter ? this.alignedPacketCount(pid, total, adaptationFieldLength(opts)) : 0;
     let chunk = 0;
     let offset = 0;
     let first = true;
     while (total > 0) {
       const adaptation = first ? adaptationFieldLength(opts) : 0;
       const room = PAYLOAD_SIZE - adaptation;
-      // Fill the last packet with adaptation-field stuffing rather than leave it short.
-      const stuffing = total < room ? room - total : 0;
-      const p = this.packet(pid, first, adaptation + stuffing, first ? opts : {});
+      // Leave at least one octet for each packet still owed; fill a short packet with adaptation-field stuffing.
+      packets--;
+      let n = Math.min(room, total - Math.max(0, packets));
+      const p = this.packet(pid, first, adaptation + (room - n), first ? opts : {});
       let at = p;
-      let n = Math.min(room, total);
       total -= n;
       while (n > 0) {
         const c = chunks[chunk];
@@ -163,6 +169,19 @@ export class TsPacketWriter {
       }
       first = false;
     }
+  }
+
+  /** Continuity counter the next packet of `pid` gets. */
+  counter(pid: number): number {
+    return this.counters.get(pid) ?? 0;
+  }
+
+  /** Packets for `total` PES octets that end `pid`'s counter at 0 (the natural count when the octets do not suffice). */
+  private alignedPacketCount(pid: number, total: number, firstAdaptation: number): number {
+    const firstRoom = PAYLOAD_SIZE - firstAdaptation;
+    const natural = total <= firstRoom ? 1 : 1 + Math.ceil((total - firstRoom) / PAYLOAD_SIZE);
+    const aligned = natural + ((16 - ((this.counter(pid) + natural) % 16)) % 16);
+    return aligned <= total ? aligned : natural;
   }
 
   finish(): Uint8Array {

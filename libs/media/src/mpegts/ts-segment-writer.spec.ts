@@ -1,5 +1,6 @@
+import { spawnSync } from 'node:child_process';
 import { parseAvcDecoderConfig } from '../h264/avc-decoder-config';
-import { makeTempDir, makeTestPattern, probePacketTimes, probeStreams, writeBytes, type TempDir } from '../testing/media-fixtures';
+import { FFMPEG, makeTempDir, makeTestPattern, probePacketTimes, probeStreams, writeBytes, type TempDir } from '../testing/media-fixtures';
 import { storedFragments, type StoredFragments } from '../testing/stored-fragments';
 import { tsPackets, tsPesPackets, type Pes } from '../testing/ts-packets';
 import { ADTS_HEADER_LENGTH, adtsConfig, adtsHeader } from './adts';
@@ -125,6 +126,26 @@ describe('MPEG-TS segments from stored fragments', () => {
     }
     const pes = tsPesPackets(ts);
     expect(new Set(pes.map((p) => `${p.pid}:${p.streamId}`))).toEqual(new Set([`${VIDEO_PID}:224`, `${AUDIO_PID}:192`]));
+  });
+
+  it('ends every PID’s continuity counter back at 0, so segments join without a CC break (PSI repeated 16 times)', () => {
+    const all = segments(av, true);
+    for (const ts of all) {
+      const packets = tsPackets(ts);
+      for (const pid of [0, 0x1000, VIDEO_PID, AUDIO_PID]) {
+        const cc = packets.filter((p) => p.pid === pid && p.hasPayload).map((p) => p.cc);
+        expect([pid, cc.length % 16, cc[cc.length - 1]]).toEqual([pid, 0, 15]);
+      }
+    }
+    // The payload is unchanged by the spreading: every PES still carries its frame whole.
+    const audio = tsPesPackets(all[1]).filter((p) => p.pid === AUDIO_PID);
+    const frames = av.parsed[1].cluster.frames.filter((f) => f.track === 2);
+    expect(Buffer.from(audio[audio.length - 1].data.subarray(7))).toEqual(Buffer.from(frames[frames.length - 1].data));
+    const file = tmp.path('cc.ts');
+    writeBytes(file, ...all);
+    const { stderr } = spawnSync(FFMPEG, ['-v', 'debug', '-i', file, '-f', 'null', '-'], { encoding: 'utf8' });
+    expect(stderr).toContain('mpegts');
+    expect(stderr).not.toMatch(/Continuity check failed/);
   });
 
   it('PTS are the frames’ timestamps at 90 kHz; DTS increase and never pass the PTS (B-frames); PCR leads the DTS', () => {

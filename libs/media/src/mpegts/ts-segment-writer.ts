@@ -1,6 +1,7 @@
 /**
  * One stored KVS fragment → one MPEG-TS segment with all its tracks, as GetTSFragment serves it (the KVS HLS doc:
- * "MPEG TS fragments containing both initialization and media data for all tracks"): PAT, PMT, then one PES per
+ * "MPEG TS fragments containing both initialization and media data for all tracks"): PAT, PMT (repeated through
+ * the segment), then one PES per
  * video access unit (Annex B, AUD, parameter sets before each keyframe; PCR and random_access_indicator on the
  * video PID) and one PES per AAC frame (ADTS), interleaved by decode time.
  *
@@ -9,6 +10,10 @@
  * fragment's presentation times sorted (as for fMP4, sample-timing.ts), moved back by the fragment's largest
  * reordering delay so that DTS ≤ PTS (TS cannot carry negative composition offsets); without B-frames they are
  * the PTS. The PCR runs PCR_DELAY ahead of the decode times, as ffmpeg's muxer does with its default max_delay.
+ *
+ * Every PID's continuity counter starts at 0 and ends back at 0 (16 PSI copies, the last PES of a PID spread over
+ * as many packets as that takes), so any two segments played in a row are continuous for a demuxer that checks:
+ * segments are written independently and cannot know how many packets came before them.
  */
 import type { MkvFrame } from '../matroska/matroska-types';
 import { MediaError } from '../media-error';
@@ -41,8 +46,13 @@ export interface TsSegmentOptions {
 
 interface Unit {
   dts: number;
-  write(w: TsPacketWriter): void;
+  pid: number;
+  /** `last`: the PID's last PES of the segment, which ends its continuity counter at 0. */
+  write(w: TsPacketWriter, last: boolean): void;
 }
+
+/** PAT and PMT copies per segment: 16 bring their counters back to 0, spread they repeat the tables (~every 60 ms). */
+const PSI_COPIES = 16;
 
 const shifted = (frames: MkvFrame[], offsetMs: number): MkvFrame[] => (offsetMs === 0 ? frames : frames.map((f) => ({ ...f, timestampMs: f.timestampMs + offsetMs })));
 
@@ -58,10 +68,11 @@ function videoUnits(fragment: ParsedFragment, trackNumber: number, offsetMs: num
     const d = dts[i] - delay;
     return {
       dts: d,
-      write: (w) => {
+      pid: VIDEO_PID,
+      write: (w, last) => {
         const parts = annexBAccessUnit(cfg, f.data, f.keyframe);
         const length = parts.reduce((n, p) => n + p.length, 0);
-        w.writePes(VIDEO_PID, pesHeader(VIDEO_STREAM_ID, length, pts[i], d), parts, { pcr: d - PCR_DELAY, randomAccess: f.keyframe });
+        w.writePes(VIDEO_PID, pesHeader(VIDEO_STREAM_ID, length, pts[i], d), parts, { pcr: d - PCR_DELAY, randomAccess: f.keyframe, alignCounter: last });
       },
     };
   });
@@ -77,9 +88,10 @@ function audioUnits(fragment: ParsedFragment, trackNumber: number, offsetMs: num
       const pts = Math.round(f.timestampMs * (TS_CLOCK / 1000));
       return {
         dts: pts,
-        write: (w) => {
+        pid: AUDIO_PID,
+        write: (w, last) => {
           const adts = adtsHeader(cfg, f.data.length);
-          w.writePes(AUDIO_PID, pesHeader(AUDIO_STREAM_ID, adts.length + f.data.length, pts), [adts, f.data]);
+          w.writePes(AUDIO_PID, pesHeader(AUDIO_STREAM_ID, adts.length + f.data.length, pts), [adts, f.data], { alignCounter: last });
         },
       };
     });
@@ -96,9 +108,21 @@ export function writeTsSegment(fragment: ParsedFragment, opts: TsSegmentOptions 
     // Stable sort: at equal decode times video comes first, as its PCR should precede the audio it clocks.
     units = [...units, ...audioUnits(fragment, opts.audioTrack, offsetMs)].sort((a, b) => a.dts - b.dts);
   }
-  const w = new TsPacketWriter(fragment.cluster.bytes.length * 1.15 + 4 * 188);
-  w.writeSection(PAT_PID, patSection());
-  w.writeSection(PMT_PID, pmtSection(VIDEO_PID, streams));
-  for (const u of units) u.write(w);
+  const w = new TsPacketWriter(fragment.cluster.bytes.length * 1.15 + 40 * 188);
+  const pat = patSection();
+  const pmt = pmtSection(VIDEO_PID, streams);
+  const lastOf = new Map(units.map((u, i) => [u.pid, i]));
+  let psi = 0;
+  units.forEach((u, i) => {
+    for (; psi < PSI_COPIES && psi * units.length <= i * PSI_COPIES; psi++) {
+      w.writeSection(PAT_PID, pat);
+      w.writeSection(PMT_PID, pmt);
+    }
+    u.write(w, lastOf.get(u.pid) === i);
+  });
+  for (; psi < PSI_COPIES; psi++) {
+    w.writeSection(PAT_PID, pat);
+    w.writeSection(PMT_PID, pmt);
+  }
   return w.finish();
 }
