@@ -1,0 +1,168 @@
+/**
+ * Everything between a file's bytes and the records to send, for one tracked file of one flow: framing
+ * (record-framer.ts), the data processing options (converter-chain.ts), truncation to the Kinesis record limit
+ * (record-truncation.ts), and the counters /metrics exports. Pure: no I/O, no clock.
+ *
+ * The order is the agent's: records are framed (up to its 5 MiB parser buffer), converted, and only then
+ * truncated (AbstractParser.buildRecord converts; AbstractRecord.truncate runs on the converted data).
+ */
+import { buildPipeline, type Pipeline } from './converter-chain';
+import { compileJavaRegex } from './java-regex';
+import type { ProcessingOption } from './processing-options';
+import { RecordFramer, type FramedRecord } from './record-framer';
+import { KINESIS_MAX_RECORD_BYTES, MAX_PARTITION_KEY_BYTES, truncateRecord } from './record-truncation';
+
+/** What a flow says about framing and processing (config/'s FlowConfig carries these under the same names). */
+export interface FlowProcessingOptions {
+  multiLineStartPattern?: string;
+  skipHeaderLines?: number;
+  truncatedRecordTerminator?: string;
+  dataProcessingOptions?: readonly ProcessingOption[];
+}
+
+export interface RecordProcessorOptions {
+  /** Offset in the file where reading starts (a checkpoint, 0, or the end for END_OF_FILE). */
+  startOffset?: number;
+  /** Largest data of one record; default 1 MiB minus room for the longest partition key (256). */
+  maxDataBytes?: number;
+  /** Largest framed record before conversion (default 5 MiB, the agent's parser buffer). */
+  maxFramedBytes?: number;
+}
+
+/** One record, ready for the producer, and the file bytes it stands for. */
+export interface ProcessedRecord {
+  /** The bytes to send; null when the options dropped the record (its offsets still count as done). */
+  data: Buffer | null;
+  lines: number;
+  startOffset: number;
+  /** A checkpoint may move here once this record (and every earlier one) is acknowledged or dropped. */
+  endOffset: number;
+  /** Cut at the record limit (and ended by the terminator), or cut as a runaway record while framing. */
+  truncated: boolean;
+}
+
+/** Per-flow counters; a RecordProcessor adds to the object it is given, so files of one flow can share one. */
+export interface ProcessingCounters {
+  linesRead: number;
+  recordsFramed: number;
+  recordsDropped: number;
+  /** LOGTOJSON could not parse: the agent's records filtered out. */
+  parseFailures: number;
+  /** A converter threw: the record was sent unconverted (the agent's TotalDataProcessingErrors). */
+  conversionErrors: number;
+  recordsTruncated: number;
+  headerLinesSkipped: number;
+  bytesDiscarded: number;
+}
+
+export function newProcessingCounters(): ProcessingCounters {
+  return {
+    linesRead: 0,
+    recordsFramed: 0,
+    recordsDropped: 0,
+    parseFailures: 0,
+    conversionErrors: 0,
+    recordsTruncated: 0,
+    headerLinesSkipped: 0,
+    bytesDiscarded: 0,
+  };
+}
+
+/**
+ * The compiled form of a flow's options, built once per flow at start (this is where a bad pattern throws) and
+ * shared by the RecordProcessor of each of its files.
+ */
+export class FlowProcessing {
+  readonly pipeline: Pipeline;
+  readonly multiLineStart: RegExp | undefined;
+  readonly skipHeaderLines: number;
+  readonly terminator: Buffer;
+  private readonly logToJson: boolean;
+
+  constructor(options: FlowProcessingOptions) {
+    const dpo = options.dataProcessingOptions ?? [];
+    this.pipeline = buildPipeline(dpo);
+    this.logToJson = dpo.some((o) => o.optionName === 'LOGTOJSON');
+    this.multiLineStart = options.multiLineStartPattern
+      ? compileJavaRegex(options.multiLineStartPattern, { anchor: 'start' })
+      : undefined;
+    this.skipHeaderLines = options.skipHeaderLines ?? 0;
+    this.terminator = Buffer.from(options.truncatedRecordTerminator ?? '\n', 'utf8');
+  }
+
+  /** A processor for one file, reading from `startOffset`. */
+  forFile(options: RecordProcessorOptions = {}, counters: ProcessingCounters = newProcessingCounters()): RecordProcessor {
+    return new RecordProcessor(this, options, counters, this.logToJson);
+  }
+}
+
+export class RecordProcessor {
+  private readonly framer: RecordFramer;
+  private readonly maxDataBytes: number;
+  private framerSeen = { headerLinesSkipped: 0, bytesDiscarded: 0 };
+
+  constructor(
+    private readonly flow: FlowProcessing,
+    options: RecordProcessorOptions,
+    readonly counters: ProcessingCounters,
+    private readonly dropsAreParseFailures: boolean,
+  ) {
+    this.framer = new RecordFramer({
+      multiLineStart: flow.multiLineStart,
+      skipHeaderLines: flow.skipHeaderLines,
+      startOffset: options.startOffset ?? 0,
+      maxFramedBytes: options.maxFramedBytes,
+    });
+    this.maxDataBytes = options.maxDataBytes ?? KINESIS_MAX_RECORD_BYTES - MAX_PARTITION_KEY_BYTES;
+  }
+
+  /** Offset just past the last byte pushed. */
+  get offset(): number {
+    return this.framer.offset;
+  }
+
+  /** Bytes pushed that no returned record covers yet (a partial line, a multi-line record waiting). */
+  get pendingBytes(): number {
+    return this.framer.pendingBytes;
+  }
+
+  /** Frames and processes the next bytes of the file (see RecordFramer.push for offsets and zero-copy). */
+  push(chunk: Buffer, chunkStartOffset?: number): ProcessedRecord[] {
+    return this.process(this.framer.push(chunk, chunkStartOffset));
+  }
+
+  /** Ends a waiting multi-line record (file quiet, rotated away, shutdown). */
+  flush(): ProcessedRecord[] {
+    return this.process(this.framer.flush());
+  }
+
+  private process(framed: FramedRecord[]): ProcessedRecord[] {
+    const c = this.counters;
+    const out: ProcessedRecord[] = new Array(framed.length);
+    for (let i = 0; i < framed.length; i++) {
+      const f = framed[i];
+      c.linesRead += f.lines;
+      const result = this.flow.pipeline(f.data);
+      let data = result.data;
+      let truncated = f.runaway;
+      if (result.outcome === 'dropped') {
+        c.recordsDropped++;
+        if (this.dropsAreParseFailures) c.parseFailures++;
+      } else if (result.outcome === 'unconverted') {
+        c.conversionErrors++;
+      }
+      if (data !== null && data.length > this.maxDataBytes) {
+        data = truncateRecord(data, this.maxDataBytes, this.flow.terminator);
+        truncated = true;
+      }
+      if (truncated) c.recordsTruncated++;
+      out[i] = { data, lines: f.lines, startOffset: f.startOffset, endOffset: f.endOffset, truncated };
+    }
+    c.recordsFramed += framed.length;
+    const fc = this.framer.counters;
+    c.headerLinesSkipped += fc.headerLinesSkipped - this.framerSeen.headerLinesSkipped;
+    c.bytesDiscarded += fc.bytesDiscarded - this.framerSeen.bytesDiscarded;
+    this.framerSeen = { headerLinesSkipped: fc.headerLinesSkipped, bytesDiscarded: fc.bytesDiscarded };
+    return out;
+  }
+}
