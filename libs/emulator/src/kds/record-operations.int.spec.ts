@@ -458,9 +458,17 @@ describe.each(KDS_HANDLERS)('KDS record operations over the %s', (handler) => {
       const err = await errorOf(t.client.send(new GetRecordsCommand({ ShardIterator: it })));
       expect(err.name).toBe('ExpiredIteratorException');
       expect(err.$metadata.httpStatusCode).toBe(400);
+      // AWS writes the times as Java's Date.toString in UTC: "Fri Mar 15 07:58:30 UTC 2024".
+      const javaDate = (ms: number): string => {
+        const d = new Date(ms);
+        const name = (i: number, list: string): string => list.split(' ')[i];
+        const two = (n: number): string => String(n).padStart(2, '0');
+        return `${name(d.getUTCDay(), 'Sun Mon Tue Wed Thu Fri Sat')} ${name(d.getUTCMonth(), 'Jan Feb Mar Apr May Jun Jul Aug Sep Oct Nov Dec')} ${two(d.getUTCDate())} ${two(d.getUTCHours())}:${two(d.getUTCMinutes())}:${two(d.getUTCSeconds())} UTC ${d.getUTCFullYear()}`;
+      };
       expect(err.message).toBe(
-        `Iterator expired. The iterator was created at time ${new Date(issued).toUTCString()} while right now it is ${new Date(clock.now()).toUTCString()} which is further in the future than the tolerated delay of 300000 milliseconds.`,
+        `Iterator expired. The iterator was created at time ${javaDate(issued)} while right now it is ${javaDate(clock.now())} which is further in the future than the tolerated delay of 300000 milliseconds.`,
       );
+      expect(err.message).toMatch(/created at time [A-Z][a-z]{2} [A-Z][a-z]{2} \d{2} \d{2}:\d{2}:\d{2} UTC \d{4} while/);
       // The iterator GetRecords handed back a second ago is fresh.
       const next = await t.client.send(new GetRecordsCommand({ ShardIterator: fresh.NextShardIterator }));
       expect(next.Records).toEqual([]);

@@ -249,6 +249,12 @@ export function millisBehind(shard: Shard, nextOrdinal: number, now: number): nu
   return Math.max(0, now - shard.log.arrivalOf(Math.max(nextOrdinal, shard.log.trimHorizon)));
 }
 
+/** A time as the service (Java's Date.toString in UTC) writes it in messages: `Fri Mar 15 07:58:30 UTC 2024`. */
+export function javaUtcDate(ms: number): string {
+  const [day, date, month, year, time] = new Date(ms).toUTCString().replace(',', '').split(' ');
+  return `${day} ${month} ${date} ${time} UTC ${year}`;
+}
+
 export function getRecords(env: KdsEnv, input: In): object {
   const { registry } = env;
   const it = registry.iterators.decode(input.ShardIterator);
@@ -256,7 +262,7 @@ export function getRecords(env: KdsEnv, input: In): object {
   const now = registry.clock.now();
   if (now - it.issuedAt > registry.options.iteratorLifetimeMs) {
     throw awsErrors.expiredIterator(
-      `Iterator expired. The iterator was created at time ${new Date(it.issuedAt).toUTCString()} while right now it is ${new Date(now).toUTCString()} which is further in the future than the tolerated delay of ${registry.options.iteratorLifetimeMs} milliseconds.`,
+      `Iterator expired. The iterator was created at time ${javaUtcDate(it.issuedAt)} while right now it is ${javaUtcDate(now)} which is further in the future than the tolerated delay of ${registry.options.iteratorLifetimeMs} milliseconds.`,
     );
   }
   const stream = registry.streams.get(it.streamName);
