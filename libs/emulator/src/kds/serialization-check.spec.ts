@@ -128,6 +128,10 @@ describe('decoded values from another codec (the CBOR seam)', () => {
     expect(findViolation(KDS_SHAPES['GetShardIterator'], { ...at, Timestamp: 1700000000.5 })).toBeUndefined();
   });
 
+  it('refuses NaN where an Integer is expected (a float a binary codec can carry and JSON cannot)', () => {
+    expect(findViolation(KDS_SHAPES['CreateStream'], { StreamName: 's', ShardCount: NaN })?.message).toBe(`${NUMBER} can not be converted to an Integer`);
+  });
+
   it('measures a blob given as bytes in bytes and prints it as AWS prints a ByteBuffer', () => {
     const err = findViolation(KDS_SHAPES['PutRecords'], { StreamName: 's', Records: [{ PartitionKey: 'k', Data: Buffer.alloc(10 * 1024 * 1024 + 1) }] });
     expect(err).toBeInstanceOf(AwsServiceError);

@@ -47,7 +47,11 @@ function readScalar(shape: Shape, value: unknown): unknown {
       if (typeof value !== 'boolean') scalarMismatch(value, 'an Boolean');
       return value;
     case 'integer':
-      if (typeof value === 'number') return Number.isInteger(value) && value <= INTEGER_MAX ? value : Math.min(Math.floor(value), INTEGER_MAX);
+      if (typeof value === 'number') {
+        // NaN reaches here only from a binary codec (JSON has no NaN): no integer can be read from it.
+        if (Number.isNaN(value)) throw serializationError(`${NUMBER} can not be converted to an Integer`);
+        return Number.isInteger(value) && value <= INTEGER_MAX ? value : Math.min(Math.floor(value), INTEGER_MAX);
+      }
       if (typeof value === 'boolean') throw serializationError('class java.lang.Boolean can not be converted to an Integer');
       if (typeof value === 'string') throw serializationError('class java.lang.String can not be converted to an Integer');
       return containerFound(value as object);
