@@ -36,6 +36,8 @@ async function get(url: string, init?: RequestInit): Promise<{ status: number; h
   return { status: res.status, headers: res.headers, text: bytes.toString('utf8'), bytes };
 }
 
+const manifest = async (url: string): Promise<ReadMpd> => readMpd((await get(url)).text);
+
 /** The URL of segment `number` of the video AdaptationSet (the template resolved against the MPD's URL). */
 const segmentUrl = (mpd: ReadMpd, mpdUrl: string, number: number, set = 0): string =>
   new URL(mpd.sets[set].template.media.replace('$Number$', String(number)), mpdUrl).toString();
@@ -60,8 +62,6 @@ describe('GetDASHStreamingSessionURL and the DASH endpoints', () => {
   });
   const onDemand = (extra: Partial<GetDASHStreamingSessionURLCommandInput> = {}): Promise<string> =>
     session({ PlaybackMode: 'ON_DEMAND', DASHFragmentSelector: range(startMs - 1000, startMs + 60_000), ...extra });
-  const manifest = async (url: string): Promise<ReadMpd> => readMpd((await get(url)).text);
-
   beforeAll(async () => {
     tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'kvs-dash-'));
     emu = await startEmulator({ port: 0, dynamodb: false, clock, dataDir: path.join(tmp, 'data') });
@@ -261,4 +261,86 @@ describe('GetDASHStreamingSessionURL and the DASH endpoints', () => {
       expect((await errorOf(dash.send(new GetDASHStreamingSessionURLCommand({})))).name).toBe('InvalidArgumentException');
     });
   });
+});
+
+describe('DASH with an AAC track and with H.265', () => {
+  /** testsrc 320x240 at 25 fps, 1 s GOPs, no B-frames, as Matroska on a pipe; `audio` adds a 48 kHz mono AAC sine. */
+  async function mkv(seconds: number, codec: 'libx264' | 'libx265', audio: boolean): Promise<Buffer> {
+    const args = ['-hide_banner', '-loglevel', 'error', '-f', 'lavfi', '-i', 'testsrc=size=320x240:rate=25'];
+    if (audio) args.push('-f', 'lavfi', '-i', 'sine=frequency=440:sample_rate=48000');
+    args.push('-t', String(seconds), '-c:v', codec, '-preset', 'ultrafast', '-g', '25', '-keyint_min', '25', '-sc_threshold', '0', '-bf', '0', '-pix_fmt', 'yuv420p');
+    if (codec === 'libx265') args.push('-x265-params', 'log-level=error:scenecut=0');
+    if (audio) args.push('-c:a', 'aac', '-b:a', '64k');
+    args.push('-f', 'matroska', 'pipe:1');
+    const { stdout } = await run(FFMPEG, args, { encoding: 'buffer', maxBuffer: 64 * 1024 * 1024 });
+    return stdout;
+  }
+
+  let emu: RunningEmulator;
+  let client: KinesisVideoClient;
+  let tmp: string;
+  beforeAll(async () => {
+    tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'kvs-dash-av-'));
+    emu = await startEmulator({ port: 0, dynamodb: false });
+    client = createKinesisVideoClient(emu.url);
+  });
+  afterAll(async () => {
+    client.destroy();
+    await emu.close();
+    fs.rmSync(tmp, { recursive: true, force: true });
+  });
+
+  /** A stream holding `body`, and an ON_DEMAND session URL over it. */
+  async function onDemandOver(body: Buffer, prefix: string): Promise<string> {
+    const name = uniqueStreamName(prefix);
+    await createActiveVideoStream(client, name);
+    const t0 = Math.floor(Date.now() / 1000) * 1000 - 60_000;
+    expect(persisted((await sendPutMedia(emu.url, { streamName: name, body, startTimestamp: (t0 / 1000).toFixed(3) })).acks)).toHaveLength(4);
+    const dash = new KinesisVideoArchivedMediaClient({
+      endpoint: await dataEndpointOf(client, name, 'GET_DASH_STREAMING_SESSION_URL'),
+      region: TEST_REGION,
+      credentials: TEST_CREDENTIALS,
+    });
+    try {
+      const out = await dash.send(
+        new GetDASHStreamingSessionURLCommand({
+          StreamName: name,
+          PlaybackMode: 'ON_DEMAND',
+          DASHFragmentSelector: { FragmentSelectorType: 'PRODUCER_TIMESTAMP', TimestampRange: { StartTimestamp: new Date(t0), EndTimestamp: new Date(t0 + 60_000) } },
+        }),
+      );
+      return out.DASHStreamingSessionURL ?? '';
+    } finally {
+      dash.destroy();
+    }
+  }
+
+  const probe = async (file: string): Promise<string> =>
+    (await run('/usr/bin/ffprobe', ['-v', 'error', '-show_entries', 'stream=codec_name,codec_type', '-of', 'csv=p=0', file])).stdout.trim();
+
+  it('lists video then audio, each its own AdaptationSet, and ffmpeg reads both', async () => {
+    const url = await onDemandOver(await mkv(4, 'libx264', true), 'dash-av');
+    const mpd = await manifest(url);
+    expect(mpd.sets.map((s) => s.set['contentType'])).toEqual(['video', 'audio']);
+    expect(mpd.sets[1].set['mimeType']).toBe('audio/mp4');
+    expect(mpd.sets[1].representation).toMatchObject({ codecs: 'mp4a.40.2', audioSamplingRate: '48000' });
+    expect(mpd.sets[1].template.media).toContain('TrackNumber=2');
+    expect(mpd.sets[1].segments).toEqual(mpd.sets[0].segments);
+    const audioSegment = await get(segmentUrl(mpd, url, 2, 1));
+    expect(audioSegment.status).toBe(200);
+    expect(tfdtOf(audioSegment.bytes)).toBe(Math.round((Number(mpd.sets[1].segments[1]['t']) * 48000) / 1000));
+    const out = path.join(tmp, 'av.mp4');
+    await run(FFMPEG, ['-v', 'error', '-y', '-i', url, '-map', '0', '-c', 'copy', '-f', 'mp4', out]);
+    expect((await probe(out)).split('\n').sort()).toEqual(['aac,audio', 'h264,video']);
+  }, 60_000);
+
+  it('serves H.265 with an hvc1 codec string, and ffmpeg reads it', async () => {
+    const url = await onDemandOver(await mkv(4, 'libx265', false), 'dash-hevc');
+    const mpd = await manifest(url);
+    expect(mpd.sets[0].representation['codecs']).toMatch(/^hvc1\./);
+    const out = path.join(tmp, 'hevc.mp4');
+    await run(FFMPEG, ['-v', 'error', '-y', '-i', url, '-c', 'copy', '-f', 'mp4', out]);
+    expect(await probe(out)).toBe('hevc,video');
+    expect(await ffprobeFrameCount(out)).toBe(100);
+  }, 60_000);
 });
