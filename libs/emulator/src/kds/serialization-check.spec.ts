@@ -46,7 +46,8 @@ describe('SerializationException texts', () => {
     ['CreateStream', 'ShardCount', [], LIST],
     ['CreateStream', 'ShardCount', {}, MAP],
     // Boolean member: a string is quoted upper-cased
-    ['DeleteStream', 'EnforceConsumerDeletion', 'yes', "'YES' can not be converted to an Boolean"],
+    ['DeleteStream', 'EnforceConsumerDeletion', '23', "'23' can not be converted to an Boolean"],
+    ['DeleteStream', 'EnforceConsumerDeletion', 'maybe', "'MAYBE' can not be converted to an Boolean"],
     ['DeleteStream', 'EnforceConsumerDeletion', 23, `${NUMBER} can not be converted to an Boolean`],
     ['DeleteStream', 'EnforceConsumerDeletion', [], LIST],
     ['DeleteStream', 'EnforceConsumerDeletion', {}, MAP],
@@ -104,6 +105,19 @@ describe('values the service converts', () => {
     const body = { StreamName: 's', ShardCount: 2.7 };
     validateInput(KDS_SHAPES['CreateStream'], body);
     expect(body.ShardCount).toBe(2);
+  });
+
+  it.each([
+    ['true', true],
+    ['Yes', true],
+    ['1', true],
+    ['FALSE', false],
+    ['no', false],
+    ['0', false],
+  ])('reads the string %j where a Boolean is expected as %s', (text, expected) => {
+    const body: Record<string, unknown> = { StreamName: 's', EnforceConsumerDeletion: text };
+    validateInput(KDS_SHAPES['DeleteStream'], body);
+    expect(body['EnforceConsumerDeletion']).toBe(expected);
   });
 
   it('caps a number past Integer.MAX_VALUE at 2147483647 before the constraints see it', () => {

@@ -5,7 +5,8 @@
  * an String" (sic), "Expected list or null", "Start of structure or map found where not expected.".
  *
  * The pass also converts what the service converts: a number where an Integer is expected is floored and capped
- * at Integer.MAX_VALUE (2147483647), as the reader truncates it; the request is changed in place.
+ * at Integer.MAX_VALUE (2147483647), as the reader truncates it; 'true'/'yes'/'1' and 'false'/'no'/'0' (any case)
+ * where a Boolean is expected are read as that Boolean. The request is changed in place.
  *
  * The seam for other codecs (CBOR): `checkTypes` takes decoded JavaScript values, where a blob may also arrive
  * as a Buffer/Uint8Array (a byte string) and a timestamp as a number or a Date.
@@ -30,12 +31,19 @@ function containerFound(value: object): never {
 function scalarMismatch(value: unknown, target: 'an String' | 'a Blob' | 'an Boolean'): never {
   if (typeof value === 'boolean') throw serializationError(`class java.lang.Boolean can not be converted to ${target}`);
   if (typeof value === 'number') throw serializationError(`${NUMBER} can not be converted to ${target}`);
-  // Only a Boolean member meets a string here: the reader quotes it upper-cased.
-  if (typeof value === 'string') throw serializationError(`'${value.toUpperCase()}' can not be converted to ${target}`);
   containerFound(value as object);
 }
 
 const isBytes = (v: unknown): boolean => v instanceof Uint8Array;
+
+/** The words the reader takes as a Boolean, in any case (recorded from AWS by kinesalite and dynalite). */
+const BOOLEAN_WORDS: Readonly<Record<string, boolean>> = { TRUE: true, '1': true, YES: true, FALSE: false, '0': false, NO: false };
+
+function booleanOfText(text: string): boolean {
+  const upper = text.toUpperCase();
+  if (Object.hasOwn(BOOLEAN_WORDS, upper)) return BOOLEAN_WORDS[upper];
+  throw serializationError(`'${upper}' can not be converted to an Boolean`);
+}
 
 /** Reads a present (non-null) scalar; returns the value the operation gets (an Integer truncated). */
 function readScalar(shape: Shape, value: unknown): unknown {
@@ -44,6 +52,7 @@ function readScalar(shape: Shape, value: unknown): unknown {
       if (typeof value !== 'string') scalarMismatch(value, 'an String');
       return value;
     case 'boolean':
+      if (typeof value === 'string') return booleanOfText(value);
       if (typeof value !== 'boolean') scalarMismatch(value, 'an Boolean');
       return value;
     case 'integer':
