@@ -25,6 +25,8 @@ const compiled = new WeakMap<Shape, Predicate>();
  * The verdict alone, in one pass, without paths or messages: what a valid request (nearly every request, and
  * 500 records of a PutRecords) costs. Each shape is compiled once into a tree of predicates that mirror
  * checkTypes and collectViolations check for check; when the verdict is false, those two run to word AWS's error.
+ * A value the service reads differently (an Integer sent as 2.5, a Boolean sent as "true") is not taken here: the
+ * worded pass reads it, rewriting the body, and the request may then be valid after all.
  */
 export function conforms(shape: Shape, value: unknown): boolean {
   return predicateOf(shape)(value);
