@@ -36,16 +36,31 @@ export type Pipeline = (record: Buffer) => PipelineResult;
 
 /** Builds the pipeline; throws a ProcessingError for an option that cannot be built (bad pattern, field counts). */
 export function buildPipeline(options: readonly ProcessingOption[]): Pipeline {
-  if (options.length === 0) return (record) => ({ data: record, outcome: 'converted' });
-  const converters = options.map(createConverter);
+  const chain = buildTextChain(options);
+  if (chain === undefined) return (record) => ({ data: record, outcome: 'converted' });
   return (record) => {
-    let text: string | null = record.toString('utf8');
+    let text: string | null;
     try {
-      for (let i = 0; i < converters.length && text !== null; i++) text = converters[i](text);
+      text = chain(record.toString('utf8'));
     } catch (error) {
       return { data: record, outcome: 'unconverted', error };
     }
     return text === null ? { data: null, outcome: 'dropped' } : { data: Buffer.from(text, 'utf8'), outcome: 'converted' };
+  };
+}
+
+/**
+ * The options as one text converter (null: dropped; throws: send unconverted), for callers that decode and encode
+ * many records at once (RecordProcessor's fast path); undefined when there are no options.
+ */
+export function buildTextChain(options: readonly ProcessingOption[]): TextConverter | undefined {
+  if (options.length === 0) return undefined;
+  const converters = options.map(createConverter);
+  if (converters.length === 1) return converters[0];
+  return (input) => {
+    let text: string | null = input;
+    for (let i = 0; i < converters.length && text !== null; i++) text = converters[i](text);
+    return text;
   };
 }
 

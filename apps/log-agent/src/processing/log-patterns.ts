@@ -61,31 +61,37 @@ export interface BuiltInLogFormat {
   fields: readonly string[];
   /** ApacheLogParser turns a field that is exactly `-` into null; SysLogParser does not. */
   dashIsNull: boolean;
+  /** No group of the pattern can hold a `"` (the access logs' quoted fields are `[^"]+`). */
+  quoteFree: boolean;
 }
 
 const COMMON_LOG_FIELDS = ['host', 'ident', 'authuser', 'datetime', 'request', 'response', 'bytes'] as const;
 
 /** ApacheLogParser appends `.*` to the access-log patterns: anything may follow the last field. */
 export const BUILT_IN_LOG_FORMATS: Readonly<Record<LogFormat, BuiltInLogFormat>> = {
-  COMMONAPACHELOG: { pattern: new RegExp(`${COMMON_APACHE_LOG}${ANYDATA}$`), fields: COMMON_LOG_FIELDS, dashIsNull: true },
+  COMMONAPACHELOG: { pattern: new RegExp(`${COMMON_APACHE_LOG}${ANYDATA}$`), fields: COMMON_LOG_FIELDS, dashIsNull: true, quoteFree: true },
   COMBINEDAPACHELOG: {
     pattern: new RegExp(`${COMBINED_APACHE_LOG}${ANYDATA}$`),
     fields: [...COMMON_LOG_FIELDS, 'referer', 'agent'],
     dashIsNull: true,
+    quoteFree: true,
   },
   APACHEERRORLOG: {
     pattern: new RegExp(`${APACHE_ERROR_LOG}$`),
     fields: ['timestamp', 'module', 'severity', 'processid', 'threadid', 'client', 'message'],
     dashIsNull: true,
+    quoteFree: false,
   },
   SYSLOG: {
     pattern: new RegExp(`${SYSLOG_BASE}$`),
     fields: ['timestamp', 'hostname', 'program', 'processid', 'message'],
     dashIsNull: false,
+    quoteFree: false,
   },
   RFC3339SYSLOG: {
     pattern: new RegExp(`${RFC3339_SYSLOG_BASE}$`),
     fields: ['timestamp', 'hostname', 'program', 'processid', 'message'],
     dashIsNull: false,
+    quoteFree: false,
   },
 };

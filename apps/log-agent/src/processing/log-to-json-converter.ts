@@ -58,26 +58,33 @@ export function createLogToJsonConverter(options: LogToJsonOptions): TextConvert
   }
   return options.jsonFormat === 'PRETTYPRINT'
     ? prettyConverter(pattern, fields, builtIn.dashIsNull)
-    : compactConverter(pattern, fields, builtIn.dashIsNull);
+    : compactConverter(pattern, fields, builtIn.dashIsNull, options.matchPattern === undefined && builtIn.quoteFree);
 }
 
 /**
- * The hot path: the JSON text is concatenated directly, keys quoted once up front. With repeated field names the
- * agent's LinkedHashMap keeps the first position and the last value; that rarer case goes through a Map.
+ * The hot path: the JSON text is concatenated directly, keys quoted once up front, and the line tested once for
+ * characters JSON must escape instead of once per field (the access-log groups cannot hold `"`: the pattern stops
+ * them at quotes, so only `\` and control characters need looking for). With repeated field names the agent's
+ * LinkedHashMap keeps the first position and the last value; that rarer case goes through a Map.
  */
-function compactConverter(pattern: RegExp, fields: readonly string[], dashIsNull: boolean): TextConverter {
+function compactConverter(pattern: RegExp, fields: readonly string[], dashIsNull: boolean, quoteFree: boolean): TextConverter {
   if (new Set(fields).size !== fields.length) return mapConverter(pattern, fields, dashIsNull, (m) => compactMap(m));
   const keys = fields.map((f, i) => (i === 0 ? '{' : ',') + jsonString(f) + ':');
   const n = fields.length;
+  // eslint-disable-next-line no-control-regex
+  const needsEscape = quoteFree ? /[\\\u0000-\u001f]/ : /["\\\u0000-\u001f]/;
   return (text) => {
-    const m = pattern.exec(stripNewline(text));
+    const line = stripNewline(text);
+    const m = pattern.exec(line);
     if (m === null) return null;
+    if (n === 0) return '{}\n';
+    const plain = !needsEscape.test(line);
     let out = '';
     for (let i = 0; i < n; i++) {
       const v = m[i + 1];
-      out += keys[i] + (v === undefined || (dashIsNull && v === '-') ? 'null' : jsonString(v));
+      out += keys[i] + (v === undefined || (dashIsNull && v === '-') ? 'null' : plain ? '"' + v + '"' : jsonString(v));
     }
-    return (n === 0 ? '{}' : out + '}') + '\n';
+    return out + '}\n';
   };
 }
 

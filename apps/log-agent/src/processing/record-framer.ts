@@ -99,6 +99,22 @@ export class RecordFramer {
     return this.partialBytes + this.currentBytes;
   }
 
+  /** Nothing waits: no partial line, no multi-line record, no header line to skip, no runaway being discarded. */
+  get idle(): boolean {
+    return this.partialBytes === 0 && this.currentLines === 0 && this.headerLinesToSkip === 0 && !this.discarding;
+  }
+
+  /**
+   * Moves past `bytes` bytes of complete single lines that the caller framed itself while the framer was idle
+   * (RecordProcessor's fast path), so that offsets stay continuous.
+   */
+  advance(bytes: number): void {
+    if (!this.idle || this.multiLineStart !== undefined) {
+      throw new ProcessingError('OFFSET_GAP', 'advance() is only for single-line framing with nothing waiting');
+    }
+    this.nextOffset += bytes;
+  }
+
   /**
    * Frames the next bytes of the file, which start at `chunkStartOffset` (default: where the previous chunk ended).
    * Returns the records completed by them, in file order.

@@ -6,11 +6,15 @@
  * The order is the agent's: records are framed (up to its 5 MiB parser buffer), converted, and only then
  * truncated (AbstractParser.buildRecord converts; AbstractRecord.truncate runs on the converted data).
  */
-import { buildPipeline, type Pipeline } from './converter-chain';
+import { isAscii } from 'node:buffer';
+import { buildPipeline, buildTextChain, type Pipeline } from './converter-chain';
 import { compileJavaRegex } from './java-regex';
 import type { ProcessingOption } from './processing-options';
-import { RecordFramer, type FramedRecord } from './record-framer';
+import { AGENT_PARSER_BUFFER_BYTES, RecordFramer, type FramedRecord } from './record-framer';
 import { KINESIS_MAX_RECORD_BYTES, MAX_PARTITION_KEY_BYTES, truncateRecord } from './record-truncation';
+import type { TextConverter } from './text-converter';
+
+const LF = 0x0a;
 
 /** What a flow says about framing and processing (config/'s FlowConfig carries these under the same names). */
 export interface FlowProcessingOptions {
@@ -74,6 +78,8 @@ export function newProcessingCounters(): ProcessingCounters {
  */
 export class FlowProcessing {
   readonly pipeline: Pipeline;
+  /** The same options as one text converter (undefined without options), for the fast path. */
+  readonly textChain: TextConverter | undefined;
   readonly multiLineStart: RegExp | undefined;
   readonly skipHeaderLines: number;
   readonly terminator: Buffer;
@@ -82,6 +88,7 @@ export class FlowProcessing {
   constructor(options: FlowProcessingOptions) {
     const dpo = options.dataProcessingOptions ?? [];
     this.pipeline = buildPipeline(dpo);
+    this.textChain = buildTextChain(dpo);
     this.logToJson = dpo.some((o) => o.optionName === 'LOGTOJSON');
     this.multiLineStart = options.multiLineStartPattern
       ? compileJavaRegex(options.multiLineStartPattern, { anchor: 'start' })
@@ -99,6 +106,7 @@ export class FlowProcessing {
 export class RecordProcessor {
   private readonly framer: RecordFramer;
   private readonly maxDataBytes: number;
+  private readonly maxFramedBytes: number;
   private framerSeen = { headerLinesSkipped: 0, bytesDiscarded: 0 };
 
   constructor(
@@ -114,6 +122,7 @@ export class RecordProcessor {
       maxFramedBytes: options.maxFramedBytes,
     });
     this.maxDataBytes = options.maxDataBytes ?? KINESIS_MAX_RECORD_BYTES - MAX_PARTITION_KEY_BYTES;
+    this.maxFramedBytes = options.maxFramedBytes ?? AGENT_PARSER_BUFFER_BYTES;
   }
 
   /** Offset just past the last byte pushed. */
@@ -127,8 +136,81 @@ export class RecordProcessor {
   }
 
   /** Frames and processes the next bytes of the file (see RecordFramer.push for offsets and zero-copy). */
-  push(chunk: Buffer, chunkStartOffset?: number): ProcessedRecord[] {
+  push(chunk: Buffer, chunkStartOffset: number = this.framer.offset): ProcessedRecord[] {
+    if (
+      this.flow.textChain !== undefined &&
+      this.flow.multiLineStart === undefined &&
+      this.framer.idle &&
+      chunkStartOffset === this.framer.offset &&
+      chunk.length <= this.maxFramedBytes &&
+      isAscii(chunk)
+    ) {
+      const end = chunk.lastIndexOf(LF) + 1;
+      if (end > 0) {
+        const records = this.processAsciiLines(chunk, end, chunkStartOffset, this.flow.textChain);
+        this.framer.advance(end);
+        if (end < chunk.length) records.push(...this.process(this.framer.push(chunk.subarray(end), chunkStartOffset + end)));
+        return records;
+      }
+    }
     return this.process(this.framer.push(chunk, chunkStartOffset));
+  }
+
+  /**
+   * The hot path (single-line records, options set, an ASCII chunk of complete lines, nothing waiting): the same
+   * outcome as framing then piping each line, with one decode of the chunk (latin1 is exact on ASCII and the fastest
+   * decoder), line texts as slices of it, and one encode for all converted records, each a view of that buffer.
+   * Per line this saves two Buffer objects and two calls into C++, about half the cost of LOGTOJSON.
+   */
+  private processAsciiLines(chunk: Buffer, end: number, base: number, chain: TextConverter): ProcessedRecord[] {
+    const c = this.counters;
+    const text = chunk.toString('latin1', 0, end);
+    const out: ProcessedRecord[] = [];
+    const converted: ProcessedRecord[] = [];
+    const texts: string[] = [];
+    for (let pos = 0; pos < end; ) {
+      const next = text.indexOf('\n', pos) + 1;
+      const record: ProcessedRecord = { data: null, lines: 1, startOffset: base + pos, endOffset: base + next, truncated: false };
+      let result: string | null;
+      try {
+        result = chain(text.slice(pos, next));
+      } catch {
+        c.conversionErrors++;
+        result = null;
+        record.data = chunk.subarray(pos, next);
+      }
+      if (result !== null) {
+        texts.push(result);
+        converted.push(record);
+      } else if (record.data === null) {
+        c.recordsDropped++;
+        if (this.dropsAreParseFailures) c.parseFailures++;
+      }
+      out.push(record);
+      pos = next;
+    }
+    this.encodeAll(texts, converted);
+    c.linesRead += out.length;
+    c.recordsFramed += out.length;
+    return out;
+  }
+
+  private encodeAll(texts: string[], records: ProcessedRecord[]): void {
+    if (texts.length === 0) return;
+    const all = texts.join('');
+    const buf = Buffer.from(all, 'utf8');
+    const ascii = buf.length === all.length;
+    for (let k = 0, off = 0; k < texts.length; k++) {
+      const len = ascii ? texts[k].length : Buffer.byteLength(texts[k], 'utf8');
+      let data: Buffer = buf.subarray(off, off + len);
+      off += len;
+      if (len > this.maxDataBytes) {
+        data = truncateRecord(data, this.maxDataBytes, this.flow.terminator);
+        records[k].truncated = true;
+        this.counters.recordsTruncated++;
+      }
+      records[k].data = data;
+    }
   }
 
   /** Ends a waiting multi-line record (file quiet, rotated away, shutdown). */

@@ -12,11 +12,11 @@ export const KINESIS_MAX_RECORD_BYTES = 1024 * 1024;
 export const MAX_PARTITION_KEY_BYTES = 256;
 
 /** Returns `data` itself when it fits in `maxDataBytes`, else a copy cut to it and ended by `terminator`. */
-export function truncateRecord(data: Buffer, maxDataBytes: number, terminator: Buffer): Buffer {
+export function truncateRecord(data: Buffer, maxDataBytes: number, terminator: Uint8Array): Buffer {
   if (data.length <= maxDataBytes) return data;
   const out = Buffer.allocUnsafe(maxDataBytes);
   const keep = maxDataBytes - terminator.length;
   data.copy(out, 0, 0, keep);
-  terminator.copy(out, keep);
+  out.set(terminator, keep);
   return out;
 }
