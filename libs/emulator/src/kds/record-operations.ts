@@ -204,7 +204,7 @@ function sequenceOrdinal(stream: Stream, shard: Shard, type: string, seq: string
       `Invalid StartingSequenceNumber. It encodes ${shardIdOf(read.shardIndex)}, while it was used in a call to a shard with ${shard.id}`,
     );
   }
-  if (read.version !== 2 || read.shardCreatedSeconds !== Math.floor(shard.meta.createdAt / 1000)) {
+  if (read.version !== 2 || read.shardCreatedSeconds !== shard.createdSeconds) {
     if (read.version === 0) throw awsErrors.internalFailure('Internal service failure.');
     throw awsErrors.invalidArgument(`StartingSequenceNumber ${seq} used in ${op} ${where} is invalid because it did not come from this stream.`);
   }

@@ -78,14 +78,16 @@ export class ShardSequencer {
   private readonly low: bigint;
   constructor(
     shardIndex: number,
-    shardCreatedSeconds: number,
+    private readonly shardCreatedSeconds: number,
     readonly layout: SequenceLayout = 'aws',
   ) {
     this.high = highBits(layout, shardIndex, shardCreatedSeconds);
     this.low = lowBits(shardIndex);
   }
+  /** The arrival is never written as before the shard's creation second (AWS's numbers never are). */
   encode(ordinal: number | bigint, arrivalMs: number): string {
-    return (this.high | middleBits(this.layout, ordinal, Math.floor(arrivalMs / 1000)) | this.low).toString();
+    const arrival = Math.max(Math.floor(arrivalMs / 1000), this.layout === 'aws' ? this.shardCreatedSeconds : 0);
+    return (this.high | middleBits(this.layout, ordinal, arrival) | this.low).toString();
   }
   decode(text: string): SequenceNumberParts | undefined {
     return decodeSequenceNumber(text, this.layout);

@@ -65,16 +65,20 @@ describe.each(KDS_HANDLERS)('KDS sequence numbers over the %s', (handler) => {
     clock.advance(3000);
     const second = await t.client.send(new PutRecordCommand({ StreamName: name, PartitionKey: 'a', Data: Buffer.from('2'), ExplicitHashKey: HALF_HASH_KEY.toString() }));
     expect([first.ShardId, second.ShardId]).toEqual(['shardId-000000000002', 'shardId-000000000002']);
-    const [a, b] = [fieldsOf(first.SequenceNumber as string), fieldsOf(second.SequenceNumber as string)];
-    expect(a).toMatchObject({ version: '2', shardDigit: '2', byte1: '00', shard: 2 });
-    expect(a.created).toBeGreaterThan(created); // a child dates from after its parent
-    expect(b).toMatchObject({ created: a.created, index: a.index + 1n, arrival: a.arrival + 3 });
-
     const shards = (await t.client.send(new DescribeStreamCommand({ StreamName: name }))).StreamDescription?.Shards ?? [];
     const parent = shards[0].SequenceNumberRange;
-    expect(fieldsOf(parent?.StartingSequenceNumber as string)).toMatchObject({ created, shardDigit: '0', index: 0n, shard: 0 });
-    // A closed shard ends at the largest record index the layout holds.
-    expect(fieldsOf(parent?.EndingSequenceNumber as string)).toMatchObject({ created, index: 0x7fffffffffffffffn, shard: 0 });
+    expect(fieldsOf(parent?.StartingSequenceNumber as string)).toMatchObject({ created, arrival: created, shardDigit: '0', index: 0n, shard: 0 });
+    // A closed shard ends at the largest record index the layout holds, dated when it closed.
+    const parentEnd = fieldsOf(parent?.EndingSequenceNumber as string);
+    expect(parentEnd).toMatchObject({ created, arrival: created, index: 0x7fffffffffffffffn, shard: 0 });
+    // AWS dates the children one second after their parent closed, and starts them at index 0 of that second.
+    const childStart = fieldsOf(shards[2].SequenceNumberRange?.StartingSequenceNumber as string);
+    expect(childStart).toMatchObject({ created: parentEnd.arrival + 1, arrival: parentEnd.arrival + 1, index: 0n, shardDigit: '2', shard: 2 });
+
+    const [a, b] = [fieldsOf(first.SequenceNumber as string), fieldsOf(second.SequenceNumber as string)];
+    // A record is never dated before its shard's creation second (the first came within the split's second).
+    expect(a).toMatchObject({ version: '2', created: childStart.created, shardDigit: '2', byte1: '00', arrival: childStart.created, shard: 2 });
+    expect(b).toMatchObject({ created: a.created, index: a.index + 1n, arrival: created + 3 });
     const read = await t.client.send(
       new GetRecordsCommand({
         ShardIterator: (await t.client.send(new GetShardIteratorCommand({ StreamName: name, ShardId: 'shard-2', ShardIteratorType: 'TRIM_HORIZON' }))).ShardIterator,

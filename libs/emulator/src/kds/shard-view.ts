@@ -13,7 +13,7 @@ export function shardView(shard: Shard): Record<string, unknown> {
     SequenceNumberRange: {
       // Sequence ordinal 0 is never a record's (records start at 1), so AFTER_SEQUENCE_NUMBER of the starting
       // number is the first record.
-      StartingSequenceNumber: shard.sequencer.encode(0, m.createdAt),
+      StartingSequenceNumber: shard.sequencer.encode(0, shard.createdSeconds * 1000),
       ...(m.closedAt !== undefined ? { EndingSequenceNumber: shard.sequencer.encode(ENDING_ORDINAL, m.closedAt) } : {}),
     },
   };

@@ -77,6 +77,16 @@ export const DEFAULT_SHARD_LIMITS: ShardLimits = {
 };
 
 /**
+ * The creation second a shard's sequence numbers carry. AWS dates a child shard one second after its parents
+ * closed (their EndingSequenceNumber's time): a child here carries the second after its creation, which is
+ * the close. Shards of the legacy layout keep the second they were issued with.
+ */
+export function sequenceCreatedSeconds(meta: ShardMeta): number {
+  const seconds = Math.floor(meta.createdAt / 1000);
+  return meta.parentShardId !== undefined && meta.sequenceLayout === undefined ? seconds + 1 : seconds;
+}
+
+/**
  * How many seconds of calls a shard's GetShardIterator and GetRecords rates let through at once. AWS states the
  * rates (5 calls/s per shard each) but not the bucket; it lets a handful of calls in a row through, which a
  * one-second bucket (5) did not.
@@ -86,6 +96,8 @@ export const CALL_BURST_SECONDS = 2;
 export class Shard {
   readonly start: bigint;
   readonly end: bigint;
+  /** The creation second the shard's sequence numbers carry (see sequenceCreatedSeconds). */
+  readonly createdSeconds: number;
   readonly sequencer: ShardSequencer;
   readonly writeRecords: TokenBucket;
   readonly writeBytes: TokenBucket;
@@ -101,7 +113,8 @@ export class Shard {
   ) {
     this.start = BigInt(meta.startingHashKey);
     this.end = BigInt(meta.endingHashKey);
-    this.sequencer = new ShardSequencer(meta.index, Math.floor(meta.createdAt / 1000), meta.sequenceLayout ?? 'aws');
+    this.createdSeconds = sequenceCreatedSeconds(meta);
+    this.sequencer = new ShardSequencer(meta.index, this.createdSeconds, meta.sequenceLayout ?? 'aws');
     this.writeRecords = new TokenBucket(limits.writeRecordsPerSecond, limits.writeRecordsPerSecond, clock);
     this.writeBytes = new TokenBucket(limits.writeBytesPerSecond, limits.writeBytesPerSecond, clock);
     // Call rates hold a short burst (CALL_BURST_SECONDS of the rate): a reader that opens iterators or polls a

@@ -192,13 +192,9 @@ export class StreamRegistry {
   /** Adds a shard to `stream` (not yet persisted: callers persist once per operation). */
   addShard(stream: Stream, range: { start: bigint; end: bigint }, parents: { parent?: string; adjacent?: string } = {}): Shard {
     const index = stream.meta.nextShardIndex++;
-    // Shard creation seconds lead the sequence number (sequence-number.ts): a child dated at least one second
-    // after its parents issues larger sequence numbers than they did, even when split in the same second.
-    let createdAt = this.clock.now();
-    for (const p of [parents.parent, parents.adjacent]) {
-      const parent = p ? stream.shards.get(p) : undefined;
-      if (parent) createdAt = Math.max(createdAt, parent.meta.createdAt + 1000);
-    }
+    // A child's sequence numbers carry the second after its creation (Shard.createdSeconds), so they exceed its
+    // parents' even when it is split in the second they were created.
+    const createdAt = this.clock.now();
     const meta: ShardMeta = {
       shardId: shardIdOf(index),
       index,
