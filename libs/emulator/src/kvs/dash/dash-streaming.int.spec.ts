@@ -22,7 +22,7 @@ import { ManualClock } from '../../clock';
 import { errorOf, TEST_CREDENTIALS, TEST_REGION, uniqueStreamName } from '../../testing/kds-test-clients';
 import { createActiveVideoStream, createKinesisVideoClient, dataEndpointOf } from '../../testing/kvs-test-clients';
 import { ffmpegTestPattern, ffprobeFrameCount, sendPutMedia } from '../../testing/kvs-media-fixtures';
-import { readMpd, tfdtOf, type ReadMpd } from './mpd-test-reader';
+import { readMpd, tfdtOf, type ReadMpd } from '../../testing/mpd-test-reader';
 
 const run = promisify(execFile);
 const FFMPEG = fs.existsSync('/usr/bin/ffmpeg') ? '/usr/bin/ffmpeg' : 'ffmpeg';
