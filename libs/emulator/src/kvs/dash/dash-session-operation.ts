@@ -4,7 +4,8 @@
  * = MaxMediaPlaylistFragmentResults, same defaults: LIVE, SERVER_TIMESTAMP, Expires 300 s, 5 fragments for LIVE and
  * LIVE_REPLAY and 1,000 for ON_DEMAND; TimestampRange absent for LIVE, required for the others, EndTimestamp required
  * for ON_DEMAND; NoDataRetentionException, "Data retention must be greater than 0"; ResourceNotFoundException for a
- * range without fragments or a LIVE stream without a fragment in the last 30 s; track 1 must be H.264/H.265 video),
+ * range without fragments or a LIVE stream without a fragment in the last 30 s; track 1 must be H.264/H.265 video;
+ * DASHTimestampRange: EndTimestamp "within 24 hours of the specified StartTimestamp", as HLS's),
  * so the session is decided by the HLS operation itself and re-signed as a DASH session with DisplayFragmentNumber.
  *
  * The URL is `<data endpoint>/dash/v1/getDASHManifest.mpd?SessionToken=<token>` (observed URL, kvs-reference.md §5.7,

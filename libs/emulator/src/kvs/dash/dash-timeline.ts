@@ -11,6 +11,9 @@
  * DisplayFragmentNumber): `$Number$` is 1 for the first fragment of the session (a consumer of real KVS manifests
  * fetches 1..N for N `S` elements), and for LIVE the log ordinal from the session's first fragment on, so that a
  * number keeps naming the same fragment as the window slides.
+ *
+ * Known limit: positions count from the session's first fragment still stored; a LIVE session that outlives the
+ * stream's retention of its first fragments sees later positions move back (KVS's behaviour there is unknown).
  */
 import type { FragmentEntry, FragmentLog } from '../../storage/fragment-log';
 import { playDurationMs, sessionView, type SessionView } from '../hls/hls-session-view';
