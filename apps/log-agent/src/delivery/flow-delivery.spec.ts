@@ -1,0 +1,163 @@
+import { ProducerError, type PutRecordInput, type PutResult } from '@tributary/kinesis-producer';
+import { noopLogger } from '@tributary/runtime';
+import { AckTracker } from '../checkpoint/ack-tracker';
+import { FlowProcessing, newProcessingCounters } from '../processing';
+import type { TailChunk } from '../tailing/tailer-types';
+import { FlowDelivery, type AckSink, type DeliveryProducer } from './flow-delivery';
+import { partitionKeyFunction } from './partition-key';
+
+/** A producer whose answers the test gives, with a buffer bound of `capacity` records. */
+class FakeProducer implements DeliveryProducer {
+  pending: { input: PutRecordInput; resolve: (r: PutResult) => void; reject: (e: Error) => void }[] = [];
+  private waiters: (() => void)[] = [];
+  constructor(private readonly capacity = Infinity) {}
+  get writable(): boolean {
+    return this.pending.length < this.capacity;
+  }
+  whenWritable(): Promise<void> {
+    return this.writable ? Promise.resolve() : new Promise((resolve) => this.waiters.push(resolve));
+  }
+  put(input: PutRecordInput): Promise<PutResult> {
+    return new Promise((resolve, reject) => this.pending.push({ input, resolve, reject }));
+  }
+  ack(n = this.pending.length): void {
+    for (const p of this.pending.splice(0, n)) p.resolve({ shardId: 's', sequenceNumber: '1', attempts: 1 });
+    const w = this.waiters;
+    this.waiters = [];
+    for (const r of w) r();
+  }
+}
+
+/** The tailer's side: a real AckTracker per file. */
+class TrackerSink implements AckSink {
+  readonly trackers = new Map<string, AckTracker>();
+  tracker(file: string): AckTracker {
+    let t = this.trackers.get(file);
+    if (!t) this.trackers.set(file, (t = new AckTracker(0)));
+    return t;
+  }
+  recordSent(file: string, start: number, end: number): void {
+    this.tracker(file).sent(start, end);
+  }
+  recordAcked(file: string, start: number): void {
+    this.tracker(file).acked(start);
+  }
+  bytesConsumed(file: string, offset: number): void {
+    this.tracker(file).consumedUpTo(offset);
+  }
+}
+
+const flush = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
+
+function setup(options: { capacity?: number; processing?: FlowProcessing; now?: () => number } = {}) {
+  const producer = new FakeProducer(options.capacity);
+  const sink = new TrackerSink();
+  const delivery = new FlowDelivery({
+    flowId: 'f',
+    producer,
+    processing: options.processing ?? new FlowProcessing({}),
+    counters: newProcessingCounters(),
+    partitionKey: partitionKeyFunction('DETERMINISTIC'),
+    maxDataBytes: 1024 * 1024 - 32,
+    clock: { now: options.now ?? (() => 0) },
+    logger: noopLogger,
+  });
+  delivery.bindTailer(sink);
+  return { producer, sink, delivery };
+}
+
+const chunk = (text: string, start: number, extra: Partial<TailChunk> = {}): TailChunk => {
+  const bytes = Buffer.from(text);
+  return { flowId: 'f', file: '1:2/0', path: '/x.log', chunk: bytes, startOffset: start, endOffset: start + bytes.length, ...extra };
+};
+
+describe('FlowDelivery', () => {
+  it('puts one record per line and moves the checkpoint only past the acknowledged prefix', async () => {
+    const { producer, sink, delivery } = setup();
+    await delivery.onChunk(chunk('a\nbb\nccc\n', 0));
+    expect(producer.pending.map((p) => Buffer.from(p.input.data).toString())).toEqual(['a\n', 'bb\n', 'ccc\n']);
+    expect(producer.pending[0].input.partitionKey).toMatch(/^[0-9a-f]{32}$/);
+    const t = sink.tracker('1:2/0');
+    expect(t.checkpoint).toBe(0);
+    // Acks out of order: the second alone does not move the checkpoint.
+    const [first, second, third] = producer.pending;
+    second.resolve({ shardId: 's', sequenceNumber: '2', attempts: 1 });
+    await flush();
+    expect(t.checkpoint).toBe(0);
+    first.resolve({ shardId: 's', sequenceNumber: '1', attempts: 1 });
+    await flush();
+    expect(t.checkpoint).toBe(5);
+    expect(delivery.stats()).toMatchObject({ recordsSent: 3, recordsAcked: 2, inFlight: 1 });
+    third.resolve({ shardId: 's', sequenceNumber: '3', attempts: 1 });
+    await delivery.settled();
+    expect(t.checkpoint).toBe(9);
+  });
+
+  it('does not return from onChunk while the producer is full (the tailer stops reading)', async () => {
+    const { producer, delivery } = setup({ capacity: 2 });
+    let done = false;
+    const p = delivery.onChunk(chunk('1\n2\n3\n4\n5\n', 0)).then(() => (done = true));
+    await flush();
+    expect(producer.pending).toHaveLength(2);
+    expect(done).toBe(false);
+    producer.ack();
+    await flush();
+    expect(producer.pending).toHaveLength(2);
+    expect(done).toBe(false);
+    producer.ack();
+    await p;
+    expect(producer.pending).toHaveLength(1);
+  });
+
+  it('puts an expired record again and passes a rejected one, so neither loses nor blocks the file', async () => {
+    const { producer, sink, delivery } = setup();
+    await delivery.onChunk(chunk('a\nb\n', 0));
+    const [a, b] = producer.pending.splice(0, 2);
+    a.reject(new ProducerError('RECORD_EXPIRED', 'expired', true));
+    b.reject(new ProducerError('RECORD_REJECTED', 'rejected', false));
+    await flush();
+    expect(producer.pending.map((p) => Buffer.from(p.input.data).toString())).toEqual(['a\n']);
+    producer.ack();
+    await delivery.settled();
+    expect(sink.tracker('1:2/0').checkpoint).toBe(4);
+    expect(delivery.stats()).toMatchObject({ recordsResent: 1, recordsRejected: 1, recordsSent: 2, recordsAcked: 1 });
+  });
+
+  it('counts lines LOGTOJSON cannot parse as consumed, so the checkpoint passes them', async () => {
+    const processing = new FlowProcessing({ dataProcessingOptions: [{ optionName: 'LOGTOJSON', logFormat: 'COMMONAPACHELOG' }] });
+    const { producer, sink, delivery } = setup({ processing });
+    const good = '127.0.0.1 - - [10/Oct/2000:13:55:36 -0700] "GET /a.gif HTTP/1.0" 200 2326\n';
+    await delivery.onChunk(chunk(`${good}garbage\n`, 0));
+    expect(producer.pending).toHaveLength(1);
+    expect(JSON.parse(Buffer.from(producer.pending[0].input.data).toString())).toMatchObject({ host: '127.0.0.1', response: '200' });
+    producer.ack();
+    await delivery.settled();
+    expect(sink.tracker('1:2/0').checkpoint).toBe(good.length + 'garbage\n'.length);
+  });
+
+  it('sends the last line of a rotated file without its newline, its range ending at the file end', async () => {
+    const { producer, sink, delivery } = setup();
+    await delivery.onChunk(chunk('a\n', 0));
+    await delivery.onChunk(chunk('tail', 2, { endOfFile: true }));
+    expect(producer.pending.map((p) => Buffer.from(p.input.data).toString())).toEqual(['a\n', 'tail\n']);
+    producer.ack();
+    await delivery.settled();
+    expect(sink.tracker('1:2/0').checkpoint).toBe(6);
+  });
+
+  it('reports the age of the oldest unacknowledged chunk', async () => {
+    let now = 1000;
+    const { producer, delivery } = setup({ now: () => now });
+    await delivery.onChunk(chunk('a\n', 0));
+    now = 1500;
+    await delivery.onChunk(chunk('b\n', 2));
+    now = 4000;
+    expect(delivery.stats().oldestUnackedAgeMs).toBe(3000);
+    producer.ack(1);
+    await flush();
+    expect(delivery.stats().oldestUnackedAgeMs).toBe(2500);
+    producer.ack();
+    await flush();
+    expect(delivery.stats().oldestUnackedAgeMs).toBe(0);
+  });
+});
