@@ -1,0 +1,29 @@
+/**
+ * Reads `agent.json` from disk and parses it (agent-config-parser.ts). The only I/O of config/.
+ */
+import { readFile } from 'node:fs/promises';
+import { AgentConfigError } from './agent-config-error';
+import { parseAgentConfig, type ParsedAgentConfig } from './agent-config-parser';
+
+export async function readAgentConfig(path: string): Promise<ParsedAgentConfig> {
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (err) {
+    throw new AgentConfigError('AGENT_CONFIG_UNREADABLE', `cannot read the agent configuration ${path}: ${(err as Error).message}`, [], { cause: err });
+  }
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (err) {
+    throw new AgentConfigError('AGENT_CONFIG_UNREADABLE', `${path} is not JSON: ${(err as Error).message}`, [], { cause: err });
+  }
+  try {
+    return parseAgentConfig(json);
+  } catch (err) {
+    if (err instanceof AgentConfigError) {
+      throw new AgentConfigError(err.code, err.message.replace(/^agent\.json/, path), err.problems, { cause: err.cause });
+    }
+    throw err;
+  }
+}
