@@ -40,8 +40,11 @@ export async function networkFilesystemOf(directory: string): Promise<string | u
 export interface DirectoryWatcherOptions {
   directory: string;
   forcePolling: boolean;
-  /** Called on any event in the directory (a file's name, when fs.watch gives it). */
-  onChange(fileName: string | undefined): void;
+  /**
+   * Called on any event in the directory: 'rename' when a name appeared or went away (a scan is due), 'change'
+   * when a file was written (a read is due), with the file's name when fs.watch gives it.
+   */
+  onChange(event: 'rename' | 'change', fileName: string | undefined): void;
   /** Called when watching is given up for polling (why, for the log). */
   onFallback(reason: string): void;
 }
@@ -68,14 +71,14 @@ export class DirectoryWatcher {
     if (network) return this.fallback(`${this.options.directory} is on ${network}: inotify does not see other hosts' writes`);
     if (this.closed || this.watcher) return;
     try {
-      const watcher = watch(this.options.directory, { persistent: false }, (_event, name) => {
-        this.options.onChange(typeof name === 'string' ? name : name ? String(name) : undefined);
+      const watcher = watch(this.options.directory, { persistent: false }, (event, name) => {
+        this.options.onChange(event === 'change' ? 'change' : 'rename', name ? String(name) : undefined);
       });
       watcher.on('error', (error: Error) => {
         if (this.watcher === watcher) this.watcher = undefined;
         watcher.close();
         this.fallback(`fs.watch failed: ${error.message}`);
-        this.options.onChange(undefined);
+        this.options.onChange('rename', undefined);
       });
       this.watcher = watcher;
       this.reportedFallback = false;

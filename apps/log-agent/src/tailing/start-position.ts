@@ -15,11 +15,15 @@
  * 3. At the first scan, the agent (SourceFileTracker.initializeCurrentFile) tails the newest file of the flow
  *    from initialPosition and ignores the older ones; here older files start at their end (their later appends
  *    are read). When the flow has checkpoints, a file without one that changed after the latest checkpoint was
- *    written appeared while the agent was down and is read from 0; an older one starts at its end.
+ *    written appeared while the agent was down and is read from 0; an older one starts at its end. "After" has
+ *    a slack of MTIME_SLACK_MS: mtimes come from the kernel's coarse clock, a few ms behind Date.now(), and a file
+ *    created just after the last checkpoint must not be taken for an old one (that would lose its lines).
  * 4. Found later, while running: a new file, read from 0.
  */
 import { FINGERPRINT_MAX_BYTES, headMatches } from './file-identity';
 import type { FileIdentity, TrackedFileId } from './tailer-types';
+
+export const MTIME_SLACK_MS = 2000;
 
 export type InitialPosition = 'START_OF_FILE' | 'END_OF_FILE';
 
@@ -81,7 +85,7 @@ export function decideStart(file: FoundFile, ctx: StartContext): StartDecision {
       ? { kind: 'initial-position', position: ctx.initialPosition, dropStaleCheckpoint }
       : { kind: 'older-file', atEnd: true, dropStaleCheckpoint };
   }
-  return file.mtimeMs > ctx.latestCheckpointAt
+  return file.mtimeMs > ctx.latestCheckpointAt - MTIME_SLACK_MS
     ? { kind: 'new-file', offset: 0, dropStaleCheckpoint }
     : { kind: 'older-file', atEnd: true, dropStaleCheckpoint };
 }

@@ -16,19 +16,28 @@
  *   await tailer.stop()              // stops reading, flushes the checkpoint (SIGTERM path)
  *
  * Records must be announced with recordSent in file order (the order of the bytes they came from); acks may
- * arrive in any order. The checkpoint of a file moves only to the end of the longest acknowledged prefix
+ * arrive in any order. The records of an `endOfFile` chunk (and whatever processing still held for that file) are
+ * announced before its onChunk promise settles: bytes of the file not covered by then count as needing no record.
+ * Ids are matched with their generation: calls with an id of before a truncation return false and change nothing. The checkpoint of a file moves only to the end of the longest acknowledged prefix
  * (checkpoint/ack-tracker.ts), so after kill -9 at most the in-flight records are sent again.
  *
  * Lines: a chunk holds whole lines, each ending in '\n' (a '\r' before it is left in place for processing).
  * Two exceptions, flagged on the chunk so processing can tell:
  * - `continuesLine`: a single line longer than `maxChunkBytes` is handed over in pieces; every piece but the last
  *   carries `continuesLine: true` (processing truncates at the record limit anyway, as the agent does).
- * - `endOfFile`: a file that was rotated away or deleted, read to its end, whose last bytes have no '\n' and did
- *   not grow for `rotatedIdleMs`: those bytes are handed over as a last line without its '\n'. A file still at
- *   its path never has its partial last line sent: it waits for the newline.
+ * - `endOfFile`: a file that was rotated away or deleted (no longer under a path the glob matches) and did not grow
+ *   for `rotatedIdleMs` gets one last chunk with `endOfFile: true`: the bytes after its last '\n' (a last line
+ *   without its '\n', handed over as a line), or no bytes at all. Processing flushes what it holds for the file
+ *   (a multi-line record waiting for the next start line) and delivery sends it; once every range is acked the
+ *   file is closed and onFileDone is called. A file still at a matching path never has its partial last line
+ *   sent: it waits for the newline.
  */
 
-/** How a file is known across renames: `${dev}:${ino}` (decimal, from a bigint stat). */
+/**
+ * How delivery names a file in chunks, acks and events: opaque. It is `${dev}:${ino}/${generation}` (decimal, from
+ * a bigint stat); the generation counts truncations of the file, so acks for records read before a truncation
+ * (copytruncate) are told apart from the new content's and ignored.
+ */
 export type TrackedFileId = string;
 
 /**
@@ -63,11 +72,19 @@ export interface TailChunk {
 
 /** What happened to a tracked file, for logs and metrics (C may log these). */
 export type TailerEvent =
-  | { kind: 'file-found'; file: TrackedFileId; path: string; offset: number; reason: 'checkpoint' | 'initial-position' | 'new-file' | 'copy-of-tracked' }
+  | {
+      kind: 'file-found';
+      file: TrackedFileId;
+      path: string;
+      offset: number;
+      /** Why it starts at `offset` (start-position.ts): `parked-copy` is not read until its original is truncated. */
+      reason: 'checkpoint' | 'truncated-while-down' | 'initial-position' | 'older-file' | 'new-file' | 'copy-of-truncated' | 'parked-copy';
+    }
   | { kind: 'file-rotated'; file: TrackedFileId; path: string }
   | { kind: 'file-renamed'; file: TrackedFileId; from: string; to: string }
   /** Same inode shrank below what was read, or its first bytes changed: reading restarts at 0.
-   * `unreadBytesLost` is what was written and not read before the truncation, as far as the last stat saw. */
+   * `unreadBytesLost` is what was written and not read before the truncation, as far as the last stat saw, less
+   * what a copy of the file (copytruncate into a name the glob matches) still holds and will be read from. */
   | { kind: 'file-truncated'; file: TrackedFileId; path: string; readOffset: number; unreadBytesLost: number }
   | { kind: 'file-done'; file: TrackedFileId; path: string }
   | { kind: 'watch-fallback'; directory: string; error: string };

@@ -1,0 +1,260 @@
+import { appendFile, rename, stat, truncate, unlink, writeFile, copyFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { CheckpointStore } from '../checkpoint/checkpoint-store';
+import type { FileTailer } from './file-tailer';
+import { FakeDelivery, makeTempDir, numberedLines, pause, removeDir, startTailer, waitFor } from './tailer-test-kit';
+
+const expectedLines = (prefix: string, from: number, to: number) => numberedLines(prefix, from, to).trimEnd().split('\n');
+
+describe('FileTailer on real files', () => {
+  let dir: string;
+  let store: CheckpointStore;
+  const running: FileTailer[] = [];
+  const start = async (...args: Parameters<typeof startTailer> extends [unknown, ...infer R] ? R : never) => {
+    const t = await startTailer(store, ...args);
+    running.push(t.tailer);
+    return t;
+  };
+
+  beforeEach(async () => {
+    dir = await makeTempDir();
+    store = await CheckpointStore.open({ path: join(dir, 'state', 'checkpoints.json') });
+  });
+  afterEach(async () => {
+    for (const t of running.splice(0)) await t.stop();
+    await removeDir(dir);
+  });
+
+  it('reads existing lines from START_OF_FILE, then appended ones; a partial last line waits for its newline', async () => {
+    const log = join(dir, 'app.log');
+    await writeFile(log, numberedLines('a', 0, 100));
+    const { delivery } = await start(join(dir, 'app.log*'));
+    await waitFor('100 lines', () => delivery.lines.length === 100);
+    await appendFile(log, numberedLines('a', 100, 150) + 'half a li');
+    await waitFor('150 lines', () => delivery.lines.length === 150);
+    await pause(150);
+    expect(delivery.lines).toHaveLength(150);
+    await appendFile(log, 'ne\n');
+    await waitFor('151 lines', () => delivery.lines.length === 151);
+    expect(delivery.texts()).toEqual([...expectedLines('a', 0, 150), 'half a line']);
+    expect(delivery.chunks.every((c) => c.chunk[c.chunk.length - 1] === 0x0a)).toBe(true);
+  });
+
+  it('starts at the end with END_OF_FILE (at the last newline: the line being written goes out whole)', async () => {
+    const log = join(dir, 'app.log');
+    await writeFile(log, numberedLines('old', 0, 50) + 'being wri');
+    const { delivery } = await start(join(dir, 'app.log'), { initialPosition: 'END_OF_FILE' });
+    await appendFile(log, 'tten\n' + numberedLines('new', 0, 10));
+    await waitFor('11 lines', () => delivery.lines.length === 11);
+    expect(delivery.texts()).toEqual(['being written', ...expectedLines('new', 0, 10)]);
+  });
+
+  it('at first start tails the newest file from initialPosition and older siblings from their end (as the agent)', async () => {
+    await writeFile(join(dir, 'app.log.1'), numberedLines('older', 0, 20));
+    await pause(20);
+    await writeFile(join(dir, 'app.log'), numberedLines('newest', 0, 5));
+    const { delivery } = await start(join(dir, 'app.log*'));
+    await waitFor('5 lines', () => delivery.lines.length === 5);
+    await appendFile(join(dir, 'app.log.1'), numberedLines('older', 20, 22));
+    await waitFor('7 lines', () => delivery.lines.length === 7);
+    expect(delivery.texts()).toEqual([...expectedLines('newest', 0, 5), ...expectedLines('older', 20, 22)]);
+  });
+
+  it('rename-and-create: the renamed file (outside the glob) is read to its end, then let go; the new file from 0', async () => {
+    const log = join(dir, 'app.log');
+    await writeFile(log, numberedLines('a', 0, 10));
+    const { tailer, delivery } = await start(log);
+    await waitFor('10 lines', () => delivery.lines.length === 10);
+    tailer.pause();
+    await appendFile(log, numberedLines('a', 10, 30));
+    await rename(log, join(dir, 'app.log.2026-12-07'));
+    // The writer still has the old file open for a moment after the rename (logrotate's postrotate HUP).
+    await appendFile(join(dir, 'app.log.2026-12-07'), numberedLines('a', 30, 40) + 'no newline at the end');
+    await writeFile(log, numberedLines('b', 0, 15));
+    tailer.resume();
+    await waitFor('old file done', () => delivery.done.length === 1);
+    await waitFor('all lines', () => delivery.lines.length === 56);
+    const texts = delivery.texts();
+    expect(texts.filter((l) => l.startsWith('a-'))).toEqual(expectedLines('a', 0, 40));
+    expect(texts.filter((l) => l.startsWith('b-'))).toEqual(expectedLines('b', 0, 15));
+    expect(texts).toContain('no newline at the end');
+    const last = delivery.chunks.filter((c) => c.endOfFile);
+    expect(last).toHaveLength(1);
+    expect(last[0].chunk.toString()).toBe('no newline at the end');
+    expect(delivery.events.map((e) => e.kind)).toEqual(expect.arrayContaining(['file-rotated', 'file-done']));
+    expect(tailer.stats().filesTracked).toBe(1);
+  });
+
+  it('copytruncate into a name the glob matches: lines not yet read when the file was truncated are read from the copy', async () => {
+    const log = join(dir, 'app.log');
+    await writeFile(log, numberedLines('a', 0, 40));
+    const { tailer, delivery } = await start(join(dir, 'app.log*'));
+    await waitFor('40 lines', () => delivery.lines.length === 40);
+    tailer.pause();
+    await appendFile(log, numberedLines('a', 40, 100));
+    await copyFile(log, join(dir, 'app.log.1'));
+    await pause(120); // the tailer's scan finds the copy (parked) before the truncation
+    await truncate(log, 0);
+    await appendFile(log, numberedLines('b', 0, 25));
+    tailer.resume();
+    await waitFor('all lines', () => delivery.lines.length === 125);
+    await pause(200);
+    const texts = delivery.texts();
+    expect(texts.filter((l) => l.startsWith('a-'))).toEqual(expectedLines('a', 0, 100));
+    expect(texts.filter((l) => l.startsWith('b-'))).toEqual(expectedLines('b', 0, 25));
+    const truncated = delivery.events.find((e) => e.kind === 'file-truncated');
+    expect(truncated).toMatchObject({ readOffset: numberedLines('a', 0, 40).length, unreadBytesLost: 0 });
+  });
+
+  it('copytruncate into a name outside the glob: the unread lines are lost and their bytes reported', async () => {
+    const log = join(dir, 'app.log');
+    await writeFile(log, numberedLines('a', 0, 10));
+    const { tailer, delivery } = await start(log);
+    await waitFor('10 lines', () => delivery.lines.length === 10);
+    tailer.pause();
+    await appendFile(log, numberedLines('a', 10, 20));
+    await pause(150); // a scan while paused sees the new size: the loss is counted from what was seen
+    await copyFile(log, join(dir, 'old.txt'));
+    await truncate(log, 0);
+    await appendFile(log, numberedLines('b', 0, 3));
+    await waitFor('truncation seen', () => delivery.events.some((e) => e.kind === 'file-truncated'));
+    tailer.resume();
+    await waitFor('b lines', () => delivery.texts().filter((l) => l.startsWith('b-')).length === 3);
+    expect(delivery.texts()).toEqual([...expectedLines('a', 0, 10), ...expectedLines('b', 0, 3)]);
+    expect(delivery.events.find((e) => e.kind === 'file-truncated')).toMatchObject({
+      readOffset: numberedLines('a', 0, 10).length,
+      unreadBytesLost: numberedLines('a', 10, 20).length,
+    });
+  });
+
+  it('truncation in place to a smaller size restarts at 0, also when refilled past the old offset (fingerprint)', async () => {
+    const log = join(dir, 'app.log');
+    await writeFile(log, numberedLines('a', 0, 30));
+    const { delivery } = await start(log);
+    await waitFor('30 lines', () => delivery.lines.length === 30);
+    // Rewritten in one step with more bytes than were read: only the first bytes tell.
+    await writeFile(log, numberedLines('b', 0, 60));
+    await waitFor('60 b lines', () => delivery.texts().filter((l) => l.startsWith('b-')).length === 60);
+    expect(delivery.texts()).toEqual([...expectedLines('a', 0, 30), ...expectedLines('b', 0, 60)]);
+    const ids = new Set(delivery.lines.map((l) => l.file));
+    expect(ids.size).toBe(2); // a new generation after the truncation
+  });
+
+  it('a file deleted while pending is read to its end through its open descriptor, then forgotten', async () => {
+    const log = join(dir, 'app.log');
+    await writeFile(log, numberedLines('a', 0, 5));
+    const { tailer, delivery } = await start(log);
+    await waitFor('5 lines', () => delivery.lines.length === 5);
+    tailer.pause();
+    await appendFile(log, numberedLines('a', 5, 500));
+    await unlink(log);
+    tailer.resume();
+    await waitFor('done', () => delivery.done.length === 1);
+    expect(delivery.texts()).toEqual(expectedLines('a', 0, 500));
+    expect(tailer.stats().filesTracked).toBe(0);
+  });
+
+  it('keeps a rotated file until its last records are acknowledged', async () => {
+    const log = join(dir, 'app.log');
+    const delivery = new FakeDelivery();
+    delivery.autoAck = false;
+    await writeFile(log, numberedLines('a', 0, 5));
+    const { tailer } = await start(log, {}, delivery);
+    await waitFor('5 lines', () => delivery.lines.length === 5);
+    await unlink(log);
+    await pause(400);
+    expect(delivery.done).toEqual([]);
+    expect(tailer.stats().files[0]).toMatchObject({ rotated: true, bytesBehind: 0, checkpointOffset: 0 });
+    delivery.ackAll();
+    await waitFor('done', () => delivery.done.length === 1);
+  });
+
+  it('pause stops reading; reads are bounded by maxChunkBytes; an over-long line comes in flagged pieces', async () => {
+    const log = join(dir, 'app.log');
+    const { tailer, delivery } = await start(log, { maxChunkBytes: 1000 });
+    tailer.pause();
+    await writeFile(log, numberedLines('a', 0, 100) + 'x'.repeat(2500) + '\n');
+    await pause(200);
+    expect(delivery.chunks).toHaveLength(0);
+    tailer.resume();
+    await waitFor('all', () => delivery.chunks.length > 0 && delivery.chunks[delivery.chunks.length - 1].endOffset === numberedLines('a', 0, 100).length + 2501);
+    expect(Math.max(...delivery.chunks.map((c) => c.chunk.length))).toBeLessThanOrEqual(1000);
+    const pieces = delivery.chunks.filter((c) => c.continuesLine);
+    expect(pieces.map((c) => c.chunk.length)).toEqual([1000, 1000]);
+  });
+
+  it('polls where told to (forcePolling) and picks up files created later, from 0', async () => {
+    const { tailer, delivery } = await start(join(dir, '*.log'), { forcePolling: true, initialPosition: 'END_OF_FILE' });
+    expect(tailer.stats().watching).toBe(false);
+    await writeFile(join(dir, 'later.log'), numberedLines('l', 0, 7));
+    await waitFor('7 lines', () => delivery.lines.length === 7);
+    expect(delivery.texts()).toEqual(expectedLines('l', 0, 7));
+  });
+
+  it('watches with inotify by default on a local filesystem', async () => {
+    const { tailer } = await start(join(dir, 'x.log'));
+    expect(tailer.stats().watching).toBe(true);
+  });
+
+  it('waits for a directory that does not exist yet', async () => {
+    const sub = join(dir, 'later');
+    const { delivery } = await start(join(sub, 'app.log'), { pollIntervalMs: 30 });
+    const { mkdir } = await import('node:fs/promises');
+    await mkdir(sub);
+    await writeFile(join(sub, 'app.log'), numberedLines('a', 0, 3));
+    await waitFor('3 lines', () => delivery.lines.length === 3);
+  });
+
+  it('resumes after a restart at the acknowledged checkpoint, also for a file renamed while the agent was down', async () => {
+    const log = join(dir, 'app.log');
+    await writeFile(log, numberedLines('a', 0, 10));
+    const first = new FakeDelivery();
+    const { tailer } = await start(join(dir, 'app.log*'), {}, first);
+    await waitFor('10 lines', () => first.lines.length === 10);
+    first.autoAck = false;
+    await appendFile(log, numberedLines('a', 10, 20));
+    await waitFor('20 lines', () => first.lines.length === 20);
+    await tailer.stop(); // lines 10..19 were in flight, never acknowledged
+    running.splice(running.indexOf(tailer), 1);
+    await rename(log, join(dir, 'app.log.1'));
+    await writeFile(log, numberedLines('b', 0, 4));
+
+    const reopened = await CheckpointStore.open({ path: store.path });
+    store = reopened;
+    const second = new FakeDelivery();
+    await start(join(dir, 'app.log*'), {}, second);
+    await waitFor('in-flight again + new file', () => second.lines.length === 14);
+    expect(second.texts().filter((l) => l.startsWith('a-'))).toEqual(expectedLines('a', 10, 20));
+    expect(second.texts().filter((l) => l.startsWith('b-'))).toEqual(expectedLines('b', 0, 4));
+  });
+
+  it('does not take a new file on a recycled inode for the checkpointed one', async () => {
+    const log = join(dir, 'app.log');
+    await writeFile(log, numberedLines('a', 0, 50));
+    const first = new FakeDelivery();
+    const { tailer } = await start(log, {}, first);
+    await waitFor('50 lines', () => first.lines.length === 50);
+    await tailer.stop();
+    running.splice(running.indexOf(tailer), 1);
+    const oldIno = (await stat(log)).ino;
+    await unlink(log);
+    // ext4 hands a freed inode out again soon; other processes may take it first, so create until one gets it.
+    let reused = false;
+    for (let i = 0; i < 200 && !reused; i++) {
+      const candidate = join(dir, `candidate-${i}`);
+      await writeFile(candidate, numberedLines('b', 0, 80));
+      if ((await stat(candidate)).ino === oldIno) {
+        await rename(candidate, log);
+        reused = true;
+      }
+    }
+    expect(reused).toBe(true);
+    expect((await stat(log)).ino).toBe(oldIno);
+
+    store = await CheckpointStore.open({ path: store.path });
+    const second = new FakeDelivery();
+    await start(log, {}, second);
+    await waitFor('80 lines', () => second.lines.length === 80);
+    expect(second.texts()).toEqual(expectedLines('b', 0, 80));
+  });
+});
