@@ -124,7 +124,7 @@ describe('FlowDelivery', () => {
   });
 
   it('counts lines LOGTOJSON cannot parse as consumed, so the checkpoint passes them', async () => {
-    const processing = new FlowProcessing({ dataProcessingOptions: [{ optionName: 'LOGTOJSON', logFormat: 'COMMONAPACHELOG' }] });
+    const processing = new FlowProcessing({ dataProcessingOptions: [{ optionName: 'LOGTOJSON', logFormat: 'COMMONAPACHELOG', jsonFormat: 'COMPACT' }] });
     const { producer, sink, delivery } = setup({ processing });
     const good = '127.0.0.1 - - [10/Oct/2000:13:55:36 -0700] "GET /a.gif HTTP/1.0" 200 2326\n';
     await delivery.onChunk(chunk(`${good}garbage\n`, 0));
