@@ -228,6 +228,31 @@ describe('FileTailer on real files', () => {
     expect(second.texts().filter((l) => l.startsWith('b-'))).toEqual(expectedLines('b', 0, 4));
   });
 
+  it('writes the checkpoint as soon as acks move it (interval 0): after kill -9 only the in-flight lines are re-sent', async () => {
+    const log = join(dir, 'app.log');
+    await writeFile(log, numberedLines('a', 0, 10));
+    const delivery = new FakeDelivery();
+    const { tailer } = await start(log, { checkpointIntervalMs: 0 }, delivery);
+    await waitFor('10 lines', () => delivery.lines.length === 10);
+    delivery.autoAck = false;
+    await appendFile(log, numberedLines('a', 10, 20));
+    await waitFor('20 lines', () => delivery.lines.length === 20);
+    const onDisk = async () => (await CheckpointStore.open({ path: store.path })).entriesOf('flow-1')[0]?.offset;
+    let offset: number | undefined;
+    for (let i = 0; i < 50 && offset !== numberedLines('a', 0, 10).length; i++) {
+      offset = await onDisk();
+      await pause(10);
+    }
+    expect(offset).toBe(numberedLines('a', 0, 10).length);
+    expect(tailer.stats().files[0]).toMatchObject({ readOffset: numberedLines('a', 0, 20).length, checkpointOffset: offset });
+    delivery.ackAll();
+    for (let i = 0; i < 50 && offset !== numberedLines('a', 0, 20).length; i++) {
+      offset = await onDisk();
+      await pause(10);
+    }
+    expect(offset).toBe(numberedLines('a', 0, 20).length);
+  });
+
   it('does not take a new file on a recycled inode for the checkpointed one', async () => {
     const log = join(dir, 'app.log');
     await writeFile(log, numberedLines('a', 0, 50));

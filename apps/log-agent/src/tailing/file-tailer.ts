@@ -52,7 +52,13 @@ export interface FileTailerOptions {
   maxChunkBytes?: number;
   /** A rotated file that has not grown for this long is at its end (default 2000 ms). */
   rotatedIdleMs?: number;
-  /** How often changed checkpoints are written (default 1000 ms). */
+  /**
+   * 0 (default): the checkpoint is written as soon as an acknowledgement moves it, one write at a time (what
+   * arrives during a write goes into the next), so after kill -9 at most the records in flight plus those acked
+   * during one write are sent again; the agent likewise commits its checkpoint after every published buffer
+   * (Checkpointer.java). N > 0: written every N ms instead (fewer fsyncs on flash that wears; kill -9 then also
+   * re-sends what was acked in the last N ms). Other changes (files found, truncations) are written every second.
+   */
   checkpointIntervalMs?: number;
   /** How long a truncated file's former content is remembered to recognise its copy (default 60 s). */
   copyWindowMs?: number;
@@ -79,7 +85,7 @@ const DEFAULTS = {
   safetyScanIntervalMs: 10_000,
   maxChunkBytes: 256 * 1024,
   rotatedIdleMs: 2000,
-  checkpointIntervalMs: 1000,
+  checkpointIntervalMs: 0,
   copyWindowMs: 60_000,
 };
 
@@ -100,6 +106,8 @@ export class FileTailer {
   private loop: Promise<void> | undefined;
   private wakeUp: (() => void) | undefined;
   private woken = false;
+  private checkpointWriting = false;
+  private checkpointAgain = false;
 
   constructor(private readonly options: FileTailerOptions) {
     this.pattern = parseFilePattern(options.filePattern, options.cwd);
@@ -167,6 +175,7 @@ export class FileTailer {
     if (!tracked || !tracked.tracker.acked(start)) return false;
     tracked.checkpointDirty = true;
     if (tracked.rotated) this.wake();
+    this.checkpointSoon();
     return true;
   }
 
@@ -174,7 +183,10 @@ export class FileTailer {
   bytesConsumed(file: TrackedFileId, offset: number): boolean {
     const tracked = this.byId(file);
     if (!tracked) return false;
-    if (tracked.tracker.consumedUpTo(offset)) tracked.checkpointDirty = true;
+    if (tracked.tracker.consumedUpTo(offset)) {
+      tracked.checkpointDirty = true;
+      this.checkpointSoon();
+    }
     return true;
   }
 
@@ -443,6 +455,8 @@ export class FileTailer {
     let heldByCopy = readOffset;
     for (const other of this.files.values()) {
       if (other.parkedCopyOf !== file.key) continue;
+      // The copy is complete by now (logrotate copies, then truncates): its size bounds where it can start.
+      other.size = other.seenSize = (await other.handle.stat()).size;
       other.unpark(readOffset, now);
       heldByCopy = Math.max(heldByCopy, other.size);
       this.emit({ kind: 'file-found', file: other.id, path: other.path, offset: other.readOffset, reason: 'copy-of-truncated' });
@@ -465,11 +479,28 @@ export class FileTailer {
     }
   }
 
-  /** Writes changed checkpoints every checkpointIntervalMs (and when forced, at stop). */
+  /** With checkpointIntervalMs 0: writes now, or right after the write in progress. */
+  private checkpointSoon(): void {
+    if (this.settings.checkpointIntervalMs > 0) return;
+    if (this.checkpointWriting) {
+      this.checkpointAgain = true;
+      return;
+    }
+    this.checkpointWriting = true;
+    void (async () => {
+      do {
+        this.checkpointAgain = false;
+        await this.checkpoint(true);
+      } while (this.checkpointAgain);
+      this.checkpointWriting = false;
+    })();
+  }
+
+  /** Writes changed checkpoints on the interval (and when forced: at stop, and after acks with interval 0). */
   private async checkpoint(force: boolean): Promise<void> {
     const now = this.clock.now();
     if (!force && now < this.nextCheckpointAt) return;
-    this.nextCheckpointAt = now + this.settings.checkpointIntervalMs;
+    if (!force) this.nextCheckpointAt = now + (this.settings.checkpointIntervalMs || 1000);
     for (const file of this.files.values()) {
       if (!file.checkpointDirty || file.parkedCopyOf !== undefined) continue;
       file.checkpointDirty = false;
