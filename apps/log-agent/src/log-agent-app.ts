@@ -45,12 +45,14 @@ export interface LogAgentFlow {
   dataProcessingOptions: readonly ProcessingOption[];
 }
 
-/** An agent.json setting this agent reads and does not honour, reported at start. */
+/** An agent.json setting this agent reads and does not honour, reported at start (config/'s, with its text). */
 export interface UnsupportedSetting {
   setting: string;
   /** The flow it came from (its filePattern), absent for a top-level one. */
   flow?: string;
-  reason: string;
+  why: string;
+  /** The whole sentence (config/ formatUnsupported): "flow <pattern>: setting <key> is not supported: <why>". */
+  message: string;
 }
 
 export interface LogAgentConfig {
@@ -103,7 +105,7 @@ export interface RunningLogAgent {
 /** Logs every agent.json setting read and not honoured, each with its flow: one line each, at start. */
 export function reportUnsupported(unsupported: readonly UnsupportedSetting[], logger: Logger): void {
   for (const u of unsupported) {
-    logger.warn({ setting: u.setting, ...(u.flow !== undefined ? { flow: u.flow } : {}), reason: u.reason }, `agent.json setting not supported, ignored: ${u.setting}`);
+    logger.warn({ setting: u.setting, ...(u.flow !== undefined ? { flow: u.flow } : {}) }, u.message);
   }
 }
 
