@@ -71,7 +71,7 @@ export function parseAgentConfig(json: unknown): ParsedAgentConfig {
   const unsupported: UnsupportedSetting[] = [];
   reportKeys(raw, AGENT_SETTINGS, undefined, '', unsupported);
   const top = agentTopLevelSchema.safeParse(raw);
-  if (!top.success) problems.push(...zodProblems(top.error, '', undefined));
+  if (!top.success) problems.push(...zodProblems(top.error, '', undefined, raw));
   const flows: FlowConfig[] = [];
   const rawFlows = Array.isArray(raw['flows']) ? raw['flows'] : [];
   rawFlows.forEach((rawFlow, i) => {
@@ -132,7 +132,7 @@ function parseFlow(
   reportKeys(f, FLOW_SETTINGS, name, '', unsupported);
   const parsed = flowSchema.safeParse(f);
   if (!parsed.success) {
-    problems.push(...zodProblems(parsed.error, path, name));
+    problems.push(...zodProblems(parsed.error, path, name, f));
     return undefined;
   }
   const options = parseOptions(parsed.data.dataProcessingOptions, path, name, problems, unsupported);
@@ -181,7 +181,7 @@ function parseOptions(
     const parsed = optionSchemas[name as keyof typeof optionSchemas].safeParse(o);
     if (!parsed.success) {
       ok = false;
-      problems.push(...zodProblems(parsed.error, path, flow));
+      problems.push(...zodProblems(parsed.error, path, flow, o));
       return;
     }
     options.push(parsed.data as ProcessingOption);
@@ -203,11 +203,13 @@ function reportKeys(
   }
 }
 
-function zodProblems(error: z.ZodError, base: string, flow: string | undefined): AgentConfigProblem[] {
+function zodProblems(error: z.ZodError, base: string, flow: string | undefined, input: unknown): AgentConfigProblem[] {
   return error.issues.map((issue) => {
     const rel = issue.path.map((p) => (typeof p === 'number' ? `[${p}]` : `.${String(p)}`)).join('');
     const path = (base + rel).replace(/^\./, '');
-    const missing = issue.code === 'invalid_type' && issue.input === undefined;
+    // zod does not always carry the input on an issue: look the value up where the issue points.
+    const value = issue.path.reduce<unknown>((v, key) => (v !== null && typeof v === 'object' ? (v as Record<PropertyKey, unknown>)[key] : undefined), input);
+    const missing = value === undefined && (issue.code === 'invalid_type' || issue.code === 'invalid_value');
     return { flow, path, message: missing ? 'is required' : issue.message };
   });
 }

@@ -60,8 +60,15 @@ const boolean = z.union([
 const text = z.string({ error: 'expected a string' });
 const nonEmpty = text.trim().min(1, { error: 'must not be empty' });
 /** The release sample ships `"kinesis.endpoint": ""`: empty means unset. */
-const optionalUrl = text.trim().transform((s) => (s === '' ? undefined : s)).pipe(z.url({ error: 'expected a URL' }).optional());
-const optionalText = text.trim().transform((s) => (s === '' ? undefined : s));
+const optionalUrl = text
+  .trim()
+  .transform((s) => (s === '' ? undefined : s))
+  .pipe(z.url({ error: 'expected a URL' }).optional())
+  .optional();
+const optionalText = text
+  .trim()
+  .transform((s) => (s === '' ? undefined : s))
+  .optional();
 const fieldNames = z.array(text, { error: 'expected a list of field names' });
 const jsonFormat = z.enum(JSON_FORMATS, { error: 'expected COMPACT or PRETTYPRINT' }).default('COMPACT');
 

@@ -6,6 +6,12 @@ import { compactJson, jsonString, prettyJson } from './json-printer';
 import type { ProcessingOption } from './processing-options';
 import { javaTrim, singleLineConverter } from './single-line-converter';
 
+/** The value, failing the test when it is null or undefined. */
+function must<T>(value: T | null | undefined): T {
+  if (value === null || value === undefined) throw new Error('expected a value, got ' + String(value));
+  return value;
+}
+
 const b = (s: string) => Buffer.from(s, 'utf8');
 
 describe('SINGLELINE (SingleLineDataConverter)', () => {
@@ -98,9 +104,9 @@ describe('buildPipeline (AgentDataConverterChain, AbstractParser.buildRecord)', 
       { optionName: 'SINGLELINE' },
       { optionName: 'CSVTOJSON', customFieldNames: ['a', 'b'], delimiter: ',', jsonFormat: 'COMPACT' },
     ];
-    expect(buildPipeline(options)(b('1,\n  2\n')).data!.toString()).toBe('{"a":"1","b":"2"}\n');
+    expect(must(buildPipeline(options)(b('1,\n  2\n')).data).toString()).toBe('{"a":"1","b":"2"}\n');
     const reversed = buildPipeline([options[1], options[0]]);
-    expect(reversed(b('1,\n  2\n')).data!.toString()).toBe('{"a":"1","b":"\\n  2"}\n');
+    expect(must(reversed(b('1,\n  2\n')).data).toString()).toBe('{"a":"1","b":"\\n  2"}\n');
   });
 
   it('stops and drops the record when an option gives null (LOGTOJSON on an unparseable line)', () => {
@@ -115,9 +121,9 @@ describe('buildPipeline (AgentDataConverterChain, AbstractParser.buildRecord)', 
     const garbage = Buffer.concat([b('a,'), Buffer.from([0xc3, 0x28, 0xff, 0x00, 0xed, 0xa0, 0x80]), b('\n')]);
     const result = buildPipeline([{ optionName: 'CSVTOJSON', customFieldNames: ['x', 'y'], delimiter: ',', jsonFormat: 'COMPACT' }])(garbage);
     expect(result.outcome).toBe('converted');
-    const text = result.data!.toString('utf8');
+    const text = must(result.data).toString('utf8');
     expect(JSON.parse(text)).toEqual({ x: 'a', y: '\ufffd(\ufffd\u0000\ufffd\ufffd\ufffd' });
     expect(text).toContain('\\u0000');
-    expect(Buffer.from(text, 'utf8').equals(result.data!)).toBe(true);
+    expect(Buffer.from(text, 'utf8').equals(must(result.data))).toBe(true);
   });
 });

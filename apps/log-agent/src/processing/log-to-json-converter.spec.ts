@@ -1,12 +1,18 @@
 import { createLogToJsonConverter, type LogToJsonOptions } from './log-to-json-converter';
 import { ProcessingError } from './processing-error';
 
+/** The value, failing the test when it is null or undefined. */
+function must<T>(value: T | null | undefined): T {
+  if (value === null || value === undefined) throw new Error('expected a value, got ' + String(value));
+  return value;
+}
+
 const convert = (options: LogToJsonOptions, line: string) => createLogToJsonConverter(options)(line);
 const parse = (options: LogToJsonOptions, line: string) => {
   const out = convert(options, line);
   expect(out).not.toBeNull();
-  expect(out!.endsWith('}\n')).toBe(true);
-  return JSON.parse(out!) as Record<string, unknown>;
+  expect(must(out).endsWith('}\n')).toBe(true);
+  return JSON.parse(must(out)) as Record<string, unknown>;
 };
 
 // The Firehose/Kinesis documentation's example line ("Pre-process data with agents", LOGTOJSON).
@@ -61,7 +67,7 @@ describe('LOGTOJSON COMMONAPACHELOG and COMBINEDAPACHELOG (ApacheLogParser)', ()
 
   it('escapes as Jackson does: backslash, control characters in upper-case hex; non-ASCII as it is', () => {
     const line = '1.2.3.4 - - [07/Mar/2004:16:10:02 -0800] "GET /a\\b\u001b HTTP/1.1" 200 1 "-" "Müller\ufffd"\n';
-    const out = convert({ logFormat: 'COMBINEDAPACHELOG' }, line)!;
+    const out = must(convert({ logFormat: 'COMBINEDAPACHELOG' }, line));
     expect(out).toContain('"request":"GET /a\\\\b\\u001B HTTP/1.1"');
     expect(out).toContain('"agent":"Müller\ufffd"');
     expect(JSON.parse(out)).toMatchObject({ request: 'GET /a\\b\u001b HTTP/1.1' });
@@ -164,7 +170,7 @@ describe('LOGTOJSON SYSLOG (RFC 3164) and RFC3339SYSLOG (SysLogParser)', () => {
   });
 
   it('keeps quotes in the message and escapes them', () => {
-    const out = convert({ logFormat: 'SYSLOG' }, 'Mar  3 01:02:03 h app[9]: said "hi"\n')!;
+    const out = must(convert({ logFormat: 'SYSLOG' }, 'Mar  3 01:02:03 h app[9]: said "hi"\n'));
     expect(out).toContain('"message":"said \\"hi\\""');
   });
 

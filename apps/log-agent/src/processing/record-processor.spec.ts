@@ -3,6 +3,12 @@ import type { ProcessingOption } from './processing-options';
 import { FlowProcessing, newProcessingCounters, type ProcessedRecord } from './record-processor';
 import { KINESIS_MAX_RECORD_BYTES, MAX_PARTITION_KEY_BYTES } from './record-truncation';
 
+/** The value, failing the test when it is null or undefined. */
+function must<T>(value: T | null | undefined): T {
+  if (value === null || value === undefined) throw new Error('expected a value, got ' + String(value));
+  return value;
+}
+
 const b = (s: string) => Buffer.from(s, 'utf8');
 const texts = (records: ProcessedRecord[]) => records.map((r) => (r.data === null ? null : r.data.toString('utf8')));
 const LOGTOJSON: ProcessingOption[] = [{ optionName: 'LOGTOJSON', logFormat: 'COMBINEDAPACHELOG', jsonFormat: 'COMPACT' }];
@@ -28,7 +34,7 @@ describe('RecordProcessor', () => {
     expect(texts(out)).toEqual(lines.map((l) => pipe(b(l)).data?.toString('utf8') ?? null));
     expect(out.filter((r) => r.data === null)).toHaveLength(5);
     // The fast path encodes the chunk's records at once: all are views of one buffer (10 KiB, outside Node's pool).
-    expect(new Set(out.filter((r) => r.data !== null).map((r) => r.data!.buffer)).size).toBe(1);
+    expect(new Set(out.flatMap((r) => (r.data === null ? [] : [r.data.buffer]))).size).toBe(1);
     expectContiguous(out, 0);
     expect(out[out.length - 1].endOffset).toBe(chunk.length);
     expect(processor.counters).toMatchObject({ linesRead: 50, recordsFramed: 50, recordsDropped: 5, parseFailures: 5 });
@@ -39,7 +45,7 @@ describe('RecordProcessor', () => {
     const out = new FlowProcessing({ dataProcessingOptions: LOGTOJSON }).forFile().push(b(lines.join('')));
     const pipe = buildPipeline(LOGTOJSON);
     expect(texts(out)).toEqual(lines.map((l) => pipe(b(l)).data?.toString('utf8') ?? null));
-    expect(JSON.parse(texts(out)[1]!)).toMatchObject({ agent: 'Mozilla/5.0 (Größe; ünïcode)' });
+    expect(JSON.parse(must(texts(out)[1]))).toMatchObject({ agent: 'Mozilla/5.0 (Größe; ünïcode)' });
     expectContiguous(out, 0);
   });
 
@@ -53,7 +59,7 @@ describe('RecordProcessor', () => {
     const second = processor.push(b(whole.slice(cut)));
     expect(second).toHaveLength(2);
     expectContiguous([...first, ...second], 1000);
-    expect(JSON.parse(texts(second)[0]!)).toMatchObject({ request: 'GET /item/2 HTTP/1.1' });
+    expect(JSON.parse(must(texts(second)[0]))).toMatchObject({ request: 'GET /item/2 HTTP/1.1' });
     expect(processor.offset).toBe(1000 + whole.length);
   });
 
@@ -63,9 +69,10 @@ describe('RecordProcessor', () => {
     const general = flow.forFile({ maxDataBytes: 40 }).push(b(access(1).replace('curl', 'cürl')));
     for (const [r] of [fast, general]) {
       expect(r.truncated).toBe(true);
-      expect(r.data!.length).toBe(40);
-      expect(r.data!.subarray(37).toString('utf8')).toBe('…');
-      expect(r.data!.subarray(0, 37).toString('utf8')).toBe('{"host":"10.0.1.1","ident":null,"auth');
+      const data = must(r.data);
+      expect(data.length).toBe(40);
+      expect(data.subarray(37).toString('utf8')).toBe('…');
+      expect(data.subarray(0, 37).toString('utf8')).toBe('{"host":"10.0.1.1","ident":null,"auth');
     }
   });
 
@@ -73,9 +80,10 @@ describe('RecordProcessor', () => {
     const counters = newProcessingCounters();
     const processor = new FlowProcessing({}).forFile({}, counters);
     const [r] = processor.push(Buffer.concat([Buffer.alloc(2 * 1024 * 1024, 0x61), b('\n')]));
-    expect(r.data!.length).toBe(KINESIS_MAX_RECORD_BYTES - MAX_PARTITION_KEY_BYTES);
-    expect(r.data![r.data!.length - 1]).toBe(0x0a);
-    expect(r.data![r.data!.length - 2]).toBe(0x61);
+    const data = must(r.data);
+    expect(data.length).toBe(KINESIS_MAX_RECORD_BYTES - MAX_PARTITION_KEY_BYTES);
+    expect(data[data.length - 1]).toBe(0x0a);
+    expect(data[data.length - 2]).toBe(0x61);
     expect(r).toMatchObject({ truncated: true, startOffset: 0, endOffset: 2 * 1024 * 1024 + 1 });
     expect(counters.recordsTruncated).toBe(1);
   });
