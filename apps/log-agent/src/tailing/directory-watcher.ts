@@ -1,7 +1,8 @@
 /**
  * Tells the tailer when to look at its directory: inotify through fs.watch where it works, polling where it does
- * not. The agent polls only (FileTailer's refresh every few hundred ms); inotify lets lines go out within a
- * millisecond of being written without stat-ing files in a loop.
+ * not. The agent polls only (FileTailer.java: every minTimeBetweenFilePollsMillis, 100 ms by default, and a full
+ * refresh of the file list every maxTimeBetweenFileTrackerRefreshMillis, 10 s); inotify lets lines go out within
+ * a millisecond of being written without stat-ing files in a loop.
  *
  * fs.watch succeeds on network filesystems but sees only the local host's writes (NFS, SMB/CIFS, 9p, FUSE
  * mounts such as sshfs), so such a directory is polled: its filesystem type is read with statfs and compared

@@ -113,7 +113,8 @@ describe('FileTailer on real files', () => {
     await waitFor('10 lines', () => delivery.lines.length === 10);
     tailer.pause();
     await appendFile(log, numberedLines('a', 10, 20));
-    await pause(150); // a scan while paused sees the new size: the loss is counted from what was seen
+    // A scan while paused (the safety interval) sees the new size: the loss is counted from what was seen.
+    await waitFor('the new size seen', () => tailer.stats().files[0]?.bytesBehind === numberedLines('a', 10, 20).length);
     await copyFile(log, join(dir, 'old.txt'));
     await truncate(log, 0);
     await appendFile(log, numberedLines('b', 0, 3));

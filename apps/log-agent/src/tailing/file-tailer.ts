@@ -42,9 +42,15 @@ export interface FileTailerOptions {
   onFileDone?(file: TrackedFileId, path: string): void;
   onEvent?(event: TailerEvent): void;
   logger?: Logger;
-  /** Scan interval while polling (default 1000 ms; the agent refreshes about as often). */
+  /**
+   * Scan and read interval while polling (default 100 ms: the agent's minTimeBetweenFilePollsMillis, FileFlow.java;
+   * a flow's value can be passed through).
+   */
   pollIntervalMs?: number;
-  /** Scan interval while watching with inotify, as a safety net (default 10 s). */
+  /**
+   * Scan interval while watching with inotify, as a safety net (default 10 s: the agent's
+   * maxTimeBetweenFileTrackerRefreshMillis, FileFlow.java).
+   */
   safetyScanIntervalMs?: number;
   /** Poll even where fs.watch works (default false; network filesystems are detected and polled anyway). */
   forcePolling?: boolean;
@@ -81,7 +87,7 @@ interface RecentTruncation {
 }
 
 const DEFAULTS = {
-  pollIntervalMs: 1000,
+  pollIntervalMs: 100,
   safetyScanIntervalMs: 10_000,
   maxChunkBytes: 256 * 1024,
   rotatedIdleMs: 2000,
