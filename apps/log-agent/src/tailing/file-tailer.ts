@@ -260,8 +260,8 @@ export class FileTailer {
   }
 
   private emit(event: TailerEvent): void {
-    const level = event.kind === 'file-truncated' || event.kind === 'watch-fallback' ? 'warn' : 'info';
-    this.logger[level]({ ...event }, `tailer: ${event.kind}`);
+    // The app logs events at their level through onEvent; debug here keeps them visible without it.
+    this.logger.debug({ ...event }, `tailer: ${event.kind}`);
     this.options.onEvent?.(event);
   }
 
@@ -437,9 +437,9 @@ export class FileTailer {
     const tail = Buffer.alloc(file.size - file.readOffset);
     if (tail.length > 0) await file.handle.read(tail, 0, tail.length, file.readOffset);
     await this.deliver(file, tail, file.size, { endOfFile: true });
+    // Bytes delivery neither announced nor declared consumed are not passed here: at shutdown delivery stops
+    // taking chunks without announcing them, and counting them as done would lose them.
     file.endOfFileSent = true;
-    // Records of the last chunk were announced within onChunk; bytes not covered by then need none.
-    if (file.tracker.consumedUpTo(file.readOffset)) file.checkpointDirty = true;
     this.wake();
     return true;
   }

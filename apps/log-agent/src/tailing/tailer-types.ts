@@ -16,8 +16,10 @@
  *   await tailer.stop()              // stops reading, flushes the checkpoint (SIGTERM path)
  *
  * Records must be announced with recordSent in file order (the order of the bytes they came from); acks may
- * arrive in any order. The records of an `endOfFile` chunk (and whatever processing still held for that file) are
- * announced before its onChunk promise settles: bytes of the file not covered by then count as needing no record.
+ * arrive in any order. Bytes that produce no record (dropped lines, skipped headers) are declared with
+ * bytesConsumed once no record before them is pending announcement; otherwise the checkpoint passes them only when
+ * a later record is acked (a gap between announced ranges counts as done), and a rotated file whose last bytes
+ * are never covered stays open (never let go) rather than be counted as sent.
  * Ids are matched with their generation: calls with an id of before a truncation return false and change nothing. The checkpoint of a file moves only to the end of the longest acknowledged prefix
  * (checkpoint/ack-tracker.ts), so after kill -9 at most the in-flight records are sent again.
  *
