@@ -266,6 +266,8 @@ function healthReporter(flows: readonly RunningFlow[], producers: ReadonlyMap<st
           filesTracked: t.filesTracked,
           watching: t.watching,
           bytesBehind: t.files.reduce((n, file) => n + file.bytesBehind, 0),
+          bytesUnacknowledged: t.files.reduce((n, file) => n + file.bytesUnacknowledged, 0),
+          rotatedFilesPending: t.files.filter((file) => file.rotated).length,
           recordsInFlight: d.inFlight,
           oldestUnsentLineAgeMs: d.oldestUnackedAgeMs,
           linesRead: f.counters.linesRead,
