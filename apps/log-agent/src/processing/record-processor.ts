@@ -177,7 +177,7 @@ export class RecordProcessor {
       } catch {
         c.conversionErrors++;
         result = null;
-        record.data = chunk.subarray(pos, next);
+        record.data = this.fit(chunk.subarray(pos, next), record);
       }
       if (result !== null) {
         texts.push(result);
@@ -202,15 +202,17 @@ export class RecordProcessor {
     const ascii = buf.length === all.length;
     for (let k = 0, off = 0; k < texts.length; k++) {
       const len = ascii ? texts[k].length : Buffer.byteLength(texts[k], 'utf8');
-      let data: Buffer = buf.subarray(off, off + len);
+      records[k].data = this.fit(buf.subarray(off, off + len), records[k]);
       off += len;
-      if (len > this.maxDataBytes) {
-        data = truncateRecord(data, this.maxDataBytes, this.flow.terminator);
-        records[k].truncated = true;
-        this.counters.recordsTruncated++;
-      }
-      records[k].data = data;
     }
+  }
+
+  /** The data, truncated to maxDataBytes with the terminator when longer (and the record marked and counted). */
+  private fit(data: Buffer, record: ProcessedRecord): Buffer {
+    if (data.length <= this.maxDataBytes) return data;
+    record.truncated = true;
+    this.counters.recordsTruncated++;
+    return truncateRecord(data, this.maxDataBytes, this.flow.terminator);
   }
 
   /** Ends a waiting multi-line record (file quiet, rotated away, shutdown). */
