@@ -138,10 +138,18 @@ export class FileTailer {
     });
   }
 
-  /** Runs the first scan (files found, start positions decided) and starts the loop. */
+  /**
+   * Runs the first scan (files found, start positions decided) and starts the loop. A scan that fails (the
+   * directory unreadable) is logged and retried by the loop, as the agent keeps a flow whose files it cannot list.
+   */
   async start(): Promise<void> {
     if (this.loop) return;
-    await this.scan();
+    try {
+      await this.scan();
+    } catch (error) {
+      this.scanRequested = true;
+      this.logger.error({ err: error, directory: this.pattern.directory }, 'first scan failed; retrying');
+    }
     this.loop = this.run();
   }
 
