@@ -5,6 +5,7 @@ import { createCsvToJsonConverter, javaSplitter } from './csv-to-json-converter'
 import { compactJson, jsonString, prettyJson } from './json-printer';
 import type { ProcessingOption } from './processing-options';
 import { javaTrim, singleLineConverter } from './single-line-converter';
+import { JAVA_SINGLELINE_VECTORS, JAVA_SPLIT_VECTORS } from './testing/java-string-vectors';
 
 /** The value, failing the test when it is null or undefined. */
 function must<T>(value: T | null | undefined): T {
@@ -23,6 +24,10 @@ describe('SINGLELINE (SingleLineDataConverter)', () => {
     expect(singleLineConverter('a\r\n b\r\n\n\n')).toBe('ab\n');
     expect(javaTrim('\u0000\u001f x \u0007')).toBe('x');
     expect(javaTrim('\u00a0x\u00a0')).toBe('\u00a0x\u00a0');
+  });
+
+  it.each(JAVA_SINGLELINE_VECTORS)('turns %j into what the Java agent makes of it', (record, expected) => {
+    expect(singleLineConverter(record)).toBe(expected);
   });
 
   it('keeps an inner empty line as nothing and an empty record as \\n', () => {
@@ -59,6 +64,10 @@ describe('CSVTOJSON (CSVToJSONDataConverter)', () => {
     expect(javaSplitter(',')(',,')).toEqual([]);
     expect(javaSplitter('\\s+')('a  b ')).toEqual(['a', 'b']);
     expect(javaSplitter('x*')('ab')).toEqual(['a', 'b']);
+  });
+
+  it.each(JAVA_SPLIT_VECTORS)('splits with %j as Java\'s String.split does: %j', (delimiter, text, expected) => {
+    expect(javaSplitter(delimiter)(text)).toEqual(expected);
   });
 
   it('keeps the \\r of a CRLF line in the last column (only \\n is taken off)', () => {
