@@ -160,7 +160,9 @@ export class RecordProcessor {
    * The hot path (single-line records, options set, an ASCII chunk of complete lines, nothing waiting): the same
    * outcome as framing then piping each line, with one decode of the chunk (latin1 is exact on ASCII and the fastest
    * decoder), line texts as slices of it, and one encode for all converted records, each a view of that buffer.
-   * Per line this saves two Buffer objects and two calls into C++, about half the cost of LOGTOJSON.
+   * Per line this saves two Buffer objects and two calls into C++; in a local measurement of LOGTOJSON on combined
+   * Apache lines (200 KB chunks, a loaded 2-core host) it took 3.0–4.2 CPU µs per line against 3.3–5.1 on the
+   * general path: a modest gain, mostly less garbage for the collector.
    */
   private processAsciiLines(chunk: Buffer, end: number, base: number, chain: TextConverter): ProcessedRecord[] {
     const c = this.counters;
