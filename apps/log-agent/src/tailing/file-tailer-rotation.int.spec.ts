@@ -4,7 +4,7 @@
  * counts through the emulator are the app's int specs). For plain truncation, lines written after the last read
  * and before the truncation cannot be read by anyone: their count is checked against the tailer's report.
  */
-import { open, rename, truncate, copyFile, type FileHandle } from 'node:fs/promises';
+import { open, rename, rm, truncate, copyFile, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import { CheckpointStore } from '../checkpoint/checkpoint-store';
 import type { FileTailer } from './file-tailer';
@@ -112,6 +112,33 @@ describe('FileTailer under rotation at 10,000 lines/s', () => {
     const { unique, duplicates } = counts(started.delivery);
     expect({ written: writer.written, unique: unique.size, duplicates }).toEqual({ written: writer.written, unique: writer.written, duplicates: 0 });
     expect(writer.written).toBeGreaterThan(15_000);
+  });
+
+  // Regression: a file renamed within the glob between the scan's readdir and stat (logrotate shifting
+  // access.log.3 → access.log.4) looked gone, was let go, and was read again from 0 when the next scan found it
+  // (one whole rotated file duplicated per rotation).
+  it('rename-and-create with logrotate numbering inside the glob (.1 → .2 …, the oldest deleted): every line once', async () => {
+    const log = join(dir, 'access.log');
+    const writer = new LogWriter(log);
+    await writer.start();
+    const started = await startTailer(store, join(dir, 'access.log*'));
+    tailer = started.tailer;
+    const keep = 3;
+    for (let r = 1; r <= 6; r++) {
+      await pause(250);
+      await writer.exclusive(async () => {
+        await rm(join(dir, `access.log.${keep}`), { force: true });
+        for (let i = keep - 1; i >= 1; i--) await rename(join(dir, `access.log.${i}`), join(dir, `access.log.${i + 1}`)).catch(() => undefined);
+        await rename(log, join(dir, 'access.log.1'));
+      });
+      await writer.reopen();
+    }
+    await pause(300);
+    await writer.stop();
+    await waitFor('every line', () => counts(started.delivery).unique.size >= writer.written, 20_000);
+    await pause(500);
+    const { unique, duplicates } = counts(started.delivery);
+    expect({ unique: unique.size, duplicates }).toEqual({ unique: writer.written, duplicates: 0 });
   });
 
   it('copytruncate into names the glob matches: every line once (from the file or its copy)', async () => {

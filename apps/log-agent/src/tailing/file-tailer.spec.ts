@@ -155,6 +155,21 @@ describe('FileTailer on real files', () => {
     expect(tailer.stats().filesTracked).toBe(0);
   });
 
+  it('a file let go that comes back under a matching name resumes at its end, not at 0', async () => {
+    const log = join(dir, 'app.log');
+    await writeFile(log, numberedLines('a', 0, 20));
+    const { delivery } = await start(join(dir, 'app.log*'));
+    await waitFor('20 lines', () => delivery.lines.length === 20);
+    await rename(log, join(dir, 'parked.txt'));
+    await waitFor('let go', () => delivery.done.length === 1);
+    await rename(join(dir, 'parked.txt'), join(dir, 'app.log.1'));
+    await appendFile(join(dir, 'app.log.1'), numberedLines('a', 20, 22));
+    await waitFor('22 lines', () => delivery.lines.length === 22);
+    await pause(300);
+    expect(delivery.texts()).toEqual(expectedLines('a', 0, 22));
+    expect(delivery.events.filter((e) => e.kind === 'file-found').map((e) => e.kind === 'file-found' && e.reason)).toEqual(['initial-position', 'checkpoint']);
+  });
+
   it('keeps a rotated file until its last records are acknowledged', async () => {
     const log = join(dir, 'app.log');
     const delivery = new FakeDelivery();

@@ -86,6 +86,9 @@ interface RecentTruncation {
   at: number;
 }
 
+/** Checkpoint entries kept for files let go (see finishRotated). */
+const FINISHED_KEPT_PER_FLOW = 256;
+
 const DEFAULTS = {
   pollIntervalMs: 100,
   safetyScanIntervalMs: 10_000,
@@ -281,8 +284,11 @@ export class FileTailer {
     this.nextScanAt = this.clock.now() + interval;
     const fresh = new Map<string, FoundEntry>();
     const seen = new Set<string>();
+    let raced = false;
     for (const entry of await this.listMatching()) {
       const st = await stat(entry, { bigint: true }).catch(() => undefined);
+      // Gone between readdir and stat: renamed (maybe to another matching name the listing did not have yet).
+      if (!st) raced = true;
       if (!st?.isFile()) continue;
       const key = `${st.dev}:${st.ino}`;
       seen.add(key);
@@ -300,7 +306,9 @@ export class FileTailer {
         known.checkpointDirty = true;
       }
     }
-    for (const file of this.files.values()) {
+    // After a race the listing may miss a file that is still under a matching name: decide at the next scan.
+    if (raced) this.scanRequested = true;
+    for (const file of raced ? [] : this.files.values()) {
       if (!seen.has(file.key) && !file.rotated) {
         file.rotated = true;
         this.emit({ kind: 'file-rotated', file: file.id, path: file.path });
@@ -480,17 +488,34 @@ export class FileTailer {
     this.emit({ kind: 'file-truncated', file: oldId, path: file.path, readOffset, unreadBytesLost: Math.max(0, lastSize - heldByCopy) });
   }
 
+  /**
+   * Closes rotated files read to their end and acknowledged. Their checkpoint entry stays (with its final
+   * offset): a file let go that shows up again under a matching name (renamed back, or a scan that missed it
+   * mid-rename) resumes at its end instead of being read again from 0. Entries of files no longer tracked are
+   * kept up to FINISHED_KEPT_PER_FLOW per flow, newest first, and expire with the store's TTL.
+   */
   private async finishRotated(): Promise<void> {
     const now = this.clock.now();
+    let finished = false;
     for (const file of [...this.files.values()]) {
       if (!file.isFinished(now, this.settings.rotatedIdleMs)) continue;
       this.files.delete(file.key);
       await file.handle.close().catch(() => undefined);
-      this.options.store.remove(this.options.flowId, file.identity.dev, file.identity.ino);
       if (file.parkedCopyOf !== undefined) continue;
+      this.options.store.set({ flow: this.options.flowId, path: file.path, ...file.identity, offset: file.tracker.checkpoint });
+      finished = true;
       this.emit({ kind: 'file-done', file: file.id, path: file.path });
       this.options.onFileDone?.(file.id, file.path);
     }
+    if (finished) this.pruneFinished();
+  }
+
+  private pruneFinished(): void {
+    const untracked = this.options.store
+      .entriesOf(this.options.flowId)
+      .filter((e) => !this.files.has(`${e.dev}:${e.ino}`))
+      .sort((a, b) => b.updatedAt - a.updatedAt);
+    for (const e of untracked.slice(FINISHED_KEPT_PER_FLOW)) this.options.store.remove(this.options.flowId, e.dev, e.ino);
   }
 
   /** With checkpointIntervalMs 0: writes now, or right after the write in progress. */
