@@ -1,9 +1,11 @@
 /**
- * Reads `agent.json` from disk and parses it (agent-config-parser.ts). The only I/O of config/.
+ * Reads `agent.json` from disk and parses it (agent-json-text.ts: comments allowed, as the agent's Jackson reader
+ * allows them; agent-config-parser.ts). The only I/O of config/.
  */
 import { readFile } from 'node:fs/promises';
 import { AgentConfigError } from './agent-config-error';
 import { parseAgentConfig, type ParsedAgentConfig } from './agent-config-parser';
+import { parseAgentJson } from './agent-json-text';
 
 export async function readAgentConfig(path: string): Promise<ParsedAgentConfig> {
   let text: string;
@@ -14,7 +16,7 @@ export async function readAgentConfig(path: string): Promise<ParsedAgentConfig> 
   }
   let json: unknown;
   try {
-    json = JSON.parse(text);
+    json = parseAgentJson(text);
   } catch (err) {
     throw new AgentConfigError('AGENT_CONFIG_UNREADABLE', `${path} is not JSON: ${(err as Error).message}`, [], { cause: err });
   }
