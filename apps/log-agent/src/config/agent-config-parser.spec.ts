@@ -87,6 +87,12 @@ describe('parseAgentConfig: values, defaults and bounds (FileFlow, KinesisFileFl
     expect(unsupported).toEqual([]);
   });
 
+  it('takes a bare host as kinesis.endpoint, with https as the Java SDK does', () => {
+    expect(parseAgentConfig({ 'kinesis.endpoint': 'kinesis.eu-west-1.amazonaws.com', flows: [flow()] }).config.kinesisEndpoint).toBe(
+      'https://kinesis.eu-west-1.amazonaws.com',
+    );
+  });
+
   it('takes numbers and booleans written as strings, as the agent\'s converters do', () => {
     const { config } = parseAgentConfig({
       'cloudwatch.emitMetrics': 'false',
@@ -129,7 +135,7 @@ describe('parseAgentConfig: values, defaults and bounds (FileFlow, KinesisFileFl
     [{ flows: [] }, /at least one flow/],
     [[], /JSON object/],
     [{ flows: [flow()], awsAccessKeyId: 'AKIA' }, /give both or neither/],
-    [{ flows: [flow()], 'kinesis.endpoint': 'not a url' }, /expected a URL/],
+    [{ flows: [flow()], 'kinesis.endpoint': 'http://' }, /expected a URL/],
   ])('refuses %j', (json, message) => {
     expect(refusal(json).message).toMatch(message);
   });

@@ -59,10 +59,13 @@ const boolean = z.union([
 
 const text = z.string({ error: 'expected a string' });
 const nonEmpty = text.trim().min(1, { error: 'must not be empty' });
-/** The release sample ships `"kinesis.endpoint": ""`: empty means unset. */
+/**
+ * The release sample ships `"kinesis.endpoint": ""`: empty means unset. A bare host (`kinesis.us-west-2.amazonaws.com`)
+ * is what the AWS SDK for Java's setEndpoint takes too, with HTTPS: it gets `https://`.
+ */
 const optionalUrl = text
   .trim()
-  .transform((s) => (s === '' ? undefined : s))
+  .transform((s) => (s === '' ? undefined : s.includes('://') ? s : `https://${s}`))
   .pipe(z.url({ error: 'expected a URL' }).optional())
   .optional();
 const optionalText = text
