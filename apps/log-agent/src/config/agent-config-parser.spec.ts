@@ -4,7 +4,8 @@ import { join } from 'node:path';
 import { AgentConfigError } from './agent-config-error';
 import { formatUnsupported, parseAgentConfig, type UnsupportedSetting } from './agent-config-parser';
 import { readAgentConfig } from './agent-config-reader';
-import { AGENT_REPO_EXAMPLE, AGENT_REPO_RELEASE, DOCS_MULTIPLE_STREAMS, DOCS_PROCESSING_OPTIONS } from './testing/agent-json-examples';
+import { FlowProcessing } from '../processing';
+import { AGENT_REPO_EXAMPLE, AGENT_REPO_RELEASE, DOCS_MULTI_LINE_FLOW, DOCS_MULTIPLE_STREAMS, DOCS_PROCESSING_OPTIONS } from './testing/agent-json-examples';
 
 const flow = (extra: Record<string, unknown> = {}) => ({ filePattern: '/var/log/app/*.log', kinesisStream: 'logs', ...extra });
 
@@ -70,6 +71,18 @@ describe('parseAgentConfig on the Kinesis Agent\'s own examples', () => {
     const err = refusal(DOCS_MULTIPLE_STREAMS);
     expect(err.code).toBe('FIREHOSE_FLOW_REFUSED');
     expect(err.problems).toEqual([expect.objectContaining({ flow: '/tmp/app2.log*', path: 'flows[1].deliveryStream' })]);
+  });
+
+  it('runs the documentation\'s multi-line flow: [SEQUENCE= starts a record, SINGLELINE, then CSVTOJSON on tabs', () => {
+    const { config } = parseAgentConfig(DOCS_MULTI_LINE_FLOW);
+    const p = new FlowProcessing(config.flows[0]).forFile();
+    const input = '[SEQUENCE=1]\tstart\n  \tsecond\n[SEQUENCE=2]\tx\ty\n';
+    const out = [...p.push(Buffer.from(input)), ...p.flush()].map((r) => r.data?.toString('utf8'));
+    // SINGLELINE trims every line, the tab that began the continuation line included, and joins with nothing.
+    expect(out).toEqual([
+      '{"field1":"[SEQUENCE=1]","field2":"startsecond","field3":null}\n',
+      '{"field1":"[SEQUENCE=2]","field2":"x","field3":"y"}\n',
+    ]);
   });
 
   it('builds every processing option the documentation shows', () => {

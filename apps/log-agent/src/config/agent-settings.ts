@@ -84,6 +84,10 @@ export const FLOW_SETTINGS: readonly AgentSetting[] = [
   { key: 'waitOnEmptyPublishQueueMillis', unsupported: QUEUES },
   { key: 'waitOnFullRetryQueueMillis', unsupported: QUEUES },
   { key: 'log.emitInternalMetrics', unsupported: 'metrics are served on /metrics' },
+  {
+    key: 'aggregatedRecordSizeBytes',
+    unsupported: 'a Firehose flow setting; Kinesis flows aggregate lines with KPL aggregation (--aggregation) instead',
+  },
 ];
 
 /** Keys of each data processing option (ProcessingUtilsFactory.java and the converters). */

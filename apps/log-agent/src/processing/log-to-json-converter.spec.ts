@@ -85,6 +85,34 @@ describe('LOGTOJSON COMMONAPACHELOG and COMBINEDAPACHELOG (ApacheLogParser)', ()
   });
 });
 
+describe('LOGTOJSON, the documentation\'s examples (writing-with-agents.html, "Use the agent to Preprocess Data")', () => {
+  it('converts the Apache Common Log example exactly as shown', () => {
+    expect(convert({ logFormat: 'COMMONAPACHELOG' }, COMMON_LINE + '\n')).toBe(
+      '{"host":"64.242.88.10","ident":null,"authuser":null,"datetime":"07/Mar/2004:16:10:02 -0800",' +
+        '"request":"GET /mailman/listinfo/hsdivision HTTP/1.1","response":"200","bytes":"6291"}\n',
+    );
+  });
+
+  it('converts it with custom field names exactly as shown', () => {
+    expect(convert({ logFormat: 'COMMONAPACHELOG', customFieldNames: ['f1', 'f2', 'f3', 'f4', 'f5', 'f6', 'f7'] }, COMMON_LINE + '\n')).toBe(
+      '{"f1":"64.242.88.10","f2":null,"f3":null,"f4":"07/Mar/2004:16:10:02 -0800",' +
+        '"f5":"GET /mailman/listinfo/hsdivision HTTP/1.1","f6":"200","f7":"6291"}\n',
+    );
+  });
+
+  it('converts the match-pattern example (bytes omitted) exactly as shown', () => {
+    const options: LogToJsonOptions = {
+      logFormat: 'COMMONAPACHELOG',
+      matchPattern: '^([\\d.]+) (\\S+) (\\S+) \\[([\\w:/]+\\s[+\\-]\\d{4})\\] "(.+?)" (\\d{3})',
+      customFieldNames: ['host', 'ident', 'authuser', 'datetime', 'request', 'response'],
+    };
+    expect(convert(options, '123.45.67.89 - - [27/Oct/2000:09:27:09 -0400] "GET /java/javaResources.html HTTP/1.0" 200\n')).toBe(
+      '{"host":"123.45.67.89","ident":null,"authuser":null,"datetime":"27/Oct/2000:09:27:09 -0400",' +
+        '"request":"GET /java/javaResources.html HTTP/1.0","response":"200"}\n',
+    );
+  });
+});
+
 describe('LOGTOJSON matchPattern (BaseLogParser with a custom pattern)', () => {
   // The documentation's custom pattern; Matcher.matches() needs it to cover the whole line.
   const matchPattern = '^([\\d.]+) (\\S+) (\\S+) \\[([\\w:/]+\\s[+\\-]\\d{4})\\] "(.+?)" (\\d{3})';

@@ -73,6 +73,30 @@ export const DOCS_MULTIPLE_STREAMS: unknown = JSON.parse(`{
   ]
 }`);
 
+/**
+ * The documentation's "Convert Multi-Line Records" flow (Firehose developer guide, writing-with-agents.html,
+ * "Use the agent to Preprocess Data"), with `kinesisStream` in place of its `deliveryStream`.
+ */
+export const DOCS_MULTI_LINE_FLOW: unknown = JSON.parse(`{
+    "flows": [
+        {
+            "filePattern": "/tmp/app.log*",
+            "kinesisStream": "my-delivery-stream",
+            "multiLineStartPattern": "\\\\[SEQUENCE=",
+            "dataProcessingOptions": [
+                {
+                    "optionName": "SINGLELINE"
+                },
+                {
+                    "optionName": "CSVTOJSON",
+                    "customFieldNames": [ "field1", "field2", "field3" ],
+                    "delimiter": "\\\\t"
+                }
+            ]
+        }
+    ]
+}`);
+
 /** The processing options as the AWS documentation shows them ("Pre-process data with agents", pre-processing.html). */
 export const DOCS_PROCESSING_OPTIONS: readonly unknown[] = [
   { optionName: 'SINGLELINE' },
@@ -82,6 +106,6 @@ export const DOCS_PROCESSING_OPTIONS: readonly unknown[] = [
     optionName: 'LOGTOJSON',
     logFormat: 'COMMONAPACHELOG',
     matchPattern: '^([\\d.]+) (\\S+) (\\S+) \\[([\\w:/]+\\s[+\\-]\\d{4})\\] "(.+?)" (\\d{3})',
-    customFieldNames: ['client_ip', 'ident', 'auth_user', 'timestamp', 'request', 'response_code'],
+    customFieldNames: ['host', 'ident', 'authuser', 'datetime', 'request', 'response'],
   },
 ];
