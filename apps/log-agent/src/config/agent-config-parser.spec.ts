@@ -129,11 +129,12 @@ describe('parseAgentConfig: values, defaults and bounds (FileFlow, KinesisFileFl
     ['truncatedRecordTerminator', 'x'.repeat(1024 * 1024), /exceeds the maximum record size/],
     ['kinesisStream', 'bad stream!', /Kinesis stream name/],
     ['multiLineStartPattern', '(?>atomic)', /atomic groups/],
+    ['filePattern', '/var/log/*/app.log', /globs are supported in the file name only/],
   ])('refuses a bad %s, naming the flow and the setting', (key, value, message) => {
     const err = refusal({ flows: [flow({ [key]: value })] });
     expect(err.code).toBe('AGENT_CONFIG_INVALID');
     expect(err.message).toMatch(message);
-    expect(err.problems[0]).toMatchObject({ flow: '/var/log/app/*.log' });
+    expect(err.problems[0]).toMatchObject({ flow: key === 'filePattern' ? value : '/var/log/app/*.log' });
     expect(err.problems[0].path.startsWith('flows[0]')).toBe(true);
   });
 

@@ -14,10 +14,14 @@
  *   the agent does not have: refused (the agent's readEnum fails the same way).
  *
  * Each option is built once here (FlowProcessing), so a matchPattern or multiLineStartPattern that cannot run in
- * JavaScript, or a customFieldNames of the wrong length, refuses the file at start rather than dropping records.
+ * JavaScript, or a customFieldNames of the wrong length, refuses the file at start rather than dropping records;
+ * the filePattern is checked the way the tailer will read it (tailing/file-pattern.ts), so its refusal is listed
+ * with the others.
  */
 import { z } from 'zod';
 import { FlowProcessing, ProcessingError, type ProcessingOption } from '../processing';
+import { parseFilePattern } from '../tailing/file-pattern';
+import { TailingError } from '../tailing/tailing-error';
 import { AgentConfigError, type AgentConfigProblem } from './agent-config-error';
 import { agentTopLevelSchema, flowSchema, optionSchemas, type FlowSettings } from './agent-config-schema';
 import { AGENT_SETTINGS, FLOW_SETTINGS, OPTION_SETTINGS, REFUSED_OPTIONS, type AgentSetting } from './agent-settings';
@@ -143,10 +147,11 @@ function parseFlow(
     dataProcessingOptions: options,
   };
   try {
+    parseFilePattern(flow.filePattern);
     new FlowProcessing(flow);
   } catch (err) {
-    if (!(err instanceof ProcessingError)) throw err;
-    problems.push({ flow: name, path, message: err.message });
+    if (!(err instanceof ProcessingError) && !(err instanceof TailingError)) throw err;
+    problems.push({ flow: name, path: err instanceof TailingError ? `${path}.filePattern` : path, message: err.message });
     return undefined;
   }
   return flow;
