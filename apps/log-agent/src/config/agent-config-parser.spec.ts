@@ -178,6 +178,12 @@ describe('parseAgentConfig: dataProcessingOptions', () => {
     expect(refusal(options(option)).message).toMatch(message);
   });
 
+  it('takes ADDMETADATA\'s fields from metadataFields or, as other agent versions read it, metadata', () => {
+    const fields = (o: Record<string, unknown>) => parseAgentConfig(options({ optionName: 'ADDMETADATA', ...o })).config.flows[0].dataProcessingOptions[0];
+    expect(fields({ metadataFields: { env: 'prod' } })).toEqual({ optionName: 'ADDMETADATA', metadataFields: { env: 'prod' }, jsonFormat: 'COMPACT' });
+    expect(fields({ metadata: { env: 'dev' } })).toEqual({ optionName: 'ADDMETADATA', metadataFields: { env: 'dev' }, jsonFormat: 'COMPACT' });
+  });
+
   it('reports keys an option does not have, without refusing it', () => {
     const { unsupported } = parseAgentConfig(options({ optionName: 'SINGLELINE', trim: true }));
     expect(unsupported).toEqual([

@@ -128,7 +128,10 @@ export const optionSchemas = {
     customFieldNames: fieldNames.optional(),
     jsonFormat,
   }),
-  ADDMETADATA: z.object({ optionName: z.literal('ADDMETADATA'), metadataFields: z.unknown(), jsonFormat }),
+  // AddMetadataConverter reads `metadata` in some versions of the agent and `metadataFields` in others: both work.
+  ADDMETADATA: z
+    .object({ optionName: z.literal('ADDMETADATA'), metadataFields: z.unknown().optional(), metadata: z.unknown().optional(), jsonFormat })
+    .transform(({ metadata, metadataFields, ...rest }) => ({ ...rest, metadataFields: metadataFields ?? metadata })),
   ADDBRACKETS: z.object({ optionName: z.literal('ADDBRACKETS') }),
 } as const;
 

@@ -95,7 +95,7 @@ export const OPTION_SETTINGS: Readonly<Record<string, readonly string[]>> = {
   SINGLELINE: ['optionName'],
   CSVTOJSON: ['optionName', 'customFieldNames', 'delimiter', 'jsonFormat'],
   LOGTOJSON: ['optionName', 'logFormat', 'matchPattern', 'customFieldNames', 'jsonFormat'],
-  ADDMETADATA: ['optionName', 'metadataFields', 'jsonFormat'],
+  ADDMETADATA: ['optionName', 'metadataFields', 'metadata', 'jsonFormat'],
   ADDBRACKETS: ['optionName'],
 };
 

@@ -60,7 +60,7 @@ ${supported(FLOW_SETTINGS)}
   LOGTOJSON                   ${OPTION_SETTINGS['LOGTOJSON'].slice(1).join(', ')}
                               logFormat: ${LOG_FORMATS.join(', ')}
                               lines that do not parse are dropped and counted, as the Kinesis Agent does
-  ADDMETADATA                 ${OPTION_SETTINGS['ADDMETADATA'].slice(1).join(', ')}
+  ADDMETADATA                 metadataFields (or metadata), jsonFormat: {"metadata": …, "data": "<record>"}
   ADDBRACKETS                 wraps the record in { }
   refused: ${Object.keys(REFUSED_OPTIONS).join(', ')}
 

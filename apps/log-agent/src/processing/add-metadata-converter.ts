@@ -1,8 +1,9 @@
 /**
  * ADDMETADATA (awslabs/amazon-kinesis-agent processing/processors/AddMetadataConverter.java): the record becomes
  * `{"metadata": <the option's metadataFields>, "data": "<the record without its trailing \n>"}` and `\n`.
- * The option's value is read from `metadataFields` (the class comment shows `metadata`, the code reads
- * `metadataFields`; the code is what ran). Absent, it is null, as the agent's map lookup gives.
+ * The agent's versions differ on the option's key: one reads `metadata`, another `metadataFields` (both
+ * AddMetadataConverter.java); config/ takes either into `metadataFields`. Absent, it is null, as the agent's map
+ * lookup gives.
  */
 import { compactJson, jsonString, prettyJson } from './json-printer';
 import { stripNewline } from './log-to-json-converter';
