@@ -40,6 +40,21 @@ describe('RecordProcessor', () => {
     expect(processor.counters).toMatchObject({ linesRead: 50, recordsFramed: 50, recordsDropped: 5, parseFailures: 5 });
   });
 
+  it('works through a large chunk in batches with the same records, offsets tiling the chunk', () => {
+    const lines = Array.from({ length: 3000 }, (_, i) => (i % 97 === 0 ? `junk ${i}\n` : access(i)));
+    const chunk = b(lines.join(''));
+    expect(chunk.length).toBeGreaterThan(4 * 48 * 1024);
+    const out = new FlowProcessing({ dataProcessingOptions: LOGTOJSON }).forFile({ startOffset: 7 }).push(chunk, 7);
+    const pipe = buildPipeline(LOGTOJSON);
+    expect(texts(out)).toEqual(lines.map((l) => pipe(b(l)).data?.toString('utf8') ?? null));
+    expectContiguous(out, 7);
+    expect(out[out.length - 1].endOffset).toBe(7 + chunk.length);
+    // One encoded buffer per batch, not per record.
+    const buffers = new Set(out.flatMap((r) => (r.data === null ? [] : [r.data.buffer])));
+    expect(buffers.size).toBeGreaterThanOrEqual(4);
+    expect(buffers.size).toBeLessThan(20);
+  });
+
   it('gives the same records for a chunk with non-ASCII bytes (the general path)', () => {
     const lines = [access(1), access(2, 'Mozilla/5.0 (Größe; ünïcode)'), 'bad\n', access(3)];
     const out = new FlowProcessing({ dataProcessingOptions: LOGTOJSON }).forFile().push(b(lines.join('')));
