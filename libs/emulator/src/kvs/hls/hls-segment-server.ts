@@ -18,11 +18,9 @@ import { mediaFailure } from '../media-failure';
 import { audioTrackOf, frameIntervalMs, referenceTracks, type PlaylistContext } from './hls-playlist-builder';
 import { inSession, playDurationMs } from './hls-session-view';
 import { videoSpanMs } from './hls-track-cache';
+import type { Body } from '../player-http';
 
-export interface Body {
-  parts: Uint8Array[];
-  length: number;
-}
+export type { Body } from '../player-http';
 
 function requireFormat(ctx: PlaylistContext, ts: boolean): void {
   if ((ctx.session.containerFormat === 'MPEG_TS') !== ts) {
