@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { AgentConfigError } from './agent-config-error';
 import { formatUnsupported, parseAgentConfig, type UnsupportedSetting } from './agent-config-parser';
-import { readAgentConfig } from './agent-config-reader';
+import { readAgentConfig, readAgentConfigSync } from './agent-config-reader';
 import { FlowProcessing } from '../processing';
 import { AGENT_REPO_EXAMPLE, AGENT_REPO_RELEASE, DOCS_MULTI_LINE_FLOW, DOCS_MULTIPLE_STREAMS, DOCS_PROCESSING_OPTIONS } from './testing/agent-json-examples';
 
@@ -238,5 +238,13 @@ describe('readAgentConfig', () => {
     await writeFile(path, '{ "flows": [ }');
     await expect(readAgentConfig(path)).rejects.toMatchObject({ code: 'AGENT_CONFIG_UNREADABLE' });
     await expect(readAgentConfig(join(dir, 'missing.json'))).rejects.toThrow(/cannot read the agent configuration .*missing\.json/);
+  });
+
+  it('reads a file with comments, synchronously too', async () => {
+    const path = join(dir, 'agent.json');
+    await writeFile(path, '{\n  // the app\'s logs\n  "flows": [ { "filePattern": "/var/log/app/*.log", /* KDS */ "kinesisStream": "logs" } ]\n}\n');
+    expect(readAgentConfigSync(path).config.flows[0].kinesisStream).toBe('logs');
+    expect((await readAgentConfig(path)).config.flows).toHaveLength(1);
+    expect(() => readAgentConfigSync(join(dir, 'missing.json'))).toThrow(/cannot read the agent configuration/);
   });
 });

@@ -2,6 +2,7 @@
  * Reads `agent.json` from disk and parses it (agent-json-text.ts: comments allowed, as the agent's Jackson reader
  * allows them; agent-config-parser.ts). The only I/O of config/.
  */
+import { readFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { AgentConfigError } from './agent-config-error';
 import { parseAgentConfig, type ParsedAgentConfig } from './agent-config-parser';
@@ -12,8 +13,28 @@ export async function readAgentConfig(path: string): Promise<ParsedAgentConfig> 
   try {
     text = await readFile(path, 'utf8');
   } catch (err) {
-    throw new AgentConfigError('AGENT_CONFIG_UNREADABLE', `cannot read the agent configuration ${path}: ${(err as Error).message}`, [], { cause: err });
+    throw unreadable(path, err);
   }
+  return parseAgentConfigText(path, text);
+}
+
+/** The same, synchronously (for a service runner's synchronous loadConfig). */
+export function readAgentConfigSync(path: string): ParsedAgentConfig {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (err) {
+    throw unreadable(path, err);
+  }
+  return parseAgentConfigText(path, text);
+}
+
+function unreadable(path: string, err: unknown): AgentConfigError {
+  return new AgentConfigError('AGENT_CONFIG_UNREADABLE', `cannot read the agent configuration ${path}: ${(err as Error).message}`, [], { cause: err });
+}
+
+/** agent.json's text (read from `path`, named in errors) → the parsed configuration. */
+export function parseAgentConfigText(path: string, text: string): ParsedAgentConfig {
   let json: unknown;
   try {
     json = parseAgentJson(text);
