@@ -13,6 +13,11 @@
  *   proc.flush()                                                   // file quiet / rotated away / shutdown:
  *                                                                  //   ends a waiting multi-line record
  *
+ * Multi-line flows: the last record of a file waits for the next start line or flush(). The Java agent ends it
+ * when a read reaches the end of the file (RegexSplitter on a buffer that was not filled), so call flush() when a
+ * read caught up with the file and nothing came for a while (e.g. maxBufferAgeMillis); otherwise a lone last
+ * exception waits for the next log line or for rotation. Single-line flows have nothing to flush.
+ *
  * Each ProcessedRecord is `{ data: Buffer | null, lines, startOffset, endOffset, truncated }`:
  * - `data` null: dropped by the options (LOGTOJSON could not parse it); send nothing, but count its offsets as
  *   done, so the checkpoint can move past it.
