@@ -164,6 +164,10 @@ describe('parseAgentConfig: dataProcessingOptions', () => {
     expect(err.message).toContain('instance metadata service');
   });
 
+  it.each(['GZIPCOMPRESSION', 'USINGPLUGGIN'])('refuses %s, found only in the agent\'s sources, by name', (name) => {
+    expect(refusal(options({ optionName: name })).message).toContain(`optionName ${name} is not supported: `);
+  });
+
   it.each([
     [{ optionName: 'GZIP' }, /must be one of SINGLELINE, CSVTOJSON, LOGTOJSON, ADDMETADATA, ADDBRACKETS \(got GZIP\)/],
     [{ customFieldNames: ['a'] }, /optionName must be one of/],

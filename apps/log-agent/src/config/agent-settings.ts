@@ -104,4 +104,8 @@ export const REFUSED_OPTIONS: Readonly<Record<string, string>> = {
   ADDEC2METADATA:
     'it reads the EC2 instance metadata service and calls EC2 DescribeTags (AddEC2MetadataConverter.java); ' +
     'use ADDMETADATA with metadataFields to add fixed fields',
+  GZIPCOMPRESSION:
+    'the agent\'s GzipDataConverter compresses the record\'s whole backing buffer (data.array()), not the record, ' +
+    'so there is no defined output to reproduce; Kinesis consumers get records uncompressed (KPL aggregation packs them)',
+  USINGPLUGGIN: 'it loads a Java class (PluggableDataConverter.java, className), which cannot run here',
 };
