@@ -93,6 +93,16 @@ describe('JSON printing (Jackson)', () => {
     expect(compactJson({ a: [1, true, null, 'x'] })).toBe('{"a":[1,true,null,"x"]}');
   });
 
+  it('writes what Jackson 2.17.2 writes (writeValueAsString, writerWithDefaultPrettyPrinter), byte for byte', () => {
+    // Computed by Jackson's ObjectMapper on the same LinkedHashMap (OpenJDK 17), not typed from memory.
+    const jackson =
+      '{"s":"a\\"b\\\\c/d\\b\\t\\n\\f\\r\\u0000\\u001B\u007f\u00e9\u2028","n":null,"b":{"c":[1,2]},"d":{},"e":[]}\n' +
+      '{\n  "s" : "a\\"b\\\\c/d\\b\\t\\n\\f\\r\\u0000\\u001B\u007f\u00e9\u2028",\n  "n" : null,\n  "b" : {\n    "c" : [ 1, 2 ]\n  },\n' +
+      '  "d" : { },\n  "e" : [ ]\n}\n';
+    const value = { s: 'a"b\\c/d\b\t\n\f\r\u0000\u001b\u007f\u00e9\u2028', n: null, b: { c: [1, 2] }, d: {}, e: [] };
+    expect(compactJson(value) + '\n' + prettyJson(value) + '\n').toBe(jackson);
+  });
+
   it('pretty-prints like DefaultPrettyPrinter', () => {
     expect(prettyJson({ a: 'x', b: { c: [1, 2] }, d: {}, e: [] })).toBe(
       '{\n  "a" : "x",\n  "b" : {\n    "c" : [ 1, 2 ]\n  },\n  "d" : { },\n  "e" : [ ]\n}',
