@@ -10,6 +10,8 @@
  *
  * Decoding: the agent decodes each record with `new String(bytes, UTF_8)` in each converter, which replaces every
  * malformed sequence with U+FFFD; Node's `toString('utf8')` does the same (WHATWG decoding), once for the chain.
+ * Checked against OpenJDK 17 on twelve malformed sequences: the same U+FFFDs for all but an encoded surrogate
+ * (ED A0 80), which Java turns into one U+FFFD and Node into three.
  * So invalid UTF-8 and garbage bytes never throw: without options they are sent byte for byte; through a converter
  * they come out as U+FFFD in valid UTF-8 (JSON included). NUL and other control bytes are escaped in JSON (\u0000).
  */

@@ -6,7 +6,8 @@
  * regex test for the rare characters that need escaping beats building an object for JSON.stringify.
  *
  * Jackson's escapes (com.fasterxml.jackson.core.io.CharTypes): `"` and `\`, the short forms \b \t \n \f \r, every
- * other character below 0x20 as \u00XX; nothing else (not `/`, not non-ASCII).
+ * other character below 0x20 as \u00XX; nothing else (not `/`, not non-ASCII). converter-chain.spec.ts compares
+ * both printers with output computed by Jackson 2.17.2.
  */
 
 // eslint-disable-next-line no-control-regex
