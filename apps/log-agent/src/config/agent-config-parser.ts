@@ -82,11 +82,14 @@ export function parseAgentConfig(json: unknown): ParsedAgentConfig {
     const flow = parseFlow(rawFlow, `flows[${i}]`, problems, unsupported);
     if (flow) flows.push(flow);
   });
-  const firehose = problems.filter((p) => p.message.startsWith('Firehose'));
-  if (problems.length > 0 || !top.success) {
-    const code = firehose.length > 0 && firehose.length === problems.length ? 'FIREHOSE_FLOW_REFUSED' : 'AGENT_CONFIG_INVALID';
+  if (problems.length > 0) {
+    // Firehose flows alone get their own code, so that the operator is told the file is otherwise fine.
+    const onlyFirehose = problems.every((p) => p.path.endsWith('.deliveryStream'));
+    const code = onlyFirehose ? 'FIREHOSE_FLOW_REFUSED' : 'AGENT_CONFIG_INVALID';
     throw new AgentConfigError(code, describe(problems), problems);
   }
+  // Its issues are in problems already, so this only narrows the type.
+  if (!top.success) throw new AgentConfigError('AGENT_CONFIG_INVALID', 'agent.json is not usable');
   const t = top.data;
   if ((t.awsAccessKeyId === undefined) !== (t.awsSecretAccessKey === undefined)) {
     const p = { path: 'awsAccessKeyId', message: 'awsAccessKeyId and awsSecretAccessKey go together: give both or neither' };
