@@ -30,37 +30,72 @@ describe('CheckpointStore', () => {
     expect(store.entriesOf('flow-a')).toEqual([]);
     store.set(entry());
     store.set(entry({ flow: 'flow-b', ino: '99', offset: 7 }));
-    await store.flush();
+    await store.flush({ durable: true });
 
     const again = await CheckpointStore.open({ path });
     expect(again.get('flow-a', '2049', '1234')).toMatchObject({ offset: 4096, path: '/var/log/app.log' });
     expect(again.entriesOf('flow-b')).toHaveLength(1);
     expect(again.get('flow-a', '2049', '99')).toBeUndefined();
-    expect(await readdir(join(dir, 'sub'))).toEqual(['checkpoints.json']);
+    expect((await readdir(join(dir, 'sub'))).sort()).toEqual(['checkpoints.json', 'checkpoints.json.durable']);
+  });
+
+  it('makes a version visible before its fsync: the file is renamed at once, the fsynced copy follows', async () => {
+    const path = join(dir, 'checkpoints.json');
+    const store = await CheckpointStore.open({ path });
+    store.set(entry({ offset: 10 }));
+    await store.flush();
+    expect(JSON.parse(await readFile(path, 'utf8')).files[0].offset).toBe(10);
+    await store.flush({ durable: true });
+    expect(JSON.parse(await readFile(`${path}.durable`, 'utf8')).files[0].offset).toBe(10);
+  });
+
+  it.each([
+    ['empty (a power cut before the renamed data reached the disk)', ''],
+    ['torn', '{"version":1,"files":[{"fl'],
+  ])('reads the fsynced copy when the file is %s', async (_name, torn) => {
+    const path = join(dir, 'checkpoints.json');
+    const store = await CheckpointStore.open({ path });
+    store.set(entry({ offset: 300 }));
+    await store.flush({ durable: true });
+    await writeFile(path, torn);
+    expect((await CheckpointStore.open({ path })).get('flow-a', '2049', '1234')?.offset).toBe(300);
+    await rm(path);
+    expect((await CheckpointStore.open({ path })).get('flow-a', '2049', '1234')?.offset).toBe(300);
+  });
+
+  it('refuses a torn file when there is no fsynced copy to fall back on, and never bypasses an SQLite file', async () => {
+    const path = join(dir, 'checkpoints.json');
+    await writeFile(path, '{"version":1,');
+    await expect(CheckpointStore.open({ path })).rejects.toMatchObject({ code: 'CHECKPOINT_UNREADABLE' });
+    await writeFile(`${path}.durable`, JSON.stringify({ version: 1, files: [] }));
+    await writeFile(path, Buffer.concat([Buffer.from('SQLite format 3\0', 'latin1'), Buffer.alloc(84)]));
+    await expect(CheckpointStore.open({ path })).rejects.toThrow(/SQLite database/);
   });
 
   it('ignores and deletes a torn temp file left by a crash mid-write, keeping the last whole version', async () => {
     const path = join(dir, 'checkpoints.json');
     const store = await CheckpointStore.open({ path });
     store.set(entry({ offset: 100 }));
-    await store.flush();
+    await store.flush({ durable: true });
     const whole = await readFile(path, 'utf8');
-    // A crash between write and rename leaves a torn .tmp beside the good file.
+    // A crash between write and rename leaves a torn .tmp beside the good file (of either step).
     await writeFile(`${path}.tmp`, whole.replace('"offset": 100', '"offset": 999').slice(0, whole.length / 2));
+    await writeFile(`${path}.durable.tmp`, whole.slice(0, 10));
 
     const again = await CheckpointStore.open({ path });
     expect(again.get('flow-a', '2049', '1234')?.offset).toBe(100);
-    expect(await readdir(dir)).toEqual(['checkpoints.json']);
+    expect((await readdir(dir)).filter((n) => n.endsWith('.tmp'))).toEqual([]);
   });
 
   it('writes every change made before a flush call even while another write is running', async () => {
     const path = join(dir, 'checkpoints.json');
-    const store = await CheckpointStore.open({ path });
+    const store = await CheckpointStore.open({ path, fsync: false });
     store.set(entry({ offset: 1 }));
     const first = store.flush();
     store.set(entry({ offset: 2 }));
     const second = store.flush();
     await Promise.all([first, second]);
+    await store.flush({ durable: true });
     expect((await CheckpointStore.open({ path })).get('flow-a', '2049', '1234')?.offset).toBe(2);
   });
 
@@ -68,19 +103,19 @@ describe('CheckpointStore', () => {
     const path = join(dir, 'checkpoints.json');
     let now = 1_000_000_000_000;
     const clock = { now: () => now };
-    const store = await CheckpointStore.open({ path, clock });
+    const store = await CheckpointStore.open({ path, clock, fsync: false });
     store.set(entry({ ino: 'old' }));
     now += 6 * 86_400_000;
     store.set(entry({ ino: 'recent' }));
     await store.flush();
     now += 2 * 86_400_000;
-    const again = await CheckpointStore.open({ path, clock, ttlDays: 7 });
+    const again = await CheckpointStore.open({ path, clock, ttlDays: 7, fsync: false });
     expect(again.entriesOf('flow-a').map((e) => e.ino)).toEqual(['recent']);
   });
 
   it('does not rewrite the file when nothing changed', async () => {
     const path = join(dir, 'checkpoints.json');
-    const store = await CheckpointStore.open({ path });
+    const store = await CheckpointStore.open({ path, fsync: false });
     store.set(entry());
     await store.flush();
     await rm(path);
@@ -90,6 +125,7 @@ describe('CheckpointStore', () => {
     store.remove('flow-a', '2049', '1234');
     await store.flush();
     expect(JSON.parse(await readFile(path, 'utf8'))).toEqual({ version: 1, files: [] });
+    await store.flush({ durable: true });
   });
 
   it.each([
@@ -108,7 +144,7 @@ describe('CheckpointStore', () => {
 
   it('reports a failed write as retriable and writes again at the next flush', async () => {
     const path = join(dir, 'missing-parent-is-a-file', 'checkpoints.json');
-    const store = await CheckpointStore.open({ path });
+    const store = await CheckpointStore.open({ path, fsync: false });
     await writeFile(join(dir, 'missing-parent-is-a-file'), 'x');
     store.set(entry());
     await expect(store.flush()).rejects.toMatchObject({ code: 'CHECKPOINT_WRITE_FAILED', retriable: true });

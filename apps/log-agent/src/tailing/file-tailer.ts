@@ -163,7 +163,7 @@ export class FileTailer {
     await this.loop;
     this.loop = undefined;
     this.watcher.close();
-    await this.checkpoint(true);
+    await this.checkpoint(true, true);
     for (const file of this.files.values()) await file.handle.close().catch(() => undefined);
     this.files.clear();
   }
@@ -535,8 +535,11 @@ export class FileTailer {
     })();
   }
 
-  /** Writes changed checkpoints on the interval (and when forced: at stop, and after acks with interval 0). */
-  private async checkpoint(force: boolean): Promise<void> {
+  /**
+   * Writes changed checkpoints on the interval (and when forced: at stop, and after acks with interval 0); the
+   * store fsyncs its durable copy behind (checkpoint-store.ts), `durable` waits for it (stop).
+   */
+  private async checkpoint(force: boolean, durable = false): Promise<void> {
     const now = this.clock.now();
     if (!force && now < this.nextCheckpointAt) return;
     if (!force) this.nextCheckpointAt = now + (this.settings.checkpointIntervalMs || 1000);
@@ -546,7 +549,7 @@ export class FileTailer {
       this.options.store.set({ flow: this.options.flowId, path: file.path, ...file.identity, offset: file.tracker.checkpoint });
     }
     try {
-      await this.options.store.flush();
+      await this.options.store.flush({ durable });
     } catch (error) {
       this.logger.warn({ err: error }, 'checkpoint not written; retrying at the next interval');
     }
