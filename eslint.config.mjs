@@ -16,6 +16,8 @@ const scopeConstraints = (extra = []) => [
   { sourceTag: 'scope:video', onlyDependOnLibsWithTags: ['scope:video', 'scope:shared', ...extra] },
   { sourceTag: 'scope:telemetry', onlyDependOnLibsWithTags: ['scope:telemetry', 'scope:shared', ...extra] },
   { sourceTag: 'scope:emulator', onlyDependOnLibsWithTags: ['scope:emulator', 'scope:shared'] },
+  // The `tributary` command line reads both halves of the platform (streams and cameras) for its user.
+  { sourceTag: 'scope:cli', onlyDependOnLibsWithTags: ['scope:cli', 'scope:telemetry', 'scope:video', 'scope:shared', ...extra] },
   {
     sourceTag: 'scope:tooling',
     onlyDependOnLibsWithTags: ['scope:tooling', 'scope:emulator', 'scope:shared', 'scope:video', 'scope:telemetry'],
