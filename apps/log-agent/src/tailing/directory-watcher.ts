@@ -90,6 +90,15 @@ export class DirectoryWatcher {
     }
   }
 
+  /**
+   * Drops the watcher (the directory was found missing: a watch on a deleted directory sees nothing of the one
+   * created in its place); the next ensureWatching watches the new directory once it exists.
+   */
+  reset(): void {
+    this.watcher?.close();
+    this.watcher = undefined;
+  }
+
   close(): void {
     this.closed = true;
     this.watcher?.close();

@@ -214,11 +214,28 @@ describe('FileTailer on real files', () => {
 
   it('waits for a directory that does not exist yet', async () => {
     const sub = join(dir, 'later');
-    const { delivery } = await start(join(sub, 'app.log'), { pollIntervalMs: 30 });
+    const { tailer, delivery } = await start(join(sub, 'app.log'), { pollIntervalMs: 30 });
+    expect(tailer.stats().watching).toBe(false);
     const { mkdir } = await import('node:fs/promises');
     await mkdir(sub);
     await writeFile(join(sub, 'app.log'), numberedLines('a', 0, 3));
     await waitFor('3 lines', () => delivery.lines.length === 3);
+    await waitFor('watched once it exists', () => tailer.stats().watching);
+  });
+
+  it('watches a directory deleted and created again anew (appends are read at once, not at the safety scan)', async () => {
+    const sub = join(dir, 'logs');
+    const { mkdir, rm } = await import('node:fs/promises');
+    await mkdir(sub);
+    const { tailer, delivery } = await start(join(sub, 'app.log'), { safetyScanIntervalMs: 60_000, pollIntervalMs: 30 });
+    expect(tailer.stats().watching).toBe(true);
+    await rm(sub, { recursive: true });
+    await mkdir(sub);
+    await writeFile(join(sub, 'app.log'), numberedLines('a', 0, 2));
+    await waitFor('2 lines', () => delivery.lines.length === 2);
+    await waitFor('watched again', () => tailer.stats().watching);
+    await appendFile(join(sub, 'app.log'), numberedLines('a', 2, 3));
+    await waitFor('the appended line within a second', () => delivery.lines.length === 3, 1000);
   });
 
   it('resumes after a restart at the acknowledged checkpoint, also for a file renamed while the agent was down', async () => {

@@ -331,8 +331,12 @@ export class FileTailer {
       const names = await readdir(this.pattern.directory);
       return names.filter((n) => this.pattern.matches(n)).map((n) => join(this.pattern.directory, n));
     } catch (error) {
-      // A missing directory lists nothing, as the agent's SourceFile.listFiles: it may appear later.
-      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [];
+      // A missing directory lists nothing, as the agent's SourceFile.listFiles: it may appear later, and is
+      // watched again then (and polled until it is).
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') {
+        this.watcher.reset();
+        return [];
+      }
       throw error;
     }
   }
