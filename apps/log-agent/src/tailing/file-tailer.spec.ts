@@ -137,8 +137,13 @@ describe('FileTailer on real files', () => {
     await writeFile(log, numberedLines('b', 0, 60));
     await waitFor('60 b lines', () => delivery.texts().filter((l) => l.startsWith('b-')).length === 60);
     expect(delivery.texts()).toEqual([...expectedLines('a', 0, 30), ...expectedLines('b', 0, 60)]);
-    const ids = new Set(delivery.lines.map((l) => l.file));
-    expect(ids.size).toBe(2); // a new generation after the truncation
+    const ids = [...new Set(delivery.lines.map((l) => l.file))];
+    expect(ids).toHaveLength(2); // a new generation after the truncation
+    // The old generation got its last (empty) chunk and was let go, so delivery can flush and forget it.
+    const last = delivery.chunks.find((c) => c.file === ids[0] && c.endOfFile);
+    expect(last).toMatchObject({ startOffset: numberedLines('a', 0, 30).length, endOffset: numberedLines('a', 0, 30).length });
+    expect(last?.chunk.length).toBe(0);
+    expect(delivery.done).toEqual([ids[0]]);
   });
 
   it('a file deleted while pending is read to its end through its open descriptor, then forgotten', async () => {

@@ -490,6 +490,14 @@ export class FileTailer {
     const oldId = file.id;
     await file.restartAfterTruncation(newSize, now);
     this.emit({ kind: 'file-truncated', file: oldId, path: file.path, readOffset, unreadBytesLost: Math.max(0, lastSize - heldByCopy) });
+    // The content before the truncation is over: its last chunk (empty) lets processing send the multi-line
+    // record it still holds, then delivery may forget the old generation (its acks no longer move anything).
+    try {
+      await this.options.onChunk({ flowId: this.options.flowId, file: oldId, path: file.path, chunk: Buffer.alloc(0), startOffset: readOffset, endOffset: readOffset, endOfFile: true });
+    } catch (error) {
+      this.logger.warn({ err: error, file: oldId }, 'the last chunk of a truncated file was not taken');
+    }
+    this.options.onFileDone?.(oldId, file.path);
   }
 
   /**

@@ -11,7 +11,9 @@
  *                                               // line): lets the checkpoint pass them once earlier records ack
  *   tailer.pause() / tailer.resume()            // stop reading while the producer's buffers are full
  *   onFileDone(file)                 // a rotated-away or deleted file was read to its end and every range acked:
- *                                    // the tailer closed it and forgot it; delivery may drop its state too
+ *                                    // the tailer closed it and forgot it; delivery may drop its state too. Also
+ *                                    // for the generation before a truncation, right after its (empty) endOfFile
+ *                                    // chunk: the id changes with the truncation (see TrackedFileId)
  *   tailer.stats()                   // files tracked, bytes behind per file (for /metrics)
  *   await tailer.stop()              // stops reading, flushes the checkpoint (SIGTERM path)
  *
