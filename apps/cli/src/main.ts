@@ -1,0 +1,75 @@
+#!/usr/bin/env node
+import { Command, CommanderError } from 'commander';
+import { createCliContext, type RegisterCommand } from './cli/cli-context';
+import { toCliError } from './cli/cli-error';
+import { EXIT_CODES, EXIT_CODES_HELP } from './cli/exit-codes';
+import { Output } from './cli/output';
+import { installStopController } from './cli/signals';
+import { register as registerStreams } from './commands/streams';
+import { register as registerTail } from './commands/tail';
+
+/**
+ * The command modules, in the order `tributary --help` lists them. Each exports `register(program, ctx)`
+ * (cli/cli-context.ts); adding a command is one import and one entry here.
+ */
+const COMMANDS: readonly RegisterCommand[] = [registerStreams, registerTail];
+
+export const CLI_VERSION = '0.1.0';
+
+const ENVIRONMENT_HELP = [
+  'Environment:',
+  '  AWS_REGION, AWS_DEFAULT_REGION, AWS_PROFILE, AWS_ENDPOINT_URL, AWS_ACCESS_KEY_ID, ... as for the AWS CLI',
+  '  NO_COLOR     no colours (colours are only used on a terminal anyway)',
+].join('\n');
+
+/** The program with every command registered; exported for specs of the help text. */
+export function buildProgram(ctx: Parameters<RegisterCommand>[1]): Command {
+  const program = new Command('tributary')
+    .description('Kinesis Data Streams and Kinesis Video Streams from a terminal: list, tail, put, replay, cameras.')
+    .version(CLI_VERSION, '-V, --version')
+    .showSuggestionAfterError(true)
+    .showHelpAfterError('(add --help for usage)')
+    .exitOverride()
+    .configureOutput({ writeErr: (text) => process.stderr.write(text), outputError: (text, write) => write(ctx.out.errColors.red(text)) })
+    .addHelpText('after', `\n${ENVIRONMENT_HELP}\n\n${EXIT_CODES_HELP}\n`);
+  for (const register of COMMANDS) register(program, ctx);
+  return program;
+}
+
+/** Runs the CLI with `argv` (process.argv form) and resolves with the exit code. */
+export async function runCli(argv: readonly string[]): Promise<number> {
+  const out = new Output();
+  const stop = installStopController();
+  out.onStdoutClosed(() => stop.stop('stdout-closed'));
+  const ctx = createCliContext(out, stop.signal);
+  try {
+    await buildProgram(ctx).parseAsync([...argv]);
+    return exitCodeAfterStop(stop.reason());
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      // help and --version end with 0; every other parse error is a usage error (commander printed it).
+      return error.exitCode === 0 ? EXIT_CODES.ok : EXIT_CODES.usage;
+    }
+    const reason = stop.reason();
+    if (reason !== undefined) return exitCodeAfterStop(reason);
+    const cliError = toCliError(error);
+    out.error(cliError.message);
+    if (ctx.env['TRIBUTARY_DEBUG'] && error instanceof Error) out.info(error.stack ?? '');
+    return cliError.exitCode;
+  } finally {
+    ctx.destroy();
+    stop.dispose();
+  }
+}
+
+function exitCodeAfterStop(reason: 'interrupted' | 'stdout-closed' | undefined): number {
+  return reason === 'interrupted' ? EXIT_CODES.interrupted : EXIT_CODES.ok;
+}
+
+if (require.main === module) {
+  void runCli(process.argv).then((code) => {
+    // Exit once stdout has taken everything: SDK sockets and HTTP/2 sessions must not keep the process alive.
+    if (process.stdout.writableLength === 0) process.exit(code);
+    else process.stdout.once('drain', () => process.exit(code)).once('error', () => process.exit(code));
+  });
+}
