@@ -7,12 +7,13 @@ import { Output } from './cli/output';
 import { installStopController } from './cli/signals';
 import { register as registerStreams } from './commands/streams';
 import { register as registerTail } from './commands/tail';
+import { register as registerPut } from './commands/put';
 
 /**
  * The command modules, in the order `tributary --help` lists them. Each exports `register(program, ctx)`
  * (cli/cli-context.ts); adding a command is one import and one entry here.
  */
-const COMMANDS: readonly RegisterCommand[] = [registerStreams, registerTail];
+const COMMANDS: readonly RegisterCommand[] = [registerStreams, registerTail, registerPut];
 
 export const CLI_VERSION = '0.1.0';
 
