@@ -72,7 +72,10 @@ export class CheckpointStore {
     this.clock = options.clock ?? systemClock;
   }
 
-  /** Loads the file (missing: empty), deleting a torn `.tmp` and entries past their TTL. */
+  /**
+   * Loads the file (or its durable copy when the file is missing or torn; neither: empty), deleting torn `.tmp`
+   * files and entries past their TTL.
+   */
   static async open(options: CheckpointStoreOptions): Promise<CheckpointStore> {
     const store = new CheckpointStore(options.path, options);
     await unlink(`${options.path}.tmp`).catch(() => undefined);

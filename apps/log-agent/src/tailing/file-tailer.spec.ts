@@ -292,6 +292,26 @@ describe('FileTailer on real files', () => {
     expect(offset).toBe(numberedLines('a', 0, 20).length);
   });
 
+  it('a checkpoint that cannot be written (disk full) is retried about once a second, not at every ack', async () => {
+    store = await CheckpointStore.open({ path: join(dir, 'blocker', 'checkpoints.json') });
+    await writeFile(join(dir, 'blocker'), 'a file where the checkpoint directory should be');
+    const warnings: string[] = [];
+    const logger = { debug: () => undefined, info: () => undefined, error: () => undefined, warn: (_o: unknown, msg?: string) => void warnings.push(msg ?? ''), child: () => logger };
+    const log = join(dir, 'app.log');
+    await writeFile(log, numberedLines('a', 0, 100));
+    const { delivery } = await start(log, { checkpointIntervalMs: 0, logger });
+    await waitFor('100 lines', () => delivery.lines.length === 100);
+    for (let i = 0; i < 5; i++) {
+      await appendFile(log, numberedLines('b', i * 100, i * 100 + 100));
+      await pause(100);
+    }
+    await waitFor('600 lines', () => delivery.lines.length === 600);
+    // 600 acks in about 0.6 s: one warning at the first failure, at most one more per second after it.
+    expect(warnings.length).toBeGreaterThanOrEqual(1);
+    expect(warnings.length).toBeLessThanOrEqual(3);
+    expect(warnings[0]).toMatch(/checkpoint not written; retrying in 1000 ms/);
+  });
+
   it('does not take a new file on a recycled inode for the checkpointed one', async () => {
     const log = join(dir, 'app.log');
     await writeFile(log, numberedLines('a', 0, 50));

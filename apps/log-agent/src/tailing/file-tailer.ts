@@ -117,6 +117,8 @@ export class FileTailer {
   private woken = false;
   private checkpointWriting = false;
   private checkpointAgain = false;
+  /** Set after a failed checkpoint write: acks do not trigger writes until then. */
+  private checkpointFailedUntil = 0;
 
   constructor(private readonly options: FileTailerOptions) {
     this.pattern = parseFilePattern(options.filePattern, options.cwd);
@@ -532,7 +534,8 @@ export class FileTailer {
 
   /** With checkpointIntervalMs 0: writes now, or right after the write in progress. */
   private checkpointSoon(): void {
-    if (this.settings.checkpointIntervalMs > 0) return;
+    // After a failed write (disk full) only the loop's once-a-second write retries: no write and warning per ack.
+    if (this.settings.checkpointIntervalMs > 0 || this.clock.now() < this.checkpointFailedUntil) return;
     if (this.checkpointWriting) {
       this.checkpointAgain = true;
       return;
@@ -562,8 +565,11 @@ export class FileTailer {
     }
     try {
       await this.options.store.flush({ durable });
+      this.checkpointFailedUntil = 0;
     } catch (error) {
-      this.logger.warn({ err: error }, 'checkpoint not written; retrying at the next interval');
+      const retryIn = this.settings.checkpointIntervalMs || 1000;
+      if (this.checkpointFailedUntil === 0 || !force) this.logger.warn({ err: error }, `checkpoint not written; retrying in ${retryIn} ms`);
+      this.checkpointFailedUntil = this.clock.now() + retryIn;
     }
   }
 }
