@@ -319,7 +319,8 @@ export class FileTailer {
     const cutoff = this.clock.now() - this.settings.copyWindowMs;
     this.recentTruncations = this.recentTruncations.filter((t) => t.at >= cutoff);
     await this.openFresh([...fresh.values()]);
-    this.firstScan = false;
+    // A file missed by a race at the first scan still gets the first start's rules at the next one.
+    if (!raced) this.firstScan = false;
   }
 
   /** A scan's stat of a tracked file: notes growth for loss accounting, and truncation even while paused. */
