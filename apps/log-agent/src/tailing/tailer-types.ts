@@ -15,15 +15,21 @@
  *                                    // for the generation before a truncation, right after its (empty) endOfFile
  *                                    // chunk: the id changes with the truncation (see TrackedFileId)
  *   tailer.stats()                   // files tracked, bytes behind per file (for /metrics)
- *   await tailer.stop()              // stops reading, flushes the checkpoint (SIGTERM path)
+ *   await tailer.stop()              // stops reading, writes the checkpoint and waits for its fsync (SIGTERM
+ *                                    // path: call it after delivery stopped taking chunks and flushed)
  *
  * Records must be announced with recordSent in file order (the order of the bytes they came from); acks may
  * arrive in any order. Bytes that produce no record (dropped lines, skipped headers) are declared with
  * bytesConsumed once no record before them is pending announcement; otherwise the checkpoint passes them only when
  * a later record is acked (a gap between announced ranges counts as done), and a rotated file whose last bytes
  * are never covered stays open (never let go) rather than be counted as sent.
- * Ids are matched with their generation: calls with an id of before a truncation return false and change nothing. The checkpoint of a file moves only to the end of the longest acknowledged prefix
- * (checkpoint/ack-tracker.ts), so after kill -9 at most the in-flight records are sent again.
+ * Ids are matched with their generation: calls with an id of before a truncation return false and change nothing.
+ * The checkpoint of a file moves only to the end of the longest acknowledged prefix (checkpoint/ack-tracker.ts)
+ * and is written as soon as it moves (checkpointIntervalMs 0, the default), so after kill -9 at most the records
+ * in flight (plus those acked during one checkpoint write) are sent again. One record that never acks holds the
+ * checkpoint of its file, however many after it are acked: the window is then everything read since it.
+ * onChunk should not throw: a chunk whose onChunk threw is read and handed over again (after its records were
+ * announced, announcing them again is refused with a RangeError).
  *
  * Lines: a chunk holds whole lines, each ending in '\n' (a '\r' before it is left in place for processing).
  * Two exceptions, flagged on the chunk so processing can tell:
