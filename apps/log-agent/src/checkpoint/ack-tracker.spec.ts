@@ -70,6 +70,19 @@ describe('AckTracker', () => {
     expect(() => t.sent(start, end)).toThrow(RangeError);
   });
 
+  it('ignores a record announced again (its chunk handed over again), pending or already committed', () => {
+    const t = new AckTracker(0);
+    t.sent(0, 10);
+    t.sent(10, 20);
+    t.acked(0);
+    t.sent(0, 10);
+    t.sent(10, 20);
+    expect(t.inFlight).toBe(1);
+    t.acked(10);
+    expect(t.checkpoint).toBe(20);
+    expect(() => t.sent(10, 15)).toThrow(RangeError);
+  });
+
   it('refuses to declare bytes inside an announced record as consumed', () => {
     const t = new AckTracker(0);
     t.sent(0, 10);

@@ -63,12 +63,17 @@ export class AckTracker {
     return this.head === this.ranges.length && this.committed === this.highWater;
   }
 
-  /** A record built from bytes [start, end) is being sent. Ranges come in file order and do not overlap. */
+  /**
+   * A record built from bytes [start, end) is being sent. Ranges come in file order and do not overlap; a range
+   * announced again exactly (or already committed) is ignored.
+   */
   sent(start: number, end: number): void {
     if (!(Number.isSafeInteger(start) && Number.isSafeInteger(end)) || end < start) {
       throw new RangeError(`record range [${start}, ${end}) is not a range of byte offsets`);
     }
     if (start < this.announcedEnd) {
+      // The same record announced again (its chunk was handed over again after onChunk threw): nothing changes.
+      if (end <= this.committed || this.byStart.get(start)?.end === end) return;
       throw new RangeError(`record range [${start}, ${end}) starts before the previous record's end ${this.announcedEnd}`);
     }
     const range = { start, end, acked: false };

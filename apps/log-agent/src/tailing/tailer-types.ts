@@ -28,8 +28,8 @@
  * and is written as soon as it moves (checkpointIntervalMs 0, the default), so after kill -9 at most the records
  * in flight (plus those acked during one checkpoint write) are sent again. One record that never acks holds the
  * checkpoint of its file, however many after it are acked: the window is then everything read since it.
- * onChunk should not throw: a chunk whose onChunk threw is read and handed over again (after its records were
- * announced, announcing them again is refused with a RangeError).
+ * onChunk should not throw: a chunk whose onChunk threw is read and handed over again; records it had already
+ * announced may be announced again with the same ranges (ignored), other overlaps are refused with a RangeError.
  *
  * Lines: a chunk holds whole lines, each ending in '\n' (a '\r' before it is left in place for processing).
  * Two exceptions, flagged on the chunk so processing can tell:
