@@ -175,6 +175,28 @@ describe('FileTailer on real files', () => {
     expect(delivery.events.filter((e) => e.kind === 'file-found').map((e) => e.kind === 'file-found' && e.reason)).toEqual(['initial-position', 'checkpoint']);
   });
 
+  it('reads from 0 a new file on the inode of a file let go (its kept checkpoint has other first bytes)', async () => {
+    const log = join(dir, 'app.log');
+    await writeFile(log, numberedLines('a', 0, 30));
+    const { delivery } = await start(join(dir, 'app.log*'));
+    await waitFor('30 lines', () => delivery.lines.length === 30);
+    const oldIno = (await stat(log)).ino;
+    await unlink(log);
+    await waitFor('let go', () => delivery.done.length === 1);
+    let reused = false;
+    for (let i = 0; i < 200 && !reused; i++) {
+      const candidate = join(dir, `candidate-${i}`);
+      await writeFile(candidate, numberedLines('b', 0, 40));
+      if ((await stat(candidate)).ino === oldIno) {
+        await rename(candidate, join(dir, 'app.log.1'));
+        reused = true;
+      }
+    }
+    expect(reused).toBe(true);
+    await waitFor('40 b lines', () => delivery.texts().filter((l) => l.startsWith('b-')).length === 40);
+    expect(delivery.events.filter((e) => e.kind === 'file-found').map((e) => e.kind === 'file-found' && e.reason)).toEqual(['initial-position', 'new-file']);
+  });
+
   it('keeps a rotated file until its last records are acknowledged', async () => {
     const log = join(dir, 'app.log');
     const delivery = new FakeDelivery();
