@@ -5,15 +5,22 @@ import { toCliError } from './cli/cli-error';
 import { EXIT_CODES, EXIT_CODES_HELP } from './cli/exit-codes';
 import { Output } from './cli/output';
 import { installStopController } from './cli/signals';
+import { SDK_NODE_WARNING_ENV } from '@tributary/runtime';
 import { register as registerStreams } from './commands/streams';
 import { register as registerTail } from './commands/tail';
 import { register as registerPut } from './commands/put';
+import { register as registerReplay } from './commands/replay';
+import { register as registerCameras } from './commands/cameras';
+import { register as registerFragments } from './commands/fragments';
+import { register as registerClip } from './commands/clip';
+import { register as registerSnapshot } from './commands/snapshot';
+import { register as registerWatch } from './commands/watch';
 
 /**
  * The command modules, in the order `tributary --help` lists them. Each exports `register(program, ctx)`
  * (cli/cli-context.ts); adding a command is one import and one entry here.
  */
-const COMMANDS: readonly RegisterCommand[] = [registerStreams, registerTail, registerPut];
+const COMMANDS: readonly RegisterCommand[] = [registerStreams, registerTail, registerPut, registerCameras, registerFragments, registerClip, registerSnapshot, registerWatch];
 
 export const CLI_VERSION = '0.1.0';
 
@@ -39,6 +46,8 @@ export function buildProgram(ctx: Parameters<RegisterCommand>[1]): Command {
 
 /** Runs the CLI with `argv` (process.argv form) and resolves with the exit code. */
 export async function runCli(argv: readonly string[]): Promise<number> {
+  // The SDK's multi-line Node 20 notice would precede every command's output; the CLI runs on Node 20 as pinned.
+  process.env[SDK_NODE_WARNING_ENV] ??= 'true';
   const out = new Output();
   const stop = installStopController();
   out.onStdoutClosed(() => stop.stop('stdout-closed'));

@@ -26,7 +26,15 @@ describe('classifyCameraHealth', () => {
     ['CREATING', undefined, 'creating'],
     ['DELETING', now, 'deleting'],
   ] as const)('status %s, last fragment %s: %s', (status, last, health) => {
-    expect(classifyCameraHealth(status, last, now)).toBe(health);
+    expect(classifyCameraHealth({ status, retentionHours: 24, lastFragmentServerMs: last }, now)).toBe(health);
+  });
+
+  it('says nothing of a stream that keeps no fragments but that it is not archived', () => {
+    expect(classifyCameraHealth({ status: 'ACTIVE', retentionHours: 0 }, now)).toBe('not archived');
+  });
+
+  it('takes the staleness given', () => {
+    expect(classifyCameraHealth({ status: 'ACTIVE', lastFragmentServerMs: now - 5_000 }, now, 4_000)).toBe('stale');
   });
 });
 

@@ -6,11 +6,12 @@
  *   receiving   a fragment arrived within `staleAfterMs`
  *   stale       fragments exist in the look-back, the newest older than `staleAfterMs`
  *   no data     nothing in the look-back (a new camera, or one gone longer than that)
+ *   not archived  retention 0: KVS keeps no fragments to look at (live GetMedia only), so nothing can be said
  *   <status>    the stream is not ACTIVE (CREATING, UPDATING, DELETING): its status is its health
  */
 import type { CameraHealthItem } from '@tributary/schemas';
 
-export type CameraHealth = 'receiving' | 'stale' | 'no data' | 'creating' | 'updating' | 'deleting';
+export type CameraHealth = 'receiving' | 'stale' | 'no data' | 'not archived' | 'creating' | 'updating' | 'deleting';
 
 export const CAMERA_HEALTH_DEFAULTS = {
   /** No fragment for this long: stale. KVS fragments are 1–20 s long, so a minute is several missed ones. */
@@ -38,8 +39,17 @@ export function lookbackWindows(nowMs: number, spansMs: readonly number[] = CAME
   return out;
 }
 
-export function classifyCameraHealth(status: string | undefined, lastFragmentServerMs: number | undefined, nowMs: number, staleAfterMs = CAMERA_HEALTH_DEFAULTS.staleAfterMs): CameraHealth {
+export interface CameraFacts {
+  status?: string;
+  retentionHours?: number;
+  /** Server timestamp of the newest fragment found in the look-back. */
+  lastFragmentServerMs?: number;
+}
+
+export function classifyCameraHealth(facts: CameraFacts, nowMs: number, staleAfterMs: number = CAMERA_HEALTH_DEFAULTS.staleAfterMs): CameraHealth {
+  const { status, retentionHours, lastFragmentServerMs } = facts;
   if (status !== undefined && status !== 'ACTIVE') return status.toLowerCase() as CameraHealth;
+  if (retentionHours === 0) return 'not archived';
   if (lastFragmentServerMs === undefined) return 'no data';
   return nowMs - lastFragmentServerMs <= staleAfterMs ? 'receiving' : 'stale';
 }

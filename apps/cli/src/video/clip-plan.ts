@@ -21,7 +21,13 @@ export interface ClipPart {
 }
 
 /** Consecutive parts of `fragments` (already in producer-time order), each within GetClip's limits. */
-export function planClipParts(fragments: readonly FragmentInfo[], limits = GET_CLIP_LIMITS): ClipPart[] {
+export interface ClipLimits {
+  maxFragments: number;
+  maxBytes: number;
+  maxRangeMs: number;
+}
+
+export function planClipParts(fragments: readonly FragmentInfo[], limits: ClipLimits = GET_CLIP_LIMITS): ClipPart[] {
   const parts: ClipPart[] = [];
   let first: FragmentInfo | undefined;
   let last: FragmentInfo | undefined;
