@@ -1,0 +1,56 @@
+import type { ConsumerRecord } from '@tributary/kinesis-consumer';
+import { RecordSink } from './record-sink';
+import { compileWhere } from './where-expression';
+
+const rec = (i: number, key = `k${i % 2}`): ConsumerRecord => ({
+  shardId: 'shardId-000000000000',
+  data: Buffer.from(JSON.stringify({ i })),
+  partitionKey: key,
+  sequenceNumber: String(1000 + i),
+  subSequenceNumber: 0,
+  aggregated: false,
+  aggregateSize: 1,
+  approximateArrivalTimestamp: new Date(0),
+});
+
+function capture(): { out: { write(c: string | Uint8Array): undefined }; text(): string } {
+  const chunks: Array<string | Uint8Array> = [];
+  return { out: { write: (c) => void chunks.push(c) }, text: () => chunks.map((c) => (typeof c === 'string' ? c : Buffer.from(c).toString())).join('') };
+}
+
+describe('RecordSink', () => {
+  const batch = Array.from({ length: 10 }, (_, i) => rec(i));
+
+  it('writes one JSON line per record, in order, in one chunk per batch', () => {
+    const { out, text } = capture();
+    const sink = new RecordSink(out, { stream: 's', format: 'json' });
+    sink.write('shardId-000000000000', batch);
+    const lines = text().trimEnd().split('\n').map((l) => JSON.parse(l));
+    expect(lines.map((l) => l.data.i)).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
+    expect(sink.printed).toBe(10);
+  });
+
+  it('stops at --count across batches, and reports full', () => {
+    const { out, text } = capture();
+    const sink = new RecordSink(out, { stream: 's', format: 'json', count: 13 });
+    sink.write('a', batch);
+    expect(sink.full).toBe(false);
+    sink.write('a', batch);
+    sink.write('a', batch);
+    expect(sink.full).toBe(true);
+    expect(text().trimEnd().split('\n')).toHaveLength(13);
+  });
+
+  it('filters by partition key and --where, counting only what is printed', () => {
+    const { out, text } = capture();
+    const sink = new RecordSink(out, { stream: 's', format: 'json', keys: new Set(['k1']), where: compileWhere('data.i > 4'), count: 2 });
+    sink.write('a', batch);
+    expect(text().trimEnd().split('\n').map((l) => JSON.parse(l).data.i)).toEqual([5, 7]);
+  });
+
+  it('writes raw payloads separated by newlines', () => {
+    const { out, text } = capture();
+    new RecordSink(out, { stream: 's', format: 'raw', where: compileWhere('data.i < 2') }).write('a', batch);
+    expect(text()).toBe('{"i":0}\n{"i":1}\n');
+  });
+});
