@@ -1,0 +1,336 @@
+/**
+ * apps/log-agent shipping combined Apache log lines with LOGTOJSON (COMBINEDAPACHELOG) into the emulator, side
+ * by side with a naive tailer, and its memory while Kinesis is unreachable.
+ *
+ *   npm run bench:log-agent -- [--runs 3] [--lines 400000] [--naive-lines 60000] [--shards 64] [--latency-ms 20]
+ *                              [--outage-seconds 15]
+ *
+ * Processes: the emulator (bench-server.ts, `limits: false`, every PutRecords answer delayed by `--latency-ms`
+ * through its fault injection, an AWS-like round trip), the agent as deployed (apps/log-agent/src/main.ts with an
+ * agent.json: one flow, START_OF_FILE, LOGTOJSON COMBINEDAPACHELOG, maxBufferAgeMillis 1000; aggregation on, the
+ * default), and this process (file writer, naive tailer, measurements). Tools may not import apps: the agent is
+ * a process of its own, and its CPU is then its own (/proc/<pid>/stat).
+ *
+ * Per run, the agent: a fresh stream of `--shards` shards (the producer paces each shard at AWS's 1 MiB/s, so
+ * the shards bound the rate: 64 shards ≈ 64 MiB/s of JSON), a fresh agent with an empty log; once it is up, a
+ * pre-written file of `--lines` lines is renamed into the glob, and the clock runs from that rename until
+ * /healthz reports every line acknowledged. Lines/s = lines / that time; CPU µs/line = the agent process's CPU
+ * time over the same span / lines. The stream must then hold exactly `--lines` user records (deaggregated).
+ *
+ * The naive tailer: what a script would do — readline over the same file, 500 lines collected, one PutRecords
+ * (SDK v3, default client) awaited, the next 500; random partition keys, the raw line as data (no JSON: the
+ * naive tailer is spared the conversion). It runs over the first `--naive-lines` lines (it is slow; lines/s is
+ * what is compared), its CPU is this process's.
+ *
+ * Memory while Kinesis is unreachable: an agent pointed at a port nothing listens on, a writer appending 20,000
+ * lines/s for `--outage-seconds`; the agent's RSS is sampled each second. Bounded means it levels off (the
+ * producer holds at most its record bound; the rest stays unread on disk).
+ *
+ * `--runs` runs, agent and naive interleaved; medians. Results: tools/bench/results/log-agent-latest.json.
+ */
+import * as fs from 'node:fs';
+import * as net from 'node:net';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import * as readline from 'node:readline';
+import { KinesisClient, PutRecordsCommand } from '@aws-sdk/client-kinesis';
+import { parseBenchArgs, positiveIntegerOption, zeroOrPositiveOption } from './bench-args';
+import { BenchSession, fmtMicros, fmtMiB, fmtRate, median, printMetricTable, ROOT } from './bench-report';
+import {
+  BENCH_CREDENTIALS,
+  BENCH_REGION,
+  countStoredUserRecords,
+  createStream,
+  interleavedRuns,
+  processCpuSeconds,
+  processRssBytes,
+  runBench,
+  sleep,
+  startListeningProcess,
+  startServerProcess,
+  type ServerProcess,
+} from './bench-support';
+
+const AGENT_SCRIPT = path.join(ROOT, 'apps/log-agent/src/main.ts');
+const SOURCES = ['apps/log-agent/src', 'libs/kinesis-producer/src', 'libs/kpl/src'];
+
+const USAGE = `npm run bench:log-agent -- [options]
+
+Measures apps/log-agent (LOGTOJSON COMBINEDAPACHELOG, aggregation on) against a naive tailer (readline + one
+PutRecords of 500 at a time), both into the emulator with every PutRecords answer delayed, and the agent's RSS while
+Kinesis is unreachable.
+
+  --runs N            runs, agent and naive interleaved (default 3); medians
+  --lines N           lines per agent run (default 400000)
+  --naive-lines N     lines per naive run (default 60000)
+  --shards N          shards per stream (default 64)
+  --latency-ms N      delay of every PutRecords answer (default 20, AWS-like)
+  --outage-seconds N  length of the unreachable-Kinesis memory test (default 15; 0 skips it)
+`;
+
+interface Options {
+  runs: number;
+  lines: number;
+  naiveLines: number;
+  shards: number;
+  latencyMs: number;
+  outageSeconds: number;
+}
+
+function parse(argv: string[]): Options | undefined {
+  const v = parseBenchArgs(argv, ['runs', 'lines', 'naive-lines', 'shards', 'latency-ms', 'outage-seconds']);
+  if (!v) return undefined;
+  return {
+    runs: positiveIntegerOption('runs', v.runs, 3),
+    lines: positiveIntegerOption('lines', v.lines, 400_000),
+    naiveLines: positiveIntegerOption('naive-lines', v['naive-lines'], 60_000),
+    shards: positiveIntegerOption('shards', v.shards, 64),
+    latencyMs: zeroOrPositiveOption('latency-ms', v['latency-ms'], 20),
+    outageSeconds: zeroOrPositiveOption('outage-seconds', v['outage-seconds'], 15),
+  };
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Log lines (the format of apps/log-agent's test writer: httpd's combined format, a sequence number in the path)
+
+const METHODS = ['GET', 'GET', 'GET', 'POST', 'PUT', 'DELETE'];
+const PATHS = ['/index.html', '/api/v1/telemetry', '/static/app.js', '/images/logo.png', '/login', '/api/v1/devices'];
+const AGENTS = ['Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0 Safari/537.36', 'curl/8.5.0'];
+
+function accessLine(seq: number): string {
+  const ip = `10.${(seq >> 16) & 255}.${(seq >> 8) & 255}.${seq & 255}`;
+  return `${ip} - - [07/Dec/2026:06:00:00 +0000] "${METHODS[seq % 6]} ${PATHS[seq % 6]}?x=${seq} HTTP/1.1" ${seq % 17 === 0 ? 404 : 200} ${200 + (seq % 5000)} "https://example.com/" "${AGENTS[seq % 2]}"\n`;
+}
+
+function writeLogFile(file: string, first: number, count: number): number {
+  const fd = fs.openSync(file, 'w');
+  let bytes = 0;
+  for (let i = 0; i < count; i += 10_000) {
+    let text = '';
+    for (let j = i; j < Math.min(count, i + 10_000); j++) text += accessLine(first + j);
+    bytes += fs.writeSync(fd, text);
+  }
+  fs.closeSync(fd);
+  return bytes;
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// The agent, in its own process
+
+interface FlowHealth {
+  recordsAcknowledged: number;
+  linesRead: number;
+  parseFailures: number;
+}
+
+function writeAgentJson(dir: string, endpoint: string, stream: string): string {
+  const file = path.join(dir, 'agent.json');
+  fs.writeFileSync(
+    file,
+    JSON.stringify({
+      checkpointFile: path.join(dir, 'checkpoints'),
+      'kinesis.endpoint': endpoint,
+      'kinesis.region': BENCH_REGION,
+      awsAccessKeyId: BENCH_CREDENTIALS.accessKeyId,
+      awsSecretAccessKey: BENCH_CREDENTIALS.secretAccessKey,
+      flows: [
+        {
+          filePattern: path.join(dir, 'access.log*'),
+          kinesisStream: stream,
+          initialPosition: 'START_OF_FILE',
+          maxBufferAgeMillis: 1000,
+          dataProcessingOptions: [{ optionName: 'LOGTOJSON', logFormat: 'COMBINEDAPACHELOG' }],
+        },
+      ],
+    }),
+  );
+  return file;
+}
+
+function startAgent(configFile: string): Promise<ServerProcess> {
+  return startListeningProcess({
+    label: 'log-agent',
+    script: AGENT_SCRIPT,
+    args: ['--config', configFile, '--host', '127.0.0.1', '--port', '0', '--log-level', 'info'],
+    urlFrom: (line) => {
+      const parsed = JSON.parse(line) as { msg?: string; url?: string };
+      return parsed.msg === 'ready' ? parsed.url : undefined;
+    },
+  });
+}
+
+async function flowHealth(agent: ServerProcess): Promise<FlowHealth> {
+  const res = await fetch(`${agent.url}/healthz`);
+  return ((await res.json()) as { flows: FlowHealth[] }).flows[0];
+}
+
+interface Measurement {
+  lines: number;
+  seconds: number;
+  linesPerSecond: number;
+  cpuMicrosPerLine: number;
+  stored: number;
+}
+
+async function measureAgent(emulator: ServerProcess, admin: KinesisClient, options: Options, run: number, staged: string): Promise<Measurement> {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'log-agent-bench-'));
+  const stream = `log-agent-bench-${run}-${Date.now().toString(36)}`;
+  await createStream(admin, stream, options.shards);
+  fs.writeFileSync(path.join(dir, 'access.log'), '');
+  const agent = await startAgent(writeAgentJson(dir, emulator.url, stream));
+  try {
+    const cpu0 = processCpuSeconds(agent.pid);
+    const t0 = performance.now();
+    // A new file appears under the glob: read from its start (a hard link, so the staged file stays for the next run).
+    fs.linkSync(staged, path.join(dir, 'access.log.1'));
+    for (;;) {
+      const h = await flowHealth(agent);
+      if (h.recordsAcknowledged >= options.lines) break;
+      if (performance.now() - t0 > 300_000) throw new Error(`agent stuck: ${JSON.stringify(h)}`);
+      await sleep(20);
+    }
+    const seconds = (performance.now() - t0) / 1000;
+    const cpu = processCpuSeconds(agent.pid) - cpu0;
+    const stored = await countStoredUserRecords(admin, stream, () => undefined);
+    return { lines: options.lines, seconds, linesPerSecond: options.lines / seconds, cpuMicrosPerLine: (cpu * 1e6) / options.lines, stored };
+  } finally {
+    const code = await agent.stop();
+    if (code !== 0) console.error(`log-agent exited with ${code}`);
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// The naive tailer, in this process
+
+async function measureNaive(emulator: ServerProcess, admin: KinesisClient, options: Options, run: number, staged: string): Promise<Measurement> {
+  const stream = `naive-bench-${run}-${Date.now().toString(36)}`;
+  await createStream(admin, stream, options.shards);
+  const client = new KinesisClient({ endpoint: emulator.url, region: BENCH_REGION, credentials: BENCH_CREDENTIALS });
+  const cpu0 = process.cpuUsage();
+  const t0 = performance.now();
+  let sent = 0;
+  let batch: { Data: Uint8Array; PartitionKey: string }[] = [];
+  const put = async (): Promise<void> => {
+    const out = await client.send(new PutRecordsCommand({ StreamName: stream, Records: batch }));
+    if ((out.FailedRecordCount ?? 0) > 0) throw new Error('naive tailer: records failed');
+    sent += batch.length;
+    batch = [];
+  };
+  const lines = readline.createInterface({ input: fs.createReadStream(staged), crlfDelay: Infinity });
+  for await (const line of lines) {
+    batch.push({ Data: Buffer.from(`${line}\n`), PartitionKey: String(Math.random() * 1_000_000) });
+    if (batch.length === 500) await put();
+    if (sent >= options.naiveLines) break;
+  }
+  lines.close();
+  if (batch.length > 0) await put();
+  const seconds = (performance.now() - t0) / 1000;
+  const cpu = process.cpuUsage(cpu0);
+  client.destroy();
+  const stored = await countStoredUserRecords(admin, stream, () => undefined);
+  return { lines: sent, seconds, linesPerSecond: sent / seconds, cpuMicrosPerLine: (cpu.user + cpu.system) / sent, stored };
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Memory with Kinesis unreachable
+
+async function measureOutageMemory(options: Options): Promise<{ rssMiB: number[]; linesWritten: number; linesRead: number }> {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'log-agent-bench-outage-'));
+  // A port nothing listens on: bind one, note it, close it.
+  const probe = await new Promise<number>((resolve) => {
+    const server = net.createServer();
+    server.listen(0, '127.0.0.1', () => {
+      const port = (server.address() as net.AddressInfo).port;
+      server.close(() => resolve(port));
+    });
+  });
+  const logPath = path.join(dir, 'access.log');
+  fs.writeFileSync(logPath, '');
+  const agent = await startAgent(writeAgentJson(dir, `http://127.0.0.1:${probe}`, 'unreachable'));
+  const rss: number[] = [];
+  let seq = 0;
+  try {
+    const t0 = Date.now();
+    while (Date.now() - t0 < options.outageSeconds * 1000) {
+      // 20,000 lines/s, in 100 ms batches.
+      for (let i = 0; i < 10; i++) {
+        let text = '';
+        for (let j = 0; j < 2000; j++) text += accessLine(seq++);
+        fs.appendFileSync(logPath, text);
+        await sleep(100);
+      }
+      rss.push(processRssBytes(agent.pid) / (1024 * 1024));
+    }
+    const h = await flowHealth(agent);
+    return { rssMiB: rss, linesWritten: seq, linesRead: h.linesRead };
+  } finally {
+    // SIGTERM would wait for the flush deadline (Kinesis is away): this agent's state does not matter.
+    process.kill(agent.pid, 'SIGKILL');
+    await agent.stop();
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+// ---------------------------------------------------------------------------------------------------------
+
+async function addPutRecordsLatency(url: string, latencyMs: number): Promise<void> {
+  if (latencyMs === 0) return;
+  const res = await fetch(`${url}/_tributary/faults`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ operations: ['PutRecords'], latencyMs }),
+  });
+  if (res.status !== 201) throw new Error(`the emulator refused the latency rule: ${res.status} ${await res.text()}`);
+}
+
+type Variant = 'log-agent' | 'naive';
+
+async function bench(options: Options): Promise<void> {
+  const session = new BenchSession('log-agent', SOURCES);
+  const stagingDir = fs.mkdtempSync(path.join(os.tmpdir(), 'log-agent-bench-staged-'));
+  const staged = path.join(stagingDir, 'staged.log');
+  const bytes = writeLogFile(staged, 0, options.lines);
+  console.log(`${options.lines.toLocaleString('en-US')} combined Apache lines (${fmtMiB(bytes)}), ${options.shards} shards, PutRecords answered after ${options.latencyMs} ms.`);
+  const emulator = await startServerProcess('emulator');
+  const admin = new KinesisClient({ endpoint: emulator.url, region: BENCH_REGION, credentials: BENCH_CREDENTIALS, maxAttempts: 1 });
+  let raw: Record<Variant, Measurement[]>;
+  try {
+    await addPutRecordsLatency(emulator.url, options.latencyMs);
+    raw = await interleavedRuns<Variant, Measurement>(
+      options.runs,
+      ['log-agent', 'naive'],
+      (variant, run) => (variant === 'log-agent' ? measureAgent(emulator, admin, options, run, staged) : measureNaive(emulator, admin, options, run, staged)),
+      (run, variant, m) =>
+        console.log(`run ${run} ${variant.padEnd(9)} ${fmtRate(m.linesPerSecond).padStart(9)} lines/s  ${fmtMicros(m.cpuMicrosPerLine).padStart(6)} µs CPU/line  ${m.lines} lines in ${m.seconds.toFixed(2)} s, ${m.stored} in the stream`),
+    );
+  } finally {
+    admin.destroy();
+    await emulator.stop();
+    fs.rmSync(stagingDir, { recursive: true, force: true });
+  }
+  for (const v of ['log-agent', 'naive'] as const) {
+    for (const m of raw[v]) if (m.stored !== m.lines) throw new Error(`${v}: ${m.stored} records in the stream for ${m.lines} lines`);
+  }
+  const med = (v: Variant, k: 'linesPerSecond' | 'cpuMicrosPerLine'): number => median(raw[v].map((m) => m[k]));
+  console.log(`\nMedians of ${options.runs} runs (${session.machineSummary()}):`);
+  printMetricTable('', ['log-agent', 'naive'] as const, (v) => v, [
+    ['lines/s', (v) => fmtRate(med(v, 'linesPerSecond'))],
+    ['CPU µs per line', (v) => fmtMicros(med(v, 'cpuMicrosPerLine'))],
+  ]);
+  const ratio = med('log-agent', 'linesPerSecond') / med('naive', 'linesPerSecond');
+  console.log(`log-agent / naive: ${ratio.toFixed(1)}× (targets: ≥ 150,000 lines/s, ≥ 10×)`);
+
+  let outage: Awaited<ReturnType<typeof measureOutageMemory>> | undefined;
+  if (options.outageSeconds > 0) {
+    outage = await measureOutageMemory(options);
+    console.log(
+      `\nKinesis unreachable for ${options.outageSeconds} s, 20,000 lines/s written: agent RSS each second ${outage.rssMiB.map((r) => r.toFixed(0)).join(' ')} MiB; ` +
+        `${outage.linesRead.toLocaleString('en-US')} of ${outage.linesWritten.toLocaleString('en-US')} lines read (the rest waits on disk).`,
+    );
+  }
+  session.printClosingNotes('the sources under test');
+  session.writeResults({ options, raw, medians: { agent: { linesPerSecond: med('log-agent', 'linesPerSecond'), cpuMicrosPerLine: med('log-agent', 'cpuMicrosPerLine') }, naive: { linesPerSecond: med('naive', 'linesPerSecond'), cpuMicrosPerLine: med('naive', 'cpuMicrosPerLine') } }, ratio, outage });
+}
+
+runBench(USAGE, parse, bench);
