@@ -7,6 +7,7 @@
  * the fragments are listed first (video/clip-plan.ts): a range that needs more than one clip is refused with the
  * figures, or with --split written as clip-1.mp4, clip-2.mp4, …
  */
+import { once } from 'node:events';
 import * as fs from 'node:fs';
 import type { Readable } from 'node:stream';
 import { GetClipCommand } from '@aws-sdk/client-kinesis-video-archived-media';
@@ -135,7 +136,7 @@ async function copyToFile(ctx: CliContext, body: Readable, file: string, onBytes
   let sink: fs.WriteStream;
   try {
     sink = fs.createWriteStream(partial);
-    await new Promise<void>((resolve, reject) => sink.once('open', () => resolve()).once('error', reject));
+    await once(sink, 'open');
   } catch (err) {
     body.destroy();
     throw new CliError('IO_FAILURE', `cannot write ${file}: ${(err as Error).message} (check the directory exists and is writable)`, { cause: err });
@@ -146,7 +147,8 @@ async function copyToFile(ctx: CliContext, body: Readable, file: string, onBytes
       if (ctx.signal.aborted) break;
       total += chunk.length;
       onBytes(chunk.length);
-      if (!sink.write(chunk)) await new Promise<void>((resolve, reject) => sink.once('drain', resolve).once('error', reject));
+      // events.once rejects on 'error' and removes both listeners either way (no listener piles up per chunk).
+      if (!sink.write(chunk)) await once(sink, 'drain');
     }
     await new Promise<void>((resolve, reject) => sink.end((err?: Error | null) => (err ? reject(err) : resolve())));
     if (ctx.signal.aborted) throw ctx.signal.reason;
