@@ -20,7 +20,7 @@ import { register as registerWatch } from './commands/watch';
  * The command modules, in the order `tributary --help` lists them. Each exports `register(program, ctx)`
  * (cli/cli-context.ts); adding a command is one import and one entry here.
  */
-const COMMANDS: readonly RegisterCommand[] = [registerStreams, registerTail, registerPut, registerCameras, registerFragments, registerClip, registerSnapshot, registerWatch];
+const COMMANDS: readonly RegisterCommand[] = [registerStreams, registerTail, registerPut, registerReplay, registerCameras, registerFragments, registerClip, registerSnapshot, registerWatch];
 
 export const CLI_VERSION = '0.1.0';
 
