@@ -200,6 +200,7 @@ function createFlow(flow: LogAgentFlow, deps: LogAgentDeps, store: CheckpointSto
     counters,
     partitionKey,
     maxDataBytes: KINESIS_LIMITS.recordMaxBytes - keyRoom,
+    maxInFlight: { ...DELIVERY_DEFAULTS, ...deps.config.delivery }.maxBufferedRecords,
     clock,
     logger: flowLogger,
   });

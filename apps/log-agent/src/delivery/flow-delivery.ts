@@ -41,6 +41,12 @@ export interface FlowDeliveryOptions {
   maxDataBytes: number;
   clock: Clock;
   logger: Logger;
+  /**
+   * Records of this flow in flight at most (the producer's record bound): once reached, no record is put until
+   * half of them are acknowledged. Without this low-water mark the producer's buffer would hover at its bound
+   * and every freed slot would go out in a PutRecords call of its own (a full buffer sends without lingering).
+   */
+  maxInFlight?: number;
 }
 
 export interface FlowDeliveryStats {
@@ -77,8 +83,14 @@ export class FlowDelivery {
   private inFlight = 0;
   private closing = false;
   private idle: (() => void)[] = [];
+  private readonly maxInFlight: number;
+  private readonly lowWater: number;
+  private belowLowWater: (() => void) | undefined;
 
-  constructor(private readonly o: FlowDeliveryOptions) {}
+  constructor(private readonly o: FlowDeliveryOptions) {
+    this.maxInFlight = o.maxInFlight ?? Infinity;
+    this.lowWater = Math.floor(this.maxInFlight / 2);
+  }
 
   /** The tailer the acknowledgements go to (set once, before the first chunk). */
   bindTailer(tailer: AckSink): void {
@@ -102,6 +114,7 @@ export class FlowDelivery {
         continue;
       }
       consumedTo = -1;
+      if (this.inFlight >= this.maxInFlight) await new Promise<void>((resolve) => (this.belowLowWater = resolve));
       if (!this.o.producer.writable) await this.o.producer.whenWritable();
       if (this.closing) break;
       tailer.recordSent(chunk.file, r.startOffset, end);
@@ -121,6 +134,8 @@ export class FlowDelivery {
   /** Stops taking chunks: an `onChunk` waiting for room returns without putting more. */
   stopAccepting(): void {
     this.closing = true;
+    this.belowLowWater?.();
+    this.belowLowWater = undefined;
   }
 
   /** Resolves once every record put so far is acknowledged (or given up at shutdown). */
@@ -207,6 +222,11 @@ export class FlowDelivery {
   private settle(mark: ChunkMark): void {
     mark.outstanding--;
     this.inFlight--;
+    if (this.belowLowWater && this.inFlight <= this.lowWater) {
+      const resume = this.belowLowWater;
+      this.belowLowWater = undefined;
+      resume();
+    }
     if (this.inFlight === 0 && this.idle.length > 0) {
       const waiting = this.idle;
       this.idle = [];
