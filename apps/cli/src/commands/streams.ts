@@ -66,7 +66,7 @@ async function kdsRows(client: KinesisClient, signal: AbortSignal): Promise<KdsS
     const rows = await mapWithConcurrency(names, 8, async (name) => {
       try {
         const summary = (await client.send(new DescribeStreamSummaryCommand({ StreamName: name }), { abortSignal: signal })).StreamDescriptionSummary;
-        return summary ? kdsRow(summary, await countShards(client, summary.StreamARN, signal)) : undefined;
+        return summary ? kdsRow(summary, await countShards(client, summary.StreamARN ?? '', signal)) : undefined;
       } catch (error) {
         // Deleted between ListStreams and now: leave it out.
         if (awsErrorName(error) === 'ResourceNotFoundException') return undefined;
