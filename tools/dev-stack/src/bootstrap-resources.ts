@@ -43,6 +43,7 @@ export async function bootstrapResources(clients: BootstrapClients, options: Boo
   const r = STACK_RESOURCES;
   const tasks: Promise<ResourceOutcome>[] = [
     ensureKdsStream(clients.kinesis, r.telemetryStream, r.telemetryShards, options),
+    ensureKdsStream(clients.kinesis, r.logsStream, r.logsShards, options),
     ...r.cameras.map((name) => ensureKvsStream(clients.kinesisVideo, name, r.kvsRetentionHours, options)),
     ...STACK_TABLES.map((t) => ensureStackTable(clients.dynamodb, t, options)),
   ];

@@ -23,7 +23,20 @@ import { DevStackError } from './dev-stack-error';
 import { createLogPrefixer, LineSplitter } from './log-prefixer';
 import { credentialFile, loadOrCreateCredential } from './local-credential';
 import { ProgressReporter } from './progress-reporter';
-import { awsEnvironment, camerasConfig, childBaseEnvironment, planParts, readStackSettings, type PartSpec, type PortName, type StackPorts, type StackSettings } from './stack-plan';
+import { AccessLogWriter } from './access-log-writer';
+import {
+  accessLogPath,
+  awsEnvironment,
+  camerasConfig,
+  childBaseEnvironment,
+  logAgentConfig,
+  planParts,
+  readStackSettings,
+  type PartSpec,
+  type PortName,
+  type StackPorts,
+  type StackSettings,
+} from './stack-plan';
 import { StackShutdown } from './stack-shutdown';
 
 const ROOT = path.resolve(__dirname, '../../..');
@@ -133,7 +146,11 @@ async function main(): Promise<void> {
 
     const camerasFile = path.join(stateDir, 'cameras.json');
     fs.writeFileSync(camerasFile, JSON.stringify(camerasConfig(), null, 2) + '\n');
-    await startParts(shutdown, planParts({ settings, ports, emulatorUrl: emulator.url, credential, camerasFile }), emulator.url, pidFile);
+    const agentConfigFile = path.join(stateDir, 'agent.json');
+    fs.writeFileSync(agentConfigFile, JSON.stringify(logAgentConfig(settings.dataDir), null, 2) + '\n');
+    // The demo web server's access log (20 lines/s, rotated by rename every 5 MB), shipped by the log-agent.
+    new AccessLogWriter({ file: accessLogPath(settings.dataDir), linesPerSecond: 20, rotateBytes: 5 * 1024 * 1024 }).start();
+    await startParts(shutdown, planParts({ settings, ports, emulatorUrl: emulator.url, credential, camerasFile, agentConfigFile }), emulator.url, pidFile);
     if (shutdown.stopping) return;
 
     write(

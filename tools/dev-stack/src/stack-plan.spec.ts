@@ -8,7 +8,7 @@ const credential: LocalCredential = {
   playbackKey: 'k'.repeat(44),
   createdAt: '2026-01-01T00:00:00.000Z',
 };
-const ports: StackPorts = { emulator: 4566, gateway: 8088, telemetryProducer: 8080, consumer1: 8081, consumer2: 8082, videoProducer: 8090 };
+const ports: StackPorts = { emulator: 4566, gateway: 8088, telemetryProducer: 8080, consumer1: 8081, consumer2: 8082, videoProducer: 8090, logAgent: 8092 };
 
 describe('readStackSettings', () => {
   it('has the documented defaults', () => {
@@ -37,12 +37,14 @@ describe('readStackSettings', () => {
 });
 
 describe('planParts', () => {
-  const parts = planParts({ settings: readStackSettings({}, '/repo'), ports, emulatorUrl: 'http://127.0.0.1:4566', credential, camerasFile: '/repo/.data/dev-stack/cameras.json' });
+  const parts = planParts({ settings: readStackSettings({}, '/repo'), ports, emulatorUrl: 'http://127.0.0.1:4566', credential, camerasFile: '/repo/.data/dev-stack/cameras.json', agentConfigFile: '/repo/.data/dev-stack/agent.json' });
   const byName = Object.fromEntries(parts.map((p) => [p.name, p]));
 
-  it('runs the five parts, producers stopping first, then consumers, then the gateway', () => {
-    expect(parts.map((p) => p.name)).toEqual(['consumer-1', 'consumer-2', 'telemetry-producer', 'video-producer', 'gateway']);
+  it('runs the six parts, producers stopping first, then consumers, then the gateway', () => {
+    expect(parts.map((p) => p.name)).toEqual(['consumer-1', 'consumer-2', 'telemetry-producer', 'video-producer', 'log-agent', 'gateway']);
     expect(byName['telemetry-producer']?.stopStage).toBe(0);
+    expect(byName['log-agent']?.stopStage).toBe(0);
+    expect(byName['log-agent']?.env['LOG_AGENT_CONFIG']).toBe('/repo/.data/dev-stack/agent.json');
     expect(byName['video-producer']?.stopStage).toBe(0);
     expect(byName['consumer-1']?.stopStage).toBe(1);
     expect(byName['consumer-2']?.stopStage).toBe(1);

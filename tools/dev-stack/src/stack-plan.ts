@@ -19,6 +19,9 @@ export const STACK_RESOURCES = {
   deviceStateTable: DASHBOARD_TABLE_DEFAULTS.deviceState,
   rollupTable: DASHBOARD_TABLE_DEFAULTS.rollups,
   cameraHealthTable: DASHBOARD_TABLE_DEFAULTS.cameraHealth,
+  /** The log-agent demo (issue 14): web-server access lines, as JSON, in their own stream. */
+  logsStream: 'logs',
+  logsShards: 1,
 } as const;
 
 export const PORT_SETTINGS = {
@@ -28,6 +31,7 @@ export const PORT_SETTINGS = {
   consumer1: { env: 'TELEMETRY_CONSUMER_PORT', default: 8081 },
   consumer2: { env: 'TELEMETRY_CONSUMER_2_PORT', default: 8082 },
   videoProducer: { env: 'VIDEO_PORT', default: 8090 },
+  logAgent: { env: 'LOG_AGENT_PORT', default: 8092 },
 } as const;
 
 export type PortName = keyof typeof PORT_SETTINGS;
@@ -117,6 +121,33 @@ export interface PlanInputs {
   credential: LocalCredential;
   /** Where the cameras file was written. */
   camerasFile: string;
+  /** Where the log-agent's agent.json was written (logAgentConfig). */
+  agentConfigFile: string;
+}
+
+/** Where the demo writer appends its access log (rotated by rename: access.log.1, .2, …). */
+export function accessLogPath(dataDir: string): string {
+  return path.join(dataDir, 'access-logs', 'access.log');
+}
+
+/**
+ * The log-agent's agent.json (the Kinesis Agent's format): the demo's access log, every rotated copy included,
+ * into the logs stream as JSON (LOGTOJSON COMBINEDAPACHELOG), sent within a second (the agent's default is 60 s).
+ */
+export function logAgentConfig(dataDir: string): Record<string, unknown> {
+  return {
+    checkpointFile: path.join(dataDir, 'log-agent', 'checkpoints.json'),
+    'cloudwatch.emitMetrics': false,
+    flows: [
+      {
+        filePattern: `${accessLogPath(dataDir)}*`,
+        kinesisStream: STACK_RESOURCES.logsStream,
+        initialPosition: 'START_OF_FILE',
+        maxBufferAgeMillis: 1000,
+        dataProcessingOptions: [{ optionName: 'LOGTOJSON', logFormat: 'COMBINEDAPACHELOG' }],
+      },
+    ],
+  };
 }
 
 const HOST = '127.0.0.1';
@@ -211,8 +242,23 @@ const gatewayPart: PartPlan = ({ ports, credential }) => ({
   port: ports.gateway,
 });
 
+/** The log-agent shipping the demo access log to the logs stream: stop stage 0 (it flushes and checkpoints). */
+const logAgentPart: PartPlan = ({ ports, agentConfigFile }) => ({
+  name: 'log-agent',
+  entry: 'apps/log-agent/src/main.ts',
+  args: [],
+  env: {
+    LOG_AGENT_CONFIG: agentConfigFile,
+    LOG_AGENT_HOST: HOST,
+    LOG_AGENT_PORT: String(ports.logAgent),
+  },
+  readyUrl: `http://${HOST}:${ports.logAgent}/healthz`,
+  stopStage: 0,
+  port: ports.logAgent,
+});
+
 /** The parts in start order. */
-const PART_PLANS: readonly PartPlan[] = [consumerPart(1), consumerPart(2), telemetryProducerPart, videoProducerPart, gatewayPart];
+const PART_PLANS: readonly PartPlan[] = [consumerPart(1), consumerPart(2), telemetryProducerPart, videoProducerPart, logAgentPart, gatewayPart];
 
 /**
  * The parts, in start order. Stop order (stopStage): the producers first (they drain what they hold), then the
@@ -245,7 +291,7 @@ export function childBaseEnvironment(env: NodeJS.ProcessEnv): Record<string, str
   const out: Record<string, string> = {};
   for (const [k, v] of Object.entries(env)) {
     if (v === undefined) continue;
-    if (/^AWS_/.test(k) || /^(TELEMETRY|TELEMETRY_CONSUMER|VIDEO|GATEWAY)_/.test(k) || k === 'FORCE_COLOR') continue;
+    if (/^AWS_/.test(k) || /^(TELEMETRY|TELEMETRY_CONSUMER|VIDEO|GATEWAY|LOG_AGENT)_/.test(k) || k === 'FORCE_COLOR') continue;
     out[k] = v;
   }
   return out;
