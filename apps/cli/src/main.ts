@@ -10,6 +10,7 @@ import { register as registerStreams } from './commands/streams';
 import { register as registerTail } from './commands/tail';
 import { register as registerPut } from './commands/put';
 import { register as registerReplay } from './commands/replay';
+import { register as registerLag } from './commands/lag';
 import { register as registerCameras } from './commands/cameras';
 import { register as registerFragments } from './commands/fragments';
 import { register as registerClip } from './commands/clip';
@@ -20,7 +21,7 @@ import { register as registerWatch } from './commands/watch';
  * The command modules, in the order `tributary --help` lists them. Each exports `register(program, ctx)`
  * (cli/cli-context.ts); adding a command is one import and one entry here.
  */
-const COMMANDS: readonly RegisterCommand[] = [registerStreams, registerTail, registerPut, registerReplay, registerCameras, registerFragments, registerClip, registerSnapshot, registerWatch];
+const COMMANDS: readonly RegisterCommand[] = [registerStreams, registerTail, registerPut, registerLag, registerReplay, registerCameras, registerFragments, registerClip, registerSnapshot, registerWatch];
 
 export const CLI_VERSION = '0.1.0';
 
