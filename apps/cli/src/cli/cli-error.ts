@@ -1,4 +1,4 @@
-import { TributaryError, awsErrorName, httpStatusOf } from '@tributary/errors';
+import { TributaryError, awsErrorName, httpStatusOf, isNetworkErrorCode } from '@tributary/errors';
 import { EXIT_CODES, type ExitCode } from './exit-codes';
 
 export type CliErrorCode =
@@ -70,9 +70,10 @@ export function toCliError(error: unknown, what = 'the request'): CliError {
       { cause: error },
     );
   }
-  const code = (error as { code?: string } | undefined)?.code;
-  if (code === 'ECONNREFUSED' || code === 'ENOTFOUND' || name === 'TimeoutError') {
-    return new CliError('AWS_FAILURE', `cannot reach the endpoint for ${what}: ${message} (check --endpoint-url and --region, or that the emulator runs)`, {
+  const network = networkCause(error);
+  if (network !== undefined || name === 'TimeoutError') {
+    const detail = network ?? message;
+    return new CliError('AWS_FAILURE', `cannot reach the endpoint for ${what}: ${detail} (check --endpoint-url and --region, or that the emulator runs)`, {
       retriable: true,
       cause: error,
     });
@@ -83,4 +84,13 @@ export function toCliError(error: unknown, what = 'the request'): CliError {
   if (fromAws) return new CliError('AWS_FAILURE', `${name || 'AWS error'}: ${message}`, { cause: error });
   if (error instanceof TributaryError) return new CliError('FAILED', `${error.code}: ${message}`, { retriable: error.retriable, cause: error });
   return new CliError('FAILED', message, { cause: error });
+}
+
+/** The message of the network failure (ECONNREFUSED, ENOTFOUND, …) in an error or its causes; the SDK wraps them. */
+function networkCause(error: unknown): string | undefined {
+  for (let e: unknown = error, depth = 0; e && typeof e === 'object' && depth < 5; e = (e as { cause?: unknown }).cause, depth++) {
+    const code = (e as { code?: unknown }).code;
+    if (typeof code === 'string' && isNetworkErrorCode(code)) return (e as { message?: string }).message ?? code;
+  }
+  return undefined;
 }
