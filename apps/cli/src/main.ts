@@ -77,10 +77,13 @@ function exitCodeAfterStop(reason: 'interrupted' | 'stdout-closed' | undefined):
   return reason === 'interrupted' ? EXIT_CODES.interrupted : EXIT_CODES.ok;
 }
 
-if (require.main === module) {
+/** Runs the CLI on process.argv and exits with its code (the bin script and the bundle call this). */
+export function main(): void {
   void runCli(process.argv).then((code) => {
     // Exit once stdout has taken everything: SDK sockets and HTTP/2 sessions must not keep the process alive.
     if (process.stdout.writableLength === 0) process.exit(code);
     else process.stdout.once('drain', () => process.exit(code)).once('error', () => process.exit(code));
   });
 }
+
+if (require.main === module) main();
