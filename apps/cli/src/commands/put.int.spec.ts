@@ -6,7 +6,7 @@ import { promises as fs } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { createActiveStream, startKdsTestEmulator, uniqueStreamName, HTTP1_NODE, type KdsTestEmulator } from '@tributary/emulator/testing';
-import { readAllRecords, runCli } from '../testing/stream-cli-kit';
+import { collect, readAllRecords, runCli, spawnCli } from '../testing/stream-cli-kit';
 
 let kds: KdsTestEmulator;
 let dir: string;
@@ -31,6 +31,8 @@ describe('tributary put', () => {
     const run = await runCli(['put', stream, '--key-path', 'device.id', ...endpoint()], { input: jsonLines(400, 7) });
     expect(run.stderr).toContain(`put 400 of 400 records`);
     expect(run.code).toBe(0);
+    // In a pipe: no progress bar, no colour codes.
+    for (const marker of ['\r', '\u001b[', '\u2588', '\u2591']) expect(run.stderr).not.toContain(marker);
     const { records, kinesisRecords } = await readAllRecords(client(), stream);
     expect(records).toHaveLength(400);
     expect(records.every((r) => r.aggregated)).toBe(true);
@@ -90,5 +92,22 @@ describe('tributary put', () => {
     const both = await runCli(['put', stream, '--key', 'a', '--key-path', 'b', ...endpoint()], { input: '' });
     expect(both.code).toBe(2);
     expect(both.stderr).toContain('give --key or --key-path, not both');
+  });
+
+  it('stops on Ctrl-C while stdin stays open: what was read is delivered, the summary printed, exit 130', async () => {
+    const stream = uniqueStreamName('cli-put-stop');
+    await createActiveStream(client(), stream, 1);
+    const child = spawnCli(['put', stream, '--key', 'k', '--no-aggregate', ...endpoint()]);
+    const done = collect(child, Date.now(), null);
+    child.stdin?.write('l1\nl2\nl3\n');
+    const deadline = Date.now() + 30_000;
+    while ((await readAllRecords(client(), stream)).records.length < 3 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+    child.kill('SIGINT');
+    const run = await done;
+    expect(run.code).toBe(130);
+    expect(run.stderr).toContain('stopped: the lines read before Ctrl-C were sent');
+    expect(run.stderr).toContain('put 3 of 3 records');
+    expect((await readAllRecords(client(), stream)).records.map((r) => r.data)).toEqual(['l1', 'l2', 'l3']);
+    child.stdin?.destroy();
   });
 });

@@ -74,6 +74,7 @@ async function runPut(ctx: CliContext, stream: string, files: string[], options:
   const progress = totalBytes === undefined ? undefined : ctx.out.progress('put', totalBytes, 'bytes');
   const putter = new RecordPutter(producer, keys, (n) => progress?.increment(n));
   const started = Date.now();
+  if (sources.includes('-') && process.stdin.isTTY) ctx.out.info(ctx.out.errColors.dim('reading lines from the terminal; Ctrl-D ends, Ctrl-C stops'));
   try {
     for (const name of sources) {
       if (ctx.signal.aborted) break;
@@ -85,6 +86,7 @@ async function runPut(ctx: CliContext, stream: string, files: string[], options:
     progress?.stop();
   }
   putter.totals.elapsedMs = Date.now() - started;
+  if (ctx.signal.aborted) ctx.out.info('stopped: the lines read before Ctrl-C were sent (see the summary)');
   for (const failure of putter.failures) ctx.out.info(ctx.out.errColors.red(formatPutFailure(failure)));
   for (const line of formatPutSummary(stream, putter.totals, options.aggregate)) ctx.out.info(line);
   if (putter.totals.failures > 0) {

@@ -50,13 +50,14 @@ export function runCli(args: string[], options: { input?: string | Buffer; env?:
   return collect(child, started, options.input, options.timeoutMs ?? 60_000);
 }
 
-export function collect(child: ChildProcess, started: number, input?: string | Buffer, timeoutMs = 60_000): Promise<CliRun> {
+/** Collects a spawned CLI's output until it exits; `input` is written to stdin and closes it, `null` leaves stdin open. */
+export function collect(child: ChildProcess, started: number, input?: string | Buffer | null, timeoutMs = 60_000): Promise<CliRun> {
   const out: Buffer[] = [];
   const err: Buffer[] = [];
   child.stdout?.on('data', (c: Buffer) => out.push(c));
   child.stderr?.on('data', (c: Buffer) => err.push(c));
   child.stdin?.on('error', () => undefined);
-  child.stdin?.end(input);
+  if (input !== null) child.stdin?.end(input);
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => {
       child.kill('SIGKILL');

@@ -6,6 +6,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { KinesisProducer, RecordsPutEvent } from '@tributary/kinesis-producer';
+import { untilAborted } from './abortable-chunks';
 import { keyAtPath, type KeyPath } from './key-path';
 import { isLine, splitLines } from './line-splitter';
 import { putUnitsOf, putUnitsOfCall, type PutFailure, type PutTotals } from './put-summary';
@@ -47,7 +48,7 @@ export class RecordPutter {
 
   /** Reads `source` to its end (or until `signal` aborts), queuing each line. */
   async putAll(source: PutSource, signal: AbortSignal): Promise<void> {
-    for await (const item of splitLines(counted(source.chunks, this.onBytesRead))) {
+    for await (const item of splitLines(counted(untilAborted(source.chunks, signal), this.onBytesRead))) {
       if (signal.aborted) return;
       if (!isLine(item)) {
         this.totals.emptyLines++;
