@@ -55,6 +55,13 @@ function runCliBinary(args: string[]): Promise<{ code: number | null; stdout: Bu
   });
 }
 
+/** The CLI on a pseudo-terminal (`script`), stdout and stderr both the terminal; colours off, times in UTC. */
+async function runOnTerminal(args: string[]): Promise<string> {
+  const command = ['node', '--require', 'tsx/cjs', 'apps/cli/src/main.ts', ...args].map((a) => `'${a}'`).join(' ');
+  const { stdout } = await promisify(execFile)('/usr/bin/script', ['-qec', command, '/dev/null'], { cwd: REPO_ROOT, env: { ...emulatorEnv(), NO_COLOR: '1', TZ: 'UTC' } });
+  return stdout;
+}
+
 const iso = (ms: number): string => new Date(ms).toISOString();
 const jsonLines = (run: CliRun): Record<string, unknown>[] => run.stdout.trim().split('\n').filter(Boolean).map((l) => JSON.parse(l) as Record<string, unknown>);
 
@@ -69,6 +76,7 @@ const empty = `${prefix}-empty`;
 const healthTable = uniqueTableName('cli-camera-health');
 /** Producer start of the first session; the second starts 10 s later (fragments of 1 s: a 6 s gap). */
 let t0 = 0;
+let livePattern: Promise<Buffer>;
 const endpoint = (): string[] => ['--endpoint-url', emu.url];
 
 async function putPattern(stream: string, startMs: number, pattern: Buffer): Promise<void> {
@@ -84,6 +92,7 @@ beforeAll(async () => {
   ddb = createDynamoDbClient(emu.url);
   await Promise.all([cam, busy, empty].map((s) => createActiveVideoStream(kvs, s)));
   const [pattern, oneFrameFragments] = await patterns;
+  livePattern = Promise.resolve(pattern);
   t0 = Math.floor((Date.now() - 120_000) / 1000) * 1000;
   await putPattern(cam, t0, pattern);
   await putPattern(cam, t0 + 10_000, pattern);
@@ -124,15 +133,12 @@ describe('tributary cameras', () => {
 
   it('draws a table on a terminal, in local time', async () => {
     // `script` gives the CLI a pseudo-terminal: the same listing as a table.
-    const tty = await promisify(execFile)('/usr/bin/script', ['-qec', `node --require tsx/cjs apps/cli/src/main.ts cameras --prefix ${prefix} --endpoint-url ${emu.url}`, '/dev/null'], {
-      cwd: REPO_ROOT,
-      env: { ...emulatorEnv(), NO_COLOR: '1', TZ: 'UTC' },
-    });
-    const lines = tty.stdout.split(/\r?\n/).filter(Boolean);
+    const tty = await runOnTerminal(['cameras', '--prefix', prefix, ...endpoint()]);
+    const lines = tty.split(/\r?\n/).filter(Boolean);
     expect(lines[0]).toMatch(/^NAME\s+STATUS\s+RETENTION\s+LAST FRAGMENT\s+HEALTH$/);
     expect(lines[2]).toMatch(new RegExp(`^${cam}\\s+ACTIVE\\s+24 h\\s+\\d{4}-\\d{2}-\\d{2} \\d{2}:\\d{2}:\\d{2}\\.\\d{3} \\(.* ago\\)\\s+receiving$`));
     expect(lines[3]).toMatch(new RegExp(`^${empty}\\s+ACTIVE\\s+24 h\\s+-\\s+no data$`));
-    expect(tty.stdout).not.toContain('\u001b[');
+    expect(tty).not.toContain('\u001b[');
   });
 
   it('says which table is missing (exit 3)', async () => {
@@ -158,6 +164,16 @@ describe('tributary fragments', () => {
       expect(Math.abs((r['durationMs'] as number) - 1000)).toBeLessThanOrEqual(40);
       expect(r['sizeBytes']).toBeGreaterThan(0);
     }
+  });
+
+  it('draws the timeline on a terminal: local times, the gap as a line of its own, a summary', async () => {
+    const tty = await runOnTerminal(['fragments', cam, '--from', iso(t0 - 1000), '--to', iso(t0 + 30_000), ...endpoint()]);
+    const lines = tty.split(/\r?\n/).filter(Boolean);
+    expect(lines[0]).toMatch(/^PRODUCER TIME\s+SERVER TIME\s+DURATION\s+SIZE\s+FRAGMENT NUMBER$/);
+    // TZ=UTC: local time is the ISO time without its T and Z.
+    expect(lines[1]).toMatch(new RegExp(`^${iso(t0).replace('T', ' ').replace('Z', '')}\\s+\\S+ \\S+\\s+(1\\.0 s|960 ms)\\s+[\\d.]+ KiB\\s+\\d+$`));
+    expect(lines[5]).toMatch(/^ {2}~~ gap of 6\.0 s ~~$/);
+    expect(lines[lines.length - 1]).toMatch(/^8 fragments, .* of media, .*, 1 gap \(6\.0 s\)$/);
   });
 
   it.each([
@@ -221,6 +237,30 @@ describe('tributary clip', () => {
     expect(frames[0] + frames[1]).toBe(400);
   });
 
+  it('shows a byte progress bar on a terminal', async () => {
+    const tty = await runOnTerminal(['clip', busy, '--from', iso(t0), '--to', iso(t0 + 4000), '-o', path.join(tmp, 'tty.mp4'), ...endpoint()]);
+    // The bar's total is the answer's Content-Length: it ends at the file's size, at 100 %.
+    const size = fs.statSync(path.join(tmp, 'tty.mp4')).size;
+    expect(tty).toContain(`100% | ${size}/${size} bytes`);
+    expect(tty).toMatch(/wrote .*tty\.mp4: /);
+  });
+
+  it('ends quietly (exit 0) when the reader of stdout goes away', async () => {
+    const child = spawn(process.execPath, ['--require', 'tsx/cjs', 'apps/cli/src/main.ts', 'clip', busy, '--from', iso(t0), '--to', iso(t0 + 8000), '-o', '-', ...endpoint()], {
+      cwd: REPO_ROOT,
+      env: emulatorEnv(),
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stderr = '';
+    child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
+    // Like `| head -c 100`: read the first bytes, then close the pipe while the CLI still has much to write.
+    await new Promise<void>((resolve) => child.stdout.once('data', () => resolve()));
+    child.stdout.destroy();
+    const code = await new Promise<number | null>((resolve) => child.on('close', (c) => resolve(c)));
+    expect(stderr).toBe('');
+    expect(code).toBe(0);
+  });
+
   it('says when the range holds nothing (exit 3)', async () => {
     const run = await runCli(['clip', cam, '--from', iso(t0 + 5000), '--to', iso(t0 + 8000), '-o', path.join(tmp, 'gap.mp4'), ...endpoint()]);
     expect(run.stderr).toContain(`no fragments of ${cam} between ${iso(t0 + 5000)} and ${iso(t0 + 8000)}`);
@@ -250,7 +290,11 @@ describe('tributary snapshot', () => {
 
 describe('tributary watch', () => {
   it('prints only a URL in a pipe, whose live playlist fetches', async () => {
-    const run = await runCli(['watch', cam, ...endpoint()]);
+    // LIVE needs a fragment that ended in the last 30 s: a camera put to just now.
+    const live = `${prefix}-live`;
+    await createActiveVideoStream(kvs, live);
+    await putPattern(live, Date.now() - 4000, await livePattern);
+    const run = await runCli(['watch', live, ...endpoint()]);
     expect(run.code).toBe(0);
     expect(run.stderr).toBe('');
     const lines = run.stdout.split('\n').filter(Boolean);
@@ -258,6 +302,14 @@ describe('tributary watch', () => {
     const playlist = await fetch(lines[0]);
     expect(playlist.status).toBe(200);
     expect(await playlist.text()).toMatch(/^#EXTM3U/);
+  });
+
+  it('says a camera with nothing recent is not live, and how to replay (exit 3)', async () => {
+    const run = await runCli(['watch', empty, ...endpoint()]);
+    expect(run.stderr).toContain(`no live media from ${empty}: no fragment ended in the last 30 s`);
+    expect(run.stderr).toContain(`tributary watch ${empty} --from -5m`);
+    expect(run.code).toBe(3);
+    expect(run.stdout).toBe('');
   });
 
   it('makes an ON_DEMAND session of --from/--to, and opens it with --player', async () => {

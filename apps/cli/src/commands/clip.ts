@@ -105,14 +105,20 @@ async function downloadPart(ctx: CliContext, archive: CameraArchive, part: ClipP
       { abortSignal: ctx.signal },
     );
     body = out.Payload as Readable;
-    length = (out as { ContentLength?: number }).ContentLength;
+    // GetClip's output has no length field; over Node's handler the payload is the HTTP response itself.
+    const header = (body as Readable & { headers?: Record<string, string | string[] | undefined> }).headers?.['content-length'];
+    length = typeof header === 'string' && /^\d+$/.test(header) ? Number(header) : undefined;
   } catch (err) {
     if (ctx.signal.aborted) return 0;
     throw toCliError(err, `GetClip of ${archive.camera}`);
   }
+  // Without a length the stored fragments' size stands in (the MP4 is a little smaller than the Matroska).
   const progress = ctx.out.progress(file === '-' ? 'clip' : file, length ?? part.bytes, 'bytes');
+  let written = 0;
   try {
-    return file === '-' ? await copyToStdout(ctx, body, progress.increment) : await copyToFile(ctx, body, file, progress.increment);
+    written = file === '-' ? await copyToStdout(ctx, body, progress.increment) : await copyToFile(ctx, body, file, progress.increment);
+    if (!ctx.signal.aborted) progress.update(written, written);
+    return written;
   } finally {
     progress.stop();
   }

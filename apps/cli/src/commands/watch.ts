@@ -10,7 +10,8 @@ import { GetHLSStreamingSessionURLCommand, type HLSFragmentSelector } from '@aws
 import { InvalidArgumentError, Option, type Command } from 'commander';
 import { withAwsOptions, type AwsOptions } from '../cli/aws-options';
 import type { CliContext } from '../cli/cli-context';
-import { CliError, toCliError, usageError } from '../cli/cli-error';
+import { awsErrorName } from '@tributary/errors';
+import { CliError, notFoundError, toCliError, usageError } from '../cli/cli-error';
 import { CameraArchive, SELECTOR_TYPE, type TimestampKind } from '../video/camera-clients';
 import { formatDuration, formatLocalTime } from '../video/camera-format';
 import { durationOption, rangeOf, timestampsOption } from '../video/camera-options';
@@ -103,8 +104,23 @@ async function sessionUrl(ctx: CliContext, archive: CameraArchive, mode: Playbac
     if (!out.HLSStreamingSessionURL) throw new CliError('AWS_FAILURE', 'GetHLSStreamingSessionURL answered without a URL; try again');
     return out.HLSStreamingSessionURL;
   } catch (err) {
-    throw toCliError(err, `GetHLSStreamingSessionURL of ${archive.camera}`);
+    throw hlsSessionError(err, archive.camera, mode);
   }
+}
+
+/** KVS' refusals of a stream that exists, said in terms of what to do next. */
+function hlsSessionError(err: unknown, camera: string, mode: PlaybackMode): CliError {
+  const name = awsErrorName(err);
+  if (name === 'ResourceNotFoundException' && mode === 'LIVE') {
+    return notFoundError(`no live media from ${camera}: no fragment ended in the last 30 s (\`tributary cameras\` shows its health); to play what is stored: tributary watch ${camera} --from -5m`, err);
+  }
+  if (name === 'ResourceNotFoundException') {
+    return notFoundError(`no fragments of ${camera} in that range (\`tributary fragments ${camera} --from … --to …\` shows what is stored)`, err);
+  }
+  if (name === 'NoDataRetentionException') {
+    return new CliError('FAILED', `${camera} keeps no data (retention 0), so KVS serves no HLS of it; give it a retention (aws kinesisvideo update-data-retention)`, { cause: err });
+  }
+  return toCliError(err, `GetHLSStreamingSessionURL of ${camera}`);
 }
 
 /** Starts the opener detached (the CLI returns at once); a missing program is a failure that names it. */

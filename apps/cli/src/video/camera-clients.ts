@@ -22,6 +22,15 @@ export type TimestampKind = 'producer' | 'server';
 
 export const SELECTOR_TYPE: Record<TimestampKind, FragmentSelectorType> = { producer: 'PRODUCER_TIMESTAMP', server: 'SERVER_TIMESTAMP' };
 
+/**
+ * Later arrival first; fragments of one burst share a server timestamp (a producer catching up sends several
+ * within a millisecond), so ties go to the later producer timestamp.
+ */
+export function isNewer(a: Fragment, b: Fragment): boolean {
+  const server = (a.ServerTimestamp?.getTime() ?? 0) - (b.ServerTimestamp?.getTime() ?? 0);
+  return server !== 0 ? server > 0 : (a.ProducerTimestamp?.getTime() ?? 0) > (b.ProducerTimestamp?.getTime() ?? 0);
+}
+
 export function cameraNotFound(camera: string, aws: AwsClients, cause?: unknown): Error {
   const where = aws.config.endpoint ?? `region ${aws.config.region ?? '(from the profile)'}`;
   return notFoundError(`camera "${camera}" not found: no Kinesis video stream of that name at ${where} (\`tributary cameras\` lists them; check --region and --endpoint-url)`, cause);
@@ -100,9 +109,7 @@ export class CameraArchive {
   async newestFragment(nowMs: number, windowsMs?: readonly number[]): Promise<Fragment | undefined> {
     for (const window of lookbackWindows(nowMs, windowsMs)) {
       let newest: Fragment | undefined;
-      for (const f of await this.listFragments(window.from, window.to, 'server')) {
-        if (newest === undefined || (f.ServerTimestamp?.getTime() ?? 0) > (newest.ServerTimestamp?.getTime() ?? 0)) newest = f;
-      }
+      for (const f of await this.listFragments(window.from, window.to, 'server')) if (newest === undefined || isNewer(f, newest)) newest = f;
       if (newest) return newest;
     }
     return undefined;

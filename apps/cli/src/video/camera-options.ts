@@ -22,7 +22,7 @@ export function timestampsOption(): Option {
 export function rangeOf(options: { from?: string; to?: string }, defaultSpanMs?: number, now = new Date()): { from: Date; to: Date } {
   const range = parseTimeRange(options.from, options.to, now, defaultSpanMs);
   if (!range.ok) throw usageError(range.message);
-  return range;
+  return { from: range.from, to: range.to };
 }
 
 /** One time option (`--at`), or a usage error naming it. */
