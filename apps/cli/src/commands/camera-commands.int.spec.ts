@@ -8,6 +8,7 @@ import { execFile, spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import * as net from 'node:net';
 import { promisify } from 'node:util';
 import { CreateTableCommand, PutItemCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { marshall } from '@aws-sdk/util-dynamodb';
@@ -60,6 +61,48 @@ async function runOnTerminal(args: string[]): Promise<string> {
   const command = ['node', '--require', 'tsx/cjs', 'apps/cli/src/main.ts', ...args].map((a) => `'${a}'`).join(' ');
   const { stdout } = await promisify(execFile)('/usr/bin/script', ['-qec', command, '/dev/null'], { cwd: REPO_ROOT, env: { ...emulatorEnv(), NO_COLOR: '1', TZ: 'UTC' } });
   return stdout;
+}
+
+/**
+ * A TCP proxy to the emulator whose answers trickle back at `bytesPerSecond` (a slow download), so a clip is
+ * still being written when the test presses Ctrl-C. Requests pass at full speed.
+ */
+async function startSlowDownloadProxy(targetPort: number, bytesPerSecond: number): Promise<{ url: string; close(): Promise<void> }> {
+  const sockets = new Set<net.Socket>();
+  const server = net.createServer((client) => {
+    const upstream = net.connect(targetPort, '127.0.0.1');
+    sockets.add(client).add(upstream);
+    client.pipe(upstream);
+    upstream.on('data', (chunk: Buffer) => {
+      // Hold the answer back: pause, hand over slices every 50 ms, resume when done.
+      upstream.pause();
+      const slice = Math.max(1, Math.floor(bytesPerSecond / 20));
+      const next = (at: number): void => {
+        if (at >= chunk.length || client.destroyed) {
+          upstream.resume();
+          return;
+        }
+        client.write(chunk.subarray(at, at + slice));
+        setTimeout(() => next(at + slice), 50);
+      };
+      next(0);
+    });
+    const done = (): void => {
+      client.destroy();
+      upstream.destroy();
+    };
+    client.on('error', done).on('close', done);
+    upstream.on('error', done).on('close', done);
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const port = (server.address() as net.AddressInfo).port;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    close: async () => {
+      for (const s of sockets) s.destroy();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
 }
 
 const iso = (ms: number): string => new Date(ms).toISOString();
@@ -259,6 +302,30 @@ describe('tributary clip', () => {
     const code = await new Promise<number | null>((resolve) => child.on('close', (c) => resolve(c)));
     expect(stderr).toBe('');
     expect(code).toBe(0);
+  });
+
+  it('stops on Ctrl-C in the middle of a download: exit 130, no partial file left', async () => {
+    const proxy = await startSlowDownloadProxy(Number(new URL(emu.url).port), 100_000);
+    const file = path.join(tmp, 'interrupted.mp4');
+    try {
+      const child = spawn(process.execPath, ['--require', 'tsx/cjs', 'apps/cli/src/main.ts', 'clip', busy, '--from', iso(t0), '--to', iso(t0 + 8000), '-o', file, '--endpoint-url', proxy.url], {
+        cwd: REPO_ROOT,
+        env: emulatorEnv(),
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      const closed = new Promise<number | null>((resolve) => child.on('close', (c) => resolve(c)));
+      // Wait until the clip is being written (the .part file has bytes), then press Ctrl-C.
+      for (let i = 0; i < 300 && !(fs.existsSync(`${file}.part`) && fs.statSync(`${file}.part`).size > 0); i++) await new Promise((r) => setTimeout(r, 50));
+      expect(fs.statSync(`${file}.part`).size).toBeGreaterThan(0);
+      const pressed = Date.now();
+      child.kill('SIGINT');
+      expect(await closed).toBe(130);
+      expect(Date.now() - pressed).toBeLessThan(3000);
+      expect(fs.existsSync(`${file}.part`)).toBe(false);
+      expect(fs.existsSync(file)).toBe(false);
+    } finally {
+      await proxy.close();
+    }
   });
 
   it('says when the range holds nothing (exit 3)', async () => {
