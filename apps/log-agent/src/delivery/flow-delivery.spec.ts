@@ -72,25 +72,35 @@ const chunk = (text: string, start: number, extra: Partial<TailChunk> = {}): Tai
 };
 
 describe('FlowDelivery', () => {
-  it('puts one record per line and moves the checkpoint only past the acknowledged prefix', async () => {
+  it('puts one record per line; a chunk is acknowledged once all its records are, the checkpoint only past acked chunks', async () => {
     const { producer, sink, delivery } = setup();
-    await delivery.onChunk(chunk('a\nbb\nccc\n', 0));
+    await delivery.onChunk(chunk('a\nbb\n', 0));
+    await delivery.onChunk(chunk('ccc\n', 5));
     expect(producer.pending.map((p) => Buffer.from(p.input.data).toString())).toEqual(['a\n', 'bb\n', 'ccc\n']);
     expect(producer.pending[0].input.partitionKey).toMatch(/^[0-9a-f]{32}$/);
     const t = sink.tracker('1:2/0');
-    expect(t.checkpoint).toBe(0);
-    // Acks out of order: the second alone does not move the checkpoint.
     const [first, second, third] = producer.pending;
+    // The second chunk acknowledged first, then one of the first chunk's two records: nothing moves.
+    third.resolve({ shardId: 's', sequenceNumber: '3', attempts: 1 });
     second.resolve({ shardId: 's', sequenceNumber: '2', attempts: 1 });
     await flush();
     expect(t.checkpoint).toBe(0);
-    first.resolve({ shardId: 's', sequenceNumber: '1', attempts: 1 });
-    await flush();
-    expect(t.checkpoint).toBe(5);
     expect(delivery.stats()).toMatchObject({ recordsSent: 3, recordsAcked: 2, inFlight: 1 });
-    third.resolve({ shardId: 's', sequenceNumber: '3', attempts: 1 });
+    first.resolve({ shardId: 's', sequenceNumber: '1', attempts: 1 });
     await delivery.settled();
     expect(t.checkpoint).toBe(9);
+  });
+
+  it('never acknowledges a chunk whose record was given up at shutdown', async () => {
+    const { producer, sink, delivery } = setup();
+    await delivery.onChunk(chunk('a\nb\n', 0));
+    await delivery.onChunk(chunk('c\n', 4));
+    const [a, b, c] = producer.pending;
+    a.resolve({ shardId: 's', sequenceNumber: '1', attempts: 1 });
+    b.reject(new ProducerError('PRODUCER_CLOSED', 'closed', false));
+    c.resolve({ shardId: 's', sequenceNumber: '3', attempts: 1 });
+    await delivery.settled();
+    expect(sink.tracker('1:2/0').checkpoint).toBe(0);
   });
 
   it('does not return from onChunk while the producer is full (the tailer stops reading)', async () => {

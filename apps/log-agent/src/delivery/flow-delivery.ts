@@ -63,10 +63,21 @@ export interface FlowDeliveryStats {
   oldestUnackedAgeMs: number;
 }
 
-/** Chunks whose records are not all acknowledged, oldest first, for the age of the oldest unsent line. */
+/**
+ * One chunk's records in flight: announced to the tailer as one range [start, end) and acknowledged as one when
+ * `outstanding` reaches 0. Kept per file, oldest first, for the age of the oldest unsent line.
+ */
 interface ChunkMark {
   readAt: number;
+  /** Records not yet settled, plus 1 while the chunk is still being put. */
   outstanding: number;
+  file: TrackedFileId;
+  /** Byte range of the records put (start -1: none). */
+  start: number;
+  end: number;
+  announced: boolean;
+  /** A record of it was given up (shutdown): the range is never acknowledged. */
+  failed: boolean;
 }
 
 interface FileState {
@@ -97,12 +108,18 @@ export class FlowDelivery {
     this.tailer = tailer;
   }
 
-  /** The tailer's onChunk: resolves once every record of the chunk is in the producer (backpressure). */
+  /**
+   * The tailer's onChunk: resolves once every record of the chunk is in the producer (backpressure). The records
+   * of one chunk are announced to the tailer as one range (from the first record put to the end of the last) and
+   * acknowledged as one once Kinesis acknowledged each of them: one AckTracker step per chunk rather than per line
+   * (a chunk is at most 256 KiB; after kill -9 the in-flight chunks are read again, the in-flight bound the same).
+   */
   async onChunk(chunk: TailChunk): Promise<void> {
     const tailer = this.requireTailer();
+    if (this.closing) return;
     const state = this.fileState(chunk);
-    // One hold on the mark while the chunk is being put, so a scrape in between does not drop it.
-    const mark: ChunkMark = { readAt: this.o.clock.now(), outstanding: 1 };
+    // One hold on the mark while the chunk is being put: it is neither acknowledged nor dropped before its end.
+    const mark: ChunkMark = { readAt: this.o.clock.now(), outstanding: 1, file: chunk.file, start: -1, end: -1, announced: false, failed: false };
     state.marks.push(mark);
     const records = this.process(state.processor, chunk);
     let consumedTo = -1;
@@ -113,16 +130,21 @@ export class FlowDelivery {
         consumedTo = end;
         continue;
       }
-      consumedTo = -1;
       if (this.inFlight >= this.maxInFlight) await new Promise<void>((resolve) => (this.belowLowWater = resolve));
       if (!this.o.producer.writable) await this.o.producer.whenWritable();
       if (this.closing) break;
-      tailer.recordSent(chunk.file, r.startOffset, end);
+      consumedTo = -1;
+      if (mark.start < 0) mark.start = r.startOffset;
+      mark.end = end;
       mark.outstanding++;
-      this.put(chunk.file, r.startOffset, end, r.data, mark);
+      this.put(r.data, mark);
+    }
+    if (mark.start >= 0) {
+      tailer.recordSent(chunk.file, mark.start, mark.end);
+      mark.announced = true;
     }
     if (consumedTo >= 0 && !this.closing) tailer.bytesConsumed(chunk.file, consumedTo);
-    mark.outstanding--;
+    this.release(mark);
     this.dropSettledMarks(state);
   }
 
@@ -186,42 +208,43 @@ export class FlowDelivery {
     return last.concat(processor.flush());
   }
 
-  private put(file: TrackedFileId, start: number, end: number, data: Buffer, mark: ChunkMark): void {
+  private put(data: Buffer, mark: ChunkMark): void {
     this.inFlight++;
     this.totals.recordsSent++;
     this.totals.bytesSent += data.length;
     this.o.producer.put({ partitionKey: this.o.partitionKey(data), data }).then(
       () => {
         this.totals.recordsAcked++;
-        this.tailer?.recordAcked(file, start, end);
         this.settle(mark);
       },
-      (err: ProducerError) => this.onPutFailed(err, file, start, end, data, mark),
+      (err: ProducerError) => this.onPutFailed(err, data, mark),
     );
   }
 
-  private onPutFailed(err: ProducerError, file: TrackedFileId, start: number, end: number, data: Buffer, mark: ChunkMark): void {
+  private onPutFailed(err: ProducerError, data: Buffer, mark: ChunkMark): void {
     if (err.code === 'RECORD_EXPIRED' && !this.closing) {
       // Kinesis did not answer within the TTL: put it again (the producer's buffer bound still applies).
       this.totals.recordsResent++;
       this.inFlight--;
       this.totals.recordsSent--;
       this.totals.bytesSent -= data.length;
-      this.put(file, start, end, data, mark);
+      this.put(data, mark);
       return;
     }
     if (err.code === 'RECORD_REJECTED' || err.code === 'INVALID_RECORD') {
       this.totals.recordsRejected++;
-      this.o.logger.warn({ flow: this.o.flowId, file, start, end, code: err.code, err: err.message }, 'record refused for good: passed');
-      this.tailer?.recordAcked(file, start, end);
+      this.o.logger.warn({ flow: this.o.flowId, file: mark.file, chunkStart: mark.start, code: err.code, err: err.message }, 'record refused for good: passed');
+    } else {
+      // Closed at shutdown, or expired while closing: not acknowledged, so neither is its chunk; the checkpoint
+      // stays before it and the chunk is read again at the next start.
+      mark.failed = true;
     }
-    // Otherwise (closed at shutdown, expired while closing): not acknowledged; the checkpoint stays before it.
     this.settle(mark);
   }
 
   private settle(mark: ChunkMark): void {
-    mark.outstanding--;
     this.inFlight--;
+    this.release(mark);
     if (this.belowLowWater && this.inFlight <= this.lowWater) {
       const resume = this.belowLowWater;
       this.belowLowWater = undefined;
@@ -232,6 +255,12 @@ export class FlowDelivery {
       this.idle = [];
       for (const resolve of waiting) resolve();
     }
+  }
+
+  /** One record of the chunk (or the chunk's hold) settled: the last one acknowledges the chunk's range. */
+  private release(mark: ChunkMark): void {
+    mark.outstanding--;
+    if (mark.outstanding === 0 && mark.announced && !mark.failed) this.tailer?.recordAcked(mark.file, mark.start, mark.end);
   }
 
   private dropSettledMarks(state: FileState): void {

@@ -20,7 +20,7 @@ export async function readStream(client: KinesisClient, streamName: string): Pro
       await client.send(new GetShardIteratorCommand({ StreamName: streamName, ShardId: shard.ShardId, ShardIteratorType: 'TRIM_HORIZON' }))
     ).ShardIterator;
     while (iterator) {
-      const page = await client.send(new GetRecordsCommand({ ShardIterator: iterator, Limit: 10_000 }));
+      const page = await getRecords(client, iterator);
       for (const r of page.Records ?? []) {
         const data = r.Data as Uint8Array;
         const users = deaggregate(data);
@@ -32,6 +32,18 @@ export async function readStream(client: KinesisClient, streamName: string): Pro
     }
   }
   return out;
+}
+
+/** GetRecords, waiting out the shard's read limit (5 calls/s, as AWS: the emulator enforces it). */
+async function getRecords(client: KinesisClient, iterator: string) {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return await client.send(new GetRecordsCommand({ ShardIterator: iterator, Limit: 10_000 }));
+    } catch (err) {
+      if ((err as Error).name !== 'ProvisionedThroughputExceededException' || attempt >= 50) throw err;
+      await new Promise((resolve) => setTimeout(resolve, 250));
+    }
+  }
 }
 
 export interface LineCount {
