@@ -155,6 +155,8 @@ describe('tributary replay', () => {
     expect((await readAllRecords(client(), target)).records).toHaveLength(3);
     const missing = await runCli(['replay', path.join(dir, 'nope.jsonl'), '--to', target, ...endpoint()]);
     expect([missing.code, /no file/.test(missing.stderr)]).toEqual([3, true]);
+    // Refused before the progress file is created: a typo leaves nothing behind.
+    expect(await fs.stat(path.join(dir, `nope.jsonl.replay-${target}.progress`)).catch(() => 'absent')).toBe('absent');
     const badRate = await runCli(['replay', file, '--to', target, '--rate', 'fast', ...endpoint()]);
     expect([badRate.code, /--rate must be a number/.test(badRate.stderr)]).toEqual([2, true]);
     const noTarget = await runCli(['replay', file, '--to', 'no-such-target', '--progress-file', path.join(dir, 'x.progress'), ...endpoint()]);

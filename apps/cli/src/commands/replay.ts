@@ -5,8 +5,8 @@
  * sends only what is left. Sources: a dead-letter file (the NDJSON of the consumer's FileDeadLetterSink) or a
  * stream between two times (`--from-stream`; a dead-letter stream's envelopes are unwrapped).
  */
-import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
+import { createReadStream } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Command } from 'commander';
 import { withAwsOptions, awsClientConfig, type AwsOptions } from '../cli/aws-options';
@@ -14,6 +14,7 @@ import type { CliContext } from '../cli/cli-context';
 import { CliError, notFoundError, toCliError, usageError } from '../cli/cli-error';
 import type { Progress } from '../cli/output';
 import { parseTimeExpression, TIME_GRAMMAR_HELP } from '../video/time-expression';
+import { isLine, splitLines } from './put/line-splitter';
 import { openStreamProducer } from './put/stream-producer';
 import { readDeadLetterFile } from './replay/dead-letter-file-source';
 import { RateLimiter } from './replay/rate-limiter';
@@ -71,28 +72,30 @@ async function runReplay(ctx: CliContext, file: string | undefined, options: Rep
   const rate = Number(options.rate);
   if (!(rate > 0) || !Number.isFinite(rate)) throw usageError(`--rate must be a number of records per second > 0, not "${options.rate}"`);
   const plan = planSource(file, options);
-  const store = await ReplayProgressStore.open(plan.progressFile, options.to);
+  // The source and the target are checked before the progress file is created: a typo leaves no file behind.
+  const source = await plan.open(ctx, options);
+  const { producer, close } = await openStreamProducer(awsClientConfig(options, ctx.env), options.to, {
+    aggregation: options.aggregate,
+    // Per key, records go out in the order they were read (the order they failed in).
+    ordered: true,
+  });
   const started = Date.now();
-  let replayer: RecordReplayer | undefined;
+  let replayer: RecordReplayer;
+  let progress: Progress | undefined;
   try {
-    const { producer, close } = await openStreamProducer(awsClientConfig(options, ctx.env), options.to, {
-      aggregation: options.aggregate,
-      // Per key, records go out in the order they were read (the order they failed in).
-      ordered: true,
-    });
-    let progress: Progress | undefined;
+    const store = await ReplayProgressStore.open(plan.progressFile, options.to);
     try {
-      const source = await plan.open(ctx, options, (total) => (progress = ctx.out.progress('replay', total, plan.unit)));
+      progress = ctx.out.progress('replay', source.total, plan.unit);
       const limiter = new RateLimiter(rate, { now: () => Date.now(), sleep: (ms, signal) => sleep(ms, undefined, { signal }) });
       replayer = new RecordReplayer(producer, store, limiter, plan.unit === 'records' ? () => progress?.increment() : undefined);
-      await replayer.replayAll(source.entries((n) => progress?.increment(n)), ctx.signal);
+      await replayer.replayAll(source.entries(() => progress?.increment()), ctx.signal);
       await replayer.settled();
     } finally {
-      await close();
-      progress?.stop();
+      await store.close();
     }
   } finally {
-    await store.close();
+    await close();
+    progress?.stop();
   }
   report(ctx, replayer, options.to, plan.progressFile, started);
 }
@@ -107,9 +110,10 @@ function report(ctx: CliContext, replayer: RecordReplayer, target: string, progr
 
 interface SourcePlan {
   progressFile: string;
-  /** What the progress bar counts: bytes of the file, or shards of the stream. */
-  unit: 'bytes' | 'shards' | 'records';
-  open(ctx: CliContext, options: ReplayOptions, startProgress: (total: number) => void): Promise<{ entries(onBytes: (n: number) => void): AsyncIterable<ReplayEntry> }>;
+  /** What the progress bar counts: the file's entries, or the stream's shards. */
+  unit: 'shards' | 'records';
+  /** Checks the source and counts what the progress bar shows; `entries` reads it (`onShardDone` for streams). */
+  open(ctx: CliContext, options: ReplayOptions): Promise<{ total: number; entries(onShardDone: () => void): AsyncIterable<ReplayEntry> }>;
 }
 
 function planSource(file: string | undefined, options: ReplayOptions): SourcePlan {
@@ -118,22 +122,20 @@ function planSource(file: string | undefined, options: ReplayOptions): SourcePla
     if (options.from !== undefined || options.until !== undefined) throw usageError('--from and --until go with --from-stream');
     return {
       progressFile: options.progressFile ?? `${file}.replay-${options.to}.progress`,
-      unit: 'bytes',
-      open: async (_ctx, _options, startProgress) => {
-        startProgress(await fileSize(file));
-        return { entries: (onBytes) => readDeadLetterFile(file, onBytes) };
-      },
+      // Records, not bytes: the file is read far ahead of the rate-limited sends, so bytes read would say 100% at once.
+      unit: 'records',
+      open: async () => ({ total: await countLines(file), entries: () => readDeadLetterFile(file) }),
     };
   }
   const source = options.fromStream as string;
   return {
     progressFile: options.progressFile ?? path.join(process.cwd(), `tributary-replay-${source}-to-${options.to}.progress`),
     unit: 'shards',
-    open: (ctx, o, startProgress) => openStreamSource(ctx, o, source, startProgress),
+    open: (ctx, o) => openStreamSource(ctx, o, source),
   };
 }
 
-async function openStreamSource(ctx: CliContext, options: ReplayOptions, source: string, startProgress: (total: number) => void) {
+async function openStreamSource(ctx: CliContext, options: ReplayOptions, source: string) {
   const now = new Date();
   const time = (flag: string, text: string | undefined): Date | undefined => {
     if (text === undefined) return undefined;
@@ -149,15 +151,17 @@ async function openStreamSource(ctx: CliContext, options: ReplayOptions, source:
   const shards = await listShards(client, source).catch((error: unknown) => {
     throw toCliError(error, `ListShards of ${source}`);
   });
-  startProgress(shards.length);
-  return { entries: (onShardDone: (n: number) => void) => readStreamWindow(client, window, shards, ctx.signal, () => onShardDone(1)) };
+  return { total: shards.length, entries: (onShardDone: () => void) => readStreamWindow(client, window, shards, ctx.signal, onShardDone) };
 }
 
-async function fileSize(file: string): Promise<number> {
+/** Non-empty lines of the file (the progress bar's total); a missing file is refused here, before anything is sent. */
+async function countLines(file: string): Promise<number> {
+  let lines = 0;
   try {
-    return (await fs.stat(file)).size;
+    for await (const item of splitLines(createReadStream(file))) if (isLine(item)) lines++;
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') throw notFoundError(`no file ${file}`, error);
     throw new CliError('IO_FAILURE', `cannot read ${file}: ${(error as Error).message}`, { cause: error });
   }
+  return lines;
 }
