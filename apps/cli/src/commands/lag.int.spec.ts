@@ -2,7 +2,8 @@
  * `tributary lag` against a lease table kept by a real worker of @tributary/kinesis-consumer: one shard caught
  * up, the other stuck behind a batch its handler holds, so the owner, counter and both kinds of lag are real.
  */
-import { PutRecordsCommand } from '@aws-sdk/client-kinesis';
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { ListShardsCommand, PutRecordCommand, PutRecordsCommand, SplitShardCommand } from '@aws-sdk/client-kinesis';
 import {
   createActiveStream,
   createDynamoDbClient,
@@ -14,7 +15,8 @@ import {
   TEST_REGION,
   type KdsTestEmulator,
 } from '@tributary/emulator/testing';
-import { KinesisConsumer, type ConsumerRecord } from '@tributary/kinesis-consumer';
+import { KinesisConsumer, LeaseTable, type ConsumerRecord, type Lease } from '@tributary/kinesis-consumer';
+import { AggregateBuilder } from '@tributary/kpl';
 import { collect, runCli, spawnCli } from '../testing/stream-cli-kit';
 
 let kds: KdsTestEmulator;
@@ -47,6 +49,7 @@ describe('tributary lag', () => {
   const application = uniqueTableName('cli-lag-app');
   const workerId = 'worker-a';
   let consumer: KinesisConsumer;
+  let consumerDynamo: DynamoDBClient | undefined;
   let release: () => void = () => undefined;
   const stalled = new Promise<void>((resolve) => (release = resolve));
   const seen = new Map<string, number>();
@@ -54,12 +57,12 @@ describe('tributary lag', () => {
 
   beforeAll(async () => {
     await createActiveStream(client(), stream, 2);
-    const dynamo = createDynamoDbClient(kds.emu.url);
+    consumerDynamo = createDynamoDbClient(kds.emu.url);
     consumer = new KinesisConsumer({
       streamName: stream,
       applicationName: application,
       workerId,
-      dynamoClient: dynamo,
+      dynamoClient: consumerDynamo,
       clientOptions: { endpoint: kds.emu.url, region: TEST_REGION, credentials: TEST_CREDENTIALS },
       idleTimeBetweenReadsMs: 200,
       takerIntervalMs: 200,
@@ -88,6 +91,7 @@ describe('tributary lag', () => {
   afterAll(async () => {
     release();
     await consumer?.stop();
+    consumerDynamo?.destroy();
   });
 
   it('shows each shard\'s owner, lease counter and lag measured from the checkpoint (--json, with --records)', async () => {
@@ -136,5 +140,52 @@ describe('tributary lag', () => {
     const usage = await runCli(['lag', application, '--records', ...endpoint()]);
     expect(usage.code).toBe(2);
     expect(usage.stderr).toContain('--records needs --stream');
+  });
+});
+
+describe('tributary lag, checkpoints inside a KPL aggregate and across a split', () => {
+  it('counts the sub-records after a (sequence, sub-sequence) checkpoint, and shows closed and finished shards', async () => {
+    const stream = uniqueStreamName('cli-lag-agg');
+    const application = uniqueTableName('cli-lag-agg-app');
+    await createActiveStream(client(), stream, 1);
+    const builder = new AggregateBuilder();
+    for (const d of ['a0', 'a1', 'a2', 'a3', 'a4']) builder.add({ partitionKey: 'k', partitionKeyBytes: 1, data: Buffer.from(d) });
+    const put = await client().send(new PutRecordCommand({ StreamName: stream, PartitionKey: 'k', Data: builder.encode() }));
+    const parent = put.ShardId as string;
+    await client().send(new SplitShardCommand({ StreamName: stream, ShardToSplit: parent, NewStartingHashKey: (2n ** 127n).toString() }));
+    let shards: string[] = [];
+    for (let i = 0; i < 200 && shards.length < 3; i++) {
+      await new Promise((r) => setTimeout(r, 25));
+      shards = ((await client().send(new ListShardsCommand({ StreamName: stream }))).Shards ?? []).map((s) => s.ShardId as string);
+    }
+    expect(shards).toHaveLength(3);
+    const [childA, childB] = shards.filter((s) => s !== parent);
+    // The lease table as the consumer lib writes it: the parent checkpointed after sub-record 2 of the aggregate,
+    // one child finished, the other not started.
+    const dynamo = createDynamoDbClient(kds.emu.url);
+    const table = new LeaseTable({ client: dynamo, tableName: application });
+    await table.ensureTable();
+    const lease = (leaseKey: string, checkpoint: Lease['checkpoint'], owner?: string): Lease => ({
+      leaseKey,
+      leaseCounter: 1,
+      checkpoint,
+      ownerSwitchesSinceCheckpoint: 0,
+      parentShardIds: leaseKey === parent ? [] : [parent],
+      childShardIds: [],
+      startingHashKey: '',
+      endingHashKey: '',
+      ...(owner ? { leaseOwner: owner } : {}),
+    });
+    await table.createLeaseIfAbsent(lease(parent, { kind: 'sequence', sequenceNumber: put.SequenceNumber as string, subSequenceNumber: 2 }, 'w9'));
+    await table.createLeaseIfAbsent(lease(childA, { kind: 'sentinel', value: 'SHARD_END' }));
+    await table.createLeaseIfAbsent(lease(childB, { kind: 'sentinel', value: 'TRIM_HORIZON' }));
+    dynamo.destroy();
+    const run = await runCli(['lag', application, '--stream', stream, '--records', '--json', ...endpoint()]);
+    expect(run.code).toBe(0);
+    const rows = new Map((JSON.parse(run.stdout) as LagDoc).shards.map((s) => [s.shardId, s]));
+    expect(rows.get(parent)).toMatchObject({ state: 'closed', owner: 'w9', checkpoint: `${put.SequenceNumber}:2`, measured: { recordsBehind: 2 } });
+    expect(rows.get(parent)?.measured?.millisBehind).toBeGreaterThan(0);
+    expect(rows.get(childA)).toMatchObject({ state: 'finished', measured: { millisBehind: 0, recordsBehind: 0 } });
+    expect(rows.get(childB)).toMatchObject({ state: 'open', measured: { millisBehind: 0, recordsBehind: 0 } });
   });
 });
