@@ -3,7 +3,7 @@
  * by side with a naive tailer, and its memory while Kinesis is unreachable.
  *
  *   npm run bench:log-agent -- [--runs 3] [--lines 400000] [--naive-lines 60000] [--shards 64] [--latency-ms 20]
- *                              [--outage-seconds 15]
+ *                              [--outage-seconds 15] [--profile]
  *
  * Processes: the emulator (bench-server.ts, `limits: false`, every PutRecords answer delayed by `--latency-ms`
  * through its fault injection, an AWS-like round trip), the agent as deployed (apps/log-agent/src/main.ts with an
@@ -66,6 +66,7 @@ Kinesis is unreachable.
   --shards N          shards per stream (default 64)
   --latency-ms N      delay of every PutRecords answer (default 20, AWS-like)
   --outage-seconds N  length of the unreachable-Kinesis memory test (default 15; 0 skips it)
+  --profile           write a CPU profile of each agent process to tools/bench/results/profiles
 `;
 
 interface Options {
@@ -75,10 +76,11 @@ interface Options {
   shards: number;
   latencyMs: number;
   outageSeconds: number;
+  profile: boolean;
 }
 
 function parse(argv: string[]): Options | undefined {
-  const v = parseBenchArgs(argv, ['runs', 'lines', 'naive-lines', 'shards', 'latency-ms', 'outage-seconds']);
+  const v = parseBenchArgs(argv, ['runs', 'lines', 'naive-lines', 'shards', 'latency-ms', 'outage-seconds'], ['profile']);
   if (!v) return undefined;
   return {
     runs: positiveIntegerOption('runs', v.runs, 3),
@@ -87,6 +89,7 @@ function parse(argv: string[]): Options | undefined {
     shards: positiveIntegerOption('shards', v.shards, 64),
     latencyMs: zeroOrPositiveOption('latency-ms', v['latency-ms'], 20),
     outageSeconds: zeroOrPositiveOption('outage-seconds', v['outage-seconds'], 15),
+    profile: v.profile === true,
   };
 }
 
@@ -147,9 +150,10 @@ function writeAgentJson(dir: string, endpoint: string, stream: string): string {
   return file;
 }
 
-function startAgent(configFile: string): Promise<ServerProcess> {
+function startAgent(configFile: string, profile = false): Promise<ServerProcess> {
   return startListeningProcess({
     label: 'log-agent',
+    profile,
     script: AGENT_SCRIPT,
     args: ['--config', configFile, '--host', '127.0.0.1', '--port', '0', '--log-level', 'info'],
     urlFrom: (line) => {
@@ -169,6 +173,8 @@ interface Measurement {
   seconds: number;
   linesPerSecond: number;
   cpuMicrosPerLine: number;
+  /** The emulator's CPU over the same span, per line (it shares the 2 cores). */
+  emulatorCpuMicrosPerLine: number;
   stored: number;
 }
 
@@ -177,9 +183,10 @@ async function measureAgent(emulator: ServerProcess, admin: KinesisClient, optio
   const stream = `log-agent-bench-${run}-${Date.now().toString(36)}`;
   await createStream(admin, stream, options.shards);
   fs.writeFileSync(path.join(dir, 'access.log'), '');
-  const agent = await startAgent(writeAgentJson(dir, emulator.url, stream));
+  const agent = await startAgent(writeAgentJson(dir, emulator.url, stream), options.profile);
   try {
     const cpu0 = processCpuSeconds(agent.pid);
+    const emu0 = emulator.cpuSeconds();
     const t0 = performance.now();
     // A new file appears under the glob: read from its start (a hard link, so the staged file stays for the next run).
     fs.linkSync(staged, path.join(dir, 'access.log.1'));
@@ -191,8 +198,10 @@ async function measureAgent(emulator: ServerProcess, admin: KinesisClient, optio
     }
     const seconds = (performance.now() - t0) / 1000;
     const cpu = processCpuSeconds(agent.pid) - cpu0;
+    const emuCpu = emulator.cpuSeconds() - emu0;
     const stored = await countStoredUserRecords(admin, stream, () => undefined);
-    return { lines: options.lines, seconds, linesPerSecond: options.lines / seconds, cpuMicrosPerLine: (cpu * 1e6) / options.lines, stored };
+    const perLine = (s: number): number => (s * 1e6) / options.lines;
+    return { lines: options.lines, seconds, linesPerSecond: options.lines / seconds, cpuMicrosPerLine: perLine(cpu), emulatorCpuMicrosPerLine: perLine(emuCpu), stored };
   } finally {
     const code = await agent.stop();
     if (code !== 0) console.error(`log-agent exited with ${code}`);
@@ -208,6 +217,7 @@ async function measureNaive(emulator: ServerProcess, admin: KinesisClient, optio
   await createStream(admin, stream, options.shards);
   const client = new KinesisClient({ endpoint: emulator.url, region: BENCH_REGION, credentials: BENCH_CREDENTIALS });
   const cpu0 = process.cpuUsage();
+  const emu0 = emulator.cpuSeconds();
   const t0 = performance.now();
   let sent = 0;
   let batch: { Data: Uint8Array; PartitionKey: string }[] = [];
@@ -227,9 +237,10 @@ async function measureNaive(emulator: ServerProcess, admin: KinesisClient, optio
   if (batch.length > 0) await put();
   const seconds = (performance.now() - t0) / 1000;
   const cpu = process.cpuUsage(cpu0);
+  const emuCpu = emulator.cpuSeconds() - emu0;
   client.destroy();
   const stored = await countStoredUserRecords(admin, stream, () => undefined);
-  return { lines: sent, seconds, linesPerSecond: sent / seconds, cpuMicrosPerLine: (cpu.user + cpu.system) / sent, stored };
+  return { lines: sent, seconds, linesPerSecond: sent / seconds, cpuMicrosPerLine: (cpu.user + cpu.system) / sent, emulatorCpuMicrosPerLine: (emuCpu * 1e6) / sent, stored };
 }
 
 // ---------------------------------------------------------------------------------------------------------
@@ -302,7 +313,10 @@ async function bench(options: Options): Promise<void> {
       ['log-agent', 'naive'],
       (variant, run) => (variant === 'log-agent' ? measureAgent(emulator, admin, options, run, staged) : measureNaive(emulator, admin, options, run, staged)),
       (run, variant, m) =>
-        console.log(`run ${run} ${variant.padEnd(9)} ${fmtRate(m.linesPerSecond).padStart(9)} lines/s  ${fmtMicros(m.cpuMicrosPerLine).padStart(6)} µs CPU/line  ${m.lines} lines in ${m.seconds.toFixed(2)} s, ${m.stored} in the stream`),
+        console.log(
+          `run ${run} ${variant.padEnd(9)} ${fmtRate(m.linesPerSecond).padStart(9)} lines/s  ${fmtMicros(m.cpuMicrosPerLine).padStart(6)} µs CPU/line ` +
+            `(emulator ${fmtMicros(m.emulatorCpuMicrosPerLine)})  ${m.lines} lines in ${m.seconds.toFixed(2)} s, ${m.stored} in the stream`,
+        ),
     );
   } finally {
     admin.destroy();
@@ -312,11 +326,12 @@ async function bench(options: Options): Promise<void> {
   for (const v of ['log-agent', 'naive'] as const) {
     for (const m of raw[v]) if (m.stored !== m.lines) throw new Error(`${v}: ${m.stored} records in the stream for ${m.lines} lines`);
   }
-  const med = (v: Variant, k: 'linesPerSecond' | 'cpuMicrosPerLine'): number => median(raw[v].map((m) => m[k]));
+  const med = (v: Variant, k: 'linesPerSecond' | 'cpuMicrosPerLine' | 'emulatorCpuMicrosPerLine'): number => median(raw[v].map((m) => m[k]));
   console.log(`\nMedians of ${options.runs} runs (${session.machineSummary()}):`);
   printMetricTable('', ['log-agent', 'naive'] as const, (v) => v, [
     ['lines/s', (v) => fmtRate(med(v, 'linesPerSecond'))],
     ['CPU µs per line', (v) => fmtMicros(med(v, 'cpuMicrosPerLine'))],
+    ['emulator CPU µs per line', (v) => fmtMicros(med(v, 'emulatorCpuMicrosPerLine'))],
   ]);
   const ratio = med('log-agent', 'linesPerSecond') / med('naive', 'linesPerSecond');
   console.log(`log-agent / naive: ${ratio.toFixed(1)}× (targets: ≥ 150,000 lines/s, ≥ 10×)`);
