@@ -71,12 +71,15 @@ describe('tributary put', () => {
   it('reports lines without the key path by number, sends the others, and exits 1', async () => {
     const stream = uniqueStreamName('cli-put-bad');
     await createActiveStream(client(), stream, 1);
-    const input = '{"device":{"id":"x"}}\n{"other":1}\nnot json\n{"device":{"id":"y"}}\n';
+    const tooBig = JSON.stringify({ device: { id: 'z' }, pad: 'x'.repeat(1100 * 1024) });
+    const input = `{"device":{"id":"x"}}\n{"other":1}\nnot json\n{"device":{"id":"y"}}\n${tooBig}\n`;
     const run = await runCli(['put', stream, '--key-path', 'device.id', ...endpoint()], { input });
     expect(run.code).toBe(1);
     expect(run.stderr).toContain('failed: stdin:2: KEY_PATH: no field device.id; the line was not sent');
     expect(run.stderr).toContain('failed: stdin:3: KEY_PATH: the line is not JSON');
-    expect(run.stderr).toContain('2 record(s) were not stored');
+    // Above Kinesis's 1 MiB record limit: refused by the producer, reported by line.
+    expect(run.stderr).toMatch(/failed: stdin:5: INVALID_RECORD: /);
+    expect(run.stderr).toContain('3 record(s) were not stored');
     expect((await readAllRecords(client(), stream)).records.map((r) => r.partitionKey).sort()).toEqual(['x', 'y']);
   });
 
