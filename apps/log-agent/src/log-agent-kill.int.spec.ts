@@ -1,9 +1,10 @@
 /**
  * kill -9 of the agent mid-stream, then a restart, while a writer appends at 10,000 lines/s and rotates by rename:
  * the agent runs as a child process (main.ts with an agent.json, the emulator's endpoint in `kinesis.endpoint`).
- * The checkpoint moves only past acknowledged lines, so after the restart nothing may be missing, and the lines
- * sent twice are at most what was in flight at the kill: the producer's buffer bound (records put and not
- * acknowledged, DELIVERY_DEFAULTS.maxBufferedRecords) plus one chunk read and not yet put. The count is printed.
+ * The checkpoint moves only past acknowledged chunks, so after the restart nothing may be missing, and the lines
+ * sent twice are those of the chunks in flight at the kill (acknowledged per chunk: flow-delivery.ts): at most
+ * the producer's record bound (DELIVERY_DEFAULTS.maxBufferedRecords) plus the rest of a partly acknowledged
+ * chunk, and the acknowledged chunks whose checkpoint write had not landed. The count is printed.
  * Then SIGTERM: the agent flushes, checkpoints and exits 0, and a third start sends nothing again.
  */
 import * as fs from 'node:fs';
