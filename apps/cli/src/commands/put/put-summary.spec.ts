@@ -42,7 +42,7 @@ describe('formatPutSummary', () => {
   });
 
   it('without aggregation, gives the units only', () => {
-    expect(formatPutSummary('s1', { ...totals, emptyLines: 0, failures: 0, kinesisRecords: 998, unitsSent: 998 }, false)).toEqual([
+    expect(formatPutSummary('s1', { ...totals, emptyLines: 0, failures: 0, kinesisRecords: 998, unitsUnaggregated: 998 }, false)).toEqual([
       'put 998 of 1000 records (97.7 KiB) into s1 in 2.00 s (499 records/s)',
       'no aggregation: 998 Kinesis records, 998 PUT payload units',
     ]);

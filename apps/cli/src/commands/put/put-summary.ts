@@ -39,7 +39,7 @@ export interface PutTotals {
   delivered: number;
   /** Kinesis records they rode in (aggregates or single records). */
   kinesisRecords: number;
-  /** PUT payload units the records would cost sent one by one, and what was sent costs. */
+  /** PUT payload units the delivered records cost sent one by one (exact), and what was sent cost (see above). */
   unitsUnaggregated: number;
   unitsSent: number;
   failures: number;
@@ -59,7 +59,8 @@ export function formatPutSummary(stream: string, t: PutTotals, aggregated: boole
       `aggregation: ${t.kinesisRecords} Kinesis records, ${t.unitsSent} PUT payload units instead of ${t.unitsUnaggregated} (${saved} saved)`,
     );
   } else {
-    lines.push(`no aggregation: ${t.kinesisRecords} Kinesis records, ${t.unitsSent} PUT payload units`);
+    // One Kinesis record per line: the per-line count is exact whatever the sizes.
+    lines.push(`no aggregation: ${t.kinesisRecords} Kinesis records, ${t.unitsUnaggregated} PUT payload units`);
   }
   if (t.emptyLines > 0) lines.push(`${t.emptyLines} empty line(s) skipped`);
   if (t.failures > 0) lines.push(`${t.failures} record(s) FAILED (listed above)`);

@@ -74,10 +74,11 @@ export class RecordPutter {
     const bytes = data.length + Buffer.byteLength(partitionKey, 'utf8');
     this.totals.records++;
     this.totals.bytes += bytes;
-    this.totals.unitsUnaggregated += putUnitsOf(bytes);
     const done = this.producer.put({ partitionKey, data }).then(
       () => {
         this.totals.delivered++;
+        // Counted on delivery, as the units sent are: the comparison is between what was stored both ways.
+        this.totals.unitsUnaggregated += putUnitsOf(bytes);
       },
       (error: unknown) => {
         const e = error as { code?: string; message?: string };
