@@ -34,7 +34,7 @@ const HELP = `
 Times: ${TIME_GRAMMAR_HELP}.
 GetClip returns at most ${GET_CLIP_LIMITS.maxFragments} fragments or 100 MB per clip (of a range up to 24 h). A longer
 range is refused with its size; --split writes it as several files (clip-1.mp4, clip-2.mp4, ...).
-The clip is H.264/H.265 video (and AAC audio) in one MP4, moov first: it plays while downloading.
+A file is written as <file>.part and renamed when complete; Ctrl-C removes the partial file.
 
 Examples:
   $ tributary clip front-door --from -10m --to -5m -o door.mp4
