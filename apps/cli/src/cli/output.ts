@@ -45,6 +45,8 @@ export class Output {
   /** Colours for stderr. */
   readonly errColors: Colors;
   private closed = false;
+  /** One promise for every writer waiting on a full pipe (a listener each would pile up with many shards). */
+  private drained: Promise<void> | undefined;
   private readonly closedListeners: Array<() => void> = [];
 
   constructor(
@@ -76,10 +78,15 @@ export class Output {
   write(chunk: string | Uint8Array): Promise<void> | undefined {
     if (this.closed) return undefined;
     if (this.stdout.write(chunk)) return undefined;
-    return new Promise((resolve) => {
-      this.stdout.once('drain', resolve);
-      this.onStdoutClosed(resolve);
+    this.drained ??= new Promise<void>((resolve) => {
+      const done = (): void => {
+        this.drained = undefined;
+        resolve();
+      };
+      this.stdout.once('drain', done);
+      this.onStdoutClosed(done);
     });
+    return this.drained;
   }
 
   /** Writes a line to stdout (see write). */

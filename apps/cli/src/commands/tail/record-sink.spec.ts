@@ -1,4 +1,5 @@
 import type { ConsumerRecord } from '@tributary/kinesis-consumer';
+import { AggregateBuilder } from '@tributary/kpl';
 import { RecordSink } from './record-sink';
 import { compileWhere } from './where-expression';
 
@@ -52,5 +53,27 @@ describe('RecordSink', () => {
     const { out, text } = capture();
     new RecordSink(out, { stream: 's', format: 'raw', where: compileWhere('data.i < 2') }).write('a', batch);
     expect(text()).toBe('{"i":0}\n{"i":1}\n');
+  });
+});
+
+describe('RecordSink.writeKinesis', () => {
+  it('formats plain Kinesis records as they come and opens KPL aggregates, in order', () => {
+    const builder = new AggregateBuilder();
+    for (const [key, data] of [['a', '{"x":1}'], ['b', 'two']]) builder.add({ partitionKey: key, partitionKeyBytes: 1, data: Buffer.from(data) });
+    const at = new Date('2026-12-07T06:00:00Z');
+    const { out, text } = capture();
+    const sink = new RecordSink(out, { stream: 's', format: 'json' });
+    sink.writeKinesis('shardId-000000000000', [
+      { SequenceNumber: '100', PartitionKey: 'p', Data: Buffer.from('{"n":0}'), ApproximateArrivalTimestamp: at },
+      { SequenceNumber: '101', PartitionKey: 'a', Data: builder.encode(), ApproximateArrivalTimestamp: at },
+      { SequenceNumber: '102', PartitionKey: 'q', Data: new Uint8Array([0xff]), ApproximateArrivalTimestamp: at },
+    ]);
+    const lines = text().trimEnd().split('\n').map((l) => JSON.parse(l));
+    expect(lines).toEqual([
+      { stream: 's', shard: 'shardId-000000000000', sequence: '100', partitionKey: 'p', arrival: at.toISOString(), dataEncoding: 'json', data: { n: 0 } },
+      { stream: 's', shard: 'shardId-000000000000', sequence: '101', subSequence: 0, partitionKey: 'a', arrival: at.toISOString(), dataEncoding: 'json', data: { x: 1 } },
+      { stream: 's', shard: 'shardId-000000000000', sequence: '101', subSequence: 1, partitionKey: 'b', arrival: at.toISOString(), dataEncoding: 'text', data: 'two' },
+      { stream: 's', shard: 'shardId-000000000000', sequence: '102', partitionKey: 'q', arrival: at.toISOString(), dataEncoding: 'base64', data: '/w==' },
+    ]);
   });
 });

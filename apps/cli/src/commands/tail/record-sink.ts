@@ -1,11 +1,17 @@
 /**
  * Where the records of every shard go: filtered (--key, --where), formatted (JSON lines or raw), counted
- * (--count) and written to stdout one chunk per batch, with stdout's backpressure. A shard's batches are written
- * in order (its reader awaits each write), so per shard the output is in sequence order.
+ * (--count) and written to stdout as one Buffer per batch, with stdout's backpressure. A shard's batches are
+ * written in order (its reader awaits each write), so per shard the output is in sequence order.
+ *
+ * Plain Kinesis records are formatted straight from the SDK's objects through one reused view (no object per
+ * record); KPL aggregates go through the consumer lib's deaggregator.
  */
-import type { ConsumerRecord } from '@tributary/kinesis-consumer';
+import type { _Record as KinesisRecord } from '@aws-sdk/client-kinesis';
+import { deaggregateRecords } from '@tributary/kinesis-consumer';
+import { isAggregated } from '@tributary/kpl';
 import type { Output } from '../../cli/output';
-import { RecordFormatter, decodeData, rawLine } from './record-format';
+import { LineBuffer } from './line-buffer';
+import { RecordFormatter, appendRaw, decodeData, type TailRecord } from './record-format';
 import type { WherePredicate } from './where-expression';
 
 export interface SinkSettings {
@@ -17,9 +23,15 @@ export interface SinkSettings {
   count?: number;
 }
 
+const EPOCH = new Date(0);
+const EMPTY = new Uint8Array(0);
+
 export class RecordSink {
   private printedCount = 0;
   private readonly formatters = new Map<string, RecordFormatter>();
+  private readonly lines = new LineBuffer();
+  /** The view plain records are formatted through (fields overwritten per record). */
+  private readonly view: TailRecord = { data: EMPTY, partitionKey: '', sequenceNumber: '', subSequenceNumber: 0, aggregated: false, approximateArrivalTimestamp: EPOCH };
 
   constructor(
     private readonly out: Pick<Output, 'write'>,
@@ -35,51 +47,54 @@ export class RecordSink {
     return this.settings.count !== undefined && this.printedCount >= this.settings.count;
   }
 
-  /** Writes what passes the filters; resolves when stdout took it (or at once when it had room). */
-  write(shardId: string, records: readonly ConsumerRecord[]): Promise<void> | undefined {
-    if (records.length === 0 || this.full) return undefined;
-    return this.settings.format === 'raw' ? this.writeRaw(records) : this.writeJson(shardId, records);
+  /** Writes what passes the filters of a GetRecords / SubscribeToShard batch; resolves when stdout took it. */
+  writeKinesis(shardId: string, records: readonly KinesisRecord[]): Promise<void> | undefined {
+    const formatter = this.formatterOf(shardId);
+    const view = this.view;
+    for (let i = 0; i < records.length && !this.full; i++) {
+      const record = records[i];
+      const data = record.Data ?? EMPTY;
+      if (isAggregated(data)) {
+        const subs = deaggregateRecords([record], shardId).records;
+        for (let k = 0; k < subs.length && !this.full; k++) this.take(shardId, formatter, subs[k]);
+        continue;
+      }
+      view.data = data;
+      view.partitionKey = record.PartitionKey ?? '';
+      view.sequenceNumber = record.SequenceNumber ?? '';
+      view.approximateArrivalTimestamp = record.ApproximateArrivalTimestamp ?? EPOCH;
+      this.take(shardId, formatter, view);
+    }
+    return this.flush();
   }
 
-  private writeJson(shardId: string, records: readonly ConsumerRecord[]): Promise<void> | undefined {
+  /** Writes user records (already deaggregated) that pass the filters. */
+  write(shardId: string, records: readonly TailRecord[]): Promise<void> | undefined {
+    const formatter = this.formatterOf(shardId);
+    for (let i = 0; i < records.length && !this.full; i++) this.take(shardId, formatter, records[i]);
+    return this.flush();
+  }
+
+  private take(shardId: string, formatter: RecordFormatter, record: TailRecord): void {
+    const { keys, where } = this.settings;
+    if (keys && !keys.has(record.partitionKey)) return;
+    const decoded = where ? decodeData(record.data) : undefined;
+    if (where && !where({ data: decoded?.value, key: record.partitionKey, shard: shardId, sequence: record.sequenceNumber })) return;
+    if (this.settings.format === 'raw') appendRaw(this.lines, record);
+    else formatter.append(this.lines, record, decoded);
+    this.printedCount++;
+  }
+
+  private flush(): Promise<void> | undefined {
+    return this.lines.length > 0 ? this.out.write(this.lines.take()) : undefined;
+  }
+
+  private formatterOf(shardId: string): RecordFormatter {
     let formatter = this.formatters.get(shardId);
     if (!formatter) {
       formatter = new RecordFormatter(this.settings.stream, shardId);
       this.formatters.set(shardId, formatter);
     }
-    const { keys, where } = this.settings;
-    const left = this.left();
-    let chunk = '';
-    let taken = 0;
-    for (let i = 0; i < records.length && taken < left; i++) {
-      const record = records[i];
-      if (keys && !keys.has(record.partitionKey)) continue;
-      const data = decodeData(record.data);
-      if (where && !where({ data: data.value, key: record.partitionKey, shard: shardId, sequence: record.sequenceNumber })) continue;
-      chunk += formatter.line(record, data);
-      taken++;
-    }
-    this.printedCount += taken;
-    return taken > 0 ? this.out.write(chunk) : undefined;
-  }
-
-  private writeRaw(records: readonly ConsumerRecord[]): Promise<void> | undefined {
-    const { keys, where } = this.settings;
-    const left = this.left();
-    const parts: Buffer[] = [];
-    let taken = 0;
-    for (let i = 0; i < records.length && taken < left; i++) {
-      const record = records[i];
-      if (keys && !keys.has(record.partitionKey)) continue;
-      if (where && !where({ data: decodeData(record.data).value, key: record.partitionKey, shard: record.shardId, sequence: record.sequenceNumber })) continue;
-      parts.push(...rawLine(record));
-      taken++;
-    }
-    this.printedCount += taken;
-    return taken > 0 ? this.out.write(Buffer.concat(parts)) : undefined;
-  }
-
-  private left(): number {
-    return this.settings.count === undefined ? Number.POSITIVE_INFINITY : this.settings.count - this.printedCount;
+    return formatter;
   }
 }

@@ -5,10 +5,11 @@
  * ended (ShardLineage). Without --follow a shard stops at its tip (MillisBehindLatest 0) or at its end, and the
  * run when every shard stopped; with --follow it runs until --count, Ctrl-C or a closed stdout.
  */
+import { setMaxListeners } from 'node:events';
 import { hostname } from 'node:os';
 import { DeregisterStreamConsumerCommand, type ChildShard, type KinesisClient } from '@aws-sdk/client-kinesis';
 import { awsErrorName, isRetriableError } from '@tributary/errors';
-import { FanOutRecordSourceFactory, PollingRecordSourceFactory, deaggregateRecords, type RecordSourceFactory } from '@tributary/kinesis-consumer';
+import { FanOutRecordSourceFactory, PollingRecordSourceFactory, type RecordSourceFactory } from '@tributary/kinesis-consumer';
 import { setTimeout as delay } from 'node:timers/promises';
 import { toCliError } from '../../cli/cli-error';
 import type { ReaderClients } from './kinesis-readers';
@@ -44,6 +45,8 @@ export async function runTail(run: TailRun): Promise<void> {
   const streamArn = plan.summary.StreamARN;
   const lineage = new ShardLineage(plan.planned);
   const stop = new AbortController();
+  // Every shard's reader waits on this signal (one listener each): dozens of shards are normal, not a leak.
+  setMaxListeners(0, stop.signal);
   const onAbort = (): void => stop.abort(run.signal.reason);
   run.signal.addEventListener('abort', onAbort, { once: true });
   const consumerName = run.consumerName ?? `tributary-tail-${hostname()}-${process.pid}`.replace(/[^\w.-]/g, '-').slice(0, 128);
@@ -100,7 +103,7 @@ async function readShard(shard: PlannedShard, r: ReaderContext): Promise<ChildSh
         continue;
       }
       if (batch.records.length > 0) {
-        const pending = run.sink.write(shard.shardId, deaggregateRecords(batch.records, shard.shardId).records);
+        const pending = run.sink.writeKinesis(shard.shardId, batch.records);
         if (pending) await pending;
       }
       if (batch.shardEnd) return batch.childShards ?? [];
