@@ -182,6 +182,9 @@ describe('tributary cameras', () => {
     expect(lines[2]).toMatch(new RegExp(`^${cam}\\s+ACTIVE\\s+24 h\\s+\\d{4}-\\d{2}-\\d{2} \\d{2}:\\d{2}:\\d{2}\\.\\d{3} \\(.* ago\\)\\s+receiving$`));
     expect(lines[3]).toMatch(new RegExp(`^${empty}\\s+ACTIVE\\s+24 h\\s+-\\s+no data$`));
     expect(tty).not.toContain('\u001b[');
+    // --json: the pipe's JSON lines on the terminal too.
+    const json = (await runOnTerminal(['cameras', '--prefix', prefix, '--json', ...endpoint()])).split(/\r?\n/).filter(Boolean);
+    expect(json.map((l) => (JSON.parse(l) as { name: string }).name)).toEqual([busy, cam, empty]);
   });
 
   it('says which table is missing (exit 3)', async () => {

@@ -23,6 +23,7 @@ interface CamerasOptions extends AwsOptions {
   prefix?: string;
   healthTable?: string;
   staleAfter: number;
+  json?: boolean;
 }
 
 export interface CameraRow {
@@ -63,7 +64,8 @@ export function register(program: Command, ctx: CliContext): void {
       .description('list cameras (Kinesis video streams) with status, retention, newest fragment and health')
       .option('--prefix <text>', 'only streams whose name starts with this')
       .option('--health-table <name>', "DynamoDB table of video-producer's camera health (its --health-table)")
-      .option('--stale-after <duration>', 'no fragment for this long is stale', durationOption, CAMERA_HEALTH_DEFAULTS.staleAfterMs),
+      .option('--stale-after <duration>', 'no fragment for this long is stale', durationOption, CAMERA_HEALTH_DEFAULTS.staleAfterMs)
+      .option('--json', 'JSON lines on a terminal too (always in a pipe)'),
   )
     .addHelpText('after', HELP)
     .action((options: CamerasOptions) => runCameras(ctx, options));
@@ -76,7 +78,7 @@ async function runCameras(ctx: CliContext, options: CamerasOptions): Promise<voi
   const now = Date.now();
   const rows = await mapWithConcurrency(streams, 4, (s) => cameraRow(ctx, options, s, producers, now));
   rows.sort((a, b) => a.name.localeCompare(b.name));
-  if (ctx.out.isTty) await printTable(ctx, rows, producers !== undefined, now);
+  if (ctx.out.isTty && !options.json) await printTable(ctx, rows, producers !== undefined, now);
   else for (const row of rows) await ctx.out.line(JSON.stringify(row));
 }
 

@@ -17,6 +17,7 @@ interface FragmentsOptions extends AwsOptions {
   to?: string;
   timestamps: TimestampKind;
   gap: number;
+  json?: boolean;
 }
 
 /** --from's default when absent: the last 5 minutes. */
@@ -42,7 +43,8 @@ export function register(program: Command, ctx: CliContext): void {
       .option('--from <time>', 'start of the range (default: 5 minutes before --to)')
       .option('--to <time>', 'end of the range (default: now)')
       .addOption(timestampsOption())
-      .option('--gap <duration>', 'tolerance before a gap is marked', durationOption, DEFAULT_GAP_TOLERANCE_MS),
+      .option('--gap <duration>', 'tolerance before a gap is marked', durationOption, DEFAULT_GAP_TOLERANCE_MS)
+      .option('--json', 'JSON lines on a terminal too (always in a pipe)'),
   )
     .addHelpText('after', HELP)
     .action((camera: string, options: FragmentsOptions) => runFragments(ctx, camera, options));
@@ -53,7 +55,7 @@ async function runFragments(ctx: CliContext, camera: string, options: FragmentsO
   const archive = CameraArchive.open(ctx, options, camera);
   try {
     const timeline = buildTimeline((await archive.listFragments(from, to, options.timestamps)).map(fragmentInfoOf), options.gap);
-    if (ctx.out.isTty) await printTimeline(ctx, camera, timeline, from, to);
+    if (ctx.out.isTty && !options.json) await printTimeline(ctx, camera, timeline, from, to);
     else for (const f of timeline) await ctx.out.line(JSON.stringify(fragmentJson(f)));
   } finally {
     archive.destroy();
