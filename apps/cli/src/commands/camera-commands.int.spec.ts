@@ -331,6 +331,14 @@ describe('tributary clip', () => {
     }
   });
 
+  it('says it cannot write a file where no directory is (exit 1)', async () => {
+    const file = path.join(tmp, 'no-such-dir', 'door.mp4');
+    const run = await runCli(['clip', cam, '--from', iso(t0), '--to', iso(t0 + 1000), '-o', file, ...endpoint()]);
+    expect(run.stderr).toContain(`cannot write ${file}: ENOENT`);
+    expect(run.stderr).toContain('check the directory exists and is writable');
+    expect(run.code).toBe(1);
+  });
+
   it('says when the range holds nothing (exit 3)', async () => {
     const run = await runCli(['clip', cam, '--from', iso(t0 + 5000), '--to', iso(t0 + 8000), '-o', path.join(tmp, 'gap.mp4'), ...endpoint()]);
     expect(run.stderr).toContain(`no fragments of ${cam} between ${iso(t0 + 5000)} and ${iso(t0 + 8000)}`);
