@@ -76,7 +76,7 @@ async function runCameras(ctx: CliContext, options: CamerasOptions): Promise<voi
   const streams = await listVideoStreams(ctx, aws, options.prefix);
   const producers = options.healthTable !== undefined ? await readHealthTable(ctx, aws, options.healthTable) : undefined;
   const now = Date.now();
-  const rows = await mapWithConcurrency(streams, 4, (s) => cameraRow(ctx, options, s, producers, now));
+  const rows = await mapWithConcurrency(streams, 4, (s) => cameraRow(ctx, aws, options, s, producers, now));
   rows.sort((a, b) => a.name.localeCompare(b.name));
   if (ctx.out.isTty && !options.json) await printTable(ctx, rows, producers !== undefined, now);
   else for (const row of rows) await ctx.out.line(JSON.stringify(row));
@@ -113,12 +113,20 @@ async function readHealthTable(ctx: CliContext, aws: AwsClients, table: string):
   return items;
 }
 
-async function cameraRow(ctx: CliContext, options: CamerasOptions, s: StreamInfo, producers: Map<string, CameraHealthItem> | undefined, now: number): Promise<CameraRow> {
+async function cameraRow(
+  ctx: CliContext,
+  aws: AwsClients,
+  options: CamerasOptions,
+  s: StreamInfo,
+  producers: Map<string, CameraHealthItem> | undefined,
+  now: number,
+): Promise<CameraRow> {
   const name = s.StreamName ?? '';
   const retentionHours = s.DataRetentionInHours ?? null;
   let newest: { serverMs: number; producerMs?: number } | undefined;
   if (s.Status === 'ACTIVE' && retentionHours !== 0) {
-    const archive = CameraArchive.open(ctx, options, name);
+    // One control-plane client for every camera; the archived-media clients are per camera (their endpoint).
+    const archive = new CameraArchive(ctx, aws, name);
     try {
       const f = await archive.newestFragment(now);
       if (f) newest = { serverMs: f.ServerTimestamp?.getTime() ?? 0, producerMs: f.ProducerTimestamp?.getTime() };
