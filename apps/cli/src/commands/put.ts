@@ -11,7 +11,7 @@ import { withAwsOptions, awsClientConfig, type AwsOptions } from '../cli/aws-opt
 import type { CliContext } from '../cli/cli-context';
 import { CliError, notFoundError, usageError } from '../cli/cli-error';
 import { parseKeyPath } from './put/key-path';
-import { formatPutFailure, formatPutSummary } from './put/put-summary';
+import { formatPutFailure, formatPutSummary, listAtMost, MAX_LISTED_FAILURES } from './put/put-summary';
 import { RecordPutter, type KeyChoice, type PutSource } from './put/record-putter';
 import { openStreamProducer } from './put/stream-producer';
 
@@ -87,7 +87,7 @@ async function runPut(ctx: CliContext, stream: string, files: string[], options:
   }
   putter.totals.elapsedMs = Date.now() - started;
   if (ctx.signal.aborted) ctx.out.info('stopped: the lines read before Ctrl-C were sent (see the summary)');
-  for (const failure of putter.failures) ctx.out.info(ctx.out.errColors.red(formatPutFailure(failure)));
+  for (const line of listAtMost(putter.failures, MAX_LISTED_FAILURES, formatPutFailure)) ctx.out.info(ctx.out.errColors.red(line));
   for (const line of formatPutSummary(stream, putter.totals, options.aggregate)) ctx.out.info(line);
   if (putter.totals.failures > 0) {
     throw new CliError('FAILED', `${putter.totals.failures} record(s) were not stored (the lines are listed above: fix them, or send them again)`);

@@ -15,10 +15,11 @@ import { CliError, notFoundError, toCliError, usageError } from '../cli/cli-erro
 import type { Progress } from '../cli/output';
 import { parseTimeExpression, TIME_GRAMMAR_HELP } from '../video/time-expression';
 import { isLine, splitLines } from './put/line-splitter';
+import { listAtMost, MAX_LISTED_FAILURES } from './put/put-summary';
 import { openStreamProducer } from './put/stream-producer';
 import { readDeadLetterFile } from './replay/dead-letter-file-source';
 import { RateLimiter } from './replay/rate-limiter';
-import { formatReplaySummary, RecordReplayer } from './replay/record-replayer';
+import { formatReplaySummary, RecordReplayer, type ReplayFailure } from './replay/record-replayer';
 import type { ReplayEntry } from './replay/replay-item';
 import { ReplayProgressStore } from './replay/replay-progress-store';
 import { listShards, readStreamWindow, type StreamWindow } from './replay/stream-source';
@@ -102,7 +103,8 @@ async function runReplay(ctx: CliContext, file: string | undefined, options: Rep
 
 function report(ctx: CliContext, replayer: RecordReplayer, target: string, progressFile: string, started: number): void {
   replayer.totals.elapsedMs = Date.now() - started;
-  for (const p of replayer.problems) ctx.out.info(ctx.out.errColors.red(`${p.code === 'UNREPLAYABLE' ? 'not replayable' : 'failed'}: ${p.where}: ${p.code}: ${p.message}`));
+  const describe = (p: ReplayFailure): string => `${p.code === 'UNREPLAYABLE' ? 'not replayable' : 'failed'}: ${p.where}: ${p.code}: ${p.message}`;
+  for (const line of listAtMost(replayer.problems, MAX_LISTED_FAILURES, describe)) ctx.out.info(ctx.out.errColors.red(line));
   for (const line of formatReplaySummary(target, replayer.totals, progressFile, ctx.signal.aborted)) ctx.out.info(line);
   const { failed, unreadable } = replayer.totals;
   if (failed + unreadable > 0) throw new CliError('FAILED', `${failed + unreadable} record(s) were not replayed (listed above)`);

@@ -1,4 +1,4 @@
-import { formatBytes, formatPutFailure, formatPutSummary, putUnitsOf, putUnitsOfCall, type PutTotals } from './put-summary';
+import { formatBytes, formatPutFailure, listAtMost, formatPutSummary, putUnitsOf, putUnitsOfCall, type PutTotals } from './put-summary';
 
 describe('PUT payload units', () => {
   it.each([
@@ -53,5 +53,12 @@ describe('formatPutSummary', () => {
       'failed: a.jsonl:7: KEY_PATH: no field device.id',
     );
     expect([formatBytes(10), formatBytes(2048), formatBytes(3 * 1024 * 1024)]).toEqual(['10 B', '2.0 KiB', '3.0 MiB']);
+  });
+});
+
+describe('listAtMost', () => {
+  it('lists up to the limit, then counts the rest', () => {
+    expect(listAtMost([1, 2, 3], 5, String)).toEqual(['1', '2', '3']);
+    expect(listAtMost([1, 2, 3, 4], 2, String)).toEqual(['1', '2', '... and 2 more']);
   });
 });

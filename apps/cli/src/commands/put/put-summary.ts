@@ -72,6 +72,19 @@ export function formatPutFailure(f: PutFailure): string {
   return `failed: ${f.source}:${f.lineNumber}: ${f.code}: ${f.message}`;
 }
 
+/** Failed lines listed on stderr before "... and N more". */
+export const MAX_LISTED_FAILURES = 100;
+
+/**
+ * The first `limit` items, then one line for the rest: a stream deleted under a running put fails every record,
+ * and 200,000 identical lines would bury the summary.
+ */
+export function listAtMost<T>(items: readonly T[], limit: number, format: (item: T) => string): string[] {
+  const lines = items.slice(0, limit).map(format);
+  if (items.length > limit) lines.push(`... and ${items.length - limit} more`);
+  return lines;
+}
+
 export function formatBytes(n: number): string {
   if (n < 1024) return `${n} B`;
   if (n < 1024 * 1024) return `${(n / 1024).toFixed(1)} KiB`;
