@@ -58,7 +58,7 @@ describe('log-agent: Kinesis unreachable for 30 s', () => {
       const f = running.flows[0].tailer.stats().files.find((file) => file.path === logPath);
       return f ? fs.statSync(logPath).size - f.readOffset : 0;
     };
-    writer = new LogWriter({ path: logPath, linesPerSecond: 10_000, rotation: 'rename', rotateBytes: 20_000_000 });
+    writer = new LogWriter({ path: logPath, linesPerSecond: 10_000, rotation: 'rename', rotateBytes: 1_000_000_000 });
     writer.start();
     await sleep(2_000);
 

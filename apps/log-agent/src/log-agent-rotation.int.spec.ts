@@ -7,13 +7,14 @@
  *   exist nowhere any more, for this agent as for the Java one; the writer waits until the agent has read the
  *   file to its end before truncating (as a reset after a drain would), so nothing may be missing either, and the
  *   tailer's `file-truncated` events must report 0 bytes lost.
- * Duplicates can only come from re-sends of records in flight; none is expected without a failure, and the count
- * is printed.
+ * Duplicates: none with rename or truncation; with copytruncate at most the in-flight window (see the assertion);
+ * the count is printed for each.
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { startEmulator, type RunningEmulator } from '@tributary/emulator';
 import type { KinesisClient } from '@aws-sdk/client-kinesis';
+import { DELIVERY_DEFAULTS } from './delivery/producer-settings';
 import { startLogAgent, type RunningLogAgent } from './log-agent-app';
 import { agentConfig, countStream, createStream, flowFor, kinesisClient, sleep, tempDir, TEST_CREDENTIALS, TEST_REGION, untilCaughtUp } from './testing/agent-harness';
 import { LogWriter, type Rotation } from './testing/log-writer';
@@ -96,7 +97,11 @@ describe('log-agent: rotation while a writer appends at 10,000 lines/s', () => {
     expect(writer.linesWritten).toBeGreaterThan(25_000);
     expect(count.missing).toEqual([]);
     expect(count.unexpected).toEqual([]);
-    expect(count.duplicates).toBe(0);
+    // copytruncate: the copy is read from where the tailer stood in the original when it saw the truncation; lines
+    // read from the original and not yet acknowledged then can come again from the copy (bounded by the in-flight
+    // window). The other two kinds re-send nothing.
+    if (rotation === 'copytruncate') expect(count.duplicates).toBeLessThanOrEqual(DELIVERY_DEFAULTS.maxBufferedRecords);
+    else expect(count.duplicates).toBe(0);
     // With copytruncate the tailer may report bytes as lost at the truncation that it then reads from the copy
     // (the count above is what matters); with a bare truncation after a full read, nothing may be reported lost.
     if (rotation === 'truncate') expect(lines.filter((l) => l.msg.startsWith('file truncated before'))).toEqual([]);
