@@ -58,8 +58,7 @@ export async function openStreamProducer(config: AwsClientConfig, stream: string
 
 async function describeOpenShards(client: KinesisClient, stream: string): Promise<number> {
   try {
-    // A DescribeStreamSummary retried by the SDK's standard policy would be nicer, but this client has
-    // maxAttempts 1 for the producer's sake; one call that fails is reported as it is.
+    // One attempt (the client is the producer's, maxAttempts 1): a failure here is reported as it is.
     const out = await client.send(new DescribeStreamSummaryCommand({ StreamName: stream }));
     return out.StreamDescriptionSummary?.OpenShardCount ?? 0;
   } catch (error) {
