@@ -3,13 +3,15 @@
  * library's own sinks (FileDeadLetterSink, KinesisDeadLetterSink) from records that were really stored in a
  * source stream; what arrives in the target is read back and compared.
  */
+import { execFile } from 'node:child_process';
 import { promises as fs } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { promisify } from 'node:util';
 import { PutRecordsCommand } from '@aws-sdk/client-kinesis';
 import { createActiveStream, startKdsTestEmulator, uniqueStreamName, HTTP1_NODE, type KdsTestEmulator } from '@tributary/emulator/testing';
 import { FileDeadLetterSink, KinesisDeadLetterSink, type DeadLetterEntry } from '@tributary/kinesis-consumer';
-import { collect, readAllRecords, runCli, spawnCli, type StoredRecord } from '../testing/stream-cli-kit';
+import { collect, emulatorEnv, readAllRecords, REPO_ROOT, runCli, spawnCli, type StoredRecord } from '../testing/stream-cli-kit';
 
 let kds: KdsTestEmulator;
 let dir: string;
@@ -76,6 +78,8 @@ describe('tributary replay', () => {
     await createActiveStream(client(), target, 1);
     const run = await runCli(['replay', file, '--to', target, '--rate', '20', ...endpoint()]);
     expect(run.stderr).toContain('replayed 40 record(s)');
+    // In a pipe: no progress bar.
+    for (const marker of ['\r', '\u2588', '\u2591']) expect(run.stderr).not.toContain(marker);
     expect(run.stderr).toContain('1 skipped: the same record twice in the source');
     expect(run.code).toBe(0);
     // 40 records at 20/s: 39 intervals of 50 ms after the first.
@@ -161,5 +165,18 @@ describe('tributary replay', () => {
     expect([badRate.code, /--rate must be a number/.test(badRate.stderr)]).toEqual([2, true]);
     const noTarget = await runCli(['replay', file, '--to', 'no-such-target', '--progress-file', path.join(dir, 'x.progress'), ...endpoint()]);
     expect([noTarget.code, /stream no-such-target does not exist/.test(noTarget.stderr)]).toEqual([3, true]);
+  });
+
+  it('shows a progress bar of the records sent on a terminal', async () => {
+    const { file } = await deadLetterFile('dlq-tty.jsonl', 10);
+    const target = uniqueStreamName('cli-replay-tty');
+    await createActiveStream(client(), target, 1);
+    // `script` gives the CLI a pseudo-terminal (stdout and stderr); -e returns the CLI's exit code.
+    const command = `node --require tsx/cjs apps/cli/src/main.ts replay ${file} --to ${target} --rate 20 --endpoint-url ${kds.emu.url}`;
+    const { stdout } = await promisify(execFile)('/usr/bin/script', ['-qec', command, '/dev/null'], { cwd: REPO_ROOT, env: { ...emulatorEnv(), NO_COLOR: '1' } });
+    // 11 lines (the duplicate included), the bar redrawn as they are sent.
+    expect(stdout).toMatch(/replay \S+ +0% \| 0\/11 records/);
+    expect(stdout).toMatch(/replay \S+ +100% \| 11\/11 records/);
+    expect(stdout).toContain('replayed 10 record(s)');
   });
 });
