@@ -246,7 +246,14 @@ async function measureNaive(emulator: ServerProcess, admin: KinesisClient, optio
 // ---------------------------------------------------------------------------------------------------------
 // Memory with Kinesis unreachable
 
-async function measureOutageMemory(options: Options): Promise<{ rssMiB: number[]; linesWritten: number; linesRead: number }> {
+/** The agent's V8 heap in use, from its /metrics (prom-client's process metrics). */
+async function heapUsedMiB(agent: ServerProcess): Promise<number> {
+  const text = await (await fetch(`${agent.url}/metrics`)).text();
+  const m = /^nodejs_heap_size_used_bytes (\S+)$/m.exec(text);
+  return m ? Number(m[1]) / (1024 * 1024) : Number.NaN;
+}
+
+async function measureOutageMemory(options: Options): Promise<{ rssMiB: number[]; heapMiB: number[]; linesWritten: number; linesRead: number }> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'log-agent-bench-outage-'));
   // A port nothing listens on: bind one, note it, close it.
   const probe = await new Promise<number>((resolve) => {
@@ -260,6 +267,7 @@ async function measureOutageMemory(options: Options): Promise<{ rssMiB: number[]
   fs.writeFileSync(logPath, '');
   const agent = await startAgent(writeAgentJson(dir, `http://127.0.0.1:${probe}`, 'unreachable'));
   const rss: number[] = [];
+  const heap: number[] = [];
   let seq = 0;
   try {
     const t0 = Date.now();
@@ -272,9 +280,10 @@ async function measureOutageMemory(options: Options): Promise<{ rssMiB: number[]
         await sleep(100);
       }
       rss.push(processRssBytes(agent.pid) / (1024 * 1024));
+      heap.push(await heapUsedMiB(agent));
     }
     const h = await flowHealth(agent);
-    return { rssMiB: rss, linesWritten: seq, linesRead: h.linesRead };
+    return { rssMiB: rss, heapMiB: heap, linesWritten: seq, linesRead: h.linesRead };
   } finally {
     // SIGTERM would wait for the flush deadline (Kinesis is away): this agent's state does not matter.
     process.kill(agent.pid, 'SIGKILL');
@@ -340,7 +349,8 @@ async function bench(options: Options): Promise<void> {
   if (options.outageSeconds > 0) {
     outage = await measureOutageMemory(options);
     console.log(
-      `\nKinesis unreachable for ${options.outageSeconds} s, 20,000 lines/s written: agent RSS each second ${outage.rssMiB.map((r) => r.toFixed(0)).join(' ')} MiB; ` +
+      `\nKinesis unreachable for ${options.outageSeconds} s, 20,000 lines/s written: agent RSS each second ${outage.rssMiB.map((r) => r.toFixed(0)).join(' ')} MiB, ` +
+        `V8 heap in use ${outage.heapMiB.map((r) => r.toFixed(0)).join(' ')} MiB; ` +
         `${outage.linesRead.toLocaleString('en-US')} of ${outage.linesWritten.toLocaleString('en-US')} lines read (the rest waits on disk).`,
     );
   }
