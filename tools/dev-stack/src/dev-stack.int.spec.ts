@@ -115,7 +115,7 @@ describe('npm start (tools/dev-stack)', () => {
   it('starts every part, moves telemetry and video, and stops in order on SIGINT', async () => {
     const s = await startDevStack({ dataDir, removeDataDir: false });
     stack = s;
-    for (const part of ['emulator', 'resources', 'consumer-1', 'consumer-2', 'telemetry-producer', 'video-producer', 'gateway']) {
+    for (const part of ['emulator', 'resources', 'consumer-1', 'consumer-2', 'telemetry-producer', 'video-producer', 'log-agent', 'gateway']) {
       expect(s.logs.some((l) => new RegExp(`^\\[dev-stack\\] ${part}\\s+ready\\b`).test(l))).toBe(true);
     }
     // Child logs are pretty-printed behind their prefix, not raw JSON.
@@ -159,6 +159,12 @@ describe('npm start (tools/dev-stack)', () => {
       return names.includes('camera-1') && names.includes('camera-2') ? true : undefined;
     });
 
+    // The demo access log: the log-agent ships its lines to the logs stream.
+    await eventually('access lines acknowledged by Kinesis', async () => {
+      const h = (await (await fetch(`http://127.0.0.1:${s.ports.logAgent}/healthz`)).json()) as { flows: { recordsAcknowledged: number }[] };
+      return h.flows[0].recordsAcknowledged > 0 ? true : undefined;
+    });
+
     // Run long enough (30 s of the fleet) that a replay in the second run could not hide in the last seconds.
     await eventually('30 s of telemetry', async () => {
       const h = (await (await fetch(`${s.telemetryUrl}/healthz`)).json()) as { simulator: { acknowledged: number } };
@@ -168,9 +174,9 @@ describe('npm start (tools/dev-stack)', () => {
     firstStopAt = Date.now();
     expect(result).toEqual({ code: 0, signal: null });
     const order = stopOrder(s.logs);
-    expect([...order].sort()).toEqual(['consumer-1', 'consumer-2', 'emulator', 'gateway', 'telemetry-producer', 'video-producer']);
+    expect([...order].sort()).toEqual(['consumer-1', 'consumer-2', 'emulator', 'gateway', 'log-agent', 'telemetry-producer', 'video-producer']);
     const pos = (part: string): number => order.indexOf(part);
-    for (const producer of ['telemetry-producer', 'video-producer']) {
+    for (const producer of ['telemetry-producer', 'video-producer', 'log-agent']) {
       expect(pos(producer)).toBeLessThan(pos('consumer-1'));
       expect(pos(producer)).toBeLessThan(pos('consumer-2'));
     }
