@@ -19,9 +19,20 @@ function isWs(c: number): boolean {
   return c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09;
 }
 
+/** Whether the last isJsonBytes call skipped a line break (whitespace: valid JSON has no other raw ones). */
+let sawLineBreak = false;
+
 function skipWs(b: Uint8Array, i: number, end: number): number {
-  while (i < end && isWs(b[i])) i++;
+  while (i < end && isWs(b[i])) {
+    if (b[i] === 0x0a || b[i] === 0x0d) sawLineBreak = true;
+    i++;
+  }
   return i;
+}
+
+/** After isJsonBytes said yes: whether the text spans lines (and must be re-serialised to fit on one). */
+export function jsonHadLineBreak(): boolean {
+  return sawLineBreak;
 }
 
 function isHex(c: number): boolean {
@@ -99,6 +110,7 @@ function scanValueStart(b: Uint8Array, i: number, end: number, stack: number[]):
 }
 
 export function isJsonBytes(b: Uint8Array, start = 0, end = b.length): boolean {
+  sawLineBreak = false;
   const stack: number[] = [];
   let i = skipWs(b, start, end);
   let state = State.Value;
