@@ -2,7 +2,11 @@
  * Three workers in processes of their own share a stream; one is killed with SIGKILL while records flow. Its
  * shards must resume on the others within the failover time (default settings: 3 s lease, 1 s taker), no record
  * may be lost, and duplicates are allowed only across an ownership change, of what the previous owner handled
- * after its last checkpoint (checkpointAfter 'batch').
+ * after its last checkpoint (checkpointAfter 'batch'): a record delivered again is a defect only when the worker
+ * that first delivered it had already written a checkpoint at or past it well before the next owner took the lease.
+ * (The rule used to be "first delivered at most 1 s before the takeover": on a loaded machine an owner starved of
+ * CPU for seconds handles a batch, then finds its lease taken and its checkpoint refused, which is at-least-once
+ * working as designed, not a duplicate beyond it.)
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import * as path from 'node:path';
@@ -20,6 +24,15 @@ interface Batch {
   shardId: string;
   t: number;
   recs: [string, number][];
+  /** Sequence number of the batch's last record. */
+  last?: string;
+}
+
+interface CheckpointWritten {
+  worker: string;
+  shardId: string;
+  t: number;
+  seq: string;
 }
 
 interface Worker {
@@ -33,6 +46,9 @@ let env: ConsumerTestEnv;
 const workers: Worker[] = [];
 const batches: Batch[] = [];
 const acquisitions: { worker: string; shardId: string; t: number }[] = [];
+const checkpoints: CheckpointWritten[] = [];
+/** Slack between a taker reading the lease (and its checkpoint) and its acquisition event. */
+const TAKER_READ_SLACK_MS = 2_000;
 
 beforeAll(async () => {
   env = await startConsumerTestEnv();
@@ -53,13 +69,14 @@ function startWorker(id: string, args: object): Worker {
   worker.ready = new Promise<void>((resolve, reject) => {
     proc.once('exit', (code, signal) => reject(new Error(`worker ${id} exited (${code ?? signal}) before it was ready: ${stderr}`)));
     readline.createInterface({ input: proc.stdout as NodeJS.ReadableStream }).on('line', (line) => {
-      const msg = JSON.parse(line) as { ready?: string; acquired?: string; batch?: string; t: number; recs?: [string, number][] };
+      const msg = JSON.parse(line) as { ready?: string; acquired?: string; batch?: string; checkpointed?: string; seq?: string; last?: string; t: number; recs?: [string, number][] };
       if (msg.ready) resolve();
       if (msg.acquired) {
         worker.held.add(msg.acquired);
         acquisitions.push({ worker: id, shardId: msg.acquired, t: msg.t });
       }
-      if (msg.batch) batches.push({ worker: id, shardId: msg.batch, t: msg.t, recs: msg.recs ?? [] });
+      if (msg.batch) batches.push({ worker: id, shardId: msg.batch, t: msg.t, recs: msg.recs ?? [], last: msg.last });
+      if (msg.checkpointed && msg.seq) checkpoints.push({ worker: id, shardId: msg.checkpointed, t: msg.t, seq: msg.seq });
     });
   });
   workers.push(worker);
@@ -128,19 +145,23 @@ it('a worker killed with SIGKILL: its shards resume on the others within the fai
       seen.set(id, list);
     }
   }
-  // Duplicates only across an ownership change, and only of what the previous owner handled in its last moments
-  // (after its last checkpoint): the victim's last batches before the kill, or a stolen shard's old owner's
-  // batches from just before the steal until its next renewal told it (KCL's "duplicates on every steal").
+  // Duplicates only across an ownership change, and only of what the previous owner had not checkpointed when the
+  // next owner read the lease: the victim's batches after its last checkpoint, or a shard's old owner's batches
+  // whose checkpoint came too late (refused: the lease was gone) — KCL's "duplicates on every lease change".
+  const checkpointedBefore = (worker: string, shardId: string, before: number, seq: string): boolean =>
+    checkpoints.some((c) => c.worker === worker && c.shardId === shardId && c.t < before && BigInt(c.seq) >= BigInt(seq));
   const badDuplicates: string[] = [];
   let duplicates = 0;
   for (const [id, list] of seen) {
     if (list.length === 1) continue;
     duplicates += list.length - 1;
-    const [first, second] = list;
-    const takeover = acquisitions.filter((a) => a.shardId === second.shardId && a.worker === second.worker && a.t <= second.t).pop();
-    const lostAt = Math.min(takeover?.t ?? 0, first.worker === victim.id ? killedAt : Infinity);
-    const ok = list.length === 2 && first.worker !== second.worker && takeover !== undefined && first.t >= lostAt - 1_000;
-    if (!ok && badDuplicates.length < 10) badDuplicates.push(`${id}: ${list.map((b) => `${b.worker}/${b.shardId}@${b.t - killedAt}`).join(', ')}`);
+    const bad = list.slice(1).some((again, i) => {
+      const first = list[i];
+      const takeover = acquisitions.filter((a) => a.shardId === again.shardId && a.worker === again.worker && a.t <= again.t).pop();
+      if (first.worker === again.worker || takeover === undefined || first.last === undefined) return true;
+      return checkpointedBefore(first.worker, first.shardId, takeover.t - TAKER_READ_SLACK_MS, first.last);
+    });
+    if (bad && badDuplicates.length < 10) badDuplicates.push(`${id}: ${list.map((b) => `${b.worker}/${b.shardId}@${b.t - killedAt}`).join(', ')}`);
   }
   expect(badDuplicates).toEqual([]);
   console.log(`failover after SIGKILL: ${failoverMs} ms; ${duplicates} duplicate deliveries of ${producer.total()} records`);

@@ -3,8 +3,9 @@
  *
  * Run: `node --require tsx/cjs consumer-worker-process.ts '<WorkerArgs as JSON>'` (cwd = the repository root, so
  * that tsx resolves the @tributary/* paths). Prints JSON lines on stdout: `{"ready":…}` once started, then
- * `{"acquired":shardId,"t":ms}` per lease taken and `{"batch":shardId,"t":ms,"recs":[[key,n],…]}` per handler
- * call (written before the handler resolves, so before its checkpoint). SIGTERM stops gracefully.
+ * `{"acquired":shardId,"t":ms}` per lease taken, `{"batch":shardId,"t":ms,"recs":[[key,n],…],"last":seq}` per handler
+ * call (written before the handler resolves, so before its checkpoint; `last` the sequence number of its last
+ * record) and `{"checkpointed":shardId,"t":ms,"seq":seq}` per checkpoint written. SIGTERM stops gracefully.
  */
 import { KinesisConsumer } from '../consumer/kinesis-consumer';
 import type { ConsumerClientOptions } from '../retrieval/kinesis-clients';
@@ -37,10 +38,13 @@ async function main(): Promise<void> {
         const { k, n } = JSON.parse(Buffer.from(r.data).toString('utf8')) as { k: string; n: number };
         return [k, n];
       });
-      write({ batch: context.shardId, t: Date.now(), recs });
+      write({ batch: context.shardId, t: Date.now(), recs, last: records[records.length - 1]?.sequenceNumber });
     },
   });
   consumer.on('leaseAcquired', (e) => write({ acquired: e.shardId, t: Date.now() }));
+  consumer.on('checkpointed', (e) => {
+    if (e.checkpoint.kind === 'sequence') write({ checkpointed: e.shardId, t: Date.now(), seq: e.checkpoint.sequenceNumber });
+  });
   process.once('SIGTERM', () => {
     consumer.stop().then(
       () => process.exit(0),
