@@ -7,7 +7,7 @@
 import { paginateListStreams, type StreamInfo } from '@aws-sdk/client-kinesis-video';
 import { paginateScan } from '@aws-sdk/client-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
-import type { Command } from 'commander';
+import { Option, type Command } from 'commander';
 import { awsErrorName } from '@tributary/errors';
 import { mapWithConcurrency } from '@tributary/runtime';
 import { parseCameraHealthItem, type CameraHealthItem } from '@tributary/schemas';
@@ -64,7 +64,7 @@ export function register(program: Command, ctx: CliContext): void {
       .description('list cameras (Kinesis video streams) with status, retention, newest fragment and health')
       .option('--prefix <text>', 'only streams whose name starts with this')
       .option('--health-table <name>', "DynamoDB table of video-producer's camera health (its --health-table)")
-      .option('--stale-after <duration>', 'no fragment for this long is stale', durationOption, CAMERA_HEALTH_DEFAULTS.staleAfterMs)
+      .addOption(new Option('--stale-after <duration>', 'no fragment for this long is stale').argParser(durationOption).default(CAMERA_HEALTH_DEFAULTS.staleAfterMs, '1m'))
       .option('--json', 'JSON lines on a terminal too (always in a pipe)'),
   )
     .addHelpText('after', HELP)

@@ -3,7 +3,7 @@
  * gaps marked (video/fragment-timeline.ts). A table in local time on a terminal, one JSON object per fragment
  * (ISO UTC times, `gapBeforeMs` on the fragment after a gap) in a pipe.
  */
-import type { Command } from 'commander';
+import { Option, type Command } from 'commander';
 import { withAwsOptions, type AwsOptions } from '../cli/aws-options';
 import type { CliContext } from '../cli/cli-context';
 import { CameraArchive, type TimestampKind } from '../video/camera-clients';
@@ -43,7 +43,7 @@ export function register(program: Command, ctx: CliContext): void {
       .option('--from <time>', 'start of the range (default: 5 minutes before --to)')
       .option('--to <time>', 'end of the range (default: now)')
       .addOption(timestampsOption())
-      .option('--gap <duration>', 'tolerance before a gap is marked', durationOption, DEFAULT_GAP_TOLERANCE_MS)
+      .addOption(new Option('--gap <duration>', 'tolerance before a gap is marked').argParser(durationOption).default(DEFAULT_GAP_TOLERANCE_MS, '0.5s'))
       .option('--json', 'JSON lines on a terminal too (always in a pipe)'),
   )
     .addHelpText('after', HELP)

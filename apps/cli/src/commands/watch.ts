@@ -56,7 +56,7 @@ export function register(program: Command, ctx: CliContext): void {
       .option('--from <time>', 'replay from this time (LIVE_REPLAY, or ON_DEMAND with --to)')
       .option('--to <time>', 'end of an ON_DEMAND range')
       .addOption(new Option('--mode <mode>', 'playback mode (default: from the range)').choices([...PLAYBACK_MODES]))
-      .option('--expires <duration>', 'how long the URL works (5m to 12h)', expiresOption, 3_600_000)
+      .addOption(new Option('--expires <duration>', 'how long the URL works (5m to 12h)').argParser(expiresOption).default(3_600_000, '1h'))
       .addOption(new Option('--container <format>', 'HLS segments: fragmented MP4 or MPEG-TS').choices(['fmp4', 'ts']).default('fmp4'))
       .addOption(timestampsOption())
       .option('--open', 'open the URL (xdg-open / open / start, or --player)')
