@@ -30,6 +30,7 @@ describe('parseTimeExpression', () => {
     ['2026-12-07T05:00:00.250Z', '2026-12-07T05:00:00.250Z'],
     ['2026-12-07T07:00:00+02:00', '2026-12-07T05:00:00.000Z'],
     ['2026-12-07 05:00Z', '2026-12-07T05:00:00.000Z'],
+    ['2028-02-29T00:00:00Z', '2028-02-29T00:00:00.000Z'],
   ])('%j is %s', (text, expected) => expect(iso(text)).toBe(expected));
 
   it('reads ISO without a zone, and a date alone, as local time', () => {
@@ -43,6 +44,9 @@ describe('parseTimeExpression', () => {
     ['-5', /"-5" is not a duration/],
     ['5 minutes ago', /not a duration/],
     ['2026-13-45T99:00:00Z', /not a valid date/],
+    ['2026-02-30T00:00:00Z', /"2026-02-30T00:00:00Z" is not a valid date or time/],
+    ['2026-04-31', /not a valid date/],
+    ['2026-01-01T25:00:00Z', /not a valid date/],
     ['Mon, 07 Dec 2026 06:00:00 GMT', /cannot read/],
     ['1700000000', /cannot read/],
   ])('refuses %j saying what is accepted', (text, message) => {

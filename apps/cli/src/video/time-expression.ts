@@ -31,6 +31,12 @@ export function parseDuration(text: string): number | undefined {
   return ms;
 }
 
+/** Whether the text's YYYY-MM-DD exists: Date.parse rolls 2026-02-30 over into March instead of refusing it. */
+function isCalendarDate(iso: string): boolean {
+  const [y, m, d] = [Number(iso.slice(0, 4)), Number(iso.slice(5, 7)), Number(iso.slice(8, 10))];
+  return m >= 1 && m <= 12 && d >= 1 && d <= new Date(Date.UTC(y, m, 0)).getUTCDate();
+}
+
 /** Parses one time expression of the grammar above, relative to `now`. */
 export function parseTimeExpression(input: string, now: Date): TimeParse {
   const text = input.trim().toLowerCase();
@@ -44,6 +50,7 @@ export function parseTimeExpression(input: string, now: Date): TimeParse {
   }
   if (ISO.test(input.trim())) {
     const iso = input.trim().replace(' ', 'T');
+    if (!isCalendarDate(iso)) return { ok: false, message: `"${input}" is not a valid date or time` };
     // A date alone is UTC to Date.parse; a user typing a day means their own midnight.
     const ms = iso.length === 10 ? Date.parse(`${iso}T00:00:00`) : Date.parse(iso);
     if (Number.isFinite(ms)) return { ok: true, value: new Date(ms) };
