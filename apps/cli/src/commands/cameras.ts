@@ -47,6 +47,7 @@ Health (from the fragments KVS stored, searched back one hour):
   stale         fragments exist, the newest older than that
   no data       none in the last hour
   not archived  retention 0: KVS keeps no fragments to look at
+  unknown       its fragments could not be read (the warning on stderr says why)
 With --health-table, PRODUCER is what video-producer last wrote for the camera
 (streaming, buffering, reconnecting, stopped; gone when it stopped writing).
 
@@ -124,12 +125,18 @@ async function cameraRow(
   const name = s.StreamName ?? '';
   const retentionHours = s.DataRetentionInHours ?? null;
   let newest: { serverMs: number; producerMs?: number } | undefined;
+  let unreadable = false;
   if (s.Status === 'ACTIVE' && retentionHours !== 0) {
     // One control-plane client for every camera; the archived-media clients are per camera (their endpoint).
     const archive = new CameraArchive(ctx, aws, name);
     try {
       const f = await archive.newestFragment(now);
       if (f) newest = { serverMs: f.ServerTimestamp?.getTime() ?? 0, producerMs: f.ProducerTimestamp?.getTime() };
+    } catch (err) {
+      // One camera that cannot be read (deleted meanwhile, access denied) does not hide the others.
+      if (ctx.signal.aborted) throw err;
+      unreadable = true;
+      ctx.out.warn(`${name}: fragments could not be read: ${err instanceof Error ? err.message : String(err)}`);
     } finally {
       archive.destroy();
     }
@@ -142,7 +149,7 @@ async function cameraRow(
     retentionHours,
     lastFragmentAt: newest ? new Date(newest.serverMs).toISOString() : null,
     lastProducerTimestamp: newest?.producerMs !== undefined ? new Date(newest.producerMs).toISOString() : null,
-    health: classifyCameraHealth({ status: s.Status, retentionHours: retentionHours ?? undefined, lastFragmentServerMs: newest?.serverMs }, now, options.staleAfter),
+    health: unreadable ? 'unknown' : classifyCameraHealth({ status: s.Status, retentionHours: retentionHours ?? undefined, lastFragmentServerMs: newest?.serverMs }, now, options.staleAfter),
   };
   if (producers !== undefined) {
     const item = producers.get(name);

@@ -11,7 +11,8 @@
  */
 import type { CameraHealthItem } from '@tributary/schemas';
 
-export type CameraHealth = 'receiving' | 'stale' | 'no data' | 'not archived' | 'creating' | 'updating' | 'deleting';
+/** `unknown`: the command could not read the camera's fragments (set by the command, not classified here). */
+export type CameraHealth = 'receiving' | 'stale' | 'no data' | 'not archived' | 'unknown' | 'creating' | 'updating' | 'deleting';
 
 export const CAMERA_HEALTH_DEFAULTS = {
   /** No fragment for this long: stale. KVS fragments are 1–20 s long, so a minute is several missed ones. */
