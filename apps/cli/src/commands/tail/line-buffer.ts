@@ -40,9 +40,15 @@ export class LineBuffer {
   }
 
   bytes(data: Uint8Array, start = 0, end = data.byteLength): void {
-    this.ensure(end - start);
-    this.buf.set(start === 0 && end === data.byteLength ? data : data.subarray(start, end), this.pos);
-    this.pos += end - start;
+    const n = end - start;
+    this.ensure(n);
+    // Payloads are mostly short: a loop beats creating a subarray view for set() below ~64 bytes.
+    if (n < 64) {
+      const buf = this.buf;
+      let pos = this.pos;
+      for (let i = start; i < end; i++) buf[pos++] = data[i];
+    } else this.buf.set(start === 0 && end === data.byteLength ? data : data.subarray(start, end), this.pos);
+    this.pos += n;
   }
 
   byte(value: number): void {

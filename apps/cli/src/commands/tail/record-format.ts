@@ -93,36 +93,38 @@ function appendData(out: LineBuffer, bytes: Uint8Array): void {
 }
 
 /**
- * The partition key as a JSON string in ASCII only (non-ASCII as \\u escapes, the same string to a JSON reader), so
+ * The partition key as a JSON string in ASCII only (non-ASCII as \u escapes, the same string to a JSON reader), so
  * that the line's middle can be written as latin1; plain printable ASCII (most keys) needs no JSON.stringify.
  */
 function keyJson(key: string): string {
   for (let i = 0; i < key.length; i++) {
     const c = key.charCodeAt(i);
-    if (c < 0x20 || c > 0x7e || c === 0x22 || c === 0x5c) {
-      return JSON.stringify(key).replace(/[\u007f-\uffff]/g, (ch) => `\\u${ch.charCodeAt(0).toString(16).padStart(4, '0')}`);
-    }
+    if (c < 0x20 || c > 0x7e || c === 0x22 || c === 0x5c) return asciiJson(key);
   }
   return `"${key}"`;
 }
 
+/** JSON.stringify with everything beyond ASCII as \u escapes. */
+function asciiJson(text: string): string {
+  return JSON.stringify(text).replace(/[\u007f-\uffff]/g, (ch) => `\\u${ch.charCodeAt(0).toString(16).padStart(4, '0')}`);
+}
+
 /** Formats the records of one shard; one instance per shard (it keeps the encoded prefix and a time cache). */
 export class RecordFormatter {
-  private readonly prefix: Buffer;
+  /** `{"stream":…,"shard":…,"sequence":"`, in ASCII (non-ASCII as \u escapes) so it joins the line's ASCII part. */
+  private readonly prefix: string;
   private lastArrivalMs = Number.NaN;
   private lastArrival = '';
 
   constructor(stream: string, shardId: string) {
-    this.prefix = Buffer.from(`{"stream":${JSON.stringify(stream)},"shard":${JSON.stringify(shardId)},"sequence":"`);
+    this.prefix = `{"stream":${asciiJson(stream)},"shard":${asciiJson(shardId)},"sequence":"`;
   }
 
   /** Appends the JSON line (with its newline) of a record; `data`, when given, is its decodeData result. */
   append(out: LineBuffer, record: TailRecord, data?: DecodedData): void {
-    out.bytes(this.prefix);
-    // The fields between the prefix and the data as one string, one write (the write's call cost is per call).
+    // Everything before the data as one ASCII string, one write (the write's call cost is per call).
     const sub = record.aggregated ? `","subSequence":${record.subSequenceNumber},"partitionKey":` : '","partitionKey":';
-    const middle = `${record.sequenceNumber}${sub}${keyJson(record.partitionKey)},"arrival":"${this.arrival(record.approximateArrivalTimestamp)}",`;
-    out.ascii(middle);
+    out.ascii(`${this.prefix}${record.sequenceNumber}${sub}${keyJson(record.partitionKey)},"arrival":"${this.arrival(record.approximateArrivalTimestamp)}",`);
     if (data) {
       out.ascii(`"dataEncoding":"${data.encoding}","data":`);
       out.utf8(data.json);
