@@ -5,9 +5,18 @@
 // src/http/public-api-contract.ts checks at compile time that those server types still fit these shapes.
 
 import type { StreamHealth } from './src/kvs/stream-health';
-import type { ConsumersView, RollupSeries, ShardProgress } from './src/dashboard/dashboard-views';
+import type {
+  ConsumersView,
+  DataStreamFlow,
+  DataStreamRecordsView,
+  DataStreamSummary,
+  DataStreamsView,
+  PreviewRecord,
+  RollupSeries,
+  ShardProgress,
+} from './src/dashboard/dashboard-views';
 
-export type { ConsumersView, RollupSeries, ShardProgress, StreamHealth };
+export type { ConsumersView, DataStreamFlow, DataStreamRecordsView, DataStreamSummary, DataStreamsView, PreviewRecord, RollupSeries, ShardProgress, StreamHealth };
 
 /** GET /api/streams (api/streams-api.ts): kvs-playback-client.ts StreamSummary plus its health. */
 export interface StreamsResponse {
@@ -34,7 +43,7 @@ export interface PlaybackSession {
 /** GET /api/dashboard (dashboard/dashboard-api.ts). */
 export interface DashboardConfig {
   refreshMs: number;
-  panels: { cameras: boolean; cameraHealth: boolean; devices: boolean; rollups: boolean; consumers: boolean };
+  panels: { cameras: boolean; cameraHealth: boolean; devices: boolean; rollups: boolean; consumers: boolean; dataStreams: boolean };
 }
 
 /** dashboard-api.ts CameraProducerHealth (the schemas' CameraHealthItem plus two derived fields), the part read. */

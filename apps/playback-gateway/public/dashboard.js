@@ -4,10 +4,13 @@
 //
 // Stable hooks for browser tests: #dashboard[data-state][data-refreshes], #cameras[data-count] with
 // [data-camera="<name>"] tiles holding a <video>, #device-table[data-count] with tr[data-device], #rollup-chart
-// and #lag-chart [data-points], #ingest-rate[data-value], #max-lag[data-value].
+// and #lag-chart [data-points], #ingest-rate[data-value], #max-lag[data-value]; the data-streams panel's hooks are
+// in data-streams.js.
 
 import { apiJson, bindSignIn, credential, errorMessage, NotSignedInError } from './auth.js';
-import { byId } from './dom.js';
+import { byId, make } from './dom.js';
+import { fmt, formatAge, formatLag } from './format.js';
+import { createDataStreamsPanel } from './data-streams.js';
 import { lowLatencyConfig } from './low-latency.js';
 
 /** @typedef {import('../public-api').DashboardConfig} DashboardConfig */
@@ -110,44 +113,6 @@ const dashboardApi = {
 function setStatus(text, kind = 'info') {
   el.status.textContent = text;
   el.status.dataset.state = kind;
-}
-
-/**
- * An element with `dataset` entries, `text` content and other props as attributes.
- * @template {keyof HTMLElementTagNameMap} K
- * @param {K} tag
- * @param {{ dataset?: Record<string, string>; text?: string; [attribute: string]: string | Record<string, string> | undefined }} [props]
- * @param {Array<Node | string>} [children]
- * @returns {HTMLElementTagNameMap[K]}
- */
-function make(tag, props = {}, children = []) {
-  const node = document.createElement(tag);
-  const { dataset = {}, text, ...attributes } = props;
-  Object.assign(node.dataset, dataset);
-  if (text !== undefined) node.textContent = text;
-  for (const [k, v] of Object.entries(attributes)) if (typeof v === 'string') node.setAttribute(k, v);
-  node.append(...children);
-  return node;
-}
-
-/**
- * @param {number | null | undefined} n
- * @param {number} [digits]
- */
-const fmt = (n, digits = 1) => (n === null || n === undefined || Number.isNaN(n) ? '–' : Number(n).toFixed(digits));
-
-/** @param {number | null | undefined} ms */
-function formatAge(ms) {
-  if (ms === null || ms === undefined) return '–';
-  if (ms < 60_000) return `${(ms / 1000).toFixed(1)} s`;
-  if (ms < 3_600_000) return `${Math.round(ms / 60_000)} min`;
-  return `${(ms / 3_600_000).toFixed(1)} h`;
-}
-
-/** @param {number | null | undefined} ms */
-function formatLag(ms) {
-  if (ms === null || ms === undefined) return '–';
-  return ms < 10_000 ? `${Math.round(ms)} ms` : formatAge(ms);
 }
 
 /** @param {HTMLElement} container */
@@ -501,6 +466,7 @@ async function loadConfig() {
   el.devicesPanel.hidden = !panels.devices;
   el.rollupsPanel.hidden = !panels.rollups;
   el.consumersPanel.hidden = !panels.consumers;
+  dataStreams.show(panels.dataStreams);
   return config;
 }
 
@@ -518,6 +484,7 @@ function loadPanels(panels) {
   ];
   if (panels.devices) tasks.push(dashboardApi.devices().then(renderDevices).catch(showError('devices')));
   if (panels.consumers) tasks.push(dashboardApi.consumers().then(renderConsumers).catch(showError('consumers')));
+  if (panels.dataStreams) tasks.push(dataStreams.refresh().catch(showError('data streams')));
   if (panels.rollups && state.device) tasks.push(loadRollups().catch(showError('rollups')));
   return Promise.all(tasks);
 }
@@ -570,9 +537,11 @@ function reset() {
   el.cameras.dataset.count = '0';
   state.config = null;
   state.device = '';
+  dataStreams.reset();
   el.dashboard.dataset.state = 'signed-out';
 }
 
+const dataStreams = createDataStreamsPanel({ onError: reportError('data streams') });
 const setAuth = bindSignIn({ onSignIn: start, onSignOut: reset });
 
 el.rollupMetric.addEventListener('change', () => void loadRollups().catch(reportError('rollups')));

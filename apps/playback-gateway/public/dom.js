@@ -1,4 +1,5 @@
-// DOM lookups shared by the gateway's pages (auth.js, player.js, dashboard.js): a plain browser ES module.
+// DOM helpers shared by the gateway's pages (auth.js, player.js, dashboard.js, data-streams.js): a plain browser ES
+// module.
 
 /**
  * The element with this id, checked to be of the expected class: a page whose markup lost or changed an element
@@ -11,5 +12,23 @@
 export function byId(id, type) {
   const node = document.getElementById(id);
   if (!(node instanceof type)) throw new Error(`#${id}: expected a ${type.name}, found ${node ? node.constructor.name : 'nothing'}`);
+  return node;
+}
+
+/**
+ * An element with `dataset` entries, `text` content and other props as attributes.
+ * @template {keyof HTMLElementTagNameMap} K
+ * @param {K} tag
+ * @param {{ dataset?: Record<string, string>; text?: string; [attribute: string]: string | Record<string, string> | undefined }} [props]
+ * @param {Array<Node | string>} [children]
+ * @returns {HTMLElementTagNameMap[K]}
+ */
+export function make(tag, props = {}, children = []) {
+  const node = document.createElement(tag);
+  const { dataset = {}, text, ...attributes } = props;
+  Object.assign(node.dataset, dataset);
+  if (text !== undefined) node.textContent = text;
+  for (const [k, v] of Object.entries(attributes)) if (typeof v === 'string') node.setAttribute(k, v);
+  node.append(...children);
   return node;
 }

@@ -8,7 +8,7 @@
  */
 import { STATUS_CODES } from 'node:http';
 import type { ProblemDetails } from '@tributary/auth';
-import { awsErrorName, classifyCallError, KINESIS_VIDEO_ERRORS, TributaryError, type AwsErrorTable, type ClassifiedCallFailure, type FailureKind } from '@tributary/errors';
+import { awsErrorName, AWS_ERRORS, classifyCallError, KINESIS_VIDEO_ERRORS, TributaryError, type AwsErrorTable, type ClassifiedCallFailure, type FailureKind } from '@tributary/errors';
 
 export type GatewayErrorCode =
   | 'INVALID_REQUEST'
@@ -134,5 +134,12 @@ export function classifyKvsError(err: unknown, operation: string): GatewayError 
     CLIENT_FACING.has(code)
       ? failure.message
       : `Kinesis Video Streams ${operation} failed (${code === 'UPSTREAM_ERROR' ? awsErrorName(err) || 'error' : code.toLowerCase()}).`,
+  );
+}
+
+/** A Kinesis Data Streams failure (the dashboard's data-streams panel) as a GatewayError; GatewayErrors pass through. */
+export function classifyKdsError(err: unknown, operation: string): GatewayError {
+  return classifyUpstreamError(err, AWS_ERRORS, { ResourceNotFoundException: 'NOT_FOUND' }, (code, failure) =>
+    code === 'NOT_FOUND' ? failure.message : `Kinesis Data Streams ${operation} failed (${code === 'UPSTREAM_ERROR' ? awsErrorName(err) || 'error' : code.toLowerCase()}).`,
   );
 }

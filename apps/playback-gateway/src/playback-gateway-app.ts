@@ -1,11 +1,12 @@
 /**
- * Wires the gateway from its settings: credentials (libs/auth), the KVS client (SDK v3, standard AWS config), the
+ * Wires the gateway from its settings: credentials (libs/auth), the KVS and Kinesis clients (SDK v3, standard AWS config), the
  * segment cache, metrics and the Express app; listens, and closes in order. Tests call it with their own client
  * config (the in-process emulator) and a quiet logger.
  */
 import type { Server } from 'node:http';
 import type { KinesisVideoClientConfig } from '@aws-sdk/client-kinesis-video';
 import { DynamoDBClient, type DynamoDBClientConfig } from '@aws-sdk/client-dynamodb';
+import type { KinesisClientConfig } from '@aws-sdk/client-kinesis';
 import type { Logger } from 'pino';
 import { createHttpServer, createServiceLogger, listenHttp, type HttpServerTimeouts } from '@tributary/runtime';
 import { loadAuthOptions, type AuthenticatorOptions } from '@tributary/auth';
@@ -14,6 +15,7 @@ import { GatewayMetrics } from './gateway-metrics';
 import { SegmentCache } from './hls/segment-cache';
 import { createGatewayServer } from './http/gateway-server';
 import { locateStaticAssets, type StaticAssets } from './http/static-assets';
+import { KdsDashboardClient } from './kds/kds-dashboard-client';
 import { KvsPlaybackClient } from './kvs/kvs-playback-client';
 import { SETTING_NAMES, type PlaybackGatewayConfig } from './playback-gateway-config';
 
@@ -25,6 +27,8 @@ export interface PlaybackGatewayDeps {
   kvsClientConfig?: KinesisVideoClientConfig;
   /** The same for the dashboard's DynamoDB reads (only used when a dashboard table is set). */
   dynamoDbClientConfig?: DynamoDBClientConfig;
+  /** The same for the dashboard's Kinesis Data Streams reads (its data-streams panel). */
+  kinesisClientConfig?: KinesisClientConfig;
   /** How long the dashboard's DynamoDB answers are shared (default DASHBOARD_DEFAULTS.cacheMs). */
   dashboardCacheMs?: number;
   metrics?: GatewayMetrics;
@@ -64,6 +68,8 @@ export async function startPlaybackGateway(config: PlaybackGatewayConfig, deps: 
     cameraHealth: config.cameraHealthTable,
   };
   const dynamo = Object.values(dashboardTables).some((t) => t !== undefined) ? new DynamoDBClient(deps.dynamoDbClientConfig ?? {}) : undefined;
+  // Built always: the SDK makes no call until the data-streams panel asks (telemetry:read viewers only).
+  const kds = new KdsDashboardClient({ clientConfig: deps.kinesisClientConfig, timeoutMs: config.upstreamTimeoutMs });
   const app = createGatewayServer({
     auth,
     kvs,
@@ -86,6 +92,7 @@ export async function startPlaybackGateway(config: PlaybackGatewayConfig, deps: 
       tables: dashboardTables,
       reader: dynamo ? new DashboardTables({ client: dynamo, timeoutMs: config.upstreamTimeoutMs }) : undefined,
       cacheMs: deps.dashboardCacheMs,
+      kds,
     },
   });
   // Behind a load balancer keep-alive should outlast the balancer's idle timeout (ALB: 60 s); the other bounds
@@ -106,6 +113,9 @@ export async function startPlaybackGateway(config: PlaybackGatewayConfig, deps: 
         server.closeIdleConnections();
       })
         .then(() => kvs.close())
-        .then(() => dynamo?.destroy())),
+        .then(() => {
+          dynamo?.destroy();
+          kds.close();
+        })),
   };
 }

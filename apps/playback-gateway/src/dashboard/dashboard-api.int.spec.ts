@@ -108,11 +108,11 @@ describe('dashboard API (emulator: DynamoDB + KVS)', () => {
   it('announces the panels this gateway and principal have', async () => {
     expect(await json(await get(gateway.url, '/api/dashboard', full.key))).toEqual({
       refreshMs: 2_000,
-      panels: { cameras: true, cameraHealth: true, devices: true, rollups: true, consumers: true },
+      panels: { cameras: true, cameraHealth: true, devices: true, rollups: true, consumers: true, dataStreams: true },
     });
     // Without telemetry:read the telemetry panels are off, whatever the gateway has.
     expect(await json(await get(gateway.url, '/api/dashboard', oneCamera.key))).toMatchObject({
-      panels: { cameras: true, devices: false, rollups: false, consumers: false },
+      panels: { cameras: true, devices: false, rollups: false, consumers: false, dataStreams: false },
     });
     expect(await json(await get(bare.url, '/api/dashboard', full.key))).toMatchObject({
       panels: { cameras: true, cameraHealth: false, devices: false, rollups: false, consumers: false },

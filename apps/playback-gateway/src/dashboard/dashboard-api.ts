@@ -6,6 +6,8 @@
  *   GET /api/dashboard/devices                  device-state table (bounded Scan)          telemetry:read
  *   GET /api/dashboard/devices/:id/rollups      minute rollups, ?minutes=30 (Query)         telemetry:read
  *   GET /api/dashboard/consumers                lease table: lag and records/s per shard    telemetry:read
+ *   GET /api/dashboard/data-streams[/:name/records]  KDS streams, their flow and newest records  telemetry:read
+ *                                               (data-streams-routes.ts; on when a Kinesis client is given)
  *
  * Each table is optional (settings GATEWAY_*_TABLE): an unset one answers 404 NOT_CONFIGURED and its panel is not
  * announced. Every DynamoDB answer is cached for a moment (`cacheMs`) and shared by every caller, so N dashboards
@@ -25,6 +27,8 @@ import type { ConsumersView, RollupSeries, ShardProgress } from './dashboard-vie
 import { ConsumerRateTracker } from './consumer-rates';
 import type { DashboardTables, DeviceStateItem, TableRead } from './dashboard-tables';
 import { deviceIdParam, noQuerySchema, rollupQuerySchema } from './dashboard-requests';
+import type { KdsDashboardClient } from '../kds/kds-dashboard-client';
+import { DATA_STREAMS_PATHS, dataStreamsRoutes } from './data-streams-routes';
 
 export const TELEMETRY_READ_SCOPE = 'telemetry:read';
 
@@ -48,6 +52,8 @@ export interface DashboardTableSettings {
 
 export interface DashboardApiOptions {
   kvs: KvsPlaybackClient;
+  /** Kinesis Data Streams reads for the data-streams panel; absent: no such panel. */
+  kds?: KdsDashboardClient;
   /** Absent when no table is configured (then only the camera panel exists). */
   reader?: DashboardTables;
   tables: DashboardTableSettings;
@@ -104,9 +110,10 @@ export function dashboardApi(options: DashboardApiOptions): Router {
   panelsRoute(router, options);
   camerasRoute(router, context);
   telemetryRoutes(router, context);
+  if (options.kds) dataStreamsRoutes(router, options.kds, TELEMETRY_READ_SCOPE, clock, options.logger);
   const methodNotAllowed = (_req: Request, _res: Response, next: NextFunction) =>
     next(new GatewayError('METHOD_NOT_ALLOWED', 'Use GET here.', { headers: { Allow: 'GET, HEAD' } }));
-  for (const path of DASHBOARD_PATHS) router.all(path, methodNotAllowed);
+  for (const path of [...DASHBOARD_PATHS, ...(options.kds ? DATA_STREAMS_PATHS : [])]) router.all(path, methodNotAllowed);
   return router;
 }
 
@@ -115,7 +122,7 @@ const noQuery = (req: Request): void => {
 };
 
 /** GET /dashboard: which panels this gateway and principal have, and the refresh period. */
-function panelsRoute(router: Router, { tables, refreshMs }: DashboardApiOptions): void {
+function panelsRoute(router: Router, { tables, refreshMs, kds }: DashboardApiOptions): void {
   router.get('/dashboard', (req, res) => {
     noQuery(req);
     const principal = getPrincipal(req);
@@ -132,6 +139,7 @@ function panelsRoute(router: Router, { tables, refreshMs }: DashboardApiOptions)
           devices: panel(tables.deviceState),
           rollups: panel(tables.rollups),
           consumers: panel(tables.leases),
+          dataStreams: telemetryAllowed && kds !== undefined,
         },
       });
   });

@@ -33,3 +33,75 @@ export interface RollupSeries {
   max: number[];
   count: number[];
 }
+
+/**
+ * What reached a data stream over the sampler's window (kds/kds-dashboard-client.ts): the records whose
+ * ApproximateArrivalTimestamp falls in the last `windowMs`, read back with GetRecords from AT_TIMESTAMP.
+ */
+export interface DataStreamFlow {
+  windowMs: number;
+  /** Kinesis records (an aggregate counts once) and their data bytes (partition keys not counted). */
+  records: number;
+  bytes: number;
+  /** User records: aggregates deaggregated (KPL). */
+  userRecords: number;
+  recordsPerSecond: number;
+  userRecordsPerSecond: number;
+  bytesPerSecond: number;
+  /** The newest arrival seen (epoch ms), null when nothing arrived in the window. */
+  lastRecordAt: number | null;
+  /** Now − lastRecordAt when answered (the sample itself may be a few seconds old). */
+  lastRecordAgeMs: number | null;
+  /**
+   * Every sampled shard was read up to its tip. False: the call bound stopped a busy shard's read early, and its
+   * rate is the part read over the time that part spans (an estimate).
+   */
+  complete: boolean;
+  shardsSampled: number;
+  shardsOpen: number;
+  sampledAt: number;
+}
+
+/** One stream of GET /api/dashboard/data-streams. */
+export interface DataStreamSummary {
+  name: string;
+  status: string | null;
+  /** PROVISIONED | ON_DEMAND */
+  mode: string | null;
+  openShards: number | null;
+  retentionHours: number | null;
+  consumers: number | null;
+  /** Null when not sampled (beyond the stream cap, not ACTIVE/UPDATING, or the sample failed: see flowError). */
+  flow: DataStreamFlow | null;
+  flowError: string | null;
+}
+
+/** GET /api/dashboard/data-streams. */
+export interface DataStreamsView {
+  streams: DataStreamSummary[];
+  /** More streams than the sampler covers: those past the cap have no flow. */
+  flowLimited: boolean;
+}
+
+/** One user record of GET /api/dashboard/data-streams/:name/records. */
+export interface PreviewRecord {
+  shardId: string;
+  sequenceNumber: string;
+  /** Its index inside a KPL aggregate, null for a plain record. */
+  subSequence: number | null;
+  partitionKey: string;
+  arrivedAt: number;
+  bytes: number;
+  /** 'text' (UTF-8), 'json' (UTF-8 that parses as a JSON object or array) or 'base64' (not UTF-8). */
+  encoding: 'text' | 'json' | 'base64';
+  /** The data as text, cut at the preview's length (see `cut`). */
+  text: string;
+  cut: boolean;
+}
+
+/** GET /api/dashboard/data-streams/:name/records: the newest user records the sampler read, newest first. */
+export interface DataStreamRecordsView {
+  stream: string;
+  records: PreviewRecord[];
+  sampledAt: number;
+}

@@ -3,9 +3,12 @@
  * and filled with the SDK in the contract's layout, KVS streams without video, the gateway in process. Where the
  * whole-stack test (tools/dev-stack/src/dashboard.e2e.int.spec.ts) shows that live data moves, this one checks that
  * what the page shows is what the tables hold: figures, rows, chart points, the derived ingest rate, the selected
- * device, and the panels a principal without telemetry:read does not get — under the page's CSP.
+ * device, the data-streams panel (a `logs` stream written with a KPL aggregate of access lines: its row, its flow
+ * and its newest records deaggregated, shown as text and not as markup), and the panels a principal without
+ * telemetry:read does not get — under the page's CSP.
  */
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { PutRecordCommand, type KinesisClient } from '@aws-sdk/client-kinesis';
 import type { KinesisVideoClient } from '@aws-sdk/client-kinesis-video';
 import type { Browser, Page } from 'playwright-core';
 import pino from 'pino';
@@ -13,16 +16,20 @@ import { generateApiKey, type GeneratedApiKey } from '@tributary/auth';
 import { startEmulator, type RunningEmulator } from '@tributary/emulator';
 import {
   chromiumAvailable,
+  createActiveStream,
   createActiveVideoStream,
   createDynamoDbClient,
+  createKinesisClient,
   createKinesisVideoClient,
   CSP_VIOLATION_RECORDER,
+  HTTP1_NODE,
   launchChromium,
   pagePoller,
   TEST_CREDENTIALS,
   TEST_REGION,
   uniqueStreamName,
 } from '@tributary/emulator/testing';
+import { AggregateBuilder } from '@tributary/kpl';
 import { toRollupItem } from '@tributary/schemas';
 import { loadConfig } from '../playback-gateway-config';
 import { createDashboardTables, putItem, type DashboardTableNames } from '../testing/dashboard-tables-fixture';
@@ -44,6 +51,7 @@ describeBrowser('dashboard page in chromium (emulator tables + gateway)', () => 
   let emulator: RunningEmulator;
   let ddb: DynamoDBClient;
   let kvs: KinesisVideoClient;
+  let kinesis: KinesisClient;
   let gateway: RunningPlaybackGateway;
   let browser: Browser;
   let tables: DashboardTableNames;
@@ -52,6 +60,9 @@ describeBrowser('dashboard page in chromium (emulator tables + gateway)', () => 
   const videoOnly = generateApiKey({ scopes: ['video:read'] });
   const now = Date.now();
   const minute = Math.floor(now / 60_000) * 60_000;
+  // The dev stack's stream name, which the panel previews without a click; markup in a line stays text.
+  const logStream = 'logs';
+  const accessLines = ['"GET /index.html HTTP/1.1" 200 512', '"GET /<img src=x id=injected> HTTP/1.1" 404 0'].map((l) => `10.0.0.7 - - [07/Dec/2026:06:00:00 +0000] ${l}`);
 
   const put = (table: string, item: object) => putItem(ddb, table, item);
   const putLease = (recordsProcessed: number, statsUpdatedAt: number, millisBehindLatest: number) =>
@@ -87,6 +98,12 @@ describeBrowser('dashboard page in chromium (emulator tables + gateway)', () => 
       updatedAt: now,
     });
     await putLease(1_000, now - 10_000, 250);
+    kinesis = createKinesisClient(emulator.url, HTTP1_NODE);
+    await createActiveStream(kinesis, logStream, 1);
+    await createActiveStream(kinesis, uniqueStreamName('page-other'), 1);
+    const aggregate = new AggregateBuilder();
+    for (const line of accessLines) aggregate.add({ partitionKey: 'web-1', partitionKeyBytes: 5, data: Buffer.from(line) });
+    await kinesis.send(new PutRecordCommand({ StreamName: logStream, Data: aggregate.encode(), PartitionKey: 'web-1' }));
 
     const loaded = loadConfig(
       [
@@ -97,7 +114,13 @@ describeBrowser('dashboard page in chromium (emulator tables + gateway)', () => 
     );
     if (loaded.help) throw new Error('unexpected --help');
     const aws = { endpoint: emulator.url, region: TEST_REGION, credentials: TEST_CREDENTIALS };
-    gateway = await startPlaybackGateway(loaded.config, { logger: pino({ level: 'silent' }), kvsClientConfig: aws, dynamoDbClientConfig: aws, dashboardCacheMs: 200 });
+    gateway = await startPlaybackGateway(loaded.config, {
+      logger: pino({ level: 'silent' }),
+      kvsClientConfig: aws,
+      dynamoDbClientConfig: aws,
+      kinesisClientConfig: aws,
+      dashboardCacheMs: 200,
+    });
     browser = await launchChromium();
   }, 60_000);
 
@@ -106,6 +129,7 @@ describeBrowser('dashboard page in chromium (emulator tables + gateway)', () => 
     await gateway?.close();
     ddb?.destroy();
     kvs?.destroy();
+    kinesis?.destroy();
     await emulator?.close();
   });
 
@@ -163,6 +187,41 @@ describeBrowser('dashboard page in chromium (emulator tables + gateway)', () => 
     await page.close();
   });
 
+  it('lists the data streams with their flow and previews the logs stream, deaggregated, as text', async () => {
+    const page = await browser.newPage({ viewport: { width: 1280, height: 1000 } });
+    const errors: string[] = [];
+    page.on('pageerror', (err) => errors.push(err.message));
+    await page.addInitScript(CSP_VIOLATION_RECORDER);
+    await page.goto(`${gateway.url}/dashboard`);
+    await page.fill('#api-key', full.key);
+    await page.click('#sign-in');
+    await pollPage(page, `document.getElementById('data-stream-table').dataset.count === '2'`);
+    expect(await hidden(page, 'data-streams-panel')).toBe(false);
+    const row = `#data-stream-table tr[data-stream="${logStream}"]`;
+    expect(await text(page, `${row} [data-field="status"]`)).toBe('ACTIVE');
+    expect(await text(page, `${row} [data-field="mode"]`)).toBe('PROVISIONED');
+    expect(await text(page, `${row} [data-field="shards"]`)).toBe('1');
+    expect(await text(page, `${row} [data-field="retention"]`)).toBe('24 h');
+    // One Kinesis record, two user records, over the last minute.
+    expect(await text(page, `${row} [data-field="records"]`)).toBe((1 / 60).toFixed(2));
+    expect(await text(page, `${row} [data-field="userRecords"]`)).toBe((2 / 60).toFixed(2));
+    expect(await text(page, `${row} [data-field="last"]`)).toMatch(/^\d+\.\d s ago$/);
+    // The newest records of `logs` without a click: newest first, the markup shown as text.
+    await pollPage(page, `document.getElementById('stream-preview').dataset.count === '2'`);
+    expect(await data(page, '#stream-preview', 'stream')).toBe(logStream);
+    expect(await page.evaluate<string[]>(`[...document.querySelectorAll('#stream-preview pre')].map((p) => p.textContent)`)).toEqual([...accessLines].reverse());
+    expect(await page.evaluate<boolean>(`document.getElementById('injected') === null && document.querySelectorAll('#stream-preview img').length === 0`)).toBe(true);
+    expect(await data(page, '#stream-preview li', 'encoding')).toBe('text');
+    // Another stream by a click: nothing arrived there.
+    await page.click('#data-stream-table tbody tr:not([data-stream="logs"])');
+    await pollPage(page, `document.getElementById('stream-preview').dataset.stream !== 'logs'`);
+    await pollPage(page, `!document.getElementById('stream-preview-empty').hidden`);
+    expect(await data(page, '#stream-preview', 'count')).toBe('0');
+    expect(await page.evaluate<string[]>('window.__csp')).toEqual([]);
+    expect(errors).toEqual([]);
+    await page.close();
+  });
+
   it('gives a principal without telemetry:read the cameras only', async () => {
     const page = await browser.newPage();
     await page.goto(`${gateway.url}/dashboard`);
@@ -170,7 +229,7 @@ describeBrowser('dashboard page in chromium (emulator tables + gateway)', () => 
     await page.click('#sign-in');
     await pollPage(page, `document.getElementById('auth-status').dataset.state === 'signed-in'`);
     await pollPage(page, `!!document.querySelector('[data-camera="${camera}"]')`);
-    for (const id of ['devices-panel', 'rollups-panel', 'consumers-panel']) expect(await hidden(page, id)).toBe(true);
+    for (const id of ['devices-panel', 'rollups-panel', 'consumers-panel', 'data-streams-panel']) expect(await hidden(page, id)).toBe(true);
     expect(await hidden(page, 'cameras-panel')).toBe(false);
     await page.close();
   });

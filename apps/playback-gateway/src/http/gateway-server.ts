@@ -27,6 +27,7 @@ import type { SegmentCache } from '../hls/segment-cache';
 import { streamsApi } from '../api/streams-api';
 import { dashboardApi, type DashboardTableSettings } from '../dashboard/dashboard-api';
 import type { DashboardTables } from '../dashboard/dashboard-tables';
+import type { KdsDashboardClient } from '../kds/kds-dashboard-client';
 import type { StaticAssets } from './static-assets';
 
 export interface GatewayServerOptions {
@@ -49,7 +50,7 @@ export interface GatewayServerOptions {
   assets: StaticAssets;
   fetch?: typeof fetch;
   /** The dashboard's DynamoDB tables (each optional) and their reader (absent when none is set). */
-  dashboard?: { tables: DashboardTableSettings; reader?: DashboardTables; cacheMs?: number };
+  dashboard?: { tables: DashboardTableSettings; reader?: DashboardTables; cacheMs?: number; kds?: KdsDashboardClient };
 }
 
 /** Paths in logs: the playback token in /hls/<token>/ is a credential. */
@@ -93,6 +94,7 @@ export function createGatewayServer(options: GatewayServerOptions): express.Expr
       reader: options.dashboard?.reader,
       tables: options.dashboard?.tables ?? {},
       cacheMs: options.dashboard?.cacheMs,
+      kds: options.dashboard?.kds,
       logger,
     }),
   );

@@ -1,10 +1,11 @@
 /**
- * What the dashboard's integration and browser suites start from: the emulator in process (DynamoDB + KVS), SDK
+ * What the dashboard's integration and browser suites start from: the emulator in process (DynamoDB + KVS + KDS), SDK
  * clients on it, the four dashboard tables under unique names (dashboard-tables-fixture), and gateways started from
  * their settings like in production (loadConfig), with the API keys a suite gives. close() stops every gateway it
  * started, the clients and the emulator.
  */
 import type { DynamoDBClient, DynamoDBClientConfig } from '@aws-sdk/client-dynamodb';
+import type { KinesisClientConfig } from '@aws-sdk/client-kinesis';
 import type { KinesisVideoClient } from '@aws-sdk/client-kinesis-video';
 import pino from 'pino';
 import type { GeneratedApiKey } from '@tributary/auth';
@@ -23,6 +24,8 @@ export interface DashboardGatewayOptions {
   dashboardCacheMs?: number;
   /** The gateway's DynamoDB requests go through it (to count them). */
   dynamoDbRequestHandler?: DynamoDBClientConfig['requestHandler'];
+  /** The same for its Kinesis Data Streams requests (the data-streams panel). */
+  kinesisRequestHandler?: KinesisClientConfig['requestHandler'];
 }
 
 export interface DashboardWorld {
@@ -74,6 +77,7 @@ export async function startDashboardWorld(): Promise<DashboardWorld> {
       logger: pino({ level: 'silent' }),
       kvsClientConfig: aws,
       dynamoDbClientConfig: { ...aws, ...(options.dynamoDbRequestHandler ? { requestHandler: options.dynamoDbRequestHandler } : {}) },
+      kinesisClientConfig: { ...aws, ...(options.kinesisRequestHandler ? { requestHandler: options.kinesisRequestHandler } : {}) },
       ...(options.dashboardCacheMs !== undefined ? { dashboardCacheMs: options.dashboardCacheMs } : {}),
     });
     gateways.push(gateway);
