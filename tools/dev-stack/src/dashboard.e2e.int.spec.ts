@@ -3,7 +3,8 @@
  * starter (the real entry, temporary data folder, free ports), the page opened in Debian's chromium through
  * playwright-core, signed in with the credential the stack printed. Checks what a viewer would look at: both
  * cameras' live video decoding frames, the lag or rollup chart gaining points between two reads, the device table
- * filled from the device-state table, the consumers' leases listed; and that the page breaks no
+ * filled from the device-state table, the consumers' leases listed, the log agent's `logs` stream in the data-streams
+ * panel with its newest access lines; and that the page breaks no
  * Content-Security-Policy rule (no inline script or style, no eval). The screenshot lands in
  * dist/test-artifacts/dashboard.png (git-ignored).
  */
@@ -77,6 +78,11 @@ describeBrowser('dashboard in chromium (npm start stack)', () => {
     await pollPage(page, `document.querySelectorAll('#device-table tbody tr[data-device]').length > 0`, 90_000);
     await pollPage(page, `Number(document.getElementById('consumer-table').dataset.count) > 0`, 90_000);
     await pollPage(page, `Number(document.getElementById('lag-chart').dataset.points) > 0`, 30_000);
+
+    // Data streams: the log agent's `logs` stream, previewed without a click, its newest access lines as JSON.
+    await pollPage(page, `!!document.querySelector('#data-stream-table tr[data-stream="logs"]')`, 90_000);
+    await pollPage(page, `document.getElementById('stream-preview').dataset.stream === 'logs' && Number(document.getElementById('stream-preview').dataset.count) > 0`, 90_000);
+    expect(await page.getAttribute('#stream-preview li', 'data-encoding')).toBe('json');
 
     const pointsBefore = await page.evaluate<{ lag: number; rollup: number }>(POINTS);
     await sleep(5_000);
