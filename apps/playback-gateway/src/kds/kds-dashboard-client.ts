@@ -269,11 +269,14 @@ const compareSequenceNumbers = (a: string, b: string): number => a.length - b.le
 
 const arrivalOf = (r: _Record): number => r.ApproximateArrivalTimestamp?.getTime() ?? 0;
 
-/** User records in one Kinesis record: an aggregate's count, else 1 (a malformed aggregate counts as one, as KCL passes it on). */
+/**
+ * User records in one Kinesis record: an aggregate's count, else 1. A malformed aggregate (checksum or protobuf)
+ * counts as one, as KCL passes it on whole and as the preview shows it.
+ */
 function userRecordCount(data: Uint8Array | undefined): number {
   if (!data) return 1;
   try {
-    return deaggregate(data, { verifyChecksum: false })?.length ?? 1;
+    return deaggregate(data)?.length ?? 1;
   } catch {
     return 1;
   }
