@@ -3,12 +3,10 @@
  * (agent-config-parser.ts), read synchronously in the service runner's `loadConfig`, so that a bad agent.json is a
  * settings error (exit 2, every problem listed) before any logger or client exists, as a bad flag is.
  */
-import { readFileSync } from 'node:fs';
 import {
-  AgentConfigError,
   formatUnsupported,
   loadConfig as loadSettings,
-  parseAgentConfig,
+  readAgentConfigSync,
   type LogAgentConfig as AppSettings,
   type ParsedAgentConfig,
 } from './config';
@@ -21,21 +19,8 @@ export interface LogAgentStartup {
 
 export type LoadedStartup = { help: true } | { help: false; config: LogAgentStartup };
 
-/** Reads and parses agent.json at `path`; throws an AgentConfigError naming the file. */
-export function readAgentConfigSync(path: string): ParsedAgentConfig {
-  let json: unknown;
-  try {
-    json = JSON.parse(readFileSync(path, 'utf8'));
-  } catch (err) {
-    throw new AgentConfigError('AGENT_CONFIG_UNREADABLE', `cannot read the agent configuration ${path}: ${(err as Error).message}`, [], { cause: err });
-  }
-  try {
-    return parseAgentConfig(json);
-  } catch (err) {
-    if (err instanceof AgentConfigError) throw new AgentConfigError(err.code, err.message.replace(/^agent\.json/, path), err.problems, { cause: err.cause });
-    throw err;
-  }
-}
+/** Reads and parses agent.json at `path` with config/'s reader (comments allowed, as the agent's Jackson allows). */
+export { readAgentConfigSync };
 
 export function loadStartup(argv: readonly string[], env: NodeJS.ProcessEnv): LoadedStartup {
   const loaded = loadSettings(argv, env);

@@ -21,7 +21,7 @@ import { listenHttp, noopLogger, systemClock, type Clock, type Logger } from '@t
 import { CheckpointStore } from './checkpoint/checkpoint-store';
 import { FlowDelivery } from './delivery/flow-delivery';
 import { partitionKeyFunction, type PartitionKeyOption } from './delivery/partition-key';
-import { DELIVERY_DEFAULTS, differingBufferSettings, producerSettingsFor, type DeliverySettings } from './delivery/producer-settings';
+import { AGENT_AGGREGATE_MAX_BYTES, DELIVERY_DEFAULTS, differingBufferSettings, producerSettingsFor, type DeliverySettings } from './delivery/producer-settings';
 import { createOpsServer, type HealthReport } from './ops/ops-server';
 import { LogAgentMetrics, type FlowMetricsSource } from './ops/log-agent-metrics';
 import { FlowProcessing, newProcessingCounters, type ProcessingOption } from './processing';
@@ -42,6 +42,9 @@ export interface LogAgentFlow {
   maxBufferAgeMillis: number;
   maxBufferSizeRecords: number;
   maxBufferSizeBytes: number;
+  /** The tailer's poll interval where inotify does not work, and its safety rescan while it does (tailer defaults). */
+  minTimeBetweenFilePollsMillis?: number;
+  maxTimeBetweenFileTrackerRefreshMillis?: number;
   dataProcessingOptions: readonly ProcessingOption[];
 }
 
@@ -193,6 +196,7 @@ function createFlow(flow: LogAgentFlow, deps: LogAgentDeps, store: CheckpointSto
   const partitionKey = partitionKeyFunction(flow.partitionKeyOption);
   // The agent leaves room for its key (KinesisRecord.getMaxDataSize): an MD5 hex key is 32, a random double ≤ 24.
   const keyRoom = flow.partitionKeyOption === 'DETERMINISTIC' ? 32 : 24;
+  const delivery = { ...DELIVERY_DEFAULTS, ...deps.config.delivery };
   const flowDelivery = new FlowDelivery({
     flowId: flow.id,
     producer,
@@ -200,7 +204,11 @@ function createFlow(flow: LogAgentFlow, deps: LogAgentDeps, store: CheckpointSto
     counters,
     partitionKey,
     maxDataBytes: KINESIS_LIMITS.recordMaxBytes - keyRoom,
-    maxInFlight: { ...DELIVERY_DEFAULTS, ...deps.config.delivery }.maxBufferedRecords,
+    maxInFlight: delivery.maxBufferedRecords,
+    quietFlushMs: flow.maxBufferAgeMillis,
+    // RANDOM keys do not depend on the data: the agent builds the aggregates (flow-delivery.ts); DETERMINISTIC
+    // ones put each line under its key and the producer groups them by shard (an MD5 per line either way).
+    ...(delivery.aggregation && flow.partitionKeyOption === 'RANDOM' ? { aggregateMaxBytes: AGENT_AGGREGATE_MAX_BYTES } : {}),
     clock,
     logger: flowLogger,
   });
@@ -214,6 +222,8 @@ function createFlow(flow: LogAgentFlow, deps: LogAgentDeps, store: CheckpointSto
     onEvent: (event) => logTailerEvent(event, flowLogger),
     logger: flowLogger,
     clock,
+    ...(flow.minTimeBetweenFilePollsMillis !== undefined ? { pollIntervalMs: flow.minTimeBetweenFilePollsMillis } : {}),
+    ...(flow.maxTimeBetweenFileTrackerRefreshMillis !== undefined ? { safetyScanIntervalMs: flow.maxTimeBetweenFileTrackerRefreshMillis } : {}),
     ...deps.tailerOptions,
   });
   flowDelivery.bindTailer(tailer);

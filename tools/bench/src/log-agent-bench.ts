@@ -3,7 +3,7 @@
  * by side with a naive tailer, and its memory while Kinesis is unreachable.
  *
  *   npm run bench:log-agent -- [--runs 3] [--lines 400000] [--naive-lines 60000] [--shards 64] [--latency-ms 20]
- *                              [--outage-seconds 15] [--profile]
+ *                              [--outage-seconds 15] [--profile] [--deterministic]
  *
  * Processes: the emulator (bench-server.ts, `limits: false`, every PutRecords answer delayed by `--latency-ms`
  * through its fault injection, an AWS-like round trip), the agent as deployed (apps/log-agent/src/main.ts with an
@@ -67,6 +67,7 @@ Kinesis is unreachable.
   --latency-ms N      delay of every PutRecords answer (default 20, AWS-like)
   --outage-seconds N  length of the unreachable-Kinesis memory test (default 15; 0 skips it)
   --profile           write a CPU profile of each agent process to tools/bench/results/profiles
+  --deterministic     the flow's partitionKeyOption DETERMINISTIC (default RANDOM)
 `;
 
 interface Options {
@@ -77,10 +78,12 @@ interface Options {
   latencyMs: number;
   outageSeconds: number;
   profile: boolean;
+  /** The flow's partitionKeyOption: RANDOM (default; the agent builds the aggregates) or DETERMINISTIC. */
+  deterministic: boolean;
 }
 
 function parse(argv: string[]): Options | undefined {
-  const v = parseBenchArgs(argv, ['runs', 'lines', 'naive-lines', 'shards', 'latency-ms', 'outage-seconds'], ['profile']);
+  const v = parseBenchArgs(argv, ['runs', 'lines', 'naive-lines', 'shards', 'latency-ms', 'outage-seconds'], ['profile', 'deterministic']);
   if (!v) return undefined;
   return {
     runs: positiveIntegerOption('runs', v.runs, 3),
@@ -90,6 +93,7 @@ function parse(argv: string[]): Options | undefined {
     latencyMs: zeroOrPositiveOption('latency-ms', v['latency-ms'], 20),
     outageSeconds: zeroOrPositiveOption('outage-seconds', v['outage-seconds'], 15),
     profile: v.profile === true,
+    deterministic: v.deterministic === true,
   };
 }
 
@@ -126,7 +130,7 @@ interface FlowHealth {
   parseFailures: number;
 }
 
-function writeAgentJson(dir: string, endpoint: string, stream: string): string {
+function writeAgentJson(dir: string, endpoint: string, stream: string, deterministic = false): string {
   const file = path.join(dir, 'agent.json');
   fs.writeFileSync(
     file,
@@ -141,6 +145,7 @@ function writeAgentJson(dir: string, endpoint: string, stream: string): string {
           filePattern: path.join(dir, 'access.log*'),
           kinesisStream: stream,
           initialPosition: 'START_OF_FILE',
+          partitionKeyOption: deterministic ? 'DETERMINISTIC' : 'RANDOM',
           maxBufferAgeMillis: 1000,
           dataProcessingOptions: [{ optionName: 'LOGTOJSON', logFormat: 'COMBINEDAPACHELOG' }],
         },
@@ -183,7 +188,7 @@ async function measureAgent(emulator: ServerProcess, admin: KinesisClient, optio
   const stream = `log-agent-bench-${run}-${Date.now().toString(36)}`;
   await createStream(admin, stream, options.shards);
   fs.writeFileSync(path.join(dir, 'access.log'), '');
-  const agent = await startAgent(writeAgentJson(dir, emulator.url, stream), options.profile);
+  const agent = await startAgent(writeAgentJson(dir, emulator.url, stream, options.deterministic), options.profile);
   try {
     const cpu0 = processCpuSeconds(agent.pid);
     const emu0 = emulator.cpuSeconds();

@@ -41,6 +41,8 @@ describe('parseAgentConfig on the Kinesis Agent\'s own examples', () => {
       maxBufferAgeMillis: 60_000,
       maxBufferSizeRecords: 500,
       maxBufferSizeBytes: 5 * 1024 * 1024,
+      minTimeBetweenFilePollsMillis: 100,
+      maxTimeBetweenFileTrackerRefreshMillis: 10_000,
       dataProcessingOptions: [{ optionName: 'CSVTOJSON', customFieldNames: ['field1', 'field2', 'field3'], delimiter: '\\t', jsonFormat: 'COMPACT' }],
     });
     expect(config.flows[1]).toMatchObject({
@@ -115,6 +117,14 @@ describe('parseAgentConfig: values, defaults and bounds (FileFlow, KinesisFileFl
     expect(config).toMatchObject({ cloudwatchEmitMetrics: false, shutdownTimeoutMillis: 2500 });
     expect(config.flows[0]).toMatchObject({ maxBufferSizeRecords: 100, skipHeaderLines: 2 });
     expect(config.flows[0].multiLineStartPattern).toBeUndefined();
+  });
+
+  it('reads the poll and rescan intervals the tailer runs on (no longer reported as unsupported)', () => {
+    const { config, unsupported } = parseAgentConfig({
+      flows: [flow({ minTimeBetweenFilePollsMillis: '250', maxTimeBetweenFileTrackerRefreshMillis: 30_000 })],
+    });
+    expect(config.flows[0]).toMatchObject({ minTimeBetweenFilePollsMillis: 250, maxTimeBetweenFileTrackerRefreshMillis: 30_000 });
+    expect(unsupported).toEqual([]);
   });
 
   it.each([

@@ -6,7 +6,8 @@
  * - per flow (tailing/FileFlow.java, KinesisFileFlow.java, KinesisConstants.java, Constants.java):
  *   initialPosition END_OF_FILE, partitionKeyOption RANDOM, skipHeaderLines 0, truncatedRecordTerminator "\n"
  *   (its UTF-8 bytes under 1 MiB), maxBufferAgeMillis 60000 in [1000, 900000], maxBufferSizeRecords 500 in [1, 500],
- *   maxBufferSizeBytes 5 MiB in [1, 5 MiB];
+ *   maxBufferSizeBytes 5 MiB in [1, 5 MiB], minTimeBetweenFilePollsMillis 100, maxTimeBetweenFileTrackerRefreshMillis
+ *   10000;
  * - per data processing option (processing/utils/ProcessingUtilsFactory.java and the converters): CSVTOJSON needs
  *   customFieldNames, delimiter "," ; LOGTOJSON needs logFormat; jsonFormat COMPACT.
  *
@@ -31,6 +32,8 @@ export const FLOW_DEFAULTS = {
   maxBufferAgeMillis: 60_000,
   maxBufferSizeRecords: 500,
   maxBufferSizeBytes: 5 * 1024 * 1024,
+  minTimeBetweenFilePollsMillis: 100,
+  maxTimeBetweenFileTrackerRefreshMillis: 10_000,
 } as const;
 
 /** KinesisConstants.MAX_RECORD_SIZE_BYTES: the terminator must be shorter (FileFlow's check). */
@@ -109,6 +112,8 @@ export const flowSchema = z.object({
   maxBufferAgeMillis: integer(1_000, 900_000).default(FLOW_DEFAULTS.maxBufferAgeMillis),
   maxBufferSizeRecords: integer(1, 500).default(FLOW_DEFAULTS.maxBufferSizeRecords),
   maxBufferSizeBytes: integer(1, 5 * 1024 * 1024).default(FLOW_DEFAULTS.maxBufferSizeBytes),
+  minTimeBetweenFilePollsMillis: integer(1, 2 ** 31 - 1).default(FLOW_DEFAULTS.minTimeBetweenFilePollsMillis),
+  maxTimeBetweenFileTrackerRefreshMillis: integer(1, 2 ** 31 - 1).default(FLOW_DEFAULTS.maxTimeBetweenFileTrackerRefreshMillis),
   dataProcessingOptions: z.array(z.unknown(), { error: 'expected a list of options' }).default([]),
 });
 

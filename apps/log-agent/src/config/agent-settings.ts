@@ -75,8 +75,14 @@ export const FLOW_SETTINGS: readonly AgentSetting[] = [
   { key: 'maxBufferSizeBytes', help: 'bytes per PutRecords, 1–5242880 (default 5242880)' },
   { key: 'dataProcessingOptions', help: 'SINGLELINE, CSVTOJSON, LOGTOJSON, ADDMETADATA, ADDBRACKETS, in order' },
   { key: 'fileFooterPattern', unsupported: 'a file is tailed until it is rotated away, not until a footer line' },
-  { key: 'minTimeBetweenFilePollsMillis', unsupported: 'files are watched with inotify, and polled on a fixed interval where inotify does not work' },
-  { key: 'maxTimeBetweenFileTrackerRefreshMillis', unsupported: 'files are watched with inotify, and polled on a fixed interval where inotify does not work' },
+  {
+    key: 'minTimeBetweenFilePollsMillis',
+    help: 'scan and read interval where inotify does not work (default 100; inotify sends lines at once elsewhere)',
+  },
+  {
+    key: 'maxTimeBetweenFileTrackerRefreshMillis',
+    help: 'full rescan of the files while inotify watches, in case it missed an event (default 10000)',
+  },
   { key: 'retryInitialBackoffMillis', unsupported: 'libs/kinesis-producer retries with its own backoff policy' },
   { key: 'retryMaxBackoffMillis', unsupported: 'libs/kinesis-producer retries with its own backoff policy' },
   { key: 'publishQueueCapacity', unsupported: QUEUES },

@@ -29,7 +29,7 @@ export const DEFAULT_AGENT_CONFIG_PATH = '/etc/aws-kinesis/agent.json';
 const supported = (table: typeof AGENT_SETTINGS): string =>
   table
     .filter((s) => s.unsupported === undefined)
-    .map((s) => `  ${s.key.padEnd(26)}${s.help}`)
+    .map((s) => `  ${s.key.padEnd(25)} ${s.help}`)
     .join('\n');
 
 export const HELP = `log-agent — the Kinesis Agent's job in Node: tails log files named by its agent.json and ships

@@ -1,4 +1,5 @@
 import { ProducerError, type PutRecordInput, type PutResult } from '@tributary/kinesis-producer';
+import { deaggregate } from '@tributary/kpl';
 import { noopLogger } from '@tributary/runtime';
 import { AckTracker } from '../checkpoint/ack-tracker';
 import { FlowProcessing, newProcessingCounters } from '../processing';
@@ -16,6 +17,11 @@ class FakeProducer implements DeliveryProducer {
   }
   whenWritable(): Promise<void> {
     return this.writable ? Promise.resolve() : new Promise((resolve) => this.waiters.push(resolve));
+  }
+  flushes = 0;
+  flush(): Promise<void> {
+    this.flushes++;
+    return Promise.resolve();
   }
   put(input: PutRecordInput): Promise<PutResult> {
     return new Promise((resolve, reject) => this.pending.push({ input, resolve, reject }));
@@ -49,7 +55,7 @@ class TrackerSink implements AckSink {
 
 const flush = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 
-function setup(options: { capacity?: number; processing?: FlowProcessing; now?: () => number } = {}) {
+function setup(options: { capacity?: number; processing?: FlowProcessing; now?: () => number; aggregateMaxBytes?: number; maxInFlight?: number; quietFlushMs?: number } = {}) {
   const producer = new FakeProducer(options.capacity);
   const sink = new TrackerSink();
   const delivery = new FlowDelivery({
@@ -57,8 +63,11 @@ function setup(options: { capacity?: number; processing?: FlowProcessing; now?: 
     producer,
     processing: options.processing ?? new FlowProcessing({}),
     counters: newProcessingCounters(),
-    partitionKey: partitionKeyFunction('DETERMINISTIC'),
+    partitionKey: options.aggregateMaxBytes === undefined ? partitionKeyFunction('DETERMINISTIC') : partitionKeyFunction('RANDOM'),
     maxDataBytes: 1024 * 1024 - 32,
+    ...(options.aggregateMaxBytes !== undefined ? { aggregateMaxBytes: options.aggregateMaxBytes } : {}),
+    ...(options.maxInFlight !== undefined ? { maxInFlight: options.maxInFlight } : {}),
+    ...(options.quietFlushMs !== undefined ? { quietFlushMs: options.quietFlushMs } : {}),
     clock: { now: options.now ?? (() => 0) },
     logger: noopLogger,
   });
@@ -169,5 +178,92 @@ describe('FlowDelivery', () => {
     producer.ack();
     await flush();
     expect(delivery.stats().oldestUnackedAgeMs).toBe(0);
+  });
+  it('declares bytes that gave no record done, so a rotated file of header lines only is let go', async () => {
+    const { producer, sink, delivery } = setup({ processing: new FlowProcessing({ skipHeaderLines: 2 }) });
+    await delivery.onChunk(chunk('h1\nh2\n', 0));
+    expect(producer.pending).toHaveLength(0);
+    expect(sink.tracker('1:2/0').checkpoint).toBe(6);
+    await delivery.onChunk(chunk('a\nh', 6, { endOfFile: true }));
+    producer.ack();
+    await delivery.settled();
+    expect(sink.tracker('1:2/0').checkpoint).toBe(9);
+  });
+
+  describe('with aggregates (RANDOM keys)', () => {
+    /** Each put's user records (an aggregate's, or the record itself), checking an aggregate's records carry its key. */
+    const userRecords = (input: PutRecordInput): string[] => {
+      if (input.preAggregated !== true) return [Buffer.from(input.data).toString()];
+      const records = deaggregate(input.data as Uint8Array, { verifyChecksum: true }) ?? [];
+      for (const r of records) expect(r.partitionKey).toBe(input.partitionKey);
+      return records.map((r) => Buffer.from(r.data).toString());
+    };
+    const lines = Array.from({ length: 20 }, (_, i) => `line-${i}\n`).join('');
+
+    it('puts runs of lines as aggregates within the size, in order, one key each; the chunk acked once all are', async () => {
+      const { producer, sink, delivery } = setup({ aggregateMaxBytes: 900 });
+      await delivery.onChunk(chunk(lines, 0));
+      expect(producer.pending.length).toBeGreaterThan(1);
+      expect(producer.pending.every((p) => p.input.preAggregated === true && p.input.data.length <= 900)).toBe(true);
+      expect(producer.pending.flatMap((p) => userRecords(p.input)).join('')).toBe(lines);
+      expect(new Set(producer.pending.map((p) => p.input.partitionKey)).size).toBe(producer.pending.length);
+      expect(delivery.stats()).toMatchObject({ recordsSent: 20, inFlight: 20 });
+      producer.ack(producer.pending.length - 1);
+      await flush();
+      expect(sink.tracker('1:2/0').checkpoint).toBe(0);
+      producer.ack();
+      await delivery.settled();
+      expect(sink.tracker('1:2/0').checkpoint).toBe(lines.length);
+      expect(delivery.stats()).toMatchObject({ recordsAcked: 20, inFlight: 0 });
+    });
+
+    it('puts a run of one line as that line, and passes trailing lines that give no record', async () => {
+      const processing = new FlowProcessing({ dataProcessingOptions: [{ optionName: 'LOGTOJSON', logFormat: 'COMMONAPACHELOG', jsonFormat: 'COMPACT' }] });
+      const { producer, sink, delivery } = setup({ processing, aggregateMaxBytes: 64 * 1024 });
+      const good = '127.0.0.1 - - [10/Oct/2000:13:55:36 -0700] "GET /a.gif HTTP/1.0" 200 2326\n';
+      await delivery.onChunk(chunk(`${good}garbage\n`, 0));
+      expect(producer.pending.map((p) => p.input.preAggregated)).toEqual([false]);
+      expect(JSON.parse(userRecords(producer.pending[0].input)[0])).toMatchObject({ host: '127.0.0.1' });
+      producer.ack();
+      await delivery.settled();
+      expect(sink.tracker('1:2/0').checkpoint).toBe(good.length + 'garbage\n'.length);
+    });
+
+    it('puts an expired aggregate again under its key; waits for the in-flight bound and asks the producer to flush', async () => {
+      const { producer, sink, delivery } = setup({ aggregateMaxBytes: 900, maxInFlight: 25 });
+      await delivery.onChunk(chunk(lines, 0));
+      const [first] = producer.pending.splice(0, 1);
+      first.reject(new ProducerError('RECORD_EXPIRED', 'expired', true));
+      await flush();
+      const again = producer.pending[producer.pending.length - 1].input;
+      expect([again.partitionKey, again.data]).toEqual([first.input.partitionKey, first.input.data]);
+      let done = false;
+      const second = delivery.onChunk(chunk(lines, lines.length)).then(() => (done = true));
+      await flush();
+      expect(done).toBe(false);
+      expect(producer.flushes).toBe(1);
+      producer.ack();
+      await second;
+      producer.ack();
+      await delivery.settled();
+      expect(sink.tracker('1:2/0').checkpoint).toBe(2 * lines.length);
+      expect(delivery.stats()).toMatchObject({ recordsSent: 40, recordsAcked: 40, recordsResent: userRecords(first.input).length });
+    });
+  });
+  it('sends a multi-line record waiting at a quiet file once the file stayed quiet quietFlushMs, not before', async () => {
+    const processing = new FlowProcessing({ multiLineStartPattern: '\\S' });
+    const { producer, sink, delivery } = setup({ processing, quietFlushMs: 40 });
+    await delivery.onChunk(chunk('A1\n  a\n', 0));
+    await new Promise((resolve) => setTimeout(resolve, 25));
+    // More lines of the same record within the quiet time: the wait starts again, and a partial line stays.
+    await delivery.onChunk(chunk('  b\n  part', 7));
+    await new Promise((resolve) => setTimeout(resolve, 25));
+    expect(producer.pending).toHaveLength(0);
+    await new Promise((resolve) => setTimeout(resolve, 40));
+    expect(producer.pending.map((p) => Buffer.from(p.input.data).toString())).toEqual(['A1\n  a\n  b\n']);
+    producer.ack();
+    await delivery.settled();
+    expect(sink.tracker('1:2/0').checkpoint).toBe(11);
+    delivery.stopAccepting();
   });
 });

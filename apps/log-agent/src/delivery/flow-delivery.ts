@@ -14,8 +14,16 @@
  * oldest unacknowledged record: what was in flight (at most the producer's buffer) is sent again, nothing is lost.
  * A record Kinesis refuses for good (RECORD_REJECTED: not retriable) is counted, logged and passed, so one poison
  * record does not hold a file forever; processing keeps records under the size limit, so it does not happen.
+ *
+ * Aggregates (`aggregateMaxBytes`, set for RANDOM keys with aggregation on): the agent builds the KPL aggregates
+ * itself, per chunk, each a run of consecutive records under one random partition key (every user record of it
+ * carries the aggregate's key, so the KCL finds them all on the shard the key routes to), and puts each as one
+ * pre-aggregated record: one put, one promise, one key and one MD5 of it per aggregate rather than per line, and
+ * the producer neither re-aggregates nor re-hashes the lines. A run of one record is put as that record (KPL).
+ * Counts (sent, acked, in flight, the in-flight bound) stay in user records, so the memory bound is unchanged.
  */
 import type { KinesisProducer, ProducerError } from '@tributary/kinesis-producer';
+import { encodeSingleKeyAggregate, singleKeyAggregateBytes, singleKeyRecordBytes } from '@tributary/kpl';
 import type { Clock, Logger } from '@tributary/runtime';
 import type { FlowProcessing, ProcessedRecord, ProcessingCounters, RecordProcessor } from '../processing';
 import type { TailChunk, TrackedFileId } from '../tailing/tailer-types';
@@ -29,7 +37,7 @@ export interface AckSink {
 }
 
 /** The part of KinesisProducer delivery uses (a fake in unit specs). */
-export type DeliveryProducer = Pick<KinesisProducer, 'put' | 'writable' | 'whenWritable'>;
+export type DeliveryProducer = Pick<KinesisProducer, 'put' | 'writable' | 'whenWritable' | 'flush'>;
 
 export interface FlowDeliveryOptions {
   flowId: string;
@@ -47,6 +55,17 @@ export interface FlowDeliveryOptions {
    * and every freed slot would go out in a PutRecords call of its own (a full buffer sends without lingering).
    */
   maxInFlight?: number;
+  /**
+   * Put the chunk's records as aggregates of at most this many bytes under one key each (see the file header);
+   * undefined: one put per record. Only for keys that do not depend on the data (RANDOM).
+   */
+  aggregateMaxBytes?: number;
+  /**
+   * A multi-line record waiting at the end of a file that stays quiet this long is sent (the flow's
+   * maxBufferAgeMillis): it is complete once no line follows, and would otherwise wait for the next record or a
+   * rotation. Undefined: it waits.
+   */
+  quietFlushMs?: number;
 }
 
 export interface FlowDeliveryStats {
@@ -83,9 +102,14 @@ interface ChunkMark {
 interface FileState {
   processor: RecordProcessor;
   marks: ChunkMark[];
+  /** The quiet-file flush armed for a waiting multi-line record (see quietFlushMs). */
+  quietTimer: NodeJS.Timeout | undefined;
 }
 
 const NEWLINE = Buffer.from('\n');
+const EMPTY = Buffer.alloc(0);
+/** The longest partition key (256 characters of at most 3 UTF-8 bytes): room kept when cutting aggregates. */
+const MAX_KEY_BYTES = 256 * 3;
 
 export class FlowDelivery {
   private tailer: AckSink | undefined;
@@ -97,6 +121,10 @@ export class FlowDelivery {
   private readonly maxInFlight: number;
   private readonly lowWater: number;
   private belowLowWater: (() => void) | undefined;
+  /** The records of the aggregate being cut (reused: no array per aggregate). */
+  private readonly run: Uint8Array[] = [];
+  /** A chunk (or a quiet-file flush) is being put: a flush timer firing then waits for its end. */
+  private busy = false;
 
   constructor(private readonly o: FlowDeliveryOptions) {
     this.maxInFlight = o.maxInFlight ?? Infinity;
@@ -115,47 +143,132 @@ export class FlowDelivery {
    * (a chunk is at most 256 KiB; after kill -9 the in-flight chunks are read again, the in-flight bound the same).
    */
   async onChunk(chunk: TailChunk): Promise<void> {
-    const tailer = this.requireTailer();
+    this.requireTailer();
     if (this.closing) return;
     const state = this.fileState(chunk);
-    // One hold on the mark while the chunk is being put: it is neither acknowledged nor dropped before its end.
-    const mark: ChunkMark = { readAt: this.o.clock.now(), outstanding: 1, file: chunk.file, start: -1, end: -1, announced: false, failed: false };
-    state.marks.push(mark);
-    const records = this.process(state.processor, chunk);
-    let consumedTo = -1;
-    for (const r of records) {
-      // The last line of a rotated-away file was given a '\n' it does not have on disk (see process()).
-      const end = Math.min(r.endOffset, chunk.endOffset);
-      if (r.data === null) {
-        consumedTo = end;
-        continue;
-      }
-      if (this.inFlight >= this.maxInFlight) await new Promise<void>((resolve) => (this.belowLowWater = resolve));
-      if (!this.o.producer.writable) await this.o.producer.whenWritable();
-      if (this.closing) break;
-      consumedTo = -1;
-      if (mark.start < 0) mark.start = r.startOffset;
-      mark.end = end;
-      mark.outstanding++;
-      this.put(r.data, mark);
+    this.disarmQuietFlush(state);
+    this.busy = true;
+    try {
+      await this.deliver(state, chunk.file, this.process(state.processor, chunk), chunk.endOffset);
+    } finally {
+      this.busy = false;
     }
+    if (this.o.quietFlushMs !== undefined && state.processor.waitingRecord && !this.closing) this.armQuietFlush(chunk.file, state, this.o.quietFlushMs);
+  }
+
+  /** Puts `records` of `file` (bytes up to `endOffset`) as one range for the tracker (see onChunk). */
+  private async deliver(state: FileState, file: TrackedFileId, records: ProcessedRecord[], endOffset: number): Promise<void> {
+    const tailer = this.requireTailer();
+    // One hold on the mark while the chunk is being put: it is neither acknowledged nor dropped before its end.
+    const mark: ChunkMark = { readAt: this.o.clock.now(), outstanding: 1, file, start: -1, end: -1, announced: false, failed: false };
+    state.marks.push(mark);
+    if (this.o.aggregateMaxBytes === undefined) await this.putEach(records, endOffset, mark);
+    else await this.putRuns(records, endOffset, mark, this.o.aggregateMaxBytes);
     if (mark.start >= 0) {
-      tailer.recordSent(chunk.file, mark.start, mark.end);
+      tailer.recordSent(file, mark.start, mark.end);
       mark.announced = true;
     }
-    if (consumedTo >= 0 && !this.closing) tailer.bytesConsumed(chunk.file, consumedTo);
+    // Bytes framed past the last record put gave no record (dropped by the options, skipped header lines, the
+    // discarded rest of a runaway record): declared done, or a rotated file ending in them is never let go.
+    const framedTo = Math.min(state.processor.offset - state.processor.pendingBytes, endOffset);
+    if (!this.closing && framedTo > (mark.start >= 0 ? mark.end : -1)) tailer.bytesConsumed(file, framedTo);
     this.release(mark);
     this.dropSettledMarks(state);
   }
 
+  private armQuietFlush(file: TrackedFileId, state: FileState, ms: number): void {
+    state.quietTimer = setTimeout(() => {
+      state.quietTimer = undefined;
+      if (this.closing || this.files.get(file) !== state) return;
+      // A chunk of this flow is being put (the tailer reads on): try again later rather than interleave.
+      if (this.busy) return this.armQuietFlush(file, state, ms);
+      this.busy = true;
+      this.deliver(state, file, state.processor.flush(), state.processor.offset)
+        .catch((err: unknown) => this.o.logger.error({ flow: this.o.flowId, file, err }, 'quiet-file flush failed'))
+        .finally(() => (this.busy = false));
+    }, ms);
+    state.quietTimer.unref();
+  }
+
+  private disarmQuietFlush(state: FileState | undefined): void {
+    if (state?.quietTimer === undefined) return;
+    clearTimeout(state.quietTimer);
+    state.quietTimer = undefined;
+  }
+
+  /** One put per record (records without data are passed: the range or bytesConsumed covers them). */
+  private async putEach(records: ProcessedRecord[], endOffset: number, mark: ChunkMark): Promise<void> {
+    for (const r of records) {
+      if (r.data === null) continue;
+      if (!(await this.room())) break;
+      if (mark.start < 0) mark.start = r.startOffset;
+      // The last line of a rotated-away file was given a '\n' it does not have on disk (see process()).
+      mark.end = Math.min(r.endOffset, endOffset);
+      mark.outstanding++;
+      this.put(r.data, mark, 1, false);
+    }
+  }
+
+  /** One put per run of consecutive records within `maxBytes` as an aggregate (see the file header); as putEach. */
+  private async putRuns(records: ProcessedRecord[], endOffset: number, mark: ChunkMark, maxBytes: number): Promise<void> {
+    const run = this.run;
+    let n = 0;
+    let runBytes = 0;
+    let runStart = -1;
+    let runEnd = -1;
+    for (let i = 0; i <= records.length; i++) {
+      const r = i < records.length ? records[i] : undefined;
+      const data = r?.data;
+      const grow = data ? singleKeyRecordBytes(data.length) : 0;
+      if (n > 0 && (r === undefined || (data && singleKeyAggregateBytes(MAX_KEY_BYTES, runBytes + grow) > maxBytes))) {
+        const put = await this.putRun(n, mark, runStart, runEnd);
+        run.fill(EMPTY, 0, n); // no data kept alive by the reused array
+        n = 0;
+        runBytes = 0;
+        if (!put) break;
+      }
+      if (r === undefined) break;
+      if (!data) continue;
+      if (n === 0) runStart = r.startOffset;
+      run[n++] = data;
+      runBytes += grow;
+      runEnd = Math.min(r.endOffset, endOffset);
+    }
+  }
+
+  /** Puts run[0, n) (bytes [start, end) of the file) under one random key; false when closing. */
+  private async putRun(n: number, mark: ChunkMark, start: number, end: number): Promise<boolean> {
+    if (!(await this.room(n))) return false;
+    if (mark.start < 0) mark.start = start;
+    mark.end = end;
+    mark.outstanding++;
+    const key = this.o.partitionKey(EMPTY);
+    if (n === 1) this.put(this.run[0], mark, 1, false, key);
+    else this.put(encodeSingleKeyAggregate(key, this.run, 0, n), mark, n, true, key);
+    return true;
+  }
+
+  /** Waits for room for `records` more in flight and in the producer; false when closing. */
+  private async room(records = 1): Promise<boolean> {
+    if (this.inFlight > 0 && this.inFlight + records > this.maxInFlight) {
+      // The producer may be lingering on less than a call's worth: what is in flight must go now.
+      void this.o.producer.flush().catch(() => undefined);
+      await new Promise<void>((resolve) => (this.belowLowWater = resolve));
+    }
+    if (!this.o.producer.writable) await this.o.producer.whenWritable();
+    return !this.closing;
+  }
+
   /** The tailer let the file go (read to its end and every range acked): forget its processor. */
   onFileDone(file: TrackedFileId): void {
+    this.disarmQuietFlush(this.files.get(file));
     this.files.delete(file);
   }
 
   /** Stops taking chunks: an `onChunk` waiting for room returns without putting more. */
   stopAccepting(): void {
     this.closing = true;
+    for (const state of this.files.values()) this.disarmQuietFlush(state);
     this.belowLowWater?.();
     this.belowLowWater = undefined;
   }
@@ -191,6 +304,7 @@ export class FlowDelivery {
       state = {
         processor: this.o.processing.forFile({ startOffset: chunk.startOffset, maxDataBytes: this.o.maxDataBytes }, this.o.counters),
         marks: [],
+        quietTimer: undefined,
       };
       this.files.set(chunk.file, state);
     }
@@ -208,42 +322,44 @@ export class FlowDelivery {
     return last.concat(processor.flush());
   }
 
-  private put(data: Buffer, mark: ChunkMark): void {
-    this.inFlight++;
-    this.totals.recordsSent++;
+  /** Puts `data` (`records` user records; an aggregate when `aggregated`) for `mark`. */
+  private put(data: Uint8Array, mark: ChunkMark, records: number, aggregated: boolean, key = this.o.partitionKey(data)): void {
+    this.inFlight += records;
+    this.totals.recordsSent += records;
     this.totals.bytesSent += data.length;
-    this.o.producer.put({ partitionKey: this.o.partitionKey(data), data }).then(
+    this.o.producer.put({ partitionKey: key, data, preAggregated: aggregated }).then(
       () => {
-        this.totals.recordsAcked++;
-        this.settle(mark);
+        this.totals.recordsAcked += records;
+        this.settle(mark, records);
       },
-      (err: ProducerError) => this.onPutFailed(err, data, mark),
+      (err: ProducerError) => this.onPutFailed(err, data, mark, records, aggregated, key),
     );
   }
 
-  private onPutFailed(err: ProducerError, data: Buffer, mark: ChunkMark): void {
+  private onPutFailed(err: ProducerError, data: Uint8Array, mark: ChunkMark, records: number, aggregated: boolean, key: string): void {
     if (err.code === 'RECORD_EXPIRED' && !this.closing) {
-      // Kinesis did not answer within the TTL: put it again (the producer's buffer bound still applies).
-      this.totals.recordsResent++;
-      this.inFlight--;
-      this.totals.recordsSent--;
+      // Kinesis did not answer within the TTL: put it again (the producer's buffer bound still applies), under
+      // the same key (an aggregate's user records carry it).
+      this.totals.recordsResent += records;
+      this.inFlight -= records;
+      this.totals.recordsSent -= records;
       this.totals.bytesSent -= data.length;
-      this.put(data, mark);
+      this.put(data, mark, records, aggregated, key);
       return;
     }
     if (err.code === 'RECORD_REJECTED' || err.code === 'INVALID_RECORD') {
-      this.totals.recordsRejected++;
+      this.totals.recordsRejected += records;
       this.o.logger.warn({ flow: this.o.flowId, file: mark.file, chunkStart: mark.start, code: err.code, err: err.message }, 'record refused for good: passed');
     } else {
       // Closed at shutdown, or expired while closing: not acknowledged, so neither is its chunk; the checkpoint
       // stays before it and the chunk is read again at the next start.
       mark.failed = true;
     }
-    this.settle(mark);
+    this.settle(mark, records);
   }
 
-  private settle(mark: ChunkMark): void {
-    this.inFlight--;
+  private settle(mark: ChunkMark, records: number): void {
+    this.inFlight -= records;
     this.release(mark);
     if (this.belowLowWater && this.inFlight <= this.lowWater) {
       const resume = this.belowLowWater;

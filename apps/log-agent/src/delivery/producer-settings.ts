@@ -41,6 +41,13 @@ export interface DeliverySettings {
   recordTtlMs: number;
 }
 
+/**
+ * Largest aggregate the agent builds itself (RANDOM keys, flow-delivery.ts): ~150 JSON lines of a combined Apache
+ * log, so the per-aggregate costs (a put, a promise, a key and its MD5) are spread over that many lines; well
+ * under the 1 MiB record limit and a shard's 1 MiB/s.
+ */
+export const AGENT_AGGREGATE_MAX_BYTES = 64 * 1024;
+
 export const DELIVERY_DEFAULTS: DeliverySettings = {
   aggregation: true,
   // 20,000 lines of ~200 bytes is about 4 MB: a few hundred ms of lines at full speed, enough to keep 24 calls in

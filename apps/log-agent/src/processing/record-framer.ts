@@ -99,6 +99,11 @@ export class RecordFramer {
     return this.partialBytes + this.currentBytes;
   }
 
+  /** A multi-line record has complete lines waiting for its end (flush() would return it). */
+  get waitingRecord(): boolean {
+    return this.currentLines > 0;
+  }
+
   /** Nothing waits: no partial line, no multi-line record, no header line to skip, no runaway being discarded. */
   get idle(): boolean {
     return this.partialBytes === 0 && this.currentLines === 0 && this.headerLinesToSkip === 0 && !this.discarding;

@@ -144,6 +144,11 @@ export class RecordProcessor {
     return this.framer.offset;
   }
 
+  /** A multi-line record is waiting for its end (the next start line, or flush()). */
+  get waitingRecord(): boolean {
+    return this.framer.waitingRecord;
+  }
+
   /** Bytes pushed that no returned record covers yet (a partial line, a multi-line record waiting). */
   get pendingBytes(): number {
     return this.framer.pendingBytes;

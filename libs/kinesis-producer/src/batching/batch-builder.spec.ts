@@ -129,4 +129,22 @@ describe('BatchBuilder', () => {
     const batch = builder.build(view([unmapped]), queued, 0, true);
     expect(batch?.records.map((o) => o.aggregated)).toEqual([false, false]);
   });
+  it('sends a pre-aggregated record on its own, as put, between the aggregates of the records around it', () => {
+    const a = shard(0);
+    const queued = counters();
+    put(a, queued, 'k1', 'a0');
+    put(a, queued, 'k2', 'a1');
+    const alone = put(a, queued, '123.5', Buffer.from('already an aggregate'));
+    alone.alone = true;
+    put(a, queued, 'k3', 'a2');
+    put(a, queued, 'k4', 'a3');
+    const batch = new BatchBuilder(LIMITS).build(view([a]), queued, 100, false);
+    expect(batch?.records.map((o) => [o.aggregated, o.records.length])).toEqual([
+      [true, 2],
+      [false, 1],
+      [true, 2],
+    ]);
+    expect(batch?.records[1].entry).toEqual({ Data: alone.data, PartitionKey: '123.5' });
+    expect(queued).toEqual({ queuedRecords: 0, queuedBytes: 0 });
+  });
 });

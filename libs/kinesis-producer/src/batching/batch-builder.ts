@@ -163,7 +163,8 @@ export class BatchBuilder {
     const n = queue.length;
     for (let i = 0; i < n; i++) {
       const r = queue.at(i) as PendingRecord;
-      if ((usedKeys !== undefined && usedKeys.has(r.partitionKey)) || !b.tryAdd(r, limit)) {
+      // A pre-aggregated record ends the run: it goes on its own (below, when it reaches the head).
+      if (r.alone || (usedKeys !== undefined && usedKeys.has(r.partitionKey)) || !b.tryAdd(r, limit)) {
         full = true;
         break;
       }

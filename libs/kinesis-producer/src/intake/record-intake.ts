@@ -96,7 +96,9 @@ export class RecordIntake {
     } else {
       hashKey = key.hashKey;
     }
-    return new PendingRecord(this.buffer.nextId++, key, explicitHashKey, data, hashKey, size, now + this.o.recordTtlMs);
+    const record = new PendingRecord(this.buffer.nextId++, key, explicitHashKey, data, hashKey, size, now + this.o.recordTtlMs);
+    if (input.preAggregated === true) record.alone = true;
+    return record;
   }
 
   /** Takes `record` into the buffer and the queue of its predicted shard. */

@@ -14,6 +14,7 @@ import type { FailedRecord, PutResult } from './producer-types';
 import { FakeKinesisClient, networkError, serviceError, type StoredRecord } from '../testing/fake-kinesis-client';
 import { unitProducer } from '../testing/producer-unit-kit';
 import { FakeTimers } from '@tributary/runtime/testing';
+import { encodeSingleKeyAggregate } from '@tributary/kpl';
 import { referenceDeaggregate } from '@tributary/kpl/testing';
 
 interface Harness {
@@ -101,6 +102,27 @@ describe('KinesisProducer: aggregation and collection', () => {
       expect(inside[r.subSequenceNumber as number].data.toString()).toBe(`reading-${i}`);
       expect(r.attempts).toBe(1);
     }
+    await h.producer.close();
+  });
+
+  it('sends a preAggregated record as put, never inside another aggregate, with aggregation on', async () => {
+    const h = harness({}, 1);
+    const built = encodeSingleKeyAggregate('12345.5', [Buffer.from('x1'), Buffer.from('x2')]);
+    const puts = [
+      h.producer.put({ partitionKey: 'k1', data: 'a' }),
+      h.producer.put({ partitionKey: '12345.5', data: built, preAggregated: true }),
+      h.producer.put({ partitionKey: 'k2', data: 'b' }),
+    ];
+    await h.timers.advance(100);
+    await Promise.all(puts);
+    const mine = h.client.stored.find((s) => s.partitionKey === '12345.5') as StoredRecord;
+    expect(Buffer.from(mine.data)).toEqual(built);
+    expect(userRecords(h.client.stored).map((u) => [u.partitionKey, u.data])).toEqual([
+      ['k1', 'a'],
+      ['12345.5', 'x1'],
+      ['12345.5', 'x2'],
+      ['k2', 'b'],
+    ]);
     await h.producer.close();
   });
 

@@ -8,6 +8,12 @@ export interface PutRecordInput {
   data: Uint8Array | string;
   /** A decimal hash key in [0, 2^128 − 1] that overrides the partition key's hash for routing. */
   explicitHashKey?: string;
+  /**
+   * The data is already a KPL aggregate (the caller built it): it is sent as one Kinesis record of its own, never
+   * inside another aggregate, even with aggregation on. Its partition key (or explicitHashKey) routes it, so the
+   * caller puts in it only user records under that key (a KCL drops an aggregate whose records hash elsewhere).
+   */
+  preAggregated?: boolean;
 }
 
 export interface PutResult {

@@ -28,6 +28,8 @@ export class PendingRecord implements AggregatableRecord {
   /** The promise put() returned (to mark its rejection handled when an onFailure hook takes the failure). */
   promise: Promise<PutResult> | undefined = undefined;
   resolve: (result: PutResult | PromiseLike<PutResult>) => void = noop;
+  /** Put with preAggregated: sent on its own, never aggregated (PutRecordInput.preAggregated). */
+  alone = false;
 
   constructor(
     readonly id: number,

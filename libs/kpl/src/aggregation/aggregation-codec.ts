@@ -34,10 +34,10 @@ import { KplError } from '../errors';
 
 /** F3 89 9A C2: KPL `aggregation-format.md`. */
 export const AGGREGATION_MAGIC = Uint8Array.of(0xf3, 0x89, 0x9a, 0xc2);
-const MAGIC_0 = 0xf3;
-const MAGIC_1 = 0x89;
-const MAGIC_2 = 0x9a;
-const MAGIC_3 = 0xc2;
+export const MAGIC_0 = 0xf3;
+export const MAGIC_1 = 0x89;
+export const MAGIC_2 = 0x9a;
+export const MAGIC_3 = 0xc2;
 const CHECKSUM_BYTES = 16;
 /** Magic + MD5 trailer. */
 export const AGGREGATION_OVERHEAD_BYTES = AGGREGATION_MAGIC.length + CHECKSUM_BYTES;
@@ -101,7 +101,7 @@ function writeSmallVarint(buf: Uint8Array, at: number, value: number): number {
   return writeVarint(buf, at, value);
 }
 
-function writeVarint(buf: Uint8Array, at: number, value: number): number {
+export function writeVarint(buf: Uint8Array, at: number, value: number): number {
   while (value >= 0x80) {
     buf[at++] = (value % 0x80) | 0x80;
     value = Math.floor(value / 0x80);
@@ -115,7 +115,7 @@ function writeVarint(buf: Uint8Array, at: number, value: number): number {
  * ASCII, and a charCode loop beats Buffer#write by ~5× for keys of a few dozen characters (the call into C++
  * dominates); other text goes through Buffer#write.
  */
-function writeString(buf: Buffer, at: number, text: string, utf8Bytes: number): number {
+export function writeString(buf: Buffer, at: number, text: string, utf8Bytes: number): number {
   if (utf8Bytes === text.length) {
     for (let i = 0; i < utf8Bytes; i++) buf[at + i] = text.charCodeAt(i);
     return at + utf8Bytes;
@@ -130,7 +130,7 @@ function setAt<T>(list: T[], i: number, value: T): void {
 }
 
 /** Encoded bytes of one length-delimited field (tag, length, payload) with a payload of `bytes`. */
-const fieldSize = (bytes: number): number => 1 + varintSize(bytes) + bytes;
+export const fieldSize = (bytes: number): number => 1 + varintSize(bytes) + bytes;
 
 const MAX_TABLE_ENTRIES = 0xffff;
 
@@ -345,7 +345,7 @@ export class AggregateBuilder {
  * One-shot MD5 where available (Node ≥ 20.12: `crypto.hash`, which skips the Hash object), else createHash.
  * Writes the 16-byte digest of src[from, to) into dst at `at`.
  */
-const md5Into: (src: Buffer, from: number, to: number, dst: Buffer, at: number) => void =
+export const md5Into: (src: Buffer, from: number, to: number, dst: Buffer, at: number) => void =
   typeof crypto.hash === 'function'
     ? (src, from, to, dst, at) => {
         dst.set(crypto.hash('md5', src.subarray(from, to), 'buffer'), at);

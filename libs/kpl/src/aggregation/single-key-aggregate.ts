@@ -1,0 +1,52 @@
+/**
+ * A batch encoder for the simplest aggregate: every user record under one partition key (table index 0), no
+ * explicit hash keys. Used by callers that already know which records share a Kinesis record (apps/log-agent puts
+ * a chunk's lines under one random key): no per-record object, table lookup or size bookkeeping as in
+ * AggregateBuilder, one sizing pass and one write pass over plain byte arrays. The bytes are the ones
+ * AggregateBuilder writes for the same records under one key (single-key-aggregate.spec.ts checks this).
+ */
+import { AGGREGATION_OVERHEAD_BYTES, MAGIC_0, MAGIC_1, MAGIC_2, MAGIC_3, fieldSize, md5Into, writeString, writeVarint } from './aggregation-codec';
+
+const TAG_PARTITION_KEY_TABLE = 0x0a;
+const TAG_RECORDS = 0x1a;
+/** Record { partition_key_index: 0 }: tag 0x08, varint 0. */
+const PK_INDEX_0_BYTES = 2;
+const TAG_DATA = 0x1a;
+
+/** Protobuf bytes one user record of `dataLength` bytes adds to a single-key aggregate. */
+export function singleKeyRecordBytes(dataLength: number): number {
+  return fieldSize(PK_INDEX_0_BYTES + fieldSize(dataLength));
+}
+
+/** Size of the whole aggregate (magic, protobuf, MD5) for a key of `keyBytes` and records adding `recordBytes`. */
+export function singleKeyAggregateBytes(keyBytes: number, recordBytes: number): number {
+  return AGGREGATION_OVERHEAD_BYTES + fieldSize(keyBytes) + recordBytes;
+}
+
+/** magic ‖ AggregatedRecord { partition_key_table: [partitionKey], records: records[from, to) } ‖ MD5. */
+export function encodeSingleKeyAggregate(partitionKey: string, records: readonly Uint8Array[], from = 0, to = records.length): Buffer {
+  const keyBytes = Buffer.byteLength(partitionKey, 'utf8');
+  let recordBytes = 0;
+  for (let i = from; i < to; i++) recordBytes += singleKeyRecordBytes(records[i].length);
+  const out = Buffer.allocUnsafe(singleKeyAggregateBytes(keyBytes, recordBytes));
+  out[0] = MAGIC_0;
+  out[1] = MAGIC_1;
+  out[2] = MAGIC_2;
+  out[3] = MAGIC_3;
+  out[4] = TAG_PARTITION_KEY_TABLE;
+  let at = writeVarint(out, 5, keyBytes);
+  at = writeString(out, at, partitionKey, keyBytes);
+  for (let i = from; i < to; i++) {
+    const data = records[i];
+    out[at++] = TAG_RECORDS;
+    at = writeVarint(out, at, PK_INDEX_0_BYTES + fieldSize(data.length));
+    out[at++] = 0x08;
+    out[at++] = 0;
+    out[at++] = TAG_DATA;
+    at = writeVarint(out, at, data.length);
+    out.set(data, at);
+    at += data.length;
+  }
+  md5Into(out, 4, at, out, at);
+  return out;
+}
