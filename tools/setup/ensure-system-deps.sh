@@ -34,7 +34,7 @@ for pkg in awscli ffmpeg chromium python3-boto3 openjdk-17-jdk-headless libjacks
   # Fast path: the file exists (binaries: and is executable). dpkg-query is
   # only asked when it is not, to keep the everything-present case to a few
   # stat calls.
-  if [[ -x "$file" || ( "$file" == *.py && -f "$file" ) ]]; then
+  if [[ ( "$file" == /usr/bin/* && -x "$file" ) || ( "$file" != /usr/bin/* && -f "$file" ) ]]; then
     continue
   fi
   if dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q '^install ok installed$' && [[ -e "$file" ]]; then
