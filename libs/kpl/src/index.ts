@@ -11,5 +11,5 @@ export {
   type AggregationKeySlot,
   type DeaggregatedRecord,
 } from './aggregation/aggregation-codec';
-export { encodeSingleKeyAggregate, singleKeyAggregateBytes, singleKeyRecordBytes } from './aggregation/single-key-aggregate';
+export { encodeSingleKeyAggregate, encodeSingleKeyAggregatePacked, singleKeyAggregateBytes, singleKeyRecordBytes } from './aggregation/single-key-aggregate';
 export { KplError, type KplErrorCode } from './errors';

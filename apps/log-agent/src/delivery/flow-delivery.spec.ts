@@ -229,6 +229,27 @@ describe('FlowDelivery', () => {
       expect(sink.tracker('1:2/0').checkpoint).toBe(good.length + 'garbage\n'.length);
     });
 
+    it('puts packed LOGTOJSON records (the hot path) as the records processing makes, dropped lines passed', async () => {
+      const options = { dataProcessingOptions: [{ optionName: 'LOGTOJSON' as const, logFormat: 'COMMONAPACHELOG' as const, jsonFormat: 'COMPACT' as const }] };
+      const { producer, sink, delivery } = setup({ processing: new FlowProcessing(options), aggregateMaxBytes: 900, maxInFlight: 20 });
+      const text = Array.from({ length: 60 }, (_, i) =>
+        i % 7 === 3 ? `garbage ${i}\n` : `10.0.0.${i} - u${i} [10/Oct/2000:13:55:36 -0700] "GET /${'x'.repeat(i * 3)} HTTP/1.0" 200 ${i}\n`,
+      ).join('');
+      const expected = new FlowProcessing(options).forFile().push(Buffer.from(text)).flatMap((r) => (r.data ? [r.data.toString()] : []));
+      const done = delivery.onChunk(chunk(`garbage\n${text}garbage\n`, 0));
+      const seen: string[] = [];
+      for (let i = 0; i < 20 && seen.length < expected.length; i++) {
+        await flush();
+        seen.push(...producer.pending.flatMap((p) => userRecords(p.input)));
+        expect(producer.pending.every((p) => p.input.data.length <= 900)).toBe(true);
+        producer.ack();
+      }
+      await done;
+      await delivery.settled();
+      expect(seen).toEqual(expected);
+      expect(sink.tracker('1:2/0').checkpoint).toBe(text.length + 16);
+    });
+
     it('puts an expired aggregate again under its key; waits for the in-flight bound and asks the producer to flush', async () => {
       const { producer, sink, delivery } = setup({ aggregateMaxBytes: 900, maxInFlight: 25 });
       await delivery.onChunk(chunk(lines, 0));

@@ -21,11 +21,13 @@
  * pre-aggregated record: one put, one promise, one key and one MD5 of it per aggregate rather than per line, and
  * the producer neither re-aggregates nor re-hashes the lines. A run of one record is put as that record (KPL).
  * Counts (sent, acked, in flight, the in-flight bound) stay in user records, so the memory bound is unchanged.
+ * On the hot path (RecordProcessor.pushPacked) the chunk's records come packed back to back in one buffer with
+ * their ends, and each aggregate is encoded from it (encodeSingleKeyAggregatePacked): no Buffer or object per line.
  */
 import type { KinesisProducer, ProducerError } from '@tributary/kinesis-producer';
-import { encodeSingleKeyAggregate, singleKeyAggregateBytes, singleKeyRecordBytes } from '@tributary/kpl';
+import { encodeSingleKeyAggregate, encodeSingleKeyAggregatePacked, singleKeyAggregateBytes, singleKeyRecordBytes } from '@tributary/kpl';
 import type { Clock, Logger } from '@tributary/runtime';
-import type { FlowProcessing, ProcessedRecord, ProcessingCounters, RecordProcessor } from '../processing';
+import type { FlowProcessing, PackedRecords, ProcessedRecord, ProcessingCounters, RecordProcessor } from '../processing';
 import type { TailChunk, TrackedFileId } from '../tailing/tailer-types';
 import type { PartitionKeyFn } from './partition-key';
 
@@ -149,7 +151,10 @@ export class FlowDelivery {
     this.disarmQuietFlush(state);
     this.busy = true;
     try {
-      await this.deliver(state, chunk.file, this.process(state.processor, chunk), chunk.endOffset);
+      const max = this.o.aggregateMaxBytes;
+      const packed = max !== undefined && !chunk.endOfFile ? state.processor.pushPacked(chunk.chunk, chunk.startOffset) : undefined;
+      if (packed) await this.deliverWith(state, chunk.file, chunk.endOffset, (mark) => this.putPackedRuns(packed, chunk.endOffset, mark, max ?? 0));
+      else await this.deliver(state, chunk.file, this.process(state.processor, chunk), chunk.endOffset);
     } finally {
       this.busy = false;
     }
@@ -157,13 +162,20 @@ export class FlowDelivery {
   }
 
   /** Puts `records` of `file` (bytes up to `endOffset`) as one range for the tracker (see onChunk). */
-  private async deliver(state: FileState, file: TrackedFileId, records: ProcessedRecord[], endOffset: number): Promise<void> {
+  private deliver(state: FileState, file: TrackedFileId, records: ProcessedRecord[], endOffset: number): Promise<void> {
+    const max = this.o.aggregateMaxBytes;
+    return this.deliverWith(state, file, endOffset, (mark) =>
+      max === undefined ? this.putEach(records, endOffset, mark) : this.putRuns(records, endOffset, mark, max),
+    );
+  }
+
+  /** Puts a chunk's records through `putAll` (bytes up to `endOffset`) as one range for the tracker (see onChunk). */
+  private async deliverWith(state: FileState, file: TrackedFileId, endOffset: number, putAll: (mark: ChunkMark) => Promise<void>): Promise<void> {
     const tailer = this.requireTailer();
     // One hold on the mark while the chunk is being put: it is neither acknowledged nor dropped before its end.
     const mark: ChunkMark = { readAt: this.o.clock.now(), outstanding: 1, file, start: -1, end: -1, announced: false, failed: false };
     state.marks.push(mark);
-    if (this.o.aggregateMaxBytes === undefined) await this.putEach(records, endOffset, mark);
-    else await this.putRuns(records, endOffset, mark, this.o.aggregateMaxBytes);
+    await putAll(mark);
     if (mark.start >= 0) {
       tailer.recordSent(file, mark.start, mark.end);
       mark.announced = true;
@@ -245,6 +257,37 @@ export class FlowDelivery {
     const key = this.o.partitionKey(EMPTY);
     if (n === 1) this.put(this.run[0], mark, 1, false, key);
     else this.put(encodeSingleKeyAggregate(key, this.run, 0, n), mark, n, true, key);
+    return true;
+  }
+
+  /** putRuns for packed records (RecordProcessor.pushPacked): the same runs, the same bytes. */
+  private async putPackedRuns(p: PackedRecords, endOffset: number, mark: ChunkMark, maxBytes: number): Promise<void> {
+    const n = p.ends.length;
+    let first = 0;
+    let runBytes = 0;
+    let prevEnd = 0;
+    for (let i = 0; i <= n; i++) {
+      const grow = i < n ? singleKeyRecordBytes(p.ends[i] - prevEnd) : 0;
+      if (i > first && (i === n || singleKeyAggregateBytes(MAX_KEY_BYTES, runBytes + grow) > maxBytes)) {
+        if (!(await this.putPackedRun(p, first, i, mark, endOffset))) return;
+        first = i;
+        runBytes = 0;
+      }
+      if (i === n) return;
+      runBytes += grow;
+      prevEnd = p.ends[i];
+    }
+  }
+
+  /** Puts packed records [from, to) under one random key (copied out: the packed buffer is reused); false when closing. */
+  private async putPackedRun(p: PackedRecords, from: number, to: number, mark: ChunkMark, endOffset: number): Promise<boolean> {
+    if (!(await this.room(to - from))) return false;
+    if (mark.start < 0) mark.start = p.starts[from];
+    mark.end = Math.min(p.fileEnds[to - 1], endOffset);
+    mark.outstanding++;
+    const key = this.o.partitionKey(EMPTY);
+    if (to - from === 1) this.put(Buffer.from(p.data.subarray(from === 0 ? 0 : p.ends[from - 1], p.ends[from])), mark, 1, false, key);
+    else this.put(encodeSingleKeyAggregatePacked(key, p.data, p.ends, from, to), mark, to - from, true, key);
     return true;
   }
 

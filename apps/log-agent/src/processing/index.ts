@@ -34,6 +34,7 @@ export {
   RecordProcessor,
   newProcessingCounters,
   type FlowProcessingOptions,
+  type PackedRecords,
   type ProcessedRecord,
   type ProcessingCounters,
   type RecordProcessorOptions,

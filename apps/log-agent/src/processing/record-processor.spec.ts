@@ -135,3 +135,35 @@ describe('RecordProcessor', () => {
     expect(counters).toMatchObject({ linesRead: 3, parseFailures: 2, recordsDropped: 2 });
   });
 });
+
+describe('RecordProcessor.pushPacked', () => {
+  const options = { dataProcessingOptions: [{ optionName: 'LOGTOJSON' as const, logFormat: 'COMMONAPACHELOG' as const, jsonFormat: 'COMPACT' as const }] };
+  const line = (i: number): string => `10.0.0.${i % 256} - - [10/Oct/2000:13:55:36 -0700] "GET /${'p'.repeat(i % 90)} HTTP/1.0" 200 ${i}\n`;
+
+  it('gives the records push() gives, packed, with their file ranges, and counts the same (batches of 48 KiB)', () => {
+    const text = Array.from({ length: 2000 }, (_, i) => (i % 11 === 5 ? 'no match\n' : line(i))).join('');
+    const viaPush = new FlowProcessing(options).forFile({ startOffset: 100 });
+    const records = viaPush.push(Buffer.from(text), 100).filter((r) => r.data !== null);
+    const p = new FlowProcessing(options).forFile({ startOffset: 100 });
+    const packed = p.pushPacked(Buffer.from(text), 100);
+    expect(packed).toBeDefined();
+    if (!packed) return;
+    const datas = packed.ends.map((end, k) => packed.data.subarray(k === 0 ? 0 : packed.ends[k - 1], end).toString());
+    expect(datas).toEqual(records.map((r) => r.data?.toString()));
+    expect(packed.starts).toEqual(records.map((r) => r.startOffset));
+    expect(packed.fileEnds).toEqual(records.map((r) => r.endOffset));
+    expect(p.counters).toEqual(viaPush.counters);
+    expect(p.offset).toBe(100 + text.length);
+    expect(p.pushPacked(Buffer.from(line(1)), p.offset)?.data.toString()).toBe(records[1].data?.toString());
+  });
+
+  it('declines (consuming nothing) a partial line, non-ASCII bytes, multi-line framing, or a record to truncate', () => {
+    const p = new FlowProcessing(options).forFile();
+    expect(p.pushPacked(Buffer.from(line(1).slice(0, -1)), 0)).toBeUndefined();
+    expect(p.pushPacked(Buffer.from('é\n' + line(1)), 0)).toBeUndefined();
+    expect(new FlowProcessing({ ...options, multiLineStartPattern: '10' }).forFile().pushPacked(Buffer.from(line(1)), 0)).toBeUndefined();
+    expect(new FlowProcessing(options).forFile({ maxDataBytes: 50 }).pushPacked(Buffer.from(line(1)), 0)).toBeUndefined();
+    expect(p.offset).toBe(0);
+    expect(p.counters.linesRead).toBe(0);
+  });
+});

@@ -59,6 +59,19 @@ export interface ProcessedRecord {
   truncated: boolean;
 }
 
+/**
+ * The records of a chunk packed back to back (RecordProcessor.pushPacked): record k's data is
+ * data[k === 0 ? 0 : ends[k - 1], ends[k]) and it stands for the file bytes [starts[k], fileEnds[k]). Records the
+ * options dropped are not in it (their bytes lie between the ranges, or after the last).
+ */
+export interface PackedRecords {
+  /** A view of the processor's reused buffer: valid until its next pushPacked. */
+  data: Buffer;
+  ends: number[];
+  starts: number[];
+  fileEnds: number[];
+}
+
 /** Per-flow counters; a RecordProcessor adds to the object it is given, so files of one flow can share one. */
 export interface ProcessingCounters {
   linesRead: number;
@@ -122,6 +135,8 @@ export class RecordProcessor {
   private readonly maxDataBytes: number;
   private readonly maxFramedBytes: number;
   private framerSeen = { headerLinesSkipped: 0, bytesDiscarded: 0 };
+  /** pushPacked's output buffer, reused from chunk to chunk (grown when a chunk needs more). */
+  private packBuf = Buffer.alloc(0);
 
   constructor(
     private readonly flow: FlowProcessing,
@@ -229,6 +244,85 @@ export class RecordProcessor {
       records[k].data = this.fit(buf.subarray(off, off + len), records[k]);
       off += len;
     }
+  }
+
+  /**
+   * The hot path without a Buffer or an object per record: as push() on the fast path's conditions plus a chunk
+   * of whole lines, the converted records encoded batch by batch into one reused buffer, and only where each ends
+   * kept. Undefined (nothing consumed, nothing counted) when the chunk does not qualify, or a record would need
+   * truncating or its conversion throws: push() then handles the chunk.
+   */
+  pushPacked(chunk: Buffer, chunkStartOffset: number): PackedRecords | undefined {
+    const chain = this.flow.textChain;
+    if (
+      chain === undefined ||
+      this.flow.multiLineStart !== undefined ||
+      !this.framer.idle ||
+      chunkStartOffset !== this.framer.offset ||
+      chunk.length === 0 ||
+      chunk.length > this.maxFramedBytes ||
+      chunk[chunk.length - 1] !== LF ||
+      !isAscii(chunk)
+    ) {
+      return undefined;
+    }
+    const packed: PackedRecords = { data: this.packBuf, ends: [], starts: [], fileEnds: [] };
+    let lines = 0;
+    let dropped = 0;
+    let size = 0;
+    for (let from = 0; from < chunk.length; ) {
+      const to = batchEnd(chunk, from, chunk.length);
+      const text = chunk.toString('latin1', from, to);
+      const texts: string[] = [];
+      for (let i = 0; i < text.length; lines++) {
+        const next = text.indexOf('\n', i) + 1;
+        let result: string | null;
+        try {
+          result = chain(text.slice(i, next));
+        } catch {
+          return undefined;
+        }
+        if (result === null) dropped++;
+        else {
+          texts.push(result);
+          packed.starts.push(chunkStartOffset + from + i);
+          packed.fileEnds.push(chunkStartOffset + from + next);
+        }
+        i = next;
+      }
+      size = this.appendPacked(texts, size, packed.ends);
+      if (size < 0) return undefined;
+      from = to;
+    }
+    const c = this.counters;
+    c.linesRead += lines;
+    c.recordsFramed += lines;
+    c.recordsDropped += dropped;
+    if (this.dropsAreParseFailures) c.parseFailures += dropped;
+    this.framer.advance(chunk.length);
+    packed.data = this.packBuf.subarray(0, size);
+    return packed;
+  }
+
+  /** Appends `texts` encoded at `size` of packBuf and their ends to `ends`: the new size, -1 if one is too long. */
+  private appendPacked(texts: string[], size: number, ends: number[]): number {
+    if (texts.length === 0) return size;
+    const all = texts.join('');
+    const bytes = Buffer.byteLength(all, 'utf8');
+    const ascii = bytes === all.length;
+    if (size + bytes > this.packBuf.length) {
+      const grown = Buffer.allocUnsafe(Math.max(2 * this.packBuf.length, size + bytes, 64 * 1024));
+      this.packBuf.copy(grown, 0, 0, size);
+      this.packBuf = grown;
+    }
+    this.packBuf.write(all, size, bytes, ascii ? 'latin1' : 'utf8');
+    for (let k = 0; k < texts.length; k++) {
+      const len = ascii ? texts[k].length : Buffer.byteLength(texts[k], 'utf8');
+      if (len > this.maxDataBytes) return -1;
+      size += len;
+      ends.push(size);
+    }
+    return size;
   }
 
   /** The data, truncated to maxDataBytes with the terminator when longer (and the record marked and counted). */

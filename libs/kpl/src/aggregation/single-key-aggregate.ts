@@ -50,3 +50,40 @@ export function encodeSingleKeyAggregate(partitionKey: string, records: readonly
   md5Into(out, 4, at, out, at);
   return out;
 }
+
+/**
+ * As encodeSingleKeyAggregate for records [from, to) packed back to back in `src`: record k is
+ * src[k === 0 ? 0 : ends[k - 1], ends[k]). The run is copied once, then each record moved down into place
+ * (copyWithin: no object per record); a record never moves past the next one's current bytes.
+ */
+export function encodeSingleKeyAggregatePacked(partitionKey: string, src: Uint8Array, ends: ArrayLike<number>, from: number, to: number): Buffer {
+  const keyBytes = Buffer.byteLength(partitionKey, 'utf8');
+  const first = from === 0 ? 0 : ends[from - 1];
+  let recordBytes = 0;
+  for (let i = from, prev = first; i < to; prev = ends[i++]) recordBytes += singleKeyRecordBytes(ends[i] - prev);
+  const out = Buffer.allocUnsafe(singleKeyAggregateBytes(keyBytes, recordBytes));
+  out[0] = MAGIC_0;
+  out[1] = MAGIC_1;
+  out[2] = MAGIC_2;
+  out[3] = MAGIC_3;
+  out[4] = TAG_PARTITION_KEY_TABLE;
+  let at = writeVarint(out, 5, keyBytes);
+  at = writeString(out, at, partitionKey, keyBytes);
+  const last = to > from ? ends[to - 1] : first;
+  let cur = at + recordBytes - (last - first);
+  out.set(src.subarray(first, last), cur);
+  for (let i = from, prev = first; i < to; prev = ends[i++]) {
+    const length = ends[i] - prev;
+    out[at++] = TAG_RECORDS;
+    at = writeVarint(out, at, PK_INDEX_0_BYTES + fieldSize(length));
+    out[at++] = 0x08;
+    out[at++] = 0;
+    out[at++] = TAG_DATA;
+    at = writeVarint(out, at, length);
+    if (at !== cur) out.copyWithin(at, cur, cur + length);
+    at += length;
+    cur += length;
+  }
+  md5Into(out, 4, at, out, at);
+  return out;
+}
