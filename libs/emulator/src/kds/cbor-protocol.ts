@@ -14,8 +14,13 @@
  *
  * Pure: bytes in, the JS value the JSON path hands to the validator out (blobs as base64, timestamps as epoch
  * seconds), and the reverse for answers, errors and event payloads.
+ *
+ * The codec is `cbor` (node-cbor): CommonJS, no native part. cbor-x is about ten times faster, but its optional
+ * native accelerator's platform packages are not on the registry these machines install from, so a lock file
+ * with it fails `npm ci`. CBOR is the Java clients' path, not the hot path the emulator's speed is judged on
+ * (JSON); node-cbor costs about 20 µs per record of a GetRecords answer.
  */
-import { Decoder, Encoder, Tag } from 'cbor-x';
+import * as cbor from 'cbor';
 import { awsErrors, type AwsServiceError } from '../errors';
 import { KDS_SHAPES } from './kds-shapes';
 import type { Shape } from './shape-validator';
@@ -24,13 +29,13 @@ import { cborTextMap } from './request-screening';
 /** CBOR tag 1, "epoch-based date/time"; AWS puts milliseconds under it. */
 const TAG_EPOCH = 1;
 
-// int64AsNumber: Java writes every long timestamp as a 64-bit integer (0x1b), which cbor-x would otherwise
-// decode as a BigInt; epoch milliseconds are far below 2^53.
-// (an option of cbor-x's decoder that its typings leave out)
-const decoderOptions = { mapsAsObjects: true, useRecords: false, int64AsNumber: true };
-const decoder = new Decoder(decoderOptions);
-// No records, no tag 64 on byte arrays, plain definite-length maps: what any CBOR reader (Jackson's) takes.
-const encoder = new Encoder({ mapsAsObjects: true, useRecords: false, tagUint8Array: false, variableMapSize: true });
+// Tag 1 read as AWS writes it: epoch MILLISECONDS (a Date of exactly that instant).
+const DECODE_OPTIONS = { tags: { [TAG_EPOCH]: (v: unknown): Date => new Date(Number(v)) } };
+/**
+ * Room for the largest answer (GetRecords: 10 MiB of data): node-cbor's encodeOne returns only what fits its
+ * stream buffer (a stream option its typings leave out), silently cutting anything larger.
+ */
+const ENCODE_OPTIONS = { highWaterMark: 64 * 1024 * 1024 } as unknown as Parameters<typeof cbor.encodeOne>[1];
 
 type Plain = Record<string, unknown>;
 
@@ -68,8 +73,7 @@ function toJsonForm(shape: Shape | undefined, value: unknown): unknown {
     case 'blob':
       return isBytes(value) ? Buffer.from(value.buffer, value.byteOffset, value.byteLength).toString('base64') : value;
     case 'timestamp':
-      // cbor-x reads tag 1 as seconds (Date of value × 1000): undo that to get the sender's milliseconds.
-      if (value instanceof Date) return value.getTime() / 1000 / 1000;
+      if (value instanceof Date) return value.getTime() / 1000;
       return typeof value === 'number' ? value / 1000 : value;
     case 'list':
       return Array.isArray(value) ? value.map((item) => toJsonForm(shape.member, item)) : passThrough(value, shape);
@@ -101,7 +105,8 @@ function mapValues(object: Plain, shapeOf: (key: string) => Shape | undefined): 
  * CBOR item, or the item is a byte string or a date, which JSON cannot express and no operation takes.
  */
 export function decodeCbor(body: Uint8Array): unknown {
-  const value: unknown = decoder.decode(body);
+  const value: unknown = cbor.decodeFirstSync(body, DECODE_OPTIONS);
+  if (value instanceof Map) throw awsErrors.serialization('Start of structure or map found where not expected.');
   if (isBytes(value) || value instanceof Date) throw awsErrors.serialization('');
   return value;
 }
@@ -125,14 +130,12 @@ const OUTPUT_TIMESTAMPS = new Set([
 ]);
 const OUTPUT_BLOBS = new Set(['Data']);
 
-/** An integer wider than 32 bits as a CBOR integer: cbor-x writes such numbers as float64 unless given a BigInt. */
-const integer = (n: number): number | bigint => (Number.isSafeInteger(n) && Math.abs(n) > 0xffffffff ? BigInt(n) : n);
-
 function toCborForm(key: string, value: unknown): unknown {
   if (value === undefined || value === null) return undefined;
   if (typeof value === 'number') {
-    if (OUTPUT_TIMESTAMPS.has(key)) return new Tag(BigInt(Math.round(value * 1000)), TAG_EPOCH);
-    return Number.isInteger(value) ? integer(value) : value;
+    // An integer under tag 1 (node-cbor writes safe integers as CBOR integers, uint64 past 32 bits).
+    if (OUTPUT_TIMESTAMPS.has(key)) return new cbor.Tagged(TAG_EPOCH, Math.round(value * 1000));
+    return value;
   }
   if (typeof value === 'string') return OUTPUT_BLOBS.has(key) ? Buffer.from(value, 'base64') : value;
   if (Array.isArray(value)) return value.map((item) => toCborForm(key, item));
@@ -149,7 +152,7 @@ function toCborForm(key: string, value: unknown): unknown {
 
 /** An operation's JSON-form output as a CBOR map (also an event's payload). */
 export function encodeCborValue(output: object): Uint8Array {
-  return encoder.encode(toCborForm('', output));
+  return cbor.encodeOne(toCborForm('', output), ENCODE_OPTIONS);
 }
 
 /** An answer body: an operation without output answers an empty body, as over JSON. */

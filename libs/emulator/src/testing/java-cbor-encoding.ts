@@ -11,7 +11,7 @@
  *
  * Answers are read as Jackson's CBORParser feeds the Java unmarshallers: a number under tag 1 is epoch milliseconds.
  */
-import { Decoder, Encoder } from 'cbor-x';
+import * as cbor from 'cbor';
 
 export const CBOR_CONTENT_TYPE = 'application/x-amz-cbor-1.1';
 
@@ -22,7 +22,10 @@ export class JavaTimestamp {
 
 export type JavaValue = string | number | boolean | Uint8Array | JavaTimestamp | JavaValue[] | { [key: string]: JavaValue | undefined };
 
-const scalars = new Encoder({ useRecords: false, tagUint8Array: false });
+/** A scalar in its shortest form (node-cbor's default, as Jackson writes ints, strings, bytes and booleans). */
+// highWaterMark: encodeOne returns only what fits its stream buffer (a stream option the typings leave out).
+const SCALAR_OPTIONS = { highWaterMark: 16 * 1024 * 1024 } as unknown as Parameters<typeof cbor.encodeOne>[1];
+const scalars = { encode: (v: unknown): Buffer => cbor.encodeOne(v, SCALAR_OPTIONS) };
 const BREAK = Buffer.from([0xff]);
 
 function long(millis: number): Buffer {
@@ -80,18 +83,18 @@ export function javaCborEncode(value: JavaValue): Buffer {
   return Buffer.concat(out);
 }
 
-const reader = new Decoder({ mapsAsObjects: true, useRecords: false, int64AsNumber: true } as object);
+const READ_OPTIONS = { tags: { 1: (v: unknown): JavaTimestamp => new JavaTimestamp(Number(v)) } };
 
 /**
  * An answer read as Jackson's CBORParser feeds the Java unmarshallers: byte strings stay bytes, and a number under
- * tag 1 is taken as epoch milliseconds (cbor-x would read it as seconds; here it becomes a JavaTimestamp).
+ * tag 1 is taken as epoch milliseconds (a JavaTimestamp).
  */
 export function javaCborDecode(bytes: Uint8Array): unknown {
-  return bytes.length === 0 ? undefined : fromCbor(reader.decode(bytes));
+  return bytes.length === 0 ? undefined : fromCbor(cbor.decodeFirstSync(bytes, READ_OPTIONS));
 }
 
 function fromCbor(v: unknown): unknown {
-  if (v instanceof Date) return new JavaTimestamp(v.getTime() / 1000);
+  if (v instanceof JavaTimestamp) return v;
   if (v instanceof Uint8Array || v === null || typeof v !== 'object') return v;
   if (Array.isArray(v)) return v.map(fromCbor);
   return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, fromCbor(x)]));
