@@ -263,12 +263,16 @@ export class FlowDelivery {
   /** putRuns for packed records (RecordProcessor.pushPacked): the same runs, the same bytes. */
   private async putPackedRuns(p: PackedRecords, endOffset: number, mark: ChunkMark, maxBytes: number): Promise<void> {
     const n = p.ends.length;
+    // singleKeyAggregateBytes(k, r) is a constant plus r: one call per chunk, and the sizing function taken once
+    // (an imported binding read per line is a module getter under the CommonJS build).
+    const budget = maxBytes - singleKeyAggregateBytes(MAX_KEY_BYTES, 0);
+    const recordBytes = singleKeyRecordBytes;
     let first = 0;
     let runBytes = 0;
     let prevEnd = 0;
     for (let i = 0; i <= n; i++) {
-      const grow = i < n ? singleKeyRecordBytes(p.ends[i] - prevEnd) : 0;
-      if (i > first && (i === n || singleKeyAggregateBytes(MAX_KEY_BYTES, runBytes + grow) > maxBytes)) {
+      const grow = i < n ? recordBytes(p.ends[i] - prevEnd) : 0;
+      if (i > first && (i === n || runBytes + grow > budget)) {
         if (!(await this.putPackedRun(p, first, i, mark, endOffset))) return;
         first = i;
         runBytes = 0;

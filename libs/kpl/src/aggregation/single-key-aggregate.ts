@@ -51,6 +51,19 @@ export function encodeSingleKeyAggregate(partitionKey: string, records: readonly
   return out;
 }
 
+/** Bytes of a varint below 2^28 (a record's lengths), here rather than imported: no module getter per call. */
+const varint28Bytes = (v: number): number => (v < 0x80 ? 1 : v < 0x4000 ? 2 : v < 0x200000 ? 3 : 4);
+
+/** Writes a varint below 2^28 at `at`; returns the offset past it. */
+function writeVarint28(out: Buffer, at: number, v: number): number {
+  while (v >= 0x80) {
+    out[at++] = (v & 0x7f) | 0x80;
+    v >>>= 7;
+  }
+  out[at++] = v;
+  return at;
+}
+
 /**
  * As encodeSingleKeyAggregate for records [from, to) packed back to back in `src`: record k is
  * src[k === 0 ? 0 : ends[k - 1], ends[k]). The run is copied once, then each record moved down into place
@@ -60,7 +73,10 @@ export function encodeSingleKeyAggregatePacked(partitionKey: string, src: Uint8A
   const keyBytes = Buffer.byteLength(partitionKey, 'utf8');
   const first = from === 0 ? 0 : ends[from - 1];
   let recordBytes = 0;
-  for (let i = from, prev = first; i < to; prev = ends[i++]) recordBytes += singleKeyRecordBytes(ends[i] - prev);
+  for (let i = from, prev = first; i < to; prev = ends[i++]) {
+    const inner = PK_INDEX_0_BYTES + 1 + varint28Bytes(ends[i] - prev) + ends[i] - prev;
+    recordBytes += 1 + varint28Bytes(inner) + inner;
+  }
   const out = Buffer.allocUnsafe(singleKeyAggregateBytes(keyBytes, recordBytes));
   out[0] = MAGIC_0;
   out[1] = MAGIC_1;
@@ -75,11 +91,11 @@ export function encodeSingleKeyAggregatePacked(partitionKey: string, src: Uint8A
   for (let i = from, prev = first; i < to; prev = ends[i++]) {
     const length = ends[i] - prev;
     out[at++] = TAG_RECORDS;
-    at = writeVarint(out, at, PK_INDEX_0_BYTES + fieldSize(length));
+    at = writeVarint28(out, at, PK_INDEX_0_BYTES + 1 + varint28Bytes(length) + length);
     out[at++] = 0x08;
     out[at++] = 0;
     out[at++] = TAG_DATA;
-    at = writeVarint(out, at, length);
+    at = writeVarint28(out, at, length);
     if (at !== cur) out.copyWithin(at, cur, cur + length);
     at += length;
     cur += length;
