@@ -1,4 +1,10 @@
+import { EventEmitter } from 'node:events';
 import { STOP_GRACE_MS, installStopController } from './signals';
+
+// Signals come from an emitter the test owns: emitting 'SIGINT' on jest's sandboxed copy of `process` passed here
+// and failed in CI, where the worker's copy carried other listeners.
+let signals: EventEmitter;
+beforeEach(() => (signals = new EventEmitter()));
 
 describe('installStopController', () => {
   beforeEach(() => jest.useFakeTimers());
@@ -6,13 +12,13 @@ describe('installStopController', () => {
 
   it('aborts on the first Ctrl-C, exits 130 on the second, and after the grace period at the latest', () => {
     const exit = jest.fn();
-    const stop = installStopController(exit);
+    const stop = installStopController(exit, signals);
     try {
-      process.emit('SIGINT', 'SIGINT');
+      signals.emit('SIGINT', 'SIGINT');
       expect(stop.signal.aborted).toBe(true);
       expect(stop.reason()).toBe('interrupted');
       expect(exit).not.toHaveBeenCalled();
-      process.emit('SIGINT', 'SIGINT');
+      signals.emit('SIGINT', 'SIGINT');
       expect(exit).toHaveBeenCalledWith(130);
       exit.mockClear();
       jest.advanceTimersByTime(STOP_GRACE_MS);
@@ -24,7 +30,7 @@ describe('installStopController', () => {
 
   it('a closed stdout stops with reason stdout-closed, exit 0 if the command does not end in time', () => {
     const exit = jest.fn();
-    const stop = installStopController(exit);
+    const stop = installStopController(exit, signals);
     try {
       stop.stop('stdout-closed');
       stop.stop('interrupted');
@@ -39,8 +45,7 @@ describe('installStopController', () => {
   });
 
   it('removes its handlers on dispose', () => {
-    const before = process.listenerCount('SIGINT');
-    installStopController(jest.fn()).dispose();
-    expect(process.listenerCount('SIGINT')).toBe(before);
+    installStopController(jest.fn(), signals).dispose();
+    expect([signals.listenerCount('SIGINT'), signals.listenerCount('SIGTERM')]).toEqual([0, 0]);
   });
 });

@@ -16,7 +16,10 @@ export const STOP_GRACE_MS = 5_000;
  * must (a partial line, deregistering a consumer) and main.ts exits 130; a second Ctrl-C, or the grace period
  * running out, exits 130 at once.
  */
-export function installStopController(exit: (code: number) => void = (code) => process.exit(code)): StopController {
+/** Where SIGINT and SIGTERM arrive: the process, or an emitter a test drives (jest's sandboxed `process` is a copy). */
+export type SignalSource = Pick<NodeJS.EventEmitter, 'on' | 'off'>;
+
+export function installStopController(exit: (code: number) => void = (code) => process.exit(code), signals: SignalSource = process): StopController {
   const controller = new AbortController();
   let why: StopReason | undefined;
   const stop = (reason: StopReason): void => {
@@ -29,15 +32,15 @@ export function installStopController(exit: (code: number) => void = (code) => p
     if (why === 'interrupted') exit(130);
     else stop('interrupted');
   };
-  process.on('SIGINT', onSignal);
-  process.on('SIGTERM', onSignal);
+  signals.on('SIGINT', onSignal);
+  signals.on('SIGTERM', onSignal);
   return {
     signal: controller.signal,
     reason: () => why,
     stop,
     dispose: () => {
-      process.off('SIGINT', onSignal);
-      process.off('SIGTERM', onSignal);
+      signals.off('SIGINT', onSignal);
+      signals.off('SIGTERM', onSignal);
     },
   };
 }
