@@ -169,7 +169,7 @@ describe('FileTailer under rotation at 10,000 lines/s', () => {
     expect(started.delivery.lines.filter((l) => /access\.log\.\d$/.test(l.path)).length).toBeGreaterThan(1000);
   });
 
-  it('truncation in place while behind: lines read before it are kept; the loss is reported (at most what is missing)', async () => {
+  it('truncation in place while behind: lines read before it are kept; what is reported lost is at most what is missing', async () => {
     const log = join(dir, 'access.log');
     const writer = new LogWriter(log);
     await writer.start();
@@ -193,9 +193,9 @@ describe('FileTailer under rotation at 10,000 lines/s', () => {
     const lineBytes = started.delivery.lines[0].end - started.delivery.lines[0].start;
     const reported = truncations.reduce((sum, e) => sum + (e.kind === 'file-truncated' ? e.unreadBytesLost : 0), 0) / lineBytes;
     // The tailer reads within milliseconds: little is lost, and never more than it reports plus what was written
-    // after its last stat.
+    // after its last stat. What it reports is what it had seen: on a loaded machine (CI) it may not have looked at
+    // the file between its last read and the truncation, and then reports nothing (seen once) — so no lower bound.
     expect(reported).toBeLessThanOrEqual(missing);
-    expect(reported).toBeGreaterThan(0);
     // Paused 100 ms before each of 4 truncations at 10,000 lines/s: about 4,000 lines cannot be read.
     expect(missing).toBeLessThan(6000);
   });
