@@ -41,7 +41,7 @@ export async function readLines(handle: FileHandle, offset: number, maxBytes: nu
  * A chunk that keeps most of the read buffer is handed over as a view; a small one is copied, so the large
  * buffer is not kept alive by a few lines downstream.
  */
-function copyOut(buffer: Buffer, length: number): Buffer {
+export function copyOut(buffer: Buffer, length: number): Buffer {
   return length * 2 >= buffer.length ? buffer.subarray(0, length) : Buffer.from(buffer.subarray(0, length));
 }
 
