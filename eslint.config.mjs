@@ -99,7 +99,7 @@ export default [
   },
   {
     // Pure libs (conventions.md §2): bytes and values in, values out; no I/O, no servers, no AWS clients.
-    files: ['libs/schemas/src/**/*.ts', 'libs/partitioning/src/**/*.ts', 'libs/media/src/**/*.ts', 'libs/kpl/src/**/*.ts'],
+    files: ['libs/schemas/src/**/*.ts', 'libs/partitioning/src/**/*.ts', 'libs/media/src/**/*.ts', 'libs/kpl/src/**/*.ts', 'libs/cost-model/src/**/*.ts'],
     ignores: ['**/*.spec.ts', '**/testing/**'],
     rules: {
       'no-restricted-imports': [
