@@ -5,6 +5,19 @@
  */
 export const CONSUMER_DEFAULTS = {
   retrieval: 'polling' as const,
+  /**
+   * The lease protocol (leases/heartbeat-coordinator.ts): one heartbeat item per worker vouches for all of its
+   * leases, so the lease table's writes grow with workers, not shards. 'per-lease' is KCL's (and this library's
+   * before): every lease renewed, the whole table scanned by every worker each taker interval.
+   */
+  leaseProtocol: 'heartbeat' as const,
+  /**
+   * Checkpoint writes of one shard are coalesced: at most one every this many ms, the newest done record written
+   * when the interval is over (a shard end, a graceful stop and a handoff write at once). Before, every handler
+   * batch was one DynamoDB write per shard; now the writes no longer grow with the batch rate. A failover replays
+   * at most this much more.
+   */
+  checkpointIntervalMs: 5_000,
   initialPosition: 'TRIM_HORIZON' as const,
   /** Most user records per handler call (Lambda's BatchSize is 100 by default, 10,000 at most). */
   batchSize: 1_000,
@@ -55,6 +68,12 @@ export const LEASE_DEFAULTS = {
    * (graceful handoff) is then picked up in seconds, not in 20 s.
    */
   takerFollowUpMs: 1_000,
+  /**
+   * Heartbeat protocol: a full scan of the lease table at least this often even when no heartbeat says one is
+   * needed (new shards' leases created by another worker's shard sync, leases left unowned). KCL's shard sync
+   * interval; the scans a worker joining or dying needs are triggered by the heartbeats themselves.
+   */
+  leaseSweepIntervalMs: 60_000,
   /** Leases renewed / taken in parallel by one worker (KCL renews with a pool of 20 threads). */
   writeConcurrency: 20,
   /** ensureTable: how often DescribeTable is polled while the table is CREATING, and for how long at most. */
@@ -70,6 +89,15 @@ export function defaultRenewIntervalMs(failoverTimeMs: number, epsilonMs: number
 /** KCL-2 taker period: 2 · (failover + ε) (20,050 ms with the defaults). */
 export function defaultTakerIntervalMs(failoverTimeMs: number, epsilonMs: number = LEASE_DEFAULTS.epsilonMs): number {
   return 2 * (failoverTimeMs + epsilonMs);
+}
+
+/**
+ * Heartbeat protocol: how long a stealer waits for the owner to checkpoint and hand a lease over before it takes
+ * it anyway. The owner sees the request at its next heartbeat (within failover, or it has fenced itself) and
+ * gives up processing within one more failover time; 3 · failover leaves a third of margin (KCL 3: 30 s).
+ */
+export function defaultHandoffTimeoutMs(failoverTimeMs: number): number {
+  return 3 * failoverTimeMs;
 }
 
 // ---- shards/ ----

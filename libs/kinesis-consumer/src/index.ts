@@ -47,7 +47,7 @@ export {
 export { toDeadLetterEnvelope, parseDeadLetterEnvelope, type DeadLetterEnvelope } from './processing/dead-letter-envelope';
 
 // Leases and shard discovery (for tools and for running the parts alone).
-export { LeaseTable, type LeaseStore, type LeaseTableOptions } from './leases/lease-table';
+export { LeaseTable, type LeaseStore, type LeaseTableOptions, type WorkerHeartbeat, type HeartbeatWrite } from './leases/lease-table';
 export {
   LeaseCoordinator,
   type LeaseCoordinatorOptions,
@@ -55,6 +55,7 @@ export {
   type LeaseAcquiredInfo,
   type LeaseLostInfo,
   type LeaseLostReason,
+  type LeaseProtocol,
   type TakerRunEvent,
 } from './leases/lease-coordinator';
 export { planLeaseTaking, type LeaseTakingInput, type LeaseTakingPlan, type LeaseObservation } from './leases/lease-taker';

@@ -33,7 +33,7 @@ import {
   type Timers,
 } from '../consumer-types';
 import { CONSUMER_DEFAULTS } from '../defaults';
-import { LeaseCoordinator, type LeaseLostInfo } from '../leases/lease-coordinator';
+import { LeaseCoordinator, type LeaseLostInfo, type LeaseProtocol } from '../leases/lease-coordinator';
 import { LeaseTable } from '../leases/lease-table';
 import { BatchProcessor } from '../processing/batch-processor';
 import type { CheckpointAfter } from '../processing/checkpoint-policy';
@@ -78,6 +78,14 @@ export interface KinesisConsumerOptions {
   /** Whose failure a handler error is; platform failures spend no retry budget (default classifyHandlerFailure). */
   classifyFailure?: (error: unknown) => FailureOrigin;
   onFailure?: DeadLetterSink;
+  /**
+   * The lease protocol (default 'heartbeat': one heartbeat write per worker per renewal interval instead of one per
+   * lease; see LeaseProtocol). 'per-lease' is KCL 2's. Both kinds of worker can share a table during a rolling
+   * restart from one to the other.
+   */
+  leaseProtocol?: LeaseProtocol;
+  /** Coalesces a shard's checkpoint writes: at most one per this many ms (default 5,000; 0: every request at once). */
+  checkpointIntervalMs?: number;
   failoverTimeMs?: number;
   takerIntervalMs?: number;
   maxLeasesForWorker?: number;

@@ -30,8 +30,27 @@ import { isShardEnd } from './lease-serializer';
 import type { LeaseStore } from './lease-table';
 import { planLeaseTaking, type LeaseObservation } from './lease-taker';
 
+/**
+ * Which lease protocol a worker speaks (createLeaseCoordinator picks the class):
+ * - 'per-lease' (LeaseCoordinator, KCL 2's): every held lease renewed every renewIntervalMs, the whole table
+ *   scanned every takerIntervalMs; writes grow with shards.
+ * - 'heartbeat' (HeartbeatLeaseCoordinator): one heartbeat item per worker, written every renewIntervalMs, vouches
+ *   for all of its leases; lease items are written only on take, steal (a graceful handoff), release and
+ *   checkpoint; takers read the heartbeats every takerIntervalMs and scan the lease table only when a worker
+ *   died, joined or left, the fleet is out of balance, or every leaseSweepIntervalMs. Needs a store with the
+ *   heartbeat methods (LeaseTable has them, in a companion table). Works beside 'per-lease' workers (rolling
+ *   migration): while any lease is held by a worker without a heartbeat, it also renews its leases one by one.
+ */
+export type LeaseProtocol = 'per-lease' | 'heartbeat';
+
 export interface LeaseCoordinatorOptions {
   store: LeaseStore;
+  /** Read by createLeaseCoordinator (default 'per-lease' there; KinesisConsumer's default is 'heartbeat'). */
+  protocol?: LeaseProtocol;
+  /** Heartbeat protocol: a full lease scan at least this often (default 60,000 ms). */
+  leaseSweepIntervalMs?: number;
+  /** Heartbeat protocol: a stealer takes a lease whose owner did not hand it over after this long (default 3 · failover). */
+  handoffTimeoutMs?: number;
   workerId: string;
   /** Lease duration (default 10,000 ms). */
   failoverTimeMs?: number;

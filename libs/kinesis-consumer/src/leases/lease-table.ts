@@ -69,6 +69,49 @@ export interface LeaseStore {
   updateCheckpoint(lease: Lease, checkpoint: Checkpoint, options?: { childShardIds?: readonly string[] }): Promise<Lease>;
   /** Deletes a lease; with `onlyIfShardEnd`, only if its checkpoint is SHARD_END. True when it was deleted. */
   deleteLease(leaseKey: string, options?: { onlyIfShardEnd?: boolean }): Promise<boolean>;
+
+  // ---- the heartbeat protocol (leases/heartbeat-coordinator.ts); the per-lease protocol does not use these ----
+
+  /**
+   * Starts a graceful handoff of a lease held by a live worker (KCL 3's encoding): leaseOwner = `to`,
+   * checkpointOwner = the current owner, counter + 1, if the counter and owner are still as listed.
+   */
+  requestHandoff?(lease: Lease, to: string): Promise<Lease>;
+  /**
+   * The current owner's side: writes the final checkpoint (if given) and clears checkpointOwner, counter + 1, if
+   * checkpointOwner is still `from`. False when it is not (the handoff was forced or the lease taken).
+   */
+  completeHandoff?(leaseKey: string, from: string, options?: { checkpoint?: Checkpoint }): Promise<boolean>;
+  /** The new owner's side after the timeout: clears checkpointOwner of a lease owned by `lease.leaseOwner` with `lease.leaseCounter`. */
+  forceHandoff?(lease: Lease): Promise<Lease>;
+  /** Writes this worker's heartbeat (counter + 1; acknowledged handoff requests removed) and returns it as written. */
+  writeHeartbeat?(workerId: string, beat: HeartbeatWrite): Promise<WorkerHeartbeat>;
+  /** Every worker's heartbeat, read consistently. */
+  listHeartbeats?(): Promise<WorkerHeartbeat[]>;
+  /** Adds `leaseKey` to the owner's pending handoff requests; false when the owner has no heartbeat item. */
+  markHandoff?(ownerId: string, leaseKey: string): Promise<boolean>;
+  /** Removes a worker's heartbeat (graceful stop, after its leases were released). */
+  deleteHeartbeat?(workerId: string): Promise<void>;
+}
+
+/** One worker's heartbeat item (leases/heartbeat-table.ts). */
+export interface WorkerHeartbeat {
+  workerId: string;
+  /** +1 on every heartbeat: observers judge liveness by its changes on their own clock, like KCL's lease counter. */
+  counter: number;
+  /** Leases the worker held at its last heartbeat (takers decide from these whether a lease scan is needed). */
+  leaseCount: number;
+  /** Leases other workers asked it to hand over (graceful steal), not acknowledged yet. */
+  handoffRequests: string[];
+  /** Writer's clock (epoch ms): for people and dashboards only, never compared across hosts. */
+  heartbeatAt: number;
+}
+
+export interface HeartbeatWrite {
+  leaseCount: number;
+  heartbeatAt: number;
+  /** Handoff requests seen and acted upon: removed from the item in the same write. */
+  acknowledged?: readonly string[];
 }
 
 export interface LeaseTableOptions {
