@@ -12,7 +12,8 @@ export const STREAM_NAME = /^[a-zA-Z0-9_.-]{1,256}$/;
 /** GetHLSStreamingSessionURL / GetClip: the end lies within 24 h of the start (kvs-reference.md §5.3, §5.5). */
 export const MAX_RANGE_MS = 24 * 60 * 60 * 1000;
 
-const instant = z.union([
+/** A time as the API accepts it (ISO-8601 with an offset, or epoch ms), out as epoch ms. */
+export const instant = z.union([
   z.iso.datetime({ offset: true, error: 'expected an ISO-8601 time with an offset, e.g. 2026-01-01T10:00:00Z' }).transform((s) => Date.parse(s)),
   z.string().regex(/^\d{10,16}$/, { error: 'expected epoch milliseconds' }).transform(Number),
   z.number().int().min(0),

@@ -25,6 +25,7 @@ import type { KvsPlaybackClient } from '../kvs/kvs-playback-client';
 import { hlsProxyController } from '../hls/hls-proxy-controller';
 import type { SegmentCache } from '../hls/segment-cache';
 import { streamsApi } from '../api/streams-api';
+import { timelineApi } from '../api/timeline-route';
 import { dashboardApi, type DashboardTableSettings } from '../dashboard/dashboard-api';
 import type { DashboardTables } from '../dashboard/dashboard-tables';
 import type { KdsDashboardClient } from '../kds/kds-dashboard-client';
@@ -89,6 +90,7 @@ export function createGatewayServer(options: GatewayServerOptions): express.Expr
       publicUrl: options.publicUrl,
       logger,
     }),
+    timelineApi({ kvs: options.kvs }),
     dashboardApi({
       kvs: options.kvs,
       reader: options.dashboard?.reader,

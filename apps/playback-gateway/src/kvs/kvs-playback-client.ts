@@ -242,6 +242,32 @@ export class KvsPlaybackClient {
     return best ? (best.producerTimestampMs ?? best.serverTimestampMs) : undefined;
   }
 
+  /**
+   * The fragments whose producer timestamp lies in [fromMs, toMs] (the recording timeline), at most `maxPages` pages
+   * of 1000: each page spends 1000 points of the stream's fragment-metadata budget (10 000/s, kvs-reference.md §6).
+   */
+  async fragmentsBetween(streamName: string, fromMs: number, toMs: number, maxPages: number): Promise<{ fragments: FragmentSummary[]; truncated: boolean }> {
+    const fragments: FragmentSummary[] = [];
+    let NextToken: string | undefined;
+    let pages = 0;
+    do {
+      const input = NextToken
+        ? { StreamName: streamName, MaxResults: 1000, NextToken }
+        : {
+            StreamName: streamName,
+            MaxResults: 1000,
+            FragmentSelector: { FragmentSelectorType: 'PRODUCER_TIMESTAMP' as const, TimestampRange: { StartTimestamp: new Date(fromMs), EndTimestamp: new Date(toMs) } },
+          };
+      const page = await this.archivedCall(streamName, 'LIST_FRAGMENTS', 'ListFragments', (client) => client.send(new ListFragmentsCommand(input), this.callOptions()));
+      for (const f of page.Fragments ?? []) {
+        const summary = fragmentSummary(f);
+        if (summary) fragments.push(summary);
+      }
+      NextToken = page.NextToken || undefined;
+    } while (NextToken && ++pages < maxPages);
+    return { fragments, truncated: NextToken !== undefined };
+  }
+
   close(): void {
     this.control.destroy();
     for (const c of this.archived.values()) c.destroy();
