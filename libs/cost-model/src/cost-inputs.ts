@@ -117,13 +117,14 @@ export const KCL_DEFAULT_PROTOCOL: LeaseProtocolInputs = {
 };
 
 /**
- * A heartbeat protocol as issue 17 describes it: one heartbeat item per worker vouching for its leases, takers
- * reading heartbeats instead of scanning leases, coalesced checkpoints (at most one per shard per 5 s) and a slow
- * sweep of the lease table for new shards. The figures are inputs: set them to the protocol's real defaults.
+ * A heartbeat protocol as issue 17 describes it: one heartbeat item per worker vouching for its leases, written
+ * at the renewal period of 3-s leases (975 ms), takers reading heartbeats every second instead of scanning leases,
+ * coalesced checkpoints (at most one per shard per 5 s) and a sweep of the lease table every 60 s. The figures are
+ * inputs: set them to the protocol's real defaults.
  */
 export const HEARTBEAT_PROTOCOL: LeaseProtocolInputs = {
   name: 'heartbeat',
-  workerHeartbeatIntervalMs: 1_000,
+  workerHeartbeatIntervalMs: 975,
   checkpointIntervalMs: 5_000,
   leaseScanIntervalMs: 60_000,
   heartbeatScanIntervalMs: 1_000,
