@@ -22,9 +22,8 @@ import type { Server } from 'node:http';
 import * as path from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { KinesisClient } from '@aws-sdk/client-kinesis';
-import express, { type NextFunction, type Request, type Response } from 'express';
 import pino, { type Logger } from 'pino';
-import { createHttpServer, listenHttp, setSecurityHeaders } from '@tributary/runtime';
+import { createHttpServer, createOpsEndpoints, listenHttp, type OpsRequestListener } from '@tributary/runtime';
 import {
   consumerLibrary,
   type ConsumerFactory,
@@ -165,7 +164,7 @@ export async function startTelemetryConsumer(deps: TelemetryConsumerDeps): Promi
   const health = workerHealth(parts, life);
 
   // Timeouts from the runtime: headers 10 s, request 30 s, keep-alive 5 s, idle 60 s.
-  const server = createHttpServer(createHttpApp({ health, metrics, logger }));
+  const server = createHttpServer(createOpsListener({ health, metrics, logger }));
   const listening = await listenHttp(server, config.port, config.host).catch((err: Error) => {
     throw new TelemetryConsumerError('STARTUP_FAILED', `cannot listen on ${config.host}:${config.port}: ${err.message}`, false, { cause: err });
   });
@@ -468,39 +467,22 @@ function bindConsumerEvents(consumer: ConsumerPort, handler: TelemetryHandler, m
   });
 }
 
-/** GET /healthz (200 while running, 503 otherwise) and GET /metrics; everything else 404/405 as problem JSON. */
-function createHttpApp(options: { health: () => HealthReport; metrics: TelemetryConsumerMetrics; logger: Logger }): express.Express {
-  const app = express();
-  app.disable('x-powered-by');
-  app.disable('etag');
-  app.set('query parser', false);
-  app.use((_req, res, next) => {
-    setSecurityHeaders(res);
-    next();
+/**
+ * GET /healthz (liveness: 200 while running, 503 otherwise), GET /readyz (503 while a dependency fails, and why, so
+ * traffic and alerts see the outage; restarting a worker does not bring DynamoDB back, so liveness stays 200) and GET
+ * /metrics; everything else 404/405 as problem JSON (the runtime's ops endpoints).
+ */
+function createOpsListener(options: { health: () => HealthReport; metrics: TelemetryConsumerMetrics; logger: Logger }): OpsRequestListener {
+  return createOpsEndpoints({
+    liveness: () => {
+      const report = options.health();
+      return { ok: report.status === 'running', body: report };
+    },
+    readiness: () => {
+      const report = options.health();
+      return { ok: report.ready, body: { ready: report.ready, status: report.status, degraded: report.degraded } };
+    },
+    metrics: options.metrics,
+    logger: options.logger,
   });
-  // Readiness: 503 while a dependency fails (and why), so traffic and alerts see the outage. /healthz stays the
-  // liveness answer (200 while running): restarting a worker does not bring DynamoDB back.
-  app.get('/readyz', (_req, res) => {
-    const report = options.health();
-    res.status(report.ready ? 200 : 503).json({ ready: report.ready, status: report.status, degraded: report.degraded });
-  });
-  app.get('/healthz', (_req, res) => {
-    const report = options.health();
-    res.status(report.status === 'running' ? 200 : 503).json(report);
-  });
-  app.get('/metrics', async (_req, res) => {
-    const { contentType, body } = await options.metrics.render();
-    res.status(200).type(contentType).send(body);
-  });
-  app.all(['/healthz', '/readyz', '/metrics'], (_req, res) => {
-    res.status(405).setHeader('Allow', 'GET, HEAD').type('application/problem+json').json({ type: 'about:blank', title: 'Method Not Allowed', status: 405 });
-  });
-  app.use((req, res) => {
-    res.status(404).type('application/problem+json').json({ type: 'about:blank', title: 'Not Found', status: 404, detail: `no route ${req.method} ${req.path}` });
-  });
-  app.use((err: unknown, _req: Request, res: Response, _next: NextFunction) => {
-    options.logger.error({ err }, 'HTTP handler failed');
-    res.status(500).type('application/problem+json').json({ type: 'about:blank', title: 'Internal Server Error', status: 500 });
-  });
-  return app;
 }

@@ -18,7 +18,7 @@ import { DynamoDBClient, type DynamoDBClientConfig } from '@aws-sdk/client-dynam
 import { KinesisVideoClient, type KinesisVideoClientConfig } from '@aws-sdk/client-kinesis-video';
 import pino, { type Logger } from 'pino';
 import { PutMediaClient, type PutMediaSession } from '@tributary/kvs';
-import { createHttpServer, listenHttp, redactUrl, setSecurityHeaders, systemClock, type Clock } from '@tributary/runtime';
+import { createHttpServer, createOpsEndpoints, listenHttp, redactUrl, systemClock, type Clock } from '@tributary/runtime';
 import { CameraPipeline } from './camera/camera-pipeline';
 import { CameraHealthReporter } from './health/camera-health-reporter';
 import { ReachabilityTracker } from './health/reachability-tracker';
@@ -280,31 +280,21 @@ function cameraHealth(c: CameraHandle): CameraHealth {
   };
 }
 
-/** /healthz (and /readyz), /metrics: the runtime's timeouts (headers 10 s, request 30 s, idle 60 s) and security headers. */
+/**
+ * /healthz (and /readyz, the name the other apps give their readiness answer; here the two are one, see README,
+ * Health), /metrics: the runtime's ops endpoints, timeouts (headers 10 s, request 30 s, idle 60 s) and security headers.
+ */
 function createHealthServer(health: () => HealthReport, metrics: VideoMetrics, logger: Logger): Server {
-  return createHttpServer((req, res) => {
-    setSecurityHeaders(res);
-    const path = (req.url ?? '/').split('?')[0];
-    if (req.method !== 'GET' && req.method !== 'HEAD') {
-      res.writeHead(405, { allow: 'GET, HEAD' }).end();
-      return;
-    }
-    // /readyz is the name the other apps give their readiness answer; here the two are one (see README, Health).
-    if (path === '/healthz' || path === '/readyz') {
-      const report = health();
-      res.writeHead(report.status === 'ok' ? 200 : 503, { 'content-type': 'application/json' }).end(JSON.stringify(report));
-    } else if (path === '/metrics') {
-      metrics.render().then(
-        ({ contentType, body }) => res.writeHead(200, { 'content-type': contentType }).end(body),
-        (err: unknown) => {
-          logger.error({ err }, 'metrics failed');
-          res.writeHead(500).end();
-        },
-      );
-    } else {
-      res.writeHead(404, { 'content-type': 'application/json' }).end('{"error":"not found"}');
-    }
-  });
+  return createHttpServer(
+    createOpsEndpoints({
+      liveness: () => {
+        const report = health();
+        return { ok: report.status === 'ok', body: report };
+      },
+      metrics,
+      logger,
+    }),
+  );
 }
 
 function createHealthReporter(dynamo: DynamoDBClient, cameras: readonly CameraHandle[], context: CameraContext): CameraHealthReporter {

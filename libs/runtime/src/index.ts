@@ -1,7 +1,7 @@
 // Public entry point of @tributary/runtime: the seams every transport and worker injects (clock, timers,
 // logger, sleep) and the backoff they share; for apps, the one service runner (settings, logger, signals, exit codes,
 // the stop deadline), the service logger (with redaction), the HTTP server with bounded timeouts, the security
-// headers of their endpoints, the metrics base class, and the start-up notice about an outgoing Node major. Test
+// headers of their endpoints, the ops endpoints (/healthz, /readyz, /metrics), the metrics base class, and the start-up notice about an outgoing Node major. Test
 // doubles are behind the second entry, @tributary/runtime/testing.
 export { systemClock, systemTimers, unrefTimers, type Clock, type Timers } from './time/clock';
 export { noopLogger, type Logger } from './logging/logger';
@@ -13,6 +13,7 @@ export { createServiceLogger, type ServiceLoggerOptions } from './logging/servic
 export { maskSecretsInText, redactUrl, REDACT_PATHS, SECRET_KEYS } from './logging/log-redaction';
 export { createHttpServer, applyServerTimeouts, listenHttp, type HttpServerTimeouts } from './http/http-server';
 export { API_SECURITY_HEADERS, setSecurityHeaders } from './http/security-headers';
+export { createOpsEndpoints, type OpsEndpointsOptions, type OpsRequestListener, type ProbeAnswer } from './http/ops-endpoints';
 export { announceNodeSupport, nodeMajorOf, nodeSupportNotice, SDK_MIN_NODE_MAJOR, SDK_NODE_WARNING_ENV, type NodeSupportNotice } from './service/node-support';
 export { OutageTracker, type Outage, type OutageChange } from './health/outage-tracker';
 export {

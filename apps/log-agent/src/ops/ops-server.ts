@@ -7,8 +7,7 @@
  * `degraded` and the reason; /readyz answers 503 then. Both answer 503 once the shutdown began.
  */
 import type { Server } from 'node:http';
-import { createHttpServer, setSecurityHeaders, type Logger } from '@tributary/runtime';
-import type { ServiceMetrics } from '@tributary/runtime';
+import { createHttpServer, createOpsEndpoints, type Logger, type ServiceMetrics } from '@tributary/runtime';
 
 export interface HealthReport {
   status: 'ok' | 'degraded' | 'closing';
@@ -18,27 +17,18 @@ export interface HealthReport {
 }
 
 export function createOpsServer(health: () => HealthReport, metrics: ServiceMetrics, logger: Logger): Server {
-  return createHttpServer((req, res) => {
-    setSecurityHeaders(res);
-    const path = (req.url ?? '/').split('?')[0];
-    if (req.method !== 'GET' && req.method !== 'HEAD') {
-      res.writeHead(405, { allow: 'GET, HEAD' }).end();
-      return;
-    }
-    if (path === '/healthz' || path === '/readyz') {
-      const report = health();
-      const ok = report.status === 'ok' || (path === '/healthz' && report.status === 'degraded');
-      res.writeHead(ok ? 200 : 503, { 'content-type': 'application/json' }).end(JSON.stringify(report));
-    } else if (path === '/metrics') {
-      metrics.render().then(
-        ({ contentType, body }) => res.writeHead(200, { 'content-type': contentType }).end(body),
-        (err: unknown) => {
-          logger.error({ err }, 'metrics failed');
-          res.writeHead(500).end();
-        },
-      );
-    } else {
-      res.writeHead(404, { 'content-type': 'application/json' }).end('{"error":"not found"}');
-    }
-  });
+  return createHttpServer(
+    createOpsEndpoints({
+      liveness: () => {
+        const report = health();
+        return { ok: report.status !== 'closing', body: report };
+      },
+      readiness: () => {
+        const report = health();
+        return { ok: report.status === 'ok', body: report };
+      },
+      metrics,
+      logger,
+    }),
+  );
 }
