@@ -18,9 +18,33 @@ import type {
 
 export type { ConsumersView, DataStreamFlow, DataStreamRecordsView, DataStreamSummary, DataStreamsView, PreviewRecord, RollupSeries, ShardProgress, StreamHealth };
 
-/** GET /api/streams (api/streams-api.ts): kvs-playback-client.ts StreamSummary plus its health. */
+/** One entry of GET /api/streams and the answer of GET /api/streams/:name: kvs-playback-client.ts StreamSummary plus its health. */
+export interface StreamEntry {
+  name: string;
+  status: string | null;
+  /** null when neither the camera-health table nor KVS could say. */
+  health: StreamHealth | null;
+}
+
+/**
+ * GET /api/streams?limit=&cursor=&q= (api/streams-api.ts, api/stream-list-request.ts): one page of the streams the
+ * principal may read whose name contains `q` (case-insensitive), in name order (code-unit order, not locale).
+ *   limit   1–200, default 50
+ *   cursor  the `nextCursor` of the previous page, given back as is (opaque); any other value answers 400
+ *   q       1–256 of a-z A-Z 0-9 _ . -; absent or empty: every readable stream
+ * `nextCursor` is null on the last page. `total` counts the readable streams matching `q` (never the others).
+ */
 export interface StreamsResponse {
-  streams: Array<{ name: string; status: string | null; health: StreamHealth | null }>;
+  streams: StreamEntry[];
+  nextCursor: string | null;
+  total: number;
+}
+
+/** The query of GET /api/streams, as the pages build it (every member optional). */
+export interface StreamsQuery {
+  limit?: number;
+  cursor?: string;
+  q?: string;
 }
 
 /** The body of POST /api/streams/:name/playback (api/api-requests.ts playbackRequestSchema). */

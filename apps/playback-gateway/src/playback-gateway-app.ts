@@ -10,6 +10,7 @@ import type { KinesisClientConfig } from '@aws-sdk/client-kinesis';
 import type { Logger } from 'pino';
 import { createHttpServer, createServiceLogger, listenHttp, type HttpServerTimeouts } from '@tributary/runtime';
 import { loadAuthOptions, type AuthenticatorOptions } from '@tributary/auth';
+import { STREAM_LIST_HEALTH_READ, type CameraHealthScan } from './api/stream-catalog';
 import { DashboardTables } from './dashboard/dashboard-tables';
 import { GatewayMetrics } from './gateway-metrics';
 import { SegmentCache } from './hls/segment-cache';
@@ -31,6 +32,8 @@ export interface PlaybackGatewayDeps {
   kinesisClientConfig?: KinesisClientConfig;
   /** How long the dashboard's DynamoDB answers are shared (default DASHBOARD_DEFAULTS.cacheMs). */
   dashboardCacheMs?: number;
+  /** How long the stream list and its camera-health Scan are shared (default STREAM_CATALOG_DEFAULTS.cacheMs). */
+  catalogCacheMs?: number;
   metrics?: GatewayMetrics;
   assets?: StaticAssets;
   fetch?: typeof fetch;
@@ -68,6 +71,13 @@ export async function startPlaybackGateway(config: PlaybackGatewayConfig, deps: 
     cameraHealth: config.cameraHealthTable,
   };
   const dynamo = Object.values(dashboardTables).some((t) => t !== undefined) ? new DynamoDBClient(deps.dynamoDbClientConfig ?? {}) : undefined;
+  // The stream list reads the whole camera-health table in one paged Scan (large pages: 1,000 cameras in one call).
+  let cameraHealth: CameraHealthScan | undefined;
+  const healthTable = config.cameraHealthTable;
+  if (dynamo && healthTable !== undefined) {
+    const reader = new DashboardTables({ client: dynamo, timeoutMs: config.upstreamTimeoutMs, ...STREAM_LIST_HEALTH_READ });
+    cameraHealth = () => reader.cameraHealth(healthTable);
+  }
   // Built always: the SDK makes no call until the data-streams panel asks (telemetry:read viewers only).
   const kds = new KdsDashboardClient({ clientConfig: deps.kinesisClientConfig, timeoutMs: config.upstreamTimeoutMs });
   const app = createGatewayServer({
@@ -88,6 +98,8 @@ export async function startPlaybackGateway(config: PlaybackGatewayConfig, deps: 
     logger,
     assets: deps.assets ?? locateStaticAssets(),
     fetch: deps.fetch,
+    ...(cameraHealth ? { cameraHealth } : {}),
+    ...(deps.catalogCacheMs !== undefined ? { catalogCacheMs: deps.catalogCacheMs } : {}),
     dashboard: {
       tables: dashboardTables,
       reader: dynamo ? new DashboardTables({ client: dynamo, timeoutMs: config.upstreamTimeoutMs }) : undefined,

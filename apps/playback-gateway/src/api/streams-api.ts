@@ -1,7 +1,8 @@
 /**
  * The JSON API, behind `authenticate` (API key or JWT bearer):
  *
- *   GET  /api/streams                       streams the principal may read, with health
+ *   GET  /api/streams?limit&cursor&q       a page of the streams the principal may read, with health
+ *                                           → {streams, nextCursor, total} (api/stream-catalog.ts)
  *   GET  /api/streams/:name                 one stream, with health
  *   POST /api/streams/:name/playback        {mode, start?, end?, delivery?} → {url, delivery, mode, expiresAt}
  *   GET  /api/streams/:name/clip?start&end  MP4 attachment (GetClip), streamed
@@ -13,14 +14,20 @@
 import { pipeline } from 'node:stream/promises';
 import express, { type NextFunction, type Request, type Response, type Router } from 'express';
 import { AuthError, getPrincipal, signPlaybackToken, type PlaybackTokenKey } from '@tributary/auth';
-import { mapWithConcurrency, systemClock, type Clock, type Logger } from '@tributary/runtime';
+import { systemClock, type Clock, type Logger } from '@tributary/runtime';
 import { GatewayError } from '../gateway-error';
-import { KVS_CLIENT_DEFAULTS, type KvsPlaybackClient } from '../kvs/kvs-playback-client';
+import type { KvsPlaybackClient } from '../kvs/kvs-playback-client';
 import { clipQuerySchema, playbackRequestSchema, queryRecord, snapshotQuerySchema, STREAM_NAME, validate } from './api-requests';
 import { canReadStream, streamReadScope, VIDEO_READ_SCOPE } from './stream-access';
+import { StreamCatalog, type CameraHealthScan } from './stream-catalog';
+import { parseStreamListQuery } from './stream-list-request';
 
 export interface StreamsApiOptions {
   kvs: KvsPlaybackClient;
+  /** The camera-health table's reader (one Scan of it); absent: health from KVS per stream. */
+  cameraHealth?: CameraHealthScan;
+  /** How long the stream list and the camera-health Scan are shared (STREAM_CATALOG_DEFAULTS.cacheMs). */
+  catalogCacheMs?: number;
   playbackKey: PlaybackTokenKey;
   tokenTtlSeconds: number;
   defaultDelivery: 'direct' | 'proxied';
@@ -58,28 +65,24 @@ function readableStream(req: Request): string {
   return name;
 }
 
-/** GET /streams and GET /streams/:name: the catalog, each stream with its health (null when KVS cannot say). */
-function catalogRoutes(router: Router, { kvs, logger }: StreamsApiOptions): void {
-  const withHealth = async <T extends { name: string }>(stream: T) => {
-    try {
-      return { ...stream, health: await kvs.streamHealth(stream.name) };
-    } catch (err) {
-      logger.debug({ err, stream: stream.name }, 'health unavailable');
-      return { ...stream, health: null };
-    }
-  };
+/** GET /streams and GET /streams/:name: the catalog, each stream with its health (null when nothing can say). */
+function catalogRoutes(router: Router, options: StreamsApiOptions): void {
+  const catalog = new StreamCatalog({
+    kvs: options.kvs,
+    logger: options.logger,
+    ...(options.cameraHealth ? { cameraHealth: options.cameraHealth } : {}),
+    ...(options.clock ? { clock: options.clock } : {}),
+    ...(options.catalogCacheMs !== undefined ? { cacheMs: options.catalogCacheMs } : {}),
+  });
 
   router.get('/streams', async (req, res) => {
-    queryRecord(req.url); // no parameters, but a malformed query is still refused
-    const principal = getPrincipal(req);
-    const readable = (await kvs.listStreams()).filter((s) => principal !== undefined && canReadStream(principal, s.name));
-    const streams = await mapWithConcurrency(readable, KVS_CLIENT_DEFAULTS.healthConcurrency, (s) => withHealth(s));
-    res.status(200).set('Cache-Control', 'no-store').json({ streams });
+    const query = parseStreamListQuery(queryRecord(req.url));
+    res.status(200).set('Cache-Control', 'no-store').json(await catalog.page(getPrincipal(req), query));
   });
 
   router.get('/streams/:name', async (req, res) => {
     const name = readableStream(req);
-    res.status(200).set('Cache-Control', 'no-store').json(await withHealth(await kvs.describeStream(name)));
+    res.status(200).set('Cache-Control', 'no-store').json(await catalog.entry(name));
   });
 }
 

@@ -26,6 +26,7 @@ import { hlsProxyController } from '../hls/hls-proxy-controller';
 import type { SegmentCache } from '../hls/segment-cache';
 import { streamsApi } from '../api/streams-api';
 import { timelineApi } from '../api/timeline-route';
+import type { CameraHealthScan } from '../api/stream-catalog';
 import { dashboardApi, type DashboardTableSettings } from '../dashboard/dashboard-api';
 import type { DashboardTables } from '../dashboard/dashboard-tables';
 import type { KdsDashboardClient } from '../kds/kds-dashboard-client';
@@ -50,6 +51,10 @@ export interface GatewayServerOptions {
   logger: Logger;
   assets: StaticAssets;
   fetch?: typeof fetch;
+  /** The stream list's health source: one Scan of the camera-health table (absent: KVS per stream). */
+  cameraHealth?: CameraHealthScan;
+  /** How long the stream list and that Scan are shared by all callers (STREAM_CATALOG_DEFAULTS.cacheMs). */
+  catalogCacheMs?: number;
   /** The dashboard's DynamoDB tables (each optional) and their reader (absent when none is set). */
   dashboard?: { tables: DashboardTableSettings; reader?: DashboardTables; cacheMs?: number; kds?: KdsDashboardClient };
 }
@@ -89,6 +94,8 @@ export function createGatewayServer(options: GatewayServerOptions): express.Expr
       defaultDelivery: options.delivery,
       publicUrl: options.publicUrl,
       logger,
+      ...(options.cameraHealth ? { cameraHealth: options.cameraHealth } : {}),
+      ...(options.catalogCacheMs !== undefined ? { catalogCacheMs: options.catalogCacheMs } : {}),
     }),
     timelineApi({ kvs: options.kvs }),
     dashboardApi({

@@ -13,17 +13,18 @@
 import type { z } from 'zod';
 import type * as Page from '../../public-api';
 import type { playbackRequestSchema } from '../api/api-requests';
+import type { StreamEntry, StreamsPage } from '../api/stream-catalog';
 import type { DashboardCamera } from '../dashboard/dashboard-api';
 import type { DeviceStateItem, TableRead } from '../dashboard/dashboard-tables';
-import type { StreamSummary } from '../kvs/kvs-playback-client';
-import type { StreamHealth } from '../kvs/stream-health';
 
 /** Compiles only when `Actual` is assignable to `Expected`. */
 type Fits<Actual extends Expected, Expected> = [Actual, Expected];
 
 export type _PublicApiContract = [
-  // GET /api/streams: { streams } of summaries with their health (api/streams-api.ts withHealth).
-  Fits<{ streams: Array<StreamSummary & { health: StreamHealth | null }> }, Page.StreamsResponse>,
+  // GET /api/streams: a page of summaries with their health (api/stream-catalog.ts StreamCatalog.page).
+  Fits<StreamsPage, Page.StreamsResponse>,
+  // GET /api/streams/:name (StreamCatalog.entry).
+  Fits<StreamEntry, Page.StreamEntry>,
   // The other way round for a request: what the page sends is what the server's schema accepts.
   Fits<Page.PlaybackRequest, z.input<typeof playbackRequestSchema>>,
   Fits<DashboardCamera, Page.DashboardCamera>,

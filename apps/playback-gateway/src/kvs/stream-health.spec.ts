@@ -17,6 +17,7 @@ describe('streamHealth', () => {
       fragmentsPerSecond: 0.5,
       bitrateBps: 1_000_000,
       windowSeconds: 10,
+      source: 'kvs',
     });
   });
 

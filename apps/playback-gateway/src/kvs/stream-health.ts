@@ -1,7 +1,14 @@
 /**
- * A stream's health from its recent fragments (ListFragments over the last minute): when the newest fragment
- * arrived, and over the last `windowMs` how many fragments per second and how many bits per second came in.
- * Pure: the fragments and "now" are given.
+ * A stream's health, the one shape the stream list, the stream entry and the dashboard answer, from either source:
+ *
+ *   camera-health   the video producer's item in the camera-health table (api/camera-health-status.ts): read for
+ *                   every stream at once by one shared Scan, the default wherever the table is configured;
+ *   kvs             the stream's recent fragments (ListFragments over the last minute, `streamHealth` below): when
+ *                   the newest fragment arrived, and over the last `windowMs` how many fragments per second and how
+ *                   many bits per second came in. One call per stream: the fallback for a stream the table does not
+ *                   know (another producer, no table configured).
+ *
+ * Pure: the fragments and "now" are given. Free of Node's types: the browser pages read it (public-api.d.ts).
  */
 export interface FragmentSummary {
   serverTimestampMs: number;
@@ -20,6 +27,8 @@ export interface StreamHealth {
   fragmentsPerSecond: number;
   bitrateBps: number;
   windowSeconds: number;
+  /** Where the figures come from (see above). */
+  source: 'camera-health' | 'kvs';
 }
 
 export function streamHealth(fragments: readonly FragmentSummary[], nowMs: number, windowMs: number): StreamHealth {
@@ -41,6 +50,7 @@ export function streamHealth(fragments: readonly FragmentSummary[], nowMs: numbe
     fragmentsPerSecond: round(count / seconds, 3),
     bitrateBps: Math.round((bytes * 8) / seconds),
     windowSeconds: seconds,
+    source: 'kvs',
   };
 }
 

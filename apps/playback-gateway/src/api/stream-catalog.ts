@@ -1,0 +1,152 @@
+/**
+ * The stream list at fleet size (issue 17, "gateway at 1,000 cameras"): what GET /api/streams and
+ * GET /api/streams/:name answer, at a cost that does not grow with the number of streams per request.
+ *
+ *   streams   ListStreams (every page), shared by all callers for `cacheMs`, in name order (code units)
+ *   health    the camera-health table (the video producer's item per camera), read by one paged Scan shared by all
+ *             callers for `cacheMs` — not one call per stream. Fallback, for a stream of the requested page the
+ *             table has no item for (a producer that writes none, no table configured, the Scan failed): KVS
+ *             ListFragments for that stream (KvsPlaybackClient.streamHealth, cached per stream), so the fallback
+ *             costs at most one ListFragments per listed stream per health cache period, bounded by the page size.
+ *
+ * Permission comes first: the list is cut to the streams the principal may read before the search, the count and
+ * the page, so neither the entries, nor `total`, nor the cursor tell anything about the others.
+ */
+import type { Principal } from '@tributary/auth';
+import { mapWithConcurrency, PromiseCache, systemClock, type Clock, type Logger } from '@tributary/runtime';
+import type { CameraHealthItem } from '@tributary/schemas';
+import { KVS_CLIENT_DEFAULTS, type KvsPlaybackClient, type StreamSummary } from '../kvs/kvs-playback-client';
+import type { StreamHealth } from '../kvs/stream-health';
+import { cameraHealthStatus } from './camera-health-status';
+import { encodeStreamCursor, type StreamListQuery } from './stream-list-request';
+import { canReadStream } from './stream-access';
+
+export const STREAM_CATALOG_DEFAULTS = {
+  /** How long one ListStreams answer and one Scan of the camera-health table serve every caller. */
+  cacheMs: 2_000,
+} as const;
+
+/**
+ * Pages of the camera-health Scan behind the list: 1,000 items a page (an item is ~300 bytes, well under DynamoDB's
+ * 1-MB page), 20 pages at most: 20,000 cameras. On AWS one Scan of 1,000 items (~300 KB) costs ~37 read units
+ * (eventually consistent), once per cache period per gateway instance, whatever the number of viewers.
+ */
+export const STREAM_LIST_HEALTH_READ = { pageSize: 1_000, maxPages: 20 } as const;
+
+export type StreamEntry = StreamSummary & { health: StreamHealth | null };
+
+export interface StreamsPage {
+  streams: StreamEntry[];
+  nextCursor: string | null;
+  /** Readable streams matching the search (all pages). */
+  total: number;
+}
+
+/** One read of the whole camera-health table (a paged Scan); `truncated` when its page cap stopped it. */
+export type CameraHealthScan = () => Promise<{ items: CameraHealthItem[]; truncated: boolean }>;
+
+export interface StreamCatalogOptions {
+  kvs: Pick<KvsPlaybackClient, 'listStreams' | 'describeStream' | 'streamHealth'>;
+  /** The camera-health table's reader; absent: every stream's health comes from KVS. */
+  cameraHealth?: CameraHealthScan;
+  logger: Logger;
+  clock?: Clock;
+  cacheMs?: number;
+}
+
+export class StreamCatalog {
+  private readonly kvs: StreamCatalogOptions['kvs'];
+  private readonly scanCameraHealth: CameraHealthScan | undefined;
+  private readonly logger: Logger;
+  private readonly clock: Clock;
+  private readonly streams: PromiseCache<StreamSummary[]>;
+  private readonly cameras: PromiseCache<Map<string, CameraHealthItem>>;
+
+  constructor(options: StreamCatalogOptions) {
+    this.kvs = options.kvs;
+    this.scanCameraHealth = options.cameraHealth;
+    this.logger = options.logger;
+    this.clock = options.clock ?? systemClock;
+    const ttlMs = options.cacheMs ?? STREAM_CATALOG_DEFAULTS.cacheMs;
+    this.streams = new PromiseCache({ ttlMs, maxEntries: 1, clock: this.clock });
+    this.cameras = new PromiseCache({ ttlMs, maxEntries: 1, clock: this.clock });
+  }
+
+  /** One page of the streams `principal` may read, matching `query.q`, after `query.after`, with their health. */
+  async page(principal: Pick<Principal, 'scopes'> | undefined, query: StreamListQuery): Promise<StreamsPage> {
+    const all = await this.streams.get('streams', () => this.listStreams());
+    const { q, after } = query;
+    const matching = all.filter((s) => principal !== undefined && canReadStream(principal, s.name) && (q === undefined || s.name.toLowerCase().includes(q)));
+    const start = after === undefined ? 0 : firstAfter(matching, after);
+    const slice = matching.slice(start, start + query.limit);
+    const more = start + slice.length < matching.length;
+    const health = await this.healthOf(slice.map((s) => s.name));
+    return {
+      streams: slice.map((s) => ({ ...s, health: health.get(s.name) ?? null })),
+      nextCursor: more && slice.length > 0 ? encodeStreamCursor(slice[slice.length - 1].name) : null,
+      total: matching.length,
+    };
+  }
+
+  /** One stream (DescribeStream) with its health; the caller has checked the permission. */
+  async entry(name: string): Promise<StreamEntry> {
+    const [summary, health] = await Promise.all([this.kvs.describeStream(name), this.healthOf([name])]);
+    return { ...summary, health: health.get(name) ?? null };
+  }
+
+  /** Health per stream: the camera-health table's item where there is one, else KVS (null when KVS cannot say). */
+  async healthOf(names: readonly string[]): Promise<Map<string, StreamHealth | null>> {
+    const out = new Map<string, StreamHealth | null>();
+    if (names.length === 0) return out;
+    const items = await this.cameraItems();
+    const now = this.clock.now();
+    const missing: string[] = [];
+    for (const name of names) {
+      const item = items.get(name);
+      if (item) out.set(name, cameraHealthStatus(item, now));
+      else missing.push(name);
+    }
+    await mapWithConcurrency(missing, KVS_CLIENT_DEFAULTS.healthConcurrency, async (name) => {
+      try {
+        out.set(name, await this.kvs.streamHealth(name));
+      } catch (err) {
+        this.logger.debug({ err, stream: name }, 'health unavailable');
+        out.set(name, null);
+      }
+    });
+    return out;
+  }
+
+  private async listStreams(): Promise<StreamSummary[]> {
+    // Code-unit order, not locale order: the cursor compares names the same way (firstAfter).
+    return (await this.kvs.listStreams()).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  }
+
+  /** The camera-health items by stream name, from the shared Scan; empty (everything falls back) when it fails. */
+  private async cameraItems(): Promise<Map<string, CameraHealthItem>> {
+    const scan = this.scanCameraHealth;
+    if (scan === undefined) return new Map();
+    try {
+      return await this.cameras.get('camera-health', async () => {
+        const read = await scan();
+        if (read.truncated) this.logger.warn({ items: read.items.length }, 'camera-health table larger than one listing reads: the rest falls back to KVS');
+        return new Map(read.items.map((i) => [i.streamName, i]));
+      });
+    } catch (err) {
+      this.logger.warn({ err }, 'camera health unavailable; listing with KVS health');
+      return new Map();
+    }
+  }
+}
+
+/** Index of the first stream whose name sorts after `name` (the list is in code-unit order). */
+function firstAfter(streams: readonly StreamSummary[], name: string): number {
+  let lo = 0;
+  let hi = streams.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (streams[mid].name <= name) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
