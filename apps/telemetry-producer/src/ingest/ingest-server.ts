@@ -14,6 +14,7 @@
 import express, { type NextFunction, type Request, type Response } from 'express';
 import type { Logger } from 'pino';
 import { authenticate, requireScope, type AuthenticatorOptions } from '@tributary/auth';
+import { createOpsEndpoints } from '@tributary/runtime';
 import type { TelemetryMetrics } from '../telemetry-metrics';
 import { closeUnreadBodies, securityHeaders } from './http-hardening';
 import { IngestError } from './ingest-error';
@@ -50,21 +51,21 @@ export function createIngestServer(options: IngestServerOptions): express.Expres
     next();
   });
 
-  app.get('/healthz', (_req, res) => {
-    const report = options.health();
-    // Liveness: a degraded producer is doing its job (retrying, buffering); restarting it would not help.
-    res.status(report.status === 'closing' ? 503 : 200).json(report);
-  });
-
-  app.get('/readyz', (_req, res) => {
-    const report = options.health();
-    res.status(report.status === 'ok' ? 200 : 503).json(report);
-  });
-
-  app.get('/metrics', async (_req, res) => {
-    const { contentType, body } = await metrics.render();
-    res.status(200).type(contentType).send(body);
-  });
+  // Liveness: a degraded producer is doing its job (retrying, buffering); restarting it would not help.
+  app.use(
+    createOpsEndpoints({
+      liveness: () => {
+        const report = options.health();
+        return { ok: report.status !== 'closing', body: report };
+      },
+      readiness: () => {
+        const report = options.health();
+        return { ok: report.status === 'ok', body: report };
+      },
+      metrics,
+      logger,
+    }),
+  );
 
   if (options.ingest) {
     const ingest = options.ingest;
