@@ -15,6 +15,8 @@ describe('route labels and loggable paths', () => {
     ['/api/dashboard/cameras', '/api/dashboard/cameras'],
     ['/api/dashboard/devices/dev-7/rollups', '/api/dashboard/devices/:id/rollups'],
     ['/api/dashboard/devices/dev-7', 'other'],
+    ['/api/dashboard/consumers/history', '/api/dashboard/consumers/history'],
+    ['/favicon.svg', '/favicon.svg'],
     ['/dashboard', '/dashboard'],
     ['/vendor/uPlot.iife.min.js', '/vendor/uPlot.iife.min.js'],
   ])('%s is counted as %s', (path, route) => {

@@ -10,6 +10,7 @@ import type { SegmentCache } from './hls/segment-cache';
 const STATIC_ROUTES = new Set([
   '/', '/index.html', '/player.js', '/player.css', '/auth.js', '/vendor/hls.min.js', '/healthz', '/readyz', '/metrics',
   '/dashboard', '/dashboard.js', '/dashboard.css', '/vendor/uPlot.iife.min.js', '/vendor/uPlot.min.css',
+  '/favicon.svg', '/dashboard-charts.js', '/devices-panel.js', '/format.js', '/dom.js', '/data-streams.js',
 ]);
 
 /** Route label of a path; unknown paths count as `other`, so a scan cannot blow up the label set. */
@@ -19,7 +20,7 @@ export function routeOf(path: string): string {
   if (api) return `/api/streams/:name${api[1] ?? ''}`;
   const hls = /^\/hls\/[^/]+\/(master\.m3u8|media\.m3u8|init\.mp4|segment\.mp4)$/.exec(path);
   if (hls) return `/hls/:token/${hls[1]}`;
-  const dashboard = /^\/api\/dashboard(\/cameras|\/devices|\/consumers|\/devices\/[^/]+\/rollups)?$/.exec(path);
+  const dashboard = /^\/api\/dashboard(\/cameras|\/devices|\/consumers|\/consumers\/history|\/devices\/[^/]+\/rollups)?$/.exec(path);
   if (dashboard) return `/api/dashboard${(dashboard[1] ?? '').replace(/^\/devices\/[^/]+\/rollups$/, '/devices/:id/rollups')}`;
   if (STATIC_ROUTES.has(path)) return path;
   return 'other';

@@ -127,7 +127,19 @@ describe('dashboard API (emulator: DynamoDB + KVS)', () => {
       ['dev-1', 3, { temp: 19 }],
       ['dev-2', 7, { temp: 21.5, rpm: 900 }],
     ]);
-    expect(body).toMatchObject({ truncated: false, skipped: 1 });
+    expect(body).toMatchObject({ truncated: false, skipped: 1, total: 2, fleet: 2, offset: 0, limit: 50 });
+  });
+
+  it('pages, searches and sorts the devices on the gateway', async () => {
+    type Page = { devices: Array<{ deviceId: string }>; total: number; metrics: string[] };
+    const page = (query: string) => get(gateway.url, `/api/dashboard/devices?${query}`, full.key).then((r) => json<Page>(r));
+    const second = await page('limit=1&offset=1&sort=seq&order=desc');
+    expect(second.devices.map((d) => d.deviceId)).toEqual(['dev-1']);
+    expect(second).toMatchObject({ total: 2, metrics: ['rpm', 'temp'] });
+    expect((await page('q=DEV-2')).devices.map((d) => d.deviceId)).toEqual(['dev-2']);
+    expect((await page('sort=metric:temp&order=desc')).devices.map((d) => d.deviceId)).toEqual(['dev-2', 'dev-1']);
+    const bad = await get(gateway.url, '/api/dashboard/devices?sort=colour', full.key);
+    expect(bad.status).toBe(400);
   });
 
   it('answers the rollups of one device over the asked minutes, per metric in time order, without expired items', async () => {
@@ -166,6 +178,16 @@ describe('dashboard API (emulator: DynamoDB + KVS)', () => {
     const second = await json<{ shards: Array<{ recordsPerSecond: number | null }>; recordsPerSecond: number }>(await get(gateway.url, '/api/dashboard/consumers', full.key));
     expect(second.shards.map((s) => s.recordsPerSecond)).toEqual([200, 50, null]);
     expect(second.recordsPerSecond).toBe(250);
+
+    // The gateway kept both reads: the history a reloaded page starts from.
+    const history = await json<{ t: number[]; recordsPerSecond: Array<number | null>; maxMillisBehindLatest: Array<number | null>; shards: Record<string, Array<number | null>> }>(
+      await get(gateway.url, '/api/dashboard/consumers/history?minutes=5', full.key),
+    );
+    expect(history.t.length).toBeGreaterThanOrEqual(2);
+    expect(history.recordsPerSecond.slice(0, 2)).toEqual([null, 250]);
+    expect(history.maxMillisBehindLatest.slice(0, 2)).toEqual([120, 80]);
+    expect(history.shards['shardId-000000000000']?.slice(0, 2)).toEqual([120, 80]);
+    expect(Object.keys(history.shards)).toHaveLength(3);
   });
 
   it('lists only the cameras the principal may read, with KVS health and the producer item', async () => {
@@ -178,6 +200,11 @@ describe('dashboard API (emulator: DynamoDB + KVS)', () => {
     expect(a?.producer).toMatchObject({ state: 'streaming', fragmentsPerSecond: 2, ackLatencyP50Ms: 35, ackLatencyP99Ms: 90, stale: false });
     expect(a?.producer?.lastFragmentAgeMs).toBeGreaterThanOrEqual(400);
     expect(mine.find((c) => c.name === camB)?.producer).toBeNull();
+    // What the tile claims: streaming only while a fragment is fresh; no producer and no fragment is idle.
+    const states = all.cameras as unknown as Array<{ name: string; state: string; lastFragmentAgeMs: number | null }>;
+    const stateA = states.find((c) => c.name === camA);
+    expect(stateA?.state).toBe((stateA?.lastFragmentAgeMs ?? Infinity) <= 10_000 ? 'streaming' : 'no-video');
+    expect(states.find((c) => c.name === camB)).toMatchObject({ state: 'idle', lastFragmentAgeMs: null });
     // A health item of a stream KVS does not list is not a camera.
     expect(all.cameras.some((c) => c.name.startsWith('not-a-kvs-stream'))).toBe(false);
 

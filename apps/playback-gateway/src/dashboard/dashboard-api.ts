@@ -3,9 +3,11 @@
  *
  *   GET /api/dashboard                          which panels this gateway and principal have, and the refresh period
  *   GET /api/dashboard/cameras                  readable streams: KVS health + the producer's camera-health item
- *   GET /api/dashboard/devices                  device-state table (bounded Scan)          telemetry:read
+ *   GET /api/dashboard/devices                  device-state table (bounded Scan), one page of it telemetry:read
+ *                                               ?limit=50&offset=0&q=&sort=device|age|seq|metric:<name>&order=asc|desc
  *   GET /api/dashboard/devices/:id/rollups      minute rollups, ?minutes=30 (Query)         telemetry:read
  *   GET /api/dashboard/consumers                lease table: lag and records/s per shard    telemetry:read
+ *   GET /api/dashboard/consumers/history        the samples the gateway kept, ?minutes=15   telemetry:read
  *   GET /api/dashboard/data-streams[/:name/records]  KDS streams, their flow and newest records  telemetry:read
  *                                               (data-streams-routes.ts; on when a Kinesis client is given)
  *
@@ -23,10 +25,13 @@ import { queryRecord, validate } from '../api/api-requests';
 import { canReadStream } from '../api/stream-access';
 import { KVS_CLIENT_DEFAULTS, type KvsPlaybackClient, type StreamSummary } from '../kvs/kvs-playback-client';
 import type { StreamHealth } from '../kvs/stream-health';
-import type { ConsumersView, RollupSeries, ShardProgress } from './dashboard-views';
+import type { CameraState, ConsumersView, RollupSeries, ShardProgress } from './dashboard-views';
 import { ConsumerRateTracker } from './consumer-rates';
+import { ConsumerHistory } from './consumer-history';
+import { cameraState, lastFragmentAge } from './camera-state';
+import { devicesPage } from './device-page';
 import type { DashboardTables, DeviceStateItem, TableRead } from './dashboard-tables';
-import { deviceIdParam, noQuerySchema, rollupQuerySchema } from './dashboard-requests';
+import { consumerHistoryQuerySchema, deviceIdParam, noQuerySchema, parseDeviceListQuery, rollupQuerySchema } from './dashboard-requests';
 import type { KdsDashboardClient } from '../kds/kds-dashboard-client';
 import { DATA_STREAMS_PATHS, dataStreamsRoutes } from './data-streams-routes';
 
@@ -75,6 +80,10 @@ export interface DashboardCamera {
   status: string | null;
   health: StreamHealth | null;
   producer: CameraProducerHealth | null;
+  /** What the tile claims (camera-state.ts): `streaming` only while fragments arrive. */
+  state: CameraState;
+  /** The younger of the producer's and KVS' ages of the newest fragment. */
+  lastFragmentAgeMs: number | null;
 }
 
 type Cached = TableRead<DeviceStateItem> | TableRead<RollupItem> | TableRead<CameraHealthItem> | ConsumersView | StreamSummary[];
@@ -88,7 +97,7 @@ interface DashboardContext {
   tableOf: (panel: keyof DashboardTableSettings, setting: string) => { table: string; reader: DashboardTables };
 }
 
-const DASHBOARD_PATHS = ['/dashboard', '/dashboard/cameras', '/dashboard/devices', '/dashboard/devices/:id/rollups', '/dashboard/consumers'];
+const DASHBOARD_PATHS = ['/dashboard', '/dashboard/cameras', '/dashboard/devices', '/dashboard/devices/:id/rollups', '/dashboard/consumers', '/dashboard/consumers/history'];
 
 export function dashboardApi(options: DashboardApiOptions): Router {
   const { reader, tables } = options;
@@ -171,7 +180,8 @@ function camerasRoute(router: Router, { options, clock, cached }: DashboardConte
         return null;
       });
       const item = producers.get(s.name);
-      return { name: s.name, status: s.status, health, producer: item ? producerHealth(item, now) : null };
+      const producer = item ? producerHealth(item, now) : null;
+      return { name: s.name, status: s.status, health, producer, state: cameraState({ producer, health }, now), lastFragmentAgeMs: lastFragmentAge({ producer, health }, now) };
     });
     res.status(200).set('Cache-Control', 'no-store').json({ cameras, producerHealth: tables.cameraHealth !== undefined });
   });
@@ -190,12 +200,13 @@ function producerHealth(item: CameraHealthItem, now: number): CameraProducerHeal
 function telemetryRoutes(router: Router, { clock, cached, tableOf }: DashboardContext): void {
   const telemetry = requireScope(TELEMETRY_READ_SCOPE);
   const rates = new ConsumerRateTracker();
+  const history = new ConsumerHistory();
 
   router.get('/dashboard/devices', telemetry, async (req, res) => {
-    noQuery(req);
+    const query = parseDeviceListQuery(queryRecord(req.url));
     const { table, reader: r } = tableOf('deviceState', 'GATEWAY_DEVICE_STATE_TABLE');
     const read = await cached('devices', () => r.devices(table));
-    res.status(200).set('Cache-Control', 'no-store').json({ devices: read.items, truncated: read.truncated, skipped: read.skipped });
+    res.status(200).set('Cache-Control', 'no-store').json(devicesPage(read.items, query, read));
   });
 
   router.get('/dashboard/devices/:id/rollups', telemetry, async (req, res) => {
@@ -215,11 +226,26 @@ function telemetryRoutes(router: Router, { clock, cached, tableOf }: DashboardCo
 
   router.get('/dashboard/consumers', telemetry, async (req, res) => {
     noQuery(req);
-    const { table, reader: r } = tableOf('leases', 'GATEWAY_LEASE_TABLE');
-    // The rates are derived inside the cached load: once per read of the table, whatever the number of callers.
-    const view = await cached('consumers', async () => consumersView(await r.leases(table), rates, clock.now()));
-    res.status(200).set('Cache-Control', 'no-store').json(view);
+    res.status(200).set('Cache-Control', 'no-store').json(await readConsumers());
   });
+
+  router.get('/dashboard/consumers/history', telemetry, async (req, res) => {
+    const { minutes } = validate(consumerHistoryQuerySchema, queryRecord(req.url), 'history query');
+    // A read of the table first (shared through the cache): a history asked for right after start has its newest point.
+    await readConsumers();
+    const to = clock.now();
+    res.status(200).set('Cache-Control', 'no-store').json(history.view(to - minutes * 60_000, to));
+  });
+
+  /** The lease table through the cache; rates and the history sample are taken inside the cached load, once per read. */
+  function readConsumers(): Promise<ConsumersView> {
+    const { table, reader: r } = tableOf('leases', 'GATEWAY_LEASE_TABLE');
+    return cached('consumers', async () => {
+      const view = consumersView(await r.leases(table), rates, clock.now());
+      history.add(view);
+      return view;
+    });
+  }
 }
 
 /** Rollup items as one series per metric, in time order, without the expired ones and those ending before `from`. */

@@ -1,6 +1,6 @@
 import { queryRecord, validate } from '../api/api-requests';
 import { invalid } from '../testing/invalid-request';
-import { deviceIdParam, noQuerySchema, rollupQuerySchema } from './dashboard-requests';
+import { consumerHistoryQuerySchema, deviceIdParam, noQuerySchema, parseDeviceListQuery, rollupQuerySchema } from './dashboard-requests';
 
 describe('dashboard requests', () => {
   it.each([
@@ -33,5 +33,34 @@ describe('dashboard requests', () => {
 
   it.each(['', 'a'.repeat(129), 'dev/1', 'dev 1', 'dév', '../x'])('refuses the device id %j', (id) => {
     expect(invalid(() => deviceIdParam(id))).toMatch(/device id/);
+  });
+
+  it.each([
+    ['/x', { limit: 50, offset: 0, sort: { by: 'device' }, order: 'asc' }],
+    ['/x?limit=500&offset=1000&q=Sim-0&sort=age&order=desc', { limit: 500, offset: 1000, q: 'sim-0', sort: { by: 'age' }, order: 'desc' }],
+    ['/x?sort=seq&q=', { limit: 50, offset: 0, sort: { by: 'seq' }, order: 'asc' }],
+    ['/x?sort=metric:temperature_c', { limit: 50, offset: 0, sort: { by: 'metric', metric: 'temperature_c' }, order: 'asc' }],
+  ])('reads the device list query %s', (url, expected) => {
+    expect(parseDeviceListQuery(queryRecord(url))).toEqual(expected);
+  });
+
+  it.each([
+    ['/x?limit=0', /must be >= 1/],
+    ['/x?limit=501', /must be <= 500/],
+    ['/x?offset=-1', /whole number/],
+    ['/x?q=a%20b', /device id/],
+    ['/x?sort=name', /device, age, seq or metric/],
+    ['/x?sort=metric:', /device, age, seq or metric/],
+    ['/x?sort=metric:a%20b', /device, age, seq or metric/],
+    ['/x?order=up', /order/],
+    ['/x?page=2', /unknown "page"/],
+  ])('refuses the device list query %s', (url, message) => {
+    expect(invalid(() => parseDeviceListQuery(queryRecord(url)))).toMatch(message);
+  });
+
+  it('reads the history look-back', () => {
+    expect(validate(consumerHistoryQuerySchema, queryRecord('/x'), 'q')).toEqual({ minutes: 15 });
+    expect(validate(consumerHistoryQuerySchema, queryRecord('/x?minutes=60'), 'q')).toEqual({ minutes: 60 });
+    expect(invalid(() => validate(consumerHistoryQuerySchema, queryRecord('/x?minutes=61'), 'q'))).toMatch(/must be <= 60/);
   });
 });

@@ -30,8 +30,14 @@ import { classifyDynamoDbError } from './dynamodb-errors';
 export const DASHBOARD_READ_LIMITS = {
   /** Items per Scan/Query page. */
   pageSize: 250,
-  /** Pages read per request at most: 1000 devices, 1000 leases, 1000 rollup items (30 min × 33 metrics). */
+  /** Pages read per request at most: 1000 leases, 1000 rollup items (30 min × 33 metrics). */
   maxPages: 4,
+  /**
+   * Pages of the device-state Scan at most: 10,000 devices, read once per cache period for every viewer (each
+   * viewer gets one page of it, device-page.ts). On AWS a 10,000-item Scan (~2 MB) costs ~250 read units
+   * (eventually consistent).
+   */
+  deviceMaxPages: 40,
 } as const;
 
 /**
@@ -64,6 +70,7 @@ export interface DashboardTablesOptions {
   timeoutMs: number;
   pageSize?: number;
   maxPages?: number;
+  deviceMaxPages?: number;
 }
 
 type Parse<T> = (value: unknown) => { ok: true; value: T } | { ok: false };
@@ -78,16 +85,18 @@ export class DashboardTables {
   private readonly timeoutMs: number;
   private readonly pageSize: number;
   private readonly maxPages: number;
+  private readonly deviceMaxPages: number;
 
   constructor(options: DashboardTablesOptions) {
     this.client = options.client;
     this.timeoutMs = options.timeoutMs;
     this.pageSize = options.pageSize ?? DASHBOARD_READ_LIMITS.pageSize;
     this.maxPages = options.maxPages ?? DASHBOARD_READ_LIMITS.maxPages;
+    this.deviceMaxPages = options.deviceMaxPages ?? DASHBOARD_READ_LIMITS.deviceMaxPages;
   }
 
   async devices(table: string): Promise<TableRead<DeviceStateItem>> {
-    const read = await this.scan(table, parseDeviceState);
+    const read = await this.scan(table, parseDeviceState, this.deviceMaxPages);
     read.items.sort((a, b) => a.deviceId.localeCompare(b.deviceId));
     return read;
   }
@@ -105,7 +114,7 @@ export class DashboardTables {
   /** Every metric of `deviceId`'s windows starting in [fromMs, toMs], oldest first. */
   async rollups(table: string, deviceId: string, fromMs: number, toMs: number): Promise<TableRead<RollupItem>> {
     const { lower, upper } = rollupWindowRange(fromMs, toMs);
-    return this.paged(table, 'Query', parseRollupItem, (ExclusiveStartKey) =>
+    return this.paged(table, 'Query', parseRollupItem, this.maxPages, (ExclusiveStartKey) =>
       this.client.send(
         new QueryCommand({
           TableName: table,
@@ -120,8 +129,8 @@ export class DashboardTables {
     );
   }
 
-  private scan<T>(table: string, parse: Parse<T>): Promise<TableRead<T>> {
-    return this.paged(table, 'Scan', parse, (ExclusiveStartKey) =>
+  private scan<T>(table: string, parse: Parse<T>, maxPages = this.maxPages): Promise<TableRead<T>> {
+    return this.paged(table, 'Scan', parse, maxPages, (ExclusiveStartKey) =>
       this.client.send(new ScanCommand({ TableName: table, Limit: this.pageSize, ExclusiveStartKey }), {
         abortSignal: AbortSignal.timeout(this.timeoutMs),
       }),
@@ -132,13 +141,14 @@ export class DashboardTables {
     table: string,
     operation: string,
     parse: Parse<T>,
+    maxPages: number,
     page: (start: Record<string, AttributeValue> | undefined) => Promise<{ Items?: Record<string, AttributeValue>[]; LastEvaluatedKey?: Record<string, AttributeValue> }>,
   ): Promise<TableRead<T>> {
     const out: TableRead<T> = { items: [], truncated: false, skipped: 0 };
     let start: Record<string, AttributeValue> | undefined;
     try {
       for (let pages = 0; ; pages++) {
-        if (pages === this.maxPages) {
+        if (pages === maxPages) {
           out.truncated = true;
           break;
         }

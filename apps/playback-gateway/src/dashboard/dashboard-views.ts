@@ -105,3 +105,48 @@ export interface DataStreamRecordsView {
   records: PreviewRecord[];
   sampledAt: number;
 }
+
+/** One device of GET /api/dashboard/devices: the device-state item (dashboard-tables.ts), the part the page reads. */
+export interface DeviceState {
+  deviceId: string;
+  seq: number;
+  /** The newest record's timestamp (epoch ms). */
+  ts: number;
+  metrics: Record<string, number>;
+}
+
+/** GET /api/dashboard/devices?limit=&offset=&q=&sort=&order=: one page of the device list (device-page.ts). */
+export interface DevicesPage {
+  devices: DeviceState[];
+  /** Devices matching the search, over all pages. */
+  total: number;
+  offset: number;
+  limit: number;
+  /** Every metric name the fleet reports, sorted: the table's columns and sort keys. */
+  metrics: string[];
+  /** Devices read from the table (before the search). */
+  fleet: number;
+  /** The read's page cap stopped it: more devices exist than were read. */
+  truncated: boolean;
+  /** Items outside the contract, not shown. */
+  skipped: number;
+}
+
+/**
+ * GET /api/dashboard/consumers/history?minutes=15: the consumer samples the gateway kept (consumer-history.ts), oldest
+ * first, one column per sample; a shard's column holds null where it had no lease item then.
+ */
+export interface ConsumerHistoryView {
+  /** Sample times (the lease table reads), epoch ms. */
+  t: number[];
+  recordsPerSecond: Array<number | null>;
+  maxMillisBehindLatest: Array<number | null>;
+  shards: Record<string, Array<number | null>>;
+  /** The look-back asked for, and what the gateway keeps at most. */
+  fromMs: number;
+  toMs: number;
+  keptMs: number;
+}
+
+/** What a camera tile says (camera-state.ts). */
+export type CameraState = 'streaming' | 'reconnecting' | 'buffering' | 'stopped' | 'stale' | 'no-video' | 'live' | 'idle' | 'unknown';
