@@ -19,3 +19,24 @@ export function formatLag(ms) {
   if (ms === null || ms === undefined) return '–';
   return ms < 10_000 ? `${Math.round(ms)} ms` : formatAge(ms);
 }
+
+/**
+ * "1 stream", "2 streams", "0 streams": the count and the word that agrees with it (English: singular for 1 only).
+ * @param {number} n
+ * @param {string} one
+ * @param {string} [many] default: `one` + "s"
+ */
+export function plural(n, one, many = `${one}s`) {
+  return `${n.toLocaleString('en')} ${n === 1 ? one : many}`;
+}
+
+/**
+ * A local wall-clock time for chart axes and legends: "08:41" (or "08:41:05" with seconds).
+ * @param {number} ms epoch ms
+ * @param {boolean} [seconds]
+ */
+export function formatClock(ms, seconds = false) {
+  const d = new Date(ms);
+  const two = (/** @type {number} */ v) => String(v).padStart(2, '0');
+  return `${two(d.getHours())}:${two(d.getMinutes())}${seconds ? `:${two(d.getSeconds())}` : ''}`;
+}
