@@ -142,6 +142,7 @@ describe('GET /api/streams: paging, search, permissions (emulator: KVS + DynamoD
     ['cam', [CAM1, CAM2, CAM3, CAM10], 4],
     ['CAM-0', [CAM1, CAM2, CAM3], 3],
     ['lobby', [LOBBY], 1],
+    ['DOCK-', [DOCK1, DOCK2], 2],
     ['-1', [LOBBY, CAM10, DOCK1, GATE], 4],
     ['nothing-like-it', [], 0],
   ])('searches names case-insensitively: q=%s', async (q, expected, total) => {
