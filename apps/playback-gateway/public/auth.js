@@ -16,15 +16,17 @@ export class NotSignedInError extends Error {
   }
 }
 
-/** Raised by api() for any other failed answer: the problem's detail as the message, and the status. */
+/** Raised by api() for any other failed answer: the problem's detail as the message, the status and its `code`. */
 export class ApiError extends Error {
   /**
    * @param {string} message
    * @param {number} status
+   * @param {string} [code] the problem document's `code` (e.g. NO_MEDIA), '' when it has none
    */
-  constructor(message, status) {
+  constructor(message, status, code = '') {
     super(message);
     this.status = status;
+    this.code = code;
   }
 }
 
@@ -71,6 +73,20 @@ export async function problemText(res) {
 }
 
 /**
+ * The `detail` (or title, or status) and the `code` of a problem document (RFC 9457).
+ * @param {Response} res
+ * @returns {Promise<{ text: string; code: string }>}
+ */
+export async function problemOf(res) {
+  try {
+    const p = await res.json();
+    return { text: p.detail || p.title || `HTTP ${res.status}`, code: typeof p.code === 'string' ? p.code : '' };
+  } catch {
+    return { text: `HTTP ${res.status}`, code: '' };
+  }
+}
+
+/**
  * fetch() with the credential. A 401 forgets the credential (an expired or revoked one is not retried every few
  * seconds) and throws NotSignedInError; another failure throws an ApiError with the problem's detail and `status`.
  * The caller's own headers win over the credential's (in any HeadersInit form, not only a plain object).
@@ -86,7 +102,10 @@ export async function api(path, init = {}) {
     forgetCredential();
     throw new NotSignedInError(await problemText(res));
   }
-  if (!res.ok) throw new ApiError(await problemText(res), res.status);
+  if (!res.ok) {
+    const problem = await problemOf(res);
+    throw new ApiError(problem.text, res.status, problem.code);
+  }
   return res;
 }
 
