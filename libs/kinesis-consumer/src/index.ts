@@ -58,6 +58,8 @@ export {
   type LeaseProtocol,
   type TakerRunEvent,
 } from './leases/lease-coordinator';
+export { HeartbeatLeaseCoordinator, createLeaseCoordinator } from './leases/heartbeat-coordinator';
+export { observeHeartbeats, viewHeartbeats, decideLeaseScan, type HeartbeatObservation, type HeartbeatView, type LeaseScanReason } from './leases/heartbeat-planner';
 export { planLeaseTaking, type LeaseTakingInput, type LeaseTakingPlan, type LeaseObservation } from './leases/lease-taker';
 export {
   planShardSync,

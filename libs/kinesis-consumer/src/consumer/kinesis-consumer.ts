@@ -33,7 +33,8 @@ import {
   type Timers,
 } from '../consumer-types';
 import { CONSUMER_DEFAULTS } from '../defaults';
-import { LeaseCoordinator, type LeaseLostInfo, type LeaseProtocol } from '../leases/lease-coordinator';
+import type { LeaseCoordinator, LeaseLostInfo, LeaseProtocol } from '../leases/lease-coordinator';
+import { createLeaseCoordinator } from '../leases/heartbeat-coordinator';
 import { LeaseTable } from '../leases/lease-table';
 import { BatchProcessor } from '../processing/batch-processor';
 import type { CheckpointAfter } from '../processing/checkpoint-policy';
@@ -206,6 +207,7 @@ export class KinesisConsumer extends EventEmitter<KinesisConsumerEvents> {
       await this.resolveStream();
       this.table = new LeaseTable({ client: this.dynamo, tableName: o.applicationName, logger: this.logger, clock: this.clock, timers: this.timers });
       await this.table.ensureTable();
+      if ((o.leaseProtocol ?? CONSUMER_DEFAULTS.leaseProtocol) === 'heartbeat') await this.table.ensureHeartbeatTable();
       this.syncer = new ShardSyncer({
         kinesisClient: this.kinesis,
         store: this.table,
@@ -338,8 +340,9 @@ export class KinesisConsumer extends EventEmitter<KinesisConsumerEvents> {
 
   private createCoordinator(): LeaseCoordinator {
     const o = this.options;
-    const coordinator = new LeaseCoordinator({
+    const coordinator = createLeaseCoordinator({
       store: need(this.table, 'table'),
+      protocol: o.leaseProtocol ?? CONSUMER_DEFAULTS.leaseProtocol,
       workerId: this.workerId,
       failoverTimeMs: o.failoverTimeMs ?? CONSUMER_DEFAULTS.failoverTimeMs,
       takerIntervalMs: o.takerIntervalMs ?? CONSUMER_DEFAULTS.takerIntervalMs,
@@ -369,6 +372,12 @@ export class KinesisConsumer extends EventEmitter<KinesisConsumerEvents> {
       this.emit('leaseLost', { workerId: this.workerId, shardId: leaseKey, reason: info.reason });
       this.shards.get(leaseKey)?.consumer.leaseLost();
     });
+    // Heartbeat protocol: another worker asked for this shard; finish the batch, checkpoint, hand it over.
+    coordinator.on('handoffRequested', (leaseKey) => {
+      const shard = this.shards.get(leaseKey);
+      if (shard) shard.consumer.stop();
+      else void coordinator.release(leaseKey).catch(() => undefined);
+    });
     coordinator.on('renewalFailed', (_key, error) => this.emitError(error));
     coordinator.on('takerFailed', (error) => this.emitError(error));
     // The taker lists the lease table every takerIntervalMs: the heartbeat that tells DynamoDB answers again.
@@ -389,6 +398,7 @@ export class KinesisConsumer extends EventEmitter<KinesisConsumerEvents> {
       leases: need(this.coordinator, 'coordinator'),
       store: need(this.table, 'table'),
       checkpointAfter: o.checkpointAfter ?? 'batch',
+      checkpointIntervalMs: o.checkpointIntervalMs ?? CONSUMER_DEFAULTS.checkpointIntervalMs,
       batchSize: o.batchSize ?? CONSUMER_DEFAULTS.batchSize,
       parentPollMs: o.parentPollMs ?? CONSUMER_DEFAULTS.parentPollMs,
       failedShardBackoffMs: CONSUMER_DEFAULTS.failedShardBackoffMs,
@@ -513,5 +523,7 @@ function validate(o: KinesisConsumerOptions): void {
   if (o.retrieval !== undefined && o.retrieval !== 'polling' && o.retrieval !== 'fan-out') bad('retrieval', "must be 'polling' or 'fan-out'.");
   if (o.batchSize !== undefined && !(Number.isInteger(o.batchSize) && o.batchSize >= 1 && o.batchSize <= 10_000)) bad('batchSize', 'must be an integer from 1 to 10,000.');
   if (o.failoverTimeMs !== undefined && !(Number.isFinite(o.failoverTimeMs) && o.failoverTimeMs >= 100)) bad('failoverTimeMs', 'must be at least 100 ms.');
+  if (o.leaseProtocol !== undefined && o.leaseProtocol !== 'per-lease' && o.leaseProtocol !== 'heartbeat') bad('leaseProtocol', "must be 'per-lease' or 'heartbeat'.");
+  if (o.checkpointIntervalMs !== undefined && !(Number.isFinite(o.checkpointIntervalMs) && o.checkpointIntervalMs >= 0)) bad('checkpointIntervalMs', 'must be a number of ms >= 0.');
   if (o.takerIntervalMs !== undefined && !(Number.isFinite(o.takerIntervalMs) && o.takerIntervalMs > 0)) bad('takerIntervalMs', 'must be a positive number of ms.');
 }

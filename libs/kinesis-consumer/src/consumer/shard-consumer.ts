@@ -83,6 +83,12 @@ export interface ShardConsumerDeps {
   hooks?: ShardConsumerHooks;
   /** Shared by the worker's shards: partition key → hash key for the out-of-range check. */
   hashKeys?: HashKeyCache;
+  /**
+   * Coalescing: checkpoint writes the policy asks for come at most once per this many ms, the newest done record
+   * written when the interval is over (default 0: at once). Shard end, a manual checkpoint, a failure's and the
+   * final (stop) checkpoint are written at once.
+   */
+  checkpointIntervalMs?: number;
 }
 
 export type ShardConsumerExit =
@@ -113,6 +119,10 @@ export class ShardConsumer {
   /** The position the next checkpoint write should record, and the write loop in flight (one at a time). */
   private wanted: Checkpoint | undefined;
   private writing: Promise<void> | undefined;
+  /** Clock time of the last checkpoint write's start; a waiting writer is woken by an urgent request. */
+  private lastWriteAt = Number.NEGATIVE_INFINITY;
+  private urgent = false;
+  private wakeWriter: (() => void) | undefined;
   private finishing = false;
   private millisBehindLatest: number | undefined;
   private processedRecords = 0;
@@ -295,8 +305,14 @@ export class ShardConsumer {
 
   /** Checkpoints `target` and waits until it (or a newer request) is written. */
   private async writeCheckpoint(target: Checkpoint = this.done): Promise<void> {
+    this.urgent = true;
+    this.wakeWriter?.();
     if (!samePosition(target, this.checkpointed)) this.requestCheckpoint(target);
-    while (this.writing) await this.writing;
+    try {
+      while (this.writing) await this.writing;
+    } finally {
+      this.urgent = false;
+    }
     this.throwIfCheckpointLost();
     if (this.wanted && !samePosition(this.wanted, this.checkpointed)) {
       throw this.checkpointError ?? new ConsumerError('DEPENDENCY', `Checkpoint of ${this.shardId} was not written.`, true);
@@ -308,7 +324,15 @@ export class ShardConsumer {
 
   private async writeLoop(): Promise<void> {
     while (this.wanted && !samePosition(this.wanted, this.checkpointed) && !this.checkpointLost) {
+      const wait = this.lastWriteAt + (this.deps.checkpointIntervalMs ?? 0) - this.deps.clock.now();
+      if (wait > 0 && !this.urgent) {
+        // Coalesce: requests made meanwhile collapse into the newest; a stop writes it with the release instead.
+        await this.coalesceWait(wait);
+        if (this.controller.signal.aborted && !this.urgent) return;
+        continue;
+      }
       const target = this.wanted;
+      this.lastWriteAt = this.deps.clock.now();
       try {
         await this.deps.leases.checkpoint(this.shardId, target);
         this.checkpointed = target;
@@ -370,6 +394,21 @@ export class ShardConsumer {
       this.deps.logger.debug({ shardId: this.shardId, pending }, 'waiting for parent shards to end');
       await this.sleep(this.deps.parentPollMs, true);
     }
+  }
+
+  private coalesceWait(ms: number): Promise<void> {
+    if (this.controller.signal.aborted) return Promise.resolve();
+    return new Promise((resolve) => {
+      const done = (): void => {
+        this.deps.timers.clearTimeout(handle);
+        this.controller.signal.removeEventListener('abort', done);
+        this.wakeWriter = undefined;
+        resolve();
+      };
+      const handle = this.deps.timers.setTimeout(done, ms);
+      this.controller.signal.addEventListener('abort', done, { once: true });
+      this.wakeWriter = done;
+    });
   }
 
   private sleep(ms: number, wakeable = false): Promise<void> {

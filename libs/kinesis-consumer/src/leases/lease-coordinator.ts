@@ -77,7 +77,12 @@ export interface LeaseCoordinatorOptions {
   logger?: Logger;
 }
 
-export type LeaseLostReason = 'renewal-rejected' | 'checkpoint-rejected' | 'expired';
+/**
+ * Why a lease was given up: another worker's write won ('renewal-rejected', 'checkpoint-rejected': a steal, routine
+ * while balancing), our renewal or heartbeat could not land in time ('expired'), or a handoff we were asked for
+ * did not finish gracefully in time and processing was cut short ('handed-off').
+ */
+export type LeaseLostReason = 'renewal-rejected' | 'checkpoint-rejected' | 'expired' | 'handed-off';
 
 export interface LeaseAcquiredInfo {
   /** The owner before us (undefined: the lease was unowned). */
@@ -114,6 +119,12 @@ export interface LeaseCoordinatorEvents {
   leaseCompleted: [leaseKey: string];
   /** release() cleared the owner. */
   leaseReleased: [leaseKey: string];
+  /**
+   * Heartbeat protocol: another worker asked for this lease (a graceful steal). The listener stops the shard,
+   * checkpoints what is done and calls release(); without a listener the coordinator releases it at once. Not
+   * released within the failover time, the lease is given up (`leaseLost`, 'handed-off').
+   */
+  handoffRequested: [leaseKey: string];
   takerRun: [event: TakerRunEvent];
   /** A renewal failed for a reason other than loss (throttling, network): the lease is kept until it would expire. */
   renewalFailed: [leaseKey: string, error: ConsumerError];
@@ -121,36 +132,39 @@ export interface LeaseCoordinatorEvents {
   takerFailed: [error: ConsumerError];
 }
 
-interface Held {
+export interface Held {
   lease: Lease;
   /** Clock time at the start of the last successful write: others cannot see it expired before this + failover. */
   lastRenewedAt: number;
   queue: Promise<void>;
   renewing: boolean;
+  /** Heartbeat protocol, during a handoff: a checkpoint the owner may no longer write alone, written with the handoff's end. */
+  unwrittenCheckpoint?: Checkpoint;
 }
 
-type State = 'new' | 'running' | 'stopping' | 'stopped';
+export type CoordinatorState = 'new' | 'running' | 'stopping' | 'stopped';
+type State = CoordinatorState;
 
 export class LeaseCoordinator extends EventEmitter<LeaseCoordinatorEvents> {
   readonly workerId: string;
   readonly failoverTimeMs: number;
   readonly renewIntervalMs: number;
   readonly takerIntervalMs: number;
-  private readonly store: LeaseStore;
-  private readonly takerFollowUpMs: number;
-  private readonly maxLeasesForWorker: number;
-  private readonly maxLeasesToStealAtOneTime: number;
-  private readonly veryExpiredMultiplier: number;
-  private readonly writeConcurrency: number;
+  protected readonly store: LeaseStore;
+  protected readonly takerFollowUpMs: number;
+  protected readonly maxLeasesForWorker: number;
+  protected readonly maxLeasesToStealAtOneTime: number;
+  protected readonly veryExpiredMultiplier: number;
+  protected readonly writeConcurrency: number;
   private readonly progressOf: LeaseCoordinatorOptions['progress'];
-  private readonly random: () => number;
-  private readonly clock: Clock;
-  private readonly timers: Timers;
-  private readonly logger: Logger;
+  protected readonly random: () => number;
+  protected readonly clock: Clock;
+  protected readonly timers: Timers;
+  protected readonly logger: Logger;
 
-  private state: State = 'new';
-  private readonly held = new Map<string, Held>();
-  private observations = new Map<string, LeaseObservation>();
+  protected state: State = 'new';
+  protected readonly held = new Map<string, Held>();
+  protected observations = new Map<string, LeaseObservation>();
   private renewTimer: unknown;
   private takerTimer: unknown;
   private takerRun: Promise<TakerRunEvent | undefined> | undefined;
@@ -232,7 +246,10 @@ export class LeaseCoordinator extends EventEmitter<LeaseCoordinatorEvents> {
         h.lease = await this.store.updateCheckpoint(h.lease, checkpoint, options);
         h.lastRenewedAt = at;
       } catch (err) {
-        if (err instanceof LeaseLostError) this.lose(h, 'checkpoint-rejected', err);
+        if (err instanceof LeaseLostError && (await this.rejected(h, 'checkpoint-rejected', err)) === 'handoff') {
+          h.unwrittenCheckpoint = checkpoint;
+          return { ...h.lease, checkpoint };
+        }
         throw err;
       }
       if (isShardEnd(checkpoint) && this.held.get(leaseKey) === h) {
@@ -334,7 +351,7 @@ export class LeaseCoordinator extends EventEmitter<LeaseCoordinatorEvents> {
 
   // ---- renewer ----
 
-  private scheduleRenewal(): void {
+  protected scheduleRenewal(): void {
     if (this.state !== 'running') return;
     this.renewTimer = this.timers.setTimeout(() => {
       this.renewTimer = undefined;
@@ -344,7 +361,7 @@ export class LeaseCoordinator extends EventEmitter<LeaseCoordinatorEvents> {
   }
 
   /** One renewer tick: start a renewal of every held lease (at most one in flight each), drop those that cannot make it. */
-  private renewTick(): void {
+  protected renewTick(): void {
     const now = this.clock.now();
     const due: Held[] = [];
     for (const h of this.held.values()) {
@@ -370,7 +387,7 @@ export class LeaseCoordinator extends EventEmitter<LeaseCoordinatorEvents> {
     void forEachSettled(due, this.writeConcurrency, (h) => this.renew(h));
   }
 
-  private renew(h: Held): Promise<void> {
+  protected renew(h: Held): Promise<void> {
     return this.serialize(h, async () => {
       try {
         if (this.held.get(h.lease.leaseKey) !== h) return;
@@ -383,7 +400,7 @@ export class LeaseCoordinator extends EventEmitter<LeaseCoordinatorEvents> {
           h.lastRenewedAt = at;
         } catch (err) {
           if (err instanceof LeaseLostError) {
-            this.lose(h, 'renewal-rejected', err);
+            await this.rejected(h, 'renewal-rejected', err);
             return;
           }
           const error = asConsumerError('RenewLease', err);
@@ -398,17 +415,29 @@ export class LeaseCoordinator extends EventEmitter<LeaseCoordinatorEvents> {
     });
   }
 
-  private lose(h: Held, reason: LeaseLostReason, error?: unknown): void {
+  /**
+   * A conditional write on a held lease was rejected. Here the lease is lost; the heartbeat protocol first looks
+   * whether a stealer asked for it (a graceful handoff, which the owner finishes instead).
+   */
+  protected rejected(h: Held, reason: LeaseLostReason, error: LeaseLostError): Promise<'lost' | 'handoff'> {
+    this.lose(h, reason, error);
+    return Promise.resolve('lost');
+  }
+
+  protected lose(h: Held, reason: LeaseLostReason, error?: unknown): void {
     const key = h.lease.leaseKey;
     if (this.held.get(key) !== h) return;
     this.held.delete(key);
-    this.logger.info({ leaseKey: key, reason }, 'lease lost');
+    // Only 'expired' means trouble (our writes did not land in time); a rejected write or a handoff is another
+    // worker taking its share, routine when workers start or join (issue 19: it read like an error at start-up).
+    if (reason === 'expired') this.logger.warn({ leaseKey: key, reason }, 'lease given up: its renewal could not land before it could be seen expired; the shard stops here');
+    else this.logger.info({ leaseKey: key, reason }, reason === 'handed-off' ? 'lease handed over to another worker' : 'lease moved to another worker (rebalancing)');
     this.emitSafe('leaseLost', key, error === undefined ? { reason } : { reason, error });
   }
 
   // ---- taker ----
 
-  private startTakerRun(): Promise<TakerRunEvent | undefined> {
+  protected startTakerRun(): Promise<TakerRunEvent | undefined> {
     if (this.takerTimer !== undefined) {
       this.timers.clearTimeout(this.takerTimer);
       this.takerTimer = undefined;
@@ -420,7 +449,7 @@ export class LeaseCoordinator extends EventEmitter<LeaseCoordinatorEvents> {
     return run;
   }
 
-  private scheduleTaker(delayMs: number): void {
+  protected scheduleTaker(delayMs: number): void {
     if (this.state !== 'running' || this.takerRerun) return;
     if (this.takerTimer !== undefined) this.timers.clearTimeout(this.takerTimer);
     this.takerTimer = this.timers.setTimeout(() => {
@@ -429,7 +458,7 @@ export class LeaseCoordinator extends EventEmitter<LeaseCoordinatorEvents> {
     }, delayMs);
   }
 
-  private async runTaker(): Promise<TakerRunEvent | undefined> {
+  protected async runTaker(): Promise<TakerRunEvent | undefined> {
     const started = this.clock.now();
     let leases: Lease[];
     try {
@@ -476,13 +505,8 @@ export class LeaseCoordinator extends EventEmitter<LeaseCoordinatorEvents> {
         }
         return;
       }
-      // Held even if stop() began meanwhile: stop releases (or abandons) it with the others.
-      this.held.set(lease.leaseKey, { lease: acquired, lastRenewedAt: at, queue: Promise.resolve(), renewing: false });
       (steal ? stolen : taken).push(lease.leaseKey);
-      if (this.state !== 'running') return;
-      this.logger.info({ leaseKey: lease.leaseKey, previousOwner: lease.leaseOwner, stolen: steal }, 'lease acquired');
-      const info: LeaseAcquiredInfo = lease.leaseOwner === undefined ? { stolen: steal } : { previousOwner: lease.leaseOwner, stolen: steal };
-      this.emitSafe('leaseAcquired', { ...acquired }, info);
+      this.acquired(acquired, at, lease.leaseOwner, steal);
     });
 
     const leftOver = plan.available - taken.length > 0 && this.held.size < this.maxLeasesForWorker;
@@ -509,9 +533,21 @@ export class LeaseCoordinator extends EventEmitter<LeaseCoordinatorEvents> {
     return event;
   }
 
+  /** A lease is ours since `at` (the start of the write that made it so): held, announced. */
+  protected acquired(lease: Lease, at: number, previousOwner: string | undefined, stolen: boolean): void {
+    // Held even if stop() began meanwhile: stop releases (or abandons) it with the others.
+    this.held.set(lease.leaseKey, { lease, lastRenewedAt: at, queue: Promise.resolve(), renewing: false });
+    if (this.state !== 'running') return;
+    // A worker taking its share (at start, or a graceful handoff) is routine; only taking a dead worker's lease is news.
+    const expired = previousOwner !== undefined && !stolen;
+    this.logger[expired ? 'info' : 'debug']({ leaseKey: lease.leaseKey, previousOwner, stolen }, expired ? 'lease taken over from an expired owner' : 'lease acquired');
+    const info: LeaseAcquiredInfo = previousOwner === undefined ? { stolen } : { previousOwner, stolen };
+    this.emitSafe('leaseAcquired', { ...lease }, info);
+  }
+
   // ---- helpers ----
 
-  private serialize<T>(h: Held, op: () => Promise<T>): Promise<T> {
+  protected serialize<T>(h: Held, op: () => Promise<T>): Promise<T> {
     const run = h.queue.then(op);
     h.queue = run.then(
       () => undefined,
@@ -521,7 +557,7 @@ export class LeaseCoordinator extends EventEmitter<LeaseCoordinatorEvents> {
   }
 
   /** A listener that throws must not break the loops. */
-  private emitSafe<K extends keyof LeaseCoordinatorEvents>(event: K, ...args: LeaseCoordinatorEvents[K]): void {
+  protected emitSafe<K extends keyof LeaseCoordinatorEvents>(event: K, ...args: LeaseCoordinatorEvents[K]): void {
     try {
       (this.emit as (event: K, ...args: LeaseCoordinatorEvents[K]) => boolean)(event, ...args);
     } catch (err) {

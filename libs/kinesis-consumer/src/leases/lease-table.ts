@@ -39,6 +39,7 @@ import {
   type Timers,
 } from '../consumer-types';
 import { isConditionalCheckFailed, toDependencyError, toLeaseWriteError } from './aws-error-mapper';
+import { HeartbeatTable, heartbeatTableName } from './heartbeat-table';
 import { LEASE_DEFAULTS } from '../defaults';
 import {
   LEASE_ATTRIBUTES as A,
@@ -126,6 +127,8 @@ export interface LeaseTableOptions {
   tableActiveTimeoutMs?: number;
   /** Scan page size (Limit); DynamoDB's 1 MB pages when absent. */
   scanPageLimit?: number;
+  /** The heartbeat protocol's companion table (default `<tableName>-heartbeats`). */
+  heartbeatTableName?: string;
 }
 
 type UpdateSpec = {
@@ -145,6 +148,7 @@ export class LeaseTable implements LeaseStore {
   private readonly pollIntervalMs: number;
   private readonly activeTimeoutMs: number;
   private readonly scanPageLimit: number | undefined;
+  private readonly heartbeats: HeartbeatTable;
 
   constructor(options: LeaseTableOptions) {
     if (!options.tableName) throw new ConsumerError('INVALID_OPTION', 'LeaseTable needs a tableName.', false);
@@ -156,6 +160,22 @@ export class LeaseTable implements LeaseStore {
     this.pollIntervalMs = options.tablePollIntervalMs ?? LEASE_DEFAULTS.tablePollIntervalMs;
     this.activeTimeoutMs = options.tableActiveTimeoutMs ?? LEASE_DEFAULTS.tableActiveTimeoutMs;
     this.scanPageLimit = options.scanPageLimit;
+    this.heartbeats = new HeartbeatTable(options.client, options.heartbeatTableName ?? heartbeatTableName(options.tableName));
+  }
+
+  /** Creates the heartbeat protocol's companion table if missing (as ensureTable does the lease table). */
+  async ensureHeartbeatTable(): Promise<void> {
+    try {
+      await this.heartbeats.ensureTable({
+        clock: this.clock,
+        timers: this.timers,
+        logger: this.logger,
+        pollIntervalMs: this.pollIntervalMs,
+        activeTimeoutMs: this.activeTimeoutMs,
+      });
+    } catch (err) {
+      throw asTableError(err);
+    }
   }
 
   /**
@@ -180,9 +200,7 @@ export class LeaseTable implements LeaseStore {
       );
       return { created: outcome === 'created' };
     } catch (err) {
-      if (!(err instanceof TableError)) throw err;
-      if (err.code === 'TABLE_CALL_FAILED') throw toDependencyError(err.operation ?? 'DescribeTable', err.cause);
-      throw new ConsumerError('DEPENDENCY', err.message, err.retriable, { cause: err });
+      throw asTableError(err);
     }
   }
 
@@ -303,6 +321,84 @@ export class LeaseTable implements LeaseStore {
     );
   }
 
+  // ---- heartbeat protocol ----
+
+  async requestHandoff(lease: Lease, to: string): Promise<Lease> {
+    const from = requireOwner(lease, 'hand off');
+    return this.update(
+      'request-handoff',
+      lease,
+      { set: { [A.leaseOwner]: { S: to }, [A.checkpointOwner]: { S: from } }, expect: { counter: lease.leaseCounter, owner: from } },
+      (now) => now.leaseOwner === to && now.checkpointOwner === from,
+    );
+  }
+
+  async completeHandoff(leaseKey: string, from: string, options: { checkpoint?: Checkpoint } = {}): Promise<boolean> {
+    const names: Record<string, string> = { '#co': A.checkpointOwner, '#counter': A.leaseCounter };
+    const values: Record<string, AttributeValue> = { ':from': { S: from }, ':one': { N: '1' } };
+    const sets: string[] = [];
+    const removes = ['#co'];
+    if (options.checkpoint !== undefined) {
+      const attrs: Record<string, AttributeValue> = { ...checkpointAttributes(options.checkpoint), [A.ownerSwitchesSinceCheckpoint]: { N: '0' } };
+      let i = 0;
+      for (const [name, value] of Object.entries(attrs)) {
+        names[`#s${i}`] = name;
+        values[`:s${i}`] = value;
+        sets.push(`#s${i} = :s${i}`);
+        i++;
+      }
+      if (!(A.checkpointTimestampMillis in attrs)) {
+        names['#ts'] = A.checkpointTimestampMillis;
+        removes.push('#ts');
+      }
+    }
+    const expression = `${sets.length > 0 ? `SET ${sets.join(', ')} ` : ''}ADD #counter :one REMOVE ${removes.join(', ')}`;
+    try {
+      await this.client.send(
+        new UpdateItemCommand({
+          TableName: this.tableName,
+          Key: { [A.leaseKey]: { S: leaseKey } },
+          UpdateExpression: expression,
+          ConditionExpression: '#co = :from',
+          ExpressionAttributeNames: names,
+          ExpressionAttributeValues: values,
+        }),
+      );
+      return true;
+    } catch (err) {
+      if (!isConditionalCheckFailed(err)) throw toLeaseWriteError('complete-handoff', leaseKey, err);
+      // An SDK retry of a write that landed: the checkpoint is ours and the marker gone.
+      const now = await this.getLease(leaseKey);
+      return now !== undefined && now.checkpointOwner === undefined && options.checkpoint !== undefined && sameCheckpoint(now.checkpoint, options.checkpoint);
+    }
+  }
+
+  async forceHandoff(lease: Lease): Promise<Lease> {
+    const owner = requireOwner(lease, 'force the handoff of');
+    return this.update(
+      'force-handoff',
+      lease,
+      { set: {}, remove: [A.checkpointOwner], expect: { counter: lease.leaseCounter, owner } },
+      (now) => now.leaseOwner === owner && now.checkpointOwner === undefined,
+    );
+  }
+
+  writeHeartbeat(workerId: string, beat: HeartbeatWrite): Promise<WorkerHeartbeat> {
+    return this.heartbeats.write(workerId, beat);
+  }
+
+  listHeartbeats(): Promise<WorkerHeartbeat[]> {
+    return this.heartbeats.list();
+  }
+
+  markHandoff(ownerId: string, leaseKey: string): Promise<boolean> {
+    return this.heartbeats.markHandoff(ownerId, leaseKey);
+  }
+
+  deleteHeartbeat(workerId: string): Promise<void> {
+    return this.heartbeats.delete(workerId);
+  }
+
   async deleteLease(leaseKey: string, options: { onlyIfShardEnd?: boolean } = {}): Promise<boolean> {
     try {
       await this.client.send(
@@ -394,6 +490,12 @@ export class LeaseTable implements LeaseStore {
       );
     }
   }
+}
+
+function asTableError(err: unknown): unknown {
+  if (!(err instanceof TableError)) return err;
+  if (err.code === 'TABLE_CALL_FAILED') return toDependencyError(err.operation ?? 'DescribeTable', err.cause);
+  return new ConsumerError('DEPENDENCY', err.message, err.retriable, { cause: err });
 }
 
 function requireOwner(lease: Lease, operation: string): string {

@@ -54,6 +54,13 @@ export interface LeaseTakingInput {
   heldLeaseKeys?: ReadonlySet<string>;
   /** Leases not to take nor count, in addition to the SHARD_END ones. */
   ignoredLeaseKeys?: ReadonlySet<string>;
+  /**
+   * Heartbeat protocol: for workers with a heartbeat, when (observer's clock) their heartbeat counter was first
+   * seen at its current value. Their leases' liveness is their heartbeat's, not the lease counter's (which only
+   * moves on take, checkpoint, release); a lease in handoff (checkpointOwner set) lives while either worker does.
+   * Leases of owners not in the map are judged by their own counter (per-lease workers, during a migration).
+   */
+  ownerSeenAt?: ReadonlyMap<string, number>;
   /** In [0, 1): Math.random by default; injected for reproducible tests. */
   random?: () => number;
 }
@@ -94,12 +101,14 @@ export function planLeaseTaking(input: LeaseTakingInput): LeaseTakingPlan {
     veryExpiredMultiplier = LEASE_DEFAULTS.veryExpiredMultiplier,
     heldLeaseKeys,
     ignoredLeaseKeys,
+    ownerSeenAt,
     random = Math.random,
   } = input;
 
   // 1. Observations; 2. eligible leases by state.
   const observations = observeCounters(leases, input.observations, now);
-  const { available, veryExpired, live } = classifyLeases(leases, observations, {
+  const seenAt = seenAtOf(observations, ownerSeenAt, now);
+  const { available, veryExpired, live } = classifyLeases(leases, seenAt, {
     workerId,
     now,
     failoverTimeMs,
@@ -127,7 +136,7 @@ export function planLeaseTaking(input: LeaseTakingInput): LeaseTakingPlan {
     available: available.length + veryExpired.length,
     veryExpired: veryExpired.length,
     leaseCounts,
-    nextExpiryAt: firstExpiryAt(live, observations, workerId, now, failoverTimeMs),
+    nextExpiryAt: firstExpiryAt(live, seenAt, workerId, now, failoverTimeMs),
   };
   if (leaseCount === 0) return plan;
 
@@ -146,6 +155,18 @@ export function planLeaseTaking(input: LeaseTakingInput): LeaseTakingPlan {
   // 5. Nothing available: steal toward the target.
   plan.steal = chooseLeasesToSteal(live, leaseCounts, workerId, target, needed, maxLeasesToStealAtOneTime, random);
   return plan;
+}
+
+/** When each lease was last seen alive: its owner's heartbeat (either owner's during a handoff), else its counter. */
+function seenAtOf(observations: ReadonlyMap<string, LeaseObservation>, ownerSeenAt: ReadonlyMap<string, number> | undefined, now: number): (lease: Lease) => number {
+  return (lease) => {
+    const byCounter = observations.get(lease.leaseKey)?.seenAt ?? now;
+    if (ownerSeenAt === undefined || lease.leaseOwner === undefined || !ownerSeenAt.has(lease.leaseOwner)) return byCounter;
+    let seen = ownerSeenAt.get(lease.leaseOwner) as number;
+    const from = lease.checkpointOwner;
+    if (from !== undefined && ownerSeenAt.has(from)) seen = Math.max(seen, ownerSeenAt.get(from) as number);
+    return seen;
+  };
 }
 
 /** Keeps the first-seen time of each lease while its counter stays the same. */
@@ -170,10 +191,10 @@ interface ClassifyContext {
 /** Eligible leases as available (unowned, expired, orphans), very expired, or live; SHARD_END and ignored ones left out. */
 function classifyLeases(
   leases: readonly Lease[],
-  observations: ReadonlyMap<string, LeaseObservation>,
+  seenAt: (lease: Lease) => number,
   c: ClassifyContext,
 ): { available: Lease[]; veryExpired: Lease[]; live: Lease[] } {
-  const unchangedFor = (lease: Lease): number => c.now - (observations.get(lease.leaseKey)?.seenAt ?? c.now);
+  const unchangedFor = (lease: Lease): number => c.now - seenAt(lease);
   const available: Lease[] = [];
   const veryExpired: Lease[] = [];
   const live: Lease[] = [];
@@ -199,14 +220,14 @@ function classifyLeases(
 /** When the first lease of another worker that did not move since the previous scan would be seen expired. */
 function firstExpiryAt(
   live: readonly Lease[],
-  observations: ReadonlyMap<string, LeaseObservation>,
+  seenAtOf: (lease: Lease) => number,
   workerId: string,
   now: number,
   failoverTimeMs: number,
 ): number | undefined {
   let first: number | undefined;
   for (const lease of live) {
-    const seenAt = observations.get(lease.leaseKey)?.seenAt ?? now;
+    const seenAt = seenAtOf(lease);
     if (lease.leaseOwner === workerId || seenAt >= now) continue;
     const expiresAt = seenAt + failoverTimeMs + 1;
     if (first === undefined || expiresAt < first) first = expiresAt;

@@ -5,7 +5,7 @@
  */
 import { DependencyError, LeaseLostError } from '../consumer-error';
 import type { Checkpoint, Lease, LeaseProgress } from '../consumer-types';
-import type { LeaseStore } from '../leases/lease-table';
+import type { HeartbeatWrite, LeaseStore, WorkerHeartbeat } from '../leases/lease-table';
 
 export const TRIM_HORIZON: Checkpoint = { kind: 'sentinel', value: 'TRIM_HORIZON' };
 export const SHARD_END: Checkpoint = { kind: 'sentinel', value: 'SHARD_END' };
@@ -29,7 +29,7 @@ export function makeLease(leaseKey: string, fields: Partial<Lease> = {}): Lease 
   };
 }
 
-export type LeaseStoreOperation = keyof LeaseStore;
+export type LeaseStoreOperation = keyof Required<LeaseStore>;
 
 /** The lease table's semantics in memory; every lease handed out is a copy. */
 export class InMemoryLeaseStore implements LeaseStore {
@@ -172,6 +172,68 @@ export class InMemoryLeaseStore implements LeaseStore {
     if (options.onlyIfShardEnd && !(current.checkpoint.kind === 'sentinel' && current.checkpoint.value === 'SHARD_END')) return false;
     this.leases.delete(leaseKey);
     return true;
+  }
+
+  // ---- heartbeat protocol (the same conditions as LeaseTable and HeartbeatTable) ----
+
+  readonly heartbeats = new Map<string, WorkerHeartbeat>();
+
+  async requestHandoff(lease: Lease, to: string): Promise<Lease> {
+    await this.enter('requestHandoff', lease.leaseKey);
+    const current = this.expect(lease, lease.leaseOwner);
+    return this.write({ ...current, leaseOwner: to, checkpointOwner: current.leaseOwner, leaseCounter: current.leaseCounter + 1 });
+  }
+
+  async completeHandoff(leaseKey: string, from: string, options: { checkpoint?: Checkpoint } = {}): Promise<boolean> {
+    await this.enter('completeHandoff', leaseKey);
+    const current = this.leases.get(leaseKey);
+    if (current?.checkpointOwner !== from) return false;
+    const next: Lease = { ...current, leaseCounter: current.leaseCounter + 1 };
+    if (options.checkpoint) Object.assign(next, { checkpoint: options.checkpoint, ownerSwitchesSinceCheckpoint: 0 });
+    delete next.checkpointOwner;
+    this.write(next);
+    return true;
+  }
+
+  async forceHandoff(lease: Lease): Promise<Lease> {
+    await this.enter('forceHandoff', lease.leaseKey);
+    const current = this.expect(lease, lease.leaseOwner);
+    const next: Lease = { ...current, leaseCounter: current.leaseCounter + 1 };
+    delete next.checkpointOwner;
+    return this.write(next);
+  }
+
+  async writeHeartbeat(workerId: string, beat: HeartbeatWrite): Promise<WorkerHeartbeat> {
+    await this.enter('writeHeartbeat', workerId);
+    const prev = this.heartbeats.get(workerId);
+    const acked = new Set(beat.acknowledged ?? []);
+    const next: WorkerHeartbeat = {
+      workerId,
+      counter: (prev?.counter ?? 0) + 1,
+      leaseCount: beat.leaseCount,
+      heartbeatAt: beat.heartbeatAt,
+      handoffRequests: (prev?.handoffRequests ?? []).filter((k) => !acked.has(k)),
+    };
+    this.heartbeats.set(workerId, next);
+    return { ...next, handoffRequests: [...next.handoffRequests] };
+  }
+
+  async listHeartbeats(): Promise<WorkerHeartbeat[]> {
+    await this.enter('listHeartbeats');
+    return [...this.heartbeats.values()].map((b) => ({ ...b, handoffRequests: [...b.handoffRequests] }));
+  }
+
+  async markHandoff(ownerId: string, leaseKey: string): Promise<boolean> {
+    await this.enter('markHandoff', leaseKey);
+    const beat = this.heartbeats.get(ownerId);
+    if (!beat) return false;
+    if (!beat.handoffRequests.includes(leaseKey)) beat.handoffRequests = [...beat.handoffRequests, leaseKey].sort();
+    return true;
+  }
+
+  async deleteHeartbeat(workerId: string): Promise<void> {
+    await this.enter('deleteHeartbeat', workerId);
+    this.heartbeats.delete(workerId);
   }
 
   private write(lease: Lease): Lease {
