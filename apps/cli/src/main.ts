@@ -16,12 +16,13 @@ import { register as registerFragments } from './commands/fragments';
 import { register as registerClip } from './commands/clip';
 import { register as registerSnapshot } from './commands/snapshot';
 import { register as registerWatch } from './commands/watch';
+import { register as registerCost } from './commands/cost';
 
 /**
  * The command modules, in the order `tributary --help` lists them. Each exports `register(program, ctx)`
  * (cli/cli-context.ts); adding a command is one import and one entry here.
  */
-const COMMANDS: readonly RegisterCommand[] = [registerStreams, registerTail, registerPut, registerLag, registerReplay, registerCameras, registerFragments, registerClip, registerSnapshot, registerWatch];
+const COMMANDS: readonly RegisterCommand[] = [registerStreams, registerTail, registerPut, registerLag, registerReplay, registerCameras, registerFragments, registerClip, registerSnapshot, registerWatch, registerCost];
 
 export const CLI_VERSION = '0.1.0';
 
