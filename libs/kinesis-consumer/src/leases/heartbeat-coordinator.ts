@@ -95,8 +95,13 @@ export class HeartbeatLeaseCoordinator extends LeaseCoordinator {
     return super.start();
   }
 
+  /** A caller's request (new leases from a shard sync, a shard end): the next run scans the lease table. */
   override takeLeasesNow(): Promise<TakerRunEvent | undefined> {
     this.scanRequested = true;
+    return super.takeLeasesNow();
+  }
+
+  protected override scheduledRun(): Promise<TakerRunEvent | undefined> {
     return super.takeLeasesNow();
   }
 

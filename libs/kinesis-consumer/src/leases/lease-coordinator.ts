@@ -454,8 +454,13 @@ export class LeaseCoordinator extends EventEmitter<LeaseCoordinatorEvents> {
     if (this.takerTimer !== undefined) this.timers.clearTimeout(this.takerTimer);
     this.takerTimer = this.timers.setTimeout(() => {
       this.takerTimer = undefined;
-      this.takeLeasesNow().catch(() => undefined); // reported as takerFailed
+      this.scheduledRun().catch(() => undefined); // reported as takerFailed
     }, delayMs);
+  }
+
+  /** The taker timer's run (the heartbeat protocol tells it from a caller's takeLeasesNow()). */
+  protected scheduledRun(): Promise<TakerRunEvent | undefined> {
+    return this.takeLeasesNow();
   }
 
   protected async runTaker(): Promise<TakerRunEvent | undefined> {

@@ -5,7 +5,8 @@
  * that tsx resolves the @tributary/* paths). Prints JSON lines on stdout: `{"ready":…}` once started, then
  * `{"acquired":shardId,"t":ms}` per lease taken, `{"batch":shardId,"t":ms,"recs":[[key,n],…],"last":seq}` per handler
  * call (written before the handler resolves, so before its checkpoint; `last` the sequence number of its last
- * record) and `{"checkpointed":shardId,"t":ms,"seq":seq}` per checkpoint written. SIGTERM stops gracefully.
+ * record), `{"checkpointed":shardId,"t":ms,"seq":seq}` per checkpoint written and `{"lost":shardId,"reason":…,"t":ms}`
+ * per lease lost. SIGTERM stops gracefully.
  */
 import { KinesisConsumer } from '../consumer/kinesis-consumer';
 import type { ConsumerClientOptions } from '../retrieval/kinesis-clients';
@@ -18,6 +19,7 @@ interface WorkerArgs {
   workerId: string;
   retrieval?: 'polling' | 'fan-out';
   failoverTimeMs?: number;
+  leaseProtocol?: 'per-lease' | 'heartbeat';
 }
 
 const write = (line: object): void => {
@@ -32,6 +34,7 @@ async function main(): Promise<void> {
     workerId: args.workerId,
     retrieval: args.retrieval,
     failoverTimeMs: args.failoverTimeMs,
+    leaseProtocol: args.leaseProtocol,
     clientOptions: args.clientOptions,
     handler: async (records, context) => {
       const recs = records.map((r) => {
@@ -42,6 +45,7 @@ async function main(): Promise<void> {
     },
   });
   consumer.on('leaseAcquired', (e) => write({ acquired: e.shardId, t: Date.now() }));
+  consumer.on('leaseLost', (e) => write({ lost: e.shardId, reason: e.reason, t: Date.now() }));
   consumer.on('checkpointed', (e) => {
     if (e.checkpoint.kind === 'sequence') write({ checkpointed: e.shardId, t: Date.now(), seq: e.checkpoint.sequenceNumber });
   });
