@@ -307,6 +307,29 @@ describe('playback-gateway', () => {
       expect(metrics).not.toContain(token);
     });
 
+    // Regression (issue 19): the stream list, clips and snapshots were logged at INFO (with the dashboard's polls,
+    // 60–130 lines a minute with one viewer), burying the start banner; INFO keeps what a person wants to read.
+    it('logs reads at debug and keeps INFO for sessions, refusals and the first request of each key', async () => {
+      const from = logLines.length;
+      expect((await call('/api/streams', { headers: as(keyAll.key) })).status).toBe(200);
+      expect((await call(`/api/streams/${streamA}/snapshot?at=${startMs + 1000}`, { headers: as(keyAll.key) })).status).toBe(200);
+      const clip = `/api/streams/${streamA}/clip?start=${new Date(startMs).toISOString()}&end=${new Date(startMs + 3000).toISOString()}`;
+      expect((await call(clip, { headers: as(keyAll.key) })).status).toBe(200);
+      expect((await call('/api/streams', { headers: as('trb_0000000000000000_wrong') })).status).toBe(401);
+      await session(streamA, { mode: 'LIVE', delivery: 'proxied' });
+      const lines = logLines.slice(from).map((l) => JSON.parse(l) as { level: number; msg: string; route?: string; status?: number });
+      const levels = lines.filter((l) => l.msg === 'request').map((l) => [l.route, l.status, l.level]);
+      expect(levels).toEqual([
+        ['/api/streams', 200, 20],
+        ['/api/streams/:name/snapshot', 200, 20],
+        ['/api/streams/:name/clip', 200, 20],
+        ['/api/streams', 401, 30],
+        ['/api/streams/:name/playback', 201, 30],
+      ]);
+      const signedIn = logLines.map((l) => JSON.parse(l) as { level: number; msg: string; subject?: string }).filter((l) => l.msg === 'signed in' && l.subject === keyAll.record.id);
+      expect(signedIn).toEqual([expect.objectContaining({ level: 30, kind: 'api-key', scopes: ['video:read'] })]);
+    });
+
     it('is read by ffprobe through the proxied URL', async () => {
       const s = await session(streamA, { mode: 'ON_DEMAND', start: new Date(startMs - 1000).toISOString(), end: new Date(startMs + 10_000).toISOString(), delivery: 'proxied' });
       const { stdout } = await promisify(execFile)(ffprobe, ['-v', 'error', '-show_entries', 'stream=codec_name,width,height', '-of', 'json', s.url]);

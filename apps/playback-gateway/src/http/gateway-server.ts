@@ -20,7 +20,7 @@ import { rateLimit } from 'express-rate-limit';
 import { authenticate, AuthError, problemFromAuthError, sendProblem, type AuthenticatorOptions, type PlaybackTokenKey } from '@tributary/auth';
 import type { Logger } from 'pino';
 import { GatewayError } from '../gateway-error';
-import { requestPath, routeOf, type GatewayMetrics } from '../gateway-metrics';
+import { requestPath, type GatewayMetrics } from '../gateway-metrics';
 import type { KvsPlaybackClient } from '../kvs/kvs-playback-client';
 import { hlsProxyController } from '../hls/hls-proxy-controller';
 import type { SegmentCache } from '../hls/segment-cache';
@@ -31,6 +31,7 @@ import { dashboardApi, type DashboardTableSettings } from '../dashboard/dashboar
 import type { DashboardTables } from '../dashboard/dashboard-tables';
 import type { KdsDashboardClient } from '../kds/kds-dashboard-client';
 import type { StaticAssets } from './static-assets';
+import { loggablePath, requestLog } from './request-log';
 
 export interface GatewayServerOptions {
   auth: AuthenticatorOptions;
@@ -59,8 +60,8 @@ export interface GatewayServerOptions {
   dashboard?: { tables: DashboardTableSettings; reader?: DashboardTables; cacheMs?: number; kds?: KdsDashboardClient };
 }
 
-/** Paths in logs: the playback token in /hls/<token>/ is a credential. */
-export const loggablePath = (path: string): string => path.replace(/^\/hls\/[^/]+\//, '/hls/<token>/');
+/** Paths in logs without the playback token (moved to request-log.ts; re-exported for its users). */
+export { loggablePath } from './request-log';
 
 
 export function createGatewayServer(options: GatewayServerOptions): express.Express {
@@ -130,24 +131,6 @@ export function createGatewayServer(options: GatewayServerOptions): express.Expr
   });
   app.use(problemHandler(logger));
   return app;
-}
-
-/** One log line per request when it finishes, without the playback token. */
-function requestLog(logger: Logger): express.RequestHandler {
-  return (req, res, next) => {
-    const started = process.hrtime.bigint();
-    const path = requestPath(req);
-    res.on('finish', () => {
-      // Playlist, segment and probe requests are the bulk of the traffic: logged at debug, and only built when enabled.
-      const route = routeOf(path);
-      const quiet = path.startsWith('/hls/') || route === '/metrics' || route === '/healthz' || route === '/readyz';
-      const level = res.statusCode >= 500 ? 'warn' : quiet ? 'debug' : 'info';
-      if (!logger.isLevelEnabled(level)) return;
-      const ms = Number(process.hrtime.bigint() - started) / 1e6;
-      logger[level]({ method: req.method, route, path: loggablePath(path), status: res.statusCode, ms: Math.round(ms * 10) / 10, ip: req.ip }, 'request');
-    });
-    next();
-  };
 }
 
 /** helmet with the pages' CSP (see the header of this file). */
