@@ -2,7 +2,7 @@
  * `tributary tail` throughput (issue 18: ≥ 200,000 records/s to /dev/null), side by side with a naive SDK v3
  * GetRecords loop (cli-tail-baseline.ts, why that baseline there).
  *
- *   npm run bench:cli -- [--records 1000000] [--shards 16] [--runs 3] [--bytes 60] [--aggregated]
+ *   npm run bench:cli -- [--records 1000000] [--shards 16] [--runs 3] [--bytes 60] [--aggregated] [--profile]
  *
  * 1. Both programs are bundled with esbuild (the CLI exactly as `nx run cli:bundle` builds it: plain node, no tsx
  *    start-up), so each run measures a process as users start it.
@@ -15,7 +15,9 @@
  *    this process drains and counts (the line count is checked: N lines), and the baseline to /dev/null. Wall
  *    time from spawn to exit (process start included, ~0.3 s); for the pipe also first byte → last byte.
  * Reported: medians of `--runs` runs of records/s, and the CPU time of each process per record (user + system from
- * process.cpuUsage() at its exit, reported by a --require'd hook): what others sharing the 2 cores change least.
+ * process.cpuUsage() at its exit, reported by a --require'd hook): what others sharing the 2 cores change least; and
+ * the emulator's CPU per record while it served `tail > /dev/null` (from /proc), the other half of the 2 cores.
+ * `--profile`: CPU profiles of the emulator and of each `tail > /dev/null` run in tools/bench/results/profiles.
  */
 import { spawn, execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
@@ -24,9 +26,9 @@ import { PutRecordsCommand, type KinesisClient } from '@aws-sdk/client-kinesis';
 import { AggregateBuilder } from '@tributary/kpl';
 import { parseBenchArgs, positiveIntegerOption } from './bench-args';
 import { fmtRate, loadAverage, median, printGrid, printLoadNote } from './bench-report';
-import { ROOT, createStream, runBench, withKdsEmulator } from './bench-support';
+import { PROFILE_DIR, ROOT, createStream, runBench, withKdsEmulator } from './bench-support';
 
-const USAGE = `npm run bench:cli -- [--records 1000000] [--shards 16] [--runs 3] [--bytes 60] [--aggregated]\n`;
+const USAGE = `npm run bench:cli -- [--records 1000000] [--shards 16] [--runs 3] [--bytes 60] [--aggregated] [--profile]\n`;
 
 interface Options {
   records: number;
@@ -34,6 +36,7 @@ interface Options {
   runs: number;
   bytes: number;
   aggregated: boolean;
+  profile: boolean;
 }
 
 const OUT_DIR = path.join(ROOT, 'dist/cli-bench');
@@ -41,7 +44,7 @@ const CLI_BUNDLE = path.join(OUT_DIR, 'tributary.js');
 const BASELINE_BUNDLE = path.join(OUT_DIR, 'cli-tail-baseline.js');
 
 function parse(argv: string[]): Options | undefined {
-  const flags = parseBenchArgs(argv, ['records', 'shards', 'runs', 'bytes'] as const, ['aggregated'] as const);
+  const flags = parseBenchArgs(argv, ['records', 'shards', 'runs', 'bytes'] as const, ['aggregated', 'profile'] as const);
   if (!flags) return undefined;
   return {
     records: positiveIntegerOption('--records', flags.records, 1_000_000),
@@ -49,6 +52,7 @@ function parse(argv: string[]): Options | undefined {
     runs: positiveIntegerOption('--runs', flags.runs, 3),
     bytes: positiveIntegerOption('--bytes', flags.bytes, 60),
     aggregated: flags.aggregated === true,
+    profile: flags.profile === true,
   };
 }
 
@@ -112,11 +116,12 @@ function readCpuSeconds(): number {
 
 const ENV = { ...process.env, AWS_ACCESS_KEY_ID: 'test', AWS_SECRET_ACCESS_KEY: 'test', AWS_REGION: 'us-east-1', AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true', BENCH_CPU_FILE: CPU_FILE };
 
-/** Runs a bundle with stdout on /dev/null; wall ms from spawn to exit. */
-function runToDevNull(script: string, args: string[]): Promise<number> {
+/** Runs a bundle with stdout on /dev/null (with a CPU profile when asked); wall ms from spawn to exit. */
+function runToDevNull(script: string, args: string[], profile = false): Promise<number> {
   const devNull = fs.openSync('/dev/null', 'w');
   const started = performance.now();
-  const child = spawn(process.execPath, ['--require', CPU_HOOK, script, ...args], { env: ENV, stdio: ['ignore', devNull, 'inherit'] });
+  const flags = profile ? ['--cpu-prof', '--cpu-prof-dir', PROFILE_DIR] : [];
+  const child = spawn(process.execPath, [...flags, '--require', CPU_HOOK, script, ...args], { env: ENV, stdio: ['ignore', devNull, 'inherit'] });
   return new Promise((resolve, reject) => {
     child.on('error', reject);
     child.on('exit', (code) => {
@@ -151,19 +156,21 @@ function runToPipe(script: string, args: string[]): Promise<{ wallMs: number; st
 async function bench(o: Options): Promise<void> {
   const loadBefore = loadAverage();
   bundle();
-  await withKdsEmulator(false, async (emulator, admin) => {
+  await withKdsEmulator(o.profile, async (emulator, admin) => {
     const stream = `cli-tail-bench-${Date.now()}`;
     await createStream(admin, stream, o.shards);
     const fillStarted = performance.now();
     await fill(admin, stream, o);
     process.stdout.write(`filled ${stream}: ${fmtRate(o.records)} records, ${o.shards} shards, in ${((performance.now() - fillStarted) / 1000).toFixed(1)} s\n`);
     const tailArgs = ['tail', stream, '--count', String(o.records), '--endpoint-url', emulator.url];
-    const results = { devNull: [] as number[], pipe: [] as number[], pipeStream: [] as number[], baseline: [] as number[], tailCpu: [] as number[], baselineCpu: [] as number[] };
+    const results = { devNull: [] as number[], pipe: [] as number[], pipeStream: [] as number[], baseline: [] as number[], tailCpu: [] as number[], baselineCpu: [] as number[], emulatorCpu: [] as number[] };
     const rate = (ms: number): number => o.records / (ms / 1000);
     const micros = (seconds: number): number => (seconds * 1e6) / o.records;
     for (let run = 1; run <= o.runs; run++) {
-      const devNullMs = await runToDevNull(CLI_BUNDLE, tailArgs);
+      const emulatorBefore = emulator.cpuSeconds();
+      const devNullMs = await runToDevNull(CLI_BUNDLE, tailArgs, o.profile);
       const tailCpu = readCpuSeconds();
+      results.emulatorCpu.push(micros(emulator.cpuSeconds() - emulatorBefore));
       const piped = await runToPipe(CLI_BUNDLE, tailArgs);
       if (piped.lines !== o.records) throw new Error(`tail printed ${piped.lines} lines, expected ${o.records}`);
       const baselineMs = await runToDevNull(BASELINE_BUNDLE, [emulator.url, stream, String(o.records)]);
@@ -175,7 +182,7 @@ async function bench(o: Options): Promise<void> {
       results.tailCpu.push(micros(tailCpu));
       results.baselineCpu.push(micros(baselineCpu));
       process.stdout.write(
-        `run ${run}: tail > /dev/null ${fmtRate(rate(devNullMs))}/s (${(devNullMs / 1000).toFixed(2)} s, CPU ${micros(tailCpu).toFixed(2)} µs/record), ` +
+        `run ${run}: tail > /dev/null ${fmtRate(rate(devNullMs))}/s (${(devNullMs / 1000).toFixed(2)} s, CPU ${micros(tailCpu).toFixed(2)} µs/record, emulator ${results.emulatorCpu[run - 1].toFixed(2)} µs/record), ` +
           `tail | pipe ${fmtRate(rate(piped.wallMs))}/s (first→last byte ${fmtRate(rate(piped.streamMs))}/s), ` +
           `baseline > /dev/null ${fmtRate(rate(baselineMs))}/s (${(baselineMs / 1000).toFixed(2)} s, CPU ${micros(baselineCpu).toFixed(2)} µs/record)\n`,
       );
@@ -192,6 +199,7 @@ async function bench(o: Options): Promise<void> {
         [o.aggregated ? 'naive loop (NOT comparable: prints the aggregates unopened)' : 'naive SDK v3 GetRecords loop > /dev/null', fmtRate(median(results.baseline)), '-', median(results.baselineCpu).toFixed(2)],
       ],
     );
+    process.stdout.write(`the emulator's CPU per record while serving tail > /dev/null: ${median(results.emulatorCpu).toFixed(2)} µs (median)\n`);
     process.stdout.write(`target: >= 200,000 records/s (tributary tail > /dev/null): ${median(results.devNull) >= 200_000 ? 'met' : 'NOT met'}\n`);
   });
   printLoadNote(loadBefore);
