@@ -17,6 +17,7 @@ import { AuthError, getPrincipal, signPlaybackToken, type PlaybackTokenKey } fro
 import { systemClock, type Clock, type Logger } from '@tributary/runtime';
 import { GatewayError } from '../gateway-error';
 import type { KvsPlaybackClient } from '../kvs/kvs-playback-client';
+import { SharedLiveSessions } from '../kvs/shared-live-sessions';
 import { clipQuerySchema, playbackRequestSchema, queryRecord, snapshotQuerySchema, STREAM_NAME, validate } from './api-requests';
 import { canReadStream, streamReadScope, VIDEO_READ_SCOPE } from './stream-access';
 import { StreamCatalog, type CameraHealthScan } from './stream-catalog';
@@ -89,6 +90,7 @@ function catalogRoutes(router: Router, options: StreamsApiOptions): void {
 /** POST /streams/:name/playback: a KVS HLS session, handed out directly or behind a signed playback token. */
 function playbackRoute(router: Router, options: StreamsApiOptions): void {
   const clock = options.clock ?? systemClock;
+  const live = new SharedLiveSessions({ kvs: options.kvs, clock });
   router.post('/streams/:name/playback', express.json({ limit: '4kb', strict: true }), async (req, res) => {
     const name = readableStream(req);
     // A body express.json did not read (another content type) would otherwise pass for "{}", i.e. LIVE.
@@ -98,7 +100,11 @@ function playbackRoute(router: Router, options: StreamsApiOptions): void {
     const body = validate(playbackRequestSchema, req.body ?? {}, 'playback request');
     const delivery = body.delivery ?? options.defaultDelivery;
     const ttl = options.tokenTtlSeconds;
-    const sessionUrl = await options.kvs.hlsSessionUrl({ streamName: name, mode: body.mode, startMs: body.start, endMs: body.end, expiresSeconds: ttl });
+    // Proxied LIVE viewers of a stream share one KVS session, and so each playlist fetch (kvs/shared-live-sessions.ts).
+    const sessionUrl =
+      delivery === 'proxied' && body.mode === 'LIVE'
+        ? await live.url(name, ttl)
+        : await options.kvs.hlsSessionUrl({ streamName: name, mode: body.mode, startMs: body.start, endMs: body.end, expiresSeconds: ttl });
     const expiresAt = new Date(clock.now() + ttl * 1000).toISOString();
     let url = sessionUrl;
     if (delivery === 'proxied') {

@@ -4,20 +4,36 @@
  * session), reads the KVS session URL out of it, fetches the one upstream resource built from validated values
  * (hls-proxy-request.ts, kvs-hls-session.ts) and answers:
  *
- *   master.m3u8, media.m3u8   rewritten so that every URI points back here (relative: `segment.mp4?…`), no-cache
+ *   master.m3u8, media.m3u8   rewritten so that every URI points back here (relative: `segment.mp4?…`), no-cache;
+ *                             shared: one upstream fetch and one rewrite per KVS session and playlist serve every
+ *                             request for `playlistShareMs` (below)
  *   init.mp4                  passed through
  *   segment.mp4               from the shared LRU (stream + fragment + track), else fetched once however many
  *                             viewers ask at the same moment, kept, and passed with KVS's Cache-Control
+ *
+ * Shared playlists (issue 17, "viewers at scale"): a low-latency player polls its media playlist five times a
+ * second, and proxying one cost ~1.7 ms of CPU (fetch, parse, rewrite), so 500 viewers needed several cores. Now a
+ * playlist is fetched and rewritten once per `playlistShareMs` (200 ms: KVS's 5 playlist calls per second and
+ * session) per KVS session — proxied LIVE viewers of a stream share one session (kvs/shared-live-sessions.ts) —
+ * and its bytes are served as they are to every request of that session meanwhile; concurrent misses make one
+ * fetch. No viewer gets a playlist whose fetch started more than `playlistShareMs` before its request arrived.
+ * Nothing per viewer is added: the playlist's URIs are relative, so each player resolves them against its own
+ * `/hls/<token>/` URL, and the text carries neither the playback token nor the KVS session token (the rewrite
+ * drops every KVS query parameter) — what one viewer's fetch produced holds nothing of that viewer. KVS offers no
+ * blocking playlist reload (no _HLS_msn/_HLS_part: kvs-reference.md §5.6, public/low-latency.js), and the proxy
+ * accepts no such parameter (hls-proxy-request.ts), so the key is the session, the playlist and its track.
+ * A token is verified once and then kept until it expires (playback-grant-cache.ts).
  */
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import { Agent, fetch as undiciFetch } from 'undici';
-import { AuthError, verifyPlaybackToken, type PlaybackGrant, type PlaybackTokenKey } from '@tributary/auth';
+import type { PlaybackGrant, PlaybackTokenKey } from '@tributary/auth';
 import { classifyCallError } from '@tributary/errors';
-import type { Logger } from '@tributary/runtime';
+import { PromiseCache, systemClock, type Clock, type Logger } from '@tributary/runtime';
 import { GatewayError, upstreamErrorCode, type GatewayErrorCode } from '../gateway-error';
 import type { GatewayMetrics } from '../gateway-metrics';
 import { parseHlsProxyRequest, type HlsResource } from './hls-proxy-request';
-import { kvsResourceUrl, parseKvsSessionUrl, rewriteKvsPlaylist, UnexpectedPlaylistUriError, type KvsHlsSession } from './kvs-hls-session';
+import { kvsResourceUrl, rewriteKvsPlaylist, UnexpectedPlaylistUriError, type KvsHlsSession } from './kvs-hls-session';
+import { PlaybackGrantCache } from './playback-grant-cache';
 import { segmentCacheKey, type CachedSegment, type SegmentCache } from './segment-cache';
 
 export const PLAYLIST_CONTENT_TYPE = 'application/vnd.apple.mpegurl';
@@ -35,7 +51,17 @@ export interface HlsProxyOptions {
   timeoutMs: number;
   /** Injected in tests; by default undici's fetch over a bounded keep-alive pool (upstreamFetch). */
   fetch?: typeof fetch;
+  /** How long one fetched and rewritten playlist serves every request of its session; 0: each request fetches. */
+  playlistShareMs?: number;
+  clock?: Clock;
 }
+
+export const HLS_PROXY_DEFAULTS = {
+  /** KVS allows 5 playlist calls per second per session (kvs-reference.md §5.6, §6): one per 200 ms per playlist. */
+  playlistShareMs: 200,
+  /** Shared playlists kept at most (sessions × playlists); expired ones are replaced on their next request. */
+  playlistShareEntries: 10_000,
+} as const;
 
 /**
  * Upstream connections per KVS origin, at most. Node's global fetch opens one connection per concurrent request
@@ -52,6 +78,7 @@ export function upstreamFetch(connections = UPSTREAM_CONNECTIONS): typeof fetch 
 }
 
 type SegmentResource = Extract<HlsResource, { kind: 'segment' }>;
+type PlaylistResource = Extract<HlsResource, { kind: 'master' | 'media' }>;
 type Upstream = (url: string, resource: HlsResource, maxBytes: number) => Promise<{ body: Buffer; contentType: string | null; cacheControl: string | null }>;
 
 export function hlsProxyController(options: HlsProxyOptions): RequestHandler {
@@ -59,11 +86,16 @@ export function hlsProxyController(options: HlsProxyOptions): RequestHandler {
   const segment = segmentReader(options, upstream);
   const { metrics } = options;
 
-  const playlist = async (session: KvsHlsSession, resource: Exclude<HlsResource, SegmentResource | { kind: 'init' }>): Promise<string> => {
+  const clock = options.clock ?? systemClock;
+  const grants = new PlaybackGrantCache(options.playbackKey, { clock });
+  const shareMs = options.playlistShareMs ?? HLS_PROXY_DEFAULTS.playlistShareMs;
+  const shared = shareMs > 0 ? new PromiseCache<Buffer>({ ttlMs: shareMs, maxEntries: HLS_PROXY_DEFAULTS.playlistShareEntries, clock }) : undefined;
+
+  const fetchPlaylist = async (session: KvsHlsSession, resource: PlaylistResource): Promise<Buffer> => {
     const url = kvsResourceUrl(session, resource);
     const { body } = await upstream(url, resource, MAX_PLAYLIST_BYTES);
     try {
-      return rewriteKvsPlaylist(body.toString('utf8'), url);
+      return Buffer.from(rewriteKvsPlaylist(body.toString('utf8'), url), 'utf8');
     } catch (err) {
       if (err instanceof UnexpectedPlaylistUriError || err instanceof RangeError) {
         metrics.upstreamErrors.inc({ operation: `hls:${resource.kind}`, code: 'UNEXPECTED_PLAYLIST' });
@@ -72,13 +104,17 @@ export function hlsProxyController(options: HlsProxyOptions): RequestHandler {
       throw err;
     }
   };
+  // The session (base + token: a session token is unique to its endpoint) and which playlist; "\n" occurs in none.
+  const playlist = (session: KvsHlsSession, resource: PlaylistResource): Promise<Buffer> =>
+    shared
+      ? shared.get(`${resource.kind === 'media' ? `media${resource.track}` : 'master'}\n${session.base}\n${session.sessionToken}`, () => fetchPlaylist(session, resource))
+      : fetchPlaylist(session, resource);
 
   return async (req: Request, res: Response, next: NextFunction): Promise<void> => {
     try {
       const parsed = parseHlsProxyRequest(req.originalUrl);
       if (!parsed.ok) throw new GatewayError(parsed.status === 404 ? 'NOT_FOUND' : 'INVALID_REQUEST', parsed.detail);
-      const grant = await verifyPlaybackToken(parsed.token, options.playbackKey);
-      const session = sessionOf(grant);
+      const { grant, session } = await grants.verify(parsed.token);
       const { resource } = parsed;
       const head = req.method === 'HEAD';
       if (resource.kind === 'segment') {
@@ -90,25 +126,15 @@ export function hlsProxyController(options: HlsProxyOptions): RequestHandler {
         res.status(200).set({ 'Content-Type': MP4, 'Cache-Control': cacheControl ?? 'private, max-age=300' });
         res.end(head ? undefined : body);
       } else {
-        const text = await playlist(session, resource);
+        const bytes = await playlist(session, resource);
         // Live playlists change every fragment; the player polls them.
-        res.status(200).set({ 'Content-Type': PLAYLIST_CONTENT_TYPE, 'Cache-Control': 'no-cache' });
-        res.end(head ? undefined : text);
+        res.status(200).set({ 'Content-Type': PLAYLIST_CONTENT_TYPE, 'Cache-Control': 'no-cache', 'Content-Length': String(bytes.byteLength) });
+        res.end(head ? undefined : bytes);
       }
     } catch (err) {
       next(err);
     }
   };
-}
-
-/** The KVS session a verified playback token carries, or the token is refused. */
-function sessionOf(grant: PlaybackGrant): KvsHlsSession {
-  if (grant.session === undefined) throw new AuthError('INVALID_CREDENTIALS', 'this playback token carries no proxied session');
-  try {
-    return parseKvsSessionUrl(grant.session);
-  } catch (err) {
-    throw new AuthError('INVALID_CREDENTIALS', 'this playback token carries no usable session', { cause: err });
-  }
 }
 
 /** One upstream GET under the timeout and a size limit, timed and counted; failures leave as GatewayErrors. */

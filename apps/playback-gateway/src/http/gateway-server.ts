@@ -19,6 +19,7 @@ import helmet from 'helmet';
 import { rateLimit } from 'express-rate-limit';
 import { authenticate, AuthError, problemFromAuthError, sendProblem, type AuthenticatorOptions, type PlaybackTokenKey } from '@tributary/auth';
 import type { Logger } from 'pino';
+import type { Clock } from '@tributary/runtime';
 import { GatewayError } from '../gateway-error';
 import { requestPath, type GatewayMetrics } from '../gateway-metrics';
 import type { KvsPlaybackClient } from '../kvs/kvs-playback-client';
@@ -52,6 +53,10 @@ export interface GatewayServerOptions {
   logger: Logger;
   assets: StaticAssets;
   fetch?: typeof fetch;
+  /** How long one proxied playlist serves every request of its KVS session (HLS_PROXY_DEFAULTS.playlistShareMs; 0: off). */
+  playlistShareMs?: number;
+  /** The proxy's clock (shared playlists, verified tokens); tests freeze it. */
+  clock?: Clock;
   /** The stream list's health source: one Scan of the camera-health table (absent: KVS per stream). */
   cameraHealth?: CameraHealthScan;
   /** How long the stream list and that Scan are shared by all callers (STREAM_CATALOG_DEFAULTS.cacheMs). */
@@ -116,6 +121,8 @@ export function createGatewayServer(options: GatewayServerOptions): express.Expr
     logger,
     timeoutMs: options.upstreamTimeoutMs,
     fetch: options.fetch,
+    ...(options.playlistShareMs !== undefined ? { playlistShareMs: options.playlistShareMs } : {}),
+    ...(options.clock ? { clock: options.clock } : {}),
   });
   app.use('/hls', corsMiddleware, rateLimiter(options.hlsRateLimit), (req, res, next) => {
     if (req.method !== 'GET' && req.method !== 'HEAD') {
