@@ -1,10 +1,11 @@
 // For the type checker only (tsconfig.public.json): the JSON the gateway's browser pages (public/*.js) read.
 // Where the server declares an answer in a file free of Node's types, that declaration is re-exported as is
-// (kvs/stream-health.ts, dashboard/dashboard-views.ts). The rest is declared here as the pages see it, because the
+// (kvs/stream-health.ts, kvs/recording-timeline.ts, dashboard/dashboard-views.ts). The rest is declared here as the pages see it, because the
 // server's own types sit in files that bring Express and Node into a browser program;
 // src/http/public-api-contract.ts checks at compile time that those server types still fit these shapes.
 
 import type { StreamHealth } from './src/kvs/stream-health';
+import type { RecordedRange, RecordingTimeline, TimelineGap } from './src/kvs/recording-timeline';
 import type {
   ConsumersView,
   DataStreamFlow,
@@ -17,6 +18,8 @@ import type {
 } from './src/dashboard/dashboard-views';
 
 export type { ConsumersView, DataStreamFlow, DataStreamRecordsView, DataStreamSummary, DataStreamsView, PreviewRecord, RollupSeries, ShardProgress, StreamHealth };
+/** GET /api/streams/:name/timeline (api/timeline-route.ts). */
+export type { RecordedRange, RecordingTimeline, TimelineGap };
 
 /** One entry of GET /api/streams and the answer of GET /api/streams/:name: kvs-playback-client.ts StreamSummary plus its health. */
 export interface StreamEntry {

@@ -5,11 +5,11 @@
 
 import { formatDuration, formatTime } from './time-format.js';
 
-/** @typedef {'list' | 'play' | 'clip' | 'snapshot' | 'timeline'} Action */
+/** @typedef {'list' | 'live' | 'play' | 'clip' | 'snapshot' | 'timeline'} Action */
 /** @typedef {{ status?: number; code?: string; message: string }} Failure */
 
 /** The thing the viewer asked for, as the object of a sentence. */
-const WHAT = Object.freeze({ list: 'the camera list', play: 'this video', clip: 'the clip', snapshot: 'the snapshot', timeline: 'the recording timeline' });
+const WHAT = Object.freeze({ list: 'the camera list', live: 'the live video', play: 'this video', clip: 'the clip', snapshot: 'the snapshot', timeline: 'the recording timeline' });
 
 /**
  * @type {ReadonlyArray<{ test: (f: Failure) => boolean; say: (action: Action, f: Failure) => string }>}
@@ -19,9 +19,11 @@ const API_RULES = [
     // KVS's words for an empty range, of HLS sessions and of GetClip.
     test: (f) => /no fragments found/i.test(f.message),
     say: (action) =>
-      action === 'clip'
-        ? 'Nothing was recorded in the chosen range, so there is no clip to make. Pick a range over a recorded (blue) stretch of the timeline.'
-        : 'Nothing was recorded at that time. Pick a time over a recorded (blue) stretch of the timeline, or watch live.',
+      action === 'live'
+        ? 'This camera is not sending video right now, so there is nothing live to show. Replay a recorded (blue) stretch of the timeline instead.'
+        : action === 'clip'
+          ? 'Nothing was recorded in the chosen range, so there is no clip to make. Pick a range over a recorded (blue) stretch of the timeline.'
+          : 'Nothing was recorded at that time. Pick a time over a recorded (blue) stretch of the timeline, or watch live.',
   },
   {
     test: (f) => f.code === 'NO_MEDIA' || /no image at|no recent fragment/i.test(f.message),

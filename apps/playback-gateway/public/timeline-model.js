@@ -4,7 +4,7 @@
 import { formatClockShort } from './time-format.js';
 
 /** The timeline's windows, a viewer's choice (the select in index.html uses these keys). */
-export const WINDOWS = Object.freeze({ '15m': 15 * 60_000, '1h': 60 * 60_000, '6h': 6 * 60 * 60_000, '24h': 24 * 60 * 60_000 });
+export const WINDOWS = Object.freeze({ '5m': 5 * 60_000, '15m': 15 * 60_000, '1h': 60 * 60_000, '6h': 6 * 60 * 60_000, '24h': 24 * 60 * 60_000 });
 
 /** @typedef {'live' | 'last5m' | 'last1h'} Preset */
 

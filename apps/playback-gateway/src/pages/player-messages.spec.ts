@@ -12,6 +12,7 @@ describe('player messages', () => {
   it.each([
     ['play', { status: 404, code: 'NOT_FOUND', message: 'No fragments found in the stream for the streaming request.' }, /^Nothing was recorded at that time/],
     ['clip', { status: 404, code: 'NOT_FOUND', message: 'No fragments found in the stream for the requested time range.' }, /^Nothing was recorded in the chosen range/],
+    ['live', { status: 404, code: 'NOT_FOUND', message: 'No fragments found in the stream for the streaming request.' }, /^This camera is not sending video right now/],
     ['snapshot', { status: 404, code: 'NO_MEDIA', message: 'No image at 2026-12-07T10:00:00.000Z.' }, /no picture at that moment/],
     ['snapshot', { status: 409, code: 'NO_DATA_RETENTION', message: 'The stream cam does not retain data (DataRetentionInHours is 0).' }, /keeps no recordings/],
     ['play', { status: 422, code: 'UNPLAYABLE_MEDIA', message: 'The first track of the stream is not H.264 or H.265 video.' }, /format browsers cannot play/],
