@@ -162,6 +162,7 @@ async function main(): Promise<void> {
         apiKey: credential.apiKey,
         credentialFile: credentialFile(settings.dataDir),
         credentialCreated: created,
+        now: Date.now(),
       }),
     );
   } catch (err) {
