@@ -8,7 +8,7 @@
 
 import { apiJson } from './auth.js';
 import { byId, make } from './dom.js';
-import { fmt, formatAge } from './format.js';
+import { fmt, formatAge, plural } from './format.js';
 
 /** @typedef {import('../public-api').DataStreamsView} DataStreamsView */
 /** @typedef {import('../public-api').DataStreamSummary} DataStreamSummary */
@@ -55,7 +55,42 @@ function cellsOf(s) {
 function previewItem(r) {
   const part = r.subSequence === null ? '' : ` #${r.subSequence}`;
   const meta = `${new Date(r.arrivedAt).toLocaleTimeString()} · ${r.shardId}${part} · key ${r.partitionKey} · ${r.bytes} B${r.encoding === 'base64' ? ' · base64' : ''}${r.cut ? ' · cut' : ''}`;
-  return make('li', { dataset: { encoding: r.encoding, shard: r.shardId } }, [make('small', { text: meta }), make('pre', { text: r.text })]);
+  const fields = r.encoding === 'json' && !r.cut ? flatFields(r.text) : null;
+  const body = fields
+    ? make('dl', { class: 'record-fields' }, fields.map(([k, v]) => make('div', {}, [make('dt', { text: k }), make('dd', { text: v })])))
+    : make('pre', { text: r.text });
+  return make('li', { dataset: { encoding: r.encoding, shard: r.shardId } }, [make('small', { text: meta }), body]);
+}
+
+/**
+ * A JSON object of plain values (an access-log line as the log agent sends it) as its fields, nulls left out; null
+ * for anything else (nested, an array), which is shown as the text it is.
+ * @param {string} text
+ * @returns {Array<[string, string]> | null}
+ */
+function flatFields(text) {
+  /** @type {unknown} */
+  let value;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    return null;
+  }
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) return null;
+  const entries = Object.entries(value);
+  if (entries.some(([, v]) => v !== null && typeof v === 'object')) return null;
+  return entries.filter(([, v]) => v !== null && v !== '').map(([k, v]) => [k, String(v)]);
+}
+
+/**
+ * @param {{ preview: HTMLOListElement; previewEmpty: HTMLElement }} el
+ * @param {DataStreamRecordsView} view
+ */
+function showRecords(el, { stream, records }) {
+  el.preview.replaceChildren(...records.map(previewItem));
+  el.preview.dataset.stream = stream;
+  el.preview.dataset.count = String(records.length);
+  el.previewEmpty.hidden = records.length > 0;
 }
 
 /**
@@ -73,6 +108,7 @@ export function createDataStreamsPanel({ onError }) {
     previewEmpty: byId('stream-preview-empty', HTMLElement),
   };
   let selected = '';
+  let generation = 0; // bumped by reset(): an answer to a request made before is dropped
 
   /** @param {DataStreamsView} view */
   function renderStreams({ streams, flowLimited }) {
@@ -90,40 +126,37 @@ export function createDataStreamsPanel({ onError }) {
       }),
     );
     el.table.dataset.count = String(streams.length);
-    el.note.textContent = flowLimited ? `(rates for the first ${streams.filter((s) => s.flow).length} only)` : '';
+    const sampled = streams.filter((s) => s.flow).length;
+    el.note.textContent = `${plural(streams.length, 'stream')}${flowLimited ? ` (rates for the first ${sampled} only)` : ''}`;
   }
 
   /** @param {DataStreamRecordsView} view */
-  function renderRecords({ stream, records }) {
-    if (stream !== selected) return; // another stream was picked meanwhile
-    el.preview.replaceChildren(...records.map(previewItem));
-    el.preview.dataset.stream = stream;
-    el.preview.dataset.count = String(records.length);
-    el.previewEmpty.hidden = records.length > 0;
+  function renderRecords(view) {
+    if (view.stream === selected) showRecords(el, view); // else another stream was picked meanwhile
   }
 
   /** @param {string} name */
   async function select(name) {
+    const mine = generation;
     selected = name;
     el.previewStream.textContent = name;
     el.previewStream.dataset.stream = name;
     for (const row of el.table.querySelectorAll('tbody tr')) {
       if (row instanceof HTMLElement) row.setAttribute('aria-selected', String(row.dataset.stream === name));
     }
-    renderRecords(await api.records(name));
+    const records = await api.records(name);
+    if (mine === generation) renderRecords(records);
   }
 
   async function refresh() {
+    const mine = generation;
     const view = await api.streams();
+    if (mine !== generation) return;
     const names = view.streams.map((s) => s.name);
     if (!names.includes(selected)) selected = names.includes(DEFAULT_STREAM) ? DEFAULT_STREAM : (names[0] ?? '');
     renderStreams(view);
     if (selected) await select(selected);
-    else {
-      el.preview.replaceChildren();
-      el.preview.dataset.count = '0';
-      el.previewEmpty.hidden = true;
-    }
+    else showRecords(el, { stream: '', records: [], sampledAt: 0 });
   }
 
   return {
@@ -133,12 +166,11 @@ export function createDataStreamsPanel({ onError }) {
     },
     refresh,
     reset: () => {
+      generation += 1;
       selected = '';
       el.table.tBodies[0]?.replaceChildren();
       el.table.dataset.count = '0';
-      el.preview.replaceChildren();
-      el.preview.dataset.count = '0';
-      el.preview.dataset.stream = '';
+      showRecords(el, { stream: '', records: [], sampledAt: 0 });
     },
   };
 }

@@ -32,3 +32,23 @@ export function make(tag, props = {}, children = []) {
   node.append(...children);
   return node;
 }
+
+/**
+ * A search box that calls `onChange` with its cleaned text a moment after typing stops (one request, not one per key).
+ * @param {HTMLInputElement} input
+ * @param {RegExp} refused characters dropped from the text
+ * @param {(text: string) => void} onChange
+ */
+export function bindSearch(input, refused, onChange) {
+  let typing = 0;
+  let last = '';
+  input.addEventListener('input', () => {
+    clearTimeout(typing);
+    typing = setTimeout(() => {
+      const text = input.value.trim().replace(refused, '');
+      if (text === last) return;
+      last = text;
+      onChange(text);
+    }, 250);
+  });
+}

@@ -30,7 +30,7 @@ export class ConsumerHistory {
   private readonly maxSamples: number;
   private readonly maxShards: number;
 
-  constructor(settings: Partial<typeof CONSUMER_HISTORY_DEFAULTS> = {}) {
+  constructor(settings: { keepMs?: number; maxSamples?: number; maxShards?: number } = {}) {
     this.keepMs = settings.keepMs ?? CONSUMER_HISTORY_DEFAULTS.keepMs;
     this.maxSamples = settings.maxSamples ?? CONSUMER_HISTORY_DEFAULTS.maxSamples;
     this.maxShards = settings.maxShards ?? CONSUMER_HISTORY_DEFAULTS.maxShards;

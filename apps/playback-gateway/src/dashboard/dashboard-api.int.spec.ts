@@ -210,6 +210,19 @@ describe('dashboard API (emulator: DynamoDB + KVS)', () => {
 
     const one = await json<Cameras>(await get(gateway.url, '/api/dashboard/cameras', oneCamera.key));
     expect(one.cameras.map((c) => c.name)).toEqual([camA]);
+
+    // Paged and searched as GET /api/streams: a cursor to the next page, the total of what matched.
+    type Paged = Cameras & { nextCursor: string | null; total: number };
+    const [first, second] = [camA, camB].sort();
+    const p1 = await json<Paged>(await get(gateway.url, `/api/dashboard/cameras?limit=1&q=${first}`, full.key));
+    expect(p1).toMatchObject({ total: 1, nextCursor: null });
+    expect(p1.cameras.map((c) => c.name)).toEqual([first]);
+    const page1 = await json<Paged>(await get(gateway.url, '/api/dashboard/cameras?limit=1&q=DASH-', full.key));
+    expect(page1.total).toBe(2);
+    const page2 = await json<Paged>(await get(gateway.url, `/api/dashboard/cameras?limit=1&q=dash-&cursor=${page1.nextCursor ?? ''}`, full.key));
+    expect([...page1.cameras, ...page2.cameras].map((c) => c.name)).toEqual([first, second]);
+    expect(page2.nextCursor).toBeNull();
+    expect((await get(gateway.url, '/api/dashboard/cameras?cursor=bogus', full.key)).status).toBe(400);
   });
 
   it('refuses telemetry panels without telemetry:read, anonymous callers, bad parameters and unset tables as problem documents', async () => {

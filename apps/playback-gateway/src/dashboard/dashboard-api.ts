@@ -2,7 +2,8 @@
  * The dashboard's read API, mounted under /api behind `authenticate` (API key or JWT):
  *
  *   GET /api/dashboard                          which panels this gateway and principal have, and the refresh period
- *   GET /api/dashboard/cameras                  readable streams: KVS health + the producer's camera-health item
+ *   GET /api/dashboard/cameras                  readable streams: KVS health + the producer's camera-health item,
+ *                                               one page: ?limit=&cursor=&q= as GET /api/streams (stream-list-request.ts)
  *   GET /api/dashboard/devices                  device-state table (bounded Scan), one page of it telemetry:read
  *                                               ?limit=50&offset=0&q=&sort=device|age|seq|metric:<name>&order=asc|desc
  *   GET /api/dashboard/devices/:id/rollups      minute rollups, ?minutes=30 (Query)         telemetry:read
@@ -23,6 +24,7 @@ import type { CameraHealthItem, LeaseItem, RollupItem } from '@tributary/schemas
 import { GatewayError } from '../gateway-error';
 import { queryRecord, validate } from '../api/api-requests';
 import { canReadStream } from '../api/stream-access';
+import { encodeStreamCursor, parseStreamListQuery } from '../api/stream-list-request';
 import { KVS_CLIENT_DEFAULTS, type KvsPlaybackClient, type StreamSummary } from '../kvs/kvs-playback-client';
 import type { StreamHealth } from '../kvs/stream-health';
 import type { CameraState, ConsumersView, RollupSeries, ShardProgress } from './dashboard-views';
@@ -158,10 +160,16 @@ function panelsRoute(router: Router, { tables, refreshMs, kds }: DashboardApiOpt
 function camerasRoute(router: Router, { options, clock, cached }: DashboardContext): void {
   const { kvs, reader, tables, logger } = options;
   router.get('/dashboard/cameras', async (req, res) => {
-    noQuery(req);
+    const query = parseStreamListQuery(queryRecord(req.url));
     const principal = getPrincipal(req);
-    const streams = await cached('streams', () => kvs.listStreams());
-    const readable = streams.filter((s) => principal !== undefined && canReadStream(principal, s.name));
+    const streams = await cached('streams', async () => (await kvs.listStreams()).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0)));
+    // Permission first, then the search, the count and the page: nothing about other streams shows (as /api/streams).
+    const { q, after } = query;
+    const matching = streams.filter((s) => principal !== undefined && canReadStream(principal, s.name) && (q === undefined || s.name.toLowerCase().includes(q)));
+    const start = after === undefined ? 0 : matching.findIndex((s) => s.name > after);
+    const readable = start < 0 ? [] : matching.slice(start, start + query.limit);
+    const more = start >= 0 && start + readable.length < matching.length;
+    const nextCursor = more && readable.length > 0 ? encodeStreamCursor(readable[readable.length - 1].name) : null;
     let producers = new Map<string, CameraHealthItem>();
     if (tables.cameraHealth !== undefined && reader !== undefined && readable.length > 0) {
       const table = tables.cameraHealth;
@@ -183,7 +191,7 @@ function camerasRoute(router: Router, { options, clock, cached }: DashboardConte
       const producer = item ? producerHealth(item, now) : null;
       return { name: s.name, status: s.status, health, producer, state: cameraState({ producer, health }, now), lastFragmentAgeMs: lastFragmentAge({ producer, health }, now) };
     });
-    res.status(200).set('Cache-Control', 'no-store').json({ cameras, producerHealth: tables.cameraHealth !== undefined });
+    res.status(200).set('Cache-Control', 'no-store').json({ cameras, producerHealth: tables.cameraHealth !== undefined, nextCursor, total: matching.length });
   });
 }
 

@@ -33,11 +33,11 @@ export const DASHBOARD_READ_LIMITS = {
   /** Pages read per request at most: 1000 leases, 1000 rollup items (30 min × 33 metrics). */
   maxPages: 4,
   /**
-   * Pages of the device-state Scan at most: 10,000 devices, read once per cache period for every viewer (each
-   * viewer gets one page of it, device-page.ts). On AWS a 10,000-item Scan (~2 MB) costs ~250 read units
-   * (eventually consistent).
+   * Pages of the device-state and camera-health Scans at most: 10,000 devices or cameras, read once per cache
+   * period for every viewer (each viewer gets one page of it, device-page.ts). On AWS a 10,000-item Scan (~2 MB)
+   * costs ~250 read units (eventually consistent).
    */
-  deviceMaxPages: 40,
+  fleetMaxPages: 40,
 } as const;
 
 /**
@@ -70,7 +70,7 @@ export interface DashboardTablesOptions {
   timeoutMs: number;
   pageSize?: number;
   maxPages?: number;
-  deviceMaxPages?: number;
+  fleetMaxPages?: number;
 }
 
 type Parse<T> = (value: unknown) => { ok: true; value: T } | { ok: false };
@@ -85,18 +85,18 @@ export class DashboardTables {
   private readonly timeoutMs: number;
   private readonly pageSize: number;
   private readonly maxPages: number;
-  private readonly deviceMaxPages: number;
+  private readonly fleetMaxPages: number;
 
   constructor(options: DashboardTablesOptions) {
     this.client = options.client;
     this.timeoutMs = options.timeoutMs;
     this.pageSize = options.pageSize ?? DASHBOARD_READ_LIMITS.pageSize;
     this.maxPages = options.maxPages ?? DASHBOARD_READ_LIMITS.maxPages;
-    this.deviceMaxPages = options.deviceMaxPages ?? DASHBOARD_READ_LIMITS.deviceMaxPages;
+    this.fleetMaxPages = options.fleetMaxPages ?? DASHBOARD_READ_LIMITS.fleetMaxPages;
   }
 
   async devices(table: string): Promise<TableRead<DeviceStateItem>> {
-    const read = await this.scan(table, parseDeviceState, this.deviceMaxPages);
+    const read = await this.scan(table, parseDeviceState, this.fleetMaxPages);
     read.items.sort((a, b) => a.deviceId.localeCompare(b.deviceId));
     return read;
   }
@@ -108,7 +108,7 @@ export class DashboardTables {
   }
 
   async cameraHealth(table: string): Promise<TableRead<CameraHealthItem>> {
-    return this.scan(table, parseCameraHealthItem);
+    return this.scan(table, parseCameraHealthItem, this.fleetMaxPages);
   }
 
   /** Every metric of `deviceId`'s windows starting in [fromMs, toMs], oldest first. */
