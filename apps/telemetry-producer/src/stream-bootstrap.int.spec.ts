@@ -59,4 +59,24 @@ describe('ensureStream', () => {
     expect(err.message).toContain(`Cannot use stream "x" (region us-east-1, ${url})`);
     expect(err.message).toContain('Kinesis could not be reached: check AWS_ENDPOINT_URL');
   });
+
+  // Regression (issue 19): with the endpoint in AWS_ENDPOINT_URL (how every app is pointed at the emulator) the
+  // message said "the AWS endpoint of us-east-1", as if the app had called AWS.
+  it('names the endpoint set by AWS_ENDPOINT_URL when nothing listens there', async () => {
+    const closed = await startEmulator({ port: 0 });
+    const url = closed.url;
+    await closed.close();
+    const saved = process.env['AWS_ENDPOINT_URL'];
+    process.env['AWS_ENDPOINT_URL'] = url;
+    const fromEnvironment = new KinesisClient({ region: 'us-east-1', credentials: CREDENTIALS, maxAttempts: 1 });
+    try {
+      const err = await startupErrorOf(ensureStream({ client: fromEnvironment, streamName: 'x', createShards: 0, clock: systemClock, logger }));
+      expect(err.message).toContain(`Cannot use stream "x" (region us-east-1, ${url}): `);
+      expect(err.message).not.toContain('the AWS endpoint of');
+    } finally {
+      fromEnvironment.destroy();
+      if (saved === undefined) delete process.env['AWS_ENDPOINT_URL'];
+      else process.env['AWS_ENDPOINT_URL'] = saved;
+    }
+  });
 });

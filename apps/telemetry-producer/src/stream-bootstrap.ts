@@ -88,7 +88,11 @@ async function describeTarget(client: KinesisClient): Promise<string> {
   let endpoint = `the AWS endpoint of ${region}`;
   try {
     const e = client.config.endpoint ? await client.config.endpoint() : undefined;
+    // AWS_ENDPOINT_URL(_KINESIS) and the config file's endpoint_url are not in `endpoint` (that is the client's
+    // own option): the SDK reads them per request, through the same provider as this.
+    const configured = e ? undefined : await client.config.serviceConfiguredEndpoint?.();
     if (e) endpoint = `${e.protocol}//${e.hostname}${e.port ? `:${e.port}` : ''}${e.path && e.path !== '/' ? e.path : ''}`;
+    else if (configured) endpoint = configured;
   } catch {
     // No custom endpoint configured: AWS's own, resolved per request.
   }
