@@ -162,4 +162,15 @@ describe('readSettings', () => {
     expect(err.message).toMatch(/\. Run with --help for the options\.$/);
     expect(err.issues).toEqual([]);
   });
+
+  // Issue 19: a mistyped flag said only "Unknown option '--prot'".
+  it.each([
+    [['--prot', '9000'], "Unknown option '--prot' (did you mean --port?). Run with --help for the options."],
+    [['--port', '9000', '--log-levle=debug'], "Unknown option '--log-levle' (did you mean --log-level?). Run with --help for the options."],
+    [['--in-mem'], "Unknown option '--in-mem' (did you mean --in-memory?). Run with --help for the options."],
+    [['-port', '9000'], "Unknown option '-port' (did you mean --port?). Run with --help for the options."],
+    [['--port=9000', '-h', '--verbose', 'x'], "Unknown option '--verbose'. Run with --help for the options."],
+  ])('suggests the closest flag for %j', (argv, message) => {
+    expect(thrown(() => readSettings(argv, {}, NAMES)).message).toBe(message);
+  });
 });

@@ -8,6 +8,7 @@ import { parseArgs } from 'node:util';
 import { z } from 'zod';
 import { ConfigError, type ConfigIssue } from '../errors';
 import { formatIssuePath } from '../validation-issues';
+import { closestNames } from './closest-names';
 
 export interface ParseConfigOptions {
   /**
@@ -90,6 +91,24 @@ export interface Settings<S extends string, B extends string> {
 }
 
 /**
+ * The first flag of `argv` that is not one of `known`, with "did you mean" when a known one is close: parseArgs names
+ * only the flag (and `-port` as its first letter, `-p`).
+ */
+function unknownOption(argv: readonly string[], known: readonly string[]): string | undefined {
+  // A value starting with '-' never gets here: parseArgs refuses `--port -5` as ambiguous before looking further.
+  for (const arg of argv) {
+    if (arg === '--') break;
+    if (!arg.startsWith('-') || arg === '-') continue;
+    const name = arg.replace(/^--?/, '').split('=')[0] ?? '';
+    if (arg.startsWith('--') ? known.includes(name) : name.length === 1) continue;
+    const close = closestNames(name, known).map((n) => `--${n}`);
+    const typed = arg.split('=')[0];
+    return `Unknown option '${typed}'${close.length > 0 ? ` (did you mean ${close.join(' or ')}?)` : ''}`;
+  }
+  return undefined;
+}
+
+/**
  * Parses `argv` (without node and the script) strictly against the flag names and returns the flags with a `pick`
  * over `env`. An unknown flag, a missing value or a positional argument throws a `ConfigError` that says how to get
  * help.
@@ -108,7 +127,8 @@ export function readSettings<const S extends string, const B extends string = ne
     // Strict parsing gives each flag the type it was declared with, so the values are what the type says.
     flags = parseArgs({ args: [...argv], options, strict: true, allowPositionals: false }).values as SettingFlagValues<S, B>;
   } catch (err) {
-    throw new ConfigError(`${(err as Error).message}. Run with --help for the options.`);
+    const unknown = (err as NodeJS.ErrnoException).code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION' ? unknownOption(argv, Object.keys(options)) : undefined;
+    throw new ConfigError(`${unknown ?? (err as Error).message}. Run with --help for the options.`);
   }
   const pick = (flag: string | undefined, variable: string, fallback?: string): string | undefined => {
     if (flag !== undefined) return flag;
