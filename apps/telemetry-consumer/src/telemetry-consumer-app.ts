@@ -366,6 +366,8 @@ function createConsumer(deps: TelemetryConsumerDeps, parts: WorkerParts, dlq: De
     maximumRecordAgeInSeconds: config.maxRecordAgeSeconds,
     onFailure: dlq,
     failoverTimeMs: config.failoverTimeMs,
+    leaseProtocol: config.leaseProtocol,
+    checkpointIntervalMs: config.checkpointIntervalMs,
     // The library gives up on in-flight batches a little before the service runner gives up on the whole stop, so
     // that rollups and files still get published.
     shutdownTimeoutMs: Math.max(1_000, Math.floor(config.shutdownTimeoutMs * 0.8)),
@@ -448,11 +450,13 @@ function bindConsumerEvents(consumer: ConsumerPort, handler: TelemetryHandler, m
   consumer.subscribe({
     leaseAcquired: (e) => {
       metrics.recordEvent('leaseAcquired');
-      logger.info({ shardId: e.shardId, stolen: e.stolen, previousOwner: e.previousOwner }, 'lease acquired');
+      // The consumer library logs acquisitions and losses at their level (a worker taking its share is routine,
+      // issue 19); here they are counted, and logged at debug for tracing.
+      logger.debug({ shardId: e.shardId, stolen: e.stolen, previousOwner: e.previousOwner }, 'lease acquired');
     },
     leaseLost: (e) => {
       metrics.recordEvent('leaseLost');
-      logger.info({ shardId: e.shardId, reason: e.reason }, 'lease lost');
+      logger.debug({ shardId: e.shardId, reason: e.reason }, 'lease lost');
       // The devices of that shard continue on another worker: write what this one rolled up for them.
       handler.closeShard(e.shardId).catch((err: unknown) => logger.warn({ err, shardId: e.shardId }, 'could not write the rollups of a lost shard; kept for the next write'));
     },

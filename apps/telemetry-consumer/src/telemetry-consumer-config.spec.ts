@@ -22,6 +22,8 @@ describe('loadConfig', () => {
       retrieval: 'polling',
       initialPosition: 'TRIM_HORIZON',
       failoverTimeMs: 3_000,
+      leaseProtocol: 'heartbeat',
+      checkpointIntervalMs: 5_000,
       batchSize: 1000,
       maxRetries: 3,
       bisect: true,
@@ -135,7 +137,7 @@ describe('loadConfig', () => {
       for (const name of names.split(' / ')) expect(HELP).toContain(name);
     }
     for (const [key, value] of Object.entries(DEFAULTS)) {
-      if (key === 'fileMaxAgeMs' || key === 'failoverTimeMs' || key === 'rollupIdleCloseMs' || key === 'rollupLatenessMs' || key === 'shutdownTimeoutMs') {
+      if (key === 'fileMaxAgeMs' || key === 'failoverTimeMs' || key === 'checkpointIntervalMs' || key === 'rollupIdleCloseMs' || key === 'rollupLatenessMs' || key === 'shutdownTimeoutMs') {
         expect(HELP).toContain(`default ${value}`);
       } else {
         expect(HELP).toContain(value);

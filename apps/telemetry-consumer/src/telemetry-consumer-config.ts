@@ -51,6 +51,10 @@ Options (environment variable in brackets; flags win over variables):
   --initial-position <pos>    where a new shard lease starts:      [TELEMETRY_CONSUMER_INITIAL_POSITION]  default TRIM_HORIZON
                               TRIM_HORIZON, LATEST or an ISO-8601 date-time (AT_TIMESTAMP)
   --failover-time <ms>        lease duration (a dead worker's shards move after it) [TELEMETRY_CONSUMER_FAILOVER_TIME_MS] default 3000
+  --lease-protocol <p>        heartbeat (one write per worker per second) | per-lease (one per shard, KCL's)
+                                                                   [TELEMETRY_CONSUMER_LEASE_PROTOCOL]    default heartbeat
+  --checkpoint-interval <ms>  a shard's checkpoint writes at most this often (0: every batch)
+                                                                   [TELEMETRY_CONSUMER_CHECKPOINT_INTERVAL_MS] default 5000
 
  Processing:
   --batch-size <n>            records per handler call, at most    [TELEMETRY_CONSUMER_BATCH_SIZE]        default 1000
@@ -124,6 +128,8 @@ const schema = z.object({
   consumerName: z.string().regex(EFO_CONSUMER_NAME, { error: 'expected 1–128 characters of a-z A-Z 0-9 _ . - (an EFO consumer name)' }).optional(),
   initialPosition,
   failoverTimeMs: integer(500, 600_000),
+  leaseProtocol: z.enum(['heartbeat', 'per-lease'], { error: 'expected heartbeat or per-lease' }),
+  checkpointIntervalMs: integer(0, 600_000),
   batchSize: integer(1, 10_000),
   maxRetries: integer(-1, 10_000),
   bisect: booleanSetting,
@@ -167,6 +173,8 @@ export const SETTING_NAMES: Readonly<Record<keyof ParsedSettings, string>> = {
   consumerName: '--consumer-name / TELEMETRY_CONSUMER_EFO_CONSUMER_NAME',
   initialPosition: '--initial-position / TELEMETRY_CONSUMER_INITIAL_POSITION',
   failoverTimeMs: '--failover-time / TELEMETRY_CONSUMER_FAILOVER_TIME_MS',
+  leaseProtocol: '--lease-protocol / TELEMETRY_CONSUMER_LEASE_PROTOCOL',
+  checkpointIntervalMs: '--checkpoint-interval / TELEMETRY_CONSUMER_CHECKPOINT_INTERVAL_MS',
   batchSize: '--batch-size / TELEMETRY_CONSUMER_BATCH_SIZE',
   maxRetries: '--max-retries / TELEMETRY_CONSUMER_MAX_RETRIES',
   bisect: '--bisect / TELEMETRY_CONSUMER_BISECT',
@@ -195,6 +203,8 @@ export const DEFAULTS = {
   retrieval: CONSUMER_DEFAULTS.retrieval,
   initialPosition: CONSUMER_DEFAULTS.initialPosition,
   failoverTimeMs: String(CONSUMER_DEFAULTS.failoverTimeMs),
+  leaseProtocol: CONSUMER_DEFAULTS.leaseProtocol,
+  checkpointIntervalMs: String(CONSUMER_DEFAULTS.checkpointIntervalMs),
   batchSize: String(CONSUMER_DEFAULTS.batchSize),
   maxRetries: String(PROCESSING_DEFAULTS.maximumRetryAttempts),
   bisect: PROCESSING_DEFAULTS.bisectBatchOnFunctionError ? 'on' : 'off',
@@ -232,7 +242,7 @@ export type LoadedConfig = { help: true } | { help: false; config: TelemetryCons
 export function loadConfig(argv: readonly string[], env: NodeJS.ProcessEnv, identity: WorkerIdentity = defaultWorkerIdentity()): LoadedConfig {
   const { flags, pick } = readSettings(argv, env, {
     strings: [
-      'stream', 'application-name', 'worker-id', 'retrieval', 'consumer-name', 'initial-position', 'failover-time',
+      'stream', 'application-name', 'worker-id', 'retrieval', 'consumer-name', 'initial-position', 'failover-time', 'lease-protocol', 'checkpoint-interval',
       'batch-size', 'max-retries', 'bisect', 'max-record-age', 'dlq-file', 'dlq-stream', 'output-dir', 'file-max-size',
       'file-max-age', 'state-table', 'rollup-table', 'rollup-ttl-days', 'rollup-lateness', 'rollup-idle-close', 'host', 'port', 'shutdown-timeout',
       'log-level',
@@ -248,6 +258,8 @@ export function loadConfig(argv: readonly string[], env: NodeJS.ProcessEnv, iden
     consumerName: pick(flags['consumer-name'], `${P}EFO_CONSUMER_NAME`),
     initialPosition: pick(flags['initial-position'], `${P}INITIAL_POSITION`, DEFAULTS.initialPosition),
     failoverTimeMs: pick(flags['failover-time'], `${P}FAILOVER_TIME_MS`, DEFAULTS.failoverTimeMs),
+    leaseProtocol: pick(flags['lease-protocol'], `${P}LEASE_PROTOCOL`, DEFAULTS.leaseProtocol),
+    checkpointIntervalMs: pick(flags['checkpoint-interval'], `${P}CHECKPOINT_INTERVAL_MS`, DEFAULTS.checkpointIntervalMs),
     batchSize: pick(flags['batch-size'], `${P}BATCH_SIZE`, DEFAULTS.batchSize),
     maxRetries: pick(flags['max-retries'], `${P}MAX_RETRIES`, DEFAULTS.maxRetries),
     bisect: pick(flags.bisect, `${P}BISECT`, DEFAULTS.bisect),

@@ -25,10 +25,11 @@
  *   by a worker with no heartbeat item, this worker also renews each of its leases (and scans every tick), so
  *   per-lease workers see them alive; once none is left it renews the heartbeat only. Steals from a per-lease
  *   worker are direct takes (it learns at its next renewal, as before). Not covered: a per-lease worker joining
- *   a fleet that has already switched, while it holds no lease (it is invisible, and would see every lease
- *   expired): roll back by restarting workers with leaseProtocol 'per-lease' only while heartbeat workers still
- *   renew per lease, or stop the fleet.
+ *   a fleet that has already switched (until it holds a lease it is invisible, and it sees every lease's counter
+ *   standing still, so expired; the heartbeat workers notice it at their next sweep): rolling back to 'per-lease'
+ *   is a stop of the whole fleet.
  */
+import { mapWithConcurrency } from '@tributary/runtime';
 import { ConsumerError, LeaseLostError } from '../consumer-error';
 import type { Checkpoint, Lease } from '../consumer-types';
 import { LEASE_DEFAULTS, defaultHandoffTimeoutMs } from '../defaults';
@@ -115,10 +116,22 @@ export class HeartbeatLeaseCoordinator extends LeaseCoordinator {
     return super.checkpoint(leaseKey, checkpoint, options);
   }
 
-  /** A lease in handoff is released to its stealer (final checkpoint and checkpointOwner cleared in one write). */
+  /**
+   * A lease in handoff is released to its stealer (final checkpoint and checkpointOwner cleared in one write). A
+   * release refused because a stealer's request landed before I saw it (a stop racing a steal) ends the handoff
+   * the same way, so the stealer gets the checkpoint now rather than after its timeout.
+   */
   override release(leaseKey: string, options: { checkpoint?: Checkpoint } = {}): Promise<boolean> {
     const h = this.held.get(leaseKey);
-    if (h === undefined || !this.handoffs.has(leaseKey)) return super.release(leaseKey, options);
+    if (h === undefined) return super.release(leaseKey, options);
+    if (!this.handoffs.has(leaseKey)) {
+      return super.release(leaseKey, options).then(async (released) => {
+        if (released) return true;
+        const now = await this.store.getLease(leaseKey).catch(() => undefined);
+        if (now?.checkpointOwner !== this.workerId) return false;
+        return this.hb.completeHandoff(leaseKey, this.workerId, options.checkpoint === undefined ? {} : { checkpoint: options.checkpoint });
+      });
+    }
     return this.serialize(h, async () => {
       if (this.held.get(leaseKey) !== h) return false;
       const checkpoint = options.checkpoint ?? h.unwrittenCheckpoint;
@@ -344,13 +357,13 @@ export class HeartbeatLeaseCoordinator extends LeaseCoordinator {
     const wanted = [...plan.take.map((lease) => ({ lease, steal: false })), ...plan.steal.map((lease) => ({ lease, steal: true }))].filter(
       (w) => !this.held.has(w.lease.leaseKey) && !this.pendingSteals.has(w.lease.leaseKey),
     );
-    for (const { lease, steal } of wanted) {
-      if (this.state !== 'running') break;
+    await mapWithConcurrency(wanted, Math.max(1, Math.floor(this.writeConcurrency)), async ({ lease, steal }) => {
+      if (this.state !== 'running') return;
       const graceful = steal && lease.leaseOwner !== undefined && view.live.has(lease.leaseOwner) && view.ownerSeenAt.has(lease.leaseOwner);
       const ok = graceful ? await this.requestSteal(lease) : await this.takeOne(lease, steal);
       if (!ok) failed++;
       else if (!graceful) (steal ? stolen : taken).push(lease.leaseKey);
-    }
+    });
     this.followUp = failed > 0 || (plan.available - taken.length > 0 && this.held.size < this.maxLeasesForWorker);
     this.cleanUpHeartbeats(leases, view, now);
     const event: TakerRunEvent = {
@@ -423,31 +436,33 @@ export class HeartbeatLeaseCoordinator extends LeaseCoordinator {
 
   /** Each tick: handoffs I asked for that finished, or that I may force (owner gone, or too slow). */
   private async advancePendingSteals(view: HeartbeatView): Promise<void> {
-    for (const [key, p] of [...this.pendingSteals]) {
-      if (this.state !== 'running') return;
-      if (!p.marked) p.marked = await this.hb.markHandoff(p.from, key).then(() => true, () => false);
-      const lease = await this.store.getLease(key).catch(() => undefined);
-      if (lease === undefined) continue; // a failed read: next tick
-      if (lease.leaseOwner !== this.workerId) {
-        this.pendingSteals.delete(key);
-        continue;
-      }
-      if (lease.checkpointOwner === undefined) {
-        this.pendingSteals.delete(key);
-        this.acquired(lease, p.requestedAt, p.from, true);
-        continue;
-      }
-      const ownerGone = !view.live.has(lease.checkpointOwner);
-      if (!ownerGone && this.clock.now() - p.requestedAt < this.handoffTimeoutMs) continue;
-      try {
-        const forced = await this.hb.forceHandoff(lease);
-        this.counts.handoffsForced++;
-        this.pendingSteals.delete(key);
-        this.logger.info({ leaseKey: key, from: p.from, ownerGone }, 'handoff forced');
-        this.acquired(forced, p.requestedAt, p.from, true);
-      } catch (err) {
-        if (err instanceof LeaseLostError) this.pendingSteals.delete(key);
-      }
+    await mapWithConcurrency([...this.pendingSteals], Math.max(1, Math.floor(this.writeConcurrency)), ([key, p]) => this.advancePendingSteal(view, key, p));
+  }
+
+  private async advancePendingSteal(view: HeartbeatView, key: string, p: PendingSteal): Promise<void> {
+    if (this.state !== 'running') return;
+    if (!p.marked) p.marked = await this.hb.markHandoff(p.from, key).then(() => true, () => false);
+    const lease = await this.store.getLease(key).catch(() => null);
+    if (lease === null) return; // a failed read: next tick
+    if (lease?.leaseOwner !== this.workerId) {
+      this.pendingSteals.delete(key);
+      return;
+    }
+    if (lease.checkpointOwner === undefined) {
+      this.pendingSteals.delete(key);
+      this.acquired(lease, p.requestedAt, p.from, true);
+      return;
+    }
+    const ownerGone = !view.live.has(lease.checkpointOwner);
+    if (!ownerGone && this.clock.now() - p.requestedAt < this.handoffTimeoutMs) return;
+    try {
+      const forced = await this.hb.forceHandoff(lease);
+      this.counts.handoffsForced++;
+      this.pendingSteals.delete(key);
+      this.logger.info({ leaseKey: key, from: p.from, ownerGone }, 'handoff forced');
+      this.acquired(forced, p.requestedAt, p.from, true);
+    } catch (err) {
+      if (err instanceof LeaseLostError) this.pendingSteals.delete(key);
     }
   }
 

@@ -67,7 +67,7 @@ export interface LeaseCoordinatorOptions {
   /** Takes / renewals / releases in flight at once (default 20). */
   writeConcurrency?: number;
   /**
-   * The progress of the lease's processing, written with each renewal (same UpdateItem, no extra call);
+   * The progress of the lease's processing, written with each renewal and checkpoint (same UpdateItem, no extra call);
    * undefined: nothing to write. `statsUpdatedAt` is added from the coordinator's clock.
    */
   progress?: (leaseKey: string) => Omit<LeaseProgress, 'statsUpdatedAt'> | undefined;
@@ -243,7 +243,9 @@ export class LeaseCoordinator extends EventEmitter<LeaseCoordinatorEvents> {
       if (this.held.get(leaseKey) !== h) throw new LeaseLostError(leaseKey, `Lease ${leaseKey} was lost before its checkpoint.`);
       const at = this.clock.now();
       try {
-        h.lease = await this.store.updateCheckpoint(h.lease, checkpoint, options);
+        // The owner's progress rides along (the heartbeat protocol's only regular write of the lease item).
+        const progress = this.progressOf?.(leaseKey);
+        h.lease = await this.store.updateCheckpoint(h.lease, checkpoint, progress === undefined ? options : { ...options, progress: { ...progress, statsUpdatedAt: at } });
         h.lastRenewedAt = at;
       } catch (err) {
         if (err instanceof LeaseLostError && (await this.rejected(h, 'checkpoint-rejected', err)) === 'handoff') {

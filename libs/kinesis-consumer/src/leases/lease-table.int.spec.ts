@@ -290,4 +290,64 @@ describe('LeaseCoordinator on the emulator', () => {
       await Promise.all([a.stop(), b.stop()]);
     }
   });
+
+  it('heartbeat protocol: heartbeats in the companion table, handoff marks acknowledged by the next heartbeat', async () => {
+    const table = await freshTable('hb');
+    await table.ensureHeartbeatTable();
+    await table.ensureHeartbeatTable(); // idempotent
+    const first = await table.writeHeartbeat('A', { leaseCount: 3, heartbeatAt: 1_000 });
+    expect(first).toEqual({ workerId: 'A', counter: 1, leaseCount: 3, handoffRequests: [], heartbeatAt: 1_000 });
+    await table.writeHeartbeat('B', { leaseCount: 0, heartbeatAt: 1_000 });
+    expect(await table.markHandoff('A', shardIdOf(1))).toBe(true);
+    expect(await table.markHandoff('A', shardIdOf(2))).toBe(true);
+    expect(await table.markHandoff('nobody', shardIdOf(1))).toBe(false);
+    const second = await table.writeHeartbeat('A', { leaseCount: 3, heartbeatAt: 2_000 });
+    expect(second).toMatchObject({ counter: 2, handoffRequests: [shardIdOf(1), shardIdOf(2)] });
+    // Acknowledged keys leave the set; a mark added meanwhile stays.
+    expect(await table.markHandoff('A', shardIdOf(3))).toBe(true);
+    const third = await table.writeHeartbeat('A', { leaseCount: 1, heartbeatAt: 3_000, acknowledged: [shardIdOf(1), shardIdOf(2)] });
+    expect(third).toMatchObject({ counter: 3, leaseCount: 1, handoffRequests: [shardIdOf(3)] });
+    expect((await table.listHeartbeats()).map((b) => [b.workerId, b.counter]).sort()).toEqual([
+      ['A', 3],
+      ['B', 1],
+    ]);
+    await table.deleteHeartbeat('B');
+    expect((await table.listHeartbeats()).map((b) => b.workerId)).toEqual(['A']);
+    // The lease table itself holds leases only: a scan of it never meets a heartbeat.
+    expect(await table.listLeases()).toEqual([]);
+  });
+
+  it("heartbeat protocol: a graceful handoff on the lease item, with KCL 3's encoding and its conditions", async () => {
+    const table = await freshTable('handoff');
+    await table.createLeaseIfAbsent(makeLease(shardIdOf(0)));
+    const mine = await table.takeLease(makeLease(shardIdOf(0)), 'A');
+    // Only from the owner as listed, and only once.
+    await expect(table.requestHandoff({ ...mine, leaseCounter: mine.leaseCounter - 1 }, 'B')).rejects.toBeInstanceOf(LeaseLostError);
+    const asked = await table.requestHandoff(mine, 'B');
+    expect(asked).toMatchObject({ leaseOwner: 'B', checkpointOwner: 'A', leaseCounter: mine.leaseCounter + 1 });
+    await expect(table.requestHandoff(mine, 'C')).rejects.toBeInstanceOf(LeaseLostError);
+    // The old owner may no longer checkpoint alone; it finishes the handoff with its final checkpoint.
+    await expect(table.updateCheckpoint(mine, seq(4))).rejects.toBeInstanceOf(LeaseLostError);
+    expect(await table.completeHandoff(shardIdOf(0), 'C', { checkpoint: seq(4) })).toBe(false);
+    expect(await table.completeHandoff(shardIdOf(0), 'A', { checkpoint: seq(4) })).toBe(true);
+    const done = await table.getLease(shardIdOf(0));
+    expect(done).toMatchObject({ leaseOwner: 'B', checkpoint: seq(4), leaseCounter: mine.leaseCounter + 2 });
+    expect(done?.checkpointOwner).toBeUndefined();
+    expect(await rawItem(table, shardIdOf(0))).not.toHaveProperty('checkpointOwner');
+    // Forced: the new owner clears the marker itself (the old one did not finish in time).
+    const again = await table.requestHandoff(done as Lease, 'C');
+    const forced = await table.forceHandoff(again);
+    expect(forced).toMatchObject({ leaseOwner: 'C', leaseCounter: again.leaseCounter + 1 });
+    expect(forced.checkpointOwner).toBeUndefined();
+    expect(await table.completeHandoff(shardIdOf(0), 'B', { checkpoint: seq(9) })).toBe(false);
+    expect((await table.getLease(shardIdOf(0)))?.checkpoint).toEqual(seq(4));
+  });
+
+  it('a checkpoint carries the owner progress in the same write', async () => {
+    const table = await freshTable('progress');
+    await table.createLeaseIfAbsent(makeLease(shardIdOf(0)));
+    const mine = await table.takeLease(makeLease(shardIdOf(0)), 'A');
+    await table.updateCheckpoint(mine, seq(2), { progress: { recordsProcessed: 12, statsUpdatedAt: 5_000, millisBehindLatest: 40 } });
+    expect((await table.getLease(shardIdOf(0)))?.progress).toEqual({ recordsProcessed: 12, statsUpdatedAt: 5_000, millisBehindLatest: 40 });
+  });
 });

@@ -66,8 +66,11 @@ export interface LeaseStore {
   evictLease(lease: Lease): Promise<Lease>;
   /** Graceful handoff: optionally writes a final checkpoint, and clears the owner, in one conditional write. */
   releaseLease(lease: Lease, options?: { checkpoint?: Checkpoint }): Promise<Lease>;
-  /** Writes a checkpoint on a lease held by `lease.leaseOwner` with `lease.leaseCounter`. */
-  updateCheckpoint(lease: Lease, checkpoint: Checkpoint, options?: { childShardIds?: readonly string[] }): Promise<Lease>;
+  /**
+   * Writes a checkpoint on a lease held by `lease.leaseOwner` with `lease.leaseCounter`, and the owner's `progress`
+   * in the same write if given (the heartbeat protocol renews no lease item: its checkpoints carry the progress).
+   */
+  updateCheckpoint(lease: Lease, checkpoint: Checkpoint, options?: { childShardIds?: readonly string[]; progress?: LeaseProgress }): Promise<Lease>;
   /** Deletes a lease; with `onlyIfShardEnd`, only if its checkpoint is SHARD_END. True when it was deleted. */
   deleteLease(leaseKey: string, options?: { onlyIfShardEnd?: boolean }): Promise<boolean>;
 
@@ -306,12 +309,17 @@ export class LeaseTable implements LeaseStore {
     );
   }
 
-  async updateCheckpoint(lease: Lease, checkpoint: Checkpoint, options: { childShardIds?: readonly string[] } = {}): Promise<Lease> {
+  async updateCheckpoint(lease: Lease, checkpoint: Checkpoint, options: { childShardIds?: readonly string[]; progress?: LeaseProgress } = {}): Promise<Lease> {
     const owner = requireOwner(lease, 'checkpoint');
     const set: Record<string, AttributeValue> = { ...checkpointAttributes(checkpoint), [A.ownerSwitchesSinceCheckpoint]: { N: '0' } };
     const children = [...new Set(options.childShardIds ?? [])].filter((c) => c !== '').sort();
     if (children.length > 0) set[A.childShardIds] = { SS: children };
     const remove: string[] = [A.pendingCheckpoint, A.pendingCheckpointSubSequenceNumber, A.pendingCheckpointState];
+    if (options.progress !== undefined) {
+      const progress = progressAttributes(options.progress);
+      Object.assign(set, progress.set);
+      remove.push(...progress.remove);
+    }
     if (!(A.checkpointTimestampMillis in set)) remove.push(A.checkpointTimestampMillis);
     return this.update(
       'checkpoint',

@@ -157,10 +157,11 @@ export class InMemoryLeaseStore implements LeaseStore {
     return this.write(next);
   }
 
-  async updateCheckpoint(lease: Lease, checkpoint: Checkpoint, options: { childShardIds?: readonly string[] } = {}): Promise<Lease> {
+  async updateCheckpoint(lease: Lease, checkpoint: Checkpoint, options: { childShardIds?: readonly string[]; progress?: LeaseProgress } = {}): Promise<Lease> {
     await this.enter('updateCheckpoint', lease.leaseKey);
     const current = this.expect(lease, lease.leaseOwner);
     const next: Lease = { ...current, checkpoint, ownerSwitchesSinceCheckpoint: 0, leaseCounter: current.leaseCounter + 1 };
+    if (options.progress) next.progress = { ...options.progress };
     if (options.childShardIds && options.childShardIds.length > 0) next.childShardIds = [...new Set(options.childShardIds)].sort();
     return this.write(next);
   }
