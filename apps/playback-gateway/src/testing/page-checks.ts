@@ -37,8 +37,10 @@ export interface LayoutReport {
  * ancestor are compared with that ancestor's box, so scrolled lists and letterboxed video do not count.
  */
 export function layoutReport(page: Page, container = 'main'): Promise<LayoutReport> {
-  return page.evaluate<LayoutReport, string>(
-    `(sel) => {
+  // An expression, not a function: playwright evaluates a string as an expression (a function's source would come
+  // back as the function itself, i.e. undefined), so the function is called in it with its argument.
+  return page.evaluate<LayoutReport>(
+    `((sel) => {
       const vw = document.documentElement.clientWidth;
       const name = (e) => e.tagName.toLowerCase() + (e.id ? '#' + e.id : '') + (e.classList.length ? '.' + [...e.classList].join('.') : '');
       const visible = (e) => { const r = e.getBoundingClientRect(); const s = getComputedStyle(e); return r.width > 0 && r.height > 0 && s.visibility !== 'hidden'; };
@@ -46,7 +48,10 @@ export function layoutReport(page: Page, container = 'main'): Promise<LayoutRepo
       for (const e of document.body.querySelectorAll('*')) {
         if (!visible(e) || e.closest('[aria-hidden="true"]')) continue;
         const r = e.getBoundingClientRect();
-        if (r.left < -1 || r.right > vw + 1) { cutOff.push(name(e) + ' outside the viewport (' + Math.round(r.left) + '..' + Math.round(r.right) + ' of ' + vw + ')'); continue; }
+        // Inside a box that scrolls sideways (a wide table on a phone), what lies beyond it is scrolled to, not cut off.
+        let scrolled = false;
+        for (let a = e.parentElement; a && a !== document.body && !scrolled; a = a.parentElement) scrolled = ['auto', 'scroll'].includes(getComputedStyle(a).overflowX);
+        if (!scrolled && (r.left < -1 || r.right > vw + 1)) { cutOff.push(name(e) + ' outside the viewport (' + Math.round(r.left) + '..' + Math.round(r.right) + ' of ' + vw + ')'); continue; }
         for (let a = e.parentElement; a && a !== document.body; a = a.parentElement) {
           const ox = getComputedStyle(a).overflowX;
           if (ox === 'visible') continue;
@@ -72,8 +77,7 @@ export function layoutReport(page: Page, container = 'main'): Promise<LayoutRepo
       const emptyWidth = Math.max(0, Math.round(right - left - covered - Math.max(0, columns - 1) * gap));
       const emptyChildren = kids.filter((k) => !(k.innerText || '').trim() && !k.querySelector('video, img, canvas, svg')).map(name);
       return { viewportWidth: vw, horizontalOverflow: Math.max(0, document.documentElement.scrollWidth - vw), cutOff: [...new Set(cutOff)], emptyWidth, emptyChildren };
-    }`,
-    container,
+    })(${JSON.stringify(container)})`,
   );
 }
 
