@@ -23,10 +23,18 @@
  *                 restart their per-second budget at the same instant, so 500 requests leave in one burst every
  *                 second, and its coordinated-omission correction assumes a 1-ms interval at 1 request/s);
  *   - saturation: autocannon with the same number of connections and no rate: each sends its next request as
- *                 soon as the answer is in, which measures capacity (requests/s) and the queueing latency there.
+ *                 soon as the answer is in, which measures capacity (requests/s) and the queueing latency there;
+ *   - low-latency: `--live-viewers` live viewers of one camera (issue 17), each fetching the *live* media playlist
+ *                 five times a second (public/low-latency.js's polling): 500 viewers are 2,500 playlists/s. Through
+ *                 the gateway each viewer holds a token of its own on the stream's shared LIVE session
+ *                 (gateway-live-viewers.ts); the baseline is the emulator's live media playlist of a direct session.
+ *                 The video producer keeps filling a second stream during this shape (320x180, 10 fps, 1-s
+ *                 fragments: a LIVE session needs fresh fragments), so the playlists change as they do live.
+ *                 Targets through the gateway: p99 <= 50 ms and gateway CPU per proxied playlist <= 0.2 ms.
  * Per run: one untimed 2-s warm-up per target (the gateway's segment cache then holds the segment), then each
  * target for `--seconds`; reported: p50/p99 latency, requests/s, MB/s, non-2xx and errors (must be 0), CPU of the
- * gateway and the emulator (from /proc), and the gateway's segment-cache hit ratio over the run (from /metrics).
+ * gateway and the emulator (from /proc) and per request, the gateway's segment-cache hit ratio and its upstream
+ * playlist fetches over the run (from /metrics).
  * Medians over `--runs`. Results go to tools/bench/results/gateway-latest.json.
  */
 import * as http from 'node:http';
@@ -35,16 +43,22 @@ import type { KinesisVideoClient } from '@aws-sdk/client-kinesis-video';
 import { parseBenchArgs, positiveIntegerOption, positiveOption } from './bench-args';
 import { BenchSession, fmtCpuPercent, fmtRate, mediansOfNumericFields, percentile, printMetricTable, type MetricRow } from './bench-report';
 import { runBench, sleep, startCpuMeasurement, type ServerProcess } from './bench-support';
+import { liveTargets } from './gateway-live-viewers';
 import { hlsSessionUrl, recentFragments, startGateway, startVideoProducer, waitForFragments, withVideoEmulator } from './media-bench-support';
 
 const SOURCES = ['apps/playback-gateway/src', 'libs/media/src', 'libs/auth/src', 'libs/emulator/src'];
 const TARGET_P99_MS = 50;
+const TARGET_CPU_MS_PER_PLAYLIST = 0.2;
+/** public/low-latency.js polls a live playlist every 200 ms. */
+const LIVE_POLL_MS = 200;
 const WARMUP_SECONDS = 2;
 
-const SHAPES = ['viewers', 'saturation'] as const;
+const SHAPES = ['viewers', 'saturation', 'low-latency'] as const;
 type Shape = (typeof SHAPES)[number];
 const TARGETS = ['gateway segment', 'emulator segment', 'gateway playlist', 'emulator playlist'] as const;
-type Target = (typeof TARGETS)[number];
+const LIVE_TARGETS = ['gateway live playlist', 'emulator live playlist'] as const;
+type Target = (typeof TARGETS)[number] | (typeof LIVE_TARGETS)[number];
+const targetsOf = (shape: Shape): readonly Target[] => (shape === 'low-latency' ? LIVE_TARGETS : TARGETS);
 
 const USAGE = `Usage: npm run bench:gateway -- [options]
 
@@ -55,8 +69,10 @@ Options:
   --runs N          measured runs (default 3), medians reported
   --seconds S       duration of each measurement (default 10)
   --connections N   concurrent keep-alive connections = viewers (default 500)
-  --only LIST       load shapes, comma-separated: viewers (N requests/s in all), saturation (no rate)
-                    (default viewers,saturation)
+  --live-viewers N  viewers of the low-latency shape, 5 live playlists/s each (default 500)
+  --only LIST       load shapes, comma-separated: viewers (N requests/s in all), saturation (no rate),
+                    low-latency (live media playlist, 5 requests/s per viewer)
+                    (default viewers,saturation,low-latency)
   --help
 `;
 
@@ -64,11 +80,12 @@ interface BenchOptions {
   runs: number;
   seconds: number;
   connections: number;
+  liveViewers: number;
   shapes: Shape[];
 }
 
 function parseOptions(argv: string[]): BenchOptions | undefined {
-  const values = parseBenchArgs(argv, ['runs', 'seconds', 'connections', 'only']);
+  const values = parseBenchArgs(argv, ['runs', 'seconds', 'connections', 'live-viewers', 'only']);
   if (values === undefined) return undefined;
   const shapes = (values.only ?? SHAPES.join(',')).split(',').map((s) => s.trim());
   for (const s of shapes) if (!(SHAPES as readonly string[]).includes(s)) throw new Error(`--only: unknown load shape ${s}`);
@@ -76,6 +93,7 @@ function parseOptions(argv: string[]): BenchOptions | undefined {
     runs: positiveIntegerOption('runs', values.runs, 3),
     seconds: positiveOption('seconds', values.seconds, 10),
     connections: positiveIntegerOption('connections', values.connections, 500),
+    liveViewers: positiveIntegerOption('live-viewers', values['live-viewers'], 500),
     shapes: shapes as Shape[],
   };
 }
@@ -135,6 +153,8 @@ interface LoadFigures {
   mbPerSecond: number;
   non2xx: number;
   errors: number;
+  /** Requests answered during the whole measurement (the uncounted first interval too): the divisor of CPU per request. */
+  answered: number;
 }
 
 /** One measurement: the load generator's figures, and what the processes and the gateway's counters say. */
@@ -143,6 +163,11 @@ interface Measurement extends LoadFigures {
   emulatorCpuPercent: number;
   loadGeneratorCpuPercent: number;
   cacheHitRatio: number;
+  /** Gateway and emulator CPU per request answered, ms. */
+  gatewayCpuMsPerRequest: number;
+  emulatorCpuMsPerRequest: number;
+  /** Media playlists the gateway fetched from KVS per second during the measurement. */
+  upstreamPlaylistsPerSecond: number;
   /** Failed KVS calls the gateway counted during the measurement (timeouts, errors). */
   gatewayUpstreamErrors: number;
 }
@@ -154,7 +179,7 @@ function cannon(url: string, connections: number, seconds: number, rate: number 
 }
 
 /** The gateway's segment-cache counters and its failed upstream (KVS) calls, from /metrics (prom-client text). */
-async function gatewayCounters(gatewayUrl: string): Promise<{ hits: number; misses: number; upstreamErrors: number }> {
+async function gatewayCounters(gatewayUrl: string): Promise<{ hits: number; misses: number; upstreamErrors: number; upstreamPlaylists: number }> {
   const text = await fetchText(`${gatewayUrl}/metrics`).catch(() => '');
   const sum = (name: string): number => {
     let total = Number.NaN;
@@ -165,6 +190,7 @@ async function gatewayCounters(gatewayUrl: string): Promise<{ hits: number; miss
     hits: sum('playback_gateway_segment_cache_hits_total'),
     misses: sum('playback_gateway_segment_cache_misses_total'),
     upstreamErrors: sum('playback_gateway_upstream_errors_total'),
+    upstreamPlaylists: sum('playback_gateway_upstream_request_duration_seconds_count\\{resource="media"\\}'),
   };
 }
 
@@ -174,18 +200,24 @@ async function gatewayCounters(gatewayUrl: string): Promise<{ hits: number; miss
  * request's latency counts from when it was due, so a slow answer that delays the viewer's next request shows in
  * that one's latency too (no coordinated omission). The first interval (connection set-up) is not counted.
  */
-async function viewerLoad(url: string, viewers: number, seconds: number, intervalMs = 1000): Promise<LoadFigures> {
-  const target = new URL(url);
-  const requestPath = `${target.pathname}${target.search}`;
+async function viewerLoad(urls: string | readonly string[], viewers: number, seconds: number, intervalMs = 1000): Promise<LoadFigures> {
+  // One URL for all, or viewer i fetches urls[i] (its own token); all on one host.
+  const urlOf = (i: number): string => (typeof urls === 'string' ? urls : urls[i % urls.length]);
+  const target = new URL(urlOf(0));
+  const paths = Array.from({ length: viewers }, (_, i) => {
+    const u = new URL(urlOf(i));
+    return `${u.pathname}${u.search}`;
+  });
   const agents = Array.from({ length: viewers }, () => new http.Agent({ keepAlive: true, maxSockets: 1 }));
   const latencies: number[] = [];
   let bytes = 0;
   let non2xx = 0;
   let errors = 0;
+  let answered = 0;
   const t0 = performance.now() + 50;
   const countFrom = t0 + intervalMs;
   const endAt = countFrom + seconds * 1000;
-  const get = (agent: http.Agent): Promise<{ status: number; bytes: number }> =>
+  const get = (agent: http.Agent, requestPath: string): Promise<{ status: number; bytes: number }> =>
     new Promise((resolve, reject) => {
       const req = http.get({ host: target.hostname, port: target.port, path: requestPath, agent }, (res) => {
         let n = 0;
@@ -202,7 +234,8 @@ async function viewerLoad(url: string, viewers: number, seconds: number, interva
       // Timers may fire up to a millisecond early on performance.now()'s clock: count from the earlier of the two.
       const sent = Math.min(due, performance.now());
       try {
-        const r = await get(agents[i]);
+        const r = await get(agents[i], paths[i]);
+        answered++;
         if (due >= countFrom) {
           latencies.push(performance.now() - sent);
           bytes += r.bytes;
@@ -224,6 +257,7 @@ async function viewerLoad(url: string, viewers: number, seconds: number, interva
     mbPerSecond: bytes / elapsed / 1e6,
     non2xx,
     errors,
+    answered,
   };
 }
 
@@ -237,21 +271,31 @@ async function autocannonLoad(url: string, connections: number, seconds: number)
     mbPerSecond: r.throughput.average / 1e6,
     non2xx: r.non2xx,
     errors: r.errors,
+    answered: r.requests.total,
   };
 }
 
-async function measure(url: string, shape: Shape, options: BenchOptions, gateway: ServerProcess, emulator: ServerProcess, gatewayUrl: string): Promise<Measurement> {
+async function measure(url: string | readonly string[], shape: Shape, options: BenchOptions, gateway: ServerProcess, emulator: ServerProcess, gatewayUrl: string): Promise<Measurement> {
   const c0 = await gatewayCounters(gatewayUrl);
   const stop = startCpuMeasurement([gateway, emulator]);
-  const r = shape === 'viewers' ? await viewerLoad(url, options.connections, options.seconds) : await autocannonLoad(url, options.connections, options.seconds);
+  const r =
+    shape === 'viewers'
+      ? await viewerLoad(url, options.connections, options.seconds)
+      : shape === 'low-latency'
+        ? await viewerLoad(url, options.liveViewers, options.seconds, LIVE_POLL_MS)
+        : await autocannonLoad(typeof url === 'string' ? url : url[0], options.connections, options.seconds);
   const cpu = stop();
   const c1 = await gatewayCounters(gatewayUrl);
   const lookups = c1.hits - c0.hits + (c1.misses - c0.misses);
+  const upstreamPlaylists = (Number.isNaN(c1.upstreamPlaylists) ? 0 : c1.upstreamPlaylists) - (Number.isNaN(c0.upstreamPlaylists) ? 0 : c0.upstreamPlaylists);
   return {
     ...r,
     gatewayCpuPercent: (cpu.serverCpuSeconds[0] / (cpu.ms / 1000)) * 100,
     emulatorCpuPercent: (cpu.serverCpuSeconds[1] / (cpu.ms / 1000)) * 100,
     loadGeneratorCpuPercent: (cpu.ownCpuSeconds / (cpu.ms / 1000)) * 100,
+    gatewayCpuMsPerRequest: r.answered > 0 ? (cpu.serverCpuSeconds[0] * 1000) / r.answered : Number.NaN,
+    emulatorCpuMsPerRequest: r.answered > 0 ? (cpu.serverCpuSeconds[1] * 1000) / r.answered : Number.NaN,
+    upstreamPlaylistsPerSecond: upstreamPlaylists / (cpu.ms / 1000),
     cacheHitRatio: lookups > 0 ? (c1.hits - c0.hits) / lookups : Number.NaN,
     // 0 when the metric has no series yet (no failure so far).
     gatewayUpstreamErrors: (Number.isNaN(c1.upstreamErrors) ? 0 : c1.upstreamErrors) - (Number.isNaN(c0.upstreamErrors) ? 0 : c0.upstreamErrors),
@@ -275,7 +319,7 @@ async function recordVideo(emulator: ServerProcess, admin: KinesisVideoClient, s
 }
 
 /** The URLs under test: a proxied session through the gateway and a direct one on the emulator, over the same range. */
-async function targetUrls(gateway: ServerProcess & { apiKey: string }, admin: KinesisVideoClient, stream: string, range: { first: number; last: number }): Promise<Record<Target, string>> {
+async function targetUrls(gateway: ServerProcess & { apiKey: string }, admin: KinesisVideoClient, stream: string, range: { first: number; last: number }): Promise<Record<(typeof TARGETS)[number], string>> {
   const { first, last } = range;
   const proxiedMaster = await proxiedSession(gateway.url, gateway.apiKey, stream, first - 1, last + 1);
   const directMaster = await hlsSessionUrl(admin, {
@@ -296,19 +340,23 @@ async function targetUrls(gateway: ServerProcess & { apiKey: string }, admin: Ki
   };
 }
 
-/** `--runs` runs of every load shape against every target, each measurement printed; keyed `<shape>|<target>`. */
-async function measureRuns(options: BenchOptions, urls: Record<Target, string>, gateway: ServerProcess, emulator: ServerProcess): Promise<Map<string, Measurement[]>> {
-  const raw = new Map<string, Measurement[]>();
+type TargetUrls = Partial<Record<Target, string | readonly string[]>>;
+
+/** `--runs` runs of each of `shapes` against its targets, each measurement printed, added to `raw` keyed `<shape>|<target>`. */
+async function measureRuns(options: BenchOptions, shapes: readonly Shape[], urls: TargetUrls, gateway: ServerProcess, emulator: ServerProcess, raw: Map<string, Measurement[]>): Promise<void> {
   for (let run = 1; run <= options.runs; run++) {
-    for (const shape of options.shapes) {
-      for (const t of TARGETS) {
-        const m = await measure(urls[t], shape, options, gateway, emulator, gateway.url);
+    for (const shape of shapes) {
+      for (const t of targetsOf(shape)) {
+        const url = urls[t];
+        if (url === undefined) throw new Error(`no URL for ${t}`);
+        const m = await measure(url, shape, options, gateway, emulator, gateway.url);
         const k = `${shape}|${t}`;
         raw.set(k, [...(raw.get(k) ?? []), m]);
         console.log(
-          `run ${run}/${options.runs} ${shape.padEnd(10)} ${t.padEnd(17)}: p50 ${m.p50Ms.toFixed(1)} ms, p99 ${m.p99Ms.toFixed(1)} ms, max ${m.maxMs.toFixed(0)} ms; ` +
+          `run ${run}/${options.runs} ${shape.padEnd(11)} ${t.padEnd(22)}: p50 ${m.p50Ms.toFixed(1)} ms, p99 ${m.p99Ms.toFixed(1)} ms, max ${m.maxMs.toFixed(0)} ms; ` +
             `${fmtRate(m.requestsPerSecond)} req/s, ${m.mbPerSecond.toFixed(0)} MB/s; non-2xx ${m.non2xx}, errors ${m.errors}; ` +
-            `gateway CPU ${fmtCpuPercent(m.gatewayCpuPercent)}, emulator ${fmtCpuPercent(m.emulatorCpuPercent)}, load generator ${fmtCpuPercent(m.loadGeneratorCpuPercent)}; cache hits ${Number.isFinite(m.cacheHitRatio) ? `${(m.cacheHitRatio * 100).toFixed(1)}%` : 'n/a'}`,
+            `gateway CPU ${fmtCpuPercent(m.gatewayCpuPercent)}, emulator ${fmtCpuPercent(m.emulatorCpuPercent)}, load generator ${fmtCpuPercent(m.loadGeneratorCpuPercent)}; gateway CPU/request ${m.gatewayCpuMsPerRequest.toFixed(3)} ms; ` +
+            `cache hits ${Number.isFinite(m.cacheHitRatio) ? `${(m.cacheHitRatio * 100).toFixed(1)}%` : 'n/a'}; upstream playlists ${m.upstreamPlaylistsPerSecond.toFixed(1)}/s`,
         );
         if (m.non2xx > 0 || m.errors > 0) {
           console.log(`  WARNING: ${t} answered ${m.non2xx} non-2xx and ${m.errors} errors (socket errors or 10-s timeouts); the gateway counted ${m.gatewayUpstreamErrors} upstream errors`);
@@ -316,46 +364,99 @@ async function measureRuns(options: BenchOptions, urls: Record<Target, string>, 
       }
     }
   }
-  return raw;
 }
 
-/** A table of medians per load shape, and the target line; the verdicts of the viewers shape. */
+const TITLES: Record<Shape, (o: BenchOptions) => string> = {
+  viewers: (o) => `Medians, ${o.connections} viewers, 1 request/s each`,
+  saturation: (o) => `Medians, autocannon ${o.connections} connections, no rate`,
+  'low-latency': (o) => `Medians, ${o.liveViewers} live viewers, the live media playlist 5 times/s each (${fmtRate((o.liveViewers * 1000) / LIVE_POLL_MS)} requests/s)`,
+};
+
+const fmtMs = (n: number, digits: number): string => (Number.isFinite(n) ? n.toFixed(digits) : 'n/a');
+
+function medianRows(shape: Shape): Array<MetricRow<Measurement>> {
+  const targetNote = shape === 'saturation' ? '' : `; target <= ${TARGET_P99_MS} through the gateway`;
+  const rows: Array<MetricRow<Measurement>> = [
+    [`latency p50 (ms)`, (m) => m.p50Ms.toFixed(1)],
+    [`latency p99 (ms${targetNote})`, (m) => m.p99Ms.toFixed(1)],
+    ['latency max (ms)', (m) => m.maxMs.toFixed(0)],
+    ['requests/s', (m) => fmtRate(m.requestsPerSecond)],
+    ['MB/s', (m) => m.mbPerSecond.toFixed(shape === 'low-latency' ? 1 : 0)],
+    ['non-2xx + errors (must be 0)', (m) => String(m.non2xx + m.errors)],
+    ['gateway upstream (KVS) errors', (m) => String(m.gatewayUpstreamErrors)],
+    ['gateway CPU (% of a core)', (m) => fmtCpuPercent(m.gatewayCpuPercent)],
+    ['emulator CPU (% of a core)', (m) => fmtCpuPercent(m.emulatorCpuPercent)],
+    ['load generator CPU (% of a core)', (m) => fmtCpuPercent(m.loadGeneratorCpuPercent)],
+  ];
+  if (shape === 'low-latency') {
+    rows.push(
+      [`gateway CPU per request (ms; target <= ${TARGET_CPU_MS_PER_PLAYLIST} through the gateway)`, (m) => fmtMs(m.gatewayCpuMsPerRequest, 3)],
+      ['emulator CPU per request (ms)', (m) => fmtMs(m.emulatorCpuMsPerRequest, 3)],
+      ['media playlists the gateway fetched from KVS/s', (m) => m.upstreamPlaylistsPerSecond.toFixed(1)],
+    );
+  } else {
+    rows.push(['gateway segment-cache hit ratio', (m) => (Number.isFinite(m.cacheHitRatio) ? `${(m.cacheHitRatio * 100).toFixed(1)}%` : 'n/a')]);
+  }
+  return rows;
+}
+
+/** A table of medians per load shape, and the target lines; the verdicts of the viewers and low-latency shapes. */
 function printMedians(options: BenchOptions, medians: Record<string, Measurement>): Record<string, boolean> {
   const verdicts: Record<string, boolean> = {};
+  const clean = (m: Measurement): boolean => m.non2xx + m.errors === 0;
   for (const shape of options.shapes) {
     console.log('');
     const col = (t: Target): Measurement => medians[`${shape}|${t}`];
-    const rows: Array<MetricRow<Target>> = (
-      [
-        [`latency p50 (ms)`, (m) => m.p50Ms.toFixed(1)],
-        [`latency p99 (ms${shape === 'viewers' ? `; target <= ${TARGET_P99_MS} through the gateway` : ''})`, (m) => m.p99Ms.toFixed(1)],
-        ['latency max (ms)', (m) => m.maxMs.toFixed(0)],
-        ['requests/s', (m) => fmtRate(m.requestsPerSecond)],
-        ['MB/s', (m) => m.mbPerSecond.toFixed(0)],
-        ['non-2xx + errors (must be 0)', (m) => String(m.non2xx + m.errors)],
-        ['gateway upstream (KVS) errors', (m) => String(m.gatewayUpstreamErrors)],
-        ['gateway CPU (% of a core)', (m) => fmtCpuPercent(m.gatewayCpuPercent)],
-        ['emulator CPU (% of a core)', (m) => fmtCpuPercent(m.emulatorCpuPercent)],
-        ['load generator CPU (% of a core)', (m) => fmtCpuPercent(m.loadGeneratorCpuPercent)],
-        ['gateway segment-cache hit ratio', (m) => (Number.isFinite(m.cacheHitRatio) ? `${(m.cacheHitRatio * 100).toFixed(1)}%` : 'n/a')],
-      ] as Array<MetricRow<Measurement>>
-    ).map(([label, f]) => [label, (t) => f(col(t))]);
-    const title = shape === 'viewers' ? `Medians, ${options.connections} viewers, 1 request/s each` : `Medians, autocannon ${options.connections} connections, no rate`;
-    printMetricTable(title, TARGETS, (t) => t, rows);
+    const rows: Array<MetricRow<Target>> = medianRows(shape).map(([label, f]) => [label, (t) => f(col(t))]);
+    printMetricTable(TITLES[shape](options), targetsOf(shape), (t) => t, rows);
     if (shape === 'viewers') {
-      verdicts['segment'] = col('gateway segment').p99Ms <= TARGET_P99_MS && col('gateway segment').non2xx + col('gateway segment').errors === 0;
-      verdicts['playlist'] = col('gateway playlist').p99Ms <= TARGET_P99_MS && col('gateway playlist').non2xx + col('gateway playlist').errors === 0;
+      verdicts['segment'] = col('gateway segment').p99Ms <= TARGET_P99_MS && clean(col('gateway segment'));
+      verdicts['playlist'] = col('gateway playlist').p99Ms <= TARGET_P99_MS && clean(col('gateway playlist'));
+    }
+    if (shape === 'low-latency') {
+      const live = col('gateway live playlist');
+      verdicts['live playlist p99'] = live.p99Ms <= TARGET_P99_MS && clean(live);
+      verdicts['live playlist CPU'] = live.gatewayCpuMsPerRequest <= TARGET_CPU_MS_PER_PLAYLIST;
     }
   }
   console.log('');
+  const word = (ok: boolean | undefined): string => (ok ? 'met' : 'MISSED');
   if (options.shapes.includes('viewers')) {
-    const word = (ok: boolean | undefined): string => (ok ? 'met' : 'MISSED');
     console.log(
       `Target: p99 <= ${TARGET_P99_MS} ms through the gateway with ${options.connections} viewers on loopback: segment ` +
         `${medians['viewers|gateway segment'].p99Ms.toFixed(1)} ms -> ${word(verdicts['segment'])}; playlist ${medians['viewers|gateway playlist'].p99Ms.toFixed(1)} ms -> ${word(verdicts['playlist'])}`,
     );
   }
+  if (options.shapes.includes('low-latency')) {
+    const live = medians['low-latency|gateway live playlist'];
+    console.log(
+      `Target: ${options.liveViewers} low-latency viewers (${fmtRate((options.liveViewers * 1000) / LIVE_POLL_MS)} live playlists/s) through the gateway: ` +
+        `p99 ${live.p99Ms.toFixed(1)} ms (<= ${TARGET_P99_MS}) -> ${word(verdicts['live playlist p99'])}; ` +
+        `CPU per proxied playlist ${fmtMs(live.gatewayCpuMsPerRequest, 3)} ms (<= ${TARGET_CPU_MS_PER_PLAYLIST}) -> ${word(verdicts['live playlist CPU'])}`,
+    );
+  }
   return verdicts;
+}
+
+/**
+ * The low-latency shape's runs: a second stream filled live by the producer while they last, its targets
+ * (gateway-live-viewers.ts), one untimed warm-up each (every viewer's token verified once), then `--runs` runs.
+ */
+async function liveRuns(options: BenchOptions, emulator: ServerProcess, admin: KinesisVideoClient, gateway: ServerProcess & { apiKey: string }, raw: Map<string, Measurement[]>): Promise<number> {
+  const stream = `bench-gateway-live-${process.pid}`;
+  const producer = await startVideoProducer(emulator.url, { stream, fragmentMs: 1000, width: 320, height: 180, fps: 10, bitrateKbps: 300 });
+  try {
+    await waitForFragments(admin, stream, 2);
+    const live = await liveTargets(gateway.url, gateway.apiKey, admin, stream, options.liveViewers);
+    console.log(`  live stream ${stream} (producer running): ${options.liveViewers} viewers with ${live.distinctTokens} distinct tokens on one shared KVS session`);
+    console.log(`  gateway live playlist: ${live.gateway[0].replace(/\/hls\/[^/]+\//, '/hls/<token>/')}; emulator live playlist: ${live.emulator.replace(/SessionToken=[^&]+/, 'SessionToken=<token>')}`);
+    await viewerLoad(live.gateway, options.liveViewers, WARMUP_SECONDS, LIVE_POLL_MS);
+    await viewerLoad(live.emulator, options.liveViewers, WARMUP_SECONDS, LIVE_POLL_MS);
+    await measureRuns(options, ['low-latency'], { 'gateway live playlist': live.gateway, 'emulator live playlist': live.emulator }, gateway, emulator, raw);
+    return live.distinctTokens;
+  } finally {
+    await producer.stop();
+  }
 }
 
 async function main(options: BenchOptions): Promise<void> {
@@ -369,19 +470,33 @@ async function main(options: BenchOptions): Promise<void> {
       const urls = await targetUrls(gateway, admin, stream, fragments);
       const segmentBytes = (await (await fetch(urls['gateway segment'])).arrayBuffer()).byteLength;
       console.log(
-        `Gateway serving bench: ${options.runs} runs x ${options.shapes.join(', ')} x ${TARGETS.length} targets, ${options.connections} connections, ${options.seconds} s each; ` +
+        `Gateway serving bench: ${options.runs} runs x ${options.shapes.join(', ')}, ${options.connections} connections, ${options.liveViewers} live viewers, ${options.seconds} s each; ` +
           session.machineSummary(),
       );
       console.log(`  stream ${stream}: ${fragments.count} fragments of 1 s; segment ${(segmentBytes / 1024).toFixed(0)} KiB`);
-      for (const t of TARGETS) console.log(`  ${t}: ${urls[t].replace(/\/hls\/[^/]+\//, '/hls/<token>/').replace(/SessionToken=[^&]+/, 'SessionToken=<token>')}`);
-      for (const t of TARGETS) await cannon(urls[t], Math.min(50, options.connections), WARMUP_SECONDS, undefined);
-
-      const raw = await measureRuns(options, urls, gateway, emulator);
+      const raw = new Map<string, Measurement[]>();
+      // The shapes over stored video first, with no producer running; then the live one, with one.
+      const stored = options.shapes.filter((shape) => shape !== 'low-latency');
+      if (stored.length > 0) {
+        for (const t of TARGETS) console.log(`  ${t}: ${urls[t].replace(/\/hls\/[^/]+\//, '/hls/<token>/').replace(/SessionToken=[^&]+/, 'SessionToken=<token>')}`);
+        for (const t of TARGETS) await cannon(urls[t], Math.min(50, options.connections), WARMUP_SECONDS, undefined);
+        await measureRuns(options, stored, urls, gateway, emulator, raw);
+      }
+      const distinctTokens = options.shapes.includes('low-latency') ? await liveRuns(options, emulator, admin, gateway, raw) : undefined;
       const medians: Record<string, Measurement> = {};
       for (const [k, ms] of raw) medians[k] = mediansOfNumericFields(ms);
       const verdicts = printMedians(options, medians);
       session.printClosingNotes('the gateway, libs/media, libs/auth or the emulator');
-      session.writeResults({ options, segmentBytes, fragments: fragments.count, target: { p99Ms: TARGET_P99_MS }, verdicts, medians, runs: Object.fromEntries(raw) });
+      session.writeResults({
+        options,
+        segmentBytes,
+        fragments: fragments.count,
+        liveDistinctTokens: distinctTokens,
+        target: { p99Ms: TARGET_P99_MS, cpuMsPerLivePlaylist: TARGET_CPU_MS_PER_PLAYLIST },
+        verdicts,
+        medians,
+        runs: Object.fromEntries(raw),
+      });
     } finally {
       if (gateway) await gateway.stop();
     }

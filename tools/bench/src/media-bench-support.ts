@@ -260,6 +260,8 @@ export async function startVideoProducer(emulatorUrl: string, s: ProducerSetting
 // The playback gateway, as deployed, in a child process
 
 export const GATEWAY_SCRIPT = path.join(ROOT, 'apps/playback-gateway/src/main.ts');
+/** The bench gateway's GATEWAY_PLAYBACK_KEY: a bench may sign playback tokens of its own with it (many viewers). */
+export const BENCH_PLAYBACK_KEY = 'bench-playback-key-0123456789abcdef0123456789';
 
 /**
  * `apps/playback-gateway/src/main.ts` pointed at the emulator by AWS's own variables, with one generated API key
@@ -278,7 +280,7 @@ export async function startGateway(emulatorUrl: string, extraArgs: string[] = []
       AWS_ACCESS_KEY_ID: BENCH_CREDENTIALS.accessKeyId,
       AWS_SECRET_ACCESS_KEY: BENCH_CREDENTIALS.secretAccessKey,
       GATEWAY_API_KEYS: `${key.record.id}:${key.record.hash}:video:read`,
-      GATEWAY_PLAYBACK_KEY: 'bench-playback-key-0123456789abcdef0123456789',
+      GATEWAY_PLAYBACK_KEY: BENCH_PLAYBACK_KEY,
     },
     urlFrom: (line) => {
       const entry = JSON.parse(line) as { msg?: string; url?: string };
