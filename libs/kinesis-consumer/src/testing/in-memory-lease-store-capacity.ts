@@ -23,6 +23,8 @@ export const WRITE_UNIT_BYTES = 1024;
 export const READ_UNIT_BYTES = 4096;
 
 function numberSize(n: string): number {
+  // Fast path: a plain integer without trailing zeros (counters, epoch ms).
+  if (/^[1-9]\d*$/.test(n) && n.charCodeAt(n.length - 1) !== 48) return Math.ceil(n.length / 2) + 1;
   const digits = n.replace(/^[-+]/, '').replace(/e.*$/i, '').replace('.', '').replace(/^0+/, '').replace(/0+$/, '');
   return Math.ceil(Math.max(1, digits.length) / 2) + 1;
 }
@@ -40,10 +42,16 @@ export function valueSize(v: AttributeValue): number {
   return 0;
 }
 
+/** Sizes of frozen (stored, never changed) items, computed once. */
+const frozenSizes = new WeakMap<Item, number>();
+
 export function itemSize(item: Item | undefined): number {
   if (item === undefined) return 0;
+  const known = frozenSizes.get(item);
+  if (known !== undefined) return known;
   let size = 0;
-  for (const [name, value] of Object.entries(item)) size += Buffer.byteLength(name) + valueSize(value);
+  for (const name in item) size += Buffer.byteLength(name) + valueSize(item[name]);
+  if (Object.isFrozen(item)) frozenSizes.set(item, size);
   return size;
 }
 

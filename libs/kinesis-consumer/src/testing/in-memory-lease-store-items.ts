@@ -42,14 +42,22 @@ export function keysOf(schema: readonly KeySchemaElement[] | undefined): Keys {
  * worker and second), and a caller that tried to change one would throw instead of corrupting the table.
  */
 export function frozenCopy(item: Item): Item {
-  const copy = structuredClone(item);
-  const freeze = (v: unknown): void => {
-    if (v === null || typeof v !== 'object' || Object.isFrozen(v)) return;
-    Object.freeze(v);
-    for (const x of Object.values(v as object)) freeze(x);
-  };
-  freeze(copy);
-  return copy;
+  const copy: Item = {};
+  for (const name in item) copy[name] = frozenValue(item[name]);
+  return Object.freeze(copy);
+}
+
+function frozenValue(v: AttributeValue): AttributeValue {
+  if (Object.isFrozen(v)) return v;
+  let copy: AttributeValue;
+  if (v.L !== undefined) copy = { L: Object.freeze(v.L.map(frozenValue)) as AttributeValue[] };
+  else if (v.M !== undefined) copy = { M: frozenCopy(v.M) };
+  else if (v.SS !== undefined) copy = { SS: Object.freeze([...v.SS]) as string[] };
+  else if (v.NS !== undefined) copy = { NS: Object.freeze([...v.NS]) as string[] };
+  else if (v.BS !== undefined) copy = { BS: Object.freeze(v.BS.map((b) => Uint8Array.from(b))) as Uint8Array[] };
+  else if (v.B !== undefined) copy = { B: Uint8Array.from(v.B) };
+  else copy = { ...v };
+  return Object.freeze(copy);
 }
 
 export function binarySearch(sorted: readonly string[], key: string): number {
