@@ -74,6 +74,14 @@ export const LEASE_DEFAULTS = {
    * interval; the scans a worker joining or dying needs are triggered by the heartbeats themselves.
    */
   leaseSweepIntervalMs: 60_000,
+  /**
+   * Heartbeat protocol: leases a worker below its share may ask for at once from live heartbeat workers. A handoff
+   * does not cut processing short (the owner checkpoints, then lets go), so moving many at once costs no
+   * duplicates, and a worker joining 20 others at 1,000 shards gets its ~48 in a few handoff rounds instead of 24
+   * (KCL 3 likewise moves many leases per assignment run). Steals from per-lease workers stay at
+   * maxLeasesToStealAtOneTime.
+   */
+  maxHandoffsAtOneTime: 25,
   /** Leases renewed / taken in parallel by one worker (KCL renews with a pool of 20 threads). */
   writeConcurrency: 20,
   /** ensureTable: how often DescribeTable is polled while the table is CREATING, and for how long at most. */

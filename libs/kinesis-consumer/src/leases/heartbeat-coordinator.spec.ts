@@ -108,6 +108,22 @@ describe('HeartbeatLeaseCoordinator', () => {
     for (const lease of store.leases.values()) expect(lease.checkpointOwner).toBeUndefined();
   });
 
+  it('a worker joining a balanced fleet asks for its whole share at once, and is balanced within a few seconds', async () => {
+    addLeases(100);
+    const log: Array<[number, string, string, 'in' | 'out']> = [];
+    const fleet = ['A', 'B', 'C', 'D'].map((id) => make(id));
+    for (const c of fleet) track(c, log);
+    for (const c of fleet) await c.start();
+    await timers.advanceUntil(() => fleet.every((c) => c.heldLeaseKeys().length === 25), 50, 60_000);
+    const joined = timers.now();
+    const e = make('E');
+    track(e, log);
+    await e.start();
+    await timers.advanceUntil(() => [...fleet, e].every((c) => c.heldLeaseKeys().length === 20), 50, 60_000);
+    expect(timers.now() - joined).toBeLessThanOrEqual(3 * TAKER);
+    expect(overlaps(log)).toEqual([]);
+  });
+
   it('a handoff carries the checkpoint the owner could no longer write alone', async () => {
     const [key] = addLeases(2);
     const a = make('A');

@@ -51,6 +51,7 @@ interface PendingSteal {
 export class HeartbeatLeaseCoordinator extends LeaseCoordinator {
   readonly leaseSweepIntervalMs: number;
   readonly handoffTimeoutMs: number;
+  readonly maxHandoffsAtOneTime: number;
   private readonly hb: HeartbeatStore;
   /** Clock time at the start of the last heartbeat that landed. */
   private lastBeatAt: number | undefined;
@@ -81,6 +82,7 @@ export class HeartbeatLeaseCoordinator extends LeaseCoordinator {
     this.hb = store as HeartbeatStore;
     this.leaseSweepIntervalMs = options.leaseSweepIntervalMs ?? LEASE_DEFAULTS.leaseSweepIntervalMs;
     this.handoffTimeoutMs = options.handoffTimeoutMs ?? defaultHandoffTimeoutMs(this.failoverTimeMs);
+    this.maxHandoffsAtOneTime = options.maxHandoffsAtOneTime ?? LEASE_DEFAULTS.maxHandoffsAtOneTime;
     if (!(this.leaseSweepIntervalMs > 0) || !(this.handoffTimeoutMs > 0)) throw new ConsumerError('INVALID_OPTION', 'leaseSweepIntervalMs and handoffTimeoutMs must be > 0.', false);
   }
 
@@ -342,7 +344,8 @@ export class HeartbeatLeaseCoordinator extends LeaseCoordinator {
       observations: this.observations,
       failoverTimeMs: this.failoverTimeMs,
       maxLeasesForWorker: this.maxLeasesForWorker,
-      maxLeasesToStealAtOneTime: this.maxLeasesToStealAtOneTime,
+      // Graceful handoffs cut nothing short: many at once, unless per-lease workers (direct steals) are about.
+      maxLeasesToStealAtOneTime: this.mixed ? this.maxLeasesToStealAtOneTime : Math.max(this.maxLeasesToStealAtOneTime, this.maxHandoffsAtOneTime),
       veryExpiredMultiplier: this.veryExpiredMultiplier,
       // Leases I asked for are mine already (leaseOwner = me): counted, not taken again.
       heldLeaseKeys: new Set([...this.held.keys(), ...pending]),

@@ -51,6 +51,8 @@ export interface LeaseCoordinatorOptions {
   leaseSweepIntervalMs?: number;
   /** Heartbeat protocol: a stealer takes a lease whose owner did not hand it over after this long (default 3 · failover). */
   handoffTimeoutMs?: number;
+  /** Heartbeat protocol: handoffs a worker may ask for in one taker run (default 25; LEASE_DEFAULTS says why). */
+  maxHandoffsAtOneTime?: number;
   workerId: string;
   /** Lease duration (default 10,000 ms). */
   failoverTimeMs?: number;
