@@ -221,6 +221,7 @@ function drawConsumerCharts() {
       series: [{ label: 'records/s processed', stroke: '#16a34a', width: 2 }],
       format: (v) => fmt(v, v >= 100 ? 0 : 1),
       zeroBased: true,
+      minTop: 1,
       height: 160,
     });
   }
@@ -235,7 +236,9 @@ function drawConsumerCharts() {
       legend: el.lagLegend,
       series: ids.map((id, i) => ({ label: shardLabel(id), stroke: SHARD_COLOURS[i % SHARD_COLOURS.length] })),
       format: (v) => formatLag(v),
+      axisFormat: (v) => formatLag(v),
       zeroBased: true,
+      minTop: 100,
       height: 200,
     });
   }
