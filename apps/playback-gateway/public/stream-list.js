@@ -60,6 +60,7 @@ export class StreamList {
     this.serverPaging = true;
     /** @type {StreamEntry[]} every match, when the gateway does not page */
     this.all = [];
+    /** entries the viewer asked to see */
     this.shown = PAGE_SIZE;
     /** answers to older requests are dropped */
     this.seq = 0;
@@ -67,7 +68,6 @@ export class StreamList {
     let debounce;
     el.search.addEventListener('input', () => {
       clearTimeout(debounce);
-      this.entries = [];
       this.shown = PAGE_SIZE;
       debounce = setTimeout(() => void this.reload(), 250);
     });
@@ -78,7 +78,11 @@ export class StreamList {
     return this.el.search.value.trim();
   }
 
-  /** Loads the first page again, as many entries as are shown (a refresh keeps what "Show more" added). */
+  /**
+   * Loads the list again from its first page, as many entries as the viewer asked to see (PAGE_SIZE, and PAGE_SIZE
+   * more per "Show more"), following the cursor past the API's 200 per page. The periodic refresh and "Show more"
+   * both come here, so neither can undo the other; the answer of a request overtaken by a newer one is dropped.
+   */
   async reload() {
     const q = this.query();
     if (!SEARCHABLE.test(q)) {
@@ -87,15 +91,24 @@ export class StreamList {
     }
     const seq = ++this.seq;
     try {
-      const page = await this.h.fetchPage(pageQuery(q, Math.min(200, Math.max(PAGE_SIZE, this.entries.length)), null));
-      if (seq !== this.seq) return; // a newer search answered first
+      /** @type {StreamEntry[]} */
+      let entries = [];
+      /** @type {string | null} */
+      let cursor = null;
+      let page;
+      do {
+        page = await this.h.fetchPage(pageQuery(q, Math.min(200, this.shown - entries.length), cursor));
+        if (seq !== this.seq) return; // a newer search or refresh is on its way
+        entries = [...entries, ...page.streams];
+        cursor = page.nextCursor ?? null;
+      } while ('nextCursor' in page && cursor !== null && entries.length < this.shown);
       this.serverPaging = 'nextCursor' in page;
       if (this.serverPaging) {
-        this.entries = page.streams;
-        this.cursor = page.nextCursor ?? null;
+        this.entries = entries;
+        this.cursor = cursor;
         this.total = page.total ?? null;
       } else {
-        this.all = page.streams.filter((e) => e.name.toLowerCase().includes(q.toLowerCase()));
+        this.all = entries.filter((e) => e.name.toLowerCase().includes(q.toLowerCase()));
         this.entries = this.all.slice(0, this.shown);
         this.total = this.all.length;
       }
@@ -106,24 +119,9 @@ export class StreamList {
     }
   }
 
-  async showMore() {
-    if (!this.serverPaging) {
-      this.shown += PAGE_SIZE;
-      this.entries = this.all.slice(0, this.shown);
-      this.render();
-      return;
-    }
-    if (!this.cursor) return;
-    const seq = ++this.seq;
-    try {
-      const page = await this.h.fetchPage(pageQuery(this.query(), PAGE_SIZE, this.cursor));
-      if (seq !== this.seq) return;
-      this.entries = [...this.entries, ...page.streams];
-      this.cursor = page.nextCursor ?? null;
-      this.render();
-    } catch (err) {
-      this.h.onError(err);
-    }
+  showMore() {
+    this.shown += PAGE_SIZE;
+    return this.reload();
   }
 
   render() {
