@@ -66,7 +66,7 @@ Kinesis is unreachable.
   --shards N          shards per stream (default 64)
   --latency-ms N      delay of every PutRecords answer (default 20, AWS-like)
   --outage-seconds N  length of the unreachable-Kinesis memory test (default 15; 0 skips it)
-  --profile           write a CPU profile of each agent process to tools/bench/results/profiles
+  --profile           write CPU profiles of each agent process and of the emulator to tools/bench/results/profiles
   --deterministic     the flow's partitionKeyOption DETERMINISTIC (default RANDOM)
 `;
 
@@ -317,7 +317,7 @@ async function bench(options: Options): Promise<void> {
   const staged = path.join(stagingDir, 'staged.log');
   const bytes = writeLogFile(staged, 0, options.lines);
   console.log(`${options.lines.toLocaleString('en-US')} combined Apache lines (${fmtMiB(bytes)}), ${options.shards} shards, PutRecords answered after ${options.latencyMs} ms.`);
-  const emulator = await startServerProcess('emulator');
+  const emulator = await startServerProcess('emulator', [], { profile: options.profile });
   const admin = new KinesisClient({ endpoint: emulator.url, region: BENCH_REGION, credentials: BENCH_CREDENTIALS, maxAttempts: 1 });
   let raw: Record<Variant, Measurement[]>;
   try {

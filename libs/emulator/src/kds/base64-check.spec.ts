@@ -29,13 +29,26 @@ describe('isBase64', () => {
   });
 
   it('agrees with the reference expression on random strings over the alphabet and padding', () => {
-    const chars = 'ABCxyz019+/=-';
+    // Everything Node's decoder treats specially: URL-safe '-' '_', whitespace, other ASCII, Latin-1, UTF-16.
+    const chars = 'ABCxyz019+/=-_ \n\t.*\u0000\u00e9\u0100';
     let seed = 42;
     const next = (): number => (seed = (seed * 1103515245 + 12345) % 2 ** 31);
-    for (let i = 0; i < 5000; i++) {
+    for (let i = 0; i < 20000; i++) {
       let s = '';
       for (let n = next() % 13; n > 0; n--) s += chars[next() % chars.length];
       expect([s, isBase64(s)]).toEqual([s, REFERENCE.test(s)]);
+    }
+  });
+});
+
+describe('isBase64 on blobs of any size (its scratch buffer grows)', () => {
+  it.each([0, 1, 2, 3, 65_535, 65_536, 300_000])('%i bytes, and the same with one stray character', (n) => {
+    const text = Buffer.alloc(n, 0xab).toString('base64');
+    expect(isBase64(text)).toBe(true);
+    if (n > 2) {
+      // Same length, one character swapped: URL-safe (decoded by Node, refused by AWS), then outside the alphabet.
+      expect(isBase64(`${text.slice(0, text.length - 5)}-${text.slice(text.length - 4)}`)).toBe(false);
+      expect(isBase64(`*${text.slice(1)}`)).toBe(false);
     }
   });
 });

@@ -9,21 +9,26 @@ const BASE64_VALUE = new Uint8Array(65536).fill(64);
   const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/';
   for (let i = 0; i < alphabet.length; i++) BASE64_VALUE[alphabet.charCodeAt(i)] = i;
 }
-/** A character outside the alphabet and '=': V8 scans a bare character class natively. */
-const NOT_BASE64 = /[^A-Za-z0-9+/=]/;
-
 /**
  * Padded standard base64, i.e. /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/, without that
- * expression (its groups made it the most expensive step of a 500-record PutRecords): one native scan for a stray
- * character, then '=' may only be the padding. Measured about twice as fast as a table-lookup loop over the
- * characters, which this replaced.
+ * expression (its groups made it the most expensive step of a 500-record PutRecords) and without a scan of its
+ * own: Node's native decoder (into a scratch buffer, nothing allocated) skips every character outside the
+ * alphabet and stops at '=', so the string is padded standard base64 exactly when it decodes to the length its
+ * size and padding promise — except for URL-safe '-' and '_', which Node decodes and AWS refuses: looked for
+ * first. About seven times faster than the character-class scan it replaced on a 64 KiB aggregate
+ * (base64-check.spec.ts checks it against that expression).
  */
 export function isBase64(s: string): boolean {
   const n = s.length;
-  if (n % 4 !== 0 || NOT_BASE64.test(s)) return false;
-  const eq = s.indexOf('=');
-  return eq < 0 || eq === n - 1 || (eq === n - 2 && s.charCodeAt(n - 1) === 0x3d);
+  if (n % 4 !== 0 || s.indexOf('-') >= 0 || s.indexOf('_') >= 0) return false;
+  const expected = base64ByteLength(s);
+  // Room for what a malformed string might decode to beyond `expected` (never more than n / 4 * 3).
+  if (scratch.length < (n / 4) * 3) scratch = Buffer.allocUnsafe(Math.max((n / 4) * 3, scratch.length * 2));
+  return scratch.write(s, 0, 'base64') === expected;
 }
+
+/** Where isBase64 decodes (grown on demand, kept: the emulator checks one blob at a time). */
+let scratch = Buffer.allocUnsafe(64 * 1024);
 
 /** For a string isBase64 accepts: whether the bits the padding leaves over are zero (canonical encoding). */
 export function hasCanonicalTail(s: string): boolean {

@@ -107,3 +107,43 @@ describe('the service reading a sequence number', () => {
     expect(readServiceSequenceNumber(text)).toBeUndefined();
   });
 });
+
+describe('ShardSequencer (decimal limbs) against the BigInt layout', () => {
+  it('gives encodeSequenceNumber for random shards, ordinals and arrivals, both layouts', () => {
+    let seed = 42;
+    const random = (): number => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+    for (const layout of ['aws', 'legacy'] as const) {
+      for (let round = 0; round < 200; round++) {
+        const shardIndex = [0, 1, 15, 4095, 2 ** 31, 2 ** 32 - 1][round % 6];
+        const created = 1_700_000_000 + Math.floor(random() * 200_000_000);
+        const sequencer = new ShardSequencer(shardIndex, created, layout);
+        for (let i = 0; i < 20; i++) {
+          const ordinal = [0, 1, 9_999_999, 10_000_000, 2 ** 53 - 1, Math.floor(random() * 2 ** 40), Math.floor(random() * 2 ** 53)][i % 7];
+          // Arrivals repeat (the cached arrival part), go back, and sit before the shard's creation (clamped in 'aws').
+          const arrivalMs = [created * 1000 + 999, (created + Math.floor(random() * 1e6)) * 1000, (created - 5) * 1000, 0][i % 4];
+          const arrivalSeconds = Math.max(Math.floor(arrivalMs / 1000), layout === 'aws' ? created : 0);
+          expect(sequencer.encode(ordinal, arrivalMs)).toBe(encodeSequenceNumber({ shardIndex, shardCreatedSeconds: created, ordinal, arrivalSeconds }, layout));
+        }
+      }
+    }
+  });
+
+  it('gives encodeSequenceNumber for ordinals in a row (the decimal increment), carries included', () => {
+    for (const layout of ['aws', 'legacy'] as const) {
+      for (const first of [0, 999_990, 2 ** 40 - 5, 2 ** 53 - 30]) {
+        const sequencer = new ShardSequencer(5, 1_795_000_000, layout);
+        for (let ordinal = first; ordinal < first + 25; ordinal++) {
+          expect(sequencer.encode(ordinal, 1_795_000_007_500)).toBe(
+            encodeSequenceNumber({ shardIndex: 5, shardCreatedSeconds: 1_795_000_000, ordinal, arrivalSeconds: 1_795_000_007 }, layout),
+          );
+        }
+      }
+    }
+  });
+
+  it('falls back to BigInt for what the limbs do not hold (2^53 and above, a closed shard end)', () => {
+    const s = new ShardSequencer(2, 1_795_000_000);
+    expect(s.encode(2 ** 53, 1_795_000_001_000)).toBe(encodeSequenceNumber({ shardIndex: 2, shardCreatedSeconds: 1_795_000_000, ordinal: 2 ** 53, arrivalSeconds: 1_795_000_001 }));
+    expect(hexOf(s.encode(ENDING_ORDINAL, 0)).slice(11, 27)).toBe('7fffffffffffffff');
+  });
+});
