@@ -17,12 +17,13 @@ import { register as registerClip } from './commands/clip';
 import { register as registerSnapshot } from './commands/snapshot';
 import { register as registerWatch } from './commands/watch';
 import { register as registerCost } from './commands/cost';
+import { register as registerApiKey } from './commands/api-key';
 
 /**
  * The command modules, in the order `tributary --help` lists them. Each exports `register(program, ctx)`
  * (cli/cli-context.ts); adding a command is one import and one entry here.
  */
-const COMMANDS: readonly RegisterCommand[] = [registerStreams, registerTail, registerPut, registerLag, registerReplay, registerCameras, registerFragments, registerClip, registerSnapshot, registerWatch, registerCost];
+const COMMANDS: readonly RegisterCommand[] = [registerStreams, registerTail, registerPut, registerLag, registerReplay, registerCameras, registerFragments, registerClip, registerSnapshot, registerWatch, registerCost, registerApiKey];
 
 export const CLI_VERSION = '0.1.0';
 
