@@ -95,25 +95,29 @@ export class WorkerFleet {
   }
 
   /**
-   * Per shard, the longest time two workers handled it at once: at each change of the worker handling a shard's
-   * batches, how long before the new worker's first batch the previous one handled its last (0: none after).
-   * Returns the worst, with where it happened.
+   * Per shard, the longest time two workers handled it at once. Each acquisition of a shard by a worker opens a
+   * session that spans its batches until that worker's next acquisition of the shard; two sessions of different
+   * workers overlap from the later first batch to the earlier last batch. Returns the worst, with where.
    */
   worstOverlap(): { ms: number; where: string } {
-    const byShard = new Map<string, FleetBatch[]>();
-    for (const b of this.batches) byShard.set(b.shardId, [...(byShard.get(b.shardId) ?? []), b]);
+    const sessions: Array<{ worker: string; shardId: string; first: number; last: number }> = [];
+    for (const acq of this.acquisitions) {
+      const nextAcq = Math.min(
+        ...this.acquisitions.filter((a) => a.worker === acq.worker && a.shardId === acq.shardId && a.t > acq.t).map((a) => a.t),
+        Number.POSITIVE_INFINITY,
+      );
+      const times = this.batches.filter((b) => b.worker === acq.worker && b.shardId === acq.shardId && b.t >= acq.t && b.t < nextAcq).map((b) => b.t);
+      if (times.length > 0) sessions.push({ worker: acq.worker, shardId: acq.shardId, first: Math.min(...times), last: Math.max(...times) });
+    }
     let worst = { ms: 0, where: 'none' };
-    for (const [shardId, list] of byShard) {
-      list.sort((a, b) => a.t - b.t);
-      for (let i = 1; i < list.length; i++) {
-        if (list[i].worker === list[i - 1].worker) continue;
-        const next = list[i];
-        const prevWorker = list[i - 1].worker;
-        const lastOfPrev = Math.max(...list.filter((b) => b.worker === prevWorker && b.t >= next.t).map((b) => b.t), next.t);
-        const ms = lastOfPrev - next.t;
-        if (ms > worst.ms) worst = { ms, where: `${shardId}: ${prevWorker} until +${ms} ms after ${next.worker} started` };
+    for (const a of sessions) {
+      for (const b of sessions) {
+        if (a.shardId !== b.shardId || a.worker >= b.worker) continue;
+        const ms = Math.min(a.last, b.last) - Math.max(a.first, b.first);
+        if (ms > worst.ms) worst = { ms, where: `${a.shardId}: ${a.worker} [${a.first}, ${a.last}] and ${b.worker} [${b.first}, ${b.last}]` };
       }
     }
     return worst;
   }
+
 }
