@@ -253,7 +253,8 @@ function showOnStage(text, kind) {
   el.stageMessage.textContent = text;
   el.stageMessage.dataset.state = kind;
   el.stageMessage.hidden = false;
-  setStatus(text, kind);
+  // Said once, on the video (a live region); the line under the readouts would only repeat it.
+  setStatus(kind === 'error' ? '' : text, kind);
 }
 
 /** @param {Request} request */
@@ -269,6 +270,9 @@ async function play(request) {
   try {
     session = await createSession(request);
   } catch (err) {
+    if (state.request !== request) return;
+    state.request = null;
+    el.mode.textContent = modeText(null, Date.now());
     showOnStage(explainFailure(live ? 'live' : 'play', failureOf(err)), 'error');
     el.video.dataset.state = 'error';
     return;
@@ -321,6 +325,7 @@ function attach(session, request) {
     }
     showOnStage(explainPlaybackError({ type: data.type, details: data.details, ...(status ? { status } : {}) }, live), 'error');
     el.video.dataset.state = 'error';
+    el.mode.textContent = modeText(null, Date.now());
   });
   hls.loadSource(session.url);
   hls.attachMedia(el.video);

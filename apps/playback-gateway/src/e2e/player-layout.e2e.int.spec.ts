@@ -6,12 +6,11 @@
  * no serious or critical violation. Screenshots of each state land in dist/test-artifacts/ (player-<size>-<state>.png,
  * regenerated every run). Then the camera list at 57 cameras: paged by 50, and searched.
  */
-import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { CreateStreamCommand } from '@aws-sdk/client-kinesis-video';
 import { chromiumAvailable, launchChromium, uniqueStreamName } from '@tributary/emulator/testing';
-import { ARTIFACTS, layoutReport, seriousAxeViolations, VIEWPORTS } from '../testing/page-checks';
+import { ARTIFACTS, freshArtifacts, layoutReport, seriousAxeViolations, VIEWPORTS } from '../testing/page-checks';
 import { startPlaybackStack, type PlaybackStack } from '../testing/playback-stack';
 import { boxOf, pickStream, pollPage, signIn } from '../testing/player-page';
 
@@ -33,7 +32,7 @@ describeBrowser('web player layout and accessibility in chromium', () => {
   const silent = uniqueStreamName('e2e-silent');
 
   beforeAll(async () => {
-    mkdirSync(ARTIFACTS, { recursive: true });
+    freshArtifacts('player-');
     stack = await startPlaybackStack({ fragmentMs: 500 });
     await stack.kvs.send(new CreateStreamCommand({ StreamName: silent, DataRetentionInHours: 24, MediaType: 'video/h264' }));
     browser = await launchChromium();

@@ -8,14 +8,14 @@
  * worded for a viewer, and buttons that say why they are disabled. The browser runs in Asia/Kolkata (UTC+05:30),
  * so a time shown in UTC or rounded to the wrong hour fails. Layout and accessibility: player-layout.e2e.int.spec.ts.
  */
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { CreateStreamCommand } from '@aws-sdk/client-kinesis-video';
 import { chromiumAvailable, hlsErrorRecorderScript, launchChromium, recordedHlsErrors, uniqueStreamName } from '@tributary/emulator/testing';
-import { ARTIFACTS } from '../testing/page-checks';
+import { ARTIFACTS, freshArtifacts } from '../testing/page-checks';
 import { startPlaybackStack, type PlaybackStack } from '../testing/playback-stack';
 import { clockIn, dragOnTimeline, ffprobe, pickStream, playback, pollPage, signIn, timelinePoint, timelineState, type Playback } from '../testing/player-page';
 
@@ -46,7 +46,7 @@ describeBrowser('web player in chromium (emulator + video producer + gateway)', 
   const pageErrors: string[] = [];
 
   beforeAll(async () => {
-    mkdirSync(ARTIFACTS, { recursive: true });
+    freshArtifacts('playback-gateway-e2e-');
     downloads = mkdtempSync(join(tmpdir(), 'gateway-e2e-downloads-'));
     stack = await startPlaybackStack({ fragmentMs: 500 });
     await stack.kvs.send(new CreateStreamCommand({ StreamName: silent, DataRetentionInHours: 24, MediaType: 'video/h264' }));

@@ -6,11 +6,17 @@
  *
  * The page code is passed as strings: this project is typed for Node, without the DOM library.
  */
-import { readFileSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import type { Page } from 'playwright-core';
 
 export const ARTIFACTS = resolve(__dirname, '../../../../dist/test-artifacts');
+
+/** Makes the artifacts folder and removes a suite's screenshots of earlier runs (names starting with `prefix`). */
+export function freshArtifacts(prefix: string): void {
+  mkdirSync(ARTIFACTS, { recursive: true });
+  for (const f of readdirSync(ARTIFACTS)) if (f.startsWith(prefix) && f.endsWith('.png')) rmSync(join(ARTIFACTS, f), { force: true });
+}
 
 /** The sizes the pages must work at (issue 19): three desktop widths and a phone. */
 export const VIEWPORTS = [
