@@ -21,7 +21,9 @@ class CountingHandler extends NodeHttpHandler {
   }
 }
 
-const CACHE_MS = 300;
+// The production period: 20 concurrent requests must all land within it, also on a loaded machine (with 300 ms, one
+// CPU-starved run made 4 reads of 20).
+const CACHE_MS = 1_500;
 
 describe('dashboard API (emulator: DynamoDB + KVS)', () => {
   let world: DashboardWorld;
