@@ -59,10 +59,10 @@ export function yRange(min, max, zeroBased, minTop = 1) {
   return [min - pad, max + pad];
 }
 
-/** The next "nice" number at or above `v` (1, 2, 2.5, 5 × 10^n). */
+/** The next "nice" number at or above `v` (1, 1.2, 1.5, 2, 2.5, 3, 4, 5, 6, 8 × 10^n): a top close to the data. */
 function niceCeil(/** @type {number} */ v) {
   const p = 10 ** Math.floor(Math.log10(v));
-  for (const m of [1, 2, 2.5, 5, 10]) if (m * p >= v) return m * p;
+  for (const m of [1, 1.2, 1.5, 2, 2.5, 3, 4, 5, 6, 8, 10]) if (m * p >= v) return m * p;
   return 10 * p;
 }
 
