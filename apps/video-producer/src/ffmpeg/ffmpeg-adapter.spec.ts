@@ -14,7 +14,8 @@ describe('buildFfmpegPlan', () => {
     expect(plan.input).toBe('testsrc2=size=640x360:rate=25');
     expect(plan.inputOptions).toEqual(expect.arrayContaining(['-re', '-f', 'lavfi']));
     const args = ffmpegArgs(plan);
-    expect(valueOf(args, '-vf')).toMatch(/^drawtext=fontfile='\/fonts\/DejaVu Sans.ttf':.*text='%\{localtime\} #%\{n\}'$/);
+    // An opaque bar over testsrc2's own counter, then the wall clock on it (test-pattern.int.spec.ts renders it).
+    expect(valueOf(args, '-vf')).toMatch(/^drawbox=x=0:y=0:w=iw:h=44:color=black:t=fill,drawtext=fontfile='\/fonts\/DejaVu Sans.ttf':.*:y=\(44-th\)\/2:text='%\{localtime\} #%\{n\}'$/);
     expect(valueOf(args, '-c:v')).toBe('libx264');
     expect(valueOf(args, '-tune')).toBe('zerolatency');
     expect(valueOf(args, '-preset')).toBe('veryfast');

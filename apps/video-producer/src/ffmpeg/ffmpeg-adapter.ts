@@ -58,6 +58,9 @@ export const FONT_CANDIDATES: readonly string[] = [
 
 export const TEST_PATTERN_DEFAULTS = { width: 640, height: 360, fps: 25 } as const;
 
+/** Where testsrc2 draws its stream-time counter and frame number: top left, a fixed size whatever the picture's. */
+export const TESTSRC2_COUNTER = { width: 112, height: 44 } as const;
+
 /** The first font that exists, or undefined (the test pattern then goes without its clock). */
 export function findFont(candidates: readonly string[] = FONT_CANDIDATES, exists: (path: string) => boolean = existsSync): string | undefined {
   return candidates.find((p) => exists(p));
@@ -66,6 +69,20 @@ export function findFont(candidates: readonly string[] = FONT_CANDIDATES, exists
 /** Filter-graph escaping of a value inside '…' (drawtext's fontfile). */
 function quoteFilterValue(value: string): string {
   return `'${value.replace(/\\/g, '\\\\').replace(/'/g, "'\\''").replace(/:/g, '\\:')}'`;
+}
+
+/**
+ * The test pattern's clock (wall time and frame number). testsrc2 draws its own stream-time counter in the top-left
+ * corner; a see-through box over it let both clocks show. An opaque bar across the top covers it: one clock, the wall
+ * time latency is read against.
+ */
+function testPatternClock(height: number, fontFile: string): string[] {
+  const size = Math.max(12, Math.round(height / 16));
+  const bar = Math.max(TESTSRC2_COUNTER.height, size + 16);
+  return [
+    `drawbox=x=0:y=0:w=iw:h=${bar}:color=black:t=fill`,
+    `drawtext=fontfile=${quoteFilterValue(fontFile)}:fontsize=${size}:fontcolor=white:x=8:y=(${bar}-th)/2:text='%{localtime} #%{n}'`,
+  ];
 }
 
 /** The ffmpeg input and options for one camera. `fontFile` enables the test pattern's clock (wall time and frame number). */
@@ -82,12 +99,7 @@ export function buildFfmpegPlan(source: CameraSource, enc: EncodingSettings, opt
       // -re: lavfi generates as fast as it can otherwise; a camera produces in real time.
       inputOptions.push('-re', '-f', 'lavfi');
       input = `testsrc2=size=${w}x${h}:rate=${fps}`;
-      if (options.fontFile) {
-        const size = Math.max(12, Math.round(h / 16));
-        filters.push(
-          `drawtext=fontfile=${quoteFilterValue(options.fontFile)}:fontsize=${size}:fontcolor=white:box=1:boxcolor=black@0.6:x=8:y=8:text='%{localtime} #%{n}'`,
-        );
-      }
+      if (options.fontFile) filters.push(...testPatternClock(h, options.fontFile));
       break;
     }
     case 'file':
