@@ -15,7 +15,8 @@ import { credentialRegion } from '../server/sigv4-syntax';
 import type { KdsService } from './kds-service';
 import type { RequestContext } from './kds-context';
 import { cborInputAsJsonForm, decodeCbor, encodeCborError, encodeCborOutput, encodeCborValue } from './cbor-protocol';
-import { AMZ_CBOR_1_1, type AMZ_JSON_1_1, screenKdsRequest, type FrontDoorAnswer, type ScreenedRequest } from './request-screening';
+import { JSON_BODY, type JsonBodyWriter } from './get-records-json';
+import { AMZ_CBOR_1_1, AMZ_JSON_1_1, screenKdsRequest, type FrontDoorAnswer, type ScreenedRequest } from './request-screening';
 
 export interface KdsHttpDeps {
   kds: KdsService;
@@ -67,6 +68,12 @@ function sendOutput(res: Res, requestId: string, contentType: string, result: ob
   }
   if (contentType === AMZ_CBOR_1_1) {
     sendBytes(res, 200, Buffer.from(encodeCborOutput(result)), { 'x-amzn-RequestId': requestId, 'content-type': contentType });
+    return;
+  }
+  // GetRecords writes its own JSON (get-records-json.ts: the same bytes as JSON.stringify, for far less CPU).
+  const writeJson = (result as JsonBodyWriter)[JSON_BODY];
+  if (writeJson) {
+    sendBytes(res, 200, writeJson(), { 'x-amzn-RequestId': requestId, 'content-type': AMZ_JSON_1_1 });
     return;
   }
   sendJson(res, 200, result, { 'x-amzn-RequestId': requestId });

@@ -17,6 +17,7 @@ import type { Shard } from './stream-model';
 import type { Stream } from './stream-registry';
 import { childShardsView } from './shard-view';
 import { parseTimestamp, toEpochSeconds, type KdsEnv } from './kds-context';
+import { JSON_BODY, writeGetRecordsJson, type JsonBodyWriter } from './get-records-json';
 
 type In = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any -- validated by kds-shapes.ts
 
@@ -286,20 +287,29 @@ export function getRecords(env: KdsEnv, input: In): object {
   shard.readBytes.takeDebt(bytes);
   const encrypted = stream.meta.encryptionType === 'KMS';
   const atEnd = !shard.open && next >= shard.log.length;
-  return {
-    Records: records.map((r) => recordView(shard, r, encrypted)),
-    MillisBehindLatest: millisBehind(shard, next, now),
-    // End of a closed shard: no next iterator, and the children to continue with (KCL checks the pair).
-    ...(atEnd
-      ? { ChildShards: childShardsView(stream, shard) }
-      : {
-          NextShardIterator: registry.iterators.encode({
-            issuedAt: now,
-            streamCreatedAt: stream.meta.createdAt,
-            shardIndex: shard.meta.index,
-            ordinal: next,
-            streamName: stream.meta.name,
-          }),
-        }),
-  };
+  const millisBehindLatest = millisBehind(shard, next, now);
+  // End of a closed shard: no next iterator, and the children to continue with (KCL checks the pair).
+  const childShards = atEnd ? childShardsView(stream, shard) : undefined;
+  const nextShardIterator = atEnd
+    ? undefined
+    : registry.iterators.encode({ issuedAt: now, streamCreatedAt: stream.meta.createdAt, shardIndex: shard.meta.index, ordinal: next, streamName: stream.meta.name });
+  // The object form (CBOR answers) builds its Records only when read; a JSON answer is written by get-records-json.ts.
+  const result: Record<string, unknown> & JsonBodyWriter = {};
+  let views: Array<Record<string, unknown>> | undefined;
+  Object.defineProperty(result, 'Records', { enumerable: true, get: () => (views ??= records.map((r) => recordView(shard, r, encrypted))) });
+  result['MillisBehindLatest'] = millisBehindLatest;
+  if (atEnd) result['ChildShards'] = childShards;
+  else result['NextShardIterator'] = nextShardIterator;
+  Object.defineProperty(result, JSON_BODY, {
+    enumerable: false,
+    value: () =>
+      writeGetRecordsJson({
+        records,
+        sequenceOf: (r) => shard.sequencer.encode(r.ordinal + 1, r.arrival),
+        encrypted,
+        millisBehindLatest,
+        ...(atEnd ? { childShards } : { nextShardIterator }),
+      }),
+  });
+  return result;
 }
