@@ -11,7 +11,7 @@ export { ConfigError };
 export const HELP = `kinesis-emulator — AWS Kinesis Data Streams, Kinesis Video Streams and DynamoDB on one local port
 (HTTP/1.1 and HTTP/2)
 
-Usage: nx serve kinesis-emulator -- [options]      (or: tsx apps/kinesis-emulator/src/main.ts [options])
+Usage: npm run emulator -- [options]      (or: npx tsx apps/kinesis-emulator/src/main.ts [options])
 
 Options (environment variable in brackets):
   --port <n>            TCP port, 0 for any free one            [EMULATOR_PORT]       default 4566

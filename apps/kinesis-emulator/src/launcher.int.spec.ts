@@ -1,5 +1,5 @@
 /**
- * main.ts as operators run it (`nx serve kinesis-emulator`): a child process started with `--transition-ms` and
+ * main.ts as operators run it (`npm run emulator`): a child process started with `--transition-ms` and
  * `--shard-limit`, driven by the official SDK v3 clients. The statuses a conformance suite waits through
  * (CREATING, DELETING) must be visible for a moment, and the account shard limit must refuse with AWS's text.
  */
@@ -201,6 +201,28 @@ describe('the launcher without a running emulator', () => {
     expect(output).toContain('--transition-ms <n>');
     expect(output).toContain('[EMULATOR_SHARD_LIMIT]');
   });
+
+  // Regression (issue 19): `npm run emulator -- --help` went through `nx serve`, which takes --help for itself (it
+  // printed the help of Nx's run-commands executor), and ended a mistyped flag with Nx's "Running target serve …
+  // failed / run with --verbose" summary under the emulator's own message.
+  it('npm run emulator gives --help and flags to the emulator: its help, and a mistyped flag ends with exit 2 and one line', async () => {
+    const npm = async (args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> => {
+      const child = spawn('npm', ['run', '--silent', 'emulator', '--', ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+      let stdout = '';
+      let stderr = '';
+      child.stdout?.on('data', (d: Buffer) => (stdout += d.toString()));
+      child.stderr?.on('data', (d: Buffer) => (stderr += d.toString()));
+      const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
+      return { code, stdout, stderr };
+    };
+    const help = await npm(['--help']);
+    expect(help.code).toBe(0);
+    expect(help.stdout.split('\n')[0]).toBe('kinesis-emulator — AWS Kinesis Data Streams, Kinesis Video Streams and DynamoDB on one local port');
+    const typo = await npm(['--prot', '4567']);
+    expect(typo.code).toBe(2);
+    expect(typo.stdout).toBe('');
+    expect(typo.stderr).toBe("Unknown option '--prot' (did you mean --port?). Run with --help for the options.\n");
+  }, 60_000);
 
   it.each([
     [['--transition-ms=-5'], '--transition-ms / EMULATOR_TRANSITION_MS'],
