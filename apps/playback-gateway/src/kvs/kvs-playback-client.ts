@@ -181,6 +181,9 @@ export class KvsPlaybackClient {
           // Per-segment discontinuities (ALWAYS) make hls.js reset its timeline every segment (hls.js #7163).
           DiscontinuityMode: 'ON_DISCONTINUITY',
           DisplayFragmentTimestamp: 'ALWAYS',
+          // An ON_DEMAND playlist lists at most 1000 fragments by default: 17 min of 1-s fragments, so the player's
+          // "Last 1 h" would stop a quarter in. 5000 is the API's maximum (kvs-reference.md §6).
+          ...(mode === 'ON_DEMAND' ? { MaxMediaPlaylistFragmentResults: 5000 } : {}),
           Expires: request.expiresSeconds,
         }),
         this.callOptions(),
