@@ -4,7 +4,10 @@
  *
  *   streams   ListStreams (every page), shared by all callers for `cacheMs`, in name order (code units)
  *   health    the camera-health table (the video producer's item per camera), read by one paged Scan shared by all
- *             callers for `cacheMs` — not one call per stream. Fallback, for a stream of the requested page the
+ *             callers for `cacheMs` — not one call per stream.
+ *   Both are refreshed behind the callers (refreshing-value.ts): past `cacheMs` a caller still gets the previous
+ *   answer at once while one reload runs, so no listing waits for a fleet-wide read unless the answer is missing
+ *   or older than `maxStaleMs` (no traffic for a while, or reloads failing). Fallback, for a stream of the requested page the
  *             table has no item for (a producer that writes none, no table configured, the Scan failed): KVS
  *             ListFragments for that stream (KvsPlaybackClient.streamHealth, cached per stream), so the fallback
  *             costs at most one ListFragments per listed stream per health cache period, bounded by the page size.
@@ -13,17 +16,20 @@
  * the page, so neither the entries, nor `total`, nor the cursor tell anything about the others.
  */
 import type { Principal } from '@tributary/auth';
-import { mapWithConcurrency, PromiseCache, systemClock, type Clock, type Logger } from '@tributary/runtime';
+import { mapWithConcurrency, systemClock, type Clock, type Logger } from '@tributary/runtime';
 import type { CameraHealthItem } from '@tributary/schemas';
 import { KVS_CLIENT_DEFAULTS, type KvsPlaybackClient, type StreamSummary } from '../kvs/kvs-playback-client';
 import type { StreamHealth } from '../kvs/stream-health';
 import { cameraHealthStatus } from './camera-health-status';
+import { RefreshingValue } from './refreshing-value';
 import { encodeStreamCursor, type StreamListQuery } from './stream-list-request';
 import { canReadStream } from './stream-access';
 
 export const STREAM_CATALOG_DEFAULTS = {
   /** How long one ListStreams answer and one Scan of the camera-health table serve every caller. */
   cacheMs: 2_000,
+  /** Past this age an answer is not served any more: the caller waits for a fresh one. */
+  maxStaleMs: 20_000,
 } as const;
 
 /**
@@ -45,6 +51,12 @@ export interface StreamsPage {
 /** One read of the whole camera-health table (a paged Scan); `truncated` when its page cap stopped it. */
 export type CameraHealthScan = () => Promise<{ items: CameraHealthItem[]; truncated: boolean }>;
 
+/** The stream list with each name lower-cased once per load, for the search. */
+interface Listing {
+  streams: StreamSummary[];
+  lower: string[];
+}
+
 export interface StreamCatalogOptions {
   kvs: Pick<KvsPlaybackClient, 'listStreams' | 'describeStream' | 'streamHealth'>;
   /** The camera-health table's reader; absent: every stream's health comes from KVS. */
@@ -59,24 +71,41 @@ export class StreamCatalog {
   private readonly scanCameraHealth: CameraHealthScan | undefined;
   private readonly logger: Logger;
   private readonly clock: Clock;
-  private readonly streams: PromiseCache<StreamSummary[]>;
-  private readonly cameras: PromiseCache<Map<string, CameraHealthItem>>;
+  private readonly listing: RefreshingValue<Listing>;
+  private readonly cameras: RefreshingValue<Map<string, CameraHealthItem>> | undefined;
 
   constructor(options: StreamCatalogOptions) {
     this.kvs = options.kvs;
     this.scanCameraHealth = options.cameraHealth;
     this.logger = options.logger;
     this.clock = options.clock ?? systemClock;
-    const ttlMs = options.cacheMs ?? STREAM_CATALOG_DEFAULTS.cacheMs;
-    this.streams = new PromiseCache({ ttlMs, maxEntries: 1, clock: this.clock });
-    this.cameras = new PromiseCache({ ttlMs, maxEntries: 1, clock: this.clock });
+    const freshMs = options.cacheMs ?? STREAM_CATALOG_DEFAULTS.cacheMs;
+    const maxAgeMs = Math.max(freshMs, STREAM_CATALOG_DEFAULTS.maxStaleMs);
+    const clock = this.clock;
+    this.listing = new RefreshingValue({
+      load: () => this.listStreams(),
+      freshMs,
+      maxAgeMs,
+      clock,
+      onBackgroundError: (err) => this.logger.warn({ err }, 'stream list refresh failed; serving the previous list'),
+    });
+    const scan = this.scanCameraHealth;
+    this.cameras = scan
+      ? new RefreshingValue({
+          load: () => this.loadCameraItems(scan),
+          freshMs,
+          maxAgeMs,
+          clock,
+          onBackgroundError: (err) => this.logger.warn({ err }, 'camera health refresh failed; serving the previous items'),
+        })
+      : undefined;
   }
 
   /** One page of the streams `principal` may read, matching `query.q`, after `query.after`, with their health. */
   async page(principal: Pick<Principal, 'scopes'> | undefined, query: StreamListQuery): Promise<StreamsPage> {
-    const all = await this.streams.get('streams', () => this.listStreams());
+    const { streams, lower } = await this.listing.get();
     const { q, after } = query;
-    const matching = all.filter((s) => principal !== undefined && canReadStream(principal, s.name) && (q === undefined || s.name.toLowerCase().includes(q)));
+    const matching = streams.filter((s, i) => principal !== undefined && (q === undefined || lower[i].includes(q)) && canReadStream(principal, s.name));
     const start = after === undefined ? 0 : firstAfter(matching, after);
     const slice = matching.slice(start, start + query.limit);
     const more = start + slice.length < matching.length;
@@ -117,25 +146,27 @@ export class StreamCatalog {
     return out;
   }
 
-  private async listStreams(): Promise<StreamSummary[]> {
+  private async listStreams(): Promise<Listing> {
     // Code-unit order, not locale order: the cursor compares names the same way (firstAfter).
-    return (await this.kvs.listStreams()).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+    const streams = (await this.kvs.listStreams()).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+    return { streams, lower: streams.map((s) => s.name.toLowerCase()) };
   }
 
   /** The camera-health items by stream name, from the shared Scan; empty (everything falls back) when it fails. */
   private async cameraItems(): Promise<Map<string, CameraHealthItem>> {
-    const scan = this.scanCameraHealth;
-    if (scan === undefined) return new Map();
+    if (this.cameras === undefined) return new Map();
     try {
-      return await this.cameras.get('camera-health', async () => {
-        const read = await scan();
-        if (read.truncated) this.logger.warn({ items: read.items.length }, 'camera-health table larger than one listing reads: the rest falls back to KVS');
-        return new Map(read.items.map((i) => [i.streamName, i]));
-      });
+      return await this.cameras.get();
     } catch (err) {
       this.logger.warn({ err }, 'camera health unavailable; listing with KVS health');
       return new Map();
     }
+  }
+
+  private async loadCameraItems(scan: CameraHealthScan): Promise<Map<string, CameraHealthItem>> {
+    const read = await scan();
+    if (read.truncated) this.logger.warn({ items: read.items.length }, 'camera-health table larger than one listing reads: the rest falls back to KVS');
+    return new Map(read.items.map((i) => [i.streamName, i]));
   }
 }
 
