@@ -36,6 +36,8 @@ import { formatClock } from './format.js';
  * @property {boolean} [zeroBased] the y axis starts at 0 (lag, rates)
  * @property {number} [minTop] the least top of a zero-based axis (a flat zero line gets 0…minTop)
  * @property {number} [minStepSeconds] the smallest tick step of the time axis (60 for minute data)
+ * @property {number} [maxGapSeconds] points further apart than this are not joined: the line breaks where data is
+ *   missing (minutes nobody recorded, a time nobody watched) instead of drawing a slope across it
  * @property {number} [height]
  * @property {Array<[lower: number, upper: number]>} [bands] series index pairs filled between (min/max band)
  */
@@ -64,6 +66,29 @@ function niceCeil(/** @type {number} */ v) {
   const p = 10 ** Math.floor(Math.log10(v));
   for (const m of [1, 1.2, 1.5, 2, 2.5, 3, 4, 5, 6, 8, 10]) if (m * p >= v) return m * p;
   return 10 * p;
+}
+
+/**
+ * The columns with a row of nulls in each gap wider than `maxGap` (uPlot breaks a line at a null).
+ * @param {import('uplot').AlignedData} data
+ * @param {number} maxGap seconds
+ * @returns {import('uplot').AlignedData}
+ */
+export function withGaps(data, maxGap) {
+  const [x, ...ys] = data;
+  /** @type {number[]} */
+  const xs = [];
+  /** @type {Array<Array<number | null | undefined>>} */
+  const columns = ys.map(() => []);
+  for (let i = 0; i < x.length; i++) {
+    if (i > 0 && x[i] - x[i - 1] > maxGap) {
+      xs.push(x[i - 1] + maxGap / 2);
+      for (const c of columns) c.push(null);
+    }
+    xs.push(x[i]);
+    columns.forEach((c, k) => c.push(ys[k][i]));
+  }
+  return [xs, ...columns];
 }
 
 /**
@@ -178,7 +203,7 @@ export function createTimeChart(spec) {
      */
     update(data, shown) {
       window_ = shown[1] > shown[0] ? shown : [shown[0] - 60, shown[0]];
-      chart.setData(data);
+      chart.setData(spec.maxGapSeconds ? withGaps(data, spec.maxGapSeconds) : data);
       container.dataset.points = String(data[0].length);
       container.dataset.from = String(window_[0]);
       container.dataset.to = String(window_[1]);

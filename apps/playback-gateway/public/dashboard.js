@@ -13,7 +13,7 @@
 
 import { apiJson, bindSignIn, credential, errorMessage, NotSignedInError } from './auth.js';
 import { byId, make } from './dom.js';
-import { fmt, formatLag } from './format.js';
+import { fmt, formatClock, formatLag } from './format.js';
 import { createCameraPanel } from './camera-tiles.js';
 import { createTimeChart } from './dashboard-charts.js';
 import { createDataStreamsPanel } from './data-streams.js';
@@ -149,6 +149,7 @@ function renderRollups(r) {
       bands: [[1, 2]],
       format: (v) => fmt(v, Math.abs(v) >= 100 ? 0 : 2),
       minStepSeconds: 60,
+      maxGapSeconds: 90, // a minute without a closed window
     });
     state.rollup = { chart, key };
   }
@@ -222,6 +223,7 @@ function drawConsumerCharts() {
       format: (v) => fmt(v, v >= 100 ? 0 : 1),
       zeroBased: true,
       minTop: 1,
+      maxGapSeconds: 15, // samples come every refresh (2 s) while someone watches
       height: 160,
     });
   }
@@ -239,6 +241,7 @@ function drawConsumerCharts() {
       axisFormat: (v) => formatLag(v),
       zeroBased: true,
       minTop: 100,
+      maxGapSeconds: 15,
       height: 200,
     });
   }
@@ -319,7 +322,7 @@ async function refresh() {
     state.refreshes += 1;
     el.dashboard.dataset.refreshes = String(state.refreshes);
     if (state.errors.length > 0) setStatus(state.errors.join(' · '), 'error');
-    else setStatus(`Updated ${new Date().toLocaleTimeString()}.`);
+    else setStatus(`Updated ${formatClock(Date.now(), true)}.`);
   } catch (err) {
     if (session !== state.session) return;
     if (err instanceof NotSignedInError) {

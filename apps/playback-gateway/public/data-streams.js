@@ -8,7 +8,7 @@
 
 import { apiJson } from './auth.js';
 import { byId, make } from './dom.js';
-import { fmt, formatAge, plural } from './format.js';
+import { fmt, formatAge, formatClock, plural } from './format.js';
 
 /** @typedef {import('../public-api').DataStreamsView} DataStreamsView */
 /** @typedef {import('../public-api').DataStreamSummary} DataStreamSummary */
@@ -54,7 +54,7 @@ function cellsOf(s) {
 /** @param {PreviewRecord} r */
 function previewItem(r) {
   const part = r.subSequence === null ? '' : ` #${r.subSequence}`;
-  const meta = `${new Date(r.arrivedAt).toLocaleTimeString()} · ${r.shardId}${part} · key ${r.partitionKey} · ${r.bytes} B${r.encoding === 'base64' ? ' · base64' : ''}${r.cut ? ' · cut' : ''}`;
+  const meta = `${formatClock(r.arrivedAt, true)} · ${r.shardId}${part} · key ${r.partitionKey} · ${r.bytes} B${r.encoding === 'base64' ? ' · base64' : ''}${r.cut ? ' · cut' : ''}`;
   const fields = r.encoding === 'json' && !r.cut ? flatFields(r.text) : null;
   const body = fields
     ? make('dl', { class: 'record-fields' }, fields.map(([k, v]) => make('div', {}, [make('dt', { text: k }), make('dd', { text: v })])))

@@ -2,7 +2,7 @@
  * The dashboard's pure helpers (public/*.js, browser modules compiled for Jest): plurals, clock labels, the seq
  * column and the charts' y range.
  */
-import { yRange } from '../../public/dashboard-charts.js';
+import { withGaps, yRange } from '../../public/dashboard-charts.js';
 import { formatSeq } from '../../public/devices-panel.js';
 import { formatClock, plural } from '../../public/format.js';
 
@@ -51,5 +51,15 @@ describe('chart y range', () => {
     const [lo, hi] = yRange(71.5, 71.5, false);
     expect(lo).toBeLessThan(71.5);
     expect(hi).toBeGreaterThan(71.5);
+  });
+});
+
+describe('chart gaps', () => {
+  it('breaks the line where points are further apart than the gap', () => {
+    expect(withGaps([[0, 60, 120, 300, 360], [1, 2, 3, 4, 5]], 90)).toEqual([
+      [0, 60, 120, 165, 300, 360],
+      [1, 2, 3, null, 4, 5],
+    ]);
+    expect(withGaps([[0, 2, 4], [1, null, 3], [7, 8, 9]], 15)).toEqual([[0, 2, 4], [1, null, 3], [7, 8, 9]]);
   });
 });
