@@ -94,7 +94,7 @@ function printResults(shards: number, workers: number, results: readonly ScaleSi
     ['death: leases moved (orphaned)', (r) => `${r.death.acquisitions} (${r.death.orphaned})`],
     ['overlaps: count, longest', (r) => `${r.overlaps.count}, ${(r.overlaps.maxMs / 1000).toFixed(2)} s`],
     ['overlaps beyond handoff window', (r) => `${r.overlaps.beyondWindow} (window ${(r.overlaps.windowMs / 1000).toFixed(2)} s)`],
-    ['virtual time / real time', (r) => `${(r.virtualMs / 1000).toFixed(0)} s / ${(r.realMs / 1000).toFixed(1)} s`],
+    ['virtual time / real time (CPU)', (r) => `${(r.virtualMs / 1000).toFixed(0)} s / ${(r.realMs / 1000).toFixed(1)} s (${(r.cpuMs / 1000).toFixed(1)} s)`],
   ]);
 }
 
@@ -105,9 +105,9 @@ async function bench(options: Options): Promise<void> {
   for (const [shards, workers] of options.sizes) {
     const results: ScaleSimResult[] = [];
     for (const setup of options.setups) {
-      results.push(
-        await runScaleSimulation({ shards, workers, setup, steadyMs: options.steadyMs, latencyMs: options.latencyMs, phaseLimitMs: options.limitMs, seed: options.seed }),
-      );
+      const r = await runScaleSimulation({ shards, workers, setup, steadyMs: options.steadyMs, latencyMs: options.latencyMs, phaseLimitMs: options.limitMs, seed: options.seed });
+      console.log(`  ${shards}×${workers} ${r.label}: ${(r.virtualMs / 1000).toFixed(0)} s of virtual time in ${(r.realMs / 1000).toFixed(1)} s (${(r.cpuMs / 1000).toFixed(1)} s CPU)`);
+      results.push(r);
     }
     printResults(shards, workers, results);
     all.push(...results);

@@ -131,6 +131,8 @@ export interface ScaleSimResult {
   overlaps: { count: number; maxMs: number; beyondWindow: number; windowMs: number };
   virtualMs: number;
   realMs: number;
+  /** CPU time of this process during the run (user + system): steadier than realMs on a shared machine. */
+  cpuMs: number;
   timersFired: number;
 }
 
@@ -152,6 +154,7 @@ export async function runScaleSimulation(input: ScaleSimOptions): Promise<ScaleS
   const options = withDefaults(input);
   const setup = PROTOCOL_SETUPS[options.setup];
   const realStart = performance.now();
+  const cpuStart = process.cpuUsage();
   const sched = new VirtualScheduler(1_700_000_000_000);
   const db = new InMemoryDynamoDb();
   const tableName = 'scale-sim';
@@ -210,6 +213,7 @@ export async function runScaleSimulation(input: ScaleSimOptions): Promise<ScaleS
     overlaps: overlapSummary(fleet.overlaps, setup.handoffWindowMs),
     virtualMs: sched.now() - t0,
     realMs: performance.now() - realStart,
+    cpuMs: cpuMsSince(cpuStart),
     timersFired: sched.fired,
   };
 }
@@ -239,6 +243,11 @@ function steadyRates(all: CapacityTotals, lease: CapacityTotals, seconds: number
     leaseTableWriteUnitsPerSecond: lease.writeUnits / seconds,
     conditionalFailuresPerSecond: all.conditionalFailures / seconds,
   };
+}
+
+function cpuMsSince(start: NodeJS.CpuUsage): number {
+  const d = process.cpuUsage(start);
+  return (d.user + d.system) / 1000;
 }
 
 function overlapSummary(overlaps: readonly Overlap[], windowMs: number): ScaleSimResult['overlaps'] {
