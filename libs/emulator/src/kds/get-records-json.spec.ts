@@ -8,12 +8,16 @@ import type { StoredRecord } from '../storage/shard-log';
 import { writeGetRecordsJson, type GetRecordsAnswer } from './get-records-json';
 
 const sequenceOf = (r: StoredRecord): string => `4959${String(r.ordinal).padStart(52, '0')}`;
+const sequencing = {
+  maxSequenceDigits: 56,
+  writeSequence: (r: StoredRecord, out: Uint8Array, pos: number): number => pos + Buffer.from(out.buffer, out.byteOffset, out.byteLength).write(sequenceOf(r), pos, 'latin1'),
+};
 
 function viaStringify(a: GetRecordsAnswer): Buffer {
   return Buffer.from(
     JSON.stringify({
       Records: a.records.map((r) => ({
-        SequenceNumber: a.sequenceOf(r),
+        SequenceNumber: sequenceOf(r),
         ApproximateArrivalTimestamp: r.arrival / 1000,
         Data: Buffer.from(r.data.buffer, r.data.byteOffset, r.data.byteLength).toString('base64'),
         PartitionKey: r.partitionKey,
@@ -43,12 +47,12 @@ describe('writeGetRecordsJson', () => {
     ['records, KMS stream', { encrypted: true, nextShardIterator: 'it' }],
     ['records at a shard end', { encrypted: false, childShards: [{ ShardId: 'shardId-000000000001', ParentShards: ['shardId-000000000000'], HashKeyRange: { StartingHashKey: '0', EndingHashKey: '1' } }] }],
   ])('gives the bytes of JSON.stringify: %s', (_name, extra) => {
-    const answer: GetRecordsAnswer = { records: batch(), sequenceOf, millisBehindLatest: 1234, ...extra };
+    const answer: GetRecordsAnswer = { records: batch(), ...sequencing, millisBehindLatest: 1234, ...extra };
     expect(writeGetRecordsJson(answer).equals(viaStringify(answer))).toBe(true);
   });
 
   it('gives the bytes of JSON.stringify for an empty batch at the tip', () => {
-    const answer: GetRecordsAnswer = { records: [], sequenceOf, encrypted: false, millisBehindLatest: 0, nextShardIterator: 'x' };
+    const answer: GetRecordsAnswer = { records: [], ...sequencing, encrypted: false, millisBehindLatest: 0, nextShardIterator: 'x' };
     expect(writeGetRecordsJson(answer).toString()).toBe('{"Records":[],"MillisBehindLatest":0,"NextShardIterator":"x"}');
     expect(writeGetRecordsJson(answer).equals(viaStringify(answer))).toBe(true);
   });

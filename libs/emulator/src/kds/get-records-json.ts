@@ -52,19 +52,21 @@ function writeBase64(data: Uint8Array, out: FastBuffer, pos: number): number {
   return pos;
 }
 
-/** JSON.stringify(key), skipping the call for keys of printable ASCII without '"' or '\' (nearly all). */
-function keyJson(key: string): string {
+/** Printable ASCII without '"' or a backslash (nearly every key): its JSON is itself in quotes, one byte a character. */
+function isPlainKey(key: string): boolean {
   for (let i = 0; i < key.length; i++) {
     const c = key.charCodeAt(i);
-    if (c < 0x20 || c > 0x7e || c === 0x22 || c === 0x5c) return JSON.stringify(key);
+    if (c < 0x20 || c > 0x7e || c === 0x22 || c === 0x5c) return false;
   }
-  return `"${key}"`;
+  return true;
 }
 
 export interface GetRecordsAnswer {
   records: readonly StoredRecord[];
-  /** The record's SequenceNumber (the shard's sequencer). */
-  sequenceOf(record: StoredRecord): string;
+  /** Writes the record's SequenceNumber as ASCII digits at `pos` (the shard's sequencer); the new position. */
+  writeSequence(record: StoredRecord, out: Uint8Array, pos: number): number;
+  /** The most digits writeSequence writes. */
+  maxSequenceDigits: number;
   encrypted: boolean;
   millisBehindLatest: number;
   nextShardIterator?: string;
@@ -72,33 +74,44 @@ export interface GetRecordsAnswer {
   childShards?: unknown;
 }
 
-const RECORD_OPEN = '{"SequenceNumber":"';
-const ARRIVAL = '","ApproximateArrivalTimestamp":';
-const DATA = ',"Data":"';
-const KEY = '","PartitionKey":';
-const KMS = ',"EncryptionType":"KMS"';
+const ascii = (text: string): Uint8Array => Buffer.from(text, 'latin1');
+const RECORD_OPEN = ascii('{"SequenceNumber":"');
+const ARRIVAL = ascii('","ApproximateArrivalTimestamp":');
+const DATA = ascii(',"Data":"');
+const KEY = ascii('","PartitionKey":');
+const KMS = ascii(',"EncryptionType":"KMS"');
+/** An epoch-seconds time as JSON writes a number: at most 17 significant digits, a point, an exponent. */
+const MAX_NUMBER_CHARS = 25;
+
+/** Copies a short constant (a loop: cheaper than a native call for a few dozen bytes). */
+function put(bytes: Uint8Array, out: Uint8Array, pos: number): number {
+  for (let i = 0; i < bytes.length; i++) out[pos++] = bytes[i];
+  return pos;
+}
 
 /**
  * The bytes of JSON.stringify({ Records: [{ SequenceNumber, ApproximateArrivalTimestamp, Data, PartitionKey,
  * EncryptionType? }, …], MillisBehindLatest, NextShardIterator | ChildShards }): the members in the order the
- * object form (record-operations.ts) has them, timestamps as epoch seconds, data as base64.
+ * object form (record-operations.ts) has them, timestamps as epoch seconds, data as base64. One buffer sized
+ * for the most each piece can take (keys exactly), returned as the part written.
  */
 export function writeGetRecordsJson(answer: GetRecordsAnswer): Buffer {
   const { records, encrypted } = answer;
   const count = records.length;
-  const sequences: string[] = new Array(count);
-  const arrivals: string[] = new Array(count);
-  const keys: string[] = new Array(count);
-  const fixed = RECORD_OPEN.length + ARRIVAL.length + DATA.length + KEY.length + 1 + (encrypted ? KMS.length : 0);
+  /** Each key's JSON, or undefined for a plain key (written as it is, in quotes). */
+  const keys: Array<string | undefined> = new Array(count);
+  const fixed = RECORD_OPEN.length + ARRIVAL.length + DATA.length + KEY.length + 2 + (encrypted ? KMS.length : 0) + answer.maxSequenceDigits + MAX_NUMBER_CHARS;
   let size = 0;
   for (let i = 0; i < count; i++) {
     const r = records[i];
-    sequences[i] = answer.sequenceOf(r);
-    arrivals[i] = String(r.arrival / 1000);
-    keys[i] = keyJson(r.partitionKey);
-    size += fixed + sequences[i].length + arrivals[i].length + Math.ceil(r.data.byteLength / 3) * 4 + Buffer.byteLength(keys[i], 'utf8');
+    let keyBytes = r.partitionKey.length + 2;
+    if (!isPlainKey(r.partitionKey)) {
+      const json = JSON.stringify(r.partitionKey);
+      keys[i] = json;
+      keyBytes = Buffer.byteLength(json, 'utf8');
+    }
+    size += fixed + Math.ceil(r.data.byteLength / 3) * 4 + keyBytes;
   }
-  size += Math.max(0, count - 1); // the commas between records
   const head = '{"Records":[';
   const end =
     `],"MillisBehindLatest":${answer.millisBehindLatest}` +
@@ -106,21 +119,33 @@ export function writeGetRecordsJson(answer: GetRecordsAnswer): Buffer {
     '}';
   const out = Buffer.allocUnsafe(head.length + size + Buffer.byteLength(end, 'utf8')) as FastBuffer;
   let pos = out.latin1Write(head, 0);
+  // Records of one PutRecords share their arrival: its text is made once per distinct time.
+  let lastArrival = Number.NaN;
+  let arrivalText = '';
   for (let i = 0; i < count; i++) {
+    const r = records[i];
     if (i > 0) out[pos++] = 0x2c;
-    pos += out.latin1Write(RECORD_OPEN, pos);
-    pos += out.latin1Write(sequences[i], pos);
-    pos += out.latin1Write(ARRIVAL, pos);
-    pos += out.latin1Write(arrivals[i], pos);
-    pos += out.latin1Write(DATA, pos);
-    pos = writeBase64(records[i].data, out, pos);
-    pos += out.latin1Write(KEY, pos);
-    pos += out.utf8Write(keys[i], pos);
-    if (encrypted) pos += out.latin1Write(KMS, pos);
+    pos = put(RECORD_OPEN, out, pos);
+    pos = answer.writeSequence(r, out, pos);
+    pos = put(ARRIVAL, out, pos);
+    if (r.arrival !== lastArrival) {
+      lastArrival = r.arrival;
+      arrivalText = String(r.arrival / 1000);
+    }
+    for (let c = 0; c < arrivalText.length; c++) out[pos++] = arrivalText.charCodeAt(c);
+    pos = put(DATA, out, pos);
+    pos = writeBase64(r.data, out, pos);
+    pos = put(KEY, out, pos);
+    const json = keys[i];
+    if (json === undefined) {
+      const key = r.partitionKey;
+      out[pos++] = 0x22;
+      for (let c = 0; c < key.length; c++) out[pos++] = key.charCodeAt(c);
+      out[pos++] = 0x22;
+    } else pos += out.utf8Write(json, pos);
+    if (encrypted) pos = put(KMS, out, pos);
     out[pos++] = 0x7d;
   }
   pos += out.utf8Write(end, pos);
-  // Every piece was sized above: a mismatch is a bug here, not a short answer to send.
-  if (pos !== out.length) throw new Error(`GetRecords JSON: wrote ${pos} bytes of ${out.length}`);
-  return out;
+  return out.subarray(0, pos);
 }

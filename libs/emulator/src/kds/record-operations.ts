@@ -17,6 +17,7 @@ import type { Shard } from './stream-model';
 import type { Stream } from './stream-registry';
 import { childShardsView } from './shard-view';
 import { parseTimestamp, toEpochSeconds, type KdsEnv } from './kds-context';
+import { ShardSequencer } from './sequence-number';
 import { JSON_BODY, writeGetRecordsJson, type JsonBodyWriter } from './get-records-json';
 
 type In = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any -- validated by kds-shapes.ts
@@ -305,7 +306,8 @@ export function getRecords(env: KdsEnv, input: In): object {
     value: () =>
       writeGetRecordsJson({
         records,
-        sequenceOf: (r) => shard.sequencer.encode(r.ordinal + 1, r.arrival),
+        writeSequence: (r, out, pos) => shard.sequencer.writeInto(r.ordinal + 1, r.arrival, out, pos),
+        maxSequenceDigits: ShardSequencer.MAX_DIGITS,
         encrypted,
         millisBehindLatest,
         ...(atEnd ? { childShards } : { nextShardIterator }),

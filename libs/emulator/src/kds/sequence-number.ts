@@ -129,10 +129,40 @@ export class ShardSequencer {
 
   /** The arrival is never written as before the shard's creation second (AWS's numbers never are). */
   encode(ordinal: number | bigint, arrivalMs: number): string {
-    const arrival = Math.max(Math.floor(arrivalMs / 1000), this.layout === 'aws' ? this.shardCreatedSeconds : 0);
+    const start = this.prepare(ordinal, arrivalMs);
+    return start < 0 ? this.encodeBig(ordinal, arrivalMs) : this.digits.latin1Slice(start, WIDTH);
+  }
+
+  /** encode()'s digits written as ASCII into `out` at `pos` (no string made); the new position. */
+  writeInto(ordinal: number, arrivalMs: number, out: Uint8Array, pos: number): number {
+    const start = this.prepare(ordinal, arrivalMs);
+    if (start < 0) {
+      const text = this.encodeBig(ordinal, arrivalMs);
+      for (let i = 0; i < text.length; i++) out[pos++] = text.charCodeAt(i);
+      return pos;
+    }
+    const d = this.digits;
+    for (let i = start; i < WIDTH; i++) out[pos++] = d[i];
+    return pos;
+  }
+
+  /** Longest encode() result (what writeInto may write). */
+  static readonly MAX_DIGITS = WIDTH;
+
+  private arrivalSeconds(arrivalMs: number): number {
+    return Math.max(Math.floor(arrivalMs / 1000), this.layout === 'aws' ? this.shardCreatedSeconds : 0);
+  }
+
+  private encodeBig(ordinal: number | bigint, arrivalMs: number): string {
+    return (this.high | middleBits(this.layout, ordinal, this.arrivalSeconds(arrivalMs)) | this.low).toString();
+  }
+
+  /** Puts the number's digits in `digits`; where they start, or -1 when the limbs do not hold it (BigInt then). */
+  private prepare(ordinal: number | bigint, arrivalMs: number): number {
+    const arrival = this.arrivalSeconds(arrivalMs);
     if (typeof ordinal !== 'number' || !(ordinal >= 0 && ordinal < Number.MAX_SAFE_INTEGER && Number.isInteger(ordinal)) || !(arrival >= 0 && arrival < this.arrivalMask)) {
       this.lastOrdinal = -2;
-      return (this.high | middleBits(this.layout, ordinal, arrival) | this.low).toString();
+      return -1;
     }
     if (arrival === this.lastArrival && ordinal === this.lastOrdinal + 1) this.addUnit();
     else this.writeDigits(ordinal, arrival);
@@ -141,7 +171,7 @@ export class ShardSequencer {
     const d = this.digits;
     let start = 0;
     while (start < WIDTH - 1 && d[start] === 48) start++;
-    return d.latin1Slice(start, WIDTH);
+    return start;
   }
 
   /** digits += 2^shift, in decimal. */
