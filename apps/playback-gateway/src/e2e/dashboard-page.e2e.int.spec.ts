@@ -94,6 +94,16 @@ describeBrowser('dashboard page in chromium (emulator tables + gateway)', () => 
       updatedAt: at,
     });
   };
+  /** A producer reporting every 2 s until cleared (and at most for a minute, should a test fail before it clears it). */
+  const reportingCamera = (fragmentAgeMs: number): NodeJS.Timeout => {
+    const started = Date.now();
+    const timer: NodeJS.Timeout = setInterval(() => {
+      if (Date.now() - started > 60_000) clearInterval(timer);
+      else void putCameraHealth(fragmentAgeMs).catch(() => undefined);
+    }, 2_000);
+    timer.unref();
+    return timer;
+  };
   const putLease = (recordsProcessed: number, statsUpdatedAt: number, millisBehindLatest: number) =>
     put(tables.leases, { leaseKey: 'shardId-000000000000', leaseOwner: 'worker-a', leaseCounter: 1, checkpoint: 'TRIM_HORIZON', millisBehindLatest, recordsProcessed, statsUpdatedAt });
 
@@ -149,7 +159,10 @@ describeBrowser('dashboard page in chromium (emulator tables + gateway)', () => 
   });
 
   it('shows what the tables hold, follows the selected device, and derives the ingest rate', async () => {
-    await putCameraHealth(700); // fresh at this test's start, however long the set-up took
+    // The producer reports while the tile is checked, as a real one does every few seconds: its newest fragment stays
+    // fresh (however slowly the loaded machine signs in), so the tile says streaming.
+    await putCameraHealth(700);
+    const reporter = reportingCamera(700);
     const page = await browser.newPage({ viewport: { width: 1280, height: 1000 } });
     const errors: string[] = [];
     page.on('pageerror', (err) => errors.push(err.message));
@@ -171,6 +184,7 @@ describeBrowser('dashboard page in chromium (emulator tables + gateway)', () => 
     expect(await text(page, `${tile} [data-figure="ack99"]`)).toBe('91 ms');
     expect(await text(page, `${tile} [data-figure="bitrate"]`)).toBe('812 kbit/s');
     expect(await text(page, `${tile} [data-figure="spool"]`)).toBe('3');
+    clearInterval(reporter);
 
     // Devices, and the first one's rollups without a click: 3 minutes, both metrics.
     await pollPage(page, `document.getElementById('device-table').dataset.count === '2'`);
@@ -392,8 +406,10 @@ describeBrowser('dashboard page in chromium (emulator tables + gateway)', () => 
     const tile = `[data-camera="${camera}"]`;
     await pollPage(page, `document.querySelector('${tile}')?.dataset.state === 'no-video'`);
     expect(await text(page, `${tile} .badge`)).toBe('no new video');
+    const reporter = reportingCamera(500);
     await putCameraHealth(500);
     await pollPage(page, `document.querySelector('${tile}')?.dataset.state === 'streaming'`);
+    clearInterval(reporter);
     // The camera list is searched by the gateway.
     await page.fill('#camera-search', 'no-such-camera');
     await pollPage(page, `document.getElementById('cameras').dataset.total === '0'`);
