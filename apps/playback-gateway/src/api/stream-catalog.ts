@@ -2,15 +2,16 @@
  * The stream list at fleet size (issue 17, "gateway at 1,000 cameras"): what GET /api/streams and
  * GET /api/streams/:name answer, at a cost that does not grow with the number of streams per request.
  *
- *   streams   ListStreams (every page), shared by all callers for `cacheMs`, in name order (code units)
+ *   streams   ListStreams (every page), in name order (code units), shared by all callers
  *   health    the camera-health table (the video producer's item per camera), read by one paged Scan shared by all
- *             callers for `cacheMs` — not one call per stream.
- *   Both are refreshed behind the callers (refreshing-value.ts): past `cacheMs` a caller still gets the previous
- *   answer at once while one reload runs, so no listing waits for a fleet-wide read unless the answer is missing
- *   or older than `maxStaleMs` (no traffic for a while, or reloads failing). Fallback, for a stream of the requested page the
- *             table has no item for (a producer that writes none, no table configured, the Scan failed): KVS
- *             ListFragments for that stream (KvsPlaybackClient.streamHealth, cached per stream), so the fallback
- *             costs at most one ListFragments per listed stream per health cache period, bounded by the page size.
+ *             callers — not one call per stream. Fallback, for a stream of the requested page the table has no
+ *             item for (a producer that writes none, no table configured, the Scan failed): KVS ListFragments for
+ *             that stream (KvsPlaybackClient.streamHealth, cached 2 s per stream), so the fallback costs at most one
+ *             ListFragments per listed stream per 2 s, bounded by the page size, not by the fleet.
+ *
+ * Both fleet-wide reads are refreshed behind the callers (refreshing-value.ts): fresh for `cacheMs`, then a caller
+ * still gets the previous answer at once while one reload runs, so no listing waits for a fleet-wide read unless
+ * the answer is missing or older than `maxStaleMs` (no traffic for a while, or reloads failing).
  *
  * Permission comes first: the list is cut to the streams the principal may read before the search, the count and
  * the page, so neither the entries, nor `total`, nor the cursor tell anything about the others.
@@ -26,7 +27,7 @@ import { encodeStreamCursor, type StreamListQuery } from './stream-list-request'
 import { canReadStream } from './stream-access';
 
 export const STREAM_CATALOG_DEFAULTS = {
-  /** How long one ListStreams answer and one Scan of the camera-health table serve every caller. */
+  /** How long one ListStreams answer and one Scan of the camera-health table are fresh. */
   cacheMs: 2_000,
   /** Past this age an answer is not served any more: the caller waits for a fresh one. */
   maxStaleMs: 20_000,
