@@ -24,7 +24,7 @@ function line(lines: readonly CostLine[], item: string): CostLine {
   return found;
 }
 
-describe('1,000 devices, one 200-B record a second each, KPL aggregation, provisioned, 2 workers, today\'s leases', () => {
+describe('1,000 devices, one 200-B record a second each, KPL aggregation, provisioned, 2 workers, heartbeat leases', () => {
   const estimate = estimateMonthlyCost(inputs());
 
   it('derives 1 shard and 10 aggregates/s of 20,000 B', () => {
@@ -41,13 +41,21 @@ describe('1,000 devices, one 200-B record a second each, KPL aggregation, provis
     expect(line(estimate.lines, 'PUT payload units').monthlyUsd).toBeCloseTo(0.36792, 9);
   });
 
-  it('prices the lease table from the per-lease protocol\'s rates', () => {
-    // Writes: 1 lease × 1,000 / 975 = 1.025641 renewals/s + 1 shard × min(1,000 / 200 = 5, 10) = 5 checkpoints/s
-    // = 6.025641/s, 1 WRU each (300 B); × 2,628,000 = 15.835385 M × $0.625 = $9.897116.
-    expect(estimate.leaseTable.writesPerSecond).toBeCloseTo(6.025641, 6);
-    expect(line(estimate.lines, 'lease table writes (per-lease)').monthlyUsd).toBeCloseTo(9.897116, 5);
-    // Reads: 2 workers × ⌈300 B / 4 KiB⌉ = 1 RRU × 1 scan/s = 2 RRU/s × 2,628,000 = 5.256 M × $0.125 = $0.657.
-    expect(line(estimate.lines, 'lease table reads (per-lease)').monthlyUsd).toBeCloseTo(0.657, 9);
+  it("prices the lease table from the heartbeat protocol's rates", () => {
+    // Writes: 2 workers × 1,000 / 975 = 2.051282 heartbeats/s + 1 shard × min(1,000 / 5,000 = 0.2, 10) = 0.2
+    // checkpoints/s = 2.251282/s, 1 WRU each (200-B heartbeat, 300-B lease); × 2,628,000 = 5.916369 M × $0.625 = $3.697731.
+    expect(estimate.leaseTable.writesPerSecond).toBeCloseTo(2.251282, 6);
+    expect(line(estimate.lines, 'lease table writes (heartbeat)').monthlyUsd).toBeCloseTo(3.697731, 5);
+    // Reads: 2 workers × ⌈300 B / 4 KiB⌉ = 1 RRU per sweep / 60 s = 0.033333 + 2 workers × ⌈2 × 200 B / 4 KiB⌉ = 1 RRU
+    // per heartbeat read each second = 2.033333 RRU/s × 2,628,000 = 5.3436 M × $0.125 = $0.66795.
+    expect(line(estimate.lines, 'lease table reads (heartbeat)').monthlyUsd).toBeCloseTo(0.66795, 6);
+  });
+
+  it("per-lease instead: a renewal per lease per 975 ms and a scan per worker per second", () => {
+    const perLease = estimateMonthlyCost(inputs({ consumer: { lease: PER_LEASE_PROTOCOL } }));
+    // 1 × 1,000 / 975 + 0.2 = 1.225641 WRU/s → 3.220985 M × $0.625 = $2.013115; 2 RRU/s → 5.256 M × $0.125 = $0.657.
+    expect(line(perLease.lines, 'lease table writes (per-lease)').monthlyUsd).toBeCloseTo(2.013115, 5);
+    expect(line(perLease.lines, 'lease table reads (per-lease)').monthlyUsd).toBeCloseTo(0.657, 9);
   });
 
   it('prices device state and rollups, which dominate', () => {
@@ -62,9 +70,9 @@ describe('1,000 devices, one 200-B record a second each, KPL aggregation, provis
   });
 
   it('adds up to the total, per 1,000 devices, with no video', () => {
-    // 10.95 + 0.36792 + 9.897116 + 0.657 + 1,642.5 + 0.0000931 + 109.5 + 10.0583 = 1,783.9304
-    expect(estimate.totalUsd).toBeCloseTo(1783.9304, 3);
-    expect(estimate.perThousandDevicesUsd).toBeCloseTo(1783.9304, 3);
+    // 10.95 + 0.36792 + 3.697731 + 0.66795 + 1,642.5 + 0.0000931 + 109.5 + 10.0583 = 1,777.7420
+    expect(estimate.totalUsd).toBeCloseTo(1777.742, 3);
+    expect(estimate.perThousandDevicesUsd).toBeCloseTo(1777.742, 3);
     expect(estimate.byService['Kinesis Data Streams']).toBeCloseTo(11.31792, 6);
     expect(estimate.perCameraUsd).toBeUndefined();
     expect(estimate.lines.every((l) => l.part === 'telemetry')).toBe(true);
@@ -146,7 +154,7 @@ describe('capacity modes and options', () => {
     // One reading per 5 minutes: 1,000 × 4 × (60 / 300 = 0.2) / 60 = 13.333 items/s × 2,628,000 = 35.04 M × $0.625
     expect(line(sparse.lines, 'rollup writes').monthlyUsd).toBeCloseTo(21.9, 6);
     const off = estimateMonthlyCost(inputs({ state: { deviceState: false, rollupTable: false } }));
-    expect(off.lines.map((l) => l.item)).toEqual(['shard-hours', 'PUT payload units', 'lease table writes (per-lease)', 'lease table reads (per-lease)']);
+    expect(off.lines.map((l) => l.item)).toEqual(['shard-hours', 'PUT payload units', 'lease table writes (heartbeat)', 'lease table reads (heartbeat)']);
   });
 });
 
@@ -156,10 +164,10 @@ describe('lease protocols at 1,000 shards and 20 workers', () => {
   const at = (lease: typeof PER_LEASE_PROTOCOL) =>
     estimateMonthlyCost(inputs({ telemetry: { devices: 100_000, shards: 1_000 }, consumer: { workers: 20, lease } })).leaseTable;
 
-  it('per-lease: a renewal per lease per 975 ms, a checkpoint per shard per 200-ms batch, a full scan per worker per second', () => {
+  it('per-lease: a renewal per lease per 975 ms, coalesced checkpoints, a full scan per worker per second', () => {
     const rates = at(PER_LEASE_PROTOCOL);
     expect(rates.renewalsPerSecond).toBeCloseTo(1025.641, 3); // 1,000 × 1,000 / 975
-    expect(rates.checkpointsPerSecond).toBeCloseTo(5_000, 9); // 1,000 × min(5, 10)
+    expect(rates.checkpointsPerSecond).toBeCloseTo(200, 9); // 1,000 × min(1,000 / 5,000, 10)
     // 20 workers × ⌈1,000 × 300 B / 4,096⌉ = 74 RRU per scan, once a second
     expect(rates.readUnitsPerSecond).toBeCloseTo(1_480, 9);
   });

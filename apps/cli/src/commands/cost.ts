@@ -7,7 +7,7 @@ import { CostModelError, estimateMonthlyCost, type CostEstimate } from '@tributa
 import { Option, type Command } from 'commander';
 import type { CliContext } from '../cli/cli-context';
 import { usageError } from '../cli/cli-error';
-import { COST_FLAG_DEFAULTS, FLAG_OF_INPUT, costInputsFromOptions, leaseProtocols, nonNegative, wholeNumber, type CostOptions, type LeaseProtocolChoice } from './cost/cost-options';
+import { COST_FLAG_DEFAULTS, DEFAULT_LEASE_PROTOCOL, FLAG_OF_INPUT, costInputsFromOptions, leaseProtocols, nonNegative, wholeNumber, type CostOptions, type LeaseProtocolChoice } from './cost/cost-options';
 import { costJson, formatCostTable, leaseComparison } from './cost/cost-report';
 
 const HELP = `
@@ -22,7 +22,7 @@ Examples:
   $ tributary cost --devices 1000 --cameras 0 --compare-leases
   $ tributary cost --devices 0 --cameras 1 --bitrate 2000 --video-retention 168 --hours-watched 30
   $ tributary cost --devices 50000 --rate 1/60 --capacity-mode on-demand --retention 168
-  $ tributary cost --devices 100000 --shards 1000 --workers 20 --lease-protocol heartbeat
+  $ tributary cost --devices 100000 --shards 1000 --workers 20 --lease-protocol per-lease
   $ tributary cost --json | jq '.lines[] | {item, monthlyUsd}'
 `;
 
@@ -39,7 +39,7 @@ function registerOptions(command: Command): Command {
     .addOption(new Option('--polling-apps <n>', 'applications reading the stream by polling').argParser(wholeNumber(0)).default(d.pollingApps))
     .addOption(new Option('--efo-consumers <n>', 'enhanced fan-out consumers of the stream').argParser(wholeNumber(0)).default(0))
     .addOption(new Option('--workers <n>', 'consumer workers sharing the shards').argParser(wholeNumber(1)).default(d.workers))
-    .addOption(new Option('--lease-protocol <protocol>', "the consumers' lease protocol (kcl: KCL's defaults)").choices(['per-lease', 'heartbeat', 'kcl']).default('per-lease'))
+    .addOption(new Option('--lease-protocol <protocol>', "the consumers' lease protocol (kcl: KCL's defaults; default: the consumer's)").choices(['heartbeat', 'per-lease', 'kcl']).default(DEFAULT_LEASE_PROTOCOL))
     .option('--compare-leases', 'also show the lease table under each protocol')
     .option('--no-device-state', 'without the device-state table')
     .option('--no-rollups', 'without the rollup table')

@@ -1,14 +1,14 @@
 import { DEFAULT_COST_INPUTS, HEARTBEAT_PROTOCOL, KCL_DEFAULT_PROTOCOL, PER_LEASE_PROTOCOL } from '@tributary/cost-model';
 import { PRODUCER_DEFAULTS } from '@tributary/kinesis-producer';
 import { InvalidArgumentError } from 'commander';
-import { COST_FLAG_DEFAULTS, costInputsFromOptions, leaseProtocols, nonNegative, wholeNumber, type CostOptions } from './cost-options';
+import { COST_FLAG_DEFAULTS, DEFAULT_LEASE_PROTOCOL, costInputsFromOptions, leaseProtocols, nonNegative, wholeNumber, type CostOptions } from './cost-options';
 
 const options: CostOptions = {
   ...COST_FLAG_DEFAULTS,
   capacityMode: 'provisioned',
   aggregation: true,
   efoConsumers: 0,
-  leaseProtocol: 'per-lease',
+  leaseProtocol: 'heartbeat',
   deviceState: true,
   rollups: true,
   cameras: 0,
@@ -18,7 +18,7 @@ const options: CostOptions = {
 describe('the cost model prices the consumer and producer as they ship', () => {
   // The cost model keeps these figures as constants (it may not import the consumer); a change of the consumer's
   // defaults must show here, and then in the cost model.
-  it("per-lease and KCL's figures equal those derived from @tributary/kinesis-consumer's defaults", () => {
+  it("the three protocols' figures equal those derived from @tributary/kinesis-consumer's defaults", () => {
     const derived = leaseProtocols();
     expect(derived['per-lease']).toEqual(PER_LEASE_PROTOCOL);
     expect(derived.kcl).toEqual(KCL_DEFAULT_PROTOCOL);
@@ -27,6 +27,7 @@ describe('the cost model prices the consumer and producer as they ship', () => {
 
   it("the default inputs are the cost model's, with the producer's aggregate size and linger", () => {
     const inputs = costInputsFromOptions(options);
+    expect(DEFAULT_LEASE_PROTOCOL).toBe('heartbeat');
     expect(inputs).toEqual({ ...DEFAULT_COST_INPUTS, telemetry: { ...DEFAULT_COST_INPUTS.telemetry, shards: undefined } });
     expect(inputs.telemetry).toMatchObject({ aggregateMaxBytes: PRODUCER_DEFAULTS.aggregationMaxBytes, lingerMs: PRODUCER_DEFAULTS.maxBufferedTimeMs });
   });

@@ -6,7 +6,6 @@
  */
 import {
   DEFAULT_COST_INPUTS,
-  HEARTBEAT_PROTOCOL,
   KCL_DEFAULT_PROTOCOL,
   type CapacityMode,
   type CostInputs,
@@ -62,9 +61,11 @@ function renewIntervalMs(failoverTimeMs: number): number {
 }
 
 /**
- * The three protocols' DynamoDB rates with the consumer's defaults: today's per-lease renewals (3-s leases, a scan
- * per taker run, a checkpoint per batch, a batch per poll), the heartbeat protocol, and KCL's defaults (10-s leases,
- * a taker scan every 2 · (failover + ε); checkpoints per batch at KCL's 1,500-ms idleTimeBetweenReads).
+ * The three protocols' DynamoDB rates with the consumer's defaults: the heartbeat protocol (the default) and the
+ * per-lease one as the consumer runs them (3-s leases, heartbeats or renewals every failover/3 − ε, takers every
+ * second, checkpoints coalesced to one per shard per checkpoint interval, heartbeat workers sweeping the lease table
+ * every leaseSweepIntervalMs), and KCL's defaults (10-s leases, a taker scan every 2 · (failover + ε); checkpoints per
+ * batch at KCL's 1,500-ms idleTimeBetweenReads).
  */
 export function leaseProtocols(): Record<LeaseProtocolChoice, LeaseProtocolInputs> {
   const renew = renewIntervalMs(CONSUMER_DEFAULTS.failoverTimeMs);
@@ -72,10 +73,16 @@ export function leaseProtocols(): Record<LeaseProtocolChoice, LeaseProtocolInput
     'per-lease': {
       name: 'per-lease',
       leaseRenewIntervalMs: renew,
-      checkpointIntervalMs: RETRIEVAL_DEFAULTS.polling.idleTimeBetweenReadsMs,
+      checkpointIntervalMs: CONSUMER_DEFAULTS.checkpointIntervalMs,
       leaseScanIntervalMs: CONSUMER_DEFAULTS.takerIntervalMs,
     },
-    heartbeat: { ...HEARTBEAT_PROTOCOL, workerHeartbeatIntervalMs: renew, heartbeatScanIntervalMs: CONSUMER_DEFAULTS.takerIntervalMs },
+    heartbeat: {
+      name: 'heartbeat',
+      workerHeartbeatIntervalMs: renew,
+      checkpointIntervalMs: CONSUMER_DEFAULTS.checkpointIntervalMs,
+      leaseScanIntervalMs: LEASE_DEFAULTS.leaseSweepIntervalMs,
+      heartbeatScanIntervalMs: CONSUMER_DEFAULTS.takerIntervalMs,
+    },
     kcl: {
       ...KCL_DEFAULT_PROTOCOL,
       leaseRenewIntervalMs: renewIntervalMs(LEASE_DEFAULTS.failoverTimeMs),
@@ -83,6 +90,9 @@ export function leaseProtocols(): Record<LeaseProtocolChoice, LeaseProtocolInput
     },
   };
 }
+
+/** The consumer's default lease protocol (CONSUMER_DEFAULTS.leaseProtocol). */
+export const DEFAULT_LEASE_PROTOCOL: LeaseProtocolChoice = CONSUMER_DEFAULTS.leaseProtocol;
 
 /** The cost-model inputs of the parsed flags. */
 export function costInputsFromOptions(o: CostOptions): CostInputs {

@@ -18,8 +18,8 @@ describe('cost report', () => {
     }
     expect(table).toContain('Monthly AWS cost, us-east-1 list prices of 2026-12-07');
     // Per camera: ingest $5.20097 + 24 h stored (250,000 B/s × 86,400 s / 2^30 = 20.1166 GB × $0.023 = $0.46268) +
-    // 5 h watched (4.19095 GB × $0.0119 = $0.04987) = $5.71352; total $1,783.9304 + 2 × $5.71352 = $1,795.357.
-    expect(table).toMatch(/Total a month\s+\$1,795\.36\n/);
+    // 5 h watched (4.19095 GB × $0.0119 = $0.04987) = $5.71352; total $1,777.742 + 2 × $5.71352 = $1,789.169.
+    expect(table).toMatch(/Total a month\s+\$1,789\.17\n/);
     expect(table).toMatch(/per camera\s+\$5\.71\n/);
     expect(table).toContain('Video: 2 camera(s) × 2,000 kbit/s, 24 h retention, 10 h watched a month');
     expect(table).toContain('Not included: compute for the apps');
@@ -29,9 +29,9 @@ describe('cost report', () => {
   it('the lease comparison lists each protocol with its rates and cost', () => {
     const rows = leaseComparison([PER_LEASE_PROTOCOL, KCL_DEFAULT_PROTOCOL].map((lease) => estimateMonthlyCost({ ...withCameras, consumer: { ...withCameras.consumer, lease } })));
     expect(rows.map((r) => r.protocol)).toEqual(['per-lease', 'kcl-defaults']);
-    // per-lease: $9.897116 writes + $0.657 reads (cost-model.spec.ts works them out)
-    expect(rows[0]?.monthlyUsd).toBeCloseTo(10.554116, 5);
-    expect(formatCostTable(estimate, plain, rows)).toMatch(/Lease table under each protocol \(1 shards, 2 workers\)\n.*\nper-lease\s+6\.026\s+6\.026\s+2\s+\$10\.55\nkcl-defaults/);
+    // per-lease: $2.013115 writes + $0.657 reads (cost-model.spec.ts works them out)
+    expect(rows[0]?.monthlyUsd).toBeCloseTo(2.670115, 5);
+    expect(formatCostTable(estimate, plain, rows)).toMatch(/Lease table under each protocol \(1 shards, 2 workers\)\n.*\nper-lease\s+1\.226\s+1\.226\s+2\s+\$2\.67\nkcl-defaults/);
   });
 
   it('JSON: one object with the inputs, lines and totals', () => {
