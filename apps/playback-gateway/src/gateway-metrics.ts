@@ -10,7 +10,7 @@ import type { SegmentCache } from './hls/segment-cache';
 const STATIC_ROUTES = new Set([
   '/', '/index.html', '/player.js', '/player.css', '/auth.js', '/vendor/hls.min.js', '/healthz', '/readyz', '/metrics',
   '/dashboard', '/dashboard.js', '/dashboard.css', '/vendor/uPlot.iife.min.js', '/vendor/uPlot.min.css',
-  '/favicon.svg', '/dashboard-charts.js', '/devices-panel.js', '/format.js', '/dom.js', '/data-streams.js',
+  '/favicon.svg', '/favicon.ico', '/camera-tiles.js', '/dashboard-charts.js', '/devices-panel.js', '/format.js', '/dom.js', '/data-streams.js',
 ]);
 
 /** Route label of a path; unknown paths count as `other`, so a scan cannot blow up the label set. */

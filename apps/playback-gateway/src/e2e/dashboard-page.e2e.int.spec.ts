@@ -330,6 +330,8 @@ describeBrowser('dashboard page in chromium (emulator tables + gateway)', () => 
     expect(await page.evaluate<string | null>(`document.querySelector('link[rel=icon]').getAttribute('href')`)).toBe('/favicon.svg');
     const icon = await fetch(`${gateway.url}/favicon.svg`);
     expect([icon.status, icon.headers.get('content-type')]).toEqual([200, expect.stringMatching(/^image\/svg\+xml/)]);
+    const ico = await fetch(`${gateway.url}/favicon.ico`, { redirect: 'manual' });
+    expect([ico.status, ico.headers.get('location')]).toEqual([301, '/favicon.svg']);
     expect(await seriousAxeViolations(page)).toEqual([]);
     await context.close();
   });

@@ -208,6 +208,10 @@ function pageRoutes(app: express.Express, assets: StaticAssets): void {
   app.get('/vendor/hls.min.js', vendor(assets.hlsJsFile, 'application/javascript'));
   app.get('/vendor/uPlot.iife.min.js', vendor(assets.uplotJsFile, 'application/javascript'));
   app.get('/vendor/uPlot.min.css', vendor(assets.uplotCssFile, 'text/css'));
+  // Browsers and tools that never read a page's <link rel="icon"> ask for /favicon.ico: the same icon, not a 404.
+  app.get('/favicon.ico', (_req, res) => {
+    res.redirect(301, '/favicon.svg');
+  });
   app.get('/dashboard', (_req, res) => {
     res.set('Cache-Control', 'no-cache').type('html').sendFile('dashboard.html', { root: assets.publicDir });
   });
