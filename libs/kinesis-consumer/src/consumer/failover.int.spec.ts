@@ -165,4 +165,5 @@ it('a worker killed with SIGKILL: its shards resume on the others within the fai
   }
   expect(badDuplicates).toEqual([]);
   console.log(`failover after SIGKILL: ${failoverMs} ms; ${duplicates} duplicate deliveries of ${producer.total()} records`);
-}, 60_000);
+  // Three worker processes start one after the other (tsx compiles each): 15–20 s apiece on a loaded machine.
+}, 120_000);

@@ -9,6 +9,7 @@
  * per lease lost. SIGTERM stops gracefully.
  */
 import { KinesisConsumer } from '../consumer/kinesis-consumer';
+import type { Logger } from '../consumer-types';
 import type { ConsumerClientOptions } from '../retrieval/kinesis-clients';
 
 interface WorkerArgs {
@@ -20,6 +21,14 @@ interface WorkerArgs {
   retrieval?: 'polling' | 'fan-out';
   failoverTimeMs?: number;
   leaseProtocol?: 'per-lease' | 'heartbeat';
+  /** Log lines (info and up) on stderr, for a failing spec's investigation. */
+  log?: boolean;
+}
+
+function stderrLogger(context: object = {}): Logger {
+  const line = (level: string) => (fields: object, message: string) => process.stderr.write(`${Date.now()} ${level} ${message} ${JSON.stringify({ ...context, ...fields })}\n`);
+  const noop = (): void => undefined;
+  return { debug: noop, info: line('info'), warn: line('warn'), error: line('error'), child: (more: object) => stderrLogger({ ...context, ...more }) } as Logger;
 }
 
 const write = (line: object): void => {
@@ -35,6 +44,7 @@ async function main(): Promise<void> {
     retrieval: args.retrieval,
     failoverTimeMs: args.failoverTimeMs,
     leaseProtocol: args.leaseProtocol,
+    ...(args.log ? { logger: stderrLogger() } : {}),
     clientOptions: args.clientOptions,
     handler: async (records, context) => {
       const recs = records.map((r) => {
