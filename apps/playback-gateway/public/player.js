@@ -13,7 +13,7 @@ import { byId, make } from './dom.js';
 import { lowLatencyConfig, startLatencyChase } from './low-latency.js';
 import { disabledReason, explainFailure, explainPlaybackError, modeText } from './player-messages.js';
 import { healthText, StreamList } from './stream-list.js';
-import { formatDuration, formatTime, parseTime } from './time-format.js';
+import { formatClock, formatDay, formatDuration, formatTime, parseTime } from './time-format.js';
 import { orderedRange, presetRequest, WINDOWS } from './timeline-model.js';
 import { TimelineView } from './timeline-view.js';
 
@@ -386,7 +386,8 @@ const timelineView = new TimelineView(el.timeline, {
 async function loadTimeline() {
   if (!state.stream) return;
   const stream = state.stream;
-  const to = Date.now();
+  // Windows end on a whole 5 s: viewers of one camera ask for the same window, which the gateway answers once.
+  const to = Math.floor(Date.now() / 5000) * 5000;
   const from = to - (WINDOWS[/** @type {keyof typeof WINDOWS} */ (el.timelineWindow.value)] ?? WINDOWS['1h']);
   try {
     const res = await api(`${streamPath('timeline')}?${new URLSearchParams({ from: String(from), to: String(to) })}`);
@@ -459,8 +460,8 @@ async function downloadClip() {
   try {
     const res = await api(`${streamPath('clip')}?${new URLSearchParams({ start: String(range.start), end: String(range.end) })}`);
     const blob = await res.blob();
-    const disposition = res.headers.get('Content-Disposition') || '';
-    const name = (/filename="([^"]+)"/.exec(disposition) || [])[1] || `${state.stream}.mp4`;
+    // Named in the page's one time format (local), not the gateway's UTC stamp.
+    const name = `${state.stream}-${formatDay(range.start)}_${formatClock(range.start).replace(/:/g, '-')}.mp4`;
     const a = make('a', { href: keepUrl(URL.createObjectURL(blob)), download: name });
     document.body.append(a);
     a.click();

@@ -2,10 +2,11 @@
  * GET /api/streams/:name/timeline over HTTP against the emulator in process (official SDK v3 clients, ffmpeg test
  * pattern put with PutMedia twice, 20 s apart in producer time): the two recorded stretches and the gap between
  * them, the window's defaults and bounds, permission before any KVS call, and the refusals as problem documents.
+ * Then, over a fake KVS that counts its listings, one listing per stream and window shared by concurrent viewers.
  */
 import type { KinesisVideoClient } from '@aws-sdk/client-kinesis-video';
 import pino from 'pino';
-import { generateApiKey } from '@tributary/auth';
+import { generateApiKey, InMemoryApiKeyStore } from '@tributary/auth';
 import { startEmulator, type RunningEmulator } from '@tributary/emulator';
 import {
   createActiveVideoStream,
@@ -16,9 +17,11 @@ import {
   TEST_REGION,
   uniqueStreamName,
 } from '@tributary/emulator/testing';
+import type { KvsPlaybackClient } from '../kvs/kvs-playback-client';
 import type { RecordingTimeline } from '../kvs/recording-timeline';
 import { loadConfig } from '../playback-gateway-config';
 import { startPlaybackGateway, type RunningPlaybackGateway } from '../playback-gateway-app';
+import { serveGateway } from '../testing/gateway-server-fixture';
 
 describe('GET /api/streams/:name/timeline', () => {
   let emu: RunningEmulator;
@@ -126,5 +129,36 @@ describe('GET /api/streams/:name/timeline', () => {
     const res = await fetch(`${gw.url}/api/streams/${stream}/timeline`, { method: 'POST', headers: { 'x-api-key': keyAll.key } });
     expect(res.status).toBe(405);
     expect(res.headers.get('allow')).toBe('GET');
+  });
+});
+
+describe('GET /api/streams/:name/timeline, shared by viewers', () => {
+  it('lists the fragments of one stream and window once for viewers asking together or within 5 s, again for another window', async () => {
+    const key = generateApiKey({ scopes: ['video:read'] });
+    const listings: string[] = [];
+    const kvs = {
+      fragmentsBetween: async (name: string, fromMs: number, toMs: number) => {
+        listings.push(`${name} ${fromMs}-${toMs}`);
+        await new Promise((resolve) => setTimeout(resolve, 50));
+        return { fragments: [{ serverTimestampMs: fromMs + 1000, producerTimestampMs: fromMs + 1000, sizeBytes: 10, durationMs: 1000 }], truncated: false };
+      },
+    } as unknown as KvsPlaybackClient;
+    const gw = await serveGateway({ auth: { apiKeys: new InMemoryApiKeyStore([key.record]) }, kvs });
+    try {
+      const to = Math.floor(Date.now() / 5000) * 5000;
+      const ask = async (from: number) => {
+        const res = await fetch(`${gw.url}/api/streams/cam/timeline?from=${from}&to=${to}`, { headers: { 'x-api-key': key.key } });
+        expect(res.status).toBe(200);
+        return (await res.json()) as RecordingTimeline;
+      };
+      const answers = await Promise.all([ask(to - 300_000), ask(to - 300_000), ask(to - 300_000)]);
+      await ask(to - 300_000);
+      expect(listings).toEqual([`cam ${to - 300_000}-${to}`]);
+      for (const a of answers) expect(a.ranges).toEqual([{ start: to - 299_000, end: to - 298_000, fragments: 1 }]);
+      await ask(to - 3_600_000);
+      expect(listings).toEqual([`cam ${to - 300_000}-${to}`, `cam ${to - 3_600_000}-${to}`]);
+    } finally {
+      await gw.close();
+    }
   });
 });

@@ -199,7 +199,9 @@ describeBrowser('web player in chromium (emulator + video producer + gateway)', 
     const [download] = await Promise.all([page.waitForEvent('download', { timeout: 60_000 }), page.click('#clip')]);
     const file = join(downloads, download.suggestedFilename() || 'clip.mp4');
     await download.saveAs(file);
-    expect(download.suggestedFilename()).toMatch(/\.mp4$/);
+    // Named by the clip's start in local time (Asia/Kolkata), as every time on the page.
+    const startClock = clockIn(chosen.start, ZONE).replace(/:/g, '-');
+    expect(download.suggestedFilename()).toMatch(new RegExp(`^${stack.stream}-\\d{4}-\\d{2}-\\d{2}_${startClock}\\.mp4$`));
     // The clip asked for is the range chosen.
     await expect(page.getAttribute('#clip', 'data-start')).resolves.toBe(String(chosen.start));
     await expect(page.getAttribute('#clip', 'data-end')).resolves.toBe(String(chosen.end));
