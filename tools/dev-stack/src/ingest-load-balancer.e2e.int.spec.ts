@@ -28,6 +28,8 @@ const DEVICES = 30;
 const PER_DEVICE = 20;
 const BATCH = 10;
 const CONCURRENCY = 4;
+/** Batches per round of readings (every device once). */
+const BATCHES_PER_ROUND = DEVICES / BATCH;
 const aws = { region: 'us-east-1', credentials: { accessKeyId: 'test', secretAccessKey: 'test' } };
 const unique = (prefix: string): string => `${prefix}-${process.pid}-${Date.now().toString(36)}`;
 
@@ -65,20 +67,28 @@ interface Accepted {
 }
 
 /**
- * Sends `list` through the proxy, CONCURRENCY requests at a time; a device's next batch waits for its previous one
- * (batches are in seq order and each holds a device once, so sending them in order keeps per-device order).
+ * Sends `list` through the proxy, CONCURRENCY requests at a time. A batch holds each of its devices once and the
+ * batch BATCHES_PER_ROUND later holds the same devices' next readings: it is sent only once that one is answered.
+ * A device's readings then enter the stream in order although consecutive ones go to different instances (an
+ * answer means stored, docs/scaling.md); without the wait, two instances could write them in either order.
  */
 async function send(proxyUrl: string, apiKey: string, list: { deviceId: string; seq: number }[][], accepted: Map<string, Accepted>): Promise<void> {
+  const done: Promise<void>[] = [];
   let next = 0;
+  const post = async (i: number): Promise<void> => {
+    await done[i - BATCHES_PER_ROUND];
+    const batch = list[i] ?? [];
+    const body = batch.map((r) => JSON.stringify({ schemaVersion: 1, deviceId: r.deviceId, seq: r.seq, ts: Date.now(), metrics: { temperature_c: r.seq } })).join('\n');
+    const res = await fetch(`${proxyUrl}/v1/telemetry`, { method: 'POST', headers: { 'x-api-key': apiKey, 'content-type': 'application/x-ndjson' }, body });
+    const answer = (await res.json()) as { accepted: number; results: { status: string; shardId?: string }[] };
+    if (res.status !== 200 || answer.accepted !== batch.length) throw new Error(`batch ${i}: ${res.status} ${JSON.stringify(answer)}`);
+    const backend = Number(res.headers.get('x-backend'));
+    batch.forEach((r, j) => accepted.set(`${r.deviceId}#${r.seq}`, { backend, shardId: answer.results[j]?.shardId ?? '' }));
+  };
   const worker = async (): Promise<void> => {
     for (let i = next++; i < list.length; i = next++) {
-      const batch = list[i] ?? [];
-      const body = batch.map((r) => JSON.stringify({ schemaVersion: 1, deviceId: r.deviceId, seq: r.seq, ts: Date.now(), metrics: { temperature_c: r.seq } })).join('\n');
-      const res = await fetch(`${proxyUrl}/v1/telemetry`, { method: 'POST', headers: { 'x-api-key': apiKey, 'content-type': 'application/x-ndjson' }, body });
-      const answer = (await res.json()) as { accepted: number; results: { status: string; shardId?: string }[] };
-      if (res.status !== 200 || answer.accepted !== batch.length) throw new Error(`batch ${i}: ${res.status} ${JSON.stringify(answer)}`);
-      const backend = Number(res.headers.get('x-backend'));
-      batch.forEach((r, j) => accepted.set(`${r.deviceId}#${r.seq}`, { backend, shardId: answer.results[j]?.shardId ?? '' }));
+      done[i] = post(i);
+      await done[i];
     }
   };
   await Promise.all(Array.from({ length: CONCURRENCY }, worker));
@@ -160,10 +170,15 @@ describe('telemetry ingest behind a load balancer', () => {
       for (const app of apps) urls.set(app, (await app.waitForLog('ready'))['url'] as string);
       const url = (app: AppProcess | undefined): string => urls.get(app as AppProcess) ?? '';
 
-      // The fleet shares the six shards before traffic starts: 2 each.
-      await eventually('the workers to hold 2 leases each', async () => {
-        const held = await Promise.all(workers.map(async (w) => metricValue(await metrics(url(w)), 'kinesis_consumer_leases_held')));
-        return held.every((n) => n === SHARDS / workers.length) ? held : undefined;
+      // The fleet shares the six shards before traffic starts: every shard held, every worker holding some (the
+      // exact 2-2-2 split may take a few taker rounds more on a loaded machine; it is not what this test is about).
+      let held: (number | undefined)[] = [];
+      await eventually('the three workers to share the six shards', async () => {
+        held = await Promise.all(workers.map(async (w) => metricValue(await metrics(url(w)), 'kinesis_consumer_leases_held')));
+        return held.every((n) => (n ?? 0) >= 1) && held.reduce((a: number, n) => a + (n ?? 0), 0) === SHARDS ? held : undefined;
+      }, 90_000).catch((err: Error) => {
+        const leaseLines = workers.map((w) => `${w.name}:\n${w.logs.filter((l) => /lease|handoff|heartbeat|steal|taker/i.test(String(l.msg))).slice(-25).map((l) => JSON.stringify(l)).join('\n')}`);
+        throw new Error(`${err.message} (leases held: ${JSON.stringify(held)})\n${leaseLines.join('\n')}`);
       });
 
       proxy = await startRoundRobinProxy(ingest.map((app) => url(app)));
