@@ -378,6 +378,10 @@ export class KinesisConsumer extends EventEmitter<KinesisConsumerEvents> {
       if (shard) shard.consumer.stop();
       else void coordinator.release(leaseKey).catch(() => undefined);
     });
+    // Handed over while running (a graceful handoff): for the application the shard is gone, as after a steal.
+    coordinator.on('leaseReleased', (leaseKey) => {
+      if (this.stateValue === 'running') this.emit('leaseLost', { workerId: this.workerId, shardId: leaseKey, reason: 'handed-off' });
+    });
     coordinator.on('renewalFailed', (_key, error) => this.emitError(error));
     coordinator.on('takerFailed', (error) => this.emitError(error));
     // The taker lists the lease table every takerIntervalMs: the heartbeat that tells DynamoDB answers again.
