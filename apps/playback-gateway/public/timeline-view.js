@@ -170,6 +170,9 @@ function bindPointer(track, { timeOfX, setSelection, onSeek, onSelect, hover, pc
     hover.hidden = false;
     hover.textContent = formatTime(ms, now());
     hover.style.left = pct(ms);
+    // Kept inside the bar at its ends (the bar clips what sticks out).
+    const share = parseFloat(pct(ms)) / 100;
+    hover.style.transform = share < 0.08 ? 'none' : share > 0.92 ? 'translateX(-100%)' : 'translateX(-50%)';
     if (!down) return;
     if (Math.abs(e.clientX - down.x) >= DRAG_PX) down.dragging = true;
     if (down.dragging) setSelection(orderedRange(down.ms, ms));
