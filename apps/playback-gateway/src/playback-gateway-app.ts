@@ -71,13 +71,7 @@ export async function startPlaybackGateway(config: PlaybackGatewayConfig, deps: 
     cameraHealth: config.cameraHealthTable,
   };
   const dynamo = Object.values(dashboardTables).some((t) => t !== undefined) ? new DynamoDBClient(deps.dynamoDbClientConfig ?? {}) : undefined;
-  // The stream list reads the whole camera-health table in one paged Scan (large pages: 1,000 cameras in one call).
-  let cameraHealth: CameraHealthScan | undefined;
-  const healthTable = config.cameraHealthTable;
-  if (dynamo && healthTable !== undefined) {
-    const reader = new DashboardTables({ client: dynamo, timeoutMs: config.upstreamTimeoutMs, ...STREAM_LIST_HEALTH_READ });
-    cameraHealth = () => reader.cameraHealth(healthTable);
-  }
+  const cameraHealth = cameraHealthScan(dynamo, config);
   // Built always: the SDK makes no call until the data-streams panel asks (telemetry:read viewers only).
   const kds = new KdsDashboardClient({ clientConfig: deps.kinesisClientConfig, timeoutMs: config.upstreamTimeoutMs });
   const app = createGatewayServer({
@@ -93,6 +87,7 @@ export async function startPlaybackGateway(config: PlaybackGatewayConfig, deps: 
     apiRateLimit: config.apiRateLimit,
     hlsRateLimit: config.hlsRateLimit,
     upstreamTimeoutMs: config.upstreamTimeoutMs,
+    playlistShareMs: config.playlistShareMs,
     segmentCache,
     metrics,
     logger,
@@ -130,4 +125,12 @@ export async function startPlaybackGateway(config: PlaybackGatewayConfig, deps: 
           kds.close();
         })),
   };
+}
+
+/** The stream list's read of the whole camera-health table: one paged Scan (large pages: 1,000 cameras a call). */
+function cameraHealthScan(dynamo: DynamoDBClient | undefined, config: PlaybackGatewayConfig): CameraHealthScan | undefined {
+  const table = config.cameraHealthTable;
+  if (!dynamo || table === undefined) return undefined;
+  const reader = new DashboardTables({ client: dynamo, timeoutMs: config.upstreamTimeoutMs, ...STREAM_LIST_HEALTH_READ });
+  return () => reader.cameraHealth(table);
 }

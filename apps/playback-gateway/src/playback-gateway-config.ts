@@ -62,6 +62,8 @@ Options (environment variable in brackets; flags win over variables):
   --segment-cache <size>      proxied segments kept in memory (bytes,   [GATEWAY_SEGMENT_CACHE_BYTES] default 256mb
                               kb, mb, gb; 0: no cache)
   --upstream-timeout <ms>     longest wait for KVS per request          [GATEWAY_UPSTREAM_TIMEOUT_MS] default 10000
+  --playlist-share-ms <ms>    one proxied playlist fetch serves every   [GATEWAY_PLAYLIST_SHARE_MS] default 200
+                              viewer of its KVS session this long (0-2000; 0: each request fetches)
 
  HTTP:
   --cors-origins <list>       origins allowed to call the API (comma-   [GATEWAY_CORS_ORIGINS]      default none
@@ -127,6 +129,7 @@ const schema = z.object({
   delivery: z.enum(['direct', 'proxied'], { error: 'expected direct or proxied' }),
   segmentCacheBytes: byteSizeSetting(0, 64 * 1024 ** 3, '268435456, 512mb or 1gb'),
   upstreamTimeoutMs: integer(100, 600_000),
+  playlistShareMs: integer(0, 2_000),
   corsOrigins: originList(true),
   cspConnectSrc: originList(false).optional(),
   apiRateLimit: integer(0, 10_000_000),
@@ -160,6 +163,7 @@ export const SETTING_NAMES: Readonly<Record<keyof ParsedSettings, string>> & Aut
   delivery: '--delivery / GATEWAY_DELIVERY',
   segmentCacheBytes: '--segment-cache / GATEWAY_SEGMENT_CACHE_BYTES',
   upstreamTimeoutMs: '--upstream-timeout / GATEWAY_UPSTREAM_TIMEOUT_MS',
+  playlistShareMs: '--playlist-share-ms / GATEWAY_PLAYLIST_SHARE_MS',
   corsOrigins: '--cors-origins / GATEWAY_CORS_ORIGINS',
   cspConnectSrc: '--csp-connect-src / GATEWAY_CSP_CONNECT_SRC',
   apiRateLimit: '--api-rate-limit / GATEWAY_API_RATE_LIMIT',
@@ -180,6 +184,7 @@ export const DEFAULTS = {
   delivery: 'proxied',
   segmentCacheBytes: '256mb',
   upstreamTimeoutMs: '10000',
+  playlistShareMs: '200',
   corsOrigins: '',
   apiRateLimit: '600',
   hlsRateLimit: '6000',
@@ -198,7 +203,7 @@ export interface LoadConfigOptions {
 export function loadConfig(argv: readonly string[], env: Readonly<Record<string, string | undefined>>, options: LoadConfigOptions = {}): LoadedConfig {
   const settings = readSettings(argv, env, {
     strings: [
-      'host', 'port', 'public-url', 'trust-proxy', ...AUTH_SETTING_FLAGS, 'token-ttl', 'delivery', 'segment-cache', 'upstream-timeout', 'cors-origins', 'csp-connect-src',
+      'host', 'port', 'public-url', 'trust-proxy', ...AUTH_SETTING_FLAGS, 'token-ttl', 'delivery', 'segment-cache', 'upstream-timeout', 'playlist-share-ms', 'cors-origins', 'csp-connect-src',
       'api-rate-limit', 'hls-rate-limit', 'log-level', 'device-state-table', 'rollup-table', 'lease-table', 'camera-health-table',
     ],
   });
@@ -216,6 +221,7 @@ export function loadConfig(argv: readonly string[], env: Readonly<Record<string,
     delivery: pick(flags.delivery, 'GATEWAY_DELIVERY', DEFAULTS.delivery),
     segmentCacheBytes: pick(flags['segment-cache'], 'GATEWAY_SEGMENT_CACHE_BYTES', DEFAULTS.segmentCacheBytes),
     upstreamTimeoutMs: pick(flags['upstream-timeout'], 'GATEWAY_UPSTREAM_TIMEOUT_MS', DEFAULTS.upstreamTimeoutMs),
+    playlistShareMs: pick(flags['playlist-share-ms'], 'GATEWAY_PLAYLIST_SHARE_MS', DEFAULTS.playlistShareMs),
     // An empty list is a valid value here ("no cross-origin callers"), so the default is applied after pick.
     corsOrigins: pick(flags['cors-origins'], 'GATEWAY_CORS_ORIGINS') ?? DEFAULTS.corsOrigins,
     cspConnectSrc: pick(flags['csp-connect-src'], 'GATEWAY_CSP_CONNECT_SRC'),
