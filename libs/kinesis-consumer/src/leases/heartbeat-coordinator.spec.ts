@@ -189,6 +189,10 @@ describe('HeartbeatLeaseCoordinator', () => {
       expect(l.at - lastBeatStart).toBeLessThanOrEqual(F);
     }
     expect(a.heldLeaseKeys()).toEqual([]);
+    // The outage ends: its own leases (nobody took them) are taken back at the next ticks, not at the 60-s sweep.
+    store.clearFailures();
+    await timers.advance(3 * TAKER);
+    expect(a.heldLeaseKeys()).toHaveLength(4);
   });
 
   it('beside per-lease workers it renews each lease too, and stops once none of them holds a lease', async () => {

@@ -210,6 +210,12 @@ export class HeartbeatLeaseCoordinator extends LeaseCoordinator {
     }
   }
 
+  /** A lost lease changes the picture (mine may be orphans to take back once my heartbeat lands): scan next tick. */
+  protected override lose(h: Held, reason: LeaseLostReason, error?: unknown): void {
+    super.lose(h, reason, error);
+    this.followUp = true;
+  }
+
   /** My heartbeat cannot vouch for my leases any more: stop processing all of them before anyone may take them. */
   private loseAll(): void {
     for (const h of [...this.held.values()]) this.lose(h, 'expired');

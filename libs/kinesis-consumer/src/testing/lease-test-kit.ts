@@ -53,6 +53,11 @@ export class InMemoryLeaseStore implements LeaseStore {
     });
   }
 
+  /** Injected failures not yet used are dropped (an outage ends). */
+  clearFailures(): void {
+    this.failures.length = 0;
+  }
+
   /** What another worker (or an operator) does to the table. */
   mutate(leaseKey: string, change: (lease: Lease) => Partial<Lease>): Lease {
     const current = this.require(leaseKey);
