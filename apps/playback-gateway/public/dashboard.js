@@ -333,7 +333,7 @@ async function refresh() {
       setStatus(`Refresh failed: ${errorMessage(err)}`, 'error');
     }
   } finally {
-    state.busy = false;
+    if (session === state.session) state.busy = false; // a reset meanwhile freed it for the next session already
   }
 }
 
