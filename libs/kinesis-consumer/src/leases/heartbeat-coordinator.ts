@@ -445,6 +445,8 @@ export class HeartbeatLeaseCoordinator extends LeaseCoordinator {
 
   /** Each tick: handoffs I asked for that finished, or that I may force (owner gone, or too slow). */
   private async advancePendingSteals(view: HeartbeatView): Promise<void> {
+    // Nothing starts on the strength of a heartbeat that may not vouch for it much longer.
+    if (!this.fresh()) return;
     await mapWithConcurrency([...this.pendingSteals], Math.max(1, Math.floor(this.writeConcurrency)), ([key, p]) => this.advancePendingSteal(view, key, p));
   }
 
