@@ -27,7 +27,8 @@
  *   - low-latency: `--live-viewers` live viewers of one camera (issue 17), each fetching the *live* media playlist
  *                 five times a second (public/low-latency.js's polling): 500 viewers are 2,500 playlists/s. Through
  *                 the gateway each viewer holds a token of its own on the stream's shared LIVE session
- *                 (gateway-live-viewers.ts); the baseline is the emulator's live media playlist of a direct session.
+ *                 (gateway-live-viewers.ts); the baseline is the emulator's live media playlist of a direct session,
+ *                 and a second gateway with `--playlist-share-ms 0` shows the proxy without shared playlists.
  *                 The video producer keeps filling a second stream during this shape (320x180, 10 fps, 1-s
  *                 fragments: a LIVE session needs fresh fragments), so the playlists change as they do live.
  *                 Targets through the gateway: p99 <= 50 ms and gateway CPU per proxied playlist <= 0.2 ms.
@@ -56,7 +57,7 @@ const WARMUP_SECONDS = 2;
 const SHAPES = ['viewers', 'saturation', 'low-latency'] as const;
 type Shape = (typeof SHAPES)[number];
 const TARGETS = ['gateway segment', 'emulator segment', 'gateway playlist', 'emulator playlist'] as const;
-const LIVE_TARGETS = ['gateway live playlist', 'emulator live playlist'] as const;
+const LIVE_TARGETS = ['gateway live playlist', 'gateway, not shared', 'emulator live playlist'] as const;
 type Target = (typeof TARGETS)[number] | (typeof LIVE_TARGETS)[number];
 const targetsOf = (shape: Shape): readonly Target[] => (shape === 'low-latency' ? LIVE_TARGETS : TARGETS);
 
@@ -343,12 +344,20 @@ async function targetUrls(gateway: ServerProcess & { apiKey: string }, admin: Ki
 type TargetUrls = Partial<Record<Target, string | readonly string[]>>;
 
 /** `--runs` runs of each of `shapes` against its targets, each measurement printed, added to `raw` keyed `<shape>|<target>`. */
-async function measureRuns(options: BenchOptions, shapes: readonly Shape[], urls: TargetUrls, gateway: ServerProcess, emulator: ServerProcess, raw: Map<string, Measurement[]>): Promise<void> {
+async function measureRuns(
+  options: BenchOptions,
+  shapes: readonly Shape[],
+  urls: TargetUrls,
+  gateways: { main: ServerProcess; unshared?: ServerProcess },
+  emulator: ServerProcess,
+  raw: Map<string, Measurement[]>,
+): Promise<void> {
   for (let run = 1; run <= options.runs; run++) {
     for (const shape of shapes) {
       for (const t of targetsOf(shape)) {
         const url = urls[t];
         if (url === undefined) throw new Error(`no URL for ${t}`);
+        const gateway = t === 'gateway, not shared' && gateways.unshared ? gateways.unshared : gateways.main;
         const m = await measure(url, shape, options, gateway, emulator, gateway.url);
         const k = `${shape}|${t}`;
         raw.set(k, [...(raw.get(k) ?? []), m]);
@@ -445,16 +454,22 @@ function printMedians(options: BenchOptions, medians: Record<string, Measurement
 async function liveRuns(options: BenchOptions, emulator: ServerProcess, admin: KinesisVideoClient, gateway: ServerProcess & { apiKey: string }, raw: Map<string, Measurement[]>): Promise<number> {
   const stream = `bench-gateway-live-${process.pid}`;
   const producer = await startVideoProducer(emulator.url, { stream, fragmentMs: 1000, width: 320, height: 180, fps: 10, bitrateKbps: 300 });
+  // The same tokens work on any gateway with the same playback key: this one fetches and rewrites for every request.
+  const unshared = await startGateway(emulator.url, ['--playlist-share-ms', '0']);
   try {
     await waitForFragments(admin, stream, 2);
     const live = await liveTargets(gateway.url, gateway.apiKey, admin, stream, options.liveViewers);
     console.log(`  live stream ${stream} (producer running): ${options.liveViewers} viewers with ${live.distinctTokens} distinct tokens on one shared KVS session`);
     console.log(`  gateway live playlist: ${live.gateway[0].replace(/\/hls\/[^/]+\//, '/hls/<token>/')}; emulator live playlist: ${live.emulator.replace(/SessionToken=[^&]+/, 'SessionToken=<token>')}`);
     await viewerLoad(live.gateway, options.liveViewers, WARMUP_SECONDS, LIVE_POLL_MS);
+    const unsharedUrls = live.gateway.map((u) => u.replace(gateway.url, unshared.url));
+    await viewerLoad(unsharedUrls, options.liveViewers, WARMUP_SECONDS, LIVE_POLL_MS);
     await viewerLoad(live.emulator, options.liveViewers, WARMUP_SECONDS, LIVE_POLL_MS);
-    await measureRuns(options, ['low-latency'], { 'gateway live playlist': live.gateway, 'emulator live playlist': live.emulator }, gateway, emulator, raw);
+    const urls = { 'gateway live playlist': live.gateway, 'gateway, not shared': unsharedUrls, 'emulator live playlist': live.emulator };
+    await measureRuns(options, ['low-latency'], urls, { main: gateway, unshared }, emulator, raw);
     return live.distinctTokens;
   } finally {
+    await unshared.stop();
     await producer.stop();
   }
 }
@@ -480,7 +495,7 @@ async function main(options: BenchOptions): Promise<void> {
       if (stored.length > 0) {
         for (const t of TARGETS) console.log(`  ${t}: ${urls[t].replace(/\/hls\/[^/]+\//, '/hls/<token>/').replace(/SessionToken=[^&]+/, 'SessionToken=<token>')}`);
         for (const t of TARGETS) await cannon(urls[t], Math.min(50, options.connections), WARMUP_SECONDS, undefined);
-        await measureRuns(options, stored, urls, gateway, emulator, raw);
+        await measureRuns(options, stored, urls, { main: gateway }, emulator, raw);
       }
       const distinctTokens = options.shapes.includes('low-latency') ? await liveRuns(options, emulator, admin, gateway, raw) : undefined;
       const medians: Record<string, Measurement> = {};
