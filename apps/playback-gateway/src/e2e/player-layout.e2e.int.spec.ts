@@ -90,8 +90,9 @@ describeBrowser('web player layout and accessibility in chromium', () => {
     try {
       await page.goto(stack.gateway.url);
       await signIn(page, stack.apiKey, stack.stream);
-      // 57 cameras: the stack's, the silent one and 55 more.
-      await expect(page.getAttribute('#streams', 'data-count')).resolves.toBe('50');
+      // 57 cameras: the stack's, the silent one and 55 more (the gateway shares its stream list 2 s: the list's
+      // 5-s refresh shows them if the first load got the older one).
+      await pollPage(page, `document.getElementById('streams').dataset.count === '50'`, 15_000);
       await expect(page.textContent('#stream-count')).resolves.toBe('50 of 57 cameras');
       await page.click('#more-streams');
       await pollPage(page, `document.getElementById('streams').dataset.count === '57'`);
