@@ -180,23 +180,20 @@ async function loadStreams() {
 
 /** @param {StreamEntry} entry */
 function selectStream(entry) {
-  if (entry.name !== state.stream) {
-    stopPlayback();
-    state.clipRange = null;
-    timelineView.setSelection(null);
-    showClipRange();
-    el.snapshotFigure.hidden = true;
-    say(el.toolStatus, '');
-  }
-  state.stream = entry.name;
   state.entry = entry;
+  if (entry.name === state.stream) return; // picked again: whatever plays goes on
+  stopPlayback();
+  state.clipRange = null;
+  timelineView.setSelection(null);
+  showClipRange();
+  el.snapshotFigure.hidden = true;
+  say(el.toolStatus, '');
+  state.stream = entry.name;
   el.selected.textContent = entry.name;
   el.selected.dataset.stream = entry.name;
   streamList.markSelected();
   el.gotoTime.value = formatTime(Date.now() - 60_000, Date.now());
-  el.stageMessage.textContent = 'Press Live to watch, or pick a recorded time on the timeline below.';
-  el.stageMessage.hidden = false;
-  setStatus(`${entry.name} selected.`);
+  showOnStage('Press Live to watch, or pick a recorded time on the timeline below.', 'info');
   updateControls();
   void loadTimeline();
 }

@@ -128,7 +128,10 @@ export class StreamList {
     const { el } = this;
     const now = Date.now();
     const current = this.h.selected();
+    // The refresh redraws the list every 5 s: a keyboard user's focus stays on the camera it was on.
+    const focused = el.list.contains(document.activeElement) && document.activeElement instanceof HTMLElement ? document.activeElement.dataset.stream : undefined;
     el.list.replaceChildren(...this.entries.map((entry) => item(entry, entry.name === current, now, this.h.onPick)));
+    if (focused !== undefined) for (const li of el.list.querySelectorAll('li')) if (li.dataset.stream === focused) li.focus();
     el.list.dataset.count = String(this.entries.length);
     el.more.hidden = this.serverPaging ? this.cursor === null : this.entries.length >= this.all.length;
     const total = this.total ?? this.entries.length;
