@@ -38,6 +38,7 @@ import {
   type StackSettings,
 } from './stack-plan';
 import { StackShutdown } from './stack-shutdown';
+import { parseStackArguments } from './stack-usage';
 
 const ROOT = path.resolve(__dirname, '../../..');
 const NAME_WIDTH = 18;
@@ -124,6 +125,11 @@ function reportStartFailure(err: unknown): void {
 }
 
 async function main(): Promise<void> {
+  const command = parseStackArguments(process.argv.slice(2));
+  if (command.kind === 'help') {
+    write(command.text);
+    return;
+  }
   // On Node 20: the AWS SDK's notice that its 2027 releases need Node 22, said once in the stack's own output instead
   // of the SDK's multi-line process warning (which the variable this sets then keeps quiet here and in the children;
   // each app still says it once in its log). Nothing on Node 22 and 24.
