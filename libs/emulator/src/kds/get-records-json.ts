@@ -2,9 +2,10 @@
  * GetRecords' JSON answer written straight into one Buffer, byte for byte what JSON.stringify gives for the
  * answer's object (get-records-json.spec.ts compares the two): building a `Record` object per record, then
  * JSON.stringify of up to 10,000 of them, then the UTF-8 encoding of that string was more than half of the
- * emulator's CPU per record read (`npm run bench:cli`). Here the sizes are summed first, then every piece is
- * written once: ASCII as latin1, the partition key as UTF-8 (JSON.stringify'd only when it needs escapes), the
- * data base64-encoded in place.
+ * emulator's CPU per record read (`npm run bench:cli`). Here one buffer is sized for the most each piece can take,
+ * then every piece is written once: sequence numbers as digits by the shard's sequencer, constants copied, the
+ * partition key as is (JSON.stringify'd, as UTF-8, only when it needs escapes or is not ASCII), the data
+ * base64-encoded in place.
  *
  * The answer's object form stays what CBOR callers and SubscribeToShard get (record-operations.ts recordView);
  * this is only the JSON rendering of it. Pure: no I/O.
