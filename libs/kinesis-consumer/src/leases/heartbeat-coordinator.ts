@@ -175,9 +175,10 @@ export class HeartbeatLeaseCoordinator extends LeaseCoordinator {
     const now = this.clock.now();
     if (this.beating) {
       if (this.lastBeatAt !== undefined && now + this.renewIntervalMs - this.lastBeatAt > this.failoverTimeMs) {
-        setImmediate(() => {
+        // Deferred through the injected timers (not setImmediate) so fake clocks in tests and the simulation drive it.
+        this.timers.setTimeout(() => {
           if (this.beating && this.clock.now() + this.renewIntervalMs - (this.lastBeatAt ?? 0) > this.failoverTimeMs) this.loseAll();
-        });
+        }, 0);
       }
     } else {
       void this.beat().catch(() => undefined);
