@@ -11,17 +11,21 @@ const STATIC_ROUTES = new Set([
   '/', '/index.html', '/player.js', '/player.css', '/auth.js', '/vendor/hls.min.js', '/healthz', '/readyz', '/metrics',
   '/dashboard', '/dashboard.js', '/dashboard.css', '/vendor/uPlot.iife.min.js', '/vendor/uPlot.min.css',
   '/favicon.svg', '/favicon.ico', '/camera-tiles.js', '/dashboard-charts.js', '/devices-panel.js', '/format.js', '/dom.js', '/data-streams.js',
+  '/low-latency.js', '/player-messages.js', '/stream-list.js', '/time-format.js', '/timeline-model.js', '/timeline-view.js',
 ]);
 
 /** Route label of a path; unknown paths count as `other`, so a scan cannot blow up the label set. */
 export function routeOf(path: string): string {
   if (path === '/api/streams') return '/api/streams';
-  const api = /^\/api\/streams\/[^/]+(\/(playback|clip|snapshot))?$/.exec(path);
+  const api = /^\/api\/streams\/[^/]+(\/(playback|clip|snapshot|timeline))?$/.exec(path);
   if (api) return `/api/streams/:name${api[1] ?? ''}`;
   const hls = /^\/hls\/[^/]+\/(master\.m3u8|media\.m3u8|init\.mp4|segment\.mp4)$/.exec(path);
   if (hls) return `/hls/:token/${hls[1]}`;
-  const dashboard = /^\/api\/dashboard(\/cameras|\/devices|\/consumers|\/consumers\/history|\/devices\/[^/]+\/rollups)?$/.exec(path);
-  if (dashboard) return `/api/dashboard${(dashboard[1] ?? '').replace(/^\/devices\/[^/]+\/rollups$/, '/devices/:id/rollups')}`;
+  const dashboard = /^\/api\/dashboard(\/cameras|\/devices|\/consumers|\/consumers\/history|\/data-streams|\/devices\/[^/]+\/rollups|\/data-streams\/[^/]+\/records)?$/.exec(path);
+  if (dashboard) {
+    const sub = (dashboard[1] ?? '').replace(/^\/devices\/[^/]+\/rollups$/, '/devices/:id/rollups').replace(/^\/data-streams\/[^/]+\/records$/, '/data-streams/:name/records');
+    return `/api/dashboard${sub}`;
+  }
   if (STATIC_ROUTES.has(path)) return path;
   return 'other';
 }
