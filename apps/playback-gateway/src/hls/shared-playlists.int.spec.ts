@@ -134,7 +134,9 @@ describe('shared proxied playlists', () => {
     const starts = kvs.fetches.filter((f) => f.session === 's-fresh').map((f) => f.at);
     expect(starts.length).toBeGreaterThanOrEqual(2);
     expect(starts.length).toBeLessThanOrEqual(Math.floor(elapsed / SHARE_MS) + 1);
-    for (let i = 1; i < starts.length; i++) expect(starts[i] - starts[i - 1]).toBeGreaterThanOrEqual(SHARE_MS - 1);
+    // The starts are stamped where the upstream receives them, after the socket: one request's delivery can lag the
+    // next one's by a few ms on a loaded machine (297.8 ms apart was seen in CI). Unshared, they would be ~20 ms apart.
+    for (let i = 1; i < starts.length; i++) expect(starts[i] - starts[i - 1]).toBeGreaterThanOrEqual(SHARE_MS - 25);
   });
 
   it('keeps sessions and tracks apart: each gets its own fetch, and only its own playlist', async () => {
