@@ -141,9 +141,16 @@ describe('npm start (tools/dev-stack)', () => {
       const leases = await scan(s.emulatorUrl, 'telemetry-consumer');
       const owners = new Set(leases.map((l) => l['leaseOwner']));
       const checkpointed = leases.every((l) => typeof l['checkpoint'] === 'string' && /^\d+$/.test(l['checkpoint']));
-      return leases.length === 4 && owners.has('dev-consumer-1') && owners.has('dev-consumer-2') && checkpointed ? true : undefined;
+      // A lease with checkpointOwner is being handed over (KCL 3's encoding: leaseOwner is already the taker, which
+      // does not hold it until the old owner lets go), so it does not count yet.
+      const settled = leases.every((l) => l['checkpointOwner'] === undefined);
+      return leases.length === 4 && owners.has('dev-consumer-1') && owners.has('dev-consumer-2') && checkpointed && settled ? true : undefined;
     });
-    const [h1, h2] = await Promise.all(s.consumerUrls.map((u) => healthz(u)));
+    // Each worker says so itself (its /healthz follows its own lease events, a moment after the table).
+    const [h1, h2] = await eventually('both consumers reporting leases held', async () => {
+      const both = await Promise.all(s.consumerUrls.map((u) => healthz(u)));
+      return both.every((h) => (h?.consumer.leasesHeld.length ?? 0) > 0) ? both : undefined;
+    });
     expect(h1?.consumer.leasesHeld.length).toBeGreaterThan(0);
     expect(h2?.consumer.leasesHeld.length).toBeGreaterThan(0);
 
