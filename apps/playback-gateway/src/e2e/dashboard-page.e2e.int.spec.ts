@@ -149,10 +149,9 @@ describeBrowser('dashboard page in chromium (emulator tables + gateway)', () => 
     browser = await launchChromium();
   }, 60_000);
 
-  // In CI the browser was twice found closed before the first test (a graceful close no test asked for; cause not
-  // found): a test then starts from a fresh one instead of failing all eleven on a dead browser.
+  // A browser that died between tests is replaced, so one crash fails one test and not the ten after it.
   beforeEach(async () => {
-    if (!browser.isConnected()) browser = await launchChromium();
+    if (!browser?.isConnected()) browser = await launchChromium();
   }, 60_000);
 
   afterAll(async () => {

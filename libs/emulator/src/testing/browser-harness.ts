@@ -21,15 +21,32 @@ export function chromiumAvailable(): boolean {
   return existsSync(CHROMIUM_PATH);
 }
 
-/** A headless chromium with CHROMIUM_ARGS; an error naming the fix when the binary is missing. */
+/** Launch attempts before a chromium that dies while starting fails the caller. */
+const LAUNCH_ATTEMPTS = 3;
+
+/**
+ * A headless chromium with CHROMIUM_ARGS; an error naming the fix when the binary is missing.
+ *
+ * A launch that fails is tried again, up to LAUNCH_ATTEMPTS in all, each failure written to stderr. In CI under load
+ * chromium twice closed its DevTools pipe while starting (its log ends after the D-Bus warnings, before the first
+ * protocol answer; Playwright then reports "Target page, context or browser has been closed" and closes it), which
+ * failed every test of a file in beforeAll. The retry covers the start only: a browser that dies later still fails
+ * the test that was using it.
+ */
 export async function launchChromium(): Promise<Browser> {
   if (!chromiumAvailable()) throw new Error(`chromium not found at ${CHROMIUM_PATH} (apt install chromium, or set CHROMIUM_PATH)`);
   const { chromium } = await import('playwright-core');
-  // handleSIGHUP off: Playwright's handler closes every browser on a SIGHUP and leaves the test process running, so a
-  // hang-up reaching the runner reads as a page failure. Once in CI all eleven dashboard tests failed with "browser has
-  // been closed", the browser's log ending in a graceful close that no test asked for; a hang-up is a suspect, not a
-  // proven cause. SIGINT and SIGTERM still close the browser.
-  return chromium.launch({ executablePath: CHROMIUM_PATH, args: [...CHROMIUM_ARGS], handleSIGHUP: false });
+  for (let attempt = 1; ; attempt++) {
+    try {
+      // handleSIGHUP off: Playwright's handler closes every browser on a SIGHUP and leaves the test process running,
+      // so a hang-up reaching the runner would read as a page failure.
+      return await chromium.launch({ executablePath: CHROMIUM_PATH, args: [...CHROMIUM_ARGS], handleSIGHUP: false });
+    } catch (err) {
+      if (attempt >= LAUNCH_ATTEMPTS) throw err;
+      const first = String(err instanceof Error ? err.message : err).split('\n')[0];
+      process.stderr.write(`launchChromium: attempt ${attempt} of ${LAUNCH_ATTEMPTS} failed (${first}); launching again\n`);
+    }
+  }
 }
 
 /** One hls.js error as the recorder keeps it. */
