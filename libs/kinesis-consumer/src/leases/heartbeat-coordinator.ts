@@ -376,21 +376,7 @@ export class HeartbeatLeaseCoordinator extends LeaseCoordinator {
     });
     this.followUp = failed > 0 || (plan.available - taken.length > 0 && this.held.size < this.maxLeasesForWorker);
     this.cleanUpHeartbeats(leases, view, now);
-    const event: TakerRunEvent = {
-      workerId: this.workerId,
-      leases: plan.leaseCount,
-      workers: plan.workerCount,
-      target: plan.target,
-      held: this.held.size,
-      available: plan.available,
-      veryExpired: plan.veryExpired,
-      taken,
-      stolen,
-      failed,
-      durationMs: this.clock.now() - started,
-    };
-    if (taken.length + stolen.length > 0) this.logger.info({ ...event, taken: taken.length, stolen: stolen.length }, 'taker run');
-    return event;
+    return this.scannedRunEvent(started, plan, { taken, stolen, failed });
   }
 
   /**

@@ -28,7 +28,7 @@ import { toDependencyError } from './aws-error-mapper';
 import { LEASE_DEFAULTS, defaultRenewIntervalMs, defaultTakerIntervalMs } from '../defaults';
 import { isShardEnd } from './lease-serializer';
 import type { LeaseStore } from './lease-table';
-import { planLeaseTaking, type LeaseObservation } from './lease-taker';
+import { planLeaseTaking, type LeaseObservation, type LeaseTakingPlan } from './lease-taker';
 
 /**
  * Which lease protocol a worker speaks (createLeaseCoordinator picks the class):
@@ -522,6 +522,18 @@ export class LeaseCoordinator extends EventEmitter<LeaseCoordinatorEvents> {
     let delay = leftOver || failed > 0 ? this.takerFollowUpMs : this.takerIntervalMs;
     if (plan.nextExpiryAt !== undefined) delay = Math.min(delay, Math.max(0, plan.nextExpiryAt - this.clock.now()));
     this.scheduleTaker(delay);
+    const event = this.scannedRunEvent(started, plan, { taken, stolen, failed });
+    this.emitSafe('takerRun', event);
+    return event;
+  }
+
+  /** The event of a taker run that scanned the lease table (both protocols), logged when it moved a lease. */
+  protected scannedRunEvent(
+    started: number,
+    plan: Pick<LeaseTakingPlan, 'leaseCount' | 'workerCount' | 'target' | 'available' | 'veryExpired'>,
+    outcome: Pick<TakerRunEvent, 'taken' | 'stolen' | 'failed'>,
+  ): TakerRunEvent {
+    const { taken, stolen, failed } = outcome;
     const event: TakerRunEvent = {
       workerId: this.workerId,
       leases: plan.leaseCount,
@@ -535,10 +547,7 @@ export class LeaseCoordinator extends EventEmitter<LeaseCoordinatorEvents> {
       failed,
       durationMs: this.clock.now() - started,
     };
-    if (taken.length + stolen.length > 0) {
-      this.logger.info({ ...event, taken: taken.length, stolen: stolen.length }, 'taker run');
-    }
-    this.emitSafe('takerRun', event);
+    if (taken.length + stolen.length > 0) this.logger.info({ ...event, taken: taken.length, stolen: stolen.length }, 'taker run');
     return event;
   }
 
