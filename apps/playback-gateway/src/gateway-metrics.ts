@@ -77,11 +77,17 @@ export class GatewayMetrics extends ServiceMetrics {
     this.cache = cache;
   }
 
+  /** One finished request in the request-duration histogram (`path`: requestPath's, labelled by routeOf). */
+  observeHttp(method: string, path: string, status: number, seconds: number): void {
+    this.httpDuration.observe({ method, route: routeOf(path), status: String(status) }, seconds);
+  }
+
+  /** Times each request into the histogram (the gateway's server does this in its one request observer). */
   httpMiddleware() {
     return (req: Request, res: Response, next: NextFunction): void => {
-      const stop = this.httpDuration.startTimer();
+      const started = process.hrtime.bigint();
       const path = requestPath(req);
-      res.on('finish', () => stop({ method: req.method, route: routeOf(path), status: String(res.statusCode) }));
+      res.on('finish', () => this.observeHttp(req.method, path, res.statusCode, Number(process.hrtime.bigint() - started) / 1e9));
       next();
     };
   }

@@ -3,7 +3,7 @@
  * section Benchmark): autocannon against a proxied segment URL and a proxied media playlist URL of the gateway,
  * side by side with the same resources straight from the emulator (the baseline: what direct playback costs).
  *
- *   npm run bench:gateway -- [--runs 3] [--seconds 10] [--connections 500] [--only viewers,saturation]
+ *   npm run bench:gateway -- [--runs 3] [--seconds 10] [--connections 500] [--only viewers,saturation] [--profile]
  *
  * Processes: the emulator (bench-server.ts, limits off, a data dir in a temp folder), the gateway as deployed
  * (`apps/playback-gateway/src/main.ts`, configured by flags and environment only: AWS_ENDPOINT_URL points it at
@@ -74,6 +74,8 @@ Options:
   --only LIST       load shapes, comma-separated: viewers (N requests/s in all), saturation (no rate),
                     low-latency (live media playlist, 5 requests/s per viewer)
                     (default viewers,saturation,low-latency)
+  --profile         write a CPU profile of the (shared-playlist) gateway to tools/bench/results/profiles
+                    when it stops (read it by function with tools/bench/src/gateway-profile-summary.ts)
   --help
 `;
 
@@ -83,10 +85,11 @@ interface BenchOptions {
   connections: number;
   liveViewers: number;
   shapes: Shape[];
+  profile: boolean;
 }
 
 function parseOptions(argv: string[]): BenchOptions | undefined {
-  const values = parseBenchArgs(argv, ['runs', 'seconds', 'connections', 'live-viewers', 'only']);
+  const values = parseBenchArgs(argv, ['runs', 'seconds', 'connections', 'live-viewers', 'only'], ['profile']);
   if (values === undefined) return undefined;
   const shapes = (values.only ?? SHAPES.join(',')).split(',').map((s) => s.trim());
   for (const s of shapes) if (!(SHAPES as readonly string[]).includes(s)) throw new Error(`--only: unknown load shape ${s}`);
@@ -96,6 +99,7 @@ function parseOptions(argv: string[]): BenchOptions | undefined {
     connections: positiveIntegerOption('connections', values.connections, 500),
     liveViewers: positiveIntegerOption('live-viewers', values['live-viewers'], 500),
     shapes: shapes as Shape[],
+    profile: values.profile === true,
   };
 }
 
@@ -481,7 +485,7 @@ async function main(options: BenchOptions): Promise<void> {
     let gateway: (ServerProcess & { apiKey: string }) | undefined;
     try {
       const fragments = await recordVideo(emulator, admin, stream);
-      gateway = await startGateway(emulator.url);
+      gateway = await startGateway(emulator.url, [], { profile: options.profile });
       const urls = await targetUrls(gateway, admin, stream, fragments);
       const segmentBytes = (await (await fetch(urls['gateway segment'])).arrayBuffer()).byteLength;
       console.log(

@@ -266,13 +266,14 @@ export const BENCH_PLAYBACK_KEY = 'bench-playback-key-0123456789abcdef0123456789
 /**
  * `apps/playback-gateway/src/main.ts` pointed at the emulator by AWS's own variables, with one generated API key
  * (`video:read`) in GATEWAY_API_KEYS and rate limits off (every client of a bench shares one address). Ready when
- * it logs `ready`. `apiKey` is the key to send as X-Api-Key.
+ * it logs `ready`. `apiKey` is the key to send as X-Api-Key. `profile`: a CPU profile in PROFILE_DIR when it exits.
  */
-export async function startGateway(emulatorUrl: string, extraArgs: string[] = []): Promise<ServerProcess & { apiKey: string }> {
+export async function startGateway(emulatorUrl: string, extraArgs: string[] = [], options: { profile?: boolean } = {}): Promise<ServerProcess & { apiKey: string }> {
   const key = generateApiKey({ scopes: ['video:read'], name: 'bench' });
   const proc = await startListeningProcess({
     label: 'playback-gateway',
     script: GATEWAY_SCRIPT,
+    profile: options.profile,
     args: ['--host', '127.0.0.1', '--port', '0', '--api-rate-limit', '0', '--hls-rate-limit', '0', '--log-level', 'info', ...extraArgs],
     env: {
       AWS_ENDPOINT_URL: emulatorUrl,

@@ -118,4 +118,35 @@ describe('HLS proxy controller', () => {
     expect(bad.status).toBe(502);
     expect(await bad.text()).not.toContain('169.254');
   });
+
+  // Issue 17: the playlist route skips helmet's per-request work and Express's res.set; its answers must still carry
+  // every security header the page gets, and still count in the request metrics.
+  it("answers playlists and refusals with the page's security headers, and counts them", async () => {
+    const token = await tokenFor('cam-f');
+    script = async () => new Response('#EXTM3U\n#EXT-X-TARGETDURATION:1\n#EXTINF:1.0,\ngetMP4MediaFragment.mp4?FragmentNumber=3&SessionToken=x&TrackNumber=1\n');
+    const requestsCounted = async (status: string): Promise<number> => {
+      const values = (await metrics.registry.getSingleMetric('playback_gateway_http_request_duration_seconds')?.get())?.values ?? [];
+      const row = values.find((v) => v.metricName === 'playback_gateway_http_request_duration_seconds_count' && v.labels.route === '/hls/:token/media.m3u8' && v.labels.status === status);
+      return row?.value ?? 0;
+    };
+    const before = { ok: await requestsCounted('200'), refused: await requestsCounted('401') };
+    const security = (res: Response): Record<string, string> => {
+      const names = ['content-security-policy', 'cross-origin-opener-policy', 'cross-origin-resource-policy', 'origin-agent-cluster', 'referrer-policy', 'x-content-type-options', 'x-dns-prefetch-control', 'x-download-options', 'x-frame-options', 'x-permitted-cross-domain-policies', 'x-xss-protection'];
+      return Object.fromEntries(names.map((n) => [n, res.headers.get(n) ?? '(absent)']));
+    };
+    const page = await fetch(`${base}/`);
+    const playlist = await fetch(`${base}/hls/${token}/media.m3u8?track=1`);
+    const refused = await fetch(`${base}/hls/a.b.c/media.m3u8?track=1`);
+    expect([page.status, playlist.status, refused.status]).toEqual([200, 200, 401]);
+    expect(security(page)['referrer-policy']).toBe('no-referrer');
+    expect(Object.values(security(page))).not.toContain('(absent)');
+    expect(security(playlist)).toEqual(security(page));
+    expect(security(refused)).toEqual(security(page));
+    expect(playlist.headers.get('x-powered-by')).toBeNull();
+    expect(playlist.headers.get('content-length')).toBe(String((await playlist.arrayBuffer()).byteLength));
+    await refused.arrayBuffer();
+    await sleep(20);
+    // Each request counted once in the request-duration histogram, by route and status.
+    expect({ ok: await requestsCounted('200'), refused: await requestsCounted('401') }).toEqual({ ok: before.ok + 1, refused: before.refused + 1 });
+  });
 });

@@ -9,13 +9,15 @@
  *   /dashboard          the live dashboard (public/dashboard.html; its API is dashboard/dashboard-api.ts),
  *                       uPlot at /vendor/uPlot.iife.min.js and /vendor/uPlot.min.css
  *
- * Security headers come from helmet: a CSP for the player page (self, plus blob: media and workers for hls.js'
- * MediaSource and transmuxing worker, plus the KVS origin for direct playback), Referrer-Policy no-referrer (so a
- * playback URL's token never leaks in a Referer). Every error is an RFC 9457 problem document.
+ * Security headers come from helmet, computed once (security-headers.ts): a CSP for the player page, Referrer-Policy
+ * no-referrer (so a playback URL's token never leaks in a Referer). Every error is an RFC 9457 problem document.
+ *
+ * The hot path is a live playlist polled five times a second by every low-latency viewer (issue 17): Express walks
+ * its layers in order for each request, so /hls comes right after the one request observer (before the API, the
+ * probes and the pages, whose paths it does not share), and is one layer (`inOrder`), not one per middleware.
  */
 import express, { type NextFunction, type Request, type Response } from 'express';
 import cors from 'cors';
-import helmet from 'helmet';
 import { rateLimit } from 'express-rate-limit';
 import { authenticate, AuthError, problemFromAuthError, sendProblem, type AuthenticatorOptions, type PlaybackTokenKey } from '@tributary/auth';
 import type { Logger } from 'pino';
@@ -32,7 +34,8 @@ import { dashboardApi, type DashboardTableSettings } from '../dashboard/dashboar
 import type { DashboardTables } from '../dashboard/dashboard-tables';
 import type { KdsDashboardClient } from '../kds/kds-dashboard-client';
 import type { StaticAssets } from './static-assets';
-import { loggablePath, requestLog } from './request-log';
+import { loggablePath, requestLogWriter, type RequestLogWriter } from './request-log';
+import { securityHeaders } from './security-headers';
 
 export interface GatewayServerOptions {
   auth: AuthenticatorOptions;
@@ -68,7 +71,6 @@ export interface GatewayServerOptions {
 /** Paths in logs without the playback token (moved to request-log.ts; re-exported for its users). */
 export { loggablePath } from './request-log';
 
-
 export function createGatewayServer(options: GatewayServerOptions): express.Express {
   const { logger, metrics } = options;
   const app = express();
@@ -76,10 +78,7 @@ export function createGatewayServer(options: GatewayServerOptions): express.Expr
   app.set('query parser', false);
   app.set('trust proxy', options.trustProxy);
 
-  app.use(metrics.httpMiddleware());
-  app.use(requestLog(logger));
-  app.use(securityHeaders(options.cspConnectSrc));
-  probeRoutes(app, options);
+  app.use(observeRequests(metrics, requestLogWriter(logger), securityHeaders(options.cspConnectSrc).apply));
 
   const corsMiddleware = cors({
     origin: options.corsOrigins.includes('*') ? '*' : options.corsOrigins.length > 0 ? [...options.corsOrigins] : false,
@@ -88,6 +87,31 @@ export function createGatewayServer(options: GatewayServerOptions): express.Expr
     exposedHeaders: ['Content-Disposition', 'WWW-Authenticate'],
     maxAge: 600,
   });
+  const proxy = hlsProxyController({
+    playbackKey: options.playbackKey,
+    cache: options.segmentCache,
+    metrics,
+    logger,
+    timeoutMs: options.upstreamTimeoutMs,
+    fetch: options.fetch,
+    ...(options.playlistShareMs !== undefined ? { playlistShareMs: options.playlistShareMs } : {}),
+    ...(options.clock ? { clock: options.clock } : {}),
+  });
+  app.use(
+    '/hls',
+    inOrder([
+      corsMiddleware,
+      rateLimiter(options.hlsRateLimit),
+      (req, res, next) => {
+        if (req.method !== 'GET' && req.method !== 'HEAD') {
+          next(new GatewayError('METHOD_NOT_ALLOWED', 'Use GET here.', { headers: { Allow: 'GET, HEAD' } }));
+          return;
+        }
+        void proxy(req, res, next);
+      },
+    ]),
+  );
+
   app.use(
     '/api',
     corsMiddleware,
@@ -113,25 +137,7 @@ export function createGatewayServer(options: GatewayServerOptions): express.Expr
       logger,
     }),
   );
-
-  const proxy = hlsProxyController({
-    playbackKey: options.playbackKey,
-    cache: options.segmentCache,
-    metrics,
-    logger,
-    timeoutMs: options.upstreamTimeoutMs,
-    fetch: options.fetch,
-    ...(options.playlistShareMs !== undefined ? { playlistShareMs: options.playlistShareMs } : {}),
-    ...(options.clock ? { clock: options.clock } : {}),
-  });
-  app.use('/hls', corsMiddleware, rateLimiter(options.hlsRateLimit), (req, res, next) => {
-    if (req.method !== 'GET' && req.method !== 'HEAD') {
-      next(new GatewayError('METHOD_NOT_ALLOWED', 'Use GET here.', { headers: { Allow: 'GET, HEAD' } }));
-      return;
-    }
-    void proxy(req, res, next);
-  });
-
+  probeRoutes(app, options);
   pageRoutes(app, options.assets);
   app.use((req, _res, next) => {
     next(new GatewayError('NOT_FOUND', `No route for ${req.method} ${loggablePath(requestPath(req))}.`));
@@ -140,29 +146,51 @@ export function createGatewayServer(options: GatewayServerOptions): express.Expr
   return app;
 }
 
-/** helmet with the pages' CSP (see the header of this file). */
-function securityHeaders(cspConnectSrc: readonly string[]): express.RequestHandler {
-  return helmet({
-    contentSecurityPolicy: {
-      useDefaults: true,
-      directives: {
-        'default-src': ["'self'"],
-        'script-src': ["'self'"],
-        'style-src': ["'self'"],
-        'img-src': ["'self'", 'data:', 'blob:'],
-        'media-src': ["'self'", 'blob:'],
-        'worker-src': ["'self'", 'blob:'],
-        'connect-src': ["'self'", ...cspConnectSrc],
-        'object-src': ["'none'"],
-        'frame-ancestors': ["'none'"],
-        // The gateway often runs on plain http (local, or behind a TLS-terminating balancer): upgrading its own
-        // subresources to https would break the page there; the balancer sets HSTS where there is TLS.
-        'upgrade-insecure-requests': null,
-      },
-    },
-    strictTransportSecurity: false,
-    referrerPolicy: { policy: 'no-referrer' },
-  });
+/**
+ * Every request, first: its security headers, and once it finishes, its duration in the metrics and its line in the
+ * request log; one middleware and one 'finish' listener for the three.
+ */
+function observeRequests(metrics: GatewayMetrics, writeLog: RequestLogWriter, applySecurityHeaders: (res: Response) => void): express.RequestHandler {
+  return (req, res, next) => {
+    const started = process.hrtime.bigint();
+    res.on('finish', () => {
+      const ms = Number(process.hrtime.bigint() - started) / 1e6;
+      const path = requestPath(req);
+      metrics.observeHttp(req.method, path, res.statusCode, ms / 1000);
+      writeLog(req, res.statusCode, path, ms);
+    });
+    applySecurityHeaders(res);
+    next();
+  };
+}
+
+/**
+ * `handlers` in order as one Express layer: what `app.use(path, a, b, c)` does with one layer (one path match, one
+ * mount-path trim) instead of one per handler. A handler's error, or its rejected promise (as Express 5 treats it),
+ * goes to `next`; `next('route')`/`next('router')` are not used by these handlers.
+ */
+export function inOrder(handlers: readonly express.RequestHandler[]): express.RequestHandler {
+  return (req, res, next) => {
+    let i = 0;
+    const step = (err?: unknown): void => {
+      if (err) {
+        next(err);
+        return;
+      }
+      const handler = handlers[i++];
+      if (handler === undefined) {
+        next();
+        return;
+      }
+      try {
+        const ret = handler(req, res, step) as unknown;
+        if (ret instanceof Promise) ret.then(undefined, (e: unknown) => step(e ?? new Error('Rejected promise')));
+      } catch (e) {
+        step(e);
+      }
+    };
+    step();
+  };
 }
 
 /** `perMinute` requests per minute per client, answered past it with a 429 problem document; 0 is no limit. */

@@ -71,25 +71,32 @@ export class PrincipalMemory {
   }
 }
 
-/** The middleware: one line per request when it finishes; mount it before the routes. */
-export function requestLog(logger: Logger, options: RequestLogOptions = {}): express.RequestHandler {
+/** A finished request's line (and the "signed in" line), as the middleware below writes it: for callers that time requests themselves. */
+export type RequestLogWriter = (req: express.Request, status: number, path: string, ms: number) => void;
+
+export function requestLogWriter(logger: Logger, options: RequestLogOptions = {}): RequestLogWriter {
   const slowMs = options.slowMs ?? REQUEST_LOG_DEFAULTS.slowMs;
   const principals = new PrincipalMemory(options.rememberedPrincipals);
+  return (req, status, path, ms) => {
+    const principal = getPrincipal(req);
+    if (principal && status < 400 && principals.firstSight(`${principal.kind}:${principal.subject}`)) {
+      const { kind, subject, name, scopes } = principal;
+      logger.info({ kind, subject, ...(name !== undefined ? { name } : {}), scopes, ip: req.ip }, 'signed in');
+    }
+    const { level, slow } = requestLogLevel({ method: req.method, path, status, ms }, slowMs);
+    if (!logger.isLevelEnabled(level)) return;
+    const line = { method: req.method, route: routeOf(path), path: loggablePath(path), status, ms: Math.round(ms * 10) / 10, ip: req.ip };
+    logger[level](slow ? { ...line, slow } : line, 'request');
+  };
+}
+
+/** The middleware: one line per request when it finishes; mount it before the routes. */
+export function requestLog(logger: Logger, options: RequestLogOptions = {}): express.RequestHandler {
+  const write = requestLogWriter(logger, options);
   return (req, res, next) => {
     const started = process.hrtime.bigint();
     const path = requestPath(req);
-    res.on('finish', () => {
-      const ms = Number(process.hrtime.bigint() - started) / 1e6;
-      const principal = getPrincipal(req);
-      if (principal && res.statusCode < 400 && principals.firstSight(`${principal.kind}:${principal.subject}`)) {
-        const { kind, subject, name, scopes } = principal;
-        logger.info({ kind, subject, ...(name !== undefined ? { name } : {}), scopes, ip: req.ip }, 'signed in');
-      }
-      const { level, slow } = requestLogLevel({ method: req.method, path, status: res.statusCode, ms }, slowMs);
-      if (!logger.isLevelEnabled(level)) return;
-      const line = { method: req.method, route: routeOf(path), path: loggablePath(path), status: res.statusCode, ms: Math.round(ms * 10) / 10, ip: req.ip };
-      logger[level](slow ? { ...line, slow } : line, 'request');
-    });
+    res.on('finish', () => write(req, res.statusCode, path, Number(process.hrtime.bigint() - started) / 1e6));
     next();
   };
 }
