@@ -20,6 +20,7 @@ import { readStream } from './testing/kinesis-stream-reader';
 import { loadConfig } from './telemetry-producer-config';
 import { startTelemetryProducer, type RunningTelemetryProducer } from './telemetry-producer-app';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { eventually } from '@tributary/runtime/testing';
 
 const REGION = 'us-east-1';
 const CREDENTIALS = { accessKeyId: 'test', secretAccessKey: 'test' };
@@ -29,16 +30,6 @@ interface Line {
   msg: string;
   time: number;
   [k: string]: unknown;
-}
-
-async function eventually<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 20_000): Promise<T> {
-  const until = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > until) throw new Error(`timed out waiting for ${what}`);
-    await sleep(100);
-  }
 }
 
 describe('telemetry-producer through a Kinesis outage', () => {

@@ -16,6 +16,7 @@ import { createActiveVideoStream, createArchivedMediaClient, createKinesisVideoC
 import { loadConfig, type VideoProducerConfig } from './video-producer-config';
 import { startVideoProducer, type RunningVideoProducer } from './video-producer-app';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { waitUntil } from '@tributary/runtime/testing';
 
 const CHILD_SCRIPT = resolve(__dirname, '../../../libs/emulator/src/testing/emulator-child.ts');
 const TSX_CJS = require.resolve('tsx/cjs');
@@ -56,15 +57,6 @@ function kill(child: Child | undefined, signal: NodeJS.Signals): Promise<void> {
   });
 }
 
-
-/** Polls `predicate` every 50 ms; fails after `timeoutMs`. */
-async function waitFor(what: string, predicate: () => boolean, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!predicate()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(50);
-  }
-}
 
 let dir: string;
 let emulator: Child | undefined;
@@ -148,7 +140,7 @@ describe('video-producer → emulator killed (SIGKILL) and restarted mid-stream'
     const sent = new Map<number, number>();
     camera.session.on('fragment-sent', (e) => sent.set(e.timecode, Math.max(sent.get(e.timecode) ?? 0, e.sendCount)));
 
-    await waitFor('3 fragments persisted', () => camera.session.stats().totals.fragmentsPersisted >= 3, 10_000);
+    await waitUntil('3 fragments persisted', () => camera.session.stats().totals.fragmentsPersisted >= 3, { timeoutMs: 10_000, intervalMs: 50 });
     const persistedBeforeKill = camera.session.stats().totals.fragmentsPersisted;
     await kill(emulator, 'SIGKILL');
     emulator = undefined;
@@ -158,10 +150,10 @@ describe('video-producer → emulator killed (SIGKILL) and restarted mid-stream'
 
     emulator = await startChild({ port, dynamodb: false, dataDir });
     // The producer reconnects and resends the backlog; wait until it has persisted past what was spooled.
-    await waitFor(
+    await waitUntil(
       'the backlog to be persisted after the restart',
       () => camera.session.stats().totals.fragmentsPersisted >= writtenDuringOutage + 1,
-      10_000,
+      { timeoutMs: 10_000, intervalMs: 50 },
     );
     const report = await producer.close();
     producer = undefined;

@@ -15,6 +15,7 @@ import { listAllFragments, readFragments } from '@tributary/kvs/testing';
 import { loadConfig, type VideoProducerConfig } from './video-producer-config';
 import { startVideoProducer, type RunningVideoProducer } from './video-producer-app';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { waitUntil } from '@tributary/runtime/testing';
 
 const region = 'us-east-1';
 const credentials = { accessKeyId: 'AKIDTEST', secretAccessKey: 'secret' };
@@ -49,14 +50,6 @@ function start(endpoint: string, config: VideoProducerConfig): Promise<RunningVi
   return startVideoProducer({ config, kinesisVideo: { endpoint, region, credentials }, reconnectBaseDelayMs: 100, reconnectMaxDelayMs: 500, defaultMetrics: false });
 }
 
-
-async function waitFor(condition: () => Promise<boolean>, timeoutMs = 15_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await condition())) {
-    if (Date.now() > deadline) throw new Error(`condition not met within ${timeoutMs} ms`);
-    await sleep(100);
-  }
-}
 
 async function listFragments(endpoint: string, streamName: string): Promise<Fragment[]> {
   const listed = await listAllFragments({ endpoint, region, credentials }, streamName);
@@ -209,13 +202,13 @@ describe('video-producer → emulator', () => {
     };
     const gauge = async (): Promise<string | undefined> =>
       (await (await fetch(`${producer.url}/metrics`)).text()).split('\n').find((l) => l.startsWith(`video_producer_putmedia_reachable{stream="${stream}"}`))?.split(' ')[1];
-    await waitFor(async () => producer.cameras[0].session.stats().totals.fragmentsPersisted >= 1);
+    await waitUntil('a fragment persisted', () => producer.cameras[0].session.stats().totals.fragmentsPersisted >= 1, { timeoutMs: 15_000 });
     expect((await health()).status).toBe(200);
     expect(await gauge()).toBe('1');
 
     const stoppedAt = Date.now();
     await emulator.close();
-    await waitFor(async () => (await health()).status === 503);
+    await waitUntil('/healthz to answer 503', async () => (await health()).status === 503, { timeoutMs: 15_000 });
     await sleep(1500); // several reconnect attempts fail meanwhile
     const down = await health();
     expect(down.body.status).toBe('degraded');
@@ -226,7 +219,7 @@ describe('video-producer → emulator', () => {
     expect((await fetch(`${producer.url}/readyz`)).status).toBe(503);
 
     emulator = await startEmulator({ port, dynamodb: false, dataDir });
-    await waitFor(async () => (await health()).status === 200);
+    await waitUntil('/healthz to answer 200', async () => (await health()).status === 200, { timeoutMs: 15_000 });
     expect((await health()).body.cameras[0].backend.reachable).toBe(true);
     expect(await gauge()).toBe('1');
     expect(await producer.close()).toEqual({ left: { [stream]: 0 }, timedOut: false });

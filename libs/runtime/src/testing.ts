@@ -14,3 +14,4 @@ export {
 } from './testing/fuzz-target';
 export { applyMutations, chunkCuts, hex, mutatedBytes, splitAt, type ByteMutation } from './testing/fuzz-bytes';
 export { seededRandom } from './testing/seeded-random';
+export { eventually, waitUntil, type PollOptions } from './testing/eventually';

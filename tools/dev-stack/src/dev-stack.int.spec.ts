@@ -14,6 +14,7 @@ import { GetDataEndpointCommand, KinesisVideoClient } from '@aws-sdk/client-kine
 import { KinesisVideoArchivedMediaClient, ListFragmentsCommand } from '@aws-sdk/client-kinesis-video-archived-media';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import { startDevStack, type DevStackProcess } from './testing/dev-stack-process';
+import { eventually as eventuallyWithin } from '@tributary/runtime/testing';
 
 jest.setTimeout(420_000);
 
@@ -25,20 +26,8 @@ const REPLAY_MARGIN_MS = 15_000;
 
 const aws = (endpoint: string) => ({ endpoint, region: 'us-east-1', credentials: { accessKeyId: 'test', secretAccessKey: 'test' } });
 
-async function eventually<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 60_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  for (;;) {
-    try {
-      const value = await probe();
-      if (value !== undefined) return value;
-    } catch (err) {
-      last = err;
-    }
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}${last ? `: ${String(last)}` : ''}`);
-    await new Promise((resolve) => setTimeout(resolve, 500));
-  }
-}
+/** The stack's waits: up to a minute, probing every 500 ms. */
+const eventually = <T>(what: string, probe: () => Promise<T | undefined>): Promise<T> => eventuallyWithin(what, probe, { timeoutMs: 60_000, intervalMs: 500 });
 
 async function scan(endpoint: string, table: string): Promise<Record<string, unknown>[]> {
   const client = new DynamoDBClient(aws(endpoint));

@@ -20,6 +20,7 @@ import { unmarshall } from '@aws-sdk/util-dynamodb';
 import { generateApiKey } from '@tributary/auth';
 import { startEmulator, type RunningEmulator } from '@tributary/emulator';
 import { metricValue, startApp, startRoundRobinProxy, type AppProcess, type LogLine, type RoundRobinProxy } from './testing/app-process';
+import { eventually as eventuallyWithin } from '@tributary/runtime/testing';
 
 jest.setTimeout(300_000);
 
@@ -33,20 +34,9 @@ const BATCHES_PER_ROUND = DEVICES / BATCH;
 const aws = { region: 'us-east-1', credentials: { accessKeyId: 'test', secretAccessKey: 'test' } };
 const unique = (prefix: string): string => `${prefix}-${process.pid}-${Date.now().toString(36)}`;
 
-async function eventually<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 60_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  for (;;) {
-    try {
-      const value = await probe();
-      if (value !== undefined) return value;
-    } catch (err) {
-      last = err;
-    }
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}${last ? `: ${String(last)}` : ''}`);
-    await new Promise((resolve) => setTimeout(resolve, 250));
-  }
-}
+/** Waits of up to a minute unless told, probing every 250 ms. */
+const eventually = <T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 60_000): Promise<T> =>
+  eventuallyWithin(what, probe, { timeoutMs, intervalMs: 250 });
 
 async function metrics(url: string): Promise<string> {
   return (await fetch(`${url}/metrics`)).text();

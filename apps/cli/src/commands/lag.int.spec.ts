@@ -18,6 +18,10 @@ import {
 import { KinesisConsumer, LeaseTable, type ConsumerRecord, type Lease } from '@tributary/kinesis-consumer';
 import { AggregateBuilder } from '@tributary/kpl';
 import { collect, runCli, spawnCli } from '../testing/stream-cli-kit';
+import { waitUntil } from '@tributary/runtime/testing';
+
+/** In-process state polled often: a missed moment would change what the command sees. */
+const FAST = { intervalMs: 25 };
 
 let kds: KdsTestEmulator;
 beforeAll(async () => {
@@ -33,15 +37,6 @@ const endpoint = () => ['--endpoint-url', kds.emu.url];
 interface LagDoc {
   application: string;
   shards: Array<{ shardId: string; state: string; owner?: string; leaseCounter: number; checkpoint: string; measured?: { millisBehind: number; recordsBehind?: number } }>;
-}
-
-/** Waits until `predicate` holds, polling. */
-async function until(what: string, predicate: () => boolean, timeoutMs = 20_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!predicate()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
 }
 
 describe('tributary lag', () => {
@@ -77,15 +72,15 @@ describe('tributary lag', () => {
       },
     });
     await consumer.start();
-    await until('both leases taken', () => consumer.stats().leasesHeld.length === 2);
+    await waitUntil('both leases taken', () => consumer.stats().leasesHeld.length === 2, FAST);
     // 20 records on each shard (keys chosen per shard by the stream's hash ranges: 'a…' and 'b…' keys are spread).
     const keys = Array.from({ length: 40 }, (_, i) => `key-${i}`);
     await client().send(new PutRecordsCommand({ StreamName: stream, Records: keys.map((k) => ({ PartitionKey: k, Data: Buffer.from(`ok ${k}`) })) }));
-    await until('the first records processed and checkpointed', () => [...seen.values()].reduce((a, b) => a + b, 0) === 40);
+    await waitUntil('the first records processed and checkpointed', () => [...seen.values()].reduce((a, b) => a + b, 0) === 40, FAST);
     await new Promise((r) => setTimeout(r, 300));
     // Then 5 records for one key (one shard): the first is the stall marker, the 4 behind it wait too.
     await client().send(new PutRecordsCommand({ StreamName: stream, Records: ['stall', 'w1', 'w2', 'w3', 'w4'].map((d) => ({ PartitionKey: 'key-stuck', Data: Buffer.from(d) })) }));
-    await until('the stall batch held', () => stalledShard !== '');
+    await waitUntil('the stall batch held', () => stalledShard !== '', FAST);
   }, 60_000);
 
   afterAll(async () => {
@@ -127,7 +122,7 @@ describe('tributary lag', () => {
     let out = '';
     child.stdout?.on('data', (c: Buffer) => (out += c.toString()));
     const done = collect(child, started);
-    await until('two refreshes', () => (out.match(/^SHARD/gm) ?? []).length >= 2, 30_000);
+    await waitUntil('two refreshes', () => (out.match(/^SHARD/gm) ?? []).length >= 2, { ...FAST, timeoutMs: 30_000 });
     child.kill('SIGINT');
     const watched = await done;
     expect(watched.code).toBe(130);

@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { CheckpointStore } from '../checkpoint/checkpoint-store';
 import { FileTailer, type FileTailerOptions } from './file-tailer';
 import type { TailChunk, TailerEvent } from './tailer-types';
+import { waitUntil } from '@tributary/runtime/testing';
 
 export interface Delivered {
   file: string;
@@ -65,12 +66,8 @@ export async function removeDir(dir: string): Promise<void> {
 }
 
 /** Polls `check` every 10 ms until it holds or `timeoutMs` passes (then throws with `what`). */
-export async function waitFor(what: string, check: () => boolean, timeoutMs = 10_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
+export function waitFor(what: string, check: () => boolean, timeoutMs = 10_000): Promise<void> {
+  return waitUntil(what, check, { timeoutMs, intervalMs: 10 });
 }
 
 export const pause = (ms: number) => new Promise((r) => setTimeout(r, ms));

@@ -12,6 +12,7 @@ import { startEmulator, type RunningEmulator } from '@tributary/emulator';
 import { parseCameraHealthItem, type CameraHealthItem } from '@tributary/schemas';
 import { loadConfig, type VideoProducerConfig } from '../video-producer-config';
 import { startVideoProducer, type RunningVideoProducer } from '../video-producer-app';
+import { eventually, waitUntil } from '@tributary/runtime/testing';
 
 const region = 'us-east-1';
 const credentials = { accessKeyId: 'AKIDTEST', secretAccessKey: 'secret' };
@@ -67,23 +68,14 @@ async function healthItem(table: string, stream: string): Promise<CameraHealthIt
   return out?.Item ? (unmarshall(out.Item) as CameraHealthItem) : undefined;
 }
 
-async function until<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs: number): Promise<T> {
-  for (const deadline = Date.now() + timeoutMs; ; ) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
-}
-
 describe('camera health in DynamoDB', () => {
   it('creates the table and keeps each camera’s item current from the PERSISTED acks; the last one says stopped', async () => {
     const table = `video-camera-health-${process.pid}`;
     const app = await start(configFor('health-cam-1', table), emu.url);
-    const item = await until('a streaming item with acks', async () => {
+    const item = await eventually('a streaming item with acks', async () => {
       const current = await healthItem(table, 'health-cam-1');
       return current && current.fragmentsAcked >= 2 && current.ackLatencyP50Ms !== undefined ? current : undefined;
-    }, 30_000);
+    }, { timeoutMs: 30_000, intervalMs: 200 });
     expect(parseCameraHealthItem(item)).toEqual({ ok: true, value: item });
     expect(item).toMatchObject({ streamName: 'health-cam-1', producerId: 'edge-test', intervalMs: 1_000 });
     expect(['streaming', 'buffering']).toContain(item.state);
@@ -104,8 +96,8 @@ describe('camera health in DynamoDB', () => {
 
   it('an unreachable health table only logs: fragments are still persisted', async () => {
     const app = await start(configFor('health-cam-2', 'video-camera-health'), 'http://127.0.0.1:1');
-    await until('persisted fragments', async () => (app.cameras[0].session.stats().totals.fragmentsPersisted >= 3 ? true : undefined), 30_000);
-    await until('a failed health write', async () => ((app.healthReporter?.stats().failed ?? 0) >= 1 ? true : undefined), 10_000);
+    await waitUntil('persisted fragments', () => app.cameras[0].session.stats().totals.fragmentsPersisted >= 3, { timeoutMs: 30_000, intervalMs: 200 });
+    await waitUntil('a failed health write', () => (app.healthReporter?.stats().failed ?? 0) >= 1, { timeoutMs: 10_000, intervalMs: 200 });
     expect(app.health().status).toBe('ok');
     expect(app.healthReporter?.stats().written).toBe(0);
     expect((await app.close()).timedOut).toBe(false);

@@ -24,6 +24,7 @@ import { startEmulator, type RunningEmulator } from '../emulator';
 import { uniqueStreamName } from '../testing/kds-test-clients';
 import { createActiveVideoStream, createArchivedMediaClient, createKinesisVideoClient, createMediaClient } from '../testing/kvs-test-clients';
 import { ffmpegTestPattern, sendPutMedia, type Ack } from '../testing/kvs-media-fixtures';
+import { waitUntil } from '@tributary/runtime/testing';
 
 const AVC_PRIVATE = Uint8Array.from([1, 0x42, 0xc0, 0x1e, 0xff, 0xe1, 0, 4, 0x67, 0x42, 0xc0, 0x1e, 1, 0, 4, 0x68, 0xce, 0x3c, 0x80]);
 const header = (tracks = 1): MkvStreamHeader => ({
@@ -382,10 +383,5 @@ describe('PutMedia connection timers', () => {
   });
 });
 
-async function waitFor(check: () => boolean, timeoutMs = 5000): Promise<void> {
-  const until = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > until) throw new Error('condition not met in time');
-    await new Promise((r) => setTimeout(r, 5));
-  }
-}
+/** The acks arrive on the same connection within moments: poll often, give up after 5 s. */
+const waitFor = (check: () => boolean): Promise<void> => waitUntil('the acks', check, { timeoutMs: 5_000, intervalMs: 5 });

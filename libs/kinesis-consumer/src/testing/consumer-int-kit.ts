@@ -26,6 +26,7 @@ import type { ConsumerRecord } from '../consumer-types';
 import { FileDeadLetterSink } from '../processing/dead-letter-sinks';
 import type { BatchHandler } from '../processing/processing-types';
 import type { ConsumerClientOptions } from '../retrieval/kinesis-clients';
+import { waitUntil } from '@tributary/runtime/testing';
 
 export interface ConsumerTestEnv {
   emu: RunningEmulator;
@@ -69,12 +70,8 @@ export async function startConsumerTestEnv(options: EmulatorOptions = {}): Promi
 /** Real-time waits of the integration specs: node:timers/promises (the runtime's `sleep` is for injected timers). */
 export { sleep };
 
-export async function waitFor(what: string, predicate: () => boolean, timeoutMs: number, pollMs = 20): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!predicate()) {
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await sleep(pollMs);
-  }
+export function waitFor(what: string, predicate: () => boolean, timeoutMs: number, pollMs = 20): Promise<void> {
+  return waitUntil(what, predicate, { timeoutMs, intervalMs: pollMs });
 }
 
 /** A dead-letter file in a fresh temporary folder (`dir`, to remove at the end) and its sink (to close after the consumer). */

@@ -19,16 +19,9 @@ import { hashKeyOf } from '@tributary/partitioning';
 import { DurableProducer } from './durable-producer';
 import type { KinesisProducer } from '../producer/kinesis-producer';
 import { createStream, emulatorProducer, readStream, startTestEmulator, testClient, uniqueStreamName } from '../testing/producer-test-kit';
+import { waitUntil } from '@tributary/runtime/testing';
 
 const DEVICES = 10;
-
-async function eventually(what: string, condition: () => boolean, timeoutMs = 20_000): Promise<void> {
-  const until = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > until) throw new Error(`timed out waiting for ${what}`);
-    await sleep(50);
-  }
-}
 
 describe('DurableProducer with the emulator going away', () => {
   let dataDir: string;
@@ -123,7 +116,7 @@ describe('DurableProducer with the emulator going away', () => {
     expect(durable.stats().bufferedRecords).toBeGreaterThan(100);
     emu = await startTestEmulator({ dataDir, port });
     puts.push(...(await produce(durable, counters, 1_000)));
-    await eventually('the buffer replayed', () => durable.stats().mode === 'direct' && durable.stats().bufferedRecords === 0);
+    await waitUntil('the buffer replayed', () => durable.stats().mode === 'direct' && durable.stats().bufferedRecords === 0);
     const outcomes = (await Promise.all(puts)) as Array<{ status: string }>;
     const buffered = outcomes.filter((o) => o.status === 'buffered').length;
     await durable.close();
@@ -154,7 +147,7 @@ describe('DurableProducer with the emulator going away', () => {
     const secondPuts = await produce(second.durable, counters, 500);
     emu = await startTestEmulator({ dataDir, port });
     secondPuts.push(...(await produce(second.durable, counters, 500)));
-    await eventually('the buffer replayed', () => second.durable.stats().mode === 'direct' && second.durable.stats().bufferedRecords === 0);
+    await waitUntil('the buffer replayed', () => second.durable.stats().mode === 'direct' && second.durable.stats().bufferedRecords === 0);
     await Promise.all(secondPuts);
     await second.durable.close();
     await second.producer.close();
