@@ -7,6 +7,7 @@
  * truncated (AbstractParser.buildRecord converts; AbstractRecord.truncate runs on the converted data).
  */
 import { isAscii } from 'node:buffer';
+import { NOT_HANDLED, apacheByteConverterFor, type ApacheByteConverter } from './apache-log-scanner';
 import { buildPipeline, buildTextChain, type Pipeline } from './converter-chain';
 import { compileJavaRegex } from './java-regex';
 import type { ProcessingOption } from './processing-options';
@@ -72,6 +73,15 @@ export interface PackedRecords {
   fileEnds: number[];
 }
 
+/** What packTexts / packBytes did with a chunk. */
+interface PackOutcome {
+  lines: number;
+  dropped: number;
+  /** The records are packBuf[from, from + size) (from: 0 unless a scratch copy of the chunk comes first). */
+  from?: number;
+  size: number;
+}
+
 /** Per-flow counters; a RecordProcessor adds to the object it is given, so files of one flow can share one. */
 export interface ProcessingCounters {
   linesRead: number;
@@ -107,6 +117,8 @@ export class FlowProcessing {
   readonly pipeline: Pipeline;
   /** The same options as one text converter (undefined without options), for the fast path. */
   readonly textChain: TextConverter | undefined;
+  /** LOGTOJSON of the Apache access formats straight from bytes to bytes (apache-log-scanner.ts), when it applies. */
+  readonly apacheBytes: ApacheByteConverter | undefined;
   readonly multiLineStart: RegExp | undefined;
   readonly skipHeaderLines: number;
   readonly terminator: Buffer;
@@ -116,6 +128,7 @@ export class FlowProcessing {
     const dpo = options.dataProcessingOptions ?? [];
     this.pipeline = buildPipeline(dpo);
     this.textChain = buildTextChain(dpo);
+    this.apacheBytes = apacheByteConverterFor(dpo);
     this.logToJson = dpo.some((o) => o.optionName === 'LOGTOJSON');
     this.multiLineStart = options.multiLineStartPattern
       ? compileJavaRegex(options.multiLineStartPattern, { anchor: 'start' })
@@ -249,8 +262,9 @@ export class RecordProcessor {
   /**
    * The hot path without a Buffer or an object per record: as push() on the fast path's conditions plus a chunk
    * of whole lines, the converted records encoded batch by batch into one reused buffer, and only where each ends
-   * kept. Undefined (nothing consumed, nothing counted) when the chunk does not qualify, or a record would need
-   * truncating or its conversion throws: push() then handles the chunk.
+   * kept (LOGTOJSON of the Apache access formats: written from the chunk's bytes, packBytes). Undefined (nothing
+   * consumed, nothing counted) when the chunk does not qualify, or a record would need truncating or its conversion
+   * throws: push() then handles the chunk.
    */
   pushPacked(chunk: Buffer, chunkStartOffset: number): PackedRecords | undefined {
     const chain = this.flow.textChain;
@@ -267,6 +281,22 @@ export class RecordProcessor {
       return undefined;
     }
     const packed: PackedRecords = { data: this.packBuf, ends: [], starts: [], fileEnds: [] };
+    const bytes = this.flow.apacheBytes;
+    const done = bytes !== undefined ? this.packBytes(chunk, chunkStartOffset, bytes, chain, packed) : this.packTexts(chunk, chunkStartOffset, chain, packed);
+    if (done === undefined) return undefined;
+    const c = this.counters;
+    c.linesRead += done.lines;
+    c.recordsFramed += done.lines;
+    c.recordsDropped += done.dropped;
+    if (this.dropsAreParseFailures) c.parseFailures += done.dropped;
+    this.framer.advance(chunk.length);
+    const from = done.from ?? 0;
+    packed.data = this.packBuf.subarray(from, from + done.size);
+    return packed;
+  }
+
+  /** pushPacked through the text converter, batch by batch (FAST_BATCH_BYTES). */
+  private packTexts(chunk: Buffer, base: number, chain: TextConverter, packed: PackedRecords): PackOutcome | undefined {
     let lines = 0;
     let dropped = 0;
     let size = 0;
@@ -285,8 +315,8 @@ export class RecordProcessor {
         if (result === null) dropped++;
         else {
           texts.push(result);
-          packed.starts.push(chunkStartOffset + from + i);
-          packed.fileEnds.push(chunkStartOffset + from + next);
+          packed.starts.push(base + from + i);
+          packed.fileEnds.push(base + from + next);
         }
         i = next;
       }
@@ -294,14 +324,60 @@ export class RecordProcessor {
       if (size < 0) return undefined;
       from = to;
     }
-    const c = this.counters;
-    c.linesRead += lines;
-    c.recordsFramed += lines;
-    c.recordsDropped += dropped;
-    if (this.dropsAreParseFailures) c.parseFailures += dropped;
-    this.framer.advance(chunk.length);
-    packed.data = this.packBuf.subarray(0, size);
-    return packed;
+    return { lines, dropped, size };
+  }
+
+  /**
+   * pushPacked through the byte converter (apache-log-scanner.ts): the chunk copied once to the head of packBuf and
+   * each line's JSON written after it (packed.data then starts past the copy), no string per line; a line it
+   * declines goes through the text converter (the authority), one at a time.
+   */
+  private packBytes(chunk: Buffer, base: number, bytes: ApacheByteConverter, chain: TextConverter, packed: PackedRecords): PackOutcome | undefined {
+    const convert = bytes.convert;
+    const max = this.maxDataBytes;
+    const out0 = chunk.length;
+    this.reserve(0, out0 + bytes.maxOutputBytes(0));
+    chunk.copy(this.packBuf, 0);
+    let lines = 0;
+    let dropped = 0;
+    let size = out0;
+    for (let i = 0; i < out0; lines++) {
+      const next = chunk.indexOf(LF, i) + 1;
+      this.reserve(size, bytes.maxOutputBytes(next - i));
+      let end = convert(this.packBuf, i, next - 1, size);
+      if (end === NOT_HANDLED) {
+        let result: string | null;
+        try {
+          result = chain(chunk.toString('latin1', i, next));
+        } catch {
+          return undefined;
+        }
+        if (result === null) {
+          dropped++;
+          i = next;
+          continue;
+        }
+        end = this.appendPacked([result], size, packed.ends);
+        if (end < 0) return undefined;
+        packed.ends[packed.ends.length - 1] -= out0;
+      } else {
+        if (end - size > max) return undefined;
+        packed.ends.push(end - out0);
+      }
+      packed.starts.push(base + i);
+      packed.fileEnds.push(base + next);
+      size = end;
+      i = next;
+    }
+    return { lines, dropped, size: size - out0, from: out0 };
+  }
+
+  /** Makes packBuf hold at least `size + more` bytes, keeping its first `size`. */
+  private reserve(size: number, more: number): void {
+    if (size + more <= this.packBuf.length) return;
+    const grown = Buffer.allocUnsafe(Math.max(2 * this.packBuf.length, size + more, 64 * 1024));
+    this.packBuf.copy(grown, 0, 0, size);
+    this.packBuf = grown;
   }
 
   /** Appends `texts` encoded at `size` of packBuf and their ends to `ends`: the new size, -1 if one is too long. */
@@ -310,11 +386,7 @@ export class RecordProcessor {
     const all = texts.join('');
     const bytes = Buffer.byteLength(all, 'utf8');
     const ascii = bytes === all.length;
-    if (size + bytes > this.packBuf.length) {
-      const grown = Buffer.allocUnsafe(Math.max(2 * this.packBuf.length, size + bytes, 64 * 1024));
-      this.packBuf.copy(grown, 0, 0, size);
-      this.packBuf = grown;
-    }
+    this.reserve(size, bytes);
     this.packBuf.write(all, size, bytes, ascii ? 'latin1' : 'utf8');
     for (let k = 0; k < texts.length; k++) {
       const len = ascii ? texts[k].length : Buffer.byteLength(texts[k], 'utf8');
