@@ -21,7 +21,7 @@ import { listenHttp, noopLogger, systemClock, type Clock, type Logger } from '@t
 import { CheckpointStore } from './checkpoint/checkpoint-store';
 import { FlowDelivery } from './delivery/flow-delivery';
 import { partitionKeyFunction, type PartitionKeyOption } from './delivery/partition-key';
-import { AGENT_AGGREGATE_MAX_BYTES, DELIVERY_DEFAULTS, differingBufferSettings, producerSettingsFor, type DeliverySettings } from './delivery/producer-settings';
+import { AGENT_AGGREGATE_MAX_BYTES, DELIVERY_DEFAULTS, agentProducerSettings, differingBufferSettings, type DeliverySettings } from './delivery/producer-settings';
 import { createOpsServer, type HealthReport } from './ops/ops-server';
 import { LogAgentMetrics, type FlowMetricsSource } from './ops/log-agent-metrics';
 import { FlowProcessing, newProcessingCounters, type ProcessingOption } from './processing';
@@ -176,7 +176,8 @@ function createProducers(deps: LogAgentDeps, logger: Logger, metrics: LogAgentMe
     }
     firstFlow.set(flow.kinesisStream, flow);
     const producer = new KinesisProducer({
-      ...producerSettingsFor(flow, delivery),
+      // Calls capped at AGENT_CALL_MAX_BYTES: several within the in-flight bound, so that they overlap.
+      ...agentProducerSettings(flow, delivery),
       clientOptions,
       logger,
       // Expired records are put again by delivery and rejected ones are logged there: nothing to add here.

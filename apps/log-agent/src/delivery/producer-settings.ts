@@ -48,6 +48,19 @@ export interface DeliverySettings {
  */
 export const AGENT_AGGREGATE_MAX_BYTES = 64 * 1024;
 
+/**
+ * Largest PutRecords call the agent makes, whatever `maxBufferSizeBytes` allows (it is an upper bound, applied by
+ * agentProducerSettings over producerSettingsFor's value). The in-flight bound (maxBufferedRecords) only keeps Kinesis busy if
+ * it spans several calls: at 20,000 lines of ~330 bytes of JSON, 5 MiB calls (~16,000 lines each) left about one
+ * call in flight, so the agent stopped reading while each 5 MiB call went out, was stored and answered (a 20 ms
+ * round trip plus ~60 ms of the emulator's work), then the emulator waited while the agent read the next one. At
+ * 1 MiB (~3,200 lines, the most a shard takes per second anyway) about six calls share the same bound: the first
+ * is answered while the agent reads the later ones. What a kill -9 re-sends and what is held while Kinesis is
+ * away are unchanged (both are the in-flight bound, not the call size); PUT payload units are counted per record,
+ * so smaller calls cost nothing more.
+ */
+export const AGENT_CALL_MAX_BYTES = 1024 * 1024;
+
 export const DELIVERY_DEFAULTS: DeliverySettings = {
   aggregation: true,
   // 20,000 lines of ~200 bytes is about 4 MB: a few hundred ms of lines at full speed, enough to keep 24 calls in
@@ -72,6 +85,12 @@ export function producerSettingsFor(flow: FlowBufferSettings, delivery: Delivery
     maxBufferedBytes: delivery.maxBufferedBytes,
     recordTtlMs: delivery.recordTtlMs,
   };
+}
+
+/** producerSettingsFor with the agent's cap on the call size (AGENT_CALL_MAX_BYTES): what the app gives the producer. */
+export function agentProducerSettings(flow: FlowBufferSettings, delivery: DeliverySettings): KinesisProducerOptions {
+  const settings = producerSettingsFor(flow, delivery);
+  return { ...settings, collectionMaxBytes: Math.min(settings.collectionMaxBytes ?? AGENT_CALL_MAX_BYTES, AGENT_CALL_MAX_BYTES) };
 }
 
 /** The buffer settings of `flow` that differ from those its stream's producer was made with (for a warning). */
