@@ -69,6 +69,12 @@ export const LEASE_DEFAULTS = {
    */
   takerFollowUpMs: 1_000,
   /**
+   * Heartbeat protocol: when takes lost races to other workers and the scan had no spare lease left to try, the
+   * next scan comes after this delay (jittered ±50 %) instead of takerFollowUpMs, so that a lost race costs tens of
+   * milliseconds of failover, not a second. Rare outside a failover; each costs one lease scan.
+   */
+  takerRetryMs: 100,
+  /**
    * Heartbeat protocol: a full scan of the lease table at least this often even when no heartbeat says one is
    * needed (new shards' leases created by another worker's shard sync, leases left unowned). KCL's shard sync
    * interval; the scans a worker joining or dying needs are triggered by the heartbeats themselves.

@@ -63,6 +63,8 @@ export interface LeaseCoordinatorOptions {
   takerIntervalMs?: number;
   /** Delay of the next taker run when leases stayed available (default 1,000 ms). */
   takerFollowUpMs?: number;
+  /** Heartbeat protocol: delay of the next taker run when takes lost races and no spare was left (default 100 ms, ±50 %). */
+  takerRetryMs?: number;
   maxLeasesForWorker?: number;
   maxLeasesToStealAtOneTime?: number;
   veryExpiredMultiplier?: number;
@@ -109,7 +111,7 @@ export interface TakerRunEvent {
   veryExpired: number;
   taken: string[];
   stolen: string[];
-  /** Takes that lost a race (or failed): retried by a later run. */
+  /** Takes that lost a race (or failed): retried by a later run (heartbeat protocol: first with the scan's spares). */
   failed: number;
   durationMs: number;
 }

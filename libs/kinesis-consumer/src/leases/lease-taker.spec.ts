@@ -182,6 +182,21 @@ describe('planLeaseTaking', () => {
     expect(p.take).toHaveLength(4);
   });
 
+  it("returns the available leases it did not choose as spares (a lost race's replacements), never mine nor live ones", () => {
+    const leases = leasesOwned({ A: 4, B: 4, me: 2, '': 5 });
+    const p = plan({ leases, observations: observed(leases, 100_000) }); // target 15 / 3 = 5: I take 3 of the 5 unowned
+    expect(p.take).toHaveLength(3);
+    expect(p.spare).toHaveLength(2);
+    const chosen = new Set(p.take.map((l) => l.leaseKey));
+    for (const l of p.spare) {
+      expect(l.leaseOwner).toBeUndefined();
+      expect(chosen.has(l.leaseKey)).toBe(false);
+    }
+    // At the target, or stealing: no spares.
+    expect(plan({ leases: leasesOwned({ A: 2, me: 4, '': 2 }) }).spare).toEqual([]);
+    expect(plan({ leases: leasesOwned({ A: 10 }), observations: observed(leasesOwned({ A: 10 }), 100_000) }).spare).toEqual([]);
+  });
+
   it('shuffles with the injected random source', () => {
     const leases = leasesOwned({ '': 20 });
     const a = plan({ leases, maxLeasesForWorker: 5, random: seeded(1) }).take.map((l) => l.leaseKey);

@@ -22,7 +22,8 @@
  * - Very expired (unchanged for veryExpiredMultiplier × failover): taken first, past the target, up to
  *   maxLeasesForWorker (KCL's safety net for leases nobody takes).
  * - Then up to (target − mine) available leases, shuffled so that workers do not all race for the same (KCL ends
- *   the round after very expired leases; going on saves a round).
+ *   the round after very expired leases; going on saves a round). Extension: the available leases not chosen are
+ *   returned as `spare`, so that a take that loses a race is replaced in the same run (KCL waits a taker period).
  * - Only when nothing is available and I am below target: steal. Extension of KCL's single most-loaded victim
  *   (issue #708): up to maxLeasesToStealAtOneTime leases, from workers above the target, most loaded first, never
  *   taking one below the target. KCL's rule kept: when no worker is above target and I need more than one, steal
@@ -72,6 +73,11 @@ export interface LeaseTakingPlan {
   take: Lease[];
   /** Leases of live workers to steal, as listed. */
   steal: Lease[];
+  /**
+   * Available leases not in `take`, in random order: what a take that lost a race (another worker's write landed
+   * first) is replaced with in the same run, instead of waiting for the next scan. Empty when `take` is everything.
+   */
+  spare: Lease[];
   /** Eligible leases, live workers (me included), the per-worker target, and what I hold. */
   leaseCount: number;
   workerCount: number;
@@ -129,6 +135,7 @@ export function planLeaseTaking(input: LeaseTakingInput): LeaseTakingPlan {
     observations,
     take: [],
     steal: [],
+    spare: [],
     leaseCount,
     workerCount,
     target,
@@ -148,7 +155,9 @@ export function planLeaseTaking(input: LeaseTakingInput): LeaseTakingPlan {
   const needed = target - myLeaseCount - plan.take.length;
   if (needed <= 0) return plan;
   if (available.length > 0 || veryExpired.length > 0) {
-    plan.take.push(...shuffle(available, random).slice(0, needed));
+    const shuffled = shuffle(available, random);
+    plan.take.push(...shuffled.slice(0, needed));
+    plan.spare = shuffled.slice(needed);
     return plan;
   }
 
