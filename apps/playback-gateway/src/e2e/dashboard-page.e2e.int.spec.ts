@@ -36,6 +36,7 @@ import {
   TEST_CREDENTIALS,
   TEST_REGION,
   uniqueStreamName,
+  usableBrowser,
 } from '@tributary/emulator/testing';
 import { AggregateBuilder } from '@tributary/kpl';
 import { toRollupItem } from '@tributary/schemas';
@@ -149,9 +150,9 @@ describeBrowser('dashboard page in chromium (emulator tables + gateway)', () => 
     browser = await launchChromium();
   }, 60_000);
 
-  // A browser that died between tests is replaced, so one crash fails one test and not the ten after it.
+  // A browser that stopped working between tests is replaced, so one failure fails one test and not the ten after it.
   beforeEach(async () => {
-    if (!browser?.isConnected()) browser = await launchChromium();
+    browser = await usableBrowser(browser);
   }, 60_000);
 
   afterAll(async () => {

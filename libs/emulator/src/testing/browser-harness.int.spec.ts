@@ -1,6 +1,6 @@
 /**
  * launchChromium's retry, with a real chromium behind a wrapper that fails the first start (it exits before
- * Playwright's first protocol call, as chromium did twice in CI under load) and starts chromium the second time.
+ * Playwright's first protocol call) and starts chromium the second time; usableBrowser's check of a shared browser.
  */
 import { chmodSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -68,5 +68,23 @@ describeBrowser('launchChromium', () => {
     const { launchChromium } = harnessWith(wrapper(3));
     await expect(launchChromium()).rejects.toThrow(/wrapper: failing start 3/);
     expect(starts()).toBe(3);
+  });
+
+  it('usableBrowser keeps a browser that works and replaces one that has gone', async () => {
+    const { launchChromium, usableBrowser } = harnessWith(REAL_CHROMIUM);
+    const first = await launchChromium();
+    let second: Awaited<ReturnType<typeof launchChromium>> | undefined;
+    try {
+      expect(await usableBrowser(first)).toBe(first);
+      await first.close();
+      second = await usableBrowser(first);
+      expect(second).not.toBe(first);
+      const page = await second.newPage();
+      await page.setContent('<p id="p">again</p>');
+      expect(await page.textContent('#p')).toBe('again');
+    } finally {
+      await first.close();
+      await second?.close();
+    }
   });
 });

@@ -27,11 +27,10 @@ const LAUNCH_ATTEMPTS = 3;
 /**
  * A headless chromium with CHROMIUM_ARGS; an error naming the fix when the binary is missing.
  *
- * A launch that fails is tried again, up to LAUNCH_ATTEMPTS in all, each failure written to stderr. In CI under load
- * chromium twice closed its DevTools pipe while starting (its log ends after the D-Bus warnings, before the first
- * protocol answer; Playwright then reports "Target page, context or browser has been closed" and closes it), which
- * failed every test of a file in beforeAll. The retry covers the start only: a browser that dies later still fails
- * the test that was using it.
+ * A launch that fails (chromium exiting or closing its DevTools pipe while it starts) is tried again, up to
+ * LAUNCH_ATTEMPTS in all, each failure written to stderr: on a loaded 2-core machine a start is the likeliest moment
+ * for a browser to fail, and one failed start in a beforeAll fails every test of the file. A browser that dies later
+ * still fails the test that was using it (see usableBrowser for files that share one).
  */
 export async function launchChromium(): Promise<Browser> {
   if (!chromiumAvailable()) throw new Error(`chromium not found at ${CHROMIUM_PATH} (apt install chromium, or set CHROMIUM_PATH)`);
@@ -40,13 +39,53 @@ export async function launchChromium(): Promise<Browser> {
     try {
       // handleSIGHUP off: Playwright's handler closes every browser on a SIGHUP and leaves the test process running,
       // so a hang-up reaching the runner would read as a page failure.
-      return await chromium.launch({ executablePath: CHROMIUM_PATH, args: [...CHROMIUM_ARGS], handleSIGHUP: false });
+      const browser = await chromium.launch({ executablePath: CHROMIUM_PATH, args: [...CHROMIUM_ARGS], handleSIGHUP: false });
+      reportSignalsWhileOpen(browser);
+      return browser;
     } catch (err) {
       if (attempt >= LAUNCH_ATTEMPTS) throw err;
       const first = String(err instanceof Error ? err.message : err).split('\n')[0];
       process.stderr.write(`launchChromium: attempt ${attempt} of ${LAUNCH_ATTEMPTS} failed (${first}); launching again\n`);
     }
   }
+}
+
+/**
+ * Playwright closes its browsers gracefully on SIGINT and SIGTERM and the test process goes on, so a signal reaching
+ * the runner shows only as pages failing with "browser has been closed". While this browser is open, a signal is
+ * written to stderr so the log says why. (The listener goes with the browser: left behind, it would keep a SIGTERM
+ * from ending the process.)
+ */
+function reportSignalsWhileOpen(browser: Browser): void {
+  const signals: NodeJS.Signals[] = ['SIGINT', 'SIGTERM'];
+  const report = (signal: NodeJS.Signals): void => {
+    process.stderr.write(`browser harness: pid ${process.pid} received ${signal}; Playwright closes its browsers\n`);
+  };
+  for (const signal of signals) process.on(signal, report);
+  browser.once('disconnected', () => {
+    for (const signal of signals) process.off(signal, report);
+  });
+}
+
+/**
+ * `browser` when it still opens a context, else a new one (why on stderr). For a browser shared by a file's tests:
+ * in CI all eleven dashboard tests once failed on a browser that said it was connected while every newPage failed
+ * with "browser has been closed" (its log ends in a graceful close no test asked for); a test now starts from a
+ * browser that works, and one that dies mid-test still fails that test.
+ */
+export async function usableBrowser(browser: Browser | undefined): Promise<Browser> {
+  if (browser?.isConnected()) {
+    try {
+      const context = await browser.newContext();
+      await context.close();
+      return browser;
+    } catch (err) {
+      const first = String(err instanceof Error ? err.message : err).split('\n')[0];
+      process.stderr.write(`usableBrowser: the shared chromium no longer opens a context (${first}); launching another\n`);
+      await browser.close().catch(() => undefined);
+    }
+  }
+  return launchChromium();
 }
 
 /** One hls.js error as the recorder keeps it. */
