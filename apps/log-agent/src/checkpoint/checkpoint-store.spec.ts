@@ -39,6 +39,18 @@ describe('CheckpointStore', () => {
     expect((await readdir(join(dir, 'sub'))).sort()).toEqual(['checkpoints.json', 'checkpoints.json.durable']);
   });
 
+  it('makes the directory again when it is removed while the agent runs (made only when missing, not per save)', async () => {
+    const path = join(dir, 'sub', 'checkpoints.json');
+    const store = await CheckpointStore.open({ path });
+    store.set(entry());
+    await store.flush({ durable: true });
+    await rm(join(dir, 'sub'), { recursive: true });
+    store.set(entry({ offset: 8192 }));
+    await store.flush({ durable: true });
+    expect((await CheckpointStore.open({ path })).get('flow-a', '2049', '1234')).toMatchObject({ offset: 8192 });
+    expect((await readdir(join(dir, 'sub'))).sort()).toEqual(['checkpoints.json', 'checkpoints.json.durable']);
+  });
+
   it('makes a version visible before its fsync: the file is renamed at once, the fsynced copy follows', async () => {
     const path = join(dir, 'checkpoints.json');
     const store = await CheckpointStore.open({ path });
