@@ -13,7 +13,8 @@
  * 1. /healthz turns 503 "stopping";
  * 2. `consumer.stop()`: no more fetching, the batch in flight finishes, final checkpoints, leases released so
  *    other workers take the shards at once;
- * 3. the rollups still open are closed (`closedBy: "shutdown"`) and written;
+ * 3. the rollups still open are closed (`closedBy: "shutdown"`, also those of a lease lost during step 2) and
+ *    written, after any rollup write still in progress;
  * 4. the file sinks publish their open files; the dead-letter sink is closed;
  * 5. the listener closes, and the AWS clients the app created are destroyed.
  */
@@ -393,6 +394,8 @@ async function stopWorker(parts: WorkerParts, life: WorkerLife, consumer: Consum
   const { logger, handler, files } = parts;
   life.state = 'stopping';
   parts.timers.clearTimeout(life.sweep);
+  // From here every open window closes as 'shutdown' in step 3, also those of a lease lost during step 2.
+  handler.beginShutdown();
   let failure: unknown;
   try {
     await consumer.stop();

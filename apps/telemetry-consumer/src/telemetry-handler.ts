@@ -82,6 +82,10 @@ export class TelemetryHandler {
   private pendingTable: ClosedRollup[] = [];
   /** Per shard, the last record whose line the telemetry files took (written and synced). */
   private readonly filesUpTo = new Map<string, ConsumerRecord>();
+  /** Rollup writes in progress (a batch's, the idle sweep's, a lost shard's): closeAll() lets them finish first. */
+  private readonly writing = new Set<Promise<number>>();
+  /** Set by beginShutdown(): every window still open is closed by closeAll(), as 'shutdown'. */
+  private stopping = false;
 
   constructor(deps: TelemetryHandlerDeps) {
     this.rollup = deps.rollup;
@@ -183,18 +187,47 @@ export class TelemetryHandler {
     return this.writeRollups(this.rollup.closeIdle(this.clock.now()));
   }
 
-  /** Closes and writes the windows of devices last seen on `shardId` (its lease was lost). */
+  /**
+   * Closes and writes the windows of devices last seen on `shardId` (its lease was lost). Once the worker is
+   * stopping (beginShutdown), it closes nothing: see there.
+   */
   closeShard(shardId: string): Promise<number> {
+    if (this.stopping) return Promise.resolve(0);
     return this.writeRollups(this.rollup.closeShard(shardId, 'lease-lost'));
   }
 
-  /** Closes and writes every open window (shutdown). */
-  closeAll(): Promise<number> {
+  /**
+   * The worker is stopping (call it before the consumer stops). A lease lost or handed over from now on (the
+   * library reports a lease that expires, or is handed over, while its shard stops) leaves its windows open:
+   * they close because this worker stops, whether its lease went first or not, so closeAll() writes them as
+   * 'shutdown' with the others, in one write the stop awaits. Written at the loss, they were labelled 'lease-lost'
+   * and their write raced the rest of the stop, which destroys the clients.
+   */
+  beginShutdown(): void {
+    this.stopping = true;
+  }
+
+  /**
+   * Closes and writes every open window (shutdown), after the rollup writes in progress: one the stop did not wait
+   * for (a lost shard's, the idle sweep's) would otherwise be cut off when the app destroys its clients, and what
+   * such a write could not write is pending again, so it is written here.
+   */
+  async closeAll(): Promise<number> {
+    this.stopping = true;
+    await Promise.allSettled([...this.writing]);
     return this.writeRollups(this.rollup.closeAll('shutdown'));
   }
 
   /** Writes `closed` (after what is pending) to the files and the table; resolves with how many rollups it wrote. */
-  private async writeRollups(closed: ClosedRollup[]): Promise<number> {
+  private writeRollups(closed: ClosedRollup[]): Promise<number> {
+    const write = this.writeClosed(closed);
+    this.writing.add(write);
+    const done = (): void => void this.writing.delete(write);
+    write.then(done, done);
+    return write;
+  }
+
+  private async writeClosed(closed: ClosedRollup[]): Promise<number> {
     const files = this.pendingFiles.length > 0 ? [...this.pendingFiles, ...closed] : closed;
     const table = this.rollupTable ? (this.pendingTable.length > 0 ? [...this.pendingTable, ...closed] : closed) : [];
     this.pendingFiles = [];
