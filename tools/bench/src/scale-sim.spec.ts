@@ -2,6 +2,7 @@
  * The scale simulation stays working: its scheduler fires timers in order and a killed view stays silent, and a
  * small fleet (10 shards, 2 workers) balances, fails over and bills what the protocol's arithmetic says.
  */
+import { CONSUMER_DEFAULTS } from '@tributary/kinesis-consumer';
 import { VirtualScheduler } from './scale-scheduler';
 import { runScaleSimulation } from './scale-sim';
 
@@ -60,5 +61,25 @@ describe('runScaleSimulation, 10 shards and 2 workers', () => {
     expect(r.death.failoverMaxMs).toBeGreaterThan(10_000);
     expect(r.death.failoverMaxMs).toBeLessThanOrEqual(10_000 + 2 * 20_050);
     expect(r.steady.leaseTableWriteUnitsPerSecond).toBeCloseTo(10 / 3.308, 0);
+  });
+});
+
+describe('runScaleSimulation, 200 shards and 20 workers (heartbeat), one seed each', () => {
+  /*
+   * Regression: at a worker's death every survivor scans at the same expiry instant and races for the same orphans;
+   * a take that lost waited a whole follow-up period (1 s) for the next scan, and 1,000 shards × 20 workers failed
+   * over in 5.1–6.1 s in 4 seeds of 8. Here, seeds 6 and 8 took 4.4 and 4.8 s. The bound is the protocol's worst
+   * case without that wait (CONSUMER_DEFAULTS.failoverTimeMs says why): failover + one taker interval + 0.25 s of
+   * round trips and a rescan.
+   */
+  const bound = CONSUMER_DEFAULTS.failoverTimeMs + CONSUMER_DEFAULTS.takerIntervalMs + 250;
+
+  it.each([1, 2, 3, 4, 5, 6, 7, 8])('seed %i: every orphan is held again within failover + one taker interval', async (seed) => {
+    const r = await runScaleSimulation({ shards: 200, workers: 20, setup: 'heartbeat', steadyMs: 5_000, phaseLimitMs: 300_000, seed });
+    expect(r.death.orphaned).toBeGreaterThanOrEqual(9);
+    expect(r.death.failoverMaxMs).toBeLessThanOrEqual(bound);
+    expect(r.join.balancedAfterMs).toBeLessThanOrEqual(30_000);
+    expect(r.death.balancedAfterMs).toBeLessThanOrEqual(30_000);
+    expect(r.overlaps.count).toBe(0);
   });
 });

@@ -7,8 +7,8 @@
  *   start   every worker starts at once (a deployment): time until balanced, leases taken
  *   steady  a window of the balanced fleet: DynamoDB reads and writes per second (and per hour)
  *   join    one more worker: time until balanced again, leases moved
- *   death   a worker stops without releasing (SIGKILL): failover (kill → each of its shards held again),
- *           time until balanced again, leases moved
+ *   death   a worker stops without releasing (SIGKILL), at a seeded instant of its renewal interval: failover
+ *           (kill → each of its shards held again), time until balanced again, leases moved
  *
  * Balanced: every shard believed held by exactly one live worker, each worker within ±1 of shards / workers.
  * Overlaps: intervals when two workers believed they held one shard (what a KinesisConsumer would process twice).
@@ -25,6 +25,7 @@
  */
 import { CONSUMER_DEFAULTS, LEASE_DEFAULTS, type LeaseCoordinatorOptions, type LeaseProtocol } from '@tributary/kinesis-consumer';
 import { InMemoryDynamoDb, subtractTotals, type CapacityTotals } from '@tributary/kinesis-consumer/testing';
+import { seededRandom } from '@tributary/runtime/testing';
 import { ScaleFleet, makeShards, type Overlap } from './scale-fleet';
 import { VirtualScheduler } from './scale-scheduler';
 
@@ -187,7 +188,10 @@ export async function runScaleSimulation(input: ScaleSimOptions): Promise<ScaleS
   fleet.addWorker();
   const join = await phase(sched, fleet, options, joinAt);
 
-  // death (the oldest worker: it holds a full share)
+  // death (the oldest worker: it holds a full share), at a seeded instant within its renewal interval: failover
+  // depends on where the kill falls between two of its heartbeats (longest just after one landed), and phases end
+  // on whole seconds, which without this put the kill at about the same point of the interval in every seed.
+  await sched.run(Math.floor(seededRandom(options.seed)() * fleet.liveWorkers[0].coordinator.renewIntervalMs));
   const deathAt = sched.now();
   const victim = fleet.liveWorkers[0].id;
   const orphaned = fleet.kill(victim);
