@@ -3,6 +3,7 @@
  * one process (tests) do not share counters): request durations by route, the segment cache, and upstream (KVS)
  * failures.
  */
+import type { IncomingMessage } from 'node:http';
 import type { NextFunction, Request, Response } from 'express';
 import { ServiceMetrics } from '@tributary/runtime';
 import type { SegmentCache } from './hls/segment-cache';
@@ -35,8 +36,9 @@ export function routeOf(path: string): string {
  * `app.use('/hls', …)` Express strips the mount point from `req.path` (a finished /hls request read
  * `/<token>/segment.mp4`, which escaped the token masking and the route labels); `originalUrl` is never rewritten.
  */
-export const requestPath = (req: Request): string => {
-  const url = req.originalUrl;
+export const requestPath = (req: IncomingMessage): string => {
+  // Node's own request (the shared-playlist fast path, before Express) has only `url`, never rewritten there.
+  const url = (req as Partial<Request>).originalUrl ?? req.url ?? '';
   const query = url.indexOf('?');
   return query < 0 ? url : url.slice(0, query);
 };

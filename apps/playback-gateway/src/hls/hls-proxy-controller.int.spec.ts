@@ -126,8 +126,8 @@ describe('HLS proxy controller', () => {
     script = async () => new Response('#EXTM3U\n#EXT-X-TARGETDURATION:1\n#EXTINF:1.0,\ngetMP4MediaFragment.mp4?FragmentNumber=3&SessionToken=x&TrackNumber=1\n');
     const requestsCounted = async (status: string): Promise<number> => {
       const values = (await metrics.registry.getSingleMetric('playback_gateway_http_request_duration_seconds')?.get())?.values ?? [];
-      const row = values.find((v) => v.metricName === 'playback_gateway_http_request_duration_seconds_count' && v.labels.route === '/hls/:token/media.m3u8' && v.labels.status === status);
-      return row?.value ?? 0;
+      const rows = values.filter((v) => (v as { metricName?: string }).metricName === 'playback_gateway_http_request_duration_seconds_count' && v.labels.route === '/hls/:token/media.m3u8' && v.labels.status === status);
+      return rows.reduce((sum, v) => sum + v.value, 0); // GET and HEAD
     };
     const before = { ok: await requestsCounted('200'), refused: await requestsCounted('401') };
     const security = (res: Response): Record<string, string> => {
@@ -136,17 +136,26 @@ describe('HLS proxy controller', () => {
     };
     const page = await fetch(`${base}/`);
     const playlist = await fetch(`${base}/hls/${token}/media.m3u8?track=1`);
+    // The second poll within the share interval is answered by the shared copy, before Express (the fast path).
+    const again = await fetch(`${base}/hls/${token}/media.m3u8?track=1`);
+    const head = await fetch(`${base}/hls/${token}/media.m3u8?track=1`, { method: 'HEAD' });
     const refused = await fetch(`${base}/hls/a.b.c/media.m3u8?track=1`);
-    expect([page.status, playlist.status, refused.status]).toEqual([200, 200, 401]);
+    expect([page.status, playlist.status, again.status, head.status, refused.status]).toEqual([200, 200, 200, 200, 401]);
+    expect(fetched.filter((f) => f.startsWith('getHLSMediaPlaylist'))).toHaveLength(1);
     expect(security(page)['referrer-policy']).toBe('no-referrer');
     expect(Object.values(security(page))).not.toContain('(absent)');
-    expect(security(playlist)).toEqual(security(page));
-    expect(security(refused)).toEqual(security(page));
+    for (const res of [playlist, again, head, refused]) expect(security(res)).toEqual(security(page));
+    const answer = (res: Response) => ['content-type', 'cache-control', 'content-length', 'x-powered-by'].map((n) => res.headers.get(n));
+    expect(answer(again)).toEqual(answer(playlist));
+    expect(answer(head)).toEqual(answer(playlist));
     expect(playlist.headers.get('x-powered-by')).toBeNull();
-    expect(playlist.headers.get('content-length')).toBe(String((await playlist.arrayBuffer()).byteLength));
+    const text = await playlist.text();
+    expect(playlist.headers.get('content-length')).toBe(String(Buffer.byteLength(text)));
+    expect(await again.text()).toBe(text);
+    expect(await head.text()).toBe('');
     await refused.arrayBuffer();
     await sleep(20);
     // Each request counted once in the request-duration histogram, by route and status.
-    expect({ ok: await requestsCounted('200'), refused: await requestsCounted('401') }).toEqual({ ok: before.ok + 1, refused: before.refused + 1 });
+    expect({ ok: await requestsCounted('200'), refused: await requestsCounted('401') }).toEqual({ ok: before.ok + 3, refused: before.refused + 1 });
   });
 });

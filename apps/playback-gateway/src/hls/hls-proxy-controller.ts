@@ -22,19 +22,22 @@
  * drops every KVS query parameter) — what one viewer's fetch produced holds nothing of that viewer. KVS offers no
  * blocking playlist reload (no _HLS_msn/_HLS_part: kvs-reference.md §5.6, public/low-latency.js), and the proxy
  * accepts no such parameter (hls-proxy-request.ts), so the key is the session, the playlist and its track.
- * A token is verified once and then kept until it expires (playback-grant-cache.ts).
+ * A token is verified once and then kept until it expires (playback-grant-cache.ts). `sharedPlaylist` answers a poll
+ * at once when both are at hand (a verified token, a fresh shared copy), for the server's fast path.
  */
+import type { ServerResponse } from 'node:http';
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import { Agent, fetch as undiciFetch } from 'undici';
 import type { PlaybackGrant, PlaybackTokenKey } from '@tributary/auth';
 import { classifyCallError } from '@tributary/errors';
-import { PromiseCache, systemClock, type Clock, type Logger } from '@tributary/runtime';
+import { systemClock, type Clock, type Logger } from '@tributary/runtime';
 import { GatewayError, upstreamErrorCode, type GatewayErrorCode } from '../gateway-error';
 import type { GatewayMetrics } from '../gateway-metrics';
 import { parseHlsProxyRequest, type HlsResource } from './hls-proxy-request';
 import { kvsResourceUrl, rewriteKvsPlaylist, UnexpectedPlaylistUriError, type KvsHlsSession } from './kvs-hls-session';
 import { PlaybackGrantCache } from './playback-grant-cache';
 import { segmentCacheKey, type CachedSegment, type SegmentCache } from './segment-cache';
+import { SharedPlaylistCache } from './shared-playlist-cache';
 
 export const PLAYLIST_CONTENT_TYPE = 'application/vnd.apple.mpegurl';
 const MP4 = 'video/mp4';
@@ -81,7 +84,22 @@ type SegmentResource = Extract<HlsResource, { kind: 'segment' }>;
 type PlaylistResource = Extract<HlsResource, { kind: 'master' | 'media' }>;
 type Upstream = (url: string, resource: HlsResource, maxBytes: number) => Promise<{ body: Buffer; contentType: string | null; cacheControl: string | null }>;
 
-export function hlsProxyController(options: HlsProxyOptions): RequestHandler {
+export interface HlsProxy {
+  /** The Express handler of /hls/…. */
+  handle: RequestHandler;
+  /**
+   * The answer to the request target `target` (its raw URL) if it is a master or media playlist whose token was
+   * verified and has not expired and whose shared copy is fresh; undefined otherwise (the request then goes the
+   * whole way, through `handle`). Nothing is fetched, verified or counted here.
+   */
+  sharedPlaylist(target: string): Buffer | undefined;
+}
+
+/** The shared copy's key: the session (base + token: a session token is unique to its endpoint) and which playlist; "\n" occurs in none. */
+const sharedPlaylistKey = (session: KvsHlsSession, resource: PlaylistResource): string =>
+  `${resource.kind === 'media' ? `media${resource.track}` : 'master'}\n${session.base}\n${session.sessionToken}`;
+
+export function hlsProxyController(options: HlsProxyOptions): HlsProxy {
   const upstream = upstreamReader(options);
   const segment = segmentReader(options, upstream);
   const { metrics } = options;
@@ -89,7 +107,7 @@ export function hlsProxyController(options: HlsProxyOptions): RequestHandler {
   const clock = options.clock ?? systemClock;
   const grants = new PlaybackGrantCache(options.playbackKey, { clock });
   const shareMs = options.playlistShareMs ?? HLS_PROXY_DEFAULTS.playlistShareMs;
-  const shared = shareMs > 0 ? new PromiseCache<Buffer>({ ttlMs: shareMs, maxEntries: HLS_PROXY_DEFAULTS.playlistShareEntries, clock }) : undefined;
+  const shared = shareMs > 0 ? new SharedPlaylistCache(shareMs, HLS_PROXY_DEFAULTS.playlistShareEntries, clock) : undefined;
 
   const fetchPlaylist = async (session: KvsHlsSession, resource: PlaylistResource): Promise<Buffer> => {
     const url = kvsResourceUrl(session, resource);
@@ -104,13 +122,18 @@ export function hlsProxyController(options: HlsProxyOptions): RequestHandler {
       throw err;
     }
   };
-  // The session (base + token: a session token is unique to its endpoint) and which playlist; "\n" occurs in none.
   const playlist = (session: KvsHlsSession, resource: PlaylistResource): Promise<Buffer> =>
-    shared
-      ? shared.get(`${resource.kind === 'media' ? `media${resource.track}` : 'master'}\n${session.base}\n${session.sessionToken}`, () => fetchPlaylist(session, resource))
-      : fetchPlaylist(session, resource);
+    shared ? shared.get(sharedPlaylistKey(session, resource), () => fetchPlaylist(session, resource)) : fetchPlaylist(session, resource);
 
-  return async (req: Request, res: Response, next: NextFunction): Promise<void> => {
+  const sharedPlaylist = (target: string): Buffer | undefined => {
+    if (shared === undefined) return undefined;
+    const parsed = parseHlsProxyRequest(target);
+    if (!parsed.ok || (parsed.resource.kind !== 'master' && parsed.resource.kind !== 'media')) return undefined;
+    const known = grants.known(parsed.token);
+    return known === undefined ? undefined : shared.fresh(sharedPlaylistKey(known.session, parsed.resource));
+  };
+
+  const handle = async (req: Request, res: Response, next: NextFunction): Promise<void> => {
     try {
       const parsed = parseHlsProxyRequest(req.originalUrl);
       if (!parsed.ok) throw new GatewayError(parsed.status === 404 ? 'NOT_FOUND' : 'INVALID_REQUEST', parsed.detail);
@@ -126,20 +149,26 @@ export function hlsProxyController(options: HlsProxyOptions): RequestHandler {
         res.status(200).set({ 'Content-Type': MP4, 'Cache-Control': cacheControl ?? 'private, max-age=300' });
         res.end(head ? undefined : body);
       } else {
-        const bytes = await playlist(session, resource);
-        // Live playlists change every fragment; the player polls them. Node's own setHeader, not Express's res.set:
-        // on the hottest route (5 polls/s per low-latency viewer) its per-call mime lookup showed in the profile,
-        // and it leaves these two types as they are.
-        res.statusCode = 200;
-        res.setHeader('Content-Type', PLAYLIST_CONTENT_TYPE);
-        res.setHeader('Cache-Control', 'no-cache');
-        res.setHeader('Content-Length', String(bytes.byteLength));
-        res.end(head ? undefined : bytes);
+        sendPlaylist(res, await playlist(session, resource), head);
       }
     } catch (err) {
       next(err);
     }
   };
+  return { handle, sharedPlaylist };
+}
+
+/**
+ * A proxied playlist's answer, here and on the server's fast path. Live playlists change every fragment; the player
+ * polls them. Node's own setHeader, not Express's res.set: on the hottest route (5 polls/s per low-latency viewer)
+ * its per-call mime lookup showed in the profile, and it leaves this type as it is.
+ */
+export function sendPlaylist(res: ServerResponse, bytes: Buffer, head: boolean): void {
+  res.statusCode = 200;
+  res.setHeader('Content-Type', PLAYLIST_CONTENT_TYPE);
+  res.setHeader('Cache-Control', 'no-cache');
+  res.setHeader('Content-Length', String(bytes.byteLength));
+  res.end(head ? undefined : bytes);
 }
 
 /** One upstream GET under the timeout and a size limit, timed and counted; failures leave as GatewayErrors. */

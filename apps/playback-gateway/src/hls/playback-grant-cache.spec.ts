@@ -37,6 +37,19 @@ describe('PlaybackGrantCache', () => {
     expect(cache.size).toBe(0);
   });
 
+  it('knows a token only once verified, and not past its expiry', async () => {
+    const cache = new PlaybackGrantCache(KEY, { clock });
+    const t = await token();
+    expect(cache.known(t)).toBeUndefined();
+    const verified = await cache.verify(t);
+    expect(cache.known(t)).toBe(verified);
+    await clock.advance(60_000 - 1);
+    expect(cache.known(t)).toBe(verified);
+    await clock.advance(1);
+    expect(cache.known(t)).toBeUndefined();
+    expect(cache.size).toBe(0);
+  });
+
   it.each<[string, () => Promise<string>, string]>([
     ['another key', () => token({ key: 'another-key-of-at-least-32-bytes-long!!' }), 'INVALID_CREDENTIALS'],
     ['no session', () => token({ session: '' }), 'INVALID_CREDENTIALS'],

@@ -32,13 +32,19 @@ export class PlaybackGrantCache {
     return this.entries.size;
   }
 
+  /** `token`'s grant and session if it was verified and has not expired since (without verifying anything). */
+  known(token: string): VerifiedPlayback | undefined {
+    const known = this.entries.get(token);
+    if (known === undefined) return undefined;
+    if (this.clock.now() < known.grant.expiresAt) return known;
+    this.entries.delete(token);
+    return undefined;
+  }
+
   /** The grant and KVS session of `token`; throws AuthError as verifyPlaybackToken does, or for a token without a usable session. */
   async verify(token: string): Promise<VerifiedPlayback> {
-    const known = this.entries.get(token);
-    if (known) {
-      if (this.clock.now() < known.grant.expiresAt) return known;
-      this.entries.delete(token);
-    }
+    const known = this.known(token);
+    if (known) return known;
     const grant = await verifyPlaybackToken(token, this.key, { clock: this.clock });
     const verified = { grant, session: sessionOf(grant) };
     this.entries.set(token, verified);

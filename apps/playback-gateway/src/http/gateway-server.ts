@@ -12,10 +12,12 @@
  * Security headers come from helmet, computed once (security-headers.ts): a CSP for the player page, Referrer-Policy
  * no-referrer (so a playback URL's token never leaks in a Referer). Every error is an RFC 9457 problem document.
  *
- * The hot path is a live playlist polled five times a second by every low-latency viewer (issue 17): Express walks
- * its layers in order for each request, so /hls comes right after the one request observer (before the API, the
- * probes and the pages, whose paths it does not share), and is one layer (`inOrder`), not one per middleware.
+ * The hot path is a live playlist polled five times a second by every low-latency viewer (issue 17): a poll that a
+ * fresh shared copy answers is served before Express (shared-playlist-fast-path.ts); the others walk Express's
+ * layers in order, so /hls comes right after the one request observer (before the API, the probes and the pages,
+ * whose paths it does not share), and is one layer (`inOrder`), not one per middleware.
  */
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import express, { type NextFunction, type Request, type Response } from 'express';
 import cors from 'cors';
 import { rateLimit } from 'express-rate-limit';
@@ -34,8 +36,10 @@ import { dashboardApi, type DashboardTableSettings } from '../dashboard/dashboar
 import type { DashboardTables } from '../dashboard/dashboard-tables';
 import type { KdsDashboardClient } from '../kds/kds-dashboard-client';
 import type { StaticAssets } from './static-assets';
-import { loggablePath, requestLogWriter, type RequestLogWriter } from './request-log';
+import { loggablePath, requestLogWriter } from './request-log';
+import { requestObserver, type RequestObserver } from './request-observer';
 import { securityHeaders } from './security-headers';
+import { sharedPlaylistFastPath, type FastPath } from './shared-playlist-fast-path';
 
 export interface GatewayServerOptions {
   auth: AuthenticatorOptions;
@@ -78,7 +82,11 @@ export function createGatewayServer(options: GatewayServerOptions): express.Expr
   app.set('query parser', false);
   app.set('trust proxy', options.trustProxy);
 
-  app.use(observeRequests(metrics, requestLogWriter(logger), securityHeaders(options.cspConnectSrc).apply));
+  const observe = requestObserver(metrics, requestLogWriter(logger, { clientIp: clientIpOf(app) }), securityHeaders(options.cspConnectSrc).apply);
+  app.use((req, res, next) => {
+    observe(req, res);
+    next();
+  });
 
   const corsMiddleware = cors({
     origin: options.corsOrigins.includes('*') ? '*' : options.corsOrigins.length > 0 ? [...options.corsOrigins] : false,
@@ -87,30 +95,7 @@ export function createGatewayServer(options: GatewayServerOptions): express.Expr
     exposedHeaders: ['Content-Disposition', 'WWW-Authenticate'],
     maxAge: 600,
   });
-  const proxy = hlsProxyController({
-    playbackKey: options.playbackKey,
-    cache: options.segmentCache,
-    metrics,
-    logger,
-    timeoutMs: options.upstreamTimeoutMs,
-    fetch: options.fetch,
-    ...(options.playlistShareMs !== undefined ? { playlistShareMs: options.playlistShareMs } : {}),
-    ...(options.clock ? { clock: options.clock } : {}),
-  });
-  app.use(
-    '/hls',
-    inOrder([
-      corsMiddleware,
-      rateLimiter(options.hlsRateLimit),
-      (req, res, next) => {
-        if (req.method !== 'GET' && req.method !== 'HEAD') {
-          next(new GatewayError('METHOD_NOT_ALLOWED', 'Use GET here.', { headers: { Allow: 'GET, HEAD' } }));
-          return;
-        }
-        void proxy(req, res, next);
-      },
-    ]),
-  );
+  hlsRoutes(app, options, corsMiddleware, observe);
 
   app.use(
     '/api',
@@ -146,21 +131,59 @@ export function createGatewayServer(options: GatewayServerOptions): express.Expr
   return app;
 }
 
+/** /hls/…: the proxy, behind CORS and its rate limit, and its fast path for polls a shared copy answers. */
+function hlsRoutes(app: express.Express, options: GatewayServerOptions, corsMiddleware: express.RequestHandler, observe: RequestObserver): void {
+  const { metrics, logger } = options;
+  const proxy = hlsProxyController({
+    playbackKey: options.playbackKey,
+    cache: options.segmentCache,
+    metrics,
+    logger,
+    timeoutMs: options.upstreamTimeoutMs,
+    fetch: options.fetch,
+    ...(options.playlistShareMs !== undefined ? { playlistShareMs: options.playlistShareMs } : {}),
+    ...(options.clock ? { clock: options.clock } : {}),
+  });
+  app.use(
+    '/hls',
+    inOrder([
+      corsMiddleware,
+      rateLimiter(options.hlsRateLimit),
+      (req, res, next) => {
+        if (req.method !== 'GET' && req.method !== 'HEAD') {
+          next(new GatewayError('METHOD_NOT_ALLOWED', 'Use GET here.', { headers: { Allow: 'GET, HEAD' } }));
+          return;
+        }
+        void proxy.handle(req, res, next);
+      },
+    ]),
+  );
+  // CORS and the rate limiter need Express's request (see shared-playlist-fast-path.ts): with either on, every /hls
+  // request goes through the mount above.
+  if (options.corsOrigins.length === 0 && options.hlsRateLimit <= 0) answerFirst(app, sharedPlaylistFastPath(proxy, observe));
+}
+
+type Handle = (req: IncomingMessage, res: ServerResponse, callback?: (err?: unknown) => void) => void;
+
 /**
- * Every request, first: its security headers, and once it finishes, its duration in the metrics and its line in the
- * request log; one middleware and one 'finish' listener for the three.
+ * `fast` before anything of Express's: Express calls `app.handle` for every request (`app(req, res)` as a server's
+ * listener, and `app.listen`), and `fast` answers a request or leaves it to Express untouched.
  */
-function observeRequests(metrics: GatewayMetrics, writeLog: RequestLogWriter, applySecurityHeaders: (res: Response) => void): express.RequestHandler {
-  return (req, res, next) => {
-    const started = process.hrtime.bigint();
-    res.on('finish', () => {
-      const ms = Number(process.hrtime.bigint() - started) / 1e6;
-      const path = requestPath(req);
-      metrics.observeHttp(req.method, path, res.statusCode, ms / 1000);
-      writeLog(req, res.statusCode, path, ms);
-    });
-    applySecurityHeaders(res);
-    next();
+function answerFirst(app: express.Express, fast: FastPath): void {
+  const entry = app as unknown as { handle: Handle };
+  const handle = entry.handle.bind(app);
+  entry.handle = (req, res, callback) => {
+    if (!fast(req, res)) handle(req, res, callback);
+  };
+}
+
+/** Express's `req.ip` (under the app's `trust proxy`) of a request Express has not seen (the fast path's, in a log line). */
+function clientIpOf(app: express.Express): (req: IncomingMessage) => string | undefined {
+  return (req) => {
+    const ip = (req as Partial<Request>).ip;
+    if (ip !== undefined) return ip;
+    const view = Object.create(app.request, { headers: { value: req.headers }, socket: { value: req.socket }, connection: { value: req.socket } }) as Request;
+    return view.ip;
   };
 }
 

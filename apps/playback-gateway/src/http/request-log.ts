@@ -13,6 +13,7 @@
  *
  * Paths never carry a playback token (`loggablePath`), and the level is decided before a line is built.
  */
+import type { IncomingMessage } from 'node:http';
 import type express from 'express';
 import type { Logger } from 'pino';
 import { getPrincipal } from '@tributary/auth';
@@ -33,6 +34,8 @@ export interface RequestLogOptions {
   slowMs?: number;
   /** Principals remembered for the "signed in" line; the oldest is forgotten past it. */
   rememberedPrincipals?: number;
+  /** The client's address in a line (default: Express's `req.ip`; asked only when a line is written). */
+  clientIp?: (req: IncomingMessage) => string | undefined;
 }
 
 export const REQUEST_LOG_DEFAULTS = { slowMs: 2000, rememberedPrincipals: 1000 } as const;
@@ -71,21 +74,28 @@ export class PrincipalMemory {
   }
 }
 
-/** A finished request's line (and the "signed in" line), as the middleware below writes it: for callers that time requests themselves. */
-export type RequestLogWriter = (req: express.Request, status: number, path: string, ms: number) => void;
+/**
+ * A finished request's line (and the "signed in" line), as the middleware below writes it: for callers that time
+ * requests themselves, on Express's request or on Node's own (the gateway's shared-playlist fast path).
+ */
+export type RequestLogWriter = (req: IncomingMessage, status: number, path: string, ms: number) => void;
+
+const expressIp = (req: IncomingMessage): string | undefined => (req as express.Request).ip;
 
 export function requestLogWriter(logger: Logger, options: RequestLogOptions = {}): RequestLogWriter {
   const slowMs = options.slowMs ?? REQUEST_LOG_DEFAULTS.slowMs;
   const principals = new PrincipalMemory(options.rememberedPrincipals);
+  const clientIp = options.clientIp ?? expressIp;
   return (req, status, path, ms) => {
-    const principal = getPrincipal(req);
+    const principal = getPrincipal(req as express.Request);
     if (principal && status < 400 && principals.firstSight(`${principal.kind}:${principal.subject}`)) {
       const { kind, subject, name, scopes } = principal;
-      logger.info({ kind, subject, ...(name !== undefined ? { name } : {}), scopes, ip: req.ip }, 'signed in');
+      logger.info({ kind, subject, ...(name !== undefined ? { name } : {}), scopes, ip: clientIp(req) }, 'signed in');
     }
-    const { level, slow } = requestLogLevel({ method: req.method, path, status, ms }, slowMs);
+    const method = req.method ?? '';
+    const { level, slow } = requestLogLevel({ method, path, status, ms }, slowMs);
     if (!logger.isLevelEnabled(level)) return;
-    const line = { method: req.method, route: routeOf(path), path: loggablePath(path), status, ms: Math.round(ms * 10) / 10, ip: req.ip };
+    const line = { method, route: routeOf(path), path: loggablePath(path), status, ms: Math.round(ms * 10) / 10, ip: clientIp(req) };
     logger[level](slow ? { ...line, slow } : line, 'request');
   };
 }

@@ -1,0 +1,33 @@
+/**
+ * The shared-playlist fast path (issue 17, "viewers at scale"): a low-latency viewer polls its live playlist five
+ * times a second, and nearly every poll is answered from the shared copy (hls-proxy-controller.ts). Through Express
+ * such a poll cost ~0.3 ms of CPU, and most of it was Express's own per-request work, not the gateway's
+ * middleware: its swap of the request's and response's prototypes (Object.setPrototypeOf, which leaves Node's
+ * objects on slow paths) alone took a bare Node server answering the same bytes from ~0.10 to ~0.17 ms per request,
+ * and its router with it to ~0.25-0.33 ms (same load shape, same machine). So these polls are answered here,
+ * before Express, with what the gateway does for them there: the security headers, the metrics and the request log
+ * (request-observer.ts), and the playlist's answer (sendPlaylist, shared with the Express route).
+ *
+ * Everything else goes to Express untouched (nothing has been set on the response): another resource, a method
+ * other than GET or HEAD, a token not verified yet or expired, no fresh shared copy — and every request while CORS
+ * origins or an /hls rate limit are configured (their middleware needs Express's request: `req.ip` under
+ * `trust proxy`), so those keep applying exactly as before.
+ */
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { sendPlaylist, type HlsProxy } from '../hls/hls-proxy-controller';
+import type { RequestObserver } from './request-observer';
+
+/** True if it answered the request; false if the request is Express's, untouched. */
+export type FastPath = (req: IncomingMessage, res: ServerResponse) => boolean;
+
+export function sharedPlaylistFastPath(proxy: Pick<HlsProxy, 'sharedPlaylist'>, observe: RequestObserver): FastPath {
+  return (req, res) => {
+    const { method, url } = req;
+    if ((method !== 'GET' && method !== 'HEAD') || url === undefined || !url.startsWith('/hls/')) return false;
+    const bytes = proxy.sharedPlaylist(url);
+    if (bytes === undefined) return false;
+    observe(req, res);
+    sendPlaylist(res, bytes, method === 'HEAD');
+    return true;
+  };
+}
