@@ -3,7 +3,7 @@
  * rounded to the millisecond), and the answers it must leave to the SDK's deserializer.
  */
 import { randomBytes } from 'node:crypto';
-import { decodeBase64, decodeGetRecordsBody } from './get-records-decoder';
+import { bodyOffsetsOf, decodeBase64, decodeGetRecordsBody } from './get-records-decoder';
 
 /** The SDK's reading of a GetRecords body without ChildShards (json-rpc + schema: Data base64, timestamps seconds). */
 function reference(json: string): unknown {
@@ -79,6 +79,34 @@ describe('decodeGetRecordsBody', () => {
     ['a raw control character in a string', '{"NextShardIterator":"a\u0001b"}'],
   ])('leaves %s to the SDK', (_name, json) => {
     expect(decode(json)).toBeUndefined();
+  });
+});
+
+describe('bodyOffsetsOf', () => {
+  /** The body's bytes at each record's offsets, or null where the decoder marks them not plain. */
+  function textsAt(json: string): Array<[string | null, string | null]> {
+    const body = Buffer.from(json, 'utf8');
+    const records = decodeGetRecordsBody(body)?.Records ?? [];
+    const at = bodyOffsetsOf(records);
+    if (!at) throw new Error('no offsets');
+    const o = at.offsets;
+    const text = (start: number, end: number): string | null => (start < 0 ? null : Buffer.from(at.body.subarray(start, end)).toString('latin1'));
+    return records.map((_r, i) => [text(o[4 * i], o[4 * i + 1]), text(o[4 * i + 2], o[4 * i + 3])]);
+  }
+
+  it('gives where each sequence number and plain partition key is, in the compact form and any other', () => {
+    const compact = JSON.stringify({ Records: [record(), record({ PartitionKey: 'ключ' }), record({ PartitionKey: 'a\u007f' }), record({ PartitionKey: 'q"' })] });
+    const seq = record()['SequenceNumber'] as string;
+    expect(textsAt(compact)).toEqual([[seq, 'sensor-1'], [seq, null], [seq, null], [seq, null]]);
+    const spaced = JSON.stringify({ Records: [record({ EncryptionType: 'KMS' }), { PartitionKey: 'k2', Data: '', SequenceNumber: '7', ApproximateArrivalTimestamp: 1 }] }, null, 1);
+    expect(textsAt(spaced)).toEqual([[seq, 'sensor-1'], ['7', 'k2']]);
+  });
+
+  it('gives nothing for arrays the decoder did not make as they are', () => {
+    const records = decodeGetRecordsBody(Buffer.from(JSON.stringify({ Records: [record(), record()] })))?.Records ?? [];
+    expect(bodyOffsetsOf([...records])).toBeUndefined();
+    records.pop();
+    expect(bodyOffsetsOf(records)).toBeUndefined();
   });
 });
 

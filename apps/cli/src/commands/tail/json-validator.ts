@@ -21,6 +21,8 @@ function isWs(c: number): boolean {
 
 /** Whether the last isJsonBytes call skipped a line break (whitespace: valid JSON has no other raw ones). */
 let sawLineBreak = false;
+/** Whether the last isJsonBytes call met a byte ≥ 0x80 (only string contents may hold one in valid JSON). */
+let sawNonAscii = false;
 
 function skipWs(b: Uint8Array, i: number, end: number): number {
   while (i < end && isWs(b[i])) {
@@ -35,6 +37,11 @@ export function jsonHadLineBreak(): boolean {
   return sawLineBreak;
 }
 
+/** After isJsonBytes said yes: whether the text has non-ASCII bytes (only then is a UTF-8 check needed). */
+export function jsonHadNonAscii(): boolean {
+  return sawNonAscii;
+}
+
 function isHex(c: number): boolean {
   return (c >= 0x30 && c <= 0x39) || (c >= 0x41 && c <= 0x46) || (c >= 0x61 && c <= 0x66);
 }
@@ -45,6 +52,7 @@ function scanString(b: Uint8Array, i: number, end: number): number {
     const c = b[i];
     if (c === 0x22) return i + 1;
     if (c < 0x20) return -1;
+    if (c >= 0x80) sawNonAscii = true;
     if (c === 0x5c) {
       const e = b[++i];
       if (e === 0x75) {
@@ -111,6 +119,7 @@ function scanValueStart(b: Uint8Array, i: number, end: number, stack: number[]):
 
 export function isJsonBytes(b: Uint8Array, start = 0, end = b.length): boolean {
   sawLineBreak = false;
+  sawNonAscii = false;
   const stack: number[] = [];
   let i = skipWs(b, start, end);
   let state = State.Value;

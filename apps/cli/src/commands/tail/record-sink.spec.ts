@@ -1,6 +1,8 @@
+import type { _Record as KinesisRecord } from '@aws-sdk/client-kinesis';
 import type { ConsumerRecord } from '@tributary/kinesis-consumer';
 import { AggregateBuilder } from '@tributary/kpl';
-import { RecordSink } from './record-sink';
+import { bodyOffsetsOf, decodeGetRecordsBody } from './get-records-decoder';
+import { RecordSink, type SinkSettings } from './record-sink';
 import { compileWhere } from './where-expression';
 
 const rec = (i: number, key = `k${i % 2}`): ConsumerRecord => ({
@@ -75,5 +77,38 @@ describe('RecordSink.writeKinesis', () => {
       { stream: 's', shard: 'shardId-000000000000', sequence: '101', subSequence: 1, partitionKey: 'b', arrival: at.toISOString(), dataEncoding: 'text', data: 'two' },
       { stream: 's', shard: 'shardId-000000000000', sequence: '102', partitionKey: 'q', arrival: at.toISOString(), dataEncoding: 'base64', data: '/w==' },
     ]);
+  });
+});
+
+describe('RecordSink.writeKinesis on records read by the GetRecords decoder', () => {
+  // The decoder's records carry where their sequence number and key sit in the body, and lines are copied from
+  // there; the output must be byte for byte what the same records give without (SDK-made copies).
+  const at = 1796633133.927;
+  const records = [
+    { SequenceNumber: '49660000000000000000000000000000000000000000000000000002', ApproximateArrivalTimestamp: at, Data: Buffer.from('{"temp":31}').toString('base64'), PartitionKey: 'sensor-1' },
+    { SequenceNumber: '49660000000000000000000000000000000000000000000000000003', ApproximateArrivalTimestamp: at + 1, Data: Buffer.from('plain "text"').toString('base64'), PartitionKey: 'ключ "ö"' },
+    { SequenceNumber: '49660000000000000000000000000000000000000000000000000004', ApproximateArrivalTimestamp: at + 1, Data: Buffer.from([0xff, 0]).toString('base64'), PartitionKey: 'del\u007f' },
+    { PartitionKey: 'reordered', Data: Buffer.from(' [1,\n 2] ').toString('base64'), SequenceNumber: '49660000000000000000000000000000000000000000000000000005', ApproximateArrivalTimestamp: at + 2 },
+    { SequenceNumber: '49660000000000000000000000000000000000000000000000000006', ApproximateArrivalTimestamp: at + 2, Data: Buffer.from('{"ü":"é"}').toString('base64'), PartitionKey: 'k' },
+  ];
+
+  function print(from: readonly KinesisRecord[], settings: Partial<SinkSettings> = {}): string {
+    const { out, text } = capture();
+    new RecordSink(out, { stream: 'orders-ö', format: 'json', ...settings }).writeKinesis('shardId-000000000007', from);
+    return text();
+  }
+
+  it.each([
+    ['JSON lines', {}, 5],
+    ['with --key', { keys: new Set(['sensor-1', 'k']) }, 2],
+    ['with --count', { count: 3 }, 3],
+  ])('writes the same lines as from SDK-made records (%s)', (_name, settings: Partial<SinkSettings>, lines) => {
+    const decoded = decodeGetRecordsBody(Buffer.from(JSON.stringify({ Records: records, NextShardIterator: 'x', MillisBehindLatest: 0 })))?.Records ?? [];
+    expect(bodyOffsetsOf(decoded)).toBeDefined();
+    const copies = decoded.map((r) => ({ ...r }));
+    expect(bodyOffsetsOf(copies)).toBeUndefined();
+    const expected = print(copies, settings);
+    expect(expected.trimEnd().split('\n')).toHaveLength(lines);
+    expect(print(decoded, settings)).toBe(expected);
   });
 });

@@ -10,6 +10,7 @@ import type { _Record as KinesisRecord } from '@aws-sdk/client-kinesis';
 import { deaggregateRecords } from '@tributary/kinesis-consumer';
 import { isAggregated } from '@tributary/kpl';
 import type { Output } from '../../cli/output';
+import { bodyOffsetsOf, type BodyOffsets } from './get-records-decoder';
 import { LineBuffer } from './line-buffer';
 import { RecordFormatter, appendRaw, decodeData, type TailRecord } from './record-format';
 import type { WherePredicate } from './where-expression';
@@ -51,6 +52,8 @@ export class RecordSink {
   writeKinesis(shardId: string, records: readonly KinesisRecord[]): Promise<void> | undefined {
     const formatter = this.formatterOf(shardId);
     const view = this.view;
+    // Straight from the GetRecords body where the decoder read it: JSON lines without --where (which reads values).
+    const fromBody = this.settings.format === 'json' && !this.settings.where ? bodyOffsetsOf(records) : undefined;
     for (let i = 0; i < records.length && !this.full; i++) {
       const record = records[i];
       const data = record.Data ?? EMPTY;
@@ -63,9 +66,22 @@ export class RecordSink {
       view.partitionKey = record.PartitionKey ?? '';
       view.sequenceNumber = record.SequenceNumber ?? '';
       view.approximateArrivalTimestamp = record.ApproximateArrivalTimestamp ?? EPOCH;
-      this.take(shardId, formatter, view);
+      if (fromBody) this.takeFromBody(formatter, view, fromBody, i);
+      else this.take(shardId, formatter, view);
     }
     return this.flush();
+  }
+
+  /** take() for a plain record with its body offsets (JSON lines, no --where). */
+  private takeFromBody(formatter: RecordFormatter, record: TailRecord, at: BodyOffsets, i: number): void {
+    const keys = this.settings.keys;
+    if (keys && !keys.has(record.partitionKey)) return;
+    const o = at.offsets;
+    const seqStart = o[4 * i];
+    const keyStart = o[4 * i + 2];
+    if (seqStart < 0 || keyStart < 0) formatter.append(this.lines, record);
+    else formatter.appendFromBody(this.lines, record, at.body, seqStart, o[4 * i + 1], keyStart, o[4 * i + 3]);
+    this.printedCount++;
   }
 
   /** Writes user records (already deaggregated) that pass the filters. */
