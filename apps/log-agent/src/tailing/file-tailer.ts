@@ -20,7 +20,7 @@
  * resume(); the files stay open and the scan keeps running, so memory stays bounded while Kinesis is away.
  */
 import { open, readdir, stat } from 'node:fs/promises';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { noopLogger, systemClock, type Clock, type Logger } from '@tributary/runtime';
 import type { CheckpointStore } from '../checkpoint/checkpoint-store';
 import { DirectoryWatcher } from './directory-watcher';
@@ -132,11 +132,16 @@ export class FileTailer {
     };
     this.clock = options.clock ?? systemClock;
     this.logger = (options.logger ?? noopLogger).child({ flow: options.flowId });
+    const directoryName = basename(this.pattern.directory);
     this.watcher = new DirectoryWatcher({
       directory: this.pattern.directory,
       forcePolling: options.forcePolling ?? false,
-      onChange: (event) => {
-        if (event === 'rename') this.scanRequested = true;
+      onChange: (event, fileName) => {
+        // Only a name the glob matches can be a tracked file's or a new one's (a tracked file renamed away is
+        // reported under its old, matching name too), or the directory's own (deleted or moved: inotify names it);
+        // a scan stats every matching file, and the checkpoint file saved beside the logs (after every
+        // acknowledgement) or other logs rotating there asked for one each time.
+        if (event === 'rename' && (fileName === undefined || fileName === directoryName || this.pattern.matches(fileName))) this.scanRequested = true;
         this.wake();
       },
       onFallback: (reason) => this.emit({ kind: 'watch-fallback', directory: this.pattern.directory, error: reason }),
