@@ -169,6 +169,27 @@ describe('telemetry-consumer app (fake consumer)', () => {
     expect(metrics).toContain('telemetry_consumer_rollups_written_total{closed_by="lease-lost"} 1');
   });
 
+  it('writes the rollups of a lease lost while the worker stops as shutdown, with the others', async () => {
+    // The library may report a lease lost during consumer.stop() (expired, or handed over): its windows close
+    // because this worker stops, as 'shutdown', in the write the stop awaits (npm start's spec saw none in CI).
+    const { outputDir } = world;
+    const factory = new FakeConsumerFactory();
+    const stopGate = gate();
+    factory.prepare = (c) => {
+      c.holdStop = stopGate;
+    };
+    const app = await start(factory);
+    await factory.last.deliver([reading('a', 0, 1, 'shardId-000000000000')]);
+    await factory.last.deliver([reading('b', 0, 1, 'shardId-000000000001')]);
+    const closing = app.close();
+    factory.last.loseLease('shardId-000000000001');
+    stopGate.open();
+    await closing;
+    const tree = await readTree(path.join(outputDir, 'rollups'));
+    const rows = Object.values(tree).flat().map((l) => JSON.parse(l) as { deviceId: string; closedBy: string });
+    expect(rows.map((r) => `${r.deviceId}:${r.closedBy}`).sort()).toEqual(['a:shutdown', 'b:shutdown']);
+  });
+
   it('reports leases and MillisBehindLatest per shard from the consumer’s stats', async () => {
     const factory = new FakeConsumerFactory();
     factory.prepare = (c) => {
