@@ -34,7 +34,7 @@ export const CONSUMER_DEFAULTS = {
    *   takerRetryMs (50–150 ms) + scan + take, per round                                          ~0.2 s
    * = 1,000 + 3,000 + 5R ≈ 4.05 s at R = 10 ms, plus ~0.2 s per rescan round: ≤ 5 s with up to four rounds (each
    * round some racer wins). bench:scale at 1,000 shards × 20 workers, seeds 1–8 (the kill at a seeded instant of
-   * the renewal interval): 3.1–3.6 s; the kill just after a heartbeat landed (the worst phase, seeds 1–4): 3.9–4.0 s.
+   * the renewal interval): 3.1–3.6 s.
    * T counts in full: survivors take only up to their target, so the last shard waits for the last one to see it.
    * What it costs at steady state: one heartbeat write per worker per renewal interval (F/3 − ε = 975 ms: 20.5
    * write units/s for 20 workers, against KCL's ~300 for 1,000 leases) and one heartbeat read per worker per T;
