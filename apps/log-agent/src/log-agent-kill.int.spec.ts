@@ -52,7 +52,11 @@ describe('log-agent: kill -9 mid-stream and restart', () => {
         flows: [{ filePattern: `${dir}/access.log*`, kinesisStream: stream, initialPosition: 'START_OF_FILE', maxBufferAgeMillis: 1000 }],
       }),
     );
-    const writer = new LogWriter({ path: logPath, linesPerSecond: 10_000, rotation: 'rename', rotateBytes: 2_000_000 });
+    // keep 20 (~20 s of rotated files at this rate, not the default 5): the agent must find at its restart the file
+    // it was reading at the kill. With 5, a restart that took over ~5 s (tsx starting the agent on a loaded host)
+    // found that file already deleted by the rotation, and its unacknowledged lines were lost, as they would be
+    // under the Java agent (two runs at load ~11 lost 320 and 330, with ~93,000 lines written instead of ~60,000).
+    const writer = new LogWriter({ path: logPath, linesPerSecond: 10_000, rotation: 'rename', rotateBytes: 2_000_000, keep: 20 });
     // The agent first: on a first start (no checkpoint) the agent reads only the current file, not the rotated
     // ones already there (start-position.ts, as SourceFileTracker), so the writer starts once it is up.
     agent = await startAgentProcess(configPath);
