@@ -412,8 +412,9 @@ export class HeartbeatLeaseCoordinator extends LeaseCoordinator {
           return;
         }
         out.failed++;
+        // A direct steal (from a per-lease worker) that lost met its renewal: the next regular run plans it again.
         next = result === 'lost' && !steal ? spares.shift() : undefined;
-        if (result === 'lost' && next === undefined) out.raceLost = true;
+        if (result === 'lost' && !steal && next === undefined) out.raceLost = true;
       }
       out.short++;
     });
