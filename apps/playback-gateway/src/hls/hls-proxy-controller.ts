@@ -23,7 +23,7 @@
  * blocking playlist reload (no _HLS_msn/_HLS_part: kvs-reference.md §5.6, public/low-latency.js), and the proxy
  * accepts no such parameter (hls-proxy-request.ts), so the key is the session, the playlist and its track.
  * A token is verified once and then kept until it expires (playback-grant-cache.ts). `sharedPlaylist` answers a poll
- * at once when both are at hand (a verified token, a fresh shared copy), for the server's fast path.
+ * without Express when both are at hand (a verified token, a fresh or pending shared copy), for the server's fast path.
  */
 import type { ServerResponse } from 'node:http';
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
@@ -89,10 +89,11 @@ export interface HlsProxy {
   handle: RequestHandler;
   /**
    * The answer to the request target `target` (its raw URL) if it is a master or media playlist whose token was
-   * verified and has not expired and whose shared copy is fresh; undefined otherwise (the request then goes the
-   * whole way, through `handle`). Nothing is fetched, verified or counted here.
+   * verified and has not expired and whose shared copy is fresh or being fetched (what `handle` would answer
+   * without a fetch of its own); undefined otherwise (the request then goes the whole way, through `handle`).
+   * Nothing is fetched, verified or counted here.
    */
-  sharedPlaylist(target: string): Buffer | undefined;
+  sharedPlaylist(target: string): Buffer | Promise<Buffer> | undefined;
 }
 
 /** The shared copy's key: the session (base + token: a session token is unique to its endpoint) and which playlist; "\n" occurs in none. */
@@ -125,12 +126,12 @@ export function hlsProxyController(options: HlsProxyOptions): HlsProxy {
   const playlist = (session: KvsHlsSession, resource: PlaylistResource): Promise<Buffer> =>
     shared ? shared.get(sharedPlaylistKey(session, resource), () => fetchPlaylist(session, resource)) : fetchPlaylist(session, resource);
 
-  const sharedPlaylist = (target: string): Buffer | undefined => {
+  const sharedPlaylist = (target: string): Buffer | Promise<Buffer> | undefined => {
     if (shared === undefined) return undefined;
     const parsed = parseHlsProxyRequest(target);
     if (!parsed.ok || (parsed.resource.kind !== 'master' && parsed.resource.kind !== 'media')) return undefined;
     const known = grants.known(parsed.token);
-    return known === undefined ? undefined : shared.fresh(sharedPlaylistKey(known.session, parsed.resource));
+    return known === undefined ? undefined : shared.current(sharedPlaylistKey(known.session, parsed.resource));
   };
 
   const handle = async (req: Request, res: Response, next: NextFunction): Promise<void> => {

@@ -1,11 +1,12 @@
 /**
  * Shared proxied playlists (hls-proxy-controller.ts, "Shared playlists"): one fetch and rewrite per key (KVS session,
- * playlist, track) per `ttlMs`, concurrent misses sharing one load (a PromiseCache), and beside it the copies whose
- * load has finished, readable synchronously: `fresh(key)` is what `get` would answer at once without loading.
+ * playlist, track) per `ttlMs`, concurrent misses sharing one load (a PromiseCache), and beside it what `get` would
+ * answer without starting a load, readable synchronously: `current(key)` is the finished copy (`fresh(key)`), or
+ * else the load in flight that `get` would share.
  *
- * Why a synchronous read: a low-latency viewer polls its playlist five times a second, and nearly every poll is
- * answered from a shared copy; answering those before Express (gateway-server.ts, the shared-playlist fast path)
- * needs the copy without a promise. Same rule as the PromiseCache: a copy serves only requests that arrive less
+ * Why: a low-latency viewer polls its playlist five times a second, and nearly every poll is answered from a shared
+ * copy; answering those before Express (http/shared-playlist-fast-path.ts) needs to know, without a promise, that
+ * `get` would not load. Same rule as the PromiseCache: a copy serves only requests that arrive less
  * than `ttlMs` after its fetch started, so no viewer gets an older playlist than the cache would give.
  */
 import { PromiseCache, systemClock, type Clock } from '@tributary/runtime';
@@ -19,6 +20,8 @@ interface Settled {
 export class SharedPlaylistCache {
   private readonly loads: PromiseCache<Buffer>;
   private readonly settled = new Map<string, Settled>();
+  /** Loads in flight (forgotten once settled: bounded by the PromiseCache's keys in flight). */
+  private readonly pending = new Map<string, { at: number; value: Promise<Buffer> }>();
   private readonly clock: Clock;
 
   constructor(
@@ -39,14 +42,31 @@ export class SharedPlaylistCache {
     return undefined;
   }
 
+  /**
+   * What `get(key)` would answer without starting a load: the finished copy, else the load in flight, if it started
+   * less than `ttlMs` ago; undefined when `get` would load.
+   */
+  current(key: string): Buffer | Promise<Buffer> | undefined {
+    const done = this.fresh(key);
+    if (done !== undefined) return done;
+    const inFlight = this.pending.get(key);
+    return inFlight !== undefined && this.clock.now() - inFlight.at < this.ttlMs ? inFlight.value : undefined;
+  }
+
   /** The shared copy of `key`, loaded by `load` when there is none younger than `ttlMs` (concurrent callers share it). */
   get(key: string, load: () => Promise<Buffer>): Promise<Buffer> {
     return this.loads.get(key, () => {
       const at = this.clock.now();
-      return load().then((bytes) => {
+      const value = load().then((bytes) => {
         this.remember(key, at, bytes);
         return bytes;
       });
+      this.pending.set(key, { at, value });
+      const settle = (): void => {
+        if (this.pending.get(key)?.value === value) this.pending.delete(key);
+      };
+      value.then(settle, settle);
+      return value;
     });
   }
 

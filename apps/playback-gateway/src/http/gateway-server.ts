@@ -173,7 +173,10 @@ function answerFirst(app: express.Express, fast: FastPath): void {
   const entry = app as unknown as { handle: Handle };
   const handle = entry.handle.bind(app);
   entry.handle = (req, res, callback) => {
-    if (!fast(req, res)) handle(req, res, callback);
+    const answered = fast(req, res);
+    if (answered === false) handle(req, res, callback);
+    // sendPlaylist does not throw; if it ever did, the answer may be half written: drop the connection.
+    else if (answered !== true) answered.then((ok) => ok || handle(req, res, callback), () => req.socket.destroy());
   };
 }
 

@@ -5,6 +5,8 @@ import { sharedPlaylistFastPath } from './shared-playlist-fast-path';
 
 const PLAYLIST = Buffer.from('#EXTM3U\n#EXT-X-TARGETDURATION:1\n');
 const HIT = '/hls/a.b.c/media.m3u8?track=1';
+const PENDING = '/hls/a.b.c/master.m3u8';
+const FAILING = '/hls/d.e.f/master.m3u8';
 
 function fakeResponse() {
   const headers = new Map<string, string>();
@@ -29,6 +31,8 @@ describe('sharedPlaylistFastPath', () => {
     {
       sharedPlaylist: (target) => {
         asked.push(target);
+        if (target === PENDING) return Promise.resolve(PLAYLIST);
+        if (target === FAILING) return Promise.reject(new Error('upstream'));
         return target === HIT ? PLAYLIST : undefined;
       },
     },
@@ -59,6 +63,21 @@ describe('sharedPlaylistFastPath', () => {
     expect(res.headers.get('content-length')).toBe(String(PLAYLIST.byteLength));
     expect(res.ended).toBe(true);
     expect(res.body).toBeUndefined();
+  });
+
+  it('answers a poll that waits for the shared fetch once it is in, and leaves it to Express untouched if it fails', async () => {
+    const pending = run('GET', PENDING);
+    expect(pending.answered).toBeInstanceOf(Promise);
+    expect(observed).toEqual([]);
+    expect(await pending.answered).toBe(true);
+    expect(observed).toEqual([`GET ${PENDING}`]);
+    expect(pending.res.statusCode).toBe(200);
+    expect(pending.res.body).toBe(PLAYLIST);
+    const failing = run('GET', FAILING);
+    expect(await failing.answered).toBe(false);
+    expect(observed).toEqual([`GET ${PENDING}`]);
+    expect(failing.res.headers.size).toBe(0);
+    expect(failing.res.ended).toBe(false);
   });
 
   it.each([

@@ -8,26 +8,33 @@
  * before Express, with what the gateway does for them there: the security headers, the metrics and the request log
  * (request-observer.ts), and the playlist's answer (sendPlaylist, shared with the Express route).
  *
+ * A poll that arrives while the shared copy is being fetched waits for that fetch, as it would through Express;
+ * if the fetch fails, the poll goes to Express (which answers it the whole way: the failed fetch is forgotten, so
+ * those polls share one new attempt, and a failure then is answered as a problem document by Express's handler).
+ *
  * Everything else goes to Express untouched (nothing has been set on the response): another resource, a method
- * other than GET or HEAD, a token not verified yet or expired, no fresh shared copy — and every request while CORS
- * origins or an /hls rate limit are configured (their middleware needs Express's request: `req.ip` under
- * `trust proxy`), so those keep applying exactly as before.
+ * other than GET or HEAD, a token not verified yet or expired, no fresh or pending shared copy — and every request
+ * while CORS origins or an /hls rate limit are configured (their middleware needs Express's request: `req.ip` under
+ * `trust proxy`, `res.append`), so those keep applying exactly as before.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { sendPlaylist, type HlsProxy } from '../hls/hls-proxy-controller';
 import type { RequestObserver } from './request-observer';
 
-/** True if it answered the request; false if the request is Express's, untouched. */
-export type FastPath = (req: IncomingMessage, res: ServerResponse) => boolean;
+/** True if it answered the request; false if the request is Express's, untouched; or a promise of either. */
+export type FastPath = (req: IncomingMessage, res: ServerResponse) => boolean | Promise<boolean>;
 
 export function sharedPlaylistFastPath(proxy: Pick<HlsProxy, 'sharedPlaylist'>, observe: RequestObserver): FastPath {
   return (req, res) => {
     const { method, url } = req;
     if ((method !== 'GET' && method !== 'HEAD') || url === undefined || !url.startsWith('/hls/')) return false;
-    const bytes = proxy.sharedPlaylist(url);
-    if (bytes === undefined) return false;
-    observe(req, res);
-    sendPlaylist(res, bytes, method === 'HEAD');
-    return true;
+    const answer = proxy.sharedPlaylist(url);
+    if (answer === undefined) return false;
+    const send = (bytes: Buffer): true => {
+      observe(req, res);
+      sendPlaylist(res, bytes, method === 'HEAD');
+      return true;
+    };
+    return Buffer.isBuffer(answer) ? send(answer) : answer.then(send, () => false);
   };
 }
