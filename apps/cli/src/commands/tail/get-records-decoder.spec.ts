@@ -47,6 +47,12 @@ describe('decodeGetRecordsBody', () => {
     expect(decode(json)).toEqual(reference(json));
   });
 
+  it('reads data of every length to 100 bytes, in the compact form and with whitespace', () => {
+    const json = JSON.stringify({ Records: Array.from({ length: 101 }, (_, n) => record({ Data: randomBytes(n).toString('base64') })), MillisBehindLatest: 0 });
+    expect(decode(json)).toEqual(reference(json));
+    expect(decode(JSON.stringify(JSON.parse(json), null, 1))).toEqual(reference(json));
+  });
+
   it('reads whitespace between every token', () => {
     const json = JSON.stringify({ Records: [record(), record({ Data: '' })], NextShardIterator: 'x', MillisBehindLatest: 3 }, null, 2).replace(/\n/g, '\r\n\t');
     expect(decode(` ${json} `)).toEqual(reference(json));
@@ -69,6 +75,9 @@ describe('decodeGetRecordsBody', () => {
     ['base64 of a bad length', JSON.stringify({ Records: [record({ Data: 'AQI' })] })],
     ['base64 with a bad character', JSON.stringify({ Records: [record({ Data: 'AQ-D' })] })],
     ['base64 with padding inside', JSON.stringify({ Records: [record({ Data: 'AQ==AQID' })] })],
+    ['base64 padded thrice', JSON.stringify({ Records: [record({ Data: 'AQID' + 'A===' })] })],
+    ['base64 with a bad character in its last group', JSON.stringify({ Records: [record({ Data: 'AQIDA.==' })] })],
+    ['a body cut inside base64', ((json) => json.slice(0, json.indexOf('"Data":"') + 12))(JSON.stringify({ Records: [record()] }))],
     ['a timestamp as a string', JSON.stringify({ Records: [record({ ApproximateArrivalTimestamp: '1796633133' })] })],
     ['a number JSON does not allow', '{"MillisBehindLatest":01}'],
     ['a number JSON does not allow (fraction)', '{"MillisBehindLatest":1.}'],

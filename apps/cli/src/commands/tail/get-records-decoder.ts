@@ -231,6 +231,16 @@ class Reader {
     return this.decodeData(start, end);
   }
 
+  /** Base64 text up to the closing quote (left next) decoded into the batch's data buffer; its view, or undefined. */
+  decodeQuotedData(): Uint8Array | undefined {
+    const written = decodeBase64Quoted(this.buf, this.pos, this.data, this.dataPos);
+    if (written < 0) return undefined;
+    this.pos = base64End;
+    const view = new Uint8Array(this.data.buffer, this.data.byteOffset + this.dataPos, written);
+    this.dataPos += written;
+    return view;
+  }
+
   /** Base64 text [start, end) of `buf` decoded into the batch's data buffer; the view of its bytes. */
   decodeData(start: number, end: number): Uint8Array {
     const written = decodeBase64(this.buf, start, end, this.data, this.dataPos);
@@ -295,6 +305,43 @@ export function decodeBase64(src: Uint8Array, start: number, end: number, out: U
   return o - at;
 }
 
+/** Where the closing quote of the text the last decodeBase64Quoted call decoded is. */
+let base64End = -1;
+
+/**
+ * decodeBase64 of the text from `start` to the next quote, found while decoding (one pass over the text instead of
+ * a scan for the quote and then the decoding); -1 where decodeBase64 would refuse it, or if no quote ends it.
+ */
+function decodeBase64Quoted(src: Uint8Array, start: number, out: Uint8Array, at: number): number {
+  const length = src.length;
+  let o = at;
+  let i = start;
+  for (; i + 4 <= length; i += 4) {
+    const a = BASE64_VALUE[src[i]];
+    const b = BASE64_VALUE[src[i + 1]];
+    const c = BASE64_VALUE[src[i + 2]];
+    const d = BASE64_VALUE[src[i + 3]];
+    if ((a | b | c | d) < 0) break;
+    out[o++] = (a << 2) | (b >> 4);
+    out[o++] = ((b & 15) << 4) | (c >> 2);
+    out[o++] = ((c & 3) << 6) | d;
+  }
+  if (src[i] !== QUOTE) {
+    // Not four more of the alphabet: a last group padded with one or two '=', then the quote.
+    if (i + 4 >= length || src[i + 3] !== 0x3d || src[i + 4] !== QUOTE) return -1;
+    const a = BASE64_VALUE[src[i]];
+    const b = BASE64_VALUE[src[i + 1]];
+    const padding = src[i + 2] === 0x3d ? 2 : 1;
+    const c = padding === 1 ? BASE64_VALUE[src[i + 2]] : 0;
+    if ((a | b | c) < 0) return -1;
+    out[o++] = (a << 2) | (b >> 4);
+    if (padding === 1) out[o++] = ((b & 15) << 4) | (c >> 2);
+    i += 4;
+  }
+  base64End = i;
+  return o - at;
+}
+
 const OUTPUT_MEMBERS = ['Records', 'NextShardIterator', 'MillisBehindLatest'].map((n) => Buffer.from(n));
 const RECORD_MEMBERS = ['SequenceNumber', 'ApproximateArrivalTimestamp', 'Data', 'PartitionKey', 'EncryptionType'].map((n) => Buffer.from(n));
 
@@ -354,13 +401,8 @@ function readCompactRecord(r: Reader): KinesisRecord | undefined {
   const arrival = r.timestamp();
   if (!r.literal(DATA_OPEN)) return undefined;
   const buf = r.buf;
-  const dataStart = r.pos;
-  // Only the alphabet and '=' are base64 (decodeBase64 checks): the first quote ends it.
-  let dataEnd = dataStart;
-  while (buf[dataEnd] !== QUOTE) if (++dataEnd >= buf.length) return undefined;
-  const data = r.decodeData(dataStart, dataEnd);
-  r.pos = dataEnd;
-  if (!r.literal(KEY_OPEN)) return undefined;
+  const data = r.decodeQuotedData();
+  if (!data || !r.literal(KEY_OPEN)) return undefined;
   const keyStart = r.pos;
   const keyEnd = r.plainStringEnd();
   if (keyEnd < 0 || buf[r.pos] !== 0x7d) return undefined;

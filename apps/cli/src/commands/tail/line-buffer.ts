@@ -51,6 +51,19 @@ export class LineBuffer {
     this.pos += n;
   }
 
+  /** Room for `extra` more bytes: the copy() calls that follow, up to that many bytes, need no check each. */
+  reserve(extra: number): void {
+    this.ensure(extra);
+  }
+
+  /** bytes() after a reserve() that covers it: a plain loop, no size check (most pieces of a line are short). */
+  copy(data: Uint8Array, start: number, end: number): void {
+    const buf = this.buf;
+    let pos = this.pos;
+    for (let i = start; i < end; i++) buf[pos++] = data[i];
+    this.pos = pos;
+  }
+
   byte(value: number): void {
     this.ensure(1);
     this.buf[this.pos++] = value;

@@ -135,14 +135,17 @@ export class RecordFormatter {
    * built and then encoded, the garbage alone was a good part of `tail`'s GC (bench:cli profile).
    */
   appendFromBody(out: LineBuffer, record: TailRecord, body: Uint8Array, seqStart: number, seqEnd: number, keyStart: number, keyEnd: number): void {
-    out.bytes(this.prefixBytes);
-    out.bytes(body, seqStart, seqEnd);
-    out.bytes(KEY_LABEL);
-    out.bytes(body, keyStart, keyEnd);
-    out.bytes(ARRIVAL_LABEL);
     this.arrival(record.approximateArrivalTimestamp);
-    out.bytes(this.lastArrivalBytes);
-    out.bytes(ARRIVAL_END);
+    const arrival = this.lastArrivalBytes;
+    const prefix = this.prefixBytes;
+    out.reserve(prefix.length + seqEnd - seqStart + KEY_LABEL.length + keyEnd - keyStart + ARRIVAL_LABEL.length + arrival.length + ARRIVAL_END.length);
+    out.copy(prefix, 0, prefix.length);
+    out.copy(body, seqStart, seqEnd);
+    out.copy(KEY_LABEL, 0, KEY_LABEL.length);
+    out.copy(body, keyStart, keyEnd);
+    out.copy(ARRIVAL_LABEL, 0, ARRIVAL_LABEL.length);
+    out.copy(arrival, 0, arrival.length);
+    out.copy(ARRIVAL_END, 0, ARRIVAL_END.length);
     appendData(out, record.data);
     out.bytes(LINE_END);
   }
