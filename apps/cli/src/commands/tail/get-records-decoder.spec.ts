@@ -53,6 +53,12 @@ describe('decodeGetRecordsBody', () => {
     expect(decode(JSON.stringify(JSON.parse(json), null, 1))).toEqual(reference(json));
   });
 
+  it('gives every record its own key when keys of one length share cache slots (5,000 keys, 4,096 slots), twice', () => {
+    const json = JSON.stringify({ Records: Array.from({ length: 5000 }, (_, i) => record({ PartitionKey: `key-${String(i).padStart(5, '0')}` })) });
+    expect(decode(json)).toEqual(reference(json));
+    expect(decode(json)).toEqual(reference(json));
+  });
+
   it('reads whitespace between every token', () => {
     const json = JSON.stringify({ Records: [record(), record({ Data: '' })], NextShardIterator: 'x', MillisBehindLatest: 3 }, null, 2).replace(/\n/g, '\r\n\t');
     expect(decode(` ${json} `)).toEqual(reference(json));

@@ -408,7 +408,32 @@ function readCompactRecord(r: Reader): KinesisRecord | undefined {
   if (keyEnd < 0 || buf[r.pos] !== 0x7d) return undefined;
   r.pos++;
   r.pushOffsets(seqStart, seqEnd, keyStart, keyEnd);
-  return { SequenceNumber: buf.latin1Slice(seqStart, seqEnd), ApproximateArrivalTimestamp: arrival, Data: data, PartitionKey: buf.latin1Slice(keyStart, keyEnd) };
+  return { SequenceNumber: buf.latin1Slice(seqStart, seqEnd), ApproximateArrivalTimestamp: arrival, Data: data, PartitionKey: keyString(buf, keyStart, keyEnd) };
+}
+
+/**
+ * Partition keys met before, by a hash of their bytes: keys repeat (device ids), and a shared string (immutable)
+ * instead of a new one per record is less for the GC to copy while batches wait to be written. A miss replaces the
+ * slot; keys longer than 64 bytes are not kept.
+ */
+const KEY_SLOTS = 4096;
+const KEY_CACHE: string[] = new Array<string>(KEY_SLOTS).fill('');
+
+/** The plain (printable ASCII) string [start, end) of `buf`, shared with an earlier equal one when cached. */
+function keyString(buf: SliceBuffer, start: number, end: number): string {
+  const length = end - start;
+  let hash = length;
+  for (let i = start; i < end; i++) hash = (Math.imul(hash, 31) + buf[i]) | 0;
+  const slot = hash & (KEY_SLOTS - 1);
+  const cached = KEY_CACHE[slot];
+  if (cached.length === length) {
+    let i = 0;
+    while (i < length && cached.charCodeAt(i) === buf[start + i]) i++;
+    if (i === length) return cached;
+  }
+  const key = buf.latin1Slice(start, end);
+  if (length <= 64) KEY_CACHE[slot] = key;
+  return key;
 }
 
 function readRecords(r: Reader): KinesisRecord[] {
