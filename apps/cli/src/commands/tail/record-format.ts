@@ -73,6 +73,9 @@ export function decodeData(bytes: Uint8Array): DecodedData {
   return { encoding: 'text', json: JSON.stringify(text), value: text };
 }
 
+/** Copied as bytes: latin1Write of the string was ~3% of `tail` in a profile (a native call per record). */
+const JSON_DATA_LABEL = Buffer.from('"dataEncoding":"json","data":', 'latin1');
+
 /** Writes `"dataEncoding":"…","data":…` for a payload, straight from its bytes. */
 function appendData(out: LineBuffer, bytes: Uint8Array): void {
   let start = 0;
@@ -81,7 +84,7 @@ function appendData(out: LineBuffer, bytes: Uint8Array): void {
   while (end > start && isWs(bytes[end - 1])) end--;
   // isUtf8 takes any typed array: no Buffer view per record on this path; and only non-ASCII JSON needs it.
   if (start < end && mayBeJson(bytes[start]) && isJsonBytes(bytes, start, end) && (!jsonHadNonAscii() || isUtf8(bytes))) {
-    out.ascii('"dataEncoding":"json","data":');
+    out.bytes(JSON_DATA_LABEL);
     // Line breaks can only be whitespace between tokens here; a multi-line payload is re-serialised to one line.
     if (jsonHadLineBreak()) out.utf8(JSON.stringify(JSON.parse(toBuffer(bytes).toString('utf8'))));
     else out.bytes(bytes, start, end);
