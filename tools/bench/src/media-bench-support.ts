@@ -265,7 +265,9 @@ export const BENCH_PLAYBACK_KEY = 'bench-playback-key-0123456789abcdef0123456789
 
 /**
  * `apps/playback-gateway/src/main.ts` pointed at the emulator by AWS's own variables, with one generated API key
- * (`video:read`) in GATEWAY_API_KEYS and rate limits off (every client of a bench shares one address). Ready when
+ * (`video:read`) in GATEWAY_API_KEYS, the /api rate limit off and the /hls limit at its maximum (every client of a
+ * bench shares one address: the /hls limiter still counts every request, as in a deployment where it is on, but this
+ * one client is never over it). Ready when
  * it logs `ready`. `apiKey` is the key to send as X-Api-Key. `profile`: a CPU profile in PROFILE_DIR when it exits.
  */
 export async function startGateway(emulatorUrl: string, extraArgs: string[] = [], options: { profile?: boolean } = {}): Promise<ServerProcess & { apiKey: string }> {
@@ -274,7 +276,7 @@ export async function startGateway(emulatorUrl: string, extraArgs: string[] = []
     label: 'playback-gateway',
     script: GATEWAY_SCRIPT,
     profile: options.profile,
-    args: ['--host', '127.0.0.1', '--port', '0', '--api-rate-limit', '0', '--hls-rate-limit', '0', '--log-level', 'info', ...extraArgs],
+    args: ['--host', '127.0.0.1', '--port', '0', '--api-rate-limit', '0', '--hls-rate-limit', '10000000', '--log-level', 'info', ...extraArgs],
     env: {
       AWS_ENDPOINT_URL: emulatorUrl,
       AWS_REGION: BENCH_REGION,

@@ -159,3 +159,42 @@ describe('HLS proxy controller', () => {
     expect({ ok: await requestsCounted('200'), refused: await requestsCounted('401') }).toEqual({ ok: before.ok + 3, refused: before.refused + 1 });
   });
 });
+
+// Issue 17: the default /hls rate limit (6,000 a minute per client) is on in real deployments, and polls answered by
+// the shared copy before Express (the fast path) must count against it exactly as Express's answers do: one count
+// per request over both paths, one set of RateLimit headers, and the 429 from Express's limiter past the limit.
+describe('HLS proxy controller with an /hls rate limit', () => {
+  let server: ServedGateway;
+  let fetches = 0;
+  const key = 'proxy-controller-limit-key-of-32-bytes-at-least';
+
+  beforeAll(async () => {
+    server = await serveGateway({
+      playbackKey: key,
+      hlsRateLimit: 4,
+      metrics: new GatewayMetrics({ defaultMetrics: false }),
+      fetch: async () => {
+        fetches++;
+        return new Response('#EXTM3U\n#EXT-X-TARGETDURATION:1\n#EXTINF:1.0,\ngetMP4MediaFragment.mp4?FragmentNumber=3&SessionToken=x&TrackNumber=1\n');
+      },
+    });
+  });
+  afterAll(() => server?.close());
+
+  it('counts fast-path answers with Express answers, sets its headers once, and leaves the 429 to Express', async () => {
+    const token = await signPlaybackToken({ streamName: 'cam-limit', ttlSeconds: 300, session: sessionUrl('cam-limit') }, key);
+    const url = `${server.url}/hls/${token}/media.m3u8?track=1`;
+    const answers: Array<{ status: number; remaining: string | null; policy: string | null }> = [];
+    for (let i = 0; i < 6; i++) {
+      const res = await fetch(url);
+      await res.arrayBuffer();
+      answers.push({ status: res.status, remaining: res.headers.get('ratelimit'), policy: res.headers.get('ratelimit-policy') });
+    }
+    // One upstream fetch: every poll after the first was answered by the shared copy.
+    expect(fetches).toBe(1);
+    expect(answers.map((a) => a.status)).toEqual([200, 200, 200, 200, 429, 429]);
+    // draft-8 headers, one value each (a second limiter pass would append a second one), counting down across paths.
+    expect(answers.map((a) => a.remaining?.replace(/; t=\d+$/, ''))).toEqual(['"4-in-1min"; r=3', '"4-in-1min"; r=2', '"4-in-1min"; r=1', '"4-in-1min"; r=0', '"4-in-1min"; r=0', '"4-in-1min"; r=0']);
+    for (const a of answers) expect(a.policy).toMatch(/^"4-in-1min"; q=4; w=60; pk=:[A-Za-z0-9+/=]+:$/);
+  });
+});

@@ -39,6 +39,7 @@ import type { StaticAssets } from './static-assets';
 import { loggablePath, requestLogWriter } from './request-log';
 import { requestObserver, type RequestObserver } from './request-observer';
 import { securityHeaders } from './security-headers';
+import { fastPathLimit, LEAVE_TO_EXPRESS } from './fast-path-rate-limit';
 import { sharedPlaylistFastPath, type FastPath } from './shared-playlist-fast-path';
 
 export interface GatewayServerOptions {
@@ -144,11 +145,12 @@ function hlsRoutes(app: express.Express, options: GatewayServerOptions, corsMidd
     ...(options.playlistShareMs !== undefined ? { playlistShareMs: options.playlistShareMs } : {}),
     ...(options.clock ? { clock: options.clock } : {}),
   });
+  const limiter = rateLimiter(options.hlsRateLimit);
   app.use(
     '/hls',
     inOrder([
       corsMiddleware,
-      rateLimiter(options.hlsRateLimit),
+      limiter,
       (req, res, next) => {
         if (req.method !== 'GET' && req.method !== 'HEAD') {
           next(new GatewayError('METHOD_NOT_ALLOWED', 'Use GET here.', { headers: { Allow: 'GET, HEAD' } }));
@@ -158,9 +160,10 @@ function hlsRoutes(app: express.Express, options: GatewayServerOptions, corsMidd
       },
     ]),
   );
-  // CORS and the rate limiter need Express's request (see shared-playlist-fast-path.ts): with either on, every /hls
-  // request goes through the mount above.
-  if (options.corsOrigins.length === 0 && options.hlsRateLimit <= 0) answerFirst(app, sharedPlaylistFastPath(proxy, observe));
+  // CORS works on Express's request and response: with origins configured every /hls request goes through the mount
+  // above. The rate limit applies on both paths, one count (fast-path-rate-limit.ts).
+  const limit = options.hlsRateLimit > 0 ? fastPathLimit(app, limiter) : undefined;
+  if (options.corsOrigins.length === 0) answerFirst(app, sharedPlaylistFastPath(proxy, observe, limit));
 }
 
 type Handle = (req: IncomingMessage, res: ServerResponse, callback?: (err?: unknown) => void) => void;
@@ -228,6 +231,12 @@ function rateLimiter(perMinute: number): express.RequestHandler {
     standardHeaders: 'draft-8',
     legacyHeaders: false,
     handler: (req, res) => {
+      // On the fast path, over the limit: Express answers it (fast-path-rate-limit.ts).
+      const leave = (res as unknown as Partial<Record<typeof LEAVE_TO_EXPRESS, () => void>>)[LEAVE_TO_EXPRESS];
+      if (leave) {
+        leave();
+        return;
+      }
       const err = new GatewayError('RATE_LIMITED', `Over ${perMinute} requests per minute; slow down.`);
       sendProblem(res, err.toProblem(loggablePath(requestPath(req))));
     },

@@ -94,4 +94,53 @@ describe('sharedPlaylistFastPath', () => {
     expect(res.ended).toBe(false);
     expect(asked).toEqual(reachesProxy ? [url] : []);
   });
+
+  describe('with the /hls rate limit', () => {
+    const proxy = {
+      sharedPlaylist: (target: string) => (target === HIT ? PLAYLIST : target === FAILING ? Promise.reject(new Error('upstream')) : undefined),
+    };
+    /** A limiter that sets a header, then allows (returning its undo) or refuses (having removed it). */
+    const limiter = (allow: boolean, undone: string[]) => async (_req: IncomingMessage, res: ServerResponse) => {
+      res.setHeader('RateLimit', 'r=1');
+      if (!allow) {
+        (res as unknown as { headers: Map<string, string> }).headers.delete('ratelimit');
+        return undefined;
+      }
+      return () => {
+        undone.push('RateLimit');
+        (res as unknown as { headers: Map<string, string> }).headers.delete('ratelimit');
+      };
+    };
+    const runWith = (allow: boolean, url: string, undone: string[] = []) => {
+      const res = fakeResponse();
+      const answered = sharedPlaylistFastPath(proxy, (req) => observed.push(`${req.method} ${req.url}`), limiter(allow, undone))({ method: 'GET', url } as IncomingMessage, res as unknown as ServerResponse);
+      return { answered, res };
+    };
+
+    it("answers within the limit, with the limiter's headers", async () => {
+      const { answered, res } = runWith(true, HIT);
+      expect(await answered).toBe(true);
+      expect(observed).toEqual([`GET ${HIT}`]);
+      expect(res.headers.get('ratelimit')).toBe('r=1');
+      expect(res.body).toBe(PLAYLIST);
+    });
+
+    it('leaves a request over the limit to Express, not observed and not answered', async () => {
+      const { answered, res } = runWith(false, HIT);
+      expect(await answered).toBe(false);
+      expect(observed).toEqual([]);
+      expect(res.headers.size).toBe(0);
+      expect(res.ended).toBe(false);
+    });
+
+    it("undoes the limiter's headers when the shared fetch fails, and leaves the request to Express", async () => {
+      const undone: string[] = [];
+      const { answered, res } = runWith(true, FAILING, undone);
+      expect(await answered).toBe(false);
+      expect(undone).toEqual(['RateLimit']);
+      expect(observed).toEqual([]);
+      expect(res.headers.size).toBe(0);
+      expect(res.ended).toBe(false);
+    });
+  });
 });

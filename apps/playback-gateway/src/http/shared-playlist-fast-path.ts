@@ -12,19 +12,23 @@
  * if the fetch fails, the poll goes to Express (which answers it the whole way: the failed fetch is forgotten, so
  * those polls share one new attempt, and a failure then is answered as a problem document by Express's handler).
  *
+ * The /hls rate limit applies here as through Express: the same limiter, the same count (fast-path-rate-limit.ts);
+ * over the limit the request goes to Express, which answers the 429.
+ *
  * Everything else goes to Express untouched (nothing has been set on the response): another resource, a method
  * other than GET or HEAD, a token not verified yet or expired, no fresh or pending shared copy — and every request
- * while CORS origins or an /hls rate limit are configured (their middleware needs Express's request: `req.ip` under
- * `trust proxy`, `res.append`), so those keep applying exactly as before.
+ * while CORS origins are configured (the cors middleware works on Express's request and response).
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { sendPlaylist, type HlsProxy } from '../hls/hls-proxy-controller';
+import type { FastPathLimit } from './fast-path-rate-limit';
 import type { RequestObserver } from './request-observer';
 
 /** True if it answered the request; false if the request is Express's, untouched; or a promise of either. */
 export type FastPath = (req: IncomingMessage, res: ServerResponse) => boolean | Promise<boolean>;
 
-export function sharedPlaylistFastPath(proxy: Pick<HlsProxy, 'sharedPlaylist'>, observe: RequestObserver): FastPath {
+/** `limit`: the /hls rate limit (absent: none configured). */
+export function sharedPlaylistFastPath(proxy: Pick<HlsProxy, 'sharedPlaylist'>, observe: RequestObserver, limit?: FastPathLimit): FastPath {
   return (req, res) => {
     const { method, url } = req;
     if ((method !== 'GET' && method !== 'HEAD') || url === undefined || !url.startsWith('/hls/')) return false;
@@ -35,6 +39,15 @@ export function sharedPlaylistFastPath(proxy: Pick<HlsProxy, 'sharedPlaylist'>, 
       sendPlaylist(res, bytes, method === 'HEAD');
       return true;
     };
-    return Buffer.isBuffer(answer) ? send(answer) : answer.then(send, () => false);
+    if (limit === undefined) return Buffer.isBuffer(answer) ? send(answer) : answer.then(send, () => false);
+    // Settled at once, so a failed fetch is never an unhandled rejection while the limiter decides.
+    const bytes = Buffer.isBuffer(answer) ? answer : answer.then((b) => b, () => undefined);
+    return limit(req, res).then(async (undo) => {
+      if (undo === undefined) return false;
+      const b = await bytes;
+      if (b !== undefined) return send(b);
+      undo();
+      return false;
+    });
   };
 }
