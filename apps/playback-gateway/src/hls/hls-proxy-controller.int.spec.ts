@@ -196,5 +196,7 @@ describe('HLS proxy controller with an /hls rate limit', () => {
     // draft-8 headers, one value each (a second limiter pass would append a second one), counting down across paths.
     expect(answers.map((a) => a.remaining?.replace(/; t=\d+$/, ''))).toEqual(['"4-in-1min"; r=3', '"4-in-1min"; r=2', '"4-in-1min"; r=1', '"4-in-1min"; r=0', '"4-in-1min"; r=0', '"4-in-1min"; r=0']);
     for (const a of answers) expect(a.policy).toMatch(/^"4-in-1min"; q=4; w=60; pk=:[A-Za-z0-9+/=]+:$/);
+    // Express's answers (the first, the 429s) and the fast path's carry the same policy, partition key included.
+    expect(new Set(answers.map((a) => a.policy)).size).toBe(1);
   });
 });

@@ -20,7 +20,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import express, { type NextFunction, type Request, type Response } from 'express';
 import cors from 'cors';
-import { rateLimit } from 'express-rate-limit';
+import { MemoryStore, rateLimit } from 'express-rate-limit';
 import { authenticate, AuthError, problemFromAuthError, sendProblem, type AuthenticatorOptions, type PlaybackTokenKey } from '@tributary/auth';
 import type { Logger } from 'pino';
 import type { Clock } from '@tributary/runtime';
@@ -39,7 +39,7 @@ import type { StaticAssets } from './static-assets';
 import { loggablePath, requestLogWriter } from './request-log';
 import { requestObserver, type RequestObserver } from './request-observer';
 import { securityHeaders } from './security-headers';
-import { fastPathLimit, LEAVE_TO_EXPRESS } from './fast-path-rate-limit';
+import { fastPathLimit } from './fast-path-rate-limit';
 import { sharedPlaylistFastPath, type FastPath } from './shared-playlist-fast-path';
 
 export interface GatewayServerOptions {
@@ -83,7 +83,7 @@ export function createGatewayServer(options: GatewayServerOptions): express.Expr
   app.set('query parser', false);
   app.set('trust proxy', options.trustProxy);
 
-  const observe = requestObserver(metrics, requestLogWriter(logger, { clientIp: clientIpOf(app) }), securityHeaders(options.cspConnectSrc).apply);
+  const observe = requestObserver(metrics, requestLogWriter(logger, { clientIp: clientIpOf(app, options.trustProxy) }), securityHeaders(options.cspConnectSrc).apply);
   app.use((req, res, next) => {
     observe(req, res);
     next();
@@ -145,7 +145,8 @@ function hlsRoutes(app: express.Express, options: GatewayServerOptions, corsMidd
     ...(options.playlistShareMs !== undefined ? { playlistShareMs: options.playlistShareMs } : {}),
     ...(options.clock ? { clock: options.clock } : {}),
   });
-  const limiter = rateLimiter(options.hlsRateLimit);
+  const hlsStore = new MemoryStore();
+  const limiter = rateLimiter(options.hlsRateLimit, hlsStore);
   app.use(
     '/hls',
     inOrder([
@@ -162,7 +163,8 @@ function hlsRoutes(app: express.Express, options: GatewayServerOptions, corsMidd
   );
   // CORS works on Express's request and response: with origins configured every /hls request goes through the mount
   // above. The rate limit applies on both paths, one count (fast-path-rate-limit.ts).
-  const limit = options.hlsRateLimit > 0 ? fastPathLimit(app, limiter) : undefined;
+  const limit =
+    options.hlsRateLimit > 0 ? fastPathLimit({ store: hlsStore, perMinute: options.hlsRateLimit, identifier: limitIdentifier(options.hlsRateLimit), clientIp: clientIpOf(app, options.trustProxy) }) : undefined;
   if (options.corsOrigins.length === 0) answerFirst(app, sharedPlaylistFastPath(proxy, observe, limit));
 }
 
@@ -183,8 +185,13 @@ function answerFirst(app: express.Express, fast: FastPath): void {
   };
 }
 
-/** Express's `req.ip` (under the app's `trust proxy`) of a request Express has not seen (the fast path's, in a log line). */
-function clientIpOf(app: express.Express): (req: IncomingMessage) => string | undefined {
+/**
+ * Express's `req.ip` (under the app's `trust proxy`) of a request Express has not seen (the fast path's, in a log line
+ * and as its rate-limit key). With no proxy trusted (`--trust-proxy 0`, the default) that is the socket's address,
+ * read directly: the Express view costs a few µs per request, which the fast path counts.
+ */
+function clientIpOf(app: express.Express, trustProxyHops: number): (req: IncomingMessage) => string | undefined {
+  if (trustProxyHops === 0) return (req) => req.socket.remoteAddress;
   return (req) => {
     const ip = (req as Partial<Request>).ip;
     if (ip !== undefined) return ip;
@@ -222,21 +229,23 @@ export function inOrder(handlers: readonly express.RequestHandler[]): express.Re
   };
 }
 
-/** `perMinute` requests per minute per client, answered past it with a 429 problem document; 0 is no limit. */
-function rateLimiter(perMinute: number): express.RequestHandler {
+/** The draft-8 policy name, as express-rate-limit names a one-minute window (set explicitly: the fast path uses it too). */
+const limitIdentifier = (perMinute: number): string => `${perMinute}-in-1min`;
+
+/**
+ * `perMinute` requests per minute per client, answered past it with a 429 problem document; 0 is no limit. `store`:
+ * given when another path counts in it too (the /hls fast path).
+ */
+function rateLimiter(perMinute: number, store?: MemoryStore): express.RequestHandler {
   if (perMinute <= 0) return (_req: Request, _res: Response, next: NextFunction) => next();
   return rateLimit({
     windowMs: 60_000,
     limit: perMinute,
+    identifier: limitIdentifier(perMinute),
+    ...(store ? { store } : {}),
     standardHeaders: 'draft-8',
     legacyHeaders: false,
     handler: (req, res) => {
-      // On the fast path, over the limit: Express answers it (fast-path-rate-limit.ts).
-      const leave = (res as unknown as Partial<Record<typeof LEAVE_TO_EXPRESS, () => void>>)[LEAVE_TO_EXPRESS];
-      if (leave) {
-        leave();
-        return;
-      }
       const err = new GatewayError('RATE_LIMITED', `Over ${perMinute} requests per minute; slow down.`);
       sendProblem(res, err.toProblem(loggablePath(requestPath(req))));
     },
