@@ -31,7 +31,6 @@ import {
   createKinesisVideoClient,
   CSP_VIOLATION_RECORDER,
   HTTP1_NODE,
-  launchChromium,
   pagePoller,
   TEST_CREDENTIALS,
   TEST_REGION,
@@ -147,12 +146,12 @@ describeBrowser('dashboard page in chromium (emulator tables + gateway)', () => 
       kinesisClientConfig: aws,
       dashboardCacheMs: 200,
     });
-    browser = await launchChromium();
   }, 60_000);
 
-  // A browser that stopped working between tests is replaced, so one failure fails one test and not the ten after it.
+  // The browser is launched by the first test's beforeEach, and one that stopped opening pages is replaced there, so
+  // one failure fails one test and not the ten after it (see usableBrowser).
   beforeEach(async () => {
-    browser = await usableBrowser(browser);
+    browser = await usableBrowser(browser as Browser | undefined);
   }, 60_000);
 
   afterAll(async () => {

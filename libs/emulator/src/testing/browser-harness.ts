@@ -68,24 +68,30 @@ function reportSignalsWhileOpen(browser: Browser): void {
 }
 
 /**
- * `browser` when it still opens a context, else a new one (why on stderr). For a browser shared by a file's tests:
- * in CI all eleven dashboard tests once failed on a browser that said it was connected while every newPage failed
- * with "browser has been closed" (its log ends in a graceful close no test asked for); a test now starts from a
- * browser that works, and one that dies mid-test still fails that test.
+ * `browser` when it still opens a page, else a new one (why on stderr). For a browser shared by a file's tests: in
+ * CI all eleven dashboard tests failed, several times, on a browser that said it was connected while every newPage
+ * failed with "browser has been closed" (the same browser in every error; its log ends in a graceful close no test
+ * asked for; never reproduced outside a full CI run). A page, not only a context, is opened here: a context needs
+ * no renderer process, a page does. A test then starts from a browser that works; one that dies mid-test still
+ * fails that test.
  */
 export async function usableBrowser(browser: Browser | undefined): Promise<Browser> {
-  if (browser?.isConnected()) {
-    try {
-      const context = await browser.newContext();
-      await context.close();
-      return browser;
-    } catch (err) {
-      const first = String(err instanceof Error ? err.message : err).split('\n')[0];
-      process.stderr.write(`usableBrowser: the shared chromium no longer opens a context (${first}); launching another\n`);
-      await browser.close().catch(() => undefined);
-    }
+  if (browser === undefined) return launchChromium();
+  if (!browser.isConnected()) {
+    process.stderr.write('usableBrowser: the shared chromium is disconnected; launching another\n');
+    return launchChromium();
   }
-  return launchChromium();
+  try {
+    const context = await browser.newContext();
+    await (await context.newPage()).close();
+    await context.close();
+    return browser;
+  } catch (err) {
+    const first = String(err instanceof Error ? err.message : err).split('\n')[0];
+    process.stderr.write(`usableBrowser: the shared chromium no longer opens a page (${first}); launching another\n`);
+    await browser.close().catch(() => undefined);
+    return launchChromium();
+  }
 }
 
 /** One hls.js error as the recorder keeps it. */
