@@ -58,6 +58,11 @@ const hidden = (page: Page, id: string): Promise<boolean> => page.evaluate<boole
 const describeBrowser = chromiumAvailable() ? describe : describe.skip;
 
 describeBrowser('dashboard page in chromium (emulator tables + gateway)', () => {
+  // In full CI runs (never alone, never under nx alone) this file's tests have failed with "Target page, context or
+  // browser has been closed", the browser's log ending in a graceful close no test asked for: all eleven on one
+  // browser, or, with usableBrowser below, the first test only. Cause not found. A failed test is run again (its
+  // first error is printed), from a browser usableBrowser has checked; a test that fails three times fails.
+  jest.retryTimes(2, { logErrorsBeforeRetry: true });
   let emulator: RunningEmulator;
   let ddb: DynamoDBClient;
   let kvs: KinesisVideoClient;
