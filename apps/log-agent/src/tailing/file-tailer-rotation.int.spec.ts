@@ -163,7 +163,7 @@ describe('FileTailer under rotation at 10,000 lines/s', () => {
       await writer.exclusive(async () => {
         await copyFile(log, join(dir, `access.log.${r}`));
         await truncate(log, 0);
-        tailer.resume();
+        started.tailer.resume();
         // The logger's next line comes once the tailer has seen the truncation. A file refilled past the tailer's
         // offset before it looks again cannot be told from one that grew (its size is all a copytruncate leaves):
         // the writer, keeping 10,000 lines/s by the clock, may refill it in one write after the rotation (CI once timed
