@@ -54,13 +54,16 @@ interface Arm64Runtime {
 function ensureArm64Runtime(): Arm64Runtime {
   let out: string;
   try {
-    out = execFileSync('bash', [ENSURE_SCRIPT], { cwd: ROOT, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], timeout: 600_000 });
+    // 240 s: a first download (~58 MB) must end inside the hook's 300 s, with the script's message if it does not.
+    out = execFileSync('bash', [ENSURE_SCRIPT], { cwd: ROOT, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], timeout: 240_000 });
   } catch (err) {
     const stderr = (err as { stderr?: string }).stderr ?? '';
     throw new Error(`the arm64 runtime is not available, so this test cannot run (it does not skip):\n${stderr || String(err)}`);
   }
   const values = Object.fromEntries(out.trim().split('\n').map((l) => l.split(/=(.*)/s).slice(0, 2)));
-  return { qemu: values['QEMU'], sysroot: values['SYSROOT'], node: values['NODE'], ffmpeg: values['FFMPEG'] };
+  const runtime = { qemu: values['QEMU'], sysroot: values['SYSROOT'], node: values['NODE'], ffmpeg: values['FFMPEG'] };
+  if (Object.values(runtime).some((v) => !v)) throw new Error(`${ENSURE_SCRIPT} printed no QEMU, SYSROOT, NODE and FFMPEG:\n${out}`);
+  return runtime;
 }
 
 /** The pids whose parent is `pid`, with their argv (from /proc; Linux only, as qemu-user is). */
