@@ -3,6 +3,6 @@ module.exports = {
   displayName: 'video-producer',
   rootDir: __dirname,
   testMatch: ['<rootDir>/src/**/*.spec.ts'],
-  testPathIgnorePatterns: ['\\.int\\.spec\\.ts$'],
+  testPathIgnorePatterns: ['\\.int\\.spec\\.ts$', '\\.arm64\\.spec\\.ts$'],
   testTimeout: 30000,
 };

@@ -16,6 +16,15 @@
 #              (libs/emulator/src/testing/jackson-cbor/).
 #   libjackson2-dataformat-cbor - Jackson's CBOR, the library the Java SDKs speak
 #              Kinesis's CBOR with: the emulator's CBOR is checked against it.
+#   qemu-user-static - /usr/bin/qemu-aarch64-static, user-mode emulation of
+#              aarch64: the video producer's arm64 test runs the edge bundle
+#              on an arm64 Node under it (apps/video-producer/README.md,
+#              "arm64 under emulation"). Called by path, so no binfmt_misc
+#              registration is needed (a container often has none).
+#   libc6-arm64-cross, libstdc++6-arm64-cross - the aarch64 glibc loader and
+#              C/C++ runtime in /usr/aarch64-linux-gnu, qemu's -L sysroot for
+#              the (dynamically linked) arm64 Node; no dpkg multiarch needed.
+#   file     - /usr/bin/file, which that test asks what the binaries are.
 set -euo pipefail
 
 # package name -> file it must provide
@@ -26,10 +35,15 @@ declare -A REQUIRED=(
   [python3-boto3]=/usr/lib/python3/dist-packages/boto3/__init__.py
   [openjdk-17-jdk-headless]=/usr/bin/javac
   [libjackson2-dataformat-cbor]=/usr/share/java/jackson-dataformat-cbor.jar
+  [qemu-user-static]=/usr/bin/qemu-aarch64-static
+  [libc6-arm64-cross]=/usr/aarch64-linux-gnu/lib/ld-linux-aarch64.so.1
+  [libstdc++6-arm64-cross]=/usr/aarch64-linux-gnu/lib/libstdc++.so.6
+  [file]=/usr/bin/file
 )
 
 missing=()
-for pkg in awscli ffmpeg chromium python3-boto3 openjdk-17-jdk-headless libjackson2-dataformat-cbor; do
+for pkg in awscli ffmpeg chromium python3-boto3 openjdk-17-jdk-headless libjackson2-dataformat-cbor \
+  qemu-user-static libc6-arm64-cross libstdc++6-arm64-cross file; do
   file="${REQUIRED[$pkg]}"
   # Fast path: the file exists (binaries: and is executable). dpkg-query is
   # only asked when it is not, to keep the everything-present case to a few

@@ -29,7 +29,8 @@ void runService({
   },
   logger: (config) => ({ level: config.logLevel }),
   start: (config, logger) => startVideoProducer({ config, logger }),
-  ready: (running, config) => ({ url: running.url, cameras: config.cameras.map((c) => ({ stream: c.stream, source: c.sourceText })), spoolDir: config.spoolDir }),
+  // node and arch: what really runs (an arm64 device, or the arm64 test under qemu), in the line a support ticket quotes.
+  ready: (running, config) => ({ url: running.url, cameras: config.cameras.map((c) => ({ stream: c.stream, source: c.sourceText })), spoolDir: config.spoolDir, node: process.version, arch: process.arch }),
   // The drain is bounded by --shutdown-timeout itself, after ffmpeg's SIGINT grace: the deadline covers both (as the
   // systemd unit's TimeoutStopSec does), so it only fires when something hangs.
   stopTimeoutMs: (config) => config.shutdownTimeoutMs + FFMPEG_STOP_GRACE_MS,
