@@ -25,7 +25,18 @@
 #              C/C++ runtime in /usr/aarch64-linux-gnu, qemu's -L sysroot for
 #              the (dynamically linked) arm64 Node; no dpkg multiarch needed.
 #   file     - /usr/bin/file, which that test asks what the binaries are.
+#   gir1.2-gst-rtsp-server-1.0, python3-gi - GStreamer's RTSP server for
+#              Debian's /usr/bin/python3: the test IP camera
+#              (libs/media/src/testing/rtsp-camera/) the video producer's
+#              RTSP tests stream from.
+#   gstreamer1.0-plugins-base (videotestsrc, audiotestsrc), -good (RTP
+#              payloaders, aacparse), -bad (h264parse/h265parse, x265enc),
+#              -ugly (x264enc), gstreamer1.0-libav (avenc_aac) - what that
+#              camera encodes H.264/H.265 video and AAC audio with.
 set -euo pipefail
+
+# Architecture-specific library folder (x86_64-linux-gnu, aarch64-linux-gnu).
+GST_LIB="/usr/lib/$(uname -m)-linux-gnu"
 
 # package name -> file it must provide
 declare -A REQUIRED=(
@@ -39,11 +50,20 @@ declare -A REQUIRED=(
   [libc6-arm64-cross]=/usr/aarch64-linux-gnu/lib/ld-linux-aarch64.so.1
   [libstdc++6-arm64-cross]=/usr/aarch64-linux-gnu/lib/libstdc++.so.6
   [file]=/usr/bin/file
+  [gir1.2-gst-rtsp-server-1.0]=$GST_LIB/girepository-1.0/GstRtspServer-1.0.typelib
+  [python3-gi]=/usr/lib/python3/dist-packages/gi/__init__.py
+  [gstreamer1.0-plugins-base]=$GST_LIB/gstreamer-1.0/libgstvideotestsrc.so
+  [gstreamer1.0-plugins-good]=$GST_LIB/gstreamer-1.0/libgstrtp.so
+  [gstreamer1.0-plugins-bad]=$GST_LIB/gstreamer-1.0/libgstx265.so
+  [gstreamer1.0-plugins-ugly]=$GST_LIB/gstreamer-1.0/libgstx264.so
+  [gstreamer1.0-libav]=$GST_LIB/gstreamer-1.0/libgstlibav.so
 )
 
 missing=()
 for pkg in awscli ffmpeg chromium python3-boto3 openjdk-17-jdk-headless libjackson2-dataformat-cbor \
-  qemu-user-static libc6-arm64-cross libstdc++6-arm64-cross file; do
+  qemu-user-static libc6-arm64-cross libstdc++6-arm64-cross file \
+  gir1.2-gst-rtsp-server-1.0 python3-gi gstreamer1.0-plugins-base gstreamer1.0-plugins-good gstreamer1.0-plugins-bad \
+  gstreamer1.0-plugins-ugly gstreamer1.0-libav; do
   file="${REQUIRED[$pkg]}"
   # Fast path: the file exists (binaries: and is executable). dpkg-query is
   # only asked when it is not, to keep the everything-present case to a few

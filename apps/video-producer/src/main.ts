@@ -9,13 +9,15 @@ import { buildFfmpegPlan, ffmpegArgs, findFont } from './ffmpeg/ffmpeg-adapter';
 import { HELP, loadConfig, type VideoProducerConfig } from './video-producer-config';
 import { FFMPEG_STOP_GRACE_MS, startVideoProducer } from './video-producer-app';
 import { VideoProducerError } from './video-producer-error';
+import { secretMasker } from './rtsp/rtsp-credentials';
 
-/** `--print-command`: each camera's ffmpeg command line, shell-quoted. */
+/** `--print-command`: each camera's ffmpeg command line, shell-quoted, an RTSP password masked (`***`). */
 function printCommands(config: VideoProducerConfig, stdout: { write(text: string): unknown }): void {
   const fontFile = findFont();
   for (const c of config.cameras) {
     const plan = buildFfmpegPlan(c.source, { fragmentMs: c.fragmentMs, width: c.width, height: c.height, fps: c.fps, bitrateKbps: c.bitrateKbps, copy: c.copy, preset: c.preset }, { fontFile });
-    stdout.write(`# ${c.stream}\nffmpeg ${ffmpegArgs(plan).map((a) => (/[\s'"%(),]/.test(a) ? `'${a.replace(/'/g, "'\\''")}'` : a)).join(' ')}\n`);
+    const mask = secretMasker(c.source.kind === 'rtsp' ? c.source.url : '');
+    stdout.write(mask(`# ${c.stream}\nffmpeg ${ffmpegArgs(plan).map((a) => (/[\s'"%(),]/.test(a) ? `'${a.replace(/'/g, "'\\''")}'` : a)).join(' ')}\n`));
   }
 }
 

@@ -24,6 +24,7 @@ import { CameraHealthReporter } from './health/camera-health-reporter';
 import { ReachabilityTracker } from './health/reachability-tracker';
 import { buildFfmpegPlan, findFont, resolveFfmpegPath, startFfmpeg, type FfmpegProcess } from './ffmpeg/ffmpeg-adapter';
 import { FragmentSpool } from './spool/fragment-spool';
+import { secretMasker } from './rtsp/rtsp-credentials';
 import { ensureKvsStream } from './stream-bootstrap';
 import type { CameraConfig, VideoProducerConfig } from './video-producer-config';
 import { VideoMetrics } from './video-metrics';
@@ -42,6 +43,8 @@ export interface VideoProducerDeps {
   healthIntervalMs?: number;
   /** Replaces ffmpeg (tests feed recorded Matroska). */
   startSource?: (camera: CameraConfig) => FfmpegProcess;
+  /** First wait after an RTSP camera refused the password (60 s; tests shorten it). */
+  unauthorizedRetryDelayMs?: number;
   /** PutMedia reconnect backoff (tests shorten it). */
   reconnectBaseDelayMs?: number;
   reconnectMaxDelayMs?: number;
@@ -64,6 +67,10 @@ export interface CameraHealth {
   source: string;
   capturing: boolean;
   error?: string;
+  /** The source's failure code while it is down (RTSP_UNAUTHORIZED, RTSP_TIMEOUT, SOURCE_ENDED, …). */
+  errorCode?: string;
+  /** Since when the source has been down (ISO time), until it produces a fragment again. */
+  sourceDownSince?: string;
   /** PutMedia's backend: unreachable from the first failed connection until a fragment is PERSISTED again. */
   backend: { reachable: boolean; unreachableSince?: string; lastError?: string; failures: number };
   session: ReturnType<PutMediaSession['stats']>;
@@ -215,7 +222,7 @@ async function startCamera(camera: CameraConfig, context: CameraContext): Promis
             { fragmentMs: camera.fragmentMs, width: camera.width, height: camera.height, fps: camera.fps, bitrateKbps: camera.bitrateKbps, copy: camera.copy, preset: camera.preset },
             { fontFile: context.fontFile },
           );
-          return startFfmpeg(plan, { ffmpegPath: context.ffmpegPath, logger: log });
+          return startFfmpeg(plan, { ffmpegPath: context.ffmpegPath, logger: log, mask: secretMasker(camera.source.kind === 'rtsp' ? camera.source.url : '') });
         };
   const pipeline = new CameraPipeline({
     stream: camera.stream,
@@ -223,6 +230,7 @@ async function startCamera(camera: CameraConfig, context: CameraContext): Promis
     startSource,
     fragmentMs: camera.fragmentMs,
     restartOnExit: !(camera.source.kind === 'file' && !camera.source.loop),
+    ...(context.deps.unauthorizedRetryDelayMs !== undefined ? { unauthorizedRetryDelayMs: context.deps.unauthorizedRetryDelayMs } : {}),
     logger: log,
     onFragment: () => metrics.fragmentsCut.inc({ stream: camera.stream }),
     onDrop: (reason) => metrics.fragmentsDropped.inc({ stream: camera.stream, reason }),
@@ -268,6 +276,8 @@ function cameraHealth(c: CameraHandle): CameraHealth {
     source: redactUrl(c.config.sourceText),
     capturing: pipeline.running,
     ...(error ? { error } : {}),
+    ...(pipeline.sourceErrorCode !== undefined ? { errorCode: pipeline.sourceErrorCode } : {}),
+    ...(pipeline.sourceDownSinceMs !== undefined ? { sourceDownSince: new Date(pipeline.sourceDownSinceMs).toISOString() } : {}),
     backend: {
       reachable: backend.reachable,
       ...(since !== undefined ? { unreachableSince: since } : {}),

@@ -28,6 +28,7 @@ import {
   throwConfigProblems,
 } from '@tributary/schemas';
 import type { CameraSource } from './ffmpeg/ffmpeg-adapter';
+import { secretMasker, withRtspCredentials } from './rtsp/rtsp-credentials';
 
 export { ConfigError };
 
@@ -46,6 +47,12 @@ Cameras (a config file, and/or one camera from the flags):
   --fps <n>                  frame rate (test pattern default 25)       [VIDEO_FPS]
   --bitrate <kbit/s>         H.264 bit rate                             [VIDEO_BITRATE_KBPS]  default 1000
   --preset <name>            x264 preset                                [VIDEO_PRESET]        default veryfast
+
+ RTSP cameras:
+  --rtsp-transport <t>       tcp | udp (RTP over UDP)                   [VIDEO_RTSP_TRANSPORT] default tcp
+  --rtsp-timeout <ms>        no data for this long: reconnect (0: never) [VIDEO_RTSP_TIMEOUT_MS] default 10000
+  --rtsp-user <name>         user when the URL has none                 [VIDEO_RTSP_USER]
+  --rtsp-password <pw>       password when the URL has none (prefer the variable) [VIDEO_RTSP_PASSWORD]
 
  Spool and streams:
   --spool-dir <dir>          one sub-directory per camera              [VIDEO_SPOOL_DIR]     default ./.data/video-spool
@@ -91,7 +98,7 @@ const SOURCE_HINT = 'expected testsrc, file:PATH, rtsp://… or v4l2:/dev/videoN
 export interface CameraConfig {
   stream: string;
   source: CameraSource;
-  /** The source as written (logs, /healthz). */
+  /** The source as written, its password masked (logs, /healthz). */
   sourceText: string;
   copy: boolean;
   fragmentMs: number;
@@ -115,6 +122,8 @@ const fileCameraSchema = z
     fps: z.number().min(1).max(120).optional(),
     bitrateKbps: z.number().int().min(50).max(100_000).optional(),
     preset: z.string().regex(/^[a-z]+$/).optional(),
+    rtspTransport: z.enum(['tcp', 'udp']).optional(),
+    rtspTimeoutMs: z.number().int().min(0).max(600_000).optional(),
   })
   .strict();
 
@@ -132,6 +141,10 @@ const schema = z.object({
   fps: integer(1, 120).optional(),
   bitrateKbps: integer(50, 100_000),
   preset: z.enum(['ultrafast', 'superfast', 'veryfast', 'faster', 'fast', 'medium'], { error: 'expected ultrafast, superfast, veryfast, faster, fast or medium' }),
+  rtspTransport: z.enum(['tcp', 'udp'], { error: 'expected tcp or udp' }),
+  rtspTimeoutMs: integer(0, 600_000),
+  rtspUser: z.string().min(1).optional(),
+  rtspPassword: z.string().min(1).optional(),
   spoolDir: z.string().min(1),
   spoolMaxBytes: byteSizeSetting(1024 * 1024, 1024 ** 4, '536870912, 512mb or 2gb'),
   spoolPolicy: z.enum(['drop-oldest', 'stop-capture'], { error: 'expected drop-oldest or stop-capture' }),
@@ -149,7 +162,7 @@ const schema = z.object({
 
 type Settings = z.output<typeof schema>;
 
-export interface VideoProducerConfig extends Omit<Settings, 'stream' | 'source' | 'loop' | 'copy' | 'fragmentMs' | 'width' | 'height' | 'fps' | 'bitrateKbps' | 'preset'> {
+export interface VideoProducerConfig extends Omit<Settings, 'stream' | 'source' | 'loop' | 'copy' | 'fragmentMs' | 'width' | 'height' | 'fps' | 'bitrateKbps' | 'preset' | 'rtspTransport' | 'rtspTimeoutMs' | 'rtspUser' | 'rtspPassword'> {
   cameras: CameraConfig[];
   printCommand: boolean;
 }
@@ -166,6 +179,10 @@ export const SETTING_NAMES: Readonly<Record<keyof Settings, string>> = {
   fps: '--fps / VIDEO_FPS',
   bitrateKbps: '--bitrate / VIDEO_BITRATE_KBPS',
   preset: '--preset / VIDEO_PRESET',
+  rtspTransport: '--rtsp-transport / VIDEO_RTSP_TRANSPORT',
+  rtspTimeoutMs: '--rtsp-timeout / VIDEO_RTSP_TIMEOUT_MS',
+  rtspUser: '--rtsp-user / VIDEO_RTSP_USER',
+  rtspPassword: '--rtsp-password / VIDEO_RTSP_PASSWORD',
   spoolDir: '--spool-dir / VIDEO_SPOOL_DIR',
   spoolMaxBytes: '--spool-max-bytes / VIDEO_SPOOL_MAX_BYTES',
   spoolPolicy: '--spool-policy / VIDEO_SPOOL_POLICY',
@@ -188,6 +205,8 @@ export const DEFAULTS = {
   fragmentMs: '2000',
   bitrateKbps: '1000',
   preset: 'veryfast',
+  rtspTransport: 'tcp',
+  rtspTimeoutMs: '10000',
   spoolDir: './.data/video-spool',
   spoolMaxBytes: '512mb',
   spoolPolicy: 'drop-oldest',
@@ -212,6 +231,7 @@ export function loadConfig(argv: readonly string[], env: NodeJS.ProcessEnv, opti
   const { flags, pick } = readSettings(argv, env, {
     strings: [
       'config', 'stream', 'source', 'loop', 'copy', 'fragment-ms', 'width', 'height', 'fps', 'bitrate', 'preset',
+      'rtsp-transport', 'rtsp-timeout', 'rtsp-user', 'rtsp-password',
       'spool-dir', 'spool-max-bytes', 'spool-policy', 'spool-fsync', 'create-stream', 'retention-hours', 'health-table', 'producer-id', 'host', 'port',
       'ffmpeg', 'shutdown-timeout', 'log-level',
     ],
@@ -230,6 +250,10 @@ export function loadConfig(argv: readonly string[], env: NodeJS.ProcessEnv, opti
     fps: pick(flags.fps, 'VIDEO_FPS'),
     bitrateKbps: pick(flags.bitrate, 'VIDEO_BITRATE_KBPS', DEFAULTS.bitrateKbps),
     preset: pick(flags.preset, 'VIDEO_PRESET', DEFAULTS.preset),
+    rtspTransport: pick(flags['rtsp-transport'], 'VIDEO_RTSP_TRANSPORT', DEFAULTS.rtspTransport),
+    rtspTimeoutMs: pick(flags['rtsp-timeout'], 'VIDEO_RTSP_TIMEOUT_MS', DEFAULTS.rtspTimeoutMs),
+    rtspUser: pick(flags['rtsp-user'], 'VIDEO_RTSP_USER'),
+    rtspPassword: pick(flags['rtsp-password'], 'VIDEO_RTSP_PASSWORD'),
     spoolDir: pick(flags['spool-dir'], 'VIDEO_SPOOL_DIR', DEFAULTS.spoolDir),
     spoolMaxBytes: pick(flags['spool-max-bytes'], 'VIDEO_SPOOL_MAX_BYTES', DEFAULTS.spoolMaxBytes),
     spoolPolicy: pick(flags['spool-policy'], 'VIDEO_SPOOL_POLICY', DEFAULTS.spoolPolicy),
@@ -249,7 +273,8 @@ export function loadConfig(argv: readonly string[], env: NodeJS.ProcessEnv, opti
   if (s.configFile !== undefined) cameras.push(...camerasFromFile(s.configFile, s, options.readFile ?? ((p) => readFileSync(p, 'utf8'))));
   if (s.stream !== undefined) cameras.push(flagCamera(s, s.stream));
   checkCameras(cameras);
-  const { stream: _stream, source: _source, loop: _loop, copy: _copy, fragmentMs: _fragmentMs, width: _width, height: _height, fps: _fps, bitrateKbps: _bitrate, preset: _preset, ...process } = s;
+  const { stream: _stream, source: _source, loop: _loop, copy: _copy, fragmentMs: _fragmentMs, width: _width, height: _height, fps: _fps, bitrateKbps: _bitrate, preset: _preset, ...rest } = s;
+  const { rtspTransport: _rtspTransport, rtspTimeoutMs: _rtspTimeoutMs, rtspUser: _rtspUser, rtspPassword: _rtspPassword, ...process } = rest;
   return { help: false, config: { ...process, cameras, printCommand: flags['print-command'] === true } };
 }
 
@@ -284,8 +309,8 @@ function flagCamera(s: Settings, stream: string): CameraConfig {
   if (!source) throw new ConfigError(`Invalid settings:\n  ${SETTING_NAMES.source}: ${SOURCE_HINT}`);
   return {
     stream,
-    source,
-    sourceText: s.source,
+    source: rtspOptions(source, s, {}),
+    sourceText: secretMasker(s.source)(s.source),
     copy: s.copy,
     fragmentMs: s.fragmentMs,
     width: s.width,
@@ -310,8 +335,8 @@ function camerasFromFile(path: string, s: Settings, readFile: (path: string) => 
     const source = parseSource(sourceText, c.loop ?? s.loop) ?? { kind: 'testsrc' };
     return {
       stream: c.stream,
-      source,
-      sourceText,
+      source: rtspOptions(source, s, c),
+      sourceText: secretMasker(sourceText)(sourceText),
       copy: c.copy ?? false,
       fragmentMs: c.fragmentMs ?? s.fragmentMs,
       width: c.width ?? s.width,
@@ -321,4 +346,15 @@ function camerasFromFile(path: string, s: Settings, readFile: (path: string) => 
       preset: c.preset ?? s.preset,
     };
   });
+}
+
+/** An RTSP source with its transport, socket timeout and credentials (the URL's own, else the settings'). */
+function rtspOptions(source: CameraSource, s: Settings, camera: { rtspTransport?: 'tcp' | 'udp'; rtspTimeoutMs?: number }): CameraSource {
+  if (source.kind !== 'rtsp') return source;
+  return {
+    kind: 'rtsp',
+    url: withRtspCredentials(source.url, { user: s.rtspUser, password: s.rtspPassword }),
+    transport: camera.rtspTransport ?? s.rtspTransport,
+    timeoutMs: camera.rtspTimeoutMs ?? s.rtspTimeoutMs,
+  };
 }

@@ -267,9 +267,10 @@ describe('video-producer → emulator', () => {
     expect(res.status).toBe(503);
     expect(health.status).toBe('degraded');
     expect(health.cameras[0].capturing).toBe(true);
-    expect(health.cameras[0].error).toMatch(/ffmpeg failed/);
+    // Typed from ffmpeg's stderr (src/rtsp/rtsp-failure.ts): nothing listens on port 9.
+    expect(health.cameras[0].error).toMatch(/^RTSP_UNREACHABLE: cannot reach the camera/);
     const metricsText = await (await fetch(`${producer.url}/metrics`)).text();
-    expect(metricsText).toMatch(new RegExp(`video_producer_errors_total\\{stream="${stream}",code="FFMPEG_FAILED"\\} [1-9]`));
+    expect(metricsText).toMatch(new RegExp(`video_producer_errors_total\\{stream="${stream}",code="RTSP_UNREACHABLE"\\} [1-9]`));
     expect(await producer.close()).toEqual({ left: { [stream]: 0 }, timedOut: false });
   });
 });

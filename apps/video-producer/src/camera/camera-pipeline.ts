@@ -19,6 +19,7 @@ import type { PutMediaSession } from '@tributary/kvs';
 import { noopLogger, type Logger } from '@tributary/runtime';
 import type { FfmpegExit, FfmpegProcess } from '../ffmpeg/ffmpeg-adapter';
 import { VideoProducerError } from '../video-producer-error';
+import { sourceRestartDelayMs } from '../rtsp/rtsp-failure';
 
 /** The runtime's Logger without `child` (the app hands the pipeline a child already bound to the stream). */
 export type PipelineLogger = Omit<Logger, 'child'>;
@@ -35,6 +36,8 @@ export interface CameraPipelineOptions {
   /** Restart the source when it ends by itself (false for a file that is not looped). */
   restartOnExit: boolean;
   restartDelayMs?: number;
+  /** First wait after a refused RTSP password (rtsp/rtsp-failure.ts; 60 s, tests shorten it). */
+  unauthorizedRetryDelayMs?: number;
   now?: () => number;
   logger?: PipelineLogger;
   /** Fragments cut (before the session). */
@@ -56,6 +59,10 @@ export interface CameraPipelineStats {
   running: boolean;
   /** The last source failure, until the source produces a fragment again. */
   sourceError?: string;
+  /** Its code (RTSP_UNAUTHORIZED, RTSP_TIMEOUT, SOURCE_ENDED, FFMPEG_FAILED, …). */
+  sourceErrorCode?: string;
+  /** Epoch ms since the source has been down (its first failure), until it produces a fragment again. */
+  sourceDownSinceMs?: number;
 }
 
 
@@ -124,16 +131,22 @@ export class CameraPipeline {
       }
       if (this.stopping) return;
       if (exit.error) {
-        this.counters.sourceError = exit.error.message;
-        this.log.warn({ stream: this.options.stream, err: exit.error.message }, 'video source failed');
+        this.sourceDown(exit.error.code, exit.error.message);
+        // A refused password needs a person: error, not warn.
+        this.log[exit.error.code === 'RTSP_UNAUTHORIZED' ? 'error' : 'warn']({ stream: this.options.stream, code: exit.error.code, err: exit.error.message }, 'video source failed');
         this.options.onError?.(exit.error.code);
       } else if (!this.options.restartOnExit) {
         this.log.info({ stream: this.options.stream }, 'video source ended');
         return;
+      } else {
+        // A live source does not end: the camera closed the stream (reboot, server restart). An outage until it is back.
+        const message = 'the video source ended by itself (camera closed the stream: reboot or restart?); restarting it';
+        this.sourceDown('SOURCE_ENDED', message);
+        this.log.warn({ stream: this.options.stream, code: 'SOURCE_ENDED' }, message);
+        this.options.onError?.('SOURCE_ENDED');
       }
       attempt++;
-      const base = this.options.restartDelayMs ?? 1000;
-      const delay = Math.min(30_000, base * 2 ** Math.min(attempt - 1, 5));
+      const delay = sourceRestartDelayMs(this.counters.sourceErrorCode, attempt, this.options.restartDelayMs ?? 1000, this.options.unauthorizedRetryDelayMs);
       this.log.info({ stream: this.options.stream, delayMs: delay, attempt }, 'restarting the video source');
       await new Promise<void>((resolve) => {
         const timer = setTimeout(resolve, delay);
@@ -217,7 +230,12 @@ export class CameraPipeline {
       await this.options.session.writeFragment(writeFragment(fragment, scale), timecode);
       this.counters.fragmentsWritten++;
       this.counters.lastFragmentMs = fragment.timestampMs;
+      if (this.counters.sourceDownSinceMs !== undefined) {
+        this.log.info({ stream: this.options.stream, downForMs: this.now() - this.counters.sourceDownSinceMs, lastError: this.counters.sourceErrorCode }, 'video source back');
+      }
       delete this.counters.sourceError;
+      delete this.counters.sourceErrorCode;
+      delete this.counters.sourceDownSinceMs;
     } catch (err) {
       if (err instanceof VideoProducerError && err.code === 'SPOOL_FULL') {
         this.drop('spool_full');
@@ -228,6 +246,12 @@ export class CameraPipeline {
       this.drop('session');
       this.log.warn({ stream: this.options.stream, err: err instanceof Error ? err.message : String(err) }, 'fragment refused by the session');
     }
+  }
+
+  private sourceDown(code: string, message: string): void {
+    this.counters.sourceError = message;
+    this.counters.sourceErrorCode = code;
+    this.counters.sourceDownSinceMs ??= this.now();
   }
 
   private drop(reason: 'spool_full' | 'timecode' | 'session'): void {

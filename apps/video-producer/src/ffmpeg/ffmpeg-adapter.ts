@@ -18,12 +18,17 @@ import { PassThrough } from 'node:stream';
 import ffmpeg from 'fluent-ffmpeg';
 import type { Logger } from '@tributary/runtime';
 import { VideoProducerError } from '../video-producer-error';
+import { classifyRtspFailure } from '../rtsp/rtsp-failure';
+
+/** RTSP's media transport: interleaved in the RTSP TCP connection, or RTP over UDP. */
+export type RtspTransport = 'tcp' | 'udp';
 
 /** Where the video comes from. */
 export type CameraSource =
   | { kind: 'testsrc' }
   | { kind: 'file'; path: string; loop: boolean }
-  | { kind: 'rtsp'; url: string }
+  /** `url` with the credentials merged in (rtsp/rtsp-credentials.ts); `timeoutMs` → ffmpeg's socket I/O `-timeout`. */
+  | { kind: 'rtsp'; url: string; transport?: RtspTransport; timeoutMs?: number }
   | { kind: 'v4l2'; device: string };
 
 export interface EncodingSettings {
@@ -108,7 +113,10 @@ export function buildFfmpegPlan(source: CameraSource, enc: EncodingSettings, opt
       input = source.path;
       break;
     case 'rtsp':
-      inputOptions.push('-rtsp_transport', 'tcp');
+      inputOptions.push('-rtsp_transport', source.transport ?? 'tcp');
+      // Microseconds in Debian's ffmpeg 5.1 (older builds named it -stimeout). Without it a camera that goes silent
+      // (UDP, or a hung TCP peer) keeps ffmpeg waiting forever; with it ffmpeg ends and the pipeline restarts it.
+      if (source.timeoutMs !== undefined && source.timeoutMs > 0) inputOptions.push('-timeout', String(source.timeoutMs * 1000));
       input = source.url;
       break;
     case 'v4l2':
@@ -233,8 +241,19 @@ export interface FfmpegProcess {
 /** The runtime's Logger, the two levels ffmpeg's stderr goes to. */
 export type FfmpegLogger = Pick<Logger, 'debug' | 'warn'>;
 
-/** Starts ffmpeg for `plan`. Its stderr goes to the logger (warnings and errors only: -loglevel warning). */
-export function startFfmpeg(plan: FfmpegPlan, options: { ffmpegPath: string; logger?: FfmpegLogger }): FfmpegProcess {
+/** ffmpeg stderr lines kept to say why it stopped. */
+const STDERR_TAIL_LINES = 20;
+
+/**
+ * Starts ffmpeg for `plan`. Its stderr goes to the logger (warnings and errors only: -loglevel warning). `mask`
+ * (rtsp/rtsp-credentials.ts secretMasker) is applied to every text that leaves here: the command line, each stderr
+ * line, error messages. An RTSP input's failure is typed from stderr (rtsp/rtsp-failure.ts), also when ffmpeg exits
+ * 0 after one (it treats a socket timeout as the end of the input).
+ */
+export function startFfmpeg(plan: FfmpegPlan, options: { ffmpegPath: string; logger?: FfmpegLogger; mask?: (text: string) => string }): FfmpegProcess {
+  const mask = options.mask ?? ((text: string) => text);
+  const rtsp = /^rtsps?:\/\//i.test(plan.input);
+  const tail: string[] = [];
   const out = new PassThrough({ highWaterMark: 256 * 1024 });
   const command = ffmpeg({ stdoutLines: 0 })
     .setFfmpegPath(options.ffmpegPath)
@@ -242,23 +261,34 @@ export function startFfmpeg(plan: FfmpegPlan, options: { ffmpegPath: string; log
     // Spread, never one array: fluent-ffmpeg splits a lone array item at its space ("text='a b'" would break).
     .inputOptions(...plan.inputOptions)
     .outputOptions('-hide_banner', '-nostdin', '-loglevel', 'warning', '-nostats', ...plan.outputOptions);
-  const commandLine = [options.ffmpegPath, ...ffmpegArgs(plan)].join(' ');
+  const commandLine = mask([options.ffmpegPath, ...ffmpegArgs(plan)].join(' '));
   let requested = false;
   let exitedResolve: (exit: FfmpegExit) => void = () => undefined;
   const exited = new Promise<FfmpegExit>((resolve) => {
     exitedResolve = resolve;
   });
-  command.on('start', (line: string) => options.logger?.debug({ command: line }, 'ffmpeg started'));
-  command.on('stderr', (line: string) => options.logger?.warn({ ffmpeg: line }, 'ffmpeg'));
+  command.on('start', (line: string) => options.logger?.debug({ command: mask(line) }, 'ffmpeg started'));
+  command.on('stderr', (line: string) => {
+    const masked = mask(line);
+    tail.push(masked);
+    if (tail.length > STDERR_TAIL_LINES) tail.shift();
+    options.logger?.warn({ ffmpeg: masked }, 'ffmpeg');
+  });
+  const rtspFailure = (): VideoProducerError | undefined => {
+    const failure = rtsp ? classifyRtspFailure(tail) : undefined;
+    return failure ? new VideoProducerError(failure.code, `${failure.code}: ${failure.message} (ffmpeg: ${tail.slice(-2).join(' | ')})`, true) : undefined;
+  };
   command.on('end', () => {
-    exitedResolve({ requested });
+    const error = requested ? undefined : rtspFailure();
+    exitedResolve(error ? { requested, error } : { requested });
   });
   command.on('error', (err: Error, _stdout: unknown, stderr: unknown) => {
     if (requested) {
       exitedResolve({ requested });
     } else {
-      const tail = typeof stderr === 'string' ? stderr.trim().split('\n').slice(-3).join(' | ') : '';
-      const error = new VideoProducerError('FFMPEG_FAILED', `ffmpeg failed: ${err.message}${tail ? ` (${tail})` : ''}`, true, { cause: err });
+      const last = typeof stderr === 'string' ? stderr.trim().split('\n').slice(-3).join(' | ') : '';
+      // The cause is not kept: its message holds ffmpeg's unmasked stderr (the camera URL with its password).
+      const error = rtspFailure() ?? new VideoProducerError('FFMPEG_FAILED', mask(`ffmpeg failed: ${err.message}${last ? ` (${last})` : ''}`), true);
       exitedResolve({ requested, error });
     }
     // fluent-ffmpeg does not end the piped stream on error.

@@ -115,8 +115,11 @@ export function buildMediaPlaylist(ctx: PlaylistContext, trackNumber: number): s
   const frameMs = tracks ? frameIntervalMs(tracks) : FALLBACK_FRAME_MS;
   const withAudio = tracks !== undefined && tracks.header.tracks.length > 1;
   const span = (e: FragmentEntry): number => (withAudio ? ctx.cache.videoSpan(ctx.stream.meta.arn, ctx.stream.log, e) : e.durationMs);
+  // A gap is measured from where the previous segment stops playing (its last frame included), as its EXTINF says:
+  // against the stored length (first to last frame) every boundary of a stream under 20 fps, a frame apart by more
+  // than the 50-ms tolerance, was a discontinuity (an RTSP camera at 15 fps, issue 15).
   const flags = discontinuityFlags(
-    view.list.map((e) => ({ startMs: e.producerTimestampMs, durationMs: e.durationMs })),
+    view.list.map((e) => ({ startMs: e.producerTimestampMs, durationMs: playDurationMs(e, frameMs, span(e)) })),
     session.discontinuity,
   );
   const map = ts ? undefined : { uri: `getMP4InitFragment.mp4?SessionToken=${q(token)}&TrackNumber=${trackNumber}` };
