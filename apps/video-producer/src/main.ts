@@ -10,11 +10,11 @@ import { HELP, loadConfig, type VideoProducerConfig } from './video-producer-con
 import { FFMPEG_STOP_GRACE_MS, startVideoProducer } from './video-producer-app';
 import { VideoProducerError } from './video-producer-error';
 
-/** `--print-command`: each camera's ffmpeg command line, shell-quoted. */
+/** `--print-command`: each camera's ffmpeg command line, shell-quoted (`--copy auto` shown as the re-encode; the copy is decided at start). */
 function printCommands(config: VideoProducerConfig, stdout: { write(text: string): unknown }): void {
   const fontFile = findFont();
   for (const c of config.cameras) {
-    const plan = buildFfmpegPlan(c.source, { fragmentMs: c.fragmentMs, width: c.width, height: c.height, fps: c.fps, bitrateKbps: c.bitrateKbps, copy: c.copy, preset: c.preset }, { fontFile });
+    const plan = buildFfmpegPlan(c.source, { fragmentMs: c.fragmentMs, width: c.width, height: c.height, fps: c.fps, bitrateKbps: c.bitrateKbps, copy: c.copy === 'on', preset: c.preset }, { fontFile });
     stdout.write(`# ${c.stream}\nffmpeg ${ffmpegArgs(plan).map((a) => (/[\s'"%(),]/.test(a) ? `'${a.replace(/'/g, "'\\''")}'` : a)).join(' ')}\n`);
   }
 }

@@ -1,0 +1,104 @@
+/**
+ * A camera's source with the copy decision in front: probe (source-probe.ts), decide (copy-decision.ts), log the
+ * decision in one line, then start ffmpeg (ffmpeg-adapter.ts) with the plan it calls for. Returned at once as an
+ * FfmpegProcess whose stdout carries ffmpeg's bytes once it runs, so the camera pipeline (which starts its sources
+ * synchronously) needs no change; every source restart probes again (a camera reconfigured, or unreachable at
+ * the first start, is judged on what it sends now).
+ */
+import { PassThrough } from 'node:stream';
+import type { CameraConfig } from '../video-producer-config';
+import { decideCopy, type CopyDecision } from './copy-decision';
+import { buildFfmpegPlan, startFfmpeg, type FfmpegExit, type FfmpegLogger, type FfmpegProcess } from './ffmpeg-adapter';
+import { VideoProducerError } from '../video-producer-error';
+import { runSourceProbe, type SourceProbe } from './source-probe';
+
+export interface ProbedFfmpegOptions {
+  camera: CameraConfig;
+  ffmpegPath: string;
+  /** undefined: no ffprobe found (auto then re-encodes, saying so). */
+  ffprobePath: string | undefined;
+  fontFile?: string;
+  /** The longest fragment the pipeline cuts: the longest GOP that can be copied. */
+  maxKeyframeIntervalMs: number;
+  logger: FfmpegLogger & { info: FfmpegLogger['warn'] };
+  /** Replaces runSourceProbe (tests). */
+  probe?: (camera: CameraConfig) => Promise<SourceProbe>;
+  /** Replaces startFfmpeg (tests). */
+  start?: typeof startFfmpeg;
+  /** Told the decision of each start (metrics, tests). */
+  onDecision?: (decision: CopyDecision) => void;
+}
+
+/** Probes (unless the decision needs none), decides, starts ffmpeg. */
+export function startProbedFfmpeg(o: ProbedFfmpegOptions): FfmpegProcess {
+  const out = new PassThrough({ highWaterMark: 256 * 1024 });
+  let child: FfmpegProcess | undefined;
+  let requested = false;
+  let resolveExit: (exit: FfmpegExit) => void = () => undefined;
+  const exited = new Promise<FfmpegExit>((resolve) => (resolveExit = resolve));
+  let commandLine = '(probing)';
+
+  const run = async (): Promise<void> => {
+    const needsProbe = o.camera.source.kind !== 'testsrc' && o.camera.copy !== 'off';
+    let probe: SourceProbe | { error: string } | undefined;
+    if (needsProbe) {
+      try {
+        if (o.probe) probe = await o.probe(o.camera);
+        else if (o.ffprobePath === undefined) probe = { error: 'no ffprobe next to ffmpeg or on PATH' };
+        else probe = await runSourceProbe(o.camera.source, { ffprobePath: o.ffprobePath, maxKeyframeIntervalMs: o.maxKeyframeIntervalMs });
+      } catch (err) {
+        probe = { error: err instanceof Error ? err.message : String(err) };
+      }
+    }
+    const decision = decideCopy({ mode: o.camera.copy, source: o.camera.source, probe, maxKeyframeIntervalMs: o.maxKeyframeIntervalMs });
+    o.onDecision?.(decision);
+    if (o.camera.source.kind !== 'testsrc') {
+      const fields = { stream: o.camera.stream, copy: decision.copy, copyAudio: decision.copyAudio, ...(probe && !('error' in probe) ? { probe: probeFields(probe) } : {}) };
+      o.logger.info(fields, decision.reason);
+    }
+    if (requested) {
+      out.end();
+      resolveExit({ requested: true });
+      return;
+    }
+    const c = o.camera;
+    const plan = buildFfmpegPlan(
+      c.source,
+      { fragmentMs: c.fragmentMs, width: c.width, height: c.height, fps: c.fps, bitrateKbps: c.bitrateKbps, copy: decision.copy, copyAudio: decision.copyAudio, preset: c.preset },
+      { fontFile: o.fontFile },
+    );
+    const proc = (o.start ?? startFfmpeg)(plan, { ffmpegPath: o.ffmpegPath, logger: o.logger });
+    child = proc;
+    commandLine = proc.commandLine;
+    proc.stdout.pipe(out);
+    void proc.exited.then(resolveExit);
+  };
+  void run().catch((err: unknown) => {
+    // A bug in the plan (a thrown error) must not hang the pipeline: end the run as a failed source.
+    const message = err instanceof Error ? err.message : String(err);
+    out.end();
+    resolveExit({ requested, error: new VideoProducerError('FFMPEG_FAILED', `video source not started: ${message}`, true, { cause: err }) });
+  });
+
+  return {
+    stdout: out,
+    get commandLine() {
+      return commandLine;
+    },
+    exited,
+    stop(graceMs?: number): Promise<FfmpegExit> {
+      requested = true;
+      if (child) return child.stop(graceMs);
+      return exited;
+    },
+  };
+}
+
+function probeFields(p: SourceProbe): Record<string, unknown> {
+  return {
+    video: p.video ? `${p.video.codec}${p.video.profile ? ` ${p.video.profile}` : ''}${p.video.width ? ` ${p.video.width}x${p.video.height}` : ''}` : null,
+    audio: p.audio ? `${p.audio.codec}${p.audio.sampleRate ? ` ${p.audio.sampleRate} Hz` : ''}` : null,
+    keyframeIntervalMs: p.keyframeIntervalMs ?? null,
+    bFrames: p.bFrames,
+  };
+}
