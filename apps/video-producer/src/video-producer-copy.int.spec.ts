@@ -163,7 +163,7 @@ describe('video-producer --copy auto → emulator', () => {
       hls.destroy();
       const masterUrl = session.HLSStreamingSessionURL ?? '';
       const master = (await bytesOf(masterUrl)).toString('utf8');
-      expect(master).toMatch(/CODECS="hvc1\.[^"]*"/);
+      expect(master).toMatch(/CODECS="hvc1\.[^",]*,mp4a\.40\.2"/);
       const variant = master.split('\n').find((l) => l.startsWith('getHLSMediaPlaylist')) ?? '';
       const mediaUrl = new URL(variant, masterUrl).toString();
       const playlist = (await bytesOf(mediaUrl)).toString('utf8');
@@ -179,6 +179,21 @@ describe('video-producer --copy auto → emulator', () => {
       const hlsProbe = probeFile(fmp4);
       expect(hlsProbe.streams.find((s) => s.type === 'video')).toMatchObject({ codec: 'hevc', tag: 'hvc1', width: 320 });
       expect(hlsProbe.decodedFrames).toBe(SECONDS * FPS);
+      // The AAC, track 2: the master's AUDIO rendition, its init + segments read by ffprobe as AAC.
+      const audioUri = /#EXT-X-MEDIA:TYPE=AUDIO,[^\n]*URI="([^"]+)"/.exec(master)?.[1] ?? '';
+      expect(audioUri).toContain('TrackNumber=2');
+      const audioPlaylistUrl = new URL(audioUri, masterUrl).toString();
+      const audioPlaylist = (await bytesOf(audioPlaylistUrl)).toString('utf8');
+      const audioInit = await bytesOf(new URL(/#EXT-X-MAP:URI="([^"]+)"/.exec(audioPlaylist)?.[1] ?? '', audioPlaylistUrl).toString());
+      const audioSegments = await Promise.all(
+        audioPlaylist
+          .split('\n')
+          .filter((l) => l !== '' && !l.startsWith('#'))
+          .map((u) => bytesOf(new URL(u, audioPlaylistUrl).toString())),
+      );
+      const aac = join(dir, `${stream}-hls-audio.mp4`);
+      writeFileSync(aac, Buffer.concat([audioInit, ...audioSegments]));
+      expect(probeFile(aac).streams).toEqual([{ codec: 'aac', tag: 'mp4a', type: 'audio' }]);
 
       // GetClip: one MP4, H.265 (hvc1) with every frame, and the AAC.
       const clips = await dataClient(control, stream, 'GET_CLIP');

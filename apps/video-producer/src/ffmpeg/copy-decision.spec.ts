@@ -47,6 +47,15 @@ describe('decideCopy', () => {
     for (const d of [decide({ ...h264, keyframeIntervalMs: 12_000 }), decide({ ...h264, video: { ...VIDEO, codec: 'mjpeg' } })]) expect(d.copyAudio).toBe(false);
   });
 
+  it('auto re-encodes a file or RTSP source given another size or rate; a v4l2 device is probed at those', () => {
+    const src = { ...h264, video: { ...VIDEO, fps: 25 } };
+    const withOutput = (output: DecideOptions['output'], source: DecideOptions['source'] = rtsp) => decideCopy({ mode: 'auto', source, probe: src, maxKeyframeIntervalMs: 10_000, output });
+    expect(withOutput({ width: 1280, height: 720 }).reason).toBe('re-encoding: 1280x720 asked (--width/--height), the source is 1920x1080');
+    expect(withOutput({ fps: 15 }).reason).toBe('re-encoding: 15 fps asked (--fps), the source has 25');
+    expect(withOutput({ width: 1920, height: 1080, fps: 25 }).copy).toBe(true);
+    expect(withOutput({ width: 1280, height: 720, fps: 15 }, { kind: 'v4l2', device: '/dev/video0' }).copy).toBe(true);
+  });
+
   it('a GOP exactly at the fragment maximum is still copied', () => {
     expect(decide({ ...h264, keyframeIntervalMs: 10_000 }).copy).toBe(true);
   });

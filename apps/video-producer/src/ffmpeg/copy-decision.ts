@@ -13,6 +13,10 @@
  * Matroska muxer) when it is AAC and the video is copied; any other audio codec is left out (KVS playback takes AAC
  * only, kvs-reference.md §5). A re-encode is video only, as before.
  *
+ * A copy keeps the source's size and rate, so `auto` re-encodes when a file or RTSP camera is given a `--width`/
+ * `--height` or `--fps` other than the source's (a v4l2 device is probed at the size and rate asked for: those are
+ * its own output).
+ *
  * `on` copies whatever the probe says (the user knows the camera; a probe that failed does not stop it) and `off`
  * always encodes. The test pattern is raw video: always encoded.
  */
@@ -40,6 +44,8 @@ export interface DecideOptions {
   probe?: SourceProbe | { error: string };
   /** The longest fragment the pipeline cuts (a GOP longer than this cannot be copied). */
   maxKeyframeIntervalMs: number;
+  /** The output size and rate asked for (`--width/--height`, `--fps`), if any. */
+  output?: { width?: number; height?: number; fps?: number };
 }
 
 export function decideCopy(o: DecideOptions): CopyDecision {
@@ -55,7 +61,7 @@ export function decideCopy(o: DecideOptions): CopyDecision {
     const why = o.probe !== undefined && 'error' in o.probe ? o.probe.error : 'no probe';
     return { copy: false, copyAudio: false, reason: `re-encoding: the source could not be probed (${why})` };
   }
-  const unusable = unusableBecause(probe, o.maxKeyframeIntervalMs);
+  const unusable = unusableBecause(probe, o.maxKeyframeIntervalMs) ?? (o.source.kind === 'v4l2' ? undefined : transformAsked(probe, o.output ?? {}));
   if (unusable !== undefined) return { copy: false, copyAudio: false, reason: `re-encoding: ${unusable}` };
   const v = probe.video;
   const gop = `keyframe every ${probe.keyframeIntervalMs} ms`;
@@ -77,6 +83,17 @@ function unusableBecause(p: SourceProbe, maxMs: number): string | undefined {
       : `only one keyframe in the ${p.sinceLastKeyframeMs} ms read: the keyframe interval is unknown`;
   }
   if (p.keyframeIntervalMs > maxMs) return `keyframe interval ${p.keyframeIntervalMs} ms is longer than a fragment may be (${maxMs} ms)`;
+  return undefined;
+}
+
+/** A size or rate asked for that the source does not have: a copy cannot give it. */
+function transformAsked(p: SourceProbe, out: NonNullable<DecideOptions['output']>): string | undefined {
+  const v = p.video;
+  if (v === undefined) return undefined;
+  if (out.width !== undefined && out.height !== undefined && (out.width !== v.width || out.height !== v.height)) {
+    return `${out.width}x${out.height} asked (--width/--height), the source is ${v.width ?? '?'}x${v.height ?? '?'}`;
+  }
+  if (out.fps !== undefined && (v.fps === undefined || Math.abs(out.fps - v.fps) > 0.01 * out.fps)) return `${out.fps} fps asked (--fps), the source has ${v.fps ?? 'an unknown rate'}`;
   return undefined;
 }
 

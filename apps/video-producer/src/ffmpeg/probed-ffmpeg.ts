@@ -45,15 +45,20 @@ export function startProbedFfmpeg(o: ProbedFfmpegOptions): FfmpegProcess {
       try {
         if (o.probe) probe = await o.probe(o.camera);
         else if (o.ffprobePath === undefined) probe = { error: 'no ffprobe next to ffmpeg or on PATH' };
-        else probe = await runSourceProbe(o.camera.source, { ffprobePath: o.ffprobePath, maxKeyframeIntervalMs: o.maxKeyframeIntervalMs });
+        else {
+          const capture = { width: o.camera.width, height: o.camera.height, fps: o.camera.fps };
+          probe = await runSourceProbe(o.camera.source, { ffprobePath: o.ffprobePath, maxKeyframeIntervalMs: o.maxKeyframeIntervalMs, capture });
+        }
       } catch (err) {
         probe = { error: err instanceof Error ? err.message : String(err) };
       }
     }
-    const decision = decideCopy({ mode: o.camera.copy, source: o.camera.source, probe, maxKeyframeIntervalMs: o.maxKeyframeIntervalMs });
+    const output = { width: o.camera.width, height: o.camera.height, fps: o.camera.fps };
+    const decision = decideCopy({ mode: o.camera.copy, source: o.camera.source, probe, maxKeyframeIntervalMs: o.maxKeyframeIntervalMs, output });
     o.onDecision?.(decision);
     if (o.camera.source.kind !== 'testsrc') {
-      const fields = { stream: o.camera.stream, copy: decision.copy, copyAudio: decision.copyAudio, ...(probe && !('error' in probe) ? { probe: probeFields(probe) } : {}) };
+      // The logger is the camera's child logger: the stream is bound already.
+      const fields = { copy: decision.copy, copyAudio: decision.copyAudio, ...(probe && !('error' in probe) ? { probe: probeFields(probe) } : {}) };
       o.logger.info(fields, decision.reason);
     }
     if (requested) {
@@ -98,6 +103,7 @@ function probeFields(p: SourceProbe): Record<string, unknown> {
   return {
     video: p.video ? `${p.video.codec}${p.video.profile ? ` ${p.video.profile}` : ''}${p.video.width ? ` ${p.video.width}x${p.video.height}` : ''}` : null,
     audio: p.audio ? `${p.audio.codec}${p.audio.sampleRate ? ` ${p.audio.sampleRate} Hz` : ''}` : null,
+    fps: p.video?.fps ?? null,
     keyframeIntervalMs: p.keyframeIntervalMs ?? null,
     bFrames: p.bFrames,
   };

@@ -7,7 +7,9 @@ describe('source probe: arguments', () => {
     expect(args.join(' ')).toContain('-select_streams v:0 -read_intervals %+21');
     expect(args.join(' ')).toContain('-show_entries packet=pts_time,dts_time,flags -of compact=p=0 /v/a.mkv');
     expect(args).not.toContain('-stream_loop');
-    expect(streamsArgs({ kind: 'v4l2', device: '/dev/video0' }).join(' ')).toContain('-f v4l2');
+    expect(streamsArgs({ kind: 'v4l2', device: '/dev/video0' }).join(' ')).toContain('-f v4l2 -show_entries');
+    expect(streamsArgs({ kind: 'v4l2', device: '/dev/video0' }, { width: 1280, height: 720, fps: 15 }).join(' ')).toContain('-f v4l2 -framerate 15 -video_size 1280x720');
+    expect(streamsArgs({ kind: 'rtsp', url: 'rtsp://cam/1' }, { width: 1280, height: 720, fps: 15 })).not.toContain('-video_size');
     expect(() => streamsArgs({ kind: 'testsrc' })).toThrow(/not probed/);
   });
 });
@@ -16,17 +18,19 @@ describe('source probe: output parsing', () => {
   it('takes the first video and the first audio stream', () => {
     const json = JSON.stringify({
       streams: [
-        { index: 0, codec_name: 'hevc', codec_type: 'video', profile: 'Main', width: 1920, height: 1080, has_b_frames: 2 },
+        { index: 0, codec_name: 'hevc', codec_type: 'video', profile: 'Main', width: 1920, height: 1080, avg_frame_rate: '30000/1001', r_frame_rate: '30/1', has_b_frames: 2 },
         { index: 1, codec_name: 'aac', codec_type: 'audio', profile: 'LC', sample_rate: '48000', channels: 2 },
         { index: 2, codec_name: 'mp3', codec_type: 'audio', sample_rate: '44100', channels: 1 },
         { index: 3, codec_name: 'bin_data', codec_type: 'data' },
       ],
     });
     expect(parseStreams(json)).toEqual({
-      video: { index: 0, type: 'video', codec: 'hevc', profile: 'Main', width: 1920, height: 1080, hasBFrames: 2 },
+      video: { index: 0, type: 'video', codec: 'hevc', profile: 'Main', width: 1920, height: 1080, fps: 29.97, hasBFrames: 2 },
       audio: { index: 1, type: 'audio', codec: 'aac', profile: 'LC', sampleRate: 48000, channels: 2, hasBFrames: 0 },
     });
     expect(parseStreams('{}')).toEqual({ video: undefined, audio: undefined });
+    const unknownRate = JSON.stringify({ streams: [{ index: 0, codec_name: 'h264', codec_type: 'video', avg_frame_rate: '0/0', r_frame_rate: '25/1' }] });
+    expect(parseStreams(unknownRate).video?.fps).toBe(25);
   });
 
   it('reads compact packet lines, N/A times as unknown', () => {

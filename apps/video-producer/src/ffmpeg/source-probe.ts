@@ -3,7 +3,8 @@
  * stream can be copied into KVS as it is).
  *
  * Two short ffprobe runs per probe:
- * 1. the streams (`-show_entries stream=…`): codec, profile, size, B-frame reorder depth, audio rate/channels;
+ * 1. the streams (`-show_entries stream=…`): codec, profile, size, frame rate, B-frame reorder depth, audio
+ *    rate/channels;
  * 2. the first video packets (`-show_entries packet=pts_time,dts_time,flags`, compact output, read line by line):
  *    keyframe times (the GOP) and whether presentation order differs from decode order (B-frames, CTS ≠ 0). The run
  *    is killed as soon as three keyframes (two intervals) were seen, so a 1–2 s GOP camera is probed in about its
@@ -28,6 +29,8 @@ export interface ProbedStream {
   profile?: string;
   width?: number;
   height?: number;
+  /** Frames per second (ffprobe's avg_frame_rate, else r_frame_rate); video only, when known. */
+  fps?: number;
   /** Reorder depth of the decoder (> 0: B-frames). */
   hasBFrames: number;
   sampleRate?: number;
@@ -55,27 +58,40 @@ export interface SourceProbe {
   packets: number;
 }
 
-/** How the source is opened, the same way the ffmpeg adapter opens it (minus -re and looping). */
-export function probeInputArgs(source: CameraSource): { inputOptions: string[]; input: string } {
+/**
+ * How the source is opened, the same way the ffmpeg adapter opens it (minus -re and looping): a v4l2 device with
+ * the capture size and rate asked for, since those are the camera's own output then.
+ */
+export function probeInputArgs(source: CameraSource, capture: { width?: number; height?: number; fps?: number } = {}): { inputOptions: string[]; input: string } {
   switch (source.kind) {
     case 'file':
       return { inputOptions: [], input: source.path };
     case 'rtsp':
       return { inputOptions: ['-rtsp_transport', 'tcp'], input: source.url };
     case 'v4l2':
-      return { inputOptions: ['-f', 'v4l2'], input: source.device };
+      return {
+        inputOptions: [
+          ...['-f', 'v4l2'],
+          ...(capture.fps !== undefined ? ['-framerate', String(capture.fps)] : []),
+          ...(capture.width !== undefined && capture.height !== undefined ? ['-video_size', `${capture.width}x${capture.height}`] : []),
+        ],
+        input: source.device,
+      };
     case 'testsrc':
       throw new Error('the test pattern is generated, not probed');
   }
 }
 
-export function streamsArgs(source: CameraSource): string[] {
-  const { inputOptions, input } = probeInputArgs(source);
-  return ['-v', 'error', ...inputOptions, '-show_entries', 'stream=index,codec_type,codec_name,profile,width,height,has_b_frames,sample_rate,channels', '-of', 'json', input];
+export type CaptureSettings = Parameters<typeof probeInputArgs>[1];
+
+export function streamsArgs(source: CameraSource, capture: CaptureSettings = {}): string[] {
+  const { inputOptions, input } = probeInputArgs(source, capture);
+  const entries = 'stream=index,codec_type,codec_name,profile,width,height,avg_frame_rate,r_frame_rate,has_b_frames,sample_rate,channels';
+  return ['-v', 'error', ...inputOptions, '-show_entries', entries, '-of', 'json', input];
 }
 
-export function packetsArgs(source: CameraSource, readSeconds: number): string[] {
-  const { inputOptions, input } = probeInputArgs(source);
+export function packetsArgs(source: CameraSource, readSeconds: number, capture: CaptureSettings = {}): string[] {
+  const { inputOptions, input } = probeInputArgs(source, capture);
   return [
     ...['-v', 'error', ...inputOptions, '-select_streams', 'v:0', '-read_intervals', `%+${Math.ceil(readSeconds)}`],
     ...['-show_entries', 'packet=pts_time,dts_time,flags', '-of', 'compact=p=0', input],
@@ -91,11 +107,21 @@ export function parseStreams(json: string): { video?: ProbedStream; audio?: Prob
     if (typeof s['profile'] === 'string') out.profile = s['profile'];
     if (typeof s['width'] === 'number') out.width = s['width'];
     if (typeof s['height'] === 'number') out.height = s['height'];
+    const fps = type === 'video' ? (rate(s['avg_frame_rate']) ?? rate(s['r_frame_rate'])) : undefined;
+    if (fps !== undefined) out.fps = fps;
     if (s['sample_rate'] !== undefined) out.sampleRate = Number(s['sample_rate']);
     if (typeof s['channels'] === 'number') out.channels = s['channels'];
     return out;
   });
   return { video: streams.find((s) => s.type === 'video'), audio: streams.find((s) => s.type === 'audio') };
+}
+
+/** ffprobe's "25/1" rate → 25; "0/0" and junk → undefined. */
+function rate(v: unknown): number | undefined {
+  if (typeof v !== 'string') return undefined;
+  const [n, d] = v.split('/').map(Number);
+  const r = d === undefined ? n : n / d;
+  return Number.isFinite(r) && r > 0 ? Math.round(r * 1000) / 1000 : undefined;
 }
 
 /** One `-of compact=p=0` packet line (`pts_time=0.040000|dts_time=0.000000|flags=K__`); undefined for other lines. */
@@ -176,6 +202,8 @@ export interface ProbeOptions {
   ffprobePath: string;
   /** A GOP longer than this cannot be copied; reading stops once it is exceeded. */
   maxKeyframeIntervalMs: number;
+  /** v4l2: the capture size and rate asked for (input options, as ffmpeg opens the device). */
+  capture?: CaptureSettings;
   /** Wall-clock bound of each ffprobe run on top of the source time read (a live source reads in real time). Default 15 s. */
   slackMs?: number;
 }
@@ -185,10 +213,10 @@ export async function runSourceProbe(source: CameraSource, options: ProbeOptions
   const slackMs = options.slackMs ?? 15_000;
   // Two intervals of the longest usable GOP, plus a second for the first keyframe to arrive.
   const readSeconds = (2 * options.maxKeyframeIntervalMs + 1000) / 1000;
-  const streamsJson = await runToEnd(options.ffprobePath, streamsArgs(source), slackMs);
+  const streamsJson = await runToEnd(options.ffprobePath, streamsArgs(source, options.capture), slackMs);
   const { video, audio } = parseStreams(streamsJson);
   const summary = new PacketSummary(options.maxKeyframeIntervalMs);
-  if (video !== undefined) await readPackets(options.ffprobePath, packetsArgs(source, readSeconds), readSeconds * 1000 + slackMs, summary);
+  if (video !== undefined) await readPackets(options.ffprobePath, packetsArgs(source, readSeconds, options.capture), readSeconds * 1000 + slackMs, summary);
   const { reordered, ...gop } = summary.result();
   return { ...(video ? { video } : {}), ...(audio ? { audio } : {}), ...gop, bFrames: reordered || (video?.hasBFrames ?? 0) > 0 };
 }
