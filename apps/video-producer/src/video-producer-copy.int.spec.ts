@@ -1,8 +1,8 @@
 /**
  * `--copy auto` end to end, in process against the emulator (started here on port 0), with real ffmpeg/ffprobe:
  *
- * - H.265 + AAC (a file made here by libx265, B-frames on, a keyframe every second, and the aac encoder) is copied,
- *   not re-encoded — the log says so — video as track 1 (V_MPEGH/ISO/HEVC) and the AAC as track 2 (A_AAC); then
+ * - H.265 + AAC (a file made here by libx265, B-frames on, a keyframe every 2 s, and the aac encoder) is copied,
+ *   not re-encoded — the log says so — in fragments cut at its keyframes, video as track 1 (V_MPEGH/ISO/HEVC) and the AAC as track 2 (A_AAC); then
  *   GetMedia, HLS fMP4 (`hvc1`), GetClip and GetImages each come back readable by ffprobe, every frame decodable.
  * - An H.264 source whose keyframes are further apart than a fragment may be is re-encoded, the log naming why.
  */
@@ -29,7 +29,9 @@ import { startVideoProducer } from './video-producer-app';
 const region = 'us-east-1';
 const credentials = { accessKeyId: 'AKIDTEST', secretAccessKey: 'secret' };
 const FPS = 25;
-const SECONDS = 5;
+const SECONDS = 6;
+/** The source's keyframe interval: longer than --fragment-ms (1000), so the fragments show whose keyframes cut them. */
+const GOP_SECONDS = 2;
 
 let dir: string;
 let counter = 0;
@@ -108,7 +110,7 @@ describe('video-producer --copy auto → emulator', () => {
     const source = join(dir, 'hevc-aac.mp4');
     ffmpeg([
       ...['-f', 'lavfi', '-i', `testsrc2=size=320x240:rate=${FPS}`, '-f', 'lavfi', '-i', 'sine=frequency=440:sample_rate=48000'],
-      ...['-t', String(SECONDS), '-c:v', 'libx265', '-preset', 'ultrafast', '-x265-params', `keyint=${FPS}:min-keyint=${FPS}:scenecut=0:bframes=2:log-level=error`],
+      ...['-t', String(SECONDS), '-c:v', 'libx265', '-preset', 'ultrafast', '-x265-params', `keyint=${FPS * GOP_SECONDS}:min-keyint=${FPS * GOP_SECONDS}:scenecut=0:bframes=2:log-level=error`],
       ...['-pix_fmt', 'yuv420p', '-c:a', 'aac', '-b:a', '64k', source],
     ]);
     emulator = await startEmulator({ port: 0, dynamodb: false });
@@ -124,15 +126,21 @@ describe('video-producer --copy auto → emulator', () => {
 
     // The decision, in one line, and ffmpeg's command: a copy of both streams.
     const decision = lines.find((l) => typeof l['msg'] === 'string' && (l['msg'] as string).startsWith('copying'));
-    expect(decision).toMatchObject({ stream, copy: true, copyAudio: true, probe: { keyframeIntervalMs: 1000, bFrames: true } });
-    expect(decision?.['msg']).toBe('copying: hevc 320x240, keyframe every 1000 ms, B-frames; audio AAC 48000 Hz copied as track 2');
+    expect(decision).toMatchObject({ stream, copy: true, copyAudio: true, probe: { keyframeIntervalMs: 2000, bFrames: true } });
+    expect(decision?.['msg']).toBe('copying: hevc 320x240, keyframe every 2000 ms, B-frames; audio AAC 48000 Hz copied as track 2');
     const stats = camera.pipeline.stats();
     expect(stats.fragmentsDropped).toBe(0);
-    expect(stats.fragmentsWritten).toBeGreaterThanOrEqual(SECONDS - 1);
+    // Cut at the camera's keyframes: 2-s fragments (not the 1 s asked for, which only a re-encode could give).
+    expect(stats.fragmentsWritten).toBe(SECONDS / GOP_SECONDS);
 
     // GetMedia: the producer's header has H.265 as track 1 and AAC as track 2; every video frame decodes.
     const listed = await listAllFragments({ endpoint: emulator.url, region, credentials }, stream);
     expect(listed).toHaveLength(stats.fragmentsWritten);
+    // Each fragment starts on a camera keyframe, 2 s after the previous one; its length (the emulator's, from its
+    // frames: B-frames and the AAC tail make it differ by a frame or so) is about that too.
+    const starts = listed.map((f) => f.ProducerTimestamp?.getTime() ?? 0).sort((a, b) => a - b);
+    for (let i = 1; i < starts.length; i++) expect(Math.abs(starts[i] - starts[i - 1] - GOP_SECONDS * 1000)).toBeLessThanOrEqual(5);
+    for (const f of listed) expect(Math.abs(Number(f.FragmentLengthInMilliseconds) - GOP_SECONDS * 1000)).toBeLessThanOrEqual(150);
     const back = await readFragments({ endpoint: emulator.url, region, credentials }, stream, listed.length);
     expect(back[0].header.tracks.map((t) => [t.number, t.codecId])).toEqual([
       [1, 'V_MPEGH/ISO/HEVC'],
