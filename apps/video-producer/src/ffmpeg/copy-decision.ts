@@ -17,6 +17,9 @@
  * `--height` or `--fps` other than the source's (a v4l2 device is probed at the size and rate asked for: those are
  * its own output).
  *
+ * A probe that failed is a re-encode here ("could not be probed"), but probed-ffmpeg.ts only lets that happen when
+ * there is no ffprobe at all: under `auto` a failed probe is a failed start, retried.
+ *
  * `on` copies whatever the probe says (the user knows the camera; a probe that failed does not stop it) and `off`
  * always encodes. The test pattern is raw video: always encoded.
  */

@@ -89,14 +89,22 @@ describe('startProbedFfmpeg', () => {
     expect(await proc.exited).toEqual({ requested: false });
   });
 
-  it('a failed probe under auto re-encodes (libx264, no audio) and says why', async () => {
-    const { start, started } = fakeStart();
+  it('a failed probe under auto is a failed start (retried by the pipeline), not a re-encode; under on it copies', async () => {
+    const refused = () => Promise.reject(new Error('ffprobe exited 1: Connection refused'));
+    const auto = fakeStart();
+    const proc = startProbedFfmpeg({ camera, ffmpegPath: 'ffmpeg', ffprobePath: 'ffprobe', maxKeyframeIntervalMs: 10_000, logger: logger().log, probe: refused, start: auto.start });
+    const exit = await proc.exited;
+    expect(exit.requested).toBe(false);
+    expect(exit.error).toMatchObject({ code: 'FFMPEG_FAILED', retriable: true, message: 'ffmpeg failed to probe the source (ffprobe exited 1: Connection refused)' });
+    expect(await readAll(proc.stdout)).toBe('');
+    expect(auto.started).toHaveLength(0);
+
+    const on = fakeStart();
     const l = logger();
-    startProbedFfmpeg({ camera, ffmpegPath: 'ffmpeg', ffprobePath: 'ffprobe', maxKeyframeIntervalMs: 10_000, logger: l.log, probe: () => Promise.reject(new Error('ffprobe exited 1: Connection refused')), start });
+    startProbedFfmpeg({ camera: { ...camera, copy: 'on' }, ffmpegPath: 'ffmpeg', ffprobePath: 'ffprobe', maxKeyframeIntervalMs: 10_000, logger: l.log, probe: refused, start: on.start });
     await new Promise((r) => setImmediate(r));
-    expect(started[0].plan.outputOptions).toContain('libx264');
-    expect(started[0].plan.outputOptions).toContain('-an');
-    expect(l.info[0][1]).toBe('re-encoding: the source could not be probed (ffprobe exited 1: Connection refused)');
+    expect(valueAfter(on.started[0].plan.outputOptions, '-c:v')).toBe('copy');
+    expect(l.info[0][1]).toContain('probe failed: ffprobe exited 1: Connection refused');
   });
 
   it('without ffprobe, auto re-encodes; --copy on still copies', async () => {

@@ -3,7 +3,9 @@
  * decision in one line, then start ffmpeg (ffmpeg-adapter.ts) with the plan it calls for. Returned at once as an
  * FfmpegProcess whose stdout carries ffmpeg's bytes once it runs, so the camera pipeline (which starts its sources
  * synchronously) needs no change; every source restart probes again (a camera reconfigured, or unreachable at
- * the first start, is judged on what it sends now).
+ * the first start, is judged on what it sends now). Under `--copy auto` a probe that fails is a failed start (the
+ * pipeline retries with its backoff), not a re-encode: a hiccup must not cost a core until ffmpeg next exits.
+ * Without any ffprobe, auto re-encodes (said once per start).
  */
 import { PassThrough } from 'node:stream';
 import type { CameraConfig } from '../video-producer-config';
@@ -11,6 +13,8 @@ import { decideCopy, type CopyDecision } from './copy-decision';
 import { buildFfmpegPlan, startFfmpeg, type FfmpegExit, type FfmpegLogger, type FfmpegProcess } from './ffmpeg-adapter';
 import { VideoProducerError } from '../video-producer-error';
 import { runSourceProbe, type SourceProbe } from './source-probe';
+
+const NO_FFPROBE = 'no ffprobe next to ffmpeg or on PATH';
 
 export interface ProbedFfmpegOptions {
   camera: CameraConfig;
@@ -44,13 +48,21 @@ export function startProbedFfmpeg(o: ProbedFfmpegOptions): FfmpegProcess {
     if (needsProbe) {
       try {
         if (o.probe) probe = await o.probe(o.camera);
-        else if (o.ffprobePath === undefined) probe = { error: 'no ffprobe next to ffmpeg or on PATH' };
+        else if (o.ffprobePath === undefined) probe = { error: NO_FFPROBE };
         else {
           const capture = { width: o.camera.width, height: o.camera.height, fps: o.camera.fps };
           probe = await runSourceProbe(o.camera.source, { ffprobePath: o.ffprobePath, maxKeyframeIntervalMs: o.maxKeyframeIntervalMs, capture });
         }
       } catch (err) {
-        probe = { error: err instanceof Error ? err.message : String(err) };
+        const message = err instanceof Error ? err.message : String(err);
+        if (o.camera.copy === 'auto' && !requested) {
+          // Unreachable now (ffmpeg would fail too), or a hiccup: either way a failed start, retried with the
+          // pipeline's backoff and probed again — never a re-encode for as long as ffmpeg then runs.
+          out.end();
+          resolveExit({ requested, error: new VideoProducerError('FFMPEG_FAILED', `ffmpeg failed to probe the source (${message})`, true, { cause: err }) });
+          return;
+        }
+        probe = { error: message };
       }
     }
     const output = { width: o.camera.width, height: o.camera.height, fps: o.camera.fps };
