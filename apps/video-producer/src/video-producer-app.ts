@@ -128,11 +128,11 @@ export async function startVideoProducer(deps: VideoProducerDeps): Promise<Runni
   const metrics = new VideoMetrics({ defaultMetrics: deps.defaultMetrics });
   const ffmpeg = deps.startSource ? { path: '(injected)', origin: 'configured' as const } : resolveFfmpegPath({ configured: config.ffmpegPath });
   const fontFile = findFont();
-  if (!deps.startSource) logger.info({ ffmpeg: ffmpeg.path, origin: ffmpeg.origin, clockFont: fontFile ?? null }, 'ffmpeg');
+  const ffprobePath = deps.startSource ? undefined : resolveFfprobePath(ffmpeg.path);
+  if (!deps.startSource) logger.info({ ffmpeg: ffmpeg.path, origin: ffmpeg.origin, ffprobe: ffprobePath ?? null, clockFont: fontFile ?? null }, 'ffmpeg');
 
   const control = new KinesisVideoClient({ ...(deps.kinesisVideo ?? {}) });
   const client = createPutMediaClient(control, deps, logger);
-  const ffprobePath = deps.startSource ? undefined : resolveFfprobePath(ffmpeg.path);
   const context: CameraContext = { config, deps, logger, clock, metrics, control, client, ffmpegPath: ffmpeg.path, ffprobePath, fontFile };
   const cameras: CameraHandle[] = [];
   let closing = false;
