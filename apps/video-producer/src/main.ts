@@ -11,11 +11,11 @@ import { FFMPEG_STOP_GRACE_MS, startVideoProducer } from './video-producer-app';
 import { VideoProducerError } from './video-producer-error';
 import { secretMasker } from './rtsp/rtsp-credentials';
 
-/** `--print-command`: each camera's ffmpeg command line, shell-quoted, an RTSP password masked (`***`). */
+/** `--print-command`: each camera's ffmpeg command line, shell-quoted, an RTSP password masked (`***`); `--copy auto` shown as the re-encode (the copy is decided at start). */
 function printCommands(config: VideoProducerConfig, stdout: { write(text: string): unknown }): void {
   const fontFile = findFont();
   for (const c of config.cameras) {
-    const plan = buildFfmpegPlan(c.source, { fragmentMs: c.fragmentMs, width: c.width, height: c.height, fps: c.fps, bitrateKbps: c.bitrateKbps, copy: c.copy, preset: c.preset }, { fontFile });
+    const plan = buildFfmpegPlan(c.source, { fragmentMs: c.fragmentMs, width: c.width, height: c.height, fps: c.fps, bitrateKbps: c.bitrateKbps, copy: c.copy === 'on', preset: c.preset }, { fontFile });
     const mask = secretMasker(c.source.kind === 'rtsp' ? c.source.url : '');
     stdout.write(mask(`# ${c.stream}\nffmpeg ${ffmpegArgs(plan).map((a) => (/[\s'"%(),]/.test(a) ? `'${a.replace(/'/g, "'\\''")}'` : a)).join(' ')}\n`));
   }

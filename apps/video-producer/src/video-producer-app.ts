@@ -19,10 +19,12 @@ import { KinesisVideoClient, type KinesisVideoClientConfig } from '@aws-sdk/clie
 import pino, { type Logger } from 'pino';
 import { PutMediaClient, type PutMediaSession } from '@tributary/kvs';
 import { createHttpServer, createOpsEndpoints, listenHttp, redactUrl, systemClock, type Clock } from '@tributary/runtime';
-import { CameraPipeline } from './camera/camera-pipeline';
+import { CameraPipeline, maxFragmentMs } from './camera/camera-pipeline';
 import { CameraHealthReporter } from './health/camera-health-reporter';
 import { ReachabilityTracker } from './health/reachability-tracker';
-import { buildFfmpegPlan, findFont, resolveFfmpegPath, startFfmpeg, type FfmpegProcess } from './ffmpeg/ffmpeg-adapter';
+import { findFont, resolveFfmpegPath, type FfmpegProcess } from './ffmpeg/ffmpeg-adapter';
+import { startProbedFfmpeg } from './ffmpeg/probed-ffmpeg';
+import { resolveFfprobePath } from './ffmpeg/source-probe';
 import { FragmentSpool } from './spool/fragment-spool';
 import { secretMasker } from './rtsp/rtsp-credentials';
 import { ensureKvsStream } from './stream-bootstrap';
@@ -120,6 +122,8 @@ interface CameraContext {
   control: KinesisVideoClient;
   client: PutMediaClient;
   ffmpegPath: string;
+  /** For the copy decision's probe (`--copy auto|on`); undefined when there is none. */
+  ffprobePath: string | undefined;
   fontFile: string | undefined;
 }
 
@@ -131,11 +135,12 @@ export async function startVideoProducer(deps: VideoProducerDeps): Promise<Runni
   const metrics = new VideoMetrics({ defaultMetrics: deps.defaultMetrics });
   const ffmpeg = deps.startSource ? { path: '(injected)', origin: 'configured' as const } : resolveFfmpegPath({ configured: config.ffmpegPath });
   const fontFile = findFont();
-  if (!deps.startSource) logger.info({ ffmpeg: ffmpeg.path, origin: ffmpeg.origin, clockFont: fontFile ?? null }, 'ffmpeg');
+  const ffprobePath = deps.startSource ? undefined : resolveFfprobePath(ffmpeg.path);
+  if (!deps.startSource) logger.info({ ffmpeg: ffmpeg.path, origin: ffmpeg.origin, ffprobe: ffprobePath ?? null, clockFont: fontFile ?? null }, 'ffmpeg');
 
   const control = new KinesisVideoClient({ ...(deps.kinesisVideo ?? {}) });
   const client = createPutMediaClient(control, deps, logger);
-  const context: CameraContext = { config, deps, logger, clock, metrics, control, client, ffmpegPath: ffmpeg.path, fontFile };
+  const context: CameraContext = { config, deps, logger, clock, metrics, control, client, ffmpegPath: ffmpeg.path, ffprobePath, fontFile };
   const cameras: CameraHandle[] = [];
   let closing = false;
   const health = (): HealthReport => {
@@ -216,14 +221,17 @@ async function startCamera(camera: CameraConfig, context: CameraContext): Promis
   const startSource =
     injected !== undefined
       ? () => injected(camera)
-      : () => {
-          const plan = buildFfmpegPlan(
-            camera.source,
-            { fragmentMs: camera.fragmentMs, width: camera.width, height: camera.height, fps: camera.fps, bitrateKbps: camera.bitrateKbps, copy: camera.copy, preset: camera.preset },
-            { fontFile: context.fontFile },
-          );
-          return startFfmpeg(plan, { ffmpegPath: context.ffmpegPath, logger: log, mask: secretMasker(camera.source.kind === 'rtsp' ? camera.source.url : '') });
-        };
+      : () =>
+          // Probe, decide copy or re-encode (logged with the reason), then ffmpeg: ffmpeg/probed-ffmpeg.ts.
+          startProbedFfmpeg({
+            camera,
+            ffmpegPath: context.ffmpegPath,
+            ffprobePath: context.ffprobePath,
+            fontFile: context.fontFile,
+            maxKeyframeIntervalMs: maxFragmentMs(camera.fragmentMs),
+            logger: log,
+            mask: secretMasker(camera.source.kind === 'rtsp' ? camera.source.url : ''),
+          });
   const pipeline = new CameraPipeline({
     stream: camera.stream,
     session,

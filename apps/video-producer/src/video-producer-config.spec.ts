@@ -32,7 +32,7 @@ describe('loadConfig', () => {
   it('one camera from flags, with the defaults', () => {
     const c = load(['--stream', 'cam-1']);
     expect(c.cameras).toEqual([
-      { stream: 'cam-1', source: { kind: 'testsrc' }, sourceText: 'testsrc', copy: false, fragmentMs: 2000, width: undefined, height: undefined, fps: undefined, bitrateKbps: 1000, preset: 'veryfast' },
+      { stream: 'cam-1', source: { kind: 'testsrc' }, sourceText: 'testsrc', copy: 'auto', fragmentMs: 2000, width: undefined, height: undefined, fps: undefined, bitrateKbps: 1000, preset: 'veryfast' },
     ]);
     expect(c).toMatchObject({
       spoolDir: DEFAULTS.spoolDir,
@@ -57,7 +57,7 @@ describe('loadConfig', () => {
       VIDEO_WIDTH: '1280',
       VIDEO_HEIGHT: '720',
     });
-    expect(c.cameras[0]).toMatchObject({ stream: 'env-cam', source: { kind: 'rtsp', url: 'rtsp://cam/1' }, fragmentMs: 1000, copy: true, width: 1280, height: 720 });
+    expect(c.cameras[0]).toMatchObject({ stream: 'env-cam', source: { kind: 'rtsp', url: 'rtsp://cam/1' }, fragmentMs: 1000, copy: 'on', width: 1280, height: 720 });
     expect(c.spoolMaxBytes).toBe(2 * 1024 ** 3);
     expect(c.spoolPolicy).toBe('stop-capture');
   });
@@ -72,7 +72,8 @@ describe('loadConfig', () => {
     const c = load(['--config', '/etc/cams.json', '--bitrate', '2000', '--stream', 'extra'], {}, { '/etc/cams.json': file });
     expect(c.cameras.map((x) => x.stream)).toEqual(['door', 'yard', 'extra']);
     expect(c.cameras[0]).toMatchObject({ source: { kind: 'v4l2', device: '/dev/video0' }, fps: 15, bitrateKbps: 2000, fragmentMs: 2000 });
-    expect(c.cameras[1]).toMatchObject({ source: { kind: 'file', path: '/v/yard.mkv', loop: false }, copy: true, fragmentMs: 4000 });
+    expect(c.cameras[1]).toMatchObject({ source: { kind: 'file', path: '/v/yard.mkv', loop: false }, copy: 'on', fragmentMs: 4000 });
+    expect(c.cameras[0]).toMatchObject({ copy: 'auto' });
   });
 
   it('names every bad setting by flag and variable', () => {
@@ -92,6 +93,19 @@ describe('loadConfig', () => {
     expect(errorOf(() => load(['--config', 'missing.json'])).message).toContain('cannot read missing.json');
     const badCam = JSON.stringify({ cameras: [{ stream: 'a', source: 'testsrc', colour: 'red' }] });
     expect(errorOf(() => load(['--config', 'c.json'], {}, { 'c.json': badCam })).message).toMatch(/colour/);
+  });
+
+  it('--copy: auto by default, on/off and the boolean words as before, auto or a boolean per camera in the file', () => {
+    expect(load(['--stream', 'a', '--source', 'rtsp://cam/1']).cameras[0].copy).toBe('auto');
+    expect(load(['--stream', 'a', '--source', 'rtsp://cam/1', '--copy', 'off']).cameras[0].copy).toBe('off');
+    expect(load(['--stream', 'a', '--source', 'rtsp://cam/1', '--copy', 'AUTO']).cameras[0].copy).toBe('auto');
+    expect(load(['--stream', 'a', '--source', 'rtsp://cam/1'], { VIDEO_COPY: 'false' }).cameras[0].copy).toBe('off');
+    expect(errorOf(() => load(['--stream', 'a', '--copy', 'sometimes'])).message).toContain('--copy / VIDEO_COPY: expected auto, on or off');
+    const file = JSON.stringify({ cameras: [{ stream: 'x', source: 'rtsp://c/1', copy: 'auto' }, { stream: 'y', source: 'rtsp://c/2', copy: false }, { stream: 'z', source: 'rtsp://c/3' }] });
+    const c = load(['--config', 'c.json', '--copy', 'on'], {}, { 'c.json': file });
+    expect(c.cameras.map((x) => x.copy)).toEqual(['auto', 'off', 'on']);
+    // auto with the test pattern is allowed (it encodes): the default works for the default source.
+    expect(load(['--stream', 'a', '--copy', 'auto']).cameras[0].copy).toBe('auto');
   });
 
   it('--help wins; unknown flags are refused', () => {

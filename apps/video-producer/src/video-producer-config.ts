@@ -29,6 +29,7 @@ import {
 } from '@tributary/schemas';
 import type { CameraSource } from './ffmpeg/ffmpeg-adapter';
 import { secretMasker, withRtspCredentials } from './rtsp/rtsp-credentials';
+import type { CopyMode } from './ffmpeg/copy-decision';
 
 export { ConfigError };
 
@@ -41,7 +42,7 @@ Cameras (a config file, and/or one camera from the flags):
   --stream <name>            KVS stream of the flag camera              [VIDEO_STREAM]
   --source <src>             testsrc | file:PATH | rtsp://… | v4l2:/dev/video0 [VIDEO_SOURCE]  default testsrc
   --loop <on|off>            loop a file source                         [VIDEO_LOOP]          default on
-  --copy <on|off>            stream copy (source already H.264)         [VIDEO_COPY]          default off
+  --copy <auto|on|off>       stream copy of an H.264/H.265 source (+AAC); auto: when usable [VIDEO_COPY] default auto
   --fragment-ms <ms>         fragment length = keyframe interval        [VIDEO_FRAGMENT_MS]   default 2000
   --width <px> --height <px> output size (test pattern default 640x360) [VIDEO_WIDTH, VIDEO_HEIGHT]
   --fps <n>                  frame rate (test pattern default 25)       [VIDEO_FPS]
@@ -92,6 +93,14 @@ export function parseSource(text: string, loop: boolean): CameraSource | undefin
   return undefined;
 }
 
+/** `--copy`: auto, or a boolean word (on/off, true/false, …) as before. */
+const copyModeSetting = z
+  .string()
+  .trim()
+  .toLowerCase()
+  .pipe(z.enum(['auto', 'true', 'false', '1', '0', 'on', 'off', 'yes', 'no'], { error: 'expected auto, on or off' }))
+  .transform((v): CopyMode => (v === 'auto' ? 'auto' : booleanSetting.parse(v) ? 'on' : 'off'));
+
 const SOURCE_HINT = 'expected testsrc, file:PATH, rtsp://… or v4l2:/dev/videoN';
 
 /** One camera as resolved: what the app runs. */
@@ -100,7 +109,8 @@ export interface CameraConfig {
   source: CameraSource;
   /** The source as written, its password masked (logs, /healthz). */
   sourceText: string;
-  copy: boolean;
+  /** auto: copy when the probed source is usable as is (ffmpeg/copy-decision.ts); on: always; off: never. */
+  copy: CopyMode;
   fragmentMs: number;
   width?: number;
   height?: number;
@@ -115,7 +125,7 @@ const fileCameraSchema = z
     stream: kvsStreamNameSetting,
     source: z.string().refine((s) => parseSource(s, false) !== undefined, { error: SOURCE_HINT }),
     loop: z.boolean().optional(),
-    copy: z.boolean().optional(),
+    copy: z.union([z.boolean(), z.enum(['on', 'off', 'auto'])]).optional(),
     fragmentMs: z.number().int().min(500).max(10_000).optional(),
     width: z.number().int().min(16).max(7680).optional(),
     height: z.number().int().min(16).max(4320).optional(),
@@ -134,7 +144,7 @@ const schema = z.object({
   stream: kvsStreamNameSetting.optional(),
   source: z.string().refine((s) => parseSource(s, false) !== undefined, { error: SOURCE_HINT }),
   loop: booleanSetting,
-  copy: booleanSetting,
+  copy: copyModeSetting,
   fragmentMs: integer(500, 10_000),
   width: integer(16, 7680).optional(),
   height: integer(16, 4320).optional(),
@@ -201,7 +211,7 @@ export const SETTING_NAMES: Readonly<Record<keyof Settings, string>> = {
 export const DEFAULTS = {
   source: 'testsrc',
   loop: 'on',
-  copy: 'off',
+  copy: 'auto',
   fragmentMs: '2000',
   bitrateKbps: '1000',
   preset: 'veryfast',
@@ -296,7 +306,7 @@ function checkCameras(cameras: readonly CameraConfig[]): void {
         { key: 'width', setting: `${SETTING_NAMES.width}, ${SETTING_NAMES.height}`, message: 'give width and height together' },
       ]);
     }
-    if (c.copy && c.source.kind === 'testsrc') {
+    if (c.copy === 'on' && c.source.kind === 'testsrc') {
       throw new ConfigError(`Invalid settings:\n  camera ${c.stream}: copy needs an H.264 source, the test pattern is raw video`, [
         { key: 'copy', setting: SETTING_NAMES.copy, message: 'copy needs an H.264 source' },
       ]);
@@ -337,7 +347,7 @@ function camerasFromFile(path: string, s: Settings, readFile: (path: string) => 
       stream: c.stream,
       source: rtspOptions(source, s, c),
       sourceText: secretMasker(sourceText)(sourceText),
-      copy: c.copy ?? false,
+      copy: c.copy === undefined ? s.copy : typeof c.copy === 'boolean' ? (c.copy ? 'on' : 'off') : c.copy,
       fragmentMs: c.fragmentMs ?? s.fragmentMs,
       width: c.width ?? s.width,
       height: c.height ?? s.height,

@@ -3,6 +3,11 @@
  * pipeline into Kinesis Video Streams on the emulator (issue "Video ingest", section Benchmark).
  *
  *   npm run bench:video -- [--runs 3] [--streams 1,4,16] [--seconds 20] [--warmup 3]
+ *   npm run bench:video -- --mode camera [--runs 3] [--seconds 20] [--warmup 6]
+ *
+ * `--mode camera` is another bench (video-camera-bench.ts, see its header): the CPU of one 1080p camera through the
+ * real app WITH its ffmpeg, stream copy against re-encode, from a looped file played in real time (-re). What
+ * follows describes the default mode, `--mode streams`.
  *
  * The recording: made once by the system ffmpeg (cached in os.tmpdir()/tributary-video-bench/, keyed by its
  * settings) — testsrc2 at 640x360, 30 fps, with temporal noise so that the encoder really spends its bitrate,
@@ -43,6 +48,7 @@ import { BenchSession, fmtCpuPercent, fmtMiB, mediansOf, percentile, printMetric
 import { runBench, runJsonWorker, type ServerProcess } from './bench-support';
 import { createVideoStream, ffmpegPath, recentFragments, withVideoEmulator } from './media-bench-support';
 import type { VideoWorkerInput, VideoWorkerResult } from './video-bench-worker';
+import { runCameraBench, type CameraBenchOptions } from './video-camera-bench';
 
 const WORKER_SCRIPT = path.join(__dirname, 'video-bench-worker.ts');
 const SOURCES = ['libs/media/src', 'libs/kvs/src', 'libs/emulator/src'];
@@ -56,6 +62,9 @@ const PATTERN = { size: '640x360', fps: 30, bitrate: '2M', maxrate: '2M', bufsiz
 
 const USAGE = `Usage: npm run bench:video -- [options]
 
+  --mode M          streams (default): N streams of a recording through the pipeline, ffmpeg excluded;
+                    camera: one 1080p camera through the real app and its ffmpeg, copy vs re-encode
+                    (--runs, --seconds, --warmup apply; warm-up default 6)
   --runs N          rounds over the stream counts, medians reported (default 3)
   --streams LIST    concurrent streams per measurement, comma-separated (default 1,4,16)
   --seconds S       steady window per measurement, after the warm-up (default 20)
@@ -71,11 +80,18 @@ interface BenchOptions {
   warmup: number;
   /** CPU profiles of the producer processes (and the emulator) into tools/bench/results/profiles/. */
   profile: boolean;
+  /** `camera`: video-camera-bench.ts instead. */
+  camera?: CameraBenchOptions;
 }
 
 function parseOptions(argv: string[]): BenchOptions | undefined {
-  const values = parseBenchArgs(argv, ['runs', 'streams', 'seconds', 'warmup'], ['profile']);
+  const values = parseBenchArgs(argv, ['runs', 'streams', 'seconds', 'warmup', 'mode'], ['profile']);
   if (values === undefined) return undefined;
+  if (values.mode !== undefined && values.mode !== 'streams' && values.mode !== 'camera') throw new Error(`--mode must be streams or camera, got ${values.mode}`);
+  const camera =
+    values.mode === 'camera'
+      ? { runs: positiveIntegerOption('runs', values.runs, 3), seconds: positiveOption('seconds', values.seconds, 20), warmup: positiveOption('warmup', values.warmup, 6) }
+      : undefined;
   const streams = (values.streams ?? '1,4,16').split(',').map((s) => positiveIntegerOption('streams', s.trim(), 1));
   return {
     runs: positiveIntegerOption('runs', values.runs, 3),
@@ -83,6 +99,7 @@ function parseOptions(argv: string[]): BenchOptions | undefined {
     seconds: positiveOption('seconds', values.seconds, 20),
     warmup: positiveOption('warmup', values.warmup, 3),
     profile: values.profile ?? false,
+    ...(camera ? { camera } : {}),
   };
 }
 
@@ -324,6 +341,7 @@ function printHeader(options: BenchOptions, session: BenchSession, recordingSeco
 }
 
 async function main(options: BenchOptions): Promise<void> {
+  if (options.camera) return runCameraBench(options.camera);
   const session = new BenchSession('video', SOURCES);
   const recordingSeconds = Math.max(60, Math.ceil(options.warmup + options.seconds + 10));
   const pattern = testPattern(recordingSeconds);

@@ -66,6 +66,11 @@ export interface CameraPipelineStats {
 }
 
 
+/** The longest fragment the pipeline cuts for `fragmentMs` (a longer GOP is cut there, its rest dropped): 10–20 s. */
+export function maxFragmentMs(fragmentMs: number): number {
+  return Math.min(20_000, Math.max(10_000, fragmentMs * 2));
+}
+
 export class CameraPipeline {
   private readonly log: PipelineLogger;
   private readonly now: () => number;
@@ -183,7 +188,7 @@ export class CameraPipeline {
           if (frames.length === 0) continue;
           if (!fragmenter) {
             const last = frames[frames.length - 1];
-            fragmenter = new Fragmenter({ minDurationMs: Math.max(100, this.options.fragmentMs), maxDurationMs: Math.min(20_000, Math.max(10_000, this.options.fragmentMs * 2)), originMs: this.now() - last.timestampMs });
+            fragmenter = new Fragmenter({ minDurationMs: Math.max(100, this.options.fragmentMs), maxDurationMs: maxFragmentMs(this.options.fragmentMs), originMs: this.now() - last.timestampMs });
           }
           for (const frame of frames) {
             this.counters.framesIn++;

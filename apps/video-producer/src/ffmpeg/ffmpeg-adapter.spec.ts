@@ -57,6 +57,16 @@ describe('buildFfmpegPlan', () => {
     expect(valueOf(plan.outputOptions, '-f')).toBe('matroska');
   });
 
+  it('copy with audio: video and the first audio stream mapped and copied (KVS tracks 1 and 2); a re-encode never maps audio', () => {
+    const plan = buildFfmpegPlan({ kind: 'rtsp', url: 'rtsp://cam/stream1' }, { ...enc, copy: true, copyAudio: true });
+    expect(plan.outputOptions.join(' ')).toContain('-map 0:v:0 -map 0:a:0 -c:a copy');
+    expect(plan.outputOptions).not.toContain('-an');
+    expect(valueOf(plan.outputOptions, '-c:v')).toBe('copy');
+    const encoded = buildFfmpegPlan({ kind: 'rtsp', url: 'rtsp://cam/stream1' }, { ...enc, copy: false, copyAudio: true });
+    expect(encoded.outputOptions).toContain('-an');
+    expect(encoded.outputOptions).not.toContain('0:a:0');
+  });
+
   it('v4l2: device with frame rate and size as input options', () => {
     const plan = buildFfmpegPlan({ kind: 'v4l2', device: '/dev/video2' }, enc);
     expect(plan.input).toBe('/dev/video2');

@@ -5,7 +5,8 @@
  *
  * The command per source (kvs-reference.md §3.9 step 6): H.264 without B-frames, a keyframe every fragment
  * length (-g and -force_key_frames, scene cuts off, so fragments are the length asked for), low-latency x264
- * settings, or a stream copy when the source already is H.264 and the camera says so; video only (KVS track 1);
+ * settings, or a stream copy when the source already is H.264/H.265 (copy-decision.ts); video only (KVS track 1), or
+ * with a copy the source's AAC too (track 2);
  * Matroska on stdout in live mode (`-f matroska -live 1`, as libs/media's README reads it).
  *
  * The binary: the system's ffmpeg when one is on PATH (an edge device's own build, with its v4l2 and hardware
@@ -41,6 +42,8 @@ export interface EncodingSettings {
   bitrateKbps: number;
   /** Stream copy (the source is H.264 already): no decode, no re-encode; size, fps and keyframes are the source's. */
   copy: boolean;
+  /** With copy: the source's first audio stream is copied too (AAC, KVS track 2; copy-decision.ts decides). */
+  copyAudio?: boolean;
   /** x264 preset (default veryfast). */
   preset?: string;
 }
@@ -127,7 +130,8 @@ export function buildFfmpegPlan(source: CameraSource, enc: EncodingSettings, opt
       break;
   }
 
-  const outputOptions: string[] = ['-map', '0:v:0', '-an', '-sn', '-dn'];
+  const withAudio = enc.copy && enc.copyAudio === true;
+  const outputOptions: string[] = withAudio ? ['-map', '0:v:0', '-map', '0:a:0', '-c:a', 'copy', '-sn', '-dn'] : ['-map', '0:v:0', '-an', '-sn', '-dn'];
   if (enc.copy) {
     outputOptions.push('-c:v', 'copy');
   } else {
