@@ -14,7 +14,7 @@ import { VideoProducerError } from './video-producer-error';
 function printCommands(config: VideoProducerConfig, stdout: { write(text: string): unknown }): void {
   const fontFile = findFont();
   for (const c of config.cameras) {
-    const plan = buildFfmpegPlan(c.source, { fragmentMs: c.fragmentMs, width: c.width, height: c.height, fps: c.fps, bitrateKbps: c.bitrateKbps, copy: c.copy, preset: c.preset }, { fontFile });
+    const plan = buildFfmpegPlan(c.source, { fragmentMs: c.fragmentMs, width: c.width, height: c.height, fps: c.fps, bitrateKbps: c.bitrateKbps, copy: c.copy, preset: c.preset, frameClusters: config.sendMode === 'frames' }, { fontFile });
     stdout.write(`# ${c.stream}\nffmpeg ${ffmpegArgs(plan).map((a) => (/[\s'"%(),]/.test(a) ? `'${a.replace(/'/g, "'\\''")}'` : a)).join(' ')}\n`);
   }
 }

@@ -212,7 +212,7 @@ async function startCamera(camera: CameraConfig, context: CameraContext): Promis
       : () => {
           const plan = buildFfmpegPlan(
             camera.source,
-            { fragmentMs: camera.fragmentMs, width: camera.width, height: camera.height, fps: camera.fps, bitrateKbps: camera.bitrateKbps, copy: camera.copy, preset: camera.preset },
+            { fragmentMs: camera.fragmentMs, width: camera.width, height: camera.height, fps: camera.fps, bitrateKbps: camera.bitrateKbps, copy: camera.copy, preset: camera.preset, frameClusters: context.config.sendMode === 'frames' },
             { fontFile: context.fontFile },
           );
           return startFfmpeg(plan, { ffmpegPath: context.ffmpegPath, logger: log });
@@ -222,6 +222,7 @@ async function startCamera(camera: CameraConfig, context: CameraContext): Promis
     session,
     startSource,
     fragmentMs: camera.fragmentMs,
+    frameStreaming: context.config.sendMode === 'frames',
     restartOnExit: !(camera.source.kind === 'file' && !camera.source.loop),
     logger: log,
     onFragment: () => metrics.fragmentsCut.inc({ stream: camera.stream }),

@@ -2,23 +2,27 @@
  * Frame streaming's bookkeeping in a PutMedia session (what the Producer SDK's kvssink does: each frame goes on the
  * wire as it is captured, inside a Cluster of unknown size that the next Cluster ends). Pure: no I/O, no clock.
  *
- * One fragment is open at a time. It is streamed only when it starts on a connection that is caught up (nothing
- * queued ahead of it); once closed it goes to the store like any other, and only then is it tracked as sent (the
+ * One fragment is open at a time; its bytes so far are kept. It joins the live connection once that connection is
+ * caught up (nothing queued or being stored ahead of it): what it has so far is written at once, each later frame
+ * as it comes. A connection lost under it: it joins the next one from its start (the service discarded the part
+ * it saw). Once closed it goes to the store like any other, and only then is it tracked as sent (the
  * store holds it whole before it counts as sent and resendable). Its acks may come before that — the service
  * answers RECEIVED and PERSISTED as soon as the next Cluster begins, while the store is still writing — so acks
  * about a streamed fragment not yet tracked are kept here and applied, with their arrival times, once it is.
- * A fragment whose connection went away before it closed is not sent: it is resent whole from the store on the
- * next connection, and the service never stored the part it saw (an aborted request leaves its open fragment
- * unreceived, kvs-reference.md §3.7).
+ * A fragment that had no connection when it closed, or whose connection went away after it closed and before
+ * PERSISTED, is resent whole from the store on the next connection; the service never stored a part it saw on a
+ * connection that went away (an aborted request leaves its open fragment unreceived, kvs-reference.md §3.7).
  */
 import type { FragmentAck } from '../ack-parser';
 import type { ActiveConnection } from './connection-lifecycle';
 
 export interface OpenLiveFragment {
   timecode: number;
-  /** The connection it is being streamed on; undefined when it goes whole once closed. */
+  /** The connection it is being streamed on; undefined until it joins one (else it goes whole once closed). */
   conn?: ActiveConnection;
-  /** Bytes written so far. */
+  /** Its bytes so far (written again from the start when it joins a connection). */
+  chunks: Uint8Array[];
+  /** Bytes written to `conn`. */
   bytes: number;
 }
 
@@ -48,13 +52,22 @@ export class LiveFragments {
     return this.open?.conn === conn;
   }
 
-  begin(timecode: number, conn: ActiveConnection | undefined): OpenLiveFragment {
-    this.open = { timecode, ...(conn ? { conn } : {}), bytes: 0 };
-    if (conn) this.early.set(timecode, []);
+  begin(timecode: number, first: Uint8Array): OpenLiveFragment {
+    this.open = { timecode, chunks: [first], bytes: 0 };
     return this.open;
   }
 
-  /** The open fragment's connection is gone: the rest of it is not written, it goes whole once closed. */
+  /** The open fragment joins `conn`: what it has so far is written there now (returned), the rest as it comes. */
+  join(conn: ActiveConnection): Uint8Array[] {
+    const open = this.open;
+    if (!open) return [];
+    open.conn = conn;
+    open.bytes = 0;
+    this.early.set(open.timecode, []);
+    return open.chunks;
+  }
+
+  /** The open fragment's connection is gone: it waits to join the next one. */
   broken(): void {
     if (!this.open?.conn) return;
     this.early.delete(this.open.timecode);

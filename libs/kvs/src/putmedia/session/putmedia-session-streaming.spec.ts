@@ -86,7 +86,7 @@ describe('PutMediaSession frame streaming', () => {
     expect(h.session.stats()).toMatchObject({ inFlight: 0, queued: 0 });
   });
 
-  it('a connection lost inside a fragment: the rest is not written, the fragment goes whole on the next connection, then streaming resumes', async () => {
+  it('a connection lost inside a fragment: the rest is not written there, it goes whole on the next connection; the next one joins once caught up', async () => {
     const h = await harness();
     await h.session.writeFragment(enc.encode('W1000'), 1000);
     await h.timers.settle();
@@ -104,10 +104,17 @@ describe('PutMediaSession frame streaming', () => {
     const second = h.fake.last;
     expect(h.fake.connections).toHaveLength(2);
     expect(first.written()).toEqual(['HDR1', 'W1000', 'S3000', 'a']);
-    expect(second.written()).toEqual(['HDR1', 'W3000']);
+    // Caught up again: 5000, still being captured, joins with what it has so far and streams on.
+    expect(second.written()).toEqual(['HDR1', 'W3000', 'S5000', 'c']);
+    await h.session.appendFragment(enc.encode('d'));
     await h.session.writeFragment(enc.encode('W5000'), 5000);
     await h.timers.settle();
-    expect(second.written()).toEqual(['HDR1', 'W3000', 'W5000']);
+    expect(second.written()).toEqual(['HDR1', 'W3000', 'S5000', 'c', 'd']);
+    expect(h.of('fragment-sent').map((e) => [e.timecode, e.streamed ?? false])).toEqual([
+      [1000, false],
+      [3000, false],
+      [5000, true],
+    ]);
     second.persist(3000, 5000);
     expect(h.session.startFragment(7000, enc.encode('S7000'))).toBe(true);
     expect(second.written().slice(-1)).toEqual(['S7000']);

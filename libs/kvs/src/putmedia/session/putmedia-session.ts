@@ -94,6 +94,7 @@ export class PutMediaSession {
       checkEnded: () => this.checkEnded(),
       fail: (error) => this.fail(error),
       liveOn: (conn) => this.live.streamingOn(conn),
+      joinLive: () => this.joinLive(),
     };
     this.fresh = new FreshFragmentCache(settings.freshCacheBytes);
     this.acks = new AckHandler(ctx, {
@@ -199,9 +200,9 @@ export class PutMediaSession {
   /**
    * Frame streaming (kvssink's way): opens the fragment `timecode` with its first bytes — a Cluster of unknown
    * size and its first frame (libs/media LiveClusterWriter) — written at once when the live connection is caught
-   * up; appendFragment() adds each frame as it is captured; writeFragment() with the same timecode closes it with
-   * the whole fragment's bytes, which the store keeps for resending. Returns whether it is being streamed (else it
-   * goes whole at writeFragment(), as without streaming).
+   * up, else as soon as it is (what it has so far at once); appendFragment() adds each frame as it is captured;
+   * writeFragment() with the same timecode closes it with the whole fragment's bytes, which the store keeps for
+   * resending. Returns whether it is being streamed now (one that never joins goes whole at writeFragment()).
    */
   startFragment(timecode: number, bytes: Uint8Array): boolean {
     this.assertWritable();
@@ -209,13 +210,8 @@ export class PutMediaSession {
     if (!header) throw new KvsError('INVALID_ARGUMENT', 'startFragment() before writeHeader().', false);
     if (this.live.current) throw new KvsError('INVALID_ARGUMENT', `startFragment(${timecode}) while fragment ${this.live.current.timecode} is open.`, false);
     this.checkTimecode(timecode);
-    const conn = this.pump.liveConnection(header);
-    const open = this.live.begin(timecode, conn);
-    if (conn) {
-      open.bytes += bytes.length;
-      void this.pump.writeLive(conn, bytes);
-    }
-    return conn !== undefined;
+    this.live.begin(timecode, bytes);
+    return this.joinLive();
   }
 
   /** More bytes (a frame's SimpleBlock) of the fragment opened by startFragment(); resolves when the socket took them. */
@@ -223,15 +219,29 @@ export class PutMediaSession {
     this.assertWritable();
     const open = this.live.current;
     if (!open) throw new KvsError('INVALID_ARGUMENT', 'appendFragment() without startFragment().', false);
+    open.chunks.push(bytes);
     const conn = open.conn;
-    if (!conn) return;
-    if (conn !== this.connections.current || conn.retiring || conn.connection.closed) {
-      this.live.broken();
+    if (conn && (conn !== this.connections.current || conn.retiring || conn.connection.closed)) this.live.broken();
+    if (!open.conn) {
+      this.joinLive();
       return;
     }
     open.bytes += bytes.length;
-    const drain = this.pump.writeLive(conn, bytes);
+    const drain = this.pump.writeLive(open.conn, bytes);
     if (drain) await drain;
+  }
+
+  /** The open fragment joins the live connection when it is caught up; whether it is streaming now. */
+  private joinLive(): boolean {
+    const open = this.live.current;
+    if (!open || open.conn) return open !== undefined;
+    const conn = this.header ? this.pump.liveConnection(this.header) : undefined;
+    if (!conn) return false;
+    for (const chunk of this.live.join(conn)) {
+      open.bytes += chunk.length;
+      void this.pump.writeLive(conn, chunk);
+    }
+    return true;
   }
 
   /** Closes the streamed fragment: how it went out, when all of it is on the live connection. */

@@ -80,4 +80,6 @@ export interface SessionContext {
   fail(error: KvsError): void;
   /** A fragment is being streamed frame by frame on `conn` (it must not be ended or rotated under it). */
   liveOn(conn: ActiveConnection): boolean;
+  /** The connection is caught up: a fragment being captured joins it (live-fragments.ts). */
+  joinLive(): void;
 }

@@ -154,6 +154,8 @@ export class SessionPump {
       const next = ctx.tracker.nextToSend();
       if (!next) {
         if (ctx.isEnding() && conn && !ctx.liveOn(conn)) connections.retire(conn, 'end');
+        // Caught up: a fragment being captured joins the connection now rather than at its close.
+        else if (conn && this.unsent === 0) ctx.joinLive();
         return;
       }
       const fragment = await this.load(next.timecode);
