@@ -136,7 +136,7 @@ class StreamingSession extends FakeSession {
   calls: string[] = [];
   streamed = new Map<number, Uint8Array[]>();
   whole = new Map<number, Uint8Array>();
-  header = new Uint8Array(0);
+  header: Uint8Array = new Uint8Array(0);
   private open?: number;
   override writeHeader(header?: Uint8Array): void {
     super.writeHeader();
