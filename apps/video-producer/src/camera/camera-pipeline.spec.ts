@@ -137,6 +137,8 @@ class StreamingSession extends FakeSession {
   streamed = new Map<number, Uint8Array[]>();
   whole = new Map<number, Uint8Array>();
   header: Uint8Array = new Uint8Array(0);
+  /** startFragment answers false for these fragments (not streaming yet: the session keeps their frames). */
+  notYet = new Set<number>();
   private open?: number;
   override writeHeader(header?: Uint8Array): void {
     super.writeHeader();
@@ -147,7 +149,7 @@ class StreamingSession extends FakeSession {
     this.open = timecode;
     this.calls.push(`start ${timecode}`);
     this.streamed.set(timecode, [bytes]);
-    return true;
+    return !this.notYet.has(this.streamed.size);
   }
   async appendFragment(bytes: Uint8Array): Promise<void> {
     if (this.open === undefined) throw new Error('no open fragment');
@@ -166,6 +168,7 @@ class StreamingSession extends FakeSession {
 describe('CameraPipeline frame streaming', () => {
   it('streams each fragment as it grows; the next one opens before the previous is stored; the whole bytes still go to the session', async () => {
     const session = new StreamingSession();
+    session.notYet.add(3); // the third fragment starts while the connection is not caught up
     let open: () => void = () => undefined;
     session.gate = new Promise((resolve) => (open = resolve));
     const pipeline = new CameraPipeline({ stream: 's', session, startSource: () => recordedSource(recorded), fragmentMs: 1000, restartOnExit: false, frameStreaming: true });

@@ -268,10 +268,11 @@ export class CameraPipeline {
     // A fragment the pipeline will drop at its close (timecode not after the previous one) is not streamed.
     if (!session.startFragment || session.state !== 'open' || writer.timecode <= this.lastTimecode) return;
     try {
-      if (session.startFragment(writer.timecode, writer.start())) {
-        this.live = writer;
-        void this.appendLive(writer, frame);
-      }
+      // Every frame goes to the session even when the fragment is not streaming yet: it keeps them, and the
+      // fragment joins the connection with all of them once that is caught up.
+      session.startFragment(writer.timecode, writer.start());
+      this.live = writer;
+      void this.appendLive(writer, frame);
     } catch (err) {
       this.log.warn({ stream: this.options.stream, err: err instanceof Error ? err.message : String(err) }, 'could not stream the fragment: it goes whole');
     }

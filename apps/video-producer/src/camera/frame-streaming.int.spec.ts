@@ -92,7 +92,8 @@ describe('frame streaming into the emulator', () => {
 
     expect(stats.fragmentsDropped).toBe(0);
     expect(stats.fragmentsWritten).toBeGreaterThanOrEqual(3);
-    expect(totals).toMatchObject({ fragmentsPersisted: stats.fragmentsWritten, fragmentsResent: 0, reconnects: 0 });
+    // No ERROR ack either (a fragment that joined its connection late with some frames missing answers 4011).
+    expect(totals).toMatchObject({ fragmentsPersisted: stats.fragmentsWritten, fragmentsResent: 0, fragmentsFailed: 0, reconnects: 0, ackErrors: 0 });
     // Acks per fragment, as before: one PERSISTED each, latency from the fragment's last byte, sane.
     expect(recorded.persisted.map((e) => e.timecode)).toEqual(recorded.sent.map((e) => e.timecode));
     for (const e of recorded.persisted) {
