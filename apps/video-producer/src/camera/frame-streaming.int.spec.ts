@@ -113,9 +113,12 @@ describe('frame streaming into the emulator', () => {
     expect(fragments).toHaveLength(stats.fragmentsWritten);
     const back = await readFragments({ endpoint: emulator.url, region, credentials }, stream, fragments.length);
     expect(back.reduce((n, f) => n + f.cluster.frames.length, 0)).toBe(stats.framesIn);
+    // Streamed: a fragment's first bytes arrive within tens of ms of its capture start; whole: a fragment's length
+    // later. Half a fragment apart, with room for load and for the producer timestamps' origin, which is late by
+    // the first cluster's delivery delay (that only lowers both figures).
     const arrival = medianArrivalMs(fragments.slice(1));
     if (mode === 'frames') expect(arrival).toBeLessThan(FRAGMENT_MS / 2);
-    else expect(arrival).toBeGreaterThanOrEqual(FRAGMENT_MS * 0.8);
+    else expect(arrival).toBeGreaterThanOrEqual(FRAGMENT_MS / 2);
   });
 
   it('a connection cut inside a streamed fragment: that fragment goes whole on the next connection; nothing lost, nothing twice', async () => {
