@@ -15,7 +15,7 @@ import { secretMasker } from './rtsp/rtsp-credentials';
 function printCommands(config: VideoProducerConfig, stdout: { write(text: string): unknown }): void {
   const fontFile = findFont();
   for (const c of config.cameras) {
-    const plan = buildFfmpegPlan(c.source, { fragmentMs: c.fragmentMs, width: c.width, height: c.height, fps: c.fps, bitrateKbps: c.bitrateKbps, copy: c.copy === 'on', preset: c.preset }, { fontFile });
+    const plan = buildFfmpegPlan(c.source, { fragmentMs: c.fragmentMs, width: c.width, height: c.height, fps: c.fps, bitrateKbps: c.bitrateKbps, copy: c.copy === 'on', preset: c.preset, frameClusters: config.sendMode === 'frames' }, { fontFile });
     const mask = secretMasker(c.source.kind === 'rtsp' ? c.source.url : '');
     stdout.write(mask(`# ${c.stream}\nffmpeg ${ffmpegArgs(plan).map((a) => (/[\s'"%(),]/.test(a) ? `'${a.replace(/'/g, "'\\''")}'` : a)).join(' ')}\n`));
   }

@@ -230,6 +230,7 @@ async function startCamera(camera: CameraConfig, context: CameraContext): Promis
             fontFile: context.fontFile,
             maxKeyframeIntervalMs: maxFragmentMs(camera.fragmentMs),
             logger: log,
+            frameClusters: context.config.sendMode === 'frames',
             mask: secretMasker(camera.source.kind === 'rtsp' ? camera.source.url : ''),
           });
   const pipeline = new CameraPipeline({
@@ -237,6 +238,7 @@ async function startCamera(camera: CameraConfig, context: CameraContext): Promis
     session,
     startSource,
     fragmentMs: camera.fragmentMs,
+    frameStreaming: context.config.sendMode === 'frames',
     restartOnExit: !(camera.source.kind === 'file' && !camera.source.loop),
     ...(context.deps.unauthorizedRetryDelayMs !== undefined ? { unauthorizedRetryDelayMs: context.deps.unauthorizedRetryDelayMs } : {}),
     logger: log,

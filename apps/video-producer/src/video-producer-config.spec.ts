@@ -41,6 +41,7 @@ describe('loadConfig', () => {
       spoolFsync: true,
       createStream: false,
       retentionHours: 24,
+      sendMode: 'frames',
       port: 8090,
       shutdownTimeoutMs: 30000,
       printCommand: false,
@@ -77,7 +78,8 @@ describe('loadConfig', () => {
   });
 
   it('names every bad setting by flag and variable', () => {
-    const err = errorOf(() => load(['--stream', 'bad name!', '--fragment-ms', '50', '--spool-policy', 'panic', '--source', 'ftp://x']));
+    const err = errorOf(() => load(['--stream', 'bad name!', '--fragment-ms', '50', '--spool-policy', 'panic', '--source', 'ftp://x', '--send-mode', 'bytes']));
+    expect(err.message).toContain('--send-mode / VIDEO_SEND_MODE: expected frames or fragments');
     expect(err.message).toContain('--stream / VIDEO_STREAM');
     expect(err.message).toContain('--fragment-ms / VIDEO_FRAGMENT_MS: must be >= 500');
     expect(err.message).toContain('--spool-policy / VIDEO_SPOOL_POLICY: expected drop-oldest or stop-capture');

@@ -62,6 +62,7 @@ Cameras (a config file, and/or one camera from the flags):
   --spool-fsync <on|off>     fsync each fragment file                  [VIDEO_SPOOL_FSYNC]   default on
   --create-stream <on|off>   CreateStream when missing (local use)     [VIDEO_CREATE_STREAM] default off
   --retention-hours <h>      retention of created streams (>= 1: PERSISTED acks need it) [VIDEO_RETENTION_HOURS] default 24
+  --send-mode <m>            frames: each frame sent as it comes | fragments: each fragment once whole [VIDEO_SEND_MODE] default frames
 
  Health (for the dashboard):
   --health-table <name>      DynamoDB table: each camera's health every 5 s (created if missing) [VIDEO_HEALTH_TABLE] default none
@@ -161,6 +162,7 @@ const schema = z.object({
   spoolFsync: booleanSetting,
   createStream: booleanSetting,
   retentionHours: integer(1, 87_600),
+  sendMode: z.enum(['frames', 'fragments'], { error: 'expected frames or fragments' }),
   healthTable: tableNameSetting().optional(),
   producerId: z.string().trim().min(1).max(256),
   host: z.string().trim().min(1),
@@ -199,6 +201,7 @@ export const SETTING_NAMES: Readonly<Record<keyof Settings, string>> = {
   spoolFsync: '--spool-fsync / VIDEO_SPOOL_FSYNC',
   createStream: '--create-stream / VIDEO_CREATE_STREAM',
   retentionHours: '--retention-hours / VIDEO_RETENTION_HOURS',
+  sendMode: '--send-mode / VIDEO_SEND_MODE',
   healthTable: '--health-table / VIDEO_HEALTH_TABLE',
   producerId: '--producer-id / VIDEO_PRODUCER_ID',
   host: '--host / VIDEO_HOST',
@@ -223,6 +226,7 @@ export const DEFAULTS = {
   spoolFsync: 'on',
   createStream: 'off',
   retentionHours: '24',
+  sendMode: 'frames',
   host: '0.0.0.0',
   port: '8090',
   shutdownTimeoutMs: String(RUNTIME_DEFAULTS.service.stopTimeoutMs),
@@ -243,7 +247,7 @@ export function loadConfig(argv: readonly string[], env: NodeJS.ProcessEnv, opti
       'config', 'stream', 'source', 'loop', 'copy', 'fragment-ms', 'width', 'height', 'fps', 'bitrate', 'preset',
       'rtsp-transport', 'rtsp-timeout', 'rtsp-user', 'rtsp-password',
       'spool-dir', 'spool-max-bytes', 'spool-policy', 'spool-fsync', 'create-stream', 'retention-hours', 'health-table', 'producer-id', 'host', 'port',
-      'ffmpeg', 'shutdown-timeout', 'log-level',
+      'ffmpeg', 'shutdown-timeout', 'log-level', 'send-mode',
     ],
     booleans: ['print-command'],
   });
@@ -270,6 +274,7 @@ export function loadConfig(argv: readonly string[], env: NodeJS.ProcessEnv, opti
     spoolFsync: pick(flags['spool-fsync'], 'VIDEO_SPOOL_FSYNC', DEFAULTS.spoolFsync),
     createStream: pick(flags['create-stream'], 'VIDEO_CREATE_STREAM', DEFAULTS.createStream),
     retentionHours: pick(flags['retention-hours'], 'VIDEO_RETENTION_HOURS', DEFAULTS.retentionHours),
+    sendMode: pick(flags['send-mode'], 'VIDEO_SEND_MODE', DEFAULTS.sendMode),
     host: pick(flags.host, 'VIDEO_HOST', DEFAULTS.host),
     port: pick(flags.port, 'VIDEO_PORT', DEFAULTS.port),
     ffmpegPath: pick(flags.ffmpeg, 'FFMPEG_PATH'),

@@ -117,8 +117,10 @@ export {
   KVS_FRAGMENT_LIMITS,
   type FragmenterOptions,
   type FragmenterStats,
+  type FragmenterStep,
   type MkvFragment,
 } from './matroska/fragmenter';
+export { LiveClusterWriter } from './matroska/live-cluster-writer';
 export { writeFragment, withSizeField, withKnownSize, withUnknownSegmentSize, type WriteFragmentOptions } from './matroska/matroska-element-edit';
 
 export {

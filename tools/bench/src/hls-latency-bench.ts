@@ -5,6 +5,7 @@
  * reads it: `Date.now() - hls.playingDate`, every 250 ms.
  *
  *   npm run bench:hls-latency -- [--runs 3] [--seconds 30] [--warmup 10] [--chase 0.5] [--only tuned,gateway-page,kvs-typical]
+ *                                [--modes frames,fragments]
  *
  * Why that is capture → display: the producer stamps each frame with the wall clock when ffmpeg delivers it
  * (origin = arrival time of the first cluster minus its source time; the test pattern is generated in real time,
@@ -30,6 +31,14 @@
  *   - kvs-typical:    2-s fragments (the producer's default), minimal page, hls.js default config — the baseline;
  *   - tuned-no-chase, default-0.5s (with --only): the tuned config without the chasing, and hls.js defaults on
  *                     0.5-s fragments, to show what each part buys.
+ * Send modes (issue 15, "Frames as they come"): every variant runs once per producer `--send-mode` in `--modes`
+ * (default both), each mode with producers of its own: `frames` (each frame sent as ffmpeg delivers it, the
+ * producer's default) keeps the variant's name, `fragments` (each fragment sent once whole, as before) is named
+ * `<variant>/whole`. The ingest part is reported per stream: end of a fragment's capture (the next fragment's
+ * ProducerTimestamp) → the emulator holding the fragment whole. With whole fragments that is the fragment's
+ * ServerTimestamp (its bytes arrive in one write); streamed, the fragment is whole when the next one's Cluster
+ * begins, which is the next fragment's ServerTimestamp.
+ *
  * Per run and variant: a new page, `--warmup` s untimed, then `--seconds` s of samples; reported: median, p90 and
  * max latency, hls.js's own `hls.latency` (distance to the live edge), frames decoded (must grow), frames
  * dropped, stalls (`waiting` events) and hls.js errors (a fatal one fails the run). Medians over runs. Results go
@@ -49,6 +58,11 @@ import type { KinesisVideoClient } from '@aws-sdk/client-kinesis-video';
 
 const SOURCES = ['libs/media/src', 'libs/emulator/src', 'apps/video-producer/src', 'apps/playback-gateway/src'];
 const TARGET_MEDIAN_MS = 1200;
+/** Issue 15 targets with 0.5-s fragments, frames mode: capture -> playing, and end of capture -> received (medians). */
+const FRAMES_TARGET_MEDIAN_MS = 800;
+const FRAMES_TARGET_INGEST_MS = 30;
+type SendMode = 'frames' | 'fragments';
+const SEND_MODES: readonly SendMode[] = ['frames', 'fragments'];
 const HLS_JS = path.join(ROOT, 'node_modules/hls.js/dist/hls.min.js');
 const LOW_LATENCY_JS = path.join(ROOT, 'apps/playback-gateway/public/low-latency.js');
 /** hls.latency (s behind hls.js's estimate of the live edge) the tuned page steers to. */
@@ -60,6 +74,8 @@ const POLL_MS = 200; // the player's default (KVS allows 5 playlist calls per se
 interface Variant {
   name: string;
   fragmentMs: number;
+  /** The producer's --send-mode (set by --modes). */
+  sendMode?: SendMode;
   /** The bench's minimal page playing the emulator's HLS directly, or the gateway's own web player (proxied). */
   page: 'minimal' | 'gateway';
   /** Start from the player's LOW_LATENCY_CONFIG (apps/playback-gateway/public/low-latency.js). */
@@ -128,6 +144,8 @@ Options:
   --warmup S      untimed seconds after the page starts playing (default 10)
   --chase S       hls.latency goal of the tuned page's latency chasing, seconds (default ${CHASE_SEC})
   --only LIST     variants, comma-separated: ${VARIANTS.map((v) => v.name).join(', ')} (default tuned,gateway-page,kvs-typical)
+  --modes LIST    producer send modes, each variant runs in each: frames, fragments (default frames,fragments;
+                  fragments runs are named <variant>/whole)
   --help
 `;
 
@@ -139,14 +157,19 @@ interface BenchOptions {
 }
 
 function parseOptions(argv: string[]): BenchOptions | undefined {
-  const values = parseBenchArgs(argv, ['runs', 'seconds', 'warmup', 'chase', 'only']);
+  const values = parseBenchArgs(argv, ['runs', 'seconds', 'warmup', 'chase', 'only', 'modes']);
   if (values === undefined) return undefined;
   const names = (values.only ?? 'tuned,gateway-page,kvs-typical').split(',').map((s) => s.trim());
   const chase = positiveOption('chase', values.chase, CHASE_SEC);
-  const variants = names.map((n) => {
-    const v = VARIANTS.find((x) => x.name === n);
-    if (v === undefined) throw new Error(`--only: unknown variant ${n}`);
-    return v.chaseSec > 0 ? { ...v, chaseSec: chase, describe: v.describe.replace(String(CHASE_SEC), String(chase)) } : v;
+  const modes = (values.modes ?? SEND_MODES.join(',')).split(',').map((s) => s.trim());
+  for (const m of modes) if (!SEND_MODES.includes(m as SendMode)) throw new Error(`--modes: unknown send mode ${m} (frames, fragments)`);
+  const variants = names.flatMap((n) => {
+    const found = VARIANTS.find((x) => x.name === n);
+    if (found === undefined) throw new Error(`--only: unknown variant ${n}`);
+    const v = found.chaseSec > 0 ? { ...found, chaseSec: chase, describe: found.describe.replace(String(CHASE_SEC), String(chase)) } : found;
+    return (modes as SendMode[]).map((sendMode) =>
+      sendMode === 'frames' ? { ...v, sendMode, describe: `${v.describe}; frames streamed` } : { ...v, sendMode, name: `${v.name}/whole`, describe: `${v.describe}; whole fragments` },
+    );
   });
   return {
     runs: positiveIntegerOption('runs', values.runs, 3),
@@ -343,33 +366,40 @@ async function measure(browser: Browser, target: PlayTarget, variant: Variant, o
  * producer sends a fragment once the next keyframe closes it, so ServerTimestamp of fragment i minus the
  * ProducerTimestamp of fragment i + 1 (= the end of fragment i) is the ingest part of the latency.
  */
-async function ingestDelayMs(admin: KinesisVideoClient, stream: string): Promise<number> {
+async function ingestDelayMs(admin: KinesisVideoClient, stream: string, sendMode: SendMode): Promise<number> {
   const f = await recentFragments(admin, stream, 60);
   const delays: number[] = [];
   for (let i = 0; i + 1 < f.length; i++) {
-    const server = f[i].ServerTimestamp?.getTime();
+    // Whole: fragment i arrives in one write at its ServerTimestamp. Streamed: it is whole once fragment i + 1's
+    // Cluster begins, at i + 1's ServerTimestamp.
+    const server = (sendMode === 'frames' ? f[i + 1] : f[i]).ServerTimestamp?.getTime();
     const nextStart = f[i + 1].ProducerTimestamp?.getTime();
     if (server !== undefined && nextStart !== undefined) delays.push(server - nextStart);
   }
   return delays.length > 0 ? median(delays) : Number.NaN;
 }
 
+/** Streams are per fragment length and send mode. */
+function streamKey(v: Pick<Variant, 'fragmentMs' | 'sendMode'>): string {
+  return `${v.fragmentMs}-ms fragments, ${v.sendMode ?? 'frames'}`;
+}
+
 // ---------------------------------------------------------------------------------------------------------
 
 /** One stream per fragment length, each fed by its own video producer (added to `producers`), and its LIVE session. */
-async function startStreams(options: BenchOptions, emulator: ServerProcess, admin: KinesisVideoClient, producers: ServerProcess[]): Promise<{ streams: Map<number, string>; sessions: Map<number, string> }> {
-  const fragmentLengths = [...new Set(options.variants.map((v) => v.fragmentMs))];
-  const streams = new Map<number, string>();
-  for (const ms of fragmentLengths) {
-    const stream = `bench-hls-${ms}ms-${process.pid}`;
-    streams.set(ms, stream);
-    producers.push(await startVideoProducer(emulator.url, { stream, fragmentMs: ms, width: 640, height: 360, fps: 25, bitrateKbps: 1000 }));
+async function startStreams(options: BenchOptions, emulator: ServerProcess, admin: KinesisVideoClient, producers: ServerProcess[]): Promise<{ streams: Map<string, string>; sessions: Map<string, string> }> {
+  const kinds = new Map(options.variants.map((v) => [streamKey(v), { fragmentMs: v.fragmentMs, sendMode: v.sendMode ?? 'frames' }]));
+  const streams = new Map<string, string>();
+  for (const [key, { fragmentMs: ms, sendMode }] of kinds) {
+    const stream = `bench-hls-${ms}ms-${sendMode}-${process.pid}`;
+    streams.set(key, stream);
+    producers.push(await startVideoProducer(emulator.url, { stream, fragmentMs: ms, width: 640, height: 360, fps: 25, bitrateKbps: 1000, sendMode }));
   }
-  for (const [ms, stream] of streams) await waitForFragments(admin, stream, Math.max(3, Math.ceil(4000 / ms)));
-  const sessions = new Map<number, string>();
-  for (const [ms, stream] of streams) {
+  for (const [key, stream] of streams) await waitForFragments(admin, stream, Math.max(3, Math.ceil(4000 / (kinds.get(key)?.fragmentMs ?? 1000))));
+  const sessions = new Map<string, string>();
+  for (const [key, stream] of streams) {
     sessions.set(
-      ms,
+      key,
       await hlsSessionUrl(admin, {
         StreamName: stream,
         PlaybackMode: 'LIVE',
@@ -393,6 +423,8 @@ function logRun(run: number, runs: number, name: string, m: RunMeasurement): voi
 
 /** The table of medians, the ingest part, and the target line; the verdict (undefined without the tuned variant). */
 function printReport(options: BenchOptions, medians: Record<string, RunMeasurement>, ingest: Record<string, number>): boolean | undefined {
+  const framesTuned = medians['tuned'];
+  const framesIngest = ingest[streamKey({ fragmentMs: 500, sendMode: 'frames' })];
   console.log('');
   const rows: Array<MetricRow<RunMeasurement>> = [
     [`latency capture -> playing, median (ms; target <= ${TARGET_MEDIAN_MS} tuned)`, (m) => m.medianMs.toFixed(0)],
@@ -407,9 +439,15 @@ function printReport(options: BenchOptions, medians: Record<string, RunMeasureme
   ];
   printMetricTable('Medians over runs', options.variants, (v) => v.name, rows.map(([label, f]): MetricRow<Variant> => [label, (v) => f(medians[v.name])]));
   console.log(
-    `Ingest part of it: end of a fragment's capture -> the emulator receiving it (ServerTimestamp - next fragment's ProducerTimestamp), median: ` +
-      Object.entries(ingest).map(([ms, d]) => `${d.toFixed(0)} ms with ${ms}-ms fragments`).join(', '),
+    `Ingest part of it: end of a fragment's capture -> the emulator holding it whole (whole fragments: its ServerTimestamp; streamed: the next one's; minus the next fragment's ProducerTimestamp), median: ` +
+      Object.entries(ingest).map(([key, d]) => `${d.toFixed(0)} ms with ${key}`).join('; '),
   );
+  if (framesTuned && options.variants.some((v) => v.name === 'tuned' && v.sendMode === 'frames')) {
+    console.log(
+      `Frame streaming targets (0.5-s fragments): capture -> playing <= ${FRAMES_TARGET_MEDIAN_MS} ms: ${framesTuned.medianMs.toFixed(0)} ms -> ${framesTuned.medianMs <= FRAMES_TARGET_MEDIAN_MS ? 'met' : 'MISSED'}; ` +
+        `end of capture -> received <= ${FRAMES_TARGET_INGEST_MS} ms: ${Number.isFinite(framesIngest) ? framesIngest.toFixed(0) : '?'} ms -> ${framesIngest <= FRAMES_TARGET_INGEST_MS ? 'met' : 'MISSED'}`,
+    );
+  }
   console.log('');
   const tuned = medians['tuned'];
   const baseline = medians['kvs-typical'];
@@ -445,23 +483,23 @@ async function main(options: BenchOptions): Promise<void> {
           const v = variants.get(name) as Variant;
           const target: PlayTarget =
             v.page === 'minimal'
-              ? { pageUrl: pages.url, src: sessions.get(v.fragmentMs) }
-              : { pageUrl: (gateway as ServerProcess).url, stream: streams.get(v.fragmentMs), apiKey: gateway?.apiKey };
+              ? { pageUrl: pages.url, src: sessions.get(streamKey(v)) }
+              : { pageUrl: (gateway as ServerProcess).url, stream: streams.get(streamKey(v)), apiKey: gateway?.apiKey };
           return measure(playing, target, v, options);
         },
         (run, name, m) => logRun(run, options.runs, name, m),
       );
       const ingest: Record<string, number> = {};
-      for (const [ms, stream] of streams) ingest[String(ms)] = await ingestDelayMs(admin, stream);
+      for (const v of options.variants) ingest[streamKey(v)] ??= await ingestDelayMs(admin, streams.get(streamKey(v)) ?? '', v.sendMode ?? 'frames');
       const medians = Object.fromEntries(options.variants.map((v) => [v.name, mediansOfNumericFields(raw[v.name])])) as Record<string, RunMeasurement>;
       const verdict = printReport(options, medians, ingest);
       session.printClosingNotes('libs/media, the emulator or the video producer');
       session.writeResults(
         {
           options: { runs: options.runs, seconds: options.seconds, warmup: options.warmup, variants: options.variants },
-          producer: 'apps/video-producer/src/main.ts, --source testsrc --width 640 --height 360 --fps 25 --bitrate 1000 --preset veryfast, --fragment-ms per variant',
+          producer: 'apps/video-producer/src/main.ts, --source testsrc --width 640 --height 360 --fps 25 --bitrate 1000 --preset veryfast, --fragment-ms and --send-mode per variant',
           session: 'GetHLSStreamingSessionURL LIVE, PRODUCER_TIMESTAMP, DisplayFragmentTimestamp ALWAYS, FRAGMENTED_MP4, played directly from the emulator',
-          target: { medianMs: TARGET_MEDIAN_MS },
+          target: { medianMs: TARGET_MEDIAN_MS, framesMode: { medianMs: FRAMES_TARGET_MEDIAN_MS, ingestMs: FRAMES_TARGET_INGEST_MS } },
           verdict,
           ingestDelayMs: ingest,
           medians,

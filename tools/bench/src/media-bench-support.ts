@@ -215,6 +215,8 @@ export interface ProducerSettings {
   fps: number;
   bitrateKbps: number;
   preset?: string;
+  /** `--send-mode`: frames (each frame as it comes) or fragments (each fragment whole); the producer's default when absent. */
+  sendMode?: 'frames' | 'fragments';
 }
 
 /**
@@ -229,6 +231,7 @@ export async function startVideoProducer(emulatorUrl: string, s: ProducerSetting
     '--width', String(s.width), '--height', String(s.height), '--fps', String(s.fps),
     '--bitrate', String(s.bitrateKbps), '--preset', s.preset ?? 'veryfast',
     '--spool-dir', spoolDir, '--create-stream', 'on', '--host', '127.0.0.1', '--port', '0', '--log-level', 'info',
+    ...(s.sendMode ? ['--send-mode', s.sendMode] : []),
   ];
   const proc = await startListeningProcess({
     label: `video-producer ${s.stream}`,

@@ -130,3 +130,74 @@ describe('CameraPipeline', () => {
     expect(pipeline.stats().sourceRestarts).toBeGreaterThanOrEqual(1);
   });
 });
+
+/** A session that takes frames as they come (startFragment/appendFragment) and records the order of calls. */
+class StreamingSession extends FakeSession {
+  calls: string[] = [];
+  streamed = new Map<number, Uint8Array[]>();
+  whole = new Map<number, Uint8Array>();
+  header: Uint8Array = new Uint8Array(0);
+  /** startFragment answers false for these fragments (not streaming yet: the session keeps their frames). */
+  notYet = new Set<number>();
+  private open?: number;
+  override writeHeader(header?: Uint8Array): void {
+    super.writeHeader();
+    if (header) this.header = header;
+  }
+  startFragment(timecode: number, bytes: Uint8Array): boolean {
+    if (this.open !== undefined) throw new Error(`fragment ${this.open} still open`);
+    this.open = timecode;
+    this.calls.push(`start ${timecode}`);
+    this.streamed.set(timecode, [bytes]);
+    return !this.notYet.has(this.streamed.size);
+  }
+  async appendFragment(bytes: Uint8Array): Promise<void> {
+    if (this.open === undefined) throw new Error('no open fragment');
+    this.streamed.get(this.open)?.push(bytes);
+  }
+  override async writeFragment(bytes: Uint8Array, timecode: number): Promise<void> {
+    if (this.open !== timecode) throw new Error(`close ${timecode} while ${this.open} is open`);
+    this.open = undefined;
+    this.calls.push(`close ${timecode}`);
+    this.whole.set(timecode, bytes);
+    await super.writeFragment(bytes, timecode);
+    this.calls.push(`stored ${timecode}`);
+  }
+}
+
+describe('CameraPipeline frame streaming', () => {
+  it('streams each fragment as it grows; the next one opens before the previous is stored; the whole bytes still go to the session', async () => {
+    const session = new StreamingSession();
+    session.notYet.add(3); // the third fragment starts while the connection is not caught up
+    let open: () => void = () => undefined;
+    session.gate = new Promise((resolve) => (open = resolve));
+    const pipeline = new CameraPipeline({ stream: 's', session, startSource: () => recordedSource(recorded), fragmentMs: 1000, restartOnExit: false, frameStreaming: true });
+    pipeline.start();
+    // The first fragment's store is held: the second one opens anyway (its Cluster is what ends the first one).
+    const deadline = Date.now() + 10_000;
+    while (session.calls.filter((c) => c.startsWith('start')).length < 2) {
+      if (Date.now() > deadline) throw new Error(`no second fragment: ${session.calls.join(', ')}`);
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+    expect(session.calls.slice(0, 3)).toEqual([expect.stringMatching(/^start /), expect.stringMatching(/^close /), expect.stringMatching(/^start /)]);
+    open();
+    await pipeline.done;
+    expect(pipeline.stats()).toMatchObject({ framesIn: recordedFrames, fragmentsWritten: 4, fragmentsDropped: 0 });
+    const read = (bytes: Uint8Array[]) => {
+      const reader = new MatroskaStreamReader();
+      return reader.push(Buffer.concat([session.header, ...bytes])).concat(reader.end());
+    };
+    for (const [timecode, pieces] of session.streamed) {
+      // What went out frame by frame is the whole fragment's Cluster, of unknown size, with the same frames.
+      const streamed = read(pieces);
+      const whole = read([session.whole.get(timecode) ?? new Uint8Array(0)]);
+      const a = streamed.flatMap((e) => (e.type === 'cluster' ? [e.cluster] : []));
+      const b = whole.flatMap((e) => (e.type === 'cluster' ? [e.cluster] : []));
+      expect(a).toHaveLength(1);
+      expect(a[0].unknownSize).toBe(true);
+      expect(a[0].timecode).toBe(timecode);
+      expect(a[0].frames.map((f) => [f.timestampMs, f.keyframe, Buffer.from(f.data).toString('base64')])).toEqual(b[0].frames.map((f) => [f.timestampMs, f.keyframe, Buffer.from(f.data).toString('base64')]));
+    }
+    expect(session.streamed.size).toBe(4);
+  });
+});

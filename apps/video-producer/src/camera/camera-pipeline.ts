@@ -13,8 +13,13 @@
  *   on into the spool until it is full; then the spool policy applies.
  * - ffmpeg failing (camera unplugged, RTSP server down) is restarted after a backoff; a non-looping file source
  *   ending is the end of the camera.
+ * - Frame streaming (`frameStreaming`, --send-mode frames): each frame also goes to the session as it arrives, into
+ *   the open fragment's Cluster of unknown size (LiveClusterWriter; the session's startFragment/appendFragment), and
+ *   the whole fragment still goes through writeFragment at its close, for the spool. At a cut the closed fragment is
+ *   handed over first and the next Cluster opens without waiting for the spool, so the service sees the end of the
+ *   fragment as soon as the next keyframe is here.
  */
-import { Fragmenter, MatroskaStreamReader, MediaError, msToTicks, writeFragment, writeStreamHeader, type MatroskaEvent, type MkvFragment } from '@tributary/media';
+import { Fragmenter, LiveClusterWriter, MatroskaStreamReader, MediaError, msToTicks, writeFragment, writeStreamHeader, type MatroskaEvent, type MkvFragment, type MkvFrame } from '@tributary/media';
 import type { PutMediaSession } from '@tributary/kvs';
 import { noopLogger, type Logger } from '@tributary/runtime';
 import type { FfmpegExit, FfmpegProcess } from '../ffmpeg/ffmpeg-adapter';
@@ -25,7 +30,7 @@ import { sourceRestartDelayMs } from '../rtsp/rtsp-failure';
 export type PipelineLogger = Omit<Logger, 'child'>;
 
 /** What the pipeline needs of a PutMedia session (tests give a fake). */
-export type PipelineSession = Pick<PutMediaSession, 'writeHeader' | 'writeFragment' | 'state'>;
+export type PipelineSession = Pick<PutMediaSession, 'writeHeader' | 'writeFragment' | 'state'> & Partial<Pick<PutMediaSession, 'startFragment' | 'appendFragment'>>;
 
 export interface CameraPipelineOptions {
   stream: string;
@@ -33,6 +38,8 @@ export interface CameraPipelineOptions {
   /** Starts (or restarts) the source: the ffmpeg adapter in the app, recorded bytes in tests. */
   startSource: () => FfmpegProcess;
   fragmentMs: number;
+  /** Send each frame as it arrives, inside the open fragment (the session must have startFragment/appendFragment). */
+  frameStreaming?: boolean;
   /** Restart the source when it ends by itself (false for a file that is not looped). */
   restartOnExit: boolean;
   restartDelayMs?: number;
@@ -80,6 +87,8 @@ export class CameraPipeline {
   private lastTimecode = -Infinity;
   private wakeRestart?: () => void;
   private failed?: Error;
+  /** The fragment being streamed frame by frame, if any. */
+  private live?: LiveClusterWriter;
   private readonly counters: CameraPipelineStats = { framesIn: 0, fragmentsCut: 0, fragmentsWritten: 0, fragmentsDropped: 0, sourceRestarts: 0, running: false };
 
   constructor(private readonly options: CameraPipelineOptions) {
@@ -178,6 +187,13 @@ export class CameraPipeline {
     const handle = async (events: MatroskaEvent[]): Promise<void> => {
       for (const ev of events) {
         if (ev.type === 'header') {
+          // Streaming: the open fragment is already partly sent; close it under its own header.
+          if (this.options.frameStreaming && fragmenter) {
+            for (const f of fragmenter.flush()) {
+              produced = true;
+              await this.send(f, scale);
+            }
+          }
           scale = ev.header.timecodeScaleNs;
           header = writeStreamHeader(ev.header);
           this.options.session.writeHeader(header);
@@ -192,6 +208,10 @@ export class CameraPipeline {
           }
           for (const frame of frames) {
             this.counters.framesIn++;
+            if (this.options.frameStreaming) {
+              if (await this.stream(fragmenter, frame, scale)) produced = true;
+              continue;
+            }
             for (const f of fragmenter.push(frame)) {
               produced = true;
               await this.send(f, scale);
@@ -257,6 +277,43 @@ export class CameraPipeline {
     this.counters.sourceError = message;
     this.counters.sourceErrorCode = code;
     this.counters.sourceDownSinceMs ??= this.now();
+  }
+
+  /** Frame streaming: one frame. The fragments it closes go first (not awaited before the next Cluster opens). */
+  private async stream(fragmenter: Fragmenter, input: MkvFrame, scale: number): Promise<boolean> {
+    const step = fragmenter.pushFrame(input);
+    if (step.closed.length > 0) this.live = undefined;
+    const closing = step.closed.map((f) => this.send(f, scale));
+    if (step.frame && step.opened) this.openLive(step.frame, scale);
+    else if (step.frame && this.live) await this.appendLive(this.live, step.frame);
+    for (const c of closing) await c;
+    return step.closed.length > 0;
+  }
+
+  private openLive(frame: MkvFrame, scale: number): void {
+    this.live = undefined;
+    const session = this.options.session;
+    const writer = new LiveClusterWriter(frame.timestampMs, scale);
+    // A fragment the pipeline will drop at its close (timecode not after the previous one) is not streamed.
+    if (!session.startFragment || session.state !== 'open' || writer.timecode <= this.lastTimecode) return;
+    try {
+      // Every frame goes to the session even when the fragment is not streaming yet: it keeps them, and the
+      // fragment joins the connection with all of them once that is caught up.
+      session.startFragment(writer.timecode, writer.start());
+      this.live = writer;
+      void this.appendLive(writer, frame);
+    } catch (err) {
+      this.log.warn({ stream: this.options.stream, err: err instanceof Error ? err.message : String(err) }, 'could not stream the fragment: it goes whole');
+    }
+  }
+
+  private async appendLive(writer: LiveClusterWriter, frame: MkvFrame): Promise<void> {
+    try {
+      await this.options.session.appendFragment?.(writer.block(frame));
+    } catch (err) {
+      this.live = undefined;
+      this.log.warn({ stream: this.options.stream, err: err instanceof Error ? err.message : String(err) }, 'could not stream a frame: the fragment goes whole');
+    }
   }
 
   private drop(reason: 'spool_full' | 'timecode' | 'session'): void {

@@ -29,6 +29,14 @@ describe('buildFfmpegPlan', () => {
     expect(args).toContain('-an');
   });
 
+  it('frame streaming: one Matroska Cluster per frame, so each frame leaves ffmpeg as soon as it is encoded', () => {
+    expect(ffmpegArgs(buildFfmpegPlan({ kind: 'testsrc' }, enc))).not.toContain('-cluster_size_limit');
+    const args = ffmpegArgs(buildFfmpegPlan({ kind: 'rtsp', url: 'rtsp://cam/1' }, { ...enc, copy: true, frameClusters: true }));
+    expect(valueOf(args, '-cluster_size_limit')).toBe('1');
+    expect(valueOf(args, '-cluster_time_limit')).toBe('0');
+    expect(args.slice(-7)).toEqual(['-f', 'matroska', '-live', '1', '-flush_packets', '1', 'pipe:1']);
+  });
+
   it('test pattern without a font: no drawtext', () => {
     const args = ffmpegArgs(buildFfmpegPlan({ kind: 'testsrc' }, { ...enc, width: undefined, height: undefined, fps: undefined }));
     expect(args).not.toContain('-vf');

@@ -46,6 +46,11 @@ export interface EncodingSettings {
   copyAudio?: boolean;
   /** x264 preset (default veryfast). */
   preset?: string;
+  /**
+   * One Matroska Cluster per frame, so each frame leaves ffmpeg as soon as it is encoded (for frame streaming;
+   * ffmpeg's own clusters hold a GOP or more until the next keyframe, which is latency).
+   */
+  frameClusters?: boolean;
 }
 
 /** What ffmpeg is told, in fluent-ffmpeg's terms (input, its options, output options). Pure: tests read it. */
@@ -170,6 +175,7 @@ export function buildFfmpegPlan(source: CameraSource, enc: EncodingSettings, opt
       outputOptions.push('-g', String(gop), '-keyint_min', String(gop));
     }
   }
+  if (enc.frameClusters) outputOptions.push('-cluster_size_limit', '1', '-cluster_time_limit', '0');
   outputOptions.push('-f', 'matroska', '-live', '1', '-flush_packets', '1');
   return { input, inputOptions, outputOptions };
 }

@@ -32,6 +32,8 @@ export interface ProbedFfmpegOptions {
   start?: typeof startFfmpeg;
   /** Told the decision of each start (metrics, tests). */
   onDecision?: (decision: CopyDecision) => void;
+  /** Frame streaming: ffmpeg writes one Cluster per frame (ffmpeg-adapter.ts EncodingSettings.frameClusters). */
+  frameClusters?: boolean;
   /** Hides the camera's password in whatever is logged or kept (rtsp/rtsp-credentials.ts secretMasker). */
   mask?: (text: string) => string;
 }
@@ -86,7 +88,7 @@ export function startProbedFfmpeg(o: ProbedFfmpegOptions): FfmpegProcess {
     const c = o.camera;
     const plan = buildFfmpegPlan(
       c.source,
-      { fragmentMs: c.fragmentMs, width: c.width, height: c.height, fps: c.fps, bitrateKbps: c.bitrateKbps, copy: decision.copy, copyAudio: decision.copyAudio, preset: c.preset },
+      { fragmentMs: c.fragmentMs, width: c.width, height: c.height, fps: c.fps, bitrateKbps: c.bitrateKbps, copy: decision.copy, copyAudio: decision.copyAudio, preset: c.preset, frameClusters: o.frameClusters },
       { fontFile: o.fontFile },
     );
     const proc = (o.start ?? startFfmpeg)(plan, { ffmpegPath: o.ffmpegPath, logger: o.logger, mask });

@@ -3,7 +3,7 @@
  * BUFFERING before a Cluster is whole, the probe stepping over CRC-32 / Void / SeekHead, the stream-header rules,
  * and a fuzz run: mangled Matroska in random chunks never throws and ends with at most one ERROR.
  */
-import { MkvId, encodeElement, encodeMaster, uintBytes, withSizeField, writeCluster, writeStreamHeader, type MkvStreamHeader } from '@tributary/media';
+import { LiveClusterWriter, MkvId, encodeElement, encodeMaster, uintBytes, withSizeField, writeCluster, writeStreamHeader, type MkvStreamHeader } from '@tributary/media';
 import { ManualClock } from '../clock';
 import { noopLogger } from '../logger';
 import { StorageEngine } from '../storage/storage-engine';
@@ -130,6 +130,23 @@ describe('PutMediaIngest', () => {
     ingest.push(STREAM.subarray(0, STREAM.length - 50));
     ingest.end();
     expect(summary(acks).slice(-2)).toEqual(['BUFFERING@3000', 'ERROR@3000:INVALID_MKV_DATA']);
+  });
+
+  it('frames streamed into Clusters of unknown size (kvssink, the producer\'s frame streaming): BUFFERING on the first bytes, RECEIVED and PERSISTED once the next Cluster begins', () => {
+    const { ingest, acks, fragments } = setup();
+    ingest.push(writeStreamHeader(HEADER));
+    const frame = (ms: number, i: number) => ({ track: 1, timestampMs: ms + i * 40, keyframe: i === 0, data: Buffer.alloc(300, i) });
+    for (const ms of [1000, 2000]) {
+      const w = new LiveClusterWriter(ms, 1_000_000);
+      ingest.push(w.start());
+      expect(summary(acks).slice(-1)).toEqual([`BUFFERING@${ms}`]);
+      expect(fragments()).toBe(ms === 1000 ? 0 : 1); // the previous fragment completed with this Cluster's start
+      for (let i = 0; i < 5; i++) ingest.push(w.block(frame(ms, i)));
+      expect(summary(acks).slice(-1)).toEqual([`BUFFERING@${ms}`]); // nothing more while frames come
+    }
+    ingest.end();
+    expect(summary(acks)).toEqual(['BUFFERING@1000', 'RECEIVED@1000', 'PERSISTED@1000', 'BUFFERING@2000', 'RECEIVED@2000', 'PERSISTED@2000']);
+    expect(fragments()).toBe(2);
   });
 
   it('completes an unknown-size Cluster at the end of the body', () => {

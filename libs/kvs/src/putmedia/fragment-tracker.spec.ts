@@ -117,4 +117,14 @@ describe('FragmentTracker', () => {
     expect(tracker.markFailed(1, 'X')?.state).toBe('persisted');
     expect(tracker.markFailed(5, 'X')).toBeUndefined();
   });
+
+  it('a fragment streamed frame by frame: sent at its close, acks that came while it was stored applied at their own times', () => {
+    const { clock, tracker } = setup([1000]);
+    const closedAt = clock.t;
+    clock.t += 30; // the store took 30 ms; RECEIVED came at +4, PERSISTED at +6
+    tracker.markSent(1000, closedAt);
+    tracker.applyAck(ack('RECEIVED', 1000), closedAt + 4);
+    const t = tracker.applyAck(ack('PERSISTED', 1000), closedAt + 6);
+    expect(t?.fragment).toMatchObject({ sentAt: closedAt, receivedAt: closedAt + 4, persistedAt: closedAt + 6, ackLatencyMs: 6 });
+  });
 });

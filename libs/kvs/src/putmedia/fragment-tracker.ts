@@ -93,19 +93,23 @@ export class FragmentTracker {
     return undefined;
   }
 
-  markSent(timecode: number): TrackedFragment {
+  /** `at`: when its last byte was written (a fragment streamed frame by frame is tracked once it is stored). */
+  markSent(timecode: number, at = this.clock.now()): TrackedFragment {
     const f = this.require(timecode);
     if (f.state !== 'queued') throw new KvsError('INTERNAL', `Fragment ${timecode} sent while ${f.state}.`, false);
     f.state = 'sent';
     f.sendCount++;
-    f.sentAt = this.clock.now();
+    f.sentAt = at;
     delete f.bufferingAt;
     delete f.receivedAt;
     return f;
   }
 
-  /** Applies a BUFFERING / RECEIVED / PERSISTED ack; undefined when it names no tracked fragment (or is not one of those). */
-  applyAck(ack: FragmentAck): AckTransition | undefined {
+  /**
+   * Applies a BUFFERING / RECEIVED / PERSISTED ack that arrived at `at`; undefined when it names no tracked fragment
+   * (or is not one of those).
+   */
+  applyAck(ack: FragmentAck, at = this.clock.now()): AckTransition | undefined {
     const to = ACK_STATE[ack.eventType];
     if (to === undefined || ack.fragmentTimecode === undefined) return undefined;
     const f = this.byTimecode.get(ack.fragmentTimecode);
@@ -113,7 +117,7 @@ export class FragmentTracker {
     const from = f.state;
     if (ack.fragmentNumber !== undefined) f.fragmentNumber = ack.fragmentNumber;
     if (isSettled(from) || RANK[to] <= RANK[from]) return { fragment: f, from, to: from, changed: false };
-    const now = this.clock.now();
+    const now = at;
     f.state = to;
     if (to === 'buffering') f.bufferingAt = now;
     else if (to === 'received') f.receivedAt = now;

@@ -51,6 +51,8 @@ export interface FragmentSentEvent {
   bytes: number;
   /** 1 on the first send; more when resent after a reconnect. */
   sendCount: number;
+  /** Written frame by frame while it was captured (startFragment/appendFragment), not whole. */
+  streamed?: boolean;
 }
 
 export interface FragmentAckEvent {

@@ -71,4 +71,32 @@ describe('Fragmenter', () => {
   it.each([{ minDurationMs: 5000, maxDurationMs: 1000 }, { maxDurationMs: 0 }, { videoTrack: 0 }, { keyframeToleranceMs: -1 }])('rejects options %j', (o) => {
     expect(() => new Fragmenter(o)).toThrow(MediaError);
   });
+
+  it('pushFrame: every kept frame is reported once, after the fragments it closes; each fragment is the frames streamed into it', () => {
+    const fragmenter = new Fragmenter({ minDurationMs: 500, maxDurationMs: 1000, originMs: 1_000_000 });
+    // A first frame that is not a keyframe (dropped), 2 s of a 0.5-s GOP with audio, then an overlong GOP.
+    const frames = [{ track: 1, timestampMs: 0, keyframe: false, data: Uint8Array.of(9) }, ...stream(2, 25, 12, true).map((f) => ({ ...f, timestampMs: f.timestampMs + 1 }))];
+    for (let i = 0; i < 40; i++) frames.push({ track: 1, timestampMs: 2100 + i * 40, keyframe: i === 0, data: Uint8Array.of(i) });
+    const rebuilt: MkvFrame[][] = [];
+    const closed: MkvFragment[] = [];
+    let dropped = 0;
+    for (const input of frames) {
+      const step = fragmenter.pushFrame(input);
+      closed.push(...step.closed);
+      if (!step.frame) {
+        dropped++;
+        continue;
+      }
+      expect(step.frame.timestampMs).toBe(input.timestampMs + 1_000_000);
+      if (step.opened) {
+        expect(step.frame).toMatchObject({ track: 1, keyframe: true });
+        rebuilt.push([]);
+      }
+      rebuilt[rebuilt.length - 1].push(step.frame);
+    }
+    closed.push(...fragmenter.flush());
+    expect(closed.map((f) => f.frames)).toEqual(rebuilt);
+    expect(dropped).toBe(fragmenter.stats.droppedFrames);
+    expect(fragmenter.stats.overlongFragments).toBe(1);
+  });
 });

@@ -70,6 +70,16 @@ export interface MkvFragment {
   keyframe: true;
 }
 
+/** What one frame did (pushFrame). */
+export interface FragmenterStep {
+  /** Fragments the frame completed, in order. */
+  closed: MkvFragment[];
+  /** The frame as kept (originMs applied), when it joined the open fragment; absent when dropped. */
+  frame?: MkvFrame;
+  /** The frame opened a new fragment (its first frame, a video keyframe). */
+  opened: boolean;
+}
+
 export interface FragmenterStats {
   fragments: number;
   frames: number;
@@ -109,35 +119,44 @@ export class Fragmenter {
 
   /** Adds a frame (in decode order); returns the fragments it completes (zero or one, two after an overlong cut). */
   push(input: MkvFrame): MkvFragment[] {
+    return this.pushFrame(input).closed;
+  }
+
+  /**
+   * push() that also says where the frame went, for a writer that streams the open fragment as it grows:
+   * `closed` first (the fragments this frame completes), then `frame` (origin applied) joined the open fragment,
+   * which it `opened` when it is the fragment's first frame; no `frame` when it was dropped.
+   */
+  pushFrame(input: MkvFrame): FragmenterStep {
     const frame = this.originMs === 0 ? input : { ...input, timestampMs: input.timestampMs + this.originMs };
     const isCut = frame.track === this.videoTrack && frame.keyframe;
-    const out: MkvFragment[] = [];
+    const closed: MkvFragment[] = [];
     const open = this.open;
     if (open === undefined) {
       if (!isCut) {
         this.counters.droppedFrames++;
-        return out;
+        return { closed, opened: false };
       }
       this.start(frame);
-      return out;
+      return { closed, frame, opened: true };
     }
     const elapsed = frame.timestampMs - open.timestampMs;
     if (isCut && elapsed >= this.minMs) {
-      out.push(this.close(frame.timestampMs - open.timestampMs));
+      closed.push(this.close(frame.timestampMs - open.timestampMs));
       this.start(frame);
-      return out;
+      return { closed, frame, opened: true };
     }
     if (elapsed >= this.maxMs && !isCut && this.onOverlong === 'drop') {
-      out.push(this.close(this.maxMs));
+      closed.push(this.close(this.maxMs));
       // With no open fragment, push() now drops frames until the next video keyframe.
       this.counters.overlongFragments++;
       this.counters.droppedFrames++;
-      return out;
+      return { closed, opened: false };
     }
     open.frames.push(frame);
     if (frame.timestampMs > open.maxTs) open.maxTs = frame.timestampMs;
     this.counters.frames++;
-    return out;
+    return { closed, frame, opened: false };
   }
 
   /** Closes the open fragment (end of stream, or before a reconnect). */

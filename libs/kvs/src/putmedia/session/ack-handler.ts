@@ -19,6 +19,8 @@ export interface AckHooks {
   onPersisted(): void;
   /** The fragment no longer needs its in-memory copy. */
   forget(timecode: number): void;
+  /** An ack about a fragment streamed frame by frame and not yet stored: true when kept for later (live-fragments.ts). */
+  keepEarly(ack: FragmentAck, at: number): boolean;
 }
 
 export class AckHandler {
@@ -27,7 +29,8 @@ export class AckHandler {
     private readonly hooks: AckHooks,
   ) {}
 
-  onAck(conn: ActiveConnection, item: AckStreamItem): void {
+  /** `at`: when the ack arrived (a kept early ack is applied later with its own time). */
+  onAck(conn: ActiveConnection, item: AckStreamItem, at = this.ctx.env.clock.now()): void {
     const { ctx } = this;
     if (item.kind === 'malformed') {
       ctx.totals.malformedAcks++;
@@ -40,15 +43,18 @@ export class AckHandler {
       return;
     }
     const { ack } = item;
+    if (ack.eventType === 'BUFFERING' || ack.eventType === 'RECEIVED' || ack.eventType === 'PERSISTED') {
+      if (ack.fragmentTimecode !== undefined && !ctx.tracker.get(ack.fragmentTimecode) && this.hooks.keepEarly(ack, at)) return;
+    }
     switch (ack.eventType) {
       case 'IDLE':
         return;
       case 'BUFFERING':
       case 'RECEIVED':
-        this.onProgress(ack, ack.eventType);
+        this.onProgress(ack, ack.eventType, at);
         return;
       case 'PERSISTED':
-        this.onPersisted(ack);
+        this.onPersisted(ack, at);
         return;
       case 'ERROR':
         this.hooks.onErrorAck(conn, ackErrorFromAck(ack, ctx.settings.streamLabel));
@@ -71,22 +77,22 @@ export class AckHandler {
     ctx.checkEnded();
   }
 
-  private onProgress(ack: FragmentAck, eventType: 'BUFFERING' | 'RECEIVED'): void {
+  private onProgress(ack: FragmentAck, eventType: 'BUFFERING' | 'RECEIVED', at: number): void {
     const { ctx } = this;
-    const t = ctx.tracker.applyAck(ack);
+    const t = ctx.tracker.applyAck(ack, at);
     if (!t?.changed || !ctx.events.wants('fragment-ack')) return;
     ctx.events.emit('fragment-ack', {
       streamName: ctx.settings.streamLabel,
       timecode: t.fragment.timecode,
       eventType,
       ...(t.fragment.fragmentNumber ? { fragmentNumber: t.fragment.fragmentNumber } : {}),
-      elapsedMs: ctx.env.clock.now() - (t.fragment.sentAt ?? t.fragment.enqueuedAt),
+      elapsedMs: at - (t.fragment.sentAt ?? t.fragment.enqueuedAt),
     });
   }
 
-  private onPersisted(ack: FragmentAck): void {
+  private onPersisted(ack: FragmentAck, at: number): void {
     const { ctx } = this;
-    const t = ctx.tracker.applyAck(ack);
+    const t = ctx.tracker.applyAck(ack, at);
     if (!t?.changed) return;
     ctx.totals.fragmentsPersisted++;
     this.release(t.fragment.timecode);

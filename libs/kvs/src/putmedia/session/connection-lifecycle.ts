@@ -23,6 +23,8 @@ export interface ActiveConnection {
   lastActivityAt: number;
   /** No more fragments go on it (rotation, header change, end): waiting for its last acks. */
   retiring?: RetireReason;
+  /** Rotation is due but a fragment is being streamed on it: retired once that fragment is closed. */
+  rotationDue?: boolean;
   rotationTimer?: unknown;
   drainTimer?: unknown;
   staleTimer?: unknown;
@@ -177,7 +179,9 @@ export class ConnectionLifecycle {
   private rotate(conn: ActiveConnection): void {
     if (conn !== this.live || conn.retiring) return;
     this.ctx.events.emit('rotation', { streamName: this.ctx.settings.streamLabel, connection: conn.number, ageMs: this.ctx.env.clock.now() - conn.openedAt });
-    this.retire(conn, 'rotation');
+    // Ending the body inside a streamed Cluster would cut the fragment short: the pump retires it once it is closed.
+    if (this.ctx.liveOn(conn)) conn.rotationDue = true;
+    else this.retire(conn, 'rotation');
   }
 
   private armStaleCheck(conn: ActiveConnection, delayMs: number): void {

@@ -16,6 +16,11 @@
  *   connection, once the socket took it (write() returned true or 'drain' came). During an outage the store
  *   absorbs fragments (its own bound and policy apply).
  *
+ * - Frame streaming (startFragment / appendFragment, then writeFragment to close; live-fragments.ts): a fragment
+ *   that starts on a caught-up connection goes out frame by frame, in a Cluster of unknown size, as kvssink does;
+ *   the store still gets it whole at its close, and only then is it tracked as sent (its ack latency counts from
+ *   its close, as a whole fragment's counts from its write). A connection lost inside it: it is resent whole.
+ *
  * Connections are opened lazily: when there is a fragment to send. A connection with nothing to send is left to
  * the service's idle close (30 s of IDLE acks) and not reopened until there is data.
  *
@@ -34,6 +39,7 @@ import { AckHandler } from './ack-handler';
 import { ConnectionLifecycle } from './connection-lifecycle';
 import { FailureHandler } from './failure-handler';
 import { FreshFragmentCache } from './fresh-fragment-cache';
+import { LiveFragments } from './live-fragments';
 import type { SessionContext, SessionEnvironment, SessionState, SessionStats, SessionTotals } from './session-context';
 import { SessionPump, sameBytes } from './session-pump';
 import type { SessionSettings } from './session-settings';
@@ -60,6 +66,7 @@ export class PutMediaSession {
   private readonly failures: FailureHandler;
   private readonly acks: AckHandler;
   private readonly pump: SessionPump;
+  private readonly live = new LiveFragments();
   private stateValue: SessionState = 'idle';
   private header?: Uint8Array;
   private failure?: KvsError;
@@ -86,6 +93,8 @@ export class PutMediaSession {
       kick: () => this.pump.kick(),
       checkEnded: () => this.checkEnded(),
       fail: (error) => this.fail(error),
+      liveOn: (conn) => this.live.streamingOn(conn),
+      joinLive: () => this.joinLive(),
     };
     this.fresh = new FreshFragmentCache(settings.freshCacheBytes);
     this.acks = new AckHandler(ctx, {
@@ -93,6 +102,7 @@ export class PutMediaSession {
       takeDown: (conn, error) => this.connections.takeDown(conn, error),
       onPersisted: () => this.failures.onPersisted(),
       forget: (timecode) => this.fresh.forget(timecode),
+      keepEarly: (ack, at) => this.live.keep(ack, at),
     });
     this.failures = new FailureHandler(ctx, {
       takeDown: (conn, error) => this.connections.takeDown(conn, error),
@@ -103,7 +113,7 @@ export class PutMediaSession {
       onFailure: (error, phase) => this.failures.afterFailure(error, phase),
       onClosedByService: () => this.failures.scheduleReconnect('CLOSED_BY_SERVICE'),
     });
-    this.pump = new SessionPump(ctx, this.fresh, this.connections, this.failures, this.acks);
+    this.pump = new SessionPump(ctx, this.fresh, this.connections, this.failures, this.acks, this.live);
   }
 
   get state(): SessionState {
@@ -175,6 +185,75 @@ export class PutMediaSession {
     this.assertWritable();
     const header = this.header;
     if (!header) throw new KvsError('INVALID_ARGUMENT', 'writeFragment() before writeHeader().', false);
+    const open = this.live.current;
+    if (open && open.timecode !== timecode) throw new KvsError('INVALID_ARGUMENT', `writeFragment(${timecode}) while fragment ${open.timecode} is open: close it first.`, false);
+    this.checkTimecode(timecode);
+    this.lastAcceptedTimecode = timecode;
+    const streamed = open ? this.closeLive() : undefined;
+    const fragment: ReplayableFragment = { timecode, bytes, header };
+    await this.pump.accept(fragment, streamed);
+    // Backpressure: wait while the pump waits for the socket.
+    while (this.pump.draining) await this.pump.draining;
+    if (this.failure) throw this.failure;
+  }
+
+  /**
+   * Frame streaming (kvssink's way): opens the fragment `timecode` with its first bytes — a Cluster of unknown
+   * size and its first frame (libs/media LiveClusterWriter) — written at once when the live connection is caught
+   * up, else as soon as it is (what it has so far at once); appendFragment() adds each frame as it is captured;
+   * writeFragment() with the same timecode closes it with the whole fragment's bytes, which the store keeps for
+   * resending. Returns whether it is being streamed now (one that never joins goes whole at writeFragment()).
+   */
+  startFragment(timecode: number, bytes: Uint8Array): boolean {
+    this.assertWritable();
+    const header = this.header;
+    if (!header) throw new KvsError('INVALID_ARGUMENT', 'startFragment() before writeHeader().', false);
+    if (this.live.current) throw new KvsError('INVALID_ARGUMENT', `startFragment(${timecode}) while fragment ${this.live.current.timecode} is open.`, false);
+    this.checkTimecode(timecode);
+    this.live.begin(timecode, bytes);
+    return this.joinLive();
+  }
+
+  /** More bytes (a frame's SimpleBlock) of the fragment opened by startFragment(); resolves when the socket took them. */
+  async appendFragment(bytes: Uint8Array): Promise<void> {
+    this.assertWritable();
+    const open = this.live.current;
+    if (!open) throw new KvsError('INVALID_ARGUMENT', 'appendFragment() without startFragment().', false);
+    open.chunks.push(bytes);
+    const conn = open.conn;
+    if (conn && (conn !== this.connections.current || conn.retiring || conn.connection.closed)) this.live.broken();
+    if (!open.conn) {
+      this.joinLive();
+      return;
+    }
+    open.bytes += bytes.length;
+    const drain = this.pump.writeLive(open.conn, bytes);
+    if (drain) await drain;
+  }
+
+  /** The open fragment joins the live connection when it is caught up; whether it is streaming now. */
+  private joinLive(): boolean {
+    const open = this.live.current;
+    if (!open || open.conn) return open !== undefined;
+    const conn = this.header ? this.pump.liveConnection(this.header) : undefined;
+    if (!conn) return false;
+    for (const chunk of this.live.join(conn)) {
+      open.bytes += chunk.length;
+      void this.pump.writeLive(conn, chunk);
+    }
+    return true;
+  }
+
+  /** Closes the streamed fragment: how it went out, when all of it is on the live connection. */
+  private closeLive(): ReturnType<LiveFragments['close']> {
+    const open = this.live.current;
+    const streamed = this.live.close(this.connections.current, this.env.clock.now());
+    // A rotation that waited for this fragment goes ahead now.
+    if (open?.conn?.rotationDue) this.pump.kick();
+    return streamed;
+  }
+
+  private checkTimecode(timecode: number): void {
     if (!Number.isFinite(timecode) || timecode <= this.lastAcceptedTimecode) {
       throw new KvsError(
         'INVALID_ARGUMENT',
@@ -182,12 +261,6 @@ export class PutMediaSession {
         false,
       );
     }
-    this.lastAcceptedTimecode = timecode;
-    const fragment: ReplayableFragment = { timecode, bytes, header };
-    await this.pump.accept(fragment);
-    // Backpressure: wait while the pump waits for the socket.
-    while (this.pump.draining) await this.pump.draining;
-    if (this.failure) throw this.failure;
   }
 
   /**
@@ -285,6 +358,7 @@ export class PutMediaSession {
     this.endTimer = undefined;
     this.connections.closeNow();
     this.fresh.clear();
+    this.live.clear();
     this.env.onFinished();
   }
 

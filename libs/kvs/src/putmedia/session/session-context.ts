@@ -16,6 +16,7 @@ import type { PutMediaConnector } from '../putmedia-connection';
 import type { PutMediaEvents } from '../putmedia-events';
 import type { ReplayableFragments } from '../replayable-fragments';
 import type { SessionSettings } from './session-settings';
+import type { ActiveConnection } from './connection-lifecycle';
 
 export type SessionState = 'idle' | 'open' | 'ending' | 'closed' | 'failed';
 
@@ -77,4 +78,8 @@ export interface SessionContext {
   checkEnded(): void;
   /** Fails the session for good (fragments stay in the store). */
   fail(error: KvsError): void;
+  /** A fragment is being streamed frame by frame on `conn` (it must not be ended or rotated under it). */
+  liveOn(conn: ActiveConnection): boolean;
+  /** The connection is caught up: a fragment being captured joins it (live-fragments.ts). */
+  joinLive(): void;
 }

@@ -16,6 +16,7 @@ import type { FailureHandler } from './failure-handler';
 import type { FreshFragmentCache } from './fresh-fragment-cache';
 import { KvsError } from '../../kvs-errors';
 import type { SessionContext } from './session-context';
+import type { LiveFragments, StreamedFragment } from './live-fragments';
 
 export class SessionPump {
   private pumping = false;
@@ -24,6 +25,8 @@ export class SessionPump {
   private drainWait?: Promise<void>;
   /** Serialises appends (store order = timecode order). */
   private appendChain: Promise<void> = Promise.resolve();
+  /** Fragments accepted, not yet tracked, that were not streamed whole: they will need sending. */
+  private unsent = 0;
 
   constructor(
     private readonly ctx: SessionContext,
@@ -31,20 +34,76 @@ export class SessionPump {
     private readonly connections: ConnectionLifecycle,
     private readonly failures: FailureHandler,
     private readonly acks: AckHandler,
+    private readonly live: LiveFragments,
   ) {}
 
-  /** Stores a fragment (after the ones before it), queues it and kicks the pump; resolves once stored. */
-  accept(fragment: ReplayableFragment): Promise<void> {
+  /**
+   * Stores a fragment (after the ones before it), queues it and kicks the pump; resolves once stored. A fragment
+   * `streamed` whole on a connection is tracked as sent at its close instead of queued, with the acks that came
+   * while it was being stored — unless that connection is gone and no PERSISTED came: then it is resent whole.
+   */
+  accept(fragment: ReplayableFragment, streamed?: StreamedFragment): Promise<void> {
     const { ctx } = this;
+    if (!streamed) this.unsent++;
     const appended = this.appendChain.then(async () => {
-      await ctx.env.store.append(fragment);
-      if (!ctx.isActive()) return;
+      try {
+        await ctx.env.store.append(fragment);
+      } catch (err) {
+        if (!streamed) this.unsent--;
+        else this.live.take(fragment.timecode);
+        throw err;
+      }
+      if (!ctx.isActive()) {
+        if (!streamed) this.unsent--;
+        return;
+      }
       ctx.tracker.enqueue(fragment.timecode, fragment.bytes.length);
-      this.fresh.remember(fragment);
+      if (!streamed) this.unsent--;
+      if (streamed) this.settleStreamed(fragment, streamed);
+      else this.fresh.remember(fragment);
       this.kick();
     });
     this.appendChain = appended.catch(() => undefined);
     return appended;
+  }
+
+  /**
+   * The connection a fragment starting now may be streamed on: the live one, when it is caught up (nothing queued
+   * or on its way to the store unsent, no reconnect, no careful mode, not retiring or due for rotation) and was
+   * opened with the same stream header. Undefined otherwise: the fragment then goes whole once closed.
+   */
+  liveConnection(header: Uint8Array): ActiveConnection | undefined {
+    const { ctx, connections } = this;
+    if (!ctx.isActive() || connections.isOpening || this.failures.reconnectPending || this.failures.holdsPump()) return undefined;
+    const conn = connections.current;
+    if (!conn || conn.retiring || conn.rotationDue || conn.connection.closed) return undefined;
+    if (ctx.tracker.queued > 0 || this.unsent > 0 || !sameBytes(conn.header, header)) return undefined;
+    return conn;
+  }
+
+  /** Writes bytes of the fragment being streamed; when the socket is full, returns the wait for 'drain'. */
+  writeLive(conn: ActiveConnection, bytes: Uint8Array): Promise<void> | undefined {
+    const ok = this.connections.send(conn, bytes);
+    this.ctx.totals.bytesSent += bytes.length;
+    return ok ? undefined : this.waitForDrain(conn);
+  }
+
+  private settleStreamed(fragment: ReplayableFragment, streamed: StreamedFragment): void {
+    const { ctx } = this;
+    const early = this.live.take(fragment.timecode);
+    const persisted = early.some((e) => e.ack.eventType === 'PERSISTED');
+    const stillOn = this.connections.current === streamed.conn && !streamed.conn.connection.closed;
+    if (!stillOn && !persisted) {
+      // Its connection went away before PERSISTED: resend it whole (the next connection resumes from it).
+      this.fresh.remember(fragment);
+      return;
+    }
+    const tracked = ctx.tracker.markSent(fragment.timecode, streamed.closedAt);
+    ctx.totals.fragmentsSent++;
+    if (ctx.events.wants('fragment-sent')) {
+      ctx.events.emit('fragment-sent', { streamName: ctx.settings.streamLabel, timecode: fragment.timecode, bytes: streamed.bytes, sendCount: tracked.sendCount, streamed: true });
+    }
+    for (const e of early) this.acks.onAck(streamed.conn, { kind: 'ack', ack: e.ack }, e.at);
   }
 
   /** Resolves once every fragment accepted so far is stored. */
@@ -88,9 +147,15 @@ export class SessionPump {
       if (!ctx.isActive() || connections.isOpening || this.failures.reconnectPending) return;
       const conn = connections.current;
       if (conn?.retiring || this.failures.holdsPump()) return;
+      if (conn?.rotationDue && !ctx.liveOn(conn)) {
+        connections.retire(conn, 'rotation');
+        return;
+      }
       const next = ctx.tracker.nextToSend();
       if (!next) {
-        if (ctx.isEnding() && conn) connections.retire(conn, 'end');
+        if (ctx.isEnding() && conn && !ctx.liveOn(conn)) connections.retire(conn, 'end');
+        // Caught up: a fragment being captured joins the connection now rather than at its close.
+        else if (conn && this.unsent === 0) ctx.joinLive();
         return;
       }
       const fragment = await this.load(next.timecode);
@@ -103,6 +168,8 @@ export class SessionPump {
         await connections.open(fragment.header);
         continue;
       }
+      // Nothing goes between the frames of a streamed fragment (its close stores it and kicks the pump again).
+      if (ctx.liveOn(conn)) return;
       if (!sameBytes(conn.header, fragment.header)) {
         connections.retire(conn, 'header-change');
         return;
