@@ -56,7 +56,10 @@ export interface CameraPipelineOptions {
 }
 
 export interface CameraPipelineStats {
+  /** Frames of every track (video and, when copied, the camera's audio). */
   framesIn: number;
+  /** Frames of the video track (KVS track 1). */
+  videoFramesIn: number;
   fragmentsCut: number;
   fragmentsWritten: number;
   fragmentsDropped: number;
@@ -89,7 +92,7 @@ export class CameraPipeline {
   private failed?: Error;
   /** The fragment being streamed frame by frame, if any. */
   private live?: LiveClusterWriter;
-  private readonly counters: CameraPipelineStats = { framesIn: 0, fragmentsCut: 0, fragmentsWritten: 0, fragmentsDropped: 0, sourceRestarts: 0, running: false };
+  private readonly counters: CameraPipelineStats = { framesIn: 0, videoFramesIn: 0, fragmentsCut: 0, fragmentsWritten: 0, fragmentsDropped: 0, sourceRestarts: 0, running: false };
 
   constructor(private readonly options: CameraPipelineOptions) {
     this.log = options.logger ?? noopLogger;
@@ -208,6 +211,7 @@ export class CameraPipeline {
           }
           for (const frame of frames) {
             this.counters.framesIn++;
+            if (frame.track === 1) this.counters.videoFramesIn++;
             if (this.options.frameStreaming) {
               if (await this.stream(fragmenter, frame, scale)) produced = true;
               continue;

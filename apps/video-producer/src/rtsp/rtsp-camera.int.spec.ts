@@ -93,13 +93,15 @@ async function fragmentsOf(stream: string): Promise<Fragment[]> {
 }
 
 /** GetMedia of every fragment, written as one Matroska file, decoded by ffprobe: the frame count. */
-async function framesBack(stream: string, fragments: number): Promise<{ getMedia: number; ffprobe: number; codec: string }> {
+async function framesBack(stream: string, fragments: number): Promise<{ getMedia: number; ffprobe: number; codec: string; allTracks: number }> {
   const back = await readFragments({ endpoint: emulator.url, region, credentials }, stream, fragments);
   const file = join(dir, `${stream}.mkv`);
   writeFileSync(file, Buffer.concat([back[0].headerBytes, ...back.map((f) => f.cluster.bytes)]));
   const out = execFileSync('ffprobe', ['-v', 'error', '-count_frames', '-select_streams', 'v:0', '-show_entries', 'stream=codec_name,nb_read_frames', '-of', 'csv=p=0', file], { encoding: 'utf8' });
   const [codec, frames] = out.trim().split(',');
-  return { getMedia: back.reduce((n, f) => n + f.cluster.frames.length, 0), ffprobe: Number(frames), codec };
+  // Video (track 1) against ffprobe's video count; allTracks adds the camera's AAC, copied as track 2.
+  const video = back.reduce((n, f) => n + f.cluster.frames.filter((fr) => fr.track === 1).length, 0);
+  return { getMedia: video, ffprobe: Number(frames), codec, allTracks: back.reduce((n, f) => n + f.cluster.frames.length, 0) };
 }
 
 async function persisted(producer: RunningVideoProducer, atLeast: number, timeoutMs = 45_000): Promise<void> {
@@ -112,10 +114,11 @@ describe('RTSP cameras → video-producer → emulator', () => {
     const stream = streamName();
     const { producer } = await producerFor(configFor(['--stream', stream, '--source', cam.urlWith('admin', 'Cam-Pass-1')]));
     await persisted(producer, 5);
-    const sentBefore = cam.framesSent();
+    // The producer's ffmpeg is the camera's newest client: the copy decision's ffprobe probes came before it.
+    const sentBefore = cam.framesSentToLatestClient();
     const report = await producer.close();
     await sleep(400); // the camera's next count report (every 200 ms)
-    const sentAfter = cam.framesSent();
+    const sentAfter = cam.framesSentToLatestClient();
     expect(report).toEqual({ left: { [stream]: 0 }, timedOut: false });
 
     const stats = producer.cameras[0].pipeline.stats();
@@ -125,12 +128,14 @@ describe('RTSP cameras → video-producer → emulator', () => {
     // producer received lies between the count read just before close() and the count after it, less frames in
     // flight when ffmpeg was stopped: over loopback that is one or two, but on a loaded 2-core CI machine ffmpeg or
     // the camera can be descheduled for a few hundred ms, so up to half a second of frames (FPS / 2) is allowed.
-    expect(stats.framesIn).toBeLessThanOrEqual(sentAfter);
-    expect(stats.framesIn).toBeGreaterThanOrEqual(sentBefore - FPS / 2);
+    expect(stats.videoFramesIn).toBeLessThanOrEqual(sentAfter);
+    expect(stats.videoFramesIn).toBeGreaterThanOrEqual(sentBefore - FPS / 2);
     const listed = await fragmentsOf(stream);
     expect(listed).toHaveLength(stats.fragmentsWritten);
     const back = await framesBack(stream, listed.length);
-    expect(back).toEqual({ getMedia: stats.framesIn, ffprobe: stats.framesIn, codec: 'h264' });
+    expect(back).toEqual({ getMedia: stats.videoFramesIn, ffprobe: stats.videoFramesIn, codec: 'h264', allTracks: stats.framesIn });
+    // The camera's AAC is copied too (track 2): more frames in all than video alone.
+    expect(stats.framesIn).toBeGreaterThan(stats.videoFramesIn);
     // Copy: fragments are cut at the camera's keyframes, one a second, so every full fragment holds one GOP.
     const lengths = listed.slice(0, -1).map((f) => f.FragmentLengthInMilliseconds ?? 0);
     for (const ms of lengths) expect(Math.abs(ms - 1000)).toBeLessThanOrEqual(1000 / FPS + 1);
@@ -226,7 +231,7 @@ describe('RTSP cameras → video-producer → emulator', () => {
     const listed = await fragmentsOf(stream);
     expect(listed).toHaveLength(stats.fragmentsWritten);
     const back = await framesBack(stream, listed.length);
-    expect(back).toEqual({ getMedia: stats.framesIn, ffprobe: stats.framesIn, codec: 'h264' });
+    expect(back).toEqual({ getMedia: stats.videoFramesIn, ffprobe: stats.videoFramesIn, codec: 'h264', allTracks: stats.framesIn });
     // With a 2-s socket timeout, ffmpeg notices within a few seconds (ffmpeg 5.1 waits about twice the timeout).
     expect(detectedMs).toBeLessThan(20_000);
   }, 150_000);

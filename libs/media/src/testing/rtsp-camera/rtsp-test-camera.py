@@ -6,7 +6,7 @@ test picture in H.264 or H.265 with AAC audio, as cameras do, for the tests (rts
                       --keyframe-interval 15 [--user U --password P] [--no-audio]
 
 Writes JSON lines on stdout: {"event":"listening","port":N,"url":"rtsp://127.0.0.1:N/stream"} once the socket is
-bound, then {"event":"frames","sent":N,"clients":C} about every 200 ms (video frames encoded for clients since
+bound, then {"event":"frames","sent":N,"clients":C,"latest":L} about every 200 ms (video frames encoded for clients since
 the start: the frame count the tests compare GetMedia's against). SIGTERM/SIGINT stop it; SIGKILL is a power cut.
 
 Cheap on purpose: a small picture, low frame rate, the fastest encoder presets. Each client gets its own pipeline
@@ -65,6 +65,10 @@ class Counter:
         self.lock = threading.Lock()
         self.sent = 0
         self.clients = 0
+        # Frames of the newest media (one per client session, the factory is not shared): what the client that
+        # connected last got, e.g. the producer's ffmpeg after its ffprobe probes.
+        self.latest = 0
+        self.media = 0
 
 
 def main():
@@ -78,12 +82,19 @@ def main():
     factory.set_launch(launch_line(a))
     factory.set_shared(False)
 
-    def on_frame(_pad, _info):
-        with counter.lock:
-            counter.sent += 1
-        return Gst.PadProbeReturn.OK
-
     def on_media_configure(_factory, media):
+        with counter.lock:
+            counter.media += 1
+            counter.latest = 0
+            number = counter.media
+
+        def on_frame(_pad, _info):
+            with counter.lock:
+                counter.sent += 1
+                if number == counter.media:
+                    counter.latest += 1
+            return Gst.PadProbeReturn.OK
+
         enc = media.get_element().get_by_name('enc')
         enc.get_static_pad('src').add_probe(Gst.PadProbeType.BUFFER, on_frame)
 
@@ -122,7 +133,7 @@ def main():
 
     def report():
         with counter.lock:
-            line = {'event': 'frames', 'sent': counter.sent, 'clients': counter.clients}
+            line = {'event': 'frames', 'sent': counter.sent, 'clients': counter.clients, 'latest': counter.latest}
         print(json.dumps(line), flush=True)
         return True
 

@@ -7,6 +7,7 @@
  *   const camera = await startRtspTestCamera({ codec: 'h264', fps: 15, user: 'admin', password: 'pw' });
  *   camera.urlWith('admin', 'pw')   // rtsp://admin:pw@127.0.0.1:PORT/stream
  *   camera.framesSent()             // video frames encoded for clients so far (all runs)
+ *   camera.framesSentToLatestClient() // those of the newest client session (the producer's ffmpeg after its probes)
  *   await camera.kill(); await camera.restart(); await camera.stop();
  *
  * Cheap by default (640×360 at 15 fps, x264/x265 ultrafast, one thread): a few percent of a core per client.
@@ -46,6 +47,8 @@ export interface RtspTestCamera {
   urlWith(user: string, password: string): string;
   /** Video frames the camera encoded for its clients, over all its runs (reported every 200 ms, so up to 200 ms old). */
   framesSent(): number;
+  /** Video frames of the newest client session only (this run): what the client that connected last was sent. */
+  framesSentToLatestClient(): number;
   /** Clients connected now (as of the last report). */
   clients(): number;
   /** Whether the server process runs. */
@@ -69,6 +72,7 @@ interface Run {
   exited: Promise<void>;
   sent: number;
   clients: number;
+  latest: number;
 }
 
 /** Every camera process still running, killed if the test process exits without stopping them. */
@@ -113,7 +117,7 @@ export async function startRtspTestCamera(options: RtspTestCameraOptions = {}): 
     live.add(child);
     const exited = new Promise<void>((resolve) => child.once('close', () => resolve()));
     void exited.then(() => live.delete(child));
-    const current: Run = { child, exited, sent: 0, clients: 0 };
+    const current: Run = { child, exited, sent: 0, clients: 0, latest: 0 };
     run = current;
     let stderr = '';
     child.stderr?.on('data', (chunk: Buffer) => {
@@ -134,7 +138,7 @@ export async function startRtspTestCamera(options: RtspTestCameraOptions = {}): 
         reject(new Error(`RTSP test camera exited before listening: ${stderr.trim()}`));
       });
       lines.on('line', (line) => {
-        let event: { event?: string; port?: number; sent?: number; clients?: number; message?: string };
+        let event: { event?: string; port?: number; sent?: number; clients?: number; latest?: number; message?: string };
         try {
           event = JSON.parse(line) as typeof event;
         } catch {
@@ -147,6 +151,7 @@ export async function startRtspTestCamera(options: RtspTestCameraOptions = {}): 
         } else if (event.event === 'frames') {
           current.sent = event.sent ?? current.sent;
           current.clients = event.clients ?? current.clients;
+          current.latest = event.latest ?? current.latest;
         }
       });
     });
@@ -176,6 +181,7 @@ export async function startRtspTestCamera(options: RtspTestCameraOptions = {}): 
     options: o,
     urlWith: (user, password) => `rtsp://${encodeURIComponent(user)}:${encodeURIComponent(password)}@127.0.0.1:${port}${o.path}`,
     framesSent: () => previousRunsSent + (run?.sent ?? 0),
+    framesSentToLatestClient: () => run?.latest ?? 0,
     clients: () => run?.clients ?? 0,
     get running() {
       return run !== undefined;
