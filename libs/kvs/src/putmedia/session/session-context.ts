@@ -38,7 +38,7 @@ export interface SessionStats {
   state: SessionState;
   connected: boolean;
   /** hold() in force: the connection is left to another session on the stream. */
-  held: boolean;
+  held?: boolean;
   /** Connections opened so far. */
   connections: number;
   connectionAgeMs?: number;
