@@ -21,6 +21,7 @@ import { PutMediaClient, type PutMediaSession } from '@tributary/kvs';
 import { createHttpServer, createOpsEndpoints, listenHttp, redactUrl, systemClock, type Clock } from '@tributary/runtime';
 import { CameraPipeline } from './camera/camera-pipeline';
 import { CameraHealthReporter } from './health/camera-health-reporter';
+import { createCameraRecording, recordingHealth, registerRecordingMetrics, type CameraRecording, type RecordingHealth } from './recording/camera-recording';
 import { ReachabilityTracker } from './health/reachability-tracker';
 import { buildFfmpegPlan, findFont, resolveFfmpegPath, startFfmpeg, type FfmpegProcess } from './ffmpeg/ffmpeg-adapter';
 import { FragmentSpool } from './spool/fragment-spool';
@@ -48,6 +49,8 @@ export interface VideoProducerDeps {
   defaultMetrics?: boolean;
   /** Time for the health report's outage figures; the system clock by default. */
   clock?: Clock;
+  /** Backlog upload loop period (tests shorten it); 250 ms. */
+  uploadTickMs?: number;
 }
 
 export interface CameraHandle {
@@ -57,6 +60,8 @@ export interface CameraHandle {
   pipeline: CameraPipeline;
   /** Whether KVS takes this camera's video (PutMedia failures vs PERSISTED acks). */
   reachability: ReachabilityTracker;
+  /** Local recording and scheduled upload, when the camera records (then the spool is not used). */
+  recording?: CameraRecording;
 }
 
 export interface CameraHealth {
@@ -69,6 +74,7 @@ export interface CameraHealth {
   session: ReturnType<PutMediaSession['stats']>;
   spool: { fragments: number; bytes: number; full: boolean };
   pipeline: ReturnType<CameraPipeline['stats']>;
+  recording?: RecordingHealth;
 }
 
 export interface HealthReport {
@@ -112,6 +118,8 @@ interface CameraContext {
   metrics: VideoMetrics;
   control: KinesisVideoClient;
   client: PutMediaClient;
+  /** Backlog uploads' PutMedia client (a client keeps one session per stream; live has the other). */
+  backlogClient: PutMediaClient;
   ffmpegPath: string;
   fontFile: string | undefined;
 }
@@ -128,7 +136,8 @@ export async function startVideoProducer(deps: VideoProducerDeps): Promise<Runni
 
   const control = new KinesisVideoClient({ ...(deps.kinesisVideo ?? {}) });
   const client = createPutMediaClient(control, deps, logger);
-  const context: CameraContext = { config, deps, logger, clock, metrics, control, client, ffmpegPath: ffmpeg.path, fontFile };
+  const backlogClient = createPutMediaClient(control, deps, logger);
+  const context: CameraContext = { config, deps, logger, clock, metrics, control, client, backlogClient, ffmpegPath: ffmpeg.path, fontFile };
   const cameras: CameraHandle[] = [];
   let closing = false;
   const health = (): HealthReport => {
@@ -146,10 +155,16 @@ export async function startVideoProducer(deps: VideoProducerDeps): Promise<Runni
     listening = await listenHttp(server, config.port, config.host);
   } catch (err) {
     client.destroy();
+    backlogClient.destroy();
     control.destroy();
     throw err;
   }
   for (const c of cameras) c.pipeline.start();
+  for (const c of cameras) c.recording?.uploader?.start();
+  registerRecordingMetrics(
+    metrics.registry,
+    () => cameras.flatMap((c) => (c.recording ? [{ stream: c.config.stream, recording: c.recording, capturing: c.pipeline.stats().running }] : [])),
+  );
 
   const dynamo = config.healthTable !== undefined ? new DynamoDBClient({ ...(deps.dynamoDb ?? {}) }) : undefined;
   const healthReporter = dynamo !== undefined ? createHealthReporter(dynamo, cameras, context) : undefined;
@@ -164,6 +179,7 @@ export async function startVideoProducer(deps: VideoProducerDeps): Promise<Runni
       await healthReporter?.stop();
       dynamo?.destroy();
       client.destroy();
+      backlogClient.destroy();
       control.destroy();
       await new Promise<void>((resolve) => {
         server.close(() => resolve());
@@ -200,11 +216,24 @@ async function startCamera(camera: CameraConfig, context: CameraContext): Promis
     logger: log,
     onDrop: () => metrics.fragmentsDropped.inc({ stream: camera.stream, reason: 'spool_evicted' }),
   });
-  const session = context.client.createSession({ streamName: camera.stream, store: spool });
+  const recording = camera.recording?.enabled
+    ? createCameraRecording({
+        stream: camera.stream,
+        config: camera.recording,
+        fsync: config.spoolFsync,
+        backlogClient: context.backlogClient,
+        now: () => context.clock.now(),
+        logger: log,
+        onLost: () => metrics.fragmentsDropped.inc({ stream: camera.stream, reason: 'recording_retention' }),
+        ...(context.deps.uploadTickMs !== undefined ? { tickMs: context.deps.uploadTickMs } : {}),
+      })
+    : undefined;
+  const session = context.client.createSession({ streamName: camera.stream, store: recording?.liveStore ?? spool });
   metrics.bindCamera(camera.stream, session, spool);
   const reachability = trackReachability(session, spool, context.clock, log);
   metrics.bindReachability(camera.stream, reachability);
   await session.open();
+  recording?.attach(session);
   const injected = context.deps.startSource;
   const startSource =
     injected !== undefined
@@ -229,7 +258,7 @@ async function startCamera(camera: CameraConfig, context: CameraContext): Promis
     onSourceRestart: () => metrics.sourceRestarts.inc({ stream: camera.stream }),
     onError: (code) => metrics.errors.inc({ stream: camera.stream, code }),
   });
-  return { config: camera, spool, session, pipeline, reachability };
+  return { config: camera, spool, session, pipeline, reachability, ...(recording ? { recording } : {}) };
 }
 
 /** The outage is logged once when it starts and once when it ends; libs/kvs logs each failed attempt. */
@@ -277,6 +306,7 @@ function cameraHealth(c: CameraHandle): CameraHealth {
     session: c.session.stats(),
     spool: { fragments: s.size, bytes: s.bytes, full: s.isFull },
     pipeline,
+    ...(c.recording ? { recording: recordingHealth(c.recording, pipeline.running) } : {}),
   };
 }
 
@@ -318,6 +348,8 @@ function createHealthReporter(dynamo: DynamoDBClient, cameras: readonly CameraHa
 /** Steps 2 and 3 of the shutdown: ffmpeg stops, then every session drains its spool (bounded by the session's end timeout). */
 async function drainCameras(cameras: readonly CameraHandle[], logger: Logger): Promise<DrainReport> {
   await Promise.all(cameras.map((c) => c.pipeline.stop(FFMPEG_STOP_GRACE_MS)));
+  // A backlog turn ends (its session ended) before the live session drains: one connection per stream.
+  await Promise.all(cameras.map((c) => c.recording?.uploader?.stop()));
   let timedOut = false;
   await Promise.all(
     cameras.map(async (c) => {
