@@ -135,7 +135,8 @@ export const fileRecordingSchema = z
   })
   .strict();
 
-const recordingSettingsObject = z.object(recordingSettingsSchema);
+/** The object schema of the flag values (the app's schema spreads recordingSettingsSchema into its own). */
+export const recordingSettingsObject = z.object(recordingSettingsSchema);
 type FlagValues = z.output<typeof recordingSettingsObject>;
 
 /**
