@@ -21,7 +21,7 @@ import { PutMediaClient, type PutMediaSession } from '@tributary/kvs';
 import { createHttpServer, createOpsEndpoints, listenHttp, redactUrl, systemClock, type Clock } from '@tributary/runtime';
 import { CameraPipeline } from './camera/camera-pipeline';
 import { CameraHealthReporter } from './health/camera-health-reporter';
-import { createCameraRecording, recordingHealth, registerRecordingMetrics, type CameraRecording, type RecordingHealth } from './recording/camera-recording';
+import { createCameraRecording, recordingHealth, recordingHealthItem, registerRecordingMetrics, type CameraRecording, type RecordingHealth } from './recording/camera-recording';
 import { ReachabilityTracker } from './health/reachability-tracker';
 import { buildFfmpegPlan, findFont, resolveFfmpegPath, startFfmpeg, type FfmpegProcess } from './ffmpeg/ffmpeg-adapter';
 import { FragmentSpool } from './spool/fragment-spool';
@@ -341,6 +341,7 @@ function createHealthReporter(dynamo: DynamoDBClient, cameras: readonly CameraHa
       spooledFragments: () => c.spool.size,
       capturing: () => c.pipeline.stats().running,
       lastFragmentAt: () => c.pipeline.stats().lastFragmentMs,
+      ...(c.recording ? { recording: () => recordingHealthItem(c.recording as CameraRecording, c.pipeline.stats().running) } : {}),
     })),
   });
 }

@@ -36,6 +36,8 @@ export interface ReportedCamera {
   capturing(): boolean;
   /** Producer timestamp (epoch ms) of the newest fragment handed to the session. */
   lastFragmentAt(): number | undefined;
+  /** The local recording's figures, for a camera that records. */
+  recording?(): Pick<CameraHealthItem, 'recording' | 'backlogFragments' | 'backlogBytes' | 'backlogAgeSeconds' | 'uploadBytesPerSecond'>;
 }
 
 export interface CameraHealthReporterOptions {
@@ -204,6 +206,7 @@ export class CameraHealthReporter {
     const lastFragmentAt = camera.lastFragmentAt();
     if (lastFragmentAt !== undefined) item.lastFragmentAt = lastFragmentAt;
     if (counters.lastAckAt !== undefined) item.lastAckAt = counters.lastAckAt;
+    if (camera.recording) Object.assign(item, camera.recording());
     counters.reset(now);
     return item;
   }

@@ -130,6 +130,12 @@ export function recordingHealth(r: CameraRecording, capturing: boolean, nowMs = 
   };
 }
 
+/** The health item's recording fields (libs/schemas dashboard-items.ts), for the dashboard's camera tile. */
+export function recordingHealthItem(r: CameraRecording, capturing: boolean): { recording: 'recording' | 'stopped'; backlogFragments: number; backlogBytes: number; backlogAgeSeconds: number; uploadBytesPerSecond: number } {
+  const h = recordingHealth(r, capturing);
+  return { recording: h.state, backlogFragments: h.backlogFragments, backlogBytes: h.backlogBytes, backlogAgeSeconds: h.backlogAgeSeconds, uploadBytesPerSecond: h.upload.rateBytesPerSecond };
+}
+
 /**
  * The recording's series on the app's registry (label `stream`), read at scrape time:
  * `video_producer_recording_active`, `_recording_bytes`, `_recording_fragments`, `_backlog_bytes`,
