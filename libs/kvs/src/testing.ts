@@ -4,3 +4,4 @@ export { ackParserFuzzTarget, ackRoundTripFuzzTarget, ackJson, fragmentAckArbitr
 export { getMediaChunkDecoderFuzzTarget, getMediaRoundTripFuzzTarget, encodeGetMediaPayload } from './getmedia/get-media-chunk-decoder.arbitraries';
 export { putMediaHttpErrorFuzzTarget } from './kvs-errors.arbitraries';
 export { listAllFragments, readFragments, type TestKvsTarget } from './testing/kvs-stream-readback';
+export { FakePutMediaConnector, FakePutMediaConnection } from './testing/fake-putmedia-connector';

@@ -12,7 +12,7 @@ import type { ReplayableFragment, ReplayableFragments } from '@tributary/kvs';
 import type { RecordingStore } from './recording-store';
 
 export interface LiveRecordingStoreOptions {
-  recording: RecordingStore;
+  recording: Pick<RecordingStore, 'append'>;
   /** Capture time the live session may still send (0: none; live upload off). */
   windowMs: number;
   timecodeToMs?: (timecode: number) => number;

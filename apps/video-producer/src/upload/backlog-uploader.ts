@@ -23,7 +23,7 @@
  * sent whose PERSISTED never came stays in the backlog and goes again on a later turn.
  */
 import type { PutMediaSession } from '@tributary/kvs';
-import { noopLogger, type Logger } from '@tributary/runtime';
+import { noopLogger, unrefTimers, type Logger, type Timers } from '@tributary/runtime';
 import type { LiveRecordingStore } from '../recording/live-recording-store';
 import type { RecordingStore } from '../recording/recording-store';
 import { RateMeter } from './rate-meter';
@@ -35,10 +35,13 @@ export type UploadPhase = 'closed' | 'live' | 'backlog' | 'idle' | 'stopped';
 /** What the uploader needs of the live session. */
 export type LiveSession = Pick<PutMediaSession, 'hold' | 'resume' | 'stats' | 'on'>;
 
+/** What the uploader uses of the recording (tests give an in-memory one). */
+export type BacklogSource = Pick<RecordingStore, 'nextPending' | 'read' | 'markUploaded' | 'sweep'>;
+
 export interface BacklogUploaderOptions {
   stream: string;
-  recording: RecordingStore;
-  liveStore: LiveRecordingStore;
+  recording: BacklogSource;
+  liveStore: Pick<LiveRecordingStore, 'holds'>;
   live: LiveSession;
   liveUpload: boolean;
   schedule: UploadSchedule;
@@ -47,6 +50,7 @@ export interface BacklogUploaderOptions {
   /** A new, not yet opened, backlog session on the stream (its own PutMedia client: one session per stream each). */
   createSession: () => PutMediaSession;
   now?: () => number;
+  timers?: Timers;
   tickMs?: number;
   minTurnMs?: number;
   maxInFlight?: number;
@@ -71,6 +75,7 @@ export interface UploadStats {
 export class BacklogUploader {
   private readonly log: Omit<Logger, 'child'>;
   private readonly now: () => number;
+  private readonly timers: Timers;
   private readonly tickMs: number;
   private readonly minTurnMs: number;
   private readonly maxInFlight: number;
@@ -86,6 +91,7 @@ export class BacklogUploader {
   constructor(private readonly options: BacklogUploaderOptions) {
     this.log = options.logger ?? noopLogger;
     this.now = options.now ?? Date.now;
+    this.timers = options.timers ?? unrefTimers;
     this.tickMs = options.tickMs ?? 250;
     this.minTurnMs = options.minTurnMs ?? 1_000;
     this.maxInFlight = options.maxInFlight ?? 4;
@@ -136,9 +142,10 @@ export class BacklogUploader {
 
   private sleep(ms: number): Promise<void> {
     return new Promise((resolve) => {
-      const timer = setTimeout(done, ms);
+      const { timers } = this;
+      const timer = timers.setTimeout(done, ms);
       function done(): void {
-        clearTimeout(timer);
+        timers.clearTimeout(timer);
         resolve();
       }
       this.wake = done;
