@@ -21,7 +21,7 @@ import { PutMediaClient, type PutMediaSession } from '@tributary/kvs';
 import { createHttpServer, createOpsEndpoints, listenHttp, redactUrl, systemClock, type Clock } from '@tributary/runtime';
 import { CameraPipeline } from './camera/camera-pipeline';
 import { CameraHealthReporter } from './health/camera-health-reporter';
-import { createCameraRecording, recordingHealth, recordingHealthItem, registerRecordingMetrics, type CameraRecording, type RecordingHealth } from './recording/camera-recording';
+import { createCameraRecording, LIVE_SESSION_OPTIONS, recordingHealth, recordingHealthItem, registerRecordingMetrics, type CameraRecording, type RecordingHealth } from './recording/camera-recording';
 import { ReachabilityTracker } from './health/reachability-tracker';
 import { buildFfmpegPlan, findFont, resolveFfmpegPath, startFfmpeg, type FfmpegProcess } from './ffmpeg/ffmpeg-adapter';
 import { FragmentSpool } from './spool/fragment-spool';
@@ -228,7 +228,7 @@ async function startCamera(camera: CameraConfig, context: CameraContext): Promis
         ...(context.deps.uploadTickMs !== undefined ? { tickMs: context.deps.uploadTickMs } : {}),
       })
     : undefined;
-  const session = context.client.createSession({ streamName: camera.stream, store: recording?.liveStore ?? spool });
+  const session = context.client.createSession({ streamName: camera.stream, store: recording?.liveStore ?? spool, ...(recording ? LIVE_SESSION_OPTIONS : {}) });
   metrics.bindCamera(camera.stream, session, spool);
   const reachability = trackReachability(session, spool, context.clock, log);
   metrics.bindReachability(camera.stream, reachability);

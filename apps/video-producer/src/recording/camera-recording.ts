@@ -15,6 +15,14 @@ import type { CameraRecordingConfig } from './recording-config';
 import { LiveRecordingStore } from './live-recording-store';
 import { RecordingStore } from './recording-store';
 
+/**
+ * The live session's options when the camera records: no fresh-fragment cache. The session would otherwise send a
+ * fragment from that cache on its first send even after the live store let it go (out of the live window, or live
+ * upload off), in front of newer live video and possibly a second time with the backlog. The live store is in
+ * memory, so the cache saves nothing here.
+ */
+export const LIVE_SESSION_OPTIONS = { freshCacheBytes: 0 } as const;
+
 export interface CameraRecording {
   config: CameraRecordingConfig;
   store: RecordingStore;

@@ -7,6 +7,7 @@ import type { GetDataEndpointCommandOutput } from '@aws-sdk/client-kinesis-video
 import { PutMediaClient, type PutMediaSession, type ReplayableFragment } from '@tributary/kvs';
 import { FakePutMediaConnector } from '@tributary/kvs/testing';
 import { FakeTimers } from '@tributary/runtime/testing';
+import { LIVE_SESSION_OPTIONS } from '../recording/camera-recording';
 import { LiveRecordingStore } from '../recording/live-recording-store';
 import { BacklogUploader, type BacklogSource } from './backlog-uploader';
 import { TokenBucket } from './token-bucket';
@@ -65,16 +66,17 @@ function client(timers: FakeTimers, fake: FakePutMediaConnector): PutMediaClient
   });
 }
 
-async function setup(options: { schedule?: string; windowSeconds?: number; capBytesPerSec?: number; backlog?: number[] } = {}) {
+async function setup(options: { schedule?: string; windowSeconds?: number; capBytesPerSec?: number; backlog?: number[]; liveUpload?: boolean; liveWindowMs?: number } = {}) {
+  const liveUpload = options.liveUpload ?? true;
   const timers = new FakeTimers(T0, 20);
   const liveFake = new FakePutMediaConnector();
   const backlogFake = new FakePutMediaConnector();
   const recording = new MemoryRecording();
   for (const t of options.backlog ?? []) await recording.append(frag(t));
-  const liveStore = new LiveRecordingStore({ recording, windowMs: 30_000 });
+  const liveStore = new LiveRecordingStore({ recording, windowMs: liveUpload ? (options.liveWindowMs ?? 30_000) : 0 });
   const liveClient = client(timers, liveFake);
   const backlogClient = client(timers, backlogFake);
-  const live: PutMediaSession = liveClient.createSession({ streamName: 'cam', store: liveStore });
+  const live: PutMediaSession = liveClient.createSession({ streamName: 'cam', store: liveStore, ...LIVE_SESSION_OPTIONS });
   await live.open();
   live.writeHeader(HEADER);
   const persistedBy = new Map<number, 'live' | 'backlog'>();
@@ -83,7 +85,7 @@ async function setup(options: { schedule?: string; windowSeconds?: number; capBy
     recording,
     liveStore,
     live,
-    liveUpload: true,
+    liveUpload,
     schedule: new UploadSchedule(options.schedule, (options.windowSeconds ?? 600) * 1000),
     ...(options.capBytesPerSec !== undefined ? { bucket: new TokenBucket({ rateBytesPerSec: options.capBytesPerSec, nowMs: T0 }) } : {}),
     createSession: () => backlogClient.createSession({ streamName: 'cam', endTimeoutMs: 5_000 }),
@@ -187,6 +189,39 @@ describe('BacklogUploader', () => {
     expect(h.uploader.phase).toBe('live');
     expect(h.backlogFake.connections).toHaveLength(0);
     await h.run(2_000);
+    expect(h.recording.pending).toEqual([]);
+    await h.uploader.stop();
+  });
+
+  it('with live upload off nothing goes up live: what the camera records waits for the window and goes with the backlog', async () => {
+    const h = await setup({ liveUpload: false, schedule: '0 1 10 * * *', backlog: [T0 - 60_000] });
+    h.uploader.start();
+    for (let i = 1; i <= 5; i++) {
+      await h.live.writeFragment(frag(T0 + i * 1000).bytes, T0 + i * 1000);
+      await h.run(1_000, 50);
+    }
+    expect(h.liveFake.connections).toHaveLength(0);
+    expect(h.recording.pending).toHaveLength(6);
+    await h.run(30_000, 100); // the window opens at +30 s
+    expect(h.recording.pending).toEqual([]);
+    expect(h.written(h.backlogFake)).toEqual([T0 - 60_000, ...[1, 2, 3, 4, 5].map((i) => T0 + i * 1000)]);
+    expect(h.liveFake.connections).toHaveLength(0);
+    await h.uploader.stop();
+  });
+
+  it('live video that left the live window before it went up is the backlog\'s, not sent live in front of newer video', async () => {
+    // Live held (as during a long backlog turn) while 5 s of video arrive, with a 2-s live window.
+    const h = await setup({ liveWindowMs: 2_000, schedule: '0 1 10 * * *' });
+    await h.live.hold();
+    for (let i = 1; i <= 5; i++) await h.live.writeFragment(frag(T0 + i * 1000).bytes, T0 + i * 1000);
+    h.live.resume();
+    h.uploader.start();
+    await h.run(5_000, 50);
+    // The last 2 s went live; the older 3 s wait for the window.
+    expect(h.written(h.liveFake)).toEqual([T0 + 3000, T0 + 4000, T0 + 5000]);
+    expect(h.recording.pending).toEqual([T0 + 1000, T0 + 2000]);
+    await h.run(30_000, 100);
+    expect(h.written(h.backlogFake)).toEqual([T0 + 1000, T0 + 2000]);
     expect(h.recording.pending).toEqual([]);
     await h.uploader.stop();
   });
