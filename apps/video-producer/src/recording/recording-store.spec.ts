@@ -103,6 +103,24 @@ describe('RecordingStore', () => {
     expect((await store.read(3 * HOUR))?.bytes.length).toBe(50);
   });
 
+  it('keeps the backlog index right through marks, retention, out-of-order appends and a restart', async () => {
+    const { store } = make({ maxBytes: 6 * SIZE });
+    for (const t of [10, 20, 30, 40, 50]) await store.append(frag(t));
+    await store.markUploaded(20);
+    await store.markUploaded(40);
+    await store.append(frag(35)); // a stepped-back clock
+    expect(store.nextPending()?.timecode).toBe(10);
+    expect(store.nextPending(10)?.timecode).toBe(30);
+    expect(store.nextPending(30)?.timecode).toBe(35);
+    expect(store.nextPending(35, (t) => t === 50)).toBeUndefined();
+    await store.append(frag(60)); // over 6 files: 10 goes
+    expect(store.nextPending()?.timecode).toBe(30);
+    expect(store.stats()).toMatchObject({ pendingFragments: 4, oldestPendingMs: 30 });
+    await store.settled();
+    const again = make().store;
+    expect([again.nextPending()?.timecode, again.nextPending(30)?.timecode, again.nextPending(35)?.timecode, again.nextPending(50)?.timecode]).toEqual([30, 35, 50, 60]);
+  });
+
   it('refuses a non-positive budget (a programming error: the config schema checks the settings)', () => {
     expect(() => make({ maxBytes: 0 })).toThrow(RangeError);
     expect(() => make({ maxAgeMs: -1 })).toThrow(RangeError);

@@ -68,6 +68,11 @@ export class RecordingStore {
   /** Timecode order (kept sorted: appends are normally newest, see append()). */
   private entries: Entry[] = [];
   private readonly byTimecode = new Map<number, Entry>();
+  /**
+   * Timecodes not uploaded, ascending: the backlog, so that picking the next fragment after days of uploaded
+   * recording is a binary search, not a scan.
+   */
+  private pending: number[] = [];
   private heldBytes = 0;
   private pendingCount = 0;
   private pendingBytesValue = 0;
@@ -115,6 +120,7 @@ export class RecordingStore {
       this.add({ timecode, size, uploaded: m[2] === 'up' });
     }
     this.entries.sort((a, b) => a.timecode - b.timecode);
+    this.pending.sort((a, b) => a - b);
     if (this.entries.length > 0) {
       this.options.logger?.info({ dir: this.options.dir, fragments: this.entries.length, bytes: this.heldBytes, backlog: this.pendingCount }, 'recording: resuming an earlier recording');
     }
@@ -131,7 +137,15 @@ export class RecordingStore {
     if (!e.uploaded) {
       this.pendingCount++;
       this.pendingBytesValue += e.size;
+      const last = this.pending[this.pending.length - 1];
+      if (last === undefined || last < e.timecode) this.pending.push(e.timecode);
+      else this.pending.splice(upperBound(this.pending, e.timecode), 0, e.timecode);
     }
+  }
+
+  private dropPending(timecode: number): void {
+    const i = upperBound(this.pending, timecode) - 1;
+    if (i >= 0 && this.pending[i] === timecode) this.pending.splice(i, 1);
   }
 
   private setUploaded(e: Entry): void {
@@ -139,6 +153,7 @@ export class RecordingStore {
     e.uploaded = true;
     this.pendingCount--;
     this.pendingBytesValue -= e.size;
+    this.dropPending(e.timecode);
   }
 
   private serial<T>(work: () => Promise<T>): Promise<T> {
@@ -192,6 +207,7 @@ export class RecordingStore {
     if (!e.uploaded) {
       this.pendingCount--;
       this.pendingBytesValue -= e.size;
+      this.dropPending(e.timecode);
     }
     try {
       await unlink(this.pathOf(e.timecode, e.uploaded));
@@ -225,10 +241,11 @@ export class RecordingStore {
    * session's own), or undefined.
    */
   nextPending(after = -Infinity, skip?: (timecode: number) => boolean): { timecode: number; size: number } | undefined {
-    for (const e of this.entries) {
-      if (e.uploaded || e.timecode <= after) continue;
-      if (skip?.(e.timecode)) continue;
-      return { timecode: e.timecode, size: e.size };
+    for (let i = upperBound(this.pending, after); i < this.pending.length; i++) {
+      const timecode = this.pending[i];
+      if (skip?.(timecode)) continue;
+      const e = this.byTimecode.get(timecode);
+      if (e) return { timecode, size: e.size };
     }
     return undefined;
   }
@@ -266,7 +283,7 @@ export class RecordingStore {
   }
 
   stats(): RecordingStats {
-    const oldestPending = this.entries.find((e) => !e.uploaded);
+    const oldestPending = this.pending.length > 0 ? this.byTimecode.get(this.pending[0]) : undefined;
     return {
       fragments: this.entries.length,
       bytes: this.heldBytes,
@@ -282,4 +299,16 @@ export class RecordingStore {
   settled(): Promise<void> {
     return this.chain;
   }
+}
+
+/** The index of the first value above `value` in an ascending array. */
+function upperBound(sorted: readonly number[], value: number): number {
+  let lo = 0;
+  let hi = sorted.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (sorted[mid] <= value) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
 }
