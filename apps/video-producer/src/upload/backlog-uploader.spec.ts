@@ -4,7 +4,7 @@
  * connection per stream; the test checks after every step that live and backlog are never connected together.
  */
 import type { GetDataEndpointCommandOutput } from '@aws-sdk/client-kinesis-video';
-import { PutMediaClient, type PutMediaSession, type ReplayableFragment } from '@tributary/kvs';
+import { PutMediaClient, PutMediaConnectionError, type PutMediaSession, type ReplayableFragment } from '@tributary/kvs';
 import { FakePutMediaConnector } from '@tributary/kvs/testing';
 import { FakeTimers } from '@tributary/runtime/testing';
 import { LIVE_SESSION_OPTIONS } from '../recording/camera-recording';
@@ -94,11 +94,16 @@ async function setup(options: { schedule?: string; windowSeconds?: number; capBy
     tickMs: 50,
   });
   let maxOpen = 0;
+  let refuseBacklog = false;
   /** Plays KVS for one step: every fragment written is PERSISTED, an ended body gets its response ended. */
   const serve = (): void => {
     for (const [who, fake] of [['live', liveFake], ['backlog', backlogFake]] as const) {
       for (const conn of fake.connections) {
         if (conn.closed) continue;
+        if (who === 'backlog' && refuseBacklog) {
+          conn.close(new PutMediaConnectionError('cam', 'reset', 'ECONNRESET'));
+          continue;
+        }
         for (const text of conn.written()) {
           const m = /^F(\d+)/.exec(text);
           if (m && !persistedBy.has(Number(m[1]))) {
@@ -121,7 +126,7 @@ async function setup(options: { schedule?: string; windowSeconds?: number; capBy
   };
   const written = (fake: FakePutMediaConnector): number[] =>
     fake.connections.flatMap((c) => c.written().flatMap((t) => (/^F(\d+)/.exec(t) ? [Number(/^F(\d+)/.exec(t)?.[1])] : [])));
-  return { timers, live, liveFake, backlogFake, recording, uploader, run, written, persistedBy, maxOpen: () => maxOpen };
+  return { timers, live, liveFake, backlogFake, recording, uploader, run, written, persistedBy, maxOpen: () => maxOpen, refuseBacklog: (on: boolean) => (refuseBacklog = on) };
 }
 
 describe('BacklogUploader', () => {
@@ -223,6 +228,28 @@ describe('BacklogUploader', () => {
     await h.run(30_000, 100);
     expect(h.written(h.backlogFake)).toEqual([T0 + 1000, T0 + 2000]);
     expect(h.recording.pending).toEqual([]);
+    await h.uploader.stop();
+  });
+
+  it('ends a turn whose connections keep failing, leaves its fragments in the backlog, and lets live go on', async () => {
+    const backlog = Array.from({ length: 10 }, (_, i) => T0 - 600_000 + i * 1000);
+    const h = await setup({ backlog });
+    h.refuseBacklog(true);
+    h.uploader.start();
+    await h.run(500, 20);
+    expect(h.uploader.phase).toBe('backlog');
+    await h.live.writeFragment(frag(T0).bytes, T0);
+    const writtenAt = h.timers.now();
+    let persistedAt: number | undefined;
+    h.live.on('fragment-persisted', () => (persistedAt ??= h.timers.now()));
+    await h.run(10_000, 20);
+    // Far sooner than the backlog session's 5-s end timeout would allow: the third failed attempt ends the turn.
+    expect((persistedAt ?? Infinity) - writtenAt).toBeLessThan(4_000);
+    expect(h.recording.pending).toEqual(backlog);
+    h.refuseBacklog(false);
+    await h.run(10_000, 20);
+    expect(h.recording.pending).toEqual([]);
+    expect(h.maxOpen()).toBe(1);
     await h.uploader.stop();
   });
 });

@@ -203,6 +203,13 @@ export class BacklogUploader {
       this.log.warn({ stream, timecode: e.timecode, code: e.code }, 'backlog fragment refused by KVS: kept in the recording, not sent again');
       void recording.markUploaded(e.timecode);
     });
+    // Connections failing in a turn: KVS is in trouble. The turn ends at the third attempt (what was not PERSISTED
+    // stays in the backlog) rather than holding live for the session's end timeout. One or two retries are let
+    // through: a service may take a moment to free the stream's connection the live session just closed.
+    let trouble: string | undefined;
+    session.on('reconnect', (e) => {
+      if (e.attempt >= 3) trouble ??= e.reason;
+    });
     let sent = 0;
     try {
       await session.open();
@@ -210,10 +217,10 @@ export class BacklogUploader {
       let last = -Infinity;
       for (;;) {
         const now = this.now();
-        if (this.stopping || !schedule.isOpen(now) || session.state !== 'open') break;
+        if (this.stopping || trouble !== undefined || !schedule.isOpen(now) || session.state !== 'open') break;
         if (this.options.liveUpload && live.stats().queued > 0 && now - started >= this.minTurnMs) break;
         if (session.stats().unsettled >= this.maxInFlight) {
-          await this.sleep(5);
+          await this.sleep(10);
           continue;
         }
         const next = this.next(last);
@@ -232,6 +239,7 @@ export class BacklogUploader {
         await session.writeFragment(fragment.bytes, fragment.timecode);
         sent++;
       }
+      if (trouble !== undefined) throw new Error(`PutMedia connection failed (${trouble})`);
       await session.end();
     } catch (err) {
       // KVS unreachable or the turn's end timed out: what was not PERSISTED stays in the backlog for a later turn.
