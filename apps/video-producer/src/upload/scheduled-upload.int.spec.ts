@@ -110,7 +110,7 @@ describe('recording and scheduled upload → emulator', () => {
     emulator = await startEmulator({ port: 0, dynamodb: false, dataDir });
     const port = emulator.port;
     // The window opens once the outage below is over (the assertions do not depend on when exactly).
-    const windowOpensAt = Math.ceil((Date.now() + 18_000) / 1000) * 1000;
+    const windowOpensAt = Math.ceil((Date.now() + 20_000) / 1000) * 1000;
     const loaded = loadConfig(
       [
         ...['--stream', stream, '--source', 'testsrc', '--fragment-ms', '1000', '--width', '320', '--height', '240', '--fps', '10'],
@@ -153,7 +153,7 @@ describe('recording and scheduled upload → emulator', () => {
     // An outage: what is captured meanwhile is recorded; what leaves the 2-s live window joins the backlog.
     await emulator.close();
     emulator = undefined;
-    await sleep(4000);
+    await sleep(5000);
     emulator = await startEmulator({ port, dynamodb: false, dataDir });
     const liveBefore = live.size;
     await waitUntil('live again after the outage', () => live.size > liveBefore, { timeoutMs: 15_000 });
@@ -199,6 +199,6 @@ describe('recording and scheduled upload → emulator', () => {
     // Live kept flowing during the drain, with fresh timestamps.
     const liveDuringDrain = listed.filter((f) => live.has(ms(f.ProducerTimestamp)) && ms(f.ServerTimestamp) > first && ms(f.ServerTimestamp) < last);
     expect(liveDuringDrain.length).toBeGreaterThanOrEqual(Math.max(2, Math.floor(drainSeconds * 0.5) - 1));
-    for (const f of liveDuringDrain) expect(ms(f.ServerTimestamp) - ms(f.ProducerTimestamp)).toBeLessThan(5_000);
+    for (const f of liveDuringDrain) expect(ms(f.ServerTimestamp) - ms(f.ProducerTimestamp)).toBeLessThan(8_000);
   });
 });
