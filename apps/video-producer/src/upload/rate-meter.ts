@@ -1,6 +1,6 @@
 /**
- * Bytes per second over the last `windowMs` (the upload rate on /metrics and the dashboard): samples in a ring of
- * one-second buckets, pure (the caller passes the time).
+ * Bytes per second over the last `windowMs` (the upload rate on /metrics and the dashboard): samples in one-second
+ * buckets, pure (the caller passes the time).
  */
 export class RateMeter {
   private readonly buckets: { second: number; bytes: number }[] = [];
@@ -20,11 +20,16 @@ export class RateMeter {
     while (this.buckets.length > 0 && this.buckets[0].second <= oldest) this.buckets.shift();
   }
 
-  /** Bytes per second, averaged over the window. */
+  /**
+   * Bytes per second over the window, or over the time since the oldest sample when that is shorter (at least a
+   * second), so that an upload that just started shows its rate rather than a fraction of it.
+   */
   bytesPerSecond(nowMs: number): number {
     this.prune(nowMs);
+    if (this.buckets.length === 0) return 0;
     let total = 0;
     for (const b of this.buckets) total += b.bytes;
-    return (total * 1000) / this.windowMs;
+    const span = Math.max(1000, Math.min(this.windowMs, nowMs - this.buckets[0].second * 1000));
+    return (total * 1000) / span;
   }
 }

@@ -162,6 +162,12 @@ describe('recording and scheduled upload → emulator', () => {
     expect(health.cameras[0].recording).toMatchObject({ upload: { windowOpen: false, phase: 'closed' } });
     expect(health.cameras[0].recording?.backlogFragments).toBeGreaterThan(BACKLOG_FRAGMENTS); // the outage's video too
 
+    // Draining: the window is open and the upload rate (a 10-s average, live included) shows it: 60 fragments of
+    // ~16 kB sent within the last 10 s are at least 0.2 × the cap however slow the machine.
+    const before = recording.store.stats().pendingFragments;
+    await waitUntil('the backlog draining', () => recording.store.stats().pendingFragments < before - 60, { timeoutMs: 40_000, intervalMs: 100 });
+    expect(await metric('video_producer_upload_window_open')).toBe(1);
+    expect(await metric('video_producer_upload_bytes_per_second')).toBeGreaterThan(capBytesPerSec * 0.2);
     await waitUntil('the backlog drained', () => recording.store.stats().pendingFragments === 0 && recording.store.list().length > BACKLOG_FRAGMENTS, { timeoutMs: 60_000, intervalMs: 200 });
     expect(await metric('video_producer_backlog_fragments')).toBe(0);
     expect(await metric('video_producer_backlog_age_seconds')).toBe(0);
