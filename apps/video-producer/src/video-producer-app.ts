@@ -341,7 +341,12 @@ function createHealthReporter(dynamo: DynamoDBClient, cameras: readonly CameraHa
       spooledFragments: () => c.spool.size,
       capturing: () => c.pipeline.stats().running,
       lastFragmentAt: () => c.pipeline.stats().lastFragmentMs,
-      ...(c.recording ? { recording: () => recordingHealthItem(c.recording as CameraRecording, c.pipeline.stats().running) } : {}),
+      ...(c.recording
+        ? {
+            recording: () => recordingHealthItem(c.recording as CameraRecording, c.pipeline.stats().running),
+            disconnectedByDesign: () => c.session.stats().held === true || c.recording?.config.liveUpload === false,
+          }
+        : {}),
     })),
   });
 }

@@ -187,7 +187,7 @@ describe('CameraHealthReporter', () => {
       tableName: 'video-camera-health',
       producerId: 'edge-1',
       cameras: [
-        { ...base, streamName: 'recording', recording: () => ({ recording: 'recording', backlogFragments: 121, backlogBytes: 1_970_842, backlogAgeSeconds: 10_800, uploadBytesPerSecond: 246_900 }) },
+        { ...base, streamName: 'recording', disconnectedByDesign: () => true, recording: () => ({ recording: 'recording', backlogFragments: 121, backlogBytes: 1_970_842, backlogAgeSeconds: 10_800, uploadBytesPerSecond: 246_900 }) },
         { ...base, streamName: 'plain' },
       ],
       clock: time,
@@ -198,6 +198,11 @@ describe('CameraHealthReporter', () => {
     expect(parseCameraHealthItem(dynamo.items.get('recording')).ok).toBe(true);
     expect(dynamo.items.get('plain')?.recording).toBeUndefined();
     expect(dynamo.items.get('plain')?.backlogFragments).toBeUndefined();
+    // Not connected: a camera whose backlog turn has the connection is not reconnecting; one without a reason is.
+    session.statsValue = { ...session.statsValue, connected: false, held: true };
+    await reporter.tick();
+    expect(dynamo.items.get('recording')?.state).toBe('buffering');
+    expect(dynamo.items.get('plain')?.state).toBe('reconnecting');
     await reporter.stop();
   });
 
