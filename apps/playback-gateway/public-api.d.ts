@@ -83,6 +83,12 @@ export interface CameraProducerHealth {
   ackLatencyP50Ms?: number;
   ackLatencyP99Ms?: number;
   spooledFragments: number;
+  /** Present when the producer records locally (video-producer --record). */
+  recording?: 'recording' | 'stopped';
+  backlogFragments?: number;
+  backlogBytes?: number;
+  backlogAgeSeconds?: number;
+  uploadBytesPerSecond?: number;
 }
 
 /** GET /api/dashboard/cameras: dashboard-api.ts DashboardCamera. */

@@ -7,11 +7,11 @@
 // arrive; a producer that says streaming with no new fragment for 10 s reads "no new video".
 //
 // Stable hooks: #cameras[data-count][data-total] with [data-camera="<name>"][data-state] tiles holding a `video` and
-// [data-figure=fps|ack50|ack99|age|bitrate|spool]; #camera-search, #camera-prev, #camera-next, #camera-page-info.
+// [data-figure=fps|ack50|ack99|age|bitrate|spool|backlog|upload]; #camera-search, #camera-prev, #camera-next, #camera-page-info.
 
 import { apiJson, NotSignedInError } from './auth.js';
 import { bindSearch, byId, make } from './dom.js';
-import { fmt, formatAge, plural } from './format.js';
+import { fmt, formatAge, formatBacklog, formatUploadRate, plural } from './format.js';
 import { lowLatencyConfig } from './low-latency.js';
 
 /** @typedef {import('../public-api').DashboardCamera} DashboardCamera */
@@ -54,6 +54,8 @@ const FIGURES = [
   ['age', 'last fragment'],
   ['bitrate', 'bitrate'],
   ['spool', 'spooled'],
+  ['backlog', 'recorded backlog'],
+  ['upload', 'upload'],
 ];
 
 /** @param {string} name */
@@ -200,6 +202,8 @@ function showFigures(cam, c) {
   setFigure(cam.tile, 'age', formatAge(c.lastFragmentAgeMs));
   setFigure(cam.tile, 'bitrate', p ? `${Math.round(p.bitrateKbps)} kbit/s` : h ? `${Math.round(h.bitrateBps / 1000)} kbit/s` : '–');
   setFigure(cam.tile, 'spool', p ? String(p.spooledFragments) : '–');
+  setFigure(cam.tile, 'backlog', p ? formatBacklog(p) : '–');
+  setFigure(cam.tile, 'upload', p && p.recording !== undefined ? formatUploadRate(p.uploadBytesPerSecond) : '–');
 }
 
 /**

@@ -14,6 +14,45 @@ export function formatAge(ms) {
   return `${(ms / 3_600_000).toFixed(1)} h`;
 }
 
+/**
+ * Bytes as the dashboard shows sizes: "812 B", "1.9 MB" (powers of 1000, as disks and links are sold).
+ * @param {number} n
+ */
+export function formatBytes(n) {
+  if (n < 1000) return `${Math.round(n)} B`;
+  const units = ['kB', 'MB', 'GB', 'TB'];
+  let v = n / 1000;
+  let i = 0;
+  while (v >= 1000 && i < units.length - 1) {
+    v /= 1000;
+    i++;
+  }
+  return `${v.toFixed(v < 10 ? 1 : 0)} ${units[i]}`;
+}
+
+/**
+ * A camera's local recording on its tile: "–" when it does not record, else the backlog not uploaded yet
+ * ("none", or "121 · 1.9 MB · 3.0 h": fragments, bytes, capture age of the oldest), "stopped" first when capture
+ * ended.
+ * @param {{ recording?: 'recording' | 'stopped'; backlogFragments?: number; backlogBytes?: number; backlogAgeSeconds?: number }} p
+ */
+export function formatBacklog(p) {
+  if (p.recording === undefined) return '–';
+  const n = p.backlogFragments ?? 0;
+  const backlog = n === 0 ? 'none' : `${n.toLocaleString('en')} · ${formatBytes(p.backlogBytes ?? 0)} · ${formatAge((p.backlogAgeSeconds ?? 0) * 1000)}`;
+  return p.recording === 'stopped' ? `stopped · ${backlog}` : backlog;
+}
+
+/**
+ * An upload rate in bytes/s as link speed: "240 kbit/s", "1.9 Mbit/s".
+ * @param {number | null | undefined} bytesPerSecond
+ */
+export function formatUploadRate(bytesPerSecond) {
+  if (bytesPerSecond === null || bytesPerSecond === undefined) return '–';
+  const kbit = (bytesPerSecond * 8) / 1000;
+  return kbit < 1000 ? `${Math.round(kbit)} kbit/s` : `${(kbit / 1000).toFixed(1)} Mbit/s`;
+}
+
 /** @param {number | null | undefined} ms */
 export function formatLag(ms) {
   if (ms === null || ms === undefined) return '–';

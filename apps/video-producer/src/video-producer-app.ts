@@ -21,6 +21,7 @@ import { PutMediaClient, type PutMediaSession } from '@tributary/kvs';
 import { createHttpServer, createOpsEndpoints, listenHttp, redactUrl, systemClock, type Clock } from '@tributary/runtime';
 import { CameraPipeline, maxFragmentMs } from './camera/camera-pipeline';
 import { CameraHealthReporter } from './health/camera-health-reporter';
+import { createCameraRecording, LIVE_SESSION_OPTIONS, recordingHealth, recordingHealthItem, registerRecordingMetrics, type CameraRecording, type RecordingHealth } from './recording/camera-recording';
 import { ReachabilityTracker } from './health/reachability-tracker';
 import { findFont, resolveFfmpegPath, type FfmpegProcess } from './ffmpeg/ffmpeg-adapter';
 import { startProbedFfmpeg } from './ffmpeg/probed-ffmpeg';
@@ -53,6 +54,8 @@ export interface VideoProducerDeps {
   defaultMetrics?: boolean;
   /** Time for the health report's outage figures; the system clock by default. */
   clock?: Clock;
+  /** Backlog upload loop period (tests shorten it); 250 ms. */
+  uploadTickMs?: number;
 }
 
 export interface CameraHandle {
@@ -62,6 +65,8 @@ export interface CameraHandle {
   pipeline: CameraPipeline;
   /** Whether KVS takes this camera's video (PutMedia failures vs PERSISTED acks). */
   reachability: ReachabilityTracker;
+  /** Local recording and scheduled upload, when the camera records (then the spool is not used). */
+  recording?: CameraRecording;
 }
 
 export interface CameraHealth {
@@ -78,6 +83,7 @@ export interface CameraHealth {
   session: ReturnType<PutMediaSession['stats']>;
   spool: { fragments: number; bytes: number; full: boolean };
   pipeline: ReturnType<CameraPipeline['stats']>;
+  recording?: RecordingHealth;
 }
 
 export interface HealthReport {
@@ -121,6 +127,8 @@ interface CameraContext {
   metrics: VideoMetrics;
   control: KinesisVideoClient;
   client: PutMediaClient;
+  /** Backlog uploads' PutMedia client (a client keeps one session per stream; live has the other). */
+  backlogClient: PutMediaClient;
   ffmpegPath: string;
   /** For the copy decision's probe (`--copy auto|on`); undefined when there is none. */
   ffprobePath: string | undefined;
@@ -140,7 +148,8 @@ export async function startVideoProducer(deps: VideoProducerDeps): Promise<Runni
 
   const control = new KinesisVideoClient({ ...(deps.kinesisVideo ?? {}) });
   const client = createPutMediaClient(control, deps, logger);
-  const context: CameraContext = { config, deps, logger, clock, metrics, control, client, ffmpegPath: ffmpeg.path, ffprobePath, fontFile };
+  const backlogClient = createPutMediaClient(control, deps, logger);
+  const context: CameraContext = { config, deps, logger, clock, metrics, control, client, backlogClient, ffmpegPath: ffmpeg.path, ffprobePath, fontFile };
   const cameras: CameraHandle[] = [];
   let closing = false;
   const health = (): HealthReport => {
@@ -158,10 +167,16 @@ export async function startVideoProducer(deps: VideoProducerDeps): Promise<Runni
     listening = await listenHttp(server, config.port, config.host);
   } catch (err) {
     client.destroy();
+    backlogClient.destroy();
     control.destroy();
     throw err;
   }
   for (const c of cameras) c.pipeline.start();
+  for (const c of cameras) c.recording?.uploader?.start();
+  registerRecordingMetrics(
+    metrics.registry,
+    () => cameras.flatMap((c) => (c.recording ? [{ stream: c.config.stream, recording: c.recording, capturing: c.pipeline.stats().running }] : [])),
+  );
 
   const dynamo = config.healthTable !== undefined ? new DynamoDBClient({ ...(deps.dynamoDb ?? {}) }) : undefined;
   const healthReporter = dynamo !== undefined ? createHealthReporter(dynamo, cameras, context) : undefined;
@@ -176,6 +191,7 @@ export async function startVideoProducer(deps: VideoProducerDeps): Promise<Runni
       await healthReporter?.stop();
       dynamo?.destroy();
       client.destroy();
+      backlogClient.destroy();
       control.destroy();
       await new Promise<void>((resolve) => {
         server.close(() => resolve());
@@ -212,11 +228,24 @@ async function startCamera(camera: CameraConfig, context: CameraContext): Promis
     logger: log,
     onDrop: () => metrics.fragmentsDropped.inc({ stream: camera.stream, reason: 'spool_evicted' }),
   });
-  const session = context.client.createSession({ streamName: camera.stream, store: spool });
+  const recording = camera.recording?.enabled
+    ? createCameraRecording({
+        stream: camera.stream,
+        config: camera.recording,
+        fsync: config.spoolFsync,
+        backlogClient: context.backlogClient,
+        now: () => context.clock.now(),
+        logger: log,
+        onLost: () => metrics.fragmentsDropped.inc({ stream: camera.stream, reason: 'recording_retention' }),
+        ...(context.deps.uploadTickMs !== undefined ? { tickMs: context.deps.uploadTickMs } : {}),
+      })
+    : undefined;
+  const session = context.client.createSession({ streamName: camera.stream, store: recording?.liveStore ?? spool, ...(recording ? LIVE_SESSION_OPTIONS : {}) });
   metrics.bindCamera(camera.stream, session, spool);
   const reachability = trackReachability(session, spool, context.clock, log);
   metrics.bindReachability(camera.stream, reachability);
   await session.open();
+  recording?.attach(session);
   const injected = context.deps.startSource;
   const startSource =
     injected !== undefined
@@ -247,7 +276,7 @@ async function startCamera(camera: CameraConfig, context: CameraContext): Promis
     onSourceRestart: () => metrics.sourceRestarts.inc({ stream: camera.stream }),
     onError: (code) => metrics.errors.inc({ stream: camera.stream, code }),
   });
-  return { config: camera, spool, session, pipeline, reachability };
+  return { config: camera, spool, session, pipeline, reachability, ...(recording ? { recording } : {}) };
 }
 
 /** The outage is logged once when it starts and once when it ends; libs/kvs logs each failed attempt. */
@@ -297,6 +326,7 @@ function cameraHealth(c: CameraHandle): CameraHealth {
     session: c.session.stats(),
     spool: { fragments: s.size, bytes: s.bytes, full: s.isFull },
     pipeline,
+    ...(c.recording ? { recording: recordingHealth(c.recording, pipeline.running) } : {}),
   };
 }
 
@@ -331,6 +361,12 @@ function createHealthReporter(dynamo: DynamoDBClient, cameras: readonly CameraHa
       spooledFragments: () => c.spool.size,
       capturing: () => c.pipeline.stats().running,
       lastFragmentAt: () => c.pipeline.stats().lastFragmentMs,
+      ...(c.recording
+        ? {
+            recording: () => recordingHealthItem(c.recording as CameraRecording, c.pipeline.stats().running),
+            disconnectedByDesign: () => c.session.stats().held === true || c.recording?.config.liveUpload === false,
+          }
+        : {}),
     })),
   });
 }
@@ -338,6 +374,8 @@ function createHealthReporter(dynamo: DynamoDBClient, cameras: readonly CameraHa
 /** Steps 2 and 3 of the shutdown: ffmpeg stops, then every session drains its spool (bounded by the session's end timeout). */
 async function drainCameras(cameras: readonly CameraHandle[], logger: Logger): Promise<DrainReport> {
   await Promise.all(cameras.map((c) => c.pipeline.stop(FFMPEG_STOP_GRACE_MS)));
+  // A backlog turn ends (its session ended) before the live session drains: one connection per stream.
+  await Promise.all(cameras.map((c) => c.recording?.uploader?.stop()));
   let timedOut = false;
   await Promise.all(
     cameras.map(async (c) => {

@@ -30,6 +30,16 @@ import {
 import type { CameraSource } from './ffmpeg/ffmpeg-adapter';
 import { secretMasker, withRtspCredentials } from './rtsp/rtsp-credentials';
 import type { CopyMode } from './ffmpeg/copy-decision';
+import {
+  fileRecordingSchema,
+  pickRecordingSettings,
+  RECORDING_FLAGS,
+  RECORDING_HELP,
+  RECORDING_SETTING_NAMES,
+  recordingSettingsSchema,
+  resolveCameraRecording,
+  type CameraRecordingConfig,
+} from './recording/recording-config';
 
 export { ConfigError };
 
@@ -67,7 +77,7 @@ Cameras (a config file, and/or one camera from the flags):
  Health (for the dashboard):
   --health-table <name>      DynamoDB table: each camera's health every 5 s (created if missing) [VIDEO_HEALTH_TABLE] default none
   --producer-id <id>         this producer's name in the health items   [VIDEO_PRODUCER_ID]   default the host name
-
+${RECORDING_HELP}
  Process:
   --host <addr>              /healthz and /metrics listen address      [VIDEO_HOST]          default 0.0.0.0
   --port <n>                 TCP port (0: any free port)               [VIDEO_PORT]          default 8090
@@ -118,6 +128,8 @@ export interface CameraConfig {
   fps?: number;
   bitrateKbps: number;
   preset: string;
+  /** Local recording and scheduled upload (recording/recording-config.ts); absent when the camera does not record. */
+  recording?: CameraRecordingConfig;
 }
 
 /** A camera in the config file: numbers as JSON numbers; missing fields take the flag values. */
@@ -135,6 +147,7 @@ const fileCameraSchema = z
     preset: z.string().regex(/^[a-z]+$/).optional(),
     rtspTransport: z.enum(['tcp', 'udp']).optional(),
     rtspTimeoutMs: z.number().int().min(0).max(600_000).optional(),
+    recording: fileRecordingSchema.optional(),
   })
   .strict();
 
@@ -170,6 +183,7 @@ const schema = z.object({
   ffmpegPath: z.string().min(1).optional(),
   shutdownTimeoutMs: integer(0, 3_600_000),
   logLevel: logLevelSetting,
+  ...recordingSettingsSchema,
 });
 
 type Settings = z.output<typeof schema>;
@@ -209,6 +223,7 @@ export const SETTING_NAMES: Readonly<Record<keyof Settings, string>> = {
   ffmpegPath: '--ffmpeg / FFMPEG_PATH',
   shutdownTimeoutMs: '--shutdown-timeout / VIDEO_SHUTDOWN_TIMEOUT_MS',
   logLevel: '--log-level / LOG_LEVEL',
+  ...RECORDING_SETTING_NAMES,
 };
 
 export const DEFAULTS = {
@@ -248,6 +263,7 @@ export function loadConfig(argv: readonly string[], env: NodeJS.ProcessEnv, opti
       'rtsp-transport', 'rtsp-timeout', 'rtsp-user', 'rtsp-password',
       'spool-dir', 'spool-max-bytes', 'spool-policy', 'spool-fsync', 'create-stream', 'retention-hours', 'health-table', 'producer-id', 'host', 'port',
       'ffmpeg', 'shutdown-timeout', 'log-level', 'send-mode',
+      ...RECORDING_FLAGS,
     ],
     booleans: ['print-command'],
   });
@@ -282,6 +298,7 @@ export function loadConfig(argv: readonly string[], env: NodeJS.ProcessEnv, opti
     logLevel: pick(flags['log-level'], 'LOG_LEVEL', DEFAULTS.logLevel),
     healthTable: pick(flags['health-table'], 'VIDEO_HEALTH_TABLE'),
     producerId: pick(flags['producer-id'], 'VIDEO_PRODUCER_ID', hostname()),
+    ...pickRecordingSettings(flags, pick),
   };
   const s = parseConfig(schema, raw, SETTING_NAMES);
   const cameras: CameraConfig[] = [];
@@ -333,6 +350,7 @@ function flagCamera(s: Settings, stream: string): CameraConfig {
     fps: s.fps,
     bitrateKbps: s.bitrateKbps,
     preset: s.preset,
+    ...resolveCameraRecording(s),
   };
 }
 
@@ -359,6 +377,7 @@ function camerasFromFile(path: string, s: Settings, readFile: (path: string) => 
       fps: c.fps ?? s.fps,
       bitrateKbps: c.bitrateKbps ?? s.bitrateKbps,
       preset: c.preset ?? s.preset,
+      ...resolveCameraRecording(s, c.recording),
     };
   });
 }

@@ -5,3 +5,4 @@ export { getMediaChunkDecoderFuzzTarget, getMediaRoundTripFuzzTarget, encodeGetM
 export { putMediaHttpErrorFuzzTarget } from './kvs-errors.arbitraries';
 export { listAllFragments, readFragments, type TestKvsTarget } from './testing/kvs-stream-readback';
 export { startTcpProxy, type TcpProxy } from './testing/tcp-proxy';
+export { FakePutMediaConnector, FakePutMediaConnection } from './testing/fake-putmedia-connector';

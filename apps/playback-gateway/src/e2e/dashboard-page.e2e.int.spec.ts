@@ -95,6 +95,11 @@ describeBrowser('dashboard page in chromium (emulator tables + gateway)', () => 
       lastFragmentAt: at - fragmentAgeMs,
       lastAckAt: at - fragmentAgeMs + 100,
       spooledFragments: 3,
+      recording: 'recording',
+      backlogFragments: 121,
+      backlogBytes: 1_970_842,
+      backlogAgeSeconds: 10_800,
+      uploadBytesPerSecond: 246_900,
       intervalMs: 60_000,
       updatedAt: at,
     });
@@ -194,6 +199,8 @@ describeBrowser('dashboard page in chromium (emulator tables + gateway)', () => 
     expect(await text(page, `${tile} [data-figure="ack99"]`)).toBe('91 ms');
     expect(await text(page, `${tile} [data-figure="bitrate"]`)).toBe('812 kbit/s');
     expect(await text(page, `${tile} [data-figure="spool"]`)).toBe('3');
+    expect(await text(page, `${tile} [data-figure="backlog"]`)).toBe('121 · 2.0 MB · 3.0 h');
+    expect(await text(page, `${tile} [data-figure="upload"]`)).toBe('2.0 Mbit/s');
     clearInterval(reporter);
 
     // Devices, and the first one's rollups without a click: 3 minutes, both metrics.

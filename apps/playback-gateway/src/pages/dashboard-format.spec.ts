@@ -4,7 +4,7 @@
  */
 import { withGaps, yRange } from '../../public/dashboard-charts.js';
 import { formatSeq } from '../../public/devices-panel.js';
-import { formatClock, plural } from '../../public/format.js';
+import { formatBacklog, formatBytes, formatClock, formatUploadRate, plural } from '../../public/format.js';
 
 describe('dashboard formatting', () => {
   it.each([
@@ -61,5 +61,15 @@ describe('chart gaps', () => {
       [1, 2, 3, null, 4, 5],
     ]);
     expect(withGaps([[0, 2, 4], [1, null, 3], [7, 8, 9]], 15)).toEqual([[0, 2, 4], [1, null, 3], [7, 8, 9]]);
+  });
+  it('shows a recording camera\'s backlog and upload rate, and a dash for a camera that does not record', () => {
+    expect(formatBacklog({})).toBe('–');
+    expect(formatBacklog({ recording: 'recording', backlogFragments: 0, backlogBytes: 0, backlogAgeSeconds: 0 })).toBe('none');
+    expect(formatBacklog({ recording: 'recording', backlogFragments: 1210, backlogBytes: 1_970_842, backlogAgeSeconds: 3 * 3600 })).toBe('1,210 · 2.0 MB · 3.0 h');
+    expect(formatBacklog({ recording: 'stopped', backlogFragments: 2, backlogBytes: 812, backlogAgeSeconds: 30 })).toBe('stopped · 2 · 812 B · 30.0 s');
+    expect(formatBytes(123_456_789)).toBe('123 MB');
+    expect(formatUploadRate(30_000)).toBe('240 kbit/s');
+    expect(formatUploadRate(246_900)).toBe('2.0 Mbit/s');
+    expect(formatUploadRate(undefined)).toBe('–');
   });
 });

@@ -47,7 +47,7 @@ describe('deploy/cameras.example.json', () => {
 
   it('shows every camera field and every source kind', () => {
     const fields = new Set(json.cameras.flatMap((c) => Object.keys(c)));
-    expect([...fields].sort()).toEqual(['bitrateKbps', 'copy', 'fps', 'fragmentMs', 'height', 'loop', 'preset', 'rtspTimeoutMs', 'rtspTransport', 'source', 'stream', 'width']);
+    expect([...fields].sort()).toEqual(['bitrateKbps', 'copy', 'fps', 'fragmentMs', 'height', 'loop', 'preset', 'recording', 'rtspTimeoutMs', 'rtspTransport', 'source', 'stream', 'width']);
     if (loaded.help) throw new Error('unexpected --help');
     expect(new Set(loaded.config.cameras.map((c) => c.source.kind))).toEqual(new Set(['v4l2', 'rtsp', 'file', 'testsrc']));
   });

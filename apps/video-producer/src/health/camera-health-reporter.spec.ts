@@ -177,6 +177,35 @@ describe('CameraHealthReporter', () => {
     expect(sessions.map((s) => s.listeners)).toEqual([0, 0]);
   });
 
+  it('adds a recording camera\'s backlog and upload rate to its item; a camera that does not record has none', async () => {
+    const time = new FakeTimers(T0);
+    const dynamo = new FakeDynamo();
+    const session = new FakeSession();
+    const base = { session: session as unknown as ReportedCamera['session'], spooledFragments: () => 0, capturing: () => true, lastFragmentAt: () => undefined };
+    const reporter = new CameraHealthReporter({
+      client: dynamo as unknown as DynamoDBClient,
+      tableName: 'video-camera-health',
+      producerId: 'edge-1',
+      cameras: [
+        { ...base, streamName: 'recording', disconnectedByDesign: () => true, recording: () => ({ recording: 'recording', backlogFragments: 121, backlogBytes: 1_970_842, backlogAgeSeconds: 10_800, uploadBytesPerSecond: 246_900 }) },
+        { ...base, streamName: 'plain' },
+      ],
+      clock: time,
+      timers: time,
+    });
+    await reporter.tick();
+    expect(dynamo.items.get('recording')).toMatchObject({ recording: 'recording', backlogFragments: 121, backlogBytes: 1_970_842, backlogAgeSeconds: 10_800, uploadBytesPerSecond: 246_900 });
+    expect(parseCameraHealthItem(dynamo.items.get('recording')).ok).toBe(true);
+    expect(dynamo.items.get('plain')?.recording).toBeUndefined();
+    expect(dynamo.items.get('plain')?.backlogFragments).toBeUndefined();
+    // Not connected: a camera whose backlog turn has the connection is not reconnecting; one without a reason is.
+    session.statsValue = { ...session.statsValue, connected: false, held: true };
+    await reporter.tick();
+    expect(dynamo.items.get('recording')?.state).toBe('buffering');
+    expect(dynamo.items.get('plain')?.state).toBe('reconnecting');
+    await reporter.stop();
+  });
+
   it('creates a missing table (hash streamName, PAY_PER_REQUEST) at its first write', async () => {
     const { dynamo, reporter } = setup();
     dynamo.tableExists = false;

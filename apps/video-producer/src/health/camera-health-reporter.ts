@@ -36,6 +36,13 @@ export interface ReportedCamera {
   capturing(): boolean;
   /** Producer timestamp (epoch ms) of the newest fragment handed to the session. */
   lastFragmentAt(): number | undefined;
+  /**
+   * True while the live session is not connected on purpose: a backlog turn has the stream's one connection, or the
+   * camera records without live upload. Such a camera is not `reconnecting`.
+   */
+  disconnectedByDesign?(): boolean;
+  /** The local recording's figures, for a camera that records. */
+  recording?(): Pick<CameraHealthItem, 'recording' | 'backlogFragments' | 'backlogBytes' | 'backlogAgeSeconds' | 'uploadBytesPerSecond'>;
 }
 
 export interface CameraHealthReporterOptions {
@@ -204,6 +211,7 @@ export class CameraHealthReporter {
     const lastFragmentAt = camera.lastFragmentAt();
     if (lastFragmentAt !== undefined) item.lastFragmentAt = lastFragmentAt;
     if (counters.lastAckAt !== undefined) item.lastAckAt = counters.lastAckAt;
+    if (camera.recording) Object.assign(item, camera.recording());
     counters.reset(now);
     return item;
   }
@@ -250,7 +258,7 @@ export class CameraHealthReporter {
  */
 function stateOf(camera: ReportedCamera, session: ReturnType<PutMediaSession['stats']>, counters: IntervalCounters): CameraState {
   if (session.state === 'closed' || session.state === 'failed' || (!camera.capturing() && session.unsettled === 0)) return 'stopped';
-  if (!session.connected) return 'reconnecting';
+  if (!session.connected && camera.disconnectedByDesign?.() !== true) return 'reconnecting';
   if (counters.persisted === 0 || session.queued > 1) return 'buffering';
   return 'streaming';
 }

@@ -18,11 +18,12 @@
  * Each transition into "full" is logged once, with the policy.
  */
 import { mkdirSync, readdirSync, statSync, unlinkSync } from 'node:fs';
-import { open, readFile, rename, unlink } from 'node:fs/promises';
+import { readFile, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { ReplayableFragment, ReplayableFragments } from '@tributary/kvs';
 import type { Logger } from '@tributary/runtime';
 import { VideoProducerError } from '../video-producer-error';
+import { FRAGMENT_FILE_PREFIX_BYTES, fragmentFileSize, parseFragmentFile, writeFragmentFile } from './fragment-file';
 
 export type SpoolPolicy = 'drop-oldest' | 'stop-capture';
 
@@ -41,8 +42,7 @@ export interface FragmentSpoolOptions {
   onDrop?: (timecode: number, bytes: number) => void;
 }
 
-const MAGIC = new Uint8Array([0x54, 0x56, 0x46, 0x31]); // "TVF1"
-const PREFIX_BYTES = 8;
+const PREFIX_BYTES = FRAGMENT_FILE_PREFIX_BYTES;
 const FILE_RE = /^(\d{1,16})\.frag$/;
 
 interface Entry {
@@ -100,7 +100,7 @@ export class FragmentSpool implements ReplayableFragments {
 
   /** Bytes a fragment takes on disk. */
   static fileSize(fragment: Pick<ReplayableFragment, 'bytes' | 'header'>): number {
-    return PREFIX_BYTES + fragment.header.length + fragment.bytes.length;
+    return fragmentFileSize(fragment);
   }
 
   /** Whether append() would keep a fragment of this size without dropping anything. */
@@ -126,19 +126,7 @@ export class FragmentSpool implements ReplayableFragments {
       await this.dropOldestUntil(size);
     }
     const previous = this.entries.get(fragment.timecode);
-    const path = this.pathOf(fragment.timecode);
-    const tmp = `${path}.tmp`;
-    const prefix = new Uint8Array(PREFIX_BYTES);
-    prefix.set(MAGIC, 0);
-    new DataView(prefix.buffer).setUint32(4, fragment.header.length, false);
-    const handle = await open(tmp, 'w');
-    try {
-      await handle.writev([prefix, fragment.header, fragment.bytes]);
-      if (this.fsync) await handle.sync();
-    } finally {
-      await handle.close();
-    }
-    await rename(tmp, path);
+    await writeFragmentFile(this.pathOf(fragment.timecode), fragment, this.fsync);
     if (previous) this.heldBytes -= previous.size;
     this.entries.set(fragment.timecode, { timecode: fragment.timecode, size });
     this.heldBytes += size;
@@ -175,7 +163,7 @@ export class FragmentSpool implements ReplayableFragments {
       throw err;
     }
     const bytes = new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
-    const parsed = parseFile(bytes);
+    const parsed = parseFragmentFile(bytes);
     if (!parsed) {
       this.options.logger?.warn({ timecode, dir: this.options.dir }, 'spool: unreadable fragment file deleted');
       await this.remove(timecode);
@@ -240,14 +228,6 @@ export class FragmentSpool implements ReplayableFragments {
   get dropped(): number {
     return this.droppedTotal;
   }
-}
-
-function parseFile(data: Uint8Array): { header: Uint8Array; bytes: Uint8Array } | undefined {
-  if (data.length < PREFIX_BYTES) return undefined;
-  for (let i = 0; i < MAGIC.length; i++) if (data[i] !== MAGIC[i]) return undefined;
-  const headerLength = new DataView(data.buffer, data.byteOffset, data.byteLength).getUint32(4, false);
-  if (PREFIX_BYTES + headerLength > data.length) return undefined;
-  return { header: data.subarray(PREFIX_BYTES, PREFIX_BYTES + headerLength), bytes: data.subarray(PREFIX_BYTES + headerLength) };
 }
 
 function equalBytes(a: Uint8Array, b: Uint8Array): boolean {

@@ -22,7 +22,7 @@ import {
 } from '@tributary/media';
 import { startEmulator, type RunningEmulator } from '../emulator';
 import { uniqueStreamName } from '../testing/kds-test-clients';
-import { createActiveVideoStream, createArchivedMediaClient, createKinesisVideoClient, createMediaClient } from '../testing/kvs-test-clients';
+import { createActiveVideoStream, createArchivedMediaClient, createKinesisVideoClient, createMediaClient, listFragmentsByProducerTime } from '../testing/kvs-test-clients';
 import { ffmpegTestPattern, sendPutMedia, type Ack } from '../testing/kvs-media-fixtures';
 import { waitUntil } from '@tributary/runtime/testing';
 
@@ -188,6 +188,26 @@ describe('PutMedia', () => {
     const out = await sendPutMedia(emu.url, { streamName: name, timecodeType: 'ABSOLUTE', body: [writeStreamHeader(header()), cluster(7000), cluster(7000)] });
     expect(kinds(out.acks)).toEqual(['BUFFERING', 'RECEIVED', 'PERSISTED', 'BUFFERING', 'ERROR']);
     expect(out.acks[4]).toMatchObject({ FragmentTimecode: 7000, FragmentNumber: out.acks[3].FragmentNumber, ErrorId: 4004 });
+  });
+
+  // What a producer that uploads a recorded backlog beside live video relies on (apps/video-producer
+  // upload/backlog-uploader.ts): 4004 is about order *within* one PutMedia request (the API reference: "within a
+  // PutMedia call, you cannot send fragments out of order"); a later request may carry producer timestamps older
+  // than what the stream already holds (its offline "body camera" case), and ListFragments lists them under them.
+  it('takes older producer timestamps on a later request (4004 is per request) and lists them under their own times', async () => {
+    const name = uniqueStreamName('put-backfill');
+    await createActiveVideoStream(client, name);
+    const now = Date.now();
+    const live = await sendPutMedia(emu.url, { streamName: name, timecodeType: 'ABSOLUTE', body: [writeStreamHeader(header()), cluster(now), cluster(now + 1000)] });
+    expect(kinds(live.acks)).toEqual(['BUFFERING', 'RECEIVED', 'PERSISTED', 'BUFFERING', 'RECEIVED', 'PERSISTED']);
+    const hoursAgo = now - 3 * 3_600_000;
+    const backlog = await sendPutMedia(emu.url, { streamName: name, timecodeType: 'ABSOLUTE', body: [writeStreamHeader(header()), cluster(hoursAgo), cluster(hoursAgo + 1000)] });
+    expect(kinds(backlog.acks)).toEqual(['BUFFERING', 'RECEIVED', 'PERSISTED', 'BUFFERING', 'RECEIVED', 'PERSISTED']);
+    const archived = await createArchivedMediaClient(client, name);
+    const listed = await listFragmentsByProducerTime(archived, name);
+    archived.destroy();
+    const byArrival = [...listed].sort((a, b) => (BigInt(a.FragmentNumber ?? '0') < BigInt(b.FragmentNumber ?? '0') ? -1 : 1));
+    expect(byArrival.map((f) => f.ProducerTimestamp?.getTime())).toEqual([now, now + 1000, hoursAgo, hoursAgo + 1000]);
   });
 
   it('keeps producer metadata tags and drops PIC control tags', async () => {

@@ -124,6 +124,15 @@ describe('camera health items', () => {
     expect(parseCameraHealthItem({ ...quiet, state: 'reconnecting' }).ok).toBe(true);
   });
 
+  it('parses a recording camera\'s backlog and upload rate, and refuses a negative backlog', () => {
+    const recording = { ...item, recording: 'recording', backlogFragments: 121, backlogBytes: 1_970_842, backlogAgeSeconds: 10_800, uploadBytesPerSecond: 246_900 };
+    expect(parseCameraHealthItem(recording)).toEqual({ ok: true, value: recording });
+    const parsed = parseCameraHealthItem({ ...recording, backlogBytes: -1 });
+    expect(parsed.ok).toBe(false);
+    if (!parsed.ok) expect(parsed.issues[0].path).toBe('backlogBytes');
+    expect(parseCameraHealthItem({ ...recording, recording: 'paused' }).ok).toBe(false);
+  });
+
   it('refuses an unknown state', () => {
     const parsed = parseCameraHealthItem({ ...item, state: 'sleeping' });
     expect(parsed.ok).toBe(false);

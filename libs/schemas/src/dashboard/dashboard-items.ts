@@ -185,6 +185,14 @@ export const cameraHealthItemSchema = z.object({
   lastAckAt: epochMs.optional(),
   /** Fragments in the on-disk spool (not yet PERSISTED). */
   spooledFragments: z.number().int().nonnegative(),
+  /** Local recording (video-producer `--record`); the four fields below come with it. Absent: not recording. */
+  recording: z.enum(['recording', 'stopped']).optional(),
+  /** Recorded fragments not uploaded yet, their bytes, and the capture age of the oldest, seconds. */
+  backlogFragments: z.number().int().nonnegative().optional(),
+  backlogBytes: z.number().int().nonnegative().optional(),
+  backlogAgeSeconds: nonNegative.optional(),
+  /** Upload rate (live and backlog) over the last 10 s, bytes/s. */
+  uploadBytesPerSecond: nonNegative.optional(),
   /** The reporting interval: an item older than a few of these is stale (the producer is gone). */
   intervalMs: z.number().int().positive(),
   updatedAt: epochMs,

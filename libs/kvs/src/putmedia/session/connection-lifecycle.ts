@@ -12,7 +12,7 @@ import type { PutMediaConnection } from '../putmedia-connection';
 import { signPutMediaRequest, type SignedPutMediaRequest } from '../putmedia-request-signer';
 import type { SessionContext } from './session-context';
 
-export type RetireReason = 'rotation' | 'header-change' | 'end';
+export type RetireReason = 'rotation' | 'header-change' | 'end' | 'hold';
 
 export interface ActiveConnection {
   readonly number: number;

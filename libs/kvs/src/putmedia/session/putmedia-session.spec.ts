@@ -452,4 +452,62 @@ describe('PutMediaSession', () => {
     expect(() => client.createSession({ streamName: 's', reconnectBaseDelayMs: 10, reconnectMaxDelayMs: 5 })).toThrow(/reconnectMaxDelayMs/);
     client.destroy();
   });
+  it('hold() hands the connection back (body ended, closed) and queues fragments; resume() sends them on a new connection', async () => {
+    // Two sessions on one stream (live and a backlog upload) take turns: KVS refuses a second concurrent PutMedia.
+    const h = await harness();
+    h.session.writeHeader(HEADER);
+    await write(h, 1000, 2000);
+    const first = h.fake.last;
+    first.persist(1000);
+    let held = false;
+    const holding = h.session.hold().then(() => (held = true));
+    await h.timers.settle();
+    expect(first.ended).toBe(true);
+    expect(held).toBe(false); // the last acks and the close are awaited
+    first.persist(2000);
+    first.close();
+    await h.timers.advance(20);
+    await holding;
+    expect(held).toBe(true);
+    expect(h.session.stats()).toMatchObject({ connected: false, held: true });
+    expect(h.of('disconnected').map((e) => e.reason)).toEqual(['hold']);
+
+    await write(h, 3000, 4000);
+    await h.timers.advance(1000);
+    expect(h.fake.connections).toHaveLength(1); // nothing opens while held
+    expect(h.store.pending()).toEqual([3000, 4000]);
+
+    h.session.resume();
+    await h.timers.settle();
+    expect(h.fake.connections).toHaveLength(2);
+    expect(h.fake.last.written()).toEqual(['HDR1', 'F3000', 'F4000']);
+    h.fake.last.persist(3000, 4000);
+    const ended = h.session.end();
+    await h.timers.settle();
+    h.fake.last.close();
+    await ended;
+    expect(h.store.size).toBe(0);
+  });
+
+  it('a fragment written and not persisted before hold() goes out again after resume(); end() lifts a hold', async () => {
+    const h = await harness();
+    h.session.writeHeader(HEADER);
+    await write(h, 1000);
+    const first = h.fake.last;
+    const holding = h.session.hold();
+    await h.timers.settle();
+    first.close(); // closed without a PERSISTED for 1000
+    await h.timers.advance(20);
+    await holding;
+    const ended = h.session.end();
+    await h.timers.settle();
+    expect(h.session.isHeld).toBe(false);
+    expect(h.fake.connections).toHaveLength(2);
+    expect(h.fake.last.written()).toEqual(['HDR1', 'F1000']);
+    h.fake.last.persist(1000);
+    await h.timers.settle();
+    h.fake.last.close();
+    await ended;
+    expect(h.session.stats().totals).toMatchObject({ fragmentsSent: 2, fragmentsResent: 1, fragmentsPersisted: 1 });
+  });
 });

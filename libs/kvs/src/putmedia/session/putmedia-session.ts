@@ -71,6 +71,7 @@ export class PutMediaSession {
   private header?: Uint8Array;
   private failure?: KvsError;
   private lastAcceptedTimecode = -Infinity;
+  private held = false;
   private endWaiters: { resolve: () => void; reject: (err: unknown) => void }[] = [];
   private endTimer?: unknown;
 
@@ -90,6 +91,7 @@ export class PutMediaSession {
       totals: this.totals,
       isActive: () => this.isActive(),
       isEnding: () => this.stateValue === 'ending',
+      isHeld: () => this.held && this.stateValue === 'open',
       kick: () => this.pump.kick(),
       checkEnded: () => this.checkEnded(),
       fail: (error) => this.fail(error),
@@ -276,6 +278,7 @@ export class PutMediaSession {
       return;
     }
     await this.pump.stored();
+    this.held = false;
     const done = new Promise<void>((resolve, reject) => this.endWaiters.push({ resolve, reject }));
     if (this.stateValue === 'open') {
       this.stateValue = 'ending';
@@ -284,6 +287,36 @@ export class PutMediaSession {
     this.pump.kick();
     this.checkEnded();
     return done;
+  }
+
+  /**
+   * Gives up the stream's connection for a while: KVS takes one PutMedia connection per stream (§3.8), so a second
+   * session on the same stream (a backlog upload beside the live one) may only connect once this one has let go.
+   * The open connection's body is ended (its last acks awaited, bounded by `rotationDrainTimeoutMs`), no new one
+   * opens, and fragments written meanwhile are stored and queued. Resolves once no connection is open or opening;
+   * fragments written and not persisted go out again after resume(), as after any reconnect. end() lifts the hold.
+   */
+  async hold(pollMs = 10): Promise<void> {
+    if (!this.isActive()) return;
+    this.held = true;
+    this.pump.kick();
+    // The close is reported through the lifecycle's own paths (acks, close, drain timer): polling it here keeps
+    // those paths untouched. Bounded by rotationDrainTimeoutMs.
+    while (this.held && this.isActive() && (this.connections.current !== undefined || this.connections.isOpening)) {
+      await new Promise<void>((resolve) => this.env.timers.setTimeout(resolve, pollMs));
+      this.pump.kick();
+    }
+  }
+
+  /** Ends a hold(): queued fragments go out on a new connection. */
+  resume(): void {
+    if (!this.held) return;
+    this.held = false;
+    this.pump.kick();
+  }
+
+  get isHeld(): boolean {
+    return this.held;
   }
 
   /** Same as end(). */
@@ -304,6 +337,7 @@ export class PutMediaSession {
     return {
       state: this.stateValue,
       connected: conn !== undefined,
+      held: this.held,
       connections: this.connections.count,
       ...(conn ? { connectionAgeMs: this.env.clock.now() - conn.openedAt } : {}),
       queued: this.tracker.queued,

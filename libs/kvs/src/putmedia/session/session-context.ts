@@ -38,6 +38,8 @@ export interface SessionEnvironment {
 export interface SessionStats {
   state: SessionState;
   connected: boolean;
+  /** hold() in force: the connection is left to another session on the stream. */
+  held?: boolean;
   /** Connections opened so far. */
   connections: number;
   connectionAgeMs?: number;
@@ -72,6 +74,8 @@ export interface SessionContext {
   isActive(): boolean;
   /** end() was called: the last connection is retired once everything has settled. */
   isEnding(): boolean;
+  /** hold() was called and not resumed: no connection opens, the open one is retired (fragments queue in the store). */
+  isHeld(): boolean;
   /** Asks the pump to run (it runs once at a time; a kick while it runs makes it go round again). */
   kick(): void;
   /** Resolves end() once everything has settled and the last connection is closed. */

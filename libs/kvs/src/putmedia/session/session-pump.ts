@@ -146,6 +146,12 @@ export class SessionPump {
     for (;;) {
       if (!ctx.isActive() || connections.isOpening || this.failures.reconnectPending) return;
       const conn = connections.current;
+      if (ctx.isHeld()) {
+        // Another request has the stream's one connection (kvs-reference.md §3.8): hand ours back. What was written
+        // and not yet persisted is resent on the next connection, as after any planned close.
+        if (conn && !conn.retiring) connections.retire(conn, 'hold');
+        return;
+      }
       if (conn?.retiring || this.failures.holdsPump()) return;
       if (conn?.rotationDue && !ctx.liveOn(conn)) {
         connections.retire(conn, 'rotation');

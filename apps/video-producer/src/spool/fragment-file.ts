@@ -1,0 +1,45 @@
+/**
+ * One fragment as a file, the format the spool and the recording share: `"TVF1" | u32 header length (big endian) |
+ * stream header | fragment bytes`. Each file carries the stream header its fragment was cut under, so every file can
+ * be sent (or played) on its own. Written durably: to `<path>.tmp`, optionally fsynced, then renamed, so a crash
+ * leaves either the whole file or a `.tmp` that the store's start-up scan deletes.
+ */
+import { open, rename } from 'node:fs/promises';
+
+export interface FragmentFileContent {
+  header: Uint8Array;
+  bytes: Uint8Array;
+}
+
+const MAGIC = new Uint8Array([0x54, 0x56, 0x46, 0x31]); // "TVF1"
+export const FRAGMENT_FILE_PREFIX_BYTES = 8;
+
+/** Bytes a fragment takes on disk. */
+export function fragmentFileSize(fragment: FragmentFileContent): number {
+  return FRAGMENT_FILE_PREFIX_BYTES + fragment.header.length + fragment.bytes.length;
+}
+
+/** Writes the file at `path` through a `.tmp` name and a rename (fsync before the rename when asked). */
+export async function writeFragmentFile(path: string, fragment: FragmentFileContent, fsync: boolean): Promise<void> {
+  const tmp = `${path}.tmp`;
+  const prefix = new Uint8Array(FRAGMENT_FILE_PREFIX_BYTES);
+  prefix.set(MAGIC, 0);
+  new DataView(prefix.buffer).setUint32(4, fragment.header.length, false);
+  const handle = await open(tmp, 'w');
+  try {
+    await handle.writev([prefix, fragment.header, fragment.bytes]);
+    if (fsync) await handle.sync();
+  } finally {
+    await handle.close();
+  }
+  await rename(tmp, path);
+}
+
+/** The header and fragment of a file's bytes (views, no copies), or undefined when it is not such a file. */
+export function parseFragmentFile(data: Uint8Array): FragmentFileContent | undefined {
+  if (data.length < FRAGMENT_FILE_PREFIX_BYTES) return undefined;
+  for (let i = 0; i < MAGIC.length; i++) if (data[i] !== MAGIC[i]) return undefined;
+  const headerLength = new DataView(data.buffer, data.byteOffset, data.byteLength).getUint32(4, false);
+  if (FRAGMENT_FILE_PREFIX_BYTES + headerLength > data.length) return undefined;
+  return { header: data.subarray(FRAGMENT_FILE_PREFIX_BYTES, FRAGMENT_FILE_PREFIX_BYTES + headerLength), bytes: data.subarray(FRAGMENT_FILE_PREFIX_BYTES + headerLength) };
+}
