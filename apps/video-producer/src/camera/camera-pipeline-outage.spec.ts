@@ -56,7 +56,7 @@ describe('camera pipeline: source outages', () => {
     const s = session();
     // Each run is recorded bytes read at once: a clock 10 s on per start keeps their timecodes increasing.
     let clock = Date.now();
-    const pipeline = new CameraPipeline({
+    const pipeline = new CameraPipeline({ sourceClockWarmupMs: 0,
       stream: 's',
       session: s,
       now: () => clock,
@@ -107,7 +107,7 @@ describe('camera pipeline: source outages', () => {
 
   it('waits unauthorizedRetryDelayMs after a refused password, the short backoff otherwise', async () => {
     const startedAt: number[] = [];
-    const pipeline = new CameraPipeline({
+    const pipeline = new CameraPipeline({ sourceClockWarmupMs: 0,
       stream: 's',
       session: session(),
       startSource: () => {

@@ -62,7 +62,7 @@ describe('CameraPipeline', () => {
   it('cuts ffmpeg output into 1-s fragments with absolute, increasing timecodes from the wall clock', async () => {
     const session = new FakeSession();
     const now = 1_700_000_000_000;
-    const pipeline = new CameraPipeline({ stream: 's', session, startSource: () => recordedSource(recorded), fragmentMs: 1000, restartOnExit: false, now: () => now });
+    const pipeline = new CameraPipeline({ sourceClockWarmupMs: 0, stream: 's', session, startSource: () => recordedSource(recorded), fragmentMs: 1000, restartOnExit: false, now: () => now });
     pipeline.start();
     await pipeline.done;
     const stats = pipeline.stats();
@@ -83,7 +83,7 @@ describe('CameraPipeline', () => {
     let open: () => void = () => undefined;
     session.gate = new Promise((resolve) => (open = resolve));
     const source = recordedSource(recorded);
-    const pipeline = new CameraPipeline({ stream: 's', session, startSource: () => source, fragmentMs: 1000, restartOnExit: false });
+    const pipeline = new CameraPipeline({ sourceClockWarmupMs: 0, stream: 's', session, startSource: () => source, fragmentMs: 1000, restartOnExit: false });
     pipeline.start();
     await new Promise((resolve) => setTimeout(resolve, 200));
     const pulledWhileBlocked = source.pulled();
@@ -98,7 +98,7 @@ describe('CameraPipeline', () => {
     const session = new FakeSession();
     session.refuse = new VideoProducerError('SPOOL_FULL', 'full', true);
     const drops: string[] = [];
-    const pipeline = new CameraPipeline({ stream: 's', session, startSource: () => recordedSource(recorded), fragmentMs: 1000, restartOnExit: false, onDrop: (r) => drops.push(r) });
+    const pipeline = new CameraPipeline({ sourceClockWarmupMs: 0, stream: 's', session, startSource: () => recordedSource(recorded), fragmentMs: 1000, restartOnExit: false, onDrop: (r) => drops.push(r) });
     pipeline.start();
     await pipeline.done;
     expect(drops).toEqual(['spool_full', 'spool_full', 'spool_full', 'spool_full']);
@@ -109,7 +109,7 @@ describe('CameraPipeline', () => {
     const session = new FakeSession();
     let starts = 0;
     let clock = 1_700_000_000_000;
-    const pipeline = new CameraPipeline({
+    const pipeline = new CameraPipeline({ sourceClockWarmupMs: 0,
       stream: 's',
       session,
       startSource: () => {
@@ -171,7 +171,7 @@ describe('CameraPipeline frame streaming', () => {
     session.notYet.add(3); // the third fragment starts while the connection is not caught up
     let open: () => void = () => undefined;
     session.gate = new Promise((resolve) => (open = resolve));
-    const pipeline = new CameraPipeline({ stream: 's', session, startSource: () => recordedSource(recorded), fragmentMs: 1000, restartOnExit: false, frameStreaming: true });
+    const pipeline = new CameraPipeline({ sourceClockWarmupMs: 0, stream: 's', session, startSource: () => recordedSource(recorded), fragmentMs: 1000, restartOnExit: false, frameStreaming: true });
     pipeline.start();
     // The first fragment's store is held: the second one opens anyway (its Cluster is what ends the first one).
     const deadline = Date.now() + 10_000;

@@ -3,9 +3,10 @@
  * store is the camera's on-disk spool (the session appends each fragment there before sending it and releases it
  * on PERSISTED).
  *
- * - Producer timestamps are ABSOLUTE epoch milliseconds: the wall clock when the first cluster arrives, minus the
- *   source time of its last frame, is the origin added to every source timestamp (kvs-reference.md §3.9 step 5:
- *   absolute timecodes do not depend on the start-timestamp header). A restarted ffmpeg gets a new origin; a
+ * - Producer timestamps are ABSOLUTE epoch milliseconds: the origin added to every source timestamp is the least
+ *   (arrival − source time) over a run's first second of frames, which are held meanwhile (source-clock.ts: ffmpeg
+ *   hands an RTSP camera's first seconds over in one burst) (kvs-reference.md §3.9 step 5: absolute timecodes do
+ *   not depend on the start-timestamp header). A restarted ffmpeg gets a new origin; a
  *   fragment that would not be after the previous one is dropped (timecodes must grow across the session).
  * - Backpressure: bytes are pulled from ffmpeg's stdout one chunk at a time and each fragment is awaited into the
  *   session (stored in the spool, taken by the socket), so a slow disk or a slow PutMedia connection pauses the
@@ -25,6 +26,7 @@ import { noopLogger, type Logger } from '@tributary/runtime';
 import type { FfmpegExit, FfmpegProcess } from '../ffmpeg/ffmpeg-adapter';
 import { VideoProducerError } from '../video-producer-error';
 import { sourceRestartDelayMs } from '../rtsp/rtsp-failure';
+import { SOURCE_CLOCK_WARMUP_MS, SourceClock } from './source-clock';
 
 /** The runtime's Logger without `child` (the app hands the pipeline a child already bound to the stream). */
 export type PipelineLogger = Omit<Logger, 'child'>;
@@ -43,6 +45,8 @@ export interface CameraPipelineOptions {
   /** Restart the source when it ends by itself (false for a file that is not looped). */
   restartOnExit: boolean;
   restartDelayMs?: number;
+  /** How long a run's first frames are held while their origin is estimated (source-clock.ts). Default 1000. */
+  sourceClockWarmupMs?: number;
   /** First wait after a refused RTSP password (rtsp/rtsp-failure.ts; 60 s, tests shorten it). */
   unauthorizedRetryDelayMs?: number;
   now?: () => number;
@@ -186,40 +190,54 @@ export class CameraPipeline {
     let scale = 1_000_000;
     let header: Uint8Array | undefined;
     let produced = false;
+    // The run's first frames wait here until the origin is known (source-clock.ts).
+    let clock = new SourceClock(this.options.sourceClockWarmupMs ?? SOURCE_CLOCK_WARMUP_MS);
+    let held: MkvFrame[] = [];
+
+    const push = async (f: Fragmenter, frame: MkvFrame): Promise<void> => {
+      if (this.options.frameStreaming) {
+        if (await this.stream(f, frame, scale)) produced = true;
+        return;
+      }
+      for (const cut of f.push(frame)) {
+        produced = true;
+        await this.send(cut, scale);
+      }
+    };
+    /** Fixes the origin and lets the held frames go. */
+    const startFragmenter = async (): Promise<Fragmenter> => {
+      const f = new Fragmenter({ minDurationMs: Math.max(100, this.options.fragmentMs), maxDurationMs: maxFragmentMs(this.options.fragmentMs), originMs: clock.originMs });
+      fragmenter = f;
+      const frames = held;
+      held = [];
+      for (const frame of frames) await push(f, frame);
+      return f;
+    };
 
     const handle = async (events: MatroskaEvent[]): Promise<void> => {
       for (const ev of events) {
         if (ev.type === 'header') {
+          if (!fragmenter && held.length > 0) await startFragmenter();
           // Streaming: the open fragment is already partly sent; close it under its own header.
-          if (this.options.frameStreaming && fragmenter) {
-            for (const f of fragmenter.flush()) {
-              produced = true;
-              await this.send(f, scale);
-            }
-          }
+          if (this.options.frameStreaming && fragmenter && (await this.flushFragmenter(fragmenter, scale))) produced = true;
           scale = ev.header.timecodeScaleNs;
           header = writeStreamHeader(ev.header);
           this.options.session.writeHeader(header);
           // A new Segment in the same output restarts source time: re-anchor.
           fragmenter = undefined;
+          clock = new SourceClock(this.options.sourceClockWarmupMs ?? SOURCE_CLOCK_WARMUP_MS);
         } else if (ev.type === 'cluster') {
-          const frames = ev.cluster.frames;
-          if (frames.length === 0) continue;
-          if (!fragmenter) {
-            const last = frames[frames.length - 1];
-            fragmenter = new Fragmenter({ minDurationMs: Math.max(100, this.options.fragmentMs), maxDurationMs: maxFragmentMs(this.options.fragmentMs), originMs: this.now() - last.timestampMs });
-          }
-          for (const frame of frames) {
+          for (const frame of ev.cluster.frames) {
             this.counters.framesIn++;
             if (frame.track === 1) this.counters.videoFramesIn++;
-            if (this.options.frameStreaming) {
-              if (await this.stream(fragmenter, frame, scale)) produced = true;
+            if (fragmenter) {
+              await push(fragmenter, frame);
               continue;
             }
-            for (const f of fragmenter.push(frame)) {
-              produced = true;
-              await this.send(f, scale);
-            }
+            const now = this.now();
+            clock.observe(frame.timestampMs, now);
+            held.push(frame);
+            if (clock.ready(now)) await startFragmenter();
           }
         }
       }
@@ -236,13 +254,20 @@ export class CameraPipeline {
       if (!this.stopping) this.log.warn({ stream: this.options.stream, code: err.code, err: err.message }, 'unreadable Matroska from ffmpeg');
       void proc.stop();
     }
-    if (fragmenter) {
-      for (const f of fragmenter.flush()) {
-        produced = true;
-        await this.send(f, scale);
-      }
-    }
+    // A run shorter than the warm-up: its frames go with the best estimate there is.
+    if (!fragmenter && held.length > 0) await startFragmenter();
+    if (fragmenter && (await this.flushFragmenter(fragmenter, scale))) produced = true;
     return produced;
+  }
+
+  /** Sends what `fragmenter` holds as its last fragments; whether there were any. */
+  private async flushFragmenter(fragmenter: Fragmenter, scale: number): Promise<boolean> {
+    let any = false;
+    for (const f of fragmenter.flush()) {
+      any = true;
+      await this.send(f, scale);
+    }
+    return any;
   }
 
   private async send(fragment: MkvFragment, scale: number): Promise<void> {
