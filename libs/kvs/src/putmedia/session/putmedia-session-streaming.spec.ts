@@ -146,6 +146,42 @@ describe('PutMediaSession frame streaming', () => {
     expect(h.of('disconnected')[0]).toMatchObject({ reason: 'rotation', unacknowledged: 0 });
   });
 
+  it('hold() while a fragment streams waits for its close: not cut inside the Cluster, persisted on that connection, never sent again', async () => {
+    // Ending the body inside a streamed Cluster completes it as it is (the service stores the cut fragment), and the
+    // whole fragment then went again after resume(): the same producer timestamp stored twice.
+    const h = await harness();
+    await h.session.writeFragment(enc.encode('W1000'), 1000);
+    await h.timers.settle();
+    const first = h.fake.last;
+    first.persist(1000);
+    expect(h.session.startFragment(3000, enc.encode('S3000'))).toBe(true);
+    let held = false;
+    const holding = h.session.hold().then(() => (held = true));
+    await h.timers.advance(100);
+    expect(first.ended).toBe(false); // not cut inside the Cluster
+    await h.session.appendFragment(enc.encode('a'));
+    const closed = h.session.writeFragment(enc.encode('W3000'), 3000);
+    expect(h.session.startFragment(5000, enc.encode('S5000'))).toBe(false); // held: the next one does not join
+    await closed;
+    await h.timers.settle();
+    expect(first.ended).toBe(true);
+    expect(first.written()).toEqual(['HDR1', 'W1000', 'S3000', 'a']);
+    first.persist(3000);
+    first.close();
+    await h.timers.advance(20);
+    await holding;
+    expect(held).toBe(true);
+    expect(h.fake.connections).toHaveLength(1);
+
+    await h.session.writeFragment(enc.encode('W5000'), 5000);
+    h.session.resume();
+    await h.timers.settle();
+    expect(h.fake.connections).toHaveLength(2);
+    expect(h.fake.last.written()).toEqual(['HDR1', 'W5000']); // 3000 is not sent again
+    expect(h.of('fragment-persisted').map((e) => e.timecode)).toEqual([1000, 3000]);
+    expect(h.store.pending()).toEqual([5000]);
+  });
+
   it('refuses out-of-order use', async () => {
     const h = await harness();
     expect(h.session.startFragment(3000, enc.encode('S3000'))).toBe(false); // no connection yet: goes whole

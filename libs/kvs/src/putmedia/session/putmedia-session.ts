@@ -250,8 +250,8 @@ export class PutMediaSession {
   private closeLive(): ReturnType<LiveFragments['close']> {
     const open = this.live.current;
     const streamed = this.live.close(this.connections.current, this.env.clock.now());
-    // A rotation that waited for this fragment goes ahead now.
-    if (open?.conn?.rotationDue) this.pump.kick();
+    // A rotation or a hold() that waited for this fragment goes ahead now.
+    if (open?.conn?.rotationDue || this.held) this.pump.kick();
     return streamed;
   }
 
@@ -293,7 +293,9 @@ export class PutMediaSession {
    * Gives up the stream's connection for a while: KVS takes one PutMedia connection per stream (§3.8), so a second
    * session on the same stream (a backlog upload beside the live one) may only connect once this one has let go.
    * The open connection's body is ended (its last acks awaited, bounded by `rotationDrainTimeoutMs`), no new one
-   * opens, and fragments written meanwhile are stored and queued. Resolves once no connection is open or opening;
+   * opens, and fragments written meanwhile are stored and queued. A fragment being streamed on it is closed first
+   * (its Cluster is not cut: the service would store the cut part, and the whole fragment would go again), so the
+   * hold may wait up to one fragment longer; no new fragment starts streaming while held. Resolves once no connection is open or opening;
    * fragments written and not persisted go out again after resume(), as after any reconnect. end() lifts the hold.
    */
   async hold(pollMs = 10): Promise<void> {

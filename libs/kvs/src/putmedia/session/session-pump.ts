@@ -74,7 +74,8 @@ export class SessionPump {
    */
   liveConnection(header: Uint8Array): ActiveConnection | undefined {
     const { ctx, connections } = this;
-    if (!ctx.isActive() || connections.isOpening || this.failures.reconnectPending || this.failures.holdsPump()) return undefined;
+    // Held: the connection is being handed back, so a new fragment must not start on it (it would delay the hold).
+    if (!ctx.isActive() || ctx.isHeld() || connections.isOpening || this.failures.reconnectPending || this.failures.holdsPump()) return undefined;
     const conn = connections.current;
     if (!conn || conn.retiring || conn.rotationDue || conn.connection.closed) return undefined;
     if (ctx.tracker.queued > 0 || this.unsent > 0 || !sameBytes(conn.header, header)) return undefined;
@@ -148,8 +149,11 @@ export class SessionPump {
       const conn = connections.current;
       if (ctx.isHeld()) {
         // Another request has the stream's one connection (kvs-reference.md §3.8): hand ours back. What was written
-        // and not yet persisted is resent on the next connection, as after any planned close.
-        if (conn && !conn.retiring) connections.retire(conn, 'hold');
+        // and not yet persisted is resent on the next connection, as after any planned close. Not inside a streamed
+        // fragment: ending the body there completes its Cluster as it is, the service stores that cut fragment, and
+        // the whole one went again after resume() (one producer timestamp stored twice). Retired once it is closed
+        // (PutMediaSession.closeLive kicks the pump), its PERSISTED awaited like any other's.
+        if (conn && !conn.retiring && !ctx.liveOn(conn)) connections.retire(conn, 'hold');
         return;
       }
       if (conn?.retiring || this.failures.holdsPump()) return;
