@@ -63,14 +63,10 @@ export const AGENT_CALL_MAX_BYTES = 1024 * 1024;
 
 export const DELIVERY_DEFAULTS: DeliverySettings = {
   aggregation: true,
-  // 50,000 lines: what the Kinesis Agent itself holds in flight (its publish queue, publishQueueCapacity = 100
-  // buffers of at most 500 records: AgentConfiguration/Constants.java), so switching to this agent re-sends no more
-  // after a kill -9 than the agent it replaces. At 20,000 (~6 MB of JSON lines, a few 1 MiB calls) the window was
-  // the limit with 20 ms answers: at 136,000 lines/s and 4.5 µs a line the agent used 0.6 of a core and waited for
-  // acknowledgements the rest of the time. 32 MiB bounds
-  // the bytes for long lines (the memory held while Kinesis is away; small for an edge device).
-  maxBufferedRecords: 50_000,
-  maxBufferedBytes: 32 * 1024 * 1024,
+  // 20,000 lines of ~200 bytes is about 4 MB: a few hundred ms of lines at full speed, enough to keep 24 calls in
+  // flight, small enough for an edge device (the memory bound while Kinesis is away).
+  maxBufferedRecords: 20_000,
+  maxBufferedBytes: 16 * 1024 * 1024,
   recordTtlMs: 60 * 60 * 1000,
 };
 
