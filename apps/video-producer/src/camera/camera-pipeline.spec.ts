@@ -200,4 +200,35 @@ describe('CameraPipeline frame streaming', () => {
     }
     expect(session.streamed.size).toBe(4);
   });
+
+  it('with a camera AAC track: audio goes with the next video frame, one write per video frame, and every frame reaches the wire in order', async () => {
+    const file = join(dir, 'av.mkv');
+    // prettier-ignore
+    execFileSync('ffmpeg', ['-hide_banner', '-loglevel', 'error', '-y', '-f', 'lavfi', '-i', 'testsrc2=size=160x120:rate=25', '-f', 'lavfi', '-i', 'sine=frequency=440:sample_rate=48000', '-t', '3',
+      '-c:v', 'libx264', '-preset', 'ultrafast', '-tune', 'zerolatency', '-g', '25', '-bf', '0', '-pix_fmt', 'yuv420p', '-c:a', 'aac',
+      '-f', 'matroska', '-live', '1', '-cluster_size_limit', '1', '-cluster_time_limit', '0', file]);
+    const av = new Uint8Array(readFileSync(file));
+    const session = new StreamingSession();
+    const pipeline = new CameraPipeline({ sourceClockWarmupMs: 0, stream: 's', session, startSource: () => recordedSource(av), fragmentMs: 1000, restartOnExit: false, frameStreaming: true });
+    pipeline.start();
+    await pipeline.done;
+    const stats = pipeline.stats();
+    expect(stats.fragmentsWritten).toBe(3);
+    expect(stats.framesIn - stats.videoFramesIn).toBeGreaterThan(100); // ~47 AAC frames a second
+    const read = (bytes: Uint8Array[]) => {
+      const reader = new MatroskaStreamReader();
+      return reader.push(Buffer.concat([session.header, ...bytes])).concat(reader.end()).flatMap((e) => (e.type === 'cluster' ? e.cluster.frames : []));
+    };
+    let writes = 0;
+    let videoFrames = 0;
+    for (const [timecode, pieces] of session.streamed) {
+      const frames = (list: ReturnType<typeof read>) => list.map((f) => [f.track, f.timestampMs, Buffer.from(f.data).toString('base64')]);
+      expect(frames(read(pieces))).toEqual(frames(read([session.whole.get(timecode) ?? new Uint8Array(0)])));
+      writes += pieces.length - 1;
+      videoFrames += read(pieces).filter((f) => f.track === 1).length;
+    }
+    // One write per video frame, plus at most one per fragment for the audio after its last video frame.
+    expect(writes).toBeLessThanOrEqual(videoFrames + session.streamed.size);
+    expect(writes).toBeGreaterThanOrEqual(videoFrames - session.streamed.size);
+  });
 });
