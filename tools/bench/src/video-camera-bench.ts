@@ -10,9 +10,10 @@
  * session's own demuxing cost is not in the figure).
  *
  * The producer: the real app (apps/video-producer/src/main.ts under tsx, a process of its own, its real ffmpeg
- * adapter and spool on disk, fsync on) against the emulator in another process (bench-server.ts). Two modes per
- * run, interleaved: `copy` (`--copy auto`: the probe finds H.264 + AAC with a 2-s GOP and ffmpeg copies both) and
- * `re-encode` (`--copy off`: libx264 veryfast at the source's 4 Mbit/s and size, the app's default encoding).
+ * adapter and spool on disk, fsync on) against the emulator in another process (bench-server.ts). Three modes per
+ * run, interleaved: `copy` (`--copy auto`: the probe finds H.264 + AAC with a 2-s GOP and ffmpeg copies both; frames
+ * streamed as they come, the default), `copy-whole` (the same with `--send-mode fragments`: one write per fragment)
+ * and `re-encode` (`--copy off`: libx264 veryfast at the source's 4 Mbit/s and size, the app's default encoding).
  * Once ffmpeg runs and `--warmup` seconds later (the JIT, the first fragments), the CPU time (utime + stime from
  * /proc) of the producer process and of its ffmpeg child is taken over the `--seconds` window; the figure is per
  * camera in % of one core. (tsx's esbuild service, also a child under tsx but not in the bundle, is left out.) Fragments PERSISTED in the window are counted (ListFragments) as a check that
@@ -37,8 +38,9 @@ const TARGET_COPY_CPU_PERCENT = 3;
 
 const CAMERA = { size: '1920x1080', fps: 25, bitrateKbps: 4000, gopSeconds: 2, seconds: 20 };
 
-export type CameraMode = 'copy' | 're-encode';
-const MODES: readonly CameraMode[] = ['copy', 're-encode'];
+/** `copy` streams frames as they come (the default send mode); `copy-whole` sends whole fragments (`--send-mode fragments`). */
+export type CameraMode = 'copy' | 'copy-whole' | 're-encode';
+const MODES: readonly CameraMode[] = ['copy', 'copy-whole', 're-encode'];
 
 export interface CameraBenchOptions {
   runs: number;
@@ -140,7 +142,8 @@ interface CameraRun {
 function startProducer(emulator: ServerProcess, stream: string, mode: CameraMode, file: string, spoolDir: string): { child: ChildProcess; lines: Array<Record<string, unknown>> } {
   // prettier-ignore
   const args = [
-    '--stream', stream, '--source', `file:${file}`, '--loop', 'on', '--copy', mode === 'copy' ? 'auto' : 'off',
+    '--stream', stream, '--source', `file:${file}`, '--loop', 'on', '--copy', mode === 're-encode' ? 'off' : 'auto',
+    '--send-mode', mode === 'copy-whole' ? 'fragments' : 'frames',
     '--fragment-ms', '2000', '--bitrate', String(CAMERA.bitrateKbps), '--preset', 'veryfast',
     '--spool-dir', spoolDir, '--port', '0', '--host', '127.0.0.1', '--log-level', 'info',
   ];
@@ -189,7 +192,7 @@ async function runCamera(tag: string, mode: CameraMode, options: CameraBenchOpti
     if (!Number.isFinite(ffmpeg1) || !descendants(pid).includes(ffmpegPid)) throw new Error(`${mode}: ffmpeg ${ffmpegPid} is gone after the window (restarted?)`);
     const fragments = (await recentFragments(admin, stream, options.seconds + options.warmup)).filter((f) => (f.ProducerTimestamp?.getTime() ?? 0) >= windowStart - 2000);
     const decision = String(lines.find((l) => typeof l['msg'] === 'string' && /^(copying|re-encoding)/.test(l['msg'] as string))?.['msg'] ?? '(no decision logged)');
-    const expected = mode === 'copy' ? 'copying' : 're-encoding';
+    const expected = mode === 're-encode' ? 're-encoding' : 'copying';
     if (!decision.startsWith(expected)) throw new Error(`${mode}: the app decided "${decision}"`);
     if (fragments.length === 0) throw new Error(`${mode}: no fragment persisted in the window`);
     return {
