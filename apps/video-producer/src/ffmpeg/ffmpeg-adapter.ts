@@ -213,7 +213,8 @@ export function resolveFfmpegPath(
   );
 }
 
-function executable(path: string): boolean {
+/** Whether `path` is a file this process may execute (PATH lookups of ffmpeg and ffprobe). */
+export function executable(path: string): boolean {
   try {
     accessSync(path, fsConstants.X_OK);
     return true;

@@ -16,10 +16,9 @@
  * probe fails and `--copy auto` re-encodes, saying why).
  */
 import { spawn } from 'node:child_process';
-import { accessSync, constants as fsConstants } from 'node:fs';
 import { delimiter, dirname, join } from 'node:path';
 import { createInterface } from 'node:readline';
-import type { CameraSource } from './ffmpeg-adapter';
+import { executable, type CameraSource } from './ffmpeg-adapter';
 
 export interface ProbedStream {
   index: number;
@@ -193,14 +192,6 @@ export function resolveFfprobePath(ffmpegPath: string, options: { pathEnv?: stri
   return undefined;
 }
 
-function executable(path: string): boolean {
-  try {
-    accessSync(path, fsConstants.X_OK);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 export interface ProbeOptions {
   ffprobePath: string;

@@ -18,12 +18,12 @@
  * writes and the camera pipeline keeps): capture time in epoch milliseconds, which the age retention and the
  * backlog age read. `timecodeToMs` converts for another scale.
  */
-import { mkdirSync, readdirSync, statSync, unlinkSync } from 'node:fs';
+import { mkdirSync, unlinkSync } from 'node:fs';
 import { readFile, rename, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { ReplayableFragment } from '@tributary/kvs';
 import type { Logger } from '@tributary/runtime';
-import { FRAGMENT_FILE_PREFIX_BYTES, fragmentFileSize, parseFragmentFile, writeFragmentFile } from '../spool/fragment-file';
+import { fragmentFileSize, parseFragmentFile, scanFragmentFiles, writeFragmentFile } from '../spool/fragment-file';
 
 export type RecordingLogger = Pick<Logger, 'info' | 'warn'>;
 
@@ -96,19 +96,7 @@ export class RecordingStore {
   }
 
   private load(): void {
-    for (const name of readdirSync(this.options.dir)) {
-      const path = join(this.options.dir, name);
-      if (name.endsWith('.tmp')) {
-        unlinkSync(path);
-        continue;
-      }
-      const m = FILE_RE.exec(name);
-      if (!m) continue;
-      const size = statSync(path).size;
-      if (size < FRAGMENT_FILE_PREFIX_BYTES) {
-        unlinkSync(path);
-        continue;
-      }
+    for (const { path, match: m, size } of scanFragmentFiles(this.options.dir, FILE_RE)) {
       const timecode = Number(m[1]);
       const existing = this.byTimecode.get(timecode);
       if (existing) {

@@ -4,7 +4,9 @@
  * be sent (or played) on its own. Written durably: to `<path>.tmp`, optionally fsynced, then renamed, so a crash
  * leaves either the whole file or a `.tmp` that the store's start-up scan deletes.
  */
+import { readdirSync, statSync, unlinkSync } from 'node:fs';
 import { open, rename } from 'node:fs/promises';
+import { join } from 'node:path';
 
 export interface FragmentFileContent {
   header: Uint8Array;
@@ -42,4 +44,35 @@ export function parseFragmentFile(data: Uint8Array): FragmentFileContent | undef
   const headerLength = new DataView(data.buffer, data.byteOffset, data.byteLength).getUint32(4, false);
   if (FRAGMENT_FILE_PREFIX_BYTES + headerLength > data.length) return undefined;
   return { header: data.subarray(FRAGMENT_FILE_PREFIX_BYTES, FRAGMENT_FILE_PREFIX_BYTES + headerLength), bytes: data.subarray(FRAGMENT_FILE_PREFIX_BYTES + headerLength) };
+}
+
+/** A fragment file found by scanFragmentFiles: its name's match and its size. */
+export interface FoundFragmentFile {
+  path: string;
+  match: RegExpExecArray;
+  size: number;
+}
+
+/**
+ * The start-up scan both stores make of their folder: half-written `.tmp` files and files too short to hold the
+ * prefix (a crash inside a write) are deleted; files whose names match `names` are returned, with their size.
+ */
+export function scanFragmentFiles(dir: string, names: RegExp): FoundFragmentFile[] {
+  const found: FoundFragmentFile[] = [];
+  for (const name of readdirSync(dir)) {
+    const path = join(dir, name);
+    if (name.endsWith('.tmp')) {
+      unlinkSync(path);
+      continue;
+    }
+    const match = names.exec(name);
+    if (!match) continue;
+    const size = statSync(path).size;
+    if (size < FRAGMENT_FILE_PREFIX_BYTES) {
+      unlinkSync(path);
+      continue;
+    }
+    found.push({ path, match, size });
+  }
+  return found;
 }

@@ -17,13 +17,13 @@
  *     there is room again: the oldest video, already captured, is kept.
  * Each transition into "full" is logged once, with the policy.
  */
-import { mkdirSync, readdirSync, statSync, unlinkSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { readFile, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { ReplayableFragment, ReplayableFragments } from '@tributary/kvs';
 import type { Logger } from '@tributary/runtime';
 import { VideoProducerError } from '../video-producer-error';
-import { FRAGMENT_FILE_PREFIX_BYTES, fragmentFileSize, parseFragmentFile, writeFragmentFile } from './fragment-file';
+import { fragmentFileSize, parseFragmentFile, scanFragmentFiles, writeFragmentFile } from './fragment-file';
 
 export type SpoolPolicy = 'drop-oldest' | 'stop-capture';
 
@@ -42,7 +42,6 @@ export interface FragmentSpoolOptions {
   onDrop?: (timecode: number, bytes: number) => void;
 }
 
-const PREFIX_BYTES = FRAGMENT_FILE_PREFIX_BYTES;
 const FILE_RE = /^(\d{1,16})\.frag$/;
 
 interface Entry {
@@ -71,21 +70,7 @@ export class FragmentSpool implements ReplayableFragments {
   /** Scans the directory: fragments of an earlier run become pending; half-written `.tmp` files are removed. */
   private load(): void {
     const found: Entry[] = [];
-    for (const name of readdirSync(this.options.dir)) {
-      const path = join(this.options.dir, name);
-      if (name.endsWith('.tmp')) {
-        unlinkSync(path);
-        continue;
-      }
-      const m = FILE_RE.exec(name);
-      if (!m) continue;
-      const size = statSync(path).size;
-      if (size < PREFIX_BYTES) {
-        unlinkSync(path);
-        continue;
-      }
-      found.push({ timecode: Number(m[1]), size });
-    }
+    for (const { match, size } of scanFragmentFiles(this.options.dir, FILE_RE)) found.push({ timecode: Number(match[1]), size });
     found.sort((a, b) => a.timecode - b.timecode);
     for (const e of found) {
       this.entries.set(e.timecode, e);
