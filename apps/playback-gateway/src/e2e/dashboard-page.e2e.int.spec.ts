@@ -322,7 +322,13 @@ describeBrowser('dashboard page in chromium (emulator tables + gateway)', () => 
   const signedIn = async (viewport = { width: 1280, height: 1000 }, options: { bypassCSP?: boolean } = {}): Promise<Page> => {
     const context = await browser.newContext({ viewport, bypassCSP: options.bypassCSP ?? false });
     const page = await context.newPage();
-    page.on('close', () => void context.close());
+    // Not `void context.close()`: after the file's last test this close is still in flight when afterAll closes the
+    // browser, and rejects ("Target page, context or browser has been closed"). Unhandled, jest 30 pinned that
+    // rejection on the file's first test, after every test had passed, and would not retry it: the CI failures of
+    // this file whose browser log ends in `<gracefully close start>` (afterAll's browser.close()).
+    page.on('close', () => {
+      context.close().catch(() => undefined);
+    });
     await page.goto(`${gateway.url}/dashboard`);
     await page.fill('#api-key', full.key);
     await page.click('#sign-in');
