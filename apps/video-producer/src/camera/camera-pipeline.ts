@@ -22,7 +22,7 @@
  */
 import { Fragmenter, LiveClusterWriter, MatroskaStreamReader, MediaError, msToTicks, writeFragment, writeStreamHeader, type MatroskaEvent, type MkvFragment, type MkvFrame } from '@tributary/media';
 import type { PutMediaSession } from '@tributary/kvs';
-import { noopLogger, type Logger } from '@tributary/runtime';
+import { noopLogger, OutageTracker, type Logger } from '@tributary/runtime';
 import type { FfmpegExit, FfmpegProcess } from '../ffmpeg/ffmpeg-adapter';
 import { VideoProducerError } from '../video-producer-error';
 import { sourceRestartDelayMs } from '../rtsp/rtsp-failure';
@@ -97,6 +97,8 @@ export class CameraPipeline {
   private lastTimecode = -Infinity;
   private wakeRestart?: () => void;
   private failed?: Error;
+  /** The source's outage (down at its first failure, up at its next fragment): the shared rules of @tributary/runtime. */
+  private readonly outages = new OutageTracker<'source', { code: string; message: string }>();
   /** The fragment being streamed frame by frame, if any. */
   private live?: LiveClusterWriter;
   /** Audio SimpleBlocks of the open fragment not yet handed to the session (appendLive). */
@@ -126,7 +128,8 @@ export class CameraPipeline {
   }
 
   stats(): CameraPipelineStats {
-    return { ...this.counters };
+    const outage = this.outages.outage('source');
+    return outage ? { ...this.counters, sourceError: outage.reason.message, sourceErrorCode: outage.reason.code, sourceDownSinceMs: outage.since } : { ...this.counters };
   }
 
   /** Stops the source and waits until what it produced is cut and handed to the session (not until PERSISTED). */
@@ -157,7 +160,7 @@ export class CameraPipeline {
       }
       if (this.stopping) return;
       if (exit.error) {
-        this.sourceDown(exit.error.code, exit.error.message);
+        this.outages.failed('source', { code: exit.error.code, message: exit.error.message }, this.now());
         // A refused password needs a person: error, not warn.
         this.log[exit.error.code === 'RTSP_UNAUTHORIZED' ? 'error' : 'warn']({ stream: this.options.stream, code: exit.error.code, err: exit.error.message }, 'video source failed');
         this.options.onError?.(exit.error.code);
@@ -167,12 +170,12 @@ export class CameraPipeline {
       } else {
         // A live source does not end: the camera closed the stream (reboot, server restart). An outage until it is back.
         const message = 'the video source ended by itself (camera closed the stream: reboot or restart?); restarting it';
-        this.sourceDown('SOURCE_ENDED', message);
+        this.outages.failed('source', { code: 'SOURCE_ENDED', message }, this.now());
         this.log.warn({ stream: this.options.stream, code: 'SOURCE_ENDED' }, message);
         this.options.onError?.('SOURCE_ENDED');
       }
       attempt++;
-      const delay = sourceRestartDelayMs(this.counters.sourceErrorCode, attempt, this.options.restartDelayMs ?? 1000, this.options.unauthorizedRetryDelayMs);
+      const delay = sourceRestartDelayMs(this.outages.outage('source')?.reason.code, attempt, this.options.restartDelayMs ?? 1000, this.options.unauthorizedRetryDelayMs);
       this.log.info({ stream: this.options.stream, delayMs: delay, attempt }, 'restarting the video source');
       await new Promise<void>((resolve) => {
         const timer = setTimeout(resolve, delay);
@@ -290,12 +293,8 @@ export class CameraPipeline {
       await this.options.session.writeFragment(writeFragment(fragment, scale), timecode);
       this.counters.fragmentsWritten++;
       this.counters.lastFragmentMs = fragment.timestampMs;
-      if (this.counters.sourceDownSinceMs !== undefined) {
-        this.log.info({ stream: this.options.stream, downForMs: this.now() - this.counters.sourceDownSinceMs, lastError: this.counters.sourceErrorCode }, 'video source back');
-      }
-      delete this.counters.sourceError;
-      delete this.counters.sourceErrorCode;
-      delete this.counters.sourceDownSinceMs;
+      const up = this.outages.succeeded('source', this.now());
+      if (up?.kind === 'up') this.log.info({ stream: this.options.stream, downForMs: up.downForMs, lastError: up.lastReason.code }, 'video source back');
     } catch (err) {
       if (err instanceof VideoProducerError && err.code === 'SPOOL_FULL') {
         this.drop('spool_full');
@@ -306,12 +305,6 @@ export class CameraPipeline {
       this.drop('session');
       this.log.warn({ stream: this.options.stream, err: err instanceof Error ? err.message : String(err) }, 'fragment refused by the session');
     }
-  }
-
-  private sourceDown(code: string, message: string): void {
-    this.counters.sourceError = message;
-    this.counters.sourceErrorCode = code;
-    this.counters.sourceDownSinceMs ??= this.now();
   }
 
   /** Frame streaming: one frame. The fragments it closes go first (not awaited before the next Cluster opens). */
