@@ -15,6 +15,7 @@ export { createHttpServer, applyServerTimeouts, listenHttp, type HttpServerTimeo
 export { API_SECURITY_HEADERS, setSecurityHeaders } from './http/security-headers';
 export { createOpsEndpoints, type OpsEndpointsOptions, type OpsRequestListener, type ProbeAnswer } from './http/ops-endpoints';
 export { announceNodeSupport, nodeMajorOf, nodeSupportNotice, SDK_MIN_NODE_MAJOR, SDK_NODE_WARNING_ENV, type NodeSupportNotice } from './service/node-support';
+export { TokenBucket } from './rate/token-bucket';
 export { OutageTracker, type Outage, type OutageChange } from './health/outage-tracker';
 export {
   runService,

@@ -7,9 +7,8 @@
 import { join } from 'node:path';
 import { Gauge, Counter, type Registry } from 'prom-client';
 import type { PutMediaClient, PutMediaSession } from '@tributary/kvs';
-import type { Logger } from '@tributary/runtime';
+import { TokenBucket, type Logger } from '@tributary/runtime';
 import { BacklogUploader, type UploadPhase } from '../upload/backlog-uploader';
-import { TokenBucket } from '../upload/token-bucket';
 import { UploadSchedule } from '../upload/upload-schedule';
 import type { CameraRecordingConfig } from './recording-config';
 import { LiveRecordingStore } from './live-recording-store';
@@ -22,6 +21,11 @@ import { RecordingStore } from './recording-store';
  * memory, so the cache saves nothing here.
  */
 export const LIVE_SESSION_OPTIONS = { freshCacheBytes: 0 } as const;
+
+/** Mbit/s (10^6 bits, as links are rated) to bytes per second. */
+export function bytesPerSecondFromMbps(mbps: number): number {
+  return (mbps * 1_000_000) / 8;
+}
 
 export interface CameraRecording {
   config: CameraRecordingConfig;
@@ -69,7 +73,9 @@ export function createCameraRecording(deps: CameraRecordingDeps): CameraRecordin
     now: deps.now,
     attach(live) {
       const schedule = new UploadSchedule(config.uploadSchedule, config.uploadWindowSeconds * 1000);
-      const bucket = config.uploadMaxMbps !== undefined ? new TokenBucket({ rateBytesPerSec: TokenBucket.bytesPerSecFromMbps(config.uploadMaxMbps), nowMs: deps.now() }) : undefined;
+      // The cap in bytes (a second of it may go at once after a quiet time); live video is charged without waiting.
+      const capBytesPerSec = config.uploadMaxMbps !== undefined ? bytesPerSecondFromMbps(config.uploadMaxMbps) : undefined;
+      const bucket = capBytesPerSec !== undefined ? new TokenBucket(capBytesPerSec, capBytesPerSec, { now: deps.now }) : undefined;
       const uploader = new BacklogUploader({
         stream,
         recording: store,

@@ -1,5 +1,6 @@
 import { configErrorOf } from '@tributary/schemas/testing';
 import { HELP, loadConfig, type VideoProducerConfig } from '../video-producer-config';
+import { bytesPerSecondFromMbps } from './camera-recording';
 
 function load(argv: string[], env: NodeJS.ProcessEnv = {}, files: Record<string, string> = {}): VideoProducerConfig {
   const loaded = loadConfig(argv, env, { readFile: (p) => files[p] ?? '' });
@@ -66,5 +67,9 @@ describe('recording settings', () => {
     for (const flag of ['--record ', '--record-dir', '--record-max-bytes', '--record-max-age-hours', '--upload-schedule', '--upload-window-seconds', '--upload-max-mbps', '--live-upload', '--live-window-ms']) {
       expect(HELP).toContain(flag);
     }
+  });
+
+  it('reads the upload cap as links are rated: Mbit/s of 10^6 bits, in bytes per second', () => {
+    expect(bytesPerSecondFromMbps(8)).toBe(1_000_000);
   });
 });

@@ -6,11 +6,11 @@
 import type { GetDataEndpointCommandOutput } from '@aws-sdk/client-kinesis-video';
 import { PutMediaClient, PutMediaConnectionError, type PutMediaSession, type ReplayableFragment } from '@tributary/kvs';
 import { FakePutMediaConnector } from '@tributary/kvs/testing';
+import { TokenBucket } from '@tributary/runtime';
 import { FakeTimers } from '@tributary/runtime/testing';
 import { LIVE_SESSION_OPTIONS } from '../recording/camera-recording';
 import { LiveRecordingStore } from '../recording/live-recording-store';
 import { BacklogUploader, type BacklogSource } from './backlog-uploader';
-import { TokenBucket } from './token-bucket';
 import { UploadSchedule } from './upload-schedule';
 
 const enc = new TextEncoder();
@@ -87,7 +87,7 @@ async function setup(options: { schedule?: string; windowSeconds?: number; capBy
     live,
     liveUpload,
     schedule: new UploadSchedule(options.schedule, (options.windowSeconds ?? 600) * 1000),
-    ...(options.capBytesPerSec !== undefined ? { bucket: new TokenBucket({ rateBytesPerSec: options.capBytesPerSec, nowMs: T0 }) } : {}),
+    ...(options.capBytesPerSec !== undefined ? { bucket: new TokenBucket(options.capBytesPerSec, options.capBytesPerSec, { now: () => timers.now() }) } : {}),
     createSession: () => backlogClient.createSession({ streamName: 'cam', endTimeoutMs: 5_000 }),
     now: () => timers.now(),
     timers,

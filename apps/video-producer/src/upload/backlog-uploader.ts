@@ -27,7 +27,7 @@ import { noopLogger, unrefTimers, type Logger, type Timers } from '@tributary/ru
 import type { LiveRecordingStore } from '../recording/live-recording-store';
 import type { RecordingStore } from '../recording/recording-store';
 import { RateMeter } from './rate-meter';
-import type { TokenBucket } from './token-bucket';
+import type { TokenBucket } from '@tributary/runtime';
 import type { UploadSchedule } from './upload-schedule';
 
 export type UploadPhase = 'closed' | 'live' | 'backlog' | 'idle' | 'stopped';
@@ -97,7 +97,7 @@ export class BacklogUploader {
     this.maxInFlight = options.maxInFlight ?? 4;
     const { live, recording } = options;
     live.on('fragment-sent', (e) => {
-      options.bucket?.charge(e.bytes, this.now());
+      options.bucket?.takeDebt(e.bytes);
       this.rate.add(e.bytes, this.now());
       this.totals.liveBytesUploaded += e.bytes;
     });
@@ -225,7 +225,7 @@ export class BacklogUploader {
         }
         const next = this.next(last);
         if (!next) break;
-        const delay = bucket?.delayFor(next.size, now) ?? 0;
+        const delay = bucket?.msUntil(next.size) ?? 0;
         if (delay > 0) {
           await this.sleep(Math.min(delay, this.tickMs));
           continue;
@@ -233,7 +233,7 @@ export class BacklogUploader {
         last = next.timecode;
         const fragment = await recording.read(next.timecode);
         if (!fragment) continue; // deleted by retention meanwhile
-        bucket?.charge(fragment.bytes.length, this.now());
+        bucket?.takeDebt(fragment.bytes.length);
         this.totals.backlogBytesUploaded += fragment.bytes.length;
         session.writeHeader(fragment.header);
         await session.writeFragment(fragment.bytes, fragment.timecode);

@@ -3,7 +3,7 @@
  * shard's log, throughput buckets and sequencer to them.
  */
 import type { ShardLog } from '../storage/shard-log';
-import { TokenBucket } from './token-bucket';
+import { TokenBucket } from '@tributary/runtime';
 import { ShardSequencer } from './sequence-number';
 export { shardIdOf } from './shard-id';
 import type { Clock } from '../clock';

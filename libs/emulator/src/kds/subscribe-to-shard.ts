@@ -15,7 +15,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { awsErrors } from '../errors';
 import { KDS_SIZES } from '../defaults';
-import { TokenBucket } from './token-bucket';
+import { TokenBucket } from '@tributary/runtime';
 import { childShardsView } from './shard-view';
 import { findConsumer } from './consumer-operations';
 import { millisBehind, recordView, startingOrdinal } from './record-operations';

@@ -1,9 +1,11 @@
 /**
- * Token bucket for the per-shard quotas. `tryTake` refuses when the tokens are not there (write limits are
- * all-or-nothing per record); `takeDebt` lets the balance go negative, which models the read side: a 10 MiB
- * GetRecords is served, then the shard's readers are throttled until the debt is repaid (kds-reference §1.4).
+ * A token bucket on an injected clock: `capacity` tokens at most, refilled at `refillPerSecond`. `tryTake` refuses
+ * when the tokens are not there (the emulator's write quotas are all-or-nothing per record); `takeDebt` lets the
+ * balance go negative (a 10 MiB GetRecords is served, then the shard's readers wait until the debt is repaid,
+ * kds-reference §1.4; the video producer's live video is charged to its upload cap without waiting, and the
+ * backlog waits the debt out). A clock that steps back adds nothing.
  */
-import type { Clock } from '../clock';
+import type { Clock } from '../time/clock';
 
 export class TokenBucket {
   private tokens: number;
@@ -13,6 +15,7 @@ export class TokenBucket {
     private readonly refillPerSecond: number,
     private readonly clock: Clock,
   ) {
+    if (!(capacity > 0) || !(refillPerSecond > 0)) throw new RangeError(`A token bucket needs a positive capacity and rate, got ${capacity} and ${refillPerSecond}/s.`);
     this.tokens = capacity;
     this.last = clock.now();
   }
@@ -40,9 +43,12 @@ export class TokenBucket {
     this.tokens -= n;
   }
 
-  /** Milliseconds until `n` tokens are available (0 if they are). */
+  /**
+   * Milliseconds until `n` tokens are available (0 if they are). More than the capacity can never be held: such a
+   * take waits for a full bucket and then goes into debt (takeDebt), which keeps the long-run rate.
+   */
   msUntil(n: number): number {
-    const missing = n - this.available();
+    const missing = Math.min(n, this.capacity) - this.available();
     return missing <= 0 ? 0 : Math.ceil((missing * 1000) / this.refillPerSecond);
   }
 }
