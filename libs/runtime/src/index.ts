@@ -32,3 +32,4 @@ export {
 } from './service/service-runner';
 export { PromiseCache, type PromiseCacheOptions } from './concurrency/promise-cache';
 export { ConcurrencyLimiter, mapWithConcurrency } from './concurrency/concurrency-limiter';
+export { SerialQueue } from './concurrency/serial-queue';

@@ -47,6 +47,7 @@ import { promises as fsp } from 'node:fs';
 import type { FileHandle } from 'node:fs/promises';
 import * as path from 'node:path';
 import * as zlib from 'node:zlib';
+import { SerialQueue } from '@tributary/runtime';
 import { noopLogger, type Logger } from '../logger';
 import { TelemetryConsumerError } from '../telemetry-consumer-error';
 import { systemClock, systemTimers, type Clock, type Timers } from '../time';
@@ -162,7 +163,8 @@ export class FileSink {
   private readonly onCommitted: ((file: CommittedFile) => void) | undefined;
   /** Open files by partition, oldest first (Map keeps insertion order). */
   private readonly open = new Map<string, OpenFile>();
-  private chain: Promise<unknown> = Promise.resolve();
+  // Writes, rotations and flushes one at a time, in call order.
+  private readonly queue = new SerialQueue();
   private nextN = 0;
   private closed = false;
   private sweeping: Promise<number> | undefined;
@@ -221,7 +223,7 @@ export class FileSink {
 
   /** Creates the folder, publishes the orphans already there, and sweeps again every `sweepIntervalMs`. */
   async start(): Promise<{ recovered: number }> {
-    await this.enqueue(() => fsp.mkdir(this.base, { recursive: true }));
+    await this.queue.run(() => fsp.mkdir(this.base, { recursive: true }));
     const recovered = await this.sweep();
     this.scheduleSweep();
     return { recovered };
@@ -241,19 +243,19 @@ export class FileSink {
   /** Appends records (each to its hour's file); resolves once their compressed bytes are in the files and synced. */
   write(records: readonly FileSinkRecord[]): Promise<void> {
     if (records.length === 0) return Promise.resolve();
-    return this.enqueue(() => this.writeNow(records));
+    return this.queue.run(() => this.writeNow(records));
   }
 
   /** Closes and publishes every open file. */
   flush(): Promise<void> {
-    return this.enqueue(() => this.commitAll('flush'));
+    return this.queue.run(() => this.commitAll('flush'));
   }
 
   /** Publishes every open file and stops sweeping; later writes fail with CLOSED. */
   close(): Promise<void> {
     this.closed = true;
     this.timers.clearTimeout(this.sweepTimer);
-    return this.enqueue(async () => {
+    return this.queue.run(async () => {
       await this.sweeping?.catch(() => undefined);
       await this.commitAll('flush');
     });
@@ -261,14 +263,9 @@ export class FileSink {
 
   /** Resolves once every write, rotation and flush queued so far has finished (whatever its outcome). */
   settled(): Promise<void> {
-    return this.chain.then(() => undefined);
+    return this.queue.settled();
   }
 
-  private enqueue<T>(task: () => Promise<T>): Promise<T> {
-    const run = this.chain.then(task, task);
-    this.chain = run.catch(() => undefined);
-    return run;
-  }
 
   private scheduleSweep(): void {
     if (this.closed || this.sweepIntervalMs === 0) return;
@@ -368,7 +365,7 @@ export class FileSink {
         // Errors surface through write/flush/end; this keeps an 'error' event from being unhandled.
         gzip.on('error', () => undefined);
         file.timer = this.timers.setTimeout(() => {
-          void this.enqueue(async () => {
+          void this.queue.run(async () => {
             if (this.open.get(partition) === file) await this.commit(file, 'age');
           }).catch((err: unknown) => this.logger.error({ err, path: file.tempPath }, 'file sink: rotation by age failed'));
         }, this.maxFileAgeMs);

@@ -22,7 +22,7 @@ import { mkdirSync, unlinkSync } from 'node:fs';
 import { readFile, rename, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { ReplayableFragment } from '@tributary/kvs';
-import type { Logger } from '@tributary/runtime';
+import { SerialQueue, type Logger } from '@tributary/runtime';
 import { fragmentFileSize, parseFragmentFile, scanFragmentFiles, writeFragmentFile } from '../spool/fragment-file';
 
 export type RecordingLogger = Pick<Logger, 'info' | 'warn'>;
@@ -82,7 +82,7 @@ export class RecordingStore {
   private readonly toMs: (timecode: number) => number;
   private readonly headers: Uint8Array[] = [];
   /** Serialises retention with appends and marks (the file operations of one fragment do not interleave). */
-  private chain: Promise<void> = Promise.resolve();
+  private readonly queue = new SerialQueue();
 
   constructor(private readonly options: RecordingStoreOptions) {
     // A programming error (the config schema checks the settings), never retried.
@@ -144,18 +144,9 @@ export class RecordingStore {
     this.dropPending(e.timecode);
   }
 
-  private serial<T>(work: () => Promise<T>): Promise<T> {
-    const run = this.chain.then(work);
-    this.chain = run.then(
-      () => undefined,
-      () => undefined,
-    );
-    return run;
-  }
-
   /** Records a fragment (durably), then applies retention. A timecode already recorded is rewritten. */
   append(fragment: ReplayableFragment): Promise<void> {
-    return this.serial(async () => {
+    return this.queue.run(async () => {
       const size = fragmentFileSize(fragment);
       const previous = this.byTimecode.get(fragment.timecode);
       if (previous) await this.remove(previous);
@@ -170,7 +161,7 @@ export class RecordingStore {
 
   /** Deletes what is past the age limit (the app calls it periodically; appends do it too). */
   sweep(): Promise<void> {
-    return this.serial(() => this.enforce());
+    return this.queue.run(() => this.enforce());
   }
 
   private async enforce(): Promise<void> {
@@ -210,7 +201,7 @@ export class RecordingStore {
     if (!e || e.uploaded) return Promise.resolve();
     // Synchronously, so the backlog never picks it between the ack and the rename.
     this.setUploaded(e);
-    return this.serial(async () => {
+    return this.queue.run(async () => {
       if (this.byTimecode.get(timecode) !== e) return; // deleted by retention meanwhile
       try {
         await rename(this.pathOf(timecode, false), this.pathOf(timecode, true));
@@ -251,7 +242,7 @@ export class RecordingStore {
     const parsed = parseFragmentFile(new Uint8Array(data.buffer, data.byteOffset, data.byteLength));
     if (!parsed) {
       this.options.logger?.warn({ timecode, dir: this.options.dir }, 'recording: unreadable fragment file deleted');
-      await this.serial(() => this.remove(e));
+      await this.queue.run(() => this.remove(e));
       return undefined;
     }
     return { timecode, header: this.internHeader(parsed.header), bytes: parsed.bytes };
@@ -285,7 +276,7 @@ export class RecordingStore {
 
   /** Waits for the appends, marks and deletions queued so far. */
   settled(): Promise<void> {
-    return this.chain;
+    return this.queue.settled();
   }
 }
 

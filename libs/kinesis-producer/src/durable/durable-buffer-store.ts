@@ -23,7 +23,7 @@
 import { mkdirSync, readdirSync, readFileSync, truncateSync, unlinkSync } from 'node:fs';
 import { open, rename, unlink, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { Clock, Logger } from '@tributary/runtime';
+import { SerialQueue, type Clock, type Logger } from '@tributary/runtime';
 import { ProducerError } from '../errors';
 import { decodeSpillSegment, decodeSpillFrame, encodeSpillFrame, type SpilledRecord } from './spill-frame-codec';
 
@@ -82,7 +82,7 @@ export class DurableBufferStore {
   private readonly segmentBytes: number;
   private readonly dropped = { 'max-bytes': 0, 'max-age': 0 };
   /** Appends and rewrites run one at a time, in call order. */
-  private chain: Promise<void> = Promise.resolve();
+  private readonly queue = new SerialQueue();
   private closed = false;
 
   constructor(private readonly o: DurableBufferStoreOptions) {
@@ -161,17 +161,7 @@ export class DurableBufferStore {
   /** Appends records (in the order given) durably; resolves once they are written (and fsynced). */
   append(records: readonly SpilledRecord[]): Promise<void> {
     if (records.length === 0) return Promise.resolve();
-    return this.serial(() => this.doAppend(records));
-  }
-
-  /** Runs file work one operation at a time, in call order (an append must not drop a segment being read). */
-  private serial<T>(work: () => Promise<T>): Promise<T> {
-    const run = this.chain.then(work);
-    this.chain = run.then(
-      () => undefined,
-      () => undefined,
-    );
-    return run;
+    return this.queue.run(() => this.doAppend(records));
   }
 
   private async doAppend(records: readonly SpilledRecord[]): Promise<void> {
@@ -261,7 +251,7 @@ export class DurableBufferStore {
    * than `maxAgeMs` are dropped on the way (counted), not returned.
    */
   peek(max: number): Promise<SpilledRecord[]> {
-    return this.serial(() => this.doPeek(max));
+    return this.queue.run(() => this.doPeek(max));
   }
 
   private async doPeek(max: number): Promise<SpilledRecord[]> {
@@ -333,7 +323,7 @@ export class DurableBufferStore {
   /** Marks records acknowledged (or given up); segments left with nothing pending are deleted. */
   ack(seqs: ReadonlySet<number>): Promise<void> {
     if (seqs.size === 0) return Promise.resolve();
-    return this.serial(() => this.doAck(seqs));
+    return this.queue.run(() => this.doAck(seqs));
   }
 
   private async doAck(seqs: ReadonlySet<number>): Promise<void> {
@@ -358,7 +348,7 @@ export class DurableBufferStore {
    * so that the next start does not send the acknowledged ones again; an empty one is deleted.
    */
   close(): Promise<void> {
-    return this.serial(() => this.doClose());
+    return this.queue.run(() => this.doClose());
   }
 
   private async doClose(): Promise<void> {
