@@ -58,8 +58,6 @@ export interface PatternSettings {
  * os.tmpdir()/tributary-video-bench/, keyed by its settings.
  */
 export function patternRecording(p: PatternSettings): { file: string; args: string[] } {
-  const dir = path.join(os.tmpdir(), 'tributary-video-bench');
-  fs.mkdirSync(dir, { recursive: true });
   const gop = Math.max(1, Math.round((p.fps * p.fragmentMs) / 1000));
   // prettier-ignore
   const args = [
@@ -72,14 +70,29 @@ export function patternRecording(p: PatternSettings): { file: string; args: stri
     '-g', String(gop), '-keyint_min', String(gop), '-sc_threshold', '0', '-bf', '0',
     '-f', 'matroska', '-live', '1',
   ];
+  const { file, args: made } = cachedRecording(`pattern-${p.size}-${p.fragmentMs}ms-${p.seconds}s`, args);
+  return { file, args: made };
+}
+
+/**
+ * An ffmpeg recording made once and kept in os.tmpdir()/tributary-video-bench/, its name keyed by `args` (the output
+ * file is appended): made into a `.part` file and renamed, so a bench stopped meanwhile leaves no half recording.
+ * Returns the path, the whole command and how long the making took (0 when it was cached).
+ */
+export function cachedRecording(name: string, args: string[]): { file: string; args: string[]; madeInSeconds: number } {
+  const dir = path.join(os.tmpdir(), 'tributary-video-bench');
+  fs.mkdirSync(dir, { recursive: true });
   const key = Buffer.from(args.join(' ')).toString('base64url').slice(-24);
-  const file = path.join(dir, `pattern-${p.size}-${p.fragmentMs}ms-${p.seconds}s-${key}.mkv`);
+  const file = path.join(dir, `${name}-${key}.mkv`);
+  let madeInSeconds = 0;
   if (!fs.existsSync(file)) {
+    const started = Date.now();
     const part = `${file}.${process.pid}.part`;
     execFileSync(ffmpegPath(), [...args, part], { stdio: ['ignore', 'ignore', 'inherit'] });
     fs.renameSync(part, file);
+    madeInSeconds = (Date.now() - started) / 1000;
   }
-  return { file, args: [...args, file] };
+  return { file, args: [...args, file], madeInSeconds };
 }
 
 /** One stored KVS fragment: the stream-header bytes and the Cluster bytes, as PutMedia carried them. */

@@ -38,15 +38,13 @@
  * One untimed warm-up run first (the emulator's JIT), then `--runs` rounds over the stream counts; medians of the
  * per-run figures. Results go to tools/bench/results/video-latest.json.
  */
-import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import type { KinesisVideoClient } from '@aws-sdk/client-kinesis-video';
 import { parseBenchArgs, positiveIntegerOption, positiveOption } from './bench-args';
 import { BenchSession, fmtCpuPercent, fmtMiB, mediansOf, percentile, printMetricTable, type MetricRow } from './bench-report';
 import { runBench, runJsonWorker, type ServerProcess } from './bench-support';
-import { createVideoStream, ffmpegPath, recentFragments, withVideoEmulator } from './media-bench-support';
+import { cachedRecording, createVideoStream, recentFragments, withVideoEmulator } from './media-bench-support';
 import type { VideoWorkerInput, VideoWorkerResult } from './video-bench-worker';
 import { runCameraBench, type CameraBenchOptions } from './video-camera-bench';
 
@@ -108,8 +106,6 @@ function parseOptions(argv: string[]): BenchOptions | undefined {
 
 /** The cached recording of `seconds`, made by ffmpeg when missing; its path, size and how long it took to make. */
 function testPattern(seconds: number): { file: string; bytes: number; madeInSeconds: number; args: string[] } {
-  const dir = path.join(os.tmpdir(), 'tributary-video-bench');
-  fs.mkdirSync(dir, { recursive: true });
   // prettier-ignore
   const args = [
     '-hide_banner', '-loglevel', 'error', '-y',
@@ -121,17 +117,8 @@ function testPattern(seconds: number): { file: string; bytes: number; madeInSeco
     '-g', String(PATTERN.fps), '-keyint_min', String(PATTERN.fps), '-sc_threshold', '0', '-bf', '0', '-pix_fmt', 'yuv420p',
     '-f', 'matroska', '-live', '1',
   ];
-  const key = Buffer.from(args.join(' ')).toString('base64url').slice(-24);
-  const file = path.join(dir, `pattern-${seconds}s-${key}.mkv`);
-  let madeInSeconds = 0;
-  if (!fs.existsSync(file)) {
-    const started = Date.now();
-    const part = `${file}.${process.pid}.part`;
-    execFileSync(ffmpegPath(), [...args, part], { stdio: ['ignore', 'ignore', 'inherit'] });
-    fs.renameSync(part, file);
-    madeInSeconds = (Date.now() - started) / 1000;
-  }
-  return { file, bytes: fs.statSync(file).size, madeInSeconds, args: [...args, file] };
+  const { file, args: made, madeInSeconds } = cachedRecording(`pattern-${seconds}s`, args);
+  return { file, bytes: fs.statSync(file).size, madeInSeconds, args: made };
 }
 
 // ---------------------------------------------------------------------------------------------------------

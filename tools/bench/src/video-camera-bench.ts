@@ -20,7 +20,7 @@
  * the camera really streamed; the decision line of the app's log is checked to be the mode's.
  * Medians over `--runs`. Results go to tools/bench/results/video-camera-latest.json.
  */
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -28,7 +28,7 @@ import { createInterface } from 'node:readline';
 import type { KinesisVideoClient } from '@aws-sdk/client-kinesis-video';
 import { BenchSession, fmtCpuPercent, mediansOf, printMetricTable, type MetricRow } from './bench-report';
 import { BENCH_CREDENTIALS, BENCH_REGION, processCpuSeconds, ROOT, sleep, type ServerProcess } from './bench-support';
-import { createVideoStream, ffmpegPath, recentFragments, withVideoEmulator } from './media-bench-support';
+import { cachedRecording, createVideoStream, recentFragments, withVideoEmulator } from './media-bench-support';
 
 const SOURCES = ['apps/video-producer/src', 'libs/media/src', 'libs/kvs/src'];
 const MAIN = path.join(ROOT, 'apps/video-producer/src/main.ts');
@@ -50,8 +50,6 @@ export interface CameraBenchOptions {
 
 /** The cached camera recording (see the header). */
 function cameraRecording(): { file: string; args: string[]; madeInSeconds: number } {
-  const dir = path.join(os.tmpdir(), 'tributary-video-bench');
-  fs.mkdirSync(dir, { recursive: true });
   const gop = CAMERA.fps * CAMERA.gopSeconds;
   // prettier-ignore
   const args = [
@@ -65,17 +63,7 @@ function cameraRecording(): { file: string; args: string[]; madeInSeconds: numbe
     '-c:a', 'aac', '-b:a', '64k',
     '-f', 'matroska',
   ];
-  const key = Buffer.from(args.join(' ')).toString('base64url').slice(-24);
-  const file = path.join(dir, `camera-1080p-${key}.mkv`);
-  let madeInSeconds = 0;
-  if (!fs.existsSync(file)) {
-    const started = Date.now();
-    const part = `${file}.${process.pid}.part`;
-    execFileSync(ffmpegPath(), [...args, part], { stdio: ['ignore', 'ignore', 'inherit'] });
-    fs.renameSync(part, file);
-    madeInSeconds = (Date.now() - started) / 1000;
-  }
-  return { file, args: [...args, file], madeInSeconds };
+  return cachedRecording('camera-1080p', args);
 }
 
 /** The pids under `root` (children, grandchildren, …), from /proc. */
