@@ -18,6 +18,7 @@
 import { spawn } from 'node:child_process';
 import { delimiter, dirname, join } from 'node:path';
 import { createInterface } from 'node:readline';
+import { VideoProducerError } from '../video-producer-error';
 import { executable, type CameraSource } from './ffmpeg-adapter';
 
 export interface ProbedStream {
@@ -103,20 +104,44 @@ export function packetsArgs(source: CameraSource, readSeconds: number, capture: 
 
 /** ffprobe's `-of json` stream list → the first video and audio streams. */
 export function parseStreams(json: string): { video?: ProbedStream; audio?: ProbedStream } {
-  const parsed = JSON.parse(json) as { streams?: Array<Record<string, unknown>> };
-  const streams = (parsed.streams ?? []).map((s): ProbedStream => {
+  // ffprobe's own output, but its values come from the camera's stream: anything not as documented is left out
+  // rather than trusted (a non-finite number, a stream that is not an object); only text that is not JSON at all
+  // or not ffprobe's shape is an error, the probe's failure.
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(json);
+  } catch {
+    throw new VideoProducerError('FFMPEG_FAILED', 'ffprobe printed no readable stream list (not JSON)', true);
+  }
+  const list = isRecord(parsed) ? (parsed['streams'] ?? []) : undefined;
+  if (!Array.isArray(list)) throw new VideoProducerError('FFMPEG_FAILED', 'ffprobe printed no readable stream list (no streams array)', true);
+  const streams = list.filter(isRecord).map((s): ProbedStream => {
     const type = s['codec_type'] === 'video' ? 'video' : s['codec_type'] === 'audio' ? 'audio' : 'other';
-    const out: ProbedStream = { index: Number(s['index'] ?? 0), type, codec: String(s['codec_name'] ?? 'unknown'), hasBFrames: Number(s['has_b_frames'] ?? 0) || 0 };
+    const out: ProbedStream = { index: count(s['index']) ?? 0, type, codec: typeof s['codec_name'] === 'string' ? s['codec_name'] : 'unknown', hasBFrames: count(s['has_b_frames']) ?? 0 };
     if (typeof s['profile'] === 'string') out.profile = s['profile'];
-    if (typeof s['width'] === 'number') out.width = s['width'];
-    if (typeof s['height'] === 'number') out.height = s['height'];
+    const width = count(s['width']);
+    const height = count(s['height']);
+    if (width !== undefined) out.width = width;
+    if (height !== undefined) out.height = height;
     const fps = type === 'video' ? (rate(s['avg_frame_rate']) ?? rate(s['r_frame_rate'])) : undefined;
     if (fps !== undefined) out.fps = fps;
-    if (s['sample_rate'] !== undefined) out.sampleRate = Number(s['sample_rate']);
-    if (typeof s['channels'] === 'number') out.channels = s['channels'];
+    // ffprobe prints sample_rate as a string ("48000").
+    const sampleRate = count(typeof s['sample_rate'] === 'string' ? Number(s['sample_rate']) : s['sample_rate']);
+    if (sampleRate !== undefined) out.sampleRate = sampleRate;
+    const channels = count(s['channels']);
+    if (channels !== undefined) out.channels = channels;
     return out;
   });
   return { video: streams.find((s) => s.type === 'video'), audio: streams.find((s) => s.type === 'audio') };
+}
+
+function isRecord(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+/** A whole number ≥ 0 as ffprobe prints counts and sizes, else undefined. */
+function count(v: unknown): number | undefined {
+  return typeof v === 'number' && Number.isInteger(v) && v >= 0 ? v : undefined;
 }
 
 /** ffprobe's "25/1" rate → 25; "0/0" and junk → undefined. */
