@@ -261,11 +261,20 @@ const STDERR_TAIL_LINES = 20;
  * line, error messages. An RTSP input's failure is typed from stderr (rtsp/rtsp-failure.ts), also when ffmpeg exits
  * 0 after one (it treats a socket timeout as the end of the input).
  */
-export function startFfmpeg(plan: FfmpegPlan, options: { ffmpegPath: string; logger?: FfmpegLogger; mask?: (text: string) => string }): FfmpegProcess {
+export function startFfmpeg(
+  plan: FfmpegPlan,
+  options: {
+    ffmpegPath: string;
+    logger?: FfmpegLogger;
+    mask?: (text: string) => string;
+    /** Where ffmpeg's bytes go (the caller's stream, handed out before ffmpeg started: probed-ffmpeg.ts); default a new one. */
+    output?: PassThrough;
+  },
+): FfmpegProcess {
   const mask = options.mask ?? ((text: string) => text);
   const rtsp = /^rtsps?:\/\//i.test(plan.input);
   const tail: string[] = [];
-  const out = new PassThrough({ highWaterMark: 256 * 1024 });
+  const out = options.output ?? new PassThrough({ highWaterMark: 256 * 1024 });
   const command = ffmpeg({ stdoutLines: 0 })
     .setFfmpegPath(options.ffmpegPath)
     .input(plan.input)

@@ -91,10 +91,11 @@ export function startProbedFfmpeg(o: ProbedFfmpegOptions): FfmpegProcess {
       { fragmentMs: c.fragmentMs, width: c.width, height: c.height, fps: c.fps, bitrateKbps: c.bitrateKbps, copy: decision.copy, copyAudio: decision.copyAudio, preset: c.preset, frameClusters: o.frameClusters },
       { fontFile: o.fontFile },
     );
-    const proc = (o.start ?? startFfmpeg)(plan, { ffmpegPath: o.ffmpegPath, logger: o.logger, mask });
+    // ffmpeg writes into the stream already handed out: no second hop for every byte of video.
+    const proc = (o.start ?? startFfmpeg)(plan, { ffmpegPath: o.ffmpegPath, logger: o.logger, mask, output: out });
     child = proc;
     commandLine = proc.commandLine;
-    proc.stdout.pipe(out);
+    if (proc.stdout !== out) proc.stdout.pipe(out);
     void proc.exited.then(resolveExit);
   };
   void run().catch((err: unknown) => {
