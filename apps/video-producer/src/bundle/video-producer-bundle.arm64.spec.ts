@@ -34,6 +34,7 @@ import { startEmulator, type RunningEmulator } from '@tributary/emulator';
 import { TEST_REGION, uniqueStreamName } from '@tributary/emulator/testing';
 import { listAllFragments, readFragments, type TestKvsTarget } from '@tributary/kvs/testing';
 import { buildBundle, copyPackageWithDependencies, spawnLogged, type LoggedProcess } from '@tributary/runtime/testing';
+import { unitEnvironment } from './unit-environment';
 
 const ROOT = join(__dirname, '..', '..', '..', '..');
 const APP = 'apps/video-producer';
@@ -145,22 +146,7 @@ describe('video-producer bundle on arm64 (aarch64 Node 20 and ffmpeg under qemu-
     const startedAt = Date.now();
     producer = spawnLogged(arm64.qemu, ['-L', arm64.sysroot, arm64.node, '--enable-source-maps', join(appDir, 'main.js')], {
       cwd: appDir,
-      // What the unit and its EnvironmentFile give it, plus FFMPEG_PATH; nothing of the test's environment.
-      env: {
-        PATH: '/usr/bin:/bin',
-        NODE_ENV: 'production',
-        VIDEO_CONFIG: camerasFile,
-        VIDEO_SPOOL_DIR: join(work, 'var', 'lib', 'video-producer', 'spool'),
-        VIDEO_SPOOL_MAX_BYTES: '64mb',
-        VIDEO_HOST: '127.0.0.1',
-        VIDEO_PORT: '0',
-        VIDEO_CREATE_STREAM: 'on',
-        FFMPEG_PATH: wrapper,
-        AWS_REGION: TEST_REGION,
-        AWS_ACCESS_KEY_ID: 'test',
-        AWS_SECRET_ACCESS_KEY: 'test',
-        AWS_ENDPOINT_URL: emulator.url,
-      },
+      env: unitEnvironment({ work, camerasFile, ffmpegPath: wrapper, endpoint: emulator.url, region: TEST_REGION }),
     });
     ready = await producer.waitForLog('ready', 180_000);
     readyAfterMs = Date.now() - startedAt;

@@ -15,6 +15,7 @@ import { startEmulator, type RunningEmulator } from '@tributary/emulator';
 import { createArchivedMediaClient, createKinesisVideoClient, TEST_REGION, uniqueStreamName } from '@tributary/emulator/testing';
 import { buildBundle, copyPackageWithDependencies, nodeModulesAbove, spawnLogged, type LoggedProcess } from '@tributary/runtime/testing';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { unitEnvironment } from './unit-environment';
 
 const ROOT = join(__dirname, '..', '..', '..', '..');
 const APP = 'apps/video-producer';
@@ -73,22 +74,7 @@ describe('video-producer bundle, run as the systemd unit runs it', () => {
     writeFileSync(camerasFile, JSON.stringify({ cameras: streams.map((stream) => ({ stream, ...camera })) }));
     producer = spawnLogged(process.execPath, ['--enable-source-maps', join(appDir, 'main.js')], {
       cwd: appDir,
-      // What the unit and its EnvironmentFile give it; nothing of the test's environment (no NODE_PATH).
-      env: {
-        PATH: '/usr/bin:/bin',
-        NODE_ENV: 'production',
-        VIDEO_CONFIG: camerasFile,
-        VIDEO_SPOOL_DIR: join(work, 'var', 'lib', 'video-producer', 'spool'),
-        VIDEO_SPOOL_MAX_BYTES: '64mb',
-        VIDEO_HOST: '127.0.0.1',
-        VIDEO_PORT: '0',
-        VIDEO_CREATE_STREAM: 'on',
-        FFMPEG_PATH: systemFfmpeg(),
-        AWS_REGION: TEST_REGION,
-        AWS_ACCESS_KEY_ID: 'test',
-        AWS_SECRET_ACCESS_KEY: 'test',
-        AWS_ENDPOINT_URL: emulator.url,
-      },
+      env: unitEnvironment({ work, camerasFile, ffmpegPath: systemFfmpeg(), endpoint: emulator.url, region: TEST_REGION }),
     });
     const ready = await producer.waitForLog('ready', 60_000);
     url = String(ready['url']);
