@@ -3,8 +3,7 @@
  * connector per client, as the app has one client for live and one for the backlog) play KVS, which takes one
  * connection per stream; the test checks after every step that live and backlog are never connected together.
  */
-import type { GetDataEndpointCommandOutput } from '@aws-sdk/client-kinesis-video';
-import { PutMediaClient, PutMediaConnectionError, type PutMediaSession, type ReplayableFragment } from '@tributary/kvs';
+import { PutMediaConnectionError, type PutMediaSession, type ReplayableFragment } from '@tributary/kvs';
 import { FakePutMediaConnector } from '@tributary/kvs/testing';
 import { TokenBucket } from '@tributary/runtime';
 import { FakeTimers } from '@tributary/runtime/testing';
@@ -54,17 +53,6 @@ class MemoryRecording implements BacklogSource {
 
 const T0 = Date.parse('2026-12-07T10:00:30Z');
 
-function client(timers: FakeTimers, fake: FakePutMediaConnector): PutMediaClient {
-  return new PutMediaClient({
-    kinesisVideoClient: { send: async (): Promise<GetDataEndpointCommandOutput> => ({ DataEndpoint: 'http://127.0.0.1:1', $metadata: {} }) },
-    region: 'us-east-1',
-    credentials: { accessKeyId: 'AKID', secretAccessKey: 'SECRET' },
-    clock: timers,
-    timers,
-    random: () => 0.5,
-    connector: fake.connector,
-  });
-}
 
 async function setup(options: { schedule?: string; windowSeconds?: number; capBytesPerSec?: number; backlog?: number[]; liveUpload?: boolean; liveWindowMs?: number } = {}) {
   const liveUpload = options.liveUpload ?? true;
@@ -74,8 +62,8 @@ async function setup(options: { schedule?: string; windowSeconds?: number; capBy
   const recording = new MemoryRecording();
   for (const t of options.backlog ?? []) await recording.append(frag(t));
   const liveStore = new LiveRecordingStore({ recording, windowMs: liveUpload ? (options.liveWindowMs ?? 30_000) : 0 });
-  const liveClient = client(timers, liveFake);
-  const backlogClient = client(timers, backlogFake);
+  const liveClient = liveFake.client(timers);
+  const backlogClient = backlogFake.client(timers);
   const live: PutMediaSession = liveClient.createSession({ streamName: 'cam', store: liveStore, ...LIVE_SESSION_OPTIONS });
   await live.open();
   live.writeHeader(HEADER);

@@ -4,7 +4,9 @@
  */
 import type { FragmentAck } from '../putmedia/ack-parser';
 import type { KvsError } from '../kvs-errors';
+import type { Clock, Timers } from '@tributary/runtime';
 import type { PutMediaConnection, PutMediaConnectionHandlers, PutMediaConnectionTarget, PutMediaConnector } from '../putmedia/putmedia-connection';
+import { PutMediaClient, type PutMediaClientOptions } from '../putmedia/putmedia-client';
 
 const decoder = new TextDecoder();
 
@@ -84,6 +86,23 @@ export class FakePutMediaConnector {
     this.connections.push(connection);
     return connection;
   };
+
+  /**
+   * A PutMediaClient whose sessions connect here: test credentials, a fixed data endpoint from a stub control plane,
+   * no jitter (random 0.5), `timers` as its clock and timers; `overrides` replace any of it.
+   */
+  client(timers: Clock & Timers, overrides: Partial<PutMediaClientOptions> = {}): PutMediaClient {
+    return new PutMediaClient({
+      kinesisVideoClient: { send: async () => ({ DataEndpoint: 'http://127.0.0.1:1', $metadata: {} }) },
+      region: 'us-east-1',
+      credentials: { accessKeyId: 'AKID', secretAccessKey: 'SECRET' },
+      clock: timers,
+      timers,
+      random: () => 0.5,
+      connector: this.connector,
+      ...overrides,
+    });
+  }
 
   get last(): FakePutMediaConnection {
     const c = this.connections[this.connections.length - 1];

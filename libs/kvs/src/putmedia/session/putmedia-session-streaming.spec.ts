@@ -3,9 +3,8 @@
  * the store still gets each fragment whole before it counts as sent, acks that beat the store are applied with
  * their own times, and a fragment whose connection went away is resent whole from the store.
  */
-import type { GetDataEndpointCommandOutput } from '@aws-sdk/client-kinesis-video';
 import { FakeTimers } from '@tributary/runtime/testing';
-import { PutMediaClient, type PutMediaSessionOptions } from '../putmedia-client';
+import type { PutMediaSessionOptions } from '../putmedia-client';
 import { PutMediaConnectionError } from '../../kvs-errors';
 import type { PutMediaEventMap, PutMediaEventName } from '../putmedia-events';
 import { InMemoryFragmentStore, type ReplayableFragment } from '../replayable-fragments';
@@ -32,15 +31,7 @@ async function harness(options: Partial<PutMediaSessionOptions> = {}) {
   const timers = new FakeTimers(undefined, 20);
   const fake = new FakePutMediaConnector();
   const store = new GatedStore();
-  const client = new PutMediaClient({
-    kinesisVideoClient: { send: async (): Promise<GetDataEndpointCommandOutput> => ({ DataEndpoint: 'http://127.0.0.1:1', $metadata: {} }) },
-    region: 'us-east-1',
-    credentials: { accessKeyId: 'AKID', secretAccessKey: 'SECRET' },
-    clock: timers,
-    timers,
-    random: () => 0.5,
-    connector: fake.connector,
-  });
+  const client = fake.client(timers);
   const session = client.createSession({ streamName: 'cam-1', store, ...options });
   const events: { name: PutMediaEventName; payload: unknown }[] = [];
   for (const name of ['fragment-sent', 'fragment-persisted', 'rotation', 'disconnected'] as const) session.on(name, (payload) => events.push({ name, payload }));

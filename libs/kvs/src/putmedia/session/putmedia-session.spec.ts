@@ -40,19 +40,13 @@ async function harness(options: Partial<PutMediaSessionOptions> = {}, store = ne
   const timers = new FakeTimers(undefined, 20);
   const fake = new FakePutMediaConnector();
   let endpointCalls = 0;
-  const client = new PutMediaClient({
+  const client = fake.client(timers, {
     kinesisVideoClient: {
       send: async (): Promise<GetDataEndpointCommandOutput> => {
         endpointCalls++;
         return { DataEndpoint: 'http://127.0.0.1:1', $metadata: {} };
       },
     },
-    region: 'us-east-1',
-    credentials: { accessKeyId: 'AKID', secretAccessKey: 'SECRET' },
-    clock: timers,
-    timers,
-    random: () => 0.5,
-    connector: fake.connector,
     ...(logger ? { logger } : {}),
   });
   const session = client.createSession({ streamName: 'cam-1', store, ...options });
