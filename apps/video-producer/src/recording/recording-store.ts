@@ -19,11 +19,11 @@
  * backlog age read. `timecodeToMs` converts for another scale.
  */
 import { mkdirSync, unlinkSync } from 'node:fs';
-import { readFile, rename, unlink } from 'node:fs/promises';
+import { rename, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { ReplayableFragment } from '@tributary/kvs';
 import { SerialQueue, type Logger } from '@tributary/runtime';
-import { fragmentFileSize, parseFragmentFile, scanFragmentFiles, writeFragmentFile } from '../spool/fragment-file';
+import { fragmentFileSize, HeaderInterner, readFragmentFile, scanFragmentFiles, writeFragmentFile } from '../spool/fragment-file';
 
 export type RecordingLogger = Pick<Logger, 'info' | 'warn'>;
 
@@ -80,7 +80,7 @@ export class RecordingStore {
   private readonly fsync: boolean;
   private readonly now: () => number;
   private readonly toMs: (timecode: number) => number;
-  private readonly headers: Uint8Array[] = [];
+  private readonly headers = new HeaderInterner();
   /** Serialises retention with appends and marks (the file operations of one fragment do not interleave). */
   private readonly queue = new SerialQueue();
 
@@ -232,29 +232,17 @@ export class RecordingStore {
   async read(timecode: number): Promise<ReplayableFragment | undefined> {
     const e = this.byTimecode.get(timecode);
     if (!e) return undefined;
-    let data: Buffer;
-    try {
-      data = await readFile(this.pathOf(timecode, e.uploaded));
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-      throw err;
-    }
-    const parsed = parseFragmentFile(new Uint8Array(data.buffer, data.byteOffset, data.byteLength));
-    if (!parsed) {
+    const read = await readFragmentFile(this.pathOf(timecode, e.uploaded));
+    if (read === 'missing') return undefined;
+    if (read === 'unreadable') {
       this.options.logger?.warn({ timecode, dir: this.options.dir }, 'recording: unreadable fragment file deleted');
       await this.queue.run(() => this.remove(e));
       return undefined;
     }
-    return { timecode, header: this.internHeader(parsed.header), bytes: parsed.bytes };
+    return { timecode, header: this.headers.intern(read.header), bytes: read.bytes };
   }
 
   /** One instance per distinct header, so a session sees the same header object for fragments that share it. */
-  private internHeader(header: Uint8Array): Uint8Array {
-    for (const h of this.headers) if (h.length === header.length && h.every((b, i) => b === header[i])) return h;
-    this.headers.push(header.slice());
-    if (this.headers.length > 8) this.headers.shift();
-    return this.headers[this.headers.length - 1];
-  }
 
   /** Timecodes recorded, oldest first (with their upload mark), for inspection. */
   list(): { timecode: number; uploaded: boolean }[] {

@@ -5,7 +5,7 @@
  * leaves either the whole file or a `.tmp` that the store's start-up scan deletes.
  */
 import { readdirSync, statSync, unlinkSync } from 'node:fs';
-import { open, rename } from 'node:fs/promises';
+import { open, readFile, rename } from 'node:fs/promises';
 import { join } from 'node:path';
 
 export interface FragmentFileContent {
@@ -75,4 +75,41 @@ export function scanFragmentFiles(dir: string, names: RegExp): FoundFragmentFile
     found.push({ path, match, size });
   }
   return found;
+}
+
+/**
+ * A fragment file read back: its header and fragment, 'missing' when the file is gone, 'unreadable' when its
+ * bytes are not such a file (a crash inside a write; the store deletes it).
+ */
+export async function readFragmentFile(path: string): Promise<FragmentFileContent | 'missing' | 'unreadable'> {
+  let data: Buffer;
+  try {
+    data = await readFile(path);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return 'missing';
+    throw err;
+  }
+  return parseFragmentFile(new Uint8Array(data.buffer, data.byteOffset, data.byteLength)) ?? 'unreadable';
+}
+
+/**
+ * The stream headers of fragments read back, one object per distinct header (the last 8): the session compares a
+ * fragment's header with its connection's, and a copy of its own does not keep the whole file's buffer alive.
+ */
+export class HeaderInterner {
+  private readonly headers: Uint8Array[] = [];
+
+  intern(header: Uint8Array): Uint8Array {
+    for (const h of this.headers) if (equalBytes(h, header)) return h;
+    const copy = header.slice();
+    this.headers.push(copy);
+    if (this.headers.length > 8) this.headers.shift();
+    return copy;
+  }
+}
+
+function equalBytes(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
 }

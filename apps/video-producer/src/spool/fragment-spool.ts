@@ -18,12 +18,12 @@
  * Each transition into "full" is logged once, with the policy.
  */
 import { mkdirSync } from 'node:fs';
-import { readFile, unlink } from 'node:fs/promises';
+import { unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { ReplayableFragment, ReplayableFragments } from '@tributary/kvs';
 import type { Logger } from '@tributary/runtime';
 import { VideoProducerError } from '../video-producer-error';
-import { fragmentFileSize, parseFragmentFile, scanFragmentFiles, writeFragmentFile } from './fragment-file';
+import { fragmentFileSize, HeaderInterner, readFragmentFile, scanFragmentFiles, writeFragmentFile } from './fragment-file';
 
 export type SpoolPolicy = 'drop-oldest' | 'stop-capture';
 
@@ -57,7 +57,7 @@ export class FragmentSpool implements ReplayableFragments {
   private readonly fsync: boolean;
   private readonly roomWaiters: (() => void)[] = [];
   /** Headers by content, so fragments read back share one instance per header (the session compares them). */
-  private readonly headers: Uint8Array[] = [];
+  private readonly headers = new HeaderInterner();
   private droppedTotal = 0;
 
   constructor(private readonly options: FragmentSpoolOptions) {
@@ -137,32 +137,19 @@ export class FragmentSpool implements ReplayableFragments {
 
   async read(timecode: number): Promise<ReplayableFragment | undefined> {
     if (!this.entries.has(timecode)) return undefined;
-    let data: Buffer;
-    try {
-      data = await readFile(this.pathOf(timecode));
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === 'ENOENT') {
-        this.forget(timecode);
-        return undefined;
-      }
-      throw err;
+    const read = await readFragmentFile(this.pathOf(timecode));
+    if (read === 'missing') {
+      this.forget(timecode);
+      return undefined;
     }
-    const bytes = new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
-    const parsed = parseFragmentFile(bytes);
-    if (!parsed) {
+    if (read === 'unreadable') {
       this.options.logger?.warn({ timecode, dir: this.options.dir }, 'spool: unreadable fragment file deleted');
       await this.remove(timecode);
       return undefined;
     }
-    return { timecode, header: this.internHeader(parsed.header), bytes: parsed.bytes };
+    return { timecode, header: this.headers.intern(read.header), bytes: read.bytes };
   }
 
-  private internHeader(header: Uint8Array): Uint8Array {
-    for (const h of this.headers) if (equalBytes(h, header)) return h;
-    this.headers.push(header.slice());
-    if (this.headers.length > 8) this.headers.shift();
-    return header;
-  }
 
   async release(timecode: number): Promise<void> {
     if (!this.entries.has(timecode)) return;
@@ -215,8 +202,3 @@ export class FragmentSpool implements ReplayableFragments {
   }
 }
 
-function equalBytes(a: Uint8Array, b: Uint8Array): boolean {
-  if (a.length !== b.length) return false;
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
-  return true;
-}
