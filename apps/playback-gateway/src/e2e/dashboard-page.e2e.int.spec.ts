@@ -24,6 +24,7 @@ import { generateApiKey, type GeneratedApiKey } from '@tributary/auth';
 import { startEmulator, type RunningEmulator } from '@tributary/emulator';
 import {
   chromiumAvailable,
+  closeContexts,
   createActiveStream,
   createActiveVideoStream,
   createDynamoDbClient,
@@ -58,11 +59,14 @@ const hidden = (page: Page, id: string): Promise<boolean> => page.evaluate<boole
 const describeBrowser = chromiumAvailable() ? describe : describe.skip;
 
 describeBrowser('dashboard page in chromium (emulator tables + gateway)', () => {
-  // In full CI runs (never alone, never under nx alone) this file's tests have failed with "Target page, context or
-  // browser has been closed", the browser's log ending in a graceful close no test asked for: all eleven on one
-  // browser, or, with usableBrowser below, the first test only. The first-test failures were most likely the
-  // floating context close in signedIn() (see there), which no retry reaches; the all-eleven ones' cause is not
-  // known. A failed test is run again (its first error is printed), from a browser usableBrowser has checked.
+  // In full CI runs (never alone, never under nx alone) this file's first test failed with "Target page, context or
+  // browser has been closed" after every test had passed, the browser's log ending in afterAll's graceful close. The
+  // cause: the last test's context was still closing (a floating close on the page's 'close' event) when afterAll
+  // closed the browser; the close failed inside Playwright, unhandled for a moment, and jest 30 charges a rejection to
+  // the test whose async context it was created in: Playwright dispatches the browser's messages in the context of
+  // its launch, the first test's beforeEach (when the browser was launched in beforeAll, all eleven tests failed the
+  // same way). Such an error is not retryable. So every test's contexts are closed, awaited, in afterEach
+  // (closeContexts), and nothing is in flight when the browser goes. A test that fails by itself is run again.
   jest.retryTimes(2, { logErrorsBeforeRetry: true });
   let emulator: RunningEmulator;
   let ddb: DynamoDBClient;
@@ -164,6 +168,10 @@ describeBrowser('dashboard page in chromium (emulator tables + gateway)', () => 
   beforeEach(async () => {
     browser = await usableBrowser(browser as Browser | undefined);
   }, 60_000);
+
+  afterEach(async () => {
+    await closeContexts(browser);
+  });
 
   afterAll(async () => {
     await browser?.close();
@@ -297,13 +305,8 @@ describeBrowser('dashboard page in chromium (emulator tables + gateway)', () => 
   const signedIn = async (viewport = { width: 1280, height: 1000 }, options: { bypassCSP?: boolean } = {}): Promise<Page> => {
     const context = await browser.newContext({ viewport, bypassCSP: options.bypassCSP ?? false });
     const page = await context.newPage();
-    // Not `void context.close()`: after the file's last test this close is still in flight when afterAll closes the
-    // browser, and rejects ("Target page, context or browser has been closed"). Unhandled, jest 30 pinned that
-    // rejection on the file's first test, after every test had passed, and would not retry it: the CI failures of
-    // this file whose browser log ends in `<gracefully close start>` (afterAll's browser.close()).
-    page.on('close', () => {
-      context.close().catch(() => undefined);
-    });
+    // Its context is closed by afterEach (closeContexts), awaited: a close still in flight when afterAll closes the
+    // browser failed the file's first test (see the top).
     await page.goto(`${gateway.url}/dashboard`);
     await page.fill('#api-key', full.key);
     await page.click('#sign-in');

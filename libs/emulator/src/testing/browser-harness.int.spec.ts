@@ -87,4 +87,23 @@ describeBrowser('launchChromium', () => {
       await second?.close();
     }
   });
+
+  it('closeContexts closes every context, pages opened with newPage included, and leaves the browser open', async () => {
+    const { launchChromium, closeContexts } = harnessWith(REAL_CHROMIUM);
+    const browser = await launchChromium();
+    try {
+      const context = await browser.newContext();
+      const pages = [await context.newPage(), await browser.newPage()];
+      const closed = pages.map((page) => new Promise<void>((resolve) => page.once('close', () => resolve())));
+      expect(browser.contexts()).toHaveLength(2);
+      await closeContexts(browser);
+      await Promise.all(closed);
+      expect(browser.contexts()).toHaveLength(0);
+      expect(browser.isConnected()).toBe(true);
+      await closeContexts(undefined);
+    } finally {
+      await browser.close();
+    }
+    await closeContexts(browser); // closed: nothing to do, no error
+  });
 });

@@ -94,6 +94,18 @@ export async function usableBrowser(browser: Browser | undefined): Promise<Brows
   }
 }
 
+/**
+ * Closes every context `browser` has open (pages opened with browser.newPage() included), each close awaited. For
+ * files whose tests share one browser: in an afterEach, so no close is still in flight when afterAll closes the
+ * browser. Such a close fails inside Playwright when the browser goes under it, and jest 30 charges that rejection to
+ * the test whose async context launched the browser (Playwright dispatches the browser's messages in it): the
+ * dashboard spec's first test failed in CI, after every test had passed, with "browser has been closed".
+ */
+export async function closeContexts(browser: Browser | undefined): Promise<void> {
+  if (browser === undefined || !browser.isConnected()) return;
+  for (const context of browser.contexts()) await context.close().catch(() => undefined);
+}
+
 /** One hls.js error as the recorder keeps it. */
 export interface HlsErrorRecord {
   fatal: boolean;
