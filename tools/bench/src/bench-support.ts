@@ -58,7 +58,7 @@ export function processCpuSeconds(pid: number | undefined): number {
 }
 
 /** Node flags that make a child write a CPU profile into PROFILE_DIR when it exits. */
-function profileFlags(profile: boolean): string[] {
+export function profileFlags(profile: boolean): string[] {
   if (!profile) return [];
   fs.mkdirSync(PROFILE_DIR, { recursive: true });
   return ['--cpu-prof', '--cpu-prof-dir', PROFILE_DIR];

@@ -3,7 +3,7 @@
  * pipeline into Kinesis Video Streams on the emulator (issue "Video ingest", section Benchmark).
  *
  *   npm run bench:video -- [--runs 3] [--streams 1,4,16] [--seconds 20] [--warmup 3]
- *   npm run bench:video -- --mode camera [--runs 3] [--seconds 20] [--warmup 6]
+ *   npm run bench:video -- --mode camera [--runs 3] [--seconds 20] [--warmup 6] [--entry bundle|tsx]
  *
  * `--mode camera` is another bench (video-camera-bench.ts, see its header): the CPU of one 1080p camera through the
  * real app WITH its ffmpeg, stream copy against re-encode, from a looped file played in real time (-re). What
@@ -46,7 +46,7 @@ import { BenchSession, fmtCpuPercent, fmtMiB, mediansOf, percentile, printMetric
 import { runBench, runJsonWorker, type ServerProcess } from './bench-support';
 import { cachedRecording, createVideoStream, recentFragments, withVideoEmulator } from './media-bench-support';
 import type { VideoWorkerInput, VideoWorkerResult } from './video-bench-worker';
-import { runCameraBench, type CameraBenchOptions } from './video-camera-bench';
+import { runCameraBench, type CameraBenchOptions, type CameraEntry } from './video-camera-bench';
 
 const WORKER_SCRIPT = path.join(__dirname, 'video-bench-worker.ts');
 const SOURCES = ['libs/media/src', 'libs/kvs/src', 'libs/emulator/src'];
@@ -63,6 +63,7 @@ const USAGE = `Usage: npm run bench:video -- [options]
   --mode M          streams (default): N streams of a recording through the pipeline, ffmpeg excluded;
                     camera: one 1080p camera through the real app and its ffmpeg, copy vs re-encode
                     (--runs, --seconds, --warmup apply; warm-up default 6)
+  --entry E         camera mode: bundle (default: the esbuild bundle, as deployed) or tsx (the sources)
   --runs N          rounds over the stream counts, medians reported (default 3)
   --streams LIST    concurrent streams per measurement, comma-separated (default 1,4,16)
   --seconds S       steady window per measurement, after the warm-up (default 20)
@@ -82,13 +83,24 @@ interface BenchOptions {
   camera?: CameraBenchOptions;
 }
 
+function cameraEntryOption(value: string | undefined): CameraEntry {
+  if (value === undefined || value === 'bundle' || value === 'tsx') return value ?? 'bundle';
+  throw new Error(`--entry must be bundle or tsx, got ${value}`);
+}
+
 function parseOptions(argv: string[]): BenchOptions | undefined {
-  const values = parseBenchArgs(argv, ['runs', 'streams', 'seconds', 'warmup', 'mode'], ['profile']);
+  const values = parseBenchArgs(argv, ['runs', 'streams', 'seconds', 'warmup', 'mode', 'entry'], ['profile']);
   if (values === undefined) return undefined;
   if (values.mode !== undefined && values.mode !== 'streams' && values.mode !== 'camera') throw new Error(`--mode must be streams or camera, got ${values.mode}`);
   const camera =
     values.mode === 'camera'
-      ? { runs: positiveIntegerOption('runs', values.runs, 3), seconds: positiveOption('seconds', values.seconds, 20), warmup: positiveOption('warmup', values.warmup, 6) }
+      ? {
+          runs: positiveIntegerOption('runs', values.runs, 3),
+          seconds: positiveOption('seconds', values.seconds, 20),
+          warmup: positiveOption('warmup', values.warmup, 6),
+          entry: cameraEntryOption(values.entry),
+          profile: values.profile ?? false,
+        }
       : undefined;
   const streams = (values.streams ?? '1,4,16').split(',').map((s) => positiveIntegerOption('streams', s.trim(), 1));
   return {

@@ -1,5 +1,5 @@
 /**
- * `npm run bench:video -- --mode camera [--runs 3] [--seconds 20] [--warmup 6]`: the CPU one 1080p camera costs,
+ * `npm run bench:video -- --mode camera [--runs 3] [--seconds 20] [--warmup 6] [--entry bundle|tsx]`: the CPU one 1080p camera costs,
  * ffmpeg included, stream copy against re-encode (issue 15, "No re-encoding where the camera already encodes").
  *
  * The camera: a 1080p H.264 recording with AAC audio, as an IP camera sends it — testsrc2 1920x1080 at 25 fps with
@@ -9,29 +9,45 @@
  * i.e. ffmpeg `-stream_loop -1 -re`, which plays it in real time, the pace an RTSP camera delivers (an RTSP
  * session's own demuxing cost is not in the figure).
  *
- * The producer: the real app (apps/video-producer/src/main.ts under tsx, a process of its own, its real ffmpeg
- * adapter and spool on disk, fsync on) against the emulator in another process (bench-server.ts). Three modes per
+ * The producer: the real app as an edge device runs it (`--entry bundle`, the default: the esbuild bundle of
+ * `nx run video-producer:bundle`, built first, under `node --enable-source-maps` as the systemd unit starts it) or
+ * from its sources (`--entry tsx`: apps/video-producer/src/main.ts under tsx), a process of its own, its real ffmpeg
+ * adapter and spool on disk, fsync on, against the emulator in another process (bench-server.ts). Three modes per
  * run, interleaved: `copy` (`--copy auto`: the probe finds H.264 + AAC with a 2-s GOP and ffmpeg copies both; frames
  * streamed as they come, the default), `copy-whole` (the same with `--send-mode fragments`: one write per fragment)
  * and `re-encode` (`--copy off`: libx264 veryfast at the source's 4 Mbit/s and size, the app's default encoding).
  * Once ffmpeg runs and `--warmup` seconds later (the JIT, the first fragments), the CPU time (utime + stime from
  * /proc) of the producer process and of its ffmpeg child is taken over the `--seconds` window; the figure is per
- * camera in % of one core. (tsx's esbuild service, also a child under tsx but not in the bundle, is left out.) Fragments PERSISTED in the window are counted (ListFragments) as a check that
+ * camera in % of one core. (Under tsx, its esbuild service, a child the bundle does not have, is left out.) Fragments PERSISTED in the window are counted (ListFragments) as a check that
  * the camera really streamed; the decision line of the app's log is checked to be the mode's.
  * Medians over `--runs`. Results go to tools/bench/results/video-camera-latest.json.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { createInterface } from 'node:readline';
 import type { KinesisVideoClient } from '@aws-sdk/client-kinesis-video';
 import { BenchSession, fmtCpuPercent, mediansOf, printMetricTable, type MetricRow } from './bench-report';
-import { BENCH_CREDENTIALS, BENCH_REGION, processCpuSeconds, ROOT, sleep, type ServerProcess } from './bench-support';
+import { BENCH_CREDENTIALS, BENCH_REGION, processCpuSeconds, profileFlags, ROOT, sleep, type ServerProcess } from './bench-support';
 import { cachedRecording, createVideoStream, recentFragments, withVideoEmulator } from './media-bench-support';
 
 const SOURCES = ['apps/video-producer/src', 'libs/media/src', 'libs/kvs/src'];
 const MAIN = path.join(ROOT, 'apps/video-producer/src/main.ts');
+/** Where `nx run video-producer:bundle` writes the bundle (project.json). */
+const BUNDLE = path.join(ROOT, 'dist/video-producer/main.js');
+
+/** How the app is started: as deployed (the bundle, as the systemd unit runs it) or from its sources under tsx. */
+export type CameraEntry = 'bundle' | 'tsx';
+
+/** The node arguments that start the app for `entry`; the bundle is built (or taken from nx's cache) first. */
+function producerEntry(entry: CameraEntry): string[] {
+  if (entry === 'tsx') return ['--import', 'tsx', MAIN];
+  const built = spawnSync('npx', ['nx', 'run', 'video-producer:bundle', '--outputStyle=static'], { cwd: ROOT, encoding: 'utf8' });
+  if (built.status !== 0 || !fs.existsSync(BUNDLE)) throw new Error(`nx run video-producer:bundle failed: ${built.stderr || built.stdout}`);
+  // apps/video-producer/deploy/video-producer.service: ExecStart=/usr/bin/node --enable-source-maps .../main.js
+  return ['--enable-source-maps', BUNDLE];
+}
 
 /** The issue's target: with copy, at most 3 % of one core per camera, ffmpeg included. */
 const TARGET_COPY_CPU_PERCENT = 3;
@@ -46,6 +62,10 @@ export interface CameraBenchOptions {
   runs: number;
   seconds: number;
   warmup: number;
+  /** Default `bundle`. */
+  entry?: CameraEntry;
+  /** CPU profiles of the producer processes into tools/bench/results/profiles/ (the figures then include the profiler). */
+  profile?: boolean;
 }
 
 /** The cached camera recording (see the header). */
@@ -127,7 +147,7 @@ interface CameraRun {
 }
 
 /** Starts the app for one camera; resolves with the process and its log lines (pino JSON on stdout). */
-function startProducer(emulator: ServerProcess, stream: string, mode: CameraMode, file: string, spoolDir: string): { child: ChildProcess; lines: Array<Record<string, unknown>> } {
+function startProducer(entry: string[], emulator: ServerProcess, stream: string, mode: CameraMode, file: string, spoolDir: string): { child: ChildProcess; lines: Array<Record<string, unknown>> } {
   // prettier-ignore
   const args = [
     '--stream', stream, '--source', `file:${file}`, '--loop', 'on', '--copy', mode === 're-encode' ? 'off' : 'auto',
@@ -135,7 +155,7 @@ function startProducer(emulator: ServerProcess, stream: string, mode: CameraMode
     '--fragment-ms', '2000', '--bitrate', String(CAMERA.bitrateKbps), '--preset', 'veryfast',
     '--spool-dir', spoolDir, '--port', '0', '--host', '127.0.0.1', '--log-level', 'info',
   ];
-  const child = spawn(process.execPath, ['--import', 'tsx', MAIN, ...args], {
+  const child = spawn(process.execPath, [...entry, ...args], {
     cwd: ROOT,
     stdio: ['ignore', 'pipe', 'inherit'],
     env: {
@@ -157,15 +177,15 @@ function startProducer(emulator: ServerProcess, stream: string, mode: CameraMode
   return { child, lines };
 }
 
-async function runCamera(tag: string, mode: CameraMode, options: CameraBenchOptions, file: string, emulator: ServerProcess, admin: KinesisVideoClient): Promise<CameraRun> {
+async function runCamera(tag: string, mode: CameraMode, entry: string[], options: CameraBenchOptions, file: string, emulator: ServerProcess, admin: KinesisVideoClient): Promise<CameraRun> {
   const stream = `bench-camera-${tag}-${mode}`;
   await createVideoStream(admin, stream);
   const spoolDir = fs.mkdtempSync(path.join(os.tmpdir(), 'tributary-camera-bench-spool-'));
-  const { child, lines } = startProducer(emulator, stream, mode, file, spoolDir);
+  const { child, lines } = startProducer(entry, emulator, stream, mode, file, spoolDir);
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   try {
     const pid = child.pid as number;
-    // The app starts (tsx compiles it), creates nothing (the stream exists), probes, then starts ffmpeg: up to a
+    // The app starts (under tsx, compiling itself), creates nothing (the stream exists), probes, then starts ffmpeg: up to a
     // minute on a loaded machine. The warm-up counts from ffmpeg's start.
     const ffmpegPid = await ffmpegUnder(pid, 60_000, () => lines.slice(-5).map((l) => String(l['msg'])).join(' | '));
     await sleep(options.warmup * 1000);
@@ -209,6 +229,8 @@ const fmtPct = (n: number): string => (Number.isFinite(n) ? `${n.toFixed(2)}%` :
 export async function runCameraBench(options: CameraBenchOptions): Promise<void> {
   const session = new BenchSession('video-camera', SOURCES);
   const recording = cameraRecording();
+  const entryName = options.entry ?? 'bundle';
+  const entry = [...profileFlags(options.profile ?? false), ...producerEntry(entryName)];
   const mbps = (fs.statSync(recording.file).size * 8) / CAMERA.seconds / 1e6;
   await withVideoEmulator('tributary-camera-bench-data-', {}, async (emulator, admin) => {
     console.log(`Camera bench: ${options.runs} runs of copy and re-encode, interleaved; ${options.seconds} s window after ${options.warmup} s warm-up; ${session.machineSummary()}`);
@@ -216,11 +238,14 @@ export async function runCameraBench(options: CameraBenchOptions): Promise<void>
       `Camera: H.264 ${CAMERA.size} ${CAMERA.fps} fps, keyframe every ${CAMERA.gopSeconds} s, no B-frames, + AAC 48 kHz; ${mbps.toFixed(2)} Mbit/s; ` +
         `a ${CAMERA.seconds}-s file looped in real time (ffmpeg -stream_loop -1 -re), not a live camera (${recording.madeInSeconds > 0 ? `made in ${recording.madeInSeconds.toFixed(0)} s` : 'cached'}: ${recording.file}).`,
     );
-    console.log('Producer: the video-producer app (tsx), its ffmpeg and spool (fsync on), into the emulator (own process). CPU: the producer process + its ffmpeg, from /proc.');
+    console.log(
+      `Producer: the video-producer app (${entryName === 'bundle' ? 'its bundle under node --enable-source-maps, as deployed' : 'its sources under tsx'}${options.profile ? ', profiled' : ''}), its ffmpeg and spool (fsync on), ` +
+        'into the emulator (own process). CPU: the producer process + its ffmpeg, from /proc.',
+    );
     const raw = new Map<CameraMode, CameraRun[]>(MODES.map((m) => [m, []]));
     for (let run = 1; run <= options.runs; run++) {
       for (const mode of MODES) {
-        const r = await runCamera(`r${run}-${process.pid}`, mode, options, recording.file, emulator, admin);
+        const r = await runCamera(`r${run}-${process.pid}`, mode, entry, options, recording.file, emulator, admin);
         (raw.get(mode) as CameraRun[]).push(r);
         console.log(
           `run ${run}/${options.runs} ${mode.padEnd(9)}: producer + ffmpeg ${fmtPct(r.totalCpuPercent)} (producer ${fmtCpuPercent(r.producerCpuPercent)}, ffmpeg ${fmtCpuPercent(r.ffmpegCpuPercent)}), ` +
@@ -247,7 +272,7 @@ export async function runCameraBench(options: CameraBenchOptions): Promise<void>
     );
     session.printClosingNotes('the video producer, libs/media or libs/kvs');
     session.writeResults({
-      options,
+      options: { ...options, entry: entryName },
       camera: { ...CAMERA, mbitPerSecond: mbps, ffmpeg: ['ffmpeg', ...recording.args] },
       target: { copyCpuPercentPerCamera: TARGET_COPY_CPU_PERCENT, met: copy <= TARGET_COPY_CPU_PERCENT },
       modes: Object.fromEntries(MODES.map((m) => [m, { runs: raw.get(m), medians: medians.get(m) }])),
