@@ -15,6 +15,7 @@
  *
  * `Retry-After` is the time until the bucket holds one token again.
  */
+import { TokenBucket } from '@tributary/runtime';
 import type { Clock } from '../clock';
 
 export interface KeyRateLimiterOptions {
@@ -27,13 +28,9 @@ export interface KeyRateLimiterOptions {
 
 export type RateDecision = { allowed: true } | { allowed: false; retryAfterSeconds: number };
 
-interface Bucket {
-  tokens: number;
-  at: number;
-}
-
+/** One principal's bucket: @tributary/runtime's, whose takeDebt is step 2's debt. */
 export class KeyRateLimiter {
-  private readonly buckets = new Map<string, Bucket>();
+  private readonly buckets = new Map<string, TokenBucket>();
   private readonly sweepAbove: number;
 
   constructor(private readonly options: KeyRateLimiterOptions) {
@@ -43,44 +40,34 @@ export class KeyRateLimiter {
   }
 
   admit(key: string): RateDecision {
-    const bucket = this.refill(key);
-    if (bucket.tokens >= 1) {
-      bucket.tokens -= 1;
-      return { allowed: true };
-    }
-    return { allowed: false, retryAfterSeconds: Math.max(1, Math.ceil((1 - bucket.tokens) / this.options.ratePerSecond)) };
+    const bucket = this.bucket(key);
+    if (bucket.tryTake(1)) return { allowed: true };
+    return { allowed: false, retryAfterSeconds: Math.max(1, Math.ceil(bucket.msUntil(1) / 1000)) };
   }
 
   /** Takes `records` more tokens from an admitted request (the bucket may go into debt). */
   charge(key: string, records: number): void {
     if (records <= 0) return;
-    this.refill(key).tokens -= records;
+    this.bucket(key).takeDebt(records);
   }
 
   /** Tokens left for `key` now (negative while in debt). */
   tokens(key: string): number {
-    return this.refill(key).tokens;
+    return this.bucket(key).available();
   }
 
-  private refill(key: string): Bucket {
-    const now = this.options.clock.now();
+  private bucket(key: string): TokenBucket {
     let bucket = this.buckets.get(key);
     if (!bucket) {
-      if (this.buckets.size >= this.sweepAbove) this.sweep(now);
-      bucket = { tokens: this.options.burst, at: now };
+      if (this.buckets.size >= this.sweepAbove) this.sweep();
+      bucket = new TokenBucket(this.options.burst, this.options.ratePerSecond, this.options.clock);
       this.buckets.set(key, bucket);
-      return bucket;
     }
-    const elapsed = Math.max(0, now - bucket.at) / 1000;
-    bucket.tokens = Math.min(this.options.burst, bucket.tokens + elapsed * this.options.ratePerSecond);
-    bucket.at = now;
     return bucket;
   }
 
-  /** Drops buckets that would be full by now: forgetting them changes nothing. */
-  private sweep(now: number): void {
-    for (const [key, b] of this.buckets) {
-      if (b.tokens + (Math.max(0, now - b.at) / 1000) * this.options.ratePerSecond >= this.options.burst) this.buckets.delete(key);
-    }
+  /** Drops buckets that are full by now: forgetting them changes nothing. */
+  private sweep(): void {
+    for (const [key, b] of this.buckets) if (b.available() >= this.options.burst) this.buckets.delete(key);
   }
 }
