@@ -3,6 +3,7 @@
  * (`application/x-amz-cbor-1.1`, the Java SDKs': cbor-protocol.ts), the region from the SigV4 credential scope,
  * fault injection, and SubscribeToShard's event stream (answered 200 before it streams).
  */
+import { isAscii } from 'node:buffer';
 import { randomBytes } from 'node:crypto';
 import type * as http from 'node:http';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -46,10 +47,16 @@ async function screenedRequestOf(req: Req): Promise<ScreenedRequest> {
   };
 }
 
-/** The body as the operation's input, by its content type; throws when it does not decode. */
+/**
+ * The body as the operation's input, by its content type; throws when it does not decode.
+ *
+ * An all-ASCII body (nearly every one: record data is base64) is turned into a string as latin1, which for ASCII
+ * gives the same string as UTF-8: decoding a 1 MiB PutRecords body as UTF-8 was ~15 % of the emulator's CPU per
+ * record in the log-agent bench, the ASCII check plus latin1 a fraction of it. Any other byte: UTF-8, as before.
+ */
 function decodeBody(contentType: typeof AMZ_JSON_1_1 | typeof AMZ_CBOR_1_1, raw: Buffer): unknown {
   if (contentType === AMZ_CBOR_1_1) return decodeCbor(raw);
-  return JSON.parse(raw.toString('utf8'));
+  return JSON.parse(isAscii(raw) ? raw.toString('latin1') : raw.toString('utf8'));
 }
 
 function sendFrontDoorAnswer(res: Res, requestId: string, answer: FrontDoorAnswer): void {

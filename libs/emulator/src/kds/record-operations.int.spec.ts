@@ -110,6 +110,24 @@ describe.each(KDS_HANDLERS)('KDS record operations over the %s', (handler) => {
       }
     });
 
+    it('takes partition keys beyond ASCII: stored as sent and routed by the MD5 of their UTF-8 bytes', async () => {
+      // A body with any non-ASCII byte is decoded as UTF-8; an all-ASCII one takes the faster path (kds-http.ts).
+      const name = uniqueStreamName('utf8-keys');
+      await createActiveStream(t.client, name, 4);
+      const shards = await openShards(name);
+      const keys = ['ü-sensor', 'センサー-7', 'emoji-😀', 'ascii-only', 'Ω'.repeat(256)];
+      const out = await t.client.send(new PutRecordsCommand({ StreamName: name, Records: keys.map((k, i) => ({ PartitionKey: k, Data: Buffer.from(`é ${i}`) })) }));
+      expect(out.FailedRecordCount).toBe(0);
+      (out.Records ?? []).forEach((r, i) => expect(r.ShardId).toBe(shardFor(shards, md5HashKey(keys[i]))));
+      const one = await t.client.send(new PutRecordCommand({ StreamName: name, PartitionKey: 'ü-single', Data: Buffer.from('x') }));
+      expect(one.ShardId).toBe(shardFor(shards, md5HashKey('ü-single')));
+      const read: _Record[] = [];
+      for (const shard of shards) read.push(...(await readAll(t.client, await iterator({ StreamName: name, ShardId: shard.ShardId, ShardIteratorType: 'TRIM_HORIZON' }))));
+      expect(read.map((r) => r.PartitionKey).sort()).toEqual([...keys, 'ü-single'].sort());
+      const data = new Map(read.map((r) => [r.PartitionKey, Buffer.from(r.Data as Uint8Array).toString()]));
+      keys.forEach((k, i) => expect(data.get(k)).toBe(`é ${i}`));
+    });
+
     it('PutRecord answers the shard and a sequence number that grows with every write', async () => {
       const name = uniqueStreamName('put-one');
       await createActiveStream(t.client, name, 2);
