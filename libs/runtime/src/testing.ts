@@ -1,5 +1,6 @@
 // Second entry point of @tributary/runtime (conventions.md §3): test doubles shared by other projects' specs.
 export { FakeTimers } from './testing/fake-timers';
+export { ManualClock } from './testing/manual-clock';
 export { buildBundle, bundleCommands, copyPackageWithDependencies, nodeModulesAbove, spawnLogged, type LoggedProcess } from './testing/bundle-process';
 export {
   checkFuzzTarget,

@@ -12,7 +12,7 @@ import {
   type PutRecordsCommandOutput,
   type KinesisClient,
 } from '@aws-sdk/client-kinesis';
-import { ManualClock } from '../clock';
+import { ManualClock } from '@tributary/runtime/testing';
 import { KDS_HANDLERS, TEST_ACCOUNT, createActiveStream, errorOf, uniqueStreamName, useKdsTestEmulator } from '../testing/kds-test-clients';
 
 const KiB = 1024;

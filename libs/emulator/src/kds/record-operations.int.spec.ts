@@ -18,7 +18,7 @@ import {
   type Shard,
   type _Record,
 } from '@aws-sdk/client-kinesis';
-import { ManualClock } from '../clock';
+import { ManualClock } from '@tributary/runtime/testing';
 import {
   KDS_HANDLERS,
   TEST_ACCOUNT,

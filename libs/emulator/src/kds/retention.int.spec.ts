@@ -15,7 +15,7 @@ import {
   SplitShardCommand,
   type KinesisClient,
 } from '@aws-sdk/client-kinesis';
-import { ManualClock } from '../clock';
+import { ManualClock } from '@tributary/runtime/testing';
 import { startEmulator, type RunningEmulator } from '../emulator';
 import { createActiveStream, createKinesisClient, HTTP2_DEFAULT, uniqueStreamName } from '../testing/kds-test-clients';
 

@@ -16,7 +16,7 @@ import {
   SplitShardCommand,
   type KinesisClient,
 } from '@aws-sdk/client-kinesis';
-import { ManualClock } from '../clock';
+import { ManualClock } from '@tributary/runtime/testing';
 import { startEmulator, type RunningEmulator } from '../emulator';
 import {
   HTTP2_DEFAULT,

@@ -17,7 +17,7 @@ import {
   SubscribeToShardCommand,
   type SubscribeToShardEventStream,
 } from '@aws-sdk/client-kinesis';
-import { ManualClock } from '../clock';
+import { ManualClock } from '@tributary/runtime/testing';
 import {
   KDS_HANDLERS,
   TEST_ACCOUNT,

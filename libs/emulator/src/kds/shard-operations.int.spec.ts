@@ -19,7 +19,7 @@ import {
   type Shard,
   type ShardFilterType,
 } from '@aws-sdk/client-kinesis';
-import { ManualClock } from '../clock';
+import { ManualClock } from '@tributary/runtime/testing';
 import {
   KDS_HANDLERS,
   TEST_ACCOUNT,

@@ -1,4 +1,4 @@
-import { ManualClock } from '../clock';
+import { ManualClock } from '@tributary/runtime/testing';
 import type { ShardLog } from '../storage/shard-log';
 import { CALL_BURST_SECONDS, DEFAULT_SHARD_LIMITS, Shard, type ShardMeta } from './stream-model';
 

@@ -24,7 +24,7 @@ import {
 } from '@aws-sdk/client-kinesis';
 import { EventStreamCodec, type Message } from '@smithy/eventstream-codec';
 import { fromUtf8, toUtf8 } from '@smithy/util-utf8';
-import { ManualClock } from '../clock';
+import { ManualClock } from '@tributary/runtime/testing';
 import { startEmulator, type RunningEmulator } from '../emulator';
 
 const SHARD0 = 'shardId-000000000000';

@@ -17,7 +17,7 @@ import {
 } from '@aws-sdk/client-kinesis-video-archived-media';
 import { writeCluster, writeStreamHeader, type MkvStreamHeader } from '@tributary/media';
 import { startEmulator, type RunningEmulator } from '../emulator';
-import { ManualClock } from '../clock';
+import { ManualClock } from '@tributary/runtime/testing';
 import { errorOf, uniqueStreamName } from '../testing/kds-test-clients';
 import { createActiveVideoStream, createArchivedMediaClient, createKinesisVideoClient, createMediaClient } from '../testing/kvs-test-clients';
 import { ffmpegTestPattern, ffprobeFrameCount, readMediaChunks, sendPutMedia, type MediaChunk } from '../testing/kvs-media-fixtures';

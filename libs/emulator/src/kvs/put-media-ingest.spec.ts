@@ -4,7 +4,7 @@
  * and a fuzz run: mangled Matroska in random chunks never throws and ends with at most one ERROR.
  */
 import { LiveClusterWriter, MkvId, encodeElement, encodeMaster, uintBytes, withSizeField, writeCluster, writeStreamHeader, type MkvStreamHeader } from '@tributary/media';
-import { ManualClock } from '../clock';
+import { ManualClock } from '@tributary/runtime/testing';
 import { noopLogger } from '../logger';
 import { StorageEngine } from '../storage/storage-engine';
 import { KvsRegistry } from './kvs-registry';

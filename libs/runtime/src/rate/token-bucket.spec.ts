@@ -1,18 +1,5 @@
+import { ManualClock } from '../testing/manual-clock';
 import { TokenBucket } from './token-bucket';
-
-/** A clock tests move by hand. */
-class ManualClock {
-  constructor(private current: number) {}
-  now(): number {
-    return this.current;
-  }
-  advance(ms: number): void {
-    this.current += ms;
-  }
-  set(ms: number): void {
-    this.current = ms;
-  }
-}
 
 describe('TokenBucket', () => {
   it('refuses past capacity and refills with time', () => {

@@ -18,7 +18,7 @@ import {
   type GetDASHStreamingSessionURLCommandInput,
 } from '@aws-sdk/client-kinesis-video-archived-media';
 import { startEmulator, type RunningEmulator } from '../../emulator';
-import { ManualClock } from '../../clock';
+import { ManualClock } from '@tributary/runtime/testing';
 import { errorOf, TEST_CREDENTIALS, TEST_REGION, uniqueStreamName } from '../../testing/kds-test-clients';
 import { createActiveVideoStream, createKinesisVideoClient, dataEndpointOf } from '../../testing/kvs-test-clients';
 import { ffmpegTestPattern, ffprobeFrameCount, sendPutMedia } from '../../testing/kvs-media-fixtures';
