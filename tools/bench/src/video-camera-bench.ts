@@ -9,8 +9,9 @@
  * i.e. ffmpeg `-stream_loop -1 -re`, which plays it in real time, the pace an RTSP camera delivers (an RTSP
  * session's own demuxing cost is not in the figure).
  *
- * The producer: the real app as an edge device runs it (`--entry bundle`, the default: the esbuild bundle of
- * `nx run video-producer:bundle`, built first, under `node --enable-source-maps` as the systemd unit starts it) or
+ * The producer: the real app as an edge device runs it (`--entry bundle`, the default: the esbuild bundle of the
+ * app's bundle target, built first into dist/bench-video-producer, under `node --enable-source-maps` as the
+ * systemd unit starts it) or
  * from its sources (`--entry tsx`: apps/video-producer/src/main.ts under tsx), a process of its own, its real ffmpeg
  * adapter and spool on disk, fsync on, against the emulator in another process (bench-server.ts). Three modes per
  * run, interleaved: `copy` (`--copy auto`: the probe finds H.264 + AAC with a 2-s GOP and ffmpeg copies both; frames
@@ -22,31 +23,31 @@
  * the camera really streamed; the decision line of the app's log is checked to be the mode's.
  * Medians over `--runs`. Results go to tools/bench/results/video-camera-latest.json.
  */
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { createInterface } from 'node:readline';
 import type { KinesisVideoClient } from '@aws-sdk/client-kinesis-video';
+import { buildBundle } from '@tributary/runtime/testing';
 import { BenchSession, fmtCpuPercent, mediansOf, printMetricTable, type MetricRow } from './bench-report';
 import { BENCH_CREDENTIALS, BENCH_REGION, processCpuSeconds, profileFlags, ROOT, sleep, type ServerProcess } from './bench-support';
 import { cachedRecording, createVideoStream, recentFragments, withVideoEmulator } from './media-bench-support';
 
 const SOURCES = ['apps/video-producer/src', 'libs/media/src', 'libs/kvs/src'];
 const MAIN = path.join(ROOT, 'apps/video-producer/src/main.ts');
-/** Where `nx run video-producer:bundle` writes the bundle (project.json). */
-const BUNDLE = path.join(ROOT, 'dist/video-producer/main.js');
+/** Where the bench builds the bundle: under the workspace, so its external packages resolve from its node_modules. */
+const BUNDLE_DIR = path.join(ROOT, 'dist', 'bench-video-producer');
 
 /** How the app is started: as deployed (the bundle, as the systemd unit runs it) or from its sources under tsx. */
 export type CameraEntry = 'bundle' | 'tsx';
 
-/** The node arguments that start the app for `entry`; the bundle is built (or taken from nx's cache) first. */
+/** The node arguments that start the app for `entry`; the bundle is built first, by the app's own bundle target. */
 function producerEntry(entry: CameraEntry): string[] {
   if (entry === 'tsx') return ['--import', 'tsx', MAIN];
-  const built = spawnSync('npx', ['nx', 'run', 'video-producer:bundle', '--outputStyle=static'], { cwd: ROOT, encoding: 'utf8' });
-  if (built.status !== 0 || !fs.existsSync(BUNDLE)) throw new Error(`nx run video-producer:bundle failed: ${built.stderr || built.stdout}`);
+  buildBundle(ROOT, 'apps/video-producer', 'video-producer', BUNDLE_DIR);
   // apps/video-producer/deploy/video-producer.service: ExecStart=/usr/bin/node --enable-source-maps .../main.js
-  return ['--enable-source-maps', BUNDLE];
+  return ['--enable-source-maps', path.join(BUNDLE_DIR, 'main.js')];
 }
 
 /** The issue's target: with copy, at most 3 % of one core per camera, ffmpeg included. */
